@@ -1,0 +1,58 @@
+// shoal guest ABI: how the monitor starts the LibOS.
+//
+// The vCPU starts in 64-bit mode at CPL 3 (IOPL 3) at ImageHeader::libos_entry
+// with rdi = kBootInfoAddr and rsp = 0 (the LibOS switches to its own stack
+// first thing). All other general-purpose registers are zero. CR4 has OSFXSR,
+// OSXMMEXCPT, OSXSAVE and FSGSBASE set; XCR0 enables every state component the
+// host supports up to AVX-512, so glibc's optimized string routines work.
+#pragma once
+
+#include <stdint.h>
+
+namespace shoal::abi {
+
+inline constexpr uint64_t kBootInfoMagic = 0x3149424c414f4853ull;  // "SHOALBI1"
+
+enum BootFlags : uint32_t {
+  kBootVerbose = 1u << 0,  // LibOS names each unimplemented system call once
+};
+
+struct BootInfo {
+  uint64_t magic;           // kBootInfoMagic
+  uint32_t abi_version;     // kAbiVersion
+  uint32_t flags;           // BootFlags
+
+  uint64_t memory_size;     // guest memory is [0, memory_size), identity-mapped
+  uint64_t tsc_khz;         // guest TSC frequency
+  uint64_t realtime_ns;     // host CLOCK_REALTIME sampled just before entry;
+                            // the LibOS pairs it with its first rdtsc
+
+  uint64_t image_end;       // first page above every loaded section (brk base)
+  uint64_t stack_top;       // main stack: [stack_top - stack_size, stack_top)
+  uint64_t stack_size;      // with an unmapped guard of kStackGuardSize below
+
+  // The application, for the auxiliary vector.
+  uint64_t app_entry;       // AT_ENTRY (after load bias)
+  uint64_t app_phdr;        // AT_PHDR: guest address of the program headers
+  uint64_t app_phent;       // AT_PHENT
+  uint64_t app_phnum;       // AT_PHNUM
+
+  // Read-only root filesystem (RootfsHeader at rootfs_addr), 0 if none.
+  uint64_t rootfs_addr;
+  uint64_t rootfs_size;
+
+  // Strings, NUL-terminated and packed at args_addr: argc argv strings, then
+  // envc environment strings, then one string: the program's path (for
+  // /proc/self/exe and AT_EXECFN).
+  uint64_t args_addr;
+  uint64_t args_size;
+  uint32_t argc;
+  uint32_t envc;
+
+  uint64_t hwcap;           // AT_HWCAP (cpuid 1 edx)
+  uint64_t hwcap2;          // AT_HWCAP2
+  uint8_t random[16];       // AT_RANDOM bytes, from the host's getrandom
+};
+static_assert(sizeof(BootInfo) == 168);
+
+}  // namespace shoal::abi

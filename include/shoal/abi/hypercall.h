@@ -1,0 +1,120 @@
+// shoal guest ABI: hypercalls.
+//
+// A hypercall is `outl %eax, %dx` executed in guest ring 3 (IOPL is 3), with
+//   dx  = kHypercallPortBase + number
+//   eax = guest address of the argument struct (must be below 4 GiB; the LibOS
+//         keeps them in its own data or kernel stacks, which are low).
+// The monitor validates the struct's address and every pointer and length in
+// it before use; a bad argument ends the instance with a clear message and
+// status 139 ("guest gave the monitor a bad pointer"). OUT fields are written
+// back into the struct before the guest resumes.
+//
+// Each hypercall is one VM exit to the monitor's user space: ~30-60 us on the
+// PVM machines this project runs on (see PLATFORM.md), ~1-2 us on VT-x. Keep
+// them off hot paths.
+#pragma once
+
+#include <stdint.h>
+
+namespace shoal::abi {
+
+inline constexpr uint16_t kHypercallPortBase = 0x500;
+// Written to by the monitor's ring-0 exception stubs (eax = vector). Not a
+// hypercall the guest may issue; a ring-3 write to it is treated as a fault.
+inline constexpr uint16_t kFaultPort = 0x4ff;
+
+// X-macro: the one table of hypercalls. (name, number, argument struct)
+#define SHOAL_HYPERCALLS(X)                      \
+  X(console_write, 1, HcConsoleWrite)            \
+  X(console_read, 2, HcConsoleRead)              \
+  X(block, 3, HcBlock)                           \
+  X(exit, 4, HcExit)                             \
+  X(report, 5, HcReport)                         \
+  X(discard, 6, HcDiscard)
+
+enum class Hypercall : uint16_t {
+#define SHOAL_HC_ENUM(name, nr, type) name = nr,
+  SHOAL_HYPERCALLS(SHOAL_HC_ENUM)
+#undef SHOAL_HC_ENUM
+};
+inline constexpr uint16_t kHypercallCount = 7;  // numbers are < kHypercallCount
+
+// console_write: write len bytes at buf to the instance's stdout (fd 1) or
+// stderr (fd 2). Errors: result = -EBADF for another fd. Cost: one exit.
+struct HcConsoleWrite {
+  uint32_t fd;          // IN: 1 or 2
+  uint32_t _pad;
+  uint64_t buf;         // IN: guest address
+  uint64_t len;         // IN: at most 1 MiB per call
+  int64_t result;       // OUT: bytes written or -errno
+};
+static_assert(sizeof(HcConsoleWrite) == 32);
+
+// console_read: read up to len bytes of the instance's stdin into buf.
+// Blocks the instance until data or end of file. result 0 = end of file.
+struct HcConsoleRead {
+  uint32_t fd;          // IN: 0
+  uint32_t _pad;
+  uint64_t buf;         // IN: guest address
+  uint64_t len;         // IN: at most 1 MiB per call
+  int64_t result;       // OUT: bytes read or -errno
+};
+static_assert(sizeof(HcConsoleRead) == 32);
+
+// block: the guest has nothing to run. Sleep until timeout_ns has passed
+// (relative, CLOCK_MONOTONIC) or an event arrives (none are defined yet).
+// UINT64_MAX means no deadline (the monitor then reports a deadlock: with no
+// event sources, nothing could ever wake the guest).
+struct HcBlock {
+  uint64_t timeout_ns;  // IN
+  uint64_t realtime_ns; // OUT: host CLOCK_REALTIME when the guest resumes
+};
+static_assert(sizeof(HcBlock) == 16);
+
+// exit: the program ended with status (0-255). Does not return.
+struct HcExit {
+  int32_t status;
+  uint32_t _pad;
+};
+static_assert(sizeof(HcExit) == 8);
+
+// Register snapshot of guest ring-3 code, for crash reports.
+struct GuestRegs {
+  uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+  uint64_t rip, rflags, fs_base;
+};
+static_assert(sizeof(GuestRegs) == 19 * 8);
+
+enum class ReportKind : uint32_t {
+  panic = 1,    // the LibOS detected a broken invariant
+  signal = 2,   // the program raised a fatal signal (abort() → SIGABRT)
+  deadlock = 3, // every thread is blocked and nothing can wake one
+};
+
+// report: the instance ends abnormally. The monitor prints a one-screen report
+// (message, registers, symbolized backtrace scanned from regs.rsp) and exits
+// with `status` (e.g. 134 for SIGABRT). Does not return.
+struct HcReport {
+  uint32_t kind;        // ReportKind
+  int32_t status;       // exit status of the instance, 1-255
+  uint64_t message;     // guest address of a message (not NUL-terminated)
+  uint64_t message_len; // at most 4096
+  uint32_t has_regs;    // 1 if regs describes the program's context
+  uint32_t _pad;
+  GuestRegs regs;
+};
+static_assert(sizeof(HcReport) == 32 + sizeof(GuestRegs));
+
+// discard: [addr, addr+len) is free guest memory; the monitor returns the
+// backing host pages (madvise MADV_DONTNEED) and the range reads as zeros
+// afterwards. addr and len must be page-aligned and inside the heap area
+// (above the image, below memory_size). result 0 or -errno.
+struct HcDiscard {
+  uint64_t addr;
+  uint64_t len;
+  int64_t result;
+};
+static_assert(sizeof(HcDiscard) == 24);
+
+}  // namespace shoal::abi

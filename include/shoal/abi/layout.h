@@ -1,0 +1,62 @@
+// shoal guest ABI: the guest address space.
+//
+// This header is compiled by both the monitor (host) and the LibOS (guest,
+// freestanding). Nothing else crosses the boundary. Guest memory is
+// identity-mapped: a guest virtual address equals its guest physical address,
+// so a pointer the guest passes in a hypercall is checked once against
+// [0, memory_size) and then used as an offset into the monitor's mapping.
+#pragma once
+
+#include <stdint.h>
+
+namespace shoal::abi {
+
+inline constexpr uint32_t kAbiVersion = 1;
+inline constexpr uint64_t kPageSize = 0x1000;
+inline constexpr uint64_t kLargePageSize = 0x200000;
+
+// ---- Monitor-owned area, [0, 2 MiB) ----------------------------------------
+// Page 0 is never mapped, so a null dereference faults.
+inline constexpr uint64_t kGdtAddr = 0x1000;          // supervisor-only
+inline constexpr uint64_t kIdtAddr = 0x2000;          // supervisor-only
+inline constexpr uint64_t kTssAddr = 0x3000;          // supervisor-only
+inline constexpr uint64_t kRing0CodeAddr = 0x4000;    // exception stubs + LSTAR bounce
+inline constexpr uint64_t kRing0StackBottom = 0x5000; // exception stack [0x5000, 0x8000)
+inline constexpr uint64_t kRing0StackTop = 0x8000;
+inline constexpr uint64_t kPageTableAddr = 0x10000;   // page-table pages [0x10000, 0x100000)
+inline constexpr uint64_t kPageTableEnd = 0x100000;
+inline constexpr uint64_t kBootInfoAddr = 0x100000;   // struct BootInfo, user read-only
+inline constexpr uint64_t kArgsAddr = 0x101000;       // argv/env/exe strings, user read-only
+inline constexpr uint64_t kArgsEnd = 0x200000;
+
+// ---- Image area --------------------------------------------------------------
+// The LibOS is linked at kLibosBase and must end below kLibosLimit.
+inline constexpr uint64_t kLibosBase = 0x200000;
+inline constexpr uint64_t kLibosLimit = 0x400000;
+// Application segments must lie at or above kAppMinAddr. A static-PIE program
+// (p_vaddr starting at 0) is placed at kStaticPieBase.
+inline constexpr uint64_t kAppMinAddr = 0x400000;
+inline constexpr uint64_t kStaticPieBase = 0x400000;
+
+// ---- Top of memory -----------------------------------------------------------
+// The main thread's stack ends at memory_size; below it lies an unmapped guard
+// of kStackGuardSize so a stack overflow faults instead of corrupting the heap.
+inline constexpr uint64_t kMainStackSize = 8ull << 20;
+inline constexpr uint64_t kStackGuardSize = 64ull << 10;
+
+inline constexpr uint64_t kMinMemory = 16ull << 20;
+// Guest memory is address space first: only touched pages cost host memory
+// (MAP_NORESERVE), and glibc reserves 8 MiB of stack per thread.
+inline constexpr uint64_t kDefaultMemory = 512ull << 20;
+inline constexpr uint64_t kMaxMemory = 64ull << 30;
+
+// ---- Segment selectors (GDT built by the monitor) ----------------------------
+// The order is fixed by SYSCALL/SYSRET: STAR[47:32] = kernel CS, kernel SS = +8;
+// STAR[63:48] = 0x10, user SS = 0x10 + 8, user CS = 0x10 + 16.
+inline constexpr uint16_t kKernelCs = 0x08;
+inline constexpr uint16_t kKernelDs = 0x10;
+inline constexpr uint16_t kUserDs = 0x18 | 3;
+inline constexpr uint16_t kUserCs = 0x20 | 3;
+inline constexpr uint16_t kTssSelector = 0x28;
+
+}  // namespace shoal::abi
