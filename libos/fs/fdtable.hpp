@@ -1,0 +1,32 @@
+// The descriptor table: 1024 slots (RLIMIT_NOFILE), lowest free first, each
+// pointing at a shared open file description and carrying FD_CLOEXEC.
+#pragma once
+
+#include "fs/file.hpp"
+
+namespace libos::fs {
+
+inline constexpr int kMaxFds = 1024;
+
+// The file at fd without taking a reference, or nullptr (-EBADF).
+File* fd_get(int fd);
+bool fd_cloexec(int fd);
+void fd_set_cloexec(int fd, bool on);
+// Installs file (taking over the caller's reference) at the lowest free fd
+// >= min_fd; -EMFILE when full (the caller keeps its reference then).
+long fd_install(File* file, bool cloexec, int min_fd = 0);
+// Installs file at exactly fd, closing what was there. Takes a reference.
+void fd_install_at(int fd, File* file, bool cloexec);
+long fd_close(int fd);
+// For poll and /proc/self/fd: one past the highest open fd.
+int fd_limit();
+
+}  // namespace libos::fs
+
+namespace libos::fs {
+// Linux reserves the descriptor before resolving the path: -EMFILE wins
+// over lookup errors.
+bool fd_has_free();
+// The process umask (umask(2)), applied to O_CREAT and mkdir modes.
+uint32_t& umask_value();
+}  // namespace libos::fs

@@ -1,0 +1,149 @@
+#include "fs/file.hpp"
+
+#include "core/klib.hpp"
+#include "fs/alloc.hpp"
+#include "fs/path.hpp"
+
+namespace libos::fs {
+
+long File::writev(const lx::Iovec* iov, int count) {
+  long total = 0;
+  for (int i = 0; i < count; ++i) {
+    if (iov[i].len == 0) continue;
+    long n = write(iov[i].base, iov[i].len);
+    if (n < 0) return total > 0 ? total : n;
+    total += n;
+    if (static_cast<size_t>(n) < iov[i].len) break;
+  }
+  return total;
+}
+
+VnodeFile* VnodeFile::create(Vnode* node, int flags) {
+  VnodeFile* file = make<VnodeFile>();
+  if (file == nullptr) return nullptr;
+  node->ref();
+  file->m_node = node;
+  file->m_flags = flags;
+  return file;
+}
+
+long VnodeFile::read(void* buf, size_t len) {
+  if (m_node->is_dir()) return -EISDIR;
+  if (!m_node->seekable()) return m_node->read_at(buf, len, 0);
+  long n = m_node->read_at(buf, len, m_offset);
+  if (n > 0) m_offset += static_cast<uint64_t>(n);
+  return n;
+}
+
+long VnodeFile::write(const void* buf, size_t len) {
+  if (!m_node->seekable()) return m_node->write_at(buf, len, 0);
+  if (m_flags & lx::O_APPEND) m_offset = m_node->size();
+  long n = m_node->write_at(buf, len, m_offset);
+  if (n > 0) m_offset += static_cast<uint64_t>(n);
+  return n;
+}
+
+long VnodeFile::pread(void* buf, size_t len, uint64_t off) {
+  if (!m_node->seekable()) return -ESPIPE;
+  if (m_node->is_dir()) return -EISDIR;
+  return m_node->read_at(buf, len, off);
+}
+
+long VnodeFile::pwrite(const void* buf, size_t len, uint64_t off) {
+  if (!m_node->seekable()) return -ESPIPE;
+  // Linux quirk kept: pwrite on an O_APPEND file appends.
+  if (m_flags & lx::O_APPEND) off = m_node->size();
+  return m_node->write_at(buf, len, off);
+}
+
+long VnodeFile::lseek(int64_t off, int whence) {
+  if (!m_node->seekable()) return -ESPIPE;
+  int64_t size = static_cast<int64_t>(m_node->size());
+  int64_t base;
+  switch (whence) {
+    case lx::SEEK_SET: base = 0; break;
+    case lx::SEEK_CUR: base = static_cast<int64_t>(m_offset); break;
+    case lx::SEEK_END:
+      if (m_node->is_dir()) return -EINVAL;
+      base = size;
+      break;
+    case lx::SEEK_DATA:
+    case lx::SEEK_HOLE:
+      if (!m_node->is_reg()) return -EINVAL;
+      // Files have no holes that matter here: all data, one hole at the end.
+      if (off < 0 || off >= size) return -ENXIO;
+      if (whence == lx::SEEK_HOLE) off = size;
+      m_offset = static_cast<uint64_t>(off);
+      return off;
+    default: return -EINVAL;
+  }
+  int64_t pos;
+  if (__builtin_add_overflow(base, off, &pos) || pos < 0) return -EINVAL;
+  m_offset = static_cast<uint64_t>(pos);
+  return pos;
+}
+
+long VnodeFile::fstat(lx::Stat* st) {
+  m_node->stat(st);
+  return 0;
+}
+
+long VnodeFile::getdents64(void* buf, size_t len) {
+  if (!m_node->is_dir()) return -ENOTDIR;
+  auto* out = static_cast<char*>(buf);
+  size_t used = 0;
+  for (;;) {
+    DirEntry e;
+    uint64_t cookie = m_offset;
+    if (cookie == 0) {
+      e = DirEntry{m_node->m_ino, lx::dt_type(lx::S_IFDIR), ".", 1, 1};
+    } else if (cookie == 1) {
+      e = DirEntry{m_node->parent()->m_ino, lx::dt_type(lx::S_IFDIR), "..", 2, kFirstDirCookie};
+    } else if (m_node->readdir(cookie, &e) <= 0) {
+      break;
+    }
+    size_t reclen = (lx::kDirent64NameOffset + e.name_len + 1 + 7) & ~size_t{7};
+    if (used + reclen > len) {
+      if (used == 0) return -EINVAL;
+      break;
+    }
+    auto* d = reinterpret_cast<lx::Dirent64*>(out + used);
+    d->ino = e.ino;
+    d->off = static_cast<int64_t>(e.next);
+    d->reclen = static_cast<uint16_t>(reclen);
+    d->type = e.type;
+    memcpy(d->name, e.name, e.name_len);
+    memset(d->name + e.name_len, 0, reclen - lx::kDirent64NameOffset - e.name_len);
+    used += reclen;
+    m_offset = e.next;
+  }
+  return static_cast<long>(used);
+}
+
+long VnodeFile::ioctl(unsigned long request, unsigned long arg) {
+  if (request == lx::FIONREAD && m_node->is_reg()) {
+    // The caller checked arg is a writable int.
+    uint64_t size = m_node->size();
+    *reinterpret_cast<int*>(arg) = size > m_offset ? static_cast<int>(size - m_offset) : 0;
+    return 0;
+  }
+  return m_node->ioctl(request, arg);
+}
+
+long VnodeFile::truncate(uint64_t len) {
+  if (!writable() || !m_node->is_reg()) return -EINVAL;
+  return m_node->truncate(len);
+}
+
+long VnodeFile::map_copy(void* dst, size_t len, uint64_t off) {
+  if ((m_flags & lx::O_PATH) != 0) return -EBADF;
+  if (!readable()) return -EACCES;
+  return m_node->map_copy(dst, len, off);
+}
+
+void VnodeFile::release() {
+  m_node->unref();
+  destroy(this);
+}
+
+}  // namespace libos::fs

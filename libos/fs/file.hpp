@@ -1,0 +1,82 @@
+// File: an open file description, shared by dup'd descriptors (offset and
+// status flags live here). The interface is what later transports (pipes,
+// sockets, eventfd) implement; VnodeFile backs every file system node.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errno.hpp"
+#include "fs/linux_types.hpp"
+#include "fs/vnode.hpp"
+
+namespace libos::fs {
+
+class File {
+ public:
+  int m_refs = 1;
+  int m_flags = 0;  // O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH ... as F_GETFL shows them
+  uint64_t m_offset = 0;
+
+  bool readable() const {
+    int acc = m_flags & lx::O_ACCMODE;
+    return (m_flags & lx::O_PATH) == 0 && (acc == lx::O_RDONLY || acc == lx::O_RDWR);
+  }
+  bool writable() const {
+    int acc = m_flags & lx::O_ACCMODE;
+    return (m_flags & lx::O_PATH) == 0 && (acc == lx::O_WRONLY || acc == lx::O_RDWR);
+  }
+
+  // The node behind this file, if any (dirfd, fchdir, statfs, /proc/self/fd).
+  virtual Vnode* vnode() { return nullptr; }
+  virtual long read(void* buf, size_t len) { (void)buf, (void)len; return -EINVAL; }
+  virtual long write(const void* buf, size_t len) { (void)buf, (void)len; return -EINVAL; }
+  // Gathered write; the iovecs are already checked. Default: write each.
+  virtual long writev(const lx::Iovec* iov, int count);
+  virtual long pread(void* buf, size_t len, uint64_t off) { (void)buf, (void)len, (void)off; return -ESPIPE; }
+  virtual long pwrite(const void* buf, size_t len, uint64_t off) { (void)buf, (void)len, (void)off; return -ESPIPE; }
+  virtual long lseek(int64_t off, int whence) { (void)off, (void)whence; return -ESPIPE; }
+  virtual long fstat(lx::Stat* st) { (void)st; return -EBADF; }
+  virtual long getdents64(void* buf, size_t len) { (void)buf, (void)len; return -ENOTDIR; }
+  virtual long ioctl(unsigned long request, unsigned long arg) { (void)request, (void)arg; return -ENOTTY; }
+  // Readiness for poll: the subset of events (plus POLLHUP/POLLERR) that holds now.
+  virtual int16_t poll(int16_t events) { return events & (lx::POLLIN | lx::POLLOUT | lx::POLLRDNORM | lx::POLLWRNORM); }
+  virtual long truncate(uint64_t len) { (void)len; return -EINVAL; }
+  virtual long map_copy(void* dst, size_t len, uint64_t off) { (void)dst, (void)len, (void)off; return -ENODEV; }
+  // The last reference is gone: release resources and free the object.
+  virtual void release() {}
+
+  void get() { ++m_refs; }
+  void put() {
+    if (--m_refs == 0) release();
+  }
+
+ protected:
+  File() = default;
+  ~File() = default;
+};
+
+// An open file system node. Regular files and directories keep an offset;
+// devices ignore it.
+class VnodeFile : public File {
+ public:
+  Vnode* m_node = nullptr;
+
+  // Takes a reference on node; nullptr when out of memory.
+  static VnodeFile* create(Vnode* node, int flags);
+
+  Vnode* vnode() override { return m_node; }
+  long read(void* buf, size_t len) override;
+  long write(const void* buf, size_t len) override;
+  long pread(void* buf, size_t len, uint64_t off) override;
+  long pwrite(const void* buf, size_t len, uint64_t off) override;
+  long lseek(int64_t off, int whence) override;
+  long fstat(lx::Stat* st) override;
+  long getdents64(void* buf, size_t len) override;
+  long ioctl(unsigned long request, unsigned long arg) override;
+  long truncate(uint64_t len) override;
+  long map_copy(void* dst, size_t len, uint64_t off) override;
+  void release() override;
+};
+
+}  // namespace libos::fs

@@ -1,0 +1,65 @@
+#include "fs/init.hpp"
+
+#include "core/panic.hpp"
+#include "fs/console.hpp"
+#include "fs/devfs.hpp"
+#include "fs/fdtable.hpp"
+#include "fs/path.hpp"
+#include "fs/procfs.hpp"
+#include "fs/rootfs.hpp"
+#include "fs/tmpfs.hpp"
+
+namespace libos {
+namespace {
+
+// The program's path: the string after argc argv and envc environment
+// strings in the args block (abi/boot.h). "" if the block is malformed.
+const char* exe_path(const shoal::abi::BootInfo& boot) {
+  // SAFETY: the monitor wrote the args block at args_addr (user read-only,
+  // below kArgsEnd); every step stays inside args_size.
+  const char* p = reinterpret_cast<const char*>(boot.args_addr);
+  const char* end = p + boot.args_size;
+  if (boot.args_addr == 0) return "";
+  uint64_t skip = static_cast<uint64_t>(boot.argc) + boot.envc;
+  for (uint64_t i = 0; i < skip; ++i) {
+    while (p < end && *p != '\0') ++p;
+    if (p >= end) return "";
+    ++p;
+  }
+  const char* path = p;
+  while (p < end && *p != '\0') ++p;
+  return p < end ? path : "";
+}
+
+void open_console(fs::Vnode* node, int fd, int flags) {
+  fs::File* file = nullptr;
+  if (node == nullptr || node->open(flags, &file) < 0) panic("out of memory opening the console");
+  fs::fd_install_at(fd, file, false);
+  file->put();  // fd_install_at took its own reference
+}
+
+}  // namespace
+
+void fs_init(const shoal::abi::BootInfo& boot) {
+  fs::Vnode* root = fs::rootfs_init(boot.rootfs_addr, boot.rootfs_size);
+  fs::set_root(root);
+  fs::set_cwd(root);
+
+  fs::Vnode* in = fs::console_create(0);
+  fs::Vnode* out = fs::console_create(1);
+  fs::Vnode* err = fs::console_create(2);
+
+  fs::Vnode* tmp = fs::tmpfs_create(root, "tmp");
+  fs::Vnode* dev = fs::devfs_create(root, out);
+  fs::Vnode* proc = fs::procfs_create(root, exe_path(boot));
+  if (tmp == nullptr || dev == nullptr || proc == nullptr) panic("out of memory mounting /tmp, /dev, /proc");
+  fs::mount("tmp", tmp);
+  fs::mount("dev", dev);
+  fs::mount("proc", proc);
+
+  open_console(in, 0, lx::O_RDONLY);
+  open_console(out, 1, lx::O_WRONLY);
+  open_console(err, 2, lx::O_WRONLY);
+}
+
+}  // namespace libos

@@ -1,0 +1,149 @@
+#include "fs/pipe.hpp"
+
+#include "core/klib.hpp"
+#include "core/kmalloc.hpp"
+#include "fs/alloc.hpp"
+#include "fs/clock.hpp"
+#include "fs/wait.hpp"
+
+namespace libos::fs {
+namespace {
+
+constexpr size_t kPipeSize = 64u << 10;
+uint64_t g_next_pipe_ino = 1;
+
+struct PipeBuf {
+  char* data;
+  size_t head;  // next byte to read
+  size_t used;
+  int readers;
+  int writers;
+  uint64_t ino;
+  int64_t ctime_ns;
+};
+
+class PipeEnd final : public File {
+ public:
+  PipeBuf* m_pipe = nullptr;
+  bool m_write_end = false;
+
+  bool nonblocking() const { return (m_flags & lx::O_NONBLOCK) != 0; }
+
+  long read(void* buf, size_t len) override {
+    PipeBuf& p = *m_pipe;
+    if (len == 0) return 0;
+    while (p.used == 0) {
+      if (p.writers == 0) return 0;
+      if (nonblocking()) return -EAGAIN;
+      fs_wait(kNoDeadline);
+    }
+    size_t n = len < p.used ? len : p.used;
+    auto* out = static_cast<char*>(buf);
+    size_t first = kPipeSize - p.head < n ? kPipeSize - p.head : n;
+    memcpy(out, p.data + p.head, first);
+    memcpy(out + first, p.data, n - first);
+    p.head = (p.head + n) % kPipeSize;
+    p.used -= n;
+    fs_notify();
+    return static_cast<long>(n);
+  }
+
+  long write(const void* buf, size_t len) override {
+    PipeBuf& p = *m_pipe;
+    auto* in = static_cast<const char*>(buf);
+    size_t done = 0;
+    while (done < len) {
+      if (p.readers == 0) return done > 0 ? static_cast<long>(done) : -EPIPE;
+      size_t room = kPipeSize - p.used;
+      if (room == 0) {
+        if (nonblocking()) return done > 0 ? static_cast<long>(done) : -EAGAIN;
+        fs_wait(kNoDeadline);
+        continue;
+      }
+      size_t n = len - done < room ? len - done : room;
+      size_t tail = (p.head + p.used) % kPipeSize;
+      size_t first = kPipeSize - tail < n ? kPipeSize - tail : n;
+      memcpy(p.data + tail, in + done, first);
+      memcpy(p.data, in + done + first, n - first);
+      p.used += n;
+      done += n;
+      fs_notify();
+    }
+    return static_cast<long>(done);
+  }
+
+  long fstat(lx::Stat* st) override {
+    memset(st, 0, sizeof(*st));
+    st->dev = 0x20 + static_cast<uint64_t>(FsId::pipe);
+    st->ino = m_pipe->ino;
+    st->nlink = 1;
+    st->mode = lx::S_IFIFO | 0600;
+    st->blksize = 4096;
+    st->atime_sec = st->mtime_sec = st->ctime_sec = m_pipe->ctime_ns / 1000000000;
+    return 0;
+  }
+
+  long ioctl(unsigned long request, unsigned long arg) override {
+    if (request == lx::FIONREAD) {
+      auto* out = reinterpret_cast<int*>(arg);
+      *out = static_cast<int>(m_pipe->used);
+      return 0;
+    }
+    return -ENOTTY;
+  }
+
+  int16_t poll(int16_t events) override {
+    const PipeBuf& p = *m_pipe;
+    int16_t ready = 0;
+    if (m_write_end) {
+      if (p.readers == 0) ready |= lx::POLLERR;
+      else if (p.used < kPipeSize) ready |= events & (lx::POLLOUT | lx::POLLWRNORM);
+    } else {
+      if (p.used > 0) ready |= events & (lx::POLLIN | lx::POLLRDNORM);
+      if (p.writers == 0) ready |= lx::POLLHUP;
+    }
+    return ready;
+  }
+
+  void release() override {
+    PipeBuf* p = m_pipe;
+    if (m_write_end) --p->writers; else --p->readers;
+    fs_notify();  // readers see end of file, writers EPIPE
+    if (p->readers == 0 && p->writers == 0) {
+      kfree(p->data);
+      kfree(p);
+    }
+    destroy(this);
+  }
+};
+
+}  // namespace
+
+long pipe_create(int flags, File** read_end, File** write_end) {
+  auto* p = static_cast<PipeBuf*>(kzalloc(sizeof(PipeBuf)));
+  char* data = static_cast<char*>(kmalloc(kPipeSize));
+  PipeEnd* r = make<PipeEnd>();
+  PipeEnd* w = make<PipeEnd>();
+  if (p == nullptr || data == nullptr || r == nullptr || w == nullptr) {
+    kfree(p);
+    kfree(data);
+    if (r != nullptr) destroy(r);
+    if (w != nullptr) destroy(w);
+    return -ENOMEM;
+  }
+  p->data = data;
+  p->readers = 1;
+  p->writers = 1;
+  p->ino = g_next_pipe_ino++;
+  p->ctime_ns = now_ns();
+  r->m_pipe = w->m_pipe = p;
+  w->m_write_end = true;
+  int status = flags & (lx::O_NONBLOCK | lx::O_DIRECT);
+  r->m_flags = lx::O_RDONLY | status;
+  w->m_flags = lx::O_WRONLY | status;
+  *read_end = r;
+  *write_end = w;
+  return 0;
+}
+
+}  // namespace libos::fs

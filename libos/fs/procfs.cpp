@@ -1,0 +1,132 @@
+#include "fs/procfs.hpp"
+
+#include "core/klib.hpp"
+#include "fs/alloc.hpp"
+#include "fs/fdtable.hpp"
+#include "fs/path.hpp"
+#include "fs/static_dir.hpp"
+
+namespace libos::fs {
+namespace {
+
+// Text of the last link read; callers copy it out before the next call.
+char g_link_text[lx::kPathMax];
+
+size_t format_u64(char* out, uint64_t v) {
+  char tmp[24];
+  size_t n = 0;
+  do {
+    tmp[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (size_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
+  out[n] = '\0';
+  return n;
+}
+
+// The text Linux shows for a node with no path of ours (pipes, console).
+long describe(Vnode* node, const char** target, size_t* len) {
+  long n = -ENOENT;
+  if (node != nullptr && node->fs() != FsId::console) n = vnode_path(node, g_link_text, sizeof(g_link_text));
+  if (n < 0) {
+    const char* kind = node != nullptr && node->fs() == FsId::console ? "/dev/console" : "anon_inode:[file]";
+    n = static_cast<long>(strlen(kind));
+    memcpy(g_link_text, kind, static_cast<size_t>(n) + 1);
+  }
+  *target = g_link_text;
+  *len = static_cast<size_t>(n);
+  return 0;
+}
+
+class FdLink final : public Vnode {
+ public:
+  int m_fd = 0;
+  FsId fs() const override { return FsId::proc; }
+  Vnode* magic_target() override {
+    File* file = fd_get(m_fd);
+    return file != nullptr ? file->vnode() : nullptr;
+  }
+  long readlink(const char** target, size_t* len) override {
+    File* file = fd_get(m_fd);
+    if (file == nullptr) return -ENOENT;
+    return describe(file->vnode(), target, len);
+  }
+};
+
+class CwdLink final : public Vnode {
+ public:
+  FsId fs() const override { return FsId::proc; }
+  Vnode* magic_target() override { return cwd_vnode(); }
+  long readlink(const char** target, size_t* len) override { return describe(cwd_vnode(), target, len); }
+};
+
+FdLink* g_fd_links[kMaxFds];
+
+class FdDir final : public Vnode {
+ public:
+  Vnode* m_parent = nullptr;
+  FsId fs() const override { return FsId::proc; }
+  Vnode* parent() override { return m_parent; }
+  long name(const char** out, size_t* len) override {
+    *out = "fd";
+    *len = 2;
+    return 0;
+  }
+  Vnode* lookup(const char* name, size_t len) override {
+    if (len == 0 || len > 4 || (name[0] == '0' && len > 1)) return nullptr;
+    int fd = 0;
+    for (size_t i = 0; i < len; ++i) {
+      if (name[i] < '0' || name[i] > '9') return nullptr;
+      fd = fd * 10 + (name[i] - '0');
+    }
+    if (fd_get(fd) == nullptr) return nullptr;
+    if (g_fd_links[fd] == nullptr) {
+      FdLink* link = make<FdLink>();
+      if (link == nullptr) return nullptr;
+      link->m_fd = fd;
+      link->m_ino = 0x1000 + static_cast<uint64_t>(fd);
+      link->m_mode = lx::S_IFLNK | 0700;
+      g_fd_links[fd] = link;
+    }
+    return g_fd_links[fd];
+  }
+  long readdir(uint64_t cookie, DirEntry* out) override {
+    static char name[12];
+    for (uint64_t fd = cookie - kFirstDirCookie; fd < static_cast<uint64_t>(fd_limit()); ++fd) {
+      if (fd_get(static_cast<int>(fd)) == nullptr) continue;
+      size_t len = format_u64(name, fd);
+      *out = DirEntry{0x1000 + fd, lx::dt_type(lx::S_IFLNK), name, len, fd + 1 + kFirstDirCookie};
+      return 1;
+    }
+    return 0;
+  }
+  bool empty() override { return false; }
+};
+
+}  // namespace
+
+Vnode* procfs_create(Vnode* parent, const char* exe_path) {
+  StaticDir* proc = StaticDir::create(FsId::proc, parent, "proc", 1);
+  if (proc == nullptr) return nullptr;
+  StaticDir* self = StaticDir::create(FsId::proc, proc, "self", 2);
+  if (self == nullptr) return proc;
+  proc->add("self", self);
+  self->add("exe", StaticLink::create(FsId::proc, exe_path, 3));
+  CwdLink* cwd = make<CwdLink>();
+  if (cwd != nullptr) {
+    cwd->m_ino = 4;
+    cwd->m_mode = lx::S_IFLNK | 0777;
+    self->add("cwd", cwd);
+  }
+  FdDir* fds = make<FdDir>();
+  if (fds != nullptr) {
+    fds->m_parent = self;
+    fds->m_ino = 5;
+    fds->m_mode = lx::S_IFDIR | 0500;
+    fds->m_nlink = 2;
+    self->add("fd", fds);
+  }
+  return proc;
+}
+
+}  // namespace libos::fs

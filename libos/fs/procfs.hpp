@@ -1,0 +1,11 @@
+// /proc: only what static programs commonly ask for: /proc/self/exe (the
+// program's path), /proc/self/fd/N (magic links to open files), /proc/self/cwd.
+#pragma once
+
+#include "fs/vnode.hpp"
+
+namespace libos::fs {
+
+Vnode* procfs_create(Vnode* parent, const char* exe_path);
+
+}  // namespace libos::fs

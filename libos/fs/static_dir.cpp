@@ -1,0 +1,60 @@
+#include "fs/static_dir.hpp"
+
+#include "core/klib.hpp"
+#include "fs/alloc.hpp"
+
+namespace libos::fs {
+
+StaticDir* StaticDir::create(FsId fs, Vnode* parent, const char* name, uint64_t ino) {
+  StaticDir* dir = make<StaticDir>();
+  if (dir == nullptr) return nullptr;
+  dir->m_fs = fs;
+  dir->m_parent = parent != nullptr ? parent : dir;
+  dir->m_name = name;
+  dir->m_ino = ino;
+  dir->m_mode = lx::S_IFDIR | 0555;
+  dir->m_nlink = 2;
+  return dir;
+}
+
+void StaticDir::add(const char* name, Vnode* node) {
+  if (node == nullptr || m_count == kMaxChildren) return;
+  m_children[m_count++] = {name, strlen(name), node};
+  if (node->is_dir()) ++m_nlink;
+}
+
+Vnode* StaticDir::lookup(const char* name, size_t len) {
+  for (int i = 0; i < m_count; ++i) {
+    if (m_children[i].len == len && memcmp(m_children[i].name, name, len) == 0) {
+      return m_children[i].node;
+    }
+  }
+  return nullptr;
+}
+
+long StaticDir::name(const char** out, size_t* len) {
+  *out = m_name;
+  *len = strlen(m_name);
+  return 0;
+}
+
+long StaticDir::readdir(uint64_t cookie, DirEntry* out) {
+  uint64_t i = cookie - kFirstDirCookie;
+  if (i >= static_cast<uint64_t>(m_count)) return 0;
+  const Child& c = m_children[i];
+  *out = DirEntry{c.node->m_ino, lx::dt_type(c.node->m_mode), c.name, c.len, cookie + 1};
+  return 1;
+}
+
+StaticLink* StaticLink::create(FsId fs, const char* target, uint64_t ino) {
+  StaticLink* link = make<StaticLink>();
+  if (link == nullptr) return nullptr;
+  link->m_fs = fs;
+  link->m_target = target;
+  link->m_len = strlen(target);
+  link->m_ino = ino;
+  link->m_mode = lx::S_IFLNK | 0777;
+  return link;
+}
+
+}  // namespace libos::fs

@@ -1,0 +1,152 @@
+// access, faccessat, readlink, readlinkat, truncate, ftruncate, fsync,
+// fdatasync, umask, statfs, fstatfs, and the file half of mmap.
+#include "core/klib.hpp"
+#include "core/uaccess.hpp"
+#include "fs/fdtable.hpp"
+#include "fs/path.hpp"
+#include "fs/syscalls.hpp"
+
+using namespace libos;
+using namespace libos::fs;
+
+namespace {
+
+// The program runs as root (uid 0): read and write are always granted (but
+// not on a read-only file system), execute needs some x bit on non-dirs.
+long check_access(Vnode* node, int mode) {
+  if ((mode & lx::W_OK) && node->read_only() && (node->is_reg() || node->is_dir() || node->is_link())) {
+    return -EROFS;
+  }
+  if ((mode & lx::X_OK) && !node->is_dir() && (node->m_mode & 0111) == 0) return -EACCES;
+  return 0;
+}
+
+void fill_statfs(Vnode* node, lx::Statfs* out) {
+  memset(out, 0, sizeof(*out));
+  out->bsize = 4096;
+  out->frsize = 4096;
+  out->namelen = 255;
+  out->fsid[0] = static_cast<int32_t>(node->fs());
+  switch (node->fs()) {
+    case FsId::root:
+      out->type = 0x858458f6;  // RAMFS_MAGIC: a read-only, memory-backed tree
+      out->flags = 1 | 0x20;   // ST_RDONLY | ST_VALID... (ST_RDONLY=1, ST_VALID=0x20)
+      break;
+    case FsId::tmp:
+    case FsId::console:
+    case FsId::dev:
+      out->type = 0x01021994;  // TMPFS_MAGIC
+      out->blocks = out->bfree = out->bavail = 16384;
+      out->files = out->ffree = 65536;
+      out->flags = 0x20;
+      break;
+    case FsId::proc: out->type = 0x9fa0; out->flags = 0x20; break;
+    case FsId::pipe: out->type = 0x50495045; out->flags = 0x20; break;  // PIPEFS_MAGIC
+  }
+}
+
+long readlink_at(int dirfd, const char* path, char* buf, size_t bufsiz) {
+  if (static_cast<long>(bufsiz) <= 0) return -EINVAL;
+  Vnode* node = nullptr;
+  long err = path_lookup(dirfd, path, false, &node);
+  if (err < 0) return err;
+  if (!node->is_link()) return -EINVAL;
+  const char* target = nullptr;
+  size_t len = 0;
+  err = node->readlink(&target, &len);
+  if (err < 0) return err;
+  if (len > bufsiz) len = bufsiz;
+  if (!user_writable(buf, len)) return -EFAULT;
+  memcpy(buf, target, len);
+  return static_cast<long>(len);
+}
+
+}  // namespace
+
+long sys_access(const char* path, int mode) { return sys_faccessat(lx::AT_FDCWD, path, mode); }
+
+long sys_faccessat(int dirfd, const char* path, int mode) {
+  if (mode & ~(lx::R_OK | lx::W_OK | lx::X_OK)) return -EINVAL;
+  Vnode* node = nullptr;
+  long err = path_lookup(dirfd, path, true, &node);
+  if (err < 0) return err;
+  return check_access(node, mode);
+}
+
+long sys_readlink(const char* path, char* buf, size_t bufsiz) {
+  return readlink_at(lx::AT_FDCWD, path, buf, bufsiz);
+}
+
+long sys_readlinkat(int dirfd, const char* path, char* buf, size_t bufsiz) {
+  return readlink_at(dirfd, path, buf, bufsiz);
+}
+
+long sys_ftruncate(int fd, long length) {
+  File* file = fd_get(fd);
+  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  if (length < 0) return -EINVAL;
+  return file->truncate(static_cast<uint64_t>(length));
+}
+
+long sys_truncate(const char* path, long length) {
+  if (length < 0) return -EINVAL;
+  Vnode* node = nullptr;
+  long err = path_lookup(lx::AT_FDCWD, path, true, &node);
+  if (err < 0) return err;
+  if (node->is_dir()) return -EISDIR;
+  if (!node->is_reg()) return -EINVAL;
+  if (node->read_only()) return -EROFS;
+  return node->truncate(static_cast<uint64_t>(length));
+}
+
+long sys_fsync(int fd) {
+  File* file = fd_get(fd);
+  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  // Nothing is ever written back: memory is the only storage.
+  return file->vnode() == nullptr ? -EINVAL : 0;
+}
+
+long sys_fdatasync(int fd) { return sys_fsync(fd); }
+
+long sys_umask(unsigned mask) {
+  uint32_t old = umask_value();
+  umask_value() = mask & 0777;
+  return old;
+}
+
+long sys_statfs(const char* path, lx::Statfs* buf) {
+  Vnode* node = nullptr;
+  long err = path_lookup(lx::AT_FDCWD, path, true, &node);
+  if (err < 0) return err;
+  if (!user_writable(buf, sizeof(*buf))) return -EFAULT;
+  fill_statfs(node, buf);
+  return 0;
+}
+
+long sys_fstatfs(int fd, lx::Statfs* buf) {
+  File* file = fd_get(fd);
+  if (file == nullptr) return -EBADF;
+  if (!user_writable(buf, sizeof(*buf))) return -EFAULT;
+  if (file->vnode() == nullptr) {
+    lx::Statfs tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    tmp.type = 0x50495045;
+    tmp.bsize = tmp.frsize = 4096;
+    tmp.namelen = 255;
+    tmp.flags = 0x20;
+    memcpy(buf, &tmp, sizeof(tmp));
+    return 0;
+  }
+  fill_statfs(file->vnode(), buf);
+  return 0;
+}
+
+namespace libos {
+
+long fs_mmap_file(int fd, void* dst, size_t len, uint64_t offset) {
+  File* file = fd_get(fd);
+  if (file == nullptr) return -EBADF;
+  return file->map_copy(dst, len, offset);
+}
+
+}  // namespace libos

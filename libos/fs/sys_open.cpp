@@ -1,0 +1,104 @@
+// open, openat, close.
+#include "core/uaccess.hpp"
+#include "fs/fdtable.hpp"
+#include "fs/path.hpp"
+#include "fs/syscalls.hpp"
+
+using namespace libos;
+using namespace libos::fs;
+
+namespace {
+
+constexpr int kTmpfileBit = 020000000;  // __O_TMPFILE
+constexpr int kPathFlags = lx::O_DIRECTORY | lx::O_NOFOLLOW | lx::O_PATH | lx::O_CLOEXEC;
+
+// Linux's do_sys_openat2 for open/openat: flag checks, then the descriptor,
+// then the walk, then may_open's checks in the kernel's order.
+long do_open(int dirfd, const char* path, int flags, unsigned mode) {
+  flags |= lx::O_LARGEFILE;  // force_o_largefile() on 64-bit
+  if ((flags & (lx::O_DIRECTORY | lx::O_CREAT)) == (lx::O_DIRECTORY | lx::O_CREAT)) return -EINVAL;
+  int acc = flags & lx::O_ACCMODE;
+  if (flags & lx::O_PATH) {
+    flags &= kPathFlags;
+  } else if (flags & kTmpfileBit) {
+    if ((flags & lx::O_TMPFILE) != lx::O_TMPFILE) return -EINVAL;
+    if (acc != lx::O_WRONLY && acc != lx::O_RDWR) return -EINVAL;
+  }
+  long len = user_path(path);
+  if (len < 0) return len;
+  if (!fd_has_free()) return -EMFILE;
+  if (len == 0) return -ENOENT;
+
+  bool creat = (flags & lx::O_CREAT) != 0 && (flags & lx::O_PATH) == 0;
+  bool excl = creat && (flags & lx::O_EXCL) != 0;
+  Follow follow = (flags & lx::O_NOFOLLOW) == 0 && !excl ? Follow::yes : Follow::no;
+  if (flags & kTmpfileBit) {
+    // Anonymous tmpfs files are not supported yet; Linux gives this error
+    // for file systems without O_TMPFILE support.
+    Vnode* dir = nullptr;
+    long err = path_lookup(dirfd, path, true, &dir);
+    if (err < 0) return err;
+    if (!dir->is_dir()) return -ENOTDIR;
+    return dir->read_only() ? -EROFS : -EOPNOTSUPP;
+  }
+
+  Walk w;
+  long err = path_walk(dirfd, path, follow, &w);
+  if (err < 0) return err;
+  Vnode* node = w.node;
+  bool created = false;
+  if (creat) {
+    if (w.type != LastType::normal) return excl ? -EEXIST : -EISDIR;
+    if (w.trailing_slash) return -EISDIR;
+    if (node == nullptr) {
+      if (w.parent->read_only()) return -EROFS;
+      err = w.parent->create(w.last, w.last_len, mode & ~umask_value() & 07777, &node);
+      if (err < 0) return err;
+      created = true;
+    } else {
+      if (excl) return -EEXIST;
+      if (node->is_dir()) return -EISDIR;
+    }
+  } else {
+    if (node == nullptr) return -ENOENT;
+    if (w.trailing_slash && !node->is_dir()) return -ENOTDIR;
+  }
+  if ((flags & lx::O_DIRECTORY) && !node->is_dir()) return -ENOTDIR;
+
+  bool truncate = false;
+  if ((flags & lx::O_PATH) == 0 && !created) {
+    bool want_write = acc == lx::O_WRONLY || acc == lx::O_RDWR || (flags & lx::O_TRUNC) != 0;
+    if (node->is_reg() && (flags & lx::O_TRUNC)) {
+      if (node->read_only()) return -EROFS;
+      truncate = true;
+    }
+    if (node->is_link()) return -ELOOP;
+    if (node->is_dir() && want_write) return -EISDIR;
+    if ((node->is_reg() || node->is_dir()) && want_write && node->read_only()) return -EROFS;
+  }
+
+  int stored = flags & ~(lx::O_CREAT | lx::O_EXCL | lx::O_NOCTTY | lx::O_TRUNC | lx::O_CLOEXEC);
+  File* file = nullptr;
+  err = node->open(stored, &file);
+  if (err < 0) return err;
+  if (truncate) {
+    err = node->truncate(0);
+    if (err < 0) {
+      file->put();
+      return err;
+    }
+  }
+  long fd = fd_install(file, (flags & lx::O_CLOEXEC) != 0);
+  if (fd < 0) file->put();
+  return fd;
+}
+
+}  // namespace
+
+long sys_open(const char* path, int flags, unsigned mode) { return do_open(lx::AT_FDCWD, path, flags, mode); }
+
+long sys_openat(int dirfd, const char* path, int flags, unsigned mode) {
+  return do_open(dirfd, path, flags, mode);
+}
+
+long sys_close(int fd) { return fd_close(fd); }

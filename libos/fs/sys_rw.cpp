@@ -1,0 +1,134 @@
+// read, write, readv, writev, pread64, pwrite64, lseek.
+#include "core/uaccess.hpp"
+#include "fs/fdtable.hpp"
+#include "fs/syscalls.hpp"
+
+using namespace libos;
+using namespace libos::fs;
+
+namespace {
+
+// Linux caps one transfer at MAX_RW_COUNT (INT_MAX rounded down to a page).
+constexpr size_t kMaxRw = 0x7ffff000;
+
+long readable_file(int fd, File** out) {
+  File* file = fd_get(fd);
+  if (file == nullptr || !file->readable()) return -EBADF;
+  *out = file;
+  return 0;
+}
+
+long writable_file(int fd, File** out) {
+  File* file = fd_get(fd);
+  if (file == nullptr || !file->writable()) return -EBADF;
+  *out = file;
+  return 0;
+}
+
+// Checks an iovec array as Linux's import_iovec: -EINVAL for a bad count or
+// a total past ssize_t, -EFAULT for unreadable arrays or buffers.
+long check_iov(const lx::Iovec* iov, int count, bool to_user) {
+  if (count < 0 || count > lx::kIovMax) return -EINVAL;
+  if (count == 0) return 0;
+  if (!user_readable(iov, sizeof(lx::Iovec) * static_cast<size_t>(count))) return -EFAULT;
+  size_t total = 0;
+  for (int i = 0; i < count; ++i) {
+    size_t len = iov[i].len;
+    if (static_cast<long>(len) < 0) return -EINVAL;
+    if (len == 0) continue;
+    bool ok = to_user ? user_writable(iov[i].base, len) : user_readable(iov[i].base, len);
+    if (!ok) return -EFAULT;
+    total += len;
+    if (static_cast<long>(total) < 0) return -EINVAL;
+  }
+  return 0;
+}
+
+// Holds a reference for the length of a call that may block, so another
+// thread closing the descriptor cannot free the file under it (as fdget).
+class FileRef {
+ public:
+  explicit FileRef(File* file) : m_file(file) { m_file->get(); }
+  ~FileRef() { m_file->put(); }
+  FileRef(const FileRef&) = delete;
+  FileRef& operator=(const FileRef&) = delete;
+
+ private:
+  File* m_file;
+};
+
+}  // namespace
+
+long sys_read(int fd, void* buf, size_t count) {
+  File* file = nullptr;
+  long err = readable_file(fd, &file);
+  if (err < 0) return err;
+  if (count > kMaxRw) count = kMaxRw;
+  if (count > 0 && !user_writable(buf, count)) return -EFAULT;
+  FileRef hold(file);
+  return file->read(buf, count);
+}
+
+long sys_write(int fd, const void* buf, size_t count) {
+  File* file = nullptr;
+  long err = writable_file(fd, &file);
+  if (err < 0) return err;
+  if (count > kMaxRw) count = kMaxRw;
+  if (count > 0 && !user_readable(buf, count)) return -EFAULT;
+  FileRef hold(file);
+  return file->write(buf, count);
+}
+
+long sys_readv(int fd, const lx::Iovec* iov, int iovcnt) {
+  File* file = nullptr;
+  long err = readable_file(fd, &file);
+  if (err < 0) return err;
+  err = check_iov(iov, iovcnt, true);
+  if (err < 0) return err;
+  FileRef hold(file);
+  long total = 0;
+  for (int i = 0; i < iovcnt; ++i) {
+    if (iov[i].len == 0) continue;
+    long n = file->read(iov[i].base, iov[i].len);
+    if (n < 0) return total > 0 ? total : n;
+    total += n;
+    if (static_cast<size_t>(n) < iov[i].len) break;
+  }
+  return total;
+}
+
+long sys_writev(int fd, const lx::Iovec* iov, int iovcnt) {
+  File* file = nullptr;
+  long err = writable_file(fd, &file);
+  if (err < 0) return err;
+  err = check_iov(iov, iovcnt, false);
+  if (err < 0) return err;
+  FileRef hold(file);
+  return file->writev(iov, iovcnt);
+}
+
+long sys_pread64(int fd, void* buf, size_t count, long offset) {
+  File* file = nullptr;
+  long err = readable_file(fd, &file);
+  if (err < 0) return err;
+  if (offset < 0) return -EINVAL;
+  if (count > kMaxRw) count = kMaxRw;
+  if (count > 0 && !user_writable(buf, count)) return -EFAULT;
+  return file->pread(buf, count, static_cast<uint64_t>(offset));
+}
+
+long sys_pwrite64(int fd, const void* buf, size_t count, long offset) {
+  File* file = nullptr;
+  long err = writable_file(fd, &file);
+  if (err < 0) return err;
+  if (offset < 0) return -EINVAL;
+  if (count > kMaxRw) count = kMaxRw;
+  if (count > 0 && !user_readable(buf, count)) return -EFAULT;
+  return file->pwrite(buf, count, static_cast<uint64_t>(offset));
+}
+
+long sys_lseek(int fd, long offset, int whence) {
+  File* file = fd_get(fd);
+  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  return file->lseek(offset, whence);
+}

@@ -1,0 +1,100 @@
+// fstat, stat, lstat, newfstatat, statx.
+#include "core/klib.hpp"
+#include "core/uaccess.hpp"
+#include "fs/fdtable.hpp"
+#include "fs/path.hpp"
+#include "fs/syscalls.hpp"
+
+using namespace libos;
+using namespace libos::fs;
+
+namespace {
+
+// Stats what (dirfd, path, flags) names into *st, as vfs_statx does.
+long stat_at(int dirfd, const char* path, int flags, lx::Stat* st) {
+  long len = 0;
+  if (path != nullptr || (flags & lx::AT_EMPTY_PATH) == 0) {
+    len = user_path(path);
+    if (len < 0) return len;
+  }
+  if (len == 0) {
+    if ((flags & lx::AT_EMPTY_PATH) == 0) return -ENOENT;
+    if (dirfd == lx::AT_FDCWD) {
+      cwd_vnode()->stat(st);
+      return 0;
+    }
+    File* file = fd_get(dirfd);
+    if (file == nullptr) return -EBADF;
+    return file->fstat(st);
+  }
+  Vnode* node = nullptr;
+  long err = path_lookup(dirfd, path, (flags & lx::AT_SYMLINK_NOFOLLOW) == 0, &node);
+  if (err < 0) return err;
+  node->stat(st);
+  return 0;
+}
+
+long stat_out(int dirfd, const char* path, int flags, lx::Stat* out) {
+  lx::Stat st;
+  long err = stat_at(dirfd, path, flags, &st);
+  if (err < 0) return err;
+  if (!user_writable(out, sizeof(*out))) return -EFAULT;
+  memcpy(out, &st, sizeof(st));
+  return 0;
+}
+
+}  // namespace
+
+long sys_fstat(int fd, lx::Stat* st) {
+  File* file = fd_get(fd);
+  if (file == nullptr) return -EBADF;
+  lx::Stat tmp;
+  long err = file->fstat(&tmp);
+  if (err < 0) return err;
+  if (!user_writable(st, sizeof(*st))) return -EFAULT;
+  memcpy(st, &tmp, sizeof(tmp));
+  return 0;
+}
+
+long sys_stat(const char* path, lx::Stat* st) { return stat_out(lx::AT_FDCWD, path, 0, st); }
+
+long sys_lstat(const char* path, lx::Stat* st) {
+  return stat_out(lx::AT_FDCWD, path, lx::AT_SYMLINK_NOFOLLOW, st);
+}
+
+long sys_newfstatat(int dirfd, const char* path, lx::Stat* st, int flags) {
+  if (flags & ~(lx::AT_SYMLINK_NOFOLLOW | lx::AT_NO_AUTOMOUNT | lx::AT_EMPTY_PATH)) return -EINVAL;
+  return stat_out(dirfd, path, flags, st);
+}
+
+long sys_statx(int dirfd, const char* path, int flags, unsigned mask, lx::Statx* stx) {
+  constexpr int kValid = lx::AT_SYMLINK_NOFOLLOW | lx::AT_NO_AUTOMOUNT | lx::AT_EMPTY_PATH |
+                         lx::AT_STATX_SYNC_TYPE;
+  if (flags & ~kValid) return -EINVAL;
+  if ((flags & lx::AT_STATX_SYNC_TYPE) == lx::AT_STATX_SYNC_TYPE) return -EINVAL;
+  if (mask & 0x80000000u) return -EINVAL;  // STATX__RESERVED
+  lx::Stat st;
+  long err = stat_at(dirfd, path, flags, &st);
+  if (err < 0) return err;
+  if (!user_writable(stx, sizeof(*stx))) return -EFAULT;
+  lx::Statx x;
+  memset(&x, 0, sizeof(x));
+  x.mask = lx::STATX_BASIC_STATS;
+  x.blksize = static_cast<uint32_t>(st.blksize);
+  x.nlink = static_cast<uint32_t>(st.nlink);
+  x.uid = st.uid;
+  x.gid = st.gid;
+  x.mode = static_cast<uint16_t>(st.mode);
+  x.ino = st.ino;
+  x.size = static_cast<uint64_t>(st.size);
+  x.blocks = static_cast<uint64_t>(st.blocks);
+  x.atime = {st.atime_sec, static_cast<uint32_t>(st.atime_nsec), 0};
+  x.mtime = {st.mtime_sec, static_cast<uint32_t>(st.mtime_nsec), 0};
+  x.ctime = {st.ctime_sec, static_cast<uint32_t>(st.ctime_nsec), 0};
+  x.rdev_major = static_cast<uint32_t>(st.rdev >> 8);
+  x.rdev_minor = static_cast<uint32_t>(st.rdev & 0xff);
+  x.dev_major = static_cast<uint32_t>(st.dev >> 8);
+  x.dev_minor = static_cast<uint32_t>(st.dev & 0xff);
+  memcpy(stx, &x, sizeof(x));
+  return 0;
+}

@@ -1,0 +1,13 @@
+// /tmp: a writable in-memory file system. Nodes and file data live in the
+// LibOS heap; a node lives while it is linked or open (or the cwd).
+#pragma once
+
+#include "fs/vnode.hpp"
+
+namespace libos::fs {
+
+// The root directory of a new, empty tmpfs (mode 1777, as /tmp on Linux),
+// mounted as `name` in the directory `parent`; nullptr when out of memory.
+Vnode* tmpfs_create(Vnode* parent, const char* name);
+
+}  // namespace libos::fs

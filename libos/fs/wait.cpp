@@ -1,0 +1,47 @@
+#include "fs/wait.hpp"
+
+#include "sched/thread.hpp"
+#include "time/clock.hpp"
+
+namespace libos::fs {
+namespace {
+
+// Lives on the waiting thread's kernel stack while it sleeps.
+struct Waiter {
+  sched::Thread* thread;
+  Waiter* next;
+};
+Waiter* g_waiters = nullptr;
+
+}  // namespace
+
+bool fs_wait(uint64_t deadline) {
+  Waiter self{sched::current(), g_waiters};
+  g_waiters = &self;
+  bool woken = sched::block(deadline);
+  // After a timeout this waiter is still queued: unlink it.
+  for (Waiter** p = &g_waiters; *p != nullptr; p = &(*p)->next) {
+    if (*p == &self) {
+      *p = self.next;
+      break;
+    }
+  }
+  return woken;
+}
+
+void fs_notify() {
+  Waiter* list = g_waiters;
+  g_waiters = nullptr;
+  for (Waiter* w = list; w != nullptr; w = w->next) sched::wake(w->thread);
+}
+
+uint64_t fs_monotonic_ns() { return monotonic_ns(); }
+
+uint64_t fs_deadline_after(uint64_t timeout_ns) {
+  uint64_t now = monotonic_ns();
+  uint64_t deadline;
+  if (__builtin_add_overflow(now, timeout_ns, &deadline) || deadline == kNoDeadline) return kNoDeadline - 1;
+  return deadline;
+}
+
+}  // namespace libos::fs

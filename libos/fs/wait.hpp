@@ -1,0 +1,24 @@
+// Waiting for file readiness (pipes, poll) on the cooperative scheduler.
+//
+// One queue serves the whole file layer: any change that can make a file
+// readable or writable (data written, data read, an end closed) wakes every
+// waiter, and each re-checks its own condition. Waiters are few and wakes
+// cheap (no exits), so this beats per-file queues in simplicity.
+#pragma once
+
+#include <stdint.h>
+
+namespace libos::fs {
+
+inline constexpr uint64_t kNoDeadline = ~uint64_t{0};
+
+// Blocks the calling thread until fs_notify() or the monotonic deadline (ns).
+// Returns false on timeout. If no other thread can ever wake it and there is
+// no deadline, the scheduler reports a deadlock (Linux would hang).
+bool fs_wait(uint64_t deadline);
+void fs_notify();
+// A deadline timeout_ns from now (saturating).
+uint64_t fs_deadline_after(uint64_t timeout_ns);
+uint64_t fs_monotonic_ns();
+
+}  // namespace libos::fs

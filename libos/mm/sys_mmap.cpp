@@ -1,0 +1,164 @@
+// mmap, munmap, mremap, mprotect, madvise and friends over the page-range
+// allocator. Guest memory is identity-mapped once by the monitor, so these
+// only manage address ranges; pages the program frees are zeroed (or handed
+// back to the host) so that they read as zero when mapped again.
+//
+// Page protections are NOT enforced inside the heap area: mprotect validates
+// its arguments and returns 0, and PROT_NONE mappings are ordinary zero
+// memory. Programs that rely on a fault from a PROT_NONE guard page (stack
+// overflow detection in a thread stack) will not get one.
+#include "core/errno.hpp"
+#include "core/klib.hpp"
+#include "fs/syscalls.hpp"
+#include "mm/page_alloc.hpp"
+#include "syscalls/handlers.hpp"
+
+using namespace libos;
+
+namespace {
+
+enum : int {
+  MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_SHARED_VALIDATE = 0x3, MAP_TYPE = 0xf,
+  MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000,
+};
+enum : int { MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4 };
+enum : int { MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9 };
+constexpr int kProtMask = 0x7 | 0x01000000 | 0x02000000;  // RWX, GROWSDOWN, GROWSUP
+
+bool aligned(uint64_t v) { return (v & (mm::kPage - 1)) == 0; }
+
+// Rounds len up to pages; 0 on overflow.
+uint64_t page_len(uint64_t len) {
+  if (len > ~uint64_t{0} - mm::kPage) return 0;
+  return mm::page_up(len);
+}
+
+}  // namespace
+
+long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off) {
+  if (len == 0 || !aligned(off)) return -EINVAL;
+  if ((prot & ~kProtMask) != 0) return -EINVAL;
+  int type = flags & MAP_TYPE;
+  if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -EINVAL;
+  uint64_t size = page_len(len);
+  if (size == 0) return -ENOMEM;
+  bool anonymous = (flags & MAP_ANONYMOUS) != 0;
+
+  uint64_t where = 0;
+  if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0) {
+    if (!aligned(addr)) return -EINVAL;
+    if (addr < mm::heap_lo() || addr + size < addr || addr + size > mm::heap_hi()) return -ENOMEM;
+    if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm::is_free(addr, size)) return -EEXIST;
+    // A fixed mapping replaces what was there: the new one reads as zero.
+    mm::release(addr, size);
+    if (!mm::map(addr, size)) return -ENOMEM;
+    where = addr;
+  } else if (addr != 0 && aligned(addr) && mm::is_free(addr, size) && addr >= mm::page_up(mm::brk_current())) {
+    if (!mm::map(addr, size)) return -ENOMEM;
+    where = addr;
+  } else {
+    where = mm::alloc_top_down(size);
+    if (where == 0) return -ENOMEM;
+  }
+
+  if (!anonymous) {
+    // A private copy of the file. MAP_SHARED file mappings get the same copy:
+    // writes to it do not reach the file (there is one process, no sharer).
+    long r = fs_mmap_file(fd, reinterpret_cast<void*>(where), size, off);
+    if (r < 0) {
+      mm::release(where, size);
+      return r;
+    }
+  }
+  return static_cast<long>(where);
+}
+
+long sys_munmap(uint64_t addr, uint64_t len) {
+  if (!aligned(addr) || len == 0) return -EINVAL;
+  uint64_t size = page_len(len);
+  if (size == 0 || addr + size < addr) return -EINVAL;
+  // Only the heap area is the allocator's; unmapping elsewhere (the image)
+  // is accepted and does nothing.
+  uint64_t lo = addr < mm::heap_lo() ? mm::heap_lo() : addr;
+  uint64_t hi = addr + size > mm::heap_hi() ? mm::heap_hi() : addr + size;
+  if (lo < hi) mm::release(lo, hi - lo);
+  return 0;
+}
+
+long sys_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr) {
+  if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return -EINVAL;
+  if ((flags & MREMAP_FIXED) != 0 && (flags & MREMAP_MAYMOVE) == 0) return -EINVAL;
+  if ((flags & MREMAP_DONTUNMAP) != 0) return -EINVAL;  // not supported here
+  if (!aligned(old_addr)) return -EINVAL;
+  uint64_t old_size = page_len(old_len);
+  uint64_t new_size = page_len(new_len);
+  if (new_size == 0) return -EINVAL;
+  if (old_size == 0) return -EINVAL;  // duplicating a shared mapping: not supported
+  if (!mm::is_mapped(old_addr, old_size)) return -EFAULT;
+
+  if ((flags & MREMAP_FIXED) != 0) {
+    if (!aligned(new_addr)) return -EINVAL;
+    if (new_addr < mm::heap_lo() || new_addr + new_size < new_addr || new_addr + new_size > mm::heap_hi()) {
+      return -EINVAL;
+    }
+    if (new_addr < old_addr + old_size && old_addr < new_addr + new_size) return -EINVAL;
+    mm::release(new_addr, new_size);
+    if (!mm::map(new_addr, new_size)) return -ENOMEM;
+    memcpy(reinterpret_cast<void*>(new_addr), reinterpret_cast<void*>(old_addr),
+           old_size < new_size ? old_size : new_size);
+    mm::release(old_addr, old_size);
+    return static_cast<long>(new_addr);
+  }
+  if (new_size <= old_size) {
+    mm::release(old_addr + new_size, old_size - new_size);
+    return static_cast<long>(old_addr);
+  }
+  uint64_t grow = new_size - old_size;
+  if (mm::is_free(old_addr + old_size, grow) && mm::map(old_addr + old_size, grow)) {
+    return static_cast<long>(old_addr);
+  }
+  if ((flags & MREMAP_MAYMOVE) == 0) return -ENOMEM;
+  uint64_t fresh = mm::alloc_top_down(new_size);
+  if (fresh == 0) return -ENOMEM;
+  memcpy(reinterpret_cast<void*>(fresh), reinterpret_cast<void*>(old_addr), old_size);
+  mm::release(old_addr, old_size);
+  return static_cast<long>(fresh);
+}
+
+long sys_mprotect(uint64_t addr, uint64_t len, int prot) {
+  if (!aligned(addr)) return -EINVAL;
+  if ((prot & ~kProtMask) != 0) return -EINVAL;
+  if (len == 0) return 0;
+  uint64_t size = page_len(len);
+  if (size == 0 || addr + size < addr) return -ENOMEM;
+  // Not enforced (see the top of this file).
+  return 0;
+}
+
+long sys_madvise(uint64_t addr, uint64_t len, int advice) {
+  if (!aligned(addr)) return -EINVAL;
+  if (len == 0) return 0;
+  uint64_t size = page_len(len);
+  if (size == 0 || addr + size < addr) return -EINVAL;
+  if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE) {
+    // The range reads as zero afterwards, as for private anonymous memory.
+    uint64_t lo = addr < mm::heap_lo() ? mm::heap_lo() : addr;
+    uint64_t hi = addr + size > mm::heap_hi() ? mm::heap_hi() : addr + size;
+    if (lo < hi) mm::zero(lo, hi - lo);
+  }
+  return 0;
+}
+
+long sys_msync(uint64_t addr, uint64_t, int) { return aligned(addr) ? 0 : -EINVAL; }
+
+long sys_mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
+  if (!aligned(addr)) return -EINVAL;
+  uint64_t pages = page_len(len) / mm::kPage;
+  for (uint64_t i = 0; i < pages; ++i) vec[i] = 1;
+  return 0;
+}
+
+long sys_mlock(uint64_t, uint64_t) { return 0; }
+long sys_munlock(uint64_t, uint64_t) { return 0; }
+long sys_mlockall(int) { return 0; }
+long sys_munlockall() { return 0; }

@@ -1,0 +1,207 @@
+#include "sched/futex.hpp"
+
+#include "arch/x86_64/cpu.hpp"
+#include "core/errno.hpp"
+#include "core/uaccess.hpp"
+#include "sched/thread.hpp"
+#include "syscalls/handlers.hpp"
+#include "time/clock.hpp"
+
+namespace libos {
+
+namespace {
+
+using sched::Thread;
+
+enum : int {
+  FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_FD = 2, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
+  FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10,
+  FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256,
+};
+
+Thread* g_head = nullptr;
+Thread* g_tail = nullptr;
+
+void enqueue(Thread* t, uint32_t* addr, uint32_t bitset) {
+  t->futex_addr = addr;
+  t->futex_bitset = bitset;
+  t->futex_next = nullptr;
+  t->futex_prev = g_tail;
+  if (g_tail != nullptr) {
+    g_tail->futex_next = t;
+  } else {
+    g_head = t;
+  }
+  g_tail = t;
+}
+
+void dequeue(Thread* t) {
+  if (t->futex_prev != nullptr) {
+    t->futex_prev->futex_next = t->futex_next;
+  } else {
+    g_head = t->futex_next;
+  }
+  if (t->futex_next != nullptr) {
+    t->futex_next->futex_prev = t->futex_prev;
+  } else {
+    g_tail = t->futex_prev;
+  }
+  t->futex_next = t->futex_prev = nullptr;
+  t->futex_addr = nullptr;
+}
+
+// Converts a futex timeout to a monotonic deadline; -EINVAL for a bad one.
+long deadline_for(const lk::Timespec* ts, bool absolute, bool realtime, uint64_t* out) {
+  if (ts == nullptr) {
+    *out = sched::kNoDeadline;
+    return 0;
+  }
+  if (!user_readable(ts, sizeof(*ts))) return -EFAULT;
+  if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= static_cast<int64_t>(lk::kNsPerSec)) return -EINVAL;
+  uint64_t ns = static_cast<uint64_t>(ts->sec) * lk::kNsPerSec + static_cast<uint64_t>(ts->nsec);
+  uint64_t now = monotonic_ns();
+  if (!absolute) {
+    *out = now + ns;
+  } else if (realtime) {
+    uint64_t rt = realtime_ns();
+    *out = ns > rt ? now + (ns - rt) : now;
+  } else {
+    *out = ns;
+  }
+  return 0;
+}
+
+long wait(uint32_t* addr, uint32_t val, uint64_t deadline, uint32_t bitset) {
+  if (bitset == 0) return -EINVAL;
+  if (__atomic_load_n(addr, __ATOMIC_SEQ_CST) != val) return -EAGAIN;
+  Thread* t = sched::current();
+  enqueue(t, addr, bitset);
+  bool woken = sched::block(deadline);
+  if (!woken) {
+    if (t->futex_addr != nullptr) dequeue(t);
+    return -ETIMEDOUT;
+  }
+  return 0;
+}
+
+long wake_op(uint32_t* addr1, int n1, uint32_t* addr2, int n2, uint32_t encoded) {
+  if (!user_writable(addr2, 4)) return -EFAULT;
+  unsigned op = (encoded >> 28) & 7;
+  bool shift = (encoded >> 31) & 1;
+  unsigned cmp = (encoded >> 24) & 15;
+  uint32_t oparg = (encoded >> 12) & 0xfff;
+  uint32_t cmparg = encoded & 0xfff;
+  if (shift) oparg = 1u << (oparg & 31);
+  uint32_t old = *addr2;
+  uint32_t fresh;
+  switch (op) {
+    case 0: fresh = oparg; break;
+    case 1: fresh = old + oparg; break;
+    case 2: fresh = old | oparg; break;
+    case 3: fresh = old & ~oparg; break;
+    case 4: fresh = old ^ oparg; break;
+    default: return -ENOSYS;
+  }
+  *addr2 = fresh;
+  int woken = futex_wake(addr1, n1, ~0u);
+  bool hit;
+  int32_t o = static_cast<int32_t>(old), a = static_cast<int32_t>(cmparg);
+  switch (cmp) {
+    case 0: hit = o == a; break;
+    case 1: hit = o != a; break;
+    case 2: hit = o < a; break;
+    case 3: hit = o <= a; break;
+    case 4: hit = o > a; break;
+    case 5: hit = o >= a; break;
+    default: return -ENOSYS;
+  }
+  if (hit) woken += futex_wake(addr2, n2, ~0u);
+  return woken;
+}
+
+long requeue(uint32_t* addr1, int n_wake, int n_requeue, uint32_t* addr2) {
+  if (n_wake < 0 || n_requeue < 0) return -EINVAL;
+  int done = 0;
+  Thread* t = g_head;
+  while (t != nullptr) {
+    Thread* next = t->futex_next;
+    if (t->futex_addr == addr1) {
+      if (done < n_wake) {
+        dequeue(t);
+        sched::wake(t);
+        ++done;
+      } else if (n_requeue > 0) {
+        t->futex_addr = addr2;
+        --n_requeue;
+        ++done;
+      } else {
+        break;
+      }
+    }
+    t = next;
+  }
+  return done;
+}
+
+}  // namespace
+
+uint64_t cpu_fs_base() { return cpu::rdfsbase(); }
+
+int futex_wake(uint32_t* addr, int n, uint32_t bitset) {
+  int woken = 0;
+  Thread* t = g_head;
+  while (t != nullptr && woken < n) {
+    Thread* next = t->futex_next;
+    if (t->futex_addr == addr && (t->futex_bitset & bitset) != 0) {
+      dequeue(t);
+      sched::wake(t);
+      ++woken;
+    }
+    t = next;
+  }
+  return woken;
+}
+
+}  // namespace libos
+
+long sys_futex(uint32_t* uaddr, int op, uint32_t val, uint64_t timeout_or_val2, uint32_t* uaddr2,
+               uint32_t val3) {
+  using namespace libos;
+  int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+  bool realtime = (op & FUTEX_CLOCK_REALTIME) != 0;
+  if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET) return -ENOSYS;
+  if (((reinterpret_cast<uint64_t>(uaddr)) & 3) != 0) return -EINVAL;
+  if (!user_readable(uaddr, 4)) return -EFAULT;
+  int n = static_cast<int>(val);
+  auto* ts = reinterpret_cast<const lk::Timespec*>(timeout_or_val2);
+  uint64_t deadline;
+  switch (cmd) {
+    case FUTEX_WAIT: {
+      long r = deadline_for(ts, false, false, &deadline);
+      if (r < 0) return r;
+      return wait(uaddr, val, deadline, ~0u);
+    }
+    case FUTEX_WAIT_BITSET: {
+      long r = deadline_for(ts, true, realtime, &deadline);
+      if (r < 0) return r;
+      return wait(uaddr, val, deadline, val3);
+    }
+    case FUTEX_WAKE:
+      return futex_wake(uaddr, n < 0 ? 0x7fffffff : n, ~0u);
+    case FUTEX_WAKE_BITSET:
+      if (val3 == 0) return -EINVAL;
+      return futex_wake(uaddr, n < 0 ? 0x7fffffff : n, val3);
+    case FUTEX_REQUEUE:
+      return requeue(uaddr, n, static_cast<int>(timeout_or_val2), uaddr2);
+    case FUTEX_CMP_REQUEUE:
+      if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val3) return -EAGAIN;
+      return requeue(uaddr, n, static_cast<int>(timeout_or_val2), uaddr2);
+    case FUTEX_WAKE_OP:
+      return wake_op(uaddr, n, uaddr2, static_cast<int>(timeout_or_val2), val3);
+    default:
+      return -ENOSYS;
+  }
+}
+
+long sys_set_robust_list(void*, size_t len) { return len == 24 ? 0 : -libos::EINVAL; }
+long sys_get_robust_list(int, void**, size_t*) { return -libos::ENOSYS; }

@@ -1,0 +1,13 @@
+// Futexes: one global FIFO wait queue of blocked threads (a cooperative
+// single-vCPU LibOS has few threads; a scan is cheap).
+#pragma once
+
+#include <stdint.h>
+
+namespace libos {
+
+// Wakes up to n threads waiting on addr whose bitset intersects bitset.
+int futex_wake(uint32_t* addr, int n, uint32_t bitset);
+uint64_t cpu_fs_base();
+
+}  // namespace libos

@@ -1,0 +1,97 @@
+// clone for threads (the flags glibc's and musl's pthread_create pass), exit
+// and exit_group. There is one process: fork, vfork, execve and clone without
+// CLONE_VM return -ENOSYS; clone3 too, so glibc falls back to clone.
+#include "core/errno.hpp"
+#include "core/hypercall.hpp"
+#include "core/uaccess.hpp"
+#include "sched/futex.hpp"
+#include "sched/thread.hpp"
+#include "syscalls/handlers.hpp"
+
+extern "C" void shoal_clone_child_return();
+
+using namespace libos;
+
+namespace {
+enum : uint64_t {
+  CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
+  CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000,
+  CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000,
+  CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000,
+  CLONE_DETACHED = 0x400000, CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x1000000,
+  CSIGNAL = 0xff,
+};
+constexpr uint64_t kAllowed = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                              CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+                              CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID | CSIGNAL;
+}  // namespace
+
+long sys_clone(SyscallFrame& frame) {
+  uint64_t flags = frame.rdi;
+  uint64_t stack = frame.rsi;
+  auto* parent_tid = reinterpret_cast<int*>(frame.rdx);
+  auto* child_tid = reinterpret_cast<int*>(frame.r10);
+  uint64_t tls = frame.r8;
+
+  if ((flags & CLONE_VM) == 0 || (flags & CLONE_VFORK) != 0) return -ENOSYS;  // no processes
+  if ((flags & ~kAllowed) != 0) return -EINVAL;
+  if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return -EINVAL;
+  if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return -EINVAL;
+  if ((flags & CLONE_THREAD) == 0) return -ENOSYS;  // a second process sharing memory
+  if (stack == 0 || stack < 136 || !user_writable(reinterpret_cast<void*>(stack - 136), 136)) {
+    return -EINVAL;
+  }
+  if ((flags & CLONE_PARENT_SETTID) != 0 && !user_writable(parent_tid, sizeof(int))) return -EFAULT;
+
+  sched::Thread* parent = sched::current();
+  uint64_t fs = (flags & CLONE_SETTLS) != 0 ? tls : cpu_fs_base();
+  sched::Thread* child = sched::create(fs);
+  if (child == nullptr) return -ENOMEM;
+  (void)parent;
+
+  // The child returns from this system call on its own stack with rax = 0:
+  // the parent's return address goes where `ret $128` expects it.
+  *reinterpret_cast<uint64_t*>(stack - 136) = frame.user_rip();
+  auto* child_frame = reinterpret_cast<SyscallFrame*>(child->kstack_top - sizeof(SyscallFrame));
+  *child_frame = frame;
+  child_frame->user_rsp = stack - 136;
+  // Below the frame: what shoal_context_switch pops (r15 r14 r13 r12 rbx
+  // rbp) and then `ret`s to.
+  auto* sw = reinterpret_cast<uint64_t*>(child_frame) - 7;
+  for (int i = 0; i < 6; ++i) sw[i] = 0;
+  sw[6] = reinterpret_cast<uint64_t>(&shoal_clone_child_return);
+  child->saved_rsp = reinterpret_cast<uint64_t>(sw);
+
+  if ((flags & CLONE_PARENT_SETTID) != 0) *parent_tid = child->tid;
+  if ((flags & CLONE_CHILD_SETTID) != 0 && user_writable(child_tid, sizeof(int))) *child_tid = child->tid;
+  if ((flags & CLONE_CHILD_CLEARTID) != 0) child->clear_child_tid = child_tid;
+  sched::make_runnable(child);
+  return child->tid;
+}
+
+long sys_clone3(void*, size_t) { return -ENOSYS; }
+long sys_fork() { return -ENOSYS; }
+long sys_vfork() { return -ENOSYS; }
+long sys_execve(const char*, char* const*, char* const*) { return -ENOSYS; }
+long sys_wait4(int, int*, int, void*) { return -ECHILD; }
+
+long sys_exit(int status) {
+  sched::Thread* t = sched::current();
+  if (t->clear_child_tid != nullptr && user_writable(t->clear_child_tid, sizeof(int))) {
+    // pthread_join waits on this word (CLONE_CHILD_CLEARTID).
+    *t->clear_child_tid = 0;
+    futex_wake(reinterpret_cast<uint32_t*>(t->clear_child_tid), 1, ~0u);
+  }
+  sched::exit_current(status);
+}
+
+long sys_exit_group(int status) {
+  shoal::abi::HcExit args{status & 0xff, 0};
+  hypercall(shoal::abi::Hypercall::exit, &args);
+  __builtin_unreachable();
+}
+
+long sys_set_tid_address(int* tidptr) {
+  sched::current()->clear_child_tid = tidptr;
+  return sched::current()->tid;
+}

@@ -1,0 +1,234 @@
+#include "sched/thread.hpp"
+
+#include "arch/x86_64/cpu.hpp"
+#include "core/hypercall.hpp"
+#include "core/klib.hpp"
+#include "core/kmalloc.hpp"
+#include "core/panic.hpp"
+#include "time/clock.hpp"
+
+extern "C" {
+extern uint64_t shoal_kstack_top;
+extern char shoal_boot_stack_top[];
+void shoal_context_switch(uint64_t* save_rsp, uint64_t new_rsp);
+}
+
+namespace libos::sched {
+
+namespace {
+
+Thread* g_current = nullptr;
+Thread* g_zombies = nullptr;  // dead threads whose stacks can be freed
+int g_live = 0;
+size_t g_xsave_size = 4096;
+uint64_t g_xsave_mask = 3;
+
+bool alloc_xsave(Thread* t) {
+  t->xsave_mem = kzalloc(g_xsave_size + 64);
+  if (t->xsave_mem == nullptr) return false;
+  t->xsave = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(t->xsave_mem) + 63) & ~uintptr_t{63});
+  return true;
+}
+
+void unlink(Thread* t) {
+  Thread* p = t;
+  while (p->next != t) p = p->next;
+  p->next = t->next;
+}
+
+// Kernel stacks of dead threads, kept for the next clone: freeing one would
+// zero 64 KiB (a discard hypercall), and programs create threads in waves.
+constexpr int kStackCacheSize = 32;
+void* g_stack_cache[kStackCacheSize];
+int g_stack_cached = 0;
+
+void* alloc_kstack() {
+  if (g_stack_cached > 0) return g_stack_cache[--g_stack_cached];
+  return kmalloc(kKernelStackSize);
+}
+
+void free_kstack(void* stack) {
+  if (stack == nullptr) return;
+  if (g_stack_cached < kStackCacheSize) {
+    g_stack_cache[g_stack_cached++] = stack;
+  } else {
+    kfree(stack);
+  }
+}
+
+void reap() {
+  while (g_zombies != nullptr) {
+    Thread* t = g_zombies;
+    g_zombies = t->next;
+    free_kstack(t->kstack_mem);
+    kfree(t->xsave_mem);
+    kfree(t);
+  }
+}
+
+void switch_to(Thread* next) {
+  Thread* prev = g_current;
+  if (next == prev) return;
+  cpu::xsave(prev->xsave, g_xsave_mask);
+  prev->fs_base = cpu::rdfsbase();
+  prev->gs_base = cpu::rdgsbase();
+  g_current = next;
+  shoal_kstack_top = next->kstack_top;
+  cpu::wrfsbase(next->fs_base);
+  cpu::wrgsbase(next->gs_base);
+  cpu::xrstor(next->xsave, g_xsave_mask);
+  shoal_context_switch(&prev->saved_rsp, next->saved_rsp);
+  // Back on prev's stack: free what died meanwhile (never ourselves).
+  reap();
+}
+
+[[noreturn]] void report_deadlock() {
+  static const char kMsg[] = "deadlock: every thread is blocked and nothing can wake one";
+  shoal::abi::HcReport report{};
+  report.kind = static_cast<uint32_t>(shoal::abi::ReportKind::deadlock);
+  report.status = 1;
+  report.message = reinterpret_cast<uint64_t>(kMsg);
+  report.message_len = sizeof(kMsg) - 1;
+  hypercall(shoal::abi::Hypercall::report, &report);
+  panic("deadlock report returned");
+}
+
+// Scans the whole ring once from start (round robin), waking sleepers whose
+// deadline passed, and returns the first runnable thread. With none, blocks
+// the vCPU until the earliest deadline and scans again.
+Thread* pick_next(Thread* start) {
+  for (;;) {
+    uint64_t now = monotonic_ns();
+    uint64_t earliest = kNoDeadline;
+    Thread* pick = nullptr;
+    Thread* t = start;
+    do {
+      if (t->state == ThreadState::blocked && t->deadline <= now) {
+        t->state = ThreadState::runnable;
+        t->timed_out = true;
+      }
+      if (t->state == ThreadState::runnable) {
+        if (pick == nullptr) pick = t;
+      } else if (t->state == ThreadState::blocked && t->deadline < earliest) {
+        earliest = t->deadline;
+      }
+      t = t->next;
+    } while (t != start);
+    if (pick != nullptr) return pick;
+    if (earliest == kNoDeadline) report_deadlock();
+    // Nothing to run: one exit to the monitor until the earliest deadline.
+    shoal::abi::HcBlock args{earliest - now, 0};
+    hypercall(shoal::abi::Hypercall::block, &args);
+    if (args.realtime_ns != 0) clock_resync(args.realtime_ns);
+  }
+}
+
+// Runs the next runnable thread; returns once the current one runs again.
+void schedule() { switch_to(pick_next(g_current->next)); }
+
+}  // namespace
+
+size_t xsave_size() { return g_xsave_size; }
+uint64_t xsave_mask() { return g_xsave_mask; }
+
+void init() {
+  g_xsave_mask = cpu::xgetbv0();
+  // cpuid traps to the monitor: only here, once. ebx = size for XCR0's set.
+  uint32_t size = cpu::cpuid(0xd, 0).ebx;
+  g_xsave_size = size >= 576 ? size : 4096;
+
+  auto* t = static_cast<Thread*>(kzalloc(sizeof(Thread)));
+  LIBOS_ASSERT(t != nullptr);
+  LIBOS_ASSERT(alloc_xsave(t));
+  t->kstack_top = reinterpret_cast<uint64_t>(shoal_boot_stack_top);
+  t->tid = 1;
+  t->state = ThreadState::runnable;
+  t->deadline = kNoDeadline;
+  t->next = t;
+  memcpy(t->name, "main", 5);
+  g_current = t;
+  g_live = 1;
+  shoal_kstack_top = t->kstack_top;
+}
+
+Thread* current() { return g_current; }
+
+Thread* find(int tid) {
+  Thread* t = g_current;
+  do {
+    if (t->tid == tid && t->state != ThreadState::dead) return t;
+    t = t->next;
+  } while (t != g_current);
+  return nullptr;
+}
+
+int thread_count() { return g_live; }
+
+Thread* create(uint64_t fs_base) {
+  static int next_tid = 2;
+  auto* t = static_cast<Thread*>(kzalloc(sizeof(Thread)));
+  if (t == nullptr) return nullptr;
+  t->kstack_mem = alloc_kstack();
+  if (t->kstack_mem == nullptr || !alloc_xsave(t)) {
+    free_kstack(t->kstack_mem);
+    kfree(t);
+    return nullptr;
+  }
+  t->kstack_top = (reinterpret_cast<uint64_t>(t->kstack_mem) + kKernelStackSize) & ~uint64_t{15};
+  // The child starts with the parent's extended state, as after fork on Linux.
+  cpu::xsave(t->xsave, g_xsave_mask);
+  t->fs_base = fs_base;
+  t->gs_base = g_current->gs_base;
+  t->sigmask = g_current->sigmask;
+  t->tid = next_tid++;
+  t->state = ThreadState::blocked;  // not yet: the caller prepares its stack
+  t->deadline = kNoDeadline;
+  memcpy(t->name, g_current->name, sizeof(t->name));
+  t->next = g_current->next;
+  g_current->next = t;
+  ++g_live;
+  return t;
+}
+
+void make_runnable(Thread* t) { t->state = ThreadState::runnable; }
+
+void yield() { schedule(); }
+
+bool block(uint64_t deadline) {
+  Thread* t = g_current;
+  t->state = ThreadState::blocked;
+  t->deadline = deadline;
+  t->timed_out = false;
+  schedule();
+  t->deadline = kNoDeadline;
+  return !t->timed_out;
+}
+
+void wake(Thread* t) {
+  if (t->state == ThreadState::blocked) {
+    t->state = ThreadState::runnable;
+    t->timed_out = false;
+  }
+}
+
+[[noreturn]] void exit_current(int status) {
+  Thread* t = g_current;
+  --g_live;
+  if (g_live == 0) {
+    shoal::abi::HcExit args{status & 0xff, 0};
+    hypercall(shoal::abi::Hypercall::exit, &args);
+    panic("exit hypercall returned");
+  }
+  t->state = ThreadState::dead;
+  // Leave the ring; the stack is freed by whichever thread runs next
+  // (switch_to still saves into t, which is harmless).
+  Thread* succ = t->next;
+  unlink(t);
+  Thread* pick = pick_next(succ);
+  t->next = g_zombies;
+  g_zombies = t;
+  switch_to(pick);
+  panic("dead thread resumed");
+}
+
+}  // namespace libos::sched

@@ -1,0 +1,90 @@
+// Resource limits and usage. Limits are stored and reported; only NOFILE is
+// meaningful to the fd table (1024 slots), the rest are informational.
+#include "core/errno.hpp"
+#include "core/uaccess.hpp"
+#include "mm/page_alloc.hpp"
+#include "syscalls/boot_flags.hpp"
+#include "syscalls/handlers.hpp"
+#include "time/clock.hpp"
+
+using namespace libos;
+
+namespace {
+
+constexpr uint64_t kInfinity = ~uint64_t{0};
+constexpr int kRlimits = 16;
+enum : int { RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_NPROC = 6, RLIMIT_MEMLOCK = 8,
+             RLIMIT_SIGPENDING = 11, RLIMIT_MSGQUEUE = 12, RLIMIT_CORE = 4 };
+
+lk::Rlimit g_limits[kRlimits];
+bool g_limits_ready = false;
+
+void init_limits() {
+  if (g_limits_ready) return;
+  for (auto& l : g_limits) l = {kInfinity, kInfinity};
+  g_limits[RLIMIT_STACK] = {8ull << 20, kInfinity};
+  g_limits[RLIMIT_NOFILE] = {1024, 1024};
+  g_limits[RLIMIT_NPROC] = {4096, 4096};
+  g_limits[RLIMIT_MEMLOCK] = {8ull << 20, 8ull << 20};
+  g_limits[RLIMIT_SIGPENDING] = {4096, 4096};
+  g_limits[RLIMIT_MSGQUEUE] = {819200, 819200};
+  g_limits[RLIMIT_CORE] = {0, kInfinity};
+  g_limits_ready = true;
+}
+
+}  // namespace
+
+long sys_prlimit64(int pid, int resource, const lk::Rlimit* new_limit, lk::Rlimit* old_limit) {
+  init_limits();
+  if (pid != 0 && pid != 1) return -ESRCH;
+  if (resource < 0 || resource >= kRlimits) return -EINVAL;
+  lk::Rlimit fresh{};
+  if (new_limit != nullptr) {
+    if (!user_readable(new_limit, sizeof(*new_limit))) return -EFAULT;
+    fresh = *new_limit;
+    if (fresh.cur > fresh.max) return -EINVAL;
+    if (fresh.max > g_limits[resource].max) return -EPERM;
+  }
+  if (old_limit != nullptr) {
+    if (!user_writable(old_limit, sizeof(*old_limit))) return -EFAULT;
+    *old_limit = g_limits[resource];
+  }
+  if (new_limit != nullptr) g_limits[resource] = fresh;
+  return 0;
+}
+
+long sys_getrlimit(int resource, lk::Rlimit* limit) {
+  if (limit == nullptr) return -EFAULT;
+  return sys_prlimit64(0, resource, nullptr, limit);
+}
+
+long sys_setrlimit(int resource, const lk::Rlimit* limit) {
+  if (limit == nullptr) return -EFAULT;
+  return sys_prlimit64(0, resource, limit, nullptr);
+}
+
+long sys_sysinfo(lk::Sysinfo* info) {
+  if (!user_writable(info, sizeof(*info))) return -EFAULT;
+  *info = {};
+  info->uptime = static_cast<int64_t>(monotonic_ns() / lk::kNsPerSec);
+  info->totalram = boot_info().memory_size;
+  uint64_t heap = mm::heap_hi() - mm::heap_lo();
+  uint64_t used = mm::mapped_bytes();
+  info->freeram = heap > used ? heap - used : 0;
+  info->procs = 1;
+  info->mem_unit = 1;
+  return 0;
+}
+
+long sys_getrusage(int who, lk::Rusage* usage) {
+  if (who != 0 && who != -1 && who != 1) return -EINVAL;  // SELF, CHILDREN, THREAD
+  if (!user_writable(usage, sizeof(*usage))) return -EFAULT;
+  *usage = {};
+  if (who == -1) return 0;
+  uint64_t ns = monotonic_ns();
+  usage->utime.sec = static_cast<int64_t>(ns / lk::kNsPerSec);
+  usage->utime.usec = static_cast<int64_t>(ns % lk::kNsPerSec / 1000);
+  // Max resident set: what the program has mapped plus the image, in KiB.
+  usage->maxrss = static_cast<int64_t>((mm::mapped_bytes() + mm::heap_lo()) / 1024);
+  return 0;
+}
