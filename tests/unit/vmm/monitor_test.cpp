@@ -1,0 +1,258 @@
+// The run loop's exit handler and fault descriptions, with a fake vCPU.
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <shoal/abi/hypercall.h>
+#include <shoal/abi/layout.h>
+
+#include "descriptors.hpp"
+#include "fault.hpp"
+#include "monitor.hpp"
+
+using namespace shoal;
+using namespace shoal::vmm;
+namespace sabi = shoal::abi;
+
+namespace {
+
+class FakeVcpu final : public Vcpu {
+ public:
+  std::deque<VcpuExit> exits;
+  kvm_regs regs{};
+  kvm_sregs sregs{};
+  int runs = 0;
+
+  Result<VcpuExit> run() override {
+    ++runs;
+    if (exits.empty()) return make_error("no more exits");
+    VcpuExit e = exits.front();
+    exits.pop_front();
+    return e;
+  }
+  Result<kvm_regs> get_regs() override { return regs; }
+  Result<void> set_regs(const kvm_regs& r) override {
+    regs = r;
+    return {};
+  }
+  Result<kvm_sregs> get_sregs() override { return sregs; }
+  Result<void> set_sregs(const kvm_sregs& s) override {
+    sregs = s;
+    return {};
+  }
+  Result<void> set_msrs(const std::vector<std::pair<uint32_t, uint64_t>>&) override { return {}; }
+  Result<void> set_xcr0(uint64_t) override { return {}; }
+  Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>&) override { return {}; }
+  Result<uint64_t> tsc_khz() override { return uint64_t{1000000}; }
+  void request_immediate_exit() override {}
+};
+
+VcpuExit out(uint16_t port, uint32_t value, uint8_t size = 4) {
+  VcpuExit e;
+  e.kind = VcpuExit::Kind::io;
+  e.port = port;
+  e.size = size;
+  e.is_out = true;
+  e.value = value;
+  return e;
+}
+
+class MonitorTest : public ::testing::Test {
+ protected:
+  static constexpr uint64_t kMem = 32ull << 20;
+  std::vector<uint8_t> buf = std::vector<uint8_t>(kMem, 0);
+  GuestMemory mem = GuestMemory::wrap(buf.data(), kMem);
+  FakeVcpu vcpu;
+  FILE* report = tmpfile();
+  bool timed_out = false;
+
+  Monitor make() {
+    HypercallEnv env;
+    env.mem = &mem;
+    env.image_end = 0x400000;
+    env.stdout_fd = env.stderr_fd = fileno(report);
+    env.sleep = [](uint64_t) { return true; };
+    env.timed_out = [this] { return timed_out; };
+    env.realtime_ns = [] { return uint64_t{0}; };
+    Symbolizer sym;
+    sym.code = {{0x200000, 0x201000}};
+    sym.stack_end = kMem;
+    MonitorConfig config{"prog", 2.0, fileno(report)};
+    return Monitor(mem, vcpu, sym, std::move(env), config);
+  }
+  std::string report_text() {
+    fflush(report);
+    std::string s;
+    rewind(report);
+    char tmp[4096];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, report)) > 0) s.append(tmp, n);
+    return s;
+  }
+  void TearDown() override { fclose(report); }
+};
+
+TEST_F(MonitorTest, ExitHypercallEndsTheRun) {
+  ASSERT_TRUE(mem.write(0x300000, sabi::HcExit{7, 0}).ok());
+  vcpu.exits = {out(sabi::kHypercallPortBase + 4, 0x300000)};
+  auto m = make();
+  EXPECT_EQ(m.run(), 7);
+  EXPECT_EQ(report_text(), "");
+}
+
+TEST_F(MonitorTest, ResumesAfterConsoleWriteAndInterrupts) {
+  memcpy(buf.data() + 0x300100, "hi", 2);
+  ASSERT_TRUE(mem.write(0x300000, sabi::HcConsoleWrite{1, 0, 0x300100, 2, 0}).ok());
+  ASSERT_TRUE(mem.write(0x300040, sabi::HcExit{0, 0}).ok());
+  VcpuExit intr;
+  intr.kind = VcpuExit::Kind::interrupted;
+  vcpu.exits = {out(sabi::kHypercallPortBase + 1, 0x300000), intr, out(sabi::kHypercallPortBase + 4, 0x300040)};
+  auto m = make();
+  EXPECT_EQ(m.run(), 0);
+  EXPECT_EQ(vcpu.runs, 3);
+  EXPECT_EQ(report_text(), "hi");
+}
+
+TEST_F(MonitorTest, TimeoutIsCheckedBeforeEachRun) {
+  timed_out = true;
+  auto m = make();
+  EXPECT_EQ(m.run(), 124);
+  EXPECT_EQ(vcpu.runs, 0);
+  EXPECT_NE(report_text().find("timeout after 2.0 s"), std::string::npos);
+}
+
+TEST_F(MonitorTest, BadHypercallPointer) {
+  ASSERT_TRUE(mem.write(0x300000, sabi::HcConsoleWrite{1, 0, 0x7ffffff0000ull, 4096, 0}).ok());
+  auto m = make();
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 1, 0x300000)), 139);
+  EXPECT_NE(report_text().find("guest passed an invalid argument to console_write: buffer 0x7ffffff0000 + 4096 "
+                               "outside guest memory (32 MiB)"),
+            std::string::npos);
+}
+
+TEST_F(MonitorTest, UnknownPortsAndWidths) {
+  auto m = make();
+  EXPECT_EQ(m.handle_exit(out(0x80, 0)), 139);
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase, 0)), 139);      // number 0
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 1, 0, 1)), 139);  // outb
+  VcpuExit in = out(sabi::kHypercallPortBase + 1, 0);
+  in.is_out = false;
+  EXPECT_EQ(m.handle_exit(in), 139);
+  EXPECT_NE(report_text().find("I/O port 0x80"), std::string::npos);
+}
+
+TEST_F(MonitorTest, AbnormalExits) {
+  auto m = make();
+  for (auto kind : {VcpuExit::Kind::shutdown, VcpuExit::Kind::internal_error, VcpuExit::Kind::mmio,
+                    VcpuExit::Kind::hlt, VcpuExit::Kind::other}) {
+    VcpuExit e;
+    e.kind = kind;
+    EXPECT_EQ(m.handle_exit(e), 139);
+  }
+  VcpuExit fail;
+  fail.kind = VcpuExit::Kind::fail_entry;
+  EXPECT_EQ(m.handle_exit(fail), 1);
+  auto text = report_text();
+  EXPECT_NE(text.find("triple fault"), std::string::npos);
+  EXPECT_NE(text.find("KVM internal error"), std::string::npos);
+}
+
+TEST_F(MonitorTest, FaultPortReadsTheRing0Frame) {
+  // A ring-3 write to address 0 (#PF, error 6) as the stubs leave it.
+  FaultFrame f{0xdd, 14, 6, 0x200010, sabi::kUserCs, 0x3002, 0x7f0000, sabi::kUserDs};
+  uint64_t rsp0 = sabi::kRing0StackTop - sizeof f;
+  ASSERT_TRUE(mem.write(rsp0, f).ok());
+  vcpu.regs.rsp = rsp0;
+  vcpu.regs.rax = 0xaa;
+  vcpu.regs.rdx = sabi::kFaultPort;
+  vcpu.sregs.cs.selector = sabi::kKernelCs;
+  vcpu.sregs.cr2 = 0;
+  auto m = make();
+  EXPECT_EQ(m.handle_exit(out(sabi::kFaultPort, 14)), 139);
+  auto text = report_text();
+  EXPECT_NE(text.find("page fault (SIGSEGV): write to address 0x0, not mapped (null pointer dereference)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("rip 0x0000000000200010"), std::string::npos) << text;
+  EXPECT_NE(text.find("rdx     0x00000000000000dd"), std::string::npos) << text;
+  EXPECT_NE(text.find("rsp     0x00000000007f0000"), std::string::npos) << text;
+  EXPECT_NE(text.find("#0 0x200010"), std::string::npos) << text;
+}
+
+TEST_F(MonitorTest, FaultPortFromRing3IsRefused) {
+  vcpu.sregs.cs.selector = sabi::kUserCs;
+  auto m = make();
+  EXPECT_EQ(m.handle_exit(out(sabi::kFaultPort, 0)), 139);
+  EXPECT_NE(report_text().find("fault port"), std::string::npos);
+}
+
+TEST_F(MonitorTest, FaultFrameOutsideMemory) {
+  vcpu.sregs.cs.selector = sabi::kKernelCs;
+  vcpu.regs.rsp = UINT64_MAX - 8;
+  auto m = make();
+  EXPECT_EQ(m.handle_exit(out(sabi::kFaultPort, 0)), 139);
+  EXPECT_NE(report_text().find("ring-0 stack is unreadable"), std::string::npos);
+}
+
+TEST_F(MonitorTest, ReportHypercallKinds) {
+  const char msg[] = "abort() called";
+  memcpy(buf.data() + 0x300100, msg, sizeof msg - 1);
+  sabi::HcReport rep{};
+  rep.kind = static_cast<uint32_t>(sabi::ReportKind::signal);
+  rep.status = 134;
+  rep.message = 0x300100;
+  rep.message_len = sizeof msg - 1;
+  ASSERT_TRUE(mem.write(0x300000, rep).ok());
+  auto m = make();
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 5, 0x300000)), 134);
+  auto text = report_text();
+  EXPECT_NE(text.find("SIGABRT raised by the program (abort)"), std::string::npos) << text;
+  EXPECT_NE(text.find("LibOS: abort() called"), std::string::npos) << text;
+}
+
+TEST(DescribeFault, StatusesFollowSignals) {
+  EXPECT_EQ(describe_fault({0}).status, 136);
+  EXPECT_EQ(describe_fault({3}).status, 133);
+  EXPECT_EQ(describe_fault({6}).status, 132);
+  EXPECT_EQ(describe_fault({13}).status, 139);
+  EXPECT_EQ(describe_fault({17}).status, 135);
+  EXPECT_EQ(describe_fault({19}).status, 136);
+  EXPECT_EQ(describe_fault({6}).what, "invalid opcode (SIGILL)");
+  EXPECT_EQ(describe_fault({0}).what, "divide error (SIGFPE)");
+}
+
+TEST(DescribeFault, PageFaults) {
+  constexpr uint64_t kMem = 128ull << 20;
+  uint64_t guard = kMem - sabi::kMainStackSize - 8;
+  EXPECT_EQ(describe_fault({14, 6, 0, kMem}).what,
+            "page fault (SIGSEGV): write to address 0x0, not mapped (null pointer dereference)");
+  EXPECT_EQ(describe_fault({14, 4, 0x18, kMem}).what,
+            "page fault (SIGSEGV): read from address 0x18, not mapped (null pointer dereference)");
+  EXPECT_EQ(describe_fault({14, 6, guard, kMem}).what.substr(0, 46), "stack overflow: page fault in the stack guard ");
+  EXPECT_NE(describe_fault({14, 7, 0x401000, kMem}).what.find("read-only memory"), std::string::npos);
+  EXPECT_NE(describe_fault({14, 0x15, 0x600000, kMem}).what.find("instruction fetch from address 0x600000, not executable"),
+            std::string::npos);
+  EXPECT_NE(describe_fault({14, 4, kMem + 5, kMem}).what.find("outside guest memory"), std::string::npos);
+  EXPECT_NE(describe_fault({14, 5, 0x10000, kMem}).what.find("monitor-owned"), std::string::npos);
+}
+
+TEST(DescribeFault, RefusedPortAccess) {
+  FaultFacts f{13, 0, 0, 128 << 20};
+  f.has_insn = true;
+  f.insn[0] = 0xef;  // out %eax, %dx
+  f.rdx = 0x1234;
+  EXPECT_NE(describe_fault(f).what.find("`out` to I/O port 0x1234, which is not a hypercall port"), std::string::npos);
+  f.rdx = sabi::kFaultPort;
+  EXPECT_NE(describe_fault(f).what.find("fault port"), std::string::npos);
+  f.insn[0] = 0x66;
+  f.insn[1] = 0xe4;  // in $0x60, %al (with a prefix)
+  f.insn[2] = 0x60;
+  EXPECT_NE(describe_fault(f).what.find("`in` from I/O port 0x60"), std::string::npos);
+}
+
+}  // namespace

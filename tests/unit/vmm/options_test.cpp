@@ -1,0 +1,67 @@
+// shoal-vmm's command line: sizes and option parsing.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "options.hpp"
+
+using namespace shoal::vmm;
+
+namespace {
+
+TEST(ParseSize, Suffixes) {
+  EXPECT_EQ(parse_size("128M").value(), 128ull << 20);
+  EXPECT_EQ(parse_size("1G").value(), 1ull << 30);
+  EXPECT_EQ(parse_size("512k").value(), 512ull << 10);
+  EXPECT_EQ(parse_size("64MiB").value(), 64ull << 20);
+  EXPECT_EQ(parse_size("4096").value(), 4096u);
+}
+
+TEST(ParseSize, RejectsJunk) {
+  for (const char* bad : {"", "M", "12X", "-1", "1.5G", "0", "99999999999999999999", "17179869184G", "1GG"})
+    EXPECT_FALSE(parse_size(bad).ok()) << bad;
+}
+
+ParsedOptions parse(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  static std::string name = "shoal-vmm";
+  argv.push_back(name.data());
+  for (auto& a : args) argv.push_back(a.data());
+  return parse_options(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ParseOptions, Full) {
+  auto p = parse({"--memory", "256M", "--cpu", "1", "--timeout", "1.5", "--env", "A=1", "--env", "B=x=y", "--verbose",
+                  "--timing", "img.shoal", "--", "one", "--two", "-3"});
+  ASSERT_FALSE(p.exit_status);
+  const auto& o = p.options;
+  EXPECT_EQ(o.memory.value(), 256ull << 20);
+  EXPECT_EQ(o.cpu.value(), 1);
+  EXPECT_DOUBLE_EQ(o.timeout_s, 1.5);
+  EXPECT_EQ(o.env, (std::vector<std::string>{"A=1", "B=x=y"}));
+  EXPECT_TRUE(o.verbose);
+  EXPECT_TRUE(o.timing);
+  EXPECT_EQ(o.image, "img.shoal");
+  EXPECT_EQ(o.args, (std::vector<std::string>{"one", "--two", "-3"}));
+}
+
+TEST(ParseOptions, Defaults) {
+  auto p = parse({"img.shoal"});
+  ASSERT_FALSE(p.exit_status);
+  EXPECT_FALSE(p.options.memory);
+  EXPECT_FALSE(p.options.cpu);
+  EXPECT_EQ(p.options.timeout_s, 0);
+  EXPECT_TRUE(p.options.env.empty());
+  EXPECT_TRUE(p.options.args.empty());
+}
+
+TEST(ParseOptions, Errors) {
+  EXPECT_EQ(parse({}).exit_status.value_or(0), 2);
+  EXPECT_EQ(parse({"--memory", "lots", "img"}).exit_status.value_or(0), 2);
+  EXPECT_EQ(parse({"--env", "NOEQUALS", "img"}).exit_status.value_or(0), 2);
+  EXPECT_EQ(parse({"--timeout", "-1", "img"}).exit_status.value_or(0), 2);
+  EXPECT_EQ(parse({"--bogus", "img"}).exit_status.value_or(0), 2);
+}
+
+}  // namespace

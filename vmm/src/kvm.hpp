@@ -1,0 +1,69 @@
+// The monitor's view of KVM: one VM with one memory slot and one vCPU.
+//
+// The run loop and the boot code talk to KVM only through these two small
+// interfaces, so their logic can be unit-tested with a fake (tests/unit/vmm).
+// The real implementation (kvm_linux.cpp) is a thin layer over the ioctls.
+#pragma once
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include <memory>
+#include <vector>
+
+#include <shoal/base/result.hpp>
+
+namespace shoal::vmm {
+
+// Why KVM_RUN returned, reduced to what the exit handler needs.
+struct VcpuExit {
+  enum class Kind {
+    io,              // port I/O: port, size, is_out, value (for out)
+    interrupted,     // KVM_RUN returned EINTR (a signal, e.g. the --timeout alarm)
+    shutdown,        // triple fault
+    internal_error,  // KVM could not emulate something
+    fail_entry,      // the vCPU state was rejected on entry
+    mmio,            // access to guest-physical memory outside the slot
+    hlt,             // hlt (only reachable from ring 0)
+    other,           // anything else; raw_reason says what
+  };
+  Kind kind = Kind::other;
+  uint32_t raw_reason = 0;
+  uint16_t port = 0;
+  uint8_t size = 0;
+  bool is_out = false;
+  uint32_t value = 0;      // the value written by an out (size bytes)
+  uint64_t address = 0;    // mmio: the guest-physical address
+  uint64_t detail = 0;     // internal_error suberror / fail_entry hardware reason
+};
+
+class Vcpu {
+ public:
+  virtual ~Vcpu() = default;
+  virtual Result<VcpuExit> run() = 0;
+  virtual Result<kvm_regs> get_regs() = 0;
+  virtual Result<void> set_regs(const kvm_regs& regs) = 0;
+  virtual Result<kvm_sregs> get_sregs() = 0;
+  virtual Result<void> set_sregs(const kvm_sregs& sregs) = 0;
+  virtual Result<void> set_msrs(const std::vector<std::pair<uint32_t, uint64_t>>& msrs) = 0;
+  virtual Result<void> set_xcr0(uint64_t value) = 0;
+  virtual Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) = 0;
+  virtual Result<uint64_t> tsc_khz() = 0;
+  // Ask a KVM_RUN in progress (or the next one) to return at once. Safe to
+  // call from a signal handler.
+  virtual void request_immediate_exit() = 0;
+};
+
+class Vm {
+ public:
+  virtual ~Vm() = default;
+  // Installs host memory [host, host+size) as guest-physical [0, size).
+  virtual Result<void> set_memory(void* host, uint64_t size) = 0;
+  virtual Result<std::unique_ptr<Vcpu>> create_vcpu() = 0;
+  virtual Result<std::vector<kvm_cpuid_entry2>> supported_cpuid() = 0;
+};
+
+// Opens /dev/kvm and creates a VM.
+Result<std::unique_ptr<Vm>> open_kvm_vm();
+
+}  // namespace shoal::vmm

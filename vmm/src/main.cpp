@@ -1,0 +1,230 @@
+// shoal-vmm: one process, one KVM VM, one vCPU: runs one .shoal image.
+//
+//   shoal-vmm [--memory SIZE] [--cpu N] [--timeout SEC] [--env K=V]...
+//             [--verbose] [--timing] IMAGE [-- ARGS...]
+//
+// Exit status: the guest's exit status; 124 timeout; 132/133/134/135/136/139
+// for guest crashes (as the matching signal would give natively, see
+// fault.hpp); 139 also for a guest that breaks the hypercall contract; 1 for
+// monitor errors (bad image, KVM unavailable); 2 for usage errors.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <shoal/abi/boot.h>
+#include <shoal/abi/image.h>
+#include <shoal/abi/layout.h>
+
+#include "boot_info.hpp"
+#include "cpu_setup.hpp"
+#include "descriptors.hpp"
+#include "image_loader.hpp"
+#include "kvm.hpp"
+#include "monitor.hpp"
+#include "options.hpp"
+#include "page_tables.hpp"
+#include "seccomp_policy.hpp"
+#include <shoal/image/symbols.hpp>
+#include "timeout.hpp"
+
+namespace shoal::vmm {
+namespace {
+
+using namespace shoal::abi;
+
+uint64_t clock_ns(clockid_t clock) {
+  timespec ts;
+  clock_gettime(clock, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+struct Timing {
+  uint64_t main_ns = 0, first_run_ns = 0, first_write_ns = 0;
+  // /proc/self/status, opened before seccomp: VmHWM is this process's peak
+  // RSS. (ru_maxrss is not: it keeps the pre-exec peak of the parent's copy.)
+  int status_fd = -1;
+};
+
+// Sleeps for ns; false if --timeout expired meanwhile.
+bool sleep_ns(uint64_t ns) {
+  timespec deadline;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  uint64_t secs = ns / 1000000000ull;
+  uint64_t total = static_cast<uint64_t>(deadline.tv_nsec) + ns % 1000000000ull;
+  if (secs > (1ull << 40)) secs = 1ull << 40;  // far enough
+  deadline.tv_sec += static_cast<time_t>(secs + total / 1000000000ull);
+  deadline.tv_nsec = static_cast<long>(total % 1000000000ull);
+  for (;;) {
+    int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr);
+    if (rc == 0) return true;
+    if (rc != EINTR) return true;
+    if (timeout_expired()) return false;
+  }
+}
+
+void verbose(const Options& o, const char* fmt, auto... args) {
+  if (!o.verbose) return;
+  fprintf(stderr, "shoal-vmm: ");
+  fprintf(stderr, fmt, args...);
+  fprintf(stderr, "\n");
+}
+
+Result<BootParams> make_boot_params(const Options& o, const LoadedImage& image, uint64_t memory_size,
+                                    uint64_t tsc_khz) {
+  BootParams boot;
+  boot.memory_size = memory_size;
+  boot.tsc_khz = tsc_khz;
+  boot.image_end = image.image_end;
+  boot.app_entry = image.header.app_entry;
+  boot.app_phdr = image.header.app_phdr;
+  boot.app_phent = image.header.app_phent;
+  boot.app_phnum = image.header.app_phnum;
+  boot.rootfs_addr = image.rootfs_addr;
+  boot.rootfs_size = image.rootfs_size;
+  boot.argv.push_back(image.program_name());
+  boot.argv.insert(boot.argv.end(), o.args.begin(), o.args.end());
+  boot.env = o.env;  // exactly --env: nothing of the host environment leaks in
+  boot.exe_path = image.path;
+  boot.hwcap = host_hwcap();
+  boot.hwcap2 = host_hwcap2();
+  boot.flags = o.verbose ? static_cast<uint32_t>(kBootVerbose) : 0u;
+  if (getrandom(boot.random, sizeof boot.random, 0) != sizeof boot.random)
+    return make_error(std::string("getrandom: ") + strerror(errno));
+  return boot;
+}
+
+// Executable sections and symbols for crash reports. The symbols are parsed
+// now, before seccomp, into *storage; a bad table only costs the names.
+Symbolizer make_symbolizer(const Options& o, const LoadedImage& image, uint64_t memory_size,
+                           image::SymbolTable* storage) {
+  Symbolizer sym;
+  for (const auto& s : image.loaded) {
+    if (s.flags & kSectionExec) sym.code.push_back({s.addr, s.addr + s.size});
+  }
+  sym.stack_end = memory_size;
+  if (!image.symbols.empty()) {
+    auto parsed = image::parse_symbols(image.symbols);
+    if (parsed) {
+      *storage = std::move(parsed.value());
+      sym.symbols = storage;
+    } else {
+      verbose(o, "symbols ignored: %s", parsed.error().message.c_str());
+    }
+  }
+  return sym;
+}
+
+Result<int> run(const Options& o, Timing& timing) {
+  auto image = TRY(open_image(o.image));
+  uint64_t memory_size = o.memory ? *o.memory : image.header.default_memory ? image.header.default_memory : kDefaultMemory;
+  TRY(check_image_fits(image.header, image.loaded, memory_size));
+
+  if (o.cpu) {
+    if (*o.cpu >= CPU_SETSIZE) return make_error("--cpu " + std::to_string(*o.cpu) + ": no such CPU");
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(*o.cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) < 0)
+      return make_error("--cpu " + std::to_string(*o.cpu) + ": " + strerror(errno));
+  }
+
+  auto vm = TRY(open_kvm_vm());
+  auto mem = TRY(GuestMemory::create(memory_size));
+  TRY(map_sections(mem, image));
+  image.close_file();
+  auto plan = plan_address_space(memory_size, image.loaded);
+  auto tables = TRY(build_page_tables(mem, memory_size, plan));
+  verbose(o, "%s: %s of guest memory, %zu sections, page tables %u pages (%u x 2 MiB, %u x 4 KiB)",
+          image.path.c_str(), describe_bytes(memory_size).c_str(), image.sections.size(), tables.table_pages,
+          tables.large_pages, tables.small_pages);
+  TRY(write_descriptor_tables(mem, static_cast<uint32_t>(image.header.libos_bounce_slot),
+                              static_cast<uint32_t>(image.header.libos_syscall_bounce)));
+  TRY(vm->set_memory(mem.host_base(), memory_size));
+  auto vcpu = TRY(vm->create_vcpu());
+  TRY(setup_vcpu(*vm, *vcpu, tables.cr3, image.header.libos_entry, kBootInfoAddr,
+                 kRing0CodeAddr + kLstarStubOffset));
+
+  auto boot = TRY(make_boot_params(o, image, memory_size, TRY(vcpu->tsc_khz())));
+  TRY(write_boot_info(mem, boot));
+
+  image::SymbolTable symbols;
+  Symbolizer sym = make_symbolizer(o, image, memory_size, &symbols);
+
+  HypercallEnv env;
+  env.mem = &mem;
+  env.image_end = image.image_end;
+  env.sleep = sleep_ns;
+  env.timed_out = timeout_expired;
+  env.realtime_ns = [] { return clock_ns(CLOCK_REALTIME); };
+  env.on_first_write = [&timing] { timing.first_write_ns = clock_ns(CLOCK_MONOTONIC); };
+
+  MonitorConfig config;
+  config.program = image.program_name();
+  config.timeout_s = o.timeout_s;
+  Monitor monitor(mem, *vcpu, std::move(sym), std::move(env), config);
+
+  // A closed stdout must not kill the monitor: console_write gets -EPIPE.
+  signal(SIGPIPE, SIG_IGN);
+  if (o.timeout_s > 0) TRY(arm_timeout(o.timeout_s, vcpu.get()));
+  if (o.timing) timing.status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  TRY(apply_seccomp_policy(timing.status_fd));
+  TRY(set_boot_realtime(mem, clock_ns(CLOCK_REALTIME)));
+  timing.first_run_ns = clock_ns(CLOCK_MONOTONIC);
+  return monitor.run();
+}
+
+void print_timing(const Timing& t) {
+  uint64_t end = clock_ns(CLOCK_MONOTONIC);
+  char exec_part[64] = "";
+  if (const char* t0 = getenv("SHOAL_BENCH_T0")) {
+    uint64_t start = strtoull(t0, nullptr, 10);
+    if (start > 0 && start <= t.main_ns)
+      snprintf(exec_part, sizeof exec_part, "exec_to_main_us=%lu ", static_cast<unsigned long>((t.main_ns - start) / 1000));
+  }
+  auto us = [](uint64_t a, uint64_t b) { return static_cast<unsigned long>(b > a && a ? (b - a) / 1000 : 0); };
+  long maxrss_kb = -1;
+  if (t.status_fd >= 0) {
+    char buf[4096];
+    ssize_t n = pread(t.status_fd, buf, sizeof buf - 1, 0);
+    if (n > 0) {
+      buf[n] = 0;
+      if (const char* hwm = strstr(buf, "VmHWM:")) maxrss_kb = strtol(hwm + 6, nullptr, 10);
+    }
+  }
+  if (maxrss_kb < 0) {
+    struct rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    maxrss_kb = ru.ru_maxrss;
+  }
+  fprintf(stderr,
+          "shoal-vmm timing: %ssetup_us=%lu guest_to_first_write_us=%lu total_us=%lu maxrss_kb=%ld\n", exec_part,
+          us(t.main_ns, t.first_run_ns), us(t.first_run_ns, t.first_write_ns), us(t.main_ns, end), maxrss_kb);
+}
+
+}  // namespace
+}  // namespace shoal::vmm
+
+int main(int argc, char** argv) {
+  using namespace shoal::vmm;
+  Timing timing;
+  timing.main_ns = clock_ns(CLOCK_MONOTONIC);
+  auto parsed = parse_options(argc, argv);
+  if (parsed.exit_status) return *parsed.exit_status;
+  auto status = run(parsed.options, timing);
+  int code;
+  if (!status) {
+    fprintf(stderr, "shoal-vmm: %s\n", status.error().message.c_str());
+    code = 1;
+  } else {
+    code = status.value();
+  }
+  if (parsed.options.timing) print_timing(timing);
+  fflush(stderr);
+  _exit(code);
+}

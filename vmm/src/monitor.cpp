@@ -1,0 +1,203 @@
+#include "monitor.hpp"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <shoal/abi/hypercall.h>
+#include <shoal/abi/layout.h>
+
+#include "descriptors.hpp"
+#include "fault.hpp"
+
+namespace shoal::vmm {
+namespace {
+
+using namespace shoal::abi;
+
+GuestRegs to_guest_regs(const kvm_regs& r, uint64_t fs_base) {
+  return GuestRegs{r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8,  r.r9,
+                   r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rip, r.rflags, fs_base};
+}
+
+const char* exit_kind_name(VcpuExit::Kind k) {
+  switch (k) {
+    case VcpuExit::Kind::io: return "port I/O";
+    case VcpuExit::Kind::interrupted: return "interrupted";
+    case VcpuExit::Kind::shutdown: return "shutdown";
+    case VcpuExit::Kind::internal_error: return "internal error";
+    case VcpuExit::Kind::fail_entry: return "entry failure";
+    case VcpuExit::Kind::mmio: return "MMIO";
+    case VcpuExit::Kind::hlt: return "hlt";
+    case VcpuExit::Kind::other: return "other";
+  }
+  return "?";
+}
+
+}  // namespace
+
+int Monitor::run() {
+  for (;;) {
+    if (m_env.timed_out && m_env.timed_out()) return report_timeout();
+    auto exit = m_vcpu.run();
+    if (!exit) {
+      CrashReport r{m_config.program, "monitor error: " + exit.error().message, status::kMonitorError};
+      return finish(std::move(r));
+    }
+    if (auto status = handle_exit(exit.value())) return *status;
+  }
+}
+
+std::optional<int> Monitor::handle_exit(const VcpuExit& exit) {
+  switch (exit.kind) {
+    case VcpuExit::Kind::io:
+      return handle_io(exit);
+    case VcpuExit::Kind::interrupted:
+      return std::nullopt;  // run() checks the timeout flag before re-entering
+    case VcpuExit::Kind::shutdown:
+      return finish({m_config.program,
+                     "triple fault: the vCPU hit an exception it could not deliver (ring-0 state broken)",
+                     status::kSigsegv, vcpu_regs()});
+    case VcpuExit::Kind::internal_error:
+      return finish({m_config.program, "KVM internal error (suberror " + std::to_string(exit.detail) + ")",
+                     status::kSigsegv, vcpu_regs()});
+    case VcpuExit::Kind::fail_entry:
+      return finish({m_config.program, "KVM could not enter the guest (hardware reason " + hex(exit.detail) + ")",
+                     status::kMonitorError, vcpu_regs()});
+    case VcpuExit::Kind::mmio:
+      return finish({m_config.program,
+                     "access to guest-physical address " + hex(exit.address) + " outside guest memory (" +
+                         m_mem.describe_size() + ")",
+                     status::kSigsegv, vcpu_regs(), exit.address});
+    case VcpuExit::Kind::hlt:
+      return finish({m_config.program, "the guest halted in ring 0", status::kSigsegv, vcpu_regs()});
+    case VcpuExit::Kind::other:
+      break;
+  }
+  return finish({m_config.program,
+                 std::string("unexpected VM exit (") + exit_kind_name(exit.kind) + ", reason " +
+                     std::to_string(exit.raw_reason) + ")",
+                 status::kSigsegv, vcpu_regs()});
+}
+
+std::optional<int> Monitor::handle_io(const VcpuExit& exit) {
+  if (exit.is_out && exit.port == kFaultPort) return handle_fault_port();
+  uint16_t nr = static_cast<uint16_t>(exit.port - kHypercallPortBase);
+  const auto& info = hypercall_info(nr);
+  if (exit.port < kHypercallPortBase || info.handler == nullptr || !exit.is_out || exit.size != 4) {
+    std::string what = std::string("guest ") + (exit.is_out ? "wrote to" : "read from") + " I/O port " +
+                       hex(exit.port) + " (size " + std::to_string(exit.size) + ")";
+    if (info.handler != nullptr && exit.port >= kHypercallPortBase)
+      what += ": hypercall " + std::string(info.name) + " needs `outl %eax, %dx`";
+    else
+      what += ", which is not a hypercall";
+    return finish({m_config.program, what, status::kBadHypercall, vcpu_regs()});
+  }
+  auto action = dispatch_hypercall(m_env, nr, exit.value);
+  if (!action) return report_invalid_argument(info.name, action.error());
+  if (action->kind == HcAction::Kind::resume) return std::nullopt;
+  return handle_action(action.value());
+}
+
+int Monitor::handle_fault_port() {
+  auto sregs = m_vcpu.get_sregs();
+  auto regs = m_vcpu.get_regs();
+  if (!sregs || !regs) return finish({m_config.program, "cannot read the vCPU state after a fault", status::kMonitorError});
+  if ((sregs->cs.selector & 3) != 0) {
+    return finish({m_config.program, "guest wrote to the fault port " + hex(kFaultPort) + " from ring 3",
+                   status::kBadHypercall, to_guest_regs(regs.value(), sregs->fs.base)});
+  }
+  auto frame = m_mem.read<FaultFrame>(regs->rsp);
+  if (!frame) {
+    return finish({m_config.program, "CPU exception, but the ring-0 stack is unreadable: " + frame.error().message,
+                   status::kSigsegv, to_guest_regs(regs.value(), sregs->fs.base)});
+  }
+  const FaultFrame& f = frame.value();
+  FaultFacts facts{f.vector, f.error, sregs->cr2, m_mem.size()};
+  if (auto insn = m_mem.span(f.rip, sizeof facts.insn)) {
+    // SAFETY: a checked span of sizeof facts.insn bytes.
+    memcpy(facts.insn, insn->data(), sizeof facts.insn);
+    facts.has_insn = true;
+  }
+  facts.rdx = f.rdx;
+  auto desc = describe_fault(facts);
+  // The program's state: the GPRs are untouched except rdx, which the stub saved.
+  GuestRegs g = to_guest_regs(regs.value(), sregs->fs.base);
+  g.rdx = f.rdx;
+  g.rip = f.rip;
+  g.rsp = f.rsp;
+  g.rflags = f.rflags;
+  CrashReport r{m_config.program, desc.what, desc.status, g};
+  if (f.vector == 14) r.address = sregs->cr2;
+  if ((f.cs & 3) == 0) r.notes.push_back("the fault happened in ring 0 (the monitor's syscall bounce or a stub)");
+  if (f.vector == 14 || f.vector == 13 || f.vector == 12) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "error code %#lx", static_cast<unsigned long>(f.error));
+    r.notes.push_back(buf);
+  }
+  return finish(std::move(r));
+}
+
+int Monitor::handle_action(const HcAction& action) {
+  switch (action.kind) {
+    case HcAction::Kind::resume:
+      break;
+    case HcAction::Kind::exit:
+      return action.status;
+    case HcAction::Kind::timeout:
+      return report_timeout();
+    case HcAction::Kind::deadlock:
+      return finish({m_config.program, "deadlock: every thread blocked and nothing can wake one",
+                     status::kDeadlock, vcpu_regs()});
+    case HcAction::Kind::report: {
+      std::string msg = sanitize_message(action.message);
+      CrashReport r{m_config.program, "", action.status, action.regs ? action.regs : vcpu_regs()};
+      switch (action.report_kind) {
+        case ReportKind::panic:
+          r.what = "LibOS panic: " + msg;
+          break;
+        case ReportKind::signal:
+          if (action.status == 134)
+            r.what = "SIGABRT raised by the program (abort)";
+          else
+            r.what = "fatal signal " + std::to_string(action.status - 128) + " raised by the program";
+          if (!msg.empty()) r.notes.push_back("LibOS: " + msg);
+          break;
+        case ReportKind::deadlock:
+          r.what = "deadlock: every thread blocked";
+          if (!msg.empty()) r.notes.push_back("LibOS: " + msg);
+          break;
+        default:
+          r.what = "report (kind " + std::to_string(static_cast<uint32_t>(action.report_kind)) + "): " + msg;
+          break;
+      }
+      return finish(std::move(r));
+    }
+  }
+  return status::kMonitorError;
+}
+
+int Monitor::report_invalid_argument(const char* name, const Error& error) {
+  return finish({m_config.program, std::string("guest passed an invalid argument to ") + name + ": " + error.message,
+                 status::kBadHypercall, vcpu_regs()});
+}
+
+int Monitor::report_timeout() {
+  char what[64];
+  snprintf(what, sizeof what, "timeout after %.1f s", m_config.timeout_s);
+  return finish({m_config.program, what, status::kTimeout, vcpu_regs()});
+}
+
+std::optional<GuestRegs> Monitor::vcpu_regs() {
+  auto regs = m_vcpu.get_regs();
+  if (!regs) return std::nullopt;
+  auto sregs = m_vcpu.get_sregs();
+  return to_guest_regs(regs.value(), sregs ? sregs->fs.base : 0);
+}
+
+int Monitor::finish(CrashReport report) {
+  std::string text = format_crash_report(report, m_mem, m_sym);
+  write_fully(m_config.report_fd, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  return report.status;
+}
+
+}  // namespace shoal::vmm

@@ -1,0 +1,56 @@
+// The run loop: enters the guest, and handles every VM exit in one place
+// (Monitor::handle_exit, as Firecracker's handle_kvm_exit) until the guest
+// exits, crashes, or times out.
+#pragma once
+
+#include <stdint.h>
+
+#include <optional>
+#include <string>
+
+#include <shoal/abi/hypercall.h>
+
+#include "crash_report.hpp"
+#include "guest_memory.hpp"
+#include "hypercalls.hpp"
+#include "kvm.hpp"
+
+namespace shoal::vmm {
+
+struct MonitorConfig {
+  std::string program;       // for reports
+  double timeout_s = 0;      // 0: none
+  int report_fd = 2;         // where crash reports go
+};
+
+class Monitor {
+ public:
+  Monitor(const GuestMemory& mem, Vcpu& vcpu, Symbolizer sym, HypercallEnv env, MonitorConfig config)
+      : m_mem(mem), m_vcpu(vcpu), m_sym(std::move(sym)), m_env(std::move(env)), m_config(std::move(config)) {}
+
+  // Runs the guest to its end; returns the instance's exit status.
+  int run();
+
+  // The one VM-exit handler: nullopt to resume the guest, else the status.
+  std::optional<int> handle_exit(const VcpuExit& exit);
+
+  HypercallEnv& env() { return m_env; }
+
+ private:
+  std::optional<int> handle_io(const VcpuExit& exit);
+  int handle_fault_port();
+  int handle_action(const HcAction& action);
+  int report_invalid_argument(const char* name, const Error& error);
+  int report_timeout();
+  // Prints the report and returns its status.
+  int finish(CrashReport report);
+  std::optional<abi::GuestRegs> vcpu_regs();
+
+  const GuestMemory& m_mem;
+  Vcpu& m_vcpu;
+  Symbolizer m_sym;
+  HypercallEnv m_env;
+  MonitorConfig m_config;
+};
+
+}  // namespace shoal::vmm

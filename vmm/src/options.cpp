@@ -1,0 +1,83 @@
+#include "options.hpp"
+
+#include <stdio.h>
+
+#include <CLI/CLI.hpp>
+
+namespace shoal::vmm {
+
+Result<uint64_t> parse_size(const std::string& text) {
+  if (text.empty() || text[0] < '0' || text[0] > '9') return make_error("invalid size '" + text + "'");
+  size_t pos = 0;
+  uint64_t value = 0;
+  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+    uint64_t digit = static_cast<uint64_t>(text[pos] - '0');
+    if (value > (UINT64_MAX - digit) / 10) return make_error("size '" + text + "' is too large");
+    value = value * 10 + digit;
+    ++pos;
+  }
+  unsigned shift = 0;
+  if (pos < text.size()) {
+    switch (text[pos]) {
+      case 'k': case 'K': shift = 10; break;
+      case 'm': case 'M': shift = 20; break;
+      case 'g': case 'G': shift = 30; break;
+      default: return make_error("invalid size suffix in '" + text + "' (use K, M or G)");
+    }
+    ++pos;
+    if (pos < text.size() && (text[pos] == 'i' || text[pos] == 'I')) ++pos;
+    if (pos < text.size() && (text[pos] == 'b' || text[pos] == 'B')) ++pos;
+  }
+  if (pos != text.size()) return make_error("invalid size '" + text + "'");
+  if (shift && value > (UINT64_MAX >> shift)) return make_error("size '" + text + "' is too large");
+  value <<= shift;
+  if (value == 0) return make_error("size '" + text + "' is zero");
+  return value;
+}
+
+ParsedOptions parse_options(int argc, char** argv) {
+  ParsedOptions out;
+  Options& o = out.options;
+  CLI::App app{"shoal-vmm: run one shoal unikernel image under KVM", "shoal-vmm"};
+  std::string memory;
+  int cpu = -1;
+  app.add_option("--memory", memory, "guest memory (default: the image's, else 512M; K/M/G suffixes)");
+  app.add_option("--cpu", cpu, "pin the monitor and its vCPU to host CPU N");
+  app.add_option("--timeout", o.timeout_s, "end the instance after SEC seconds (status 124)");
+  app.add_option("--env", o.env, "K=V for the guest environment (repeatable; nothing else is passed)")
+      ->allow_extra_args(false);
+  app.add_flag("--verbose", o.verbose, "describe the set-up; the LibOS names unimplemented system calls");
+  app.add_flag("--timing", o.timing, "print start-up timing and peak memory to stderr at exit");
+  app.add_option("image", o.image, "the .shoal image")->required();
+  app.add_option("args", o.args, "arguments for the program (after --)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    out.exit_status = app.exit(e);
+    if (*out.exit_status != 0) *out.exit_status = 2;
+    return out;
+  }
+  if (!memory.empty()) {
+    auto size = parse_size(memory);
+    if (!size) {
+      fprintf(stderr, "shoal-vmm: --memory: %s\n", size.error().message.c_str());
+      out.exit_status = 2;
+      return out;
+    }
+    o.memory = size.value();
+  }
+  if (cpu >= 0) o.cpu = cpu;
+  if (o.timeout_s < 0) {
+    fprintf(stderr, "shoal-vmm: --timeout must not be negative\n");
+    out.exit_status = 2;
+  }
+  for (const auto& e : o.env) {
+    if (e.find('=') == std::string::npos) {
+      fprintf(stderr, "shoal-vmm: --env %s: expected K=V\n", e.c_str());
+      out.exit_status = 2;
+    }
+  }
+  return out;
+}
+
+}  // namespace shoal::vmm

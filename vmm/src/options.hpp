@@ -1,0 +1,35 @@
+// shoal-vmm's command line.
+#pragma once
+
+#include <stdint.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <shoal/base/result.hpp>
+
+namespace shoal::vmm {
+
+struct Options {
+  std::optional<uint64_t> memory;  // --memory; else the image's default, else 128 MiB
+  std::optional<int> cpu;          // --cpu N: pin to host CPU N
+  double timeout_s = 0;            // --timeout SEC (fractional); 0 = none
+  std::vector<std::string> env;    // --env K=V, the guest's whole environment
+  bool verbose = false;
+  bool timing = false;
+  std::string image;
+  std::vector<std::string> args;   // after IMAGE (and after --)
+};
+
+// "128M", "1G", "65536", "512K" → bytes. Rejects junk, zero and overflow.
+Result<uint64_t> parse_size(const std::string& text);
+
+// Parses argv. On --help, or a usage error, prints and sets exit_status.
+struct ParsedOptions {
+  Options options;
+  std::optional<int> exit_status;
+};
+ParsedOptions parse_options(int argc, char** argv);
+
+}  // namespace shoal::vmm

@@ -1,0 +1,141 @@
+#include "page_tables.hpp"
+
+#include <shoal/abi/image.h>
+#include <shoal/abi/layout.h>
+
+namespace shoal::vmm {
+namespace {
+
+using namespace shoal::abi;
+
+constexpr PagePerm kSupervisorRw{true, false, true, false};
+// NOTE: the ring-0 code page is user read+execute, not supervisor-only: on
+// PVM (PLATFORM.md) the instructions after `syscall` are fetched with user
+// permissions. It holds no secret, and from ring 3 its code only faults
+// (`out` to the fault port is denied by the TSS bitmap, `sysretq` is privileged).
+constexpr PagePerm kRing0Code{true, true, false, true};
+constexpr PagePerm kUserRo{true, true, false, false};
+
+uint64_t leaf_bits(PagePerm p) {
+  if (!p.present) return 0;
+  uint64_t bits = pte::kPresent;
+  if (p.write) bits |= pte::kWrite;
+  if (p.user) bits |= pte::kUser;
+  if (!p.exec) bits |= pte::kNoExec;
+  return bits;
+}
+
+// Hands out zeroed page-table pages from [kPageTableAddr, kPageTableEnd).
+class TableAllocator {
+ public:
+  explicit TableAllocator(const GuestMemory& mem) : m_mem(mem) {}
+  Result<uint64_t> allocate() {
+    if (m_next >= kPageTableEnd) {
+      return make_error("the page tables need more than the " +
+                        describe_bytes(kPageTableEnd - kPageTableAddr) +
+                        " reserved for them (too many sections with different permissions)");
+    }
+    uint64_t addr = m_next;
+    m_next += kPageSize;
+    auto page = TRY(m_mem.span(addr, kPageSize));
+    // SAFETY: page is a checked span of one page inside guest memory.
+    memset(page.data(), 0, page.size());
+    ++m_count;
+    return addr;
+  }
+  uint32_t count() const { return m_count; }
+
+ private:
+  const GuestMemory& m_mem;
+  uint64_t m_next = kPageTableAddr;
+  uint32_t m_count = 0;
+};
+
+// Intermediate entries allow everything; the leaves restrict.
+constexpr uint64_t kTableLink = pte::kPresent | pte::kWrite | pte::kUser;
+
+}  // namespace
+
+PagePerm perm_for_section_flags(uint32_t flags) {
+  if (!(flags & kSectionRead)) return kAbsent;
+  return PagePerm{true, true, (flags & kSectionWrite) != 0, (flags & kSectionExec) != 0};
+}
+
+std::vector<PageRange> plan_address_space(uint64_t memory_size, const std::vector<LoadedRange>& sections) {
+  std::vector<PageRange> plan;
+  plan.push_back({0, memory_size, kUserRwx});
+  plan.push_back({0, kLibosBase, kSupervisorRw});
+  plan.push_back({kRing0CodeAddr, kRing0CodeAddr + kPageSize, kRing0Code});
+  plan.push_back({kBootInfoAddr, kArgsEnd, kUserRo});
+  plan.push_back({0, kPageSize, kAbsent});
+  for (const auto& s : sections) plan.push_back({s.addr, s.addr + s.size, perm_for_section_flags(s.flags)});
+  if (memory_size >= kMainStackSize + kStackGuardSize) {
+    uint64_t guard_end = memory_size - kMainStackSize;
+    plan.push_back({guard_end - kStackGuardSize, guard_end, kAbsent});
+  }
+  return plan;
+}
+
+PagePerm perm_at(const std::vector<PageRange>& plan, uint64_t addr) {
+  for (auto it = plan.rbegin(); it != plan.rend(); ++it) {
+    if (addr >= it->start && addr < it->end) return it->perm;
+  }
+  return kAbsent;
+}
+
+Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory_size,
+                                         const std::vector<PageRange>& plan) {
+  if (memory_size == 0 || memory_size % kLargePageSize != 0 || memory_size > kMaxMemory) {
+    return make_error("guest memory size " + describe_bytes(memory_size) + " is not a multiple of 2 MiB up to " +
+                      describe_bytes(kMaxMemory));
+  }
+  TableAllocator alloc(mem);
+  PageTableStats stats;
+  uint64_t pml4 = TRY(alloc.allocate());
+  uint64_t pdpt = TRY(alloc.allocate());
+  stats.cr3 = pml4;
+  TRY(mem.write<uint64_t>(pml4, pdpt | kTableLink));
+
+  // A 2 MiB region can be one large page if no plan boundary falls inside it.
+  std::vector<uint64_t> boundaries;
+  for (const auto& r : plan) {
+    boundaries.push_back(r.start);
+    boundaries.push_back(r.end);
+  }
+  auto uniform = [&](uint64_t start) {
+    for (uint64_t b : boundaries) {
+      if (b > start && b < start + kLargePageSize) return false;
+    }
+    return true;
+  };
+
+  uint64_t pd = 0;
+  for (uint64_t region = 0; region < memory_size; region += kLargePageSize) {
+    if (region % (1ull << 30) == 0) {
+      pd = TRY(alloc.allocate());
+      TRY(mem.write<uint64_t>(pdpt + (region >> 30) * 8, pd | kTableLink));
+    }
+    uint64_t pde_addr = pd + ((region >> 21) & 511) * 8;
+    if (uniform(region)) {
+      PagePerm p = perm_at(plan, region);
+      if (p.present) {
+        TRY(mem.write<uint64_t>(pde_addr, region | leaf_bits(p) | pte::kLarge));
+        ++stats.large_pages;
+      }
+      continue;
+    }
+    uint64_t pt = TRY(alloc.allocate());
+    TRY(mem.write<uint64_t>(pde_addr, pt | kTableLink));
+    for (uint64_t i = 0; i < 512; ++i) {
+      uint64_t page = region + i * kPageSize;
+      PagePerm p = perm_at(plan, page);
+      if (!p.present) continue;
+      TRY(mem.write<uint64_t>(pt + i * 8, page | leaf_bits(p)));
+      ++stats.small_pages;
+    }
+  }
+  stats.table_pages = alloc.count();
+  return stats;
+}
+
+}  // namespace shoal::vmm

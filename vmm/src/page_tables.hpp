@@ -1,0 +1,81 @@
+// The guest's page tables: an identity map of [0, memory_size) whose
+// permissions follow the image's sections (boot set-up, brief item 4).
+//
+// plan_address_space() decides what each byte of guest memory may be used for;
+// build_page_tables() writes 4-level tables for that plan into guest memory at
+// kPageTableAddr, using 2 MiB pages wherever a whole 2 MiB region has one
+// permission and 4 KiB pages where it changes, which keeps page-table memory
+// (and so the instance's RSS) small. Both are pure functions of their inputs.
+#pragma once
+
+#include <stdint.h>
+
+#include <vector>
+
+#include <shoal/base/result.hpp>
+
+#include "guest_memory.hpp"
+
+namespace shoal::vmm {
+
+struct PagePerm {
+  bool present = false;
+  bool user = false;
+  bool write = false;
+  bool exec = false;
+  bool operator==(const PagePerm&) const = default;
+};
+
+inline constexpr PagePerm kAbsent{};
+inline constexpr PagePerm kUserRwx{true, true, true, true};
+
+// [start, end) with one permission; in a plan, later ranges override earlier ones.
+struct PageRange {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  PagePerm perm;
+};
+
+// A loaded section as the page tables see it (abi::SectionFlags in flags).
+struct LoadedRange {
+  uint64_t addr = 0;
+  uint64_t size = 0;
+  uint32_t flags = 0;
+};
+
+// The permission a section's flags ask for: R → user RO+NX, R+X → user RO exec,
+// R+W → user RW+NX, R+W+X → user RW exec; without R the range is absent.
+PagePerm perm_for_section_flags(uint32_t flags);
+
+// The whole guest address space: page 0 absent, the monitor area supervisor-
+// only except BootInfo and the argument strings (user read-only), each section
+// with its own permissions, the stack guard absent, the rest user RW exec
+// (the heap: programs may JIT, and mprotect is not enforced).
+std::vector<PageRange> plan_address_space(uint64_t memory_size, const std::vector<LoadedRange>& sections);
+
+// The permission the plan gives to the 4 KiB page at addr.
+PagePerm perm_at(const std::vector<PageRange>& plan, uint64_t addr);
+
+struct PageTableStats {
+  uint64_t cr3 = 0;
+  uint32_t table_pages = 0;   // page-table pages used
+  uint32_t large_pages = 0;   // 2 MiB leaves
+  uint32_t small_pages = 0;   // 4 KiB leaves
+};
+
+// Writes the tables into [kPageTableAddr, kPageTableEnd) of mem. memory_size
+// must be a multiple of 2 MiB and at most abi::kMaxMemory.
+Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory_size,
+                                         const std::vector<PageRange>& plan);
+
+// x86-64 page-table entry bits used here.
+namespace pte {
+inline constexpr uint64_t kPresent = 1ull << 0;
+inline constexpr uint64_t kWrite = 1ull << 1;
+inline constexpr uint64_t kUser = 1ull << 2;
+inline constexpr uint64_t kLarge = 1ull << 7;
+inline constexpr uint64_t kNoExec = 1ull << 63;
+inline constexpr uint64_t kAddrMask = 0x000ffffffffff000ull;
+}  // namespace pte
+
+}  // namespace shoal::vmm

@@ -1,0 +1,105 @@
+// The reviewed table of system calls shoal-vmm may make once the guest runs.
+// Every entry says why it is needed; arguments are pinned where the need is
+// narrow. Everything else: SCMP_ACT_KILL_PROCESS. A guest that escaped into
+// the monitor could only run vCPUs, read stdin, write stdout/stderr, sleep,
+// drop its own memory and exit.
+#include "seccomp_policy.hpp"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <seccomp.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <string>
+#include <vector>
+
+namespace shoal::vmm {
+namespace {
+
+struct Rule {
+  int syscall;
+  std::vector<scmp_arg_cmp> args;
+  const char* reason;
+};
+
+std::vector<Rule> policy() {
+  return {
+      {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_RUN)}, "run the vCPU"},
+      {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS)}, "registers for crash and timeout reports"},
+      {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS)}, "cr2, cs and fs base for crash reports"},
+      {SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, 0)}, "console_read: the instance's stdin"},
+      {SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, 1)}, "console_write to stdout"},
+      {SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, 2)}, "console_write to stderr, crash reports, --timing"},
+      {SCMP_SYS(clock_nanosleep), {}, "block: the guest sleeps until its deadline"},
+      {SCMP_SYS(nanosleep), {}, "block (older libc path)"},
+      {SCMP_SYS(clock_gettime), {}, "block: realtime_ns, --timing (if the vDSO is unavailable)"},
+      {SCMP_SYS(gettimeofday), {}, "time, if the vDSO is unavailable"},
+      {SCMP_SYS(madvise), {SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED)}, "discard: return free guest pages"},
+      {SCMP_SYS(getrusage), {}, "--timing: maxrss"},
+      {SCMP_SYS(rt_sigreturn), {}, "return from the --timeout SIGALRM handler"},
+      {SCMP_SYS(exit_group), {}, "end the instance"},
+      {SCMP_SYS(exit), {}, "end the instance"},
+      {SCMP_SYS(close), {}, "tear-down of the vCPU and VM file descriptors at exit"},
+      {SCMP_SYS(futex), {}, "libc internal locking"},
+      {SCMP_SYS(brk), {}, "malloc for crash-report strings"},
+      {SCMP_SYS(mmap),
+       {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0), SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS)},
+       "malloc of large blocks (anonymous, never executable)"},
+      {SCMP_SYS(munmap), {}, "free of large blocks"},
+      {SCMP_SYS(mremap), {}, "realloc of large blocks"},
+  };
+}
+
+// The ASan/UBSan runtimes make system calls of their own (pipe2 to probe
+// memory, writes to other fds, ...). Sanitizer builds are for tests, not
+// production: they get these extra entries.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitizerBuild = true;
+#else
+constexpr bool kSanitizerBuild = false;
+#endif
+
+std::vector<Rule> sanitizer_extras() {
+  return {
+      {SCMP_SYS(pipe2), {}, "sanitizer: memory-accessibility probe"},
+      {SCMP_SYS(write), {}, "sanitizer: reports and probes on any fd"},
+      {SCMP_SYS(read), {}, "sanitizer: probes on any fd"},
+      {SCMP_SYS(mprotect), {}, "sanitizer: shadow memory"},
+      {SCMP_SYS(sigaltstack), {}, "sanitizer: signal stacks"},
+      {SCMP_SYS(rt_sigprocmask), {}, "sanitizer: signal masks"},
+      {SCMP_SYS(getpid), {}, "sanitizer: reports"},
+      {SCMP_SYS(gettid), {}, "sanitizer: reports"},
+      {SCMP_SYS(sched_yield), {}, "sanitizer: spin locks"},
+  };
+}
+
+}  // namespace
+
+Result<void> apply_seccomp_policy(int status_fd) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+  if (ctx == nullptr) return make_error("seccomp_init failed");
+  auto rules = policy();
+  if (kSanitizerBuild) {
+    auto extra = sanitizer_extras();
+    rules.insert(rules.end(), extra.begin(), extra.end());
+  }
+  if (status_fd >= 0) {
+    rules.push_back({SCMP_SYS(pread64), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(status_fd))},
+                     "--timing: VmHWM from /proc/self/status (opened before the filter)"});
+  }
+  for (const auto& rule : rules) {
+    int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, rule.syscall, static_cast<unsigned>(rule.args.size()),
+                                    rule.args.empty() ? nullptr : rule.args.data());
+    if (rc < 0) {
+      seccomp_release(ctx);
+      return make_error(std::string("seccomp rule (") + rule.reason + "): " + strerror(-rc), -rc);
+    }
+  }
+  int rc = seccomp_load(ctx);
+  seccomp_release(ctx);
+  if (rc < 0) return make_error(std::string("seccomp_load: ") + strerror(-rc), -rc);
+  return {};
+}
+
+}  // namespace shoal::vmm

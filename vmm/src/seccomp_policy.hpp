@@ -1,0 +1,12 @@
+// The monitor's seccomp allowlist (brief item 8). Applied after set-up and
+// before the first KVM_RUN; anything else kills the process (SIGSYS).
+#pragma once
+
+#include <shoal/base/result.hpp>
+
+namespace shoal::vmm {
+
+// status_fd >= 0: an open /proc/self/status that --timing may pread at exit.
+Result<void> apply_seccomp_policy(int status_fd = -1);
+
+}  // namespace shoal::vmm

@@ -1,0 +1,16 @@
+// --timeout: a SIGALRM, delivered without SA_RESTART, interrupts KVM_RUN (or a
+// blocking hypercall) with EINTR; the handler also sets the vCPU's
+// immediate_exit so an alarm that lands just before KVM_RUN is not lost.
+#pragma once
+
+#include <shoal/base/result.hpp>
+
+#include "kvm.hpp"
+
+namespace shoal::vmm {
+
+// Arms a one-shot alarm after seconds (> 0), then every 50 ms as a backstop.
+Result<void> arm_timeout(double seconds, Vcpu* vcpu);
+bool timeout_expired();
+
+}  // namespace shoal::vmm
