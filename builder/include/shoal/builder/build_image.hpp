@@ -1,0 +1,45 @@
+// Image assembly: `shoal build`. Takes a validated program, the LibOS and an
+// optional root filesystem and writes one .shoal file (abi/image.h).
+#pragma once
+
+#include <stdint.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <shoal/base/result.hpp>
+#include <shoal/builder/elf_program.hpp>
+#include <shoal/builder/rootfs.hpp>
+
+namespace shoal::builder {
+
+// The LibOS ELF to use: `explicit_path` if given, else $SHOAL_LIBOS, else
+// <dir of /proc/self/exe>/../lib/shoal/libos.elf.
+std::string default_libos_path(const std::string& explicit_path);
+
+// Loads the LibOS and checks it: segments inside [kLibosBase, kLibosLimit),
+// and the symbols abi/syscall.h names (entry, syscall entry, bounce, slot).
+Result<ElfProgram> load_libos(const std::string& path);
+
+struct BuildInputs {
+  ElfProgram app;
+  ElfProgram libos;
+  std::optional<Rootfs> rootfs;
+  std::string source_path;  // for the manifest
+  std::string name;         // header.name (argv[0] in the guest)
+  uint64_t memory = 0;      // default guest memory, 0 = the monitor's default
+  bool rewrite = true;      // false: leave every syscall to the ring-0 fallback
+};
+
+struct BuildSummary {
+  uint64_t image_size = 0;
+  uint32_t syscall_sites = 0;
+  uint32_t syscall_rewritten = 0;
+  std::vector<std::string> lines;  // human-readable report, one line each
+};
+
+// Assembles and writes the image to `output`.
+Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& output);
+
+}  // namespace shoal::builder

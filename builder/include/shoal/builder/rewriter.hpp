@@ -1,0 +1,53 @@
+// The system-call rewriter (DESIGN.md decision 2, abi/syscall.h).
+//
+// Each `syscall` instruction of the program, together with whole neighbouring
+// instructions so the range is at least 5 bytes, becomes `jmp rel32` (+ int3
+// filler) to a stub in the trampolines section:
+//     <displaced instructions that preceded syscall>
+//     lea -128(%rsp), %rsp          ; keep the caller's red zone intact
+//     call shoal_syscall_entry      ; returns with `ret $128`
+//     <displaced instructions that followed syscall>
+//     jmp <first byte after the displaced range>
+// A range never has a branch target strictly inside it, never displaces a
+// branch, and re-encodes rip-relative operands for their new address. Sites
+// that cannot be patched are left alone: the ring-0 bounce handles them.
+#pragma once
+
+#include <stdint.h>
+
+#include <span>
+#include <vector>
+
+namespace shoal::builder {
+
+// Instruction bytes at guest address `addr`, patched in place.
+struct CodeRegion {
+  uint64_t addr;
+  std::span<uint8_t> bytes;
+};
+
+struct RewriteOptions {
+  uint64_t trampoline_base = 0;  // guest address of the trampolines section
+  uint64_t syscall_entry = 0;    // guest address of shoal_syscall_entry
+  // Addresses that may be reached by indirect jumps or calls (function
+  // symbols, the entry point): treated like direct branch targets.
+  std::vector<uint64_t> extra_targets;
+};
+
+struct RewriteStub {
+  uint64_t site;  // address of the patched range (the jmp)
+  uint64_t stub;  // address of its stub in the trampolines section
+  uint32_t size;  // stub bytes, including int3 padding
+};
+
+struct RewriteResult {
+  uint32_t sites = 0;      // syscall instructions found
+  uint32_t rewritten = 0;  // of which now jump to a stub
+  std::vector<uint8_t> trampolines;     // stubs, to load at trampoline_base
+  std::vector<uint64_t> fallback_sites; // addresses of sites left alone
+  std::vector<RewriteStub> stubs;       // one per rewritten site
+};
+
+RewriteResult rewrite_syscalls(std::span<const CodeRegion> regions, const RewriteOptions& options);
+
+}  // namespace shoal::builder

@@ -1,0 +1,43 @@
+#include "assemble/manifest.hpp"
+
+#include "base/strf.hpp"
+
+namespace shoal::builder {
+
+namespace {
+// A TOML basic string: quotes, backslashes and control characters escaped.
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::vector<uint8_t> render_manifest(const ManifestInfo& m) {
+  std::string t;
+  t += "# shoal image manifest (informational; the header is authoritative)\n";
+  t += "name = " + quoted(m.name) + "\n";
+  t += "source = " + quoted(m.source) + "\n";
+  t += "components = [\"core\", \"console\", \"files\"]\n";
+  t += m.memory ? strf("memory = {}\n", m.memory) : std::string("memory = 0  # monitor default\n");
+  t += "devices = []\n";
+  t += strf("rootfs_entries = {}\n", m.rootfs_entries);
+  t += "\n[syscalls]\n";
+  t += strf("sites = {}\nrewritten = {}\nfallback = {}\n", m.syscall_sites, m.syscall_rewritten,
+            m.syscall_sites - m.syscall_rewritten);
+  t += strf("rewrite = {}\n", m.rewrite ? "true" : "false");
+  return std::vector<uint8_t>(t.begin(), t.end());
+}
+
+}  // namespace shoal::builder

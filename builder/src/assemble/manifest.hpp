@@ -1,0 +1,23 @@
+// The human-readable manifest section (TOML) of an image.
+#pragma once
+
+#include <stdint.h>
+
+#include <string>
+#include <vector>
+
+namespace shoal::builder {
+
+struct ManifestInfo {
+  std::string name;
+  std::string source;
+  uint64_t memory;  // 0 = monitor default
+  uint32_t syscall_sites;
+  uint32_t syscall_rewritten;
+  bool rewrite;
+  uint32_t rootfs_entries;
+};
+
+std::vector<uint8_t> render_manifest(const ManifestInfo& m);
+
+}  // namespace shoal::builder

@@ -1,0 +1,80 @@
+// The symbols section: parsing (hostile input) and building.
+#include <string.h>
+
+#include <algorithm>
+
+#include "base/strf.hpp"
+
+#include <shoal/image/symbols.hpp>
+
+namespace shoal::image {
+
+std::string_view SymbolTable::name_at(size_t index) const {
+  // Validated by parse_symbols: the offset is inside and a NUL follows.
+  return std::string_view(m_strtab.c_str() + m_entries[index].name_offset);
+}
+
+std::optional<SymbolLookup> SymbolTable::lookup(uint64_t addr) const {
+  auto it = std::upper_bound(m_entries.begin(), m_entries.end(), addr,
+                             [](uint64_t a, const abi::SymbolEntry& e) { return a < e.addr; });
+  if (it == m_entries.begin()) return std::nullopt;
+  --it;
+  uint64_t offset = addr - it->addr;
+  if (it->size != 0 && offset >= it->size) return std::nullopt;
+  return SymbolLookup{name_at(static_cast<size_t>(it - m_entries.begin())), offset};
+}
+
+Result<SymbolTable> parse_symbols(std::span<const uint8_t> bytes) {
+  abi::SymbolTableHeader h;
+  if (bytes.size() < sizeof h)
+    return make_error(strf("symbols: section size {} is smaller than its header", bytes.size()));
+  // SAFETY: size checked just above; memcpy because the bytes may be unaligned.
+  memcpy(&h, bytes.data(), sizeof h);
+  uint64_t entries_size = uint64_t{h.count} * sizeof(abi::SymbolEntry);
+  uint64_t need = sizeof h + entries_size + h.strtab_size;
+  if (need > bytes.size())
+    return make_error(strf("symbols: {} entries and {} bytes of names need {:#x} bytes, section has {:#x}", h.count,
+                           h.strtab_size, need, bytes.size()));
+  SymbolTable t;
+  t.m_entries.resize(h.count);
+  if (entries_size) memcpy(t.m_entries.data(), bytes.data() + sizeof h, entries_size);
+  // SAFETY: need <= bytes.size() was checked, so the names lie inside the span.
+  const char* names = reinterpret_cast<const char*>(bytes.data() + sizeof h + entries_size);
+  t.m_strtab.assign(names, h.strtab_size);
+  for (uint32_t i = 0; i < h.count; ++i) {
+    const auto& e = t.m_entries[i];
+    if (i > 0 && e.addr < t.m_entries[i - 1].addr)
+      return make_error(strf("symbols: entry {} at {:#x} is below entry {} at {:#x} (not sorted)", i, e.addr, i - 1,
+                             t.m_entries[i - 1].addr));
+    if (e.name_offset >= h.strtab_size || memchr(names + e.name_offset, 0, h.strtab_size - e.name_offset) == nullptr)
+      return make_error(strf("symbols: entry {} name offset {} is outside the {}-byte string table or unterminated", i,
+                             e.name_offset, h.strtab_size));
+  }
+  return t;
+}
+
+std::vector<uint8_t> build_symbols(std::vector<SymbolInput> symbols) {
+  std::sort(symbols.begin(), symbols.end(), [](const SymbolInput& a, const SymbolInput& b) {
+    return a.addr != b.addr ? a.addr < b.addr : (a.size != b.size ? a.size > b.size : a.name < b.name);
+  });
+  // One name per address is enough for a backtrace (aliases like memcpy/__memcpy).
+  symbols.erase(std::unique(symbols.begin(), symbols.end(),
+                            [](const SymbolInput& a, const SymbolInput& b) { return a.addr == b.addr; }),
+                symbols.end());
+  std::string strtab;
+  std::vector<abi::SymbolEntry> entries;
+  entries.reserve(symbols.size());
+  for (const auto& s : symbols) {
+    entries.push_back({s.addr, s.size, static_cast<uint32_t>(strtab.size())});
+    strtab.append(s.name);
+    strtab.push_back('\0');
+  }
+  abi::SymbolTableHeader h{static_cast<uint32_t>(entries.size()), static_cast<uint32_t>(strtab.size())};
+  std::vector<uint8_t> out(sizeof h + entries.size() * sizeof(abi::SymbolEntry) + strtab.size());
+  memcpy(out.data(), &h, sizeof h);
+  if (!entries.empty()) memcpy(out.data() + sizeof h, entries.data(), entries.size() * sizeof(abi::SymbolEntry));
+  if (!strtab.empty()) memcpy(out.data() + sizeof h + entries.size() * sizeof(abi::SymbolEntry), strtab.data(), strtab.size());
+  return out;
+}
+
+}  // namespace shoal::image

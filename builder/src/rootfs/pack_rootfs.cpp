@@ -1,0 +1,146 @@
+// Root filesystem packer. Layout of the section:
+//   RootfsHeader | RootfsEntry[entry_count] | names (NUL-terminated) | data
+// File data is 16-byte aligned; the LibOS reads everything in place.
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "base/strf.hpp"
+
+#include <shoal/abi/image.h>
+#include <shoal/builder/elf_program.hpp>
+#include <shoal/builder/rootfs.hpp>
+
+namespace shoal::builder {
+
+namespace {
+
+constexpr size_t kNameMax = 255;
+
+struct Node {
+  std::string host_path;
+  std::string name;
+  uint32_t parent;
+  uint32_t mode;
+  int64_t mtime;
+  std::vector<uint8_t> data;  // file contents or symlink target
+};
+
+class Packer {
+ public:
+  Packer(const RootfsLimits& limits, Rootfs& out) : m_limits(limits), m_out(out) {}
+
+  Result<void> add_dir_children(const std::string& path, uint32_t index) {
+    DIR* dir = opendir(path.c_str());
+    if (dir == nullptr) return make_error(strf("{}: cannot open directory: {}", path, strerror(errno)), errno);
+    std::vector<std::string> names;
+    while (struct dirent* de = readdir(dir)) {
+      std::string n = de->d_name;
+      if (n != "." && n != "..") names.push_back(std::move(n));
+    }
+    closedir(dir);
+    std::sort(names.begin(), names.end());
+    std::vector<uint32_t> subdirs;
+    for (const auto& n : names) {
+      std::string child = path + "/" + n;
+      struct stat st;
+      if (lstat(child.c_str(), &st) != 0) return make_error(strf("{}: {}", child, strerror(errno)), errno);
+      if (n.size() > kNameMax) return make_error(strf("{}: name longer than {} bytes", child, kNameMax));
+      Node node{child, n, index, static_cast<uint32_t>(st.st_mode), static_cast<int64_t>(st.st_mtim.tv_sec), {}};
+      if (S_ISREG(st.st_mode)) {
+        node.data = TRY(read_file(child, m_limits.max_total_bytes));
+      } else if (S_ISLNK(st.st_mode)) {
+        char buf[4096];
+        ssize_t n = readlink(child.c_str(), buf, sizeof buf);
+        if (n < 0) return make_error(strf("{}: readlink: {}", child, strerror(errno)), errno);
+        node.data.assign(buf, buf + n);
+      } else if (!S_ISDIR(st.st_mode)) {
+        m_out.warnings.push_back(strf("{}: skipped (not a regular file, directory or symlink)", child));
+        continue;
+      }
+      m_total += node.data.size() + n.size() + 1 + sizeof(abi::RootfsEntry) + 16;
+      if (m_nodes.size() + 1 > m_limits.max_entries)
+        return make_error(strf("{}: more than {} files in the root filesystem", child, m_limits.max_entries));
+      if (m_total > m_limits.max_total_bytes)
+        return make_error(strf("{}: the root filesystem exceeds {} bytes", child, m_limits.max_total_bytes));
+      bool is_dir = S_ISDIR(st.st_mode);
+      m_nodes.push_back(std::move(node));
+      if (is_dir) subdirs.push_back(static_cast<uint32_t>(m_nodes.size() - 1));
+    }
+    // Children of one directory get consecutive indices; subdirectories are
+    // expanded after, so every parent index is below its children's.
+    // NOTE: copy the path: m_nodes grows (and moves) during the recursion.
+    for (uint32_t sub : subdirs) {
+      std::string sub_path = m_nodes[sub].host_path;
+      TRY(add_dir_children(sub_path, sub));
+    }
+    return {};
+  }
+
+  Result<void> pack(const std::string& root) {
+    struct stat st;
+    if (stat(root.c_str(), &st) != 0) return make_error(strf("{}: {}", root, strerror(errno)), errno);
+    if (!S_ISDIR(st.st_mode)) return make_error(strf("{}: not a directory", root));
+    m_nodes.push_back({root, "", 0, static_cast<uint32_t>(st.st_mode), static_cast<int64_t>(st.st_mtim.tv_sec), {}});
+    TRY(add_dir_children(root, 0));
+    serialize();
+    return {};
+  }
+
+ private:
+  void serialize() {
+    std::string names;
+    std::vector<abi::RootfsEntry> entries(m_nodes.size());
+    for (size_t i = 0; i < m_nodes.size(); ++i) {
+      entries[i].parent = m_nodes[i].parent;
+      entries[i].mode = m_nodes[i].mode;
+      entries[i].name_offset = static_cast<uint32_t>(names.size());
+      entries[i].name_len = static_cast<uint32_t>(m_nodes[i].name.size());
+      entries[i].mtime_sec = m_nodes[i].mtime;
+      names += m_nodes[i].name;
+      names.push_back('\0');
+    }
+    uint64_t names_offset = sizeof(abi::RootfsHeader) + entries.size() * sizeof(abi::RootfsEntry);
+    uint64_t data = (names_offset + names.size() + 15) & ~15ull;
+    for (size_t i = 0; i < m_nodes.size(); ++i) {
+      entries[i].data_offset = m_nodes[i].data.empty() ? 0 : data;
+      entries[i].size = m_nodes[i].data.size();
+      data = (data + m_nodes[i].data.size() + 15) & ~15ull;
+    }
+    auto& out = m_out.bytes;
+    out.assign(data, 0);
+    abi::RootfsHeader h{};
+    memcpy(h.magic, abi::kRootfsMagic, sizeof h.magic);
+    h.entry_count = static_cast<uint32_t>(entries.size());
+    h.names_offset = names_offset;
+    h.names_size = names.size();
+    memcpy(out.data(), &h, sizeof h);
+    memcpy(out.data() + sizeof h, entries.data(), entries.size() * sizeof(abi::RootfsEntry));
+    memcpy(out.data() + names_offset, names.data(), names.size());
+    for (size_t i = 0; i < m_nodes.size(); ++i)
+      if (!m_nodes[i].data.empty())
+        memcpy(out.data() + entries[i].data_offset, m_nodes[i].data.data(), m_nodes[i].data.size());
+    m_out.entries = h.entry_count;
+  }
+
+  const RootfsLimits& m_limits;
+  Rootfs& m_out;
+  std::vector<Node> m_nodes;
+  uint64_t m_total = 0;
+};
+
+}  // namespace
+
+Result<Rootfs> pack_rootfs(const std::string& dir, const RootfsLimits& limits) {
+  Rootfs out;
+  Packer p(limits, out);
+  TRY(p.pack(dir));
+  return out;
+}
+
+}  // namespace shoal::builder

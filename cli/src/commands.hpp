@@ -1,0 +1,45 @@
+// The subcommands of `shoal`. Each returns the process exit status: 0 on
+// success, 2 for usage and build errors (bad program, bad image, bad option).
+#pragma once
+
+#include <stdint.h>
+
+#include <string>
+#include <vector>
+
+namespace shoal::cli {
+
+inline constexpr int kExitUsage = 2;
+
+struct BuildCommand {
+  std::string program;
+  std::string output;
+  std::string root;
+  std::string name;
+  std::string memory;
+  bool no_rewrite = false;
+  std::string libos;
+};
+int run_build(const BuildCommand& c);
+
+struct RunCommand {
+  std::string target;  // image or program
+  std::string memory;
+  int cpu = -1;
+  std::string timeout;
+  std::vector<std::string> env;
+  std::string root;
+  std::string libos;
+  bool no_rewrite = false;
+  bool verbose = false;
+  bool timing = false;
+  std::vector<std::string> args;
+};
+int run_run(const RunCommand& c);
+
+int run_inspect(const std::string& image);
+
+// Prints "shoal: <message>" to stderr and returns kExitUsage.
+int fail(const std::string& message);
+
+}  // namespace shoal::cli

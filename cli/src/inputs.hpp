@@ -1,0 +1,26 @@
+// Gathering what an image is built from (program, LibOS, root files), shared
+// by `shoal build` and `shoal run PROGRAM`.
+#pragma once
+
+#include <string>
+
+#include <shoal/base/result.hpp>
+#include <shoal/builder/build_image.hpp>
+
+namespace shoal::cli {
+
+struct InputOptions {
+  std::string program;
+  std::string root;
+  std::string name;
+  std::string libos;
+  uint64_t memory = 0;
+  bool rewrite = true;
+};
+
+Result<builder::BuildInputs> gather_inputs(const InputOptions& o);
+
+// Prints the builder's warnings (skipped root files) to stderr.
+void print_warnings(const builder::BuildInputs& in);
+
+}  // namespace shoal::cli

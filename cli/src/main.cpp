@@ -1,0 +1,55 @@
+// shoal: the command line. Subcommands: build, run, inspect.
+#include <stdio.h>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace shoal::cli;
+  CLI::App app{"shoal: build and run unikernel images of static Linux programs"};
+  app.require_subcommand(1);
+
+  BuildCommand b;
+  auto* build = app.add_subcommand("build", "Build a .shoal image from a static x86-64 program");
+  build->add_option("program", b.program, "Static ELF program")->required();
+  build->add_option("-o,--output", b.output, "Output image (default: PROGRAM's basename + .shoal)");
+  build->add_option("--root", b.root, "Directory packed as the read-only root filesystem");
+  build->add_option("--name", b.name, "Program name (argv[0] in the guest)");
+  build->add_option("--memory", b.memory, "Default guest memory (e.g. 128M)");
+  build->add_flag("--no-rewrite", b.no_rewrite, "Leave every syscall to the ring-0 fallback");
+  build->add_option("--libos", b.libos, "LibOS ELF (default: $SHOAL_LIBOS or ../lib/shoal/libos.elf)");
+
+  RunCommand r;
+  auto* run = app.add_subcommand("run", "Run an image, or a program (built on the fly, cached)");
+  run->add_option("target", r.target, "Image or static program")->required();
+  run->add_option("args", r.args, "Arguments for the program (after --)");
+  run->add_option("--memory", r.memory, "Guest memory (e.g. 512M)");
+  run->add_option("--cpu", r.cpu, "Pin the vCPU thread to this host CPU");
+  run->add_option("--timeout", r.timeout, "Kill the instance after SEC seconds");
+  run->add_option("--env", r.env, "Environment variable K=V for the program (repeatable)")->allow_extra_args(false);
+  run->add_option("--root", r.root, "Root filesystem directory (programs only)");
+  run->add_option("--libos", r.libos, "LibOS ELF (programs only)");
+  run->add_flag("--no-rewrite", r.no_rewrite, "Build without syscall rewriting (programs only)");
+  run->add_flag("--verbose", r.verbose, "Name unimplemented system calls, print build details");
+  run->add_flag("--timing", r.timing, "Print start-up timing");
+
+  std::string inspect_path;
+  auto* inspect = app.add_subcommand("inspect", "Print an image's header, sections and manifest");
+  inspect->add_option("image", inspect_path, "Image file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (*build) return run_build(b);
+  if (*run) return run_run(r);
+  if (*inspect) return run_inspect(inspect_path);
+  return kExitUsage;
+}
