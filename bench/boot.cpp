@@ -1,0 +1,69 @@
+// bench/boot: how long `hello` takes to run under shoal against natively, and
+// how much host memory one instance needs.
+//
+//   boot SHOAL_DIR GUEST_HELLO [RUNS]
+//
+// Runs (interleaved, RUNS times each, default 30):
+//   native      the static hello binary itself
+//   shoal-vmm   the monitor on a prebuilt image (what shoald spawns)
+//   shoal run   the CLI on the same image (one extra exec)
+// and prints medians, the ratio against native, the monitor/guest split
+// (from `shoal-vmm --timing`), and peak RSS (ru_maxrss: monitor + guest pages).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "bench_util.hpp"
+
+using namespace shoal::bench;
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s SHOAL_BIN_DIR GUEST_HELLO [RUNS]\n", argv[0]);
+    return 2;
+  }
+  std::string bin = argv[1], hello = argv[2];
+  int runs = argc > 3 ? std::atoi(argv[3]) : 30;
+  std::string image = "/tmp/shoal-bench-hello.shoal";
+  auto built = run({bin + "/shoal", "build", hello, "-o", image});
+  if (built.status != 0) {
+    std::fprintf(stderr, "shoal build failed: %s%s\n", built.out.c_str(), built.err.c_str());
+    return 1;
+  }
+  std::vector<double> native_us, vmm_us, run_us, exec_us, setup_us, guest_us;
+  std::vector<double> native_rss, vmm_rss;
+  for (int i = 0; i < runs + 2; ++i) {
+    auto n = run({hello});
+    auto v = run({bin + "/shoal-vmm", "--timing", image}, {}, true);
+    auto c = run({bin + "/shoal", "run", image});
+    if (n.status || v.status || c.status) {
+      std::fprintf(stderr, "a run failed: native %d, shoal-vmm %d (%s), shoal run %d (%s)\n", n.status,
+                   v.status, v.err.c_str(), c.status, c.err.c_str());
+      return 1;
+    }
+    if (i < 2) continue;  // warm the page cache and the image cache
+    native_us.push_back(n.wall_us);
+    vmm_us.push_back(v.wall_us);
+    run_us.push_back(c.wall_us);
+    exec_us.push_back(field(v.err, "exec_to_main_us"));
+    setup_us.push_back(field(v.err, "setup_us"));
+    guest_us.push_back(field(v.err, "guest_to_first_write_us"));
+    native_rss.push_back(n.maxrss_kb);
+    vmm_rss.push_back(v.maxrss_kb);
+  }
+  double n = median(native_us), v = median(vmm_us), c = median(run_us);
+  std::printf("boot: hello, median of %d runs each (interleaved)\n", runs);
+  std::printf("  native static hello        %8.0f us\n", n);
+  std::printf("  shoal-vmm hello.shoal      %8.0f us   %5.1fx native\n", v, v / n);
+  std::printf("  shoal run hello.shoal      %8.0f us   %5.1fx native\n", c, c / n);
+  std::printf("  split (shoal-vmm): exec -> monitor main %.0f us, monitor set-up %.0f us,"
+              " guest start -> first write from main %.0f us\n",
+              median(exec_us), median(setup_us), median(guest_us));
+  std::printf("  target: <= 10000 us end to end: %s\n", c <= 10000 ? "met" : "NOT met");
+  double nr = median(native_rss), vr = median(vmm_rss);
+  std::printf("memory: peak RSS (ru_maxrss), median\n");
+  std::printf("  native static hello        %8.0f KiB\n", nr);
+  std::printf("  shoal-vmm + guest          %8.0f KiB   %5.1fx native\n", vr, vr / nr);
+  std::printf("  target: <= 6144 KiB: %s\n", vr <= 6144 ? "met" : "NOT met");
+  return 0;
+}
