@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -75,6 +77,43 @@ RunResult run(const std::vector<std::string>& argv, const std::vector<std::strin
   close(err_fd);
   posix_spawn_file_actions_destroy(&fa);
   return r;
+}
+
+long peak_rss_kb(const std::vector<std::string>& argv) {
+  std::vector<char*> cargv;
+  for (auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+    execv(cargv[0], cargv.data());
+    _exit(127);
+  }
+  int st = 0;
+  long hwm = -1;
+  waitpid(pid, &st, 0);  // stopped at exec (SIGTRAP)
+  ptrace(PTRACE_SETOPTIONS, pid, nullptr, reinterpret_cast<void*>(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL));
+  ptrace(PTRACE_CONT, pid, nullptr, nullptr);
+  while (waitpid(pid, &st, 0) == pid) {
+    if (WIFEXITED(st) || WIFSIGNALED(st)) break;
+    int sig = 0;
+    if (WIFSTOPPED(st) && (st >> 8) == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
+      std::string path = "/proc/" + std::to_string(pid) + "/status";
+      int fd = open(path.c_str(), O_RDONLY);
+      std::string status = slurp(fd);
+      close(fd);
+      auto pos = status.find("VmHWM:");
+      if (pos != std::string::npos) hwm = std::atol(status.c_str() + pos + 6);
+    } else if (WIFSTOPPED(st) && WSTOPSIG(st) != SIGTRAP) {
+      sig = WSTOPSIG(st);  // pass real signals through
+    }
+    ptrace(PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
+  }
+  return hwm;
 }
 
 double field(const std::string& text, const std::string& key) {

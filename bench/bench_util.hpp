@@ -28,6 +28,12 @@ inline double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// Peak resident memory (VmHWM, KiB) of the program argv runs, read from
+// /proc/PID/status when the process stops at its exit under ptrace
+// (PTRACE_O_TRACEEXIT). Unlike ru_maxrss this excludes the spawning process:
+// exec starts a fresh address space and VmHWM describes only that one.
+long peak_rss_kb(const std::vector<std::string>& argv);
+
 // Value of `key=` in a line such as "shoal-vmm timing: a=1 b=2", or -1.
 double field(const std::string& text, const std::string& key);
 
