@@ -6,6 +6,7 @@
 #include "core/klib.hpp"
 #include "core/kmalloc.hpp"
 #include "fs/alloc.hpp"
+#include "fs/clock.hpp"
 #include "fs/file.hpp"
 
 namespace libos::fs {
@@ -121,6 +122,8 @@ Vnode* console_create(int stream) {
   node->m_stream = stream;
   node->m_ino = 100 + static_cast<uint64_t>(stream);
   node->m_mode = lx::S_IFCHR | 0620;
+  node->m_rdev = (5u << 8) | 1;  // as /dev/console
+  node->m_atime_ns = node->m_mtime_ns = node->m_ctime_ns = now_ns();
   return node;
 }
 

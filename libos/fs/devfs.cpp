@@ -26,6 +26,7 @@ class DevNode final : public Vnode {
     n->m_ino = ino;
     n->m_mode = lx::S_IFCHR | 0666;
     n->m_rdev = makedev(major, minor);
+    n->m_atime_ns = n->m_mtime_ns = n->m_ctime_ns = now_ns();
     return n;
   }
 

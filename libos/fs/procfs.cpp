@@ -105,12 +105,23 @@ class FdDir final : public Vnode {
 
 }  // namespace
 
+// The mount table, for df, mount and libraries that look for a mount point.
+constexpr const char* kMounts =
+    "shoal / ramfs ro,relatime 0 0\n"
+    "tmpfs /tmp tmpfs rw,nosuid,nodev 0 0\n"
+    "devtmpfs /dev devtmpfs rw,nosuid 0 0\n"
+    "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n"
+    "proc /proc proc rw,nosuid,nodev,noexec 0 0\n";
+
 Vnode* procfs_create(Vnode* parent, const char* exe_path) {
   StaticDir* proc = StaticDir::create(FsId::proc, parent, "proc", 1);
   if (proc == nullptr) return nullptr;
   StaticDir* self = StaticDir::create(FsId::proc, proc, "self", 2);
   if (self == nullptr) return proc;
   proc->add("self", self);
+  StaticFile* mounts = StaticFile::create(FsId::proc, kMounts, 6);
+  proc->add("mounts", mounts);
+  self->add("mounts", mounts);
   self->add("exe", StaticLink::create(FsId::proc, exe_path, 3));
   CwdLink* cwd = make<CwdLink>();
   if (cwd != nullptr) {

@@ -1,5 +1,6 @@
 // /proc: only what static programs commonly ask for: /proc/self/exe (the
-// program's path), /proc/self/fd/N (magic links to open files), /proc/self/cwd.
+// program's path), /proc/self/fd/N (magic links to open files), /proc/self/cwd,
+// /proc/mounts.
 #pragma once
 
 #include "fs/vnode.hpp"

@@ -2,6 +2,7 @@
 
 #include "core/klib.hpp"
 #include "fs/alloc.hpp"
+#include "fs/clock.hpp"
 
 namespace libos::fs {
 
@@ -14,6 +15,7 @@ StaticDir* StaticDir::create(FsId fs, Vnode* parent, const char* name, uint64_t 
   dir->m_ino = ino;
   dir->m_mode = lx::S_IFDIR | 0555;
   dir->m_nlink = 2;
+  dir->m_atime_ns = dir->m_mtime_ns = dir->m_ctime_ns = now_ns();
   return dir;
 }
 
@@ -54,7 +56,27 @@ StaticLink* StaticLink::create(FsId fs, const char* target, uint64_t ino) {
   link->m_len = strlen(target);
   link->m_ino = ino;
   link->m_mode = lx::S_IFLNK | 0777;
+  link->m_atime_ns = link->m_mtime_ns = link->m_ctime_ns = now_ns();
   return link;
+}
+
+StaticFile* StaticFile::create(FsId fs, const char* text, uint64_t ino) {
+  StaticFile* file = make<StaticFile>();
+  if (file == nullptr) return nullptr;
+  file->m_fs = fs;
+  file->m_text = text;
+  file->m_len = strlen(text);
+  file->m_ino = ino;
+  file->m_mode = lx::S_IFREG | 0444;
+  file->m_atime_ns = file->m_mtime_ns = file->m_ctime_ns = now_ns();
+  return file;
+}
+
+long StaticFile::read_at(void* buf, size_t len, uint64_t off) {
+  if (off >= m_len) return 0;
+  if (len > m_len - off) len = m_len - off;
+  memcpy(buf, m_text + off, len);
+  return static_cast<long>(len);
 }
 
 }  // namespace libos::fs

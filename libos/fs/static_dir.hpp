@@ -48,4 +48,18 @@ class StaticLink final : public Vnode {
   }
 };
 
+// A read-only file with fixed content (/proc/mounts).
+class StaticFile final : public Vnode {
+ public:
+  const char* m_text = "";
+  size_t m_len = 0;
+  FsId m_fs = FsId::proc;
+
+  static StaticFile* create(FsId fs, const char* text, uint64_t ino);
+  FsId fs() const override { return m_fs; }
+  uint64_t size() override { return m_len; }
+  long read_at(void* buf, size_t len, uint64_t off) override;
+  long write_at(const void*, size_t, uint64_t) override { return -EACCES; }
+};
+
 }  // namespace libos::fs

@@ -30,7 +30,7 @@ void fill_statfs(Vnode* node, lx::Statfs* out) {
   switch (node->fs()) {
     case FsId::root:
       out->type = 0x858458f6;  // RAMFS_MAGIC: a read-only, memory-backed tree
-      out->flags = 1 | 0x20;   // ST_RDONLY | ST_VALID... (ST_RDONLY=1, ST_VALID=0x20)
+      out->flags = 1 | 0x20;   // ST_RDONLY | ST_VALID
       break;
     case FsId::tmp:
     case FsId::console:

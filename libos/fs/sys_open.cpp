@@ -33,13 +33,24 @@ long do_open(int dirfd, const char* path, int flags, unsigned mode) {
   bool excl = creat && (flags & lx::O_EXCL) != 0;
   Follow follow = (flags & lx::O_NOFOLLOW) == 0 && !excl ? Follow::yes : Follow::no;
   if (flags & kTmpfileBit) {
-    // Anonymous tmpfs files are not supported yet; Linux gives this error
-    // for file systems without O_TMPFILE support.
     Vnode* dir = nullptr;
     long err = path_lookup(dirfd, path, true, &dir);
     if (err < 0) return err;
     if (!dir->is_dir()) return -ENOTDIR;
-    return dir->read_only() ? -EROFS : -EOPNOTSUPP;
+    if (dir->read_only()) return -EROFS;
+    Vnode* node = nullptr;
+    err = dir->create_unnamed(mode & ~umask_value() & 07777, &node);
+    if (err < 0) return err;
+    File* file = nullptr;
+    err = node->open(flags & ~(lx::O_CREAT | lx::O_EXCL | lx::O_NOCTTY | lx::O_TRUNC | lx::O_CLOEXEC), &file);
+    if (err < 0) {
+      node->ref();
+      node->unref();  // frees it
+      return err;
+    }
+    long fd = fd_install(file, (flags & lx::O_CLOEXEC) != 0);
+    if (fd < 0) file->put();
+    return fd;
   }
 
   Walk w;
@@ -102,3 +113,16 @@ long sys_openat(int dirfd, const char* path, int flags, unsigned mode) {
 }
 
 long sys_close(int fd) { return fd_close(fd); }
+
+long sys_close_range(unsigned first, unsigned last, unsigned flags) {
+  constexpr unsigned kUnshare = 2, kCloexec = 4;  // CLOSE_RANGE_*
+  if (flags & ~(kUnshare | kCloexec)) return -EINVAL;
+  if (first > last) return -EINVAL;
+  unsigned end = last < static_cast<unsigned>(kMaxFds) ? last : kMaxFds - 1;
+  for (unsigned fd = first; fd <= end && fd < static_cast<unsigned>(kMaxFds); ++fd) {
+    int i = static_cast<int>(fd);
+    if (fd_get(i) == nullptr) continue;
+    if (flags & kCloexec) fd_set_cloexec(i, true); else fd_close(i);
+  }
+  return 0;
+}

@@ -62,6 +62,8 @@ long sys_fdatasync(int fd);
 long sys_umask(unsigned mask);
 long sys_statfs(const char* path, libos::lx::Statfs* buf);
 long sys_fstatfs(int fd, libos::lx::Statfs* buf);
+// Beyond the first list (glibc's closefrom uses it; wire it as nr 436).
+long sys_close_range(unsigned first, unsigned last, unsigned flags);
 long sys_poll(libos::lx::Pollfd* fds, unsigned long nfds, int timeout_ms);
 long sys_ppoll(libos::lx::Pollfd* fds, unsigned long nfds, const libos::lx::Timespec* timeout,
                const void* sigmask, size_t sigsetsize);

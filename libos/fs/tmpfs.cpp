@@ -144,6 +144,16 @@ class TmpNode final : public Vnode {
     return 0;
   }
 
+  long create_unnamed(uint32_t mode, Vnode** out) override {
+    if (m_nlink == 0) return -ENOENT;
+    TmpNode* n = alloc(lx::S_IFREG | (mode & 07777));
+    if (n == nullptr) return -ENOSPC;
+    n->m_nlink = 0;  // lives while open, like an unlinked file
+    n->m_parent = this;
+    *out = n;
+    return 0;
+  }
+
   long mkdir(const char* name, size_t len, uint32_t mode) override {
     if (m_nlink == 0) return -ENOENT;
     TmpNode* n = alloc(lx::S_IFDIR | (mode & 07777));

@@ -69,6 +69,8 @@ class Vnode {
   // directory and that the name is a normal component (not "." or "..").
   virtual long create(const char* name, size_t len, uint32_t mode, Vnode** out);
   virtual long mkdir(const char* name, size_t len, uint32_t mode);
+  // An unnamed regular file in this directory's file system (O_TMPFILE).
+  virtual long create_unnamed(uint32_t mode, Vnode** out) { (void)mode, (void)out; return -EOPNOTSUPP; }
   virtual long unlink(const char* name, size_t len);
   virtual long rmdir(const char* name, size_t len);
   // Moves child `name` to new_dir/new_name (same file system, checked).

@@ -129,4 +129,5 @@
   X(statx, 332, sys_statx)                                  \
   X(rseq, 334, sys_rseq)                                    \
   X(clone3, 435, sys_clone3)                                \
+  X(close_range, 436, sys_close_range)                      \
   X(faccessat2, 439, sys_faccessat2)
