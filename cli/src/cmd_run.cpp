@@ -119,6 +119,7 @@ std::string vmm_path() {
 int run_run(const RunCommand& c) {
   if (access(c.target.c_str(), R_OK) != 0) return fail(c.target + ": cannot open: " + strerror(errno));
   std::string image = c.target;
+  std::string exe;  // for a program built on the fly, the guest's /proc/self/exe is the program
   if (is_image(c.target)) {
     if (!c.root.empty())
       return fail("--root applies when running a program; the image " + c.target + " carries its own root filesystem");
@@ -126,6 +127,8 @@ int run_run(const RunCommand& c) {
     auto built = cached_image(c);
     if (!built) return fail(built.error().message);
     image = built.value();
+    char program[PATH_MAX];
+    if (realpath(c.target.c_str(), program) != nullptr) exe = program;
   }
   // Refuse a bad image here, with the usage/build status, rather than in the
   // monitor; and hand the monitor an absolute path (the guest sees it as
@@ -147,6 +150,7 @@ int run_run(const RunCommand& c) {
   for (const auto& e : c.env) args.insert(args.end(), {"--env", e});
   if (c.verbose) args.push_back("--verbose");
   if (c.timing) args.push_back("--timing");
+  if (!exe.empty()) args.insert(args.end(), {"--exe", exe});
   args.push_back(image);
   if (!c.args.empty()) {
     args.push_back("--");

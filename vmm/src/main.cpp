@@ -7,6 +7,7 @@
 // for guest crashes (as the matching signal would give natively, see
 // fault.hpp); 139 also for a guest that breaks the hypercall contract; 1 for
 // monitor errors (bad image, KVM unavailable); 2 for usage errors.
+#include <limits.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -90,7 +91,12 @@ Result<BootParams> make_boot_params(const Options& o, const LoadedImage& image, 
   boot.argv.push_back(image.program_name());
   boot.argv.insert(boot.argv.end(), o.args.begin(), o.args.end());
   boot.env = o.env;  // exactly --env: nothing of the host environment leaks in
-  boot.exe_path = image.path;
+  // glibc expects /proc/self/exe to be absolute.
+  boot.exe_path = o.exe_path;
+  if (boot.exe_path.empty()) {
+    char resolved[PATH_MAX];
+    boot.exe_path = realpath(image.path.c_str(), resolved) ? resolved : image.path;
+  }
   boot.hwcap = host_hwcap();
   boot.hwcap2 = host_hwcap2();
   boot.flags = o.verbose ? static_cast<uint32_t>(kBootVerbose) : 0u;

@@ -48,6 +48,8 @@ ParsedOptions parse_options(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_flag("--verbose", o.verbose, "describe the set-up; the LibOS names unimplemented system calls");
   app.add_flag("--timing", o.timing, "print start-up timing and peak memory to stderr at exit");
+  app.add_option("--exe", o.exe_path,
+                 "absolute path the guest sees as /proc/self/exe and AT_EXECFN (default: the image's)");
   app.add_option("image", o.image, "the .shoal image")->required();
   app.add_option("args", o.args, "arguments for the program (after --)");
   try {
@@ -76,6 +78,10 @@ ParsedOptions parse_options(int argc, char** argv) {
       fprintf(stderr, "shoal-vmm: --env %s: expected K=V\n", e.c_str());
       out.exit_status = 2;
     }
+  }
+  if (!o.exe_path.empty() && o.exe_path[0] != '/') {
+    fprintf(stderr, "shoal-vmm: --exe %s: must be an absolute path\n", o.exe_path.c_str());
+    out.exit_status = 2;
   }
   return out;
 }

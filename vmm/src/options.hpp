@@ -19,6 +19,7 @@ struct Options {
   bool verbose = false;
   bool timing = false;
   std::string image;
+  std::string exe_path;  // what the guest sees as /proc/self/exe; empty: the image's absolute path
   std::vector<std::string> args;   // after IMAGE (and after --)
 };
 
