@@ -2,13 +2,39 @@
 
 #include <stdio.h>
 
+#include <string_view>
+
 namespace shoal::vmm {
+
+namespace {
+
+// Symbol names come from the image, so they are as hostile as guest memory:
+// print them escaped (a newline or an escape sequence must not reach the
+// terminal) and cut long ones (mangled C++ names) so a frame stays one line.
+constexpr size_t kMaxSymbolName = 120;
+
+std::string printable_symbol(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name.substr(0, kMaxSymbolName)) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (name.size() > kMaxSymbolName) out += "...";
+  return out;
+}
+
+}  // namespace
 
 std::string symbolize(const Symbolizer& sym, uint64_t addr) {
   if (sym.symbols == nullptr) return "";
   auto hit = sym.symbols->lookup(addr);
   if (!hit) return "";
-  return std::string(hit->name) + "+" + std::to_string(hit->offset);
+  return printable_symbol(hit->name) + "+" + std::to_string(hit->offset);
 }
 
 std::string sanitize_message(const std::string& raw) {
@@ -32,9 +58,8 @@ std::string format_crash_report(const CrashReport& r, const GuestMemory& mem, co
   if (r.regs) {
     const auto& g = *r.regs;
     std::string where = symbolize(sym, g.rip);
-    snprintf(line, sizeof line, "  rip 0x%016lx%s%s", static_cast<unsigned long>(g.rip), where.empty() ? "" : " ",
-             where.c_str());
-    out += line;
+    snprintf(line, sizeof line, "  rip 0x%016lx", static_cast<unsigned long>(g.rip));
+    out += line + (where.empty() ? "" : " " + where);
     if (r.address) {
       snprintf(line, sizeof line, "   address 0x%lx", static_cast<unsigned long>(*r.address));
       out += line;
@@ -65,9 +90,8 @@ std::string format_crash_report(const CrashReport& r, const GuestMemory& mem, co
     out += "backtrace (stack scan; may include stale frames):\n";
     for (size_t i = 0; i < frames.size(); ++i) {
       std::string name = symbolize(sym, frames[i]);
-      snprintf(line, sizeof line, "  #%zu 0x%lx %s\n", i, static_cast<unsigned long>(frames[i]),
-               name.empty() ? "??" : name.c_str());
-      out += line;
+      snprintf(line, sizeof line, "  #%zu 0x%lx ", i, static_cast<unsigned long>(frames[i]));
+      out += line + (name.empty() ? "??" : name) + "\n";
     }
   }
   snprintf(line, sizeof line, "shoal-vmm: %s: exit status %d\n", r.program.c_str(), r.status);
