@@ -10,6 +10,7 @@ struct FdSlot {
 
 FdSlot g_fds[kMaxFds];
 int g_limit = 0;  // every slot at or above is empty
+int g_nofile = kMaxFds;
 
 }  // namespace
 
@@ -25,7 +26,7 @@ void fd_set_cloexec(int fd, bool on) {
 }
 
 long fd_install(File* file, bool cloexec, int min_fd) {
-  for (int fd = min_fd < 0 ? 0 : min_fd; fd < kMaxFds; ++fd) {
+  for (int fd = min_fd < 0 ? 0 : min_fd; fd < g_nofile; ++fd) {
     if (g_fds[fd].file == nullptr) {
       g_fds[fd] = {file, cloexec};
       if (fd >= g_limit) g_limit = fd + 1;
@@ -55,12 +56,18 @@ long fd_close(int fd) {
 
 int fd_limit() { return g_limit; }
 
+int fd_nofile() { return g_nofile; }
+
+void fd_set_nofile(uint64_t soft_limit) {
+  g_nofile = soft_limit < static_cast<uint64_t>(kMaxFds) ? static_cast<int>(soft_limit) : kMaxFds;
+}
+
 }  // namespace libos::fs
 
 namespace libos::fs {
 
 bool fd_has_free() {
-  for (int fd = 0; fd < kMaxFds; ++fd) {
+  for (int fd = 0; fd < g_nofile; ++fd) {
     if (g_fds[fd].file == nullptr) return true;
   }
   return false;

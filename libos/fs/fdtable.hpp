@@ -20,6 +20,11 @@ void fd_install_at(int fd, File* file, bool cloexec);
 long fd_close(int fd);
 // For poll and /proc/self/fd: one past the highest open fd.
 int fd_limit();
+// RLIMIT_NOFILE's soft limit as the table applies it (at most kMaxFds): new
+// descriptors are below it. The resource-limit code (syscalls/limits.cpp)
+// calls fd_set_nofile when the program changes the limit.
+int fd_nofile();
+void fd_set_nofile(uint64_t soft_limit);
 
 }  // namespace libos::fs
 

@@ -19,6 +19,12 @@ struct Timespec {
 };
 static_assert(sizeof(Timespec) == 16);
 
+struct Timeval {
+  int64_t sec;
+  int64_t usec;
+};
+static_assert(sizeof(Timeval) == 16);
+
 struct Stat {
   uint64_t dev;
   uint64_t ino;
@@ -132,6 +138,7 @@ inline constexpr uint32_t S_IFCHR = 020000, S_IFIFO = 010000;
 inline constexpr bool s_isdir(uint32_t m) { return (m & S_IFMT) == S_IFDIR; }
 inline constexpr bool s_isreg(uint32_t m) { return (m & S_IFMT) == S_IFREG; }
 inline constexpr bool s_islnk(uint32_t m) { return (m & S_IFMT) == S_IFLNK; }
+inline constexpr bool s_isfifo(uint32_t m) { return (m & S_IFMT) == S_IFIFO; }
 inline constexpr uint8_t dt_type(uint32_t m) { return static_cast<uint8_t>((m >> 12) & 15); }
 
 // lseek whence.
@@ -157,6 +164,7 @@ inline constexpr unsigned long FIONCLEX = 0x5450, FIOCLEX = 0x5451, FIOASYNC = 0
 // poll(2).
 inline constexpr int16_t POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8;
 inline constexpr int16_t POLLHUP = 0x10, POLLNVAL = 0x20, POLLRDNORM = 0x40, POLLWRNORM = 0x100;
+inline constexpr int16_t POLLRDBAND = 0x80, POLLWRBAND = 0x200;
 
 // statx(2) mask.
 inline constexpr uint32_t STATX_BASIC_STATS = 0x7ff, STATX_BTIME = 0x800;

@@ -5,9 +5,13 @@
 #include "fs/alloc.hpp"
 #include "fs/clock.hpp"
 #include "fs/wait.hpp"
+#include "sched/thread.hpp"
+#include "syscalls/signal_state.hpp"
 
 namespace libos::fs {
 namespace {
+
+constexpr int kSigPipe = 13;
 
 constexpr size_t kPipeSize = 64u << 10;
 uint64_t g_next_pipe_ino = 1;
@@ -35,7 +39,7 @@ class PipeEnd final : public File {
     while (p.used == 0) {
       if (p.writers == 0) return 0;
       if (nonblocking()) return -EAGAIN;
-      fs_wait(kNoDeadline);
+      if (fs_wait_interruptible(kNoDeadline) < 0) return -EINTR;
     }
     size_t n = len < p.used ? len : p.used;
     auto* out = static_cast<char*>(buf);
@@ -53,11 +57,16 @@ class PipeEnd final : public File {
     auto* in = static_cast<const char*>(buf);
     size_t done = 0;
     while (done < len) {
-      if (p.readers == 0) return done > 0 ? static_cast<long>(done) : -EPIPE;
+      if (p.readers == 0) {
+        // As Linux's pipe_write: SIGPIPE to the writer (its default action
+        // ends the instance; ignored, or after a handler, write says EPIPE).
+        signal_post(kSigPipe, kSiUser, sched::current());
+        return done > 0 ? static_cast<long>(done) : -EPIPE;
+      }
       size_t room = kPipeSize - p.used;
       if (room == 0) {
         if (nonblocking()) return done > 0 ? static_cast<long>(done) : -EAGAIN;
-        fs_wait(kNoDeadline);
+        if (fs_wait_interruptible(kNoDeadline) < 0) return done > 0 ? static_cast<long>(done) : -EINTR;
         continue;
       }
       size_t n = len - done < room ? len - done : room;

@@ -137,3 +137,50 @@ long sys_chdir(const char* path) {
   set_cwd(node);
   return 0;
 }
+
+long sys_symlinkat(const char* target, int dirfd, const char* path) {
+  long tlen = user_path(target);
+  if (tlen < 0) return tlen;
+  if (tlen == 0) return -ENOENT;
+  Walk w;
+  long err = walk_parent(dirfd, path, &w);
+  if (err < 0) return err;
+  if (w.type != LastType::normal || w.node != nullptr) return -EEXIST;
+  if (w.parent->read_only()) return -EROFS;
+  if (w.trailing_slash) return -ENOENT;
+  return w.parent->symlink(w.last, w.last_len, target, static_cast<size_t>(tlen));
+}
+
+long sys_symlink(const char* target, const char* path) {
+  return sys_symlinkat(target, lx::AT_FDCWD, path);
+}
+
+long sys_linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, int flags) {
+  if (flags & ~(lx::AT_SYMLINK_FOLLOW | lx::AT_EMPTY_PATH)) return -EINVAL;
+  Vnode* node = nullptr;
+  long len = user_path(oldpath);
+  if (len < 0) return len;
+  if (len == 0) {
+    if ((flags & lx::AT_EMPTY_PATH) == 0) return -ENOENT;
+    File* file = fd_get(olddirfd);
+    if (file == nullptr) return -EBADF;
+    node = file->vnode();
+    if (node == nullptr) return -ENOENT;
+  } else {
+    long err = path_lookup(olddirfd, oldpath, (flags & lx::AT_SYMLINK_FOLLOW) != 0, &node);
+    if (err < 0) return err;
+  }
+  Walk w;
+  long err = walk_parent(newdirfd, newpath, &w);
+  if (err < 0) return err;
+  if (w.type != LastType::normal || w.node != nullptr) return -EEXIST;
+  if (w.parent->read_only()) return -EROFS;
+  if (w.trailing_slash) return -ENOENT;
+  if (node->is_dir()) return -EPERM;
+  if (node->fs() != w.parent->fs()) return -EXDEV;
+  return w.parent->link(w.last, w.last_len, node);
+}
+
+long sys_link(const char* oldpath, const char* newpath) {
+  return sys_linkat(lx::AT_FDCWD, oldpath, lx::AT_FDCWD, newpath, 0);
+}

@@ -12,7 +12,7 @@ namespace {
 long dup_to(int oldfd, int newfd, bool cloexec) {
   File* file = fd_get(oldfd);
   if (file == nullptr) return -EBADF;
-  if (newfd < 0 || newfd >= kMaxFds) return -EBADF;
+  if (newfd < 0 || newfd >= fd_nofile()) return -EBADF;
   fd_install_at(newfd, file, cloexec);
   return newfd;
 }
@@ -61,7 +61,7 @@ long sys_fcntl(int fd, int cmd, unsigned long arg) {
   switch (cmd) {
     case lx::F_DUPFD:
     case lx::F_DUPFD_CLOEXEC:
-      if (arg >= static_cast<unsigned long>(kMaxFds)) return -EINVAL;
+      if (arg >= static_cast<unsigned long>(fd_nofile())) return -EINVAL;
       return dup_min(file, static_cast<int>(arg), cmd == lx::F_DUPFD_CLOEXEC);
     case lx::F_GETFD: return fd_cloexec(fd) ? lx::FD_CLOEXEC : 0;
     case lx::F_SETFD:

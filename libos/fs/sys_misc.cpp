@@ -65,10 +65,20 @@ long readlink_at(int dirfd, const char* path, char* buf, size_t bufsiz) {
 
 long sys_access(const char* path, int mode) { return sys_faccessat(lx::AT_FDCWD, path, mode); }
 
-long sys_faccessat(int dirfd, const char* path, int mode) {
+long sys_faccessat(int dirfd, const char* path, int mode) { return libos::fs_faccessat(dirfd, path, mode, 0); }
+
+long libos::fs_faccessat(int dirfd, const char* path, int mode, int flags) {
   if (mode & ~(lx::R_OK | lx::W_OK | lx::X_OK)) return -EINVAL;
+  if (flags & ~(lx::AT_EACCESS | lx::AT_SYMLINK_NOFOLLOW | lx::AT_EMPTY_PATH)) return -EINVAL;
   Vnode* node = nullptr;
-  long err = path_lookup(dirfd, path, true, &node);
+  if ((flags & lx::AT_EMPTY_PATH) && path != nullptr && user_strnlen(path, 1) == 0) {
+    if (dirfd == lx::AT_FDCWD) return check_access(cwd_vnode(), mode);
+    File* file = fd_get(dirfd);
+    if (file == nullptr) return -EBADF;
+    lx::Stat st;
+    return file->fstat(&st) < 0 ? -EBADF : 0;
+  }
+  long err = path_lookup(dirfd, path, (flags & lx::AT_SYMLINK_NOFOLLOW) == 0, &node);
   if (err < 0) return err;
   return check_access(node, mode);
 }

@@ -4,6 +4,7 @@
 // if nothing is ready sleeps on the file layer's wait queue until a change
 // or the deadline, then scans again. With no other thread and no timeout
 // the scheduler reports the deadlock (Linux would hang).
+#include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/fdtable.hpp"
 #include "fs/syscalls.hpp"
@@ -35,13 +36,15 @@ long scan(lx::Pollfd* fds, unsigned long nfds) {
 
 // timeout_ns < 0: no deadline.
 long do_poll(lx::Pollfd* fds, unsigned long nfds, int64_t timeout_ns) {
-  if (nfds > static_cast<unsigned long>(kMaxFds)) return -EINVAL;
+  if (nfds > static_cast<unsigned long>(fd_nofile())) return -EINVAL;
   if (nfds > 0 && !user_writable(fds, nfds * sizeof(lx::Pollfd))) return -EFAULT;
   uint64_t deadline = timeout_ns < 0 ? kNoDeadline : fs_deadline_after(static_cast<uint64_t>(timeout_ns));
   for (;;) {
     long ready = scan(fds, nfds);
     if (ready != 0 || timeout_ns == 0) return ready;
-    if (!fs_wait(deadline)) return scan(fds, nfds);
+    long woken = fs_wait_interruptible(deadline);
+    if (woken < 0) return woken;
+    if (woken == 0) return scan(fds, nfds);
   }
 }
 
@@ -59,7 +62,127 @@ long sys_ppoll(lx::Pollfd* fds, unsigned long nfds, const lx::Timespec* timeout,
     if (timeout->sec < 0 || timeout->nsec < 0 || timeout->nsec >= 1000000000) return -EINVAL;
     ns = timeout->sec > 1000000000ll ? INT64_MAX : timeout->sec * 1000000000ll + timeout->nsec;
   }
-  // Signals are not delivered, so the mask only needs to be well-formed.
+  // The mask is checked, not applied during the wait (signals reach this
+  // thread only at system-call boundaries anyway).
   if (sigmask != nullptr && sigsetsize != 8) return -EINVAL;
   return do_poll(fds, nfds, ns);
+}
+
+// select and pselect6: the same scan over bit sets. Linux's masks:
+// readable = POLLIN|POLLRDNORM|POLLRDBAND|POLLHUP|POLLERR, writable =
+// POLLOUT|POLLWRNORM|POLLWRBAND|POLLERR, exceptional = POLLPRI.
+namespace {
+
+constexpr int kSetWords = kMaxFds / 64;
+struct FdSets {
+  uint64_t in[3][kSetWords];
+  uint64_t out[3][kSetWords];
+};
+
+long select_scan(int n, FdSets* s) {
+  constexpr int16_t kRead = lx::POLLIN | lx::POLLRDNORM | lx::POLLRDBAND | lx::POLLHUP | lx::POLLERR;
+  constexpr int16_t kWrite = lx::POLLOUT | lx::POLLWRNORM | lx::POLLWRBAND | lx::POLLERR;
+  constexpr int16_t kExcept = lx::POLLPRI;
+  long ready = 0;
+  memset(s->out, 0, sizeof(s->out));
+  for (int fd = 0; fd < n; ++fd) {
+    uint64_t bit = uint64_t{1} << (fd % 64);
+    int w = fd / 64;
+    bool r = s->in[0][w] & bit, wr = s->in[1][w] & bit, ex = s->in[2][w] & bit;
+    if (!r && !wr && !ex) continue;
+    File* file = fd_get(fd);
+    if (file == nullptr) return -EBADF;
+    int16_t events = static_cast<int16_t>((r ? lx::POLLIN : 0) | (wr ? lx::POLLOUT : 0) | (ex ? lx::POLLPRI : 0));
+    int16_t got = file->poll(events);
+    got = static_cast<int16_t>(got | (file->poll(lx::POLLIN | lx::POLLOUT) & (lx::POLLHUP | lx::POLLERR)));
+    if (r && (got & kRead)) s->out[0][w] |= bit, ++ready;
+    if (wr && (got & kWrite)) s->out[1][w] |= bit, ++ready;
+    if (ex && (got & kExcept)) s->out[2][w] |= bit, ++ready;
+  }
+  return ready;
+}
+
+// sets: the user's three fd_set pointers (nullptr: none). timeout_ns < 0:
+// no deadline. *left_ns gets the time left when the call returns.
+long do_select(int n, void* const sets[3], int64_t timeout_ns, int64_t* left_ns) {
+  if (n < 0) return -EINVAL;
+  if (n > fd_nofile()) n = fd_nofile();
+  size_t bytes = static_cast<size_t>((n + 63) / 64) * 8;
+  FdSets local;
+  memset(&local, 0, sizeof(local));
+  for (int i = 0; i < 3; ++i) {
+    if (sets[i] == nullptr || bytes == 0) continue;
+    if (!user_writable(sets[i], bytes)) return -EFAULT;
+    memcpy(local.in[i], sets[i], bytes);
+  }
+  uint64_t deadline = timeout_ns < 0 ? kNoDeadline : fs_deadline_after(static_cast<uint64_t>(timeout_ns));
+  long ready;
+  for (;;) {
+    ready = select_scan(n, &local);
+    if (ready != 0 || timeout_ns == 0) break;
+    long woken = fs_wait_interruptible(deadline);
+    if (woken < 0) {
+      ready = woken;
+      break;
+    }
+    if (woken == 0) {
+      ready = select_scan(n, &local);
+      break;
+    }
+  }
+  if (left_ns != nullptr && timeout_ns > 0) {
+    uint64_t now = fs_monotonic_ns();
+    *left_ns = now >= deadline ? 0 : static_cast<int64_t>(deadline - now);
+  }
+  if (ready < 0) return ready;
+  for (int i = 0; i < 3; ++i) {
+    if (sets[i] != nullptr && bytes != 0) memcpy(sets[i], local.out[i], bytes);
+  }
+  return ready;
+}
+
+}  // namespace
+
+long sys_select(int n, void* readfds, void* writefds, void* exceptfds, lx::Timeval* timeout) {
+  int64_t ns = -1;
+  if (timeout != nullptr) {
+    if (!user_writable(timeout, sizeof(*timeout))) return -EFAULT;
+    // Linux normalizes microseconds past a second; only negatives are invalid.
+    if (timeout->sec < 0 || timeout->usec < 0) return -EINVAL;
+    int64_t sec = timeout->sec + timeout->usec / 1000000;
+    ns = sec > 1000000000ll ? INT64_MAX : sec * 1000000000ll + (timeout->usec % 1000000) * 1000;
+  }
+  void* const sets[3] = {readfds, writefds, exceptfds};
+  int64_t left = 0;
+  long r = do_select(n, sets, ns, &left);
+  if (timeout != nullptr && ns > 0) {
+    // Linux reports the time not slept (select(2), "Linux modifies timeout").
+    timeout->sec = left / 1000000000;
+    timeout->usec = (left % 1000000000) / 1000;
+  }
+  return r;
+}
+
+long sys_pselect6(int n, void* readfds, void* writefds, void* exceptfds, lx::Timespec* timeout,
+                  const void* sigmask_arg) {
+  int64_t ns = -1;
+  if (timeout != nullptr) {
+    if (!user_writable(timeout, sizeof(*timeout))) return -EFAULT;
+    if (timeout->sec < 0 || timeout->nsec < 0 || timeout->nsec >= 1000000000) return -EINVAL;
+    ns = timeout->sec > 1000000000ll ? INT64_MAX : timeout->sec * 1000000000ll + timeout->nsec;
+  }
+  // The sixth argument points at {const sigset_t* ss; size_t ss_len}.
+  if (sigmask_arg != nullptr) {
+    if (!user_readable(sigmask_arg, 16)) return -EFAULT;
+    const auto* pair = static_cast<const uint64_t*>(sigmask_arg);
+    if (pair[0] != 0 && pair[1] != 8) return -EINVAL;
+  }
+  void* const sets[3] = {readfds, writefds, exceptfds};
+  int64_t left = 0;
+  long r = do_select(n, sets, ns, &left);
+  if (timeout != nullptr && ns > 0) {
+    timeout->sec = left / 1000000000;
+    timeout->nsec = left % 1000000000;
+  }
+  return r;
 }

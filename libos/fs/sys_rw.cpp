@@ -137,3 +137,50 @@ long sys_lseek(int fd, long offset, int whence) {
   if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
   return file->lseek(offset, whence);
 }
+
+namespace {
+
+// preadv/pwritev at an explicit offset: one pread/pwrite per buffer.
+long rw_at(int fd, const lx::Iovec* iov, int iovcnt, long offset, bool write) {
+  File* file = nullptr;
+  long err = write ? writable_file(fd, &file) : readable_file(fd, &file);
+  if (err < 0) return err;
+  err = check_iov(iov, iovcnt, !write);
+  if (err < 0) return err;
+  if (offset < 0) return -EINVAL;
+  FileRef hold(file);
+  long total = 0;
+  for (int i = 0; i < iovcnt; ++i) {
+    if (iov[i].len == 0) continue;
+    uint64_t at = static_cast<uint64_t>(offset + total);
+    long n = write ? file->pwrite(iov[i].base, iov[i].len, at) : file->pread(iov[i].base, iov[i].len, at);
+    if (n < 0) return total > 0 ? total : n;
+    total += n;
+    if (static_cast<size_t>(n) < iov[i].len) break;
+  }
+  return total;
+}
+
+// RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND: accepted
+// (every write is already durable and nothing waits on a device).
+constexpr int kRwfValid = 0x1f;
+
+}  // namespace
+
+long sys_preadv(int fd, const lx::Iovec* iov, int iovcnt, long offset) {
+  return rw_at(fd, iov, iovcnt, offset, false);
+}
+
+long sys_pwritev(int fd, const lx::Iovec* iov, int iovcnt, long offset) {
+  return rw_at(fd, iov, iovcnt, offset, true);
+}
+
+long sys_preadv2(int fd, const lx::Iovec* iov, int iovcnt, long offset, long, int flags) {
+  if (flags & ~kRwfValid) return -EOPNOTSUPP;
+  return offset == -1 ? sys_readv(fd, iov, iovcnt) : rw_at(fd, iov, iovcnt, offset, false);
+}
+
+long sys_pwritev2(int fd, const lx::Iovec* iov, int iovcnt, long offset, long, int flags) {
+  if (flags & ~kRwfValid) return -EOPNOTSUPP;
+  return offset == -1 ? sys_writev(fd, iov, iovcnt) : rw_at(fd, iov, iovcnt, offset, true);
+}

@@ -17,6 +17,7 @@ struct Statx;
 struct Statfs;
 struct Pollfd;
 struct Timespec;
+struct Timeval;
 }  // namespace libos::lx
 
 long sys_read(int fd, void* buf, size_t count);
@@ -64,6 +65,42 @@ long sys_statfs(const char* path, libos::lx::Statfs* buf);
 long sys_fstatfs(int fd, libos::lx::Statfs* buf);
 // Beyond the first list (glibc's closefrom uses it; wire it as nr 436).
 long sys_close_range(unsigned first, unsigned last, unsigned flags);
+// Attributes (fs/sys_attr.cpp): modes and times on writable file systems;
+// ownership accepted (one user); EROFS on the read-only root.
+long sys_chmod(const char* path, unsigned mode);
+long sys_fchmod(int fd, unsigned mode);
+long sys_fchmodat(int dirfd, const char* path, unsigned mode);
+long sys_chown(const char* path, unsigned uid, unsigned gid);
+long sys_fchown(int fd, unsigned uid, unsigned gid);
+long sys_lchown(const char* path, unsigned uid, unsigned gid);
+long sys_fchownat(int dirfd, const char* path, unsigned uid, unsigned gid, int flags);
+long sys_utimensat(int dirfd, const char* path, const libos::lx::Timespec* times, int flags);
+long sys_symlink(const char* target, const char* path);
+long sys_symlinkat(const char* target, int dirfd, const char* path);
+long sys_link(const char* oldpath, const char* newpath);
+long sys_linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, int flags);
+long sys_sendfile(int out_fd, int in_fd, long* offset, size_t count);
+// fs/sys_rw.cpp: vectored I/O at an offset (x86-64 passes it whole in pos_l).
+long sys_preadv(int fd, const libos::lx::Iovec* iov, int iovcnt, long offset);
+long sys_pwritev(int fd, const libos::lx::Iovec* iov, int iovcnt, long offset);
+long sys_preadv2(int fd, const libos::lx::Iovec* iov, int iovcnt, long offset, long pos_h, int flags);
+long sys_pwritev2(int fd, const libos::lx::Iovec* iov, int iovcnt, long offset, long pos_h, int flags);
+// fs/sys_more.cpp.
+long sys_creat(const char* path, unsigned mode);
+long sys_fchdir(int fd);
+long sys_renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, unsigned flags);
+long sys_fadvise64(int fd, long offset, long len, int advice);
+long sys_fallocate(int fd, int mode, long offset, long len);
+long sys_sync();
+long sys_syncfs(int fd);
+long sys_flock(int fd, int op);
+long sys_utime(const char* path, const void* times);
+long sys_utimes(const char* path, const void* times);
+long sys_futimesat(int dirfd, const char* path, const void* times);
+long sys_memfd_create(const char* name, unsigned flags);
+long sys_select(int n, void* readfds, void* writefds, void* exceptfds, libos::lx::Timeval* timeout);
+long sys_pselect6(int n, void* readfds, void* writefds, void* exceptfds, libos::lx::Timespec* timeout,
+                  const void* sigmask_arg);
 long sys_poll(libos::lx::Pollfd* fds, unsigned long nfds, int timeout_ms);
 long sys_ppoll(libos::lx::Pollfd* fds, unsigned long nfds, const libos::lx::Timespec* timeout,
                const void* sigmask, size_t sigsetsize);
@@ -75,5 +112,12 @@ namespace libos {
 // zero. Returns 0 or -errno as mmap would: -EBADF (no such fd), -EACCES (not
 // opened for reading), -ENODEV (the file cannot be mapped: console, pipe, dir).
 long fs_mmap_file(int fd, void* dst, size_t len, uint64_t offset);
+
+// faccessat2: faccessat with flags (AT_EACCESS, AT_SYMLINK_NOFOLLOW,
+// AT_EMPTY_PATH; others -EINVAL). sys_faccessat2 (syscalls/process.cpp)
+// should call this.
+long fs_faccessat(int dirfd, const char* path, int mode, int flags);
+// utimensat with the times already in LibOS memory (nullptr: now).
+long fs_utimens(int dirfd, const char* path, const lx::Timespec* times, int flags);
 
 }  // namespace libos

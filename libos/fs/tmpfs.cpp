@@ -144,6 +144,50 @@ class TmpNode final : public Vnode {
     return 0;
   }
 
+  // Links a new entry name -> n (n already holds its link count).
+  long add_entry(const char* name, size_t len, TmpNode* n) {
+    TmpDirent* d = dirent_alloc(name, len, n);
+    if (d == nullptr) return -ENOSPC;
+    if (n->m_self == nullptr) {
+      n->m_parent = this;
+      n->m_self = d;
+    }
+    link(d);
+    return 0;
+  }
+
+  long symlink(const char* name, size_t len, const char* target, size_t target_len) override {
+    if (m_nlink == 0) return -ENOENT;
+    TmpNode* n = alloc(lx::S_IFLNK | 0777);
+    if (n == nullptr) return -ENOSPC;
+    if (n->reserve(target_len + 1) < 0 || add_entry(name, len, n) < 0) {
+      n->m_nlink = 0;
+      n->maybe_free();
+      return -ENOSPC;
+    }
+    memcpy(n->m_data, target, target_len);
+    n->m_size = target_len;
+    return 0;
+  }
+
+  long link(const char* name, size_t len, Vnode* node) override {
+    if (m_nlink == 0) return -ENOENT;
+    auto* n = static_cast<TmpNode*>(node);
+    if (n->m_nlink == 0) return -ENOENT;  // an unlinked (or O_TMPFILE) file
+    long err = add_entry(name, len, n);
+    if (err < 0) return err;
+    ++n->m_nlink;
+    n->m_ctime_ns = now_ns();
+    return 0;
+  }
+
+  long readlink(const char** target, size_t* len) override {
+    if (!is_link()) return -EINVAL;
+    *target = m_data;
+    *len = m_size;
+    return 0;
+  }
+
   long create_unnamed(uint32_t mode, Vnode** out) override {
     if (m_nlink == 0) return -ENOENT;
     TmpNode* n = alloc(lx::S_IFREG | (mode & 07777));
@@ -175,8 +219,8 @@ class TmpNode final : public Vnode {
   void remove(TmpDirent* d) {
     TmpNode* n = d->node;
     unlink_entry(d);
+    if (n->m_self == d) n->m_self = nullptr;
     kfree(d);
-    n->m_self = nullptr;
     if (n->is_dir()) {
       --m_nlink;
       n->m_nlink = 0;

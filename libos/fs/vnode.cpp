@@ -28,6 +28,8 @@ void Vnode::stat(lx::Stat* st) {
 long Vnode::create(const char*, size_t, uint32_t, Vnode**) { return -EROFS; }
 long Vnode::mkdir(const char*, size_t, uint32_t) { return -EROFS; }
 long Vnode::unlink(const char*, size_t) { return -EROFS; }
+long Vnode::symlink(const char*, size_t, const char*, size_t) { return -EROFS; }
+long Vnode::link(const char*, size_t, Vnode*) { return -EROFS; }
 long Vnode::rmdir(const char*, size_t) { return -EROFS; }
 long Vnode::rename(const char*, size_t, Vnode*, const char*, size_t) { return -EROFS; }
 

@@ -72,6 +72,10 @@ class Vnode {
   // An unnamed regular file in this directory's file system (O_TMPFILE).
   virtual long create_unnamed(uint32_t mode, Vnode** out) { (void)mode, (void)out; return -EOPNOTSUPP; }
   virtual long unlink(const char* name, size_t len);
+  // A symlink `name` -> target, and a hard link `name` to node (same file
+  // system, not a directory: checked by the caller).
+  virtual long symlink(const char* name, size_t len, const char* target, size_t target_len);
+  virtual long link(const char* name, size_t len, Vnode* node);
   virtual long rmdir(const char* name, size_t len);
   // Moves child `name` to new_dir/new_name (same file system, checked).
   virtual long rename(const char* name, size_t len, Vnode* new_dir, const char* new_name,

@@ -1,6 +1,8 @@
 #include "fs/wait.hpp"
 
+#include "core/errno.hpp"
 #include "sched/thread.hpp"
+#include "syscalls/signal_state.hpp"
 #include "time/clock.hpp"
 
 namespace libos::fs {
@@ -27,6 +29,13 @@ bool fs_wait(uint64_t deadline) {
     }
   }
   return woken;
+}
+
+long fs_wait_interruptible(uint64_t deadline) {
+  if (sig_deliverable(sched::current()) != 0) return -EINTR;
+  bool woken = fs_wait(deadline);
+  if (sig_deliverable(sched::current()) != 0) return -EINTR;
+  return woken ? 1 : 0;
 }
 
 void fs_notify() {

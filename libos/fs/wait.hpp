@@ -16,6 +16,10 @@ inline constexpr uint64_t kNoDeadline = ~uint64_t{0};
 // Returns false on timeout. If no other thread can ever wake it and there is
 // no deadline, the scheduler reports a deadlock (Linux would hang).
 bool fs_wait(uint64_t deadline);
+// As fs_wait for waits a signal interrupts (pipes, poll): -EINTR if a signal
+// is deliverable before or after sleeping, else 1 (woken) or 0 (timed out).
+// The dispatcher restarts the call for an SA_RESTART handler where Linux does.
+long fs_wait_interruptible(uint64_t deadline);
 void fs_notify();
 // A deadline timeout_ns from now (saturating).
 uint64_t fs_deadline_after(uint64_t timeout_ns);

@@ -135,7 +135,12 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot) {
   return 0;
 }
 
+// The advice values Linux 6.1 knows (MADV_NORMAL..MADV_DONTNEED,
+// MADV_FREE..MADV_COLLAPSE); all are hints here except the zeroing ones.
+bool madvise_valid(int advice) { return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 25); }
+
 long sys_madvise(uint64_t addr, uint64_t len, int advice) {
+  if (!madvise_valid(advice)) return -EINVAL;
   if (!aligned(addr)) return -EINVAL;
   if (len == 0) return 0;
   uint64_t size = page_len(len);
@@ -149,7 +154,12 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice) {
   return 0;
 }
 
-long sys_msync(uint64_t addr, uint64_t, int) { return aligned(addr) ? 0 : -EINVAL; }
+long sys_msync(uint64_t addr, uint64_t, int flags) {
+  constexpr int kAsync = 1, kInvalidate = 2, kSync = 4;
+  if ((flags & ~(kAsync | kInvalidate | kSync)) != 0) return -EINVAL;
+  if ((flags & kAsync) != 0 && (flags & kSync) != 0) return -EINVAL;
+  return aligned(addr) ? 0 : -EINVAL;
+}
 
 long sys_mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
   if (!aligned(addr)) return -EINVAL;
@@ -160,5 +170,9 @@ long sys_mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
 
 long sys_mlock(uint64_t, uint64_t) { return 0; }
 long sys_munlock(uint64_t, uint64_t) { return 0; }
-long sys_mlockall(int) { return 0; }
+long sys_mlockall(int flags) {
+  constexpr int kCurrent = 1, kFuture = 2, kOnfault = 4;
+  if (flags == 0 || (flags & ~(kCurrent | kFuture | kOnfault)) != 0 || flags == kOnfault) return -EINVAL;
+  return 0;
+}
 long sys_munlockall() { return 0; }

@@ -81,6 +81,10 @@ long wait(uint32_t* addr, uint32_t val, uint64_t deadline, uint32_t bitset) {
     if (t->futex_addr != nullptr) dequeue(t);
     return -ETIMEDOUT;
   }
+  if (t->futex_addr != nullptr) {
+    dequeue(t);  // woken by a signal, not by futex_wake
+    return -EINTR;
+  }
   return 0;
 }
 

@@ -94,6 +94,8 @@ long sys_rseq(void*, uint32_t, int, uint32_t) { return -ENOSYS; }
 
 long sys_membarrier(int cmd, unsigned flags, int) {
   if (flags != 0) return -EINVAL;
-  if (cmd == 0) return 1 | 8 | 16;  // QUERY: GLOBAL, PRIVATE_EXPEDITED, REGISTER_PRIVATE_EXPEDITED
-  return 0;                          // one vCPU: every barrier is already done
+  constexpr int kSupported = 1 | 8 | 16;  // GLOBAL, PRIVATE_EXPEDITED, REGISTER_PRIVATE_EXPEDITED
+  if (cmd == 0) return kSupported;        // QUERY
+  if (cmd <= 0 || (cmd & (cmd - 1)) != 0 || (cmd & kSupported) == 0) return -EINVAL;
+  return 0;                               // one vCPU: every barrier is already done
 }

@@ -1,11 +1,13 @@
 // nanosleep and clock_nanosleep: the thread blocks until its deadline; the
 // scheduler runs others meanwhile or, with none runnable, makes one block
-// hypercall until the earliest deadline. Nothing interrupts a sleep (no
-// asynchronous signals yet), so rem is never written.
+// hypercall until the earliest deadline. A signal for this thread (a timer's
+// SIGALRM, another thread's tgkill) ends the sleep with -EINTR and the
+// remaining time in rem.
 #include "core/errno.hpp"
 #include "core/uaccess.hpp"
 #include "sched/thread.hpp"
 #include "syscalls/handlers.hpp"
+#include "syscalls/signal_state.hpp"
 #include "time/clock.hpp"
 
 using namespace libos;
@@ -19,23 +21,33 @@ long read_timespec(const lk::Timespec* ts, uint64_t* ns) {
   return 0;
 }
 
-void sleep_until(uint64_t deadline) {
-  while (monotonic_ns() < deadline) sched::block(deadline);
+long sleep_until(uint64_t deadline, lk::Timespec* rem) {
+  sched::Thread* t = sched::current();
+  for (;;) {
+    uint64_t now = monotonic_ns();
+    if (now >= deadline) return 0;
+    if (sig_deliverable(t) != 0) {
+      if (rem != nullptr && user_writable(rem, sizeof(*rem))) {
+        uint64_t left = deadline - now;
+        rem->sec = static_cast<int64_t>(left / lk::kNsPerSec);
+        rem->nsec = static_cast<int64_t>(left % lk::kNsPerSec);
+      }
+      return -EINTR;
+    }
+    sched::block(deadline);
+  }
 }
 
 }  // namespace
 
 long sys_nanosleep(const lk::Timespec* req, lk::Timespec* rem) {
-  (void)rem;
   uint64_t ns;
   long r = read_timespec(req, &ns);
   if (r < 0) return r;
-  sleep_until(monotonic_ns() + ns);
-  return 0;
+  return sleep_until(monotonic_ns() + ns, rem);
 }
 
 long sys_clock_nanosleep(int clock, int flags, const lk::Timespec* req, lk::Timespec* rem) {
-  (void)rem;
   switch (clock) {
     case lk::CLOCK_REALTIME:
     case lk::CLOCK_MONOTONIC:
@@ -62,6 +74,6 @@ long sys_clock_nanosleep(int clock, int flags, const lk::Timespec* req, lk::Time
   } else {
     deadline = ns;
   }
-  sleep_until(deadline);
-  return 0;
+  // An absolute sleep has no remaining time to report.
+  return sleep_until(deadline, (flags & lk::TIMER_ABSTIME) == 0 ? rem : nullptr);
 }

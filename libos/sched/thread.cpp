@@ -6,6 +6,7 @@
 #include "core/kmalloc.hpp"
 #include "core/panic.hpp"
 #include "time/clock.hpp"
+#include "syscalls/signal_state.hpp"
 
 extern "C" {
 extern uint64_t shoal_kstack_top;
@@ -99,7 +100,9 @@ void switch_to(Thread* next) {
 Thread* pick_next(Thread* start) {
   for (;;) {
     uint64_t now = monotonic_ns();
-    uint64_t earliest = kNoDeadline;
+    // Interval timers fire here too: a thread blocked without a deadline
+    // must still see SIGALRM (signal_timers_run may wake it).
+    uint64_t earliest = signal_timers_run(now);
     Thread* pick = nullptr;
     Thread* t = start;
     do {
@@ -142,6 +145,7 @@ void init() {
   LIBOS_ASSERT(alloc_xsave(t));
   t->kstack_top = reinterpret_cast<uint64_t>(shoal_boot_stack_top);
   t->tid = 1;
+  t->altstack_flags = 2;  // SS_DISABLE
   t->state = ThreadState::runnable;
   t->deadline = kNoDeadline;
   t->next = t;
@@ -180,6 +184,7 @@ Thread* create(uint64_t fs_base) {
   t->fs_base = fs_base;
   t->gs_base = g_current->gs_base;
   t->sigmask = g_current->sigmask;
+  t->altstack_flags = 2;  // SS_DISABLE: a new thread has no alternate stack
   t->tid = next_tid++;
   t->state = ThreadState::blocked;  // not yet: the caller prepares its stack
   t->deadline = kNoDeadline;
@@ -199,10 +204,23 @@ bool block(uint64_t deadline) {
   t->state = ThreadState::blocked;
   t->deadline = deadline;
   t->timed_out = false;
+  t->sig_wake = false;
   schedule();
   t->deadline = kNoDeadline;
   return !t->timed_out;
 }
+
+void interrupt(Thread* t) {
+  if (t->state == ThreadState::blocked) {
+    t->state = ThreadState::runnable;
+    t->timed_out = false;
+    t->sig_wake = true;
+  }
+}
+
+// The current thread, or (while a dead one is leaving) its successor, which
+// is still in the ring.
+Thread* first() { return g_current->state == ThreadState::dead ? g_current->next : g_current; }
 
 void wake(Thread* t) {
   if (t->state == ThreadState::blocked) {

@@ -33,11 +33,20 @@ struct Thread {
   uint32_t futex_bitset;
   Thread* futex_next;
   Thread* futex_prev;
-  // While a signal handler runs (syscalls/signal.cpp): the kernel-stack top
-  // to restore and the program's rsp at handler entry. A handler that leaves
-  // by longjmp is detected at the next system call from above that rsp.
-  uint64_t handler_saved_top;
-  uint64_t handler_user_sp;
+  // Signals (syscalls/signal*.cpp). pending: sent to this thread (tgkill);
+  // the process-wide set lives in signal_state. sig_record: the innermost
+  // handler running on this thread (a SigRecord on the kernel stack), or
+  // nullptr. sig_wake: woken by a signal, not by what it waited for.
+  uint64_t sigpending;
+  void* sig_record;
+  void* cur_frame;           // the SyscallFrame of the system call in progress
+  uint64_t suspend_mask;     // the mask rt_sigsuspend restores
+  uint64_t sigwait_set;      // rt_sigtimedwait: blocked signals it takes
+  bool in_suspend;
+  bool sig_wake;
+  uint64_t altstack_sp;
+  uint64_t altstack_size;
+  int altstack_flags;        // SS_DISABLE or 0
   Thread* next;              // all threads, circular
   char name[16];
 };
@@ -59,6 +68,12 @@ void yield();
 // (kNoDeadline: none). Returns false if it timed out.
 bool block(uint64_t deadline);
 void wake(Thread* t);
+// Wakes t out of block() because a signal arrived for it: block() returns
+// true and t->sig_wake is set, so interruptible waits can return -EINTR.
+void interrupt(Thread* t);
+// A thread in the ring (the current one when it is alive), to walk all
+// threads through ->next (signal targeting).
+Thread* first();
 // Ends the current thread. When it was the last one, the program exits with
 // status.
 [[noreturn]] void exit_current(int status);

@@ -6,6 +6,7 @@
 #include "syscalls/boot_flags.hpp"
 #include "syscalls/invoke.hpp"
 #include "syscalls/names.hpp"
+#include "syscalls/signal_state.hpp"
 #include "syscalls/table.hpp"
 
 namespace libos {
@@ -36,17 +37,48 @@ long unimplemented(uint64_t nr) {
 
 }  // namespace libos
 
-extern "C" long shoal_syscall_dispatch(libos::SyscallFrame* frame) {
-  if (__builtin_expect(libos::sched::current()->handler_saved_top != 0, 0)) {
-    signal_check_escape(*frame);
-  }
-  switch (frame->nr) {
+namespace libos {
+namespace {
+
+long dispatch(SyscallFrame& frame) {
+  switch (frame.nr) {
 #define SHOAL_SYSCALL_CASE(name, nr, fn) \
   case nr:                               \
-    return libos::SyscallInvoker<&fn>::invoke(*frame);
+    return SyscallInvoker<&fn>::invoke(frame);
     SHOAL_SYSCALLS(SHOAL_SYSCALL_CASE)
 #undef SHOAL_SYSCALL_CASE
     default:
-      return libos::unimplemented(frame->nr);
+      return unimplemented(frame.nr);
+  }
+}
+
+// System calls a handler with SA_RESTART restarts after -EINTR (Linux's
+// -ERESTARTSYS family); the sleeps and waits return -EINTR regardless.
+bool restartable(uint64_t nr) {
+  switch (nr) {
+    case 0: case 1: case 16: case 17: case 18: case 19: case 20:  // read write ioctl p/rw v
+    case 2: case 257: case 61: case 202: case 72:                 // open openat wait4 futex fcntl
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+}  // namespace libos
+
+// Signals are taken here, at the exit of a system call: the only points at
+// which a cooperative, interrupt-free guest can be interrupted.
+extern "C" long shoal_syscall_dispatch(libos::SyscallFrame* frame) {
+  libos::sched::Thread* t = libos::sched::current();
+  if (__builtin_expect(t->sig_record != nullptr, 0)) signal_check_escape(*frame);
+  t->cur_frame = frame;
+  for (;;) {
+    long result = libos::dispatch(*frame);
+    if (__builtin_expect(!libos::signal_attention(), 1)) return result;
+    bool restart = false;
+    result = libos::signal_deliver(*frame, result, &restart);
+    if (!restart || !libos::restartable(frame->nr)) return result;
+    libos::sched::current()->cur_frame = frame;
   }
 }

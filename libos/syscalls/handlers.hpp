@@ -94,12 +94,32 @@ long sys_getrandom(void* buf, size_t len, unsigned flags);
 // syscalls/ signals
 long sys_rt_sigaction(int sig, const lk::KSigaction* act, lk::KSigaction* oact, size_t sigsetsize);
 long sys_rt_sigprocmask(SyscallFrame& frame);
-long sys_rt_sigreturn();
+long sys_rt_sigreturn(SyscallFrame& frame);
 long sys_rt_sigpending(uint64_t* set, size_t sigsetsize);
-long sys_sigaltstack(const lk::Stack* ss, lk::Stack* old);
-long sys_kill(SyscallFrame& frame);
-long sys_tkill(SyscallFrame& frame);
-long sys_tgkill(SyscallFrame& frame);
+long sys_sigaltstack(SyscallFrame& frame);
+long sys_kill(int pid, int sig);
+long sys_tkill(int tid, int sig);
+long sys_tgkill(int tgid, int tid, int sig);
+long sys_rt_sigsuspend(const uint64_t* mask, size_t sigsetsize);
+long sys_pause();
+long sys_rt_sigqueueinfo(int pid, int sig, const lk::Siginfo* info);
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const lk::Siginfo* info);
+long sys_rt_sigtimedwait(const uint64_t* set, lk::Siginfo* info, const lk::Timespec* timeout,
+                         size_t sigsetsize);
+
+// syscalls/ interval timers
+long sys_alarm(unsigned seconds);
+long sys_getitimer(int which, lk::Itimerval* value);
+long sys_setitimer(int which, const lk::Itimerval* value, lk::Itimerval* old);
+long sys_timer_create(int clock, const lk::Sigevent* sev, int* id);
+long sys_timer_settime(int id, int flags, const lk::Itimerspec* value, lk::Itimerspec* old);
+long sys_timer_gettime(int id, lk::Itimerspec* value);
+long sys_timer_getoverrun(int id);
+long sys_timer_delete(int id);
+
+// fs/eventfd.cpp
+long sys_eventfd(unsigned initval);
+long sys_eventfd2(unsigned initval, int flags);
 
 // Called by the dispatcher while a signal handler runs on this thread.
 void signal_check_escape(SyscallFrame& frame);

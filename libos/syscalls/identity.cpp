@@ -42,8 +42,9 @@ long sys_getgroups(int size, unsigned*) { return size < 0 ? -EINVAL : 0; }
 long sys_getpgrp() { return 1; }
 long sys_getpgid(int pid) { return pid == 0 || pid == 1 ? 1 : -ESRCH; }
 long sys_setpgid(int pid, int pgid) {
-  if (pgid < 0) return -EINVAL;
+  if (pid < 0 || pgid < 0) return -EINVAL;
   return pid == 0 || pid == 1 ? 0 : -ESRCH;
 }
 long sys_getsid(int pid) { return pid == 0 || pid == 1 ? 1 : -ESRCH; }
-long sys_setsid() { return 1; }  // the session is the instance
+// The one process (pid 1) already leads its process group: Linux refuses.
+long sys_setsid() { return -EPERM; }

@@ -2,6 +2,7 @@
 // meaningful to the fd table (1024 slots), the rest are informational.
 #include "core/errno.hpp"
 #include "core/uaccess.hpp"
+#include "fs/fdtable.hpp"
 #include "mm/page_alloc.hpp"
 #include "syscalls/boot_flags.hpp"
 #include "syscalls/handlers.hpp"
@@ -49,7 +50,10 @@ long sys_prlimit64(int pid, int resource, const lk::Rlimit* new_limit, lk::Rlimi
     if (!user_writable(old_limit, sizeof(*old_limit))) return -EFAULT;
     *old_limit = g_limits[resource];
   }
-  if (new_limit != nullptr) g_limits[resource] = fresh;
+  if (new_limit != nullptr) {
+    g_limits[resource] = fresh;
+    if (resource == RLIMIT_NOFILE) libos::fs::fd_set_nofile(fresh.cur);
+  }
   return 0;
 }
 

@@ -14,6 +14,22 @@ struct Timeval {
   int64_t sec;
   int64_t usec;
 };
+struct Itimerval {
+  Timeval interval;
+  Timeval value;
+};
+struct Itimerspec {
+  Timespec interval;
+  Timespec value;
+};
+struct Sigevent {
+  int64_t value;   // union sigval
+  int32_t signo;
+  int32_t notify;
+  int32_t tid;     // sigev_notify_thread_id
+  uint8_t pad[64 - 20];
+};
+static_assert(sizeof(Sigevent) == 64);
 struct Timezone {
   int32_t minuteswest;
   int32_t dsttime;

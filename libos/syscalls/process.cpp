@@ -66,7 +66,7 @@ long sys_prctl(int option, uint64_t a2, uint64_t, uint64_t, uint64_t) {
       return 0;
     }
     case PR_GET_DUMPABLE:
-      return 0;
+      return 1;  // SUID_DUMP_USER, as for any ordinary process
     case PR_SET_DUMPABLE:
     case PR_SET_PDEATHSIG:
     case PR_SET_NO_NEW_PRIVS:
@@ -80,6 +80,5 @@ long sys_prctl(int option, uint64_t a2, uint64_t, uint64_t, uint64_t) {
 }
 
 long sys_faccessat2(int dirfd, const char* path, int mode, int flags) {
-  (void)flags;  // AT_EACCESS / AT_SYMLINK_NOFOLLOW: uid 0, same answer
-  return sys_faccessat(dirfd, path, mode);
+  return libos::fs_faccessat(dirfd, path, mode, flags);
 }

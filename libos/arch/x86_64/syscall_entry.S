@@ -95,28 +95,32 @@ shoal_context_switch:
     ret
     .size shoal_context_switch, . - shoal_context_switch
 
-// shoal_call_on_stack(fn, a0, a1, a2, stack): call fn(a0, a1, a2) with rsp =
-// stack (16-byte aligned by the caller). Used to run signal handlers on the
-// program's stack.
-    .globl shoal_call_on_stack
-    .type shoal_call_on_stack, @function
-shoal_call_on_stack:
-    push %rbp
-    mov %rsp, %rbp
-    push %rbx
-    push %rbx
-    mov %rdi, %rax
+// shoal_enter_handler(fn, a0, a1, a2, rsp): jump to a signal handler
+// fn(a0, a1, a2) in ring 3 with rsp pointing at its rt_sigframe, whose first
+// word (the return address) is the restorer. Never returns: the handler comes
+// back through rt_sigreturn (syscalls/signal_deliver.cpp).
+    .globl shoal_enter_handler
+    .type shoal_enter_handler, @function
+shoal_enter_handler:
+    mov %rdi, %r11
     mov %rsi, %rdi
     mov %rdx, %rsi
     mov %rcx, %rdx
     mov %r8, %rsp
-    call *%rax
-    lea -16(%rbp), %rsp
-    pop %rbx
-    pop %rbx
-    pop %rbp
-    ret
-    .size shoal_call_on_stack, . - shoal_call_on_stack
+    xor %eax, %eax
+    jmp *%r11
+    .size shoal_enter_handler, . - shoal_enter_handler
+
+// The restorer for handlers registered without SA_RESTORER: rt_sigreturn
+// through the ordinary entry (the red zone convention of syscall.h).
+    .globl shoal_sigreturn_trampoline
+    .type shoal_sigreturn_trampoline, @function
+shoal_sigreturn_trampoline:
+    mov $15, %eax
+    lea -128(%rsp), %rsp
+    call shoal_syscall_entry
+    ud2
+    .size shoal_sigreturn_trampoline, . - shoal_sigreturn_trampoline
 
     .data
     .p2align 3

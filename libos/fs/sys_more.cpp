@@ -1,0 +1,150 @@
+// Smaller file calls: creat, fchdir, renameat2, fadvise64, fallocate, sync,
+// syncfs, flock, utime, utimes, futimesat, memfd_create.
+#include "core/klib.hpp"
+#include "core/uaccess.hpp"
+#include "fs/fdtable.hpp"
+#include "fs/path.hpp"
+#include "fs/syscalls.hpp"
+
+using namespace libos;
+using namespace libos::fs;
+
+namespace {
+
+struct Timeval {
+  int64_t sec;
+  int64_t usec;
+};
+
+constexpr unsigned kRenameNoreplace = 1, kRenameExchange = 2, kRenameWhiteout = 4;
+constexpr unsigned kMfdCloexec = 1, kMfdAllowSealing = 2;
+constexpr int kLockSh = 1, kLockEx = 2, kLockNb = 4, kLockUn = 8;
+
+// utimes-style seconds+microseconds to utimensat's timespecs.
+long timeval_times(const Timeval* tv, lx::Timespec out[2]) {
+  Timeval t[2];
+  if (!user_readable(tv, sizeof(t))) return -EFAULT;
+  memcpy(t, tv, sizeof(t));
+  for (int i = 0; i < 2; ++i) {
+    if (t[i].usec < 0 || t[i].usec >= 1000000) return -EINVAL;
+    out[i] = {t[i].sec, t[i].usec * 1000};
+  }
+  return 0;
+}
+
+}  // namespace
+
+long sys_creat(const char* path, unsigned mode) {
+  return sys_open(path, lx::O_CREAT | lx::O_WRONLY | lx::O_TRUNC, mode);
+}
+
+long sys_fchdir(int fd) {
+  File* file = fd_get(fd);
+  if (file == nullptr) return -EBADF;
+  Vnode* node = file->vnode();
+  if (node == nullptr || !node->is_dir()) return -ENOTDIR;
+  set_cwd(node);
+  return 0;
+}
+
+long sys_renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, unsigned flags) {
+  if (flags & ~(kRenameNoreplace | kRenameExchange | kRenameWhiteout)) return -EINVAL;
+  if ((flags & kRenameNoreplace) && (flags & kRenameExchange)) return -EINVAL;
+  // Exchange and whiteout are not supported by the file systems here.
+  if (flags & (kRenameExchange | kRenameWhiteout)) return -EINVAL;
+  if (flags & kRenameNoreplace) {
+    long len = user_path(newpath);
+    if (len < 0) return len;
+    if (len > 0) {
+      Walk w;
+      if (path_walk(newdirfd, newpath, Follow::never, &w) == 0 && w.node != nullptr &&
+          w.type == LastType::normal) {
+        // Linux checks the source first: a missing source is ENOENT.
+        Vnode* src = nullptr;
+        long err = path_lookup(olddirfd, oldpath, false, &src);
+        return err < 0 ? err : -EEXIST;
+      }
+    }
+  }
+  return sys_renameat(olddirfd, oldpath, newdirfd, newpath);
+}
+
+long sys_fadvise64(int fd, long offset, long len, int advice) {
+  File* file = fd_get(fd);
+  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  Vnode* node = file->vnode();
+  if (node == nullptr || lx::s_isfifo(node->m_mode)) return -ESPIPE;
+  if (advice < 0 || advice > 5 || len < 0) return -EINVAL;
+  (void)offset;
+  return 0;
+}
+
+long sys_fallocate(int fd, int mode, long offset, long len) {
+  File* file = fd_get(fd);
+  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  if (offset < 0 || len <= 0) return -EINVAL;
+  if (!file->writable()) return -EBADF;
+  Vnode* node = file->vnode();
+  if (node == nullptr || lx::s_isfifo(node->m_mode)) return -ESPIPE;
+  if (node->is_dir()) return -EISDIR;
+  if (!node->is_reg()) return -ENODEV;
+  if (mode != 0 && mode != 1 /* FALLOC_FL_KEEP_SIZE */) return -EOPNOTSUPP;
+  uint64_t end = static_cast<uint64_t>(offset) + static_cast<uint64_t>(len);
+  if (mode == 0 && end > node->size()) return node->truncate(end);
+  return 0;
+}
+
+long sys_sync() { return 0; }
+
+long sys_syncfs(int fd) { return fd_get(fd) != nullptr ? 0 : -EBADF; }
+
+long sys_flock(int fd, int op) {
+  File* file = fd_get(fd);
+  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  int kind = op & ~kLockNb;
+  if (kind != kLockSh && kind != kLockEx && kind != kLockUn) return -EINVAL;
+  return 0;  // one process: every lock is granted
+}
+
+long sys_utimes(const char* path, const void* times) {
+  return sys_futimesat(lx::AT_FDCWD, path, times);
+}
+
+long sys_futimesat(int dirfd, const char* path, const void* times) {
+  if (times == nullptr) return sys_utimensat(dirfd, path, nullptr, 0);
+  lx::Timespec ts[2];
+  long err = timeval_times(static_cast<const Timeval*>(times), ts);
+  if (err < 0) return err;
+  // utimensat reads its times from user memory; ts is checked already.
+  return libos::fs_utimens(dirfd, path, ts, 0);
+}
+
+long sys_utime(const char* path, const void* times) {
+  if (times == nullptr) return sys_utimensat(lx::AT_FDCWD, path, nullptr, 0);
+  const auto* t = static_cast<const int64_t*>(times);  // struct utimbuf {actime, modtime}
+  if (!user_readable(t, 2 * sizeof(int64_t))) return -EFAULT;
+  lx::Timespec ts[2] = {{t[0], 0}, {t[1], 0}};
+  return libos::fs_utimens(lx::AT_FDCWD, path, ts, 0);
+}
+
+long sys_memfd_create(const char* name, unsigned flags) {
+  if (flags & ~(kMfdCloexec | kMfdAllowSealing)) return -EINVAL;
+  long len = user_strnlen(name, 250);
+  if (len < 0) return len == -ENAMETOOLONG ? -EINVAL : len;
+  if (!fd_has_free()) return -EMFILE;
+  Vnode* tmp = mount_lookup("tmp", 3);
+  if (tmp == nullptr) return -ENOSYS;
+  Vnode* node = nullptr;
+  long err = tmp->create_unnamed(0777, &node);
+  if (err < 0) return err;
+  File* file = nullptr;
+  err = node->open(lx::O_RDWR | lx::O_LARGEFILE, &file);
+  if (err < 0) {
+    node->ref();
+    node->unref();
+    return err;
+  }
+  long fd = fd_install(file, (flags & kMfdCloexec) != 0);
+  if (fd < 0) file->put();
+  return fd;
+}
