@@ -1,4 +1,4 @@
-// Issuing hypercalls from the LibOS (ring 3, IOPL 3). See abi/hypercall.h.
+// Issuing hypercalls from the LibOS (ring 3, through the TSS I/O bitmap). See abi/hypercall.h.
 #pragma once
 
 #include <shoal/abi/hypercall.h>

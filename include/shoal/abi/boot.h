@@ -1,6 +1,6 @@
 // shoal guest ABI: how the monitor starts the LibOS.
 //
-// The vCPU starts in 64-bit mode at CPL 3 (IOPL 3) at ImageHeader::libos_entry
+// The vCPU starts in 64-bit mode at CPL 3 at ImageHeader::libos_entry
 // with rdi = kBootInfoAddr and rsp = 0 (the LibOS switches to its own stack
 // first thing). All other general-purpose registers are zero. CR4 has OSFXSR,
 // OSXMMEXCPT, OSXSAVE and FSGSBASE set; XCR0 enables every state component the

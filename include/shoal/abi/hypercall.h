@@ -1,9 +1,13 @@
 // shoal guest ABI: hypercalls.
 //
-// A hypercall is `outl %eax, %dx` executed in guest ring 3 (IOPL is 3), with
+// A hypercall is `outl %eax, %dx` executed in guest ring 3, with
 //   dx  = kHypercallPortBase + number
 //   eax = guest address of the argument struct (must be below 4 GiB; the LibOS
 //         keeps them in its own data or kernel stacks, which are low).
+// Ring 3 may use these ports because the TSS's I/O permission bitmap opens
+// exactly [kHypercallPortBase, kHypercallPortBase + kHypercallCount + 3) (an
+// `outl` checks four bits). IOPL is not relied on: PVM drops it from the
+// rflags of a CPL-3 vCPU. Any other port raises #GP and ends the instance.
 // The monitor validates the struct's address and every pointer and length in
 // it before use; a bad argument ends the instance with a clear message and
 // status 139 ("guest gave the monitor a bad pointer"). OUT fields are written
