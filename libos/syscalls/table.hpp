@@ -30,6 +30,7 @@
   X(writev, 20, sys_writev)                               \
   X(access, 21, sys_access)                               \
   X(pipe, 22, sys_pipe)                                   \
+  X(select, 23, sys_select)                               \
   X(sched_yield, 24, sys_sched_yield)                     \
   X(mremap, 25, sys_mremap)                               \
   X(msync, 26, sys_msync)                                 \
@@ -149,6 +150,7 @@
   X(readlinkat, 267, sys_readlinkat)                      \
   X(fchmodat, 268, sys_fchmodat)                          \
   X(faccessat, 269, sys_faccessat)                        \
+  X(pselect6, 270, sys_pselect6)                          \
   X(ppoll, 271, sys_ppoll)                                \
   X(set_robust_list, 273, sys_set_robust_list)            \
   X(get_robust_list, 274, sys_get_robust_list)            \

@@ -1,0 +1,308 @@
+// Process identity and resources: getpid and friends, uname, rlimits,
+// sysinfo, times, getrusage, prctl, arch_prctl, scheduling, getcpu,
+// getrandom, membarrier, rseq, set_tid_address, robust lists.
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/times.h>
+#include <sys/utsname.h>
+#include <asm/prctl.h>
+
+#include "compat.h"
+
+CASE(pid_tid)
+// covers: getpid gettid getppid
+{
+  printf("pid positive %d\n", getpid() > 0);
+  printf("tid == pid %d\n", gettid() == getpid());
+  printf("ppid nonnegative %d\n", getppid() >= 0);
+  printf("raw getpid == pid %d\n", syscall(SYS_getpid) == getpid());
+}
+
+CASE(uid_gid)
+// covers: getuid geteuid getgid getegid getresuid getresgid
+{
+  uid_t r, e, s;
+  gid_t gr, ge, gs;
+  SHOW(getuid());
+  SHOW(geteuid());
+  SHOW(getgid());
+  SHOW(getegid());
+  SHOW(getresuid(&r, &e, &s));
+  printf("res uid %d %d %d\n", r, e, s);
+  SHOW(getresgid(&gr, &ge, &gs));
+  printf("res gid %d %d %d\n", gr, ge, gs);
+  SHOW(syscall(SYS_getresuid, BAD_PTR, &e, &s));
+}
+
+CASE(setuid_setgid_same)
+// covers: setuid setgid
+{
+  SHOW(setuid(getuid()));
+  SHOW(setgid(getgid()));
+}
+
+CASE(groups)
+// covers: getgroups
+{
+  gid_t g[64];
+  long n = getgroups(0, NULL);
+  printf("count ok %d\n", n >= 0);
+  printf("fetch ok %d\n", getgroups(64, g) == n);
+  SHOW(getgroups(-1, g));
+}
+
+CASE(process_groups)
+// covers: getpgrp getpgid setpgid getsid setsid
+{
+  printf("pgrp ok %d\n", getpgrp() > 0);
+  printf("getpgid(0) == getpgrp %d\n", getpgid(0) == getpgrp());
+  SHOW(setpgid(0, 0));
+  printf("now leader %d\n", getpgrp() == getpid());
+  printf("sid ok %d\n", getsid(0) > 0);
+  SHOW(setsid());
+  SHOW(setpgid(-1, 0));
+  SHOW(getpgid(-5));
+}
+
+CASE(uname_fields)
+// covers: uname
+{
+  struct utsname u;
+  SHOW(uname(&u));
+  printf("%s %s\n", u.sysname, u.machine);
+  SHOW(syscall(SYS_uname, BAD_PTR));
+}
+
+CASE(rlimit_get_set)
+// covers: getrlimit setrlimit prlimit64
+{
+  struct rlimit rl, back;
+  SHOW(getrlimit(RLIMIT_NOFILE, &rl));
+  printf("cur <= max %d\n", rl.rlim_cur <= rl.rlim_max);
+  struct rlimit lower = {64, rl.rlim_max};
+  SHOW(setrlimit(RLIMIT_NOFILE, &lower));
+  SHOW(getrlimit(RLIMIT_NOFILE, &back));
+  printf("cur %ld\n", (long)back.rlim_cur);
+  struct rlimit bad = {100, 50};
+  SHOW(setrlimit(RLIMIT_NOFILE, &bad));
+  SHOW(getrlimit(1000, &back));
+  SHOW(syscall(SYS_getrlimit, RLIMIT_NOFILE, BAD_PTR));
+  SHOW(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &back));
+  printf("prlimit cur %ld\n", (long)back.rlim_cur);
+}
+
+CASE(rlimit_stack_as)
+// covers: getrlimit prlimit64
+{
+  struct rlimit rl;
+  SHOW(getrlimit(RLIMIT_STACK, &rl));
+  printf("stack >= 1MiB %d\n", rl.rlim_cur >= (1 << 20));
+  SHOW(getrlimit(RLIMIT_CORE, &rl));
+  SHOW(prlimit(0, RLIMIT_STACK, NULL, &rl));
+}
+
+CASE(nofile_limit_enforced)
+// covers: setrlimit openat
+{
+  struct rlimit rl = {10, 10};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = 10;
+  SHOW(setrlimit(RLIMIT_NOFILE, &rl));
+  int last = 0;
+  for (int i = 0; i < 20; i++) {
+    int fd = open(R("/etc/hello.txt"), O_RDONLY);
+    if (fd < 0) {
+      printf("failed at %d with %s\n", i, errname(errno));
+      break;
+    }
+    last = fd;
+  }
+  printf("last fd %d\n", last);
+}
+
+CASE(sysinfo_fields)
+// covers: sysinfo
+{
+  struct sysinfo si;
+  SHOW(sysinfo(&si));
+  printf("mem_unit>0 %d totalram>0 %d free<=total %d procs>0 %d\n", si.mem_unit > 0, si.totalram > 0,
+         si.freeram <= si.totalram, si.procs > 0);
+  SHOW(syscall(SYS_sysinfo, BAD_PTR));
+}
+
+CASE(times_rusage)
+// covers: times getrusage
+{
+  struct tms t;
+  struct rusage ru;
+  printf("times ok %d\n", times(&t) != (clock_t)-1);
+  SHOW(getrusage(RUSAGE_SELF, &ru));
+  SHOW(getrusage(RUSAGE_THREAD, &ru));
+  SHOW(getrusage(RUSAGE_CHILDREN, &ru));
+  SHOW(getrusage(42, &ru));
+  SHOW(syscall(SYS_getrusage, RUSAGE_SELF, BAD_PTR));
+}
+
+CASE(prctl_name)
+// covers: prctl
+{
+  char name[32] = {0};
+  SHOW(prctl(PR_SET_NAME, "compat-name"));
+  SHOW(prctl(PR_GET_NAME, name));
+  printf("name %s\n", name);
+  SHOW(prctl(PR_GET_DUMPABLE));
+  SHOW(prctl(9999));
+}
+
+CASE(arch_prctl_fs)
+// covers: arch_prctl
+{
+  unsigned long fs = 0, self;
+  __asm__("mov %%fs:0, %0" : "=r"(self));
+  SHOW(syscall(SYS_arch_prctl, ARCH_GET_FS, &fs));
+  printf("fs is thread pointer %d\n", fs == self);
+  SHOW(syscall(SYS_arch_prctl, 0x9999, &fs));
+  SHOW(syscall(SYS_arch_prctl, ARCH_GET_FS, BAD_PTR));
+}
+
+CASE(sched_policy)
+// covers: sched_getscheduler sched_getparam sched_setparam sched_get_priority_max sched_get_priority_min sched_setscheduler
+{
+  struct sched_param sp = {0};
+  SHOW(sched_getscheduler(0));
+  SHOW(sched_getparam(0, &sp));
+  printf("prio %d\n", sp.sched_priority);
+  SHOW(sched_setparam(0, &sp));
+  SHOW(sched_setscheduler(0, SCHED_OTHER, &sp));
+  SHOW(sched_get_priority_max(SCHED_FIFO));
+  SHOW(sched_get_priority_min(SCHED_FIFO));
+  SHOW(sched_get_priority_max(SCHED_OTHER));
+  SHOW(sched_get_priority_max(77));
+  SHOW(sched_getscheduler(-1));
+  SHOW(syscall(SYS_sched_getparam, 0, BAD_PTR));
+}
+
+CASE(sched_yield_ok)
+// covers: sched_yield
+{
+  for (int i = 0; i < 100; i++)
+    if (sched_yield() != 0) printf("yield failed\n");
+  SHOW(sched_yield());
+}
+
+CASE(affinity_one_cpu)
+// covers: sched_getaffinity sched_setaffinity getcpu
+{
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  SHOW(sched_getaffinity(0, sizeof set, &set));
+  printf("cpus %d\n", CPU_COUNT(&set));
+  SHOW(sched_setaffinity(0, sizeof set, &set));
+  unsigned cpu = 99, node = 99;
+  SHOW(syscall(SYS_getcpu, &cpu, &node, NULL));
+  printf("cpu in set %d node %u\n", CPU_ISSET(cpu, &set), node);
+  SHOW(syscall(SYS_sched_getaffinity, 0, 3, &set));
+  SHOW(syscall(SYS_sched_getaffinity, 0, sizeof set, BAD_PTR));
+}
+
+CASE(getrandom_calls)
+// covers: getrandom
+{
+  unsigned char a[32], b[32];
+  SHOW(getrandom(a, sizeof a, 0));
+  SHOW(getrandom(b, sizeof b, GRND_NONBLOCK));
+  printf("differ %d\n", memcmp(a, b, sizeof a) != 0);
+  SHOW(getrandom(a, 0, 0));
+  SHOW(getrandom(a, 8, 0x100));
+  SHOW(syscall(SYS_getrandom, BAD_PTR, 8, 0));
+}
+
+CASE(membarrier_query)
+// covers: membarrier
+{
+  long mask = syscall(SYS_membarrier, 0 /* QUERY */, 0, 0);
+  printf("query ok %d private-expedited listed %d\n", mask >= 0, (mask & 8) != 0);
+  SHOW(syscall(SYS_membarrier, 0x10 /* REGISTER_PRIVATE_EXPEDITED */, 0, 0));
+  SHOW(syscall(SYS_membarrier, 8 /* PRIVATE_EXPEDITED */, 0, 0));
+  SHOW(syscall(SYS_membarrier, 12345, 0, 0));
+}
+
+SHOAL_CASE(rseq_enosys)
+// covers: rseq
+{
+  // By design: no restartable sequences on one cooperative vCPU; glibc
+  // carries on without them when registration fails.
+  static __attribute__((aligned(32))) char area[32];
+  SHOW(syscall(SYS_rseq, area, 32, 0, 0x53053053));
+}
+
+CASE(tid_address_robust_list)
+// covers: set_tid_address set_robust_list
+{
+  static int word;
+  static long head[3];
+  head[0] = (long)head;
+  printf("returns tid %d\n", syscall(SYS_set_tid_address, &word) == gettid());
+  SHOW(syscall(SYS_set_robust_list, head, 24));
+  SHOW(syscall(SYS_set_robust_list, head, 7));
+}
+
+SHOAL_CASE(get_robust_list_enosys)
+// covers: get_robust_list
+{
+  void* head;
+  size_t len;
+  SHOW(syscall(SYS_get_robust_list, 0, &head, &len));
+}
+
+CASE(exit_group_status)
+// covers: exit_group
+{
+  printf("before exit\n");
+  fflush(stdout);
+  syscall(SYS_exit_group, 7);
+  printf("not reached\n");
+}
+
+CASE(exit_raw_status)
+// covers: exit
+{
+  printf("raw exit\n");
+  fflush(stdout);
+  syscall(SYS_exit, 5);
+}
+
+CASE(wait4_no_children)
+// covers: wait4
+{
+  int st;
+  SHOW(syscall(SYS_wait4, -1, &st, 0, NULL));
+  SHOW(syscall(SYS_wait4, -1, &st, WNOHANG, NULL));
+}
+
+SHOAL_CASE(fork_enosys)
+// covers: fork vfork clone
+{
+  SHOW(syscall(SYS_fork));
+  SHOW(syscall(SYS_vfork));
+  SHOW(fork());
+  SHOW(syscall(SYS_clone, 17 /* SIGCHLD: a new process */, 0, 0, 0, 0));
+}
+
+SHOAL_CASE(execve_enosys)
+// covers: execve
+{
+  char* argv[] = {"/bin/true", NULL};
+  SHOW(execve("/bin/true", argv, NULL));
+  SHOW(system("true"));
+}
+
+SHOAL_CASE(clone3_enosys)
+// covers: clone3
+{
+  // By design: glibc falls back to clone(2) for threads when clone3 fails.
+  SHOW(syscall(SYS_clone3, NULL, 0));
+}
