@@ -10,6 +10,7 @@
 #include <seccomp.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 
 #include <string>
 #include <vector>
@@ -71,6 +72,7 @@ std::vector<Rule> sanitizer_extras() {
       {SCMP_SYS(getpid), {}, "sanitizer: reports"},
       {SCMP_SYS(gettid), {}, "sanitizer: reports"},
       {SCMP_SYS(sched_yield), {}, "sanitizer: spin locks"},
+      {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, TCGETS)}, "sanitizer: isatty() before printing a report"},
   };
 }
 
