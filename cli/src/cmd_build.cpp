@@ -1,5 +1,5 @@
-// shoal build PROGRAM [-o IMAGE] [--root DIR] [--name NAME] [--memory SIZE]
-//                     [--no-rewrite] [--libos PATH]
+// shoal build PROGRAM [-o IMAGE] [--root DIR] [--writable PATH]... [--name NAME]
+//                     [--memory SIZE] [--no-rewrite] [--libos PATH]
 #include <stdio.h>
 
 #include <shoal/abi/layout.h>
@@ -28,7 +28,7 @@ Result<uint64_t> parse_memory(const std::string& text) {
 int run_build(const BuildCommand& c) {
   auto memory = parse_memory(c.memory);
   if (!memory) return fail(memory.error().message);
-  InputOptions o{c.program, c.root, c.name, c.libos, memory.value(), !c.no_rewrite};
+  InputOptions o{c.program, c.root, c.writable, c.name, c.libos, memory.value(), !c.no_rewrite};
   auto in = gather_inputs(o);
   if (!in) return fail(in.error().message);
   print_warnings(in.value());

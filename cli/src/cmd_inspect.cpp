@@ -1,4 +1,5 @@
-// shoal inspect IMAGE: header, sections, symbols count and manifest.
+// shoal inspect IMAGE: header, sections, rootfs (entries, writable directories),
+// symbols count and manifest.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <shoal/builder/rootfs.hpp>
 #include <shoal/image/format.hpp>
 
 #include "commands.hpp"
@@ -58,6 +60,16 @@ int run_inspect(const std::string& path) {
            s.kind < 16 ? flags_text(s.flags).c_str() : "", static_cast<unsigned long long>(s.file_offset),
            static_cast<unsigned long long>(s.file_size), static_cast<unsigned long long>(s.guest_addr),
            static_cast<unsigned long long>(s.mem_size));
+  }
+  if (const auto* fs = image::find_section(*img, abi::SectionKind::rootfs)) {
+    auto bytes = read_range(fd, fs->file_offset, fs->file_size);
+    auto info = builder::read_rootfs(bytes);
+    if (!info) {
+      printf("\nrootfs      invalid: %s\n", info.error().message.c_str());
+    } else {
+      printf("\nrootfs      %u entries\n", info->entries);
+      for (const auto& w : info->writable) printf("writable    %s\n", w.c_str());
+    }
   }
   if (const auto* sym = image::find_section(*img, abi::SectionKind::symbols)) {
     auto bytes = read_range(fd, sym->file_offset, sym->file_size);

@@ -27,7 +27,7 @@ namespace {
 
 // Bump when the builder's output changes for the same inputs, so stale cache
 // entries are not reused.
-constexpr uint32_t kCacheFormat = 1;
+constexpr uint32_t kCacheFormat = 2;  // 2: image version 2 (writable directories)
 
 // Two independent 64-bit FNV-1a streams: a 128-bit cache key.
 class CacheKey {
@@ -85,13 +85,14 @@ bool is_image(const std::string& path) {
 
 // Builds `c.target` into the cache unless an identical image is there.
 Result<std::string> cached_image(const RunCommand& c) {
-  InputOptions o{c.target, c.root, "", c.libos, 0, !c.no_rewrite};
+  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite};
   auto in = TRY(gather_inputs(o));
   CacheKey key;
   key.add(&kCacheFormat, sizeof kCacheFormat);
   key.add(in.app.bytes);
   key.add(in.libos.bytes);
   key.add(in.rootfs ? in.rootfs->bytes : std::vector<uint8_t>{});
+  for (const auto& w : c.writable) key.add("writable " + w);
   key.add(in.name);
   key.add(std::string(c.no_rewrite ? "no-rewrite" : "rewrite"));
   std::string dir = cache_dir();
@@ -121,8 +122,9 @@ int run_run(const RunCommand& c) {
   std::string image = c.target;
   std::string exe;  // for a program built on the fly, the guest's /proc/self/exe is the program
   if (is_image(c.target)) {
-    if (!c.root.empty())
-      return fail("--root applies when running a program; the image " + c.target + " carries its own root filesystem");
+    if (!c.root.empty() || !c.writable.empty())
+      return fail("--root and --writable apply when running a program; the image " + c.target +
+                  " carries its own root filesystem");
   } else {
     auto built = cached_image(c);
     if (!built) return fail(built.error().message);

@@ -15,6 +15,7 @@ struct BuildCommand {
   std::string program;
   std::string output;
   std::string root;
+  std::vector<std::string> writable;
   std::string name;
   std::string memory;
   bool no_rewrite = false;
@@ -29,6 +30,7 @@ struct RunCommand {
   std::string timeout;
   std::vector<std::string> env;
   std::string root;
+  std::vector<std::string> writable;
   std::string libos;
   bool no_rewrite = false;
   bool verbose = false;

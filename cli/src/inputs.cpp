@@ -12,9 +12,9 @@ Result<builder::BuildInputs> gather_inputs(const InputOptions& o) {
   builder::BuildInputs in;
   in.app = TRY(builder::load_elf(o.program, builder::ElfRole::app));
   in.libos = TRY(builder::load_libos(builder::default_libos_path(o.libos)));
-  if (!o.root.empty()) {
-    auto rootfs = builder::pack_rootfs(o.root);
-    if (!rootfs) return make_error("--root " + rootfs.error().message);
+  if (!o.root.empty() || !o.writable.empty()) {
+    auto rootfs = builder::pack_rootfs(o.root, {}, o.writable);
+    if (!rootfs) return make_error((o.root.empty() ? "" : "--root ") + rootfs.error().message);
     in.rootfs = std::move(rootfs.value());
   }
   char resolved[PATH_MAX];

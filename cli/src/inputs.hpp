@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <shoal/base/result.hpp>
 #include <shoal/builder/build_image.hpp>
@@ -12,6 +13,7 @@ namespace shoal::cli {
 struct InputOptions {
   std::string program;
   std::string root;
+  std::vector<std::string> writable;  // --writable directories
   std::string name;
   std::string libos;
   uint64_t memory = 0;

@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   build->add_option("program", b.program, "Static ELF program")->required();
   build->add_option("-o,--output", b.output, "Output image (default: PROGRAM's basename + .shoal)");
   build->add_option("--root", b.root, "Directory packed as the read-only root filesystem");
+  build->add_option("--writable", b.writable,
+                    "Directory (absolute, e.g. /data) mounted writable in memory, seeded from the root (repeatable)")
+      ->allow_extra_args(false);
   build->add_option("--name", b.name, "Program name (argv[0] in the guest)");
   build->add_option("--memory", b.memory, "Default guest memory (e.g. 128M)");
   build->add_flag("--no-rewrite", b.no_rewrite, "Leave every syscall to the ring-0 fallback");
@@ -29,6 +32,8 @@ int main(int argc, char** argv) {
   run->add_option("--timeout", r.timeout, "Kill the instance after SEC seconds");
   run->add_option("--env", r.env, "Environment variable K=V for the program (repeatable)")->allow_extra_args(false);
   run->add_option("--root", r.root, "Root filesystem directory (programs only)");
+  run->add_option("--writable", r.writable, "Writable in-memory directory, as for build (programs only)")
+      ->allow_extra_args(false);
   run->add_option("--libos", r.libos, "LibOS ELF (programs only)");
   run->add_flag("--no-rewrite", r.no_rewrite, "Build without syscall rewriting (programs only)");
   run->add_flag("--verbose", r.verbose, "Name unimplemented system calls, print build details");

@@ -43,6 +43,7 @@ void open_console(fs::Vnode* node, int fd, int flags) {
 void fs_init(const shoal::abi::BootInfo& boot) {
   fs::Vnode* root = fs::rootfs_init(boot.rootfs_addr, boot.rootfs_size);
   fs::set_root(root);
+  fs::rootfs_mount_writable();
   fs::set_cwd(root);
 
   fs::Vnode* in = fs::console_create(0);

@@ -8,6 +8,7 @@
 #include "core/uaccess.hpp"
 #include "fs/alloc.hpp"
 #include "fs/path.hpp"
+#include "fs/tmpfs.hpp"
 
 namespace libos::fs {
 namespace {
@@ -22,6 +23,8 @@ const char* g_base = nullptr;
 const RootfsEntry* g_entries = nullptr;
 const char* g_names = nullptr;
 uint32_t g_count = 0;
+const uint32_t* g_writable = nullptr;  // entry indices of the writable directories
+uint32_t g_writable_count = 0;
 
 // Used when the image has no root file system: "/" is an empty directory.
 const RootfsEntry kEmptyRoot = {0, lx::S_IFDIR | 0755, 0, 0, 0, 0, 0};
@@ -34,6 +37,7 @@ class RootfsNode final : public Vnode {
   uint32_t m_index = 0;
   uint32_t m_first_child = 0;   // 0: none (entry 0 is nobody's child)
   uint32_t m_next_sibling = 0;  // ascending index order
+  Vnode* m_cover = nullptr;     // a writable directory: the tmpfs mounted over it
 
   const RootfsEntry& entry() const { return g_entries[m_index]; }
   const char* entry_name() const { return g_names + entry().name_offset; }
@@ -47,7 +51,9 @@ class RootfsNode final : public Vnode {
     }
     for (uint32_t c = m_first_child; c != 0; c = g_nodes[c].m_next_sibling) {
       const RootfsEntry& e = g_entries[c];
-      if (e.name_len == len && memcmp(g_names + e.name_offset, name, len) == 0) return &g_nodes[c];
+      if (e.name_len == len && memcmp(g_names + e.name_offset, name, len) == 0) {
+        return g_nodes[c].m_cover != nullptr ? g_nodes[c].m_cover : &g_nodes[c];
+      }
     }
     return nullptr;
   }
@@ -73,8 +79,8 @@ class RootfsNode final : public Vnode {
         if (m_index == 0 && mount_lookup(child.entry_name(), child.entry().name_len)) continue;
         uint32_t next = child.m_next_sibling;
         uint64_t after = next != 0 ? next + kFirstDirCookie : (m_index == 0 ? kMountCookie : ~0ull);
-        *out = DirEntry{child.m_ino, lx::dt_type(child.m_mode), child.entry_name(),
-                        child.entry().name_len, after};
+        const Vnode& shown = child.m_cover != nullptr ? *child.m_cover : static_cast<const Vnode&>(child);
+        *out = DirEntry{shown.m_ino, lx::dt_type(shown.m_mode), child.entry_name(), child.entry().name_len, after};
         return 1;
       }
       cookie = kMountCookie;
@@ -154,6 +160,52 @@ void validate(uint64_t addr, uint64_t size) {
       if (type == lx::S_IFLNK && e.size >= lx::kPathMax) corrupt("symlink target too long", i);
     }
   }
+  uint64_t table = sizeof(RootfsHeader) + count * sizeof(RootfsEntry);
+  if (hdr->writable_count > shoal::abi::kMaxRootfsWritable) corrupt("too many writable directories", 0);
+  if (hdr->writable_count * sizeof(uint32_t) > size - table) corrupt("writable table past the end", 0);
+  const auto* writable = reinterpret_cast<const uint32_t*>(addr + table);
+  for (uint32_t k = 0; k < hdr->writable_count; ++k) {
+    uint32_t i = writable[k];
+    if (i == 0 || i >= count) corrupt("writable index out of range", i);
+    if ((entries[i].mode & lx::S_IFMT) != lx::S_IFDIR) corrupt("writable entry is not a directory", i);
+  }
+}
+
+void set_times(Vnode* node, int64_t sec) { node->m_atime_ns = node->m_mtime_ns = node->m_ctime_ns = sec * 1000000000ll; }
+
+// Mounts a tmpfs over the writable directory `dir` and copies the image's
+// tree below it in. Descendants of dir have larger indices than dir and their
+// parents, so one ascending pass creates every parent before its children;
+// `made` (g_count slots, zeroed) maps entries to their copies.
+void mount_writable(uint32_t dir, Vnode** made) {
+  RootfsNode& node = g_nodes[dir];
+  Vnode* root = tmpfs_create_at(&g_nodes[node.entry().parent], node.entry_name(), node.m_mode);
+  if (root == nullptr) panic("out of memory mounting a writable directory");
+  made[dir] = root;
+  for (uint32_t c = dir + 1; c < g_count; ++c) {
+    Vnode* parent = made[g_entries[c].parent];
+    if (parent == nullptr) continue;  // not below dir
+    const RootfsEntry& e = g_entries[c];
+    const char* name = g_names + e.name_offset;
+    const char* data = g_base + e.data_offset;
+    long err = 0;
+    Vnode* copy = nullptr;
+    if (lx::s_isdir(e.mode)) {
+      err = parent->mkdir(name, e.name_len, e.mode);
+    } else if (lx::s_islnk(e.mode)) {
+      err = parent->symlink(name, e.name_len, data, e.size);
+    } else {
+      err = parent->create(name, e.name_len, e.mode, &copy);
+      if (err == 0 && e.size != 0 && copy->write_at(data, e.size, 0) != static_cast<long>(e.size)) err = -ENOSPC;
+    }
+    if (err < 0) panic("out of memory copying a writable directory");
+    made[c] = parent->lookup(name, e.name_len);
+  }
+  // Times last: creating children touched their directories.
+  for (uint32_t c = dir; c < g_count; ++c) {
+    if (made[c] != nullptr) set_times(made[c], g_entries[c].mtime_sec);
+  }
+  node.m_cover = root;
 }
 
 }  // namespace
@@ -171,6 +223,8 @@ Vnode* rootfs_init(uint64_t addr, uint64_t size) {
     g_entries = reinterpret_cast<const RootfsEntry*>(addr + sizeof(RootfsHeader));
     g_names = g_base + hdr->names_offset;
     g_count = hdr->entry_count;
+    g_writable = reinterpret_cast<const uint32_t*>(addr + sizeof(RootfsHeader) + g_count * sizeof(RootfsEntry));
+    g_writable_count = hdr->writable_count;
   }
   void* mem = kzalloc(sizeof(RootfsNode) * g_count);
   if (mem == nullptr) panic("out of memory for the root file system");
@@ -193,6 +247,17 @@ Vnode* rootfs_init(uint64_t addr, uint64_t size) {
     if (lx::s_isdir(g_entries[i].mode)) ++parent.m_nlink;
   }
   return &g_nodes[0];
+}
+
+void rootfs_mount_writable() {
+  if (g_writable_count == 0) return;
+  auto** made = static_cast<Vnode**>(kzalloc(sizeof(Vnode*) * g_count));
+  if (made == nullptr) panic("out of memory mounting writable directories");
+  for (uint32_t k = 0; k < g_writable_count; ++k) {
+    memset(made, 0, sizeof(Vnode*) * g_count);
+    mount_writable(g_writable[k], made);
+  }
+  kfree(made);
 }
 
 }  // namespace libos::fs

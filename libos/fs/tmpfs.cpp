@@ -330,4 +330,13 @@ Vnode* tmpfs_create(Vnode* parent, const char* name) {
   return root;
 }
 
+Vnode* tmpfs_create_at(Vnode* parent, const char* name, uint32_t mode) {
+  TmpNode* root = TmpNode::alloc(lx::S_IFDIR | (mode & 07777));
+  if (root == nullptr) return nullptr;
+  root->m_parent = parent;
+  root->m_mount_name = name;
+  root->ref();  // mounted: never freed
+  return root;
+}
+
 }  // namespace libos::fs

@@ -10,4 +10,8 @@ namespace libos::fs {
 // mounted as `name` in the directory `parent`; nullptr when out of memory.
 Vnode* tmpfs_create(Vnode* parent, const char* name);
 
+// The same with the given directory mode and a fresh inode number: a writable
+// directory of the image, mounted over the read-only one.
+Vnode* tmpfs_create_at(Vnode* parent, const char* name, uint32_t mode);
+
 }  // namespace libos::fs

@@ -185,7 +185,7 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
                            size_text(sym_bytes.size())));
   w.add_unloaded(abi::SectionKind::symbols, std::move(sym_bytes));
   ManifestInfo mi{in.name, in.source_path, in.memory, rw.sites, rw.rewritten, in.rewrite,
-                  in.rootfs ? in.rootfs->entries : 0};
+                  in.rootfs ? in.rootfs->entries : 0, in.rootfs ? in.rootfs->writable : std::vector<std::string>{}};
   w.add_unloaded(abi::SectionKind::manifest, render_manifest(mi));
 
   auto bytes = TRY(w.finish());

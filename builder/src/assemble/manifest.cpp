@@ -33,6 +33,9 @@ std::vector<uint8_t> render_manifest(const ManifestInfo& m) {
   t += m.memory ? strf("memory = {}\n", m.memory) : std::string("memory = 0  # monitor default\n");
   t += "devices = []\n";
   t += strf("rootfs_entries = {}\n", m.rootfs_entries);
+  t += "writable = [";
+  for (size_t i = 0; i < m.writable.size(); ++i) t += (i ? ", " : "") + quoted(m.writable[i]);
+  t += "]\n";
   t += "\n[syscalls]\n";
   t += strf("sites = {}\nrewritten = {}\nfallback = {}\n", m.syscall_sites, m.syscall_rewritten,
             m.syscall_sites - m.syscall_rewritten);

@@ -16,6 +16,7 @@ struct ManifestInfo {
   uint32_t syscall_rewritten;
   bool rewrite;
   uint32_t rootfs_entries;
+  std::vector<std::string> writable;  // directories mounted writable in the guest
 };
 
 std::vector<uint8_t> render_manifest(const ManifestInfo& m);

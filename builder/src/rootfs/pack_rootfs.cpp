@@ -1,5 +1,6 @@
 // Root filesystem packer. Layout of the section:
-//   RootfsHeader | RootfsEntry[entry_count] | names (NUL-terminated) | data
+//   RootfsHeader | RootfsEntry[entry_count] | uint32 writable[writable_count] |
+//   names (NUL-terminated) | data
 // File data is 16-byte aligned; the LibOS reads everything in place.
 #include <dirent.h>
 #include <errno.h>
@@ -82,17 +83,68 @@ class Packer {
     return {};
   }
 
-  Result<void> pack(const std::string& root) {
-    struct stat st;
-    if (stat(root.c_str(), &st) != 0) return make_error(strf("{}: {}", root, strerror(errno)), errno);
-    if (!S_ISDIR(st.st_mode)) return make_error(strf("{}: not a directory", root));
-    m_nodes.push_back({root, "", 0, static_cast<uint32_t>(st.st_mode), static_cast<int64_t>(st.st_mtim.tv_sec), {}});
-    TRY(add_dir_children(root, 0));
+  Result<void> pack(const std::string& root, const std::vector<std::string>& writable) {
+    if (root.empty()) {
+      m_nodes.push_back({"", "", 0, S_IFDIR | 0755, 0, {}});
+    } else {
+      struct stat st;
+      if (stat(root.c_str(), &st) != 0) return make_error(strf("{}: {}", root, strerror(errno)), errno);
+      if (!S_ISDIR(st.st_mode)) return make_error(strf("{}: not a directory", root));
+      m_nodes.push_back({root, "", 0, static_cast<uint32_t>(st.st_mode), static_cast<int64_t>(st.st_mtim.tv_sec), {}});
+      TRY(add_dir_children(root, 0));
+    }
+    TRY(add_writable(writable));
     serialize();
     return {};
   }
 
  private:
+  // The index of the directory `path` names, created (mode 0755, mtime 0)
+  // with any missing parents if the tree lacks it.
+  Result<uint32_t> ensure_dir(const std::string& path) {
+    uint32_t cur = 0;
+    size_t i = 1;
+    while (i < path.size()) {
+      size_t slash = path.find('/', i);
+      if (slash == std::string::npos) slash = path.size();
+      std::string name = path.substr(i, slash - i);
+      i = slash + 1;
+      uint32_t found = 0;
+      for (uint32_t k = 1; k < m_nodes.size(); ++k)
+        if (m_nodes[k].parent == cur && m_nodes[k].name == name) found = k;
+      if (found != 0 && !S_ISDIR(m_nodes[found].mode))
+        return make_error(strf("--writable {}: {} is not a directory in the root tree", path,
+                               path.substr(0, slash)));
+      if (found == 0) {
+        if (m_nodes.size() + 1 > m_limits.max_entries)
+          return make_error(strf("--writable {}: more than {} files in the root filesystem", path,
+                                 m_limits.max_entries));
+        m_nodes.push_back({"", name, cur, S_IFDIR | 0755, 0, {}});
+        found = static_cast<uint32_t>(m_nodes.size() - 1);
+      }
+      cur = found;
+    }
+    return cur;
+  }
+
+  Result<void> add_writable(const std::vector<std::string>& writable) {
+    if (writable.size() > abi::kMaxRootfsWritable)
+      return make_error(strf("more than {} --writable paths", abi::kMaxRootfsWritable));
+    for (size_t i = 0; i < writable.size(); ++i) {
+      TRY(check_writable_path(writable[i]));
+      for (size_t k = 0; k < i; ++k) {
+        const std::string& a = writable[k];
+        const std::string& b = writable[i];
+        bool nested = a == b || (b.size() > a.size() && b.compare(0, a.size(), a) == 0 && b[a.size()] == '/') ||
+                      (a.size() > b.size() && a.compare(0, b.size(), b) == 0 && a[b.size()] == '/');
+        if (nested) return make_error(strf("--writable {} repeats or nests in --writable {}", b, a));
+      }
+      m_writable.push_back(TRY(ensure_dir(writable[i])));
+    }
+    return {};
+  }
+
+
   void serialize() {
     std::string names;
     std::vector<abi::RootfsEntry> entries(m_nodes.size());
@@ -105,7 +157,8 @@ class Packer {
       names += m_nodes[i].name;
       names.push_back('\0');
     }
-    uint64_t names_offset = sizeof(abi::RootfsHeader) + entries.size() * sizeof(abi::RootfsEntry);
+    uint64_t writable_offset = sizeof(abi::RootfsHeader) + entries.size() * sizeof(abi::RootfsEntry);
+    uint64_t names_offset = writable_offset + m_writable.size() * sizeof(uint32_t);
     uint64_t data = (names_offset + names.size() + 15) & ~15ull;
     for (size_t i = 0; i < m_nodes.size(); ++i) {
       entries[i].data_offset = m_nodes[i].data.empty() ? 0 : data;
@@ -117,10 +170,13 @@ class Packer {
     abi::RootfsHeader h{};
     memcpy(h.magic, abi::kRootfsMagic, sizeof h.magic);
     h.entry_count = static_cast<uint32_t>(entries.size());
+    h.writable_count = static_cast<uint32_t>(m_writable.size());
     h.names_offset = names_offset;
     h.names_size = names.size();
     memcpy(out.data(), &h, sizeof h);
     memcpy(out.data() + sizeof h, entries.data(), entries.size() * sizeof(abi::RootfsEntry));
+    if (!m_writable.empty())
+      memcpy(out.data() + writable_offset, m_writable.data(), m_writable.size() * sizeof(uint32_t));
     memcpy(out.data() + names_offset, names.data(), names.size());
     for (size_t i = 0; i < m_nodes.size(); ++i)
       if (!m_nodes[i].data.empty())
@@ -131,15 +187,40 @@ class Packer {
   const RootfsLimits& m_limits;
   Rootfs& m_out;
   std::vector<Node> m_nodes;
+  std::vector<uint32_t> m_writable;  // entry indices
   uint64_t m_total = 0;
 };
 
 }  // namespace
 
-Result<Rootfs> pack_rootfs(const std::string& dir, const RootfsLimits& limits) {
+Result<void> check_writable_path(const std::string& path) {
+  auto bad = [&](const char* why) { return make_error(strf("--writable {}: {}", path, why)); };
+  if (path.empty() || path[0] != '/') return bad("not an absolute path");
+  if (path == "/") return bad("the root cannot be writable (only directories below it)");
+  if (path.back() == '/') return bad("not normalized (trailing slash)");
+  size_t i = 1;
+  while (i <= path.size()) {
+    size_t slash = path.find('/', i);
+    if (slash == std::string::npos) slash = path.size();
+    std::string_view name(path.data() + i, slash - i);
+    if (name.empty() || name == "." || name == "..") return bad("not normalized (empty, . or .. component)");
+    if (name.size() > kNameMax) return bad("a component is longer than 255 bytes");
+    i = slash + 1;
+  }
+  for (const char* sys : {"/tmp", "/dev", "/proc"}) {
+    size_t n = strlen(sys);
+    if (path.compare(0, n, sys) == 0 && (path.size() == n || path[n] == '/'))
+      return bad("/tmp, /dev and /proc are the LibOS's own mounts");
+  }
+  return {};
+}
+
+Result<Rootfs> pack_rootfs(const std::string& dir, const RootfsLimits& limits,
+                           const std::vector<std::string>& writable) {
   Rootfs out;
   Packer p(limits, out);
-  TRY(p.pack(dir));
+  TRY(p.pack(dir, writable));
+  out.writable = writable;
   return out;
 }
 

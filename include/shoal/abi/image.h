@@ -22,7 +22,7 @@
 namespace shoal::abi {
 
 inline constexpr char kImageMagic[8] = {'S', 'H', 'O', 'A', 'L', 'I', 'M', 'G'};
-inline constexpr uint32_t kImageVersion = 1;
+inline constexpr uint32_t kImageVersion = 2;  // 2: RootfsHeader.writable_count
 inline constexpr uint32_t kMaxSections = 64;
 
 enum class SectionKind : uint32_t {
@@ -100,15 +100,23 @@ static_assert(sizeof(SymbolEntry) == 16);
 // Read by the LibOS in place (zero-copy). Entry 0 is the root directory "/".
 // Every other entry names its parent directory's index, which is smaller than
 // its own; names are single path components.
+//
+// Writable directories (image version 2): writable_count uint32 entry indices
+// follow the RootfsEntry array. Each names a directory entry (never entry 0)
+// that the LibOS mounts as a writable in-memory file system, seeded with a
+// copy of that directory's contents from the image (files, directories and
+// symlinks, with their modes and mtimes), so files shipped there are readable
+// and modifiable. Everything else in the root stays read-only (EROFS).
+inline constexpr uint32_t kMaxRootfsWritable = 16;  // writable_count limit
 inline constexpr char kRootfsMagic[8] = {'S', 'H', 'O', 'A', 'L', 'F', 'S', '1'};
 
 struct RootfsHeader {
   char magic[8];          // kRootfsMagic
   uint32_t entry_count;
-  uint32_t _pad;
+  uint32_t writable_count;  // uint32 entry indices after the entries (see above)
   uint64_t names_offset;  // from the start of the section
   uint64_t names_size;
-  // RootfsEntry[entry_count] follow the header
+  // RootfsEntry[entry_count] follow the header, then uint32[writable_count]
 };
 static_assert(sizeof(RootfsHeader) == 32);
 

@@ -54,6 +54,7 @@ TEST(Image, RoundTripThroughAFile) {
   EXPECT_EQ(img->header.section_count, 7u);
   EXPECT_EQ(img->header.image_end, 0x404000u);
   EXPECT_STREQ(img->header.name, "test");
+  EXPECT_EQ(img->header.version, 2u);
   const auto* app = image::find_section(*img, SectionKind::app);
   ASSERT_NE(app, nullptr);
   EXPECT_EQ(app->guest_addr, 0x400000u);
@@ -92,6 +93,8 @@ ImageHeader* header(std::vector<uint8_t>& b) { return reinterpret_cast<ImageHead
 TEST(Image, RefusesSpecificCorruptions) {
   expect_refused([](auto& b) { b[0] = 'X'; }, "bad magic");
   expect_refused([](auto& b) { header(b)->version = 9; }, "version 9");
+  // Version 1 images (no writable directories in the rootfs) are refused too.
+  expect_refused([](auto& b) { header(b)->version = 1; }, "version 1");
   expect_refused([](auto& b) { header(b)->section_count = 65; }, "section_count 65");
   expect_refused([](auto& b) { header(b)->section_count = 60; }, "section 7");
   expect_refused([](auto& b) { section(b, 2)->file_size = 0x100000; }, "section 2 (app) file range");

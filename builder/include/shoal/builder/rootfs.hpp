@@ -1,10 +1,12 @@
 // Packs a host directory into the image's read-only root filesystem section
 // (abi::RootfsHeader layout), deterministically: entries sorted by name,
-// parents before children, entry 0 = "/".
+// parents before children, entry 0 = "/". Directories that --writable paths
+// need but the tree lacks are appended after the tree's entries.
 #pragma once
 
 #include <stdint.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,9 +22,26 @@ struct RootfsLimits {
 struct Rootfs {
   std::vector<uint8_t> bytes;         // the section payload
   uint32_t entries = 0;
+  std::vector<std::string> writable;  // the writable directories, as given
   std::vector<std::string> warnings;  // skipped files (devices, sockets, ...)
 };
 
-Result<Rootfs> pack_rootfs(const std::string& dir, const RootfsLimits& limits = {});
+// Checks a --writable path: absolute, normalized (no "//", ".", "..", no
+// trailing slash), not "/" and not /tmp, /dev, /proc or below them.
+Result<void> check_writable_path(const std::string& path);
+
+// `dir` empty: no host tree, "/" is an empty directory (writable paths are
+// still created). Each writable path is checked, must not repeat or nest in
+// another, and must not cross a non-directory of the tree.
+Result<Rootfs> pack_rootfs(const std::string& dir, const RootfsLimits& limits = {},
+                           const std::vector<std::string>& writable = {});
+
+// A host-side reading of a packed section, validated as the LibOS does
+// (header, entry table, parents, names, writable indices).
+struct RootfsInfo {
+  uint32_t entries = 0;
+  std::vector<std::string> writable;  // absolute paths of the writable directories
+};
+Result<RootfsInfo> read_rootfs(std::span<const uint8_t> bytes);
 
 }  // namespace shoal::builder
