@@ -13,9 +13,9 @@ namespace {
 // terminal) and cut long ones (mangled C++ names) so a frame stays one line.
 constexpr size_t kMaxSymbolName = 120;
 
-std::string printable_symbol(std::string_view name) {
+std::string printable_symbol(std::string_view name, size_t max_len = kMaxSymbolName) {
   std::string out;
-  for (unsigned char c : name.substr(0, kMaxSymbolName)) {
+  for (unsigned char c : name.substr(0, max_len)) {
     if (c >= 0x20 && c < 0x7f) {
       out += static_cast<char>(c);
     } else {
@@ -24,7 +24,7 @@ std::string printable_symbol(std::string_view name) {
       out += buf;
     }
   }
-  if (name.size() > kMaxSymbolName) out += "...";
+  if (name.size() > max_len) out += "...";
   return out;
 }
 
@@ -53,7 +53,10 @@ std::string sanitize_message(const std::string& raw) {
 }
 
 std::string format_crash_report(const CrashReport& r, const GuestMemory& mem, const Symbolizer& sym) {
-  std::string out = "shoal-vmm: " + r.program + ": " + r.what + "\n";
+  // The program name is the image header's name field: hostile like symbol
+  // names, so escaped the same way.
+  const std::string program = printable_symbol(r.program, std::string_view::npos);
+  std::string out = "shoal-vmm: " + program + ": " + r.what + "\n";
   char line[256];
   if (r.regs) {
     const auto& g = *r.regs;
@@ -94,8 +97,7 @@ std::string format_crash_report(const CrashReport& r, const GuestMemory& mem, co
       out += line + (name.empty() ? "??" : name) + "\n";
     }
   }
-  snprintf(line, sizeof line, "shoal-vmm: %s: exit status %d\n", r.program.c_str(), r.status);
-  out += line;
+  out += "shoal-vmm: " + program + ": exit status " + std::to_string(r.status) + "\n";
   return out;
 }
 

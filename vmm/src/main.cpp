@@ -177,6 +177,11 @@ Result<int> run(const Options& o, Timing& timing) {
 
   // A closed stdout must not kill the monitor: console_write gets -EPIPE.
   signal(SIGPIPE, SIG_IGN);
+  // Declared after vcpu, so destroyed before it on every return path: the
+  // interval timer outlives the run, and its handler must not reach a freed vCPU.
+  struct TimeoutDisarm {
+    ~TimeoutDisarm() { disarm_timeout(); }
+  } timeout_disarm;
   if (o.timeout_s > 0) TRY(arm_timeout(o.timeout_s, vcpu.get()));
   if (o.timing) timing.status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
   TRY(apply_seccomp_policy(timing.status_fd));

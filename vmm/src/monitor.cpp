@@ -196,7 +196,10 @@ std::optional<GuestRegs> Monitor::vcpu_regs() {
 
 int Monitor::finish(CrashReport report) {
   std::string text = format_crash_report(report, m_mem, m_sym);
-  write_fully(m_config.report_fd, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  // Best effort once --timeout has expired: a report fd that never drains
+  // (a full pipe nobody reads) must not keep the instance alive.
+  write_fully(m_config.report_fd, reinterpret_cast<const uint8_t*>(text.data()), text.size(),
+              [this] { return m_env.timed_out && m_env.timed_out(); });
   return report.status;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include <atomic>
 #include <cmath>
 #include <string>
 
@@ -12,11 +13,14 @@ namespace shoal::vmm {
 namespace {
 
 volatile sig_atomic_t g_expired = 0;
-Vcpu* g_vcpu = nullptr;
+// Atomic (lock-free, so async-signal-safe) and loaded once in the handler:
+// disarm_timeout() clears it before the vCPU and its run page go away.
+std::atomic<Vcpu*> g_vcpu{nullptr};
+static_assert(std::atomic<Vcpu*>::is_always_lock_free);
 
 void on_alarm(int) {
   g_expired = 1;
-  if (g_vcpu) g_vcpu->request_immediate_exit();
+  if (Vcpu* vcpu = g_vcpu.load()) vcpu->request_immediate_exit();
 }
 
 timeval to_timeval(double seconds) {
@@ -30,7 +34,7 @@ timeval to_timeval(double seconds) {
 }  // namespace
 
 Result<void> arm_timeout(double seconds, Vcpu* vcpu) {
-  g_vcpu = vcpu;
+  g_vcpu.store(vcpu);
   struct sigaction sa{};
   sa.sa_handler = on_alarm;
   sigemptyset(&sa.sa_mask);
@@ -44,5 +48,7 @@ Result<void> arm_timeout(double seconds, Vcpu* vcpu) {
 }
 
 bool timeout_expired() { return g_expired != 0; }
+
+void disarm_timeout() { g_vcpu.store(nullptr); }
 
 }  // namespace shoal::vmm

@@ -1,6 +1,8 @@
 // The run loop's exit handler and fault descriptions, with a fake vCPU.
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <deque>
@@ -14,6 +16,7 @@
 #include "descriptors.hpp"
 #include "fault.hpp"
 #include "monitor.hpp"
+#include "timeout.hpp"
 
 using namespace shoal;
 using namespace shoal::vmm;
@@ -49,8 +52,16 @@ class FakeVcpu final : public Vcpu {
   Result<void> set_xcr0(uint64_t) override { return {}; }
   Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>&) override { return {}; }
   Result<uint64_t> tsc_khz() override { return uint64_t{1000000}; }
-  void request_immediate_exit() override {}
+  void request_immediate_exit() override { ++immediate_exits; }
+  int immediate_exits = 0;
 };
+
+// Stops the --timeout interval timer and restores SIGALRM's default action.
+void stop_alarm() {
+  itimerval none{};
+  setitimer(ITIMER_REAL, &none, nullptr);
+  signal(SIGALRM, SIG_DFL);
+}
 
 VcpuExit out(uint16_t port, uint32_t value, uint8_t size = 4) {
   VcpuExit e;
@@ -213,6 +224,51 @@ TEST_F(MonitorTest, ReportHypercallKinds) {
   auto text = report_text();
   EXPECT_NE(text.find("SIGABRT raised by the program (abort)"), std::string::npos) << text;
   EXPECT_NE(text.find("LibOS: abort() called"), std::string::npos) << text;
+}
+
+// Regression: the report's first and last lines carried the image header's
+// name raw, so an image could put escape sequences or newlines on the terminal.
+TEST_F(MonitorTest, CrashReportEscapesTheImageName) {
+  CrashReport r{"evil\x1b[2J\nname", "what", 139};
+  std::string text = format_crash_report(r, mem, Symbolizer{});
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_NE(text.find("shoal-vmm: evil\\x1b[2J\\x0aname: what\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("shoal-vmm: evil\\x1b[2J\\x0aname: exit status 139\n"), std::string::npos) << text;
+}
+
+// Regression: the SIGALRM backstop keeps firing after the run, and its handler
+// called request_immediate_exit() on a vCPU that main() had already destroyed.
+TEST(Timeout, DisarmKeepsTheHandlerAwayFromTheVcpu) {
+  FakeVcpu vcpu;
+  ASSERT_TRUE(arm_timeout(1000.0, &vcpu).ok());
+  raise(SIGALRM);
+  EXPECT_EQ(vcpu.immediate_exits, 1);
+  EXPECT_TRUE(timeout_expired());
+  disarm_timeout();
+  raise(SIGALRM);
+  EXPECT_EQ(vcpu.immediate_exits, 1);
+  stop_alarm();
+}
+
+// Regression: after --timeout expired, a crash report written to a full pipe
+// nobody reads blocked the monitor forever (write_fully retried every EINTR).
+TEST_F(MonitorTest, ReportToAFullPipeGivesUpAfterTimeout) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  fcntl(fds[1], F_SETFL, O_NONBLOCK);
+  char junk[4096] = {};
+  while (write(fds[1], junk, sizeof junk) > 0) {
+  }
+  fcntl(fds[1], F_SETFL, 0);
+  HypercallEnv env;
+  env.mem = &mem;
+  env.timed_out = [] { return true; };
+  Monitor m(mem, vcpu, Symbolizer{}, std::move(env), MonitorConfig{"prog", 1.0, fds[1]});
+  ASSERT_TRUE(arm_timeout(0.02, nullptr).ok());
+  EXPECT_EQ(m.run(), 124);
+  stop_alarm();
+  close(fds[0]);
+  close(fds[1]);
 }
 
 TEST(DescribeFault, StatusesFollowSignals) {
