@@ -52,6 +52,9 @@ class Vcpu {
   // Ask a KVM_RUN in progress (or the next one) to return at once. Safe to
   // call from a signal handler.
   virtual void request_immediate_exit() = 0;
+  // The vCPU's file descriptor, so the seccomp policy can pin its ioctls to
+  // it; -1 for fakes that have none.
+  virtual int fd() const { return -1; }
 };
 
 class Vm {

@@ -33,6 +33,7 @@ Error ioctl_error(const char* what) {
 class LinuxVcpu final : public Vcpu {
  public:
   LinuxVcpu(int fd, kvm_run* run, size_t run_size) : m_fd(fd), m_run(run), m_run_size(run_size) {}
+  int fd() const override { return m_fd; }
   ~LinuxVcpu() override {
     munmap(m_run, m_run_size);
     close(m_fd);

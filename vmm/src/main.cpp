@@ -184,7 +184,7 @@ Result<int> run(const Options& o, Timing& timing) {
   } timeout_disarm;
   if (o.timeout_s > 0) TRY(arm_timeout(o.timeout_s, vcpu.get()));
   if (o.timing) timing.status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  TRY(apply_seccomp_policy(timing.status_fd));
+  TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd()));
   TRY(set_boot_realtime(mem, clock_ns(CLOCK_REALTIME)));
   timing.first_run_ns = clock_ns(CLOCK_MONOTONIC);
   return monitor.run();

@@ -78,10 +78,17 @@ std::vector<Rule> sanitizer_extras() {
 
 }  // namespace
 
-Result<void> apply_seccomp_policy(int status_fd) {
+Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (ctx == nullptr) return make_error("seccomp_init failed");
   auto rules = policy();
+  // Pin the KVM ioctls to the vCPU: after set-up no other fd (the VM, /dev/kvm)
+  // needs one.
+  if (vcpu_fd >= 0) {
+    for (auto& rule : rules)  // the KVM rules only: sanitizer extras come later
+      if (rule.syscall == SCMP_SYS(ioctl) && !rule.args.empty() && rule.args[0].arg == 1)
+        rule.args.push_back(SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(vcpu_fd)));
+  }
   if (kSanitizerBuild) {
     auto extra = sanitizer_extras();
     rules.insert(rules.end(), extra.begin(), extra.end());

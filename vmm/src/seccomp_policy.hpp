@@ -7,6 +7,7 @@
 namespace shoal::vmm {
 
 // status_fd >= 0: an open /proc/self/status that --timing may pread at exit.
-Result<void> apply_seccomp_policy(int status_fd = -1);
+// vcpu_fd >= 0: the KVM ioctls are allowed on that file descriptor only.
+Result<void> apply_seccomp_policy(int status_fd = -1, int vcpu_fd = -1);
 
 }  // namespace shoal::vmm
