@@ -31,6 +31,37 @@ int in_confined_child(F body) {
   return st;
 }
 
+// As in_confined_child, with the KVM ioctls pinned to vcpu_fd.
+template <typename F>
+int in_child_pinned_to(int vcpu_fd, F body) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!apply_seccomp_policy(-1, vcpu_fd).ok()) _exit(100);
+    body();
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return st;
+}
+
+TEST(Seccomp, KvmIoctlOnAnotherFdKills) {
+  int vcpu_like = open("/dev/null", O_RDONLY);
+  int other = open("/dev/null", O_RDONLY);
+  ASSERT_GE(vcpu_like, 0);
+  ASSERT_GE(other, 0);
+  // On the pinned fd the request is allowed (it fails with ENOTTY: not a vCPU).
+  int st = in_child_pinned_to(vcpu_like, [&] { syscall(SYS_ioctl, vcpu_like, KVM_GET_REGS, nullptr); });
+  ASSERT_TRUE(WIFEXITED(st)) << "killed by signal " << WTERMSIG(st);
+  EXPECT_EQ(WEXITSTATUS(st), 0);
+  // The same request on any other fd (the VM's, /dev/kvm's) is a kill.
+  st = in_child_pinned_to(vcpu_like, [&] { syscall(SYS_ioctl, other, KVM_GET_REGS, nullptr); });
+  ASSERT_TRUE(WIFSIGNALED(st));
+  EXPECT_EQ(WTERMSIG(st), SIGSYS);
+  close(vcpu_like);
+  close(other);
+}
+
 TEST(Seccomp, SocketKillsWithSigsys) {
   int st = in_confined_child([] { syscall(SYS_socket, AF_INET, SOCK_STREAM, 0); });
   ASSERT_TRUE(WIFSIGNALED(st)) << "exit status " << WEXITSTATUS(st);
