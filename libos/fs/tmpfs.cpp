@@ -127,9 +127,10 @@ class TmpNode final : public Vnode {
     return n;
   }
 
-  long create(const char* name, size_t len, uint32_t mode, Vnode** out) override {
+  // Makes a new node of type|mode and links it into this directory as name.
+  long add_child(const char* name, size_t len, uint32_t type_and_mode, TmpNode** out) {
     if (m_nlink == 0) return -ENOENT;  // a removed directory takes no new entries
-    TmpNode* n = alloc(lx::S_IFREG | (mode & 07777));
+    TmpNode* n = alloc(type_and_mode);
     if (n == nullptr) return -ENOSPC;
     TmpDirent* d = dirent_alloc(name, len, n);
     if (d == nullptr) {
@@ -142,6 +143,13 @@ class TmpNode final : public Vnode {
     link(d);
     *out = n;
     return 0;
+  }
+
+  long create(const char* name, size_t len, uint32_t mode, Vnode** out) override {
+    TmpNode* n = nullptr;
+    long rc = add_child(name, len, lx::S_IFREG | (mode & 07777), &n);
+    if (rc == 0) *out = n;
+    return rc;
   }
 
   // Links a new entry name -> n (n already holds its link count).
@@ -199,19 +207,10 @@ class TmpNode final : public Vnode {
   }
 
   long mkdir(const char* name, size_t len, uint32_t mode) override {
-    if (m_nlink == 0) return -ENOENT;
-    TmpNode* n = alloc(lx::S_IFDIR | (mode & 07777));
-    if (n == nullptr) return -ENOSPC;
-    TmpDirent* d = dirent_alloc(name, len, n);
-    if (d == nullptr) {
-      n->m_nlink = 0;
-      n->maybe_free();
-      return -ENOSPC;
-    }
-    n->m_parent = this;
-    n->m_self = d;
-    link(d);
-    ++m_nlink;
+    TmpNode* n = nullptr;
+    long rc = add_child(name, len, lx::S_IFDIR | (mode & 07777), &n);
+    if (rc != 0) return rc;
+    ++m_nlink;  // the new directory's ".."
     return 0;
   }
 
