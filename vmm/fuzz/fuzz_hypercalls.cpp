@@ -28,6 +28,7 @@
 
 #include "fuzz_input.hpp"
 #include "monitor.hpp"
+#include "testing/fake_vcpu.hpp"
 
 namespace {
 
@@ -41,28 +42,6 @@ constexpr uint64_t kMaxMemory = 0x380000;
 // miss lands here and ASan reports it.
 constexpr uint64_t kRedzone = 0x10000;
 constexpr int kMaxExits = 8;
-
-class FakeVcpu final : public Vcpu {
- public:
-  kvm_regs regs{};
-  kvm_sregs sregs{};
-  Result<VcpuExit> run() override { return make_error("the fuzzer drives handle_exit directly"); }
-  Result<kvm_regs> get_regs() override { return regs; }
-  Result<void> set_regs(const kvm_regs& r) override {
-    regs = r;
-    return {};
-  }
-  Result<kvm_sregs> get_sregs() override { return sregs; }
-  Result<void> set_sregs(const kvm_sregs& s) override {
-    sregs = s;
-    return {};
-  }
-  Result<void> set_msrs(const std::vector<std::pair<uint32_t, uint64_t>>&) override { return {}; }
-  Result<void> set_xcr0(uint64_t) override { return {}; }
-  Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>&) override { return {}; }
-  Result<uint64_t> tsc_khz() override { return uint64_t{1000000}; }
-  void request_immediate_exit() override {}
-};
 
 struct Arena {
   uint8_t* base = nullptr;  // guest address 0
