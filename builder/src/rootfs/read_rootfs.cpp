@@ -29,7 +29,7 @@ Result<RootfsInfo> read_rootfs(std::span<const uint8_t> b) {
   memcpy(entries.data(), b.data() + sizeof h, entries.size() * sizeof(abi::RootfsEntry));
   const char* names = reinterpret_cast<const char*>(b.data() + h.names_offset);
   std::vector<std::string> paths(entries.size());
-  paths[0] = "/";
+  paths[0].push_back('/');  // not = "/": GCC 12 -O3 warns falsely (-Wrestrict)
   for (uint32_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     uint32_t type = e.mode & S_IFMT;

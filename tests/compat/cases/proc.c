@@ -57,11 +57,13 @@ CASE(groups)
 CASE(process_groups)
 // covers: getpgrp getpgid setpgid getsid setsid
 {
-  printf("pgrp ok %d\n", getpgrp() > 0);
+  printf("pgrp ok %d\n", getpgrp() >= 0);
   printf("getpgid(0) == getpgrp %d\n", getpgid(0) == getpgrp());
   SHOW(setpgid(0, 0));
   printf("now leader %d\n", getpgrp() == getpid());
-  printf("sid ok %d\n", getsid(0) > 0);
+  // The session may belong to an ancestor outside this pid namespace (CI
+  // runners): getsid then gives 0, so only consistency is compared.
+  printf("sid consistent %d\n", getsid(0) >= 0 && getsid(0) == getsid(getpid()));
   SHOW(setsid());
   SHOW(setpgid(-1, 0));
   SHOW(getpgid(-5));
