@@ -8,7 +8,8 @@
 // Input layout (little-endian; missing bytes read as zero):
 //   u32 memory_size       mod kMaxMemory + 1; guest memory is [0, memory_size)
 //   u32 image_end         discard's floor
-//   u8  flags             bit 0: sleep is cut short, bit 1: --timeout expired
+//   u8  flags             bit 0: sleep is cut short, bit 1: --timeout expired,
+//                         bit 2: a channel exists (block may wait with no deadline)
 //   u16 symbols_len, then that many bytes: a symbols section (parse_symbols)
 //   u8  code_ranges (mod 5), each u32 start, u32 length: executable sections
 //   u32 rip, u32 rsp, u32 rdx, u16 cs selector, u32 cr2: the fake vCPU's state
@@ -128,6 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   env.stdout_fd = env.stderr_fd = a.null_out;
   env.sleep = [sleep_cut_short](uint64_t) { return !sleep_cut_short; };
   env.timed_out = [timed_out] { return timed_out; };
+  env.has_event_source = flags & 4;
   env.realtime_ns = [] { return uint64_t{1700000000} * 1000000000; };
   int first_writes = 0;
   env.on_first_write = [&first_writes] { ++first_writes; };

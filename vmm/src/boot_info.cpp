@@ -54,6 +54,8 @@ Result<BootInfo> write_boot_info(const GuestMemory& mem, const BootParams& p) {
   info.hwcap = p.hwcap;
   info.hwcap2 = p.hwcap2;
   memcpy(info.random, p.random, sizeof info.random);
+  info.channel_addr = p.channel_addr;
+  info.channel_size = p.channel_size;
   TRY(mem.write(kBootInfoAddr, info));
   return info;
 }

@@ -19,6 +19,7 @@ struct BootParams {
   uint64_t image_end = 0;
   uint64_t app_entry = 0, app_phdr = 0, app_phent = 0, app_phnum = 0;
   uint64_t rootfs_addr = 0, rootfs_size = 0;
+  uint64_t channel_addr = 0, channel_size = 0;  // 0: no channel
   std::vector<std::string> argv;
   std::vector<std::string> env;
   std::string exe_path;

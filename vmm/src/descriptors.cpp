@@ -2,9 +2,12 @@
 
 #include <string.h>
 
+#include <shoal/abi/channel.h>
 #include <shoal/abi/hypercall.h>
 
 static_assert(shoal::abi::kHypercallPortBase + shoal::abi::kHypercallCount + 3 <= shoal::vmm::kIoBitmapPorts);
+static_assert(shoal::abi::kChannelKickPort + 4 <= shoal::vmm::kIoBitmapPorts);
+static_assert(shoal::abi::kChannelKickPort >= shoal::abi::kHypercallPortBase + shoal::abi::kHypercallCount);
 
 namespace shoal::vmm {
 namespace {
@@ -69,8 +72,9 @@ std::array<uint8_t, kTssSize> build_tss() {
   memcpy(&tss[102], &iomap, 2);
   // A set bit denies the port; only the hypercall ports are open.
   for (uint64_t i = kTssIoBitmapOffset; i < kTssSize; ++i) tss[i] = 0xff;
-  for (uint64_t port = kHypercallPortBase; port < kHypercallPortBase + kHypercallCount + 3u; ++port)
-    tss[kTssIoBitmapOffset + port / 8] &= static_cast<uint8_t>(~(1u << (port % 8)));
+  auto open = [&](uint64_t port) { tss[kTssIoBitmapOffset + port / 8] &= static_cast<uint8_t>(~(1u << (port % 8))); };
+  for (uint64_t port = kHypercallPortBase; port < kHypercallPortBase + kHypercallCount + 3u; ++port) open(port);
+  for (uint64_t port = kChannelKickPort; port < kChannelKickPort + 4u; ++port) open(port);
   return tss;
 }
 

@@ -97,7 +97,7 @@ Result<HcAction> hc_console_read(HypercallEnv& env, GuestAddr a) {
 
 Result<HcAction> hc_block(HypercallEnv& env, GuestAddr a) {
   auto args = TRY(read_args<HcBlock>(env, a));
-  if (args.timeout_ns == UINT64_MAX) return HcAction{HcAction::Kind::deadlock};
+  if (args.timeout_ns == UINT64_MAX && !env.has_event_source) return HcAction{HcAction::Kind::deadlock};
   if (env.sleep && !env.sleep(args.timeout_ns)) return HcAction{HcAction::Kind::timeout};
   uint64_t now = env.realtime_ns ? env.realtime_ns() : 0;
   TRY(write_field(env, a, offsetof(HcBlock, realtime_ns), now));

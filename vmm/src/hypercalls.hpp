@@ -43,8 +43,13 @@ struct HypercallEnv {
   const GuestMemory* mem = nullptr;
   uint64_t image_end = 0;             // discard: the heap starts here
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
-  // Sleeps for ns (CLOCK_MONOTONIC); returns false if cut short by --timeout.
+  // Sleeps for ns (CLOCK_MONOTONIC), or less when an event source (the
+  // channel's wake descriptor) fires; UINT64_MAX only reaches it when
+  // has_event_source. Returns false if cut short by --timeout.
   std::function<bool(uint64_t ns)> sleep;
+  // True when something outside the guest can end a `block` (a channel): a
+  // block with no deadline is then a wait, not a deadlock.
+  bool has_event_source = false;
   // True once --timeout has expired (checked when a host call returns EINTR).
   std::function<bool()> timed_out;
   // Host CLOCK_REALTIME in ns.

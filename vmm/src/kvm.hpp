@@ -62,6 +62,14 @@ class Vm {
   virtual ~Vm() = default;
   // Installs host memory [host, host+size) as guest-physical [0, size).
   virtual Result<void> set_memory(void* host, uint64_t size) = 0;
+  // Installs host memory [host, host+size) as guest-physical
+  // [guest_addr, guest_addr+size) in memory slot `slot` (> 0; slot 0 is
+  // set_memory's). Used for the channel region (abi/channel.h).
+  virtual Result<void> map_region(uint32_t slot, uint64_t guest_addr, void* host, uint64_t size) = 0;
+  // Makes a `len`-byte port write to `port` signal eventfd `fd` inside the
+  // host kernel (KVM_IOEVENTFD, any value): the guest's kick costs no exit to
+  // the monitor's user space.
+  virtual Result<void> add_pio_eventfd(uint16_t port, uint32_t len, int fd) = 0;
   virtual Result<std::unique_ptr<Vcpu>> create_vcpu() = 0;
   virtual Result<std::vector<kvm_cpuid_entry2>> supported_cpuid() = 0;
 };

@@ -164,13 +164,20 @@ class LinuxVm final : public Vm {
     close(m_kvm);
   }
 
-  Result<void> set_memory(void* host, uint64_t size) override {
-    kvm_userspace_memory_region region{};
-    region.slot = 0;
-    region.guest_phys_addr = 0;
-    region.memory_size = size;
-    region.userspace_addr = reinterpret_cast<uint64_t>(host);
-    if (ioctl(m_vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) return ioctl_error("KVM_SET_USER_MEMORY_REGION");
+  Result<void> set_memory(void* host, uint64_t size) override { return set_region(0, 0, host, size); }
+
+  Result<void> map_region(uint32_t slot, uint64_t guest_addr, void* host, uint64_t size) override {
+    if (slot == 0) return make_error("memory slot 0 is the guest's main memory");
+    return set_region(slot, guest_addr, host, size);
+  }
+
+  Result<void> add_pio_eventfd(uint16_t port, uint32_t len, int fd) override {
+    kvm_ioeventfd io{};
+    io.addr = port;
+    io.len = len;
+    io.fd = fd;
+    io.flags = KVM_IOEVENTFD_FLAG_PIO;  // no datamatch: any value kicks
+    if (ioctl(m_vm, KVM_IOEVENTFD, &io) < 0) return ioctl_error("KVM_IOEVENTFD");
     return {};
   }
 
@@ -205,6 +212,16 @@ class LinuxVm final : public Vm {
   }
 
  private:
+  Result<void> set_region(uint32_t slot, uint64_t guest_addr, void* host, uint64_t size) {
+    kvm_userspace_memory_region region{};
+    region.slot = slot;
+    region.guest_phys_addr = guest_addr;
+    region.memory_size = size;
+    region.userspace_addr = reinterpret_cast<uint64_t>(host);
+    if (ioctl(m_vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) return ioctl_error("KVM_SET_USER_MEMORY_REGION");
+    return {};
+  }
+
   int m_kvm;
   int m_vm;
 };

@@ -1,7 +1,8 @@
 // shoal-vmm: one process, one KVM VM, one vCPU: runs one .shoal image.
 //
 //   shoal-vmm [--memory SIZE] [--cpu N] [--timeout SEC] [--env K=V]...
-//             [--verbose] [--timing] IMAGE [-- ARGS...]
+//             [--verbose] [--timing] [--channel MEMFD,TO_HOST_FD,TO_GUEST_FD]
+//             IMAGE [-- ARGS...]
 //
 // Exit status: the guest's exit status; 124 timeout; 132/133/134/135/136/139
 // for guest crashes (as the matching signal would give natively, see
@@ -18,11 +19,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include <shoal/abi/boot.h>
+#include <shoal/abi/channel.h>
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
 
 #include "boot_info.hpp"
+#include "channel_region.hpp"
 #include "cpu_setup.hpp"
 #include "descriptors.hpp"
 #include "image_loader.hpp"
@@ -140,23 +145,37 @@ Result<int> run(const Options& o, Timing& timing) {
       return make_error("--cpu " + std::to_string(*o.cpu) + ": " + strerror(errno));
   }
 
+  // The channel first: a bad region is a clear error before any KVM work.
+  std::optional<ChannelRegion> channel;
+  if (o.channel) channel.emplace(TRY(ChannelRegion::open(*o.channel)));
+  uint64_t channel_size = channel ? channel->size() : 0;
+
   auto vm = TRY(open_kvm_vm());
   auto mem = TRY(GuestMemory::create(memory_size));
   TRY(map_sections(mem, image));
   image.close_file();
   auto plan = plan_address_space(memory_size, image.loaded);
-  auto tables = TRY(build_page_tables(mem, memory_size, plan));
+  auto tables = TRY(build_page_tables(mem, memory_size, plan, channel_size));
   verbose(o, "%s: %s of guest memory, %zu sections, page tables %u pages (%u x 2 MiB, %u x 4 KiB)",
           image.path.c_str(), describe_bytes(memory_size).c_str(), image.sections.size(), tables.table_pages,
           tables.large_pages, tables.small_pages);
   TRY(write_descriptor_tables(mem, static_cast<uint32_t>(image.header.libos_bounce_slot),
                               static_cast<uint32_t>(image.header.libos_syscall_bounce)));
   TRY(vm->set_memory(mem.host_base(), memory_size));
+  if (channel) {
+    TRY(channel->attach(*vm));
+    verbose(o, "channel: %s at %s, kick port %s", describe_bytes(channel_size).c_str(), hex(kChannelAddr).c_str(),
+            hex(kChannelKickPort).c_str());
+  }
   auto vcpu = TRY(vm->create_vcpu());
   TRY(setup_vcpu(*vm, *vcpu, tables.cr3, image.header.libos_entry, kBootInfoAddr,
                  kRing0CodeAddr + kLstarStubOffset));
 
   auto boot = TRY(make_boot_params(o, image, memory_size, TRY(vcpu->tsc_khz())));
+  if (channel) {
+    boot.channel_addr = kChannelAddr;
+    boot.channel_size = channel_size;
+  }
   TRY(write_boot_info(mem, boot));
 
   image::SymbolTable symbols;
@@ -166,6 +185,11 @@ Result<int> run(const Options& o, Timing& timing) {
   env.mem = &mem;
   env.image_end = image.image_end;
   env.sleep = sleep_ns;
+  if (channel) {
+    int wake_fd = channel->wake_fd();
+    env.has_event_source = true;
+    env.sleep = [wake_fd](uint64_t ns) { return wait_for_wake(wake_fd, ns, timeout_expired); };
+  }
   env.timed_out = timeout_expired;
   env.realtime_ns = [] { return clock_ns(CLOCK_REALTIME); };
   env.on_first_write = [&timing] { timing.first_write_ns = clock_ns(CLOCK_MONOTONIC); };
@@ -184,7 +208,7 @@ Result<int> run(const Options& o, Timing& timing) {
   } timeout_disarm;
   if (o.timeout_s > 0) TRY(arm_timeout(o.timeout_s, vcpu.get()));
   if (o.timing) timing.status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd()));
+  TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd(), channel ? channel->wake_fd() : -1));
   TRY(set_boot_realtime(mem, clock_ns(CLOCK_REALTIME)));
   timing.first_run_ns = clock_ns(CLOCK_MONOTONIC);
   return monitor.run();

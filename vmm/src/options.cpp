@@ -35,12 +35,43 @@ Result<uint64_t> parse_size(const std::string& text) {
   return value;
 }
 
+Result<ChannelFds> parse_channel_fds(const std::string& text) {
+  int fds[3];
+  size_t pos = 0;
+  for (int i = 0; i < 3; ++i) {
+    size_t start = pos;
+    long value = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && pos - start < 9) {
+      value = value * 10 + (text[pos] - '0');
+      ++pos;
+    }
+    if (pos == start || (pos < text.size() && text[pos] >= '0' && text[pos] <= '9'))
+      return make_error("'" + text + "': expected MEMFD,TO_HOST_FD,TO_GUEST_FD (three descriptor numbers)");
+    if (i < 2) {
+      if (pos >= text.size() || text[pos] != ',')
+        return make_error("'" + text + "': expected MEMFD,TO_HOST_FD,TO_GUEST_FD (three descriptor numbers)");
+      ++pos;
+    }
+    fds[i] = static_cast<int>(value);
+  }
+  if (pos != text.size())
+    return make_error("'" + text + "': expected MEMFD,TO_HOST_FD,TO_GUEST_FD (three descriptor numbers)");
+  for (int i = 0; i < 3; ++i) {
+    if (fds[i] <= 2)
+      return make_error("'" + text + "': descriptor " + std::to_string(fds[i]) + " is the console's");
+    for (int j = 0; j < i; ++j)
+      if (fds[i] == fds[j]) return make_error("'" + text + "': descriptor " + std::to_string(fds[i]) + " given twice");
+  }
+  return ChannelFds{fds[0], fds[1], fds[2]};
+}
+
 ParsedOptions parse_options(int argc, char** argv) {
   ParsedOptions out;
   Options& o = out.options;
   CLI::App app{"shoal-vmm: run one shoal unikernel image under KVM", "shoal-vmm"};
   std::string memory;
   int cpu = -1;
+  std::string channel;
   app.add_option("--memory", memory, "guest memory (default: the image's, else 512M; K/M/G suffixes)");
   app.add_option("--cpu", cpu, "pin the monitor and its vCPU to host CPU N");
   app.add_option("--timeout", o.timeout_s, "end the instance after SEC seconds (status 124)");
@@ -50,6 +81,8 @@ ParsedOptions parse_options(int argc, char** argv) {
   app.add_flag("--timing", o.timing, "print start-up timing and peak memory to stderr at exit");
   app.add_option("--exe", o.exe_path,
                  "absolute path the guest sees as /proc/self/exe and AT_EXECFN (default: the image's)");
+  app.add_option("--channel", channel,
+                 "MEMFD,TO_HOST_FD,TO_GUEST_FD: the shared-memory channel to shoald (inherited descriptors)");
   app.add_option("image", o.image, "the .shoal image")->required();
   app.add_option("args", o.args, "arguments for the program (after --)");
   try {
@@ -69,6 +102,15 @@ ParsedOptions parse_options(int argc, char** argv) {
     o.memory = size.value();
   }
   if (cpu >= 0) o.cpu = cpu;
+  if (!channel.empty()) {
+    auto fds = parse_channel_fds(channel);
+    if (!fds) {
+      fprintf(stderr, "shoal-vmm: --channel %s\n", fds.error().message.c_str());
+      out.exit_status = 2;
+      return out;
+    }
+    o.channel = fds.value();
+  }
   if (o.timeout_s < 0) {
     fprintf(stderr, "shoal-vmm: --timeout must not be negative\n");
     out.exit_status = 2;

@@ -11,6 +11,19 @@
 
 namespace shoal::vmm {
 
+// --channel MEMFD,TO_HOST_FD,TO_GUEST_FD: descriptors inherited from shoald
+// (abi/channel.h). All three are set, or none.
+struct ChannelFds {
+  int memfd = -1;     // the region (a sealed memfd)
+  int to_host = -1;   // eventfd the guest's kick signals (KVM ioeventfd)
+  int to_guest = -1;  // eventfd shoald writes to wake a blocked guest
+  bool operator==(const ChannelFds&) const = default;
+};
+
+// "3,4,5" -> ChannelFds. Three distinct decimal descriptors, none of them
+// stdin/stdout/stderr (the console uses those).
+Result<ChannelFds> parse_channel_fds(const std::string& text);
+
 struct Options {
   std::optional<uint64_t> memory;  // --memory; else the image's default, else 128 MiB
   std::optional<int> cpu;          // --cpu N: pin to host CPU N
@@ -18,6 +31,7 @@ struct Options {
   std::vector<std::string> env;    // --env K=V, the guest's whole environment
   bool verbose = false;
   bool timing = false;
+  std::optional<ChannelFds> channel;  // --channel
   std::string image;
   std::string exe_path;  // what the guest sees as /proc/self/exe; empty: the image's absolute path
   std::vector<std::string> args;   // after IMAGE (and after --)

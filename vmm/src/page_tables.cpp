@@ -1,5 +1,6 @@
 #include "page_tables.hpp"
 
+#include <shoal/abi/channel.h>
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
 
@@ -15,6 +16,12 @@ constexpr PagePerm kSupervisorRw{true, false, true, false};
 // (`out` to the fault port is denied by the TSS bitmap, `sysretq` is privileged).
 constexpr PagePerm kRing0Code{true, true, false, true};
 constexpr PagePerm kUserRo{true, true, false, false};
+constexpr PagePerm kUserRwNx{true, true, true, false};
+
+// The channel lives in the same PDPT as guest memory (below 512 GiB), in a
+// 1 GiB entry of its own above the largest guest memory.
+static_assert(kChannelAddr % (1ull << 30) == 0 && kChannelAddr >= kMaxMemory && kChannelAddr < (1ull << 39));
+static_assert(kMaxChannelRegionSize <= (1ull << 30));
 
 uint64_t leaf_bits(PagePerm p) {
   if (!p.present) return 0;
@@ -84,7 +91,7 @@ PagePerm perm_at(const std::vector<PageRange>& plan, uint64_t addr) {
 }
 
 Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory_size,
-                                         const std::vector<PageRange>& plan) {
+                                         const std::vector<PageRange>& plan, uint64_t channel_size) {
   if (memory_size == 0 || memory_size % kLargePageSize != 0 || memory_size > kMaxMemory) {
     return make_error("guest memory size " + describe_bytes(memory_size) + " is not a multiple of 2 MiB up to " +
                       describe_bytes(kMaxMemory));
@@ -132,6 +139,28 @@ Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory
       if (!p.present) continue;
       TRY(mem.write<uint64_t>(pt + i * 8, page | leaf_bits(p)));
       ++stats.small_pages;
+    }
+  }
+  if (channel_size > 0) {
+    if (channel_size % kPageSize != 0 || channel_size > kMaxChannelRegionSize)
+      return make_error("channel region size " + describe_bytes(channel_size) + " is not a page multiple up to " +
+                        describe_bytes(kMaxChannelRegionSize));
+    uint64_t channel_pd = TRY(alloc.allocate());
+    TRY(mem.write<uint64_t>(pdpt + (kChannelAddr >> 30) * 8, channel_pd | kTableLink));
+    for (uint64_t off = 0; off < channel_size; off += kLargePageSize) {
+      uint64_t addr = kChannelAddr + off;
+      uint64_t pde_addr = channel_pd + (off >> 21) * 8;
+      if (channel_size - off >= kLargePageSize) {
+        TRY(mem.write<uint64_t>(pde_addr, addr | leaf_bits(kUserRwNx) | pte::kLarge));
+        ++stats.large_pages;
+        continue;
+      }
+      uint64_t pt = TRY(alloc.allocate());
+      TRY(mem.write<uint64_t>(pde_addr, pt | kTableLink));
+      for (uint64_t page = 0; off + page < channel_size; page += kPageSize) {
+        TRY(mem.write<uint64_t>(pt + (page >> 12) * 8, (addr + page) | leaf_bits(kUserRwNx)));
+        ++stats.small_pages;
+      }
     }
   }
   stats.table_pages = alloc.count();

@@ -64,9 +64,12 @@ struct PageTableStats {
 };
 
 // Writes the tables into [kPageTableAddr, kPageTableEnd) of mem. memory_size
-// must be a multiple of 2 MiB and at most abi::kMaxMemory.
+// must be a multiple of 2 MiB and at most abi::kMaxMemory. A non-zero
+// channel_size (a page multiple of at most abi::kMaxChannelRegionSize) also
+// maps [abi::kChannelAddr, + channel_size) user read-write, never executable:
+// the channel region (abi/channel.h), outside guest memory.
 Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory_size,
-                                         const std::vector<PageRange>& plan);
+                                         const std::vector<PageRange>& plan, uint64_t channel_size = 0);
 
 // x86-64 page-table entry bits used here.
 namespace pte {

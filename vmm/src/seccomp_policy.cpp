@@ -2,7 +2,9 @@
 // Every entry says why it is needed; arguments are pinned where the need is
 // narrow. Everything else: SCMP_ACT_KILL_PROCESS. A guest that escaped into
 // the monitor could only run vCPUs, read stdin, write stdout/stderr, sleep,
-// drop its own memory and exit.
+// wait on and drain the channel's wake eventfd, drop its own memory and exit.
+// (The channel region itself needs no system call: it is mapped before the
+// filter, and the guest's kicks are handled by KVM in the kernel.)
 #include "seccomp_policy.hpp"
 
 #include <errno.h>
@@ -78,7 +80,7 @@ std::vector<Rule> sanitizer_extras() {
 
 }  // namespace
 
-Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd) {
+Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (ctx == nullptr) return make_error("seccomp_init failed");
   auto rules = policy();
@@ -92,6 +94,13 @@ Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd) {
   if (kSanitizerBuild) {
     auto extra = sanitizer_extras();
     rules.insert(rules.end(), extra.begin(), extra.end());
+  }
+  if (wake_fd >= 0) {
+    // ppoll's descriptors are in memory seccomp cannot see; the call itself
+    // only waits. Reads stay pinned to the wake descriptor.
+    rules.push_back({SCMP_SYS(ppoll), {}, "block with a channel: wait for the deadline or shoald's kick"});
+    rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wake_fd))},
+                     "block with a channel: drain the wake eventfd (TO_GUEST_FD)"});
   }
   if (status_fd >= 0) {
     rules.push_back({SCMP_SYS(pread64), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(status_fd))},

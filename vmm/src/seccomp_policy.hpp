@@ -8,6 +8,8 @@ namespace shoal::vmm {
 
 // status_fd >= 0: an open /proc/self/status that --timing may pread at exit.
 // vcpu_fd >= 0: the KVM ioctls are allowed on that file descriptor only.
-Result<void> apply_seccomp_policy(int status_fd = -1, int vcpu_fd = -1);
+// wake_fd >= 0: the channel's TO_GUEST_FD, which `block` polls (ppoll) and
+// drains (read on that descriptor only).
+Result<void> apply_seccomp_policy(int status_fd = -1, int vcpu_fd = -1, int wake_fd = -1);
 
 }  // namespace shoal::vmm

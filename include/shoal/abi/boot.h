@@ -52,7 +52,13 @@ struct BootInfo {
   uint64_t hwcap;           // AT_HWCAP (cpuid 1 edx)
   uint64_t hwcap2;          // AT_HWCAP2
   uint8_t random[16];       // AT_RANDOM bytes, from the host's getrandom
+
+  // The shared-memory channel (channel.h), mapped user read-write and never
+  // executable at channel_addr (== kChannelAddr); both 0 when the instance
+  // has no channel.
+  uint64_t channel_addr;
+  uint64_t channel_size;
 };
-static_assert(sizeof(BootInfo) == 168);
+static_assert(sizeof(BootInfo) == 184);
 
 }  // namespace shoal::abi

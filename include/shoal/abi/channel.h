@@ -8,10 +8,11 @@
 // memfd. Nothing else is shared, and the host treats every byte of the region
 // as hostile: the guest can write anything there at any time.
 //
-// Layout: ChannelHeader at offset 0 (one page), then slot_count ChannelSlot
-// headers (each kSlotHeaderSize bytes), then for each slot two rings of
-// ring_size bytes: [to_guest][to_host], slot i's at
+// Layout: ChannelHeader at offset 0 (kChannelHeaderSize: two pages), then
+// slot_count ChannelSlot headers (each kSlotHeaderSize bytes), then for each
+// slot two rings of ring_size bytes: [to_guest][to_host], slot i's at
 //   data_offset + i * 2 * ring_size.
+// The whole region is at most kMaxChannelRegionSize bytes.
 //
 // Connections. Slots [0, slot_count/2) are opened by the host (a client of a
 // port the guest listens on: the gateway forwarding a request); slots
@@ -61,10 +62,11 @@ inline constexpr uint32_t kDefaultChannelSlots = 64;
 inline constexpr uint32_t kMinRingSize = 4096;
 inline constexpr uint32_t kMaxRingSize = 1u << 20;
 inline constexpr uint32_t kDefaultRingSize = 32768;
-inline constexpr uint32_t kSlotHeaderSize = 256;
+inline constexpr uint32_t kSlotHeaderSize = 320;  // 5 cache lines: fields + two rings
 inline constexpr uint32_t kMaxListenPorts = 16;
 inline constexpr uint32_t kMaxServices = 64;
 inline constexpr uint32_t kServiceNameMax = 48;
+inline constexpr uint64_t kMaxChannelRegionSize = 64ull << 20;  // the monitor refuses larger
 
 enum ChannelSlotState : uint32_t {
   kSlotFree = 0,
@@ -116,7 +118,7 @@ struct ChannelSlot {
   ChannelRing to_guest;  // host produces, guest consumes
   ChannelRing to_host;   // guest produces, host consumes
 };
-static_assert(sizeof(ChannelSlot) <= kSlotHeaderSize);
+static_assert(sizeof(ChannelSlot) == kSlotHeaderSize);
 inline constexpr uint32_t kServiceNone = 0xffffffffu;
 
 struct ChannelHeader {
@@ -141,9 +143,9 @@ struct ChannelHeader {
   // Written by the host before boot, read-only by convention afterwards.
   alignas(64) ChannelService services[kMaxServices];
 };
-static_assert(sizeof(ChannelHeader) <= 4096);
-
-inline constexpr uint64_t kChannelHeaderSize = 4096;
+// Two pages: the services table alone fills one.
+inline constexpr uint64_t kChannelHeaderSize = 8192;
+static_assert(sizeof(ChannelHeader) <= kChannelHeaderSize);
 
 // Bytes a region with these parameters needs (page multiple).
 constexpr uint64_t channel_region_size(uint32_t slot_count, uint32_t ring_size) {

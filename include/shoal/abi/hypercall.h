@@ -66,9 +66,12 @@ struct HcConsoleRead {
 static_assert(sizeof(HcConsoleRead) == 32);
 
 // block: the guest has nothing to run. Sleep until timeout_ns has passed
-// (relative, CLOCK_MONOTONIC) or an event arrives (none are defined yet).
-// UINT64_MAX means no deadline (the monitor then reports a deadlock: with no
-// event sources, nothing could ever wake the guest).
+// (relative, CLOCK_MONOTONIC) or an event arrives: the host kicked the
+// channel (shoald wrote to TO_GUEST_FD, see channel.h). The guest re-checks
+// the channel after every return; an early return is not an error.
+// UINT64_MAX means no deadline: with a channel the guest waits for a kick;
+// without one the monitor reports a deadlock (nothing could ever wake it).
+// Cost: one exit, plus the sleep.
 struct HcBlock {
   uint64_t timeout_ns;  // IN
   uint64_t realtime_ns; // OUT: host CLOCK_REALTIME when the guest resumes

@@ -6,6 +6,9 @@
 // written for the operator who will read it.
 #pragma once
 
+#include <errno.h>
+#include <string.h>
+
 #include <string>
 #include <utility>
 #include <variant>
@@ -52,6 +55,13 @@ class [[nodiscard]] Result<void> {
 };
 
 inline Error make_error(std::string message, int code = 0) { return Error{std::move(message), code}; }
+
+// "what: strerror(errno)", with the errno kept in code. Call right after the
+// failing call, before anything can change errno.
+inline Error errno_error(const std::string& what) {
+  int e = errno;
+  return Error{what + ": " + strerror(e), e};
+}
 
 }  // namespace shoal
 

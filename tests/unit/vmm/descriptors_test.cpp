@@ -6,6 +6,7 @@
 
 #include <Zydis/Zydis.h>
 #include <gtest/gtest.h>
+#include <shoal/abi/channel.h>
 #include <shoal/abi/hypercall.h>
 #include <shoal/abi/layout.h>
 
@@ -95,6 +96,10 @@ TEST(Tss, StacksAndIoBitmap) {
   for (unsigned nr = 1; nr < sabi::kHypercallCount; ++nr) {
     for (unsigned b = 0; b < 4; ++b) EXPECT_FALSE(denied(sabi::kHypercallPortBase + nr + b)) << nr;
   }
+  for (unsigned b = 0; b < 4; ++b) EXPECT_FALSE(denied(sabi::kChannelKickPort + b)) << "kick port +" << b;
+  EXPECT_TRUE(denied(sabi::kChannelKickPort - 1));
+  EXPECT_TRUE(denied(sabi::kChannelKickPort + 4));
+  EXPECT_TRUE(denied(sabi::kHypercallPortBase + sabi::kHypercallCount + 3));
   EXPECT_TRUE(denied(sabi::kFaultPort));
   EXPECT_TRUE(denied(0x80));
   EXPECT_TRUE(denied(0x3f8));

@@ -183,6 +183,17 @@ TEST_F(HypercallTest, BlockForeverIsDeadlock) {
   EXPECT_TRUE(slept.empty());
 }
 
+TEST_F(HypercallTest, BlockForeverWithAChannelWaitsForAKick) {
+  // With an event source (the channel's wake eventfd) no deadline is a wait.
+  env.has_event_source = true;
+  put(kArgs, sabi::HcBlock{UINT64_MAX, 0});
+  auto r = call(Hypercall::block, kArgs);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->kind, HcAction::Kind::resume);
+  EXPECT_EQ(slept, std::vector<uint64_t>{UINT64_MAX});
+  EXPECT_EQ(get<sabi::HcBlock>(kArgs).realtime_ns, 1234u);
+}
+
 TEST_F(HypercallTest, BlockCutShortByTimeout) {
   env.sleep = [](uint64_t) { return false; };
   put(kArgs, sabi::HcBlock{1000000000, 0});

@@ -56,6 +56,24 @@ TEST(ParseOptions, Defaults) {
   EXPECT_TRUE(p.options.args.empty());
 }
 
+TEST(ParseChannelFds, ThreeDistinctDescriptors) {
+  auto r = parse_channel_fds("3,4,5");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value(), (ChannelFds{3, 4, 5}));
+  EXPECT_EQ(parse_channel_fds("100,7,12").value(), (ChannelFds{100, 7, 12}));
+  for (const char* bad : {"", "3", "3,4", "3,4,5,6", "3,4,", ",3,4", "3;4;5", "a,b,c", "3,4,4", "1,4,5", "3,0,5",
+                          "3,4,-5", "3 ,4,5", "99999999999,4,5"})
+    EXPECT_FALSE(parse_channel_fds(bad).ok()) << bad;
+}
+
+TEST(ParseOptions, Channel) {
+  auto p = parse({"--channel", "7,8,9", "img.shoal"});
+  ASSERT_FALSE(p.exit_status);
+  EXPECT_EQ(p.options.channel.value(), (ChannelFds{7, 8, 9}));
+  EXPECT_FALSE(parse({"img.shoal"}).options.channel);
+  EXPECT_EQ(parse({"--channel", "7,7,9", "img"}).exit_status.value_or(0), 2);
+}
+
 TEST(ParseOptions, Errors) {
   EXPECT_EQ(parse({}).exit_status.value_or(0), 2);
   EXPECT_EQ(parse({"--memory", "lots", "img"}).exit_status.value_or(0), 2);

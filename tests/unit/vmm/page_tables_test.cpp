@@ -2,6 +2,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <shoal/abi/channel.h>
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
 
@@ -161,6 +162,57 @@ TEST(PageTablesLimits, TooManyMixedRegionsIsAnError) {
   auto r = build_page_tables(mem.value(), kMem, plan_address_space(kMem, many));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("page tables need more"), std::string::npos);
+}
+
+TEST(PageTablesChannel, RegionIsUserReadWriteNeverExecutable) {
+  constexpr uint64_t kMem = 32ull << 20;
+  std::vector<uint8_t> buf(kMem);
+  auto mem = GuestMemory::wrap(buf.data(), kMem);
+  // 5 MiB + 12 KiB: two large pages, then 4 KiB pages for the tail.
+  constexpr uint64_t kSize = (5ull << 20) + 3 * sabi::kPageSize;
+  auto r = build_page_tables(mem, kMem, plan_address_space(kMem, {}), kSize);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  for (uint64_t off : std::vector<uint64_t>{0, 0x1000, (2ull << 20) + 8, 4ull << 20, 5ull << 20,
+                                            kSize - sabi::kPageSize, kSize - 1}) {
+    Walk w = walk(mem, r->cr3, sabi::kChannelAddr + off);
+    EXPECT_TRUE(w.present && w.user && w.write) << std::hex << off;
+    EXPECT_FALSE(w.exec) << std::hex << off;
+  }
+  EXPECT_TRUE(walk(mem, r->cr3, sabi::kChannelAddr).large);
+  EXPECT_FALSE(walk(mem, r->cr3, sabi::kChannelAddr + (4ull << 20)).large);
+  EXPECT_FALSE(walk(mem, r->cr3, sabi::kChannelAddr + kSize).present);
+  EXPECT_FALSE(walk(mem, r->cr3, sabi::kChannelAddr - 1).present);
+  EXPECT_FALSE(walk(mem, r->cr3, sabi::kChannelAddr + (1ull << 30)).present);
+  // Guest memory is unchanged by the extra mapping.
+  EXPECT_FALSE(walk(mem, r->cr3, 0).present);
+  EXPECT_TRUE(walk(mem, r->cr3, 0x600000).exec);
+}
+
+TEST(PageTablesChannel, NoChannelNoMapping) {
+  constexpr uint64_t kMem = 16ull << 20;
+  std::vector<uint8_t> buf(kMem);
+  auto mem = GuestMemory::wrap(buf.data(), kMem);
+  auto r = build_page_tables(mem, kMem, plan_address_space(kMem, {}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(walk(mem, r->cr3, sabi::kChannelAddr).present);
+}
+
+TEST(PageTablesChannel, LargestMemoryAndLargestRegionFit) {
+  auto mem = GuestMemory::create(sabi::kMaxMemory);
+  ASSERT_TRUE(mem.ok());
+  auto r = build_page_tables(mem.value(), sabi::kMaxMemory, plan_address_space(sabi::kMaxMemory, {}),
+                             sabi::kMaxChannelRegionSize);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(walk(mem.value(), r->cr3, sabi::kChannelAddr + sabi::kMaxChannelRegionSize - 1).write);
+  EXPECT_TRUE(walk(mem.value(), r->cr3, sabi::kMaxMemory - 1).present);
+}
+
+TEST(PageTablesChannel, RejectsBadRegionSizes) {
+  constexpr uint64_t kMem = 16ull << 20;
+  std::vector<uint8_t> buf(kMem);
+  auto mem = GuestMemory::wrap(buf.data(), kMem);
+  EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}), 100).ok());
+  EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}), sabi::kMaxChannelRegionSize + 4096).ok());
 }
 
 TEST(SectionFlags, Mapping) {

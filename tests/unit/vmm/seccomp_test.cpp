@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <linux/kvm.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -101,6 +103,60 @@ TEST(Seccomp, FileMappingKills) {
 
 TEST(Seccomp, KvmIoctlsOtherThanRunAndRegsKill) {
   int st = in_confined_child([] { syscall(SYS_ioctl, 99, KVM_CREATE_VM, 0); });
+  ASSERT_TRUE(WIFSIGNALED(st));
+  EXPECT_EQ(WTERMSIG(st), SIGSYS);
+}
+
+// As in_confined_child, with a channel's wake descriptor.
+template <typename F>
+int in_child_with_wake_fd(int wake_fd, F body) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!apply_seccomp_policy(-1, -1, wake_fd).ok()) _exit(100);
+    body();
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return st;
+}
+
+TEST(Seccomp, ChannelWakeFdMayBePolledAndDrained) {
+  int wake = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+  int st = in_child_with_wake_fd(wake, [wake] {
+    struct pollfd p{wake, POLLIN, 0};
+    struct timespec ts = {0, 1000};
+    if (syscall(SYS_ppoll, &p, 1, &ts, nullptr, 8) != 1) syscall(SYS_exit_group, 1);
+    uint64_t v;
+    if (syscall(SYS_read, wake, &v, 8) != 8) syscall(SYS_exit_group, 2);
+    syscall(SYS_exit_group, 7);
+  });
+  ASSERT_TRUE(WIFEXITED(st)) << "signal " << WTERMSIG(st);
+  EXPECT_EQ(WEXITSTATUS(st), 7);
+  close(wake);
+}
+
+TEST(Seccomp, ReadOfAnotherFdThanTheWakeFdKills) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "sanitizer builds allow reads of any fd (seccomp_policy.cpp)";
+#endif
+  int wake = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+  int other = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+  int st = in_child_with_wake_fd(wake, [other] {
+    uint64_t v;
+    syscall(SYS_read, other, &v, 8);
+  });
+  ASSERT_TRUE(WIFSIGNALED(st));
+  EXPECT_EQ(WTERMSIG(st), SIGSYS);
+  close(wake);
+  close(other);
+}
+
+TEST(Seccomp, PpollWithoutAChannelKills) {
+  int st = in_confined_child([] {
+    struct timespec ts = {0, 1000};
+    syscall(SYS_ppoll, nullptr, 0, &ts, nullptr, 8);
+  });
   ASSERT_TRUE(WIFSIGNALED(st));
   EXPECT_EQ(WTERMSIG(st), SIGSYS);
 }
