@@ -37,6 +37,7 @@ class EventFd final : public File {
     m_count -= value;
     memcpy(buf, &value, sizeof(value));
     fs_notify();
+    notify(lx::POLLOUT | lx::POLLWRNORM);
     return sizeof(value);
   }
 
@@ -50,7 +51,10 @@ class EventFd final : public File {
       if (long r = wait(); r < 0) return r;
     }
     m_count += value;
-    if (value != 0) fs_notify();
+    if (value != 0) {
+      fs_notify();
+      notify(lx::POLLIN | lx::POLLRDNORM);
+    }
     return sizeof(value);
   }
 

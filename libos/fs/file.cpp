@@ -18,6 +18,34 @@ long File::writev(const lx::Iovec* iov, int count) {
   return total;
 }
 
+void File::add_watch(FileWatch* w) {
+  w->m_watch_prev = nullptr;
+  w->m_watch_next = m_watches;
+  if (m_watches != nullptr) m_watches->m_watch_prev = w;
+  m_watches = w;
+}
+
+void File::remove_watch(FileWatch* w) {
+  if (w->m_watch_prev != nullptr) w->m_watch_prev->m_watch_next = w->m_watch_next;
+  else m_watches = w->m_watch_next;
+  if (w->m_watch_next != nullptr) w->m_watch_next->m_watch_prev = w->m_watch_prev;
+  w->m_watch_next = w->m_watch_prev = nullptr;
+}
+
+void File::notify_watches(uint32_t events) {
+  // A watch's callback never removes watches (it queues an epoll item and
+  // wakes threads), so the walk is stable.
+  for (FileWatch* w = m_watches; w != nullptr; w = w->m_watch_next) w->changed(events);
+}
+
+void File::drop_watches() {
+  while (m_watches != nullptr) {
+    FileWatch* w = m_watches;
+    remove_watch(w);
+    w->gone();  // may free w
+  }
+}
+
 VnodeFile* VnodeFile::create(Vnode* node, int flags) {
   VnodeFile* file = make<VnodeFile>();
   if (file == nullptr) return nullptr;

@@ -12,11 +12,32 @@
 
 namespace libos::fs {
 
+// What a File is, where a system call needs to know (epoll_ctl, the socket
+// calls' ENOTSOCK) without RTTI.
+enum class FileKind : uint8_t { other, epoll, socket };
+
+// A party that wants to hear when a file's readiness may have changed: an
+// epoll item (fs/epoll.hpp). Files call File::notify(events) after any change
+// that can alter what poll() answers, with the poll bits concerned (POLLIN
+// when data arrived, POLLOUT when room appeared, POLLHUP/POLLERR...), as
+// Linux's wake-ups carry a key. When the file's last reference goes, every
+// watch gets gone() and is unlinked.
+struct FileWatch {
+  FileWatch* m_watch_next = nullptr;
+  FileWatch* m_watch_prev = nullptr;
+  virtual void changed(uint32_t events) = 0;
+  virtual void gone() = 0;
+
+ protected:
+  ~FileWatch() = default;
+};
+
 class File {
  public:
   int m_refs = 1;
   int m_flags = 0;  // O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH ... as F_GETFL shows them
   uint64_t m_offset = 0;
+  FileWatch* m_watches = nullptr;
 
   bool readable() const {
     int acc = m_flags & lx::O_ACCMODE;
@@ -45,15 +66,33 @@ class File {
   virtual long map_copy(void* dst, size_t len, uint64_t off) { (void)dst, (void)len, (void)off; return -ENODEV; }
   // The last reference is gone: release resources and free the object.
   virtual void release() {}
+  virtual FileKind kind() const { return FileKind::other; }
+  // Whether epoll may watch this file (Linux: the file has a poll method;
+  // regular files and directories do not, and epoll_ctl says EPERM).
+  virtual bool pollable() { return true; }
 
   void get() { ++m_refs; }
   void put() {
-    if (--m_refs == 0) release();
+    if (--m_refs == 0) {
+      if (m_watches != nullptr) drop_watches();
+      release();
+    }
+  }
+
+  // Readiness watches (epoll). notify is cheap when nobody watches.
+  void add_watch(FileWatch* w);
+  void remove_watch(FileWatch* w);
+  void notify(uint32_t events) {
+    if (m_watches != nullptr) notify_watches(events);
   }
 
  protected:
   File() = default;
   ~File() = default;
+
+ private:
+  void notify_watches(uint32_t events);
+  void drop_watches();
 };
 
 // An open file system node. Regular files and directories keep an offset;
@@ -77,6 +116,7 @@ class VnodeFile : public File {
   long truncate(uint64_t len) override;
   long map_copy(void* dst, size_t len, uint64_t off) override;
   void release() override;
+  bool pollable() override { return !m_node->is_reg() && !m_node->is_dir() && !m_node->is_link(); }
 };
 
 }  // namespace libos::fs

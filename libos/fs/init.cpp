@@ -8,6 +8,7 @@
 #include "fs/procfs.hpp"
 #include "fs/rootfs.hpp"
 #include "fs/tmpfs.hpp"
+#include "net/init.hpp"
 
 namespace libos {
 namespace {
@@ -57,6 +58,7 @@ void fs_init(const shoal::abi::BootInfo& boot) {
   fs::mount("tmp", tmp);
   fs::mount("dev", dev);
   fs::mount("proc", proc);
+  net::net_init(boot);
 
   open_console(in, 0, lx::O_RDONLY);
   open_console(out, 1, lx::O_WRONLY);

@@ -22,6 +22,7 @@ struct PipeBuf {
   size_t used;
   int readers;
   int writers;
+  File* ends[2];  // the read and write ends while open (readiness watches)
   uint64_t ino;
   int64_t ctime_ns;
 };
@@ -49,6 +50,7 @@ class PipeEnd final : public File {
     p.head = (p.head + n) % kPipeSize;
     p.used -= n;
     fs_notify();
+    if (p.ends[1] != nullptr) p.ends[1]->notify(lx::POLLOUT | lx::POLLWRNORM);
     return static_cast<long>(n);
   }
 
@@ -77,6 +79,7 @@ class PipeEnd final : public File {
       p.used += n;
       done += n;
       fs_notify();
+      if (p.ends[0] != nullptr) p.ends[0]->notify(lx::POLLIN | lx::POLLRDNORM);
     }
     return static_cast<long>(done);
   }
@@ -105,8 +108,10 @@ class PipeEnd final : public File {
     const PipeBuf& p = *m_pipe;
     int16_t ready = 0;
     if (m_write_end) {
+      // As Linux's pipe_poll: room means writable even with no reader left
+      // (the write then fails with EPIPE), and no reader adds POLLERR.
+      if (p.used < kPipeSize) ready |= events & (lx::POLLOUT | lx::POLLWRNORM);
       if (p.readers == 0) ready |= lx::POLLERR;
-      else if (p.used < kPipeSize) ready |= events & (lx::POLLOUT | lx::POLLWRNORM);
     } else {
       if (p.used > 0) ready |= events & (lx::POLLIN | lx::POLLRDNORM);
       if (p.writers == 0) ready |= lx::POLLHUP;
@@ -117,7 +122,11 @@ class PipeEnd final : public File {
   void release() override {
     PipeBuf* p = m_pipe;
     if (m_write_end) --p->writers; else --p->readers;
+    p->ends[m_write_end ? 1 : 0] = nullptr;
     fs_notify();  // readers see end of file, writers EPIPE
+    // As Linux's pipe_release: every waiter on the other end hears it.
+    constexpr uint32_t kAll = lx::POLLIN | lx::POLLOUT | lx::POLLRDNORM | lx::POLLWRNORM | lx::POLLERR | lx::POLLHUP;
+    if (File* other = p->ends[m_write_end ? 0 : 1]) other->notify(kAll);
     if (p->readers == 0 && p->writers == 0) {
       kfree(p->data);
       kfree(p);
@@ -146,6 +155,8 @@ long pipe_create(int flags, File** read_end, File** write_end) {
   p->ino = g_next_pipe_ino++;
   p->ctime_ns = now_ns();
   r->m_pipe = w->m_pipe = p;
+  p->ends[0] = r;
+  p->ends[1] = w;
   w->m_write_end = true;
   int status = flags & (lx::O_NONBLOCK | lx::O_DIRECT);
   r->m_flags = lx::O_RDONLY | status;

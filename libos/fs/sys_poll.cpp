@@ -1,14 +1,16 @@
 // poll, ppoll.
 //
-// Readiness only changes when some thread acts (pipes), so poll scans, and
-// if nothing is ready sleeps on the file layer's wait queue until a change
-// or the deadline, then scans again. With no other thread and no timeout
+// Readiness only changes when some thread acts (pipes) or the host moves a
+// channel socket (net::service() looks first), so poll scans, and if nothing
+// is ready sleeps on the file layer's wait queue until a change or the
+// deadline, then scans again. With no other thread and no timeout
 // the scheduler reports the deadlock (Linux would hang).
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/fdtable.hpp"
 #include "fs/syscalls.hpp"
 #include "fs/wait.hpp"
+#include "net/service.hpp"
 
 using namespace libos;
 using namespace libos::fs;
@@ -40,6 +42,7 @@ long do_poll(lx::Pollfd* fds, unsigned long nfds, int64_t timeout_ns) {
   if (nfds > 0 && !user_writable(fds, nfds * sizeof(lx::Pollfd))) return -EFAULT;
   uint64_t deadline = timeout_ns < 0 ? kNoDeadline : fs_deadline_after(static_cast<uint64_t>(timeout_ns));
   for (;;) {
+    net::service();  // the host's new connections and bytes, a due kick
     long ready = scan(fds, nfds);
     if (ready != 0 || timeout_ns == 0) return ready;
     long woken = fs_wait_interruptible(deadline);
@@ -118,6 +121,7 @@ long do_select(int n, void* const sets[3], int64_t timeout_ns, int64_t* left_ns)
   uint64_t deadline = timeout_ns < 0 ? kNoDeadline : fs_deadline_after(static_cast<uint64_t>(timeout_ns));
   long ready;
   for (;;) {
+    net::service();
     ready = select_scan(n, &local);
     if (ready != 0 || timeout_ns == 0) break;
     long woken = fs_wait_interruptible(deadline);

@@ -105,6 +105,16 @@ long sys_poll(libos::lx::Pollfd* fds, unsigned long nfds, int timeout_ms);
 long sys_ppoll(libos::lx::Pollfd* fds, unsigned long nfds, const libos::lx::Timespec* timeout,
                const void* sigmask, size_t sigsetsize);
 
+// fs/sys_epoll.cpp.
+long sys_epoll_create(int size);
+long sys_epoll_create1(int flags);
+long sys_epoll_ctl(int epfd, int op, int fd, const void* event);
+long sys_epoll_wait(int epfd, void* events, int maxevents, int timeout_ms);
+long sys_epoll_pwait(int epfd, void* events, int maxevents, int timeout_ms, const void* sigmask,
+                     size_t sigsetsize);
+long sys_epoll_pwait2(int epfd, void* events, int maxevents, const libos::lx::Timespec* timeout,
+                      const void* sigmask, size_t sigsetsize);
+
 namespace libos {
 
 // Copies file content for a private file mapping (mmap without MAP_ANONYMOUS):

@@ -14,7 +14,8 @@ inline constexpr uint64_t kNoDeadline = ~uint64_t{0};
 
 // Blocks the calling thread until fs_notify() or the monotonic deadline (ns).
 // Returns false on timeout. If no other thread can ever wake it and there is
-// no deadline, the scheduler reports a deadlock (Linux would hang).
+// no deadline, the scheduler reports a deadlock (Linux would hang) -- unless
+// the host can (a channel and a socket exist: net/service.hpp).
 bool fs_wait(uint64_t deadline);
 // As fs_wait for waits a signal interrupts (pipes, poll): -EINTR if a signal
 // is deliverable before or after sleeping, else 1 (woken) or 0 (timed out).

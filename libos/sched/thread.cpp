@@ -5,6 +5,7 @@
 #include "core/klib.hpp"
 #include "core/kmalloc.hpp"
 #include "core/panic.hpp"
+#include "net/service.hpp"
 #include "time/clock.hpp"
 #include "syscalls/signal_state.hpp"
 
@@ -99,6 +100,10 @@ void switch_to(Thread* next) {
 // the vCPU until the earliest deadline and scans again.
 Thread* pick_next(Thread* start) {
   for (;;) {
+    // What the host did on the channel since the last round (new
+    // connections, bytes, room) wakes the threads waiting for it; a kick the
+    // threads' writes made due goes out here, once per round.
+    net::service();
     uint64_t now = monotonic_ns();
     // Interval timers fire here too: a thread blocked without a deadline
     // must still see SIGALRM (signal_timers_run may wake it).
@@ -118,10 +123,17 @@ Thread* pick_next(Thread* start) {
       t = t->next;
     } while (t != start);
     if (pick != nullptr) return pick;
-    if (earliest == kNoDeadline) report_deadlock();
-    // Nothing to run: one exit to the monitor until the earliest deadline.
-    shoal::abi::HcBlock args{earliest - now, 0};
+    // Nothing to run. With a channel, the host may bring work any moment:
+    // watch for it briefly (cheaper than a sleep and a kick), then announce
+    // the sleep and re-check before blocking (net/service.hpp).
+    if (net::idle_spin(earliest)) continue;
+    if (earliest == kNoDeadline && !net::host_can_wake()) report_deadlock();
+    if (!net::sleep_prepare()) continue;
+    // One exit to the monitor until the earliest deadline or a host kick.
+    now = monotonic_ns();
+    shoal::abi::HcBlock args{earliest == kNoDeadline ? kNoDeadline : (earliest > now ? earliest - now : 0), 0};
     hypercall(shoal::abi::Hypercall::block, &args);
+    net::sleep_done();
     if (args.realtime_ns != 0) clock_resync(args.realtime_ns);
   }
 }

@@ -58,6 +58,7 @@ bool restartable(uint64_t nr) {
   switch (nr) {
     case 0: case 1: case 16: case 17: case 18: case 19: case 20:  // read write ioctl p/rw v
     case 2: case 257: case 61: case 202: case 72:                 // open openat wait4 futex fcntl
+    case 43: case 288: case 44: case 45: case 46: case 47:        // accept accept4 send/recv*
       return true;
     default:
       return false;

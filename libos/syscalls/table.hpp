@@ -4,6 +4,7 @@
 #pragma once
 
 #include "fs/syscalls.hpp"
+#include "net/syscalls.hpp"
 #include "syscalls/handlers.hpp"
 
 #define SHOAL_SYSCALLS(X)                                 \
@@ -45,6 +46,21 @@
   X(setitimer, 38, sys_setitimer)                         \
   X(getpid, 39, sys_getpid)                               \
   X(sendfile, 40, sys_sendfile)                           \
+  X(socket, 41, sys_socket)                               \
+  X(connect, 42, sys_connect)                             \
+  X(accept, 43, sys_accept)                               \
+  X(sendto, 44, sys_sendto)                               \
+  X(recvfrom, 45, sys_recvfrom)                           \
+  X(sendmsg, 46, sys_sendmsg)                             \
+  X(recvmsg, 47, sys_recvmsg)                             \
+  X(shutdown, 48, sys_shutdown)                           \
+  X(bind, 49, sys_bind)                                   \
+  X(listen, 50, sys_listen)                               \
+  X(getsockname, 51, sys_getsockname)                     \
+  X(getpeername, 52, sys_getpeername)                     \
+  X(socketpair, 53, sys_socketpair)                       \
+  X(setsockopt, 54, sys_setsockopt)                       \
+  X(getsockopt, 55, sys_getsockopt)                       \
   X(clone, 56, sys_clone)                                 \
   X(fork, 57, sys_fork)                                   \
   X(vfork, 58, sys_vfork)                                 \
@@ -124,6 +140,7 @@
   X(futex, 202, sys_futex)                                \
   X(sched_setaffinity, 203, sys_sched_setaffinity)        \
   X(sched_getaffinity, 204, sys_sched_getaffinity)        \
+  X(epoll_create, 213, sys_epoll_create)                  \
   X(getdents64, 217, sys_getdents64)                      \
   X(set_tid_address, 218, sys_set_tid_address)            \
   X(fadvise64, 221, sys_fadvise64)                        \
@@ -136,6 +153,8 @@
   X(clock_getres, 229, sys_clock_getres)                  \
   X(clock_nanosleep, 230, sys_clock_nanosleep)            \
   X(exit_group, 231, sys_exit_group)                      \
+  X(epoll_wait, 232, sys_epoll_wait)                      \
+  X(epoll_ctl, 233, sys_epoll_ctl)                        \
   X(tgkill, 234, sys_tgkill)                              \
   X(utimes, 235, sys_utimes)                              \
   X(openat, 257, sys_openat)                              \
@@ -155,9 +174,12 @@
   X(set_robust_list, 273, sys_set_robust_list)            \
   X(get_robust_list, 274, sys_get_robust_list)            \
   X(utimensat, 280, sys_utimensat)                        \
+  X(epoll_pwait, 281, sys_epoll_pwait)                    \
   X(eventfd, 284, sys_eventfd)                            \
   X(fallocate, 285, sys_fallocate)                        \
+  X(accept4, 288, sys_accept4)                            \
   X(eventfd2, 290, sys_eventfd2)                          \
+  X(epoll_create1, 291, sys_epoll_create1)                \
   X(dup3, 292, sys_dup3)                                  \
   X(pipe2, 293, sys_pipe2)                                \
   X(preadv, 295, sys_preadv)                              \
@@ -176,4 +198,5 @@
   X(rseq, 334, sys_rseq)                                  \
   X(clone3, 435, sys_clone3)                              \
   X(close_range, 436, sys_close_range)                    \
-  X(faccessat2, 439, sys_faccessat2)
+  X(faccessat2, 439, sys_faccessat2)                      \
+  X(epoll_pwait2, 441, sys_epoll_pwait2)

@@ -1,0 +1,43 @@
+// epoll: an interest list of (file, fd) pairs and a ready list fed by
+// readiness callbacks, as Linux's fs/eventpoll.c.
+//
+// Each registered item is a FileWatch on its file (fs/file.hpp). A file that
+// changes calls notify(events); the item, if the events concern it, joins its
+// epoll's ready list and wakes the threads in epoll_wait. A wait takes the
+// ready list, polls only those files, reports what holds, and keeps
+// level-triggered items that are still ready for the next wait. The cost of a
+// wait is O(ready items), never O(registered items).
+#pragma once
+
+#include <stdint.h>
+
+#include "fs/file.hpp"
+
+namespace libos::fs {
+
+inline constexpr uint32_t kEpollIn = 0x001, kEpollPri = 0x002, kEpollOut = 0x004, kEpollErr = 0x008,
+                          kEpollHup = 0x010, kEpollRdNorm = 0x040, kEpollRdBand = 0x080, kEpollWrNorm = 0x100,
+                          kEpollWrBand = 0x200, kEpollMsg = 0x400, kEpollRdHup = 0x2000;
+inline constexpr uint32_t kEpollExclusive = 1u << 28, kEpollWakeup = 1u << 29, kEpollOneShot = 1u << 30,
+                          kEpollEt = 1u << 31;
+inline constexpr int kEpollCtlAdd = 1, kEpollCtlDel = 2, kEpollCtlMod = 3;
+inline constexpr int kEpollCloexec = 02000000;
+
+// struct epoll_event, packed on x86-64 (12 bytes).
+struct __attribute__((packed)) EpollEvent {
+  uint32_t events;
+  uint64_t data;
+};
+static_assert(sizeof(EpollEvent) == 12);
+
+// A new epoll instance (one reference); -ENOMEM.
+long epoll_create(File** out);
+// EPOLL_CTL_ADD/MOD/DEL of (target, fd) on ep, which must be an epoll file.
+// event is in LibOS memory (nullptr for DEL). Returns 0 or -errno.
+long epoll_ctl(File* ep, int op, int fd, File* target, const EpollEvent* event);
+// Waits until an event, the monotonic deadline or a signal. events is a
+// checked user array of maxevents > 0 entries. Returns the count, 0 on
+// timeout, or -EINTR.
+long epoll_wait(File* ep, EpollEvent* events, int maxevents, uint64_t deadline);
+
+}  // namespace libos::fs

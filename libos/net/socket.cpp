@@ -1,0 +1,292 @@
+// Socket data path: receive, send, readiness, close; and what the channel
+// scan reports about a socket's slot.
+#include "net/socket.hpp"
+
+#include "core/klib.hpp"
+#include "core/uaccess.hpp"
+#include "fs/alloc.hpp"
+#include "fs/wait.hpp"
+#include "net/channel.hpp"
+#include "net/ports.hpp"
+#include "net/slots.hpp"
+#include "sched/thread.hpp"
+#include "syscalls/signal_state.hpp"
+
+namespace libos::net {
+
+using namespace shoal::abi;
+
+namespace {
+
+constexpr int kSigPipe = 13;
+constexpr unsigned long kSiocOutq = 0x5411;  // TIOCOUTQ: bytes not yet taken by the peer
+
+uint64_t g_next_ino = 1;
+int g_live = 0;
+
+// EPIPE with SIGPIPE to the caller, unless MSG_NOSIGNAL (Linux sk_stream_error).
+long broken_pipe(int flags) {
+  if ((flags & kMsgNosignal) == 0) signal_post(kSigPipe, kSiUser, sched::current());
+  return -EPIPE;
+}
+
+}  // namespace
+
+long socket_create(int flags, Socket** out) {
+  Socket* s = fs::make<Socket>();
+  if (s == nullptr) return -ENOMEM;
+  s->m_flags = lx::O_RDWR | (flags & kSockNonblock ? lx::O_NONBLOCK : 0);
+  s->m_ino = g_next_ino++;
+  ++g_live;
+  *out = s;
+  return 0;
+}
+
+int socket_count() { return g_live; }
+void socket_destroyed() { --g_live; }
+
+uint64_t Socket::deadline(uint64_t timeout_ns) const {
+  return timeout_ns == 0 ? fs::kNoDeadline : fs::fs_deadline_after(timeout_ns);
+}
+
+// -EINTR, -EAGAIN (the SO_RCVTIMEO/SO_SNDTIMEO deadline passed) or 0.
+long Socket::wait(uint64_t deadline) {
+  long r = m_waiters.wait(deadline);
+  if (r < 0) return r;
+  return r == 0 ? -EAGAIN : 0;
+}
+
+void Socket::changed(uint32_t events) {
+  m_waiters.wake_all();
+  notify(events);
+  fs::fs_notify();  // poll() and select() sleep on the file layer's queue
+}
+
+void Socket::drop_slot() {
+  if (m_slot >= 0) slot_use(static_cast<uint32_t>(m_slot)) = SlotUse{nullptr, false};
+  m_slot = -1;
+}
+
+// The connection ends abnormally (a reset, a refusal, a broken ring, a slot
+// the host took away): both directions shut, err pending for the program.
+// tell_host: our end still owns the slot; flag the reset and release it.
+void Socket::abort(int err, bool tell_host) {
+  if (m_slot >= 0 && tell_host) {
+    ChannelSlot* s = slot_at(static_cast<uint32_t>(m_slot));
+    slot_set_flags(s, kSideGuest, kReset);
+    slot_release(s, kSideGuest);
+    channel_changed();
+  }
+  drop_slot();
+  if (m_state == SockState::connecting) m_connect_unreported = true;
+  m_state = SockState::closed;
+  m_aborted = true;
+  m_error = err;
+  changed(kPollAllEvents);
+}
+
+void Socket::slot_moved() {
+  ChannelSlot* s = slot_at(static_cast<uint32_t>(m_slot));
+  uint32_t state = slot_state(s);
+  if (m_state == SockState::connecting) {
+    if (state == kSlotConnecting) return;
+    if (state == kSlotOpen) {
+      m_state = SockState::connected;
+      m_seen_rx_head = __atomic_load_n(&s->to_guest.head, __ATOMIC_ACQUIRE);
+      m_seen_tx_tail = __atomic_load_n(&s->to_host.tail, __ATOMIC_ACQUIRE);
+      m_seen_flags = slot_flags(s, kSideHost);
+      m_seen_released = slot_released(s);
+      // A reset that came with the acceptance is the next call's news:
+      // connect() itself succeeded, as on Linux when the peer accepts and
+      // aborts at once.
+      changed(kPollAllEvents);
+      return;
+    }
+    // Refused: the opener frees the slot. Any other state is the host
+    // breaking the protocol; the slot is no longer ours to touch.
+    if (state == kSlotRefused && slot_free_refused(s)) channel_changed();
+    abort(ECONNREFUSED, false);
+    return;
+  }
+  if (state != kSlotOpen) {
+    abort(ECONNRESET, false);
+    return;
+  }
+  uint32_t head = __atomic_load_n(&s->to_guest.head, __ATOMIC_ACQUIRE);
+  uint32_t tail = __atomic_load_n(&s->to_host.tail, __ATOMIC_ACQUIRE);
+  uint32_t flags = slot_flags(s, kSideHost);
+  uint32_t released = slot_released(s);
+  uint32_t key = 0;
+  if (head != m_seen_rx_head) key |= lx::POLLIN | lx::POLLRDNORM;
+  if (tail != m_seen_tx_tail) key |= lx::POLLOUT | lx::POLLWRNORM;
+  if (flags != m_seen_flags || released != m_seen_released) key |= kPollAllEvents;
+  m_seen_rx_head = head;
+  m_seen_tx_tail = tail;
+  m_seen_flags = flags;
+  m_seen_released = released;
+  if (flags & kReset) {
+    abort(ECONNRESET, true);
+    return;
+  }
+  if (key != 0) changed(key);
+}
+
+long Socket::recv(void* buf, size_t len, int flags) {
+  bool nonblock = nonblocking() || (flags & kMsgDontwait) != 0;
+  bool peek = (flags & kMsgPeek) != 0;
+  bool waitall = (flags & kMsgWaitall) != 0 && !peek && !nonblock;
+  uint64_t until = deadline(m_rcvtimeo_ns);
+  auto* out = static_cast<uint8_t*>(buf);
+  size_t done = 0;
+  for (;;) {
+    if (m_state == SockState::listening) return -ENOTCONN;
+    if (m_state == SockState::closed) {
+      if (done > 0) return static_cast<long>(done);
+      if (m_error != 0) {
+        int err = m_error;
+        m_error = 0;
+        return -err;
+      }
+      return m_aborted || m_shut_rd ? 0 : -ENOTCONN;
+    }
+    if (m_state == SockState::connected) {
+      ChannelEnd end = slot_end(static_cast<uint32_t>(m_slot));
+      // Flags before the ring: bytes the host wrote before it shut its side
+      // are visible once its flag is (release/acquire).
+      uint32_t peer = slot_flags(end.slot, kSideHost);
+      uint32_t released = slot_released(end.slot);
+      int64_t n = peek ? ring_peek(end.rx, end.rx_data, end.ring_size, out + done, len - done)
+                       : ring_read(end.rx, end.rx_data, end.ring_size, out + done, len - done);
+      if (n == kRingCorrupt) {
+        abort(ECONNRESET, true);
+        continue;
+      }
+      if (n > 0) {
+        if (!peek) channel_changed();  // the host may wait for room
+        done += static_cast<size_t>(n);
+        if (!waitall || done == len) return static_cast<long>(done);
+        continue;
+      }
+      if (peer & kReset) {
+        abort(ECONNRESET, true);
+        continue;
+      }
+      if (len == 0) return 0;
+      if ((peer & kShutWrite) || (released & kReleasedHost) || m_shut_rd) return static_cast<long>(done);
+    }
+    if (nonblock) return done > 0 ? static_cast<long>(done) : -EAGAIN;
+    if (long err = wait(until); err < 0) return done > 0 ? static_cast<long>(done) : err;
+  }
+}
+
+long Socket::send(const void* buf, size_t len, int flags) {
+  bool nonblock = nonblocking() || (flags & kMsgDontwait) != 0;
+  uint64_t until = deadline(m_sndtimeo_ns);
+  auto* in = static_cast<const uint8_t*>(buf);
+  size_t done = 0;
+  for (;;) {
+    // Linux: sending on a socket that is not connected (never was, listens,
+    // or was reset) is EPIPE, after any pending error.
+    if (m_state == SockState::listening) return broken_pipe(flags);
+    if (m_state == SockState::closed) {
+      if (done > 0) return static_cast<long>(done);
+      if (m_error != 0) {
+        int err = m_error;
+        m_error = 0;
+        return -err;
+      }
+      return broken_pipe(flags);
+    }
+    if (m_state == SockState::connected) {
+      if (m_shut_wr) return done > 0 ? static_cast<long>(done) : broken_pipe(flags);
+      ChannelEnd end = slot_end(static_cast<uint32_t>(m_slot));
+      uint32_t peer = slot_flags(end.slot, kSideHost);
+      if (peer & kReset) {
+        abort(ECONNRESET, true);
+        continue;
+      }
+      // The host closed its end for good: nobody will read these bytes.
+      if (slot_released(end.slot) & kReleasedHost)
+        return done > 0 ? static_cast<long>(done) : broken_pipe(flags);
+      if (len == 0) return 0;
+      int64_t n = ring_write(end.tx, end.tx_data, end.ring_size, in + done, len - done);
+      if (n == kRingCorrupt) {
+        abort(ECONNRESET, true);
+        continue;
+      }
+      if (n > 0) {
+        channel_changed();
+        done += static_cast<size_t>(n);
+        if (done == len) return static_cast<long>(done);
+        continue;
+      }
+    }
+    if (nonblock) return done > 0 ? static_cast<long>(done) : -EAGAIN;
+    if (long err = wait(until); err < 0) return done > 0 ? static_cast<long>(done) : err;
+  }
+}
+
+// Linux's tcp_poll, in the terms of this socket.
+int16_t Socket::poll(int16_t events) {
+  if (m_state == SockState::listening) {
+    return m_qcount > 0 ? static_cast<int16_t>(events & (lx::POLLIN | lx::POLLRDNORM)) : 0;
+  }
+  int mask = 0;
+  bool rcv_shut = m_shut_rd || m_aborted;
+  bool snd_shut = m_shut_wr || m_aborted;
+  bool writable = false;
+  bool readable = false;
+  if (m_state == SockState::connected) {
+    ChannelEnd end = slot_end(static_cast<uint32_t>(m_slot));
+    uint32_t peer = slot_flags(end.slot, kSideHost);
+    uint32_t released = slot_released(end.slot);
+    if ((peer & (kShutWrite | kReset)) || (released & kReleasedHost)) rcv_shut = true;
+    if (peer & kReset) mask |= lx::POLLERR;
+    int64_t used = ring_readable(end.rx, end.ring_size);
+    int64_t space = ring_space(end.tx, end.ring_size);
+    // A broken ring reads as ready: the call that follows reports the reset.
+    readable = used != 0;
+    writable = space != 0 || (released & kReleasedHost);
+  } else if (m_state == SockState::closed) {
+    writable = true;  // a socket that never connected polls writable, as Linux
+  }
+  if ((rcv_shut && snd_shut) || m_state == SockState::closed) mask |= lx::POLLHUP;
+  if (rcv_shut) mask |= lx::POLLIN | lx::POLLRDNORM | kPollRdHup;
+  if (m_state != SockState::connecting) {
+    if (readable) mask |= lx::POLLIN | lx::POLLRDNORM;
+    if (snd_shut || writable) mask |= lx::POLLOUT | lx::POLLWRNORM;
+  }
+  if (m_error != 0) mask |= lx::POLLERR;
+  return static_cast<int16_t>(mask & (events | lx::POLLHUP | lx::POLLERR));
+}
+
+long Socket::ioctl(unsigned long request, unsigned long arg) {
+  // The caller checked that arg is a writable int for FIONREAD; TIOCOUTQ too.
+  auto* out = reinterpret_cast<int*>(arg);
+  if (request == lx::FIONREAD || request == kSiocOutq) {
+    if (!user_writable(out, sizeof(int))) return -EFAULT;
+    if (m_state == SockState::listening) return -EINVAL;
+    int64_t n = 0;
+    if (m_state == SockState::connected) {
+      ChannelEnd end = slot_end(static_cast<uint32_t>(m_slot));
+      n = request == lx::FIONREAD ? ring_readable(end.rx, end.ring_size)
+                                  : end.ring_size - ring_space(end.tx, end.ring_size);
+      if (n < 0 || n > end.ring_size) n = 0;
+    }
+    *out = static_cast<int>(n);
+    return 0;
+  }
+  return -ENOTTY;
+}
+
+long Socket::fstat(lx::Stat* st) {
+  memset(st, 0, sizeof(*st));
+  st->dev = 0x8;  // sockfs
+  st->ino = m_ino;
+  st->nlink = 1;
+  st->mode = lx::S_IFSOCK | 0777;
+  st->blksize = 4096;
+  return 0;
+}
+
+}  // namespace libos::net
