@@ -1,9 +1,11 @@
-// shoal: the command line. Subcommands: build, run, inspect.
+// shoal: the command line. Subcommands: build, run, inspect, and the pool
+// commands up, ps, logs, scale, down, top (pool_commands.hpp).
 #include <stdio.h>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "pool_commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace shoal::cli;
@@ -43,6 +45,9 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand("inspect", "Print an image's header, sections and manifest");
   inspect->add_option("image", inspect_path, "Image file")->required();
 
+  PoolCommands pool;
+  add_pool_commands(app, pool);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -56,5 +61,6 @@ int main(int argc, char** argv) {
   if (*build) return run_build(b);
   if (*run) return run_run(r);
   if (*inspect) return run_inspect(inspect_path);
+  if (int rc = run_pool_command(pool); rc >= 0) return rc;
   return kExitUsage;
 }

@@ -1,0 +1,254 @@
+#include "control_api.hpp"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include <shoal/pool/policy/balance_kind.hpp>
+
+namespace shoal::pool {
+
+namespace {
+
+using nlohmann::json;
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
+
+ApiResponse json_response(int status, const json& j) { return {status, "application/json", dump(j)}; }
+
+std::string ipv4_text(uint32_t ipv4) {
+  char buf[INET_ADDRSTRLEN] = "";
+  inet_ntop(AF_INET, &ipv4, buf, sizeof buf);
+  return buf;
+}
+
+std::string instance_name(const std::string& service, uint32_t index) {
+  return service + "/" + std::to_string(index);
+}
+
+json log_lines(const LogRing& log, size_t max_lines) {
+  json lines = json::array();
+  const auto& all = log.lines();
+  size_t start = max_lines && all.size() > max_lines ? all.size() - max_lines : 0;
+  uint64_t seq = log.first_seq() + start;
+  for (size_t k = start; k < all.size(); ++k, ++seq) {
+    const LogLine& l = all[k];
+    lines.push_back({{"seq", seq},
+                     {"time", iso_time(l.time_ns)},
+                     {"unix_time", static_cast<double>(l.time_ns) / 1e9},
+                     {"stream", l.stream == LogStream::err ? "err" : "out"},
+                     {"text", l.text}});
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::string iso_time(uint64_t wall_ns) {
+  time_t secs = static_cast<time_t>(wall_ns / 1000000000ull);
+  tm t;
+  gmtime_r(&secs, &t);
+  char buf[64];
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+           t.tm_hour, t.tm_min, t.tm_sec, static_cast<unsigned>((wall_ns / 1000000ull) % 1000));
+  return buf;
+}
+
+json ControlApi::status() const {
+  uint64_t now = EventLoop::now_ns();
+  json services = json::array();
+  json instances = json::array();
+  for (const auto& rt : m_supervisor.services()) {
+    const Service& s = rt->service;
+    uint32_t starting = 0, ready = 0, draining = 0, in_flight = 0;
+    for (const auto& i : s.instances) {
+      starting += i->state == InstanceState::starting;
+      ready += i->state == InstanceState::ready;
+      draining += i->state == InstanceState::draining;
+      in_flight += i->in_flight;
+      if (i->state == InstanceState::exited) continue;
+      const InstanceRuntime& r = *i->runtime;
+      // CPU time and memory now; the CPU share over the last sampled second.
+      ProcStats st = read_proc_stats(i->pid).value_or(r.stats);
+      auto restarts = rt->restarts_by_index.find(i->index);
+      json inst = {{"id", i->id},
+                   {"name", instance_name(s.name, i->index)},
+                   {"service", s.name},
+                   {"index", i->index},
+                   {"state", to_string(i->state)},
+                   {"healthy", i->state == InstanceState::ready ? json(i->healthy) : json(nullptr)},
+                   {"pid", i->pid},
+                   {"uptime_s", static_cast<double>(now - i->spawned_ns) / 1e9},
+                   {"in_flight", i->in_flight},
+                   {"requests", r.requests},
+                   {"errors", r.errors},
+                   {"rps", r.rps},
+                   {"cpu_seconds", st.cpu_seconds},
+                   {"cpu_percent", r.cpu_percent},
+                   {"rss_bytes", st.rss_bytes},
+                   {"restarts", restarts == rt->restarts_by_index.end() ? 0u : restarts->second}};
+      if (i->ready_ns) inst["start_ms"] = static_cast<double>(i->ready_ns - i->spawned_ns) / 1e6;
+      instances.push_back(std::move(inst));
+    }
+    auto [low, high] = m_supervisor.bounds(*rt);
+    json svc = {{"name", s.name},
+                {"port", s.port},
+                {"address", ipv4_text(s.ipv4)},
+                {"image", rt->config.image},
+                {"balance", std::string(policy::balance_kind_name(rt->config.balancer.kind))},
+                {"min", low},
+                {"max", high},
+                {"desired", rt->desired},
+                {"scaling", rt->pinned ? "pinned" : rt->autoscaler ? "auto" : "fixed"},
+                {"starting", starting},
+                {"ready", ready},
+                {"draining", draining},
+                {"in_flight", in_flight},
+                {"waiting", rt->waiting},
+                {"requests", rt->requests},
+                {"rps", rt->rps},
+                {"restarts", rt->restarts}};
+    if (rt->autoscaler) {
+      const auto& a = rt->autoscaler->status();
+      svc["autoscaler"] = {{"stable_concurrency", a.stable_concurrency},
+                           {"panic_concurrency", a.panic_concurrency},
+                           {"panicking", a.panicking},
+                           {"idle", a.idle}};
+    }
+    services.push_back(std::move(svc));
+  }
+  json pool = {{"name", m_info.name},
+               {"spec", m_info.spec},
+               {"pid", m_info.pid},
+               {"gateway", m_info.gateway},
+               {"admin", m_info.admin},
+               {"control", m_info.control},
+               {"state", m_supervisor.stopping() ? "stopping" : "running"},
+               {"uptime_s", static_cast<double>(now - m_supervisor.started_ns()) / 1e9}};
+  return {{"pool", std::move(pool)}, {"services", std::move(services)}, {"instances", std::move(instances)}};
+}
+
+Result<json> ControlApi::logs(const std::string& target, size_t max_lines) const {
+  std::string service = target;
+  std::optional<uint32_t> index;
+  if (size_t slash = target.find('/'); slash != std::string::npos) {
+    service = target.substr(0, slash);
+    std::string n = target.substr(slash + 1);
+    uint32_t v = 0;
+    auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
+    if (n.empty() || ec != std::errc() || p != n.data() + n.size())
+      return make_error("instance: expected SERVICE or SERVICE/N, not '" + target + "'", 400);
+    index = v;
+  }
+  const Supervisor::ServiceRuntime* rt = nullptr;
+  for (const auto& r : m_supervisor.services())
+    if (r->service.name == service) rt = r.get();
+  if (!rt) return make_error("no service named '" + service + "'", 404);
+
+  json list = json::array();
+  for (const auto& e : rt->exits) {
+    if (index && e.index != *index) continue;
+    json entry = {{"id", e.id},
+                  {"name", instance_name(service, e.index)},
+                  {"index", e.index},
+                  {"state", "exited"},
+                  {"pid", e.pid},
+                  {"dropped", e.log.dropped_lines()},
+                  {"lines", log_lines(e.log, max_lines)}};
+    entry["exit"] = {{"status", e.status},
+                     {"expected", e.expected},
+                     {"code", e.exit_code >= 0 ? json(e.exit_code) : json(nullptr)},
+                     {"signal", e.signal ? json(e.signal) : json(nullptr)},
+                     {"time", iso_time(e.exited_wall_ns)},
+                     {"unix_time", static_cast<double>(e.exited_wall_ns) / 1e9},
+                     {"report", e.report}};
+    list.push_back(std::move(entry));
+  }
+  for (const auto& i : rt->service.instances) {
+    if (i->state == InstanceState::exited) continue;  // its record is above
+    if (index && i->index != *index) continue;
+    const InstanceRuntime& r = *i->runtime;
+    list.push_back({{"id", i->id},
+                    {"name", instance_name(service, i->index)},
+                    {"index", i->index},
+                    {"state", to_string(i->state)},
+                    {"pid", i->pid},
+                    {"dropped", r.log.dropped_lines()},
+                    {"lines", log_lines(r.log, max_lines)}});
+  }
+  if (index && list.empty())
+    return make_error("no instance " + target + " (running or recently exited)", 404);
+  std::sort(list.begin(), list.end(), [](const json& a, const json& b) { return a["id"] < b["id"]; });
+  return json{{"service", service}, {"instances", std::move(list)}};
+}
+
+ApiResponse ControlApi::scale(std::string_view body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return api_error(400, "body: expected a JSON object");
+  auto svc = j.find("service");
+  if (svc == j.end() || !svc->is_string()) return api_error(400, "service: expected a string");
+  std::string name = svc->get<std::string>();
+  auto inst = j.find("instances");
+  auto aut = j.find("auto");
+  Result<void> r;
+  if (aut != j.end() && inst == j.end()) {
+    if (!aut->is_boolean() || !aut->get<bool>()) return api_error(400, "auto: expected true");
+    r = m_supervisor.scale_auto(name);
+  } else if (inst != j.end() && aut == j.end()) {
+    if (!inst->is_number_unsigned()) return api_error(400, "instances: expected a number >= 0");
+    uint64_t n = inst->get<uint64_t>();
+    if (n > 4096) return api_error(400, "instances: at most 4096");
+    r = m_supervisor.scale(name, static_cast<uint32_t>(n));
+  } else {
+    return api_error(400, "expected either \"instances\": N or \"auto\": true");
+  }
+  if (!r) return api_error(r.error().code ? r.error().code : 400, r.error().message);
+  const auto* rt = [&]() -> const Supervisor::ServiceRuntime* {
+    for (const auto& x : m_supervisor.services())
+      if (x->service.name == name) return x.get();
+    return nullptr;
+  }();
+  auto [low, high] = m_supervisor.bounds(*rt);
+  return json_response(200, {{"service", name},
+                             {"min", low},
+                             {"max", high},
+                             {"desired", rt->desired},
+                             {"scaling", rt->pinned ? "pinned" : rt->autoscaler ? "auto" : "fixed"}});
+}
+
+ApiResponse ControlApi::handle(const ApiRequest& req) {
+  auto method_is = [&](std::string_view m) { return req.method == m; };
+  if (req.path == "/v1/status") {
+    if (!method_is("GET") && !method_is("HEAD")) return api_error(405, "use GET");
+    return json_response(200, status());
+  }
+  if (req.path == "/v1/logs") {
+    if (!method_is("GET") && !method_is("HEAD")) return api_error(405, "use GET");
+    auto target = query_param(req.query, "instance");
+    if (!target || target->empty()) return api_error(400, "instance: required (SERVICE or SERVICE/N)");
+    size_t lines = 0;
+    if (auto l = query_param(req.query, "lines")) {
+      auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), lines);
+      if (l->empty() || ec != std::errc() || p != l->data() + l->size()) return api_error(400, "lines: expected a number");
+    }
+    auto doc = logs(*target, lines);
+    if (!doc) return api_error(doc.error().code, doc.error().message);
+    return json_response(200, doc.value());
+  }
+  if (req.path == "/v1/scale") {
+    if (!method_is("POST")) return api_error(405, "use POST");
+    return scale(req.body);
+  }
+  if (req.path == "/v1/down") {
+    if (!method_is("POST")) return api_error(405, "use POST");
+    bool already = m_supervisor.stopping();
+    if (m_on_down) m_on_down();
+    return json_response(202, {{"state", "stopping"}, {"already", already}});
+  }
+  return api_error(404, "no such call: " + std::string(req.path) + " (see docs/control-api.md)");
+}
+
+}  // namespace shoal::pool

@@ -1,0 +1,149 @@
+#include "call.hpp"
+
+#include "shoal/pool/http/canned.hpp"
+#include "shoal/pool/http/message.hpp"
+#include "shoal/pool/http/writer.hpp"
+#include "upstream.hpp"
+
+namespace shoal::pool {
+
+void Call::start(Gateway& gw, Service& s, Message request, Options opts, Done done) {
+  auto* c = new Call(gw, s, std::move(request), std::move(opts), std::move(done));
+  c->attempt();
+}
+
+Call::Call(Gateway& gw, Service& s, Message request, Options opts, Done done)
+    : m_gw(gw), m_service(s), m_request(std::move(request)), m_opts(std::move(opts)), m_done(std::move(done)) {
+  m_start_ns = EventLoop::now_ns();
+  auto views = header_views(m_request);
+  http::write_request(m_wire, m_request.method, m_request.target, views, m_request.body);
+  if (m_opts.timeout_ns == 0) m_opts.timeout_ns = gw.config().request_timeout_ns;
+  // One deadline covers holding (cold start, queue) and every attempt, so a
+  // client never waits longer than hold + request timeout in total.
+  uint64_t budget = gw.config().hold_timeout_ns + m_opts.timeout_ns;
+  m_timer = gw.loop().after(budget, [this] {
+    m_timer = 0;
+    on_timeout();
+  });
+}
+
+Call::~Call() {
+  if (m_timer != 0) m_gw.loop().cancel(m_timer);
+}
+
+void Call::attempt() {
+  RequestKey key;
+  key.client_ipv4 = m_opts.client_ipv4;
+  key.url = m_request.target;
+  if (!m_service.hash_header.empty()) key.hash_header = m_request.header(m_service.hash_header);
+  Pick p = m_gw.pool().pick(m_service, key, m_failed);
+  switch (p.kind) {
+    case Pick::instance:
+      dispatch(*p.chosen);
+      return;
+    case Pick::wait:
+      if (!m_gw.hold(m_service, this)) fail(503, "queue full");
+      return;
+    case Pick::reject:
+      fail(503, "no capacity");
+      return;
+  }
+}
+
+bool Call::retry_pick() {
+  RequestKey key;
+  key.client_ipv4 = m_opts.client_ipv4;
+  key.url = m_request.target;
+  if (!m_service.hash_header.empty()) key.hash_header = m_request.header(m_service.hash_header);
+  Pick p = m_gw.pool().pick(m_service, key, m_failed);
+  if (p.kind == Pick::wait) return false;
+  m_queued = false;
+  if (p.kind == Pick::instance)
+    dispatch(*p.chosen);
+  else
+    fail(503, "no capacity");
+  return true;
+}
+
+void Call::dispatch(Instance& i) {
+  ++m_attempts;
+  m_instance = &i;
+  m_attempt_ns = EventLoop::now_ns();
+  UpstreamConn* c = m_gw.take_idle(i);
+  if (c == nullptr) c = UpstreamConn::open(m_gw, i, m_opts.client_ipv4);
+  if (c == nullptr) {
+    // No free channel slot on this instance: as good as a refused connection.
+    m_gw.pool().finish(m_service, i, 0, 503, true);
+    m_instance = nullptr;
+    if (m_attempts < 3) {
+      m_failed = &i;
+      attempt();
+    } else {
+      fail(503, "no free channel slot");
+    }
+    return;
+  }
+  m_conn = c;
+  c->send(this, m_wire, http::to_method(m_request.method));
+}
+
+void Call::on_response(Message&& response) {
+  m_conn = nullptr;
+  uint64_t latency = EventLoop::now_ns() - m_attempt_ns;
+  // A 5xx from the instance still counts as an answer (the service decided);
+  // passive health only counts transport failures.
+  m_gw.pool().finish(m_service, *m_instance, latency, response.status, true);
+  m_instance = nullptr;
+  finish_with(std::move(response));
+}
+
+void Call::on_upstream_failure(const char* why, bool answered_nothing) {
+  m_conn = nullptr;
+  Instance* failed = m_instance;
+  m_instance = nullptr;
+  m_gw.pool().finish(m_service, *failed, EventLoop::now_ns() - m_attempt_ns, 502, false);
+  bool repeatable = m_opts.retryable || is_idempotent(m_request.method);
+  // Once an instance sent part of an answer the request has been processed:
+  // repeating it is only right when the method is idempotent anyway.
+  if (!answered_nothing && !is_idempotent(m_request.method)) repeatable = false;
+  if (repeatable && m_attempts < 2 && m_gw.pool().may_retry(m_service)) {
+    ++m_gw.mutable_stats().retries;
+    m_failed = failed;
+    attempt();
+    return;
+  }
+  fail(502, why);
+}
+
+void Call::on_timeout() {
+  if (m_conn != nullptr) {
+    m_conn->abandon();
+    m_conn = nullptr;
+    m_gw.pool().finish(m_service, *m_instance, EventLoop::now_ns() - m_attempt_ns, 504, false);
+    m_instance = nullptr;
+  }
+  if (m_queued) m_gw.unhold(m_service, this);
+  fail(504, "timed out");
+}
+
+void Call::fail(int status, const char* why) {
+  Message r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "text/plain"});
+  if (status == 503) r.headers.push_back({"Retry-After", "1"});
+  r.body = std::string(http::reason_phrase(status)) + ": " + m_service.name + ": " + why + "\n";
+  ++m_gw.mutable_stats().upstream_errors;
+  finish_with(std::move(r));
+}
+
+void Call::finish_with(Message&& response) {
+  m_gw.pool().record(m_service, response.status, EventLoop::now_ns() - m_start_ns);
+  // Always answered from the loop, never from inside start(): the caller
+  // is not re-entered while it is still dispatching.
+  m_gw.loop().defer([done = std::move(m_done), r = std::move(response)]() mutable {
+    if (done) done(std::move(r));
+  });
+  delete this;
+}
+
+}  // namespace shoal::pool

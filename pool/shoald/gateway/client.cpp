@@ -1,0 +1,255 @@
+#include "client.hpp"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "compose.hpp"
+#include "gateway.hpp"
+#include "route.hpp"
+#include "shoal/pool/http/canned.hpp"
+#include "shoal/pool/http/writer.hpp"
+
+namespace shoal::pool {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+// Stop reading further pipelined requests while this much output waits.
+constexpr size_t kMaxPendingOutput = 1 << 20;
+
+http::Limits request_limits(const GatewayConfig& c) {
+  http::Limits l;
+  l.max_head_bytes = c.max_header_bytes;
+  l.max_body = c.max_body_bytes;
+  return l;
+}
+
+}  // namespace
+
+ClientConn::ClientConn(Gateway& gw, int fd, std::string address, uint32_t ipv4)
+    : m_gw(gw), m_fd(fd), m_address(std::move(address)), m_ipv4(ipv4), m_parser(request_limits(gw.config())) {}
+
+ClientConn::~ClientConn() {
+  if (m_timer != 0) m_gw.loop().cancel(m_timer);
+  if (m_fd >= 0) {
+    m_gw.loop().remove(m_fd);
+    ::close(m_fd);
+  }
+}
+
+void ClientConn::start() {
+  std::weak_ptr<ClientConn> weak = weak_from_this();
+  auto r = m_gw.loop().add(m_fd, EPOLLIN | EPOLLRDHUP, [weak](uint32_t ev) {
+    if (auto self = weak.lock()) self->on_events(ev);
+  });
+  if (!r.ok()) return close_now();
+  arm_timer(m_gw.config().idle_timeout_ns, false);
+}
+
+void ClientConn::close_now() {
+  if (m_state == State::closing && m_fd < 0) return;
+  m_state = State::closing;
+  m_gw.client_closed(this);  // drops the gateway's reference: may destroy this
+}
+
+void ClientConn::arm_timer(uint64_t ns, bool answer_408) {
+  if (m_timer != 0) m_gw.loop().cancel(m_timer);
+  std::weak_ptr<ClientConn> weak = weak_from_this();
+  m_timer = m_gw.loop().after(ns, [weak, answer_408] {
+    auto self = weak.lock();
+    if (!self) return;
+    self->m_timer = 0;
+    if (answer_408) {
+      ++self->m_gw.mutable_stats().client_errors;
+      self->respond_error(408, true);
+    } else {
+      self->close_now();
+    }
+  });
+}
+
+void ClientConn::on_events(uint32_t events) {
+  auto keep = shared_from_this();  // callbacks below may drop the gateway's reference
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) read_input();
+  if (m_state != State::closing && (events & EPOLLOUT)) write_output();
+}
+
+void ClientConn::read_input() {
+  for (;;) {
+    size_t old = m_in.size();
+    m_in.resize(old + kReadChunk);
+    ssize_t n = ::recv(m_fd, m_in.data() + old, kReadChunk, 0);
+    if (n <= 0) {
+      m_in.resize(old);
+      if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        m_peer_closed = true;
+        // Nothing in flight: close now. Otherwise answer first (a client may
+        // half-close after sending), then close.
+        if (m_state != State::waiting) return close_now();
+        m_close_after_write = true;
+        (void)m_gw.loop().modify(m_fd, m_want_write ? uint32_t(EPOLLOUT) : 0u);
+      }
+      break;
+    }
+    m_in.resize(old + size_t(n));
+    if (size_t(n) < kReadChunk) break;
+  }
+  process();
+}
+
+void ClientConn::process() {
+  while (m_state == State::idle || m_state == State::head || m_state == State::body) {
+    if (m_in.empty()) return;
+    if (m_out.size() - m_out_off > kMaxPendingOutput) return;  // let the client read first
+    if (m_state == State::idle) {
+      m_state = State::head;
+      m_request_start_ns = EventLoop::now_ns();
+      arm_timer(m_gw.config().header_timeout_ns, true);
+    }
+    if (m_state == State::head) {
+      http::ParseResult r = m_parser.parse(m_in, m_head);
+      if (r.failed()) {
+        ++m_gw.mutable_stats().client_errors;
+        return respond_error(r.error_status, true);
+      }
+      if (!r.complete()) return;
+      m_version = m_head.version;
+      m_keep_alive = m_head.keeps_alive();
+      m_head_request = m_head.method_kind == http::Method::head;
+      m_request = Message{};
+      m_request.method = std::string(m_head.method);
+      m_request.target = std::string(m_head.path);
+      for (const auto& h : m_head.headers) {
+        if (http::is_hop_by_hop(h.name) || http::iequals(h.name, "Expect")) continue;
+        m_request.headers.push_back({std::string(h.name), std::string(h.value)});
+      }
+      // The request id: the client's if it sent a sane one, else a new one.
+      std::string_view rid = m_request.header("X-Request-Id");
+      m_request_id = (!rid.empty() && rid.size() <= 128) ? std::string(rid) : m_gw.next_request_id();
+      m_request.set_header("X-Request-Id", m_request_id);
+      std::string xff(m_request.header("X-Forwarded-For"));
+      m_request.set_header("X-Forwarded-For", xff.empty() ? m_address : xff + ", " + m_address);
+      m_request.set_header("X-Forwarded-Proto", "http");
+      m_body.reset(m_head.body, request_limits(m_gw.config()));
+      m_in.erase(0, r.consumed);
+      m_parser.reset();
+      if (m_head.expect_continue && m_head.body.kind != http::BodyKind::none) {
+        m_out.append(http::kContinueResponse);
+        write_output();
+        if (m_state == State::closing) return;
+      }
+      m_state = State::body;
+      arm_timer(m_gw.config().body_timeout_ns, true);
+    }
+    if (m_state == State::body) {
+      http::BodyStep s = m_body.read_all(m_in, [&](std::string_view d) { m_request.body.append(d); });
+      if (s.status == http::BodyStatus::error) {
+        ++m_gw.mutable_stats().client_errors;
+        return respond_error(s.error_status, true);
+      }
+      m_in.erase(0, s.consumed);
+      if (s.status != http::BodyStatus::done) return;
+      dispatch();
+    }
+  }
+}
+
+void ClientConn::dispatch() {
+  m_state = State::waiting;
+  if (m_timer != 0) {
+    m_gw.loop().cancel(m_timer);
+    m_timer = 0;
+  }
+  ++m_gw.mutable_stats().requests;
+  if (!path_is_safe(m_request.target)) {
+    ++m_gw.mutable_stats().client_errors;
+    return respond_error(400, true);
+  }
+  std::string host(m_request.header("Host"));
+  const RouteConfig* route = match_route(m_gw.config().routes, host, m_request.target);
+  if (route == nullptr) {
+    ++m_gw.mutable_stats().client_errors;
+    return respond_error(404, !m_keep_alive);
+  }
+  m_request.target = upstream_target(*route, m_request.target);
+  Call::Options opts;
+  opts.retryable = route->retryable;
+  opts.timeout_ns = route->timeout_ns;
+  opts.client_ipv4 = m_ipv4;
+  std::weak_ptr<ClientConn> weak = weak_from_this();
+  bool head_request = m_head_request;
+  run_route(m_gw, *route, std::move(m_request), std::move(opts), [weak, head_request](Message&& response) {
+    if (auto self = weak.lock()) self->respond(std::move(response), head_request);
+  });
+}
+
+void ClientConn::respond(Message&& response, bool head_request) {
+  if (m_state == State::closing) return;
+  bool close = !m_keep_alive || m_close_after_write;
+  response.set_header("X-Request-Id", m_request_id);
+  auto views = header_views(response);
+  http::ResponseOptions o;
+  o.client_version = m_version;
+  o.close = close;
+  o.head_request = head_request;
+  http::write_response(m_out, response.status, views, response.body, o);
+  if (close) m_close_after_write = true;
+  m_state = close ? State::closing : State::idle;
+  write_output();
+  if (m_state == State::idle) {
+    arm_timer(m_gw.config().idle_timeout_ns, false);
+    process();  // pipelined requests already received
+  }
+}
+
+void ClientConn::respond_error(int status, bool close) {
+  if (m_state == State::closing) return;
+  m_out.append(http::canned_response(status, close, m_head_request && m_state == State::waiting));
+  if (close) m_close_after_write = true;
+  m_state = close ? State::closing : State::idle;
+  if (m_timer != 0 && close) {
+    m_gw.loop().cancel(m_timer);
+    m_timer = 0;
+  }
+  write_output();
+  if (m_state == State::idle) {
+    arm_timer(m_gw.config().idle_timeout_ns, false);
+    process();
+  }
+}
+
+void ClientConn::write_output() {
+  while (m_out_off < m_out.size()) {
+    ssize_t n = ::send(m_fd, m_out.data() + m_out_off, m_out.size() - m_out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) break;
+      m_close_after_write = false;
+      m_out.clear();
+      m_out_off = 0;
+      return close_now();  // the client is gone
+    }
+    m_out_off += size_t(n);
+  }
+  if (m_out_off == m_out.size()) {
+    m_out.clear();
+    m_out_off = 0;
+    if (m_close_after_write) {
+      // Let the client see our FIN after the answer (lingering close light).
+      ::shutdown(m_fd, SHUT_WR);
+      return close_now();
+    }
+  }
+  update_interest();
+}
+
+void ClientConn::update_interest() {
+  bool want = m_out_off < m_out.size();
+  if (want == m_want_write) return;
+  m_want_write = want;
+  uint32_t ev = m_peer_closed ? 0 : (EPOLLIN | EPOLLRDHUP);
+  if (want) ev |= EPOLLOUT;
+  (void)m_gw.loop().modify(m_fd, ev);
+}
+
+}  // namespace shoal::pool

@@ -1,0 +1,71 @@
+// ClientConn: one client TCP connection to the gateway. Reads requests
+// (pipelined ones one after another, in order), enforces the limits and
+// timeouts of GatewayConfig, routes each request, and writes the answers.
+//
+// Timeouts: idle_timeout while waiting for a request with nothing received
+// (then the connection just closes), header_timeout from the first byte of a
+// request to the end of its head, body_timeout from there to the end of the
+// body (both answer 408 and close). The time an instance takes is bounded by
+// the Call (504). A slow or hostile client only ever costs its own buffers.
+#pragma once
+
+#include <stdint.h>
+
+#include <memory>
+#include <string>
+
+#include "../event_loop.hpp"
+#include "config.hpp"
+#include "message.hpp"
+#include "shoal/pool/http/body_reader.hpp"
+#include "shoal/pool/http/message.hpp"
+#include "shoal/pool/http/request_parser.hpp"
+
+namespace shoal::pool {
+
+class Gateway;
+
+class ClientConn : public std::enable_shared_from_this<ClientConn> {
+ public:
+  ClientConn(Gateway& gw, int fd, std::string address, uint32_t ipv4);
+  ~ClientConn();
+  void start();
+  void close_now();
+
+ private:
+  enum class State : uint8_t { idle, head, body, waiting, closing };
+
+  void on_events(uint32_t events);
+  void read_input();
+  void process();
+  void dispatch();
+  void respond(Message&& response, bool head_request);
+  void respond_error(int status, bool close);
+  void write_output();
+  void arm_timer(uint64_t ns, bool answer_408);
+  void update_interest();
+
+  Gateway& m_gw;
+  int m_fd;
+  std::string m_address;
+  uint32_t m_ipv4;
+  State m_state = State::idle;
+  bool m_peer_closed = false;
+  bool m_close_after_write = false;
+  bool m_want_write = false;
+  std::string m_in;          // unprocessed bytes, the current request first
+  std::string m_out;
+  size_t m_out_off = 0;
+  http::RequestParser m_parser;
+  http::RequestHead m_head;
+  http::BodyReader m_body;
+  Message m_request;         // the request being read
+  http::Version m_version = http::Version::http11;
+  bool m_keep_alive = true;
+  bool m_head_request = false;
+  std::string m_request_id;
+  uint64_t m_request_start_ns = 0;
+  EventLoop::TimerId m_timer = 0;
+};
+
+}  // namespace shoal::pool

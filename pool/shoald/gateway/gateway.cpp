@@ -1,0 +1,177 @@
+#include "gateway.hpp"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "pool/channel/channel.hpp"
+#include "client.hpp"
+#include "splice.hpp"
+#include "upstream.hpp"
+
+namespace shoal::pool {
+
+Gateway::Gateway(EventLoop& loop, Pool& pool, GatewayConfig config)
+    : m_loop(loop), m_pool(pool), m_config(std::move(config)) {
+  if (getrandom(&m_id_salt, sizeof m_id_salt, 0) != sizeof m_id_salt) m_id_salt = uint64_t(getpid()) << 32;
+}
+
+Gateway::~Gateway() {
+  stop_accepting();
+  m_clients.clear();
+  // Idle upstream connections close politely; close() must not find them in
+  // the map while it is being walked.
+  auto idle = std::move(m_idle);
+  m_idle.clear();
+  for (auto& [inst, conns] : idle)
+    for (auto* c : conns) c->close();
+}
+
+Result<void> Gateway::start() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno_error("gateway: socket");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(m_config.listen_port);
+  if (inet_pton(AF_INET, m_config.listen_host.c_str(), &a.sin_addr) != 1) {
+    close(fd);
+    return make_error("gateway: listen address '" + m_config.listen_host + "' is not an IPv4 address");
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    auto e = errno_error("gateway: bind " + m_config.listen_host + ":" + std::to_string(m_config.listen_port));
+    close(fd);
+    return e;
+  }
+  if (listen(fd, 1024) != 0) {
+    auto e = errno_error("gateway: listen");
+    close(fd);
+    return e;
+  }
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  m_port = ntohs(a.sin_port);
+  m_listen_fd = fd;
+  TRY(m_loop.add(fd, EPOLLIN, [this](uint32_t) { on_accept(); }));
+  return {};
+}
+
+void Gateway::stop_accepting() {
+  if (m_listen_fd < 0) return;
+  m_loop.remove(m_listen_fd);
+  close(m_listen_fd);
+  m_listen_fd = -1;
+}
+
+void Gateway::on_accept() {
+  // Bounded per wake-up so one busy listener cannot starve the channels.
+  for (int i = 0; i < 64; ++i) {
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    int fd = accept4(m_listen_fd, reinterpret_cast<sockaddr*>(&a), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN, or out of fds: the listener stays readable
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    char text[INET_ADDRSTRLEN] = "0.0.0.0";
+    inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
+    ++m_stats.accepted;
+    auto c = std::make_shared<ClientConn>(*this, fd, text, a.sin_addr.s_addr);
+    m_clients.emplace(c.get(), c);
+    c->start();
+  }
+}
+
+void Gateway::client_closed(ClientConn* c) {
+  // Destroy after the current callback: c may be on the stack.
+  auto it = m_clients.find(c);
+  if (it == m_clients.end()) return;
+  auto keep = std::move(it->second);
+  m_clients.erase(it);
+  m_loop.defer([keep] {});
+}
+
+std::string Gateway::next_request_id() {
+  static const char kHex[] = "0123456789abcdef";
+  uint64_t v = (++m_request_seq * 0x9e3779b97f4a7c15ull) ^ m_id_salt;
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) id[i] = kHex[v & 15];
+  return id;
+}
+
+UpstreamConn* Gateway::take_idle(Instance& i) {
+  auto it = m_idle.find(&i);
+  if (it == m_idle.end() || it->second.empty()) return nullptr;
+  UpstreamConn* c = it->second.back();
+  it->second.pop_back();
+  return c;
+}
+
+void Gateway::put_idle(UpstreamConn* c) { m_idle[&c->instance()].push_back(c); }
+
+void Gateway::forget_idle(UpstreamConn* c) {
+  auto it = m_idle.find(&c->instance());
+  if (it == m_idle.end()) return;
+  std::erase(it->second, c);
+  if (it->second.empty()) m_idle.erase(it);
+}
+
+bool Gateway::hold(Service& s, Waiter* w) {
+  auto& q = m_waiting[&s];
+  if (q.size() >= m_config.max_held) return false;
+  q.push_back(w);
+  w->m_queued = true;
+  m_pool.set_waiting(s, uint32_t(q.size()));
+  return true;
+}
+
+void Gateway::unhold(Service& s, Waiter* w) {
+  auto it = m_waiting.find(&s);
+  if (it == m_waiting.end()) return;
+  std::erase(it->second, w);
+  w->m_queued = false;
+  m_pool.set_waiting(s, uint32_t(it->second.size()));
+}
+
+void Gateway::on_capacity(Service& s) {
+  auto it = m_waiting.find(&s);
+  if (it == m_waiting.end()) return;
+  auto& q = it->second;
+  while (!q.empty()) {
+    Waiter* w = q.front();
+    q.pop_front();
+    w->m_queued = false;
+    if (!w->retry_pick()) {
+      // Still no room: it keeps its place at the head of the line.
+      q.push_front(w);
+      w->m_queued = true;
+      break;
+    }
+  }
+  m_pool.set_waiting(s, uint32_t(q.size()));
+}
+
+void Gateway::on_guest_connect(Instance& from, uint32_t slot, uint32_t service_index, uint32_t port) {
+  Service* target = nullptr;
+  if (from.channel) {
+    // The index names an entry of the channel's services table, which the
+    // supervisor filled from the spec in service order.
+    target = m_pool.service_by_index(service_index);
+  }
+  if (target == nullptr) {
+    (void)from.channel->refuse(slot);
+    from.channel->flush();
+    return;
+  }
+  Splice::start(*this, from, slot, *target, port);
+}
+
+}  // namespace shoal::pool

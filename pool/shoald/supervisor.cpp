@@ -1,0 +1,322 @@
+// Supervisor: construction, scaling decisions, the control calls, shutdown.
+// Instances are in supervisor_instances.cpp, channels in
+// supervisor_channels.cpp, health in supervisor_health.cpp, the Pool calls
+// in supervisor_pool.cpp.
+#include "supervisor.hpp"
+
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "time_points.hpp"
+
+namespace shoal::pool {
+
+Supervisor::Supervisor(EventLoop& loop, SupervisorConfig config, PoolMetrics& metrics)
+    : m_loop(loop), m_config(std::move(config)), m_metrics(metrics) {
+  uint64_t now = EventLoop::now_ns();
+  for (size_t i = 0; i < m_config.services.size(); ++i) {
+    auto rt = std::make_unique<ServiceRuntime>(m_config.services[i], m_config.retry_budget);
+    const ServiceConfig& c = rt->config;
+    Service& s = rt->service;
+    s.name = c.name;
+    s.port = c.port;
+    s.index = static_cast<uint32_t>(i);
+    s.ipv4 = htonl((10u << 24) | (77u << 16) | static_cast<uint32_t>(i + 1));  // 10.77.0.<index+1>
+    s.retryable = c.retryable;
+    s.hash_header = c.hash_header;
+    s.max_concurrency = c.balancer.max_concurrency;
+    s.max_queue = c.max_queue;
+    s.queue_timeout_ns = c.queue_timeout_ns;
+    rt->series = &m_metrics.service(c.name);
+    rt->balancer = policy::make_balancer(c.balancer);
+    if (c.autoscale) rt->autoscaler.emplace(*c.autoscale, time_point(now));
+    rt->desired = c.initial_instances;
+    m_services.push_back(std::move(rt));
+  }
+}
+
+Supervisor::~Supervisor() {
+  *m_alive = false;
+  // Whatever still runs is killed and reaped: shoald does not leave
+  // instances behind (they would also die of PR_SET_PDEATHSIG).
+  for (auto& rt : m_services) {
+    for (auto& i : rt->service.instances) {
+      if (i->state == InstanceState::exited) continue;
+      // The gateway is destroyed first (it borrows instances): its handlers
+      // may be gone, so they are forgotten, not called. The probe is ours.
+      if (i->runtime) i->runtime->probe.reset();
+      i->slot_handlers.fill(nullptr);
+      if (i->runtime && i->runtime->process.pidfd >= 0) {
+        kill(i->pid, SIGKILL);
+        int status;
+        waitpid(i->pid, &status, 0);
+      }
+      release_instance_resources(*i);
+    }
+    for (auto& [index, timer] : rt->pending_restarts) m_loop.cancel(timer);
+  }
+  if (m_tick_timer) m_loop.cancel(m_tick_timer);
+  if (m_shutdown_timer) m_loop.cancel(m_shutdown_timer);
+}
+
+Result<void> Supervisor::start() {
+  if (access(m_config.vmm_path.c_str(), X_OK) != 0)
+    return errno_error(m_config.vmm_path + ": cannot execute the monitor");
+  for (auto& rt : m_services)
+    if (access(rt->config.image.c_str(), R_OK) != 0)
+      return errno_error(rt->config.where + ": " + rt->config.image);
+  m_started_ns = EventLoop::now_ns();
+  m_last_sample_ns = m_started_ns;
+  std::weak_ptr<bool> alive = m_alive;
+  m_loop.add_poll_hook([this, alive] { return !alive.expired() && *alive.lock() && poll_channels(); });
+  m_loop.add_idle_hook([this, alive] { return !alive.expired() && *alive.lock() && announce_sleep(); });
+  for (auto& rt : m_services) reconcile(*rt);
+  m_tick_timer = m_loop.after(m_config.tick_ns, [this] { tick(); });
+  return {};
+}
+
+bool Supervisor::initial_ready() const {
+  for (const auto& rt : m_services) {
+    uint32_t want = rt->pinned.value_or(rt->config.initial_instances);
+    if (ready_count(*rt) < want) return false;
+  }
+  return true;
+}
+
+Supervisor::ServiceRuntime* Supervisor::runtime(std::string_view name) {
+  for (auto& rt : m_services)
+    if (rt->service.name == name) return rt.get();
+  return nullptr;
+}
+
+Instance* Supervisor::find_instance(uint64_t id) {
+  auto it = m_instances.find(id);
+  return it == m_instances.end() ? nullptr : it->second;
+}
+
+std::pair<uint32_t, uint32_t> Supervisor::bounds(const ServiceRuntime& rt) const {
+  if (rt.pinned) return {*rt.pinned, *rt.pinned};
+  if (rt.autoscaler) return {rt.autoscaler->config().min_instances, rt.autoscaler->config().max_instances};
+  return {rt.config.initial_instances, rt.config.initial_instances};
+}
+
+uint32_t Supervisor::ready_count(const ServiceRuntime& rt) const {
+  uint32_t n = 0;
+  for (const auto& i : rt.service.instances) n += i->state == InstanceState::ready;
+  return n;
+}
+
+uint32_t Supervisor::live_count(const ServiceRuntime& rt) const {
+  uint32_t n = static_cast<uint32_t>(rt.pending_restarts.size());
+  for (const auto& i : rt.service.instances)
+    n += i->state == InstanceState::starting || i->state == InstanceState::ready;
+  return n;
+}
+
+uint32_t Supervisor::free_index(const ServiceRuntime& rt) const {
+  for (uint32_t index = 0;; ++index) {
+    bool used = rt.pending_restarts.count(index) > 0;
+    for (const auto& i : rt.service.instances)
+      used = used || (i->index == index && i->state != InstanceState::exited);
+    if (!used) return index;
+  }
+}
+
+void Supervisor::tick() {
+  m_tick_timer = m_loop.after(m_config.tick_ns, [this] { tick(); });
+  if (m_stopping) return;
+  uint64_t now = EventLoop::now_ns();
+  for (auto& rt : m_services) {
+    uint32_t concurrency = rt->waiting;
+    for (const auto& i : rt->service.instances) concurrency += i->in_flight;
+    if (rt->autoscaler) {
+      rt->autoscaler->observe(time_point(now), concurrency);
+      uint32_t decided = rt->autoscaler->desired(time_point(now), ready_count(*rt));
+      rt->desired = rt->pinned.value_or(decided);
+    } else {
+      rt->desired = rt->pinned.value_or(rt->config.initial_instances);
+    }
+    reconcile(*rt);
+  }
+  if (now - m_last_sample_ns >= 1'000'000'000ull) sample_rates(now);
+}
+
+void Supervisor::sample_rates(uint64_t now) {
+  double dt = static_cast<double>(now - m_last_sample_ns) / 1e9;
+  m_last_sample_ns = now;
+  for (auto& rt : m_services) {
+    rt->rps = static_cast<double>(rt->requests - rt->sample_requests) / dt;
+    rt->sample_requests = rt->requests;
+    for (auto& i : rt->service.instances) {
+      InstanceRuntime& r = *i->runtime;
+      if (i->state == InstanceState::exited) continue;
+      double idt = r.sample_ns ? static_cast<double>(now - r.sample_ns) / 1e9 : dt;
+      r.rps = static_cast<double>(r.requests - r.sample_requests) / idt;
+      r.sample_requests = r.requests;
+      if (auto st = read_proc_stats(i->pid)) {
+        if (r.sample_ns) r.cpu_percent = std::max(0.0, (st->cpu_seconds - r.sample_cpu_seconds) / idt * 100.0);
+        r.sample_cpu_seconds = st->cpu_seconds;
+        r.stats = *st;
+      }
+      r.sample_ns = now;
+    }
+  }
+}
+
+void Supervisor::reconcile(ServiceRuntime& rt) {
+  if (m_stopping) return;
+  uint32_t live = live_count(rt);
+  uint32_t want = rt.desired;
+  // Up: new instances at the lowest free indexes.
+  for (; live < want; ++live) spawn_or_log(rt, free_index(rt));
+  if (live <= want) return;
+  uint32_t excess = live - want;
+  // Down: first restarts not done yet, then instances still starting (no
+  // request has reached them), then ready ones, least busy and newest index
+  // first.
+  while (excess > 0 && !rt.pending_restarts.empty()) {
+    auto last = std::prev(rt.pending_restarts.end());
+    m_loop.cancel(last->second);
+    rt.pending_restarts.erase(last);
+    --excess;
+  }
+  std::vector<Instance*> candidates;
+  for (auto& i : rt.service.instances)
+    if (i->state == InstanceState::starting || i->state == InstanceState::ready) candidates.push_back(i.get());
+  std::sort(candidates.begin(), candidates.end(), [](Instance* a, Instance* b) {
+    bool a_start = a->state == InstanceState::starting, b_start = b->state == InstanceState::starting;
+    if (a_start != b_start) return a_start;
+    if (a->in_flight != b->in_flight) return a->in_flight < b->in_flight;
+    return a->index > b->index;
+  });
+  for (Instance* i : candidates) {
+    if (excess == 0) break;
+    drain(*i, "scale-down");
+    --excess;
+  }
+}
+
+void Supervisor::activate(ServiceRuntime& rt) {
+  if (m_stopping || live_count(rt) > 0) return;
+  uint64_t now = EventLoop::now_ns();
+  if (rt.pinned) {
+    if (*rt.pinned == 0) return;  // stopped by hand: requests are refused
+    rt.desired = *rt.pinned;
+  } else if (rt.autoscaler) {
+    rt.autoscaler->on_request(time_point(now));
+    rt.desired = std::max<uint32_t>(1, rt.autoscaler->desired(time_point(now), 0));
+  } else {
+    if (rt.config.initial_instances == 0) return;
+    rt.desired = rt.config.initial_instances;
+  }
+  rt.series->activations->inc();
+  log(rt.service.name + ": activating (requests waiting, no instance running)");
+  reconcile(rt);
+}
+
+Result<void> Supervisor::scale(const std::string& service, uint32_t instances) {
+  ServiceRuntime* rt = runtime(service);
+  if (!rt) return make_error("no service named '" + service + "'", 404);
+  if (instances > 4096) return make_error("instances: at most 4096", 400);
+  if (m_stopping) return make_error("the pool is stopping", 409);
+  rt->pinned = instances;
+  rt->desired = instances;
+  log(service + ": scaled to " + std::to_string(instances) + " by the control API");
+  reconcile(*rt);
+  if (instances == 0) queue_capacity_notice(*rt);  // held requests get their 503 now
+  return {};
+}
+
+Result<void> Supervisor::scale_auto(const std::string& service) {
+  ServiceRuntime* rt = runtime(service);
+  if (!rt) return make_error("no service named '" + service + "'", 404);
+  if (m_stopping) return make_error("the pool is stopping", 409);
+  rt->pinned.reset();
+  log(service + ": back to " + (rt->autoscaler ? "autoscaling" : "its spec's instance count"));
+  if (!rt->autoscaler) rt->desired = rt->config.initial_instances;
+  reconcile(*rt);
+  return {};
+}
+
+void Supervisor::shutdown(uint64_t timeout_ns, std::function<void()> done) {
+  if (m_stopping) return;
+  m_stopping = true;
+  m_shutdown_done = std::move(done);
+  log("stopping: draining every instance");
+  for (auto& rt : m_services) {
+    for (auto& [index, timer] : rt->pending_restarts) m_loop.cancel(timer);
+    rt->pending_restarts.clear();
+    std::vector<Instance*> live;
+    for (auto& i : rt->service.instances) live.push_back(i.get());
+    for (Instance* i : live) drain(*i, "shutdown");
+    queue_capacity_notice(*rt);  // held requests are refused now
+  }
+  m_shutdown_timer = m_loop.after(timeout_ns, [this] {
+    m_shutdown_timer = 0;
+    for (auto& rt : m_services)
+      for (auto& i : rt->service.instances)
+        if (i->state != InstanceState::exited) kill_instance(*i, "shutdown (drain timeout)");
+  });
+  check_shutdown_done();
+}
+
+void Supervisor::check_shutdown_done() {
+  if (!m_stopping || !m_shutdown_done) return;
+  for (auto& rt : m_services)
+    for (auto& i : rt->service.instances)
+      if (i->state != InstanceState::exited) return;
+  if (m_shutdown_timer) m_loop.cancel(m_shutdown_timer);
+  m_shutdown_timer = 0;
+  auto done = std::move(m_shutdown_done);
+  m_shutdown_done = nullptr;
+  m_loop.defer(std::move(done));
+}
+
+void Supervisor::update_gauges() {
+  for (auto& rt : m_services) {
+    uint32_t starting = 0, ready = 0, draining = 0, in_flight = 0;
+    for (const auto& i : rt->service.instances) {
+      starting += i->state == InstanceState::starting;
+      ready += i->state == InstanceState::ready;
+      draining += i->state == InstanceState::draining;
+      in_flight += i->in_flight;
+    }
+    rt->series->starting->set(starting);
+    rt->series->ready->set(ready);
+    rt->series->draining->set(draining);
+    rt->series->in_flight->set(in_flight);
+    rt->series->queue->set(rt->waiting);
+    rt->series->desired->set(rt->desired);
+  }
+}
+
+void Supervisor::queue_capacity_notice(ServiceRuntime& rt) {
+  if (!m_capacity || rt.capacity_notice_queued) return;
+  rt.capacity_notice_queued = true;
+  std::weak_ptr<bool> alive = m_alive;
+  ServiceRuntime* p = &rt;
+  // Deferred: finish() and readiness run inside gateway and channel
+  // callbacks; the gateway re-enters pick() from on_capacity.
+  m_loop.defer([this, alive, p] {
+    if (alive.expired() || !*alive.lock()) return;
+    p->capacity_notice_queued = false;
+    // The picks made inside are held requests trying again: they are in the
+    // queue already and must not be refused for its being full.
+    p->renotifying = true;
+    if (m_capacity) m_capacity->on_capacity(p->service);
+    p->renotifying = false;
+  });
+}
+
+void Supervisor::log(const std::string& line) const {
+  if (m_config.verbose) fprintf(stderr, "shoald: %s\n", line.c_str());
+}
+
+void Supervisor::notice(const std::string& line) const { fprintf(stderr, "shoald: %s\n", line.c_str()); }
+
+}  // namespace shoal::pool

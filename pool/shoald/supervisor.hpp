@@ -1,0 +1,241 @@
+// Supervisor: runs the instances of every service and is the Pool the
+// gateway asks for them.
+//
+// Lifecycle of an instance (model.hpp's InstanceState):
+//   spawn: a Channel (with the pool's services table), then shoal-vmm with
+//          --channel, its stdout/stderr piped into a LogRing, its exit watched
+//          through a pidfd;                                        -> starting
+//   ready: the service port appears in the channel's listen table (checked
+//          on channel events and by a short poll); it joins the balancer,
+//          the gateway is told (on_capacity);                      -> ready
+//   health: active probes (HTTP GET over a slot) and passive errors take
+//          it out of the balancer and back;
+//   drain: scale-down or shutdown; it leaves the balancer, and once no
+//          request is in flight its slots are dropped and the monitor is
+//          killed (SIGKILL: the guest keeps no state worth flushing); a
+//          drain deadline bounds the wait;                         -> draining
+//   exit:  every slot handler is told (on_instance_gone), the exit status
+//          and the tail of stderr are kept for `shoal logs`, and if the
+//          service still wants the instance it is restarted after an
+//          exponential back-off.                                   -> exited
+// The Instance object is destroyed once exited and no request holds it.
+//
+// Scaling: a 100 ms tick feeds each service's concurrency (in flight plus
+// held requests) to its autoscaler and moves the instance count toward the
+// decision; a service without autoscaling keeps its fixed count; `shoal
+// scale` pins a count. A request for a service at zero starts an instance at
+// once (activation) and the gateway holds it until on_capacity.
+//
+// Everything runs on the EventLoop's thread.
+#pragma once
+
+#include <stdint.h>
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <shoal/pool/policy/autoscaler.hpp>
+#include <shoal/pool/policy/balancer.hpp>
+#include <shoal/pool/policy/health.hpp>
+#include <shoal/pool/policy/restart_backoff.hpp>
+#include <shoal/pool/policy/retry_budget.hpp>
+
+#include "event_loop.hpp"
+#include "instance_runtime.hpp"
+#include "model.hpp"
+#include "pool.hpp"
+#include "pool_metrics.hpp"
+
+namespace shoal::pool {
+
+struct HealthProbeConfig {
+  std::string path;  // "/healthz"
+  policy::ActiveHealthConfig config;
+};
+
+struct ServiceConfig {
+  std::string name;
+  std::string image;   // absolute path of the .shoal image
+  uint16_t port = 8080;
+  uint64_t memory = 0;  // bytes; 0 = the image's default
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> env;
+  policy::BalancerOptions balancer;
+  uint32_t weight = 1;
+  uint32_t max_queue = 128;
+  uint64_t queue_timeout_ns = 5'000'000'000;
+  std::string hash_header;  // the `hash` policy's header name, "" = URL
+  std::optional<HealthProbeConfig> health;
+  policy::PassiveHealthConfig passive_health;
+  // Absent: a fixed count of initial_instances.
+  std::optional<policy::AutoscaleConfig> autoscale;
+  uint32_t min_instances = 1;
+  uint32_t max_instances = 10;
+  uint32_t initial_instances = 1;
+  policy::RestartBackoffConfig restart;
+  bool retryable = false;
+  std::string where;  // "shop.toml:12: services.cart", for messages about it
+};
+
+struct SupervisorConfig {
+  std::string vmm_path;  // shoal-vmm
+  std::vector<ServiceConfig> services;
+  policy::RetryBudgetConfig retry_budget;
+  uint32_t channel_slots = abi::kDefaultChannelSlots;
+  uint32_t ring_size = abi::kDefaultRingSize;
+  uint64_t tick_ns = 100'000'000;          // autoscaling and sampling period
+  uint64_t ready_poll_ns = 2'000'000;      // readiness poll while starting
+  uint64_t start_timeout_ns = 30'000'000'000;
+  uint64_t drain_timeout_ns = 30'000'000'000;
+  size_t exits_kept = 16;                  // exit records per service
+  size_t report_lines = 40;                // stderr lines in a crash report
+  bool verbose = false;                    // log instance events to stderr
+};
+
+class Supervisor final : public Pool {
+ public:
+  using GuestConnect = std::function<void(Instance& from, uint32_t slot, uint32_t service_index, uint32_t port)>;
+
+  // Per service: the runtime state behind a Service.
+  struct ServiceRuntime {
+    ServiceConfig config;
+    Service service;
+    PoolMetrics::ServiceSeries* series = nullptr;
+    std::unique_ptr<policy::Balancer> balancer;
+    std::optional<policy::Autoscaler> autoscaler;
+    policy::RetryBudget retry_budget;
+    std::map<uint32_t, policy::RestartBackoff> backoff;    // by instance index
+    std::map<uint32_t, EventLoop::TimerId> pending_restarts;  // index -> restart timer
+    std::map<uint32_t, uint32_t> restarts_by_index;
+    std::optional<uint32_t> pinned;  // `shoal scale N`
+    uint32_t waiting = 0;            // requests the gateway holds for it
+    uint32_t desired = 0;
+    uint64_t requests = 0;
+    uint64_t restarts = 0;
+    uint64_t sample_requests = 0;
+    double rps = 0;
+    bool capacity_notice_queued = false;
+    bool renotifying = false;  // inside on_capacity: picks re-try held requests
+    std::deque<ExitRecord> exits;
+
+    explicit ServiceRuntime(ServiceConfig c, const policy::RetryBudgetConfig& retry)
+        : config(std::move(c)), retry_budget(retry) {}
+  };
+
+  Supervisor(EventLoop& loop, SupervisorConfig config, PoolMetrics& metrics);
+  ~Supervisor() override;
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  void set_capacity_listener(CapacityListener* listener) { m_capacity = listener; }
+  void set_guest_connect(GuestConnect handler) { m_guest_connect = std::move(handler); }
+
+  // Checks the monitor and images, starts each service's initial instances,
+  // the tick and the channel hooks.
+  Result<void> start();
+  // Every service has at least its initial count ready.
+  bool initial_ready() const;
+  // Graceful stop: no new requests (pick rejects), every instance drains;
+  // `done` runs once all have exited (leftovers are killed after timeout_ns).
+  void shutdown(uint64_t timeout_ns, std::function<void()> done);
+  bool stopping() const { return m_stopping; }
+
+  // Control API. Errors: code 404 unknown service, 400 bad count.
+  Result<void> scale(const std::string& service, uint32_t instances);
+  Result<void> scale_auto(const std::string& service);
+
+  // Sets the metrics gauges from the current state (before a scrape).
+  void update_gauges();
+
+  const std::vector<std::unique_ptr<ServiceRuntime>>& services() const { return m_services; }
+  ServiceRuntime* runtime(std::string_view name);
+  uint64_t started_ns() const { return m_started_ns; }
+  const SupervisorConfig& config() const { return m_config; }
+  // Bounds the service is held to now (pinned, autoscaled or fixed).
+  std::pair<uint32_t, uint32_t> bounds(const ServiceRuntime& rt) const;
+
+  // Pool.
+  Service* service(std::string_view name) override;
+  Service* service_by_ipv4(uint32_t ipv4) override;
+  Service* service_by_index(uint32_t index) override;
+  Pick pick(Service& s, const RequestKey& key, const Instance* exclude = nullptr) override;
+  void finish(Service& s, Instance& i, uint64_t latency_ns, int status, bool ok) override;
+  void set_waiting(Service& s, uint32_t waiting) override;
+  void record(Service& s, int status, uint64_t latency_ns) override;
+  bool may_retry(Service& s) override;
+
+ private:
+  ServiceRuntime& rt_of(Service& s) { return *m_services[s.index]; }
+  Instance* find_instance(uint64_t id);
+
+  // Scaling (supervisor.cpp).
+  void tick();
+  void reconcile(ServiceRuntime& rt);
+  uint32_t live_count(const ServiceRuntime& rt) const;  // starting + ready + pending restarts
+  uint32_t ready_count(const ServiceRuntime& rt) const;
+  uint32_t free_index(const ServiceRuntime& rt) const;
+  void activate(ServiceRuntime& rt);
+  void sample_rates(uint64_t now);
+
+  // Instances (supervisor_instances.cpp).
+  Result<Instance*> spawn(ServiceRuntime& rt, uint32_t index);
+  void spawn_or_log(ServiceRuntime& rt, uint32_t index);
+  void on_output(Instance& i, LogStream stream);
+  void on_exit(Instance& i);
+  void check_ready(Instance& i);
+  void arm_ready_poll(Instance& i);
+  void mark_ready(Instance& i);
+  void drain(Instance& i, const char* reason);
+  void maybe_finish_drain(Instance& i);
+  void kill_instance(Instance& i, const char* reason);
+  void detach_handlers(Instance& i);
+  void release_instance_resources(Instance& i);
+  void destroy_when_idle(Instance& i);
+  void schedule_restart(ServiceRuntime& rt, uint32_t index, uint64_t delay_ns);
+  void queue_capacity_notice(ServiceRuntime& rt);
+  void check_shutdown_done();
+  void log(const std::string& line) const;     // with -v only: routine events
+  void notice(const std::string& line) const;  // always: crashes, restarts, health changes
+
+  // Channels (supervisor_channels.cpp).
+  void process_channel(Instance& i);      // if the guest changed something
+  void process_channel_now(Instance& i);  // the caller saw changed() already
+  bool poll_channels();
+  bool announce_sleep();
+
+  // Health (supervisor_health.cpp).
+  void schedule_probe(Instance& i, uint64_t delay_ns);
+  void run_probe(uint64_t id);
+  void probe_done(uint64_t id, bool ok, const std::string& why);
+  void passive_result(Instance& i, bool ok);
+  void update_membership(Instance& i);
+  void end_cooldown(uint64_t id);
+
+  EventLoop& m_loop;
+  SupervisorConfig m_config;
+  PoolMetrics& m_metrics;
+  CapacityListener* m_capacity = nullptr;
+  GuestConnect m_guest_connect;
+  std::vector<std::unique_ptr<ServiceRuntime>> m_services;
+  std::unordered_map<uint64_t, Instance*> m_instances;  // live and exited, by id
+  std::vector<Instance*> m_busy_channels;  // scratch for poll_channels
+  std::vector<uint32_t> m_slots;           // scratch for process_channel
+  uint64_t m_next_id = 1;
+  uint64_t m_started_ns = 0;
+  uint64_t m_last_sample_ns = 0;
+  EventLoop::TimerId m_tick_timer = 0;
+  bool m_stopping = false;
+  std::function<void()> m_shutdown_done;
+  EventLoop::TimerId m_shutdown_timer = 0;
+  // Cleared by the destructor: callbacks scheduled earlier check it.
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+};
+
+}  // namespace shoal::pool

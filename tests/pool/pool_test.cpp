@@ -1,0 +1,351 @@
+// Whole pools on KVM, driven through the CLI as a user would: real shoald,
+// real shoal-vmm instances of static HTTP servers (examples/shop's hello and
+// tests/pool's crashy). Prints the numbers it measures (replacement after
+// kill -9, cold start from zero).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using nlohmann::json;
+
+struct CommandResult {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+CommandResult run(const std::string& command) {
+  CommandResult r;
+  FILE* p = popen(("timeout 60 " + command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+double now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct Answer {
+  int status = 0;
+  std::string body;
+};
+
+// One request, "Connection: close", read to EOF (10 s at most).
+Answer http(uint16_t port, const std::string& method, const std::string& path) {
+  Answer a;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return a;
+  }
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: pool-test\r\nConnection: close\r\n";
+  if (method == "POST") req += "Content-Length: 0\r\n";
+  req += "\r\n";
+  (void)!write(fd, req.data(), req.size());
+  std::string raw;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) raw.append(buf, static_cast<size_t>(n));
+  close(fd);
+  if (raw.compare(0, 9, "HTTP/1.1 ") == 0) a.status = atoi(raw.c_str() + 9);
+  size_t head_end = raw.find("\r\n\r\n");
+  if (head_end != std::string::npos) a.body = raw.substr(head_end + 4);
+  return a;
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// GET /v1/status straight over the control socket (no CLI process: cheap
+// enough to poll every few milliseconds under load).
+json control_status(const std::string& socket_path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  strncpy(a.sun_path, socket_path.c_str(), sizeof a.sun_path - 1);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return json();
+  }
+  std::string req = "GET /v1/status HTTP/1.1\r\nHost: t\r\n\r\n";
+  (void)!write(fd, req.data(), req.size());
+  std::string raw;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) raw.append(buf, static_cast<size_t>(n));
+  close(fd);
+  size_t body = raw.find("\r\n\r\n");
+  if (body == std::string::npos) return json();
+  return json::parse(raw.substr(body + 4), nullptr, false);
+}
+
+// Running, and not a zombie: after `up -d` shoald is nobody's child here, and
+// whoever adopts it may reap it late.
+bool alive(pid_t pid) {
+  if (kill(pid, 0) != 0) return false;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() || (stat[paren + 2] != 'Z' && stat[paren + 2] != 'X');
+}
+
+class Pool : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access("/dev/kvm", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/kvm";
+    char tmpl[] = "/tmp/shoal-pool-test-XXXXXX";
+    m_dir = mkdtemp(tmpl);
+    m_socket = m_dir + "/pool.sock";
+    m_port = free_port();
+    setenv("XDG_RUNTIME_DIR", m_dir.c_str(), 1);  // up -d's log goes there
+    unsetenv("SHOAL_VMM");
+  }
+
+  void TearDown() override {
+    // Whatever happened, the pool ends: shoald is killed if still there and
+    // its monitors die with it (PR_SET_PDEATHSIG).
+    if (m_pid > 0 && alive(m_pid)) {
+      kill(m_pid, SIGKILL);
+      for (int k = 0; k < 100 && alive(m_pid); ++k) usleep(10000);
+    }
+    if (!m_dir.empty()) run("rm -rf " + m_dir);
+  }
+
+  // Writes the spec: the gateway on a free port, the control socket in the
+  // test's directory, then `services` (TOML) and a route to `route_to`.
+  std::string write_spec(const std::string& services, const std::string& route_to) {
+    std::string path = m_dir + "/pool.toml";
+    std::ofstream(path) << "name = \"pooltest\"\n[gateway]\nlisten = \"127.0.0.1:" << m_port << "\"\n"
+                        << "control = \"" << m_socket << "\"\nhold_timeout = \"10s\"\n"
+                        << services << "\n[[routes]]\npath = \"/\"\nservice = \"" << route_to << "\"\n";
+    return path;
+  }
+
+  void up(const std::string& spec) {
+    CommandResult r = run(std::string(SHOAL_CLI_PATH) + " up -d " + spec + " --ready-timeout 30");
+    ASSERT_EQ(r.status, 0) << r.output;
+    size_t at = r.output.find("pid ");
+    ASSERT_NE(at, std::string::npos) << r.output;
+    m_pid = atoi(r.output.c_str() + at + 4 + strspn(r.output.c_str() + at + 4, " "));
+    ASSERT_GT(m_pid, 0);
+  }
+
+  std::string cli(const std::string& args) { return std::string(SHOAL_CLI_PATH) + " " + args + " -c " + m_socket; }
+
+  json status() {
+    CommandResult r = run(cli("ps --json"));
+    if (r.status != 0) return json();
+    return json::parse(r.output, nullptr, false);
+  }
+
+  // Polls the status every 5 ms until pred holds; false after timeout_ms.
+  template <typename Pred>
+  bool wait_status(Pred pred, double timeout_ms) {
+    double until = now_ms() + timeout_ms;
+    while (now_ms() < until) {
+      json s = status();
+      if (s.is_object() && pred(s)) return true;
+      usleep(5000);
+    }
+    return false;
+  }
+
+  void down() {
+    CommandResult r = run(cli("down --timeout 30"));
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_TRUE(contains(r.output, "pool stopped")) << r.output;
+    EXPECT_FALSE(alive(m_pid)) << "shoald still running";
+  }
+
+  std::string m_dir, m_socket;
+  uint16_t m_port = 0;
+  pid_t m_pid = -1;
+};
+
+TEST_F(Pool, UpServeScaleKillLogsDown) {
+  up(write_spec("[services.hello]\nimage = \"" HELLO_IMAGE "\"\nmemory = \"32M\"\ninitial = 1\n"
+                "min_instances = 1\nmax_instances = 4\n",
+                "hello"));
+  Answer a = http(m_port, "GET", "/");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body, "hello, world\n");
+
+  CommandResult ps = run(cli("ps"));
+  ASSERT_EQ(ps.status, 0) << ps.output;
+  EXPECT_TRUE(contains(ps.output, "pooltest: 1 service, 1/1 ready")) << ps.output;
+  EXPECT_TRUE(contains(ps.output, "hello/0")) << ps.output;
+
+  CommandResult scale = run(cli("scale hello 3 --wait --timeout 30"));
+  ASSERT_EQ(scale.status, 0) << scale.output;
+  ps = run(cli("ps"));
+  EXPECT_TRUE(contains(ps.output, "1 service, 3/3 ready")) << ps.output;
+  for (const char* name : {"hello/0", "hello/1", "hello/2"}) EXPECT_TRUE(contains(ps.output, name)) << ps.output;
+  for (int k = 0; k < 6; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+
+  // kill -9 of one monitor: a replacement is ready, the others served on.
+  json s = status();
+  pid_t victim = s["instances"][1]["pid"].get<pid_t>();
+  std::string victim_name = s["instances"][1]["name"].get<std::string>();
+  double t0 = now_ms();
+  ASSERT_EQ(kill(victim, SIGKILL), 0);
+  bool replaced = wait_status(
+      [](const json& st) { return st["services"][0]["restarts"] == 1 && st["services"][0]["ready"] == 3; }, 10000);
+  double replaced_ms = now_ms() - t0;
+  ASSERT_TRUE(replaced);
+  printf("pool: kill -9 of %s -> replacement ready in %.1f ms (polled every 5 ms through the control API)\n",
+         victim_name.c_str(), replaced_ms);
+  EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+
+  CommandResult logs = run(cli("logs " + victim_name));
+  ASSERT_EQ(logs.status, 0) << logs.output;
+  EXPECT_TRUE(contains(logs.output, victim_name + " | -- exited: killed by SIGKILL")) << logs.output;
+
+  CommandResult top = run(cli("top --once"));
+  EXPECT_EQ(top.status, 0) << top.output;
+  EXPECT_TRUE(contains(top.output, "CPU%")) << top.output;
+
+  down();
+  EXPECT_FALSE(alive(victim));
+  struct stat st;
+  EXPECT_NE(stat(m_socket.c_str(), &st), 0) << "control socket left behind";
+}
+
+TEST_F(Pool, RestartsAfterAGuestCrashAndKeepsTheReport) {
+  up(write_spec("[services.crashy]\nimage = \"" CRASHY_IMAGE "\"\nmemory = \"32M\"\ninitial = 1\n"
+                "min_instances = 1\nmax_instances = 1\n",
+                "crashy"));
+  Answer a = http(m_port, "GET", "/");
+  ASSERT_EQ(a.status, 200);
+  EXPECT_EQ(a.body, "crashy crashy/0\n");
+  // POST is not retried: the request dies with its instance (502).
+  Answer crash = http(m_port, "POST", "/crash");
+  EXPECT_EQ(crash.status, 502);
+  ASSERT_TRUE(wait_status(
+      [](const json& st) { return st["services"][0]["restarts"] == 1 && st["services"][0]["ready"] == 1; }, 10000));
+  EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+  CommandResult logs = run(cli("logs crashy/0"));
+  ASSERT_EQ(logs.status, 0) << logs.output;
+  EXPECT_TRUE(contains(logs.output, "crashy crashy/0: crashing on purpose")) << logs.output;
+  EXPECT_TRUE(contains(logs.output, "-- exited: exit status 139 (guest crash: SIGSEGV)")) << logs.output;
+  // The monitor's crash report is in the log: the fault and a backtrace.
+  EXPECT_TRUE(contains(logs.output, "main")) << logs.output;
+  down();
+}
+
+TEST_F(Pool, ScalesToZeroAndBackWithoutFailingARequest) {
+  up(write_spec("[services.hello]\nimage = \"" HELLO_IMAGE "\"\nmemory = \"32M\"\ninitial = 0\n"
+                "min_instances = 0\nmax_instances = 2\n"
+                "autoscale = { target = 10, scale_to_zero_after = \"1s\", stable_window = \"2s\" }\n",
+                "hello"));
+  json s = status();
+  ASSERT_TRUE(s.is_object());
+  EXPECT_EQ(s["instances"].size(), 0u);
+  for (int round = 0; round < 2; ++round) {
+    double t0 = now_ms();
+    Answer a = http(m_port, "GET", "/");
+    double cold_ms = now_ms() - t0;
+    EXPECT_EQ(a.status, 200);
+    EXPECT_EQ(a.body, "hello, world\n");
+    printf("pool: request to a service at zero -> answer in %.1f ms (cold start, round %d)\n", cold_ms, round + 1);
+    ASSERT_TRUE(wait_status([](const json& st) { return st["instances"].empty(); }, 15000))
+        << "not scaled back to zero";
+  }
+  CommandResult logs = run(cli("logs hello"));
+  EXPECT_TRUE(contains(logs.output, "-- exited: stopped: scale-down")) << logs.output;
+  down();
+}
+
+TEST_F(Pool, KillNineUnderLoadFailsNoRequest) {
+  if (system("command -v wrk > /dev/null") != 0) GTEST_SKIP() << "wrk not installed";
+  up(write_spec("[services.hello]\nimage = \"" HELLO_IMAGE "\"\nmemory = \"32M\"\ninitial = 3\n"
+                "min_instances = 1\nmax_instances = 4\n",
+                "hello"));
+  // A steady load of GETs for the whole test (bounded: 8 s).
+  std::string wrk_out = m_dir + "/wrk.txt";
+  std::string cmd = "timeout 20 wrk -t1 -c8 -d8s http://127.0.0.1:" + std::to_string(m_port) + "/ > " + wrk_out + " 2>&1";
+  FILE* wrk = popen(cmd.c_str(), "r");
+  ASSERT_NE(wrk, nullptr);
+  usleep(1000000);
+  // kill -9 one monitor after another, each once the previous one's
+  // replacement is ready; time kill -> replacement ready.
+  std::vector<double> replaced_ms;
+  for (int k = 0; k < 5; ++k) {
+    json s = control_status(m_socket);
+    ASSERT_TRUE(s.is_object());
+    ASSERT_EQ(s["services"][0]["ready"], 3);
+    const json& victim = s["instances"][static_cast<size_t>(k % 3)];
+    pid_t pid = victim["pid"].get<pid_t>();
+    uint64_t restarts = s["services"][0]["restarts"].get<uint64_t>();
+    double t0 = now_ms();
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    bool back = false;
+    while (!back && now_ms() - t0 < 5000) {
+      json st = control_status(m_socket);
+      back = st.is_object() && st["services"][0]["restarts"].get<uint64_t>() == restarts + 1 &&
+             st["services"][0]["ready"] == 3;
+      if (!back) usleep(2000);
+    }
+    ASSERT_TRUE(back) << "no replacement for " << victim["name"];
+    replaced_ms.push_back(now_ms() - t0);
+    usleep(700000);
+  }
+  pclose(wrk);
+  std::ifstream f(wrk_out);
+  std::string report((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  printf("pool: wrk -t1 -c8 -d8s through the gateway while 5 monitors were killed with SIGKILL:\n%s", report.c_str());
+  std::sort(replaced_ms.begin(), replaced_ms.end());
+  printf("pool: replacement ready after kill -9 (ms, sorted):");
+  for (double ms : replaced_ms) printf(" %.1f", ms);
+  printf("  (median %.1f; status polled every 2 ms)\n", replaced_ms[replaced_ms.size() / 2]);
+  EXPECT_TRUE(contains(report, "requests in")) << report;
+  EXPECT_FALSE(contains(report, "Non-2xx")) << report;
+  EXPECT_FALSE(contains(report, "Socket errors")) << report;
+  EXPECT_LT(replaced_ms[replaced_ms.size() / 2], 100.0);
+  down();
+}
+
+}  // namespace

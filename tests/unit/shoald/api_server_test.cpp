@@ -1,0 +1,102 @@
+// ApiServer over a real Unix socket, served by the event loop while a client
+// thread talks to it.
+#include "api_server.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace shoal::pool {
+namespace {
+
+TEST(QueryParam, FindsAndDecodes) {
+  EXPECT_EQ(query_param("instance=cart%2F1&lines=5", "instance").value_or("-"), "cart/1");
+  EXPECT_EQ(query_param("instance=cart%2F1&lines=5", "lines").value_or("-"), "5");
+  EXPECT_EQ(query_param("a=x+y", "a").value_or("-"), "x y");
+  EXPECT_EQ(query_param("flag&b=2", "flag").value_or("-"), "");
+  EXPECT_FALSE(query_param("a=1", "b").has_value());
+  EXPECT_EQ(query_param("a=%zz%4", "a").value_or("-"), "%zz%4");  // bad escapes kept as is
+}
+
+std::string unix_exchange(const std::string& path, const std::string& request) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return "connect failed";
+  }
+  (void)!write(fd, request.data(), request.size());
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
+TEST(ApiServer, AnswersAndCloses) {
+  auto loop = EventLoop::create().value();
+  std::string path = "/tmp/shoald-api-test-" + std::to_string(getpid()) + "/c.sock";
+  std::string seen_body;
+  auto server = ApiServer::listen_unix(*loop, path, [&](const ApiRequest& r) -> ApiResponse {
+    if (r.path == "/echo") {
+      seen_body = std::string(r.body);
+      return {200, "application/json", "{\"method\":\"" + std::string(r.method) + "\",\"q\":\"" + std::string(r.query) + "\"}"};
+    }
+    return api_error(404, "nope");
+  });
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  std::atomic<bool> done = false;
+  std::string a, b, c;
+  std::thread client([&] {
+    a = unix_exchange(path, "POST /echo?x=1 HTTP/1.1\r\nHost: s\r\nContent-Length: 5\r\n\r\nhello");
+    b = unix_exchange(path, "GET /missing HTTP/1.1\r\nHost: s\r\n\r\n");
+    c = unix_exchange(path, "BAD\r\n\r\n");
+    done = true;
+  });
+  std::function<void()> watch = [&] {
+    if (done) loop->stop();
+    else loop->after(1'000'000, watch);
+  };
+  loop->after(1'000'000, watch);
+  loop->run();
+  client.join();
+  EXPECT_NE(a.find("HTTP/1.1 200"), std::string::npos) << a;
+  EXPECT_NE(a.find("Connection: close"), std::string::npos) << a;
+  EXPECT_NE(a.find("{\"method\":\"POST\",\"q\":\"x=1\"}"), std::string::npos) << a;
+  EXPECT_EQ(seen_body, "hello");
+  EXPECT_NE(b.find("HTTP/1.1 404"), std::string::npos) << b;
+  EXPECT_NE(b.find("{\"error\":\"nope\"}"), std::string::npos) << b;
+  EXPECT_NE(c.find("HTTP/1.1 400"), std::string::npos) << c;
+}
+
+TEST(ApiServer, RefusesASecondPoolOnTheSameSocket) {
+  auto loop = EventLoop::create().value();
+  std::string path = "/tmp/shoald-api-test-" + std::to_string(getpid()) + "/twice.sock";
+  auto handler = [](const ApiRequest&) { return ApiResponse{}; };
+  auto first = ApiServer::listen_unix(*loop, path, handler);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto second = ApiServer::listen_unix(*loop, path, handler);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("already running"), std::string::npos);
+  // A stale socket file (its server gone) is replaced.
+  first.value().reset();
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  close(fd);  // leaves the file, nobody listening
+  auto third = ApiServer::listen_unix(*loop, path, handler);
+  EXPECT_TRUE(third.ok()) << third.error().message;
+}
+
+}  // namespace
+}  // namespace shoal::pool

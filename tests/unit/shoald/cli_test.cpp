@@ -1,0 +1,191 @@
+// The shoald binary and the pool commands of `shoal`, end to end, with
+// fake_vmm in place of shoal-vmm (SHOAL_VMM): up -d, ps, scale, top, logs,
+// metrics, a killed monitor, down; and spec errors.
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "pool_harness.hpp"
+
+namespace {
+
+using shoal::pool::testing::http_request;
+
+struct CommandRun {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+CommandRun run(const std::string& command) {
+  CommandRun r;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+class CliPool : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/shoald-cli-XXXXXX";
+    m_dir = mkdtemp(tmpl);
+    m_socket = m_dir + "/pool.sock";
+    m_port = free_port();
+    m_admin = free_port();
+    std::ofstream(m_dir + "/pool.toml") << "name = \"clitest\"\n"
+                                        << "[gateway]\nlisten = \"127.0.0.1:" << m_port << "\"\n"
+                                        << "admin = \"127.0.0.1:" << m_admin << "\"\n"
+                                        << "control = \"" << m_socket << "\"\n"
+                                        << "[services.hello]\nimage = \"" << FAKE_VMM_PATH << "\"\n"
+                                        << "port = 8080\ninitial = 2\nmin_instances = 1\nmax_instances = 4\n"
+                                        << "[[routes]]\npath = \"/\"\nservice = \"hello\"\n";
+    setenv("SHOAL_VMM", FAKE_VMM_PATH, 1);
+    setenv("XDG_RUNTIME_DIR", m_dir.c_str(), 1);  // up -d writes its log there
+  }
+
+  void TearDown() override {
+    // Whatever happened, no shoald and no instance outlives the test.
+    if (m_pid > 0 && kill(m_pid, 0) == 0) {
+      kill(m_pid, SIGKILL);
+      usleep(100000);
+    }
+    run("rm -rf " + m_dir);
+  }
+
+  std::string cli(const std::string& args) { return std::string(SHOAL_CLI_PATH) + " " + args + " -c " + m_socket; }
+
+  nlohmann::json status() {
+    CommandRun r = run(cli("ps --json"));
+    EXPECT_EQ(r.status, 0) << r.output;
+    return nlohmann::json::parse(r.output, nullptr, false);
+  }
+
+  std::string m_dir, m_socket;
+  uint16_t m_port = 0, m_admin = 0;
+  pid_t m_pid = -1;
+};
+
+TEST_F(CliPool, UpPsScaleTopLogsDown) {
+  CommandRun up = run(std::string(SHOAL_CLI_PATH) + " up -d " + m_dir + "/pool.toml --ready-timeout 20");
+  ASSERT_EQ(up.status, 0) << up.output;
+  EXPECT_TRUE(contains(up.output, "pool ready: gateway http://127.0.0.1:" + std::to_string(m_port))) << up.output;
+
+  nlohmann::json s = status();
+  ASSERT_TRUE(s.is_object());
+  m_pid = s["pool"]["pid"].get<pid_t>();
+  EXPECT_EQ(s["pool"]["name"], "clitest");
+  EXPECT_EQ(s["services"][0]["ready"], 2);
+
+  auto a = http_request(m_port, "GET", "/x");
+  EXPECT_EQ(a.status, 200) << a.raw;
+  EXPECT_TRUE(contains(a.body, "hello from hello/")) << a.body;
+
+  CommandRun ps = run(cli("ps"));
+  ASSERT_EQ(ps.status, 0) << ps.output;
+  EXPECT_TRUE(contains(ps.output, "clitest: 1 service, 2/2 ready")) << ps.output;
+  EXPECT_TRUE(contains(ps.output, "hello/0")) << ps.output;
+  EXPECT_TRUE(contains(ps.output, "hello/1")) << ps.output;
+
+  CommandRun scale = run(cli("scale hello 3 --wait --timeout 20"));
+  ASSERT_EQ(scale.status, 0) << scale.output;
+  EXPECT_TRUE(contains(scale.output, "hello: 3 ready")) << scale.output;
+  EXPECT_EQ(status()["services"][0]["ready"], 3);
+
+  CommandRun top = run(cli("top --once"));
+  ASSERT_EQ(top.status, 0) << top.output;
+  EXPECT_TRUE(contains(top.output, "CPU%")) << top.output;
+  EXPECT_TRUE(contains(top.output, "hello/2")) << top.output;
+
+  // kill -9 of a monitor: replaced, and the logs show the exit.
+  pid_t victim = status()["instances"][0]["pid"].get<pid_t>();
+  kill(victim, SIGKILL);
+  bool replaced = false;
+  for (int k = 0; k < 200 && !replaced; ++k) {
+    usleep(20000);
+    auto st = status();
+    replaced = st["services"][0]["restarts"] == 1 && st["services"][0]["ready"] == 3;
+  }
+  EXPECT_TRUE(replaced);
+  CommandRun logs = run(cli("logs hello"));
+  ASSERT_EQ(logs.status, 0) << logs.output;
+  EXPECT_TRUE(contains(logs.output, "hello/0 | -- exited: killed by SIGKILL")) << logs.output;
+  EXPECT_TRUE(contains(logs.output, "hello/0 | fake guest listening on port 8080")) << logs.output;
+  CommandRun one = run(cli("logs hello/2 -n 1"));
+  EXPECT_EQ(one.status, 0) << one.output;
+  EXPECT_EQ(one.output, "hello/2 | fake guest listening on port 8080\n");
+  EXPECT_EQ(run(cli("logs nope")).status, 1);
+
+  auto metrics = http_request(m_admin, "GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_TRUE(contains(metrics.body, "shoal_requests_total{service=\"hello\",code=\"200\"} 1")) << metrics.body;
+  EXPECT_TRUE(contains(metrics.body, "shoal_restarts_total{service=\"hello\"} 1")) << metrics.body;
+
+  CommandRun down = run(cli("down"));
+  ASSERT_EQ(down.status, 0) << down.output;
+  EXPECT_TRUE(contains(down.output, "pool stopped")) << down.output;
+  struct stat st;
+  EXPECT_NE(stat(m_socket.c_str(), &st), 0);  // the socket is gone
+  EXPECT_NE(kill(victim, 0), 0);
+  CommandRun after = run(cli("ps"));
+  EXPECT_EQ(after.status, 1);
+  EXPECT_TRUE(contains(after.output, "no pool is listening")) << after.output;
+}
+
+TEST_F(CliPool, SpecErrorsNameFileLineAndKey) {
+  std::ofstream(m_dir + "/bad.toml") << "[services.hello]\nimage = \"" << FAKE_VMM_PATH << "\"\n"
+                                     << "port = 70000\nbalanse = \"p2c\"\n";
+  CommandRun direct = run(std::string(SHOALD_PATH) + " " + m_dir + "/bad.toml");
+  EXPECT_EQ(direct.status, 2) << direct.output;
+  EXPECT_TRUE(contains(direct.output, "bad.toml:3: services.hello.port")) << direct.output;
+  EXPECT_TRUE(contains(direct.output, "bad.toml:4: services.hello.balanse")) << direct.output;
+  CommandRun up = run(std::string(SHOAL_CLI_PATH) + " up -d " + m_dir + "/bad.toml");
+  EXPECT_EQ(up.status, 2) << up.output;
+  EXPECT_TRUE(contains(up.output, "bad.toml:3: services.hello.port")) << up.output;
+}
+
+TEST_F(CliPool, SecondPoolOnTheSameSocketIsRefused) {
+  CommandRun up = run(std::string(SHOAL_CLI_PATH) + " up -d " + m_dir + "/pool.toml --ready-timeout 20");
+  ASSERT_EQ(up.status, 0) << up.output;
+  m_pid = status()["pool"]["pid"].get<pid_t>();
+  // Same control socket: refused before anything starts (the gateway port
+  // is taken too; whichever is found first is named).
+  CommandRun again = run(std::string(SHOALD_PATH) + " " + m_dir + "/pool.toml");
+  EXPECT_EQ(again.status, 1) << again.output;
+  EXPECT_EQ(run(cli("down")).status, 0);
+}
+
+TEST_F(CliPool, PoolCommandsWithoutAPool) {
+  CommandRun ps = run(std::string(SHOAL_CLI_PATH) + " ps");  // default dir: $XDG_RUNTIME_DIR/shoal, empty
+  EXPECT_EQ(ps.status, 1);
+  EXPECT_TRUE(contains(ps.output, "no pool is running")) << ps.output;
+  CommandRun scale = run(cli("scale hello many"));
+  EXPECT_EQ(scale.status, 2);
+}
+
+}  // namespace

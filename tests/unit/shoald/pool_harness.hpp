@@ -1,0 +1,171 @@
+// A whole pool in the test process: event loop, supervisor, gateway (on a
+// free port), with fake_vmm as the monitor. HTTP clients run on other
+// threads while the test's thread runs the loop until a condition holds.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "event_loop.hpp"
+#include "gateway/gateway.hpp"
+#include "pool_metrics.hpp"
+#include "supervisor.hpp"
+
+namespace shoal::pool::testing {
+
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+  std::string raw;
+};
+
+// One request on a fresh connection ("Connection: close"), read to EOF.
+inline HttpAnswer http_request(uint16_t port, const std::string& method, const std::string& path,
+                               const std::string& body = "") {
+  HttpAnswer a;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return a;
+  }
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n";
+  if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  (void)!write(fd, req.data(), req.size());
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) a.raw.append(buf, static_cast<size_t>(n));
+  close(fd);
+  if (a.raw.compare(0, 9, "HTTP/1.1 ") == 0) a.status = atoi(a.raw.c_str() + 9);
+  size_t head_end = a.raw.find("\r\n\r\n");
+  if (head_end != std::string::npos) a.body = a.raw.substr(head_end + 4);
+  return a;
+}
+
+inline ServiceConfig fake_service(const std::string& name, uint32_t instances) {
+  ServiceConfig c;
+  c.name = name;
+  c.image = FAKE_VMM_PATH;  // any readable file: fake_vmm ignores it
+  c.port = 8080;
+  c.initial_instances = c.min_instances = c.max_instances = instances;
+  c.restart.initial = std::chrono::milliseconds(5);
+  c.where = "test.toml: services." + name;
+  return c;
+}
+
+class PoolHarness {
+ public:
+  explicit PoolHarness(std::vector<ServiceConfig> services, std::function<void(SupervisorConfig&)> tweak = {}) {
+    m_loop = EventLoop::create().value();
+    m_metrics = PoolMetrics::create().value();
+    SupervisorConfig sc;
+    sc.vmm_path = FAKE_VMM_PATH;
+    sc.services = std::move(services);
+    sc.tick_ns = 20'000'000;
+    sc.drain_timeout_ns = 5'000'000'000;
+    if (tweak) tweak(sc);
+    GatewayConfig gc;
+    gc.listen_port = 0;
+    gc.hold_timeout_ns = 5'000'000'000;
+    gc.request_timeout_ns = 5'000'000'000;
+    for (const auto& s : sc.services) {
+      RouteConfig r;
+      r.path_prefix = "/" + s.name;
+      r.services = {s.name};
+      r.strip_prefix = true;
+      gc.routes.push_back(r);
+    }
+    supervisor = std::make_unique<Supervisor>(*m_loop, std::move(sc), *m_metrics);
+    gateway = std::make_unique<Gateway>(*m_loop, *supervisor, gc);
+    supervisor->set_capacity_listener(gateway.get());
+    Gateway* gw = gateway.get();
+    supervisor->set_guest_connect([gw](Instance& from, uint32_t slot, uint32_t service, uint32_t port) {
+      gw->on_guest_connect(from, slot, service, port);
+    });
+    auto g = gateway->start();
+    EXPECT_TRUE(g.ok()) << g.error().message;
+    auto s = supervisor->start();
+    EXPECT_TRUE(s.ok()) << s.error().message;
+  }
+
+  ~PoolHarness() {
+    gateway.reset();
+    supervisor.reset();
+  }
+
+  EventLoop& loop() { return *m_loop; }
+  PoolMetrics& metrics() { return *m_metrics; }
+  uint16_t port() const { return gateway->port(); }
+
+  // Runs the loop until pred() holds (true) or timeout_ms passes (false).
+  bool run_until(const std::function<bool()>& pred, int timeout_ms = 5000) {
+    uint64_t deadline = EventLoop::now_ns() + uint64_t(timeout_ms) * 1000000;
+    bool ok = false;
+    std::function<void()> check = [&] {
+      if (pred()) {
+        ok = true;
+        m_loop->stop();
+      } else if (EventLoop::now_ns() >= deadline) {
+        m_loop->stop();
+      } else {
+        m_loop->after(500'000, check);
+      }
+    };
+    m_loop->defer(check);
+    m_loop->run();
+    return ok;
+  }
+
+  // Runs the loop for ms milliseconds.
+  void run_for(int ms) {
+    uint64_t until = EventLoop::now_ns() + uint64_t(ms) * 1000000;
+    run_until([until] { return EventLoop::now_ns() >= until; }, ms + 1000);
+  }
+
+  // A request from another thread, with the loop running meanwhile.
+  HttpAnswer request(const std::string& method, const std::string& path, const std::string& body = "",
+                     int timeout_ms = 8000) {
+    uint16_t p = port();
+    auto f = std::async(std::launch::async, [=] { return http_request(p, method, path, body); });
+    run_until([&] { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }, timeout_ms);
+    return f.get();
+  }
+  HttpAnswer get(const std::string& path) { return request("GET", path); }
+
+  Supervisor::ServiceRuntime& rt(const std::string& name) { return *supervisor->runtime(name); }
+  uint32_t count(const std::string& name, InstanceState state) {
+    uint32_t n = 0;
+    for (const auto& i : rt(name).service.instances) n += i->state == state;
+    return n;
+  }
+  Instance* first(const std::string& name, InstanceState state) {
+    for (const auto& i : rt(name).service.instances)
+      if (i->state == state) return i.get();
+    return nullptr;
+  }
+
+  std::unique_ptr<Supervisor> supervisor;
+  std::unique_ptr<Gateway> gateway;
+
+ private:
+  std::unique_ptr<EventLoop> m_loop;
+  std::unique_ptr<PoolMetrics> m_metrics;
+};
+
+}  // namespace shoal::pool::testing
