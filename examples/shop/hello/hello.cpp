@@ -4,6 +4,8 @@
 //   body size: --size N or HELLO_BODY_SIZE (default 13: "hello, world\n");
 //   per request: ?size=N (at most 1 MiB).
 //   GET /healthz -> "ok"
+//   GET /whoami  -> the instance number shoald gave it (SHOAL_INSTANCE), or
+//                   "native": lets tests see which instance answered
 #include <cstdlib>
 #include <string>
 
@@ -42,6 +44,10 @@ int main(int argc, char** argv) {
   return shop::serve(options, [&](const Request& r) {
     if (r.method != "GET" && r.method != "HEAD") return Response::error(405, "use GET");
     if (r.path == "/healthz") return Response::text(200, "ok\n");
+    if (r.path == "/whoami") {
+      const char* who = std::getenv("SHOAL_INSTANCE");
+      return Response::text(200, std::string(who ? who : "native") + "\n");
+    }
     std::string asked = r.query_param("size");
     if (asked.empty()) return fixed;
     long n = 0;

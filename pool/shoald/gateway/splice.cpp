@@ -48,6 +48,9 @@ void Splice::place(Pick p) {
   m_b.instance = &i;
   m_b.slot = slot.value();
   i.slot_handlers[m_b.slot] = &m_b;
+  // Nothing is written before the target accepts, so the open itself must
+  // wake a target that sleeps.
+  i.channel->flush();
   pump();
 }
 
