@@ -93,14 +93,13 @@ bool Splice::move(End& src, End& dst) {
   bool moved = false;
   for (;;) {
     if (src.pending.empty() && !src.eof_seen) {
-      src.pending.resize(kChunk);
-      auto r = in.read(src.slot, {reinterpret_cast<uint8_t*>(src.pending.data()), kChunk});
+      static uint8_t scratch[kChunk];  // no zero-fill per read (see UpstreamConn::read_in)
+      auto r = in.read(src.slot, {scratch, kChunk});
       if (!r.ok()) {
-        src.pending.clear();
         finish(true);
         return false;
       }
-      src.pending.resize(r.value().bytes);
+      src.pending.assign(reinterpret_cast<const char*>(scratch), r.value().bytes);
       if (r.value().eof) src.eof_seen = true;
       if (r.value().bytes > 0) in.flush();
     }
