@@ -133,13 +133,53 @@ SPEC
   esac
 }
 
+# Autoscaling under load: a target of 1 request in flight per instance and a
+# steady wrk load of 8 connections must grow the pool from 1 toward max (4)
+# within seconds (the panic window reacts at 2x target), with no failed request.
+autoscale() {
+  port=$(free_port)
+  cat >"$tmp/a.toml" <<SPEC
+[gateway]
+listen = "127.0.0.1:$port"
+[services.hello]
+image = "$shop/hello.shoal"
+port = 8080
+memory = "32M"
+min_instances = 1
+max_instances = 4
+initial = 1
+autoscale = { target = 1, stable_window = "6s", panic_window = "1s" }
+[[routes]]
+path = "/"
+service = "hello"
+SPEC
+  up "$tmp/a.toml"
+  ready() { "$shoal" ps -c "$ctl" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["services"][0]["ready"])'; }
+  before=$(ready)
+  timeout 20 wrk -t1 -c8 -d5s "http://127.0.0.1:$port/" >"$tmp/wrk.txt" 2>&1 &
+  wrk_pid=$!
+  peak=$before
+  for _ in $(seq 50); do
+    n=$(ready); [ "${n:-0}" -gt "$peak" ] && peak=$n
+    sleep 0.1
+  done
+  wait $wrk_pid
+  echo "autoscale: ready instances before load $before, peak under load $peak"
+  grep -E "Requests/sec|requests in" "$tmp/wrk.txt"
+  [ "$before" = 1 ] || fail "autoscale: $before instances before load"
+  [ "$peak" -ge 3 ] && pass "scaled up under load: 1 -> $peak" || fail "autoscale: peak $peak"
+  grep -qE "Non-2xx|Socket errors" "$tmp/wrk.txt" && fail "autoscale: failed requests: $(cat "$tmp/wrk.txt")" || pass "no failed request while scaling"
+  down
+}
+
 case $mode in
   routes) routes ;;
+  autoscale) autoscale ;;
   policies)
     for k in round_robin weighted least_conn ip_hash p2c least_time; do policy "$k"; done
     policy hash 'hash_key = "header:X-User"'
     ;;
-  *) echo "usage: $0 BUILD routes|policies"; exit 2 ;;
+  *) echo "usage: $0 BUILD routes|policies|autoscale"; exit 2 ;;
 esac
 [ "$FAILURES" = 0 ] && echo PASS || echo "$FAILURES failure(s)"
 exit $((FAILURES > 0))
