@@ -200,6 +200,8 @@ int run(const Options& o) {
   // reference instances), then the supervisor (kills and reaps what is left).
   admin_server.reset();
   control_server.reset();
+  supervisor->set_capacity_listener(nullptr);
+  supervisor->set_guest_connect(nullptr);
   gateway.reset();
   supervisor.reset();
   close(sigfd);

@@ -105,7 +105,11 @@ class PoolHarness {
   }
 
   ~PoolHarness() {
+    supervisor->set_capacity_listener(nullptr);
+    supervisor->set_guest_connect(nullptr);
     gateway.reset();
+    // The gateway deletes its connections in deferred calls: let them run.
+    run_until([] { return true; });
     supervisor.reset();
   }
 
