@@ -29,6 +29,7 @@ Call::Call(Gateway& gw, Service& s, Message request, Options opts, Done done)
 
 Call::~Call() {
   if (m_timer != 0) m_gw.loop().cancel(m_timer);
+  if (m_queue_timer != 0) m_gw.loop().cancel(m_queue_timer);
 }
 
 void Call::attempt() {
@@ -42,7 +43,8 @@ void Call::attempt() {
       dispatch(*p.chosen);
       return;
     case Pick::wait:
-      if (!m_gw.hold(m_service, this)) fail(503, "queue full");
+      if (!m_gw.hold(m_service, this)) return fail(503, "queue full");
+      arm_queue_timer();
       return;
     case Pick::reject:
       fail(503, "no capacity");
@@ -58,6 +60,10 @@ bool Call::retry_pick() {
   Pick p = m_gw.pool().pick(m_service, key, m_failed);
   if (p.kind == Pick::wait) return false;
   m_queued = false;
+  if (m_queue_timer != 0) {
+    m_gw.loop().cancel(m_queue_timer);
+    m_queue_timer = 0;
+  }
   if (p.kind == Pick::instance)
     dispatch(*p.chosen);
   else
@@ -115,7 +121,27 @@ void Call::on_upstream_failure(const char* why, bool answered_nothing) {
   fail(502, why);
 }
 
+// A request waiting while the service has ready instances (all at their
+// concurrency cap) waits at most the service's queue_timeout (then 503, as a
+// full queue); one waiting for a first instance (cold start) waits up to the
+// gateway's hold_timeout, covered by the call's overall deadline (504).
+void Call::arm_queue_timer() {
+  if (m_service.queue_timeout_ns == 0) return;
+  bool any_ready = false;
+  for (const auto& i : m_service.instances) any_ready = any_ready || i->state == InstanceState::ready;
+  if (!any_ready) return;
+  m_queue_timer = m_gw.loop().after(m_service.queue_timeout_ns, [this] {
+    m_queue_timer = 0;
+    if (m_queued) m_gw.unhold(m_service, this);
+    fail(503, "queued past the service's queue_timeout");
+  });
+}
+
 void Call::on_timeout() {
+  if (m_queue_timer != 0) {
+    m_gw.loop().cancel(m_queue_timer);
+    m_queue_timer = 0;
+  }
   if (m_conn != nullptr) {
     m_conn->abandon();
     m_conn = nullptr;

@@ -52,6 +52,7 @@ class Call final : public Waiter {
   void finish_with(Message&& response);
   void fail(int status, const char* why);
   void on_timeout();
+  void arm_queue_timer();
 
   Gateway& m_gw;
   Service& m_service;
@@ -65,6 +66,7 @@ class Call final : public Waiter {
   uint64_t m_start_ns = 0;
   uint64_t m_attempt_ns = 0;
   EventLoop::TimerId m_timer = 0;
+  EventLoop::TimerId m_queue_timer = 0;
   int m_attempts = 0;
 };
 

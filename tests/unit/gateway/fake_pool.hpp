@@ -90,6 +90,7 @@ class FakePool final : public Pool {
     for (size_t k = 0; k < n; ++k) {
       Instance& i = *s.instances[(m_rr + k) % n];
       if (i.state != InstanceState::ready || &i == exclude) continue;
+      if (s.max_concurrency != 0 && i.in_flight >= s.max_concurrency) continue;
       m_rr = (m_rr + k + 1) % n;
       ++i.in_flight;
       ++picks;

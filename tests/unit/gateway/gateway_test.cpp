@@ -502,6 +502,34 @@ TEST_F(GatewayTest, HoldQueueBoundedAndTimed) {
   });
 }
 
+TEST_F(GatewayTest, QueuedAtTheConcurrencyCapUntilQueueTimeout) {
+  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
+  m_config.request_timeout_ns = 2'000'000'000;
+  Service& a = m_pool->add_service("a", 1);
+  a.max_concurrency = 1;
+  a.queue_timeout_ns = 150'000'000;
+  m_pool->add_instance(a, [](auto&, auto& t, auto&) {
+    return t == "/slow" ? Reply{0, "", false, true} : Reply{200, "quick"};
+  });
+  start();
+  run([](uint16_t port) {
+    int busy = connect_to(port);
+    send_all(busy, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");  // takes the only slot
+    usleep(50'000);
+    int queued = connect_to(port);
+    uint64_t t0 = EventLoop::now_ns();
+    send_all(queued, "GET /quick HTTP/1.1\r\nHost: h\r\n\r\n");
+    auto rs = read_responses(queued, 1);
+    double waited_ms = double(EventLoop::now_ns() - t0) / 1e6;
+    ASSERT_EQ(rs.size(), 1u);
+    EXPECT_EQ(rs[0].status, 503);
+    EXPECT_GE(waited_ms, 140.0);
+    EXPECT_LT(waited_ms, 1500.0);  // the queue timeout, not the request timeout
+    close(queued);
+    close(busy);
+  });
+}
+
 TEST_F(GatewayTest, GuestConnectIsSplicedToAnotherService) {
   Service& front = m_pool->add_service("front", 1);
   Service& back = m_pool->add_service("back", 7000);
