@@ -95,6 +95,19 @@ class File {
   void drop_watches();
 };
 
+// Holds a reference for the length of a call that may block, so another
+// thread closing the descriptor cannot free the file under it (as fdget).
+class FileRef {
+ public:
+  explicit FileRef(File* file) : m_file(file) { m_file->get(); }
+  ~FileRef() { m_file->put(); }
+  FileRef(const FileRef&) = delete;
+  FileRef& operator=(const FileRef&) = delete;
+
+ private:
+  File* m_file;
+};
+
 // An open file system node. Regular files and directories keep an offset;
 // devices ignore it.
 class VnodeFile : public File {

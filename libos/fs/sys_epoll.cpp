@@ -15,19 +15,6 @@ namespace {
 // Linux's EP_MAX_EVENTS: INT_MAX / sizeof(struct epoll_event).
 constexpr int kMaxEvents = 0x7fffffff / static_cast<int>(sizeof(EpollEvent));
 
-// Holds a reference while the wait blocks, so a close from another thread
-// cannot free the instance under it.
-class FileRef {
- public:
-  explicit FileRef(File* file) : m_file(file) { m_file->get(); }
-  ~FileRef() { m_file->put(); }
-  FileRef(const FileRef&) = delete;
-  FileRef& operator=(const FileRef&) = delete;
-
- private:
-  File* m_file;
-};
-
 long do_wait(int epfd, EpollEvent* events, int maxevents, int64_t timeout_ns) {
   if (maxevents <= 0 || maxevents > kMaxEvents) return -EINVAL;
   if (!user_writable(events, static_cast<size_t>(maxevents) * sizeof(EpollEvent))) return -EFAULT;

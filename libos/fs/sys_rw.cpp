@@ -1,6 +1,7 @@
 // read, write, readv, writev, pread64, pwrite64, lseek.
 #include "core/uaccess.hpp"
 #include "fs/fdtable.hpp"
+#include "fs/iovec.hpp"
 #include "fs/syscalls.hpp"
 
 using namespace libos;
@@ -24,38 +25,6 @@ long writable_file(int fd, File** out) {
   *out = file;
   return 0;
 }
-
-// Checks an iovec array as Linux's import_iovec: -EINVAL for a bad count or
-// a total past ssize_t, -EFAULT for unreadable arrays or buffers.
-long check_iov(const lx::Iovec* iov, int count, bool to_user) {
-  if (count < 0 || count > lx::kIovMax) return -EINVAL;
-  if (count == 0) return 0;
-  if (!user_readable(iov, sizeof(lx::Iovec) * static_cast<size_t>(count))) return -EFAULT;
-  size_t total = 0;
-  for (int i = 0; i < count; ++i) {
-    size_t len = iov[i].len;
-    if (static_cast<long>(len) < 0) return -EINVAL;
-    if (len == 0) continue;
-    bool ok = to_user ? user_writable(iov[i].base, len) : user_readable(iov[i].base, len);
-    if (!ok) return -EFAULT;
-    total += len;
-    if (static_cast<long>(total) < 0) return -EINVAL;
-  }
-  return 0;
-}
-
-// Holds a reference for the length of a call that may block, so another
-// thread closing the descriptor cannot free the file under it (as fdget).
-class FileRef {
- public:
-  explicit FileRef(File* file) : m_file(file) { m_file->get(); }
-  ~FileRef() { m_file->put(); }
-  FileRef(const FileRef&) = delete;
-  FileRef& operator=(const FileRef&) = delete;
-
- private:
-  File* m_file;
-};
 
 }  // namespace
 

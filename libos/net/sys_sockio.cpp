@@ -3,6 +3,7 @@
 // no source address (msg_namelen 0) and no ancillary data.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
+#include "fs/iovec.hpp"
 #include "fs/linux_types.hpp"
 #include "net/sock_fd.hpp"
 #include "net/syscalls.hpp"
@@ -32,29 +33,13 @@ static_assert(sizeof(MsgHdr) == 56);
 // (MSG_MORE, MSG_EOR...), MSG_OOB is refused (no urgent data here).
 long check_flags(int flags) { return (flags & kMsgOob) ? -EOPNOTSUPP : 0; }
 
-// Checks the iovec array of a message as Linux's import_iovec.
-long check_iov(const lx::Iovec* iov, size_t count, bool to_user) {
-  if (count > static_cast<size_t>(lx::kIovMax)) return -EMSGSIZE;
-  if (count == 0) return 0;
-  if (!user_readable(iov, sizeof(lx::Iovec) * count)) return -EFAULT;
-  size_t total = 0;
-  for (size_t i = 0; i < count; ++i) {
-    size_t len = iov[i].len;
-    if (static_cast<long>(len) < 0) return -EINVAL;
-    if (len == 0) continue;
-    bool ok = to_user ? user_writable(iov[i].base, len) : user_readable(iov[i].base, len);
-    if (!ok) return -EFAULT;
-    total += len;
-    if (static_cast<long>(total) < 0) return -EINVAL;
-  }
-  return 0;
-}
-
 long read_msghdr(const void* msg, MsgHdr* out, bool to_user) {
   if (!user_readable(msg, sizeof(MsgHdr))) return -EFAULT;
   memcpy(out, msg, sizeof(*out));
   if (static_cast<int32_t>(out->namelen) < 0) return -EINVAL;
-  return check_iov(out->iov, out->iovlen, to_user);
+  // A message's iovec count past UIO_MAXIOV is EMSGSIZE (readv says EINVAL).
+  if (out->iovlen > static_cast<size_t>(lx::kIovMax)) return -EMSGSIZE;
+  return fs::check_iov(out->iov, out->iovlen, to_user);
 }
 
 }  // namespace
