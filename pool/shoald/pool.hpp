@@ -32,7 +32,6 @@ class Pool {
  public:
   virtual ~Pool() = default;
   virtual Service* service(std::string_view name) = 0;
-  virtual Service* service_by_ipv4(uint32_t ipv4) = 0;
   // By position in the channel's services[] table (ChannelSlot::service).
   virtual Service* service_by_index(uint32_t index) = 0;
   // Picks a ready, healthy instance by the service's balancing policy and

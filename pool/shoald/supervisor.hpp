@@ -163,7 +163,6 @@ class Supervisor final : public Pool {
 
   // Pool.
   Service* service(std::string_view name) override;
-  Service* service_by_ipv4(uint32_t ipv4) override;
   Service* service_by_index(uint32_t index) override;
   Pick pick(Service& s, const RequestKey& key, const Instance* exclude = nullptr) override;
   void finish(Service& s, Instance& i, uint64_t latency_ns, int status, bool ok) override;

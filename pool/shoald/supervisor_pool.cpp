@@ -11,12 +11,6 @@ Service* Supervisor::service(std::string_view name) {
   return rt ? &rt->service : nullptr;
 }
 
-Service* Supervisor::service_by_ipv4(uint32_t ipv4) {
-  for (auto& rt : m_services)
-    if (rt->service.ipv4 == ipv4) return &rt->service;
-  return nullptr;
-}
-
 Service* Supervisor::service_by_index(uint32_t index) {
   return index < m_services.size() ? &m_services[index]->service : nullptr;
 }

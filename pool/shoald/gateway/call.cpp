@@ -32,12 +32,16 @@ Call::~Call() {
   if (m_queue_timer != 0) m_gw.loop().cancel(m_queue_timer);
 }
 
-void Call::attempt() {
+RequestKey Call::request_key() const {
   RequestKey key;
   key.client_ipv4 = m_opts.client_ipv4;
   key.url = m_request.target;
   if (!m_service.hash_header.empty()) key.hash_header = m_request.header(m_service.hash_header);
-  Pick p = m_gw.pool().pick(m_service, key, m_failed);
+  return key;
+}
+
+void Call::attempt() {
+  Pick p = m_gw.pool().pick(m_service, request_key(), m_failed);
   switch (p.kind) {
     case Pick::instance:
       dispatch(*p.chosen);
@@ -53,11 +57,7 @@ void Call::attempt() {
 }
 
 bool Call::retry_pick() {
-  RequestKey key;
-  key.client_ipv4 = m_opts.client_ipv4;
-  key.url = m_request.target;
-  if (!m_service.hash_header.empty()) key.hash_header = m_request.header(m_service.hash_header);
-  Pick p = m_gw.pool().pick(m_service, key, m_failed);
+  Pick p = m_gw.pool().pick(m_service, request_key(), m_failed);
   if (p.kind == Pick::wait) return false;
   m_queued = false;
   if (m_queue_timer != 0) {

@@ -47,6 +47,7 @@ class Call final : public Waiter {
  private:
   Call(Gateway& gw, Service& s, Message request, Options opts, Done done);
   ~Call() override;
+  RequestKey request_key() const;
   void attempt();
   void dispatch(Instance& i);
   void finish_with(Message&& response);

@@ -33,7 +33,7 @@ Message derived_request(const Message& original, std::string body, std::string_v
   m.method = "POST";
   m.target = original.target;
   for (const auto& h : original.headers) {
-    if (h.name.size() == 12 && http::iequals(h.name, "Content-Type")) continue;
+    if (http::iequals(h.name, "Content-Type")) continue;
     m.headers.push_back(h);
   }
   m.headers.push_back({"Content-Type", std::string(content_type.empty() ? "application/json" : content_type)});

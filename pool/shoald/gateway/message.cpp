@@ -26,10 +26,6 @@ void Message::set_header(std::string_view name, std::string_view value) {
   headers.push_back({std::string(name), std::string(value)});
 }
 
-void Message::remove_header(std::string_view name) {
-  std::erase_if(headers, [&](const Header& h) { return same_name(h.name, name); });
-}
-
 bool is_idempotent(std::string_view m) {
   return m == "GET" || m == "HEAD" || m == "OPTIONS";
 }

@@ -28,7 +28,6 @@ struct Message {
   // Case-insensitive lookup; empty when absent.
   std::string_view header(std::string_view name) const;
   void set_header(std::string_view name, std::string_view value);
-  void remove_header(std::string_view name);
 };
 
 // Requests the gateway may send twice without asking (issue: GET/HEAD; also

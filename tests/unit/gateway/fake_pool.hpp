@@ -81,7 +81,6 @@ class FakePool final : public Pool {
       if (s->name == name) return s.get();
     return nullptr;
   }
-  Service* service_by_ipv4(uint32_t) override { return nullptr; }
   Service* service_by_index(uint32_t index) override {
     return index < m_services.size() ? m_services[index].get() : nullptr;
   }
