@@ -58,7 +58,18 @@ struct BootInfo {
   // has no channel.
   uint64_t channel_addr;
   uint64_t channel_size;
+  // The network device (netdev.h) at net_addr (== kNetAddr), both 0 when the
+  // image has none. Addresses in network byte order; gateway 0: none (only
+  // the local subnet is reachable).
+  uint64_t net_addr;
+  uint64_t net_size;
+  uint8_t net_mac[6];
+  uint16_t net_mtu;
+  uint32_t net_ipv4;
+  uint32_t net_gateway;
+  uint8_t net_prefix;       // 0..32
+  uint8_t net_reserved[7];
 };
-static_assert(sizeof(BootInfo) == 184);
+static_assert(sizeof(BootInfo) == 224);
 
 }  // namespace shoal::abi

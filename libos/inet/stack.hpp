@@ -1,0 +1,142 @@
+// The network stack of one instance: Ethernet, ARP, IPv4 (with reassembly of
+// received fragments), ICMP, UDP and TCP over one Device.
+//
+// Single-threaded by design: the LibOS is cooperative (one vCPU, no
+// interrupts), so the driver calls input() for each received frame and
+// run_timers() when next_deadline() is due, from the scheduler's service
+// round, and the socket glue calls the socket objects in between. No clock is
+// read here: the driver sets the time (set_now) first, so host tests drive
+// time themselves.
+//
+// Every frame is hostile: input() checks each length, header and checksum
+// before it believes a field, and a bad frame is counted and dropped (or
+// answered as a real stack would: RST, ICMP unreachable), never trusted.
+#pragma once
+
+#include "inet/env.hpp"
+
+namespace libos::inet {
+
+class Arp;
+class Ipv4;
+class Tcp;
+class Udp;
+
+inline constexpr size_t kMaxFrame = 1514;      // Ethernet header + 1500
+inline constexpr size_t kEthHeader = 14;
+inline constexpr size_t kIpHeader = 20;        // we send no IP options
+inline constexpr uint8_t kProtoIcmp = 1, kProtoTcp = 6, kProtoUdp = 17;
+
+// The link the stack transmits on: the LibOS's netdev ring driver, or an
+// in-memory wire in tests and the fuzzer.
+class Device {
+ public:
+  // A buffer for one outgoing frame of up to kMaxFrame bytes, or nullptr when
+  // the device has no room now (the frame is then lost, as on a full queue;
+  // TCP retransmits).
+  virtual uint8_t* tx_buffer() = 0;
+  // Sends the frame written into the last tx_buffer(): len bytes.
+  virtual void tx_commit(size_t len) = 0;
+
+ protected:
+  ~Device() = default;
+};
+
+struct StackConfig {
+  uint8_t mac[6] = {};
+  uint32_t ip = 0;       // network byte order
+  uint8_t prefix = 24;   // subnet prefix length, 0..32
+  uint32_t gateway = 0;  // network byte order; 0: only the subnet is reachable
+  uint16_t mtu = 1500;
+};
+
+// Counters for tests and diagnostics: every drop has a reason.
+struct StackStats {
+  uint64_t rx_frames = 0, tx_frames = 0, tx_no_room = 0;
+  uint64_t rx_bad_eth = 0, rx_not_for_us = 0, rx_unknown_ethertype = 0;
+  uint64_t rx_bad_arp = 0, arp_requests_answered = 0, arp_queue_drops = 0;
+  uint64_t rx_bad_ip = 0, rx_bad_ip_checksum = 0, rx_ip_not_for_us = 0, rx_unknown_proto = 0;
+  uint64_t frags_received = 0, frags_reassembled = 0, frags_dropped = 0;
+  uint64_t rx_bad_icmp = 0, icmp_echo_answered = 0;
+  uint64_t rx_bad_udp = 0, udp_no_port = 0, udp_rcvbuf_drops = 0;
+  uint64_t rx_bad_tcp = 0, tcp_rst_sent = 0, tcp_syn_dropped = 0, tcp_syncookies_sent = 0,
+           tcp_retransmits = 0, tcp_fast_retransmits = 0, tcp_timeouts = 0;
+};
+
+// One IPv4 packet being built (ip_begin .. ip_commit). Opaque to callers.
+struct IpTx {
+  uint8_t* frame = nullptr;  // device buffer, or an owned buffer while ARP resolves
+  uint8_t* l4 = nullptr;     // where the caller writes the L4 bytes
+  size_t l4_len = 0;
+  uint32_t next_hop = 0;     // network byte order
+  bool owned = false;        // frame is mem_alloc'd (queued for ARP or fragmentation)
+  bool fragment = false;     // longer than the MTU: fragmented at commit
+};
+
+class Stack {
+ public:
+  // random32: a good random source (ISNs, ephemeral ports, SYN cookie keys).
+  Stack(const StackConfig& config, Device& device, uint32_t (*random32)());
+  ~Stack();
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  void set_now(uint64_t ns) { m_now = ns; }
+  uint64_t now() const { return m_now; }
+
+  // One received frame; the bytes are valid only during the call.
+  void input(const uint8_t* frame, size_t len);
+  // Runs what is due at now(); returns the next deadline (kNever: none).
+  uint64_t run_timers();
+  uint64_t next_deadline() const;
+
+  const StackConfig& config() const { return m_config; }
+  uint32_t random32() { return m_random32(); }
+  StackStats& stats() { return m_stats; }
+  Device& device() { return m_device; }
+
+  // ---- for the protocols ----
+  // Starts an IPv4 packet from our address to dst (network order) carrying
+  // l4_len bytes of protocol proto, and returns where those bytes go; the
+  // caller fills them (checksums included) and calls ip_commit. nullptr when
+  // it cannot be sent now (no route, no room, out of memory): a lost packet.
+  // Longer than the MTU (UDP only; TCP stays within its MSS): fragmented.
+  uint8_t* ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx);
+  void ip_commit(IpTx* tx);
+  // Whether dst is reachable (subnet or via the gateway); -ENETUNREACH else.
+  bool routable(uint32_t dst) const;
+  // An ICMP destination unreachable (type 3, code) about a received IPv4
+  // packet (its header and first 8 bytes are quoted). Rate-limited.
+  void icmp_unreachable(const uint8_t* ip_packet, size_t len, uint8_t code);
+
+  Tcp& tcp() { return *m_tcp; }
+  Udp& udp() { return *m_udp; }
+  Arp& arp() { return *m_arp; }
+  Ipv4& ipv4() { return *m_ipv4; }
+
+ private:
+  StackConfig m_config;
+  Device& m_device;
+  uint32_t (*m_random32)();
+  uint64_t m_now = 0;
+  StackStats m_stats;
+  Arp* m_arp = nullptr;
+  Ipv4* m_ipv4 = nullptr;
+  Tcp* m_tcp = nullptr;
+  Udp* m_udp = nullptr;
+  // (helper-owned private state may be added below)
+};
+
+// The listener of a socket's readiness: the LibOS socket glue (waiters,
+// epoll) or a test. Called from inside the stack (input, timers, or the
+// socket's own calls) whenever what poll() answers may have changed, with
+// the bits concerned.
+class SocketEvents {
+ public:
+  virtual void socket_changed(uint32_t poll_bits) = 0;
+
+ protected:
+  ~SocketEvents() = default;
+};
+
+}  // namespace libos::inet

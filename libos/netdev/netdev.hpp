@@ -1,0 +1,35 @@
+// The network device of an image that declares one (`shoal build --net`,
+// `shoal-vmm --net tap:NAME`): the guest side of the rings of abi/netdev.h and
+// the one inet::Stack running over them.
+//
+// The scheduler's service round (net::service) calls service(): received
+// frames go through the stack, due timers run, transmitted frames are
+// published and at most one kick goes out. The idle protocol (net/idle.cpp)
+// watches the rx ring like the channel and merges next_deadline() into the
+// block hypercall's deadline.
+#pragma once
+
+#include <shoal/abi/boot.h>
+
+#include "inet/stack.hpp"
+
+namespace libos::netdev {
+
+// Maps the region BootInfo describes and builds the stack (no-op without one).
+void init(const shoal::abi::BootInfo& boot);
+// The stack, or nullptr when the instance has no network device.
+inet::Stack* stack();
+bool present();
+
+// Processes received frames and due timers; publishes transmitted frames and
+// kicks the monitor if it sleeps. Cheap when nothing happened.
+void service();
+// The stack's next timer (monotonic ns), inet::kNever if none.
+uint64_t next_deadline();
+// Idle protocol pieces (see net/service.hpp): whether frames wait in the rx
+// ring; announce sleep (false if frames arrived meanwhile); withdraw it.
+bool rx_pending();
+bool sleep_prepare();
+void sleep_done();
+
+}  // namespace libos::netdev
