@@ -14,6 +14,7 @@
 #include <string.h>
 namespace libos::inet {
 inline void* mem_alloc(size_t n) { return calloc(1, n); }  // zeroed, nullptr when out of memory
+inline void* mem_alloc_raw(size_t n) { return malloc(n); }  // not zeroed: buffers written before read
 inline void mem_free(void* p) { free(p); }
 }  // namespace libos::inet
 #else
@@ -22,6 +23,7 @@ inline void mem_free(void* p) { free(p); }
 #include "core/kmalloc.hpp"
 namespace libos::inet {
 inline void* mem_alloc(size_t n) { return kzalloc(n); }
+inline void* mem_alloc_raw(size_t n) { return kmalloc(n); }
 inline void mem_free(void* p) { kfree(p); }
 }  // namespace libos::inet
 #endif

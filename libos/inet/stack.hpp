@@ -21,6 +21,7 @@ class Arp;
 class Ipv4;
 class Tcp;
 class Udp;
+struct PacketBuf;
 
 inline constexpr size_t kMaxFrame = 1514;      // Ethernet header + 1500
 inline constexpr size_t kEthHeader = 14;
@@ -125,6 +126,13 @@ class Stack {
   Tcp* m_tcp = nullptr;
   Udp* m_udp = nullptr;
   // (helper-owned private state may be added below)
+  // Packets to our own address: delivered by run_timers (next_deadline()
+  // is "now" while any wait), never re-entering input() from a send.
+  static constexpr size_t kLoopbackBytes = 1024 * 1024;
+  void deliver_loopback();
+  PacketBuf* m_loop_head = nullptr;
+  PacketBuf* m_loop_tail = nullptr;
+  size_t m_loop_bytes = 0;
 };
 
 // The listener of a socket's readiness: the LibOS socket glue (waiters,

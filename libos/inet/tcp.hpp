@@ -102,6 +102,8 @@ class TcpSocket {
   TcpConn* m_conn = nullptr;
   SocketEvents* m_events = nullptr;
   // (helper-owned private state may be added below)
+  // The socket is a thin handle: every option and all protocol state live
+  // in m_conn, which exists for the socket's whole life (and may outlive it).
 };
 
 // The protocol: connection and port tables, input, timers. One per Stack.
@@ -117,10 +119,26 @@ class Tcp {
   uint64_t next_deadline() const;
   // An ICMP error about a segment we sent (quoted: its IPv4 header + 8 bytes).
   void icmp_error(uint8_t type, uint8_t code, const uint8_t* quoted, size_t len);
+  // Whether some connection still has bytes or a FIN the peer has not
+  // acknowledged (the LibOS drains these before the instance exits, as a
+  // kernel keeps sending after a process is gone).
+  bool sending() const;
 
  private:
   Stack& m_stack;
   // (helper-owned private state may be added below)
+  friend class TcpSocket;
+  friend class TcpConn;
+  static constexpr size_t kBuckets = 1024;  // 4-tuple hash (chained)
+  TcpConn* m_buckets[kBuckets] = {};
+  TcpConn* m_all = nullptr;        // every connection: timers, port checks
+  TcpConn* m_listeners = nullptr;  // LISTEN sockets
+  uint64_t m_next_deadline = kNever;  // never later than the earliest timer
+  uint64_t m_key[2] = {};             // SipHash key: ISNs and SYN cookies
+  uint32_t m_embryonic = 0;           // SYN_RECV connections (all listeners)
+  uint32_t m_time_wait = 0;           // connections in TIME_WAIT
+  uint32_t m_conns = 0;               // all connections
+  uint32_t m_port_hint = 0;           // where the ephemeral port search starts
 };
 
 }  // namespace libos::inet

@@ -50,6 +50,28 @@ class UdpSocket {
   Stack& m_stack;
   SocketEvents* m_events = nullptr;
   // (helper-owned private state may be added below)
+  struct Datagram;
+  void notify(uint32_t bits);
+  void deliver(uint32_t src, uint16_t sport, const uint8_t* data, size_t len);
+  bool bind_ephemeral();
+  void free_queue();
+
+  UdpSocket* m_next = nullptr;  // Udp's socket list
+  uint32_t m_local_ip = 0;      // network order
+  uint32_t m_peer_ip = 0;       // network order
+  uint16_t m_local_port = 0;
+  uint16_t m_peer_port = 0;
+  bool m_connected = false;
+  bool m_reuseaddr = false;
+  bool m_addr_locked = false;   // the address came from bind(), not connect()
+  bool m_port_locked = false;   // the port came from bind(), not an autobind
+  uint8_t m_shutdown = 0;       // kShutRd | kShutWr
+  int m_error = 0;              // pending error (positive errno)
+  int m_rcvbuf;
+  int m_sndbuf;
+  Datagram* m_head = nullptr;   // receive queue, oldest first
+  Datagram* m_tail = nullptr;
+  size_t m_queued = 0;          // bytes charged against m_rcvbuf
 };
 
 class Udp {
@@ -65,6 +87,13 @@ class Udp {
  private:
   Stack& m_stack;
   // (helper-owned private state may be added below)
+  friend class UdpSocket;
+  void link(UdpSocket* s);
+  void unlink(UdpSocket* s);
+  // Whether ip:port is taken for a socket with SO_REUSEADDR `reuse` (self excluded).
+  bool in_use(uint32_t ip, uint16_t port, bool reuse, const UdpSocket* self) const;
+  uint16_t pick_ephemeral();  // 0: none free
+  UdpSocket* m_sockets = nullptr;  // most recently bound first (Linux's order for ties)
 };
 
 }  // namespace libos::inet

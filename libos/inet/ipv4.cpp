@@ -1,0 +1,82 @@
+#include "inet/ipv4.hpp"
+
+#include "inet/checksum.hpp"
+#include "inet/ethernet.hpp"
+#include "inet/tcp.hpp"
+#include "inet/udp.hpp"
+
+namespace libos::inet {
+
+Ipv4::Ipv4(Stack& stack)
+    : m_stack(stack), m_reassembly(stack), m_icmp(stack),
+      m_next_id(static_cast<uint16_t>(stack.random32())) {}
+
+void Ipv4::input(const uint8_t* p, size_t len, bool loopback) {
+  StackStats& st = m_stack.stats();
+  const StackConfig& cfg = m_stack.config();
+  if (len < kIpHeader) {
+    ++st.rx_bad_ip;
+    return;
+  }
+  size_t hl = size_t{p[0] & 15u} * 4;
+  size_t total = load16(p + 2);
+  if ((p[0] >> 4) != 4 || hl < kIpHeader || hl > len || total < hl || total > len) {
+    ++st.rx_bad_ip;
+    return;
+  }
+  if (checksum(p, hl) != 0) {
+    ++st.rx_bad_ip_checksum;
+    return;
+  }
+  uint32_t src = load_addr(p + 12);
+  uint32_t dst = load_addr(p + 16);
+  bool broadcast = is_broadcast(cfg, dst);
+  if (!broadcast && (dst != cfg.ip || cfg.ip == 0)) {
+    ++st.rx_ip_not_for_us;
+    return;
+  }
+  // Martian sources (RFC 1812 5.3.7): nobody may speak as a broadcast, a
+  // multicast group, "this host", or as us.
+  if (src == 0 || (src == cfg.ip && !loopback) || is_broadcast(cfg, src) || is_multicast_or_reserved(src)) {
+    ++st.rx_bad_ip;
+    return;
+  }
+  uint16_t frag = load16(p + 6);
+  if ((frag & (kIpFlagMf | kIpOffsetMask)) == 0) {
+    deliver(p, hl, total, broadcast);
+    return;
+  }
+  ++st.frags_received;
+  PacketBuf* whole = m_reassembly.add(p, hl, total);
+  if (whole == nullptr) return;
+  deliver(whole->frame(), kIpHeader, whole->len, broadcast);
+  mem_free(whole);
+}
+
+void Ipv4::deliver(const uint8_t* p, size_t hl, size_t total, bool broadcast) {
+  uint32_t src = load_addr(p + 12);
+  uint32_t dst = load_addr(p + 16);
+  const uint8_t* l4 = p + hl;
+  size_t l4_len = total - hl;
+  switch (p[9]) {
+    case kProtoIcmp:
+      m_icmp.input(src, l4, l4_len, broadcast);
+      return;
+    case kProtoUdp:
+      m_stack.udp().input(src, dst, l4, l4_len, p, total);
+      return;
+    case kProtoTcp:
+      if (broadcast) {
+        ++m_stack.stats().rx_ip_not_for_us;  // TCP is unicast only
+        return;
+      }
+      m_stack.tcp().input(src, dst, l4, l4_len);
+      return;
+    default:
+      ++m_stack.stats().rx_unknown_proto;
+      if (!broadcast) m_icmp.send_error(Icmp::kUnreachable, Icmp::kProtoUnreachable, p, total);
+      return;
+  }
+}
+
+}  // namespace libos::inet

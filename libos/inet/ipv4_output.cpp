@@ -1,0 +1,162 @@
+// The send side of IPv4: Stack::ip_begin / ip_commit. A packet is built in
+// place in the device's transmit buffer when the next hop's MAC is known and
+// it fits the MTU (the common case: no copy). Otherwise it is built in an
+// owned buffer that ip_commit hands to ARP (waiting for resolution) or cuts
+// into fragments.
+#include "inet/arp.hpp"
+#include "inet/checksum.hpp"
+#include "inet/ethernet.hpp"
+#include "inet/ipv4.hpp"
+
+namespace libos::inet {
+
+namespace {
+
+constexpr uint8_t kNoMac[6] = {};
+
+void finish_header(uint8_t* ip) {
+  store16(ip + 10, 0);
+  uint16_t sum = checksum(ip, kIpHeader);
+  memcpy(ip + 10, &sum, 2);
+}
+
+// The destination MAC for a packet to next hop `hop` sent to `dst`.
+bool resolve(Stack& stack, uint32_t dst, uint32_t hop, uint8_t mac[6]) {
+  if (is_broadcast(stack.config(), dst)) {
+    memcpy(mac, kBroadcastMac, 6);
+    return true;
+  }
+  return stack.arp().lookup(hop, mac);
+}
+
+// Sends the datagram in the owned buffer as fragments of at most the MTU,
+// payload cut at multiples of 8 bytes (RFC 791), and frees the buffer.
+void send_fragments(Stack& stack, const IpTx& tx) {
+  PacketBuf* whole = PacketBuf::of(tx.frame);
+  const uint8_t* ip = tx.frame + kEthHeader;
+  const uint8_t* payload = ip + kIpHeader;
+  size_t chunk = (stack.config().mtu - kIpHeader) & ~size_t{7};
+  uint8_t mac[6];
+  bool resolved = resolve(stack, load_addr(ip + 16), tx.next_hop, mac);
+  for (size_t off = 0; off < tx.l4_len;) {
+    size_t n = tx.l4_len - off < chunk ? tx.l4_len - off : chunk;
+    bool more = off + n < tx.l4_len;
+    size_t flen = kEthHeader + kIpHeader + n;
+    PacketBuf* held = nullptr;
+    uint8_t* f;
+    if (resolved) {
+      f = stack.device().tx_buffer();
+      if (f == nullptr) {
+        ++stack.stats().tx_no_room;  // the rest is useless without this piece
+        break;
+      }
+    } else {
+      held = PacketBuf::alloc(flen);
+      if (held == nullptr) break;
+      f = held->frame();
+    }
+    memcpy(f, tx.frame, kEthHeader + kIpHeader);
+    if (resolved) memcpy(f, mac, 6);
+    uint8_t* h = f + kEthHeader;
+    store16(h + 2, static_cast<uint16_t>(kIpHeader + n));
+    store16(h + 6, static_cast<uint16_t>((more ? kIpFlagMf : 0) | off / 8));
+    finish_header(h);
+    memcpy(h + kIpHeader, payload + off, n);
+    if (resolved) {
+      stack.device().tx_commit(flen);
+      ++stack.stats().tx_frames;
+    } else {
+      stack.arp().enqueue(tx.next_hop, held);
+    }
+    off += n;
+  }
+  mem_free(whole);
+}
+
+}  // namespace
+
+bool Stack::routable(uint32_t dst) const {
+  if (m_config.ip == 0 || dst == 0) return false;
+  if (dst == 0xffffffffu) return true;
+  if (is_multicast_or_reserved(dst)) return false;  // no multicast routes
+  return in_subnet(m_config, dst) || m_config.gateway != 0;
+}
+
+uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
+  *tx = IpTx{};
+  size_t total = kIpHeader + l4_len;
+  if (total > 65535 || !routable(dst)) return nullptr;
+  uint32_t hop = in_subnet(m_config, dst) || dst == 0xffffffffu ? dst : m_config.gateway;
+  bool loopback = dst == m_config.ip;
+  uint8_t mac[6];
+  bool resolved = !loopback && resolve(*this, dst, hop, mac);
+  bool fragment = !loopback && total > m_config.mtu;
+  uint8_t* frame;
+  if (resolved && !fragment) {
+    frame = m_device.tx_buffer();
+    if (frame == nullptr) {
+      ++m_stats.tx_no_room;
+      return nullptr;
+    }
+  } else {
+    PacketBuf* buf = PacketBuf::alloc(kEthHeader + total);
+    if (buf == nullptr) return nullptr;
+    frame = buf->frame();
+    tx->owned = true;
+  }
+  eth_write(frame, resolved ? mac : loopback ? m_config.mac : kNoMac, m_config.mac, kEtherIpv4);
+  uint8_t* ip = frame + kEthHeader;
+  ip[0] = 0x45;  // version 4, 5 words of header
+  ip[1] = 0;
+  store16(ip + 2, static_cast<uint16_t>(total));
+  store16(ip + 4, m_ipv4->next_id());
+  // DF on TCP (its MSS keeps it within the MTU); others may be fragmented.
+  store16(ip + 6, proto == kProtoTcp ? kIpFlagDf : 0);
+  ip[8] = kDefaultTtl;
+  ip[9] = proto;
+  store_addr(ip + 12, m_config.ip);
+  store_addr(ip + 16, dst);
+  tx->frame = frame;
+  tx->l4 = ip + kIpHeader;
+  tx->l4_len = l4_len;
+  tx->next_hop = hop;
+  tx->fragment = fragment;
+  return tx->l4;
+}
+
+void Stack::ip_commit(IpTx* tx) {
+  if (tx->frame == nullptr) return;
+  uint8_t* ip = tx->frame + kEthHeader;
+  if (tx->fragment) {
+    send_fragments(*this, *tx);
+  } else {
+    finish_header(ip);
+    if (!tx->owned) {
+      m_device.tx_commit(kEthHeader + kIpHeader + tx->l4_len);
+      ++m_stats.tx_frames;
+    } else if (tx->next_hop == m_config.ip) {
+      PacketBuf* buf = PacketBuf::of(tx->frame);
+      buf->next = nullptr;
+      if (m_loop_bytes + buf->len + kBufOverhead > kLoopbackBytes) {
+        ++m_stats.tx_no_room;
+        mem_free(buf);
+      } else {
+        m_loop_bytes += buf->len + kBufOverhead;
+        if (m_loop_tail != nullptr)
+          m_loop_tail->next = buf;
+        else
+          m_loop_head = buf;
+        m_loop_tail = buf;
+      }
+    } else {
+      m_arp->enqueue(tx->next_hop, PacketBuf::of(tx->frame));
+    }
+  }
+  *tx = IpTx{};
+}
+
+void Stack::icmp_unreachable(const uint8_t* ip_packet, size_t len, uint8_t code) {
+  m_ipv4->icmp().send_error(Icmp::kUnreachable, code, ip_packet, len);
+}
+
+}  // namespace libos::inet

@@ -1,0 +1,100 @@
+// Stack: the Ethernet layer (dispatch by ethertype, destination filter) and
+// the owner of the protocols. See stack.hpp for the contract; ip_begin and
+// ip_commit are in ipv4_output.cpp.
+#include "inet/stack.hpp"
+
+#include "inet/arp.hpp"
+#include "inet/ethernet.hpp"
+#include "inet/ipv4.hpp"
+#include "inet/tcp.hpp"
+#include "inet/udp.hpp"
+
+namespace libos::inet {
+
+namespace {
+constexpr uint16_t kMinMtu = 576;  // RFC 791: every host accepts 576-byte datagrams
+}
+
+Stack::Stack(const StackConfig& config, Device& device, uint32_t (*random32)())
+    : m_config(config), m_device(device), m_random32(random32) {
+  // The device carries at most kMaxFrame bytes; a smaller MTU is honoured.
+  if (m_config.mtu > kMaxFrame - kEthHeader) m_config.mtu = kMaxFrame - kEthHeader;
+  if (m_config.mtu < kMinMtu) m_config.mtu = kMinMtu;
+  if (m_config.prefix > 32) m_config.prefix = 32;
+  m_arp = create<Arp>(*this);
+  m_ipv4 = create<Ipv4>(*this);
+  m_tcp = create<Tcp>(*this);
+  m_udp = create<Udp>(*this);
+  m_arp->announce();  // gratuitous ARP: neighbours with a stale entry for our address learn us
+}
+
+Stack::~Stack() {
+  // Transports first: they may still send (RST) through IPv4 and ARP.
+  destroy(m_tcp);
+  destroy(m_udp);
+  PacketBuf::free_list(m_loop_head);
+  destroy(m_ipv4);
+  destroy(m_arp);
+}
+
+void Stack::input(const uint8_t* frame, size_t len) {
+  ++m_stats.rx_frames;
+  if (len < kEthHeader || mac_is_group(frame + 6)) {
+    ++m_stats.rx_bad_eth;
+    return;
+  }
+  // Our MAC or broadcast; multicast groups are not joined, other unicast
+  // MACs reach us only on a shared segment or in promiscuous mode.
+  if (!mac_equal(frame, m_config.mac) && !mac_equal(frame, kBroadcastMac)) {
+    ++m_stats.rx_not_for_us;
+    return;
+  }
+  switch (load16(frame + 12)) {
+    case kEtherArp:
+      m_arp->input(frame + kEthHeader, len - kEthHeader);
+      return;
+    case kEtherIpv4:
+      m_ipv4->input(frame + kEthHeader, len - kEthHeader);
+      return;
+    default:
+      ++m_stats.rx_unknown_ethertype;  // IPv6, VLAN tags, LLDP, ...
+      return;
+  }
+}
+
+// What the stack sent to itself. Answers go to a fresh queue; a few rounds
+// run here and the rest waits for the next call (next_deadline() is now),
+// so two sockets talking to each other cannot keep this loop busy forever.
+void Stack::deliver_loopback() {
+  for (int round = 0; round < 8 && m_loop_head != nullptr; ++round) {
+    PacketBuf* p = m_loop_head;
+    m_loop_head = m_loop_tail = nullptr;
+    m_loop_bytes = 0;
+    while (p != nullptr) {
+      PacketBuf* next = p->next;
+      ++m_stats.rx_frames;
+      m_ipv4->input(p->frame() + kEthHeader, p->len - kEthHeader, true);
+      mem_free(p);
+      p = next;
+    }
+  }
+}
+
+uint64_t Stack::run_timers() {
+  deliver_loopback();
+  m_arp->run_timers();
+  m_ipv4->run_timers();
+  m_tcp->run_timers();
+  return next_deadline();
+}
+
+uint64_t Stack::next_deadline() const {
+  if (m_loop_head != nullptr) return m_now;
+  uint64_t next = m_arp->next_deadline();
+  uint64_t r = m_ipv4->next_deadline();
+  if (r < next) next = r;
+  uint64_t t = m_tcp->next_deadline();
+  return t < next ? t : next;
+}
+
+}  // namespace libos::inet

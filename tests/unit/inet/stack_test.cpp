@@ -1,0 +1,205 @@
+// The Ethernet layer and Stack plumbing: destination filter, ethertype
+// dispatch, routing (subnet, gateway, none), ip_begin/ip_commit headers,
+// MTU clamping, timers.
+#include "inet/arp.hpp"
+#include "inet/ipv4.hpp"
+#include "inet/tcp.hpp"
+#include "inet/udp.hpp"
+#include "stack_test_frames.hpp"
+
+namespace shoal::test {
+namespace {
+
+using libos::inet::IpTx;
+using libos::inet::kNever;
+using libos::inet::Stack;
+using libos::inet::UdpSocket;
+
+using StackTest = OneStack;
+
+TEST_F(StackTest, EthernetFilterAndDispatch) {
+  Bytes echo = ipv4(kIpHost, kIpB, 1, icmp_echo(1, 1, pattern(8)));
+  const uint8_t other[6] = {0x02, 0, 0, 0, 0, 0x77};
+  const uint8_t multicast[6] = {0x01, 0, 0x5e, 0, 0, 1};
+  feed(eth(other, kMacHost, 0x0800, echo));
+  feed(eth(multicast, kMacHost, 0x0800, echo));
+  EXPECT_EQ(stack.stats().rx_not_for_us, 2u);
+  feed(eth(kMacB, kMacHost, 0x86dd, echo));
+  EXPECT_EQ(stack.stats().rx_unknown_ethertype, 1u);
+  feed(Bytes(13, 0));
+  feed(eth(kMacB, kBcast, 0x0800, echo));  // a group source address
+  EXPECT_EQ(stack.stats().rx_bad_eth, 2u);
+  EXPECT_TRUE(take().empty());
+  feed(eth(kMacB, kMacHost, 0x0800, echo));
+  EXPECT_EQ(stack.stats().icmp_echo_answered, 1u);
+  EXPECT_EQ(stack.stats().rx_frames, 6u);
+}
+
+TEST_F(StackTest, IpBeginWritesAHeaderAndCommitSendsIt) {
+  learn_host();
+  IpTx tx;
+  uint8_t* l4 = stack.ip_begin(kIpHost, libos::inet::kProtoTcp, 20, &tx);
+  ASSERT_NE(l4, nullptr);
+  memset(l4, 0xab, 20);
+  stack.ip_commit(&tx);
+  auto out = take();
+  ASSERT_EQ(out.size(), 1u);
+  const Bytes& f = out[0];
+  ASSERT_EQ(f.size(), 54u);
+  EXPECT_EQ(0, memcmp(f.data(), kMacHost, 6));
+  EXPECT_EQ(0, memcmp(f.data() + 6, kMacB, 6));
+  const uint8_t* ip = f.data() + 14;
+  EXPECT_EQ(ip[0], 0x45);
+  EXPECT_EQ(get16(ip + 2), 40);
+  EXPECT_EQ(get16(ip + 6), 0x4000);  // DF for TCP
+  EXPECT_EQ(ip[8], 64);
+  EXPECT_EQ(ip[9], 6);
+  EXPECT_EQ(libos::inet::checksum(ip, 20), 0);
+  uint16_t id1 = get16(ip + 4);
+  l4 = stack.ip_begin(kIpHost, libos::inet::kProtoUdp, 8, &tx);
+  ASSERT_NE(l4, nullptr);
+  memset(l4, 0, 8);
+  stack.ip_commit(&tx);
+  out = take();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(get16(out[0].data() + 14 + 4), static_cast<uint16_t>(id1 + 1));  // identification counts
+  EXPECT_EQ(get16(out[0].data() + 14 + 6), 0);
+}
+
+TEST_F(StackTest, NoRoomInTheDeviceIsALostPacket) {
+  learn_host();
+  dev.full = true;
+  IpTx tx;
+  EXPECT_EQ(stack.ip_begin(kIpHost, libos::inet::kProtoUdp, 8, &tx), nullptr);
+  EXPECT_EQ(stack.stats().tx_no_room, 1u);
+  stack.ip_commit(&tx);  // harmless
+  dev.full = false;
+}
+
+TEST(StackRouting, SubnetGatewayAndNone) {
+  WireEnd d;
+  auto cfg = config_of(kMacB, kIpB);
+  Stack no_gw(cfg, d, test_random32);
+  EXPECT_TRUE(no_gw.routable(ip4(10, 0, 0, 50)));
+  EXPECT_TRUE(no_gw.routable(ip4(255, 255, 255, 255)));
+  EXPECT_FALSE(no_gw.routable(ip4(8, 8, 8, 8)));
+  EXPECT_FALSE(no_gw.routable(0));
+  EXPECT_FALSE(no_gw.routable(ip4(224, 0, 0, 1)));
+  IpTx tx;
+  EXPECT_EQ(no_gw.ip_begin(ip4(8, 8, 8, 8), libos::inet::kProtoUdp, 8, &tx), nullptr);
+
+  cfg.gateway = ip4(10, 0, 0, 1);
+  d.sent.clear();
+  Stack gw(cfg, d, test_random32);
+  gw.set_now(1);
+  d.sent.clear();
+  EXPECT_TRUE(gw.routable(ip4(8, 8, 8, 8)));
+  uint8_t* l4 = gw.ip_begin(ip4(8, 8, 8, 8), libos::inet::kProtoUdp, 8, &tx);
+  ASSERT_NE(l4, nullptr);
+  EXPECT_EQ(tx.next_hop, ip4(10, 0, 0, 1));
+  memset(l4, 0, 8);
+  gw.ip_commit(&tx);
+  // The packet waits; the ARP request asks for the gateway.
+  ASSERT_EQ(d.sent.size(), 1u);
+  EXPECT_EQ(get_addr(d.sent.front().data() + 38), ip4(10, 0, 0, 1));
+  EXPECT_EQ(gw.arp().state_of(ip4(10, 0, 0, 1)), libos::inet::Arp::State::incomplete);
+}
+
+TEST(StackConfig, MtuIsClampedToTheDevice) {
+  WireEnd d;
+  auto cfg = config_of(kMacB, kIpB);
+  cfg.mtu = 9000;
+  Stack s(cfg, d, test_random32);
+  EXPECT_EQ(s.config().mtu, 1500);
+  cfg.mtu = 10;
+  Stack t(cfg, d, test_random32);
+  EXPECT_EQ(t.config().mtu, 576);
+}
+
+TEST(StackConfig, SmallMtuFragmentsAtEightByteBoundaries) {
+  WireEnd d;
+  auto cfg = config_of(kMacB, kIpB);
+  cfg.mtu = 600;
+  Stack s(cfg, d, test_random32);
+  s.set_now(1);
+  Bytes req = eth(kBcast, kMacHost, 0x0806, arp_packet(1, kMacHost, kIpHost, kBcast, kIpB));
+  s.input(req.data(), req.size());
+  d.sent.clear();
+  UdpSocket* u = UdpSocket::create(s);
+  Bytes data = pattern(1500);
+  ASSERT_EQ(u->sendto(data.data(), data.size(), true, kIpHost, 9), 1500);
+  ASSERT_EQ(d.sent.size(), 3u);  // 1508 bytes of UDP in 576 + 576 + 356
+  for (auto& f : d.sent) {
+    EXPECT_LE(f.size(), 14u + 600u);
+    size_t payload = get16(f.data() + 14 + 2) - 20u;
+    bool more = (get16(f.data() + 14 + 6) & 0x2000) != 0;
+    if (more) {
+      EXPECT_EQ(payload % 8, 0u);
+    }
+  }
+  u->close();
+}
+
+TEST_F(StackTest, IdleStackHasNoDeadline) {
+  EXPECT_EQ(stack.next_deadline(), kNever);
+  EXPECT_EQ(stack.run_timers(), kNever);
+}
+
+
+TEST_F(StackTest, DatagramsToOurOwnAddressLoopBack) {
+  UdpSocket* rx = UdpSocket::create(stack);
+  UdpSocket* tx = UdpSocket::create(stack);
+  ASSERT_EQ(rx->bind(0, 7777), 0);
+  Bytes data = pattern(5000);
+  ASSERT_EQ(tx->sendto(data.data(), data.size(), true, kIpB, 7777), 5000);
+  EXPECT_TRUE(take().empty());  // nothing on the wire
+  EXPECT_EQ(stack.next_deadline(), now);
+  stack.run_timers();
+  Bytes got(6000);
+  uint32_t ip = 0;
+  ASSERT_EQ(rx->recvfrom(got.data(), got.size(), false, nullptr, &ip, nullptr), 5000);
+  got.resize(5000);
+  EXPECT_EQ(got, data);
+  EXPECT_EQ(ip, kIpB);
+  // To a closed port: the ICMP error loops back too and reaches a connected socket.
+  ASSERT_EQ(tx->connect(kIpB, 7778), 0);
+  ASSERT_EQ(tx->sendto("x", 1, false, 0, 0), 1);
+  stack.run_timers();
+  EXPECT_EQ(tx->take_error(), ECONNREFUSED);
+  EXPECT_EQ(stack.next_deadline(), kNever);
+  rx->close();
+  tx->close();
+}
+
+
+TEST_F(StackTest, TcpToOurOwnAddressLoopsBack) {
+  using libos::inet::TcpSocket;
+  TcpSocket* listener = TcpSocket::create(stack);
+  ASSERT_EQ(listener->bind(0, 8080), 0);
+  ASSERT_EQ(listener->listen(4), 0);
+  TcpSocket* client = TcpSocket::create(stack);
+  ASSERT_EQ(client->connect(kIpB, 8080), -EINPROGRESS);
+  long err = 0;
+  TcpSocket* server = nullptr;
+  for (int i = 0; i < 20 && server == nullptr; ++i) {
+    stack.run_timers();
+    server = listener->accept(&err);
+  }
+  ASSERT_NE(server, nullptr);
+  ASSERT_EQ(client->send("ping", 4, false), 4);
+  char buf[8] = {};
+  long n = -EAGAIN;
+  for (int i = 0; i < 20 && n == -EAGAIN; ++i) {
+    stack.run_timers();
+    n = server->recv(buf, sizeof buf, false);
+  }
+  ASSERT_EQ(n, 4);
+  EXPECT_EQ(std::string(buf, 4), "ping");
+  EXPECT_TRUE(take().empty());
+  client->close();
+  server->close();
+  listener->close();
+}
+
+}  // namespace
+}  // namespace shoal::test
