@@ -1,7 +1,8 @@
 // shoal build PROGRAM [-o IMAGE] [--root DIR] [--writable PATH]... [--name NAME]
-//                     [--memory SIZE] [--no-rewrite] [--libos PATH]
+//                     [--memory SIZE] [--no-rewrite] [--libos PATH] [--net]
 #include <stdio.h>
 
+#include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
 
 #include "commands.hpp"
@@ -28,7 +29,8 @@ Result<uint64_t> parse_memory(const std::string& text) {
 int run_build(const BuildCommand& c) {
   auto memory = parse_memory(c.memory);
   if (!memory) return fail(memory.error().message);
-  InputOptions o{c.program, c.root, c.writable, c.name, c.libos, memory.value(), !c.no_rewrite};
+  InputOptions o{c.program, c.root, c.writable, c.name, c.libos, memory.value(), !c.no_rewrite,
+                 c.net ? static_cast<uint32_t>(abi::kDeviceNet) : 0u};
   auto in = gather_inputs(o);
   if (!in) return fail(in.error().message);
   print_warnings(in.value());

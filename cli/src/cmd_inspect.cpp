@@ -44,7 +44,8 @@ int run_inspect(const std::string& path) {
   const auto& h = img->header;
   printf("image       %s (%lld bytes, version %u)\n", path.c_str(), static_cast<long long>(st.st_size), h.version);
   printf("name        %s\n", h.name);
-  printf("components  %#x   devices %#x   default memory %llu\n", h.components, h.devices,
+  printf("components  %#x   devices %#x%s   default memory %llu\n", h.components, h.devices,
+         (h.devices & abi::kDeviceNet) ? " (net)" : "",
          static_cast<unsigned long long>(h.default_memory));
   printf("libos       entry %#llx  bounce %#llx  slot %#llx\n", static_cast<unsigned long long>(h.libos_entry),
          static_cast<unsigned long long>(h.libos_syscall_bounce), static_cast<unsigned long long>(h.libos_bounce_slot));

@@ -27,7 +27,7 @@ namespace {
 
 // Bump when the builder's output changes for the same inputs, so stale cache
 // entries are not reused.
-constexpr uint32_t kCacheFormat = 2;  // 2: image version 2 (writable directories)
+constexpr uint32_t kCacheFormat = 3;  // 2: image version 2 (writable directories); 3: devices
 
 // Two independent 64-bit FNV-1a streams: a 128-bit cache key.
 class CacheKey {
@@ -85,7 +85,8 @@ bool is_image(const std::string& path) {
 
 // Builds `c.target` into the cache unless an identical image is there.
 Result<std::string> cached_image(const RunCommand& c) {
-  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite};
+  uint32_t devices = c.net.empty() ? 0u : static_cast<uint32_t>(abi::kDeviceNet);
+  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices};
   auto in = TRY(gather_inputs(o));
   CacheKey key;
   key.add(&kCacheFormat, sizeof kCacheFormat);
@@ -95,6 +96,7 @@ Result<std::string> cached_image(const RunCommand& c) {
   for (const auto& w : c.writable) key.add("writable " + w);
   key.add(in.name);
   key.add(std::string(c.no_rewrite ? "no-rewrite" : "rewrite"));
+  key.add(&devices, sizeof devices);
   std::string dir = cache_dir();
   TRY(make_dirs(dir));
   std::string path = dir + "/" + in.name + "-" + key.hex() + ".shoal";
@@ -152,6 +154,11 @@ int run_run(const RunCommand& c) {
   for (const auto& e : c.env) args.insert(args.end(), {"--env", e});
   if (c.verbose) args.push_back("--verbose");
   if (c.timing) args.push_back("--timing");
+  if (!c.net.empty()) args.insert(args.end(), {"--net", c.net});
+  if (!c.ip.empty()) args.insert(args.end(), {"--ip", c.ip});
+  if (!c.gateway.empty()) args.insert(args.end(), {"--gateway", c.gateway});
+  if (!c.mac.empty()) args.insert(args.end(), {"--mac", c.mac});
+  if (!c.net_impair.empty()) args.insert(args.end(), {"--net-impair", c.net_impair});
   if (!exe.empty()) args.insert(args.end(), {"--exe", exe});
   args.push_back(image);
   if (!c.args.empty()) {

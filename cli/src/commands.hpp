@@ -20,6 +20,7 @@ struct BuildCommand {
   std::string memory;
   bool no_rewrite = false;
   std::string libos;
+  bool net = false;  // declare the network device (abi::kDeviceNet)
 };
 int run_build(const BuildCommand& c);
 
@@ -35,6 +36,9 @@ struct RunCommand {
   bool no_rewrite = false;
   bool verbose = false;
   bool timing = false;
+  // The network device, passed through to shoal-vmm (--net builds a program
+  // with the device declared).
+  std::string net, ip, gateway, mac, net_impair;
   std::vector<std::string> args;
 };
 int run_run(const RunCommand& c);

@@ -28,6 +28,7 @@ Result<builder::BuildInputs> gather_inputs(const InputOptions& o) {
     return make_error("name '" + in.name + "' is longer than 63 bytes (use --name)");
   in.memory = o.memory;
   in.rewrite = o.rewrite;
+  in.devices = o.devices;
   return in;
 }
 

@@ -18,6 +18,7 @@ struct InputOptions {
   std::string libos;
   uint64_t memory = 0;
   bool rewrite = true;
+  uint32_t devices = 0;  // abi::Devices to declare
 };
 
 Result<builder::BuildInputs> gather_inputs(const InputOptions& o);

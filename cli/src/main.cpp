@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   build->add_option("--memory", b.memory, "Default guest memory (e.g. 128M)");
   build->add_flag("--no-rewrite", b.no_rewrite, "Leave every syscall to the ring-0 fallback");
   build->add_option("--libos", b.libos, "LibOS ELF (default: $SHOAL_LIBOS or ../lib/shoal/libos.elf)");
+  build->add_flag("--net", b.net, "Declare the network device (the image may then run with shoal-vmm --net)");
 
   RunCommand r;
   auto* run = app.add_subcommand("run", "Run an image, or a program (built on the fly, cached)");
@@ -40,6 +41,12 @@ int main(int argc, char** argv) {
   run->add_flag("--no-rewrite", r.no_rewrite, "Build without syscall rewriting (programs only)");
   run->add_flag("--verbose", r.verbose, "Name unimplemented system calls, print build details");
   run->add_flag("--timing", r.timing, "Print start-up timing");
+  run->add_option("--net", r.net, "tap:NAME: a network device on TAP device NAME (a program is built with it declared)");
+  run->add_option("--ip", r.ip, "The guest's IPv4 address A.B.C.D/N (with --net)");
+  run->add_option("--gateway", r.gateway, "Default gateway A.B.C.D, inside the subnet (with --net)");
+  run->add_option("--mac", r.mac, "The guest's MAC xx:xx:xx:xx:xx:xx (default: random, locally administered)");
+  run->add_option("--net-impair", r.net_impair,
+                  "Test aid: loss=P,delay=MS,reorder=P[,seed=N] on frames to the guest (see shoal-vmm --help)");
 
   std::string inspect_path;
   auto* inspect = app.add_subcommand("inspect", "Print an image's header, sections and manifest");

@@ -4,6 +4,7 @@
 #include "net/service.hpp"
 #include "net/slots.hpp"
 #include "net/socket.hpp"
+#include "netdev/netdev.hpp"
 #include "time/clock.hpp"
 
 namespace libos::net {
@@ -37,23 +38,30 @@ uint32_t g_idle_rounds = 0;
 }  // namespace
 
 void service() {
+  netdev::service();
   if (!channel_present()) return;
   if (host_events_changed() || take_rescan()) socket_scan();
   kick_flush();
 }
 
+uint64_t next_deadline() { return netdev::next_deadline(); }
+
 bool idle_spin(uint64_t deadline) {
-  if (!channel_present() || socket_count() == 0) return false;
-  kick_flush();
+  // The device's rx ring is watched like the channel's events: the monitor's
+  // I/O thread usually runs on the other core and answers within the spin.
+  bool channel = channel_present() && socket_count() > 0;
+  bool device = netdev::present();
+  if (!channel && !device) return false;
+  if (channel) kick_flush();
   bool probe = ++g_idle_rounds % kProbeEvery == 0;
   uint64_t budget = probe ? kSpinMaxNs : g_spin_budget;
   uint64_t start = monotonic_ns();
   uint64_t stop = start + budget;
   if (deadline < stop) stop = deadline;
-  ChannelHeader* h = channel_header();
-  uint32_t seen = channel_events(h, kSideHost);
+  ChannelHeader* h = channel ? channel_header() : nullptr;
+  uint32_t seen = channel ? channel_events(h, kSideHost) : 0;
   for (;;) {
-    if (channel_events(h, kSideHost) != seen) {
+    if ((channel && channel_events(h, kSideHost) != seen) || (device && netdev::rx_pending())) {
       uint64_t grown = g_spin_budget + kSpinStepNs;
       g_spin_budget = probe || grown > kSpinMaxNs ? kSpinMaxNs : grown;
       return true;
@@ -71,6 +79,8 @@ bool idle_spin(uint64_t deadline) {
 }
 
 bool sleep_prepare() {
+  // The device first: if the channel then finds work, withdraw its announcement.
+  if (!netdev::sleep_prepare()) return false;
   if (!channel_present()) return true;
   kick_flush();
   ChannelHeader* h = channel_header();
@@ -79,6 +89,7 @@ bool sleep_prepare() {
   // our announcement would not kick, so look once more.
   if (host_events_changed()) {
     channel_clear_sleep(h, kSideGuest);
+    netdev::sleep_done();
     socket_scan();
     kick_flush();
     return false;
@@ -87,10 +98,11 @@ bool sleep_prepare() {
 }
 
 void sleep_done() {
+  netdev::sleep_done();
   if (!channel_present()) return;
   channel_clear_sleep(channel_header(), kSideGuest);
 }
 
-bool host_can_wake() { return channel_present() && socket_count() > 0; }
+bool host_can_wake() { return (channel_present() && socket_count() > 0) || netdev::present(); }
 
 }  // namespace libos::net

@@ -32,4 +32,11 @@ bool rx_pending();
 bool sleep_prepare();
 void sleep_done();
 
+// Before the instance exits: keeps the stack running until TCP has sent and
+// had acknowledged every byte and FIN the program queued (a program that
+// writes and exits, like `nc`, expects the kernel to deliver its data after
+// it is gone), at most kExitDrainNs. No-op without a device.
+inline constexpr uint64_t kExitDrainNs = 10'000'000'000ull;
+void drain_before_exit();
+
 }  // namespace libos::netdev

@@ -4,6 +4,7 @@
 #include "core/errno.hpp"
 #include "core/hypercall.hpp"
 #include "core/uaccess.hpp"
+#include "netdev/netdev.hpp"
 #include "sched/futex.hpp"
 #include "sched/thread.hpp"
 #include "syscalls/handlers.hpp"
@@ -86,6 +87,7 @@ long sys_exit(int status) {
 }
 
 long sys_exit_group(int status) {
+  netdev::drain_before_exit();
   shoal::abi::HcExit args{status & 0xff, 0};
   hypercall(shoal::abi::Hypercall::exit, &args);
   __builtin_unreachable();

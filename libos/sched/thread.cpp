@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpu.hpp"
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
+#include "netdev/netdev.hpp"
 #include "core/kmalloc.hpp"
 #include "core/panic.hpp"
 #include "net/service.hpp"
@@ -108,6 +109,9 @@ Thread* pick_next(Thread* start) {
     // Interval timers fire here too: a thread blocked without a deadline
     // must still see SIGALRM (signal_timers_run may wake it).
     uint64_t earliest = signal_timers_run(now);
+    // The network stack's timers (retransmission, delayed ACK, ARP, ...)
+    // bound the sleep too; net::service() above ran the due ones.
+    if (uint64_t net_due = net::next_deadline(); net_due < earliest) earliest = net_due;
     Thread* pick = nullptr;
     Thread* t = start;
     do {
@@ -245,6 +249,7 @@ void wake(Thread* t) {
   Thread* t = g_current;
   --g_live;
   if (g_live == 0) {
+    netdev::drain_before_exit();
     shoal::abi::HcExit args{status & 0xff, 0};
     hypercall(shoal::abi::Hypercall::exit, &args);
     panic("exit hypercall returned");

@@ -56,6 +56,13 @@ Result<BootInfo> write_boot_info(const GuestMemory& mem, const BootParams& p) {
   memcpy(info.random, p.random, sizeof info.random);
   info.channel_addr = p.channel_addr;
   info.channel_size = p.channel_size;
+  info.net_addr = p.net_addr;
+  info.net_size = p.net_size;
+  memcpy(info.net_mac, p.net_mac, sizeof info.net_mac);
+  info.net_mtu = p.net_mtu;
+  info.net_ipv4 = p.net_ipv4;
+  info.net_gateway = p.net_gateway;
+  info.net_prefix = p.net_prefix;
   TRY(mem.write(kBootInfoAddr, info));
   return info;
 }

@@ -20,6 +20,13 @@ struct BootParams {
   uint64_t app_entry = 0, app_phdr = 0, app_phent = 0, app_phnum = 0;
   uint64_t rootfs_addr = 0, rootfs_size = 0;
   uint64_t channel_addr = 0, channel_size = 0;  // 0: no channel
+  // The network device (abi/netdev.h): net_addr 0 when there is none.
+  // Addresses in network byte order.
+  uint64_t net_addr = 0, net_size = 0;
+  uint8_t net_mac[6] = {};
+  uint16_t net_mtu = 0;
+  uint32_t net_ipv4 = 0, net_gateway = 0;
+  uint8_t net_prefix = 0;
   std::vector<std::string> argv;
   std::vector<std::string> env;
   std::string exe_path;

@@ -4,9 +4,11 @@
 
 #include <shoal/abi/channel.h>
 #include <shoal/abi/hypercall.h>
+#include <shoal/abi/netdev.h>
 
 static_assert(shoal::abi::kHypercallPortBase + shoal::abi::kHypercallCount + 3 <= shoal::vmm::kIoBitmapPorts);
 static_assert(shoal::abi::kChannelKickPort + 4 <= shoal::vmm::kIoBitmapPorts);
+static_assert(shoal::abi::kNetKickPort + 4 <= shoal::vmm::kIoBitmapPorts);
 static_assert(shoal::abi::kChannelKickPort >= shoal::abi::kHypercallPortBase + shoal::abi::kHypercallCount);
 
 namespace shoal::vmm {
@@ -75,6 +77,7 @@ std::array<uint8_t, kTssSize> build_tss() {
   auto open = [&](uint64_t port) { tss[kTssIoBitmapOffset + port / 8] &= static_cast<uint8_t>(~(1u << (port % 8))); };
   for (uint64_t port = kHypercallPortBase; port < kHypercallPortBase + kHypercallCount + 3u; ++port) open(port);
   for (uint64_t port = kChannelKickPort; port < kChannelKickPort + 4u; ++port) open(port);
+  for (uint64_t port = kNetKickPort; port < kNetKickPort + 4u; ++port) open(port);
   return tss;
 }
 

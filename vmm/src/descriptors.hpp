@@ -29,14 +29,16 @@ inline constexpr uint64_t kIst1StackTop = abi::kRing0StackBottom + abi::kPageSiz
 inline constexpr uint64_t kGdtEntries = 7;  // null, kcode, kdata, udata, ucode, TSS (2 slots)
 inline constexpr uint64_t kIdtEntries = 256;
 // The TSS carries an I/O permission bitmap that opens exactly the hypercall
-// ports and the channel's kick port (abi::kChannelKickPort) to ring 3. NOTE: PVM (PLATFORM.md) drops IOPL from the rflags the
+// ports and the kick ports of the channel (abi::kChannelKickPort) and the
+// network device (abi::kNetKickPort) to ring 3. NOTE: PVM (PLATFORM.md) drops IOPL from the rflags the
 // monitor sets for a CPL-3 vCPU, so `out` from ring 3 is allowed by this
 // bitmap, not by IOPL 3. Any other port (the fault port included) raises #GP.
 inline constexpr uint64_t kTssIoBitmapOffset = 104;
 // A 4-byte `outl` to port P needs the bits of P..P+3 clear, so the open ranges
 // are [kHypercallPortBase, kHypercallPortBase + kHypercallCount + 3) and
-// [kChannelKickPort, kChannelKickPort + 4). Ports past the bitmap are denied.
-// The kick port is open even without a channel: an `outl` to it then exits to
+// [kChannelKickPort, kChannelKickPort + 4), [kNetKickPort, kNetKickPort + 4).
+// Ports past the bitmap are denied.
+// The kick ports are open even without the device: an `outl` to it then exits to
 // the monitor, which reports "not a hypercall".
 inline constexpr uint64_t kIoBitmapPorts = 0x518;
 inline constexpr uint64_t kTssSize = kTssIoBitmapOffset + kIoBitmapPorts / 8 + 1;  // + the 0xff terminator

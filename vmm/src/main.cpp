@@ -2,18 +2,22 @@
 //
 //   shoal-vmm [--memory SIZE] [--cpu N] [--timeout SEC] [--env K=V]...
 //             [--verbose] [--timing] [--channel MEMFD,TO_HOST_FD,TO_GUEST_FD]
+//             [--net tap:NAME --ip A.B.C.D/N [--gateway A.B.C.D] [--mac MAC]
+//              [--net-impair loss=P,delay=MS,reorder=P[,seed=N]]]
 //             IMAGE [-- ARGS...]
 //
 // Exit status: the guest's exit status; 124 timeout; 132/133/134/135/136/139
 // for guest crashes (as the matching signal would give natively, see
 // fault.hpp); 139 also for a guest that breaks the hypercall contract; 1 for
-// monitor errors (bad image, KVM unavailable); 2 for usage errors.
+// monitor errors (bad image, KVM unavailable, TAP device unavailable); 2 for
+// usage errors (and --net for an image that does not declare the device).
 #include <limits.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -25,6 +29,7 @@
 #include <shoal/abi/channel.h>
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
+#include <shoal/abi/netdev.h>
 
 #include "boot_info.hpp"
 #include "channel_region.hpp"
@@ -33,6 +38,7 @@
 #include "image_loader.hpp"
 #include "kvm.hpp"
 #include "monitor.hpp"
+#include "net_device.hpp"
 #include "options.hpp"
 #include "page_tables.hpp"
 #include "seccomp_policy.hpp"
@@ -145,17 +151,27 @@ Result<int> run(const Options& o, Timing& timing) {
       return make_error("--cpu " + std::to_string(*o.cpu) + ": " + strerror(errno));
   }
 
-  // The channel first: a bad region is a clear error before any KVM work.
+  // Only the devices the image declares exist (DESIGN.md decision 7).
+  if (o.net && !(image.header.devices & kDeviceNet)) {
+    fprintf(stderr, "shoal-vmm: %s does not declare the network device; build it with `shoal build --net`\n",
+            o.image.c_str());
+    return 2;
+  }
+
+  // The channel and the TAP first: a bad region or device is a clear error
+  // before any KVM work.
   std::optional<ChannelRegion> channel;
   if (o.channel) channel.emplace(TRY(ChannelRegion::open(*o.channel)));
   uint64_t channel_size = channel ? channel->size() : 0;
+  std::unique_ptr<NetDevice> net;
+  if (o.net) net = TRY(NetDevice::open(*o.net, channel ? channel->wake_fd() : -1));
 
   auto vm = TRY(open_kvm_vm());
   auto mem = TRY(GuestMemory::create(memory_size));
   TRY(map_sections(mem, image));
   image.close_file();
   auto plan = plan_address_space(memory_size, image.loaded);
-  auto tables = TRY(build_page_tables(mem, memory_size, plan, channel_size));
+  auto tables = TRY(build_page_tables(mem, memory_size, plan, channel_size, net ? net->size() : 0));
   verbose(o, "%s: %s of guest memory, %zu sections, page tables %u pages (%u x 2 MiB, %u x 4 KiB)",
           image.path.c_str(), describe_bytes(memory_size).c_str(), image.sections.size(), tables.table_pages,
           tables.large_pages, tables.small_pages);
@@ -167,6 +183,14 @@ Result<int> run(const Options& o, Timing& timing) {
     verbose(o, "channel: %s at %s, kick port %s", describe_bytes(channel_size).c_str(), hex(kChannelAddr).c_str(),
             hex(kChannelKickPort).c_str());
   }
+  if (net) {
+    TRY(net->attach(*vm));
+    verbose(o, "net: tap %s, %s/%u gateway %s, mac %s, region %s at %s, kick port %s%s", o.net->tap.c_str(),
+            format_ipv4(o.net->ipv4).c_str(), o.net->prefix,
+            o.net->gateway ? format_ipv4(o.net->gateway).c_str() : "none", format_mac(o.net->mac).c_str(),
+            describe_bytes(net->size()).c_str(), hex(kNetAddr).c_str(), hex(kNetKickPort).c_str(),
+            o.net->impair ? ", impaired (--net-impair)" : "");
+  }
   auto vcpu = TRY(vm->create_vcpu());
   TRY(setup_vcpu(*vm, *vcpu, tables.cr3, image.header.libos_entry, kBootInfoAddr,
                  kRing0CodeAddr + kLstarStubOffset));
@@ -175,6 +199,15 @@ Result<int> run(const Options& o, Timing& timing) {
   if (channel) {
     boot.channel_addr = kChannelAddr;
     boot.channel_size = channel_size;
+  }
+  if (net) {
+    boot.net_addr = kNetAddr;
+    boot.net_size = net->size();
+    memcpy(boot.net_mac, o.net->mac.data(), sizeof boot.net_mac);
+    boot.net_mtu = kNetMtu;
+    boot.net_ipv4 = o.net->ipv4;
+    boot.net_gateway = o.net->gateway;
+    boot.net_prefix = o.net->prefix;
   }
   TRY(write_boot_info(mem, boot));
 
@@ -187,6 +220,11 @@ Result<int> run(const Options& o, Timing& timing) {
   env.sleep = sleep_ns;
   if (channel) {
     int wake_fd = channel->wake_fd();
+    env.has_event_source = true;
+    env.sleep = [wake_fd](uint64_t ns) { return wait_for_wake(wake_fd, ns, timeout_expired); };
+  } else if (net) {
+    // Without a channel the device brings its own wake eventfd.
+    int wake_fd = net->wake_fd();
     env.has_event_source = true;
     env.sleep = [wake_fd](uint64_t ns) { return wait_for_wake(wake_fd, ns, timeout_expired); };
   }
@@ -208,10 +246,21 @@ Result<int> run(const Options& o, Timing& timing) {
   } timeout_disarm;
   if (o.timeout_s > 0) TRY(arm_timeout(o.timeout_s, vcpu.get()));
   if (o.timing) timing.status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd(), channel ? channel->wake_fd() : -1));
+  // The I/O thread starts before the filter, which is installed on every
+  // thread of the process (TSYNC): it runs confined from here on.
+  if (net) TRY(net->start());
+  NetSeccompFds net_fds;
+  if (net) net_fds = net->seccomp_fds();
+  int wake_fd = channel ? channel->wake_fd() : net ? net->wake_fd() : -1;
+  TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd(), wake_fd, net ? &net_fds : nullptr));
   TRY(set_boot_realtime(mem, clock_ns(CLOCK_REALTIME)));
   timing.first_run_ns = clock_ns(CLOCK_MONOTONIC);
-  return monitor.run();
+  int status = monitor.run();
+  if (net) {
+    net->stop();
+    verbose(o, "%s", net->describe_counters().c_str());
+  }
+  return status;
 }
 
 void print_timing(const Timing& t) {

@@ -1,6 +1,8 @@
 #include "options.hpp"
 
 #include <stdio.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -83,6 +85,14 @@ ParsedOptions parse_options(int argc, char** argv) {
                  "absolute path the guest sees as /proc/self/exe and AT_EXECFN (default: the image's)");
   app.add_option("--channel", channel,
                  "MEMFD,TO_HOST_FD,TO_GUEST_FD: the shared-memory channel to shoald (inherited descriptors)");
+  NetOptionText net;
+  app.add_option("--net", net.net, "tap:NAME: a network device on TAP device NAME (created, or attached if it exists)");
+  app.add_option("--ip", net.ip, "with --net: the guest's IPv4 address and subnet, A.B.C.D/N");
+  app.add_option("--gateway", net.gateway, "with --net: the default gateway A.B.C.D (inside the subnet)");
+  app.add_option("--mac", net.mac, "with --net: the guest's MAC (default: random 02:xx:xx:xx:xx:xx)");
+  app.add_option("--net-impair", net.impair,
+                 "test aid: loss=P,delay=MS,reorder=P[,seed=N] on frames to the guest, as netem would "
+                 "(P in percent; `reorder` frames skip the delay)");
   app.add_option("image", o.image, "the .shoal image")->required();
   app.add_option("args", o.args, "arguments for the program (after --)");
   try {
@@ -102,6 +112,15 @@ ParsedOptions parse_options(int argc, char** argv) {
     o.memory = size.value();
   }
   if (cpu >= 0) o.cpu = cpu;
+  uint64_t random = 0;
+  if (getrandom(&random, sizeof random, 0) != sizeof random) random = static_cast<uint64_t>(getpid()) * 0x9e3779b97f4a7c15ull;
+  auto net_config = make_net_config(net, random);
+  if (!net_config) {
+    fprintf(stderr, "shoal-vmm: %s\n", net_config.error().message.c_str());
+    out.exit_status = 2;
+    return out;
+  }
+  o.net = net_config.value();
   if (!channel.empty()) {
     auto fds = parse_channel_fds(channel);
     if (!fds) {

@@ -9,6 +9,8 @@
 
 #include <shoal/base/result.hpp>
 
+#include "net_options.hpp"
+
 namespace shoal::vmm {
 
 // --channel MEMFD,TO_HOST_FD,TO_GUEST_FD: descriptors inherited from shoald
@@ -32,6 +34,7 @@ struct Options {
   bool verbose = false;
   bool timing = false;
   std::optional<ChannelFds> channel;  // --channel
+  std::optional<NetConfig> net;       // --net tap:NAME --ip ... (net_options.hpp)
   std::string image;
   std::string exe_path;  // what the guest sees as /proc/self/exe; empty: the image's absolute path
   std::vector<std::string> args;   // after IMAGE (and after --)

@@ -3,6 +3,7 @@
 #include <shoal/abi/channel.h>
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
+#include <shoal/abi/netdev.h>
 
 namespace shoal::vmm {
 namespace {
@@ -22,6 +23,9 @@ constexpr PagePerm kUserRwNx{true, true, true, false};
 // 1 GiB entry of its own above the largest guest memory.
 static_assert(kChannelAddr % (1ull << 30) == 0 && kChannelAddr >= kMaxMemory && kChannelAddr < (1ull << 39));
 static_assert(kMaxChannelRegionSize <= (1ull << 30));
+// The network device's region likewise, in the next 1 GiB entries.
+static_assert(kNetAddr % (1ull << 30) == 0 && kNetAddr >= kChannelAddr + (1ull << 30) && kNetAddr < (1ull << 39));
+static_assert(kNetRegionSize <= (1ull << 30));
 
 uint64_t leaf_bits(PagePerm p) {
   if (!p.present) return 0;
@@ -61,6 +65,31 @@ class TableAllocator {
 // Intermediate entries allow everything; the leaves restrict.
 constexpr uint64_t kTableLink = pte::kPresent | pte::kWrite | pte::kUser;
 
+// Maps [addr, addr + size) (a shared region outside guest memory, in a 1 GiB
+// PDPT entry of its own) user read-write and never executable: 2 MiB pages,
+// then 4 KiB pages for the tail.
+Result<void> map_region_rw_nx(TableAllocator& alloc, const GuestMemory& mem, uint64_t pdpt, uint64_t addr,
+                              uint64_t size, PageTableStats& stats) {
+  uint64_t pd = TRY(alloc.allocate());
+  TRY(mem.write<uint64_t>(pdpt + (addr >> 30) * 8, pd | kTableLink));
+  for (uint64_t off = 0; off < size; off += kLargePageSize) {
+    uint64_t at = addr + off;
+    uint64_t pde_addr = pd + (off >> 21) * 8;
+    if (size - off >= kLargePageSize) {
+      TRY(mem.write<uint64_t>(pde_addr, at | leaf_bits(kUserRwNx) | pte::kLarge));
+      ++stats.large_pages;
+      continue;
+    }
+    uint64_t pt = TRY(alloc.allocate());
+    TRY(mem.write<uint64_t>(pde_addr, pt | kTableLink));
+    for (uint64_t page = 0; off + page < size; page += kPageSize) {
+      TRY(mem.write<uint64_t>(pt + (page >> 12) * 8, (at + page) | leaf_bits(kUserRwNx)));
+      ++stats.small_pages;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 PagePerm perm_for_section_flags(uint32_t flags) {
@@ -91,7 +120,8 @@ PagePerm perm_at(const std::vector<PageRange>& plan, uint64_t addr) {
 }
 
 Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory_size,
-                                         const std::vector<PageRange>& plan, uint64_t channel_size) {
+                                         const std::vector<PageRange>& plan, uint64_t channel_size,
+                                         uint64_t net_size) {
   if (memory_size == 0 || memory_size % kLargePageSize != 0 || memory_size > kMaxMemory) {
     return make_error("guest memory size " + describe_bytes(memory_size) + " is not a multiple of 2 MiB up to " +
                       describe_bytes(kMaxMemory));
@@ -145,23 +175,13 @@ Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory
     if (channel_size % kPageSize != 0 || channel_size > kMaxChannelRegionSize)
       return make_error("channel region size " + describe_bytes(channel_size) + " is not a page multiple up to " +
                         describe_bytes(kMaxChannelRegionSize));
-    uint64_t channel_pd = TRY(alloc.allocate());
-    TRY(mem.write<uint64_t>(pdpt + (kChannelAddr >> 30) * 8, channel_pd | kTableLink));
-    for (uint64_t off = 0; off < channel_size; off += kLargePageSize) {
-      uint64_t addr = kChannelAddr + off;
-      uint64_t pde_addr = channel_pd + (off >> 21) * 8;
-      if (channel_size - off >= kLargePageSize) {
-        TRY(mem.write<uint64_t>(pde_addr, addr | leaf_bits(kUserRwNx) | pte::kLarge));
-        ++stats.large_pages;
-        continue;
-      }
-      uint64_t pt = TRY(alloc.allocate());
-      TRY(mem.write<uint64_t>(pde_addr, pt | kTableLink));
-      for (uint64_t page = 0; off + page < channel_size; page += kPageSize) {
-        TRY(mem.write<uint64_t>(pt + (page >> 12) * 8, (addr + page) | leaf_bits(kUserRwNx)));
-        ++stats.small_pages;
-      }
-    }
+    TRY(map_region_rw_nx(alloc, mem, pdpt, kChannelAddr, channel_size, stats));
+  }
+  if (net_size > 0) {
+    if (net_size != kNetRegionSize)
+      return make_error("network region size " + describe_bytes(net_size) + " is not " +
+                        describe_bytes(kNetRegionSize));
+    TRY(map_region_rw_nx(alloc, mem, pdpt, kNetAddr, net_size, stats));
   }
   stats.table_pages = alloc.count();
   return stats;

@@ -67,9 +67,12 @@ struct PageTableStats {
 // must be a multiple of 2 MiB and at most abi::kMaxMemory. A non-zero
 // channel_size (a page multiple of at most abi::kMaxChannelRegionSize) also
 // maps [abi::kChannelAddr, + channel_size) user read-write, never executable:
-// the channel region (abi/channel.h), outside guest memory.
+// the channel region (abi/channel.h), outside guest memory. A non-zero
+// net_size (== abi::kNetRegionSize) maps the network device's region
+// (abi/netdev.h) at abi::kNetAddr the same way.
 Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory_size,
-                                         const std::vector<PageRange>& plan, uint64_t channel_size = 0);
+                                         const std::vector<PageRange>& plan, uint64_t channel_size = 0,
+                                         uint64_t net_size = 0);
 
 // x86-64 page-table entry bits used here.
 namespace pte {

@@ -2,14 +2,18 @@
 // Every entry says why it is needed; arguments are pinned where the need is
 // narrow. Everything else: SCMP_ACT_KILL_PROCESS. A guest that escaped into
 // the monitor could only run vCPUs, read stdin, write stdout/stderr, sleep,
-// wait on and drain the channel's wake eventfd, drop its own memory and exit.
+// wait on and drain the channel's wake eventfd, drop its own memory and exit;
+// with a network device, also move frames on its TAP descriptor.
 // (The channel region itself needs no system call: it is mapped before the
 // filter, and the guest's kicks are handled by KVM in the kernel.)
 #include "seccomp_policy.hpp"
 
+#include "net_device.hpp"
+
 #include <errno.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
@@ -80,9 +84,14 @@ std::vector<Rule> sanitizer_extras() {
 
 }  // namespace
 
-Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd) {
+Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const NetSeccompFds* net) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (ctx == nullptr) return make_error("seccomp_init failed");
+  // Every thread, not only the caller: the network I/O thread exists already.
+  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1); rc < 0) {
+    seccomp_release(ctx);
+    return make_error(std::string("seccomp TSYNC: ") + strerror(-rc), -rc);
+  }
   auto rules = policy();
   // Pin the KVM ioctls to the vCPU: after set-up no other fd (the VM, /dev/kvm)
   // needs one.
@@ -101,6 +110,21 @@ Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd) {
     rules.push_back({SCMP_SYS(ppoll), {}, "block with a channel: wait for the deadline or shoald's kick"});
     rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wake_fd))},
                      "block with a channel: drain the wake eventfd (TO_GUEST_FD)"});
+  }
+  if (net != nullptr) {
+    auto fd = [](int d) { return static_cast<scmp_datum_t>(d); };
+    if (wake_fd < 0) rules.push_back({SCMP_SYS(ppoll), {}, "network I/O thread: wait for the TAP, a kick or stop"});
+    rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net->tap))}, "network I/O thread: frames from the TAP"});
+    rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net->tap))}, "network I/O thread: frames to the TAP"});
+    rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net->kick))},
+                     "network I/O thread: drain the guest's kick eventfd"});
+    rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net->wake))},
+                     "network I/O thread: wake the guest's block (wake eventfd)"});
+    rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net->stop))}, "network I/O thread: its stop eventfd"});
+    rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net->stop))},
+                     "main thread: stop the network I/O thread at exit"});
+    rules.push_back({SCMP_SYS(rt_sigprocmask), {SCMP_A0(SCMP_CMP_EQ, SIG_BLOCK)},
+                     "network I/O thread exit: glibc blocks signals before the thread ends"});
   }
   if (status_fd >= 0) {
     rules.push_back({SCMP_SYS(pread64), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(status_fd))},

@@ -6,10 +6,18 @@
 
 namespace shoal::vmm {
 
+struct NetSeccompFds;  // net_device.hpp
+
 // status_fd >= 0: an open /proc/self/status that --timing may pread at exit.
 // vcpu_fd >= 0: the KVM ioctls are allowed on that file descriptor only.
 // wake_fd >= 0: the channel's TO_GUEST_FD, which `block` polls (ppoll) and
 // drains (read on that descriptor only).
-Result<void> apply_seccomp_policy(int status_fd = -1, int vcpu_fd = -1, int wake_fd = -1);
+// net: the network device's descriptors: its I/O thread reads and writes the
+// TAP, drains the kick eventfd, writes the wake eventfd, and polls; the main
+// thread writes the stop eventfd at exit. Each call is pinned to its descriptor.
+// The filter is installed on every thread of the process (TSYNC), so a thread
+// started before it (the I/O thread) is confined too.
+Result<void> apply_seccomp_policy(int status_fd = -1, int vcpu_fd = -1, int wake_fd = -1,
+                                  const NetSeccompFds* net = nullptr);
 
 }  // namespace shoal::vmm

@@ -134,6 +134,7 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   image::ImageWriter w;
   auto& h = w.header();
   h.components = abi::kComponentCore | abi::kComponentConsole | abi::kComponentFiles;
+  h.devices = in.devices;
   h.libos_entry = in.libos.find_symbol(abi::kLibosEntrySymbol)->addr;
   h.libos_syscall_bounce = in.libos.find_symbol(abi::kSyscallBounceSymbol)->addr;
   h.libos_bounce_slot = in.libos.find_symbol(abi::kBounceSlotSymbol)->addr;
@@ -185,7 +186,8 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
                            size_text(sym_bytes.size())));
   w.add_unloaded(abi::SectionKind::symbols, std::move(sym_bytes));
   ManifestInfo mi{in.name, in.source_path, in.memory, rw.sites, rw.rewritten, in.rewrite,
-                  in.rootfs ? in.rootfs->entries : 0, in.rootfs ? in.rootfs->writable : std::vector<std::string>{}};
+                  in.rootfs ? in.rootfs->entries : 0, in.rootfs ? in.rootfs->writable : std::vector<std::string>{},
+                  in.devices};
   w.add_unloaded(abi::SectionKind::manifest, render_manifest(mi));
 
   auto bytes = TRY(w.finish());

@@ -2,6 +2,8 @@
 
 #include "base/strf.hpp"
 
+#include <shoal/abi/image.h>
+
 namespace shoal::builder {
 
 namespace {
@@ -31,7 +33,7 @@ std::vector<uint8_t> render_manifest(const ManifestInfo& m) {
   t += "source = " + quoted(m.source) + "\n";
   t += "components = [\"core\", \"console\", \"files\"]\n";
   t += m.memory ? strf("memory = {}\n", m.memory) : std::string("memory = 0  # monitor default\n");
-  t += "devices = []\n";
+  t += (m.devices & abi::kDeviceNet) ? "devices = [\"net\"]\n" : "devices = []\n";
   t += strf("rootfs_entries = {}\n", m.rootfs_entries);
   t += "writable = [";
   for (size_t i = 0; i < m.writable.size(); ++i) t += (i ? ", " : "") + quoted(m.writable[i]);

@@ -17,6 +17,7 @@ struct ManifestInfo {
   bool rewrite;
   uint32_t rootfs_entries;
   std::vector<std::string> writable;  // directories mounted writable in the guest
+  uint32_t devices = 0;               // abi::Devices
 };
 
 std::vector<uint8_t> render_manifest(const ManifestInfo& m);

@@ -131,7 +131,8 @@ Result<void> check_header_fields(const ImageHeader& h) {
   if (h.components & ~kKnownComponents)
     return make_error(strf("image: unknown components {:#x}", h.components & ~kKnownComponents));
   if (!(h.components & abi::kComponentCore)) return make_error("image: components lack core");
-  if (h.devices != 0) return make_error(strf("image: unknown devices {:#x}", h.devices));
+  if (h.devices & ~abi::kKnownDevices)
+    return make_error(strf("image: unknown devices {:#x}", h.devices & ~abi::kKnownDevices));
   if (h.syscall_rewritten > h.syscall_sites)
     return make_error(strf("image: syscall_rewritten {} exceeds syscall_sites {}", h.syscall_rewritten,
                                   h.syscall_sites));

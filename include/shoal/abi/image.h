@@ -48,6 +48,14 @@ enum Components : uint32_t {
   kComponentFiles = 1u << 2,    // root filesystem + in-memory /tmp
 };
 
+// Devices an image declares (manifest `devices = [...]`). The monitor gives
+// an instance only the devices its image declares: `shoal-vmm --net` refuses
+// an image without kDeviceNet.
+enum Devices : uint32_t {
+  kDeviceNet = 1u << 0,  // network device (netdev.h), `shoal build --net`
+};
+inline constexpr uint32_t kKnownDevices = kDeviceNet;
+
 struct SectionEntry {
   uint32_t kind;         // SectionKind
   uint32_t flags;        // SectionFlags (loaded kinds)
@@ -63,7 +71,7 @@ struct ImageHeader {
   uint32_t version;               // kImageVersion
   uint32_t section_count;         // <= kMaxSections
   uint32_t components;            // Components
-  uint32_t devices;               // devices the manifest declares (none yet: 0)
+  uint32_t devices;               // Devices the manifest declares
   uint64_t libos_entry;           // where the vCPU starts (ring 3)
   uint64_t libos_syscall_bounce;  // ring-3 target of the ring-0 LSTAR bounce
   uint64_t libos_bounce_slot;     // 8-byte slot where ring 0 saves the return rip

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
 #include <shoal/image/format.hpp>
 
@@ -119,6 +120,16 @@ TEST(Image, RefusesSpecificCorruptions) {
   expect_refused([](auto& b) { section(b, 5)->kind = 20; }, "unknown kind");
   expect_refused([](auto& b) { section(b, 0)->kind = 7; }, "unknown kind");
   expect_refused([](auto& b) { section(b, 0)->file_offset = 0; }, "overlaps the header");
+  expect_refused([](auto& b) { header(b)->devices = 2; }, "unknown devices 0x2");
+  expect_refused([](auto& b) { header(b)->devices = kDeviceNet | 0x80000000u; }, "unknown devices 0x80000000");
+}
+
+TEST(Image, AcceptsTheNetworkDevice) {
+  auto bytes = valid_image();
+  header(bytes)->devices = kDeviceNet;
+  auto img = image::parse_image(bytes);
+  ASSERT_TRUE(img.ok()) << img.error().message;
+  EXPECT_EQ(img->header.devices, kDeviceNet);
 }
 
 TEST(Image, RandomMutationsNeverCrash) {

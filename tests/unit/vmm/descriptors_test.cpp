@@ -7,6 +7,7 @@
 #include <Zydis/Zydis.h>
 #include <gtest/gtest.h>
 #include <shoal/abi/channel.h>
+#include <shoal/abi/netdev.h>
 #include <shoal/abi/hypercall.h>
 #include <shoal/abi/layout.h>
 
@@ -98,7 +99,8 @@ TEST(Tss, StacksAndIoBitmap) {
   }
   for (unsigned b = 0; b < 4; ++b) EXPECT_FALSE(denied(sabi::kChannelKickPort + b)) << "kick port +" << b;
   EXPECT_TRUE(denied(sabi::kChannelKickPort - 1));
-  EXPECT_TRUE(denied(sabi::kChannelKickPort + 4));
+  for (unsigned b = 0; b < 4; ++b) EXPECT_FALSE(denied(sabi::kNetKickPort + b)) << "net kick port +" << b;
+  EXPECT_TRUE(denied(sabi::kNetKickPort + 4));
   EXPECT_TRUE(denied(sabi::kHypercallPortBase + sabi::kHypercallCount + 3));
   EXPECT_TRUE(denied(sabi::kFaultPort));
   EXPECT_TRUE(denied(0x80));

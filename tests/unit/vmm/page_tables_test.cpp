@@ -5,6 +5,7 @@
 #include <shoal/abi/channel.h>
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
+#include <shoal/abi/netdev.h>
 
 #include "page_tables.hpp"
 
@@ -213,6 +214,32 @@ TEST(PageTablesChannel, RejectsBadRegionSizes) {
   auto mem = GuestMemory::wrap(buf.data(), kMem);
   EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}), 100).ok());
   EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}), sabi::kMaxChannelRegionSize + 4096).ok());
+}
+
+TEST(PageTablesNet, RegionIsUserReadWriteNeverExecutable) {
+  constexpr uint64_t kMem = 32ull << 20;
+  std::vector<uint8_t> buf(kMem);
+  auto mem = GuestMemory::wrap(buf.data(), kMem);
+  constexpr uint64_t kChan = 3 * sabi::kPageSize;
+  auto r = build_page_tables(mem, kMem, plan_address_space(kMem, {}), kChan, sabi::kNetRegionSize);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  for (uint64_t off : std::vector<uint64_t>{0, sabi::kNetRxOffset, sabi::kNetTxOffset, sabi::kNetRegionSize - 1,
+                                            2ull << 20}) {
+    Walk w = walk(mem, r->cr3, sabi::kNetAddr + off);
+    EXPECT_TRUE(w.present && w.user && w.write) << std::hex << off;
+    EXPECT_FALSE(w.exec) << std::hex << off;
+  }
+  EXPECT_TRUE(walk(mem, r->cr3, sabi::kNetAddr).large);
+  EXPECT_FALSE(walk(mem, r->cr3, sabi::kNetAddr + sabi::kNetRegionSize).present);
+  EXPECT_FALSE(walk(mem, r->cr3, sabi::kNetAddr - 1).present);
+  // The channel keeps its own mapping next to it.
+  EXPECT_TRUE(walk(mem, r->cr3, sabi::kChannelAddr + kChan - 1).write);
+  EXPECT_FALSE(walk(mem, r->cr3, sabi::kChannelAddr + kChan).present);
+  // Without a device, nothing there.
+  auto none = build_page_tables(mem, kMem, plan_address_space(kMem, {}));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(walk(mem, none->cr3, sabi::kNetAddr).present);
+  EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}), 0, sabi::kNetRegionSize - 4096).ok());
 }
 
 TEST(SectionFlags, Mapping) {

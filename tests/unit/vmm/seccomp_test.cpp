@@ -13,6 +13,11 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
+#include <atomic>
+
+#include "net_device.hpp"
 #include "seccomp_policy.hpp"
 
 using namespace shoal::vmm;
@@ -178,3 +183,91 @@ TEST(Seccomp, AllowedCallsPass) {
 }
 
 }  // namespace
+
+// The network device's I/O thread: started before the filter, confined by it
+// (TSYNC), and allowed exactly its calls on its own descriptors.
+namespace net_thread {
+
+struct Fds {
+  int tap[2], kick, wake, stop;
+  Fds() {
+    EXPECT_EQ(pipe(tap), 0);  // stands in for the TAP descriptor
+    kick = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+    wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    stop = eventfd(0, EFD_CLOEXEC);
+  }
+  NetSeccompFds net() const { return {tap[1], kick, wake, stop}; }
+};
+
+std::atomic<int> g_step{0};
+
+// In a child: a thread waits on `stop`, the policy is installed from the
+// main thread, then the thread runs `body`. The child ends with status 7
+// when body returns.
+template <typename F>
+int thread_under_policy(const Fds& fds, F body) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    static F* s_body = &body;
+    static int s_stop = fds.stop;
+    pthread_t t;
+    pthread_create(&t, nullptr, [](void*) -> void* {
+      g_step.store(1);  // glibc's thread start-up is done (see NetDevice::start)
+      uint64_t v;
+      syscall(SYS_read, s_stop, &v, 8);  // wait for the filter
+      (*s_body)();
+      g_step.store(2);
+      return nullptr;
+    }, nullptr);
+    while (g_step.load() == 0) {
+    }
+    NetSeccompFds net = fds.net();
+    if (!apply_seccomp_policy(-1, -1, fds.wake, &net).ok()) _exit(100);
+    uint64_t one = 1;
+    syscall(SYS_write, fds.stop, &one, 8);  // the main thread's stop write is allowed
+    while (g_step.load() != 2) {
+    }
+    syscall(SYS_exit_group, 7);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return st;
+}
+
+TEST(SeccompNetThread, ItsOwnCallsAreAllowed) {
+  Fds fds;
+  int st = thread_under_policy(fds, [&fds] {
+    uint8_t frame[60] = {};
+    if (syscall(SYS_write, fds.tap[1], frame, sizeof frame) != 60) syscall(SYS_exit_group, 1);
+    uint64_t v = 1;
+    if (syscall(SYS_read, fds.kick, &v, 8) != 8) syscall(SYS_exit_group, 2);
+    if (syscall(SYS_write, fds.wake, &v, 8) != 8) syscall(SYS_exit_group, 3);
+    struct pollfd p[2] = {{fds.kick, POLLIN, 0}, {fds.wake, POLLIN, 0}};
+    struct timespec ts = {0, 1000};
+    if (syscall(SYS_ppoll, p, 2, &ts, nullptr, 8) < 0) syscall(SYS_exit_group, 4);
+  });
+  ASSERT_TRUE(WIFEXITED(st)) << "killed by signal " << WTERMSIG(st);
+  EXPECT_EQ(WEXITSTATUS(st), 7);
+}
+
+TEST(SeccompNetThread, AThreadStartedBeforeTheFilterIsConfinedToo) {
+  Fds fds;
+  int st = thread_under_policy(fds, [] { syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0); });
+  ASSERT_TRUE(WIFSIGNALED(st)) << "exit status " << WEXITSTATUS(st);
+  EXPECT_EQ(WTERMSIG(st), SIGSYS);
+}
+
+TEST(SeccompNetThread, WritingAnotherDescriptorKills) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "sanitizer builds allow writes to any fd (seccomp_policy.cpp)";
+#endif
+  Fds fds;
+  int st = thread_under_policy(fds, [&fds] {
+    uint8_t b = 0;
+    syscall(SYS_write, fds.tap[0] + 100, &b, 1);
+  });
+  ASSERT_TRUE(WIFSIGNALED(st));
+  EXPECT_EQ(WTERMSIG(st), SIGSYS);
+}
+
+}  // namespace net_thread

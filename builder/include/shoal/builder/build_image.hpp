@@ -30,6 +30,7 @@ struct BuildInputs {
   std::string name;         // header.name (argv[0] in the guest)
   uint64_t memory = 0;      // default guest memory, 0 = the monitor's default
   bool rewrite = true;      // false: leave every syscall to the ring-0 fallback
+  uint32_t devices = 0;     // abi::Devices the image declares (`--net`: kDeviceNet)
 };
 
 struct BuildSummary {

@@ -1,0 +1,147 @@
+// The network device's options: TAP names, addresses, CIDR, MAC, gateway
+// rules and --net-impair, alone and through shoal-vmm's parser.
+#include <arpa/inet.h>
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "net_options.hpp"
+#include "options.hpp"
+
+using namespace shoal::vmm;
+
+namespace {
+
+uint32_t be(const char* text) { return inet_addr(text); }
+
+TEST(NetOptions, TapSpec) {
+  EXPECT_EQ(parse_tap_spec("tap:tap0").value(), "tap0");
+  EXPECT_EQ(parse_tap_spec("tap:a23456789012345").value(), "a23456789012345");  // 15 bytes: the limit
+  for (const char* bad : {"tap0", "tap:", "tun:tap0", "tap:a234567890123456", "tap:a/b", "tap:a b", "tap:a:b",
+                          "tap:.", "tap:..", "tap:a\tb", "TAP:x"})
+    EXPECT_FALSE(parse_tap_spec(bad).ok()) << bad;
+  EXPECT_NE(parse_tap_spec("tap0").error().message.find("tap:NAME"), std::string::npos);
+}
+
+TEST(NetOptions, Ipv4) {
+  EXPECT_EQ(parse_ipv4("10.0.0.2").value(), be("10.0.0.2"));
+  EXPECT_EQ(parse_ipv4("255.255.255.255").value(), be("255.255.255.255"));
+  EXPECT_EQ(parse_ipv4("0.0.0.0").value(), 0u);
+  for (const char* bad : {"", "10.0.0", "10.0.0.2.1", "10.0.0.256", "10.0.0.-1", "10.0.0.02", "10..0.1", "a.b.c.d",
+                          "10.0.0.2 ", " 10.0.0.2", "1000.0.0.1", "10.0.0.2/24"})
+    EXPECT_FALSE(parse_ipv4(bad).ok()) << bad;
+}
+
+TEST(NetOptions, Cidr) {
+  auto c = parse_cidr("10.0.0.2/24").value();
+  EXPECT_EQ(c.addr, be("10.0.0.2"));
+  EXPECT_EQ(c.prefix, 24);
+  EXPECT_EQ(parse_cidr("192.168.1.7/32").value().prefix, 32);
+  EXPECT_TRUE(parse_cidr("10.0.0.0/31").ok());  // RFC 3021: both addresses are hosts
+  EXPECT_TRUE(parse_cidr("10.0.0.1/8").ok());
+  for (const char* bad : {"10.0.0.2", "10.0.0.2/", "10.0.0.2/0", "10.0.0.2/33", "10.0.0.2/x", "10.0.0.2/024",
+                          "10.0.0.0/24", "10.0.0.255/24", "127.0.0.1/8", "0.1.2.3/8", "224.0.0.1/24",
+                          "240.0.0.1/24", "255.255.255.255/32", "10.0.0.300/24"})
+    EXPECT_FALSE(parse_cidr(bad).ok()) << bad;
+  EXPECT_NE(parse_cidr("10.0.0.0/24").error().message.find("network"), std::string::npos);
+  EXPECT_NE(parse_cidr("10.0.0.255/24").error().message.find("broadcast"), std::string::npos);
+  EXPECT_NE(parse_cidr("10.0.0.2").error().message.find("A.B.C.D/N"), std::string::npos);
+}
+
+TEST(NetOptions, Mac) {
+  auto m = parse_mac("02:aB:0c:DE:f0:01").value();
+  EXPECT_EQ(m, (std::array<uint8_t, 6>{0x02, 0xab, 0x0c, 0xde, 0xf0, 0x01}));
+  for (const char* bad : {"", "02:00:00:00:00", "02:00:00:00:00:00:00", "02-00-00-00-00-01", "2:00:00:00:00:01",
+                          "02:00:00:00:00:0g", "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00",
+                          "02:00:00:00:00:001"})
+    EXPECT_FALSE(parse_mac(bad).ok()) << bad;
+}
+
+TEST(NetOptions, RandomMacIsLocalUnicast) {
+  for (uint64_t r : {0ull, ~0ull, 0x123456789abcull}) {
+    auto m = random_mac(r);
+    EXPECT_EQ(m[0], 0x02);  // locally administered, unicast
+  }
+  EXPECT_NE(random_mac(1), random_mac(2));
+  EXPECT_EQ(format_mac(random_mac(0x0000050403020100ull)), "02:00:01:02:03:04");
+}
+
+TEST(NetOptions, Impair) {
+  auto i = parse_impair("loss=5,delay=20,reorder=25").value();
+  EXPECT_EQ(i.loss_ppm, 50000u);
+  EXPECT_EQ(i.delay_ms, 20u);
+  EXPECT_EQ(i.reorder_ppm, 250000u);
+  EXPECT_FALSE(i.seed);
+  auto j = parse_impair("seed=42,loss=0.5").value();
+  EXPECT_EQ(j.loss_ppm, 5000u);
+  EXPECT_EQ(j.seed.value(), 42u);
+  EXPECT_EQ(parse_impair("loss=100").value().loss_ppm, 1000000u);
+  EXPECT_EQ(parse_impair("loss=0.0001").value().loss_ppm, 1u);
+  for (const char* bad : {"", "loss", "loss=", "loss=101", "loss=-1", "loss=5%", "loss=1.", "loss=.5",
+                          "loss=0.00001", "delay=1.5", "delay=10001", "reorder=200", "jitter=5", "loss=1,loss=2",
+                          "loss=1,,delay=2", "seed=x", "loss=1 "})
+    EXPECT_FALSE(parse_impair(bad).ok()) << bad;
+}
+
+TEST(NetOptions, ConfigNeedsNetAndIp) {
+  EXPECT_FALSE(make_net_config({}, 0).value());  // nothing given: no device
+  for (NetOptionText t : {NetOptionText{"", "10.0.0.2/24"}, NetOptionText{"", "", "10.0.0.1"},
+                          NetOptionText{"", "", "", "02:00:00:00:00:01"}, NetOptionText{"", "", "", "", "loss=1"}}) {
+    auto r = make_net_config(t, 0);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("needs --net"), std::string::npos) << r.error().message;
+  }
+  auto r = make_net_config({"tap:t0"}, 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("--ip"), std::string::npos);
+}
+
+TEST(NetOptions, ConfigGatewayInsideSubnet) {
+  auto c = make_net_config({"tap:t0", "10.1.2.3/24", "10.1.2.1", "", "loss=1"}, 7).value().value();
+  EXPECT_EQ(c.tap, "t0");
+  EXPECT_EQ(c.ipv4, be("10.1.2.3"));
+  EXPECT_EQ(c.prefix, 24);
+  EXPECT_EQ(c.gateway, be("10.1.2.1"));
+  EXPECT_EQ(c.mac[0], 0x02);
+  EXPECT_EQ(c.impair->loss_ppm, 10000u);
+  EXPECT_EQ(make_net_config({"tap:t0", "10.1.2.3/24"}, 0).value()->gateway, 0u);
+  EXPECT_EQ(make_net_config({"tap:t0", "10.1.2.3/24", "", "02:01:02:03:04:05"}, 0).value()->mac,
+            (std::array<uint8_t, 6>{2, 1, 2, 3, 4, 5}));
+  for (const char* gw : {"10.1.3.1", "10.1.2.3", "10.1.2.0", "10.1.2.255", "10.1.2", "gateway"}) {
+    auto r = make_net_config({"tap:t0", "10.1.2.3/24", gw}, 0);
+    EXPECT_FALSE(r.ok()) << gw;
+  }
+  EXPECT_NE(make_net_config({"tap:t0", "10.1.2.3/24", "10.1.3.1"}, 0).error().message.find("outside the subnet"),
+            std::string::npos);
+  EXPECT_TRUE(make_net_config({"tap:t0", "10.1.2.3/16", "10.1.3.1"}, 0).ok());
+}
+
+ParsedOptions parse(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  static std::string name = "shoal-vmm";
+  argv.push_back(name.data());
+  for (auto& a : args) argv.push_back(a.data());
+  return parse_options(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(NetOptions, ThroughTheMonitorsParser) {
+  auto p = parse({"--net", "tap:shoal0", "--ip", "10.0.0.2/24", "--gateway", "10.0.0.1", "--mac", "02:00:00:00:00:09",
+                  "--net-impair", "loss=5,delay=20,reorder=25,seed=1", "img.shoal"});
+  ASSERT_FALSE(p.exit_status);
+  ASSERT_TRUE(p.options.net);
+  EXPECT_EQ(p.options.net->tap, "shoal0");
+  EXPECT_EQ(p.options.net->mac[5], 9);
+  EXPECT_EQ(p.options.net->impair->delay_ms, 20u);
+  EXPECT_FALSE(parse({"img.shoal"}).options.net);
+  // Usage errors: status 2.
+  EXPECT_EQ(parse({"--net", "tap:shoal0", "img"}).exit_status.value_or(0), 2);
+  EXPECT_EQ(parse({"--ip", "10.0.0.2/24", "img"}).exit_status.value_or(0), 2);
+  EXPECT_EQ(parse({"--net", "eth0", "--ip", "10.0.0.2/24", "img"}).exit_status.value_or(0), 2);
+  EXPECT_EQ(parse({"--net", "tap:x", "--ip", "10.0.0.2/24", "--gateway", "10.9.0.1", "img"}).exit_status.value_or(0), 2);
+  EXPECT_EQ(parse({"--net", "tap:x", "--ip", "10.0.0.2/24", "--net-impair", "loss=200", "img"}).exit_status.value_or(0),
+            2);
+}
+
+}  // namespace

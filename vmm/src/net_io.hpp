@@ -1,0 +1,111 @@
+// The monitor's end of the network device's rings (abi/netdev.h): moves
+// frames between the region and a FrameLink (the TAP device, or a fake in
+// tests), with the notification protocol of netdev.h. No descriptors and no
+// clock here: the I/O thread (net_thread.hpp) owns those and calls step(),
+// so the ring logic is unit-tested on its own (tests/unit/vmm/net_io_test).
+//
+// The guest is hostile: the monitor loads each index once, copies a frame's
+// length once and checks it (shorter than an Ethernet header or longer than
+// kNetMaxFrame: dropped and counted), never follows anything else from the
+// region, and resets a ring whose head - tail exceeds kNetSlots. Nothing the
+// guest writes can make step() loop for long: every pass is bounded by
+// kNetSlots frames per direction.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+
+#include <shoal/abi/netdev.h>
+
+#include "net_impair.hpp"
+
+namespace shoal::vmm {
+
+// The other end of the device: one Ethernet frame per call.
+class FrameLink {
+ public:
+  virtual ~FrameLink() = default;
+  // Reads one frame into buf (cap bytes): its length, 0 when none is waiting,
+  // -1 on an error. A frame longer than cap is truncated by the kernel: the
+  // caller gives cap > kNetMaxFrame and drops anything longer than that.
+  virtual ssize_t receive(uint8_t* buf, size_t cap) = 0;
+  enum class Sent { ok, full, error };
+  // Writes one frame: ok, full (the link cannot take it now: the caller
+  // retries the same frame later) or error (the frame is lost).
+  virtual Sent send(const uint8_t* frame, size_t len) = 0;
+};
+
+// Every frame the device moved or dropped, by reason (--verbose prints them).
+struct NetCounters {
+  uint64_t tx_frames = 0, tx_bytes = 0, tx_bad_len = 0, tx_link_errors = 0;
+  uint64_t rx_frames = 0, rx_bytes = 0, rx_bad_len = 0, rx_link_errors = 0;
+  uint64_t rx_ring_full = 0;   // times the guest's rx ring was full
+  uint64_t ring_resets = 0;    // rings reset because the guest broke their indices
+  uint64_t guest_wakes = 0;    // kicks sent to the guest
+  uint64_t impair_lost = 0, impair_queue_full = 0;
+};
+
+struct NetStep {
+  bool progress = false;     // a frame moved or a ring changed
+  bool tx_blocked = false;   // the link refused a frame: wait for it to drain (POLLOUT)
+  bool rx_room = true;       // the rx ring has room: read the link (POLLIN)
+  uint64_t next_due = UINT64_MAX;  // the impairment's next held frame (ns)
+};
+
+class NetIo {
+ public:
+  // base: the mapped region (kNetRegionSize bytes, header initialized);
+  // wake_guest: ends the guest's `block` (writes the wake eventfd).
+  NetIo(void* base, FrameLink& link, std::function<void()> wake_guest);
+  ~NetIo();
+
+  // Optional: impair frames to the guest (--net-impair).
+  void set_impairment(const NetImpair& config, uint64_t seed);
+
+  // One pass: transmits what the guest queued, delivers what the link has
+  // (up to the room in the rx ring), and kicks the guest if it sleeps and
+  // frames arrived. now_ns: CLOCK_MONOTONIC, for the impairment.
+  NetStep step(uint64_t now_ns);
+
+  // The sleep handshake (netdev.h): announces tx.consumer_sleeping, fences,
+  // re-checks the tx ring; false (announcement withdrawn) if frames arrived.
+  bool prepare_sleep();
+  void sleep_done();
+
+  const NetCounters& counters() const { return m_counters; }
+
+ private:
+  void transmit(NetStep& s);
+  void receive(NetStep& s, uint64_t now_ns);
+  void receive_impaired(NetStep& s, uint64_t now_ns);
+  // Free rx slots (resets a ring whose tail the guest broke).
+  uint32_t rx_room();
+  // Copies a frame into the next rx slot (the caller checked the room).
+  void deliver(const uint8_t* frame, uint32_t len);
+  // Whether a received length is a frame (counts the ones that are not).
+  bool frame_len_ok(ssize_t n);
+  // No room: asks the guest for a kick when it frees a slot; true if room
+  // appeared meanwhile (announcement withdrawn).
+  bool wait_for_room();
+  void publish_rx();
+
+  abi::NetHeader* m_header;
+  void* m_base;
+  FrameLink& m_link;
+  std::function<void()> m_wake_guest;
+  NetCounters m_counters;
+  uint32_t m_rx_head = 0;        // our copy of rx.head (we own it)
+  uint32_t m_rx_published = 0;   // last head stored in the region
+  uint32_t m_tx_tail = 0;        // our copy of tx.tail (we own it)
+  bool m_producer_waiting = false;  // we set rx.producer_waiting
+  // A frame read from the link while the ring was full, delivered first.
+  std::unique_ptr<uint8_t[]> m_scratch;
+  uint32_t m_pending_len = 0;
+  std::unique_ptr<NetImpairQueue> m_impair;
+};
+
+}  // namespace shoal::vmm
