@@ -18,6 +18,23 @@ long File::writev(const lx::Iovec* iov, int count) {
   return total;
 }
 
+long File::readv(const lx::Iovec* iov, int count) {
+  bool fills_all = vnode() != nullptr && vnode()->seekable();
+  long total = 0;
+  for (int i = 0; i < count; ++i) {
+    if (iov[i].len == 0) continue;
+    long n = read(iov[i].base, iov[i].len);
+    if (n < 0) return total > 0 ? total : n;
+    total += n;
+    if (static_cast<size_t>(n) < iov[i].len) break;
+    // Streams (console, pipes) return what one read gives rather than wait
+    // for more to fill the next buffer: a short read is what Linux does when
+    // no more data is there yet.
+    if (!fills_all) break;
+  }
+  return total;
+}
+
 void File::add_watch(FileWatch* w) {
   w->m_watch_prev = nullptr;
   w->m_watch_next = m_watches;

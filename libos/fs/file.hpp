@@ -54,6 +54,9 @@ class File {
   virtual long write(const void* buf, size_t len) { (void)buf, (void)len; return -EINVAL; }
   // Gathered write; the iovecs are already checked. Default: write each.
   virtual long writev(const lx::Iovec* iov, int count);
+  // Scattered read; the iovecs are already checked. Default: read each
+  // buffer in turn; a stream stops after the first read (see file.cpp).
+  virtual long readv(const lx::Iovec* iov, int count);
   virtual long pread(void* buf, size_t len, uint64_t off) { (void)buf, (void)len, (void)off; return -ESPIPE; }
   virtual long pwrite(const void* buf, size_t len, uint64_t off) { (void)buf, (void)len, (void)off; return -ESPIPE; }
   virtual long lseek(int64_t off, int whence) { (void)off, (void)whence; return -ESPIPE; }

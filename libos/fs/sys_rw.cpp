@@ -55,20 +55,7 @@ long sys_readv(int fd, const lx::Iovec* iov, int iovcnt) {
   err = check_iov(iov, iovcnt, true);
   if (err < 0) return err;
   FileRef hold(file);
-  bool fills_all = file->vnode() != nullptr && file->vnode()->seekable();
-  long total = 0;
-  for (int i = 0; i < iovcnt; ++i) {
-    if (iov[i].len == 0) continue;
-    long n = file->read(iov[i].base, iov[i].len);
-    if (n < 0) return total > 0 ? total : n;
-    total += n;
-    if (static_cast<size_t>(n) < iov[i].len) break;
-    // Streams (console, pipes) return what one read gives rather than wait
-    // for more to fill the next buffer: a short read is what Linux does when
-    // no more data is there yet.
-    if (!fills_all) break;
-  }
-  return total;
+  return file->readv(iov, iovcnt);
 }
 
 long sys_writev(int fd, const lx::Iovec* iov, int iovcnt) {

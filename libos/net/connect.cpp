@@ -91,7 +91,7 @@ void Socket::offer(uint32_t index) {
   changed(lx::POLLIN | lx::POLLRDNORM);
 }
 
-long Socket::accept(int flags, Socket** out) {
+long Socket::accept(int flags, SocketFile** out) {
   if (m_state != SockState::listening) return -EINVAL;
   uint64_t until = deadline(m_rcvtimeo_ns);
   while (m_qcount == 0) {
@@ -124,7 +124,14 @@ long Socket::accept(int flags, Socket** out) {
   return 0;
 }
 
-long Socket::connect(uint32_t ip, uint16_t port) {
+long Socket::connect(int family, uint32_t ip, uint16_t port) {
+  // AF_UNSPEC (Linux: disconnect) is refused on a channel stream, as it
+  // always was here.
+  if (family != kAfInet) return -EAFNOSUPPORT;
+  return connect_channel(ip, port);
+}
+
+long Socket::connect_channel(uint32_t ip, uint16_t port) {
   switch (m_state) {
     case SockState::connected:
     case SockState::listening:
@@ -278,7 +285,6 @@ void Socket::release() {
       break;
   }
   port_unbind(this);
-  socket_destroyed();
   fs::destroy(this);
 }
 

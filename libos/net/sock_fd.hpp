@@ -1,12 +1,12 @@
 // Helpers of the socket system-call files.
 #pragma once
 
-#include "net/socket.hpp"
+#include "net/socket_base.hpp"
 
 namespace libos::net {
 
 // The socket at fd: -EBADF, -ENOTSOCK.
-long socket_of(int fd, Socket** out);
+long socket_of(int fd, SocketFile** out);
 // Writes ip:port as a sockaddr_in into a checked (addr, *addrlen) pair,
 // truncated to *addrlen, and stores the full length (Linux move_addr_to_user).
 void put_sockaddr(void* addr, int* addrlen, uint32_t ip, uint16_t port);
@@ -15,13 +15,13 @@ void put_sockaddr(void* addr, int* addrlen, uint32_t ip, uint16_t port);
 // cannot free the socket under it.
 class SocketRef {
  public:
-  explicit SocketRef(Socket* s) : m_s(s) { m_s->get(); }
+  explicit SocketRef(SocketFile* s) : m_s(s) { m_s->get(); }
   ~SocketRef() { m_s->put(); }
   SocketRef(const SocketRef&) = delete;
   SocketRef& operator=(const SocketRef&) = delete;
 
  private:
-  Socket* m_s;
+  SocketFile* m_s;
 };
 
 }  // namespace libos::net

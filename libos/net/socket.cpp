@@ -5,12 +5,9 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/alloc.hpp"
-#include "fs/wait.hpp"
 #include "net/channel.hpp"
 #include "net/ports.hpp"
 #include "net/slots.hpp"
-#include "sched/thread.hpp"
-#include "syscalls/signal_state.hpp"
 
 namespace libos::net {
 
@@ -18,17 +15,7 @@ using namespace shoal::abi;
 
 namespace {
 
-constexpr int kSigPipe = 13;
 constexpr unsigned long kSiocOutq = 0x5411;  // TIOCOUTQ: bytes not yet taken by the peer
-
-uint64_t g_next_ino = 1;
-int g_live = 0;
-
-// EPIPE with SIGPIPE to the caller, unless MSG_NOSIGNAL (Linux sk_stream_error).
-long broken_pipe(int flags) {
-  if ((flags & kMsgNosignal) == 0) signal_post(kSigPipe, kSiUser, sched::current());
-  return -EPIPE;
-}
 
 }  // namespace
 
@@ -36,30 +23,56 @@ long socket_create(int flags, Socket** out) {
   Socket* s = fs::make<Socket>();
   if (s == nullptr) return -ENOMEM;
   s->m_flags = lx::O_RDWR | (flags & kSockNonblock ? lx::O_NONBLOCK : 0);
-  s->m_ino = g_next_ino++;
-  ++g_live;
   *out = s;
   return 0;
 }
 
-int socket_count() { return g_live; }
-void socket_destroyed() { --g_live; }
-
-uint64_t Socket::deadline(uint64_t timeout_ns) const {
-  return timeout_ns == 0 ? fs::kNoDeadline : fs::fs_deadline_after(timeout_ns);
+bool Socket::peer_name(Endpoint* out) const {
+  if (m_state != SockState::connected) return false;
+  *out = Endpoint{m_peer_ip, m_peer_port};
+  return true;
 }
 
-// -EINTR, -EAGAIN (the SO_RCVTIMEO/SO_SNDTIMEO deadline passed) or 0.
-long Socket::wait(uint64_t deadline) {
-  long r = m_waiters.wait(deadline);
-  if (r < 0) return r;
-  return r == 0 ? -EAGAIN : 0;
+int Socket::take_error() {
+  int err = m_error;
+  m_error = 0;
+  return err;
 }
 
-void Socket::changed(uint32_t events) {
-  m_waiters.wake_all();
-  notify(events);
-  fs::fs_notify();  // poll() and select() sleep on the file layer's queue
+// A message is one recv or send per buffer, as the channel moves bytes.
+long Socket::sendmsg(SockMsg* msg, int flags) {
+  long total = 0;
+  for (size_t i = 0; i < msg->iovlen; ++i) {
+    if (msg->iov[i].len == 0) continue;
+    long n = send(msg->iov[i].base, msg->iov[i].len, flags);
+    if (n < 0) return total > 0 ? total : n;
+    total += n;
+    if (static_cast<size_t>(n) < msg->iov[i].len) break;
+  }
+  // Nothing to send still asks the connection (errors, EPIPE).
+  if (iov_total(msg->iov, msg->iovlen) == 0) return send(nullptr, 0, flags);
+  return total;
+}
+
+long Socket::recvmsg(SockMsg* msg, int flags) {
+  long total = 0;
+  bool peek = (flags & kMsgPeek) != 0;
+  for (size_t i = 0; i < msg->iovlen; ++i) {
+    if (msg->iov[i].len == 0) continue;
+    // After the first bytes, take only what is there already (a stream
+    // read returns what is available, it does not wait to fill every buffer).
+    int f = total > 0 ? flags | kMsgDontwait : flags;
+    long n = recv(msg->iov[i].base, msg->iov[i].len, f);
+    if (n < 0) {
+      if (total > 0) break;
+      return n;
+    }
+    total += n;
+    // A peek cannot look past the first buffer's bytes without consuming.
+    if (n == 0 || static_cast<size_t>(n) < msg->iov[i].len || peek) break;
+  }
+  if (iov_total(msg->iov, msg->iovlen) == 0) return recv(nullptr, 0, flags);
+  return total;
 }
 
 void Socket::drop_slot() {
@@ -277,16 +290,6 @@ long Socket::ioctl(unsigned long request, unsigned long arg) {
     return 0;
   }
   return -ENOTTY;
-}
-
-long Socket::fstat(lx::Stat* st) {
-  memset(st, 0, sizeof(*st));
-  st->dev = 0x8;  // sockfs
-  st->ino = m_ino;
-  st->nlink = 1;
-  st->mode = lx::S_IFSOCK | 0777;
-  st->blksize = 4096;
-  return 0;
 }
 
 }  // namespace libos::net

@@ -1,6 +1,8 @@
-// setsockopt and getsockopt: options are accepted and remembered so that
-// programs that tune their sockets run unchanged; SO_ERROR, SO_TYPE,
-// SO_ACCEPTCONN and friends are answered from the socket's state.
+// setsockopt and getsockopt for every transport: options are checked as
+// Linux checks them and stored in the SocketFile; the transport applies
+// those that change its behaviour (options_changed) and answers those it
+// knows better (option_value: buffer sizes as resized, the MSS in use).
+// SO_ERROR, SO_TYPE, SO_ACCEPTCONN and friends come from the socket's state.
 #include "net/sockopt.hpp"
 
 #include "core/klib.hpp"
@@ -76,16 +78,20 @@ int clamp_buf(int value, int min) {
   return value < min ? min : value;
 }
 
-// The TCP options that are only remembered, and their defaults (Linux's).
+// The TCP options that are only accepted, and their defaults (Linux's).
 struct TcpKnob {
   int name;
   int value;
 };
-TcpKnob g_tcp_defaults[] = {
-    {kTcpMaxseg, 536},    {kTcpCork, 0},     {kTcpKeepidle, 7200},  {kTcpKeepintvl, 75},  {kTcpKeepcnt, 9},
-    {kTcpSyncnt, 6},      {kTcpLinger2, 60}, {kTcpDeferAccept, 0},  {kTcpWindowClamp, 0}, {kTcpQuickack, 1},
-    {kTcpUserTimeout, 0}, {kTcpFastopen, 0}, {kTcpNotsentLowat, 0},
+constexpr TcpKnob kTcpDefaults[] = {
+    {kTcpSyncnt, 6},     {kTcpLinger2, 60},    {kTcpDeferAccept, 0}, {kTcpWindowClamp, 0},
+    {kTcpQuickack, 1},   {kTcpUserTimeout, 0}, {kTcpFastopen, 0},    {kTcpNotsentLowat, 0},
 };
+// Linux's bounds: MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT,
+// TCP_MIN_MSS and MAX_TCP_WINDOW.
+constexpr int kMaxKeepidle = 32767, kMaxKeepintvl = 32767, kMaxKeepcnt = 127;
+constexpr int kMinMss = 88, kMaxMss = 65535;
+constexpr int kDefaultMss = 536;
 
 long put_opt(void* optval, int* optlen, const void* value, int size) {
   if (!user_readable(optlen, sizeof(int))) return -EFAULT;
@@ -121,9 +127,103 @@ long get_timeout(void* optval, int* optlen, uint64_t ns) {
   return put_opt(optval, optlen, &tv, sizeof(tv));
 }
 
+// Stores the value; -errno for a value Linux refuses.
+long store_socket_int(SocketFile* s, int name, int v) {
+  switch (name) {
+    case kSoReuseaddr: s->m_reuseaddr = v != 0; return 0;
+    case kSoReuseport: s->m_reuseport = v != 0; return 0;
+    case kSoKeepalive: s->m_keepalive = v != 0; return 0;
+    case kSoBroadcast: s->m_broadcast = v != 0; return 0;
+    case kSoRcvbuf:
+    case kSoRcvbufforce: s->m_rcvbuf = clamp_buf(v, kMinRcvbuf); return 0;
+    case kSoSndbuf:
+    case kSoSndbufforce: s->m_sndbuf = clamp_buf(v, kMinSndbuf); return 0;
+    case kSoDebug:
+    case kSoDontroute:
+    case kSoOobinline:
+    case kSoPriority:
+    case kSoRcvlowat:
+    case kSoBusyPoll:
+    case kSoIncomingCpu: return 0;
+    default: return -ENOPROTOOPT;  // SO_SNDLOWAT (not changeable), SO_TYPE, SO_ERROR...
+  }
+}
+
+long store_tcp_int(SocketFile* s, int name, int v) {
+  switch (name) {
+    case kTcpNodelay: s->m_nodelay = v != 0; return 0;
+    case kTcpCork: s->m_cork = v != 0; return 0;
+    case kTcpKeepidle:
+      if (v < 1 || v > kMaxKeepidle) return -EINVAL;
+      s->m_keepidle = v;
+      return 0;
+    case kTcpKeepintvl:
+      if (v < 1 || v > kMaxKeepintvl) return -EINVAL;
+      s->m_keepintvl = v;
+      return 0;
+    case kTcpKeepcnt:
+      if (v < 1 || v > kMaxKeepcnt) return -EINVAL;
+      s->m_keepcnt = v;
+      return 0;
+    case kTcpMaxseg:
+      if (v != 0 && (v < kMinMss || v > kMaxMss)) return -EINVAL;
+      s->m_user_mss = v;
+      return 0;
+    default:
+      for (const TcpKnob& k : kTcpDefaults) {
+        if (k.name == name) return 0;  // accepted; nothing here depends on it
+      }
+      return -ENOPROTOOPT;
+  }
+}
+
+// What getsockopt answers from the stored options (the transport may know
+// better: option_value is asked first).
+bool stored_value(const SocketFile* s, int level, int name, int* out) {
+  if (level == kSolSocket) {
+    switch (name) {
+      case kSoType: *out = s->type(); return true;
+      case kSoProtocol: *out = s->protocol(); return true;
+      case kSoDomain: *out = kAfInet; return true;
+      case kSoAcceptconn: *out = s->listening(); return true;
+      case kSoReuseaddr: *out = s->m_reuseaddr; return true;
+      case kSoReuseport: *out = s->m_reuseport; return true;
+      case kSoKeepalive: *out = s->m_keepalive; return true;
+      case kSoBroadcast: *out = s->m_broadcast; return true;
+      case kSoRcvbuf: *out = s->m_rcvbuf; return true;
+      case kSoSndbuf: *out = s->m_sndbuf; return true;
+      case kSoRcvlowat:
+      case kSoSndlowat: *out = 1; return true;
+      case kSoDebug:
+      case kSoDontroute:
+      case kSoOobinline:
+      case kSoPriority: *out = 0; return true;
+      default: return false;
+    }
+  }
+  switch (name) {
+    case kTcpNodelay: *out = s->m_nodelay; return true;
+    case kTcpCork: *out = s->m_cork; return true;
+    case kTcpKeepidle: *out = s->m_keepidle; return true;
+    case kTcpKeepintvl: *out = s->m_keepintvl; return true;
+    case kTcpKeepcnt: *out = s->m_keepcnt; return true;
+    case kTcpMaxseg: *out = s->m_user_mss != 0 ? s->m_user_mss : kDefaultMss; return true;
+    default:
+      for (const TcpKnob& k : kTcpDefaults) {
+        if (k.name == name) {
+          *out = k.value;
+          return true;
+        }
+      }
+      return false;
+  }
+}
+
 }  // namespace
 
-long socket_setsockopt(Socket* s, int level, int name, const void* optval, unsigned optlen) {
+long socket_setsockopt(SocketFile* s, int level, int name, const void* optval, unsigned optlen) {
+  // A datagram socket has no TCP level (Linux: ip_setsockopt says ENOPROTOOPT).
+  bool tcp_level = level == kIpprotoTcp && s->type() == kSockStream;
   if (level == kSolSocket && (name == kSoRcvtimeo || name == kSoSndtimeo)) {
     return set_timeout(optval, optlen, name == kSoRcvtimeo ? &s->m_rcvtimeo_ns : &s->m_sndtimeo_ns);
   }
@@ -134,99 +234,31 @@ long socket_setsockopt(Socket* s, int level, int name, const void* optval, unsig
     memcpy(&l, optval, sizeof(l));
     s->m_linger_on = l.onoff != 0;
     s->m_linger_secs = l.secs < 0 ? 0 : l.secs;
-    return 0;
+    return s->options_changed(level, name);
   }
-  if (level != kSolSocket && level != kIpprotoTcp && level != kIpprotoIp) return -ENOPROTOOPT;
+  if (level != kSolSocket && !tcp_level && level != kIpprotoIp) return -ENOPROTOOPT;
   if (optlen < sizeof(int)) return -EINVAL;
   if (!user_readable(optval, sizeof(int))) return -EFAULT;
   int v;
   memcpy(&v, optval, sizeof(v));
-  if (level == kSolSocket) {
-    switch (name) {
-      case kSoReuseaddr:
-        s->m_reuseaddr = v != 0;
-        return 0;
-      case kSoReuseport:
-        s->m_reuseport = v != 0;
-        return 0;
-      case kSoKeepalive:
-        s->m_keepalive = v != 0;
-        return 0;
-      case kSoRcvbuf:
-      case kSoRcvbufforce:
-        s->m_rcvbuf = clamp_buf(v, kMinRcvbuf);
-        return 0;
-      case kSoSndbuf:
-      case kSoSndbufforce:
-        s->m_sndbuf = clamp_buf(v, kMinSndbuf);
-        return 0;
-      case kSoDebug:
-      case kSoDontroute:
-      case kSoBroadcast:
-      case kSoOobinline:
-      case kSoPriority:
-      case kSoRcvlowat:
-      case kSoBusyPoll:
-      case kSoIncomingCpu:
-        return 0;
-      case kSoSndlowat:
-        return -ENOPROTOOPT;  // Linux: not changeable
-      case kSoType:
-      case kSoError:
-      case kSoAcceptconn:
-      case kSoProtocol:
-      case kSoDomain:
-        return -ENOPROTOOPT;
-      default:
-        return -ENOPROTOOPT;
-    }
-  }
   if (level == kIpprotoIp) return name == kIpTos || name == kIpTtl ? 0 : -ENOPROTOOPT;
-  if (name == kTcpNodelay) {
-    s->m_nodelay = v != 0;
-    return 0;
-  }
-  for (const TcpKnob& k : g_tcp_defaults) {
-    if (k.name == name) return 0;  // accepted; the channel has no segments to tune
-  }
-  return -ENOPROTOOPT;
+  long err = level == kSolSocket ? store_socket_int(s, name, v) : store_tcp_int(s, name, v);
+  if (err < 0) return err;
+  return s->options_changed(level, name);
 }
 
-long socket_getsockopt(Socket* s, int level, int name, void* optval, int* optlen) {
+long socket_getsockopt(SocketFile* s, int level, int name, void* optval, int* optlen) {
+  bool tcp_level = level == kIpprotoTcp && s->type() == kSockStream;
   if (level == kSolSocket) {
     switch (name) {
-      case kSoType:
-        return put_int(optval, optlen, kSockStream);
-      case kSoProtocol:
-        return put_int(optval, optlen, kIpprotoTcp);
-      case kSoDomain:
-        return put_int(optval, optlen, kAfInet);
-      case kSoAcceptconn:
-        return put_int(optval, optlen, s->m_state == SockState::listening);
       case kSoError: {
-        long r = put_int(optval, optlen, s->m_error);
-        if (r == 0) s->m_error = 0;
-        return r;
+        // Validate before taking: a bad optlen must not lose the error.
+        if (!user_writable(optlen, sizeof(int))) return -EFAULT;
+        if (*optlen < 0) return -EINVAL;
+        size_t len = *optlen < 4 ? static_cast<size_t>(*optlen) : 4;
+        if (len > 0 && !user_writable(optval, len)) return -EFAULT;
+        return put_int(optval, optlen, s->take_error());
       }
-      case kSoReuseaddr:
-        return put_int(optval, optlen, s->m_reuseaddr);
-      case kSoReuseport:
-        return put_int(optval, optlen, s->m_reuseport);
-      case kSoKeepalive:
-        return put_int(optval, optlen, s->m_keepalive);
-      case kSoRcvbuf:
-        return put_int(optval, optlen, s->m_rcvbuf);
-      case kSoSndbuf:
-        return put_int(optval, optlen, s->m_sndbuf);
-      case kSoRcvlowat:
-      case kSoSndlowat:
-        return put_int(optval, optlen, 1);
-      case kSoDebug:
-      case kSoDontroute:
-      case kSoBroadcast:
-      case kSoOobinline:
-      case kSoPriority:
-        return put_int(optval, optlen, 0);
       case kSoLinger: {
         Linger l{s->m_linger_on, s->m_linger_secs};
         return put_opt(optval, optlen, &l, sizeof(l));
@@ -236,14 +268,12 @@ long socket_getsockopt(Socket* s, int level, int name, void* optval, int* optlen
       case kSoSndtimeo:
         return get_timeout(optval, optlen, s->m_sndtimeo_ns);
       default:
-        return -ENOPROTOOPT;
+        break;
     }
   }
-  if (level == kIpprotoTcp) {
-    if (name == kTcpNodelay) return put_int(optval, optlen, s->m_nodelay);
-    for (const TcpKnob& k : g_tcp_defaults) {
-      if (k.name == name) return put_int(optval, optlen, k.value);
-    }
+  if (level == kSolSocket || tcp_level) {
+    int v = 0;
+    if (s->option_value(level, name, &v) || stored_value(s, level, name, &v)) return put_int(optval, optlen, v);
     return -ENOPROTOOPT;
   }
   if (level == kIpprotoIp) {

@@ -3,22 +3,33 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/fdtable.hpp"
+#include "net/inet_tcp_socket.hpp"
+#include "net/inet_udp_socket.hpp"
 #include "net/sock_fd.hpp"
+#include "net/socket.hpp"
 #include "net/sockopt.hpp"
 #include "net/syscalls.hpp"
+#include "netdev/netdev.hpp"
 
 using namespace libos;
 using namespace libos::net;
 
 namespace {
 
-// Reads a sockaddr_in the program passed: -EINVAL if too short, -EFAULT,
-// -EAFNOSUPPORT for another family.
+// Reads the sockaddr a program passed to bind or connect, as Linux's
+// move_addr_to_kernel then inet_bind / inet_*_connect: -EINVAL for a length
+// past sockaddr_storage or too short for the family, -EFAULT. AF_UNSPEC
+// needs only its family; any other family a whole sockaddr_in.
 long get_addr(const void* addr, int addrlen, SockaddrIn* out) {
-  if (addrlen < 0 || static_cast<size_t>(addrlen) < sizeof(SockaddrIn)) return -EINVAL;
-  if (!user_readable(addr, sizeof(SockaddrIn))) return -EFAULT;
-  memcpy(out, addr, sizeof(*out));
-  if (out->family != kAfInet) return -EAFNOSUPPORT;
+  constexpr int kSockaddrStorage = 128;
+  if (addrlen < 0 || addrlen > kSockaddrStorage) return -EINVAL;
+  memset(out, 0, sizeof(*out));
+  size_t len = static_cast<size_t>(addrlen) < sizeof(*out) ? static_cast<size_t>(addrlen) : sizeof(*out);
+  if (len > 0 && !user_readable(addr, len)) return -EFAULT;
+  memcpy(out, addr, len);
+  if (len < sizeof(out->family)) return -EINVAL;
+  if (out->family == kAfUnspec && len < sizeof(*out)) return 0;
+  if (len < sizeof(*out)) return -EINVAL;
   return 0;
 }
 
@@ -34,31 +45,59 @@ long check_addr_out(void* addr, int* addrlen) {
   return 0;
 }
 
-long new_fd(Socket* s, int flags) {
+long new_fd(SocketFile* s, int flags) {
   long fd = fd_install(s, (flags & kSockCloexec) != 0);
   if (fd < 0) s->put();
   return fd;
 }
 
 long name_of(int fd, void* addr, int* addrlen, bool peer) {
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
-  if (peer && s->m_state != SockState::connected) return -ENOTCONN;
+  Endpoint e = s->local_name();
+  if (peer && !s->peer_name(&e)) return -ENOTCONN;
   if (long err = check_addr_out(addr, addrlen); err < 0) return err;
   if (addr == nullptr) return -EFAULT;
-  put_sockaddr(addr, addrlen, peer ? s->m_peer_ip : s->m_local_ip, peer ? s->m_peer_port : s->m_local_port);
+  put_sockaddr(addr, addrlen, e.ip, e.port);
   return 0;
+}
+
+// Which transport carries an AF_INET socket. With a network device, every
+// AF_INET socket, stream or datagram, goes through the LibOS's TCP/IP stack:
+// the instance faces a real network and its addresses are real. Without
+// one, streams go over the pool's shared-memory channel as before (issue 3),
+// and datagrams do not exist: the channel carries streams only. One
+// transport for the whole instance, chosen at socket(): a socket cannot
+// wait for its first address to pick one, since bind and listen come first
+// and a listener cannot straddle both.
+long create_socket(int base, int protocol, int flags, SocketFile** out) {
+  inet::Stack* stack = netdev::stack();
+  if (base == kSockStream) {
+    if (protocol != 0 && protocol != kIpprotoTcp) return -EPROTONOSUPPORT;
+    if (stack != nullptr) return inet_tcp_create(*stack, flags, out);
+    Socket* s = nullptr;
+    if (long err = socket_create(flags, &s); err < 0) return err;
+    *out = s;
+    return 0;
+  }
+  if (base == kSockDgram && stack != nullptr) {
+    if (protocol != 0 && protocol != kIpprotoUdp) return -EPROTONOSUPPORT;
+    return inet_udp_create(*stack, flags, out);
+  }
+  // Raw sockets, and datagrams without a device, as on a kernel built
+  // without them.
+  return -ESOCKTNOSUPPORT;
 }
 
 }  // namespace
 
 namespace libos::net {
 
-long socket_of(int fd, Socket** out) {
+long socket_of(int fd, SocketFile** out) {
   fs::File* file = fs::fd_get(fd);
   if (file == nullptr) return -EBADF;
   if (file->kind() != fs::FileKind::socket) return -ENOTSOCK;
-  *out = static_cast<Socket*>(file);
+  *out = static_cast<SocketFile*>(file);
   return 0;
 }
 
@@ -81,14 +120,11 @@ long sys_socket(int domain, int type, int protocol) {
   if (flags & ~(kSockNonblock | kSockCloexec)) return -EINVAL;
   if (domain < 0 || domain >= kAfMax) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
-  // Only AF_INET streams exist here (the channel carries streams): AF_INET6,
-  // AF_UNIX, AF_NETLINK... are "not supported", as on a kernel built without
-  // them; datagram and raw sockets likewise.
+  // Only AF_INET exists here: AF_INET6, AF_UNIX, AF_NETLINK... are "not
+  // supported", as on a kernel built without them.
   if (domain != kAfInet) return -EAFNOSUPPORT;
-  if (base != kSockStream) return -ESOCKTNOSUPPORT;
-  if (protocol != 0 && protocol != kIpprotoTcp) return -EPROTONOSUPPORT;
-  Socket* s = nullptr;
-  if (long err = socket_create(flags, &s); err < 0) return err;
+  SocketFile* s = nullptr;
+  if (long err = create_socket(base, protocol, flags, &s); err < 0) return err;
   return new_fd(s, flags);
 }
 
@@ -103,45 +139,53 @@ long sys_socketpair(int domain, int type, int protocol, int* sv) {
 }
 
 long sys_bind(int fd, const void* addr, int addrlen) {
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
+  if (static_cast<size_t>(addrlen) < sizeof(sa)) return -EINVAL;
+  // Linux (inet_bind): AF_UNSPEC passes for AF_INET with INADDR_ANY only.
+  if (sa.family != kAfInet && !(sa.family == kAfUnspec && sa.addr == 0)) return -EAFNOSUPPORT;
   return s->bind(sa.addr, bswap16(sa.port));
 }
 
 long sys_listen(int fd, int backlog) {
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   return s->listen(backlog);
 }
 
 long sys_accept4(int fd, void* addr, int* addrlen, int flags) {
   if (flags & ~(kSockNonblock | kSockCloexec)) return -EINVAL;
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   if (long err = check_addr_out(addr, addrlen); err < 0) return err;
   if (!fs::fd_has_free()) return -EMFILE;  // Linux reserves the fd first
   SocketRef hold(s);
-  Socket* conn = nullptr;
+  SocketFile* conn = nullptr;
   if (long err = s->accept(flags, &conn); err < 0) return err;
-  put_sockaddr(addr, addrlen, conn->m_peer_ip, conn->m_peer_port);
+  Endpoint peer;
+  if (!conn->peer_name(&peer)) peer = Endpoint{};  // reset already: Linux still gives the address
+  put_sockaddr(addr, addrlen, peer.ip, peer.port);
   return new_fd(conn, flags);
 }
 
 long sys_accept(int fd, void* addr, int* addrlen) { return sys_accept4(fd, addr, addrlen, 0); }
 
 long sys_connect(int fd, const void* addr, int addrlen) {
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
+  // AF_UNSPEC: the transport dissolves the association (datagrams) or
+  // says what it does with a stream.
+  if (sa.family != kAfInet && sa.family != kAfUnspec) return -EAFNOSUPPORT;
   SocketRef hold(s);
-  return s->connect(sa.addr, bswap16(sa.port));
+  return s->connect(sa.family, sa.addr, bswap16(sa.port));
 }
 
 long sys_shutdown(int fd, int how) {
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   return s->shutdown(how);
 }
@@ -150,14 +194,14 @@ long sys_getsockname(int fd, void* addr, int* addrlen) { return name_of(fd, addr
 long sys_getpeername(int fd, void* addr, int* addrlen) { return name_of(fd, addr, addrlen, true); }
 
 long sys_setsockopt(int fd, int level, int name, const void* optval, unsigned optlen) {
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   if (static_cast<int>(optlen) < 0) return -EINVAL;
   return socket_setsockopt(s, level, name, optval, optlen);
 }
 
 long sys_getsockopt(int fd, int level, int name, void* optval, int* optlen) {
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   return socket_getsockopt(s, level, name, optval, optlen);
 }

@@ -1,6 +1,8 @@
-// sendto, recvfrom, sendmsg, recvmsg. Streams only: destination addresses
-// are ignored on a connected socket (as Linux TCP), received messages carry
-// no source address (msg_namelen 0) and no ancillary data.
+// sendto, recvfrom, sendmsg, recvmsg: user memory and addresses are checked
+// here, the transport moves the bytes (SocketFile::sendmsg / recvmsg).
+// Streams ignore a destination on a connected socket (as Linux TCP) and
+// report no source (msg_namelen 0); datagrams use and report both. No
+// ancillary data is sent or received.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/iovec.hpp"
@@ -15,6 +17,7 @@ namespace {
 
 // Linux's MAX_RW_COUNT.
 constexpr size_t kMaxRw = 0x7ffff000;
+constexpr int kSockaddrStorage = 128;
 
 struct MsgHdr {
   void* name;
@@ -29,97 +32,134 @@ struct MsgHdr {
 };
 static_assert(sizeof(MsgHdr) == 56);
 
-// Flags a stream send or receive may carry; others are accepted and ignored
-// (MSG_MORE, MSG_EOR...), MSG_OOB is refused (no urgent data here).
-long check_flags(int flags) { return (flags & kMsgOob) ? -EOPNOTSUPP : 0; }
+// Linux udp_sendmsg refuses a datagram past 64 KiB before it reads a byte
+// (so before any EFAULT from the buffers).
+constexpr size_t kMaxDatagram = 0xffff;
 
-long read_msghdr(const void* msg, MsgHdr* out, bool to_user) {
+// MSG_OOB: no urgent data here (Linux TCP would send it; UDP refuses it).
+long check_send_flags(int flags) { return (flags & kMsgOob) ? -EOPNOTSUPP : 0; }
+
+// datagram_send: a datagram socket's sendmsg (too long is EMSGSIZE before
+// the buffers are checked).
+long read_msghdr(const void* msg, MsgHdr* out, bool to_user, bool datagram_send = false) {
   if (!user_readable(msg, sizeof(MsgHdr))) return -EFAULT;
   memcpy(out, msg, sizeof(*out));
   if (static_cast<int32_t>(out->namelen) < 0) return -EINVAL;
   // A message's iovec count past UIO_MAXIOV is EMSGSIZE (readv says EINVAL).
   if (out->iovlen > static_cast<size_t>(lx::kIovMax)) return -EMSGSIZE;
+  if (datagram_send && out->iovlen > 0 && user_readable(out->iov, sizeof(lx::Iovec) * out->iovlen)) {
+    size_t total = 0;
+    for (size_t i = 0; i < out->iovlen; ++i) {
+      if (__builtin_add_overflow(total, out->iov[i].len, &total)) return -EINVAL;
+    }
+    if (total > kMaxDatagram && static_cast<long>(total) >= 0) return -EMSGSIZE;
+  }
   return fs::check_iov(out->iov, out->iovlen, to_user);
+}
+
+// The destination of a send (sendto's addr, sendmsg's msg_name), as Linux's
+// udp_sendmsg reads it: -EINVAL when shorter than sockaddr_in, -EFAULT,
+// -EAFNOSUPPORT; AF_UNSPEC means "no address" (the connected peer). A
+// stream ignores it altogether (tcp_sendmsg never looks).
+long get_dest(const SocketFile* s, const void* addr, int addrlen, SockMsg* m) {
+  if (addr == nullptr || s->type() == kSockStream) return 0;
+  if (addrlen < 0 || addrlen > kSockaddrStorage) return -EINVAL;
+  if (static_cast<size_t>(addrlen) < sizeof(SockaddrIn)) return -EINVAL;
+  SockaddrIn sa;
+  if (!user_readable(addr, sizeof(sa))) return -EFAULT;
+  memcpy(&sa, addr, sizeof(sa));
+  if (sa.family == kAfUnspec) return 0;
+  if (sa.family != kAfInet) return -EAFNOSUPPORT;
+  m->has_addr = true;
+  m->addr = Endpoint{sa.addr, bswap16(sa.port)};
+  return 0;
 }
 
 }  // namespace
 
 long sys_sendto(int fd, const void* buf, size_t len, int flags, const void* addr, int addrlen) {
-  (void)addr, (void)addrlen;
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   if (len > kMaxRw) len = kMaxRw;
+  if (s->type() == kSockDgram && len > kMaxDatagram) return -EMSGSIZE;
   if (len > 0 && !user_readable(buf, len)) return -EFAULT;
-  if (long err = check_flags(flags); err < 0) return err;
+  if (long err = check_send_flags(flags); err < 0) return err;
+  lx::Iovec iov{const_cast<void*>(buf), len};
+  SockMsg m;
+  m.iov = &iov;
+  m.iovlen = 1;
+  if (long err = get_dest(s, addr, addrlen, &m); err < 0) return err;
   SocketRef hold(s);
-  return s->send(buf, len, flags);
+  return s->sendmsg(&m, flags);
 }
 
 long sys_recvfrom(int fd, void* buf, size_t len, int flags, void* addr, int* addrlen) {
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   if (len > kMaxRw) len = kMaxRw;
   if (len > 0 && !user_writable(buf, len)) return -EFAULT;
   if (flags & kMsgOob) return -EINVAL;  // no urgent data is ever pending
+  lx::Iovec iov{buf, len};
+  SockMsg m;
+  m.iov = &iov;
+  m.iovlen = 1;
   SocketRef hold(s);
-  long n = s->recv(buf, len, flags);
+  long n = s->recvmsg(&m, flags);
   if (n >= 0 && addr != nullptr) {
-    // A stream has no per-message source: the length becomes 0.
     if (!user_writable(addrlen, sizeof(int))) return -EFAULT;
     if (*addrlen < 0) return -EINVAL;
-    *addrlen = 0;
+    if (m.has_addr) {
+      if (*addrlen > 0 && !user_writable(addr, *addrlen < 16 ? static_cast<size_t>(*addrlen) : 16)) return -EFAULT;
+      put_sockaddr(addr, addrlen, m.addr.ip, m.addr.port);
+    } else {
+      *addrlen = 0;  // a stream has no per-message source
+    }
   }
   return n;
 }
 
 long sys_sendmsg(int fd, const void* msg, int flags) {
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
-  MsgHdr m;
-  if (long err = read_msghdr(msg, &m, false); err < 0) return err;
-  if (long err = check_flags(flags); err < 0) return err;
+  MsgHdr h;
+  if (long err = read_msghdr(msg, &h, false, s->type() == kSockDgram); err < 0) return err;
+  if (long err = check_send_flags(flags); err < 0) return err;
+  SockMsg m;
+  m.iov = h.iov;
+  m.iovlen = h.iovlen;
+  if (long err = get_dest(s, h.name, static_cast<int>(h.namelen), &m); err < 0) return err;
   SocketRef hold(s);
-  long total = 0;
-  for (size_t i = 0; i < m.iovlen; ++i) {
-    if (m.iov[i].len == 0) continue;
-    long n = s->send(m.iov[i].base, m.iov[i].len, flags);
-    if (n < 0) return total > 0 ? total : n;
-    total += n;
-    if (static_cast<size_t>(n) < m.iov[i].len) break;
-  }
-  if (total == 0 && m.iovlen == 0) return s->send(nullptr, 0, flags);
-  return total;
+  return s->sendmsg(&m, flags);
 }
 
 long sys_recvmsg(int fd, void* msg, int flags) {
-  Socket* s = nullptr;
+  SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
-  MsgHdr m;
-  if (long err = read_msghdr(msg, &m, true); err < 0) return err;
+  MsgHdr h;
+  if (long err = read_msghdr(msg, &h, true); err < 0) return err;
   if (flags & kMsgOob) return -EINVAL;
   if (!user_writable(msg, sizeof(MsgHdr))) return -EFAULT;
-  SocketRef hold(s);
-  long total = 0;
-  bool peek = (flags & kMsgPeek) != 0;
-  for (size_t i = 0; i < m.iovlen; ++i) {
-    if (m.iov[i].len == 0) continue;
-    // After the first bytes, take only what is there already (a stream
-    // read returns what is available, it does not wait to fill every buffer).
-    int f = total > 0 ? flags | kMsgDontwait : flags;
-    long n = s->recv(m.iov[i].base, m.iov[i].len, f);
-    if (n < 0) {
-      if (total > 0) break;
-      return n;
-    }
-    total += n;
-    // A peek cannot look past the first buffer's bytes without consuming.
-    if (n == 0 || static_cast<size_t>(n) < m.iov[i].len || peek) break;
+  if (h.name != nullptr && h.namelen > 0) {
+    size_t want = h.namelen < sizeof(SockaddrIn) ? h.namelen : sizeof(SockaddrIn);
+    if (!user_writable(h.name, want)) return -EFAULT;
   }
-  if (total == 0 && m.iovlen == 0) total = s->recv(nullptr, 0, flags);
+  SockMsg m;
+  m.iov = h.iov;
+  m.iovlen = h.iovlen;
+  SocketRef hold(s);
+  long total = s->recvmsg(&m, flags);
   if (total < 0) return total;
   auto* out = static_cast<MsgHdr*>(msg);
-  if (m.name != nullptr) out->namelen = 0;
+  if (h.name != nullptr) {
+    if (m.has_addr) {
+      int len = static_cast<int>(h.namelen);
+      put_sockaddr(h.name, &len, m.addr.ip, m.addr.port);
+      out->namelen = static_cast<uint32_t>(len);
+    } else {
+      out->namelen = 0;
+    }
+  }
   out->controllen = 0;
-  out->flags = 0;
+  out->flags = m.out_flags;
   return total;
 }
