@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# busybox.sh BUILD: Debian's busybox-static, unmodified, as the guest:
+#   wget -O - from Python's http.server on the host side;
+#   nc -l receiving a file that the host's nc sends;
+#   nc sending a file (its stdin) to a host listener.
+# sha256 of what arrived is compared each time.
+TEST=busybox BUILD=$1
+source "$(dirname "$0")/lib.sh"
+BB=$BUSYBOX
+[ -x "$BB" ] || { echo "FAIL: $BB not found (install busybox-static)"; exit 1; }
+setup
+mkdir -p "$TMP/www"
+head -c 3000000 /dev/urandom >"$TMP/www/file.bin"
+want=$(sha256sum <"$TMP/www/file.bin" | cut -d' ' -f1)
+
+# wget from a server on the host side of the namespace.
+(cd "$TMP/www" && exec ip netns exec "$NS" timeout 120 python3 -m http.server --bind "$HOST_IP" 8000) \
+  >"$TMP/http.server.log" 2>&1 &
+GUEST_PIDS+=($!)
+for _ in $(seq 50); do in_ns curl -s --max-time 1 -o /dev/null "http://$HOST_IP:8000/" && break; sleep 0.1; done
+run_guest wget 60 "$BB" wget -q -O - "http://$HOST_IP:8000/file.bin"
+rc=$?
+got=$(sha256sum <"$TMP/wget.out" | cut -d' ' -f1)
+if [ $rc = 0 ] && [ "$got" = "$want" ]; then
+  pass "busybox wget -O - http://$HOST_IP:8000/file.bin: 3000000 bytes, sha256 matches"
+else
+  fail "busybox wget: status $rc, $(stat -c %s "$TMP/wget.out") bytes, sha256 $got: $(head -c 300 "$TMP/wget.log")"
+fi
+
+# nc receiving: the guest listens, the host's nc sends the file and closes.
+start_guest ncl 60 "$BB" nc -l -p 7000
+ncl_pid=$GUEST_PID
+sent=0
+for _ in $(seq 100); do  # the guest listens once it has booted: retry the connect
+  if in_ns timeout 30 nc -N "$GUEST_IP" 7000 <"$TMP/www/file.bin" 2>/dev/null; then sent=1; break; fi
+  kill -0 "$ncl_pid" 2>/dev/null || break
+  sleep 0.2
+done
+timeout 30 tail --pid="$ncl_pid" -f /dev/null
+got=$(sha256sum <"$TMP/ncl.log" | cut -d' ' -f1)
+if [ $sent = 1 ] && [ "$got" = "$want" ]; then
+  pass "busybox nc -l received 3000000 bytes from the host's nc, sha256 matches"
+else
+  fail "busybox nc -l: sent=$sent, $(stat -c %s "$TMP/ncl.log") bytes, sha256 $got"
+fi
+
+# nc sending: the guest connects out with the file on its stdin.
+host_bulk recv recv 7001 || fail "host listener"
+run_guest ncs 60 "$BB" nc "$HOST_IP" 7001 <"$TMP/www/file.bin"
+rc=$?
+wait_host
+if [ $rc = 0 ] && [ "$(sha_field "$TMP/recv.out")" = "$want" ]; then
+  pass "busybox nc sent its stdin (3000000 bytes) to the host, sha256 matches"
+else
+  fail "busybox nc send: status $rc, host got '$(cat "$TMP/recv.out")' $(head -c 300 "$TMP/ncs.log")"
+fi
+finish
