@@ -5,6 +5,7 @@
 // queue (for ARP resolution, or in the loopback queue).
 #pragma once
 
+#include "inet/bytes.hpp"
 #include "inet/env.hpp"
 
 namespace libos::inet {
@@ -12,20 +13,6 @@ namespace libos::inet {
 inline constexpr uint16_t kEtherIpv4 = 0x0800, kEtherArp = 0x0806;
 inline constexpr uint8_t kBroadcastMac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-inline uint16_t load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-inline uint32_t load32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
-inline void store16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-inline void store32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
 // IPv4 addresses are kept in network byte order (as the API passes them):
 // these copy the four bytes as they are on the wire.
 inline uint32_t load_addr(const uint8_t* p) {

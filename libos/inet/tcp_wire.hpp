@@ -3,6 +3,7 @@
 // every length; nothing else reads raw header bytes).
 #pragma once
 
+#include "inet/bytes.hpp"
 #include "inet/stack.hpp"
 
 namespace libos::inet {
@@ -24,20 +25,6 @@ inline constexpr uint8_t kMaxWscale = 14;       // RFC 7323 2.3
 inline constexpr uint16_t kDefaultPeerMss = 536;  // RFC 9293 3.7.1: no MSS option
 inline constexpr int kMaxSackBlocks = 4;          // what fits without timestamps
 
-inline uint16_t load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-inline uint32_t load32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
-inline void store16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-inline void store32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
 
 // A received segment after validation. Addresses in network order, the rest
 // in host order. data/len is the payload (inside the caller's frame).
