@@ -47,6 +47,9 @@ void Ipv4::input(const uint8_t* p, size_t len, bool loopback) {
     return;
   }
   ++st.frags_received;
+  // A device's word on a checksum covers its frame, not the datagram this
+  // fragment completes: verify the reassembled one.
+  m_stack.distrust_rx();
   PacketBuf* whole = m_reassembly.add(p, hl, total);
   if (whole == nullptr) return;
   deliver(whole->frame(), kIpHeader, whole->len, broadcast);

@@ -82,6 +82,14 @@ bool Stack::routable(uint32_t dst) const {
   return in_subnet(m_config, dst) || m_config.gateway != 0;
 }
 
+bool Stack::tso_to(uint32_t dst) {
+  if (!m_config.offload_tso4 || dst == m_config.ip || !routable(dst) || is_broadcast(m_config, dst))
+    return false;
+  uint32_t hop = in_subnet(m_config, dst) ? dst : m_config.gateway;
+  uint8_t mac[6];
+  return m_arp->lookup(hop, mac);
+}
+
 uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
   *tx = IpTx{};
   size_t total = kIpHeader + l4_len;
@@ -90,10 +98,13 @@ uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
   bool loopback = dst == m_config.ip;
   uint8_t mac[6];
   bool resolved = !loopback && resolve(*this, dst, hop, mac);
-  bool fragment = !loopback && total > m_config.mtu;
+  // A TCP super-frame goes whole to a device that segments it (tso_to()
+  // said so); anything else longer than the MTU is fragmented.
+  bool large = !loopback && total > m_config.mtu && proto == kProtoTcp && m_config.offload_tso4 && resolved;
+  bool fragment = !loopback && total > m_config.mtu && !large;
   uint8_t* frame;
   if (resolved && !fragment) {
-    frame = m_device.tx_buffer();
+    frame = large ? m_device.tx_buffer_large(kEthHeader + total) : m_device.tx_buffer();
     if (frame == nullptr) {
       ++m_stats.tx_no_room;
       return nullptr;
@@ -132,7 +143,13 @@ void Stack::ip_commit(IpTx* tx) {
   } else {
     finish_header(ip);
     if (!tx->owned) {
-      m_device.tx_commit(kEthHeader + kIpHeader + tx->l4_len);
+      size_t len = kEthHeader + kIpHeader + tx->l4_len;
+      if (tx->offload.csum_partial || tx->offload.gso_size != 0) {
+        m_device.tx_commit_offload(len, tx->offload);
+        if (tx->offload.gso_size != 0) ++m_stats.tx_gso_frames;
+      } else {
+        m_device.tx_commit(len);
+      }
       ++m_stats.tx_frames;
     } else if (tx->next_hop == m_config.ip) {
       PacketBuf* buf = PacketBuf::of(tx->frame);

@@ -21,6 +21,7 @@ Stack::Stack(const StackConfig& config, Device& device, uint32_t (*random32)())
   if (m_config.mtu > kMaxFrame - kEthHeader) m_config.mtu = kMaxFrame - kEthHeader;
   if (m_config.mtu < kMinMtu) m_config.mtu = kMinMtu;
   if (m_config.prefix > 32) m_config.prefix = 32;
+  if (!m_config.offload_csum) m_config.offload_tso4 = false;  // segmentation completes checksums
   m_arp = create<Arp>(*this);
   m_ipv4 = create<Ipv4>(*this);
   m_tcp = create<Tcp>(*this);
@@ -37,8 +38,14 @@ Stack::~Stack() {
   destroy(m_arp);
 }
 
-void Stack::input(const uint8_t* frame, size_t len) {
+void Stack::input(const uint8_t* frame, size_t len, bool checksum_trusted) {
   ++m_stats.rx_frames;
+  // Cleared on every way out: loopback delivery (run_timers) never inherits it.
+  struct Trust {
+    bool& flag;
+    ~Trust() { flag = false; }
+  } trust{m_rx_trusted};
+  m_rx_trusted = checksum_trusted;
   if (len < kEthHeader || mac_is_group(frame + 6)) {
     ++m_stats.rx_bad_eth;
     return;

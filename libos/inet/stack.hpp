@@ -24,9 +24,19 @@ class Udp;
 struct PacketBuf;
 
 inline constexpr size_t kMaxFrame = 1514;      // Ethernet header + 1500
+inline constexpr size_t kMaxLargeFrame = 14 + 65535;  // a TCP super-frame (StackConfig::offload_tso4)
 inline constexpr size_t kEthHeader = 14;
 inline constexpr size_t kIpHeader = 20;        // we send no IP options
 inline constexpr uint8_t kProtoIcmp = 1, kProtoTcp = 6, kProtoUdp = 17;
+
+// What the device is asked to finish on an outgoing frame (virtio-net's
+// offloads; only with StackConfig::offload_csum / offload_tso4).
+struct TxOffload {
+  bool csum_partial = false;  // complete the L4 checksum: the field at
+  uint16_t csum_start = 0;    // csum_start + csum_offset holds the pseudo-
+  uint16_t csum_offset = 0;   // header sum; sum from csum_start to the end
+  uint16_t gso_size = 0;      // > 0: a TCP/IPv4 super-frame, cut into segments of this payload
+};
 
 // The link the stack transmits on: the LibOS's netdev ring driver, or an
 // in-memory wire in tests and the fuzzer.
@@ -38,6 +48,11 @@ class Device {
   virtual uint8_t* tx_buffer() = 0;
   // Sends the frame written into the last tx_buffer(): len bytes.
   virtual void tx_commit(size_t len) = 0;
+  // A device with offloads: a buffer for one frame of up to len bytes
+  // (<= kMaxLargeFrame), and its commit with what the device must finish.
+  // Called only when StackConfig announces the offloads.
+  virtual uint8_t* tx_buffer_large(size_t len) { return len <= kMaxFrame ? tx_buffer() : nullptr; }
+  virtual void tx_commit_offload(size_t len, const TxOffload&) { tx_commit(len); }
 
  protected:
   ~Device() = default;
@@ -49,6 +64,11 @@ struct StackConfig {
   uint8_t prefix = 24;   // subnet prefix length, 0..32
   uint32_t gateway = 0;  // network byte order; 0: only the subnet is reachable
   uint16_t mtu = 1500;
+  // The device's offloads: it completes partial TCP checksums (offload_csum)
+  // and cuts TCP/IPv4 super-frames into MSS-sized segments (offload_tso4,
+  // needs offload_csum). Received frames may then be super-frames too.
+  bool offload_csum = false;
+  bool offload_tso4 = false;
 };
 
 // Counters for tests and diagnostics: every drop has a reason.
@@ -62,6 +82,7 @@ struct StackStats {
   uint64_t rx_bad_udp = 0, udp_no_port = 0, udp_rcvbuf_drops = 0;
   uint64_t rx_bad_tcp = 0, tcp_rst_sent = 0, tcp_syn_dropped = 0, tcp_syncookies_sent = 0,
            tcp_retransmits = 0, tcp_fast_retransmits = 0, tcp_timeouts = 0;
+  uint64_t tx_gso_frames = 0, rx_csum_trusted = 0;
 };
 
 // One IPv4 packet being built (ip_begin .. ip_commit). Opaque to callers.
@@ -72,6 +93,7 @@ struct IpTx {
   uint32_t next_hop = 0;     // network byte order
   bool owned = false;        // frame is mem_alloc'd (queued for ARP or fragmentation)
   bool fragment = false;     // longer than the MTU: fragmented at commit
+  TxOffload offload;         // set by the caller before ip_commit (device frames only)
 };
 
 class Stack {
@@ -86,7 +108,13 @@ class Stack {
   uint64_t now() const { return m_now; }
 
   // One received frame; the bytes are valid only during the call.
-  void input(const uint8_t* frame, size_t len);
+  // checksum_trusted: the device vouches for its L4 checksum (virtio's
+  // DATA_VALID, or a partial checksum from the host's own stack): TCP and
+  // UDP skip verifying it. Only the device driver passes true.
+  void input(const uint8_t* frame, size_t len, bool checksum_trusted = false);
+  // Whether the frame being processed had its checksum vouched for.
+  bool rx_checksum_trusted() const { return m_rx_trusted; }
+  void distrust_rx() { m_rx_trusted = false; }
   // Runs what is due at now(); returns the next deadline (kNever: none).
   uint64_t run_timers();
   uint64_t next_deadline() const;
@@ -101,9 +129,14 @@ class Stack {
   // l4_len bytes of protocol proto, and returns where those bytes go; the
   // caller fills them (checksums included) and calls ip_commit. nullptr when
   // it cannot be sent now (no route, no room, out of memory): a lost packet.
-  // Longer than the MTU (UDP only; TCP stays within its MSS): fragmented.
+  // Longer than the MTU: a TCP super-frame for the device when tso_to(dst)
+  // (the caller sets tx->offload), else fragmented (UDP; TCP otherwise
+  // stays within its MSS).
   uint8_t* ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx);
   void ip_commit(IpTx* tx);
+  // Whether a TCP packet to dst may go as a super-frame now (offload_tso4,
+  // not to ourselves, next hop's MAC known: nothing would queue or fragment it).
+  bool tso_to(uint32_t dst);
   // Whether dst is reachable (subnet or via the gateway); -ENETUNREACH else.
   bool routable(uint32_t dst) const;
   // An ICMP destination unreachable (type 3, code) about a received IPv4
@@ -133,6 +166,7 @@ class Stack {
   PacketBuf* m_loop_head = nullptr;
   PacketBuf* m_loop_tail = nullptr;
   size_t m_loop_bytes = 0;
+  bool m_rx_trusted = false;  // set for the duration of input()
 };
 
 // The listener of a socket's readiness: the LibOS socket glue (waiters,

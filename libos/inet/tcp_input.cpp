@@ -17,7 +17,7 @@ bool bad_source(uint32_t src_net) {
 
 void Tcp::input(uint32_t src, uint32_t dst, const uint8_t* seg, size_t len) {
   Segment s;
-  if (!parse_segment(src, dst, seg, len, &s) || bad_source(src)) {
+  if (!parse_segment(src, dst, seg, len, &s, !m_stack.rx_checksum_trusted()) || bad_source(src)) {
     ++m_stack.stats().rx_bad_tcp;
     return;
   }

@@ -9,14 +9,24 @@ namespace libos::inet {
 
 namespace {
 
+// TCP payload of one super-frame: the largest IPv4 packet less the IP
+// header, the TCP header and its largest options.
+constexpr uint32_t kMaxGsoPayload = 65535 - kIpHeader - kTcpHeader - kMaxTcpOptions;
+// Below this segment size (a peer's tiny MSS) no super-frames: the device
+// would cut one into hundreds of segments (the monitor refuses under 64).
+constexpr uint32_t kMinGsoSegment = 256;
+
 uint32_t min3(uint32_t a, uint32_t b, uint32_t c) {
   uint32_t m = a < b ? a : b;
   return m < c ? m : c;
 }
 
 // Header and checksum around l4 bytes already holding options and data.
-void finish_header(uint8_t* p, size_t total, size_t hlen, uint16_t sport, uint16_t dport,
-                   uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, uint32_t src, uint32_t dst) {
+// partial: the device completes the checksum (TxOffload); the field gets
+// the folded pseudo-header sum it starts from, as virtio-net expects.
+void finish_header(uint8_t* p, size_t total, size_t hlen, uint16_t sport, uint16_t dport, uint32_t seq,
+                   uint32_t ack, uint8_t flags, uint16_t wnd, uint32_t src, uint32_t dst,
+                   bool partial = false) {
   store16(p, sport);
   store16(p + 2, dport);
   store32(p + 4, seq);
@@ -27,6 +37,11 @@ void finish_header(uint8_t* p, size_t total, size_t hlen, uint16_t sport, uint16
   p[16] = p[17] = 0;
   p[18] = p[19] = 0;
   uint32_t sum = csum_pseudo(src, dst, kProtoTcp, static_cast<uint16_t>(total));
+  if (partial) {
+    uint16_t folded = static_cast<uint16_t>(~csum_fold(sum));
+    memcpy(p + 16, &folded, 2);
+    return;
+  }
   // The folded sum is already in network order (RFC 1071 2(B)): store it as is.
   uint16_t c = csum_fold(csum_add(sum, p, total));
   memcpy(p + 16, &c, 2);
@@ -112,20 +127,33 @@ void TcpConn::emit(uint32_t seq, uint8_t flags, uint32_t len) {
       store32(opts + olen + 4, m_ooo[order[i]][1]);
       olen += 8;
     }
-    // Options count against the MSS (RFC 6691).
-    if (len + olen > m_mss) len = m_mss > olen ? static_cast<uint32_t>(m_mss - olen) : 0;
   }
+  // Options count against the MSS (RFC 6691). Longer: a super-frame the
+  // device cuts into segments of seg_payload bytes (output() only asks for
+  // one when tso_to() allows it), each with these options.
+  uint32_t seg_payload = m_mss > olen ? static_cast<uint32_t>(m_mss - olen) : 0;
+  bool gso = len > seg_payload && seg_payload >= kMinGsoSegment && m_stack.tso_to(m_rip);
+  if (len > seg_payload && !gso) len = seg_payload;
   size_t hlen = kTcpHeader + olen;
   size_t total = hlen + len;
   IpTx tx;
   uint8_t* p = m_stack.ip_begin(m_rip, kProtoTcp, total, &tx);
   if (p == nullptr) return;  // lost, as on a full queue: timers recover
+  // A frame straight in the device's buffer may leave the checksum to it;
+  // one queued for ARP or looped back to us carries a full one.
+  bool partial = m_stack.config().offload_csum && !tx.owned;
+  if (partial) {
+    tx.offload.csum_partial = true;
+    tx.offload.csum_start = static_cast<uint16_t>(p - tx.frame);
+    tx.offload.csum_offset = 16;
+    if (gso) tx.offload.gso_size = static_cast<uint16_t>(seg_payload);
+  }
   memcpy(p + kTcpHeader, opts, olen);
   if (len > 0) m_snd.copy_out(seq - m_snd_una, p + hlen, len);
   uint16_t wnd = (flags & kSyn) != 0 ? static_cast<uint16_t>(m_rcvbuf < 0xffff ? m_rcvbuf : 0xffff)
                                      : window_to_advertise();
   uint32_t ack = (flags & kAck) != 0 ? m_rcv_nxt : 0;
-  finish_header(p, total, hlen, m_lport, m_rport, seq, ack, flags, wnd, m_lip, m_rip);
+  finish_header(p, total, hlen, m_lport, m_rport, seq, ack, flags, wnd, m_lip, m_rip, partial);
   m_stack.ip_commit(&tx);
   if ((flags & kAck) != 0) {
     m_unacked = 0;
@@ -197,7 +225,20 @@ void TcpConn::output() {
     uint32_t wnd = m_snd_wnd < m_cwnd ? m_snd_wnd : m_cwnd;
     uint32_t usable = wnd > flight ? wnd - flight : 0;
     uint32_t mss = data_mss();
-    uint32_t len = min3(avail, mss, usable);
+    // With segmentation offload, up to a super-frame of whole segments
+    // (still bounded by the window and cwnd); Nagle and SWS below still
+    // reason in MSS.
+    uint32_t most = mss;
+    if (mss >= kMinGsoSegment && m_stack.tso_to(m_rip)) most = (kMaxGsoPayload / mss) * mss;
+    uint32_t len = min3(avail, most, usable);
+    // A super-frame ends on a segment boundary unless its short last
+    // segment would have gone alone too: the window's tail (SWS rules
+    // below) or the data's tail under Nagle or cork wait, as they would
+    // for separate segments; one carrying the FIN goes whole.
+    if (len > mss && len % mss != 0) {
+      bool data_tail = len == avail;
+      if (!data_tail || (!m_fin_queued && (m_cork || m_more || !m_nodelay))) len -= len % mss;
+    }
     bool fin = m_fin_queued && off <= size && m_snd_nxt + len == data_end;
     if (len == 0 && !fin) break;
     if (len < mss && !fin) {

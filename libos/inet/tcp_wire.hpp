@@ -48,9 +48,10 @@ struct Segment {
   uint32_t seq_len() const { return len + (has(kSyn) ? 1 : 0) + (has(kFin) ? 1 : 0); }
 };
 
-// Parses and checks a TCP segment (checksum, data offset, options). False:
-// malformed, drop it silently.
-bool parse_segment(uint32_t src, uint32_t dst, const uint8_t* seg, size_t len, Segment* out);
+// Parses and checks a TCP segment (checksum unless the device vouched for
+// it, data offset, options). False: malformed, drop it silently.
+bool parse_segment(uint32_t src, uint32_t dst, const uint8_t* seg, size_t len, Segment* out,
+                   bool verify_checksum = true);
 
 // SipHash-2-4 over four 64-bit words: ISNs (RFC 6528) and SYN cookies.
 uint64_t siphash4(const uint64_t key[2], uint64_t a, uint64_t b, uint64_t c, uint64_t d);

@@ -2,6 +2,10 @@
 // inet::Stack over them. Single-threaded like the rest of the LibOS: called
 // from the scheduler's service round, the idle protocol and the socket calls.
 //
+// Offloads (netdev.h version 2): with the monitor's kNetFeatureCsum and
+// kNetFeatureTso4 the stack sends TCP super-frames with partial checksums
+// and receives the host's, the checksum vouched for by the flags.
+//
 // rx (monitor -> guest): service() consumes at most kRxBatch frames a round,
 // each handed to Stack::input straight from its slot (the monitor writes a
 // slot only once we gave it back), then returns the slots and kicks the
@@ -46,20 +50,42 @@ class RingDevice final : public inet::Device {
   explicit RingDevice(void* base) : m_base(base), m_header(static_cast<NetHeader*>(base)) {
     m_tx_head = net_load_relaxed(&m_header->tx.head);
     m_rx_tail = net_load_relaxed(&m_header->rx.tail);
+    m_features = net_load_relaxed(&m_header->features);
   }
 
-  uint8_t* tx_buffer() override {
+  uint32_t features() const { return m_features; }
+
+  uint8_t* tx_buffer() override { return tx_buffer_large(kNetMaxPlainFrame); }
+
+  // Room for a frame of len bytes: its slots, after a skip entry when it
+  // would cross the ring's end (written by the commit, never before).
+  uint8_t* tx_buffer_large(size_t len) override {
+    if (len > kNetMaxFrame) return nullptr;
     uint32_t tail = net_load_acquire(&m_header->tx.tail);
-    if (net_ring_used(m_tx_head, tail) >= kNetSlots) return nullptr;  // full (or a confused monitor)
-    return net_tx_slot(m_base, m_tx_head);
+    uint32_t used = net_ring_used(m_tx_head, tail);
+    if (used > kNetSlots) return nullptr;  // a confused monitor
+    bool skip = false;
+    if (net_plan_put(m_tx_head, kNetSlots - used, net_slots_for(static_cast<uint32_t>(len)), &skip) == 0) {
+      return nullptr;  // full
+    }
+    m_tx_skip = skip;
+    return net_tx_slot(m_base, skip ? m_tx_head + net_slots_to_end(m_tx_head) : m_tx_head);
   }
 
-  void tx_commit(size_t len) override {
-    if (len < kNetMinFrame || len > kNetMaxFrame) return;  // the monitor would drop it anyway
-    net_store_relaxed(&m_header->tx.len[net_slot_of(m_tx_head)], static_cast<uint32_t>(len));
-    ++m_tx_head;
-    net_store_release(&m_header->tx.head, m_tx_head);
-    m_kick_due = true;
+  void tx_commit(size_t len) override { publish(len, NetSlotMeta{}); }
+
+  void tx_commit_offload(size_t len, const inet::TxOffload& off) override {
+    NetSlotMeta meta{};
+    if (off.csum_partial) {
+      meta.flags = kNetFlagCsumPartial;
+      meta.csum_start = off.csum_start;
+      meta.csum_offset = off.csum_offset;
+    }
+    if (off.gso_size != 0) {
+      meta.gso_type = kNetGsoTcpv4;
+      meta.gso_size = off.gso_size;
+    }
+    publish(len, meta);
   }
 
   // Kicks the monitor if frames were published since the last flush and it
@@ -78,14 +104,28 @@ class RingDevice final : public inet::Device {
     if (head == m_rx_tail) return;
     if (!net_ring_sane(head, m_rx_tail)) {
       // Never from a correct monitor; resynchronize rather than read garbage.
-      m_rx_tail = head;
-      net_store_release(&m_header->rx.tail, m_rx_tail);
+      resync(head);
       return;
     }
-    for (uint32_t n = 0; n < kRxBatch && m_rx_tail != head; ++n, ++m_rx_tail) {
-      uint32_t len = net_load_relaxed(&m_header->rx.len[net_slot_of(m_rx_tail)]);
-      if (len < kNetMinFrame || len > kNetMaxFrame) continue;
-      stack.input(net_rx_slot(m_base, m_rx_tail), len);
+    bool offload = (m_features & kNetFeatureCsum) != 0;
+    for (uint32_t n = 0; n < kRxBatch && m_rx_tail != head;) {
+      NetSlotMeta m = net_load_meta(&m_header->rx.meta[net_slot_of(m_rx_tail)]);
+      uint32_t published = head - m_rx_tail;
+      if (m.flags == kNetFlagSkip && net_slots_to_end(m_rx_tail) <= published) {
+        m_rx_tail += net_slots_to_end(m_rx_tail);
+        continue;
+      }
+      uint32_t slots = m.len >= kNetMinFrame && m.len <= kNetMaxFrame ? net_slots_for(m.len) : 0;
+      if (slots == 0 || slots > published || slots > net_slots_to_end(m_rx_tail)) {
+        resync(head);  // never from a correct monitor
+        return;
+      }
+      // A partial checksum comes from the host's own stack (never off a
+      // wire); DATA_VALID: the host checked it.
+      bool trusted = offload && (m.flags & (kNetFlagCsumPartial | kNetFlagDataValid)) != 0;
+      stack.input(net_rx_slot(m_base, m_rx_tail), m.len, trusted);
+      m_rx_tail += slots;
+      ++n;
     }
     net_store_release(&m_header->rx.tail, m_rx_tail);
     // The monitor may hold a frame because the ring was full: it asked for a kick.
@@ -107,10 +147,35 @@ class RingDevice final : public inet::Device {
   void sleep_done() { net_store_relaxed(&m_header->rx.consumer_sleeping, 0); }
 
  private:
+  // Publishes the frame written into the buffer of the last tx_buffer*().
+  void publish(size_t len, const NetSlotMeta& meta) {
+    if (len < kNetMinFrame || len > kNetMaxFrame) return;  // the monitor would drop it anyway
+    if (m_tx_skip) {
+      NetSlotMeta marker{};
+      marker.flags = kNetFlagSkip;
+      net_store_meta(&m_header->tx.meta[net_slot_of(m_tx_head)], marker);
+      m_tx_head += net_slots_to_end(m_tx_head);
+      m_tx_skip = false;
+    }
+    NetSlotMeta m = meta;
+    m.len = static_cast<uint32_t>(len);
+    net_store_meta(&m_header->tx.meta[net_slot_of(m_tx_head)], m);
+    m_tx_head += net_slots_for(m.len);
+    net_store_release(&m_header->tx.head, m_tx_head);
+    m_kick_due = true;
+  }
+
+  void resync(uint32_t head) {
+    m_rx_tail = head;
+    net_store_release(&m_header->rx.tail, m_rx_tail);
+  }
+
   void* m_base;
   NetHeader* m_header;
-  uint32_t m_tx_head = 0;  // ours: frames published
-  uint32_t m_rx_tail = 0;  // ours: frames consumed
+  uint32_t m_tx_head = 0;  // ours: slots published
+  uint32_t m_rx_tail = 0;  // ours: slots consumed
+  uint32_t m_features = 0;
+  bool m_tx_skip = false;  // the pending tx buffer follows a skip entry
   bool m_kick_due = false;
 };
 
@@ -135,6 +200,8 @@ void init(const BootInfo& boot) {
   config.mtu = boot.net_mtu != 0 && boot.net_mtu <= kNetMtu ? boot.net_mtu : kNetMtu;
   g_device = inet::create<RingDevice>(reinterpret_cast<void*>(boot.net_addr));
   if (g_device == nullptr) panic("out of memory creating the network device");
+  config.offload_csum = (g_device->features() & kNetFeatureCsum) != 0;
+  config.offload_tso4 = config.offload_csum && (g_device->features() & kNetFeatureTso4) != 0;
   g_stack = inet::create<inet::Stack>(config, *g_device, &random32);
   if (g_stack == nullptr) panic("out of memory creating the network stack");
   g_stack->set_now(monotonic_ns());

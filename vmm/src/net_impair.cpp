@@ -6,12 +6,12 @@
 
 namespace shoal::vmm {
 
-using shoal::abi::kNetMaxFrame;
+using shoal::abi::kNetMaxPlainFrame;
 
 NetImpairQueue::NetImpairQueue(const NetImpair& config, uint64_t seed)
     : m_config(config),
       m_state(seed),
-      m_bytes(uint64_t{2} * kImpairLimit * kNetMaxFrame),
+      m_bytes(uint64_t{2} * kImpairLimit * kNetMaxPlainFrame),
       m_len(2 * kImpairLimit),
       m_due(2 * kImpairLimit) {}
 
@@ -35,14 +35,14 @@ uint32_t NetImpairQueue::slot_of(const Fifo& f, uint32_t i, uint32_t base) const
 
 void NetImpairQueue::push(Fifo& f, uint32_t base, const uint8_t* frame, uint32_t len, uint64_t due) {
   uint32_t s = slot_of(f, f.count, base);
-  memcpy(&m_bytes[uint64_t{s} * kNetMaxFrame], frame, len);
+  memcpy(&m_bytes[uint64_t{s} * kNetMaxPlainFrame], frame, len);
   m_len[s] = len;
   m_due[s] = due;
   ++f.count;
 }
 
 NetImpairQueue::Verdict NetImpairQueue::offer(const uint8_t* frame, uint32_t len, uint64_t now_ns) {
-  if (len > kNetMaxFrame) return Verdict::lost;
+  if (len > kNetMaxPlainFrame) return Verdict::lost;
   if (chance(m_config.loss_ppm)) return Verdict::lost;
   if (size() >= kImpairLimit) return Verdict::queue_full;
   // netem: with a delay, a `reorder` share skips it (and overtakes).
@@ -64,7 +64,7 @@ const uint8_t* NetImpairQueue::peek(uint64_t now_ns, uint32_t* len) const {
     return nullptr;
   }
   *len = m_len[s];
-  return &m_bytes[uint64_t{s} * kNetMaxFrame];
+  return &m_bytes[uint64_t{s} * kNetMaxPlainFrame];
 }
 
 void NetImpairQueue::pop() {

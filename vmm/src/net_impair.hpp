@@ -24,7 +24,7 @@ class NetImpairQueue {
   NetImpairQueue(const NetImpair& config, uint64_t seed);
 
   enum class Verdict { lost, queued, queue_full };
-  // Takes a copy of one frame (len <= abi::kNetMaxFrame) received at now_ns.
+  // Takes a copy of one frame (len <= abi::kNetMaxPlainFrame) received at now_ns.
   Verdict offer(const uint8_t* frame, uint32_t len, uint64_t now_ns);
   // The next frame due at now_ns (reordered ones first, then held ones in
   // arrival order), or nullptr; valid until pop().

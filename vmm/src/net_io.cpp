@@ -12,7 +12,6 @@ namespace {
 // Read size for the link: one byte more than the largest frame, so a longer
 // one shows up as longer (and is dropped) instead of silently truncated.
 constexpr size_t kReadCap = kNetMaxFrame + 1;
-static_assert(kReadCap <= kNetSlotSize);
 }  // namespace
 
 NetIo::NetIo(void* base, FrameLink& link, std::function<void()> wake_guest)
@@ -20,11 +19,12 @@ NetIo::NetIo(void* base, FrameLink& link, std::function<void()> wake_guest)
       m_base(base),
       m_link(link),
       m_wake_guest(std::move(wake_guest)),
-      m_scratch(new uint8_t[kNetSlotSize]) {
+      m_scratch(new uint8_t[kReadCap]) {
   // SAFETY: the header was written by net_header_init before the guest ran;
   // from now on only our own indices are trusted, the guest's are re-checked.
   m_rx_head = m_rx_published = net_load_relaxed(&m_header->rx.head);
   m_tx_tail = net_load_relaxed(&m_header->tx.tail);
+  m_features = net_load_relaxed(&m_header->features);
 }
 
 NetIo::~NetIo() = default;
@@ -55,28 +55,42 @@ void NetIo::transmit(NetStep& s) {
     return;
   }
   uint32_t start = m_tx_tail;
+  // Every pass of the loop moves the tail by at least one slot: bounded by kNetSlots.
   while (m_tx_tail != head) {
-    uint32_t len = net_load_relaxed(&m_header->tx.len[net_slot_of(m_tx_tail)]);  // copied once
-    if (len < kNetMinFrame || len > kNetMaxFrame) {
+    NetSlotMeta m = net_load_meta(&m_header->tx.meta[net_slot_of(m_tx_tail)]);  // copied once
+    uint32_t published = head - m_tx_tail;
+    if (m.flags == kNetFlagSkip) {
+      uint32_t to_end = net_slots_to_end(m_tx_tail);
+      if (to_end <= published) {
+        m_tx_tail += to_end;
+        continue;
+      }
+    }
+    uint32_t slots = m.len > 0 ? net_slots_for(m.len) : 1;
+    // The guest never sends "already checked" frames; a frame must lie in
+    // published slots and not cross the ring's end.
+    if (!net_meta_ok(m, m_features) || (m.flags & kNetFlagDataValid) != 0 || slots > published ||
+        slots > net_slots_to_end(m_tx_tail)) {
       ++m_counters.tx_bad_len;
       ++m_tx_tail;
       continue;
     }
-    // SAFETY: the slot lies inside the region and len <= kNetMaxFrame <=
-    // kNetSlotSize. The guest may rewrite the bytes while the kernel copies
-    // them: it then sends a garbled frame of its own, nothing more.
-    auto sent = m_link.send(net_tx_slot(m_base, m_tx_tail), len);
+    // SAFETY: the slots lie inside the ring (checked above). The guest may
+    // rewrite the bytes while the kernel copies them: it then sends a
+    // garbled frame of its own, nothing more (the kernel checks the headers).
+    auto sent = m_link.send(net_tx_slot(m_base, m_tx_tail), m.len, m);
     if (sent == FrameLink::Sent::full) {
       s.tx_blocked = true;
       break;
     }
     if (sent == FrameLink::Sent::ok) {
       ++m_counters.tx_frames;
-      m_counters.tx_bytes += len;
+      m_counters.tx_bytes += m.len;
+      if (m.gso_type != kNetGsoNone) ++m_counters.tx_gso_frames;
     } else {
       ++m_counters.tx_link_errors;
     }
-    ++m_tx_tail;
+    m_tx_tail += slots;
   }
   if (m_tx_tail == start) return;
   s.progress = true;
@@ -101,19 +115,35 @@ uint32_t NetIo::rx_room() {
   return kNetSlots - net_ring_used(m_rx_head, tail);
 }
 
-bool NetIo::frame_len_ok(ssize_t n) {
-  if (n >= static_cast<ssize_t>(kNetMinFrame) && n <= static_cast<ssize_t>(kNetMaxFrame)) return true;
+bool NetIo::rx_frame_ok(ssize_t n, NetSlotMeta* meta) {
+  // DATA_VALID is only a hint: without the checksum offload the guest checks anyway.
+  if ((m_features & kNetFeatureCsum) == 0) meta->flags &= static_cast<uint8_t>(~kNetFlagDataValid);
+  meta->len = n > 0 && n <= static_cast<ssize_t>(kNetMaxFrame) ? static_cast<uint32_t>(n) : 0;
+  meta->reserved = 0;
+  if (meta->len != 0 && net_meta_ok(*meta, m_features)) return true;
   ++m_counters.rx_bad_len;
   return false;
 }
 
-void NetIo::deliver(const uint8_t* frame, uint32_t len) {
-  // SAFETY: len <= kNetMaxFrame <= kNetSlotSize; the slot is inside the region.
-  memcpy(net_rx_slot(m_base, m_rx_head), frame, len);
-  net_store_relaxed(&m_header->rx.len[net_slot_of(m_rx_head)], len);
-  ++m_rx_head;
+bool NetIo::deliver(const uint8_t* frame, const NetSlotMeta& meta) {
+  uint32_t slots = net_slots_for(meta.len);
+  bool skip = false;
+  if (net_plan_put(m_rx_head, rx_room(), slots, &skip) == 0) return false;
+  if (skip) {
+    NetSlotMeta marker{};
+    marker.flags = kNetFlagSkip;
+    net_store_meta(&m_header->rx.meta[net_slot_of(m_rx_head)], marker);
+    m_rx_head += net_slots_to_end(m_rx_head);
+  }
+  // SAFETY: the frame's slots are consecutive inside the ring (no wrap:
+  // net_plan_put) and free (the guest gave them back).
+  memcpy(net_rx_slot(m_base, m_rx_head), frame, meta.len);
+  net_store_meta(&m_header->rx.meta[net_slot_of(m_rx_head)], meta);
+  m_rx_head += slots;
   ++m_counters.rx_frames;
-  m_counters.rx_bytes += len;
+  m_counters.rx_bytes += meta.len;
+  if (meta.gso_type != kNetGsoNone) ++m_counters.rx_gso_frames;
+  return true;
 }
 
 void NetIo::publish_rx() {
@@ -129,65 +159,50 @@ void NetIo::publish_rx() {
   }
 }
 
-bool NetIo::wait_for_room() {
+bool NetIo::wait_for_room(uint32_t len) {
+  uint32_t slots = net_slots_for(len);
+  bool skip = false;
   if (!m_producer_waiting) ++m_counters.rx_ring_full;
   m_producer_waiting = true;
   net_store_relaxed(&m_header->rx.producer_waiting, 1);
   net_full_fence();
-  if (rx_room() == 0) return false;
+  if (net_plan_put(m_rx_head, rx_room(), slots, &skip) == 0) return false;
   m_producer_waiting = false;
   net_store_relaxed(&m_header->rx.producer_waiting, 0);
   return true;
 }
 
 void NetIo::receive(NetStep& s, uint64_t) {
-  uint32_t room = rx_room();
-  if (room > 0 && m_producer_waiting) {
+  if (m_producer_waiting && rx_room() > 0) {
     m_producer_waiting = false;
     net_store_relaxed(&m_header->rx.producer_waiting, 0);
   }
-  // The frame held back while the ring was full goes first.
-  if (m_pending_len > 0 && room > 0) {
-    deliver(m_scratch.get(), m_pending_len);
-    m_pending_len = 0;
-    --room;
-    s.progress = true;
-  }
   // At most one ring's worth per pass, so a flooding link cannot starve tx.
-  for (uint32_t budget = kNetSlots; budget > 0 && m_pending_len == 0; --budget) {
-    if (room == 0) {
-      // Full: read one frame aside to learn whether anything waits at all;
-      // only then is the guest asked for a kick.
-      ssize_t n = m_link.receive(m_scratch.get(), kReadCap);
+  // The frame held back while the ring was full goes first.
+  for (uint32_t budget = kNetSlots; budget > 0; --budget) {
+    if (m_pending_len == 0) {
+      NetSlotMeta meta{};
+      ssize_t n = m_link.receive(m_scratch.get(), kReadCap, &meta);
       if (n == 0) break;
       s.progress = true;
       if (n < 0) {
         ++m_counters.rx_link_errors;
         break;
       }
-      if (!frame_len_ok(n)) continue;
-      m_pending_len = static_cast<uint32_t>(n);
-      if (wait_for_room()) room = rx_room();
-      break;
+      if (!rx_frame_ok(n, &meta)) continue;
+      m_pending_len = meta.len;
+      m_pending_meta = meta;
     }
-    // Straight into the slot: the guest reads it only after head moves.
-    uint8_t* slot = net_rx_slot(m_base, m_rx_head);
-    ssize_t n = m_link.receive(slot, kReadCap);
-    if (n == 0) break;
-    s.progress = true;
-    if (n < 0) {
-      ++m_counters.rx_link_errors;
-      break;
+    if (deliver(m_scratch.get(), m_pending_meta)) {
+      m_pending_len = 0;
+      s.progress = true;
+      continue;
     }
-    if (!frame_len_ok(n)) continue;
-    net_store_relaxed(&m_header->rx.len[net_slot_of(m_rx_head)], static_cast<uint32_t>(n));
-    ++m_rx_head;
-    ++m_counters.rx_frames;
-    m_counters.rx_bytes += static_cast<uint64_t>(n);
-    --room;
+    // No room: ask the guest for a kick when it frees slots; go on if room
+    // appeared meanwhile (announcement withdrawn).
+    if (!wait_for_room(m_pending_len)) break;
   }
   publish_rx();
-  if (m_pending_len > 0 && room > 0) s.progress = true;  // room appeared: go again
   s.rx_room = m_pending_len == 0;
 }
 
@@ -195,35 +210,36 @@ void NetIo::receive_impaired(NetStep& s, uint64_t now_ns) {
   // Everything the link has goes through the impairment queue (it drops
   // when full, like netem's limit), bounded per pass.
   for (uint32_t budget = kImpairLimit; budget > 0; --budget) {
-    ssize_t n = m_link.receive(m_scratch.get(), kReadCap);
+    NetSlotMeta meta{};
+    ssize_t n = m_link.receive(m_scratch.get(), kReadCap, &meta);
     if (n == 0) break;
     s.progress = true;
     if (n < 0) {
       ++m_counters.rx_link_errors;
       break;
     }
-    if (!frame_len_ok(n)) continue;
-    auto verdict = m_impair->offer(m_scratch.get(), static_cast<uint32_t>(n), now_ns);
+    if (!rx_frame_ok(n, &meta)) continue;
+    if (meta.len > kNetMaxPlainFrame || meta.flags != 0) {
+      ++m_counters.rx_bad_len;  // offloads are off under impairment
+      continue;
+    }
+    auto verdict = m_impair->offer(m_scratch.get(), meta.len, now_ns);
     if (verdict == NetImpairQueue::Verdict::lost) ++m_counters.impair_lost;
     if (verdict == NetImpairQueue::Verdict::queue_full) ++m_counters.impair_queue_full;
   }
-  uint32_t room = rx_room();
-  if (room > 0 && m_producer_waiting) {
+  if (m_producer_waiting && rx_room() > 0) {
     m_producer_waiting = false;
     net_store_relaxed(&m_header->rx.producer_waiting, 0);
   }
   uint32_t len = 0;
   while (const uint8_t* frame = m_impair->peek(now_ns, &len)) {
-    if (room == 0) {
-      if (wait_for_room()) {
-        room = rx_room();
-        continue;
-      }
+    NetSlotMeta meta{};
+    meta.len = len;
+    if (!deliver(frame, meta)) {
+      if (wait_for_room(len)) continue;
       break;
     }
-    deliver(frame, len);
     m_impair->pop();
-    --room;
     s.progress = true;
   }
   publish_rx();

@@ -5,9 +5,10 @@
 // so the ring logic is unit-tested on its own (tests/unit/vmm/net_io_test).
 //
 // The guest is hostile: the monitor loads each index once, copies a frame's
-// length once and checks it (shorter than an Ethernet header or longer than
-// kNetMaxFrame: dropped and counted), never follows anything else from the
-// region, and resets a ring whose head - tail exceeds kNetSlots. Nothing the
+// metadata once and checks it (net_meta_ok: lengths, offload fields and
+// offsets against the offloads it announced; a bad one is dropped and
+// counted), never follows anything else from the region, and resets a ring
+// whose head - tail exceeds kNetSlots. Nothing the
 // guest writes can make step() loop for long: every pass is bounded by
 // kNetSlots frames per direction.
 #pragma once
@@ -25,24 +26,26 @@
 
 namespace shoal::vmm {
 
-// The other end of the device: one Ethernet frame per call.
+// The other end of the device: one Ethernet frame (with its offload
+// metadata, virtio_net_hdr's fields) per call.
 class FrameLink {
  public:
   virtual ~FrameLink() = default;
   // Reads one frame into buf (cap bytes): its length, 0 when none is waiting,
-  // -1 on an error. A frame longer than cap is truncated by the kernel: the
+  // -1 on an error; *meta gets its flags, gso and checksum fields (meta->len
+  // is not set). A frame longer than cap is truncated by the kernel: the
   // caller gives cap > kNetMaxFrame and drops anything longer than that.
-  virtual ssize_t receive(uint8_t* buf, size_t cap) = 0;
+  virtual ssize_t receive(uint8_t* buf, size_t cap, abi::NetSlotMeta* meta) = 0;
   enum class Sent { ok, full, error };
-  // Writes one frame: ok, full (the link cannot take it now: the caller
-  // retries the same frame later) or error (the frame is lost).
-  virtual Sent send(const uint8_t* frame, size_t len) = 0;
+  // Writes one frame (meta already validated): ok, full (the link cannot
+  // take it now: the caller retries the same frame later) or error (lost).
+  virtual Sent send(const uint8_t* frame, size_t len, const abi::NetSlotMeta& meta) = 0;
 };
 
 // Every frame the device moved or dropped, by reason (--verbose prints them).
 struct NetCounters {
-  uint64_t tx_frames = 0, tx_bytes = 0, tx_bad_len = 0, tx_link_errors = 0;
-  uint64_t rx_frames = 0, rx_bytes = 0, rx_bad_len = 0, rx_link_errors = 0;
+  uint64_t tx_frames = 0, tx_bytes = 0, tx_bad_len = 0, tx_link_errors = 0, tx_gso_frames = 0;
+  uint64_t rx_frames = 0, rx_bytes = 0, rx_bad_len = 0, rx_link_errors = 0, rx_gso_frames = 0;
   uint64_t rx_ring_full = 0;   // times the guest's rx ring was full
   uint64_t ring_resets = 0;    // rings reset because the guest broke their indices
   uint64_t guest_wakes = 0;    // kicks sent to the guest
@@ -63,7 +66,9 @@ class NetIo {
   NetIo(void* base, FrameLink& link, std::function<void()> wake_guest);
   ~NetIo();
 
-  // Optional: impair frames to the guest (--net-impair).
+  // Optional: impair frames to the guest (--net-impair). The link must then
+  // deliver plain frames (no offloads announced: the queue holds up to
+  // kNetMaxPlainFrame bytes a frame).
   void set_impairment(const NetImpair& config, uint64_t seed);
 
   // One pass: transmits what the guest queued, delivers what the link has
@@ -84,13 +89,15 @@ class NetIo {
   void receive_impaired(NetStep& s, uint64_t now_ns);
   // Free rx slots (resets a ring whose tail the guest broke).
   uint32_t rx_room();
-  // Copies a frame into the next rx slot (the caller checked the room).
-  void deliver(const uint8_t* frame, uint32_t len);
-  // Whether a received length is a frame (counts the ones that are not).
-  bool frame_len_ok(ssize_t n);
-  // No room: asks the guest for a kick when it frees a slot; true if room
-  // appeared meanwhile (announcement withdrawn).
-  bool wait_for_room();
+  // Copies a frame into the next rx slots (preceded by a skip entry when it
+  // would cross the ring's end); false, nothing written, without room.
+  bool deliver(const uint8_t* frame, const abi::NetSlotMeta& meta);
+  // Whether a received frame is one to deliver (counts the ones that are
+  // not); fills meta->len.
+  bool rx_frame_ok(ssize_t n, abi::NetSlotMeta* meta);
+  // No room for a frame of len bytes: asks the guest for a kick when it
+  // frees slots; true if room appeared meanwhile (announcement withdrawn).
+  bool wait_for_room(uint32_t len);
   void publish_rx();
 
   abi::NetHeader* m_header;
@@ -105,6 +112,8 @@ class NetIo {
   // A frame read from the link while the ring was full, delivered first.
   std::unique_ptr<uint8_t[]> m_scratch;
   uint32_t m_pending_len = 0;
+  abi::NetSlotMeta m_pending_meta{};
+  uint32_t m_features = 0;  // the offloads announced in the header
   std::unique_ptr<NetImpairQueue> m_impair;
 };
 

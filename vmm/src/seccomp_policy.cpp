@@ -114,8 +114,12 @@ Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const
   if (net != nullptr) {
     auto fd = [](int d) { return static_cast<scmp_datum_t>(d); };
     if (wake_fd < 0) rules.push_back({SCMP_SYS(ppoll), {}, "network I/O thread: wait for the TAP, a kick or stop"});
-    rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net->tap))}, "network I/O thread: frames from the TAP"});
-    rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net->tap))}, "network I/O thread: frames to the TAP"});
+    rules.push_back({SCMP_SYS(readv),
+                     {SCMP_A0(SCMP_CMP_EQ, fd(net->tap))},
+                     "network I/O thread: frames from the TAP (virtio_net_hdr + frame)"});
+    rules.push_back({SCMP_SYS(writev),
+                     {SCMP_A0(SCMP_CMP_EQ, fd(net->tap))},
+                     "network I/O thread: frames to the TAP (virtio_net_hdr + frame)"});
     rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net->kick))},
                      "network I/O thread: drain the guest's kick eventfd"});
     rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net->wake))},

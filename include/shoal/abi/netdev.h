@@ -10,17 +10,32 @@
 //
 // Layout: NetHeader at offset 0 (kNetHeaderSize), then the rx frames
 // (monitor -> guest) at kNetRxOffset, then the tx frames (guest -> monitor)
-// at kNetTxOffset: kNetSlots slots of kNetSlotSize bytes each. A slot holds
-// one Ethernet frame without preamble or FCS: destination MAC first, at most
-// kNetMaxFrame bytes (a 1500-byte MTU plus the 14-byte header).
+// at kNetTxOffset: kNetSlots slots of kNetSlotSize bytes each. A frame is an
+// Ethernet frame without preamble or FCS, destination MAC first. A frame
+// longer than a slot spans consecutive slots, ceil(len / kNetSlotSize) of
+// them, and never wraps the ring's end: a producer whose frame would cross
+// it publishes a one-slot "skip" entry (kNetFlagSkip) instead, meaning "the
+// rest of the ring up to its end is unused", and puts the frame at slot 0.
 //
-// Each ring is single-producer single-consumer. `head` counts frames ever
-// published (producer-owned), `tail` frames ever consumed (consumer-owned),
+// Each ring is single-producer single-consumer. `head` counts slots ever
+// published (producer-owned), `tail` slots ever consumed (consumer-owned),
 // both wrap modulo 2^32; slot = index % kNetSlots; used = head - tail <=
-// kNetSlots. The producer writes the frame and len[slot], then stores head
-// with release; the consumer loads head with acquire, reads the frames, then
+// kNetSlots. The producer writes the frame and the metadata of its first
+// slot (meta[slot]), then stores head (past the frame's last slot) with
+// release; the consumer loads head with acquire, reads the frames, then
 // stores tail with release. A consumer never trusts head - tail > kNetSlots
 // (the guest is hostile to the monitor): the monitor resets the ring.
+//
+// Offloads (virtio-net's, version 2): the monitor announces in `features`
+// what the TAP device accepts and produces. With kNetFeatureCsum a frame may
+// carry kNetFlagCsumPartial: the L4 checksum is to be completed from byte
+// csum_start of the frame (the field at csum_start + csum_offset holds the
+// folded pseudo-header sum); kNetFlagDataValid (rx only) says the host
+// already checked it. With kNetFeatureTso4 a TCP/IPv4 frame of up to
+// kNetMaxFrame bytes may carry gso_type kNetGsoTcpv4 and gso_size (payload
+// bytes per segment): the host cuts it into segments (tx) or delivered it
+// uncut (rx). A frame without gso_type is at most kNetMaxPlainFrame bytes.
+// The monitor validates every field the guest writes (netdev_ops.h).
 //
 // Notification suppression (virtio-style, as the channel): a consumer about
 // to sleep sets `consumer_sleeping` = 1, issues a full fence and re-checks
@@ -40,21 +55,46 @@ namespace shoal::abi {
 
 inline constexpr uint64_t kNetAddr = 0x1800000000ull;  // 96 GiB: above guest memory and the channel
 inline constexpr uint64_t kNetMagic = 0x3154454e414f4853ull;  // "SHOALNE1"
-inline constexpr uint32_t kNetVersion = 1;
+inline constexpr uint32_t kNetVersion = 2;
 inline constexpr uint16_t kNetKickPort = 0x511;  // guest -> monitor ioeventfd (outl, any value)
 
 inline constexpr uint32_t kNetSlots = 512;       // per ring, a power of two
 inline constexpr uint32_t kNetSlotSize = 2048;
-inline constexpr uint32_t kNetMaxFrame = 1514;   // 14-byte Ethernet header + 1500 MTU
-inline constexpr uint32_t kNetMinFrame = 14;     // an Ethernet header
+inline constexpr uint32_t kNetMaxPlainFrame = 1514;   // 14-byte Ethernet header + 1500 MTU
+inline constexpr uint32_t kNetMaxFrame = 14 + 65535;  // a GSO super-frame: Ethernet + the largest IPv4 packet
+inline constexpr uint32_t kNetMinFrame = 14;          // an Ethernet header
 inline constexpr uint16_t kNetMtu = 1500;
+
+// NetHeader::features (monitor -> guest).
+inline constexpr uint32_t kNetFeatureCsum = 1;  // csum_partial / data_valid frames
+inline constexpr uint32_t kNetFeatureTso4 = 2;  // TCP/IPv4 super-frames (needs kNetFeatureCsum)
+
+// NetSlotMeta::flags (the values of virtio_net_hdr's, plus skip).
+inline constexpr uint8_t kNetFlagCsumPartial = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM
+inline constexpr uint8_t kNetFlagDataValid = 2;    // VIRTIO_NET_HDR_F_DATA_VALID (rx only)
+inline constexpr uint8_t kNetFlagSkip = 0x80;      // no frame: skip to the ring's start
+// NetSlotMeta::gso_type (virtio's values).
+inline constexpr uint8_t kNetGsoNone = 0;
+inline constexpr uint8_t kNetGsoTcpv4 = 1;
+
+// Describes the frame starting in a slot (only the first slot of a frame).
+struct NetSlotMeta {
+  uint32_t len;          // bytes of the frame (it spans ceil(len / kNetSlotSize) slots)
+  uint8_t flags;         // kNetFlag*
+  uint8_t gso_type;      // kNetGso*
+  uint16_t gso_size;     // TCP payload bytes per segment (kNetGsoTcpv4)
+  uint16_t csum_start;   // kNetFlagCsumPartial: checksum from this byte of the frame ...
+  uint16_t csum_offset;  // ... stored at csum_start + csum_offset
+  uint32_t reserved;
+};
+static_assert(sizeof(NetSlotMeta) == 16);
 
 struct NetRing {
   alignas(64) uint32_t head;              // producer: frames ever published
   alignas(64) uint32_t tail;              // consumer: frames ever consumed
   alignas(64) uint32_t consumer_sleeping; // consumer: 1 = about to sleep, kick me after publishing
   alignas(64) uint32_t producer_waiting;  // producer: 1 = ring was full, kick me after consuming
-  alignas(64) uint32_t len[kNetSlots];    // bytes of the frame in each slot
+  alignas(64) NetSlotMeta meta[kNetSlots];  // the frame starting in each slot
 };
 
 struct NetHeader {
@@ -62,19 +102,20 @@ struct NetHeader {
   uint32_t version;    // kNetVersion
   uint32_t slots;      // kNetSlots
   uint32_t slot_size;  // kNetSlotSize
-  uint32_t reserved;
+  uint32_t features;   // kNetFeature* (monitor writes before boot)
   NetRing rx;          // monitor -> guest
   NetRing tx;          // guest -> monitor
 };
 
-inline constexpr uint64_t kNetHeaderSize = 0x2000;
+inline constexpr uint64_t kNetHeaderSize = 0x5000;
 inline constexpr uint64_t kNetRxOffset = kNetHeaderSize;
 inline constexpr uint64_t kNetTxOffset = kNetRxOffset + uint64_t{kNetSlots} * kNetSlotSize;
 inline constexpr uint64_t kNetRegionSize = kNetTxOffset + uint64_t{kNetSlots} * kNetSlotSize;
 
 static_assert((kNetSlots & (kNetSlots - 1)) == 0);
 static_assert(sizeof(NetHeader) <= kNetHeaderSize);
-static_assert(kNetMaxFrame <= kNetSlotSize);
+static_assert(kNetMaxPlainFrame <= kNetSlotSize);
+static_assert(kNetMaxFrame <= kNetSlots / 4 * kNetSlotSize);  // several super-frames fit a ring
 static_assert(kNetRegionSize % 0x1000 == 0);
 
 }  // namespace shoal::abi

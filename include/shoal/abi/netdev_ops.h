@@ -29,6 +29,46 @@ inline const char* net_header_problem(const NetHeader* h, uint64_t size) {
   return nullptr;
 }
 
+// Slots a frame of len bytes occupies (len >= 1).
+inline uint32_t net_slots_for(uint32_t len) { return (len + kNetSlotSize - 1) / kNetSlotSize; }
+// Slots from index to the ring's end (what a skip entry at index gives up).
+inline uint32_t net_slots_to_end(uint32_t index) { return kNetSlots - (index & (kNetSlots - 1)); }
+
+// A producer's plan for a frame of `slots` slots at `head` with `room` free
+// slots: the slots consumed in all (a skip entry first when the frame would
+// cross the ring's end; *skip says so), or 0 when it does not fit now.
+inline uint32_t net_plan_put(uint32_t head, uint32_t room, uint32_t slots, bool* skip) {
+  uint32_t to_end = net_slots_to_end(head);
+  *skip = slots > to_end;
+  uint32_t need = *skip ? to_end + slots : slots;
+  return need <= room ? need : 0;
+}
+
+// Whether the metadata of a frame (copied once out of the shared region)
+// is one the other side may act on, given the offloads in `features`.
+// Checks lengths and every offset against the frame; the bytes are not
+// looked at (the host kernel checks the headers again).
+inline bool net_meta_ok(const NetSlotMeta& m, uint32_t features) {
+  if (m.len < kNetMinFrame || m.len > kNetMaxFrame) return false;
+  if ((m.flags & ~(kNetFlagCsumPartial | kNetFlagDataValid)) != 0) return false;
+  if (m.flags != 0 && (features & kNetFeatureCsum) == 0) return false;
+  if ((m.flags & kNetFlagCsumPartial) != 0) {
+    // The checksum field (two bytes) lies inside the frame, after the Ethernet header.
+    if (m.csum_start < kNetMinFrame || uint32_t{m.csum_start} + m.csum_offset + 2 > m.len) return false;
+  }
+  switch (m.gso_type) {
+    case kNetGsoNone:
+      return m.len <= kNetMaxPlainFrame;
+    case kNetGsoTcpv4:
+      // Segmentation needs the partial checksum over the TCP header and a
+      // segment size a 1500-byte MTU can carry.
+      return (features & kNetFeatureTso4) != 0 && (m.flags & kNetFlagCsumPartial) != 0 && m.gso_size >= 64 &&
+             m.gso_size <= kNetMtu - 40;
+    default:
+      return false;
+  }
+}
+
 // Frames a ring holds, from a head and a tail each loaded once. More than
 // kNetSlots means the other side wrote garbage: callers reset the ring.
 inline uint32_t net_ring_used(uint32_t head, uint32_t tail) { return head - tail; }
@@ -48,6 +88,22 @@ inline uint32_t net_load_acquire(const uint32_t* p) { return __atomic_load_n(p, 
 inline uint32_t net_load_relaxed(const uint32_t* p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 inline void net_store_release(uint32_t* p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 inline void net_store_relaxed(uint32_t* p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+// One copy of a slot's metadata, each word loaded once: the other side may
+// rewrite it meanwhile, and only the copy is checked and used.
+inline NetSlotMeta net_load_meta(const NetSlotMeta* p) {
+  const uint32_t* w = reinterpret_cast<const uint32_t*>(p);
+  uint32_t v[4];
+  for (int i = 0; i < 4; ++i) v[i] = __atomic_load_n(w + i, __ATOMIC_RELAXED);
+  NetSlotMeta m;
+  __builtin_memcpy(&m, v, sizeof m);
+  return m;
+}
+inline void net_store_meta(NetSlotMeta* p, const NetSlotMeta& m) {
+  uint32_t v[4];
+  __builtin_memcpy(v, &m, sizeof m);
+  uint32_t* w = reinterpret_cast<uint32_t*>(p);
+  for (int i = 0; i < 4; ++i) __atomic_store_n(w + i, v[i], __ATOMIC_RELAXED);
+}
 // The full fence of the notification protocol: between announcing sleep
 // (or publishing) and re-checking the other side's word.
 inline void net_full_fence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }

@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "inet/checksum.hpp"
 #include "inet/stack.hpp"
 
 namespace shoal::test {
@@ -23,20 +24,116 @@ struct Impairment {
   uint64_t jitter_ns = 0;   // uniform extra delay in [0, jitter)
 };
 
-// One direction's device: what a stack transmits lands in `out`.
+// One direction's device: what a stack transmits lands in `out`. With
+// `offload` it also plays a virtio-net device with checksum and TCPv4
+// segmentation offload, as the host kernel behind the TAP does: it checks
+// the partial checksum the stack left (the pseudo-header sum), completes it,
+// and cuts super-frames into gso_size segments before they reach the wire.
 class WireEnd final : public libos::inet::Device {
  public:
   uint8_t* tx_buffer() override {
     if (full) return nullptr;
-    return m_buf;
+    return m_buf.data();
   }
-  void tx_commit(size_t len) override { sent.emplace_back(m_buf, m_buf + len); }
+  void tx_commit(size_t len) override {
+    if (len > libos::inet::kMaxFrame) ++bad_offload;  // a plain frame over the MTU
+    sent.emplace_back(m_buf.data(), m_buf.data() + len);
+  }
+  uint8_t* tx_buffer_large(size_t len) override {
+    if (!offload) ++bad_offload;  // never asked for without the offload
+    if (full || len > libos::inet::kMaxLargeFrame) return nullptr;
+    return m_buf.data();
+  }
+  void tx_commit_offload(size_t len, const libos::inet::TxOffload& off) override;
+
   std::deque<std::vector<uint8_t>> sent;  // frames not yet put on the wire
   bool full = false;                      // simulate a full device
+  bool offload = false;                   // a device with TSO + checksum offload
+  uint64_t gso_frames = 0, gso_segments = 0, partial_frames = 0;
+  uint64_t bad_offload = 0;  // metadata or a partial sum that is wrong
 
  private:
-  uint8_t m_buf[libos::inet::kMaxFrame];
+  void complete(std::vector<uint8_t>& f, size_t csum_start);
+  std::vector<uint8_t> m_buf = std::vector<uint8_t>(libos::inet::kMaxLargeFrame);
 };
+
+inline uint16_t wire_load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+inline void wire_store16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+
+// The full TCP checksum of frame f whose L4 part starts at csum_start.
+inline void WireEnd::complete(std::vector<uint8_t>& f, size_t l4) {
+  using namespace libos::inet;
+  uint8_t* ip = f.data() + 14;
+  uint32_t src, dst;
+  memcpy(&src, ip + 12, 4);
+  memcpy(&dst, ip + 16, 4);
+  size_t len = f.size() - l4;
+  f[l4 + 16] = f[l4 + 17] = 0;
+  uint16_t c = csum_fold(csum_add(csum_pseudo(src, dst, 6, static_cast<uint16_t>(len)), f.data() + l4, len));
+  memcpy(f.data() + l4 + 16, &c, 2);
+}
+
+inline void WireEnd::tx_commit_offload(size_t len, const libos::inet::TxOffload& off) {
+  using namespace libos::inet;
+  std::vector<uint8_t> f(m_buf.data(), m_buf.data() + len);
+  // What the device checks: TCP/IPv4 at 34, field at +16, holding the
+  // pseudo-header sum over the whole L4 length (virtio's convention).
+  if (!offload || !off.csum_partial || off.csum_start != 34 || off.csum_offset != 16 || len < 54 ||
+      f[12] != 0x08 || f[13] != 0x00 || f[14 + 9] != 6) {
+    ++bad_offload;
+    sent.push_back(std::move(f));
+    return;
+  }
+  uint8_t* ip = f.data() + 14;
+  uint32_t src, dst;
+  memcpy(&src, ip + 12, 4);
+  memcpy(&dst, ip + 16, 4);
+  uint16_t expect =
+      static_cast<uint16_t>(~csum_fold(csum_pseudo(src, dst, 6, static_cast<uint16_t>(len - 34))));
+  uint16_t field;
+  memcpy(&field, f.data() + 50, 2);
+  if (field != expect || wire_load16(ip + 2) != len - 14) ++bad_offload;
+  ++partial_frames;
+  if (off.gso_size == 0) {
+    if (len > kMaxFrame) ++bad_offload;
+    complete(f, 34);
+    sent.push_back(std::move(f));
+    return;
+  }
+  ++gso_frames;
+  size_t thl = static_cast<size_t>(f[34 + 12] >> 4) * 4;
+  size_t hdr = 34 + thl;
+  size_t payload = len - hdr;
+  if (payload <= off.gso_size || hdr + off.gso_size > kMaxFrame) ++bad_offload;  // not worth a super-frame
+  uint32_t seq = static_cast<uint32_t>(f[38]) << 24 | f[39] << 16 | f[40] << 8 | f[41];
+  uint8_t flags = f[34 + 13];
+  uint16_t id = wire_load16(ip + 4);
+  for (size_t off_b = 0, i = 0; off_b < payload; off_b += off.gso_size, ++i) {
+    size_t n = std::min<size_t>(off.gso_size, payload - off_b);
+    std::vector<uint8_t> seg(f.begin(), f.begin() + static_cast<ptrdiff_t>(hdr));
+    seg.insert(seg.end(), f.begin() + static_cast<ptrdiff_t>(hdr + off_b),
+               f.begin() + static_cast<ptrdiff_t>(hdr + off_b + n));
+    uint8_t* sip = seg.data() + 14;
+    wire_store16(sip + 2, static_cast<uint16_t>(20 + thl + n));
+    wire_store16(sip + 4, static_cast<uint16_t>(id + i));
+    sip[10] = sip[11] = 0;
+    uint16_t ic = checksum(sip, 20);
+    memcpy(sip + 10, &ic, 2);
+    uint32_t sseq = seq + static_cast<uint32_t>(off_b);
+    seg[38] = static_cast<uint8_t>(sseq >> 24);
+    seg[39] = static_cast<uint8_t>(sseq >> 16);
+    seg[40] = static_cast<uint8_t>(sseq >> 8);
+    seg[41] = static_cast<uint8_t>(sseq);
+    bool last = off_b + n == payload;
+    if (!last) seg[34 + 13] = static_cast<uint8_t>(flags & ~0x09);  // FIN and PSH on the last only
+    complete(seg, 34);
+    ++gso_segments;
+    sent.push_back(std::move(seg));
+  }
+}
 
 // Two stacks a and b on one wire. Time starts at 1 s and moves only by
 // run_for/step; each step delivers due frames and runs due timers.

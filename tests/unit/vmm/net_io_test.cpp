@@ -23,19 +23,27 @@ namespace {
 
 struct FakeLink final : FrameLink {
   std::deque<std::vector<uint8_t>> inbound;   // frames the link will deliver
+  std::deque<NetSlotMeta> inbound_meta;       // their metadata (default: plain)
   std::vector<std::vector<uint8_t>> sent;     // frames written to the link
+  std::vector<NetSlotMeta> sent_meta;
   bool full = false;
-  ssize_t receive(uint8_t* buf, size_t cap) override {
+  ssize_t receive(uint8_t* buf, size_t cap, NetSlotMeta* meta) override {
     if (inbound.empty()) return 0;
     auto f = std::move(inbound.front());
     inbound.pop_front();
+    *meta = NetSlotMeta{};
+    if (!inbound_meta.empty()) {
+      *meta = inbound_meta.front();
+      inbound_meta.pop_front();
+    }
     size_t n = f.size() < cap ? f.size() : cap;  // a TAP truncates to the read size
     memcpy(buf, f.data(), n);
     return static_cast<ssize_t>(n);
   }
-  Sent send(const uint8_t* frame, size_t len) override {
+  Sent send(const uint8_t* frame, size_t len, const NetSlotMeta& meta) override {
     if (full) return Sent::full;
     sent.emplace_back(frame, frame + len);
+    sent_meta.push_back(meta);
     return Sent::ok;
   }
 };
@@ -53,28 +61,43 @@ struct Rig {
   int wakes = 0;
   std::unique_ptr<NetIo> io;
 
-  Rig() {
+  explicit Rig(uint32_t features = 0) {
     memset(mem.get(), 0, kNetRegionSize);
     h = reinterpret_cast<NetHeader*>(mem.get());
     net_header_init(h);
+    h->features = features;
     io = std::make_unique<NetIo>(mem.get(), link, [this] { ++wakes; });
   }
-  // The guest publishing one tx frame of len bytes (len as written, even bogus).
-  void guest_send(uint32_t len, uint8_t tag = 1) {
+  // The guest publishing one tx frame of len bytes (len as written, even
+  // bogus: then it takes one slot).
+  void guest_send(uint32_t len, uint8_t tag = 1, NetSlotMeta meta = {}) {
     uint32_t head = h->tx.head;
-    if (len <= kNetSlotSize) {
+    uint32_t slots = len >= kNetMinFrame && len <= kNetMaxFrame ? net_slots_for(len) : 1;
+    if (slots > net_slots_to_end(head)) {
+      h->tx.meta[net_slot_of(head)] = NetSlotMeta{0, kNetFlagSkip, 0, 0, 0, 0, 0};
+      head += net_slots_to_end(head);
+    }
+    if (len <= kNetMaxFrame) {
       auto f = frame(len, tag);
       memcpy(net_tx_slot(mem.get(), head), f.data(), len);
     }
-    h->tx.len[net_slot_of(head)] = len;
-    h->tx.head = head + 1;
+    meta.len = len;
+    h->tx.meta[net_slot_of(head)] = meta;
+    h->tx.head = head + slots;
   }
-  // The guest consuming up to n rx frames; returns their lengths.
+  // The guest consuming up to n rx frames (skip entries pass silently);
+  // returns their lengths.
   std::vector<uint32_t> guest_receive(uint32_t n) {
     std::vector<uint32_t> lens;
-    while (n-- > 0 && h->rx.tail != h->rx.head) {
-      lens.push_back(h->rx.len[net_slot_of(h->rx.tail)]);
-      ++h->rx.tail;
+    while (n > 0 && h->rx.tail != h->rx.head) {
+      const NetSlotMeta& m = h->rx.meta[net_slot_of(h->rx.tail)];
+      if (m.flags & kNetFlagSkip) {
+        h->rx.tail += net_slots_to_end(h->rx.tail);
+        continue;
+      }
+      lens.push_back(m.len);
+      h->rx.tail += net_slots_for(m.len);
+      --n;
     }
     return lens;
   }
@@ -106,6 +129,144 @@ TEST(NetIo, DropsTransmitFramesWithBadLengths) {
   EXPECT_EQ(r.link.sent[0], frame(100, 9));
   EXPECT_EQ(r.io->counters().tx_bad_len, 5u);
   EXPECT_EQ(r.h->tx.tail, 6u);
+}
+
+NetSlotMeta tso_meta(uint16_t mss) {
+  NetSlotMeta m{};
+  m.flags = kNetFlagCsumPartial;
+  m.gso_type = kNetGsoTcpv4;
+  m.gso_size = mss;
+  m.csum_start = 34;
+  m.csum_offset = 16;
+  return m;
+}
+
+TEST(NetIo, TransmitsSuperFramesAcrossSlotsAndTheRingsEnd) {
+  Rig r(kNetFeatureCsum | kNetFeatureTso4);
+  // Start near the ring's end: the second 64 KiB frame cannot fit before it.
+  r.h->tx.head = r.h->tx.tail = kNetSlots - 40;
+  r.io = std::make_unique<NetIo>(r.mem.get(), r.link, [] {});
+  r.guest_send(kNetMaxFrame, 1, tso_meta(1460));
+  r.guest_send(60000, 2, tso_meta(1448));
+  r.guest_send(60, 3);
+  EXPECT_EQ(r.h->tx.head, kNetSlots + net_slots_for(60000) + 1);  // 7 slots skipped
+  r.io->step(0);
+  ASSERT_EQ(r.link.sent.size(), 3u);
+  EXPECT_EQ(r.link.sent[0], frame(kNetMaxFrame, 1));
+  EXPECT_EQ(r.link.sent[1], frame(60000, 2));
+  EXPECT_EQ(r.link.sent[2], frame(60, 3));
+  EXPECT_EQ(r.link.sent_meta[1].gso_size, 1448);
+  EXPECT_EQ(r.link.sent_meta[1].csum_start, 34);
+  EXPECT_EQ(r.h->tx.tail, r.h->tx.head);
+  EXPECT_EQ(r.io->counters().tx_gso_frames, 2u);
+}
+
+TEST(NetIo, DropsTransmitMetadataItDidNotOffer) {
+  Rig plain;  // no offloads announced: nothing but plain frames passes
+  plain.guest_send(3000, 1, tso_meta(1460));
+  NetSlotMeta csum = tso_meta(0);
+  csum.gso_type = kNetGsoNone;
+  plain.guest_send(100, 2, csum);
+  plain.guest_send(100, 3);
+  plain.io->step(0);
+  ASSERT_EQ(plain.link.sent.size(), 1u);
+  EXPECT_EQ(plain.link.sent[0], frame(100, 3));
+
+  Rig r(kNetFeatureCsum | kNetFeatureTso4);
+  auto bad = [](auto mutate) {
+    NetSlotMeta m = tso_meta(1460);
+    mutate(m);
+    return m;
+  };
+  r.guest_send(3000, 1, bad([](NetSlotMeta& m) { m.gso_size = 0; }));
+  r.guest_send(3000, 1, bad([](NetSlotMeta& m) { m.gso_type = 4; }));  // TCPv6: not offered
+  r.guest_send(3000, 1, bad([](NetSlotMeta& m) { m.flags = 0; }));     // TSO without a partial checksum
+  r.guest_send(3000, 1, bad([](NetSlotMeta& m) { m.flags |= kNetFlagDataValid; }));
+  r.guest_send(3000, 1, bad([](NetSlotMeta& m) { m.csum_start = 2990; }));       // field past the frame
+  r.guest_send(3000, 1, bad([](NetSlotMeta& m) { m.csum_start = 4; }));          // inside the Ethernet header
+  r.guest_send(3000, 1, bad([](NetSlotMeta& m) { m.gso_type = kNetGsoNone; }));  // too long for one frame
+  r.guest_send(3000, 9, tso_meta(1460));
+  r.io->step(0);
+  ASSERT_EQ(r.link.sent.size(), 1u);
+  EXPECT_EQ(r.link.sent[0], frame(3000, 9));
+  // A bad frame's span is unknown: the monitor steps one slot at a time,
+  // and each 2-slot frame's second slot (no metadata) is dropped as well.
+  EXPECT_EQ(r.io->counters().tx_bad_len, 14u);
+  EXPECT_EQ(r.h->tx.tail, r.h->tx.head);
+}
+
+TEST(NetIo, DropsFramesClaimingUnpublishedSlots) {
+  Rig r(kNetFeatureCsum | kNetFeatureTso4);
+  r.guest_send(5000, 1, tso_meta(1460));
+  r.h->tx.head = 1;  // the frame needs 3 slots, only 1 is published
+  r.io->step(0);
+  EXPECT_TRUE(r.link.sent.empty());
+  EXPECT_EQ(r.io->counters().tx_bad_len, 1u);
+  // A skip entry that is not followed by the ring's start: dropped as well.
+  r.h->tx.meta[1] = NetSlotMeta{0, kNetFlagSkip, 0, 0, 0, 0, 0};
+  r.h->tx.head = 2;
+  r.io->step(0);
+  EXPECT_EQ(r.io->counters().tx_bad_len, 2u);
+  EXPECT_EQ(r.h->tx.tail, 2u);
+}
+
+TEST(NetIo, DeliversSuperFramesWithTheirMetadata) {
+  Rig r(kNetFeatureCsum | kNetFeatureTso4);
+  for (int i = 0; i < 20; ++i) {
+    r.link.inbound.push_back(frame(kNetMaxFrame, static_cast<uint8_t>(i)));
+    r.link.inbound_meta.push_back(tso_meta(1448));
+  }
+  r.link.inbound_meta[0].flags = kNetFlagDataValid;  // TSO without a partial checksum: dropped
+  r.io->step(0);
+  EXPECT_EQ(r.io->counters().rx_bad_len, 1u);
+  // 512 slots hold 15 frames of 33 slots; the 16th waits for room.
+  EXPECT_EQ(r.h->rx.head, 15u * 33);
+  EXPECT_EQ(r.h->rx.producer_waiting, 1u);
+  EXPECT_EQ(r.h->rx.meta[33].len, kNetMaxFrame);
+  EXPECT_EQ(r.h->rx.meta[33].gso_type, kNetGsoTcpv4);
+  EXPECT_EQ(r.h->rx.meta[33].gso_size, 1448);
+  EXPECT_EQ(r.h->rx.meta[33].flags, kNetFlagCsumPartial);
+  EXPECT_EQ(r.h->rx.meta[33].csum_start, 34);
+  EXPECT_EQ(memcmp(net_rx_slot(r.mem.get(), 33), frame(kNetMaxFrame, 2).data(), kNetMaxFrame), 0);
+  // 116 slots free, 17 of them before the ring's end: a skip entry there,
+  // then three frames from slot 0 on fill the ring exactly.
+  EXPECT_EQ(r.guest_receive(3).size(), 3u);
+  r.io->step(0);
+  EXPECT_EQ(r.h->rx.meta[495].flags, kNetFlagSkip);
+  EXPECT_EQ(memcmp(net_rx_slot(r.mem.get(), 0), frame(kNetMaxFrame, 16).data(), kNetMaxFrame), 0);
+  EXPECT_EQ(memcmp(net_rx_slot(r.mem.get(), 33), frame(kNetMaxFrame, 17).data(), kNetMaxFrame), 0);
+  EXPECT_EQ(net_slot_of(r.h->rx.head), 99u);
+  EXPECT_EQ(r.guest_receive(100).size(), 15u);
+  r.io->step(0);
+  EXPECT_EQ(r.guest_receive(100).size(), 1u);
+  EXPECT_EQ(r.io->counters().rx_frames, 19u);
+  EXPECT_EQ(r.io->counters().rx_gso_frames, 19u);
+  EXPECT_EQ(r.h->rx.producer_waiting, 0u);
+}
+
+TEST(NetIo, PassesChecksumFlagsOnlyWithTheOffload) {
+  Rig r(kNetFeatureCsum | kNetFeatureTso4);
+  NetSlotMeta valid{};
+  valid.flags = kNetFlagDataValid;
+  r.link.inbound.push_back(frame(60, 1));
+  r.link.inbound_meta.push_back(valid);
+  r.link.inbound.push_back(frame(1515, 1));  // too long without GSO
+  r.link.inbound_meta.push_back(valid);
+  r.io->step(0);
+  EXPECT_EQ(r.h->rx.head, 1u);
+  EXPECT_EQ(r.h->rx.meta[0].flags, kNetFlagDataValid);
+  EXPECT_EQ(r.io->counters().rx_bad_len, 1u);
+}
+
+TEST(NetIo, StripsDataValidWithoutTheChecksumOffload) {
+  Rig r;
+  NetSlotMeta valid{};
+  valid.flags = kNetFlagDataValid;
+  r.link.inbound.push_back(frame(60, 1));
+  r.link.inbound_meta.push_back(valid);
+  r.io->step(0);
+  EXPECT_EQ(r.h->rx.head, 1u);
+  EXPECT_EQ(r.h->rx.meta[0].flags, 0);
 }
 
 TEST(NetIo, ResetsATransmitRingWithAnImpossibleHead) {
@@ -159,7 +320,7 @@ TEST(NetIo, DeliversLinkFramesAndKicksOnlyASleepingGuest) {
   EXPECT_TRUE(s.progress);
   EXPECT_TRUE(s.rx_room);
   EXPECT_EQ(r.h->rx.head, 1u);
-  EXPECT_EQ(r.h->rx.len[0], 42u);
+  EXPECT_EQ(r.h->rx.meta[0].len, 42u);
   EXPECT_EQ(memcmp(net_rx_slot(r.mem.get(), 0), frame(42, 7).data(), 42), 0);
   EXPECT_EQ(r.wakes, 0);  // the guest polls: no kick
   r.h->rx.consumer_sleeping = 1;
@@ -180,7 +341,7 @@ TEST(NetIo, DropsReceivedFramesWithBadLengths) {
   r.link.inbound.push_back(frame(1514, 4));
   r.io->step(0);
   EXPECT_EQ(r.h->rx.head, 1u);
-  EXPECT_EQ(r.h->rx.len[0], 1514u);
+  EXPECT_EQ(r.h->rx.meta[0].len, 1514u);
   EXPECT_EQ(r.io->counters().rx_bad_len, 3u);
 }
 
@@ -200,7 +361,7 @@ TEST(NetIo, FullReceiveRingWaitsForTheGuestsKick) {
   EXPECT_EQ(r.guest_receive(2).size(), 2u);
   s = r.io->step(0);
   EXPECT_EQ(r.h->rx.head, kNetSlots + 2);
-  EXPECT_EQ(r.h->rx.len[net_slot_of(kNetSlots)], 60u);
+  EXPECT_EQ(r.h->rx.meta[net_slot_of(kNetSlots)].len, 60u);
   EXPECT_EQ(net_rx_slot(r.mem.get(), kNetSlots)[0], static_cast<uint8_t>(kNetSlots));  // in order
   EXPECT_EQ(r.guest_receive(kNetSlots).size(), kNetSlots);
   s = r.io->step(0);
@@ -236,13 +397,22 @@ TEST(NetIo, SleepHandshake) {
 // Whatever the guest writes into its words, step() returns, moves at most a
 // ring's worth, and keeps its own invariants.
 TEST(NetIo, HostileGuestWordsNeverBreakTheMonitor) {
-  Rig r;
+  Rig r(kNetFeatureCsum | kNetFeatureTso4);
   std::mt19937 rng(1234);
   for (int round = 0; round < 20000; ++round) {
     switch (rng() % 6) {
       case 0: r.h->tx.head = rng(); break;
       case 1: r.h->rx.tail = rng(); break;
-      case 2: r.h->tx.len[rng() % kNetSlots] = rng() % 4 == 0 ? rng() : rng() % 1600; break;
+      case 2: {
+        NetSlotMeta& m = r.h->tx.meta[rng() % kNetSlots];
+        m.len = rng() % 4 == 0 ? rng() : rng() % 70000;
+        if (rng() % 2) m.flags = static_cast<uint8_t>(rng());
+        if (rng() % 2) m.gso_type = static_cast<uint8_t>(rng() % 3);
+        if (rng() % 2) m.gso_size = static_cast<uint16_t>(rng());
+        if (rng() % 2) m.csum_start = static_cast<uint16_t>(rng() % 100);
+        if (rng() % 2) m.csum_offset = static_cast<uint16_t>(rng() % 100);
+        break;
+      }
       case 3: r.h->tx.head = r.h->tx.tail + rng() % (kNetSlots + 2); break;
       case 4: r.h->rx.tail = r.h->rx.head - rng() % (kNetSlots + 2); break;
       case 5: r.link.inbound.push_back(frame(rng() % 1600, 0)); break;
@@ -250,8 +420,14 @@ TEST(NetIo, HostileGuestWordsNeverBreakTheMonitor) {
     r.h->rx.consumer_sleeping = rng() & 1;
     r.io->step(round);
     ASSERT_LE(r.link.sent.size(), static_cast<size_t>(kNetSlots));  // one ring's worth per step
-    for (const auto& f : r.link.sent) ASSERT_TRUE(f.size() >= kNetMinFrame && f.size() <= kNetMaxFrame);
+    for (size_t i = 0; i < r.link.sent.size(); ++i) {
+      const auto& f = r.link.sent[i];
+      ASSERT_TRUE(f.size() >= kNetMinFrame && f.size() <= kNetMaxFrame);
+      ASSERT_TRUE(net_meta_ok(r.link.sent_meta[i], kNetFeatureCsum | kNetFeatureTso4));
+      ASSERT_EQ(r.link.sent_meta[i].len, f.size());
+    }
     r.link.sent.clear();
+    r.link.sent_meta.clear();
     ASSERT_LE(r.link.inbound.size(), 20000u);
   }
 }
@@ -390,7 +566,7 @@ TEST(NetHeader, ValidationMatchesTheWriter) {
     return net_header_problem(copy.get(), kNetRegionSize);
   };
   EXPECT_NE(broken([](NetHeader& x) { x.magic ^= 1; }), nullptr);
-  EXPECT_NE(broken([](NetHeader& x) { x.version = 2; }), nullptr);
+  EXPECT_NE(broken([](NetHeader& x) { x.version = 1; }), nullptr);
   EXPECT_NE(broken([](NetHeader& x) { x.slots = 1024; }), nullptr);
   EXPECT_NE(broken([](NetHeader& x) { x.slot_size = 4096; }), nullptr);
   EXPECT_EQ(broken([](NetHeader& x) { x.rx.head = 77; }), nullptr);  // ring words are not geometry

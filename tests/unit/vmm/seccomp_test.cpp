@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -238,7 +239,8 @@ TEST(SeccompNetThread, ItsOwnCallsAreAllowed) {
   Fds fds;
   int st = thread_under_policy(fds, [&fds] {
     uint8_t frame[60] = {};
-    if (syscall(SYS_write, fds.tap[1], frame, sizeof frame) != 60) syscall(SYS_exit_group, 1);
+    struct iovec iov = {frame, sizeof frame};
+    if (syscall(SYS_writev, fds.tap[1], &iov, 1) != 60) syscall(SYS_exit_group, 1);
     uint64_t v = 1;
     if (syscall(SYS_read, fds.kick, &v, 8) != 8) syscall(SYS_exit_group, 2);
     if (syscall(SYS_write, fds.wake, &v, 8) != 8) syscall(SYS_exit_group, 3);
