@@ -95,7 +95,7 @@ void Icmp::send_error(uint8_t type, uint8_t code, const uint8_t* pkt, size_t len
   uint32_t dst = load_addr(pkt + 16);
   // RFC 1122 3.2.2: never about a broadcast/multicast, a non-initial
   // fragment, an ICMP error, or to a source that is not a single host.
-  if (dst != cfg.ip || is_broadcast(cfg, src) || is_multicast_or_reserved(src) || src == 0) return;
+  if (!m_stack.is_local(dst) || is_broadcast(cfg, src) || is_multicast_or_reserved(src) || src == 0) return;
   if ((load16(pkt + 6) & kIpOffsetMask) != 0) return;
   if (pkt[9] == kProtoIcmp && (len < hl + 1 || is_error_type(pkt[hl]))) return;
   if (!take_token()) return;

@@ -31,13 +31,14 @@ void Ipv4::input(const uint8_t* p, size_t len, bool loopback) {
   uint32_t src = load_addr(p + 12);
   uint32_t dst = load_addr(p + 16);
   bool broadcast = is_broadcast(cfg, dst);
-  if (!broadcast && (dst != cfg.ip || cfg.ip == 0)) {
+  bool local = (dst == cfg.ip && cfg.ip != 0) || (loopback && Stack::is_loopback_addr(dst));
+  if (!broadcast && !local) {
     ++st.rx_ip_not_for_us;
     return;
   }
   // Martian sources (RFC 1812 5.3.7): nobody may speak as a broadcast, a
-  // multicast group, "this host", or as us.
-  if (src == 0 || (src == cfg.ip && !loopback) || is_broadcast(cfg, src) || is_multicast_or_reserved(src)) {
+  // multicast group, "this host", or as us (127.0.0.0/8 included).
+  if (src == 0 || ((src == cfg.ip || Stack::is_loopback_addr(src)) && !loopback) || is_broadcast(cfg, src) || is_multicast_or_reserved(src)) {
     ++st.rx_bad_ip;
     return;
   }

@@ -76,6 +76,7 @@ void send_fragments(Stack& stack, const IpTx& tx) {
 }  // namespace
 
 bool Stack::routable(uint32_t dst) const {
+  if (is_loopback_addr(dst)) return true;
   if (m_config.ip == 0 || dst == 0) return false;
   if (dst == 0xffffffffu) return true;
   if (is_multicast_or_reserved(dst)) return false;  // no multicast routes
@@ -83,7 +84,7 @@ bool Stack::routable(uint32_t dst) const {
 }
 
 bool Stack::tso_to(uint32_t dst) {
-  if (!m_config.offload_tso4 || dst == m_config.ip || !routable(dst) || is_broadcast(m_config, dst))
+  if (!m_config.offload_tso4 || is_local(dst) || !routable(dst) || is_broadcast(m_config, dst))
     return false;
   uint32_t hop = in_subnet(m_config, dst) ? dst : m_config.gateway;
   uint8_t mac[6];
@@ -94,8 +95,9 @@ uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
   *tx = IpTx{};
   size_t total = kIpHeader + l4_len;
   if (total > 65535 || !routable(dst)) return nullptr;
-  uint32_t hop = in_subnet(m_config, dst) || dst == 0xffffffffu ? dst : m_config.gateway;
-  bool loopback = dst == m_config.ip;
+  bool loopback = is_local(dst);
+  // The loopback queue is the "next hop" of every local destination (ip_commit).
+  uint32_t hop = loopback ? m_config.ip : in_subnet(m_config, dst) || dst == 0xffffffffu ? dst : m_config.gateway;
   uint8_t mac[6];
   bool resolved = !loopback && resolve(*this, dst, hop, mac);
   // A TCP super-frame goes whole to a device that segments it (tso_to()
@@ -125,7 +127,7 @@ uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
   store16(ip + 6, proto == kProtoTcp ? kIpFlagDf : 0);
   ip[8] = kDefaultTtl;
   ip[9] = proto;
-  store_addr(ip + 12, m_config.ip);
+  store_addr(ip + 12, source_for(dst));
   store_addr(ip + 16, dst);
   tx->frame = frame;
   tx->l4 = ip + kIpHeader;

@@ -137,8 +137,16 @@ class Stack {
   // Whether a TCP packet to dst may go as a super-frame now (offload_tso4,
   // not to ourselves, next hop's MAC known: nothing would queue or fragment it).
   bool tso_to(uint32_t dst);
-  // Whether dst is reachable (subnet or via the gateway); -ENETUNREACH else.
+  // Whether dst is reachable (subnet, gateway, or 127.0.0.0/8, which loops
+  // back as on Linux's lo); -ENETUNREACH else.
   bool routable(uint32_t dst) const;
+  // Addresses of this instance: its own, and 127.0.0.0/8 (network order).
+  bool is_local(uint32_t ip) const { return (ip == m_config.ip && ip != 0) || is_loopback_addr(ip); }
+  // The source address a packet to dst carries: 127.0.0.1 towards the
+  // loopback net (as Linux picks lo's address), else ours.
+  uint32_t source_for(uint32_t dst) const { return is_loopback_addr(dst) ? kLoopbackAddr : m_config.ip; }
+  static bool is_loopback_addr(uint32_t ip) { return (ip & 0xffu) == 127; }
+  static constexpr uint32_t kLoopbackAddr = 0x0100007fu;  // 127.0.0.1 in network order
   // An ICMP destination unreachable (type 3, code) about a received IPv4
   // packet (its header and first 8 bytes are quoted). Rate-limited.
   void icmp_unreachable(const uint8_t* ip_packet, size_t len, uint8_t code);

@@ -21,7 +21,7 @@ long TcpConn::connect(uint32_t ip_net, uint16_t port) {
     long err = bind_ephemeral();
     if (err < 0) return err;
   }
-  uint32_t lip = m_stack.config().ip;
+  uint32_t lip = m_stack.source_for(ip_net);
   if (m_lip != 0 && m_lip != lip) return -EADDRNOTAVAIL;
   if (lookup(m_tcp, lip, m_lport, ip_net, port) != nullptr) return -EADDRNOTAVAIL;
   m_rcv.release();  // a socket may connect again after a failed attempt

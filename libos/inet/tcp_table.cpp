@@ -141,7 +141,7 @@ bool TcpConn::bind_conflict(uint32_t ip, uint16_t port) const {
 
 long TcpConn::bind(uint32_t ip_net, uint16_t port) {
   if (m_bound) return -EINVAL;
-  if (ip_net != 0 && ip_net != m_stack.config().ip) return -EADDRNOTAVAIL;
+  if (ip_net != 0 && !m_stack.is_local(ip_net)) return -EADDRNOTAVAIL;
   if (port == 0) {
     m_lip = ip_net;
     return bind_ephemeral();

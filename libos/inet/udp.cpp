@@ -83,7 +83,7 @@ void Udp::input(uint32_t src, uint32_t dst, const uint8_t* udp, size_t len,
   }
   const uint8_t* payload = udp + kUdpHeader;
   size_t plen = ulen - kUdpHeader;
-  bool unicast = dst == m_stack.config().ip;
+  bool unicast = m_stack.is_local(dst);
   // Unicast: the best match (connected beats bound-to-address beats
   // wildcard; ties go to the most recently bound, as Linux). Broadcast:
   // every socket on the port.

@@ -78,7 +78,7 @@ bool UdpSocket::bind_ephemeral() {
 long UdpSocket::bind(uint32_t ip_net, uint16_t port) {
   const StackConfig& cfg = m_stack.config();
   if (m_local_port != 0) return -EINVAL;
-  if (ip_net != 0 && ip_net != cfg.ip && !is_broadcast(cfg, ip_net)) return -EADDRNOTAVAIL;
+  if (ip_net != 0 && !m_stack.is_local(ip_net) && !is_broadcast(cfg, ip_net)) return -EADDRNOTAVAIL;
   if (port == 0) {
     m_local_ip = ip_net;
     if (!bind_ephemeral()) {
@@ -111,7 +111,7 @@ long UdpSocket::connect(uint32_t ip_net, uint16_t port) {
   }
   if (!m_stack.routable(ip_net)) return -ENETUNREACH;
   if (m_local_port == 0 && !bind_ephemeral()) return -EAGAIN;
-  if (m_local_ip == 0) m_local_ip = m_stack.config().ip;
+  if (m_local_ip == 0) m_local_ip = m_stack.source_for(ip_net);
   m_peer_ip = ip_net;
   m_peer_port = port;
   m_connected = true;
@@ -144,7 +144,7 @@ long UdpSocket::sendto(const void* buf, size_t len, bool has_dst, uint32_t ip_ne
   store16(out + 6, 0);
   if (len > 0) memcpy(out + kUdpHeader, buf, len);
   uint16_t sum = csum_fold(csum_add(
-      csum_pseudo(m_stack.config().ip, ip_net, kProtoUdp, static_cast<uint16_t>(ulen)), out, ulen));
+      csum_pseudo(m_stack.source_for(ip_net), ip_net, kProtoUdp, static_cast<uint16_t>(ulen)), out, ulen));
   if (sum == 0) sum = 0xffff;  // 0 would mean "no checksum"
   memcpy(out + 6, &sum, 2);
   m_stack.ip_commit(&tx);

@@ -201,5 +201,58 @@ TEST_F(StackTest, TcpToOurOwnAddressLoopsBack) {
   listener->close();
 }
 
+// 127.0.0.0/8 is this instance too (Linux's lo): a server bound to
+// 127.0.0.1 or to any address answers a client of 127.0.0.1, whose source is
+// 127.0.0.1; nothing reaches the wire. A 127.x source from the wire is martian.
+TEST_F(StackTest, LoopbackNetIsLocal) {
+  using libos::inet::TcpSocket;
+  const uint32_t lo = Stack::kLoopbackAddr;
+  EXPECT_TRUE(stack.routable(lo));
+  EXPECT_TRUE(stack.is_local(lo));
+  TcpSocket* listener = TcpSocket::create(stack);
+  ASSERT_EQ(listener->bind(lo, 9090), 0);
+  ASSERT_EQ(listener->listen(4), 0);
+  TcpSocket* client = TcpSocket::create(stack);
+  ASSERT_EQ(client->connect(lo, 9090), -EINPROGRESS);
+  long err = 0;
+  TcpSocket* server = nullptr;
+  for (int i = 0; i < 20 && server == nullptr; ++i) {
+    stack.run_timers();
+    server = listener->accept(&err);
+  }
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(client->local_ip(), lo);
+  EXPECT_EQ(server->peer_ip(), lo);
+  ASSERT_EQ(server->send("pong", 4, false), 4);
+  char buf[8] = {};
+  long n = -EAGAIN;
+  for (int i = 0; i < 20 && n == -EAGAIN; ++i) {
+    stack.run_timers();
+    n = client->recv(buf, sizeof buf, false);
+  }
+  ASSERT_EQ(n, 4);
+  EXPECT_EQ(std::string(buf, 4), "pong");
+
+  UdpSocket* rx = UdpSocket::create(stack);
+  UdpSocket* tx = UdpSocket::create(stack);
+  ASSERT_EQ(rx->bind(lo, 5353), 0);
+  ASSERT_EQ(tx->sendto("dg", 2, true, lo, 5353), 2);
+  stack.run_timers();
+  uint32_t from = 0;
+  ASSERT_EQ(rx->recvfrom(buf, sizeof buf, false, nullptr, &from, nullptr), 2);
+  EXPECT_EQ(from, lo);
+  EXPECT_TRUE(take().empty());
+
+  uint64_t bad = stack.stats().rx_bad_ip;
+  feed(eth(kMacB, kMacHost, 0x0800, ipv4(lo, kIpB, 1, icmp_echo(1, 1, pattern(8)))));
+  EXPECT_EQ(stack.stats().rx_bad_ip, bad + 1);
+  EXPECT_EQ(stack.stats().icmp_echo_answered, 0u);
+  rx->close();
+  tx->close();
+  client->close();
+  server->close();
+  listener->close();
+}
+
 }  // namespace
 }  // namespace shoal::test
