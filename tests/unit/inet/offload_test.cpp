@@ -19,65 +19,11 @@ libos::inet::StackConfig offload_config(const uint8_t* mac, uint32_t ip) {
   return c;
 }
 
-// Like TcpPair, with the offloads on a's device only (b is a plain stack
-// that verifies every checksum of what the "device" produced).
-class OffloadPair : public ::testing::Test {
+// A TcpPair with the offloads on a's device only (b is a plain stack that
+// verifies every checksum of what the "device" produced).
+class OffloadPair : public TcpPair {
  protected:
-  OffloadPair()
-      : a(offload_config(kMacA, kIpA), wire.dev_a, test_random32),
-        b(config_of(kMacB, kIpB), wire.dev_b, test_random32) {
-    wire.dev_a.offload = true;
-    a.set_now(wire.now);
-    b.set_now(wire.now);
-  }
-  ~OffloadPair() override {
-    for (TcpSocket* s : {client, server, listener}) {
-      if (s != nullptr) s->close();
-    }
-  }
-  bool run_until(const std::function<bool()>& done, uint64_t limit_ns = 10'000'000'000ull) {
-    return wire.run_until(a, b, done, limit_ns);
-  }
-  bool connect_pair() {
-    listener = TcpSocket::create(b);
-    client = TcpSocket::create(a);
-    if (listener->bind(0, 5000) != 0 || listener->listen(16) != 0) return false;
-    if (client->connect(kIpB, 5000) != -EINPROGRESS) return false;
-    return run_until([&] {
-      if (server == nullptr) {
-        long err = 0;
-        server = listener->accept(&err);
-      }
-      return server != nullptr && client->state() == TcpState::established;
-    });
-  }
-  Bytes transfer(TcpSocket* from, TcpSocket* to, const Bytes& data, uint64_t limit_ns) {
-    Bytes got;
-    size_t sent = 0;
-    std::vector<uint8_t> buf(65536);
-    run_until(
-        [&] {
-          while (sent < data.size()) {
-            long n = from->send(data.data() + sent, data.size() - sent, false);
-            if (n <= 0) break;
-            sent += static_cast<size_t>(n);
-          }
-          for (;;) {
-            long n = to->recv(buf.data(), buf.size(), false);
-            if (n <= 0) break;
-            got.insert(got.end(), buf.begin(), buf.begin() + n);
-          }
-          return got.size() >= data.size();
-        },
-        limit_ns);
-    return got;
-  }
-
-  Wire wire;
-  libos::inet::Stack a, b;
-  TcpSocket* client = nullptr;
-  TcpSocket* server = nullptr;
-  TcpSocket* listener = nullptr;
+  OffloadPair() : TcpPair(offload_config(kMacA, kIpA), config_of(kMacB, kIpB)) { wire.dev_a.offload = true; }
 };
 
 TEST_F(OffloadPair, BulkTransferGoesAsSuperFramesAndArrivesIntact) {

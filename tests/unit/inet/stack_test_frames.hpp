@@ -171,7 +171,9 @@ class OneStack : public ::testing::Test {
 // Two stacks on one Wire: a = 10.0.0.1, b = 10.0.0.2.
 class TwoStacks : public ::testing::Test {
  protected:
-  TwoStacks() : a(config_of(kMacA, kIpA), wire.dev_a, test_random32), b(config_of(kMacB, kIpB), wire.dev_b, test_random32) {
+  TwoStacks() : TwoStacks(config_of(kMacA, kIpA), config_of(kMacB, kIpB)) {}
+  TwoStacks(const libos::inet::StackConfig& ca, const libos::inet::StackConfig& cb)
+      : a(ca, wire.dev_a, test_random32), b(cb, wire.dev_b, test_random32) {
     a.set_now(wire.now);
     b.set_now(wire.now);
   }

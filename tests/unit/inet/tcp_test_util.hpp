@@ -124,6 +124,7 @@ inline void trace_tap(Wire& w) {
 // Two stacks with a connected socket pair: client on a, server on b.
 class TcpPair : public TwoStacks {
  protected:
+  using TwoStacks::TwoStacks;
   ~TcpPair() override {
     for (TcpSocket* s : {client, server, listener}) {
       if (s != nullptr) s->close();
