@@ -84,6 +84,7 @@ bool Stack::routable(uint32_t dst) const {
 }
 
 bool Stack::tso_to(uint32_t dst) {
+  m_table_deadline_stale = true;  // an ARP lookup may refresh an entry
   if (!m_config.offload_tso4 || is_local(dst) || !routable(dst) || is_broadcast(m_config, dst))
     return false;
   uint32_t hop = in_subnet(m_config, dst) ? dst : m_config.gateway;
@@ -92,6 +93,7 @@ bool Stack::tso_to(uint32_t dst) {
 }
 
 uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
+  m_table_deadline_stale = true;  // resolving may add or refresh an ARP entry
   *tx = IpTx{};
   size_t total = kIpHeader + l4_len;
   if (total > 65535 || !routable(dst)) return nullptr;
@@ -138,6 +140,7 @@ uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
 }
 
 void Stack::ip_commit(IpTx* tx) {
+  m_table_deadline_stale = true;  // a packet may join an ARP queue
   if (tx->frame == nullptr) return;
   uint8_t* ip = tx->frame + kEthHeader;
   if (tx->fragment) {

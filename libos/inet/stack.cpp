@@ -39,6 +39,7 @@ Stack::~Stack() {
 }
 
 void Stack::input(const uint8_t* frame, size_t len, bool checksum_trusted) {
+  m_table_deadline_stale = true;
   ++m_stats.rx_frames;
   // Cleared on every way out: loopback delivery (run_timers) never inherits it.
   struct Trust {
@@ -88,6 +89,7 @@ void Stack::deliver_loopback() {
 }
 
 uint64_t Stack::run_timers() {
+  m_table_deadline_stale = true;
   deliver_loopback();
   m_arp->run_timers();
   m_ipv4->run_timers();
@@ -97,11 +99,15 @@ uint64_t Stack::run_timers() {
 
 uint64_t Stack::next_deadline() const {
   if (m_loop_head != nullptr) return m_now;
-  uint64_t next = m_arp->next_deadline();
-  uint64_t r = m_ipv4->next_deadline();
-  if (r < next) next = r;
+  if (m_table_deadline_stale) {
+    uint64_t arp = m_arp->next_deadline();
+    uint64_t reassembly = m_ipv4->next_deadline();
+    m_table_deadline = reassembly < arp ? reassembly : arp;
+    m_table_deadline_stale = false;
+  }
+  // TCP keeps its own earliest timer (socket calls move it without a packet).
   uint64_t t = m_tcp->next_deadline();
-  return t < next ? t : next;
+  return t < m_table_deadline ? t : m_table_deadline;
 }
 
 }  // namespace libos::inet

@@ -175,6 +175,12 @@ class Stack {
   PacketBuf* m_loop_tail = nullptr;
   size_t m_loop_bytes = 0;
   bool m_rx_trusted = false;  // set for the duration of input()
+  // ARP's and reassembly's earliest timer. next_deadline() runs every
+  // scheduling round in the guest; both tables change only inside input(),
+  // run_timers(), tso_to(), ip_begin() and ip_commit(), which mark it stale,
+  // so the scan of their entries runs once per change, not once per round.
+  mutable uint64_t m_table_deadline = kNever;
+  mutable bool m_table_deadline_stale = true;
 };
 
 // The listener of a socket's readiness: the LibOS socket glue (waiters,
