@@ -33,21 +33,24 @@ int main(int argc, char** argv) {
   }
   std::string bin = argv[1], hello = argv[2];
   int runs = argc > 3 ? std::atoi(argv[3]) : 30;
-  std::string image = "/tmp/shoal-bench-hello.shoal";
-  auto built = run({bin + "/shoal", "build", hello, "-o", image});
-  if (built.status != 0) {
-    std::fprintf(stderr, "shoal build failed: %s%s\n", built.out.c_str(), built.err.c_str());
-    return 1;
-  }
-  // A cache of its own, so the figure is a hit of this run's cache and the
-  // user's is left alone.
-  char cache_tmpl[] = "/tmp/shoal-bench-cache-XXXXXX";
-  if (mkdtemp(cache_tmpl) == nullptr) {
+  // A directory of its own (mkdtemp: 0700, a fresh name) for the image and
+  // for the cache that `shoal run hello` uses, so the figure is a hit of this
+  // run's cache, the user's is left alone, and nothing is written under a
+  // predictable name in /tmp.
+  char dir_tmpl[] = "/tmp/shoal-bench-boot-XXXXXX";
+  if (mkdtemp(dir_tmpl) == nullptr) {
     std::perror("mkdtemp");
     return 1;
   }
-  std::string cache = cache_tmpl;
-  std::vector<std::string> cache_env{"XDG_CACHE_HOME=" + cache};
+  std::string dir = dir_tmpl;
+  std::string image = dir + "/hello.shoal";
+  std::vector<std::string> cache_env{"XDG_CACHE_HOME=" + dir + "/cache"};
+  auto built = run({bin + "/shoal", "build", hello, "-o", image});
+  if (built.status != 0) {
+    std::fprintf(stderr, "shoal build failed: %s%s\n", built.out.c_str(), built.err.c_str());
+    std::filesystem::remove_all(dir);
+    return 1;
+  }
   std::vector<double> native_us, vmm_us, run_us, cached_us, exec_us, setup_us, guest_us;
   std::vector<double> native_rss, vmm_rss;
   for (int i = 0; i < runs + 2; ++i) {
@@ -58,7 +61,7 @@ int main(int argc, char** argv) {
     if (n.status || v.status || c.status || p.status) {
       std::fprintf(stderr, "a run failed: native %d, shoal-vmm %d (%s), shoal run %d (%s), shoal run PROG %d (%s)\n",
                    n.status, v.status, v.err.c_str(), c.status, c.err.c_str(), p.status, p.err.c_str());
-      std::filesystem::remove_all(cache);
+      std::filesystem::remove_all(dir);
       return 1;
     }
     if (i < 2) continue;  // warm the page cache and the image cache
@@ -72,7 +75,7 @@ int main(int argc, char** argv) {
     native_rss.push_back(peak_rss_kb({hello}));
     vmm_rss.push_back(peak_rss_kb({bin + "/shoal-vmm", image}));
   }
-  std::filesystem::remove_all(cache);
+  std::filesystem::remove_all(dir);
   double n = median(native_us), v = median(vmm_us), c = median(run_us), p = median(cached_us);
   std::printf("boot: hello, median of %d runs each (interleaved)\n", runs);
   std::printf("  native static hello        %8.0f us\n", n);
