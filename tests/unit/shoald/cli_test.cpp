@@ -240,6 +240,36 @@ TEST_F(CliPool, UpRefusesASymlinkedRuntimeDir) {
   EXPECT_TRUE(dir_is_empty(target));
 }
 
+TEST_F(CliPool, ShoaldRefusesASocketDirectoryOthersCouldChange) {
+  // shoald alone, a spec without `control`: the default socket directory is
+  // created and checked by shoald itself.
+  std::string xdg = m_dir + "/xdg", target = m_dir + "/elsewhere";
+  ASSERT_EQ(mkdir(xdg.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(target.c_str(), 0700), 0);
+  ASSERT_EQ(symlink(target.c_str(), (xdg + "/shoal").c_str()), 0);
+  std::ofstream(m_dir + "/nosock.toml") << "[gateway]\nlisten = \"127.0.0.1:" << free_port() << "\"\n"
+                                        << "[services.hello]\nimage = \"" << FAKE_VMM_PATH << "\"\n"
+                                        << "port = 8080\ninitial = 1\n"
+                                        << "[[routes]]\npath = \"/\"\nservice = \"hello\"\n";
+  setenv("XDG_RUNTIME_DIR", xdg.c_str(), 1);
+  // `timeout`: a shoald without the checks would serve until stopped.
+  std::string shoald = "timeout -s KILL 3 " + std::string(SHOALD_PATH) + " " + m_dir + "/nosock.toml";
+  CommandRun linked = run(shoald);
+  EXPECT_EQ(linked.status, 1) << linked.output;
+  EXPECT_TRUE(contains(linked.output, xdg + "/shoal: is a symbolic link")) << linked.output;
+  EXPECT_TRUE(dir_is_empty(target)) << "the control socket was made through the link";
+
+  // A real directory, ours, but anyone may write it: they could replace the socket.
+  ASSERT_EQ(unlink((xdg + "/shoal").c_str()), 0);
+  ASSERT_EQ(mkdir((xdg + "/shoal").c_str(), 0700), 0);
+  ASSERT_EQ(chmod((xdg + "/shoal").c_str(), 0777), 0);
+  CommandRun open_to_all = run(shoald);
+  EXPECT_EQ(open_to_all.status, 1) << open_to_all.output;
+  EXPECT_TRUE(contains(open_to_all.output, xdg + "/shoal: writable by group or others (mode 0777)"))
+      << open_to_all.output;
+  EXPECT_TRUE(dir_is_empty(xdg + "/shoal"));
+}
+
 TEST_F(CliPool, UpRefusesARuntimeDirOfAnotherUserOrWritableByOthers) {
   ASSERT_EQ(geteuid(), 0u) << "chown to nobody needs root (the standard machine runs tests as root)";
   unsetenv("XDG_RUNTIME_DIR");
