@@ -133,8 +133,9 @@ int run_detached(const UpCommand& c) {
   // alone, and the log is opened relative to it (docs/security.md).
   auto dir = open_private_dir(default_control_dir(), CreateDir::leaf);
   if (!dir) return pool_error(dir.error().message);
-  std::string log = dir->file(log_name(c.spec));
-  auto opened = open_private_file(*dir, log_name(c.spec), O_WRONLY | O_CREAT | O_TRUNC);
+  std::string name = log_name(c.spec);
+  std::string log = dir->file(name);
+  auto opened = open_private_file(*dir, name, O_WRONLY | O_CREAT | O_TRUNC);
   if (!opened) return pool_error(opened.error().message);
   int log_fd = opened.value();
   int ready[2];
