@@ -1,8 +1,10 @@
 // shoal run IMAGE|PROGRAM [options] [-- ARGS...]
 //
 // An image runs directly; a plain program is first built into the cache
-// ($XDG_CACHE_HOME/shoal or ~/.cache/shoal), keyed by a hash of everything
-// the image is made of, so a second run starts at once. Running is an execv
+// (image_cache.hpp: $XDG_CACHE_HOME/shoal or ~/.cache/shoal, keyed by the
+// identity and the content of everything the image is made of, each image
+// checked against the digest recorded when it was built), so a second run
+// starts at once. Running is an execv
 // of shoal-vmm (found next to this binary): no fork, the guest's exit status
 // is the process's exit status.
 #include <errno.h>
@@ -19,60 +21,11 @@
 #include <shoal/image/format.hpp>
 
 #include "commands.hpp"
-#include "inputs.hpp"
+#include "image_cache.hpp"
 
 namespace shoal::cli {
 
 namespace {
-
-// Bump when the builder's output changes for the same inputs, so stale cache
-// entries are not reused.
-constexpr uint32_t kCacheFormat = 3;  // 2: image version 2 (writable directories); 3: devices
-
-// Two independent 64-bit FNV-1a streams: a 128-bit cache key.
-class CacheKey {
- public:
-  void add(const void* data, size_t len) {
-    const auto* p = static_cast<const uint8_t*>(data);
-    for (size_t i = 0; i < len; ++i) {
-      m_a = (m_a ^ p[i]) * 0x100000001b3ull;
-      m_b = (m_b ^ p[i]) * 0x100000001b3ull;
-      m_b ^= m_b >> 29;
-    }
-    uint64_t n = len;  // length-prefix-free framing: mix the length in too
-    m_a = (m_a ^ n) * 0x100000001b3ull;
-  }
-  void add(const std::vector<uint8_t>& v) { add(v.data(), v.size()); }
-  void add(const std::string& s) { add(s.data(), s.size()); }
-  std::string hex() const {
-    char buf[40];
-    snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(m_a),
-             static_cast<unsigned long long>(m_b));
-    return buf;
-  }
-
- private:
-  uint64_t m_a = 0xcbf29ce484222325ull;
-  uint64_t m_b = 0x84222325cbf29ce4ull;
-};
-
-std::string cache_dir() {
-  const char* xdg = getenv("XDG_CACHE_HOME");
-  if (xdg && *xdg == '/') return std::string(xdg) + "/shoal";
-  const char* home = getenv("HOME");
-  if (home && *home == '/') return std::string(home) + "/.cache/shoal";
-  return "/tmp/shoal-cache-" + std::to_string(getuid());
-}
-
-Result<void> make_dirs(const std::string& path) {
-  for (size_t i = 1; i <= path.size(); ++i) {
-    if (i != path.size() && path[i] != '/') continue;
-    std::string part = path.substr(0, i);
-    if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST)
-      return make_error(part + ": cannot create the cache directory: " + strerror(errno), errno);
-  }
-  return {};
-}
 
 bool is_image(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -81,31 +34,6 @@ bool is_image(const std::string& path) {
   bool yes = read(fd, magic, sizeof magic) == sizeof magic && memcmp(magic, abi::kImageMagic, sizeof magic) == 0;
   close(fd);
   return yes;
-}
-
-// Builds `c.target` into the cache unless an identical image is there.
-Result<std::string> cached_image(const RunCommand& c) {
-  uint32_t devices = c.net.empty() ? 0u : static_cast<uint32_t>(abi::kDeviceNet);
-  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices};
-  auto in = TRY(gather_inputs(o));
-  CacheKey key;
-  key.add(&kCacheFormat, sizeof kCacheFormat);
-  key.add(in.app.bytes);
-  key.add(in.libos.bytes);
-  key.add(in.rootfs ? in.rootfs->bytes : std::vector<uint8_t>{});
-  for (const auto& w : c.writable) key.add("writable " + w);
-  key.add(in.name);
-  key.add(std::string(c.no_rewrite ? "no-rewrite" : "rewrite"));
-  key.add(&devices, sizeof devices);
-  std::string dir = cache_dir();
-  TRY(make_dirs(dir));
-  std::string path = dir + "/" + in.name + "-" + key.hex() + ".shoal";
-  if (access(path.c_str(), R_OK) == 0) return path;
-  print_warnings(in);
-  auto sum = TRY(builder::assemble_image(in, path));
-  if (c.verbose)
-    for (const auto& line : sum.lines) fprintf(stderr, "%s\n", line.c_str());
-  return path;
 }
 
 std::string vmm_path() {

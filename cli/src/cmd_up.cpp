@@ -6,7 +6,8 @@
 // and exits; the CLI exits with its status. Foreground without a terminal:
 // plain exec of shoald.
 //
-// -d: shoald runs in its own session with its output in a log file; the CLI
+// -d: shoald runs in its own session with its output in a log file (the
+// runtime directory's <spec stem>-<hash of the spec's path>.log); the CLI
 // waits until shoald reports readiness on a pipe (--ready-fd: one line
 // "ready {json}" once the gateway listens and the initial instances are
 // ready), prints the gateway URL and returns 0. If shoald exits first, or is
@@ -23,6 +24,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <limits.h>
+
+#include <xxhash.h>
+
+#include <shoal/base/private_dir.hpp>
 
 #include "commands.hpp"
 #include "control_client.hpp"
@@ -105,23 +112,32 @@ std::string file_contents(const std::string& path) {
   return out;
 }
 
-void mkdir_p(const std::string& dir) {
-  for (size_t i = 1; i <= dir.size(); ++i)
-    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0700);
-}
-
-std::string spec_stem(const std::string& spec) {
+// The log of a detached pool: named after the spec's stem (for people) and a
+// hash of its resolved path, so two specs called pool.toml in different
+// directories never share (and truncate) one log.
+std::string log_name(const std::string& spec) {
   std::string base = spec.substr(spec.rfind('/') + 1);
   size_t dot = base.rfind('.');
-  return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
+  std::string stem = dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
+  char resolved[PATH_MAX];
+  std::string path = realpath(spec.c_str(), resolved) ? resolved : spec;
+  char hash[24];
+  snprintf(hash, sizeof hash, "%012llx",
+           static_cast<unsigned long long>(XXH3_64bits(path.data(), path.size()) & 0xffffffffffffull));
+  return stem + "-" + hash + ".log";
 }
 
 int run_detached(const UpCommand& c) {
-  std::string dir = default_control_dir();
-  mkdir_p(dir);
-  std::string log = dir + "/" + spec_stem(c.spec) + ".log";
-  int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (log_fd < 0) return pool_error(log + ": " + strerror(errno));
+  // The runtime directory may be /tmp/shoal-UID, a name anyone can take
+  // first: open_private_dir refuses a link or a directory that is not ours
+  // alone, and the log is opened relative to it (docs/security.md).
+  auto dir = open_private_dir(default_control_dir(), CreateDir::leaf);
+  if (!dir) return pool_error(dir.error().message);
+  std::string name = log_name(c.spec);
+  std::string log = dir->file(name);
+  auto opened = open_private_file(*dir, name, O_WRONLY | O_CREAT | O_TRUNC);
+  if (!opened) return pool_error(opened.error().message);
+  int log_fd = opened.value();
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) return pool_error(std::string("pipe: ") + strerror(errno));
   auto args = shoald_args(c, ready[1]);

@@ -13,6 +13,8 @@
 
 #include <algorithm>
 
+#include <shoal/base/private_dir.hpp>
+
 namespace shoal::cli {
 
 namespace {
@@ -83,17 +85,25 @@ Result<ControlResponse> parse_response(const std::string& raw, const std::string
 
 }  // namespace
 
-std::string default_control_dir() {
-  const char* xdg = getenv("XDG_RUNTIME_DIR");
-  if (xdg && *xdg == '/') return std::string(xdg) + "/shoal";
-  return "/tmp/shoal-" + std::to_string(getuid());
-}
+std::string default_control_dir() { return user_runtime_dir(); }
 
 Result<std::string> find_control_socket(const std::string& explicit_path) {
   if (!explicit_path.empty()) return explicit_path;
   std::string dir = default_control_dir();
-  DIR* d = opendir(dir.c_str());
-  if (!d) return make_error("no pool is running (no control socket in " + dir + "; start one with `shoal up SPEC`)");
+  // A directory another user planted there could hold their socket: the same
+  // checks as where the sockets are made (docs/security.md, "Local files").
+  auto private_dir = open_private_dir(dir, CreateDir::no);
+  if (!private_dir) {
+    if (private_dir.error().code == ENOENT)
+      return make_error("no pool is running (no control socket in " + dir + "; start one with `shoal up SPEC`)");
+    return private_dir.error();
+  }
+  int list_fd = dup(private_dir->fd());
+  DIR* d = list_fd >= 0 ? fdopendir(list_fd) : nullptr;
+  if (!d) {
+    if (list_fd >= 0) close(list_fd);
+    return errno_error(dir);
+  }
   std::vector<std::string> found;
   while (dirent* e = readdir(d)) {
     std::string name = e->d_name;

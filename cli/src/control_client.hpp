@@ -24,7 +24,7 @@ struct ControlResponse {
 };
 
 // The directory default control sockets live in: $XDG_RUNTIME_DIR/shoal when
-// set, else /tmp/shoal-UID.
+// set, else $TMPDIR/shoal-UID (/tmp/shoal-UID). Open it with open_private_dir.
 std::string default_control_dir();
 
 // `explicit_path` when given, else the one socket in default_control_dir().

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <shoal/base/private_dir.hpp>
 #include <shoal/pool/http/body_reader.hpp>
 #include <shoal/pool/http/canned.hpp>
 #include <shoal/pool/http/request_parser.hpp>
@@ -82,18 +84,20 @@ Result<std::unique_ptr<ApiServer>> ApiServer::listen_unix(EventLoop& loop, const
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) return make_error(path + ": control socket path too long");
   memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  // The directory (default: one private to this user) must exist, and in a
-  // shared place such as /tmp it must be ours: a directory someone else made
-  // there could let them replace the socket.
+  // The directory (default: $XDG_RUNTIME_DIR/shoal or /tmp/shoal-UID) must
+  // be this user's alone: one someone else made or can write could let them
+  // replace the socket. open_private_dir creates it (0700) and refuses a
+  // link, another owner or group/other write (docs/security.md, "Local files").
   std::string dir = path.rfind('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
-  for (size_t i = 1; i <= dir.size(); ++i)
-    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0700);
-  struct stat dst;
-  if (lstat(dir.empty() ? "/" : dir.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode))
-    return make_error(dir + ": not a directory (control socket " + path + ")");
-  if (dst.st_uid != geteuid() && dst.st_uid != 0)
-    return make_error(dir + ": owned by another user (uid " + std::to_string(dst.st_uid) +
-                      "); refusing to put the control socket there");
+  if (dir.empty() || dir[0] != '/') {
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) == nullptr) return errno_error("getcwd");
+    dir = dir.empty() ? "/" : dir == "." ? std::string(cwd) : std::string(cwd) + "/" + dir;
+  }
+  if (dir != "/") {
+    auto checked = open_private_dir(dir, CreateDir::parents);
+    if (!checked) return make_error(checked.error().message + " (control socket " + path + ")");
+  }
 
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno_error("socket");

@@ -105,7 +105,7 @@ case "$CASE" in
     if in_ns ip link show shnew0 >/dev/null 2>&1; then fail "the created TAP outlived the monitor"; fi
     # The same program without --net is another cache entry (no device).
     in_ns "$SHOAL" run "$BUSYBOX" --timeout 30 -- true || fail "run without --net"
-    ls "$XDG_CACHE_HOME/shoal" | wc -l | grep -qx 2 || fail "expected two cache entries (with and without the device)"
+    ls "$XDG_CACHE_HOME/shoal"/*.shoal | wc -l | grep -qx 2 || fail "expected two cached images (with and without the device)"
     ;;
   refuse)
     "$SHOAL" build "$BUSYBOX" -o "$TMP/bb.shoal" >/dev/null

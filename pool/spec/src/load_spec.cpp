@@ -49,6 +49,7 @@ Result<Spec> load_spec(const std::string& path) {
   SpecEnvironment env;
   if (const char* dir = getenv("XDG_RUNTIME_DIR"); dir && dir[0] == '/') env.runtime_dir = dir;
   env.uid = getuid();
+  if (const char* tmp = getenv("TMPDIR"); tmp && tmp[0] == '/') env.tmp_dir = tmp;
   SpecParse parsed = parse_spec(text, path, env);
   if (!parsed.spec) return make_error(format_errors(parsed.errors));
 

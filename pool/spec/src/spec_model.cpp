@@ -67,7 +67,7 @@ std::string format_errors(const std::vector<SpecError>& errors) {
 std::string default_control_path(std::string_view pool_name, const SpecEnvironment& env) {
   std::string name(pool_name);
   if (!env.runtime_dir.empty()) return env.runtime_dir + "/shoal/" + name + ".sock";
-  return "/tmp/shoal-" + std::to_string(env.uid) + "/" + name + ".sock";
+  return env.tmp_dir + "/shoal-" + std::to_string(env.uid) + "/" + name + ".sock";
 }
 
 }  // namespace shoal::pool::spec

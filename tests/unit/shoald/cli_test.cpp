@@ -4,9 +4,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <dirent.h>
 
 #include <fstream>
 
@@ -186,6 +189,148 @@ TEST_F(CliPool, PoolCommandsWithoutAPool) {
   EXPECT_TRUE(contains(ps.output, "no pool is running")) << ps.output;
   CommandRun scale = run(cli("scale hello many"));
   EXPECT_EQ(scale.status, 2);
+}
+
+// Local files (docs/security.md): the runtime directory `up -d` writes its log
+// to has a predictable name; another user can create it first.
+
+bool dir_is_empty(const std::string& path) {
+  DIR* d = opendir(path.c_str());
+  if (!d) return false;
+  int entries = 0;
+  while (dirent* e = readdir(d))
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) ++entries;
+  closedir(d);
+  return entries == 0;
+}
+
+std::string up_detached(const std::string& spec) {
+  return std::string(SHOAL_CLI_PATH) + " up -d " + spec + " --ready-timeout 20";
+}
+
+// Stops a pool that should not have started (on a build without the checks).
+void down_if_up(const CommandRun& up, const std::string& socket) {
+  if (up.status == 0) run(std::string(SHOAL_CLI_PATH) + " down -c " + socket);
+}
+
+TEST_F(CliPool, UpRefusesASymlinkedRuntimeDir) {
+  std::string xdg = m_dir + "/xdg", target = m_dir + "/elsewhere";
+  ASSERT_EQ(mkdir(xdg.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(target.c_str(), 0700), 0);
+  ASSERT_EQ(symlink(target.c_str(), (xdg + "/shoal").c_str()), 0);
+  setenv("XDG_RUNTIME_DIR", xdg.c_str(), 1);
+  CommandRun up = run(up_detached(m_dir + "/pool.toml"));
+  down_if_up(up, m_socket);
+  EXPECT_NE(up.status, 0) << up.output;
+  EXPECT_TRUE(contains(up.output, xdg + "/shoal: is a symbolic link (to " + target + ")")) << up.output;
+  EXPECT_TRUE(dir_is_empty(target)) << "something was written through the link";
+
+  // No XDG_RUNTIME_DIR: $TMPDIR/shoal-UID (/tmp/shoal-UID), the same rule.
+  unsetenv("XDG_RUNTIME_DIR");
+  std::string tmp = m_dir + "/tmp";
+  ASSERT_EQ(mkdir(tmp.c_str(), 0700), 0);
+  std::string runtime = tmp + "/shoal-" + std::to_string(getuid());
+  ASSERT_EQ(symlink(target.c_str(), runtime.c_str()), 0);
+  setenv("TMPDIR", tmp.c_str(), 1);
+  CommandRun fallback = run(up_detached(m_dir + "/pool.toml"));
+  down_if_up(fallback, m_socket);
+  unsetenv("TMPDIR");
+  EXPECT_NE(fallback.status, 0) << fallback.output;
+  EXPECT_TRUE(contains(fallback.output, runtime + ": is a symbolic link")) << fallback.output;
+  EXPECT_TRUE(dir_is_empty(target));
+}
+
+TEST_F(CliPool, ShoaldRefusesASocketDirectoryOthersCouldChange) {
+  // shoald alone, a spec without `control`: the default socket directory is
+  // created and checked by shoald itself.
+  std::string xdg = m_dir + "/xdg", target = m_dir + "/elsewhere";
+  ASSERT_EQ(mkdir(xdg.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(target.c_str(), 0700), 0);
+  ASSERT_EQ(symlink(target.c_str(), (xdg + "/shoal").c_str()), 0);
+  std::ofstream(m_dir + "/nosock.toml") << "[gateway]\nlisten = \"127.0.0.1:" << free_port() << "\"\n"
+                                        << "[services.hello]\nimage = \"" << FAKE_VMM_PATH << "\"\n"
+                                        << "port = 8080\ninitial = 1\n"
+                                        << "[[routes]]\npath = \"/\"\nservice = \"hello\"\n";
+  setenv("XDG_RUNTIME_DIR", xdg.c_str(), 1);
+  // `timeout`: a shoald without the checks would serve until stopped.
+  std::string shoald = "timeout -s KILL 3 " + std::string(SHOALD_PATH) + " " + m_dir + "/nosock.toml";
+  CommandRun linked = run(shoald);
+  EXPECT_EQ(linked.status, 1) << linked.output;
+  EXPECT_TRUE(contains(linked.output, xdg + "/shoal: is a symbolic link")) << linked.output;
+  EXPECT_TRUE(dir_is_empty(target)) << "the control socket was made through the link";
+
+  // A real directory, ours, but anyone may write it: they could replace the socket.
+  ASSERT_EQ(unlink((xdg + "/shoal").c_str()), 0);
+  ASSERT_EQ(mkdir((xdg + "/shoal").c_str(), 0700), 0);
+  ASSERT_EQ(chmod((xdg + "/shoal").c_str(), 0777), 0);
+  CommandRun open_to_all = run(shoald);
+  EXPECT_EQ(open_to_all.status, 1) << open_to_all.output;
+  EXPECT_TRUE(contains(open_to_all.output, xdg + "/shoal: writable by group or others (mode 0777)"))
+      << open_to_all.output;
+  EXPECT_TRUE(dir_is_empty(xdg + "/shoal"));
+}
+
+TEST_F(CliPool, UpRefusesARuntimeDirOfAnotherUserOrWritableByOthers) {
+  ASSERT_EQ(geteuid(), 0u) << "chown to nobody needs root (the standard machine runs tests as root)";
+  unsetenv("XDG_RUNTIME_DIR");
+  std::string tmp = m_dir + "/tmp";
+  ASSERT_EQ(mkdir(tmp.c_str(), 0700), 0);
+  setenv("TMPDIR", tmp.c_str(), 1);
+  std::string runtime = tmp + "/shoal-" + std::to_string(getuid());
+
+  ASSERT_EQ(mkdir(runtime.c_str(), 0700), 0);
+  ASSERT_EQ(chown(runtime.c_str(), 65534, 65534), 0);  // nobody
+  CommandRun other = run(up_detached(m_dir + "/pool.toml"));
+  down_if_up(other, m_socket);
+  EXPECT_NE(other.status, 0) << other.output;
+  EXPECT_TRUE(contains(other.output, runtime + ": owned by another user (uid 65534")) << other.output;
+  EXPECT_TRUE(dir_is_empty(runtime));
+
+  ASSERT_EQ(chown(runtime.c_str(), 0, 0), 0);
+  ASSERT_EQ(chmod(runtime.c_str(), 0777), 0);
+  CommandRun open_to_all = run(up_detached(m_dir + "/pool.toml"));
+  down_if_up(open_to_all, m_socket);
+  unsetenv("TMPDIR");
+  EXPECT_NE(open_to_all.status, 0) << open_to_all.output;
+  EXPECT_TRUE(contains(open_to_all.output, runtime + ": writable by group or others (mode 0777)"))
+      << open_to_all.output;
+  EXPECT_TRUE(dir_is_empty(runtime));
+}
+
+TEST_F(CliPool, TwoSpecsWithTheSameFileNameHaveTheirOwnLogs) {
+  std::string logs[2], sockets[2];
+  pid_t pids[2] = {-1, -1};
+  for (int i = 0; i < 2; ++i) {
+    std::string dir = m_dir + (i == 0 ? "/a" : "/b");
+    ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+    sockets[i] = dir + "/control.sock";
+    std::ofstream(dir + "/pool.toml") << "name = \"same" << i << "\"\n"
+                                      << "[gateway]\nlisten = \"127.0.0.1:" << free_port() << "\"\n"
+                                      << "control = \"" << sockets[i] << "\"\n"
+                                      << "[services.hello]\nimage = \"" << FAKE_VMM_PATH << "\"\n"
+                                      << "port = 8080\ninitial = 1\n"
+                                      << "[[routes]]\npath = \"/\"\nservice = \"hello\"\n";
+    CommandRun up = run(up_detached(dir + "/pool.toml"));
+    ASSERT_EQ(up.status, 0) << up.output;
+    size_t at = up.output.find("  log     ");
+    ASSERT_NE(at, std::string::npos) << up.output;
+    logs[i] = up.output.substr(at + 10, up.output.find('\n', at) - at - 10);
+    CommandRun ps = run(std::string(SHOAL_CLI_PATH) + " ps --json -c " + sockets[i]);
+    pids[i] = nlohmann::json::parse(ps.output, nullptr, false)["pool"]["pid"].get<pid_t>();
+    if (i == 0) m_pid = pids[0];  // TearDown stops it if the rest fails
+  }
+  EXPECT_NE(logs[0], logs[1]);
+  EXPECT_EQ(logs[0].compare(0, m_dir.size() + 12, m_dir + "/shoal/pool-"), 0) << logs[0];
+  struct stat st;
+  for (const auto& log : logs) {
+    ASSERT_EQ(lstat(log.c_str(), &st), 0) << log;
+    EXPECT_TRUE(S_ISREG(st.st_mode));
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << log;
+  }
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(run(std::string(SHOAL_CLI_PATH) + " down -c " + sockets[i]).status, 0);
+    if (kill(pids[i], 0) == 0) kill(pids[i], SIGKILL);
+  }
 }
 
 }  // namespace

@@ -40,9 +40,19 @@ TEST_F(LoadSpec, ReadsTheFileAndFindsImagesNextToIt) {
   EXPECT_EQ(spec->services[0].image_path, m_dir + "/hello.shoal");
   EXPECT_EQ(spec->gateway.control, "/run/user/77/shoal/pool.sock");
   unsetenv("XDG_RUNTIME_DIR");
+  const char* saved = getenv("TMPDIR");
+  std::string saved_tmp = saved ? saved : "";
+  unsetenv("TMPDIR");
   auto again = load_spec(path);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->gateway.control, "/tmp/shoal-" + std::to_string(getuid()) + "/pool.sock");
+  // Where the CLI looks without XDG_RUNTIME_DIR: $TMPDIR/shoal-UID.
+  setenv("TMPDIR", m_dir.c_str(), 1);
+  auto in_tmpdir = load_spec(path);
+  ASSERT_TRUE(in_tmpdir.ok());
+  EXPECT_EQ(in_tmpdir->gateway.control, m_dir + "/shoal-" + std::to_string(getuid()) + "/pool.sock");
+  if (saved) setenv("TMPDIR", saved_tmp.c_str(), 1);
+  else unsetenv("TMPDIR");
 }
 
 TEST_F(LoadSpec, MissingImagesAreErrorsWithTheirLine) {

@@ -129,6 +129,7 @@ struct SpecError {
 struct SpecEnvironment {
   std::string runtime_dir;  // $XDG_RUNTIME_DIR ("" if unset)
   uint32_t uid = 0;
+  std::string tmp_dir = "/tmp";  // $TMPDIR when absolute
 };
 
 struct SpecParse {
@@ -147,7 +148,9 @@ Result<Spec> load_spec(const std::string& path);
 inline constexpr size_t kMaxSpecBytes = 1 << 20;
 
 // The control socket when the spec names none:
-// $XDG_RUNTIME_DIR/shoal/<name>.sock, else /tmp/shoal-<uid>/<name>.sock.
+// $XDG_RUNTIME_DIR/shoal/<name>.sock, else $TMPDIR/shoal-<uid>/<name>.sock
+// (TMPDIR: /tmp unless set): the CLI's runtime directory (user_runtime_dir in
+// <shoal/base/private_dir.hpp>), which shoald creates and checks.
 std::string default_control_path(std::string_view pool_name, const SpecEnvironment& env);
 
 std::string format_errors(const std::vector<SpecError>& errors);  // one per line
