@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/strf.hpp"
@@ -11,9 +13,20 @@
 namespace shoal {
 
 Result<void> write_file_atomic(const std::string& path, std::span<const uint8_t> bytes) {
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // NOTE: the output often lands in a directory others can write (/tmp). A
+  // predictable temporary name opened with O_TRUNC would follow a link planted
+  // there; mkostemp creates a fresh name with O_EXCL, which never follows one.
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return make_error(strf("{}: cannot create: {}", tmp, strerror(errno)), errno);
+  mode_t mask = umask(0);
+  umask(mask);
+  if (fchmod(fd, 0644 & ~mask) != 0) {
+    int err = errno;
+    close(fd);
+    unlink(tmp.c_str());
+    return make_error(strf("{}: cannot set its mode: {}", tmp, strerror(err)), err);
+  }
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
