@@ -86,7 +86,7 @@ bool is_image(const std::string& path) {
 // Builds `c.target` into the cache unless an identical image is there.
 Result<std::string> cached_image(const RunCommand& c) {
   uint32_t devices = c.net.empty() ? 0u : static_cast<uint32_t>(abi::kDeviceNet);
-  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices};
+  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices, c.allow_wx};
   auto in = TRY(gather_inputs(o));
   CacheKey key;
   key.add(&kCacheFormat, sizeof kCacheFormat);
@@ -97,6 +97,7 @@ Result<std::string> cached_image(const RunCommand& c) {
   key.add(in.name);
   key.add(std::string(c.no_rewrite ? "no-rewrite" : "rewrite"));
   key.add(&devices, sizeof devices);
+  if (c.allow_wx) key.add(std::string("allow-wx"));
   std::string dir = cache_dir();
   TRY(make_dirs(dir));
   std::string path = dir + "/" + in.name + "-" + key.hex() + ".shoal";
@@ -160,6 +161,8 @@ int run_run(const RunCommand& c) {
   if (!c.mac.empty()) args.insert(args.end(), {"--mac", c.mac});
   if (!c.net_impair.empty()) args.insert(args.end(), {"--net-impair", c.net_impair});
   if (!exe.empty()) args.insert(args.end(), {"--exe", exe});
+  if (!c.user.empty()) args.insert(args.end(), {"--user", c.user});
+  if (c.no_jail) args.push_back("--no-jail");
   args.push_back(image);
   if (!c.args.empty()) {
     args.push_back("--");
