@@ -6,6 +6,7 @@
 // no_new_privs, seccomp, its own namespaces, an empty root
 // (docs/security.md). Runs as root, as the suite does.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,10 +18,8 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <string>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "confinement.hpp"
 
@@ -113,9 +112,9 @@ class PoolJail : public ::testing::Test {
 TEST_F(PoolJail, ShoalRunMonitorIsConfined) {
   // shoal run execs shoal-vmm: the pid of the background job is the monitor's.
   std::string pid_file = m_dir + "/pid";
-  std::string cmd = "bash -c '" + std::string(SHOAL_CLI_PATH) + " run " BUSYBOX_IMAGE
-                    " --timeout 20 -- sleep 30 < /dev/null > /dev/null 2>&1" + stray_fds() + " & echo $! > " +
-                    pid_file + "'";
+  std::string cmd = "bash -c '" + std::string(SHOAL_CLI_PATH) +
+                    " run " BUSYBOX_IMAGE " --timeout 20 -- sleep 30 < /dev/null > /dev/null 2>&1" +
+                    stray_fds() + " & echo $! > " + pid_file + "'";
   ASSERT_EQ(system(cmd.c_str()), 0);
   pid_t pid = -1;
   for (int k = 0; k < 500 && pid <= 0; ++k) {
@@ -136,11 +135,14 @@ TEST_F(PoolJail, PoolInstancesAreConfinedAndServe) {
   uint16_t port = free_port();
   std::string socket = m_dir + "/pool.sock";
   std::string spec = m_dir + "/pool.toml";
-  std::ofstream(spec) << "name = \"jailtest\"\n[gateway]\nlisten = \"127.0.0.1:" << port << "\"\ncontrol = \"" << socket
-                      << "\"\n[services.hello]\nimage = \"" HELLO_IMAGE "\"\nmemory = \"32M\"\ninitial = 2\n"
-                      << "min_instances = 2\nmax_instances = 2\n[[routes]]\npath = \"/\"\nservice = \"hello\"\n";
+  std::ofstream(spec)
+      << "name = \"jailtest\"\n[gateway]\nlisten = \"127.0.0.1:" << port << "\"\ncontrol = \"" << socket
+      << "\"\n[services.hello]\nimage = \"" HELLO_IMAGE "\"\nmemory = \"32M\"\ninitial = 2\n"
+      << "min_instances = 2\nmax_instances = 2\n[[routes]]\npath = \"/\"\nservice = \"hello\"\n";
   int status = -1;
-  std::string up = run("bash -c '" + std::string(SHOAL_CLI_PATH) + " up -d " + spec + " --ready-timeout 30" + stray_fds() + "'", &status);
+  std::string up = run("bash -c '" + std::string(SHOAL_CLI_PATH) + " up -d " + spec + " --ready-timeout 30" +
+                           stray_fds() + "'",
+                       &status);
   ASSERT_EQ(status, 0) << up;
   size_t at = up.find("pid ");
   ASSERT_NE(at, std::string::npos) << up;

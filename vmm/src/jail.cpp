@@ -36,7 +36,8 @@ std::optional<uint32_t> parse_id(const std::string& text) {
 // first field is `name`, or whose id field (index `id_field`) is `id`. Lines
 // with `min_fields` fields or fewer are skipped.
 std::optional<std::vector<std::string>> find_entry(const std::string& path, const std::string* name,
-                                                   std::optional<uint32_t> id, size_t id_field, size_t min_fields) {
+                                                   std::optional<uint32_t> id, size_t id_field,
+                                                   size_t min_fields) {
   FILE* f = fopen(path.c_str(), "re");
   if (f == nullptr) return std::nullopt;
   std::optional<std::vector<std::string>> found;
@@ -44,8 +45,10 @@ std::optional<std::vector<std::string>> find_entry(const std::string& path, cons
   while (!found && fgets(line, sizeof line, f) != nullptr) {
     std::vector<std::string> fields(1);
     for (char* p = line; *p && *p != '\n'; ++p) {
-      if (*p == ':') fields.emplace_back();
-      else fields.back() += *p;
+      if (*p == ':')
+        fields.emplace_back();
+      else
+        fields.back() += *p;
     }
     if (fields.size() <= min_fields) continue;
     if ((name != nullptr && fields[0] == *name) || (id && parse_id(fields[id_field]) == id)) found = fields;
@@ -90,7 +93,8 @@ Result<void> enter_empty_root() {
   // NOTE: any existing directory serves as the mount point, in this namespace
   // only. /dev exists: the monitor has just opened /dev/kvm through it.
   const char* where = "/dev";
-  if (mount("shoal-jail", where, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,nr_inodes=2,mode=0555") != 0)
+  if (mount("shoal-jail", where, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+            "size=4k,nr_inodes=2,mode=0555") != 0)
     return errno_error("mounting the jail's empty root (tmpfs on /dev)");
   if (chdir(where) != 0) return errno_error("chdir into the jail's root");
   // pivot_root(".", ".") stacks the old root on top of the new one; the lazy
@@ -117,8 +121,9 @@ Result<void> switch_identity(const JailIdentity& id) {
   if (setresuid(id.uid, id.uid, id.uid) != 0) return errno_error("setresuid " + std::to_string(id.uid));
   uid_t r, e, s;
   gid_t rg, eg, sg;
-  if (getresuid(&r, &e, &s) != 0 || r != id.uid || e != id.uid || s != id.uid || getresgid(&rg, &eg, &sg) != 0 ||
-      rg != id.gid || eg != id.gid || sg != id.gid || getgroups(0, nullptr) != 0)
+  if (getresuid(&r, &e, &s) != 0 || r != id.uid || e != id.uid || s != id.uid ||
+      getresgid(&rg, &eg, &sg) != 0 || rg != id.gid || eg != id.gid || sg != id.gid ||
+      getgroups(0, nullptr) != 0)
     return make_error("the uid/gid switch did not take effect");
   return {};
 }
@@ -147,7 +152,8 @@ Result<JailIdentity> resolve_jail_identity(const std::string& spec, const std::s
   std::optional<uint32_t> primary_gid;
   if (auto uid = parse_id(user)) {
     id.uid = *uid;
-    if (auto pw = find_entry(passwd_path, nullptr, uid, kPasswdUid, kPasswdGid)) primary_gid = parse_id((*pw)[kPasswdGid]);
+    if (auto pw = find_entry(passwd_path, nullptr, uid, kPasswdUid, kPasswdGid))
+      primary_gid = parse_id((*pw)[kPasswdGid]);
     if (!primary_gid) primary_gid = *uid;
   } else {
     auto pw = find_entry(passwd_path, &user, std::nullopt, kPasswdUid, kPasswdGid);
@@ -169,7 +175,8 @@ Result<JailIdentity> resolve_jail_identity(const std::string& spec, const std::s
     id.gid = *named_gid;
   }
   if (id.uid == 0 || id.gid == 0)
-    return make_error("--user " + spec + ": the monitor does not run as root (uid and gid must not be 0; "
+    return make_error("--user " + spec +
+                      ": the monitor does not run as root (uid and gid must not be 0; "
                       "--no-jail keeps the launcher's identity)");
   return id;
 }
@@ -201,7 +208,8 @@ Result<void> close_inherited_fds(std::span<const int> keep) {
     char* end = nullptr;
     long fd = strtol(e->d_name, &end, 10);
     if (*e->d_name == 0 || *end != 0 || fd < 3 || fd == dirfd(dir)) continue;
-    if (!std::binary_search(kept.begin(), kept.end(), static_cast<unsigned>(fd))) doomed.push_back(static_cast<int>(fd));
+    if (!std::binary_search(kept.begin(), kept.end(), static_cast<unsigned>(fd)))
+      doomed.push_back(static_cast<int>(fd));
   }
   closedir(dir);
   for (int fd : doomed) close(fd);
@@ -231,9 +239,8 @@ Result<void> drop_capabilities(bool* bounding_cleared) {
   return verify_no_capabilities();
 }
 
-Result<JailReport> enter_jail(const JailConfig& config) {
+static Result<JailReport> confine(const JailConfig& config) {
   JailReport report;
-  if (!config.enabled) return report;
   if (geteuid() == 0) {
     TRY(enter_empty_root());
     // The bounding set while CAP_SETPCAP lasts, the identity while
@@ -244,6 +251,18 @@ Result<JailReport> enter_jail(const JailConfig& config) {
   }
   TRY(drop_capabilities(&report.bounding_set_cleared));
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno_error("PR_SET_NO_NEW_PRIVS");
+  return report;
+}
+
+Result<JailReport> enter_jail(const JailConfig& config) {
+  if (!config.enabled) return JailReport{};
+  auto report = confine(config);
+  if (!report) {
+    // E.g. root without CAP_SYS_ADMIN in a container: refuse rather than run
+    // half-confined, and say how to run anyway.
+    return make_error("jail: " + report.error().message + " (--no-jail runs the monitor unconfined but for seccomp)",
+                      report.error().code);
+  }
   return report;
 }
 

@@ -18,10 +18,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <shoal/base/result.hpp>
 #include <span>
 #include <string>
-
-#include <shoal/base/result.hpp>
 
 namespace shoal::vmm {
 
@@ -39,7 +38,8 @@ struct JailIdentity {
 // An empty spec is the default: the `nobody` user and its group, or
 // 65534:65534 where the system has no `nobody`. Root (uid or gid 0) is refused:
 // it would keep the monitor privileged.
-Result<JailIdentity> resolve_jail_identity(const std::string& spec, const std::string& passwd_path = "/etc/passwd",
+Result<JailIdentity> resolve_jail_identity(const std::string& spec,
+                                           const std::string& passwd_path = "/etc/passwd",
                                            const std::string& group_path = "/etc/group");
 
 // Closes every descriptor >= 3 except those in `keep`: a monitor must not
@@ -48,8 +48,8 @@ Result<JailIdentity> resolve_jail_identity(const std::string& spec, const std::s
 Result<void> close_inherited_fds(std::span<const int> keep);
 
 struct JailConfig {
-  bool enabled = true;      // --no-jail: skip everything (debugging only)
-  JailIdentity identity;    // used when the monitor runs as root
+  bool enabled = true;    // --no-jail: skip everything (debugging only)
+  JailIdentity identity;  // used when the monitor runs as root
 };
 
 // What enter_jail did, for --verbose.

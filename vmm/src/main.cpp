@@ -260,7 +260,8 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
     verbose(o, "jail: uid %u gid %u, new mount/IPC/UTS namespaces, empty root, no capabilities",
             static_cast<unsigned>(jail.identity.uid), static_cast<unsigned>(jail.identity.gid));
   else if (jail.enabled)
-    verbose(o, "jail: not root: no capabilities%s", jailed.bounding_set_cleared ? "" : " (bounding set kept: no CAP_SETPCAP)");
+    verbose(o, "jail: not root: no capabilities%s",
+            jailed.bounding_set_cleared ? "" : " (bounding set kept: no CAP_SETPCAP)");
   // The I/O thread starts before the filter, which is installed on every
   // thread of the process (TSYNC): it runs confined from here on.
   if (net) TRY(net->start());

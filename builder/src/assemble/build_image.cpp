@@ -98,8 +98,8 @@ Result<void> check_write_exec(const ElfProgram& p, const char* what, bool allowe
     const auto& s = p.segments[i];
     if ((s.flags & kWX) == kWX)
       return make_error(strf("{}: a loadable segment at {:#x}+{:#x} is both writable and executable (PF_W|PF_X; "
-                             "a section marked \"awx\", or linked with -N): shoal refuses writable code unless the program needs it "
-                             "(shoal build --allow-wx)",
+                             "a section marked \"awx\", or linked with -N): shoal refuses writable code unless "
+                             "the program needs it (shoal build --allow-wx)",
                              what, s.vaddr, s.memsz));
   }
   // The monitor maps whole pages: segments sharing one are merged into one

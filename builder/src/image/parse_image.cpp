@@ -156,7 +156,8 @@ Result<void> check_header_fields(const ImageHeader& h) {
 // Header and table are already in `img`; validate everything.
 Result<void> validate(const Image& img, uint64_t file_size) {
   uint64_t table_end = sizeof(ImageHeader) + uint64_t{img.header.section_count} * sizeof(SectionEntry);
-  for (size_t i = 0; i < img.sections.size(); ++i) TRY(check_section(i, img.sections[i], file_size, table_end, img.header.flags));
+  for (size_t i = 0; i < img.sections.size(); ++i)
+    TRY(check_section(i, img.sections[i], file_size, table_end, img.header.flags));
 
   // Loaded guest ranges must be pairwise disjoint: sort indices by address.
   std::vector<size_t> loaded;

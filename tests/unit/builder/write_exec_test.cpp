@@ -5,12 +5,11 @@
 // monitor uses, refuses W+X sections of an image that does not declare it,
 // whoever built it (image_test covers the hand-patched case too).
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <shoal/abi/image.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
-#include <shoal/abi/image.h>
 #include <shoal/builder/build_image.hpp>
 #include <shoal/image/format.hpp>
 
@@ -128,7 +127,8 @@ TEST(WriteExec, CodeAndDataSharingAPageAreRefused) {
   p.segments.push_back({0x401800, 0x100, 0, 0, shoal::abi::kSectionRead | shoal::abi::kSectionWrite});
   auto checked = builder::check_write_exec(p, "program", false);
   ASSERT_FALSE(checked.ok());
-  EXPECT_TRUE(has(checked.error().message, "share a page") || has(checked.error().message, "sharing the pages"))
+  EXPECT_TRUE(has(checked.error().message, "share a page") ||
+              has(checked.error().message, "sharing the pages"))
       << checked.error().message;
   EXPECT_TRUE(builder::check_write_exec(p, "program", true).ok());
   // On separate pages: fine.

@@ -4,6 +4,7 @@
 // docs/security.md); and images with writable+executable sections refused
 // by the monitor itself unless the image declares them.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -13,8 +14,6 @@
 
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "confinement.hpp"
 #include "test_image.hpp"
@@ -116,7 +115,8 @@ TEST(MonitorJail, InheritedDescriptorsAreClosed) {
     // Beyond the console, only what the monitor opened itself: /dev/kvm, the
     // VM and the vCPU.
     if (fd > 2) {
-      EXPECT_TRUE(target.find("kvm") != std::string::npos) << "unexpected fd " << fd << ":\n" << test::describe(fds);
+      EXPECT_TRUE(target.find("kvm") != std::string::npos) << "unexpected fd " << fd << ":\n"
+                                                           << test::describe(fds);
     }
   }
   EXPECT_EQ(fds.count(10), 0u) << test::describe(fds);
@@ -147,14 +147,17 @@ TEST(MonitorJail, NoJailKeepsTheLaunchersIdentityButNotItsDescriptors) {
   EXPECT_EQ(st["Uid"], "0\t0\t0\t0");
   EXPECT_NE(st["CapEff"], "0000000000000000");
   EXPECT_EQ(st["Seccomp"], "2");  // seccomp is never optional
-  EXPECT_EQ(test::read_link("/proc/" + std::to_string(m.pid) + "/ns/mnt"), test::read_link("/proc/self/ns/mnt"));
+  EXPECT_EQ(test::read_link("/proc/" + std::to_string(m.pid) + "/ns/mnt"),
+            test::read_link("/proc/self/ns/mnt"));
   EXPECT_EQ(test::proc_fds(m.pid).count(251), 0u);
 }
 
 TEST(MonitorJail, BadUserOptionsAreUsageErrors) {
   Image image(sleeper());
-  for (std::vector<std::string> opts : {std::vector<std::string>{"--user", "root"}, {"--user", "0"},
-                                        {"--user", "no-such-user-here"}, {"--user", "5:0"},
+  for (std::vector<std::string> opts : {std::vector<std::string>{"--user", "root"},
+                                        {"--user", "0"},
+                                        {"--user", "no-such-user-here"},
+                                        {"--user", "5:0"},
                                         {"--user", "nobody", "--no-jail"}}) {
     Monitor m(image.path, opts);
     int st = 0;
@@ -186,11 +189,13 @@ TEST(MonitorJail, GuestRunsAndCrashReportsWorkInTheJail) {
 // The image file of `g` with section `index`'s flags and the header's flags
 // patched after writing: no builder would produce it, the monitor must
 // refuse it on its own.
-void patch_image(const std::string& path, uint32_t section_index, uint32_t section_flags, uint32_t header_flags) {
+void patch_image(const std::string& path, uint32_t section_index, uint32_t section_flags,
+                 uint32_t header_flags) {
   int fd = open(path.c_str(), O_RDWR);
   ASSERT_GE(fd, 0);
-  off_t sec = static_cast<off_t>(sizeof(shoal::abi::ImageHeader) + section_index * sizeof(shoal::abi::SectionEntry) +
-                                 offsetof(shoal::abi::SectionEntry, flags));
+  off_t sec =
+      static_cast<off_t>(sizeof(shoal::abi::ImageHeader) + section_index * sizeof(shoal::abi::SectionEntry) +
+                         offsetof(shoal::abi::SectionEntry, flags));
   ASSERT_EQ(pwrite(fd, &section_flags, 4, sec), 4);
   ASSERT_EQ(pwrite(fd, &header_flags, 4, offsetof(shoal::abi::ImageHeader, flags)), 4);
   close(fd);

@@ -1,13 +1,16 @@
 // jail.hpp without KVM: identity resolution from passwd/group files, closing
 // inherited descriptors, and the jail itself entered by a forked child (as
 // root, and as an unprivileged user who cannot clear the bounding set).
+#include "jail.hpp"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <linux/capability.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,10 +18,6 @@
 #include <fstream>
 #include <functional>
 #include <string>
-
-#include <gtest/gtest.h>
-
-#include "jail.hpp"
 
 using namespace shoal;
 using namespace shoal::vmm;
@@ -36,7 +35,9 @@ struct Files {
     unlink(passwd.c_str());
     unlink(group.c_str());
   }
-  Result<JailIdentity> resolve(const std::string& spec) const { return resolve_jail_identity(spec, passwd, group); }
+  Result<JailIdentity> resolve(const std::string& spec) const {
+    return resolve_jail_identity(spec, passwd, group);
+  }
 };
 
 const char* kPasswd =
@@ -77,8 +78,8 @@ TEST(JailIdentity, NamesAndNumbers) {
 
 TEST(JailIdentity, RefusesRootAndUnknownNames) {
   Files f(kPasswd, kGroup);
-  for (const char* bad : {"root", "0", "alice:root", "alice:0", "daemon:0", "nosuch", "alice:nosuch", ":staff",
-                          "alice:", "-1", "4294967295", "12a"}) {
+  for (const char* bad : {"root", "0", "alice:root", "alice:0", "daemon:0", "nosuch", "alice:nosuch",
+                          ":staff", "alice:", "-1", "4294967295", "12a"}) {
     auto id = f.resolve(bad);
     EXPECT_FALSE(id.ok()) << bad;
     if (!id.ok()) {
