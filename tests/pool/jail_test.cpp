@@ -92,9 +92,9 @@ class PoolJail : public ::testing::Test {
   }
 
   // Redirections for a command run by bash (dash cannot redirect descriptors
-  // above 9): fd 10 is the stray file, fd 251 a pipe from a process that
-  // holds it open for a while.
-  std::string stray_fds() const { return " 10<" + m_marker + " 251< <(sleep 20 2>/dev/null)"; }
+  // above 9): fd 10 is the stray file, fd 251 the read end of a pipe (its
+  // writer, `true`, is gone at once; the descriptor stays a pipe).
+  std::string stray_fds() const { return " 10<" + m_marker + " 251< <(true)"; }
 
   // No descriptor of `pid` is the stray file or a pipe it was not given.
   void expect_no_stray_fds(pid_t pid) {
