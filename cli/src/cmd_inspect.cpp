@@ -47,6 +47,8 @@ int run_inspect(const std::string& path) {
   printf("components  %#x   devices %#x%s   default memory %llu\n", h.components, h.devices,
          (h.devices & abi::kDeviceNet) ? " (net)" : "",
          static_cast<unsigned long long>(h.default_memory));
+  printf("flags       %#x%s\n", h.flags,
+         (h.flags & abi::kImageAllowWriteExec) ? " (allow-wx: writable+executable sections allowed)" : "");
   printf("libos       entry %#llx  bounce %#llx  slot %#llx\n", static_cast<unsigned long long>(h.libos_entry),
          static_cast<unsigned long long>(h.libos_syscall_bounce), static_cast<unsigned long long>(h.libos_bounce_slot));
   printf("app         entry %#llx  phdr %#llx  phent %u  phnum %u\n", static_cast<unsigned long long>(h.app_entry),

@@ -88,6 +88,8 @@ int run_run(const RunCommand& c) {
   if (!c.mac.empty()) args.insert(args.end(), {"--mac", c.mac});
   if (!c.net_impair.empty()) args.insert(args.end(), {"--net-impair", c.net_impair});
   if (!exe.empty()) args.insert(args.end(), {"--exe", exe});
+  if (!c.user.empty()) args.insert(args.end(), {"--user", c.user});
+  if (c.no_jail) args.push_back("--no-jail");
   args.push_back(image);
   if (!c.args.empty()) {
     args.push_back("--");

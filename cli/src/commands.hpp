@@ -21,6 +21,7 @@ struct BuildCommand {
   bool no_rewrite = false;
   std::string libos;
   bool net = false;  // declare the network device (abi::kDeviceNet)
+  bool allow_wx = false;  // writable+executable segments allowed (abi::kImageAllowWriteExec)
 };
 int run_build(const BuildCommand& c);
 
@@ -39,6 +40,9 @@ struct RunCommand {
   // The network device, passed through to shoal-vmm (--net builds a program
   // with the device declared).
   std::string net, ip, gateway, mac, net_impair;
+  bool allow_wx = false;  // programs only: build with --allow-wx
+  std::string user;       // passed to shoal-vmm --user
+  bool no_jail = false;   // passed to shoal-vmm --no-jail
   std::vector<std::string> args;
 };
 int run_run(const RunCommand& c);

@@ -171,6 +171,7 @@ Result<std::string> cached_image(const RunCommand& c) {
     for (const auto& w : c.writable) id.add("writable " + w);
     id.add(std::string(c.no_rewrite ? "no-rewrite" : "rewrite"));
     id.add_u64(devices);
+    if (c.allow_wx) id.add(std::string("allow-wx"));
     identity_ref = "id-" + id.hex() + ".ref";
     if (auto r = read_record(dir, identity_ref); r && verified(dir, *r, c.verbose)) {
       if (c.verbose)
@@ -180,7 +181,7 @@ Result<std::string> cached_image(const RunCommand& c) {
     }
   }
 
-  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices};
+  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices, c.allow_wx};
   auto in = TRY(gather_inputs(o));
   CacheKey key;
   key.add_u64(kCacheFormat);
@@ -191,6 +192,7 @@ Result<std::string> cached_image(const RunCommand& c) {
   key.add(in.name);
   key.add(std::string(c.no_rewrite ? "no-rewrite" : "rewrite"));
   key.add_u64(devices);
+  if (c.allow_wx) key.add(std::string("allow-wx"));
   std::string stem = in.name + "-" + key.hex();
   Record record{stem + ".shoal", ""};
   if (auto r = read_record(dir, stem + ".ref"); r && r->image == record.image && verified(dir, *r, c.verbose)) {

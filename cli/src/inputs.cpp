@@ -29,6 +29,7 @@ Result<builder::BuildInputs> gather_inputs(const InputOptions& o) {
   in.memory = o.memory;
   in.rewrite = o.rewrite;
   in.devices = o.devices;
+  in.allow_wx = o.allow_wx;
   return in;
 }
 

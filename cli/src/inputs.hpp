@@ -19,6 +19,7 @@ struct InputOptions {
   uint64_t memory = 0;
   bool rewrite = true;
   uint32_t devices = 0;  // abi::Devices to declare
+  bool allow_wx = false;  // --allow-wx
 };
 
 Result<builder::BuildInputs> gather_inputs(const InputOptions& o);

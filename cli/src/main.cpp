@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   build->add_flag("--no-rewrite", b.no_rewrite, "Leave every syscall to the ring-0 fallback");
   build->add_option("--libos", b.libos, "LibOS ELF (default: $SHOAL_LIBOS or ../lib/shoal/libos.elf)");
   build->add_flag("--net", b.net, "Declare the network device (the image may then run with shoal-vmm --net)");
+  build->add_flag("--allow-wx", b.allow_wx,
+                  "The program needs writable+executable segments (else refused); recorded in the manifest");
 
   RunCommand r;
   auto* run = app.add_subcommand("run", "Run an image, or a program (built on the fly, cached)");
@@ -41,6 +43,9 @@ int main(int argc, char** argv) {
   run->add_flag("--no-rewrite", r.no_rewrite, "Build without syscall rewriting (programs only)");
   run->add_flag("--verbose", r.verbose, "Name unimplemented system calls, print build details");
   run->add_flag("--timing", r.timing, "Print start-up timing");
+  run->add_flag("--allow-wx", r.allow_wx, "Build with writable+executable segments allowed (programs only)");
+  run->add_option("--user", r.user, "USER[:GROUP] the monitor becomes when run as root (default: nobody)");
+  run->add_flag("--no-jail", r.no_jail, "Debugging: the monitor keeps its uid, capabilities and namespaces");
   run->add_option("--net", r.net, "tap:NAME: a network device on TAP device NAME (a program is built with it declared)");
   run->add_option("--ip", r.ip, "The guest's IPv4 address A.B.C.D/N (with --net)");
   run->add_option("--gateway", r.gateway, "Default gateway A.B.C.D, inside the subnet (with --net)");

@@ -1,7 +1,9 @@
 // Opening a .shoal image and mapping its sections into guest memory.
 //
 // The builder's reader (shoal_image: read_image) validates the file on its
-// own; the checks here are the ones that depend on this instance: every
+// own, as hostile input: among the rest it refuses a section both writable
+// and executable unless the header declares kImageAllowWriteExec, whatever
+// the builder did. The checks here are the ones that depend on this instance: every
 // section, the stack and its guard must fit in --memory, and the entry points
 // the monitor encodes into ring-0 code must be usable.
 #pragma once

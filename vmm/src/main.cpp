@@ -4,7 +4,13 @@
 //             [--verbose] [--timing] [--channel MEMFD,TO_HOST_FD,TO_GUEST_FD]
 //             [--net tap:NAME --ip A.B.C.D/N [--gateway A.B.C.D] [--mac MAC]
 //              [--net-impair loss=P,delay=MS,reorder=P[,seed=N]]]
+//             [--user USER[:GROUP] | --no-jail]
 //             IMAGE [-- ARGS...]
+//
+// Confinement (docs/security.md): inherited descriptors other than 0-2 and
+// --channel's are closed first; after the privileged set-up the monitor
+// enters its jail (jail.hpp: namespaces, empty root, unprivileged uid, no
+// capabilities), then seccomp (seccomp_policy.cpp), then runs the guest.
 //
 // Exit status: the guest's exit status; 124 timeout; 132/133/134/135/136/139
 // for guest crashes (as the matching signal would give natively, see
@@ -36,6 +42,7 @@
 #include "cpu_setup.hpp"
 #include "descriptors.hpp"
 #include "image_loader.hpp"
+#include "jail.hpp"
 #include "kvm.hpp"
 #include "monitor.hpp"
 #include "net_device.hpp"
@@ -137,7 +144,7 @@ Symbolizer make_symbolizer(const Options& o, const LoadedImage& image, uint64_t 
   return sym;
 }
 
-Result<int> run(const Options& o, Timing& timing) {
+Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
   auto image = TRY(open_image(o.image));
   uint64_t memory_size = o.memory ? *o.memory : image.header.default_memory ? image.header.default_memory : kDefaultMemory;
   TRY(check_image_fits(image.header, image.loaded, memory_size));
@@ -246,6 +253,15 @@ Result<int> run(const Options& o, Timing& timing) {
   } timeout_disarm;
   if (o.timeout_s > 0) TRY(arm_timeout(o.timeout_s, vcpu.get()));
   if (o.timing) timing.status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  // Every privileged step is done (KVM, mappings, TAP): give up the rest while
+  // still single-threaded, so the I/O thread inherits the jail.
+  auto jailed = TRY(enter_jail(jail));
+  if (jailed.switched_identity)
+    verbose(o, "jail: uid %u gid %u, new mount/IPC/UTS namespaces, empty root, no capabilities",
+            static_cast<unsigned>(jail.identity.uid), static_cast<unsigned>(jail.identity.gid));
+  else if (jail.enabled)
+    verbose(o, "jail: not root: no capabilities%s",
+            jailed.bounding_set_cleared ? "" : " (bounding set kept: no CAP_SETPCAP)");
   // The I/O thread starts before the filter, which is installed on every
   // thread of the process (TSYNC): it runs confined from here on.
   if (net) TRY(net->start());
@@ -300,7 +316,29 @@ int main(int argc, char** argv) {
   timing.main_ns = clock_ns(CLOCK_MONOTONIC);
   auto parsed = parse_options(argc, argv);
   if (parsed.exit_status) return *parsed.exit_status;
-  auto status = run(parsed.options, timing);
+  // Before anything else opens a descriptor: keep only what the command line
+  // names (a launcher's stray pipes and files must not reach the guest's
+  // monitor).
+  auto kept = parsed.options.inherited_fds();
+  if (auto closed = close_inherited_fds(kept); !closed) {
+    fprintf(stderr, "shoal-vmm: %s\n", closed.error().message.c_str());
+    return 1;
+  }
+  JailConfig jail;
+  jail.enabled = !parsed.options.no_jail;
+  if (jail.enabled && geteuid() == 0) {
+    auto identity = resolve_jail_identity(parsed.options.user);
+    if (!identity) {
+      fprintf(stderr, "shoal-vmm: %s\n", identity.error().message.c_str());
+      return 2;
+    }
+    jail.identity = identity.value();
+  } else if (!parsed.options.user.empty()) {
+    fprintf(stderr, "shoal-vmm: --user %s: only a monitor started as root switches user\n",
+            parsed.options.user.c_str());
+    return 2;
+  }
+  auto status = run(parsed.options, jail, timing);
   int code;
   if (!status) {
     fprintf(stderr, "shoal-vmm: %s\n", status.error().message.c_str());

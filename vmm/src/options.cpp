@@ -67,6 +67,11 @@ Result<ChannelFds> parse_channel_fds(const std::string& text) {
   return ChannelFds{fds[0], fds[1], fds[2]};
 }
 
+std::vector<int> Options::inherited_fds() const {
+  if (!channel) return {};
+  return {channel->memfd, channel->to_host, channel->to_guest};
+}
+
 ParsedOptions parse_options(int argc, char** argv) {
   ParsedOptions out;
   Options& o = out.options;
@@ -93,6 +98,11 @@ ParsedOptions parse_options(int argc, char** argv) {
   app.add_option("--net-impair", net.impair,
                  "test aid: loss=P,delay=MS,reorder=P[,seed=N] on frames to the guest, as netem would "
                  "(P in percent; `reorder` frames skip the delay)");
+  app.add_option("--user", o.user,
+                 "USER[:GROUP] (names or ids) the monitor switches to when started as root, after its set-up "
+                 "(default: nobody)");
+  app.add_flag("--no-jail", o.no_jail,
+               "debugging: keep the launcher's uid, capabilities and namespaces (seccomp still applies)");
   app.add_option("image", o.image, "the .shoal image")->required();
   app.add_option("args", o.args, "arguments for the program (after --)");
   try {
@@ -139,6 +149,10 @@ ParsedOptions parse_options(int argc, char** argv) {
       fprintf(stderr, "shoal-vmm: --env %s: expected K=V\n", e.c_str());
       out.exit_status = 2;
     }
+  }
+  if (o.no_jail && !o.user.empty()) {
+    fprintf(stderr, "shoal-vmm: --user and --no-jail exclude each other\n");
+    out.exit_status = 2;
   }
   if (!o.exe_path.empty() && o.exe_path[0] != '/') {
     fprintf(stderr, "shoal-vmm: --exe %s: must be an absolute path\n", o.exe_path.c_str());

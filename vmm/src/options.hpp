@@ -38,6 +38,15 @@ struct Options {
   std::string image;
   std::string exe_path;  // what the guest sees as /proc/self/exe; empty: the image's absolute path
   std::vector<std::string> args;   // after IMAGE (and after --)
+  // Confinement (jail.hpp): --user USER[:GROUP] is who a root-started monitor
+  // becomes (empty: nobody); --no-jail keeps the launcher's identity,
+  // namespaces and capabilities (debugging only; seccomp stays).
+  std::string user;
+  bool no_jail = false;
+
+  // Descriptors the monitor was handed on the command line: everything else
+  // it inherited is closed at start (close_inherited_fds).
+  std::vector<int> inherited_fds() const;
 };
 
 // "128M", "1G", "65536", "512K" → bytes. Rejects junk, zero and overflow.

@@ -6,6 +6,9 @@
 // with a network device, also move frames on its TAP descriptor.
 // (The channel region itself needs no system call: it is mapped before the
 // filter, and the guest's kicks are handled by KVM in the kernel.)
+// By the time the filter is installed the monitor is also jailed (jail.hpp):
+// no capabilities, an unprivileged uid, an empty root; no rule here is needed
+// for that, because it all happens before.
 #include "seccomp_policy.hpp"
 
 #include "net_device.hpp"

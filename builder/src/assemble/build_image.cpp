@@ -91,8 +91,32 @@ Result<ElfProgram> load_libos(const std::string& path) {
   return libos;
 }
 
+Result<void> check_write_exec(const ElfProgram& p, const char* what, bool allowed) {
+  if (allowed) return {};
+  constexpr uint32_t kWX = abi::kSectionWrite | abi::kSectionExec;
+  for (size_t i = 0; i < p.segments.size(); ++i) {
+    const auto& s = p.segments[i];
+    if ((s.flags & kWX) == kWX)
+      return make_error(strf("{}: a loadable segment at {:#x}+{:#x} is both writable and executable (PF_W|PF_X; "
+                             "a section marked \"awx\", or linked with -N): shoal refuses writable code unless "
+                             "the program needs it (shoal build --allow-wx)",
+                             what, s.vaddr, s.memsz));
+  }
+  // The monitor maps whole pages: segments sharing one are merged into one
+  // section with the flags of all (load_sections).
+  for (const auto& sec : TRY(load_sections(p))) {
+    if ((sec.flags & kWX) == kWX)
+      return make_error(strf("{}: segments sharing the pages {:#x}+{:#x} (code and writable data) would make them "
+                             "writable and executable: link with -z separate-code, or pass --allow-wx",
+                             what, sec.addr, sec.mem_size));
+  }
+  return {};
+}
+
 Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& output) {
   BuildSummary sum;
+  TRY(check_write_exec(in.app, "program", in.allow_wx));
+  TRY(check_write_exec(in.libos, "LibOS", false));
   std::vector<LoadSection> libos_secs = TRY(load_sections(in.libos));
   std::vector<LoadSection> app_secs = TRY(load_sections(in.app));
   uint64_t app_end = 0;
@@ -145,6 +169,7 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   h.syscall_sites = rw.sites;
   h.syscall_rewritten = rw.rewritten;
   h.default_memory = in.memory;
+  h.flags = in.allow_wx ? static_cast<uint32_t>(abi::kImageAllowWriteExec) : 0u;
   strncpy(h.name, in.name.c_str(), sizeof h.name - 1);
 
   auto add = [&](abi::SectionKind kind, LoadSection& s, const char* label) {
@@ -187,7 +212,7 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   w.add_unloaded(abi::SectionKind::symbols, std::move(sym_bytes));
   ManifestInfo mi{in.name, in.source_path, in.memory, rw.sites, rw.rewritten, in.rewrite,
                   in.rootfs ? in.rootfs->entries : 0, in.rootfs ? in.rootfs->writable : std::vector<std::string>{},
-                  in.devices};
+                  in.devices, in.allow_wx};
   w.add_unloaded(abi::SectionKind::manifest, render_manifest(mi));
 
   auto bytes = TRY(w.finish());

@@ -34,6 +34,8 @@ std::vector<uint8_t> render_manifest(const ManifestInfo& m) {
   t += "components = [\"core\", \"console\", \"files\"]\n";
   t += m.memory ? strf("memory = {}\n", m.memory) : std::string("memory = 0  # monitor default\n");
   t += (m.devices & abi::kDeviceNet) ? "devices = [\"net\"]\n" : "devices = []\n";
+  t += m.allow_wx ? "allow_wx = true  # the program needs writable+executable memory (--allow-wx)\n"
+                  : "allow_wx = false\n";
   t += strf("rootfs_entries = {}\n", m.rootfs_entries);
   t += "writable = [";
   for (size_t i = 0; i < m.writable.size(); ++i) t += (i ? ", " : "") + quoted(m.writable[i]);

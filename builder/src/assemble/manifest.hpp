@@ -18,6 +18,7 @@ struct ManifestInfo {
   uint32_t rootfs_entries;
   std::vector<std::string> writable;  // directories mounted writable in the guest
   uint32_t devices = 0;               // abi::Devices
+  bool allow_wx = false;              // writable+executable sections allowed (abi::kImageAllowWriteExec)
 };
 
 std::vector<uint8_t> render_manifest(const ManifestInfo& m);

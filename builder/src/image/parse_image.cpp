@@ -49,7 +49,8 @@ Error section_error(size_t i, const SectionEntry& s, const std::string& what) {
 }
 
 // Checks one section on its own (not against the others).
-Result<void> check_section(size_t i, const SectionEntry& s, uint64_t file_size, uint64_t table_end) {
+Result<void> check_section(size_t i, const SectionEntry& s, uint64_t file_size, uint64_t table_end,
+                           uint32_t image_flags) {
   if (s.file_offset > file_size || s.file_size > file_size - s.file_offset)
     return section_error(i, s, strf("file range {:#x}+{:#x} exceeds file size {:#x}",
                                            s.file_offset, s.file_size, file_size));
@@ -69,6 +70,12 @@ Result<void> check_section(size_t i, const SectionEntry& s, uint64_t file_size, 
     return make_error(strf("image: section {} has unknown kind {}", i, s.kind));
   if (s.flags & ~kKnownFlags)
     return section_error(i, s, strf("has unknown flags {:#x}", s.flags));
+  // NOTE: the builder refuses W+X programs too, but the image is hostile
+  // input: this check is the one the monitor relies on.
+  if ((s.flags & abi::kSectionWrite) && (s.flags & abi::kSectionExec) && !(image_flags & abi::kImageAllowWriteExec))
+    return section_error(i, s, strf("at {:#x}+{:#x} is both writable and executable, and the image does not "
+                                    "declare that its program needs it (shoal build --allow-wx)",
+                                    s.guest_addr, s.mem_size));
   if (!aligned(s.file_offset) || !aligned(s.file_size) || !aligned(s.guest_addr) || !aligned(s.mem_size))
     return section_error(i, s, strf("is not page-aligned: file {:#x}+{:#x}, guest {:#x}+{:#x}",
                                            s.file_offset, s.file_size, s.guest_addr, s.mem_size));
@@ -133,6 +140,8 @@ Result<void> check_header_fields(const ImageHeader& h) {
   if (!(h.components & abi::kComponentCore)) return make_error("image: components lack core");
   if (h.devices & ~abi::kKnownDevices)
     return make_error(strf("image: unknown devices {:#x}", h.devices & ~abi::kKnownDevices));
+  if (h.flags & ~abi::kKnownImageFlags)
+    return make_error(strf("image: unknown flags {:#x}", h.flags & ~abi::kKnownImageFlags));
   if (h.syscall_rewritten > h.syscall_sites)
     return make_error(strf("image: syscall_rewritten {} exceeds syscall_sites {}", h.syscall_rewritten,
                                   h.syscall_sites));
@@ -147,7 +156,8 @@ Result<void> check_header_fields(const ImageHeader& h) {
 // Header and table are already in `img`; validate everything.
 Result<void> validate(const Image& img, uint64_t file_size) {
   uint64_t table_end = sizeof(ImageHeader) + uint64_t{img.header.section_count} * sizeof(SectionEntry);
-  for (size_t i = 0; i < img.sections.size(); ++i) TRY(check_section(i, img.sections[i], file_size, table_end));
+  for (size_t i = 0; i < img.sections.size(); ++i)
+    TRY(check_section(i, img.sections[i], file_size, table_end, img.header.flags));
 
   // Loaded guest ranges must be pairwise disjoint: sort indices by address.
   std::vector<size_t> loaded;

@@ -56,6 +56,18 @@ enum Devices : uint32_t {
 };
 inline constexpr uint32_t kKnownDevices = kDeviceNet;
 
+// Image flags (ImageHeader.flags), set by the builder from what the manifest
+// records. An image whose header has a flag this build does not know is
+// refused.
+enum ImageFlags : uint32_t {
+  // The program needs a section that is both writable and executable
+  // (`shoal build --allow-wx`, manifest `allow_wx = true`). Without it, the
+  // monitor refuses any loaded section with kSectionWrite and kSectionExec:
+  // code the guest can rewrite is an injected-code target.
+  kImageAllowWriteExec = 1u << 0,
+};
+inline constexpr uint32_t kKnownImageFlags = kImageAllowWriteExec;
+
 struct SectionEntry {
   uint32_t kind;         // SectionKind
   uint32_t flags;        // SectionFlags (loaded kinds)
@@ -81,7 +93,7 @@ struct ImageHeader {
   uint16_t app_phnum;
   uint32_t syscall_sites;         // syscall instructions found in the program
   uint32_t syscall_rewritten;     // of which rewritten into calls
-  uint32_t _pad;
+  uint32_t flags;                 // ImageFlags (was padding: 0 in older images)
   uint64_t image_end;             // page-aligned end of the highest loaded section
   uint64_t default_memory;        // bytes; 0 = monitor default
   char name[64];                  // program name, NUL-terminated

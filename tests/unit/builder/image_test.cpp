@@ -122,6 +122,21 @@ TEST(Image, RefusesSpecificCorruptions) {
   expect_refused([](auto& b) { section(b, 0)->file_offset = 0; }, "overlaps the header");
   expect_refused([](auto& b) { header(b)->devices = 2; }, "unknown devices 0x2");
   expect_refused([](auto& b) { header(b)->devices = kDeviceNet | 0x80000000u; }, "unknown devices 0x80000000");
+  expect_refused([](auto& b) { header(b)->flags = 2; }, "unknown flags 0x2");
+  // A section both writable and executable, in an image that does not say
+  // its program needs one: whoever wrote the image, the reader refuses it.
+  expect_refused([](auto& b) { section(b, 1)->flags = kSectionRead | kSectionWrite | kSectionExec; },
+                 "section 1 (libos) at 0x202000+0x3000 is both writable and executable");
+  expect_refused([](auto& b) { section(b, 3)->flags = kSectionWrite | kSectionExec; }, "both writable and executable");
+}
+
+TEST(Image, AcceptsWriteExecSectionsWhenDeclared) {
+  auto bytes = valid_image();
+  header(bytes)->flags = kImageAllowWriteExec;
+  section(bytes, 3)->flags = kSectionRead | kSectionWrite | kSectionExec;
+  auto img = image::parse_image(bytes);
+  ASSERT_TRUE(img.ok()) << img.error().message;
+  EXPECT_EQ(img->header.flags, static_cast<uint32_t>(kImageAllowWriteExec));
 }
 
 TEST(Image, AcceptsTheNetworkDevice) {

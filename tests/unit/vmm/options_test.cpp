@@ -83,3 +83,28 @@ TEST(ParseOptions, Errors) {
 }
 
 }  // namespace
+
+// The jail's options, and the descriptors the monitor keeps at start.
+namespace {
+
+TEST(ParseOptions, JailOptions) {
+  auto p = parse({"img.shoal"});
+  ASSERT_FALSE(p.exit_status);
+  EXPECT_FALSE(p.options.no_jail);
+  EXPECT_TRUE(p.options.user.empty());
+  EXPECT_TRUE(p.options.inherited_fds().empty());  // only 0-2 survive
+
+  p = parse({"--user", "svc:svcgroup", "img.shoal"});
+  ASSERT_FALSE(p.exit_status);
+  EXPECT_EQ(p.options.user, "svc:svcgroup");
+
+  p = parse({"--no-jail", "--channel", "7,5,9", "img.shoal"});
+  ASSERT_FALSE(p.exit_status);
+  EXPECT_TRUE(p.options.no_jail);
+  EXPECT_EQ(p.options.inherited_fds(), (std::vector<int>{7, 5, 9}));
+
+  p = parse({"--no-jail", "--user", "svc", "img.shoal"});
+  EXPECT_EQ(p.exit_status.value_or(0), 2);
+}
+
+}  // namespace

@@ -31,7 +31,18 @@ struct BuildInputs {
   uint64_t memory = 0;      // default guest memory, 0 = the monitor's default
   bool rewrite = true;      // false: leave every syscall to the ring-0 fallback
   uint32_t devices = 0;     // abi::Devices the image declares (`--net`: kDeviceNet)
+  // `--allow-wx`: the program needs memory that is writable and executable at
+  // once. Without it a PT_LOAD segment with PF_W and PF_X (or segments of both
+  // kinds sharing a page) is refused; with it the image says so (header flag
+  // abi::kImageAllowWriteExec, manifest `allow_wx = true`) and the monitor
+  // accepts such sections.
+  bool allow_wx = false;
 };
+
+// Refuses W+X loads of `p` unless allowed (see BuildInputs::allow_wx): a
+// segment that is both, or segments that share a page whose merged section
+// would be both. `what` names the ELF in messages ("program", "LibOS").
+Result<void> check_write_exec(const ElfProgram& p, const char* what, bool allowed);
 
 struct BuildSummary {
   uint64_t image_size = 0;
