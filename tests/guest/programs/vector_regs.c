@@ -239,7 +239,12 @@ int main(void) {
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_signal;
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  // Each handler blocks the other signal: when both are pending, Linux would
+  // otherwise nest the second handler at the first one's entry, where the
+  // registers are the handler's (init state), not the interrupted pattern.
   sigemptyset(&sa.sa_mask);
+  sigaddset(&sa.sa_mask, SIGUSR1);
+  sigaddset(&sa.sa_mask, SIGUSR2);
   sigaction(SIGUSR1, &sa, NULL);
   sigaction(SIGUSR2, &sa, NULL);
   pthread_barrier_init(&g_start, NULL, 2);
