@@ -197,6 +197,9 @@ void restrict_cpuid(std::vector<kvm_cpuid_entry2>& entries, uint64_t xcr0) {
 }
 
 HostCpu read_host_cpu() {
+  // NOTE: cpuid traps here too when the host is itself a VM (4.4 us each on
+  // the standard machine): read only the sub-leaves of XCR0's components,
+  // and size from what was read.
   HostCpu host;
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (!__get_cpuid(1, &a, &b, &c, &d) || (c & bit(27)) == 0) return host;  // no OSXSAVE
@@ -204,23 +207,23 @@ HostCpu read_host_cpu() {
   uint32_t lo, hi;
   asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   host.xcr0 = (uint64_t{hi} << 32) | lo;
-  host.xsave_size = abi::xsave_area_size(host.xcr0, [](uint32_t index) {
-    unsigned ra = 0, rb = 0, rc = 0, rd = 0;
-    __cpuid_count(0xd, index, ra, rb, rc, rd);
-    return abi::CpuidRegs{ra, rb, rc, rd};
-  });
-  auto add = [&](uint32_t function, uint32_t index) {
+  auto add = [&](uint32_t function, uint32_t index) -> kvm_cpuid_entry2& {
     kvm_cpuid_entry2 e{};
     e.function = function;
     e.index = index;
     __cpuid_count(function, index, e.eax, e.ebx, e.ecx, e.edx);
-    if (function != 0xd || e.eax != 0 || index < 2) host.leaves.push_back(e);
+    host.leaves.push_back(e);
+    return host.leaves.back();
   };
-  add(1, 0);
-  add(7, 0);
+  add(1, 0) = kvm_cpuid_entry2{1, 0, 0, a, b, c, d, {}};
+  bool avx512 = (add(7, 0).ebx & bit(16)) != 0;
   add(7, 1);
-  for (uint32_t i = 0; i < 64; ++i) add(0xd, i);
-  bool avx512 = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit(16)) != 0;
+  add(0xd, 0);
+  add(0xd, 1);
+  for (uint32_t i = 2; i < 63; ++i) {
+    if ((host.xcr0 >> i) & 1) add(0xd, i);
+  }
+  host.xsave_size = xsave_area_size(host.leaves, host.xcr0);
   host.features.push_back(CpuFeatures::baseline);
   if (avx && (host.xcr0 & cpu::kXcr0Avx) == cpu::kXcr0Avx) {
     host.features.push_back(CpuFeatures::avx);
@@ -231,11 +234,12 @@ HostCpu read_host_cpu() {
 }
 
 Result<CpuConfig> make_cpu_config(const std::vector<kvm_cpuid_entry2>& supported, CpuFeatures wanted,
-                                  const HostCpu& host) {
+                                  const std::function<HostCpu()>& read_host) {
   CpuConfig config;
   config.cpuid = supported;
   config.strict = wanted != CpuFeatures::host;
   if (!cpuid_has_xsave(supported)) {
+    HostCpu host = read_host();
     if (host.xcr0 == 0) {
       // No XSAVE anywhere (not a host shoal targets): CPUID as KVM gives it.
       if (config.strict) {
@@ -293,11 +297,8 @@ Result<CpuConfig> make_cpu_config(const std::vector<kvm_cpuid_entry2>& supported
   config.xcr0 = cpu_features_xcr0(pick);
   config.set_xcr0 = true;
   restrict_cpuid(config.cpuid, config.xcr0);
-  // Areas also hold the host's components: harmless where KVM applies XCR0,
-  // and what keeps a guest safe where it does not.
-  config.xsave_components = config.xcr0 | host.xcr0;
+  config.xsave_components = config.xcr0;
   config.xsave_size = xsave_area_size(config.cpuid, config.xcr0);
-  if (host.xsave_size > config.xsave_size) config.xsave_size = host.xsave_size;
   if (config.xsave_size < abi::kXsaveMinSize) return make_error("CPUID leaf 0xD does not describe the XSAVE layout");
   // What the guest reads as the size (leaf 0xD EBX, ECX; glibc sizes its own
   // xsave by EBX) is the same safe size.

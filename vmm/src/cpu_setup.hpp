@@ -5,6 +5,7 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -75,18 +76,19 @@ struct CpuConfig {
   CpuFeatures features = CpuFeatures::baseline;  // resolved, never `host`
   uint64_t xcr0 = 0;              // the XCR0 the guest should run with (0: unknown)
   bool set_xcr0 = false;          // KVM_SET_XCRS it (KVM virtualizes XSAVE)
-  uint64_t xsave_components = 0;  // what xsave_size covers: xcr0 | the host's XCR0
+  uint64_t xsave_components = 0;  // what xsave_size covers (xcr0)
   uint32_t xsave_size = 0;
   bool strict = false;            // a variant was named (abi kCpuVariantStrict)
 };
 
-// The configuration for `wanted` from KVM's supported CPUID and the host's
-// CPU. An error (one line, naming what the host offers) if it cannot be had:
-// a variant the CPU or KVM lacks, or, under a KVM whose guests run with the
+// The configuration for `wanted` from KVM's supported CPUID, and the host's
+// CPU (read_host, called only when KVM's table lists no XSAVE: kvm_pvm). An
+// error (one line, naming what the host offers) if it cannot be had: a
+// variant the CPU or KVM lacks, or, under a KVM whose guests run with the
 // host's XCR0 and CPUID (kvm_pvm: its table does not even list XSAVE), any
 // variant but the host's own.
 Result<CpuConfig> make_cpu_config(const std::vector<kvm_cpuid_entry2>& supported, CpuFeatures wanted,
-                                  const HostCpu& host);
+                                  const std::function<HostCpu()>& read_host = read_host_cpu);
 // Special registers for the entry state: long mode, paging with cr3, the GDT,
 // IDT and TSS at their fixed addresses, user segments loaded (CPL 3).
 kvm_sregs make_entry_sregs(const kvm_sregs& current, uint64_t cr3, bool osxsave);
