@@ -169,7 +169,10 @@ Result<int> run(const Options& o, Timing& timing) {
   auto vm = TRY(open_kvm_vm());
   // A variant this host cannot offer is a usage error (status 2), as a bad option is.
   auto cpu_config = make_cpu_config(TRY(vm->supported_cpuid()), o.cpu_features);
-  if (!cpu_config) return (fprintf(stderr, "shoal-vmm: %s\n", cpu_config.error().message.c_str()), 2);
+  if (!cpu_config) {
+    fprintf(stderr, "shoal-vmm: %s\n", cpu_config.error().message.c_str());
+    return 2;
+  }
   auto mem = TRY(GuestMemory::create(memory_size));
   TRY(map_sections(mem, image));
   image.close_file();
