@@ -80,12 +80,12 @@ struct BootInfo {
   uint8_t net_reserved[7];
 
   // Extended state (abi/xsave.h, docs/architecture.md "The CPU the guest
-  // sees"). xcr0: the XCR0 the guest should find (xgetbv); xsave_components:
-  // the components xsave_size covers, a superset of xcr0 that includes the
-  // host's XCR0 too (under kvm_pvm the guest runs with the host's XCR0,
-  // whatever the monitor sets); xsave_size: the bytes an XSAVE area of those
-  // needs (standard form, a multiple of 64). All 0 from a monitor that
-  // predates them: the LibOS then computes the size from CPUID itself.
+  // sees"). xcr0: the XCR0 the guest should find (xgetbv; under kvm_pvm the
+  // host's, whatever the monitor sets); xsave_components: the components
+  // xsave_size covers (at least xcr0); xsave_size: the bytes an XSAVE area of
+  // those needs (standard form, a multiple of 64). All 0 from a monitor that
+  // predates them, or XCR0 outside xsave_components: the LibOS then computes
+  // the size from CPUID itself.
   uint64_t xcr0;
   uint64_t xsave_components;
   uint32_t xsave_size;
