@@ -79,6 +79,7 @@ int run_run(const RunCommand& c) {
   if (!c.memory.empty()) args.insert(args.end(), {"--memory", c.memory});
   if (c.cpu >= 0) args.insert(args.end(), {"--cpu", std::to_string(c.cpu)});
   if (!c.timeout.empty()) args.insert(args.end(), {"--timeout", c.timeout});
+  if (!c.cpu_features.empty()) args.insert(args.end(), {"--cpu-features", c.cpu_features});
   for (const auto& e : c.env) args.insert(args.end(), {"--env", e});
   if (c.verbose) args.push_back("--verbose");
   if (c.timing) args.push_back("--timing");

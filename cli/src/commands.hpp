@@ -30,6 +30,7 @@ struct RunCommand {
   std::string memory;
   int cpu = -1;
   std::string timeout;
+  std::string cpu_features;  // passed through to shoal-vmm
   std::vector<std::string> env;
   std::string root;
   std::vector<std::string> writable;

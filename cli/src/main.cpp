@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   run->add_option("--memory", r.memory, "Guest memory (e.g. 512M)");
   run->add_option("--cpu", r.cpu, "Pin the vCPU thread to this host CPU");
   run->add_option("--timeout", r.timeout, "Kill the instance after SEC seconds");
+  run->add_option("--cpu-features", r.cpu_features, "baseline|avx|avx512|host: the guest's XCR0 and CPUID");
   run->add_option("--env", r.env, "Environment variable K=V for the program (repeatable)")->allow_extra_args(false);
   run->add_option("--root", r.root, "Root filesystem directory (programs only)");
   run->add_option("--writable", r.writable, "Writable in-memory directory, as for build (programs only)")

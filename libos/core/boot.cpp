@@ -129,7 +129,7 @@ extern "C" [[noreturn]] void libos_main(const shoal::abi::BootInfo* boot) {
 
   mm::init(boot->image_end, boot->stack_top - boot->stack_size - shoal::abi::kStackGuardSize);
   random_init(boot->random, shoal_boot_tsc);
-  sched::init();
+  sched::init(*boot);
   fs_init(*boot);
 
   uint64_t user_rsp = build_user_stack(*boot);

@@ -145,16 +145,72 @@ Thread* pick_next(Thread* start) {
 // Runs the next runnable thread; returns once the current one runs again.
 void schedule() { switch_to(pick_next(g_current->next)); }
 
+[[noreturn]] void refuse_variant(uint64_t want, uint64_t have) {
+  char msg[160];
+  size_t n = 0;
+  auto put = [&](const char* text) {
+    while (*text != 0 && n < sizeof msg - 1) msg[n++] = *text++;
+  };
+  auto put_hex = [&](uint64_t v) {
+    char digits[17];
+    int len = 0;
+    do {
+      digits[len++] = "0123456789abcdef"[v & 0xf];
+      v >>= 4;
+    } while (v != 0);
+    put("0x");
+    while (len > 0 && n < sizeof msg - 1) msg[n++] = digits[--len];
+  };
+  put("shoal: --cpu-features: the vCPU runs with XCR0 ");
+  put_hex(have);
+  put(", not the variant's ");
+  put_hex(want);
+  put(": this KVM does not apply the monitor's XCR0\n");
+  msg[n] = 0;
+  kprint(msg);
+  shoal::abi::HcExit ex{2, 0};
+  for (;;) hypercall(shoal::abi::Hypercall::exit, &ex);
+}
+
 }  // namespace
 
 size_t xsave_size() { return g_xsave_size; }
 uint64_t xsave_mask() { return g_xsave_mask; }
 
-void init() {
+void init(const shoal::abi::BootInfo& boot) {
+  // Every xsave/xrstor (switch_to, signal frames) saves exactly XCR0's
+  // components, into areas of g_xsave_size bytes: the size must cover them
+  // all, or each switch overruns its block (issue 9: under kvm_pvm,
+  // CPUID.(0xD,0).EBX reads 576 with XCR0 = 0xe7, which needs 2,432 bytes).
+  //
+  // The components are XCR0 as the CPU has it (xgetbv), which is not always
+  // the one the monitor set: under kvm_pvm the guest runs with the host's
+  // XCR0 whatever KVM_SET_XCRS said (PLATFORM.md).
   g_xsave_mask = cpu::xgetbv0();
-  // cpuid traps to the monitor: only here, once. ebx = size for XCR0's set.
-  uint32_t size = cpu::cpuid(0xd, 0).ebx;
-  g_xsave_size = size >= 576 ? size : 4096;
+  if ((boot.cpu_flags & shoal::abi::kCpuVariantStrict) != 0 && g_xsave_mask != boot.xcr0) {
+    refuse_variant(boot.xcr0, g_xsave_mask);
+  }
+  // The monitor's size covers its XCR0 and the host's; trust it when XCR0 is
+  // among those, else (an older monitor, a stranger platform) compute it.
+  if (boot.xsave_size != 0 && (g_xsave_mask & ~boot.xsave_components) == 0) {
+    g_xsave_size = boot.xsave_size;
+  } else {
+    g_xsave_size = cpu::xsave_area_size(g_xsave_mask);
+    if (boot.xsave_size > g_xsave_size) g_xsave_size = boot.xsave_size;
+  }
+  if (g_xsave_size < shoal::abi::kXsaveMinSize || g_xsave_size % 64 != 0) {
+    panic("xsave area size is not a multiple of 64 of at least 576 bytes (CPUID leaf 0xD)");
+  }
+  // Check the size against the highest enabled component's own sub-leaf
+  // (offset + size; in the standard form offsets grow with the component
+  // number). cpuid traps to the monitor (~28 us on PVM): this is the only one
+  // at start-up when the monitor's size applies, as before.
+  if (int top = 63 - __builtin_clzll(g_xsave_mask); top >= 2) {
+    cpu::CpuidResult r = cpu::cpuid(0xd, static_cast<uint32_t>(top));
+    if (r.eax == 0 || uint64_t{r.ebx} + r.eax > g_xsave_size) {
+      panic("xsave area does not cover XCR0's highest component (CPUID leaf 0xD)");
+    }
+  }
 
   auto* t = static_cast<Thread*>(kzalloc(sizeof(Thread)));
   LIBOS_ASSERT(t != nullptr);

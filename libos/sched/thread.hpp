@@ -4,6 +4,8 @@
 // extended state (xsave area), fs/gs base and signal mask.
 #pragma once
 
+#include <shoal/abi/boot.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,8 +53,11 @@ struct Thread {
   char name[16];
 };
 
-// Sets up the main thread (tid 1) on the boot stack and sizes xsave areas.
-void init();
+// Sets up the main thread (tid 1) on the boot stack and sizes xsave areas
+// from BootInfo's xsave fields (computed from CPUID if a monitor left them
+// 0). Panics if the size does not cover XCR0's components; ends the instance
+// with status 2 if a --cpu-features variant was asked for and XCR0 is not it.
+void init(const shoal::abi::BootInfo& boot);
 Thread* current();
 Thread* find(int tid);
 int thread_count();

@@ -55,6 +55,17 @@ struct RtSigframe {
   lk::Siginfo info;
 };
 constexpr uint64_t kUcFpXstate = 1, kUcSigcontextSs = 2;
+// Linux x86 struct _fpx_sw_bytes (asm/sigcontext.h), at byte 464 of fpstate.
+struct FpxSwBytes {
+  uint32_t magic1;         // FP_XSTATE_MAGIC1
+  uint32_t extended_size;  // xstate_size + the trailing FP_XSTATE_MAGIC2
+  uint64_t xfeatures;      // the components saved (XCR0)
+  uint32_t xstate_size;    // the xsave image's size
+  uint32_t padding[7];
+};
+static_assert(sizeof(FpxSwBytes) == 48);
+constexpr size_t kFpxSwBytesOffset = 464;
+constexpr uint32_t kFpXstateMagic1 = 0x46505853, kFpXstateMagic2 = 0x46505845;
 
 // One running handler; lives in run_handler's frame on the kernel stack.
 struct SigRecord {
@@ -90,16 +101,29 @@ long run_handler(int sig, const lk::KSigaction& act, SyscallFrame& f, long resul
     lo = t->altstack_sp;
   }
   uint64_t top = sp;
+  // The fpstate is a whole xsave area of the size threads use (it covers
+  // XCR0, sched::init checks that) and Linux's FP_XSTATE_MAGIC2 after it.
   size_t xsize = sched::xsave_size();
-  sp = (sp - xsize) & ~uint64_t{63};
+  sp = (sp - xsize - sizeof(uint32_t)) & ~uint64_t{63};
   auto* xs = reinterpret_cast<uint8_t*>(sp);
   sp = ((sp - sizeof(RtSigframe)) & ~uint64_t{15}) - 8;
   auto* frame = reinterpret_cast<RtSigframe*>(sp);
   if ((lo != 0 && sp < lo) || !user_writable(frame, top - sp)) {
     signal_die(11, &f);  // no room for the frame: Linux forces SIGSEGV
   }
-  memset(xs, 0, xsize);
+  memset(xs, 0, xsize + sizeof(uint32_t));
   cpu::xsave(xs, sched::xsave_mask());
+  // Linux's struct _fpx_sw_bytes in the FXSAVE image's software-reserved
+  // bytes (XSAVE leaves them alone): says the frame holds an xsave image of
+  // which components and how big, for programs that walk it.
+  FpxSwBytes sw{};
+  sw.magic1 = kFpXstateMagic1;
+  sw.extended_size = static_cast<uint32_t>(xsize + sizeof(uint32_t));
+  sw.xfeatures = sched::xsave_mask();
+  sw.xstate_size = static_cast<uint32_t>(xsize);
+  memcpy(xs + kFpxSwBytesOffset, &sw, sizeof sw);
+  uint32_t magic2 = kFpXstateMagic2;
+  memcpy(xs + xsize, &magic2, sizeof magic2);
   memset(frame, 0, sizeof(*frame));
   frame->pretcode = (act.flags & kSaRestorer) != 0 && act.restorer != 0
                         ? act.restorer

@@ -7,9 +7,18 @@
 #            [--args "A B"] [--native-args "A"] [--shoal-args "A"]
 #            [--shoal-opts "--memory 512M ..."] [--env K=V]...
 #            [--stdout-regex RE]... [--stderr-regex RE]... [--build-only-error RE]
+#            [--cpu-features baseline|avx|avx512]
 # In --native-args, @TMPDIR@ becomes a fresh temporary directory.
+# --cpu-features runs the guest under that CPU variant (shoal run
+# --cpu-features). A variant the host cannot give a guest cannot run here,
+# and is not skipped silently either: the test then asserts that shoal
+# refuses it with the one-line error and status 2, and checks the reason
+# with an oracle independent of shoal: the host CPU lacks the feature
+# (/proc/cpuinfo), or the host's KVM is kvm_pvm (/sys/module/kvm_pvm), whose
+# guests run with the host's XCR0 and CPUID whatever the monitor sets. It
+# says so in its output ("NOT OFFERED"). Any other outcome fails.
 set -uo pipefail
-shoal= program= compare=0 status= args= native_args= shoal_args= shoal_opts=
+shoal= program= compare=0 status= args= native_args= shoal_args= shoal_opts= cpu_features=
 envs=() out_res=() err_res=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -21,6 +30,7 @@ while [ $# -gt 0 ]; do
     --native-args) native_args=$2; shift 2 ;;
     --shoal-args) shoal_args=$2; shift 2 ;;
     --shoal-opts) shoal_opts=$2; shift 2 ;;
+    --cpu-features) cpu_features=$2; shift 2 ;;
     --env) envs+=("$2"); shift 2 ;;
     --stdout-regex) out_res+=("$2"); shift 2 ;;
     --stderr-regex) err_res+=("$2"); shift 2 ;;
@@ -40,12 +50,37 @@ read -ra a_opts <<<"$shoal_opts"
 mkdir -p "$work/native-tmp"
 env_opts=()
 for e in "${envs[@]}"; do env_opts+=(--env "$e"); done
+[ -n "$cpu_features" ] && a_opts+=(--cpu-features "$cpu_features")
 
 "$shoal" run "${a_opts[@]}" "${env_opts[@]}" "$program" -- "${a_args[@]}" "${a_shoal[@]}" \
   >"$work/shoal.out" 2>"$work/shoal.err" </dev/null
 got=$?
 fail=0
 report() { echo "FAIL: $*"; fail=1; }
+
+if [ -n "$cpu_features" ] && grep -Eq -- "--cpu-features $cpu_features: (not offered|cannot be enforced)" "$work/shoal.err"; then
+  case "$cpu_features" in
+    avx) flag=avx ;;
+    avx512) flag=avx512f ;;
+    *) flag= ;;
+  esac
+  cat "$work/shoal.err"
+  [ "$got" = 2 ] || report "refused with status $got, expected 2"
+  [ "$(wc -l <"$work/shoal.err")" = 1 ] || report "the refusal is not one line"
+  if grep -q "cannot be enforced" "$work/shoal.err"; then
+    # Only kvm_pvm is known to run guests with the host's XCR0 and CPUID.
+    [ -d /sys/module/kvm_pvm ] || report "shoal says KVM cannot enforce the variant, but kvm_pvm is not loaded"
+    why="this host's KVM is kvm_pvm (/sys/module/kvm_pvm), whose guests run with the host's XCR0 and CPUID"
+  elif [ -z "$flag" ]; then
+    report "the $cpu_features variant must always be offered"
+  elif grep -qw "$flag" /proc/cpuinfo; then
+    report "the host CPU has $flag (/proc/cpuinfo) but shoal refused --cpu-features $cpu_features"
+  else
+    why="this host's CPU lacks $flag (/proc/cpuinfo)"
+  fi
+  [ $fail = 0 ] && echo "NOT OFFERED: $why; shoal refused --cpu-features $cpu_features as it must. PASS"
+  exit $fail
+fi
 
 if [ "$compare" = 1 ]; then
   env -i "${envs[@]}" "$program" "${a_args[@]}" "${a_native[@]}" \

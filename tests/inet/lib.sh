@@ -157,6 +157,25 @@ wait_line() {
   return 1
 }
 
+# wait_guest_listening PORT SECONDS [PID]: until the guest can take a
+# connection on PORT. Natively its namespace shows the listening socket (ss),
+# exactly. A shoal guest's sockets live inside the guest, so there: until the
+# guest's stack answers a ping (it is up; a connect that still comes before
+# the program's listen() is refused, which a caller may retry).
+wait_guest_listening() {
+  local port=$1 end=$((SECONDS + $2)) pid=${3-}
+  while ((SECONDS < end)); do
+    if [ "$TARGET" = native ]; then
+      [ -n "$(ip netns exec "$NSG" ss -Hltn "sport = :$port" 2>/dev/null)" ] && return 0
+    else
+      in_ns "$BUSYBOX" ping -q -c 1 -W 1 "$GUEST_IP" >/dev/null 2>&1 && return 0
+    fi
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    sleep 0.05
+  done
+  return 1
+}
+
 # start_httpd [ARGS...]: the guest runs examples/net/httpd on port 8080 (for
 # at most 300 s); exits the test if it does not come up.
 start_httpd() {

@@ -53,6 +53,10 @@ Result<BootInfo> write_boot_info(const GuestMemory& mem, const BootParams& p) {
   info.envc = static_cast<uint32_t>(p.env.size());
   info.hwcap = p.hwcap;
   info.hwcap2 = p.hwcap2;
+  info.xcr0 = p.xcr0;
+  info.xsave_components = p.xsave_components;
+  info.xsave_size = p.xsave_size;
+  info.cpu_flags = p.cpu_flags;
   memcpy(info.random, p.random, sizeof info.random);
   info.channel_addr = p.channel_addr;
   info.channel_size = p.channel_size;

@@ -31,6 +31,8 @@ struct BootParams {
   std::vector<std::string> env;
   std::string exe_path;
   uint64_t hwcap = 0, hwcap2 = 0;
+  uint64_t xcr0 = 0, xsave_components = 0;  // cpu_setup.hpp CpuConfig
+  uint32_t xsave_size = 0, cpu_flags = 0;
   uint8_t random[16] = {};
   uint32_t flags = 0;
 };

@@ -174,6 +174,12 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
   if (o.net) net = TRY(NetDevice::open(*o.net, channel ? channel->wake_fd() : -1));
 
   auto vm = TRY(open_kvm_vm());
+  // A variant this host cannot offer is a usage error (status 2), as a bad option is.
+  auto cpu_config = make_cpu_config(TRY(vm->supported_cpuid()), o.cpu_features);
+  if (!cpu_config) {
+    fprintf(stderr, "shoal-vmm: %s\n", cpu_config.error().message.c_str());
+    return 2;
+  }
   auto mem = TRY(GuestMemory::create(memory_size));
   TRY(map_sections(mem, image));
   image.close_file();
@@ -199,10 +205,16 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
             o.net->impair ? ", impaired (--net-impair)" : "");
   }
   auto vcpu = TRY(vm->create_vcpu());
-  TRY(setup_vcpu(*vm, *vcpu, tables.cr3, image.header.libos_entry, kBootInfoAddr,
+  TRY(setup_vcpu(*vcpu, *cpu_config, tables.cr3, image.header.libos_entry, kBootInfoAddr,
                  kRing0CodeAddr + kLstarStubOffset));
 
   auto boot = TRY(make_boot_params(o, image, memory_size, TRY(vcpu->tsc_khz())));
+  boot.xcr0 = cpu_config->xcr0;
+  boot.xsave_components = cpu_config->xsave_components;
+  boot.xsave_size = cpu_config->xsave_size;
+  boot.cpu_flags = cpu_config->strict ? static_cast<uint32_t>(kCpuVariantStrict) : 0u;
+  verbose(o, "cpu: %s, XCR0 %s, xsave area %u bytes", cpu_features_name(cpu_config->features),
+          hex(cpu_config->xcr0).c_str(), cpu_config->xsave_size);
   if (channel) {
     boot.channel_addr = kChannelAddr;
     boot.channel_size = channel_size;

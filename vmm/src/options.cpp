@@ -79,8 +79,12 @@ ParsedOptions parse_options(int argc, char** argv) {
   std::string memory;
   int cpu = -1;
   std::string channel;
+  std::string cpu_features;
   app.add_option("--memory", memory, "guest memory (default: the image's, else 512M; K/M/G suffixes)");
   app.add_option("--cpu", cpu, "pin the monitor and its vCPU to host CPU N");
+  app.add_option("--cpu-features", cpu_features,
+                 "baseline|avx|avx512|host: the guest's XCR0 and CPUID (x87+SSE; +AVX/AVX2; +AVX-512). "
+                 "Default host: the best the host offers; a variant it lacks is an error (status 2)");
   app.add_option("--timeout", o.timeout_s, "end the instance after SEC seconds (status 124)");
   app.add_option("--env", o.env, "K=V for the guest environment (repeatable; nothing else is passed)")
       ->allow_extra_args(false);
@@ -122,6 +126,15 @@ ParsedOptions parse_options(int argc, char** argv) {
     o.memory = size.value();
   }
   if (cpu >= 0) o.cpu = cpu;
+  if (!cpu_features.empty()) {
+    auto f = parse_cpu_features(cpu_features);
+    if (!f) {
+      fprintf(stderr, "shoal-vmm: --cpu-features %s: expected baseline, avx, avx512 or host\n", cpu_features.c_str());
+      out.exit_status = 2;
+      return out;
+    }
+    o.cpu_features = *f;
+  }
   uint64_t random = 0;
   if (getrandom(&random, sizeof random, 0) != sizeof random) random = static_cast<uint64_t>(getpid()) * 0x9e3779b97f4a7c15ull;
   auto net_config = make_net_config(net, random);

@@ -9,6 +9,7 @@
 
 #include <shoal/base/result.hpp>
 
+#include "cpu_features.hpp"
 #include "net_options.hpp"
 
 namespace shoal::vmm {
@@ -29,6 +30,7 @@ Result<ChannelFds> parse_channel_fds(const std::string& text);
 struct Options {
   std::optional<uint64_t> memory;  // --memory; else the image's default, else 128 MiB
   std::optional<int> cpu;          // --cpu N: pin to host CPU N
+  CpuFeatures cpu_features = CpuFeatures::host;  // --cpu-features (cpu_features.hpp)
   double timeout_s = 0;            // --timeout SEC (fractional); 0 = none
   std::vector<std::string> env;    // --env K=V, the guest's whole environment
   bool verbose = false;

@@ -3,8 +3,10 @@
 // The vCPU starts in 64-bit mode at CPL 3 at ImageHeader::libos_entry
 // with rdi = kBootInfoAddr and rsp = 0 (the LibOS switches to its own stack
 // first thing). All other general-purpose registers are zero. CR4 has OSFXSR,
-// OSXMMEXCPT, OSXSAVE and FSGSBASE set; XCR0 enables every state component the
-// host supports up to AVX-512, so glibc's optimized string routines work.
+// OSXMMEXCPT, OSXSAVE and FSGSBASE set; XCR0 enables the state components of
+// the CPU variant the monitor was asked for (--cpu-features: x87|SSE, +AVX,
+// +AVX-512; by default the best the host offers), and the CPUID the guest
+// reads (leaves 1, 7, 0xD) advertises exactly that variant.
 #pragma once
 
 #include <stdint.h>
@@ -15,6 +17,13 @@ inline constexpr uint64_t kBootInfoMagic = 0x3149424c414f4853ull;  // "SHOALBI1"
 
 enum BootFlags : uint32_t {
   kBootVerbose = 1u << 0,  // LibOS names each unimplemented system call once
+};
+
+enum CpuFlags : uint32_t {
+  // --cpu-features named a variant: the guest must run with exactly xcr0 and
+  // ends with status 2 if the CPU says otherwise, rather than run a program
+  // under another variant than the one asked for.
+  kCpuVariantStrict = 1u << 0,
 };
 
 struct BootInfo {
@@ -69,7 +78,19 @@ struct BootInfo {
   uint32_t net_gateway;
   uint8_t net_prefix;       // 0..32
   uint8_t net_reserved[7];
+
+  // Extended state (abi/xsave.h, docs/architecture.md "The CPU the guest
+  // sees"). xcr0: the XCR0 the guest should find (xgetbv; under kvm_pvm the
+  // host's, whatever the monitor sets); xsave_components: the components
+  // xsave_size covers (at least xcr0); xsave_size: the bytes an XSAVE area of
+  // those needs (standard form, a multiple of 64). All 0 from a monitor that
+  // predates them, or XCR0 outside xsave_components: the LibOS then computes
+  // the size from CPUID itself.
+  uint64_t xcr0;
+  uint64_t xsave_components;
+  uint32_t xsave_size;
+  uint32_t cpu_flags;       // CpuFlags
 };
-static_assert(sizeof(BootInfo) == 224);
+static_assert(sizeof(BootInfo) == 248);
 
 }  // namespace shoal::abi

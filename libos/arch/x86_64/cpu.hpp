@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include <shoal/abi/xsave.h>
+
 namespace libos::cpu {
 
 inline uint64_t rdtsc() {
@@ -50,6 +52,16 @@ inline CpuidResult cpuid(uint32_t leaf, uint32_t subleaf) {
   CpuidResult r;
   asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
   return r;
+}
+
+// The xsave area size for xcr0 from CPUID leaf 0xD (abi/xsave.h): one cpuid
+// per enabled component and one for sub-leaf 0, so only for a monitor that
+// did not pass the size in BootInfo. 0 if CPUID does not describe a component.
+inline uint32_t xsave_area_size(uint64_t xcr0) {
+  return shoal::abi::xsave_area_size(xcr0, [](uint32_t index) {
+    CpuidResult r = cpuid(0xd, index);
+    return shoal::abi::CpuidRegs{r.eax, r.ebx, r.ecx, r.edx};
+  });
 }
 
 }  // namespace libos::cpu
