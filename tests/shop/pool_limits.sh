@@ -3,8 +3,9 @@
 #   pool_limits.sh BUILD concurrency  one catalog instance under wrk -c256 for
 #                                     10 s: no non-2xx, no socket error; a
 #                                     scatter of 1,000 elements answers 200;
-#                                     the queue feeds the autoscaler (a burst
-#                                     scales a service out)
+#                                     the queue depth shows in the metrics and
+#                                     feeds the autoscaler (a burst scales a
+#                                     service out past what its slots carry)
 #   pool_limits.sh BUILD connections  2 x 10,500 idle keep-alive connections,
 #                                     then a request answers within 100 ms;
 #                                     100 idle admin connections do not starve
@@ -111,14 +112,15 @@ SPEC
     fail "scatter of 1,000 elements: status $status, ${n:-no} answers: $(head -c 300 "$tmp/scatter.out")"
   down
 
-  # The queue is demand: a target of 150 requests per instance is more than
-  # one instance's 128 gateway slots (channel_slots = 256) ever show in
-  # flight, so only the requests waiting in the queue (256 - 128, within
-  # queue = 256) can make the autoscaler go past one instance.
-  port=$(free_port)
+  # The queue is demand. With channel_slots = 64 an instance carries at most
+  # 32 requests, less than the target of 40: only requests waiting in the
+  # queue can take the autoscaler's concurrency past 32 and the service past
+  # one instance.
+  port=$(free_port) admin=$(free_port)
   cat >"$tmp/burst.toml" <<SPEC
 [gateway]
 listen = "127.0.0.1:$port"
+admin = "127.0.0.1:$admin"
 request_timeout = "20s"
 [services.catalog]
 image = "$shop/catalog.shoal"
@@ -127,24 +129,31 @@ memory = "64M"
 min_instances = 1
 max_instances = 3
 initial = 1
-queue = 256
-autoscale = { target = 150, stable_window = "6s", panic_window = "1s" }
+channel_slots = 64
+queue = 512
+autoscale = { target = 40, stable_window = "6s", panic_window = "1s" }
 [[routes]]
 path = "/api/catalog"
 service = "catalog"
 SPEC
   up "$tmp/burst.toml"
   ready() { "$shoal" ps -c "$ctl" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["services"][0]["ready"])'; }
+  queued() { curl -sS --max-time 2 "http://127.0.0.1:$admin/metrics" | sed -n 's/^shoal_queue_length{service="catalog"} \([0-9]*\).*/\1/p'; }
   timeout 60 wrk -t2 -c256 -d6s --timeout 10s "http://127.0.0.1:$port/api/catalog/products/p1" >"$tmp/wrk2.txt" 2>&1 &
   wrk_pid=$!
-  peak=1
-  for _ in $(seq 55); do
+  peak=1 depth=0
+  for _ in $(seq 50); do
     n=$(ready); [ "${n:-0}" -gt "$peak" ] && peak=$n
+    q=$(queued); [ "${q:-0}" -gt "$depth" ] && depth=$q
     sleep 0.1
   done
   wait $wrk_pid
-  echo "burst: ready instances peaked at $peak"
-  [ "$peak" -ge 2 ] && pass "the queue feeds the autoscaler: 1 -> $peak instances under a burst" ||
+  echo "burst: queue length up to $depth (shoal_queue_length), ready instances up to $peak"
+  [ "$depth" -gt 0 ] && pass "the queue depth shows in the metrics: up to $depth waiting" ||
+    fail "shoal_queue_length stayed 0 under a burst of 256 connections on 32 slots"
+  # More than one instance means the autoscaler saw more than its target of
+  # 40, which the (at most 32) requests in flight alone never reach.
+  [ "$peak" -ge 2 ] && pass "queued requests count as demand: a burst scales the service out, 1 -> $peak instances" ||
     fail "no scale-out under a burst of 256 connections (peak $peak)"
   wrk_clean "burst while scaling out" "$tmp/wrk2.txt"
   down
