@@ -21,6 +21,15 @@ Pick Supervisor::pick(Service& s, const RequestKey& key, const Instance* exclude
   uint64_t now = EventLoop::now_ns();
   if (rt.autoscaler) rt.autoscaler->on_request(time_point(now));
 
+  // First in, first out: while requests wait for this service, a new one
+  // queues behind them instead of taking the capacity that just freed
+  // (the notice then lets the head of the queue have it).
+  if (!rt.renotifying && !exclude && rt.waiting > 0 && ready_count(rt) > 0) {
+    if (rt.waiting >= rt.config.max_queue) return {Pick::reject, nullptr, "queue full"};
+    queue_capacity_notice(rt);
+    return {Pick::wait};
+  }
+
   char ip[INET_ADDRSTRLEN] = "";
   if (key.client_ipv4) inet_ntop(AF_INET, &key.client_ipv4, ip, sizeof ip);
   policy::RequestKey k{ip, key.url, key.hash_header};

@@ -294,6 +294,21 @@ TEST(Supervisor, ChannelSlotsCapAnInstanceAndTheRestQueue) {
   EXPECT_EQ(h.rt("svc").waiting, 0u);
 }
 
+// First in, first out: while requests wait for a service, a new one does not
+// take capacity that freed before the waiting ones were offered it.
+TEST(Supervisor, NewRequestsQueueBehindWaitingOnes) {
+  PoolHarness h({fake_service("svc", 1)});
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+  Service& s = h.rt("svc").service;
+  h.supervisor->set_waiting(s, 1);  // the gateway holds one
+  EXPECT_EQ(h.supervisor->pick(s, RequestKey{}).kind, Pick::wait);
+  h.supervisor->set_waiting(s, 0);
+  Pick p = h.supervisor->pick(s, RequestKey{});
+  ASSERT_EQ(p.kind, Pick::instance);
+  h.supervisor->cancel(s, *p.chosen);
+  EXPECT_EQ(p.chosen->in_flight, 0u);
+}
+
 TEST(Supervisor, ShutdownDrainsEverything) {
   PoolHarness h({fake_service("a", 2), fake_service("b", 1)});
   ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
