@@ -23,6 +23,7 @@ namespace shoal::pool {
 
 struct ApiServer::Connection {
   int fd = -1;
+  uint64_t seq = 0;  // accept order: the oldest is evicted first
   std::string in;
   std::string out;
   size_t out_sent = 0;
@@ -125,7 +126,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::listen_unix(EventLoop& loop, const
   }
   chmod(path.c_str(), 0600);
   auto server = std::unique_ptr<ApiServer>(new ApiServer(loop, fd, "unix:" + path, path, std::move(handler)));
-  TRY(loop.add(fd, EPOLLIN, [s = server.get()](uint32_t) { s->on_accept(); }));
+  server->arm_listener();
+  if (!server->m_listener_armed) return make_error(server->m_address + ": cannot watch the listening socket");
   return server;
 }
 
@@ -153,7 +155,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::listen_tcp(EventLoop& loop, const 
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   std::string bound = host + ":" + std::to_string(ntohs(addr.sin_port));
   auto server = std::unique_ptr<ApiServer>(new ApiServer(loop, fd, bound, "", std::move(handler)));
-  TRY(loop.add(fd, EPOLLIN, [s = server.get()](uint32_t) { s->on_accept(); }));
+  server->arm_listener();
+  if (!server->m_listener_armed) return make_error(server->m_address + ": cannot watch the listening socket");
   return server;
 }
 
@@ -166,24 +169,46 @@ ApiServer::~ApiServer() {
   while (!m_connections.empty()) close_connection(m_connections.begin()->first);
 }
 
+void ApiServer::arm_listener() {
+  if (m_fd < 0 || m_listener_armed) return;
+  m_listener_armed = m_loop.add(m_fd, EPOLLIN, [this](uint32_t) { on_accept(); }).ok();
+}
+
 void ApiServer::close_listener() {
   if (m_fd < 0) return;
-  m_loop.remove(m_fd);
+  if (m_rearm_timer != 0) m_loop.cancel(m_rearm_timer);
+  m_rearm_timer = 0;
+  if (m_listener_armed) m_loop.remove(m_fd);
+  m_listener_armed = false;
   close(m_fd);
   m_fd = -1;
   if (!m_unix_path.empty()) unlink(m_unix_path.c_str());
 }
 
 void ApiServer::on_accept() {
-  for (;;) {
+  for (int accepted = 0; accepted < 64; ++accepted) {
+    // Room first: a full table gives up its oldest idle connection (see the
+    // header), so whoever connects now is served.
+    if (m_connections.size() >= kMaxConnections) evict_oldest();
     int fd = accept4(m_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;  // EAGAIN, or an error the next event retries
-    if (m_connections.size() >= kMaxConnections) {
-      close(fd);
-      continue;
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if ((errno == EMFILE || errno == ENFILE) && evict_oldest()) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK && m_listener_armed) {
+        // Out of descriptors with nothing of ours to close: a level-triggered
+        // listener would wake the loop at once, forever. Look again shortly.
+        m_loop.remove(m_fd);
+        m_listener_armed = false;
+        m_rearm_timer = m_loop.after(100'000'000, [this] {
+          m_rearm_timer = 0;
+          arm_listener();
+        });
+      }
+      return;
     }
     auto c = std::make_unique<Connection>();
     c->fd = fd;
+    c->seq = ++m_accept_seq;
     if (!m_loop.add(fd, EPOLLIN, [this, fd](uint32_t ev) {
           if (ev & EPOLLOUT) on_writable(fd);
           else on_readable(fd);
@@ -191,9 +216,25 @@ void ApiServer::on_accept() {
       close(fd);
       continue;
     }
-    c->timer = m_loop.after(kTimeoutNs, [this, fd] { close_connection(fd); });
+    // The request must arrive soon; the whole exchange is bounded by
+    // kTimeout (re-armed when the answer starts).
+    c->timer = m_loop.after(kHeaderTimeoutNs, [this, fd] { close_connection(fd); });
     m_connections.emplace(fd, std::move(c));
   }
+}
+
+bool ApiServer::evict_oldest() {
+  Connection* victim = nullptr;
+  for (auto& [fd, c] : m_connections) {
+    // Prefer one that has not delivered its request: answering ones are
+    // about to finish on their own.
+    bool better = victim == nullptr || (!c->responded && victim->responded) ||
+                  (c->responded == victim->responded && c->seq < victim->seq);
+    if (better) victim = c.get();
+  }
+  if (victim == nullptr) return false;
+  close_connection(victim->fd);
+  return true;
 }
 
 void ApiServer::on_readable(int fd) {
@@ -257,6 +298,9 @@ void ApiServer::respond(Connection& c, const ApiResponse& r) {
   o.head_request = c.head.method_kind == http::Method::head;
   http::write_response(c.out, r.status, headers, r.body, o);
   c.responded = true;
+  m_loop.cancel(c.timer);
+  int fd = c.fd;
+  c.timer = m_loop.after(kTimeoutNs, [this, fd] { close_connection(fd); });
   on_writable(c.fd);
 }
 

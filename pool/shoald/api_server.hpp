@@ -4,9 +4,11 @@
 // One request per connection: the answer carries "Connection: close" and the
 // connection closes once it is written. That is all the CLI and a Prometheus
 // scraper need, and it keeps the server trivially bounded: at most
-// kMaxConnections at once, kMaxBody bytes of request body, and every
-// connection closed after kTimeout whatever its state (a client that sends
-// nothing cannot hold a slot).
+// kMaxConnections at once, kMaxBody bytes of request body, kHeaderTimeout to
+// deliver the request and kTimeout for the whole exchange. Idle connections
+// cannot starve it: at kMaxConnections a new connection closes the oldest one
+// that has not delivered its request yet, so /metrics, /healthz and the
+// control calls stay answerable whatever any local user holds open.
 #pragma once
 
 #include <stdint.h>
@@ -42,6 +44,7 @@ class ApiServer {
   static constexpr size_t kMaxConnections = 64;
   static constexpr size_t kMaxBody = 64 * 1024;
   static constexpr uint64_t kTimeoutNs = 10'000'000'000ull;
+  static constexpr uint64_t kHeaderTimeoutNs = 2'000'000'000ull;
 
   // A Unix socket at `path` (an old socket file there is replaced, unless a
   // live server answers on it: then the error says a pool is already running).
@@ -65,6 +68,10 @@ class ApiServer {
   void on_writable(int fd);
   void respond(Connection& c, const ApiResponse& r);
   void close_connection(int fd);
+  // Closes the oldest connection still waiting for its request (else the
+  // oldest of all); false if there is none.
+  bool evict_oldest();
+  void arm_listener();
 
   EventLoop& m_loop;
   int m_fd;
@@ -72,6 +79,9 @@ class ApiServer {
   std::string m_unix_path;
   Handler m_handler;
   std::unordered_map<int, std::unique_ptr<Connection>> m_connections;
+  uint64_t m_accept_seq = 0;
+  bool m_listener_armed = false;
+  EventLoop::TimerId m_rearm_timer = 0;
 };
 
 // Query-string parameter `name` ("a=1&b=x%2Fy"), percent-decoded; nullopt when absent.

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -61,8 +62,29 @@ std::string absolute(const std::string& path) {
   return realpath(path.c_str(), buf) ? std::string(buf) : path;
 }
 
+// Every client connection, instance and channel costs descriptors: a pool
+// with the default soft limit (1024) would run out long before its host
+// does. The hard limit is as far as an unprivileged process may go.
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t before = rl.rlim_cur;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+      fprintf(stderr, "shoald: cannot raise the descriptor limit from %llu to %llu: %s\n",
+              static_cast<unsigned long long>(before), static_cast<unsigned long long>(rl.rlim_max), strerror(errno));
+      return;
+    }
+  }
+  fprintf(stderr, "shoald: descriptor limit %llu (was %llu)\n", static_cast<unsigned long long>(rl.rlim_cur),
+          static_cast<unsigned long long>(before));
+}
+
 // Gateway counters next to the per-service families.
-void append_gateway_metrics(const GatewayStats& s, size_t open_clients, std::string& out) {
+void append_gateway_metrics(const Gateway& gw, std::string& out) {
+  const GatewayStats& s = gw.stats();
+  size_t open_clients = gw.open_clients();
   auto counter = [&](const char* name, const char* help, uint64_t v) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
            std::to_string(v) + "\n";
@@ -73,9 +95,16 @@ void append_gateway_metrics(const GatewayStats& s, size_t open_clients, std::str
   counter("shoal_gateway_upstream_errors_total", "Requests answered 502, 503 or 504.", s.upstream_errors);
   counter("shoal_gateway_retries_total", "Requests retried on another instance.", s.retries);
   counter("shoal_gateway_splices_total", "Guest-opened connections spliced to a service.", s.splices);
+  counter("shoal_gateway_idle_closed_total", "Idle keep-alive connections closed to admit new ones at the limit.",
+          s.idle_closed);
+  counter("shoal_gateway_accept_paused_total", "Times the gateway stopped accepting (at max_connections or out of descriptors).",
+          s.accept_paused);
   out += "# HELP shoal_gateway_open_connections Client connections open.\n"
          "# TYPE shoal_gateway_open_connections gauge\nshoal_gateway_open_connections " +
          std::to_string(open_clients) + "\n";
+  out += "# HELP shoal_gateway_max_connections Client connections the gateway keeps open at most.\n"
+         "# TYPE shoal_gateway_max_connections gauge\nshoal_gateway_max_connections " +
+         std::to_string(gw.max_connections()) + "\n";
 }
 
 int run(const Options& o) {
@@ -85,6 +114,7 @@ int run(const Options& o) {
     return kExitUsage;
   }
   const spec::Spec& spec = loaded.value();
+  raise_fd_limit();
   std::string vmm = !o.vmm.empty() ? o.vmm : own_exe_dir() + "/shoal-vmm";
   if (const char* env = getenv("SHOAL_VMM"); o.vmm.empty() && env && *env) vmm = env;
   std::string control = !o.control.empty() ? o.control : spec.gateway.control;
@@ -142,7 +172,7 @@ int run(const Options& o) {
           if (req.path != "/metrics") return {404, "text/plain", "not found: try /metrics or /healthz\n"};
           supervisor->update_gauges();
           std::string text = metrics.render();
-          append_gateway_metrics(gateway->stats(), gateway->open_clients(), text);
+          append_gateway_metrics(*gateway, text);
           return {200, std::string(metrics::kPrometheusContentType), std::move(text)};
         });
     if (!admin) return fail(kExitStart, spec.where("gateway.admin") + ": " + admin.error().message);

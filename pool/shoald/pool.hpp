@@ -23,9 +23,10 @@ struct Pick {
     instance,  // use `chosen` now; call finish() when the request ends
     wait,      // none free/ready yet (scaling from zero, or all at their
                // concurrency cap): call again when notified via on_capacity
-    reject,    // queue full or service unknown: 503
+    reject,    // queue full, scaled to zero by hand, stopping: 503
   } kind;
   Instance* chosen = nullptr;
+  const char* why = nullptr;  // reject: the reason, for the 503's body
 };
 
 class Pool {
@@ -40,6 +41,9 @@ class Pool {
   // Every instance returned by pick() is given back exactly once.
   // ok = false feeds passive health (connection refused, reset, 5xx from a dead guest).
   virtual void finish(Service& s, Instance& i, uint64_t latency_ns, int status, bool ok) = 0;
+  // Gives back an instance returned by pick() that never got the request
+  // (no free channel slot on it): no request, latency or failure is counted.
+  virtual void cancel(Service& s, Instance& i) = 0;
   // The gateway holds `waiting` requests for s (cold start or queue): the
   // supervisor counts them for autoscaling / activation from zero.
   virtual void set_waiting(Service& s, uint32_t waiting) = 0;
@@ -50,7 +54,8 @@ class Pool {
 };
 
 // The gateway side, for the supervisor: capacity appeared (an instance became
-// ready, or finish() freed a slot) — re-run waiting requests of s.
+// ready, finish() or cancel() lowered an instance's load, or a channel slot
+// was released) — re-run waiting requests of s.
 class CapacityListener {
  public:
   virtual ~CapacityListener() = default;

@@ -39,6 +39,7 @@ SupervisorConfig supervisor_config(const spec::Spec& spec, const std::string& vm
     c.weight = s.weight;
     c.max_queue = s.queue;
     c.queue_timeout_ns = ns(s.queue_timeout);
+    c.channel_slots = s.channel_slots;
     if (s.health) c.health = HealthProbeConfig{s.health->path, s.health->config};
     c.passive_health = s.passive_health;
     c.autoscale = s.autoscale;
@@ -66,6 +67,7 @@ GatewayConfig gateway_config(const spec::Spec& spec) {
   g.request_timeout_ns = ns(in.request_timeout);
   g.hold_timeout_ns = ns(in.hold_timeout);
   g.max_held = in.max_held;
+  g.max_connections = in.max_connections;
   for (const spec::Route& r : spec.routes) {
     RouteConfig rc;
     rc.host = r.host.value_or("");

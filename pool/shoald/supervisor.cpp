@@ -29,11 +29,18 @@ Supervisor::Supervisor(EventLoop& loop, SupervisorConfig config, PoolMetrics& me
     s.ipv4 = htonl((10u << 24) | (77u << 16) | static_cast<uint32_t>(i + 1));  // 10.77.0.<index+1>
     s.retryable = c.retryable;
     s.hash_header = c.hash_header;
-    s.max_concurrency = c.balancer.max_concurrency;
+    // An instance carries at most one request per host-opened channel slot:
+    // that is its cap even when the spec sets none, so that requests beyond
+    // it wait in the service's queue (and count for the autoscaler) instead
+    // of finding no slot.
+    policy::BalancerOptions balancer = c.balancer;
+    uint32_t slot_cap = c.channel_slots / 2;
+    if (balancer.max_concurrency == 0 || balancer.max_concurrency > slot_cap) balancer.max_concurrency = slot_cap;
+    s.max_concurrency = balancer.max_concurrency;
     s.max_queue = c.max_queue;
     s.queue_timeout_ns = c.queue_timeout_ns;
     rt->series = &m_metrics.service(c.name);
-    rt->balancer = policy::make_balancer(c.balancer);
+    rt->balancer = policy::make_balancer(balancer);
     if (c.autoscale) rt->autoscaler.emplace(*c.autoscale, time_point(now));
     rt->desired = c.initial_instances;
     m_services.push_back(std::move(rt));

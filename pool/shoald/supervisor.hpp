@@ -71,6 +71,9 @@ struct ServiceConfig {
   uint32_t weight = 1;
   uint32_t max_queue = 128;
   uint64_t queue_timeout_ns = 5'000'000'000;
+  // Slots of each instance's channel; the host half bounds the requests one
+  // instance carries at once (the balancer's cap is at most that).
+  uint32_t channel_slots = 256;
   std::string hash_header;  // the `hash` policy's header name, "" = URL
   std::optional<HealthProbeConfig> health;
   policy::PassiveHealthConfig passive_health;
@@ -88,7 +91,6 @@ struct SupervisorConfig {
   std::string vmm_path;  // shoal-vmm
   std::vector<ServiceConfig> services;
   policy::RetryBudgetConfig retry_budget;
-  uint32_t channel_slots = abi::kDefaultChannelSlots;
   uint32_t ring_size = abi::kDefaultRingSize;
   uint64_t tick_ns = 100'000'000;          // autoscaling and sampling period
   uint64_t ready_poll_ns = 2'000'000;      // readiness poll while starting
@@ -166,6 +168,7 @@ class Supervisor final : public Pool {
   Service* service_by_index(uint32_t index) override;
   Pick pick(Service& s, const RequestKey& key, const Instance* exclude = nullptr) override;
   void finish(Service& s, Instance& i, uint64_t latency_ns, int status, bool ok) override;
+  void cancel(Service& s, Instance& i) override;
   void set_waiting(Service& s, uint32_t waiting) override;
   void record(Service& s, int status, uint64_t latency_ns) override;
   bool may_retry(Service& s) override;

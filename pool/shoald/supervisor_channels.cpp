@@ -35,7 +35,14 @@ void Supervisor::process_channel_now(Instance& i) {
   std::vector<uint32_t> slots;
   slots.swap(m_slots);
   slots.clear();
+  uint32_t in_use = ch.slots_in_use();
   ch.collect(slots);
+  // A slot whose release completed is free again: a request queued for
+  // want of a slot (pick admitted it, open found none) may go now.
+  if (ch.slots_in_use() < in_use && i.service) {
+    ServiceRuntime& rt = rt_of(*i.service);
+    if (rt.waiting > 0) queue_capacity_notice(rt);
+  }
   for (uint32_t slot : slots) {
     if (!i.channel) break;
     if (slot < i.slot_handlers.size() && i.slot_handlers[slot]) i.slot_handlers[slot]->on_slot_event();

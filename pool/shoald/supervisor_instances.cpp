@@ -45,7 +45,7 @@ bool has_env(const ServiceConfig& c, std::string_view key) {
 Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   const ServiceConfig& c = rt.config;
   ChannelConfig cc;
-  cc.slot_count = m_config.channel_slots;
+  cc.slot_count = c.channel_slots;
   cc.ring_size = m_config.ring_size;
   for (const auto& other : m_services) cc.services.push_back({other->service.name, other->service.ipv4});
   Channel channel = TRY(Channel::create(cc));

@@ -16,10 +16,19 @@ Service* Supervisor::service_by_index(uint32_t index) {
 }
 
 Pick Supervisor::pick(Service& s, const RequestKey& key, const Instance* exclude) {
-  if (m_stopping) return {Pick::reject};
+  if (m_stopping) return {Pick::reject, nullptr, "the pool is stopping"};
   ServiceRuntime& rt = rt_of(s);
   uint64_t now = EventLoop::now_ns();
   if (rt.autoscaler) rt.autoscaler->on_request(time_point(now));
+
+  // First in, first out: while requests wait for this service, a new one
+  // queues behind them instead of taking the capacity that just freed
+  // (the notice then lets the head of the queue have it).
+  if (!rt.renotifying && !exclude && rt.waiting > 0 && ready_count(rt) > 0) {
+    if (rt.waiting >= rt.config.max_queue) return {Pick::reject, nullptr, "queue full"};
+    queue_capacity_notice(rt);
+    return {Pick::wait};
+  }
 
   char ip[INET_ADDRSTRLEN] = "";
   if (key.client_ipv4) inet_ntop(AF_INET, &key.client_ipv4, ip, sizeof ip);
@@ -48,11 +57,11 @@ Pick Supervisor::pick(Service& s, const RequestKey& key, const Instance* exclude
   }
 
   auto [low, high] = bounds(rt);
-  if (high == 0) return {Pick::reject};  // scaled to zero by hand: refused, not held
+  if (high == 0) return {Pick::reject, nullptr, "scaled to zero"};  // by hand: refused, not held
   if (exclude && excluded_available && rt.balancer->available_count() <= 1) {
     // The one instance there is has just failed this request and is still
     // up: waiting would only wait for it again. Let the first error stand.
-    return {Pick::reject};
+    return {Pick::reject, nullptr, "its only instance failed this request"};
   }
   if (ready_count(rt) == 0) {
     // Cold start: nothing runs (scaled to zero, or every instance crashed and
@@ -62,7 +71,7 @@ Pick Supervisor::pick(Service& s, const RequestKey& key, const Instance* exclude
   }
   // Instances are there but none can take it now (all at their concurrency
   // cap, or unhealthy): queue within the service's bound.
-  if (!rt.renotifying && rt.waiting >= rt.config.max_queue) return {Pick::reject};
+  if (!rt.renotifying && rt.waiting >= rt.config.max_queue) return {Pick::reject, nullptr, "queue full"};
   return {Pick::wait};
 }
 
@@ -79,6 +88,14 @@ void Supervisor::finish(Service& s, Instance& i, uint64_t latency_ns, int status
   if (i.state == InstanceState::draining) maybe_finish_drain(i);
   if (i.state == InstanceState::exited) destroy_when_idle(i);
   if (rt.waiting > 0) queue_capacity_notice(rt);
+}
+
+void Supervisor::cancel(Service& s, Instance& i) {
+  ServiceRuntime& rt = rt_of(s);
+  if (i.in_flight > 0) --i.in_flight;
+  rt.balancer->on_cancel(i.id);
+  if (i.state == InstanceState::draining) maybe_finish_drain(i);
+  if (i.state == InstanceState::exited) destroy_when_idle(i);
 }
 
 void Supervisor::set_waiting(Service& s, uint32_t waiting) {

@@ -46,6 +46,11 @@ void Balancer::on_start(BackendId id) {
   if (Backend* b = find_mutable(id)) ++b->in_flight;
 }
 
+void Balancer::on_cancel(BackendId id) {
+  Backend* b = find_mutable(id);
+  if (b && b->in_flight > 0) --b->in_flight;
+}
+
 void Balancer::on_finish(BackendId id, Duration latency, bool ok) {
   Backend* b = find_mutable(id);
   if (!b) return;

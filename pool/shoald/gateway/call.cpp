@@ -44,51 +44,62 @@ void Call::attempt() {
   Pick p = m_gw.pool().pick(m_service, request_key(), m_failed);
   switch (p.kind) {
     case Pick::instance:
-      dispatch(*p.chosen);
-      return;
+      if (UpstreamConn* c = connection_to(*p.chosen)) return send_on(*p.chosen, c);
+      return wait_for_slot();
     case Pick::wait:
       if (!m_gw.hold(m_service, this)) return fail(503, "queue full");
       arm_queue_timer();
       return;
     case Pick::reject:
-      fail(503, "no capacity");
+      fail(503, p.why ? p.why : "no capacity");
       return;
   }
+}
+
+// The balancer admitted the request (the instance is under its cap) but every
+// channel slot of that instance is taken for a moment: one still closing
+// (the guest has not released it yet) or held by a health probe or a splice.
+// The request was admitted, so it waits in the service's queue rather than
+// being refused; a slot release or a finished request wakes it.
+void Call::wait_for_slot() {
+  m_gw.hold(m_service, this, /*admitted=*/true);
+  if (m_queue_timer == 0) arm_queue_timer();
 }
 
 bool Call::retry_pick() {
   Pick p = m_gw.pool().pick(m_service, request_key(), m_failed);
   if (p.kind == Pick::wait) return false;
+  UpstreamConn* c = nullptr;
+  if (p.kind == Pick::instance && (c = connection_to(*p.chosen)) == nullptr) return false;  // keeps its place
+  // Out of the queue before sending: the send may finish (and delete) the call.
   m_queued = false;
   if (m_queue_timer != 0) {
     m_gw.loop().cancel(m_queue_timer);
     m_queue_timer = 0;
   }
-  if (p.kind == Pick::instance)
-    dispatch(*p.chosen);
-  else
-    fail(503, "no capacity");
+  if (c != nullptr) {
+    send_on(*p.chosen, c);
+  } else {
+    fail(503, p.why ? p.why : "no capacity");
+  }
   return true;
 }
 
-void Call::dispatch(Instance& i) {
+// An idle keep-alive connection to i, or one on a new slot. nullptr when i
+// has no free slot: the pick is given back (not counted as a request or a
+// failure) and the caller waits.
+UpstreamConn* Call::connection_to(Instance& i) {
+  UpstreamConn* c = m_gw.take_idle(i);
+  if (c == nullptr) c = UpstreamConn::open(m_gw, i, m_opts.client_ipv4);
+  if (c == nullptr) m_gw.pool().cancel(m_service, i);
+  return c;
+}
+
+// May finish the call (and delete it) before returning.
+void Call::send_on(Instance& i, UpstreamConn* c) {
   ++m_attempts;
   m_instance = &i;
   m_attempt_ns = EventLoop::now_ns();
-  UpstreamConn* c = m_gw.take_idle(i);
-  if (c == nullptr) c = UpstreamConn::open(m_gw, i, m_opts.client_ipv4);
-  if (c == nullptr) {
-    // No free channel slot on this instance: as good as a refused connection.
-    m_gw.pool().finish(m_service, i, 0, 503, true);
-    m_instance = nullptr;
-    if (m_attempts < 3) {
-      m_failed = &i;
-      attempt();
-    } else {
-      fail(503, "no free channel slot");
-    }
-    return;
-  }
   m_conn = c;
   c->send(this, m_wire, http::to_method(m_request.method));
 }

@@ -6,8 +6,11 @@
 //
 // The answer is always delivered exactly once through `done`, from the event
 // loop (never from inside start()): the instance's response, or one the
-// gateway made (502 the instance failed, 503 no capacity / queue full, 504
-// timed out). A Call deletes itself when it answers. A caller that may go
+// gateway made (502 the instance failed, 503 the service's queue is full or
+// the request waited past its queue_timeout, 504 timed out). A request that
+// finds every instance busy (at its concurrency cap, or with no free channel
+// slot) waits in the service's queue, FIFO, and is dispatched when a slot
+// frees. A Call deletes itself when it answers. A caller that may go
 // away first guards its `done` (e.g. a weak_ptr): the call still completes,
 // so the instance's work and the balancer's accounting stay consistent.
 #pragma once
@@ -49,7 +52,9 @@ class Call final : public Waiter {
   ~Call() override;
   RequestKey request_key() const;
   void attempt();
-  void dispatch(Instance& i);
+  UpstreamConn* connection_to(Instance& i);
+  void send_on(Instance& i, UpstreamConn* c);
+  void wait_for_slot();
   void finish_with(Message&& response);
   void fail(int status, const char* why);
   void on_timeout();

@@ -45,11 +45,27 @@ void ClientConn::start() {
   });
   if (!r.ok()) return close_now();
   arm_timer(m_gw.config().idle_timeout_ns, false);
+  m_gw.client_idle(this);
+}
+
+bool ClientConn::has_pending_input() const {
+  char c;
+  return !m_in.empty() || ::recv(m_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
 void ClientConn::close_now() {
   if (m_state == State::closing && m_fd < 0) return;
   m_state = State::closing;
+  // The descriptor goes now, not when the object does (after the current
+  // callback): at the connection limit or out of descriptors, the gateway
+  // closes an idle connection to accept the next one at once.
+  if (m_fd >= 0) {
+    if (m_timer != 0) m_gw.loop().cancel(m_timer);
+    m_timer = 0;
+    m_gw.loop().remove(m_fd);
+    ::close(m_fd);
+    m_fd = -1;
+  }
   m_gw.client_closed(this);  // drops the gateway's reference: may destroy this
 }
 
@@ -102,6 +118,7 @@ void ClientConn::process() {
     if (m_out.size() - m_out_off > kMaxPendingOutput) return;  // let the client read first
     if (m_state == State::idle) {
       m_state = State::head;
+      m_gw.client_busy(this);
       m_request_start_ns = EventLoop::now_ns();
       arm_timer(m_gw.config().header_timeout_ns, true);
     }
@@ -197,6 +214,7 @@ void ClientConn::respond(Message&& response, bool head_request) {
   write_output();
   if (m_state == State::idle) {
     arm_timer(m_gw.config().idle_timeout_ns, false);
+    m_gw.client_idle(this);
     process();  // pipelined requests already received
   }
 }
@@ -213,6 +231,7 @@ void ClientConn::respond_error(int status, bool close) {
   write_output();
   if (m_state == State::idle) {
     arm_timer(m_gw.config().idle_timeout_ns, false);
+    m_gw.client_idle(this);
     process();
   }
 }

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include <list>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,12 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   ~ClientConn();
   void start();
   void close_now();
+  // The socket holds unread bytes (a request on the way: not idle after all).
+  bool has_pending_input() const;
+
+  // The gateway's list of idle connections (Gateway::client_idle).
+  std::list<ClientConn*>::iterator m_idle_pos;
+  bool m_in_idle_list = false;
 
  private:
   enum class State : uint8_t { idle, head, body, waiting, closing };

@@ -1,5 +1,6 @@
 #include "compose.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -126,6 +127,35 @@ void run_fanout(Gateway& gw, std::vector<Service*> services, Message request, Ca
   }
 }
 
+// A scatter keeps at most this many of its elements in flight; the next
+// one starts as one answers. Elements beyond an instance's slots would only
+// wait in the service's queue, and a large array (thousands of elements)
+// would overflow that queue and fail for no reason but its size.
+constexpr size_t kScatterWindow = 64;
+
+struct Scatter : std::enable_shared_from_this<Scatter> {
+  Gateway& gw;
+  Service& service;
+  std::shared_ptr<Gather> gather;
+  Message request;
+  std::vector<std::string> elements;
+  Call::Options opts;
+  size_t next = 0;
+
+  Scatter(Gateway& g, Service& s) : gw(g), service(s) {}
+
+  void launch() {
+    size_t i = next++;
+    auto self = shared_from_this();
+    Call::start(gw, service, derived_request(request, std::move(elements[i]), "application/json"), opts,
+                [self, i](Message&& r) {
+                  self->gather->answers[i] = std::move(r);
+                  if (self->next < self->elements.size()) self->launch();
+                  if (--self->gather->pending == 0) self->gather->complete();
+                });
+  }
+};
+
 void run_scatter(Gateway& gw, Service& s, Message request, Call::Options opts, Call::Done done) {
   auto parts = http::split_json_array(request.body);
   if (!parts.ok()) {
@@ -141,14 +171,14 @@ void run_scatter(Gateway& gw, Service& s, Message request, Call::Options opts, C
     answer(gw, std::move(g->done), plain(200, "[]", "application/json"));
     return;
   }
-  for (size_t i = 0; i < parts.value().size(); ++i) {
-    std::string element(parts.value()[i].of(request.body));
-    Call::start(gw, s, derived_request(request, std::move(element), "application/json"), opts,
-                [g, i](Message&& r) {
-                  g->answers[i] = std::move(r);
-                  if (--g->pending == 0) g->complete();
-                });
-  }
+  auto sc = std::make_shared<Scatter>(gw, s);
+  sc->gather = g;
+  sc->opts = std::move(opts);
+  for (const auto& part : parts.value()) sc->elements.emplace_back(part.of(request.body));
+  request.body.clear();
+  sc->request = std::move(request);
+  size_t first = std::min(kScatterWindow, sc->elements.size());
+  for (size_t i = 0; i < first; ++i) sc->launch();
 }
 
 }  // namespace

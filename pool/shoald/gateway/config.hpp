@@ -19,6 +19,12 @@ struct RouteConfig {
   uint64_t timeout_ns = 0;   // 0 = the gateway's request_timeout
 };
 
+// Descriptors kept for everything but client connections when
+// max_connections is derived: instances (a pidfd, two eventfds and two log
+// pipes each), upstream helpers, the control and admin sockets.
+inline constexpr uint32_t kFdReserve = 1024;
+inline constexpr uint32_t kMinConnections = 64;
+
 struct GatewayConfig {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
@@ -30,6 +36,9 @@ struct GatewayConfig {
   uint64_t request_timeout_ns = 30'000'000'000;  // upstream answer, per attempt
   uint64_t hold_timeout_ns = 10'000'000'000;     // waiting for an instance (cold start, queue)
   uint32_t max_held = 1024;                      // requests waiting per service
+  // Client connections at once; 0 = derived from RLIMIT_NOFILE at start()
+  // (the limit minus kFdReserve, at least kMinConnections).
+  uint32_t max_connections = 0;
   std::vector<RouteConfig> routes;
 };
 

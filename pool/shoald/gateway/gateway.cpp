@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,8 @@ Gateway::Gateway(EventLoop& loop, Pool& pool, GatewayConfig config)
 
 Gateway::~Gateway() {
   stop_accepting();
+  m_idle_clients.clear();
+  for (auto& [p, c] : m_clients) c->m_in_idle_list = false;
   m_clients.clear();
   // Idle upstream connections close politely; close() must not find them in
   // the map while it is being walked.
@@ -61,24 +64,89 @@ Result<void> Gateway::start() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   m_port = ntohs(a.sin_port);
   m_listen_fd = fd;
-  TRY(m_loop.add(fd, EPOLLIN, [this](uint32_t) { on_accept(); }));
-  return {};
+  m_max_connections = m_config.max_connections;
+  if (m_max_connections == 0) {
+    rlimit rl{};
+    uint64_t nofile = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    if (nofile > 10'000'000) nofile = 10'000'000;  // RLIM_INFINITY
+    m_max_connections = nofile > kFdReserve + kMinConnections ? uint32_t(nofile - kFdReserve) : kMinConnections;
+  }
+  arm_accept();
+  return m_accept_armed ? Result<void>{} : make_error("gateway: cannot watch the listening socket");
 }
 
 void Gateway::stop_accepting() {
   if (m_listen_fd < 0) return;
-  m_loop.remove(m_listen_fd);
+  if (m_accept_timer != 0) m_loop.cancel(m_accept_timer);
+  m_accept_timer = 0;
+  if (m_accept_armed) m_loop.remove(m_listen_fd);
+  m_accept_armed = false;
   close(m_listen_fd);
   m_listen_fd = -1;
+}
+
+// The listener is watched only while a connection can be taken: a
+// level-triggered listener that cannot be accepted from (at the limit, out
+// of descriptors) would wake the loop again at once, forever.
+void Gateway::arm_accept() {
+  if (m_listen_fd < 0 || m_accept_armed) return;
+  if (m_accept_timer != 0) m_loop.cancel(m_accept_timer);
+  m_accept_timer = 0;
+  m_accept_armed = m_loop.add(m_listen_fd, EPOLLIN, [this](uint32_t) { on_accept(); }).ok();
+}
+
+// Stops watching the listener (pending connections wait in its backlog).
+// It is watched again when a client connection closes, or after retry_ns
+// (out of descriptors: something else may free one).
+void Gateway::disarm_accept(uint64_t retry_ns) {
+  if (m_accept_armed) {
+    m_loop.remove(m_listen_fd);
+    m_accept_armed = false;
+    ++m_stats.accept_paused;
+  }
+  if (retry_ns != 0 && m_accept_timer == 0)
+    m_accept_timer = m_loop.after(retry_ns, [this] {
+      m_accept_timer = 0;
+      arm_accept();
+    });
+}
+
+bool Gateway::close_idle_client() {
+  while (!m_idle_clients.empty()) {
+    ClientConn* c = m_idle_clients.front();
+    m_idle_clients.pop_front();
+    c->m_in_idle_list = false;
+    // Bytes already in its socket: a request is on the way, so it is not
+    // idle after all (its read event follows).
+    if (c->has_pending_input()) continue;
+    ++m_stats.idle_closed;
+    c->close_now();
+    return true;
+  }
+  return false;
 }
 
 void Gateway::on_accept() {
   // Bounded per wake-up so one busy listener cannot starve the channels.
   for (int i = 0; i < 64; ++i) {
+    if (m_clients.size() >= m_max_connections && !close_idle_client()) {
+      // Every connection is busy: serve them, take new ones as they end.
+      disarm_accept(0);
+      return;
+    }
     sockaddr_in a{};
     socklen_t len = sizeof a;
     int fd = accept4(m_listen_fd, reinterpret_cast<sockaddr*>(&a), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;  // EAGAIN, or out of fds: the listener stays readable
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors below max_connections (instances use them
+        // too): make room from an idle connection, else pause a moment.
+        if (close_idle_client()) continue;
+        disarm_accept(100'000'000);
+      }
+      return;  // EAGAIN: nothing more waits
+    }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     char text[INET_ADDRSTRLEN] = "0.0.0.0";
@@ -91,12 +159,27 @@ void Gateway::on_accept() {
 }
 
 void Gateway::client_closed(ClientConn* c) {
+  client_busy(c);
   // Destroy after the current callback: c may be on the stack.
   auto it = m_clients.find(c);
   if (it == m_clients.end()) return;
   auto keep = std::move(it->second);
   m_clients.erase(it);
   m_loop.defer([keep] {});
+  // Room for one more: take the connections waiting in the backlog.
+  if (!m_accept_armed && m_clients.size() < m_max_connections) arm_accept();
+}
+
+void Gateway::client_idle(ClientConn* c) {
+  if (c->m_in_idle_list) m_idle_clients.erase(c->m_idle_pos);
+  c->m_idle_pos = m_idle_clients.insert(m_idle_clients.end(), c);
+  c->m_in_idle_list = true;
+}
+
+void Gateway::client_busy(ClientConn* c) {
+  if (!c->m_in_idle_list) return;
+  m_idle_clients.erase(c->m_idle_pos);
+  c->m_in_idle_list = false;
 }
 
 std::string Gateway::next_request_id() {
@@ -124,9 +207,11 @@ void Gateway::forget_idle(UpstreamConn* c) {
   if (it->second.empty()) m_idle.erase(it);
 }
 
-bool Gateway::hold(Service& s, Waiter* w) {
+bool Gateway::hold(Service& s, Waiter* w, bool admitted) {
   auto& q = m_waiting[&s];
-  if (q.size() >= m_config.max_held) return false;
+  // One admitted already (it only lacks a channel slot for a moment) is not
+  // refused for the queue's bound.
+  if (!admitted && q.size() >= m_config.max_held) return false;
   q.push_back(w);
   w->m_queued = true;
   m_pool.set_waiting(s, uint32_t(q.size()));
@@ -160,12 +245,12 @@ void Gateway::on_capacity(Service& s) {
 }
 
 void Gateway::on_guest_connect(Instance& from, uint32_t slot, uint32_t service_index, uint32_t port) {
-  Service* target = nullptr;
-  if (from.channel) {
-    // The index names an entry of the channel's services table, which the
-    // supervisor filled from the spec in service order.
-    target = m_pool.service_by_index(service_index);
-  }
+  // An instance whose channel is gone (it exited meanwhile) has no slot to
+  // answer: nothing to refuse either.
+  if (!from.channel) return;
+  // The index names an entry of the channel's services table, which the
+  // supervisor filled from the spec in service order.
+  Service* target = m_pool.service_by_index(service_index);
   if (target == nullptr) {
     (void)from.channel->refuse(slot);
     from.channel->flush();

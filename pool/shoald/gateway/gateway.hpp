@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <deque>
+#include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -45,6 +46,8 @@ struct GatewayStats {
   uint64_t upstream_errors = 0;  // 502/503/504
   uint64_t retries = 0;
   uint64_t splices = 0;
+  uint64_t idle_closed = 0;    // idle keep-alive connections closed to admit new ones
+  uint64_t accept_paused = 0;  // times accepting stopped (at max_connections, out of fds)
 };
 
 class Gateway final : public CapacityListener {
@@ -56,6 +59,9 @@ class Gateway final : public CapacityListener {
   void stop_accepting();
   uint16_t port() const { return m_port; }
   size_t open_clients() const { return m_clients.size(); }
+  // The limit in force (max_connections, or the one derived at start()).
+  uint32_t max_connections() const { return m_max_connections; }
+  bool accepting() const { return m_accept_armed; }
   const GatewayStats& stats() const { return m_stats; }
 
   // CapacityListener: an instance of s became ready or a concurrency slot freed.
@@ -75,12 +81,22 @@ class Gateway final : public CapacityListener {
   void put_idle(UpstreamConn* c);
   void forget_idle(UpstreamConn* c);
   // Hold w until s has capacity. False: the queue is full (answer 503).
-  bool hold(Service& s, Waiter* w);
+  // admitted: the pool gave w an instance but it found no free channel slot
+  // there; it waits all the same (FIFO), not bounded by max_held.
+  bool hold(Service& s, Waiter* w, bool admitted = false);
   void unhold(Service& s, Waiter* w);
   void client_closed(ClientConn* c);
+  // A client connection waits for its next request (idle: it may be closed
+  // to admit a new connection at the limit) or is busy again.
+  void client_idle(ClientConn* c);
+  void client_busy(ClientConn* c);
 
  private:
   void on_accept();
+  // Closes the longest-idle client connection; false if none is idle.
+  bool close_idle_client();
+  void arm_accept();
+  void disarm_accept(uint64_t retry_ns);
 
   EventLoop& m_loop;
   Pool& m_pool;
@@ -91,6 +107,11 @@ class Gateway final : public CapacityListener {
   uint64_t m_id_salt = 0;
   GatewayStats m_stats;
   std::unordered_map<ClientConn*, std::shared_ptr<ClientConn>> m_clients;
+  // Idle client connections, longest idle first.
+  std::list<ClientConn*> m_idle_clients;
+  uint32_t m_max_connections = 0;
+  bool m_accept_armed = false;
+  EventLoop::TimerId m_accept_timer = 0;
   std::unordered_map<Instance*, std::vector<UpstreamConn*>> m_idle;
   std::unordered_map<Service*, std::deque<Waiter*>> m_waiting;
 };

@@ -30,19 +30,27 @@ Splice::Splice(Gateway& gw, Instance& from, uint32_t from_slot, Service& target,
   });
 }
 
-void Splice::pick() { place(m_gw.pool().pick(m_target, RequestKey{}, nullptr)); }
+void Splice::pick() {
+  // No free slot on the instance picked: wait in the queue, as a
+  // call does (the pick was admitted; a slot release wakes it).
+  if (!place(m_gw.pool().pick(m_target, RequestKey{}, nullptr))) m_gw.hold(m_target, this, /*admitted=*/true);
+}
 
-void Splice::place(Pick p) {
+// False when the picked instance has no free slot (the pick is given back).
+bool Splice::place(Pick p) {
   if (p.kind == Pick::wait) {
     if (!m_gw.hold(m_target, this)) finish(true);
-    return;
+    return true;
   }
-  if (p.kind == Pick::reject) return finish(true);
+  if (p.kind == Pick::reject) {
+    finish(true);
+    return true;
+  }
   Instance& i = *p.chosen;
   auto slot = i.channel->open(m_port, 0, 0);
   if (!slot.ok()) {
-    m_gw.pool().finish(m_target, i, 0, 503, true);
-    return finish(true);
+    m_gw.pool().cancel(m_target, i);
+    return false;
   }
   m_picked = &i;
   m_b.instance = &i;
@@ -52,6 +60,7 @@ void Splice::place(Pick p) {
   // wake a target that sleeps.
   i.channel->flush();
   pump();
+  return true;
 }
 
 bool Splice::retry_pick() {
@@ -59,7 +68,10 @@ bool Splice::retry_pick() {
   Pick p = m_gw.pool().pick(m_target, key, nullptr);
   if (p.kind == Pick::wait) return false;
   m_queued = false;
-  place(p);
+  if (!place(p)) {
+    m_queued = true;  // on_capacity puts it back at the head
+    return false;
+  }
   return true;
 }
 

@@ -37,7 +37,7 @@ class Splice final : public Waiter {
 
   Splice(Gateway& gw, Instance& from, uint32_t from_slot, Service& target, uint32_t port);
   void pick();
-  void place(Pick p);
+  bool place(Pick p);
   void pump();
   bool move(End& src, End& dst);
   void gone(End* e);

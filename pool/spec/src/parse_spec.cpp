@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <set>
 
+#include <shoal/abi/channel.h>
 #include <shoal/abi/layout.h>
 #include <shoal/pool/spec/spec.hpp>
 #include <shoal/pool/spec/values.hpp>
@@ -15,6 +16,10 @@
 #include "table_reader.hpp"
 #include "toml.hpp"
 #include "unicode_shield.hpp"
+
+static_assert(shoal::pool::spec::kMaxChannelSlots == shoal::abi::kMaxChannelSlots);
+static_assert(shoal::abi::channel_region_size(shoal::pool::spec::kMaxChannelSlots, shoal::abi::kDefaultRingSize) <=
+              shoal::abi::kMaxChannelRegionSize);
 
 namespace shoal::pool::spec {
 namespace {
@@ -259,6 +264,7 @@ void SpecReader::read_gateway(TableReader t, Spec& spec) {
   if (auto v = t.duration("request_timeout", 1ms, kMaxTimeout)) g.request_timeout = *v;
   if (auto v = t.duration("hold_timeout", 1ms, kMaxTimeout)) g.hold_timeout = *v;
   if (auto v = t.integer("max_held", 0, 1000000)) g.max_held = static_cast<uint32_t>(*v);
+  if (auto v = t.integer("max_connections", 0, 10000000)) g.max_connections = static_cast<uint32_t>(*v);
   if (auto rb = t.table("retry_budget")) read_retry_budget(*rb, g.retry_budget);
   t.finish();
 }
@@ -332,6 +338,15 @@ std::optional<Service> SpecReader::read_service(TableReader t, std::string name)
   if (auto v = t.integer("max_concurrency", 0, 1000000)) s.max_concurrency = static_cast<uint32_t>(*v);
   if (auto v = t.integer("queue", 0, 1000000)) s.queue = static_cast<uint32_t>(*v);
   if (auto v = t.duration("queue_timeout", 1ms, 1h)) s.queue_timeout = *v;
+  if (auto v = t.integer("channel_slots", kMinChannelSlots, kMaxChannelSlots)) {
+    // Half the slots are the gateway's (one request in flight each), half the
+    // instance's own connections to other services: the count must split.
+    if (*v % 2 != 0) {
+      t.error("channel_slots", "must be even (half for the gateway, half for the instance's own connections)");
+    } else {
+      s.channel_slots = static_cast<uint32_t>(*v);
+    }
+  }
 
   if (auto h = t.table("health")) read_health(*h, s);
   if (auto p = t.table("passive_health")) read_passive_health(*p, s);

@@ -28,12 +28,13 @@ class FakePool final : public Pool {
   }
 
   // An instance of s with a fake guest answering through `handler`.
-  FakeGuest& add_instance(Service& s, FakeGuest::Handler handler, bool ready = true) {
+  FakeGuest& add_instance(Service& s, FakeGuest::Handler handler, bool ready = true, uint32_t slot_count = 0) {
     auto i = std::make_unique<Instance>();
     i->id = ++m_next_id;
     i->service = &s;
     i->index = uint32_t(s.instances.size());
     ChannelConfig cfg;
+    if (slot_count != 0) cfg.slot_count = slot_count;
     for (auto& svc : m_services) cfg.services.push_back({svc->name, 0});
     auto ch = Channel::create(cfg);
     if (!ch.ok()) throw std::runtime_error(ch.error().message);
@@ -62,7 +63,10 @@ class FakePool final : public Pool {
           if (m_gateway) m_gateway->on_guest_connect(*i, o->slot, o->service, o->port);
         }
         m_ready.clear();
+        uint32_t in_use = ch.slots_in_use();
         ch.collect(m_ready);
+        // As the supervisor: a released slot may let a queued request go.
+        if (ch.slots_in_use() < in_use) notify(*s);
         for (uint32_t slot : m_ready) {
           did = true;
           if (SlotHandler* h = i->slot_handlers[slot]) h->on_slot_event();
@@ -97,16 +101,29 @@ class FakePool final : public Pool {
     }
     return {Pick::wait, nullptr};
   }
-  void finish(Service&, Instance& i, uint64_t, int, bool ok) override {
+  void finish(Service& s, Instance& i, uint64_t, int, bool ok) override {
     --i.in_flight;
     ++finished;
     if (!ok) ++failures;
+    notify(s);
+  }
+  void cancel(Service&, Instance& i) override {
+    --i.in_flight;
+    ++cancels;
+  }
+  // As the supervisor: capacity news reach the gateway after the current
+  // callback (only while someone waits).
+  void notify(Service& s) {
+    if (waiting == 0 || !m_listener) return;
+    m_loop.defer([this, &s] {
+      if (m_listener) m_listener->on_capacity(s);
+    });
   }
   void set_waiting(Service&, uint32_t waiting) override { this->waiting = waiting; }
   void record(Service&, int status, uint64_t) override { statuses.push_back(status); }
   bool may_retry(Service&) override { return true; }
 
-  uint64_t picks = 0, finished = 0, failures = 0;
+  uint64_t picks = 0, finished = 0, failures = 0, cancels = 0;
   uint32_t waiting = 0;
   std::vector<int> statuses;
 

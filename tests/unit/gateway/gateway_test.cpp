@@ -530,6 +530,169 @@ TEST_F(GatewayTest, QueuedAtTheConcurrencyCapUntilQueueTimeout) {
   });
 }
 
+// Issue 9: a request beyond an instance's free channel slots used to get 503
+// "no capacity" (one instance, 64 wrk connections: half failed). It waits in
+// the service's queue and goes when a slot frees; the keep-alive upstream
+// connections carry every request.
+TEST_F(GatewayTest, RequestsBeyondTheChannelSlotsWaitInsteadOf503) {
+  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
+  Service& a = m_pool->add_service("a", 1);
+  a.max_queue = 1000;
+  // 4 slots: the gateway may open 2 connections to the instance at once.
+  FakeGuest& g = m_pool->add_instance(a, [](auto&, auto& t, auto&) { return Reply{200, t}; }, true, 4);
+  start();
+  constexpr int kClients = 24;
+  run([](uint16_t port) {
+    std::vector<int> fds;
+    for (int k = 0; k < kClients; ++k) fds.push_back(connect_to(port));
+    for (int round = 0; round < 3; ++round) {
+      for (int k = 0; k < kClients; ++k)
+        send_all(fds[k], "GET /r" + std::to_string(k) + " HTTP/1.1\r\nHost: h\r\n\r\n");
+      for (int k = 0; k < kClients; ++k) {
+        auto rs = read_responses(fds[k], 1);
+        ASSERT_EQ(rs.size(), 1u) << k;
+        EXPECT_EQ(rs[0].status, 200) << k << ": " << rs[0].body;
+        EXPECT_EQ(rs[0].body, "/r" + std::to_string(k));
+      }
+    }
+    for (int fd : fds) close(fd);
+  });
+  EXPECT_EQ(g.requests(), uint64_t(3 * kClients));
+  EXPECT_EQ(m_gateway->stats().upstream_errors, 0u);
+  EXPECT_EQ(m_pool->failures, 0u);
+  EXPECT_EQ(m_pool->waiting, 0u);
+}
+
+// A scatter larger than an instance's slots and than the service's queue
+// answers 200: its elements go a window at a time through the same queue.
+TEST_F(GatewayTest, ScatterOfAThousandElementsAnswers200) {
+  m_config.routes = {route("/s", RouteConfig::Kind::scatter, {"a"})};
+  m_config.max_held = 100;  // the queue: far fewer than the elements
+  Service& a = m_pool->add_service("a", 1);
+  a.max_concurrency = 4;
+  m_pool->add_instance(a, [](auto&, auto&, auto& body) { return Reply{200, "{\"x\":" + body + "}"}; }, true, 8);
+  start();
+  run([](uint16_t port) {
+    std::string body = "[";
+    for (int k = 0; k < 1000; ++k) body += (k ? "," : "") + std::to_string(k);
+    body += "]";
+    int fd = connect_to(port);
+    send_all(fd, "POST /s HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    auto rs = read_responses(fd, 1);
+    ASSERT_EQ(rs.size(), 1u);
+    EXPECT_EQ(rs[0].status, 200) << rs[0].body.substr(0, 300);
+    EXPECT_EQ(rs[0].body.substr(0, 16), "[{\"x\":0},{\"x\":1}");
+    EXPECT_NE(rs[0].body.find("{\"x\":999}]"), std::string::npos);
+    close(fd);
+  });
+}
+
+// Issue 9 (part of 4): on_guest_connect checked from.channel for null, then
+// dereferenced it to refuse the slot. An instance whose channel is gone is
+// now left alone.
+TEST_F(GatewayTest, GuestConnectFromAnInstanceWithoutChannelIsIgnored) {
+  Service& front = m_pool->add_service("front", 1);
+  m_pool->add_instance(front, [](auto&, auto&, auto&) { return Reply{200, ""}; });
+  start();
+  Instance& i = *front.instances[0];
+  Instance gone;
+  gone.id = 99;
+  gone.service = &front;
+  m_gateway->on_guest_connect(gone, 130, 0, 1);   // no channel: nothing happens
+  m_gateway->on_guest_connect(gone, 130, 77, 1);  // nor with an unknown service
+  EXPECT_EQ(m_gateway->stats().splices, 0u);
+  EXPECT_TRUE(i.channel != nullptr);
+}
+
+// Issue 9, part 3: at max_connections the gateway closes its longest-idle
+// keep-alive connection to admit a new one...
+TEST_F(GatewayTest, AtMaxConnectionsTheOldestIdleConnectionMakesRoom) {
+  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
+  m_config.max_connections = 4;
+  Service& a = m_pool->add_service("a", 1);
+  m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{200, "ok"}; });
+  start();
+  EXPECT_EQ(m_gateway->max_connections(), 4u);
+  run([](uint16_t port) {
+    std::vector<int> idle;
+    for (int k = 0; k < 4; ++k) {
+      idle.push_back(connect_to(port));
+      usleep(20'000);  // accepted in this order
+    }
+    int fd = connect_to(port);
+    uint64_t t0 = EventLoop::now_ns();
+    send_all(fd, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    auto rs = read_responses(fd, 1);
+    ASSERT_EQ(rs.size(), 1u);
+    EXPECT_EQ(rs[0].status, 200);
+    EXPECT_LT(double(EventLoop::now_ns() - t0) / 1e6, 100.0);
+    EXPECT_TRUE(peer_closed(idle[0]));  // the oldest went
+    close(fd);
+    for (int c : idle) close(c);
+  });
+  EXPECT_GE(m_gateway->stats().idle_closed, 1u);
+}
+
+// ...and when every connection is busy it stops watching the listener (no
+// busy loop), keeps serving what it has, and accepts again once one closes.
+TEST_F(GatewayTest, AtMaxConnectionsWithEveryoneBusyItPausesAcceptingWithoutSpinning) {
+  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
+  m_config.max_connections = 3;
+  Service& a = m_pool->add_service("a", 1);
+  m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{200, "ok"}; });
+  start();
+  uint64_t iterations_while_full = 0;
+  bool accepting_while_full = true;
+  EventLoop& loop = *m_loop;
+  Gateway& gw = *m_gateway;
+  std::atomic<int> phase{0};
+  std::atomic<uint64_t> mark{0};
+  // Samples the loop's iterations over 300 ms once the client says the
+  // gateway is full (phase 1).
+  std::function<void()> sample = [&] {
+    if (phase == 1 && mark == 0) {
+      mark = loop.iterations();
+      loop.after(300'000'000, [&] {
+        iterations_while_full = loop.iterations() - mark;
+        accepting_while_full = gw.accepting();
+        phase = 2;
+      });
+      return;
+    }
+    if (phase == 0) loop.after(5'000'000, sample);
+  };
+  m_loop->after(5'000'000, sample);
+  run([&](uint16_t port) {
+    std::vector<int> busy;
+    for (int k = 0; k < 3; ++k) {
+      busy.push_back(connect_to(port));
+      send_all(busy.back(), "GET / HTTP/1.1\r\nHost: h\r\n");  // a head not yet complete
+    }
+    int late = connect_to(port);  // in the backlog: not accepted
+    send_all(late, "GET /late HTTP/1.1\r\nHost: h\r\n\r\n");
+    usleep(100'000);
+    phase = 1;
+    while (phase != 2) usleep(10'000);
+    // The connections it has are still served.
+    send_all(busy[0], "Connection: close\r\n\r\n");
+    auto rs = read_responses(busy[0], 1);
+    ASSERT_EQ(rs.size(), 1u);
+    EXPECT_EQ(rs[0].status, 200);
+    close(busy[0]);
+    // One closed: the waiting connection is accepted and answered.
+    rs = read_responses(late, 1);
+    ASSERT_EQ(rs.size(), 1u);
+    EXPECT_EQ(rs[0].status, 200);
+    close(late);
+    for (size_t k = 1; k < busy.size(); ++k) close(busy[k]);
+  });
+  EXPECT_FALSE(accepting_while_full);
+  // The run() helper wakes the loop every millisecond (about 300 times); a
+  // listener left readable would spin it hundreds of thousands of times.
+  EXPECT_LT(iterations_while_full, 3000u);
+  EXPECT_GE(m_gateway->stats().accept_paused, 1u);
+}
+
 TEST_F(GatewayTest, GuestConnectIsSplicedToAnotherService) {
   Service& front = m_pool->add_service("front", 1);
   Service& back = m_pool->add_service("back", 7000);

@@ -107,6 +107,23 @@ TEST(Balancer, CountsInFlightAndIgnoresUnknownIds) {
   EXPECT_EQ(b->find(1), nullptr);
 }
 
+// A pick the gateway gives back (no free channel slot on the instance) frees
+// its place under the cap and leaves no latency sample behind.
+TEST(Balancer, CancelForgetsAStartWithoutASample) {
+  BalancerOptions o;
+  o.max_concurrency = 1;
+  auto b = make(BalanceKind::round_robin, {{1, 1}}, o);
+  b->on_start(1);
+  EXPECT_FALSE(b->pick({}).has_value());  // at its cap
+  b->on_cancel(1);
+  EXPECT_EQ(b->find(1)->in_flight, 0u);
+  EXPECT_EQ(b->find(1)->responses, 0u);
+  EXPECT_EQ(b->pick({}), std::optional<BackendId>(1));
+  b->on_cancel(1);  // nothing in flight: stays at 0
+  b->on_cancel(9);  // unknown: ignored
+  EXPECT_EQ(b->find(1)->in_flight, 0u);
+}
+
 TEST(Balancer, EwmaLatencyWithFailurePenalty) {
   BalancerOptions o;
   o.ewma_alpha = 0.5;

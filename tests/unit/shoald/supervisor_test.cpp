@@ -265,6 +265,50 @@ TEST(Supervisor, ConcurrencyCapQueuesThenRefuses) {
   EXPECT_EQ(h.rt("svc").waiting, 0u);
 }
 
+// Issue 9: without max_concurrency an instance still carries at most one
+// request per gateway slot of its channel; the rest wait in the queue (and
+// are counted as waiting, the autoscaler's demand) instead of getting 503.
+TEST(Supervisor, ChannelSlotsCapAnInstanceAndTheRestQueue) {
+  auto svc = fake_service("svc", 1);
+  svc.channel_slots = 4;  // two gateway slots
+  svc.max_queue = 16;
+  PoolHarness h({svc});
+  EXPECT_EQ(h.rt("svc").service.max_concurrency, 2u);
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+  uint16_t port = h.port();
+  std::vector<std::future<testing::HttpAnswer>> calls;
+  for (int k = 0; k < 6; ++k)
+    calls.push_back(std::async(std::launch::async, [port] { return testing::http_request(port, "GET", "/svc/slow/200"); }));
+  uint32_t most_waiting = 0;
+  ASSERT_TRUE(h.run_until([&] {
+    most_waiting = std::max(most_waiting, h.rt("svc").waiting);
+    for (auto& c : calls)
+      if (c.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+    return true;
+  }));
+  for (auto& c : calls) {
+    auto r = c.get();
+    EXPECT_EQ(r.status, 200) << r.raw;
+  }
+  EXPECT_GE(most_waiting, 1u);
+  EXPECT_EQ(h.rt("svc").waiting, 0u);
+}
+
+// First in, first out: while requests wait for a service, a new one does not
+// take capacity that freed before the waiting ones were offered it.
+TEST(Supervisor, NewRequestsQueueBehindWaitingOnes) {
+  PoolHarness h({fake_service("svc", 1)});
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+  Service& s = h.rt("svc").service;
+  h.supervisor->set_waiting(s, 1);  // the gateway holds one
+  EXPECT_EQ(h.supervisor->pick(s, RequestKey{}).kind, Pick::wait);
+  h.supervisor->set_waiting(s, 0);
+  Pick p = h.supervisor->pick(s, RequestKey{});
+  ASSERT_EQ(p.kind, Pick::instance);
+  h.supervisor->cancel(s, *p.chosen);
+  EXPECT_EQ(p.chosen->in_flight, 0u);
+}
+
 TEST(Supervisor, ShutdownDrainsEverything) {
   PoolHarness h({fake_service("a", 2), fake_service("b", 1)});
   ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));

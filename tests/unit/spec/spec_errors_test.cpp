@@ -77,6 +77,13 @@ TEST(SpecErrors, Bounds) {
             Errors{"shop.toml:3: services.cart.max_instances: must be between 1 and 10000"});
   EXPECT_EQ(errors(with_cart("autoscale = { panic_threshold = 0.5 }\n")),
             Errors{"shop.toml:3: services.cart.autoscale.panic_threshold: must be between 1 and 100"});
+  EXPECT_EQ(errors(with_cart("channel_slots = 512\n")),
+            Errors{"shop.toml:3: services.cart.channel_slots: must be between 2 and 256"});
+  EXPECT_EQ(errors(with_cart("channel_slots = 0\n")),
+            Errors{"shop.toml:3: services.cart.channel_slots: must be between 2 and 256"});
+  EXPECT_EQ(errors(with_cart("channel_slots = 33\n")),
+            Errors{"shop.toml:3: services.cart.channel_slots: must be even (half for the gateway, half for the "
+                   "instance's own connections)"});
   EXPECT_EQ(errors(with_cart("autoscale = { target = nan }\n")),
             Errors{"shop.toml:3: services.cart.autoscale.target: must be between 0.01 and 1000000"});
 }

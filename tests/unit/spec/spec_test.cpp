@@ -216,6 +216,7 @@ TEST(Spec, MinimalSpecTakesEveryDefault) {
   EXPECT_EQ(s.gateway.max_body_bytes, 8u << 20);
   EXPECT_EQ(s.gateway.idle_timeout, 60s);
   EXPECT_EQ(s.gateway.max_held, 1024u);
+  EXPECT_EQ(s.gateway.max_connections, 0u);  // derived from the descriptor limit
   ASSERT_EQ(s.services.size(), 1u);
   const Service& h = s.services[0];
   EXPECT_EQ(h.image_path, "/images/hello.shoal");
@@ -227,11 +228,19 @@ TEST(Spec, MinimalSpecTakesEveryDefault) {
   EXPECT_EQ(h.max_concurrency, 0u);
   EXPECT_EQ(h.queue, 128u);
   EXPECT_EQ(h.queue_timeout, 5s);
+  EXPECT_EQ(h.channel_slots, 256u);
   EXPECT_EQ(h.passive_health.max_errors, 5u);
   EXPECT_EQ(h.passive_health.cooldown, 10s);
   EXPECT_EQ(h.restart.initial, 10ms);
   EXPECT_EQ(h.restart.max, 10s);
   EXPECT_TRUE(s.routes.empty());
+}
+
+TEST(Spec, ConnectionLimitAndChannelSlots) {
+  Spec s = parse_ok("[gateway]\nmax_connections = 5000\n[services.hello]\nimage = \"/h.shoal\"\nchannel_slots = 64\n",
+                    "hello.toml");
+  EXPECT_EQ(s.gateway.max_connections, 5000u);
+  EXPECT_EQ(s.services[0].channel_slots, 64u);
 }
 
 TEST(Spec, PoolNameFromAnOddFileName) {

@@ -58,6 +58,10 @@ class Balancer {
   std::optional<BackendId> pick(const RequestKey& key);
 
   void on_start(BackendId id);
+  // A request counted by on_start() that was never sent (the gateway found no
+  // free channel slot and queued it again): forgets it without a latency
+  // sample. Unknown ids are ignored.
+  void on_cancel(BackendId id);
   // `latency`: request sent to response complete. `ok`: false for a connection
   // error, a timeout or a 5xx. Unknown ids are ignored.
   void on_finish(BackendId id, Duration latency, bool ok);

@@ -49,8 +49,18 @@ struct Gateway {
   Duration request_timeout = std::chrono::seconds(30);
   Duration hold_timeout = std::chrono::seconds(10);  // a request held during a cold start waits at most this
   uint32_t max_held = 1024;                          // requests held while a service scales from zero
+  // Client connections open at once; 0 = derived from shoald's descriptor
+  // limit (RLIMIT_NOFILE, raised to its hard limit at start) minus a reserve
+  // for the instances and the control sockets. At the limit the gateway
+  // closes its oldest idle keep-alive connection, or stops accepting until
+  // one closes.
+  uint32_t max_connections = 0;
   policy::RetryBudgetConfig retry_budget;
 };
+
+inline constexpr uint32_t kDefaultChannelSlots = 256;
+inline constexpr uint32_t kMinChannelSlots = 2;
+inline constexpr uint32_t kMaxChannelSlots = 256;  // abi::kMaxChannelSlots
 
 struct HealthCheck {
   std::string path;  // "/healthz"
@@ -72,6 +82,11 @@ struct Service {
   uint32_t max_concurrency = 0;  // per instance; 0 = unlimited
   uint32_t queue = 128;          // requests queued at most when every instance is at max_concurrency
   Duration queue_timeout = std::chrono::seconds(5);
+  // Slots of each instance's channel: half carry the gateway's requests (so
+  // at most channel_slots / 2 requests run on one instance at once, fewer
+  // with max_concurrency; the rest wait in the queue), half the instance's
+  // own connections to other services.
+  uint32_t channel_slots = kDefaultChannelSlots;
   std::optional<HealthCheck> health;  // active checks; none = readiness only
   policy::PassiveHealthConfig passive_health;
   // Absent: a fixed count (initial_instances; `shoal scale` changes it).
