@@ -29,7 +29,9 @@ done
 shoal=$build/bin/shoal httpd=$build/examples/net/httpd bulk=$build/examples/net/bulk
 [ "$(id -u)" = 0 ] || { echo "bench/net: needs root (network namespaces)" >&2; exit 1; }
 for f in "$httpd" "$bulk"; do [ -x "$f" ] || { echo "bench/net: $f not built" >&2; exit 1; }; done
-NS=shoal-b-net-$$ NSN=shoal-b-net-$$-n
+# shellcheck source=../tests/lib/netns.sh
+source "$(dirname "$0")/../tests/lib/netns.sh"
+NS=$(netns_name shoal-b-net) && NSN=$NS-n
 tmp=$(mktemp -d /tmp/bench-net-XXXXXX)
 pids=()
 status=0
@@ -39,19 +41,16 @@ cleanup() {
     local left
     left=$(ip netns pids "$ns" 2>/dev/null)
     [ -n "$left" ] && kill -9 $left 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
+    netns_release "$ns"
   done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-# Namespaces of killed runs (their PID is gone) must not disturb this one.
-for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^shoal-b-'); do
-  base=${ns%-n}
-  kill -0 "${base##*-}" 2>/dev/null || ip netns del "$ns" 2>/dev/null
-done
+# Namespaces of killed runs must not disturb this one.
+netns_reap '^shoal-b-'
 
-ip netns add "$NS" && ip netns add "$NSN" || exit 1
+netns_claim "$NS" "$NSN" || exit 1
 ip -n "$NS" link set lo up
 ip -n "$NSN" link set lo up
 ip -n "$NS" link add vh0 type veth peer name eth0 netns "$NSN"

@@ -2,8 +2,9 @@
 # guest and its clients there, and removes it on every path. Sourced by the
 # test scripts, after they set TEST (a short name) and BUILD (the build dir).
 #
-# The namespace NS ("shoal-t-TEST-PID") holds the host end of the link, sh0,
-# 10.99.0.1/24. The guest is 10.99.0.2/24 with gateway 10.99.0.1:
+# The namespace NS ("shoal-t-TEST-PID-RANDOM", owned as tests/lib/netns.sh says)
+# holds the host end of the link, sh0, 10.99.0.1/24. The guest is 10.99.0.2/24
+# with gateway 10.99.0.1:
 #   SHOAL_INET_TARGET=shoal (default)  sh0 is a TAP device; the guest is a
 #       shoal instance attached to it (`shoal run --net tap:sh0 ...`);
 #   SHOAL_INET_TARGET=native           sh0 is one end of a veth pair whose
@@ -13,6 +14,8 @@
 # time limit; every process started here is in a namespace that is deleted.
 set -uo pipefail
 trap "" PIPE
+# shellcheck source=../lib/netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/netns.sh"
 
 TARGET=${SHOAL_INET_TARGET:-shoal}
 SHOAL=$BUILD/bin/shoal
@@ -20,7 +23,7 @@ NETEX=$BUILD/examples/net
 INJECT=$BUILD/tests/inet/inject
 HOST_IP=10.99.0.1
 GUEST_IP=10.99.0.2
-NS=shoal-t-$TEST-$$
+NS=$(netns_name "shoal-t-$TEST")
 NSG=$NS-g
 TMP=$(mktemp -d /tmp/shoal-inet-$TEST-XXXXXX)
 GUEST_OPTS=()   # extra `shoal run` options (e.g. --net-impair)
@@ -32,18 +35,6 @@ pass() { echo "ok: $*"; }
 info() { echo "-- $*"; }
 
 in_ns() { ip netns exec "$NS" "$@"; }
-
-# Namespaces of runs that were killed before their trap ran (their PID is
-# gone): delete them, so that nothing they held can disturb this run.
-reap_stale() {
-  local ns base pid
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^shoal-[tb]-'); do
-    base=${ns%-g}
-    pid=${base##*-}
-    [[ $pid =~ ^[0-9]+$ ]] || continue
-    kill -0 "$pid" 2>/dev/null || ip netns del "$ns" 2>/dev/null
-  done
-}
 
 kill_ns_procs() {
   local pids
@@ -60,8 +51,8 @@ cleanup() {
   kill_ns_procs "$NS"
   [ "$TARGET" = native ] && kill_ns_procs "$NSG"
   for pid in "${GUEST_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  ip netns del "$NS" 2>/dev/null
-  [ "$TARGET" = native ] && ip netns del "$NSG" 2>/dev/null
+  netns_release "$NS"
+  [ "$TARGET" = native ] && netns_release "$NSG"
   if ((FAILURES > 0)) && [ -d "$TMP" ]; then
     for f in "$TMP"/*.log "$TMP"/*.err; do
       [ -f "$f" ] || continue
@@ -75,17 +66,17 @@ cleanup() {
 # setup: the namespace(s) and the link; fails the test if it cannot.
 setup() {
   [ "$(id -u)" = 0 ] || { echo "FAIL: tests/inet need root (network namespaces)"; exit 1; }
-  reap_stale
+  netns_reap '^shoal-[tb]-'
   trap cleanup EXIT
   trap 'exit 130' INT TERM
-  ip netns add "$NS" || { echo "FAIL: ip netns add $NS"; exit 1; }
+  netns_claim "$NS" || { echo "FAIL: ip netns add $NS"; exit 1; }
   ip -n "$NS" link set lo up
   if [ "$TARGET" = shoal ]; then
     [ -w /dev/kvm ] || { echo "FAIL: /dev/kvm is not usable here"; exit 1; }
     [ -x "$SHOAL" ] || { echo "FAIL: $SHOAL not built"; exit 1; }
     ip -n "$NS" tuntap add dev sh0 mode tap || { echo "FAIL: cannot create a TAP device"; exit 1; }
   else
-    ip netns add "$NSG" || { echo "FAIL: ip netns add $NSG"; exit 1; }
+    netns_claim "$NSG" || { echo "FAIL: ip netns add $NSG"; exit 1; }
     ip -n "$NSG" link set lo up
     ip -n "$NS" link add sh0 type veth peer name eth0 netns "$NSG" || { echo "FAIL: veth"; exit 1; }
     ip -n "$NSG" addr add "$GUEST_IP/24" dev eth0

@@ -18,14 +18,16 @@ SHOAL=$1
 VMM=$2
 CASE=$3
 BUSYBOX=${BUSYBOX:-/bin/busybox}
-NS=shoal-netdev-$$
+# shellcheck source=../lib/netns.sh
+source "$(dirname "$0")/../lib/netns.sh"
+NS=$(netns_name shoal-t-netdev)
 TMP=$(mktemp -d /tmp/shoal-netdev.XXXXXX)
 PIDS=()
 
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  ip netns del "$NS" 2>/dev/null || true
+  netns_release "$NS"
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -34,10 +36,12 @@ fail() { echo "FAIL: $*" >&2; [ -f "$TMP/vmm.err" ] && sed 's/^/  vmm: /' "$TMP/
 in_ns() { ip netns exec "$NS" "$@"; }
 
 for need in "$BUSYBOX" /dev/kvm /dev/net/tun; do
-  [ -e "$need" ] || { echo "SKIP: $need missing"; exit 0; }
+  # A test that cannot run is a failure, not a pass.
+  [ -e "$need" ] || { echo "FAIL: $need missing" >&2; exit 1; }
 done
 
-ip netns add "$NS"
+netns_reap '^shoal-[tb]-'
+netns_claim "$NS"
 in_ns ip link set lo up
 
 # A host-side address for the TAP once it exists (created by us or the monitor).
