@@ -35,6 +35,14 @@ struct ApiServer::Connection {
 
 namespace {
 
+// A directory like /tmp: a real directory (not a link), owned by root or this
+// user, with the sticky bit. Only for sockets named explicitly.
+bool is_shared_sticky_dir(const std::string& dir) {
+  struct stat st;
+  if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+  return (st.st_mode & S_ISVTX) != 0 && (st.st_uid == 0 || st.st_uid == geteuid());
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -97,7 +105,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::listen_unix(EventLoop& loop, const
   }
   if (dir != "/") {
     auto checked = open_private_dir(dir, CreateDir::parents);
-    if (!checked) return make_error(checked.error().message + " (control socket " + path + ")");
+    // A spec may also name a socket straight in a shared sticky directory
+    // such as /tmp (make demo does): there no one can remove or rename an
+    // entry they do not own, bind() never follows or replaces an existing
+    // file, and the stale-socket unlink below only succeeds on our own.
+    if (!checked && !is_shared_sticky_dir(dir))
+      return make_error(checked.error().message + " (control socket " + path + ")");
   }
 
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -190,6 +191,30 @@ TEST(ApiServer, ConnectionThatSendsNothingClosesAfterTheHeaderTimeout) {
   client.join();
   EXPECT_GE(closed_ms, double(ApiServer::kHeaderTimeoutNs) / 1e6 - 50);
   EXPECT_LT(closed_ms, double(ApiServer::kHeaderTimeoutNs) / 1e6 + 1000);
+}
+
+
+// Regression (make demo): a spec's control socket named straight in /tmp was
+// refused once the socket's directory had to be private. A sticky shared
+// directory is accepted; one others can write without the sticky bit is not.
+TEST(ApiServer, ControlSocketInASharedStickyDirectory) {
+  auto loop = EventLoop::create().value();
+  char tmpl[] = "/tmp/shoald-sticky-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  ASSERT_EQ(chmod(dir.c_str(), 01777), 0);
+  auto handler = [](const ApiRequest&) -> ApiResponse { return api_error(404, "nope"); };
+  {
+    auto server = ApiServer::listen_unix(*loop, dir + "/pool.sock", handler);
+    EXPECT_TRUE(server.ok()) << server.error().message;
+  }
+  unlink((dir + "/pool.sock").c_str());
+  ASSERT_EQ(chmod(dir.c_str(), 0777), 0);
+  auto refused = ApiServer::listen_unix(*loop, dir + "/pool.sock", handler);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("writable by group or others"), std::string::npos) << refused.error().message;
+  unlink((dir + "/pool.sock").c_str());
+  rmdir(dir.c_str());
 }
 
 }  // namespace
