@@ -3,10 +3,14 @@
 #include "net/inet_tcp_socket.hpp"
 
 #include "core/klib.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 #include "core/uaccess.hpp"
 #include "fs/alloc.hpp"
 #include "net/inet_msg.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/ioctl.hpp"
+#include "uapi/poll.hpp"
+#include "uapi/uio.hpp"
 
 namespace libos::net {
 namespace {
@@ -27,7 +31,7 @@ constexpr size_t kPeekMax = 65536;
 InetTcpSocket* wrap(inet::TcpSocket* tcp, int flags) {
   InetTcpSocket* s = fs::make<InetTcpSocket>();
   if (s == nullptr) return nullptr;
-  s->m_flags = lx::O_RDWR | (flags & kSockNonblock ? lx::O_NONBLOCK : 0);
+  s->m_flags = uapi::O_RDWR | (flags & kSockNonblock ? uapi::O_NONBLOCK : 0);
   s->m_tcp = tcp;
   tcp->set_events(s);
   return s;
@@ -65,15 +69,15 @@ bool InetTcpSocket::handshaking() const {
 
 int16_t InetTcpSocket::poll(int16_t events) {
   uint32_t bits = m_tcp->poll();
-  return static_cast<int16_t>(bits & (static_cast<uint16_t>(events) | lx::POLLHUP | lx::POLLERR));
+  return static_cast<int16_t>(bits & (static_cast<uint16_t>(events) | uapi::POLLHUP | uapi::POLLERR));
 }
 
 long InetTcpSocket::ioctl(unsigned long request, unsigned long arg) {
-  if (request != lx::FIONREAD && request != kSiocOutq) return -ENOTTY;
+  if (request != uapi::FIONREAD && request != kSiocOutq) return -ENOTTY;
   auto* out = reinterpret_cast<int*>(arg);
   if (!user_writable(out, sizeof(int))) return -EFAULT;
   if (m_tcp->listening()) return -EINVAL;
-  size_t n = request == lx::FIONREAD ? m_tcp->readable() : m_tcp->unsent();
+  size_t n = request == uapi::FIONREAD ? m_tcp->readable() : m_tcp->unsent();
   *out = n > 0x7fffffff ? 0x7fffffff : static_cast<int>(n);
   return 0;
 }
@@ -254,7 +258,7 @@ long InetTcpSocket::recv_peek_scattered(SockMsg* msg, int flags) {
   size_t cap = total < kPeekMax ? total : kPeekMax;
   auto* bounce = static_cast<uint8_t*>(kmalloc(cap));
   if (bounce == nullptr) return -ENOMEM;
-  lx::Iovec one{bounce, cap};
+  uapi::Iovec one{bounce, cap};
   SockMsg single;
   single.iov = &one;
   single.iovlen = 1;

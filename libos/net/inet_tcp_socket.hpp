@@ -11,7 +11,7 @@
 #pragma once
 
 #include "inet/tcp.hpp"
-#include "net/socket_base.hpp"
+#include "net/socket/socket_base.hpp"
 
 namespace libos::net {
 

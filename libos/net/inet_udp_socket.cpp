@@ -2,11 +2,14 @@
 #include "net/inet_udp_socket.hpp"
 
 #include "core/klib.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 #include "core/uaccess.hpp"
 #include "fs/alloc.hpp"
 #include "net/inet_msg.hpp"
 #include "netdev/netdev.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/ioctl.hpp"
+#include "uapi/poll.hpp"
 
 namespace libos::net {
 namespace {
@@ -28,7 +31,7 @@ long inet_udp_create(inet::Stack& stack, int flags, SocketFile** out) {
     udp->close();
     return -ENOMEM;
   }
-  s->m_flags = lx::O_RDWR | (flags & kSockNonblock ? lx::O_NONBLOCK : 0);
+  s->m_flags = uapi::O_RDWR | (flags & kSockNonblock ? uapi::O_NONBLOCK : 0);
   s->m_udp = udp;
   s->m_rcvbuf = udp->rcvbuf();
   s->m_sndbuf = udp->sndbuf();
@@ -46,15 +49,15 @@ void InetUdpSocket::release() {
 
 int16_t InetUdpSocket::poll(int16_t events) {
   uint32_t bits = m_udp->poll();
-  return static_cast<int16_t>(bits & (static_cast<uint16_t>(events) | lx::POLLHUP | lx::POLLERR));
+  return static_cast<int16_t>(bits & (static_cast<uint16_t>(events) | uapi::POLLHUP | uapi::POLLERR));
 }
 
 long InetUdpSocket::ioctl(unsigned long request, unsigned long arg) {
-  if (request != lx::FIONREAD && request != kSiocOutq) return -ENOTTY;
+  if (request != uapi::FIONREAD && request != kSiocOutq) return -ENOTTY;
   auto* out = reinterpret_cast<int*>(arg);
   if (!user_writable(out, sizeof(int))) return -EFAULT;
   // SIOCOUTQ: datagrams leave at once (nothing stays queued here).
-  *out = request == lx::FIONREAD ? static_cast<int>(m_udp->next_size()) : 0;
+  *out = request == uapi::FIONREAD ? static_cast<int>(m_udp->next_size()) : 0;
   return 0;
 }
 

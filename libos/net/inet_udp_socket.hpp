@@ -7,7 +7,7 @@
 #pragma once
 
 #include "inet/udp.hpp"
-#include "net/socket_base.hpp"
+#include "net/socket/socket_base.hpp"
 
 namespace libos::net {
 

@@ -5,9 +5,9 @@
 #include "fs/fdtable.hpp"
 #include "net/inet_tcp_socket.hpp"
 #include "net/inet_udp_socket.hpp"
-#include "net/sock_fd.hpp"
-#include "net/socket.hpp"
-#include "net/sockopt.hpp"
+#include "net/socket/sock_fd.hpp"
+#include "net/channel/channel_socket.hpp"
+#include "net/socket/sockopt.hpp"
 #include "net/syscalls.hpp"
 #include "netdev/netdev.hpp"
 
@@ -75,7 +75,7 @@ long create_socket(int base, int protocol, int flags, SocketFile** out) {
   if (base == kSockStream) {
     if (protocol != 0 && protocol != kIpprotoTcp) return -EPROTONOSUPPORT;
     if (stack != nullptr) return inet_tcp_create(*stack, flags, out);
-    Socket* s = nullptr;
+    ChannelSocket* s = nullptr;
     if (long err = socket_create(flags, &s); err < 0) return err;
     *out = s;
     return 0;

@@ -6,8 +6,8 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/iovec.hpp"
-#include "fs/linux_types.hpp"
-#include "net/sock_fd.hpp"
+#include "uapi/uio.hpp"
+#include "net/socket/sock_fd.hpp"
 #include "net/syscalls.hpp"
 
 using namespace libos;
@@ -23,7 +23,7 @@ struct MsgHdr {
   void* name;
   uint32_t namelen;
   uint32_t pad0;
-  lx::Iovec* iov;
+  uapi::Iovec* iov;
   size_t iovlen;
   void* control;
   size_t controllen;
@@ -46,8 +46,8 @@ long read_msghdr(const void* msg, MsgHdr* out, bool to_user, bool datagram_send 
   memcpy(out, msg, sizeof(*out));
   if (static_cast<int32_t>(out->namelen) < 0) return -EINVAL;
   // A message's iovec count past UIO_MAXIOV is EMSGSIZE (readv says EINVAL).
-  if (out->iovlen > static_cast<size_t>(lx::kIovMax)) return -EMSGSIZE;
-  if (datagram_send && out->iovlen > 0 && user_readable(out->iov, sizeof(lx::Iovec) * out->iovlen)) {
+  if (out->iovlen > static_cast<size_t>(uapi::kIovMax)) return -EMSGSIZE;
+  if (datagram_send && out->iovlen > 0 && user_readable(out->iov, sizeof(uapi::Iovec) * out->iovlen)) {
     size_t total = 0;
     for (size_t i = 0; i < out->iovlen; ++i) {
       if (__builtin_add_overflow(total, out->iov[i].len, &total)) return -EINVAL;
@@ -84,7 +84,7 @@ long sys_sendto(int fd, const void* buf, size_t len, int flags, const void* addr
   if (s->type() == kSockDgram && len > kMaxDatagram) return -EMSGSIZE;
   if (len > 0 && !user_readable(buf, len)) return -EFAULT;
   if (long err = check_send_flags(flags); err < 0) return err;
-  lx::Iovec iov{const_cast<void*>(buf), len};
+  uapi::Iovec iov{const_cast<void*>(buf), len};
   SockMsg m;
   m.iov = &iov;
   m.iovlen = 1;
@@ -99,7 +99,7 @@ long sys_recvfrom(int fd, void* buf, size_t len, int flags, void* addr, int* add
   if (len > kMaxRw) len = kMaxRw;
   if (len > 0 && !user_writable(buf, len)) return -EFAULT;
   if (flags & kMsgOob) return -EINVAL;  // no urgent data is ever pending
-  lx::Iovec iov{buf, len};
+  uapi::Iovec iov{buf, len};
   SockMsg m;
   m.iov = &iov;
   m.iovlen = 1;

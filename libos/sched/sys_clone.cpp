@@ -4,10 +4,10 @@
 #include "core/errno.hpp"
 #include "core/hypercall.hpp"
 #include "core/uaccess.hpp"
-#include "netdev/netdev.hpp"
+#include "sched/io_hooks.hpp"
 #include "sched/futex.hpp"
 #include "sched/thread.hpp"
-#include "syscalls/handlers.hpp"
+#include "sched/syscalls.hpp"
 
 extern "C" void shoal_clone_child_return();
 
@@ -87,7 +87,7 @@ long sys_exit(int status) {
 }
 
 long sys_exit_group(int status) {
-  netdev::drain_before_exit();
+  sched::g_io_hooks.drain_before_exit();
   shoal::abi::HcExit args{status & 0xff, 0};
   hypercall(shoal::abi::Hypercall::exit, &args);
   __builtin_unreachable();
