@@ -12,8 +12,10 @@
 #include "mm/file_map.hpp"
 #include "mm/page_alloc.hpp"
 #include "mm/syscalls.hpp"
+#include "uapi/mman.hpp"
 
 using namespace libos;
+using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
 
@@ -21,12 +23,6 @@ long no_files(int, void*, size_t, uint64_t) { return -EBADF; }
 // Constant-initialized; fs/init.cpp registers fs_mmap_file.
 constinit mm::FileReader g_file_reader = no_files;
 
-enum : int {
-  MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_SHARED_VALIDATE = 0x3, MAP_TYPE = 0xf,
-  MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000,
-};
-enum : int { MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4 };
-enum : int { MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9 };
 constexpr int kProtMask = 0x7 | 0x01000000 | 0x02000000;  // RWX, GROWSDOWN, GROWSUP
 
 bool aligned(uint64_t v) { return (v & (mm::kPage - 1)) == 0; }

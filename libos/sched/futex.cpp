@@ -7,18 +7,14 @@
 #include "sched/syscalls.hpp"
 #include "time/clock.hpp"
 #include "uapi/time.hpp"
+#include "uapi/futex.hpp"
 
 namespace libos {
+using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
 
 using sched::Thread;
-
-enum : int {
-  FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_FD = 2, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
-  FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10,
-  FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256,
-};
 
 Thread* g_head = nullptr;
 Thread* g_tail = nullptr;

@@ -8,20 +8,14 @@
 #include "sched/futex.hpp"
 #include "sched/thread.hpp"
 #include "sched/syscalls.hpp"
+#include "uapi/sched.hpp"
 
 extern "C" void shoal_clone_child_return();
 
 using namespace libos;
+using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
-enum : uint64_t {
-  CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
-  CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000,
-  CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000,
-  CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000,
-  CLONE_DETACHED = 0x400000, CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x1000000,
-  CSIGNAL = 0xff,
-};
 constexpr uint64_t kAllowed = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
                               CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
                               CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID | CSIGNAL;

@@ -12,13 +12,12 @@
 #include "uapi/time.hpp"
 
 using namespace libos;
+using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
 
 constexpr uint64_t kInfinity = ~uint64_t{0};
 constexpr int kRlimits = 16;
-enum : int { RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_NPROC = 6, RLIMIT_MEMLOCK = 8,
-             RLIMIT_SIGPENDING = 11, RLIMIT_MSGQUEUE = 12, RLIMIT_CORE = 4 };
 
 uapi::Rlimit g_limits[kRlimits];
 bool g_limits_ready = false;

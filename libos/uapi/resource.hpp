@@ -18,4 +18,8 @@ struct Rusage {
 };
 static_assert(sizeof(Rusage) == 144);
 
+
+enum : int { RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_NPROC = 6, RLIMIT_MEMLOCK = 8,
+             RLIMIT_SIGPENDING = 11, RLIMIT_MSGQUEUE = 12, RLIMIT_CORE = 4 };
+
 }  // namespace libos::uapi
