@@ -11,5 +11,7 @@ namespace libos::uapi {
 inline constexpr unsigned long TCGETS = 0x5401, TCSETS = 0x5402, TIOCGWINSZ = 0x5413;
 inline constexpr unsigned long TIOCGPGRP = 0x540f, FIONREAD = 0x541b, FIONBIO = 0x5421;
 inline constexpr unsigned long FIONCLEX = 0x5450, FIOCLEX = 0x5451, FIOASYNC = 0x5452;
+// TIOCOUTQ (SIOCOUTQ on a socket): bytes sent but not yet taken by the peer.
+inline constexpr unsigned long TIOCOUTQ = 0x5411;
 
 }  // namespace libos::uapi

@@ -11,6 +11,7 @@
 #include "uapi/fcntl.hpp"
 #include "uapi/ioctl.hpp"
 #include "uapi/poll.hpp"
+#include "uapi/socket.hpp"
 
 namespace libos::net {
 
@@ -18,14 +19,13 @@ using namespace shoal::abi;
 
 namespace {
 
-constexpr unsigned long kSiocOutq = 0x5411;  // TIOCOUTQ: bytes not yet taken by the peer
 
 }  // namespace
 
 long socket_create(int flags, ChannelSocket** out) {
   ChannelSocket* s = fs::make<ChannelSocket>();
   if (s == nullptr) return -ENOMEM;
-  s->m_flags = uapi::O_RDWR | (flags & kSockNonblock ? uapi::O_NONBLOCK : 0);
+  s->m_flags = uapi::O_RDWR | (flags & uapi::SOCK_NONBLOCK ? uapi::O_NONBLOCK : 0);
   *out = s;
   return 0;
 }
@@ -59,12 +59,12 @@ long ChannelSocket::sendmsg(SockMsg* msg, int flags) {
 
 long ChannelSocket::recvmsg(SockMsg* msg, int flags) {
   long total = 0;
-  bool peek = (flags & kMsgPeek) != 0;
+  bool peek = (flags & uapi::MSG_PEEK) != 0;
   for (size_t i = 0; i < msg->iovlen; ++i) {
     if (msg->iov[i].len == 0) continue;
     // After the first bytes, take only what is there already (a stream
     // read returns what is available, it does not wait to fill every buffer).
-    int f = total > 0 ? flags | kMsgDontwait : flags;
+    int f = total > 0 ? flags | uapi::MSG_DONTWAIT : flags;
     long n = recv(msg->iov[i].base, msg->iov[i].len, f);
     if (n < 0) {
       if (total > 0) break;
@@ -148,9 +148,9 @@ void ChannelSocket::slot_moved() {
 }
 
 long ChannelSocket::recv(void* buf, size_t len, int flags) {
-  bool nonblock = nonblocking() || (flags & kMsgDontwait) != 0;
-  bool peek = (flags & kMsgPeek) != 0;
-  bool waitall = (flags & kMsgWaitall) != 0 && !peek && !nonblock;
+  bool nonblock = nonblocking() || (flags & uapi::MSG_DONTWAIT) != 0;
+  bool peek = (flags & uapi::MSG_PEEK) != 0;
+  bool waitall = (flags & uapi::MSG_WAITALL) != 0 && !peek && !nonblock;
   uint64_t until = deadline(m_rcvtimeo_ns);
   auto* out = static_cast<uint8_t*>(buf);
   size_t done = 0;
@@ -196,7 +196,7 @@ long ChannelSocket::recv(void* buf, size_t len, int flags) {
 }
 
 long ChannelSocket::send(const void* buf, size_t len, int flags) {
-  bool nonblock = nonblocking() || (flags & kMsgDontwait) != 0;
+  bool nonblock = nonblocking() || (flags & uapi::MSG_DONTWAIT) != 0;
   uint64_t until = deadline(m_sndtimeo_ns);
   auto* in = static_cast<const uint8_t*>(buf);
   size_t done = 0;
@@ -267,7 +267,7 @@ int16_t ChannelSocket::poll(int16_t events) {
     writable = true;  // a socket that never connected polls writable, as Linux
   }
   if ((rcv_shut && snd_shut) || m_state == SockState::closed) mask |= uapi::POLLHUP;
-  if (rcv_shut) mask |= uapi::POLLIN | uapi::POLLRDNORM | kPollRdHup;
+  if (rcv_shut) mask |= uapi::POLLIN | uapi::POLLRDNORM | uapi::POLLRDHUP;
   if (m_state != SockState::connecting) {
     if (readable) mask |= uapi::POLLIN | uapi::POLLRDNORM;
     if (snd_shut || writable) mask |= uapi::POLLOUT | uapi::POLLWRNORM;
@@ -279,7 +279,7 @@ int16_t ChannelSocket::poll(int16_t events) {
 long ChannelSocket::ioctl(unsigned long request, unsigned long arg) {
   // The caller checked that arg is a writable int for FIONREAD; TIOCOUTQ too.
   auto* out = reinterpret_cast<int*>(arg);
-  if (request == uapi::FIONREAD || request == kSiocOutq) {
+  if (request == uapi::FIONREAD || request == uapi::TIOCOUTQ) {
     if (!user_writable(out, sizeof(int))) return -EFAULT;
     if (m_state == SockState::listening) return -EINVAL;
     int64_t n = 0;

@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 #include "net/socket/socket_base.hpp"
+#include "uapi/in.hpp"
+#include "uapi/socket.hpp"
 
 namespace libos::net {
 
@@ -58,8 +60,8 @@ class ChannelSocket final : public SocketFile {
   void release() override;
 
   // ---- SocketFile ----
-  int type() const override { return kSockStream; }
-  int protocol() const override { return kIpprotoTcp; }
+  int type() const override { return uapi::SOCK_STREAM; }
+  int protocol() const override { return uapi::IPPROTO_TCP; }
   long bind(uint32_t ip, uint16_t port) override;
   long listen(int backlog) override;
   long accept(int flags, SocketFile** out) override;

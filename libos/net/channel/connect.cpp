@@ -9,6 +9,7 @@
 #include "net/channel/slots.hpp"
 #include "net/channel/channel_socket.hpp"
 #include "uapi/poll.hpp"
+#include "uapi/socket.hpp"
 
 namespace libos::net {
 
@@ -20,7 +21,6 @@ SlotUse g_use[kMaxChannelSlots];
 bool g_rescan = false;
 
 // Linux clamps listen()'s backlog to net.core.somaxconn.
-constexpr int kSomaxconn = 4096;
 
 // Gives up a slot this guest holds: a reset if asked, else a FIN (unless the
 // guest already sent one), then the release bit.
@@ -55,7 +55,7 @@ long ChannelSocket::bind(uint32_t ip, uint16_t port) {
 
 long ChannelSocket::listen(int backlog) {
   if (m_state == SockState::listening) {
-    m_backlog = backlog < 0 ? 0 : (backlog > kSomaxconn ? kSomaxconn : backlog);
+    m_backlog = backlog < 0 ? 0 : (backlog > uapi::SOMAXCONN ? uapi::SOMAXCONN : backlog);
     return 0;
   }
   if (m_state != SockState::closed || m_slot >= 0) return -EINVAL;
@@ -67,7 +67,7 @@ long ChannelSocket::listen(int backlog) {
   }
   m_state = SockState::listening;
   m_aborted = false;
-  m_backlog = backlog < 0 ? 0 : (backlog > kSomaxconn ? kSomaxconn : backlog);
+  m_backlog = backlog < 0 ? 0 : (backlog > uapi::SOMAXCONN ? uapi::SOMAXCONN : backlog);
   if (channel_present()) {
     // The listen table is the instance's readiness signal to the pool.
     // A full table leaves the port listening here but unseen by the host.
@@ -128,7 +128,7 @@ long ChannelSocket::accept(int flags, SocketFile** out) {
 long ChannelSocket::connect(int family, uint32_t ip, uint16_t port) {
   // AF_UNSPEC (Linux: disconnect) is refused on a channel stream, as it
   // always was here.
-  if (family != kAfInet) return -EAFNOSUPPORT;
+  if (family != uapi::AF_INET) return -EAFNOSUPPORT;
   return connect_channel(ip, port);
 }
 
@@ -204,8 +204,8 @@ long ChannelSocket::connect_channel(uint32_t ip, uint16_t port) {
 }
 
 long ChannelSocket::shutdown(int how) {
-  if (how < kShutRd || how > kShutRdwr) return -EINVAL;
-  bool rd = how != kShutWr, wr = how != kShutRd;
+  if (how < uapi::SHUT_RD || how > uapi::SHUT_RDWR) return -EINVAL;
+  bool rd = how != uapi::SHUT_WR, wr = how != uapi::SHUT_RD;
   switch (m_state) {
     case SockState::closed:
       return -ENOTCONN;

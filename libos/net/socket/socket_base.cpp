@@ -8,6 +8,7 @@
 #include "sched/signal_state.hpp"
 #include "uapi/stat.hpp"
 #include "uapi/uio.hpp"
+#include "uapi/socket.hpp"
 
 namespace libos::net {
 namespace {
@@ -29,7 +30,7 @@ SocketFile::~SocketFile() { --g_live; }
 int socket_count() { return g_live; }
 
 long broken_pipe(int flags) {
-  if ((flags & kMsgNosignal) == 0) signal_post(kSigPipe, kSiUser, sched::current());
+  if ((flags & uapi::MSG_NOSIGNAL) == 0) signal_post(kSigPipe, kSiUser, sched::current());
   return -EPIPE;
 }
 

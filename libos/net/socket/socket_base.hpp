@@ -27,23 +27,8 @@
 
 namespace libos::net {
 
-inline constexpr int kAfUnspec = 0, kAfUnix = 1, kAfInet = 2, kAfInet6 = 10, kAfMax = 46;
-inline constexpr int kSockStream = 1, kSockDgram = 2, kSockRaw = 3, kSockSeqpacket = 5, kSockMaxType = 10;
-inline constexpr int kSockNonblock = 04000, kSockCloexec = 02000000;
-inline constexpr int kIpprotoIp = 0, kIpprotoTcp = 6, kIpprotoUdp = 17;
-inline constexpr int kShutRd = 0, kShutWr = 1, kShutRdwr = 2;
-inline constexpr int kMsgOob = 0x1, kMsgPeek = 0x2, kMsgDontroute = 0x4, kMsgTrunc = 0x20,
-                     kMsgDontwait = 0x40, kMsgEor = 0x80, kMsgWaitall = 0x100, kMsgNosignal = 0x4000,
-                     kMsgMore = 0x8000, kMsgCmsgCloexec = 0x40000000;
-
-// struct sockaddr_in: port and address in network byte order.
-struct SockaddrIn {
-  uint16_t family;
-  uint16_t port;
-  uint32_t addr;
-  uint8_t zero[8];
-};
-static_assert(sizeof(SockaddrIn) == 16);
+// The largest socket type number socket(2) checks against (SOCK_PACKET).
+inline constexpr int kSockMaxType = 10;
 
 inline uint16_t bswap16(uint16_t v) { return static_cast<uint16_t>((v >> 8) | (v << 8)); }
 inline uint32_t ipv4_of(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
@@ -53,9 +38,8 @@ inline uint32_t ipv4_of(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
 inline bool is_loopback(uint32_t ipv4) { return (ipv4 & 0xff) == 127; }
 
 // Every readiness bit a socket reports (a wake-up key that concerns all).
-inline constexpr uint32_t kPollRdHup = 0x2000;
 inline constexpr uint32_t kPollAllEvents =
-    uapi::POLLIN | uapi::POLLRDNORM | uapi::POLLOUT | uapi::POLLWRNORM | uapi::POLLERR | uapi::POLLHUP | kPollRdHup;
+    uapi::POLLIN | uapi::POLLRDNORM | uapi::POLLOUT | uapi::POLLWRNORM | uapi::POLLERR | uapi::POLLHUP | uapi::POLLRDHUP;
 
 // An IPv4 endpoint: address in network order, port in host order.
 struct Endpoint {

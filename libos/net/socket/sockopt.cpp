@@ -7,54 +7,13 @@
 
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
+#include "uapi/in.hpp"
+#include "uapi/socket.hpp"
+#include "uapi/tcp.hpp"
 
 namespace libos::net {
 namespace {
 
-constexpr int kSolSocket = 1;
-enum SocketOption : int {
-  kSoDebug = 1,
-  kSoReuseaddr = 2,
-  kSoType = 3,
-  kSoError = 4,
-  kSoDontroute = 5,
-  kSoBroadcast = 6,
-  kSoSndbuf = 7,
-  kSoRcvbuf = 8,
-  kSoKeepalive = 9,
-  kSoOobinline = 10,
-  kSoPriority = 12,
-  kSoLinger = 13,
-  kSoReuseport = 15,
-  kSoRcvlowat = 18,
-  kSoSndlowat = 19,
-  kSoRcvtimeo = 20,
-  kSoSndtimeo = 21,
-  kSoAcceptconn = 30,
-  kSoSndbufforce = 32,
-  kSoRcvbufforce = 33,
-  kSoProtocol = 38,
-  kSoDomain = 39,
-  kSoBusyPoll = 46,
-  kSoIncomingCpu = 49,
-};
-enum TcpOption : int {
-  kTcpNodelay = 1,
-  kTcpMaxseg = 2,
-  kTcpCork = 3,
-  kTcpKeepidle = 4,
-  kTcpKeepintvl = 5,
-  kTcpKeepcnt = 6,
-  kTcpSyncnt = 7,
-  kTcpLinger2 = 8,
-  kTcpDeferAccept = 9,
-  kTcpWindowClamp = 10,
-  kTcpQuickack = 12,
-  kTcpUserTimeout = 18,
-  kTcpFastopen = 23,
-  kTcpNotsentLowat = 25,
-};
-enum IpOption : int { kIpTos = 1, kIpTtl = 2 };
 
 // Linux's bounds for SO_RCVBUF/SO_SNDBUF: the value is doubled (room for
 // bookkeeping), capped by net.core.[rw]mem_max and floored.
@@ -84,8 +43,8 @@ struct TcpKnob {
   int value;
 };
 constexpr TcpKnob kTcpDefaults[] = {
-    {kTcpSyncnt, 6},     {kTcpLinger2, 60},    {kTcpDeferAccept, 0}, {kTcpWindowClamp, 0},
-    {kTcpQuickack, 1},   {kTcpUserTimeout, 0}, {kTcpFastopen, 0},    {kTcpNotsentLowat, 0},
+    {uapi::TCP_SYNCNT, 6},     {uapi::TCP_LINGER2, 60},    {uapi::TCP_DEFER_ACCEPT, 0}, {uapi::TCP_WINDOW_CLAMP, 0},
+    {uapi::TCP_QUICKACK, 1},   {uapi::TCP_USER_TIMEOUT, 0}, {uapi::TCP_FASTOPEN, 0},    {uapi::TCP_NOTSENT_LOWAT, 0},
 };
 // Linux's bounds: MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT,
 // TCP_MIN_MSS and MAX_TCP_WINDOW.
@@ -130,42 +89,42 @@ long get_timeout(void* optval, int* optlen, uint64_t ns) {
 // Stores the value; -errno for a value Linux refuses.
 long store_socket_int(SocketFile* s, int name, int v) {
   switch (name) {
-    case kSoReuseaddr: s->m_reuseaddr = v != 0; return 0;
-    case kSoReuseport: s->m_reuseport = v != 0; return 0;
-    case kSoKeepalive: s->m_keepalive = v != 0; return 0;
-    case kSoBroadcast: s->m_broadcast = v != 0; return 0;
-    case kSoRcvbuf:
-    case kSoRcvbufforce: s->m_rcvbuf = clamp_buf(v, kMinRcvbuf); return 0;
-    case kSoSndbuf:
-    case kSoSndbufforce: s->m_sndbuf = clamp_buf(v, kMinSndbuf); return 0;
-    case kSoDebug:
-    case kSoDontroute:
-    case kSoOobinline:
-    case kSoPriority:
-    case kSoRcvlowat:
-    case kSoBusyPoll:
-    case kSoIncomingCpu: return 0;
+    case uapi::SO_REUSEADDR: s->m_reuseaddr = v != 0; return 0;
+    case uapi::SO_REUSEPORT: s->m_reuseport = v != 0; return 0;
+    case uapi::SO_KEEPALIVE: s->m_keepalive = v != 0; return 0;
+    case uapi::SO_BROADCAST: s->m_broadcast = v != 0; return 0;
+    case uapi::SO_RCVBUF:
+    case uapi::SO_RCVBUFFORCE: s->m_rcvbuf = clamp_buf(v, kMinRcvbuf); return 0;
+    case uapi::SO_SNDBUF:
+    case uapi::SO_SNDBUFFORCE: s->m_sndbuf = clamp_buf(v, kMinSndbuf); return 0;
+    case uapi::SO_DEBUG:
+    case uapi::SO_DONTROUTE:
+    case uapi::SO_OOBINLINE:
+    case uapi::SO_PRIORITY:
+    case uapi::SO_RCVLOWAT:
+    case uapi::SO_BUSY_POLL:
+    case uapi::SO_INCOMING_CPU: return 0;
     default: return -ENOPROTOOPT;  // SO_SNDLOWAT (not changeable), SO_TYPE, SO_ERROR...
   }
 }
 
 long store_tcp_int(SocketFile* s, int name, int v) {
   switch (name) {
-    case kTcpNodelay: s->m_nodelay = v != 0; return 0;
-    case kTcpCork: s->m_cork = v != 0; return 0;
-    case kTcpKeepidle:
+    case uapi::TCP_NODELAY: s->m_nodelay = v != 0; return 0;
+    case uapi::TCP_CORK: s->m_cork = v != 0; return 0;
+    case uapi::TCP_KEEPIDLE:
       if (v < 1 || v > kMaxKeepidle) return -EINVAL;
       s->m_keepidle = v;
       return 0;
-    case kTcpKeepintvl:
+    case uapi::TCP_KEEPINTVL:
       if (v < 1 || v > kMaxKeepintvl) return -EINVAL;
       s->m_keepintvl = v;
       return 0;
-    case kTcpKeepcnt:
+    case uapi::TCP_KEEPCNT:
       if (v < 1 || v > kMaxKeepcnt) return -EINVAL;
       s->m_keepcnt = v;
       return 0;
-    case kTcpMaxseg:
+    case uapi::TCP_MAXSEG:
       if (v != 0 && (v < kMinMss || v > kMaxMss)) return -EINVAL;
       s->m_user_mss = v;
       return 0;
@@ -180,34 +139,34 @@ long store_tcp_int(SocketFile* s, int name, int v) {
 // What getsockopt answers from the stored options (the transport may know
 // better: option_value is asked first).
 bool stored_value(const SocketFile* s, int level, int name, int* out) {
-  if (level == kSolSocket) {
+  if (level == uapi::SOL_SOCKET) {
     switch (name) {
-      case kSoType: *out = s->type(); return true;
-      case kSoProtocol: *out = s->protocol(); return true;
-      case kSoDomain: *out = kAfInet; return true;
-      case kSoAcceptconn: *out = s->listening(); return true;
-      case kSoReuseaddr: *out = s->m_reuseaddr; return true;
-      case kSoReuseport: *out = s->m_reuseport; return true;
-      case kSoKeepalive: *out = s->m_keepalive; return true;
-      case kSoBroadcast: *out = s->m_broadcast; return true;
-      case kSoRcvbuf: *out = s->m_rcvbuf; return true;
-      case kSoSndbuf: *out = s->m_sndbuf; return true;
-      case kSoRcvlowat:
-      case kSoSndlowat: *out = 1; return true;
-      case kSoDebug:
-      case kSoDontroute:
-      case kSoOobinline:
-      case kSoPriority: *out = 0; return true;
+      case uapi::SO_TYPE: *out = s->type(); return true;
+      case uapi::SO_PROTOCOL: *out = s->protocol(); return true;
+      case uapi::SO_DOMAIN: *out = uapi::AF_INET; return true;
+      case uapi::SO_ACCEPTCONN: *out = s->listening(); return true;
+      case uapi::SO_REUSEADDR: *out = s->m_reuseaddr; return true;
+      case uapi::SO_REUSEPORT: *out = s->m_reuseport; return true;
+      case uapi::SO_KEEPALIVE: *out = s->m_keepalive; return true;
+      case uapi::SO_BROADCAST: *out = s->m_broadcast; return true;
+      case uapi::SO_RCVBUF: *out = s->m_rcvbuf; return true;
+      case uapi::SO_SNDBUF: *out = s->m_sndbuf; return true;
+      case uapi::SO_RCVLOWAT:
+      case uapi::SO_SNDLOWAT: *out = 1; return true;
+      case uapi::SO_DEBUG:
+      case uapi::SO_DONTROUTE:
+      case uapi::SO_OOBINLINE:
+      case uapi::SO_PRIORITY: *out = 0; return true;
       default: return false;
     }
   }
   switch (name) {
-    case kTcpNodelay: *out = s->m_nodelay; return true;
-    case kTcpCork: *out = s->m_cork; return true;
-    case kTcpKeepidle: *out = s->m_keepidle; return true;
-    case kTcpKeepintvl: *out = s->m_keepintvl; return true;
-    case kTcpKeepcnt: *out = s->m_keepcnt; return true;
-    case kTcpMaxseg: *out = s->m_user_mss != 0 ? s->m_user_mss : kDefaultMss; return true;
+    case uapi::TCP_NODELAY: *out = s->m_nodelay; return true;
+    case uapi::TCP_CORK: *out = s->m_cork; return true;
+    case uapi::TCP_KEEPIDLE: *out = s->m_keepidle; return true;
+    case uapi::TCP_KEEPINTVL: *out = s->m_keepintvl; return true;
+    case uapi::TCP_KEEPCNT: *out = s->m_keepcnt; return true;
+    case uapi::TCP_MAXSEG: *out = s->m_user_mss != 0 ? s->m_user_mss : kDefaultMss; return true;
     default:
       for (const TcpKnob& k : kTcpDefaults) {
         if (k.name == name) {
@@ -223,11 +182,11 @@ bool stored_value(const SocketFile* s, int level, int name, int* out) {
 
 long socket_setsockopt(SocketFile* s, int level, int name, const void* optval, unsigned optlen) {
   // A datagram socket has no TCP level (Linux: ip_setsockopt says ENOPROTOOPT).
-  bool tcp_level = level == kIpprotoTcp && s->type() == kSockStream;
-  if (level == kSolSocket && (name == kSoRcvtimeo || name == kSoSndtimeo)) {
-    return set_timeout(optval, optlen, name == kSoRcvtimeo ? &s->m_rcvtimeo_ns : &s->m_sndtimeo_ns);
+  bool tcp_level = level == uapi::IPPROTO_TCP && s->type() == uapi::SOCK_STREAM;
+  if (level == uapi::SOL_SOCKET && (name == uapi::SO_RCVTIMEO || name == uapi::SO_SNDTIMEO)) {
+    return set_timeout(optval, optlen, name == uapi::SO_RCVTIMEO ? &s->m_rcvtimeo_ns : &s->m_sndtimeo_ns);
   }
-  if (level == kSolSocket && name == kSoLinger) {
+  if (level == uapi::SOL_SOCKET && name == uapi::SO_LINGER) {
     if (optlen < sizeof(Linger)) return -EINVAL;
     if (!user_readable(optval, sizeof(Linger))) return -EFAULT;
     Linger l;
@@ -236,22 +195,22 @@ long socket_setsockopt(SocketFile* s, int level, int name, const void* optval, u
     s->m_linger_secs = l.secs < 0 ? 0 : l.secs;
     return s->options_changed(level, name);
   }
-  if (level != kSolSocket && !tcp_level && level != kIpprotoIp) return -ENOPROTOOPT;
+  if (level != uapi::SOL_SOCKET && !tcp_level && level != uapi::IPPROTO_IP) return -ENOPROTOOPT;
   if (optlen < sizeof(int)) return -EINVAL;
   if (!user_readable(optval, sizeof(int))) return -EFAULT;
   int v;
   memcpy(&v, optval, sizeof(v));
-  if (level == kIpprotoIp) return name == kIpTos || name == kIpTtl ? 0 : -ENOPROTOOPT;
-  long err = level == kSolSocket ? store_socket_int(s, name, v) : store_tcp_int(s, name, v);
+  if (level == uapi::IPPROTO_IP) return name == uapi::IP_TOS || name == uapi::IP_TTL ? 0 : -ENOPROTOOPT;
+  long err = level == uapi::SOL_SOCKET ? store_socket_int(s, name, v) : store_tcp_int(s, name, v);
   if (err < 0) return err;
   return s->options_changed(level, name);
 }
 
 long socket_getsockopt(SocketFile* s, int level, int name, void* optval, int* optlen) {
-  bool tcp_level = level == kIpprotoTcp && s->type() == kSockStream;
-  if (level == kSolSocket) {
+  bool tcp_level = level == uapi::IPPROTO_TCP && s->type() == uapi::SOCK_STREAM;
+  if (level == uapi::SOL_SOCKET) {
     switch (name) {
-      case kSoError: {
+      case uapi::SO_ERROR: {
         // Validate before taking: a bad optlen must not lose the error.
         if (!user_writable(optlen, sizeof(int))) return -EFAULT;
         if (*optlen < 0) return -EINVAL;
@@ -259,26 +218,26 @@ long socket_getsockopt(SocketFile* s, int level, int name, void* optval, int* op
         if (len > 0 && !user_writable(optval, len)) return -EFAULT;
         return put_int(optval, optlen, s->take_error());
       }
-      case kSoLinger: {
+      case uapi::SO_LINGER: {
         Linger l{s->m_linger_on, s->m_linger_secs};
         return put_opt(optval, optlen, &l, sizeof(l));
       }
-      case kSoRcvtimeo:
+      case uapi::SO_RCVTIMEO:
         return get_timeout(optval, optlen, s->m_rcvtimeo_ns);
-      case kSoSndtimeo:
+      case uapi::SO_SNDTIMEO:
         return get_timeout(optval, optlen, s->m_sndtimeo_ns);
       default:
         break;
     }
   }
-  if (level == kSolSocket || tcp_level) {
+  if (level == uapi::SOL_SOCKET || tcp_level) {
     int v = 0;
     if (s->option_value(level, name, &v) || stored_value(s, level, name, &v)) return put_int(optval, optlen, v);
     return -ENOPROTOOPT;
   }
-  if (level == kIpprotoIp) {
-    if (name == kIpTos) return put_int(optval, optlen, 0);
-    if (name == kIpTtl) return put_int(optval, optlen, 64);
+  if (level == uapi::IPPROTO_IP) {
+    if (name == uapi::IP_TOS) return put_int(optval, optlen, 0);
+    if (name == uapi::IP_TTL) return put_int(optval, optlen, 64);
     return -ENOPROTOOPT;
   }
   return -EOPNOTSUPP;
