@@ -11,11 +11,11 @@
 #include "uapi/ioctl.hpp"
 #include "uapi/poll.hpp"
 #include "uapi/stat.hpp"
+#include "uapi/signal.hpp"
 
 namespace libos::fs {
 namespace {
 
-constexpr int kSigPipe = 13;
 
 constexpr size_t kPipeSize = 64u << 10;
 uint64_t g_next_pipe_ino = 1;
@@ -66,7 +66,7 @@ class PipeEnd final : public File {
       if (p.readers == 0) {
         // As Linux's pipe_write: SIGPIPE to the writer (its default action
         // ends the instance; ignored, or after a handler, write says EPIPE).
-        signal_post(kSigPipe, kSiUser, sched::current());
+        signal_post(uapi::SIGPIPE, uapi::SI_USER, sched::current());
         return done > 0 ? static_cast<long>(done) : -EPIPE;
       }
       size_t room = kPipeSize - p.used;

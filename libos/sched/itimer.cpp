@@ -50,11 +50,11 @@ void recompute() {
 
 void fire(int index, Timer& t) {
   if (index < kItimers) {
-    signal_post(t.sig, kSiKernel, nullptr);
+    signal_post(t.sig, uapi::SI_KERNEL, nullptr);
     return;
   }
   if (t.notify == kSigevNone) return;
-  signal_set_info(t.sig, kSiTimer, index - kItimers, t.value);
+  signal_set_info(t.sig, uapi::SI_TIMER, index - kItimers, t.value);
   sched::Thread* target = t.notify == kSigevThreadId ? sched::find(t.tid) : nullptr;
   signal_post(t.sig, kSiPreset, target);
 }
@@ -141,7 +141,7 @@ long sys_setitimer(int which, const uapi::Itimerval* value, uapi::Itimerval* old
     long r = sys_getitimer(which, old);
     if (r < 0) return r;
   }
-  static constexpr int kSigs[kItimers] = {kSigAlrm, kSigVtalrm, kSigProf};
+  static constexpr int kSigs[kItimers] = {uapi::SIGALRM, uapi::SIGVTALRM, uapi::SIGPROF};
   Timer& t = g_timers[which];
   t.used = true;
   t.sig = kSigs[which];
@@ -163,7 +163,7 @@ long sys_alarm(unsigned seconds) {
   uint64_t now = monotonic_ns();
   old.value = ns_timeval(t.used ? remaining(t, now) : 0);
   t.used = true;
-  t.sig = kSigAlrm;
+  t.sig = uapi::SIGALRM;
   arm(t, seconds == 0 ? sched::kNoDeadline : now + fresh.value.sec * uapi::kNsPerSec, 0);
   unsigned prev = static_cast<unsigned>(old.value.sec);
   if ((prev == 0 && old.value.usec != 0) || old.value.usec >= 500000) ++prev;
@@ -199,7 +199,7 @@ long sys_timer_create(int clock, const uapi::Sigevent* sev, int* id) {
     t.realtime = realtime;
     t.next = sched::kNoDeadline;
     if (sev == nullptr) {
-      t.sig = kSigAlrm;
+      t.sig = uapi::SIGALRM;
       t.notify = kSigevSignal;
       t.value = i;
     } else {

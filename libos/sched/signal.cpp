@@ -25,7 +25,7 @@ constexpr size_t kMinSigStackSize = 2048;  // MINSIGSTKSZ
 
 bool ignored(int sig) {
   uint64_t h = g_sig_actions[sig].handler;
-  return h == kSigIgn || (h == kSigDfl && signal_default_ignored(sig));
+  return h == uapi::SIG_IGN || (h == uapi::SIG_DFL && signal_default_ignored(sig));
 }
 
 // The thread that should take a process-directed sig: the current one if it
@@ -59,7 +59,7 @@ void signal_post(int sig, int code, sched::Thread* target) {
   bool waited = taker != nullptr && (taker->sigwait_set & sig_bit(sig)) != 0;
   // Linux discards an ignored signal at once unless it is blocked.
   if (!blocked && !waited && ignored(sig)) return;
-  if (!blocked && !waited && g_sig_actions[sig].handler == kSigDfl) {
+  if (!blocked && !waited && g_sig_actions[sig].handler == uapi::SIG_DFL) {
     signal_die(sig, static_cast<const SyscallFrame*>(sched::current()->cur_frame));
   }
   if (target != nullptr) {
@@ -79,7 +79,7 @@ using namespace libos;
 long sys_rt_sigaction(int sig, const uapi::KSigaction* act, uapi::KSigaction* oact, size_t sigsetsize) {
   if (sigsetsize != 8) return -EINVAL;
   if (sig < 1 || sig > kSignals) return -EINVAL;
-  if (act != nullptr && (sig == kSigKill || sig == kSigStop)) return -EINVAL;
+  if (act != nullptr && (sig == uapi::SIGKILL || sig == uapi::SIGSTOP)) return -EINVAL;
   uapi::KSigaction fresh{};
   if (act != nullptr) {
     if (!user_readable(act, sizeof(*act))) return -EFAULT;
@@ -144,7 +144,7 @@ long sys_sigaltstack(SyscallFrame& f) {
   auto* old = reinterpret_cast<uapi::Stack*>(f.rsi);
   sched::Thread* t = sched::current();
   uint64_t sp = f.site_rsp();
-  bool on = t->altstack_flags != kSsDisable && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
+  bool on = t->altstack_flags != uapi::SS_DISABLE && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
   uapi::Stack fresh{};
   if (ss != nullptr) {
     if (!user_readable(ss, sizeof(*ss))) return -EFAULT;
@@ -155,22 +155,22 @@ long sys_sigaltstack(SyscallFrame& f) {
     uapi::Stack cur{};
     cur.sp = t->altstack_sp;
     cur.size = t->altstack_size;
-    cur.flags = on ? kSsOnstack : (t->altstack_flags & ~kSsAutodisarm);
+    cur.flags = on ? uapi::SS_ONSTACK : (t->altstack_flags & ~uapi::SS_AUTODISARM);
     *old = cur;
   }
   if (ss != nullptr) {
     if (on) return -EPERM;
-    int mode = fresh.flags & ~kSsAutodisarm;
-    if (mode != 0 && mode != kSsOnstack && mode != kSsDisable) return -EINVAL;
-    if (mode == kSsDisable) {
+    int mode = fresh.flags & ~uapi::SS_AUTODISARM;
+    if (mode != 0 && mode != uapi::SS_ONSTACK && mode != uapi::SS_DISABLE) return -EINVAL;
+    if (mode == uapi::SS_DISABLE) {
       t->altstack_sp = 0;
       t->altstack_size = 0;
-      t->altstack_flags = kSsDisable;
+      t->altstack_flags = uapi::SS_DISABLE;
     } else {
       if (fresh.size < kMinSigStackSize) return -ENOMEM;
       t->altstack_sp = fresh.sp;
       t->altstack_size = fresh.size;
-      t->altstack_flags = fresh.flags & kSsAutodisarm;
+      t->altstack_flags = fresh.flags & uapi::SS_AUTODISARM;
     }
   }
   return 0;
@@ -178,21 +178,21 @@ long sys_sigaltstack(SyscallFrame& f) {
 
 long sys_kill(int pid, int sig) {
   if (pid != 0 && pid != 1 && pid != -1) return -ESRCH;
-  return send(sig, kSiUser, nullptr);
+  return send(sig, uapi::SI_USER, nullptr);
 }
 
 long sys_tkill(int tid, int sig) {
   if (tid <= 0) return -EINVAL;
   sched::Thread* t = sched::find(tid);
   if (t == nullptr) return -ESRCH;
-  return send(sig, kSiTkill, t);
+  return send(sig, uapi::SI_TKILL, t);
 }
 
 long sys_tgkill(int tgid, int tid, int sig) {
   if (tgid <= 0 || tid <= 0) return -EINVAL;
   sched::Thread* t = sched::find(tid);
   if (tgid != 1 || t == nullptr) return -ESRCH;
-  return send(sig, kSiTkill, t);
+  return send(sig, uapi::SI_TKILL, t);
 }
 
 long sys_rt_sigsuspend(const uint64_t* mask, size_t sigsetsize) {
@@ -242,7 +242,7 @@ long sys_rt_sigtimedwait(const uint64_t* set, uapi::Siginfo* info, const uapi::T
         memset(info, 0, sizeof(*info));
         info->signo = sig;
         info->code = signal_info_code(sig);
-        if (info->code <= 0 && info->code != kSiTimer) info->pid = 1;
+        if (info->code <= 0 && info->code != uapi::SI_TIMER) info->pid = 1;
       }
       return sig;
     }

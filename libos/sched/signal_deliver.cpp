@@ -86,7 +86,7 @@ int64_t g_info_value[kSignals + 1];
 int32_t g_info_tid[kSignals + 1];
 
 bool on_altstack(const sched::Thread* t, uint64_t sp) {
-  return t->altstack_flags != kSsDisable && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
+  return t->altstack_flags != uapi::SS_DISABLE && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
 }
 
 long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long result) {
@@ -95,7 +95,7 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   // Below the red zone and the return address of the system-call stub.
   uint64_t sp = f.user_rsp;
   uint64_t lo = 0;  // the handler's stack range, for signal_check_escape
-  if ((act.flags & kSaOnstack) != 0 && t->altstack_flags != kSsDisable && !on_altstack(t, site)) {
+  if ((act.flags & uapi::SA_ONSTACK) != 0 && t->altstack_flags != uapi::SS_DISABLE && !on_altstack(t, site)) {
     sp = t->altstack_sp + t->altstack_size;
     lo = t->altstack_sp;
   } else if (on_altstack(t, site)) {
@@ -126,16 +126,16 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   uint32_t magic2 = kFpXstateMagic2;
   memcpy(xs + xsize, &magic2, sizeof magic2);
   memset(frame, 0, sizeof(*frame));
-  frame->pretcode = (act.flags & kSaRestorer) != 0 && act.restorer != 0
+  frame->pretcode = (act.flags & uapi::SA_RESTORER) != 0 && act.restorer != 0
                         ? act.restorer
                         : reinterpret_cast<uint64_t>(&shoal_sigreturn_trampoline);
   Ucontext& uc = frame->uc;
   uc.flags = kUcFpXstate | kUcSigcontextSs;
   uc.stack.sp = t->altstack_sp;
   uc.stack.size = t->altstack_size;
-  uc.stack.flags = t->altstack_flags == kSsDisable
-                       ? kSsDisable
-                       : (on_altstack(t, site) ? kSsOnstack : 0) | (t->altstack_flags & kSsAutodisarm);
+  uc.stack.flags = t->altstack_flags == uapi::SS_DISABLE
+                       ? uapi::SS_DISABLE
+                       : (on_altstack(t, site) ? uapi::SS_ONSTACK : 0) | (t->altstack_flags & uapi::SS_AUTODISARM);
   Mcontext& mc = uc.mc;
   mc.r8 = f.r8, mc.r9 = f.r9, mc.r10 = f.r10, mc.r11 = f.r11;
   mc.r12 = f.r12, mc.r13 = f.r13, mc.r14 = f.r14, mc.r15 = f.r15;
@@ -149,28 +149,28 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   uapi::Siginfo& si = frame->info;
   si.signo = sig;
   si.code = g_info_code[sig];
-  if (si.code == kSiTimer) {
+  if (si.code == uapi::SI_TIMER) {
     // _timer: si_tid, si_overrun, then the sigval.
     si.pid = g_info_tid[sig];
     memcpy(si.rest, &g_info_value[sig], sizeof(int64_t));
   } else if (si.code <= 0) {
     si.pid = 1;  // sent by this process (kill, tgkill, raise, sigqueue)
     si.uid = 0;
-    if (si.code == kSiQueue) memcpy(si.rest, &g_info_value[sig], sizeof(int64_t));
+    if (si.code == uapi::SI_QUEUE) memcpy(si.rest, &g_info_value[sig], sizeof(int64_t));
   }
 
   // Mask during the handler; SA_RESETHAND restores the default first.
   uint64_t mask = t->sigmask | act.mask;  // in rt_sigsuspend: its temporary mask
-  if ((act.flags & kSaNodefer) == 0) mask |= sig_bit(sig);
+  if ((act.flags & uapi::SA_NODEFER) == 0) mask |= sig_bit(sig);
   t->sigmask = mask & ~kUnblockable;
   t->in_suspend = false;
-  if ((act.flags & kSaResethand) != 0) g_sig_actions[sig].handler = kSigDfl;
-  if (lo != 0 && top == t->altstack_sp + t->altstack_size && (t->altstack_flags & kSsAutodisarm) != 0) {
+  if ((act.flags & uapi::SA_RESETHAND) != 0) g_sig_actions[sig].handler = uapi::SIG_DFL;
+  if (lo != 0 && top == t->altstack_sp + t->altstack_size && (t->altstack_flags & uapi::SS_AUTODISARM) != 0) {
     // SS_AUTODISARM: disarmed while the handler runs; rt_sigreturn re-arms
     // it from uc_stack, as Linux does.
     t->altstack_sp = 0;
     t->altstack_size = 0;
-    t->altstack_flags = kSsDisable;
+    t->altstack_flags = uapi::SS_DISABLE;
   }
 
   SigRecord rec{};
@@ -221,12 +221,12 @@ long signal_deliver(SyscallFrame& f, long result, bool* restart) {
       g_sig_pending &= ~sig_bit(sig);
     }
     const uapi::KSigaction act = g_sig_actions[sig];
-    if (act.handler == kSigIgn) continue;
-    if (act.handler == kSigDfl) {
+    if (act.handler == uapi::SIG_IGN) continue;
+    if (act.handler == uapi::SIG_DFL) {
       if (signal_default_ignored(sig)) continue;
       signal_die(sig, &f);
     }
-    if (interrupted && (act.flags & kSaRestart) != 0) *restart = true;
+    if (interrupted && (act.flags & uapi::SA_RESTART) != 0) *restart = true;
     result = run_handler(sig, act, f, result);
     t = sched::current();
   }
@@ -280,15 +280,15 @@ long sys_rt_sigreturn(SyscallFrame& f) {
   cpu::xrstor(rec->xsave, sched::xsave_mask());
   t->sigmask = uc.sigmask & ~kUnblockable;
   // Linux restores the alternate stack from uc_stack (errors ignored).
-  int ss_mode = uc.stack.flags & ~(kSsAutodisarm | kSsOnstack);
-  if (ss_mode == kSsDisable) {
+  int ss_mode = uc.stack.flags & ~(uapi::SS_AUTODISARM | uapi::SS_ONSTACK);
+  if (ss_mode == uapi::SS_DISABLE) {
     t->altstack_sp = 0;
     t->altstack_size = 0;
-    t->altstack_flags = kSsDisable;
+    t->altstack_flags = uapi::SS_DISABLE;
   } else if (ss_mode == 0 && uc.stack.size >= 2048) {
     t->altstack_sp = uc.stack.sp;
     t->altstack_size = uc.stack.size;
-    t->altstack_flags = uc.stack.flags & kSsAutodisarm;
+    t->altstack_flags = uc.stack.flags & uapi::SS_AUTODISARM;
   }
   __builtin_longjmp(rec->jump, 1);
 }

@@ -14,28 +14,16 @@
 #include "core/errno.hpp"  // waits that a signal interrupts return -EINTR
 #include "sched/thread.hpp"
 #include "arch/x86_64/syscall_frame.hpp"
-#include "uapi/resource.hpp"
 #include "uapi/signal.hpp"
-#include "uapi/sysinfo.hpp"
-#include "uapi/time.hpp"
-#include "uapi/times.hpp"
-#include "uapi/utsname.hpp"
 
 namespace libos {
 
-inline constexpr int kSignals = 64;
-inline constexpr int kSigKill = 9, kSigStop = 19, kSigAlrm = 14, kSigVtalrm = 26, kSigProf = 27;
-inline constexpr uint64_t kSigDfl = 0, kSigIgn = 1;
-inline constexpr uint64_t kSaSiginfo = 4, kSaOnstack = 0x08000000, kSaRestart = 0x10000000,
-                          kSaNodefer = 0x40000000, kSaResethand = 0x80000000,
-                          kSaRestorer = 0x04000000;
-inline constexpr int kSiUser = 0, kSiQueue = -1, kSiTimer = -2, kSiTkill = -6, kSiKernel = 0x80;
+inline constexpr int kSignals = 64;  // the kernel's _NSIG: signals 1..64
 // signal_post's code when signal_set_info already stored the siginfo.
 inline constexpr int kSiPreset = -0x7fffffff;
-inline constexpr int kSsOnstack = 1, kSsDisable = 2, kSsAutodisarm = 1 << 31;
 
 inline uint64_t sig_bit(int sig) { return uint64_t{1} << (sig - 1); }
-inline constexpr uint64_t kUnblockable = (uint64_t{1} << (kSigKill - 1)) | (uint64_t{1} << (kSigStop - 1));
+inline constexpr uint64_t kUnblockable = (uint64_t{1} << (uapi::SIGKILL - 1)) | (uint64_t{1} << (uapi::SIGSTOP - 1));
 
 extern uapi::KSigaction g_sig_actions[kSignals + 1];
 extern uint64_t g_sig_pending;      // process-directed, not yet taken

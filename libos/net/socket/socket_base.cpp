@@ -9,11 +9,11 @@
 #include "uapi/stat.hpp"
 #include "uapi/uio.hpp"
 #include "uapi/socket.hpp"
+#include "uapi/signal.hpp"
 
 namespace libos::net {
 namespace {
 
-constexpr int kSigPipe = 13;
 
 uint64_t g_next_ino = 1;
 int g_live = 0;
@@ -30,7 +30,7 @@ SocketFile::~SocketFile() { --g_live; }
 int socket_count() { return g_live; }
 
 long broken_pipe(int flags) {
-  if ((flags & uapi::MSG_NOSIGNAL) == 0) signal_post(kSigPipe, kSiUser, sched::current());
+  if ((flags & uapi::MSG_NOSIGNAL) == 0) signal_post(uapi::SIGPIPE, uapi::SI_USER, sched::current());
   return -EPIPE;
 }
 
