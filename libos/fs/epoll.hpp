@@ -17,12 +17,7 @@
 namespace libos::fs {
 
 
-// struct epoll_event, packed on x86-64 (12 bytes).
-struct __attribute__((packed)) EpollEvent {
-  uint32_t events;
-  uint64_t data;
-};
-static_assert(sizeof(EpollEvent) == 12);
+using uapi::EpollEvent;
 
 // A new epoll instance (one reference); -ENOMEM.
 long epoll_create(File** out);

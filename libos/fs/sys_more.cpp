@@ -8,15 +8,14 @@
 #include "uapi/time.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/stat.hpp"
+#include "uapi/file.hpp"
+#include "uapi/memfd.hpp"
 
 using namespace libos;
 using namespace libos::fs;
 
 namespace {
 
-constexpr unsigned kRenameNoreplace = 1, kRenameExchange = 2, kRenameWhiteout = 4;
-constexpr unsigned kMfdCloexec = 1, kMfdAllowSealing = 2;
-constexpr int kLockSh = 1, kLockEx = 2, kLockNb = 4, kLockUn = 8;
 
 // utimes-style seconds+microseconds to utimensat's timespecs.
 long timeval_times(const uapi::Timeval* tv, uapi::Timespec out[2]) {
@@ -46,11 +45,11 @@ long sys_fchdir(int fd) {
 }
 
 long sys_renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, unsigned flags) {
-  if (flags & ~(kRenameNoreplace | kRenameExchange | kRenameWhiteout)) return -EINVAL;
-  if ((flags & kRenameNoreplace) && (flags & kRenameExchange)) return -EINVAL;
+  if (flags & ~(uapi::RENAME_NOREPLACE | uapi::RENAME_EXCHANGE | uapi::RENAME_WHITEOUT)) return -EINVAL;
+  if ((flags & uapi::RENAME_NOREPLACE) && (flags & uapi::RENAME_EXCHANGE)) return -EINVAL;
   // Exchange and whiteout are not supported by the file systems here.
-  if (flags & (kRenameExchange | kRenameWhiteout)) return -EINVAL;
-  if (flags & kRenameNoreplace) {
+  if (flags & (uapi::RENAME_EXCHANGE | uapi::RENAME_WHITEOUT)) return -EINVAL;
+  if (flags & uapi::RENAME_NOREPLACE) {
     long len = user_path(newpath);
     if (len < 0) return len;
     if (len > 0) {
@@ -99,8 +98,8 @@ long sys_syncfs(int fd) { return fd_get(fd) != nullptr ? 0 : -EBADF; }
 long sys_flock(int fd, int op) {
   File* file = fd_get(fd);
   if (file == nullptr || (file->m_flags & uapi::O_PATH)) return -EBADF;
-  int kind = op & ~kLockNb;
-  if (kind != kLockSh && kind != kLockEx && kind != kLockUn) return -EINVAL;
+  int kind = op & ~uapi::LOCK_NB;
+  if (kind != uapi::LOCK_SH && kind != uapi::LOCK_EX && kind != uapi::LOCK_UN) return -EINVAL;
   return 0;  // one process: every lock is granted
 }
 
@@ -126,7 +125,7 @@ long sys_utime(const char* path, const void* times) {
 }
 
 long sys_memfd_create(const char* name, unsigned flags) {
-  if (flags & ~(kMfdCloexec | kMfdAllowSealing)) return -EINVAL;
+  if (flags & ~(uapi::MFD_CLOEXEC | uapi::MFD_ALLOW_SEALING)) return -EINVAL;
   long len = user_strnlen(name, 250);
   if (len < 0) return len == -ENAMETOOLONG ? -EINVAL : len;
   if (!fd_has_free()) return -EMFILE;
@@ -142,7 +141,7 @@ long sys_memfd_create(const char* name, unsigned flags) {
     node->unref();
     return err;
   }
-  long fd = fd_install(file, (flags & kMfdCloexec) != 0);
+  long fd = fd_install(file, (flags & uapi::MFD_CLOEXEC) != 0);
   if (fd < 0) file->put();
   return fd;
 }

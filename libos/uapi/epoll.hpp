@@ -19,4 +19,11 @@ inline constexpr uint32_t EPOLLEXCLUSIVE = 1u << 28, EPOLLWAKEUP = 1u << 29, EPO
 inline constexpr int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 inline constexpr int EPOLL_CLOEXEC = 02000000;
 
+// struct epoll_event, packed on x86-64 (12 bytes).
+struct __attribute__((packed)) EpollEvent {
+  uint32_t events;
+  uint64_t data;
+};
+static_assert(sizeof(EpollEvent) == 12);
+
 }  // namespace libos::uapi

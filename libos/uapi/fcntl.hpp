@@ -39,4 +39,7 @@ inline constexpr int F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
 inline constexpr int FD_CLOEXEC = 1;
 inline constexpr int16_t F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
 
+// renameat2(2) flags.
+inline constexpr unsigned RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
+
 }  // namespace libos::uapi
