@@ -6,7 +6,7 @@
 #include <shoal/abi/layout.h>
 
 #include "core/errno.hpp"
-#include "syscalls/boot_flags.hpp"
+#include "core/boot_flags.hpp"
 
 namespace libos {
 

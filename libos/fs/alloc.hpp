@@ -5,7 +5,7 @@
 
 #include <new>
 
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 
 namespace libos::fs {
 

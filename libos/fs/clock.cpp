@@ -3,7 +3,7 @@
 #include "core/klib.hpp"
 
 namespace libos {
-// Provided by the core: time/clock.hpp and syscalls/random.hpp. Declared weak
+// Provided by the core: time/clock.hpp and core/random.hpp. Declared weak
 // here so this component does not depend on their link order or existence.
 [[gnu::weak]] uint64_t realtime_ns();
 [[gnu::weak]] void random_bytes(void* buf, size_t len);

@@ -4,10 +4,12 @@
 
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 #include "fs/alloc.hpp"
 #include "fs/clock.hpp"
 #include "fs/file.hpp"
+#include "uapi/stat.hpp"
+#include "uapi/uio.hpp"
 
 namespace libos::fs {
 namespace {
@@ -67,7 +69,7 @@ class ConsoleNode final : public Vnode {
 
 class ConsoleFile final : public VnodeFile {
  public:
-  long writev(const lx::Iovec* iov, int count) override {
+  long writev(const uapi::Iovec* iov, int count) override {
     auto* node = static_cast<ConsoleNode*>(m_node);
     if (g_gather == nullptr) g_gather = static_cast<char*>(kmalloc(kGatherSize));
     if (g_gather == nullptr) return File::writev(iov, count);
@@ -121,7 +123,7 @@ Vnode* console_create(int stream) {
   if (node == nullptr) return nullptr;
   node->m_stream = stream;
   node->m_ino = 100 + static_cast<uint64_t>(stream);
-  node->m_mode = lx::S_IFCHR | 0620;
+  node->m_mode = uapi::S_IFCHR | 0620;
   node->m_rdev = (5u << 8) | 1;  // as /dev/console
   node->m_atime_ns = node->m_mtime_ns = node->m_ctime_ns = now_ns();
   return node;

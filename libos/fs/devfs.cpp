@@ -5,6 +5,7 @@
 #include "fs/clock.hpp"
 #include "fs/static_dir.hpp"
 #include "fs/tmpfs.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::fs {
 namespace {
@@ -24,7 +25,7 @@ class DevNode final : public Vnode {
     if (n == nullptr) return nullptr;
     n->m_kind = kind;
     n->m_ino = ino;
-    n->m_mode = lx::S_IFCHR | 0666;
+    n->m_mode = uapi::S_IFCHR | 0666;
     n->m_rdev = makedev(major, minor);
     n->m_atime_ns = n->m_mtime_ns = n->m_ctime_ns = now_ns();
     return n;

@@ -1,20 +1,24 @@
 #include "fs/epoll.hpp"
 
 #include "core/klib.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 #include "fs/alloc.hpp"
 #include "fs/fdtable.hpp"
 #include "fs/wait_queue.hpp"
-#include "net/service.hpp"
+#include "sched/io_hooks.hpp"
+#include "uapi/epoll.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/poll.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::fs {
 namespace {
 
 // Bits of an item's mask that are modes, not events (Linux EP_PRIVATE_BITS).
-constexpr uint32_t kPrivateBits = kEpollWakeup | kEpollOneShot | kEpollEt | kEpollExclusive;
+constexpr uint32_t kPrivateBits = uapi::EPOLLWAKEUP | uapi::EPOLLONESHOT | uapi::EPOLLET | uapi::EPOLLEXCLUSIVE;
 // What EPOLLEXCLUSIVE may be combined with (Linux EPOLLEXCLUSIVE_OK_BITS).
 constexpr uint32_t kExclusiveOk =
-    kEpollIn | kEpollOut | kEpollErr | kEpollHup | kEpollWakeup | kEpollEt | kEpollExclusive;
+    uapi::EPOLLIN | uapi::EPOLLOUT | uapi::EPOLLERR | uapi::EPOLLHUP | uapi::EPOLLWAKEUP | uapi::EPOLLET | uapi::EPOLLEXCLUSIVE;
 // Linux's EP_MAX_NESTS: epoll instances nest at most this deep.
 constexpr int kMaxNests = 4;
 
@@ -102,7 +106,7 @@ class EpollFile final : public File {
     it->m_where = Where::ready;
     m_waiters.wake_all();
     // An epoll instance watched by another (or polled) became readable.
-    if (was_empty) notify(kEpollIn | kEpollRdNorm);
+    if (was_empty) notify(uapi::EPOLLIN | uapi::EPOLLRDNORM);
   }
 
   void unlink(EpollItem* it) {
@@ -141,9 +145,9 @@ class EpollFile final : public File {
       out[n].events = revents;
       out[n].data = it->m_data;
       ++n;
-      if (it->m_events & kEpollOneShot) {
+      if (it->m_events & uapi::EPOLLONESHOT) {
         it->m_events &= kPrivateBits;
-      } else if ((it->m_events & kEpollEt) == 0 && it->m_where == Where::none) {
+      } else if ((it->m_events & uapi::EPOLLET) == 0 && it->m_where == Where::none) {
         // Level-triggered: still ready until a wait finds it is not.
         m_ready.push_back(it);
         it->m_where = Where::ready;
@@ -158,12 +162,12 @@ class EpollFile final : public File {
     // Readable when some queued item really has an event (as Linux's
     // ep_eventpoll_poll); the items stay queued for epoll_wait.
     for (EpollItem* it = m_ready.head; it != nullptr; it = it->m_next) {
-      if (ready_events(it) != 0) return events & (lx::POLLIN | lx::POLLRDNORM);
+      if (ready_events(it) != 0) return events & (uapi::POLLIN | uapi::POLLRDNORM);
     }
     return 0;
   }
 
-  long fstat(lx::Stat* st) override {
+  long fstat(uapi::Stat* st) override {
     // An anonymous inode, as Linux reports epoll instances.
     memset(st, 0, sizeof(*st));
     st->dev = 0xe;
@@ -225,7 +229,7 @@ long insert(EpollFile* ep, File* target, int fd, const EpollEvent& ev) {
   it->m_ep = ep;
   it->m_file = target;
   it->m_fd = fd;
-  it->m_events = ev.events | kEpollErr | kEpollHup;
+  it->m_events = ev.events | uapi::EPOLLERR | uapi::EPOLLHUP;
   it->m_data = ev.data;
   it->m_fd_next = ep->m_by_fd[fd];
   ep->m_by_fd[fd] = it;
@@ -246,7 +250,7 @@ long epoll_create(File** out) {
     destroy(ep);
     return -ENOMEM;
   }
-  ep->m_flags = lx::O_RDWR;
+  ep->m_flags = uapi::O_RDWR;
   *out = ep;
   return 0;
 }
@@ -257,31 +261,31 @@ long epoll_ctl(File* file, int op, int fd, File* target, const EpollEvent* event
   auto* ep = static_cast<EpollFile*>(file);
   EpollEvent ev{};
   if (event != nullptr) ev = *event;
-  if (op != kEpollCtlDel && (ev.events & kEpollExclusive)) {
-    if (op == kEpollCtlMod) return -EINVAL;
-    if (op == kEpollCtlAdd && (target->kind() == FileKind::epoll || (ev.events & ~kExclusiveOk) != 0)) {
+  if (op != uapi::EPOLL_CTL_DEL && (ev.events & uapi::EPOLLEXCLUSIVE)) {
+    if (op == uapi::EPOLL_CTL_MOD) return -EINVAL;
+    if (op == uapi::EPOLL_CTL_ADD && (target->kind() == FileKind::epoll || (ev.events & ~kExclusiveOk) != 0)) {
       return -EINVAL;
     }
   }
-  if (op == kEpollCtlAdd && target->kind() == FileKind::epoll &&
+  if (op == uapi::EPOLL_CTL_ADD && target->kind() == FileKind::epoll &&
       reaches(static_cast<EpollFile*>(target), ep, 1)) {
     return -ELOOP;
   }
   EpollItem* it = ep->find(target, fd);
   switch (op) {
-    case kEpollCtlAdd:
+    case uapi::EPOLL_CTL_ADD:
       if (it != nullptr) return -EEXIST;
       return insert(ep, target, fd, ev);
-    case kEpollCtlDel:
+    case uapi::EPOLL_CTL_DEL:
       if (it == nullptr) return -ENOENT;
       target->remove_watch(it);
       ep->unlink(it);
       destroy(it);
       return 0;
-    case kEpollCtlMod:
+    case uapi::EPOLL_CTL_MOD:
       if (it == nullptr) return -ENOENT;
-      if (it->m_events & kEpollExclusive) return -EINVAL;
-      it->m_events = ev.events | kEpollErr | kEpollHup;
+      if (it->m_events & uapi::EPOLLEXCLUSIVE) return -EINVAL;
+      it->m_events = ev.events | uapi::EPOLLERR | uapi::EPOLLHUP;
       it->m_data = ev.data;
       if (EpollFile::ready_events(it) != 0) ep->queue(it);
       return 0;
@@ -295,7 +299,7 @@ long epoll_wait(File* file, EpollEvent* events, int maxevents, uint64_t deadline
   for (;;) {
     // Connections the host opened and bytes it sent since the last look
     // reach the items' callbacks here (cheap when nothing changed).
-    net::service();
+    sched::service_io();
     if (!ep->m_ready.empty()) {
       int n = ep->send_events(events, maxevents);
       if (n > 0) return n;
@@ -304,7 +308,7 @@ long epoll_wait(File* file, EpollEvent* events, int maxevents, uint64_t deadline
     long woken = ep->m_waiters.wait(deadline);
     if (woken < 0) return woken;
     if (woken == 0) {
-      net::service();
+      sched::service_io();
       return ep->m_ready.empty() ? 0 : ep->send_events(events, maxevents);
     }
   }

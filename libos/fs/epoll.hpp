@@ -12,23 +12,12 @@
 #include <stdint.h>
 
 #include "fs/file.hpp"
+#include "uapi/epoll.hpp"
 
 namespace libos::fs {
 
-inline constexpr uint32_t kEpollIn = 0x001, kEpollPri = 0x002, kEpollOut = 0x004, kEpollErr = 0x008,
-                          kEpollHup = 0x010, kEpollRdNorm = 0x040, kEpollRdBand = 0x080, kEpollWrNorm = 0x100,
-                          kEpollWrBand = 0x200, kEpollMsg = 0x400, kEpollRdHup = 0x2000;
-inline constexpr uint32_t kEpollExclusive = 1u << 28, kEpollWakeup = 1u << 29, kEpollOneShot = 1u << 30,
-                          kEpollEt = 1u << 31;
-inline constexpr int kEpollCtlAdd = 1, kEpollCtlDel = 2, kEpollCtlMod = 3;
-inline constexpr int kEpollCloexec = 02000000;
 
-// struct epoll_event, packed on x86-64 (12 bytes).
-struct __attribute__((packed)) EpollEvent {
-  uint32_t events;
-  uint64_t data;
-};
-static_assert(sizeof(EpollEvent) == 12);
+using uapi::EpollEvent;
 
 // A new epoll instance (one reference); -ENOMEM.
 long epoll_create(File** out);

@@ -4,7 +4,10 @@
 #include "fs/alloc.hpp"
 #include "fs/fdtable.hpp"
 #include "fs/wait.hpp"
-#include "syscalls/handlers.hpp"
+#include "fs/syscalls.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/poll.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::fs {
 namespace {
@@ -18,7 +21,7 @@ class EventFd final : public File {
   bool m_semaphore = false;
   uint64_t m_ino = 0;
 
-  bool nonblocking() const { return (m_flags & lx::O_NONBLOCK) != 0; }
+  bool nonblocking() const { return (m_flags & uapi::O_NONBLOCK) != 0; }
 
   // Waits for the file layer's next change; -EINTR when a signal came (the
   // dispatcher restarts read/write for an SA_RESTART handler).
@@ -37,7 +40,7 @@ class EventFd final : public File {
     m_count -= value;
     memcpy(buf, &value, sizeof(value));
     fs_notify();
-    notify(lx::POLLOUT | lx::POLLWRNORM);
+    notify(uapi::POLLOUT | uapi::POLLWRNORM);
     return sizeof(value);
   }
 
@@ -53,19 +56,19 @@ class EventFd final : public File {
     m_count += value;
     if (value != 0) {
       fs_notify();
-      notify(lx::POLLIN | lx::POLLRDNORM);
+      notify(uapi::POLLIN | uapi::POLLRDNORM);
     }
     return sizeof(value);
   }
 
   int16_t poll(int16_t events) override {
     int16_t ready = 0;
-    if (m_count > 0) ready |= events & (lx::POLLIN | lx::POLLRDNORM);
-    if (m_count < kMaxCount) ready |= events & (lx::POLLOUT | lx::POLLWRNORM);
+    if (m_count > 0) ready |= events & (uapi::POLLIN | uapi::POLLRDNORM);
+    if (m_count < kMaxCount) ready |= events & (uapi::POLLOUT | uapi::POLLWRNORM);
     return ready;
   }
 
-  long fstat(lx::Stat* st) override {
+  long fstat(uapi::Stat* st) override {
     // An anonymous inode, as Linux reports eventfds: mode 0600, no type.
     memset(st, 0, sizeof(*st));
     st->dev = 0xe;
@@ -90,7 +93,7 @@ long eventfd_create(uint64_t initval, int flags, File** out) {
   e->m_count = initval;
   e->m_semaphore = (flags & kEfdSemaphore) != 0;
   e->m_ino = g_next_ino++;
-  e->m_flags = lx::O_RDWR | (flags & lx::O_NONBLOCK);
+  e->m_flags = uapi::O_RDWR | (flags & uapi::O_NONBLOCK);
   *out = e;
   return 0;
 }
@@ -101,11 +104,11 @@ using namespace libos;
 using namespace libos::fs;
 
 long sys_eventfd2(unsigned initval, int flags) {
-  if ((flags & ~(lx::O_CLOEXEC | lx::O_NONBLOCK | kEfdSemaphore)) != 0) return -EINVAL;
+  if ((flags & ~(uapi::O_CLOEXEC | uapi::O_NONBLOCK | kEfdSemaphore)) != 0) return -EINVAL;
   File* file = nullptr;
   long r = eventfd_create(initval, flags, &file);
   if (r < 0) return r;
-  long fd = fd_install(file, (flags & lx::O_CLOEXEC) != 0);
+  long fd = fd_install(file, (flags & uapi::O_CLOEXEC) != 0);
   if (fd < 0) file->put();
   return fd;
 }

@@ -3,10 +3,16 @@
 #include "core/klib.hpp"
 #include "fs/alloc.hpp"
 #include "fs/path.hpp"
+#include "uapi/dirent.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/ioctl.hpp"
+#include "uapi/stat.hpp"
+#include "uapi/uio.hpp"
+#include "uapi/unistd.hpp"
 
 namespace libos::fs {
 
-long File::writev(const lx::Iovec* iov, int count) {
+long File::writev(const uapi::Iovec* iov, int count) {
   long total = 0;
   for (int i = 0; i < count; ++i) {
     if (iov[i].len == 0) continue;
@@ -18,7 +24,7 @@ long File::writev(const lx::Iovec* iov, int count) {
   return total;
 }
 
-long File::readv(const lx::Iovec* iov, int count) {
+long File::readv(const uapi::Iovec* iov, int count) {
   bool fills_all = vnode() != nullptr && vnode()->seekable();
   long total = 0;
   for (int i = 0; i < count; ++i) {
@@ -82,7 +88,7 @@ long VnodeFile::read(void* buf, size_t len) {
 
 long VnodeFile::write(const void* buf, size_t len) {
   if (!m_node->seekable()) return m_node->write_at(buf, len, 0);
-  if (m_flags & lx::O_APPEND) m_offset = m_node->size();
+  if (m_flags & uapi::O_APPEND) m_offset = m_node->size();
   long n = m_node->write_at(buf, len, m_offset);
   if (n > 0) m_offset += static_cast<uint64_t>(n);
   return n;
@@ -97,7 +103,7 @@ long VnodeFile::pread(void* buf, size_t len, uint64_t off) {
 long VnodeFile::pwrite(const void* buf, size_t len, uint64_t off) {
   if (!m_node->seekable()) return -ESPIPE;
   // Linux quirk kept: pwrite on an O_APPEND file appends.
-  if (m_flags & lx::O_APPEND) off = m_node->size();
+  if (m_flags & uapi::O_APPEND) off = m_node->size();
   return m_node->write_at(buf, len, off);
 }
 
@@ -105,25 +111,25 @@ long VnodeFile::lseek(int64_t off, int whence) {
   if (!m_node->seekable()) return -ESPIPE;
   // Linux's memory devices (null, zero, full, random) accept any seek and
   // stay at 0.
-  if ((m_node->m_mode & lx::S_IFMT) == lx::S_IFCHR) {
+  if ((m_node->m_mode & uapi::S_IFMT) == uapi::S_IFCHR) {
     m_offset = 0;
     return 0;
   }
   int64_t size = static_cast<int64_t>(m_node->size());
   int64_t base;
   switch (whence) {
-    case lx::SEEK_SET: base = 0; break;
-    case lx::SEEK_CUR: base = static_cast<int64_t>(m_offset); break;
-    case lx::SEEK_END:
+    case uapi::SEEK_SET: base = 0; break;
+    case uapi::SEEK_CUR: base = static_cast<int64_t>(m_offset); break;
+    case uapi::SEEK_END:
       if (m_node->is_dir()) return -EINVAL;
       base = size;
       break;
-    case lx::SEEK_DATA:
-    case lx::SEEK_HOLE:
+    case uapi::SEEK_DATA:
+    case uapi::SEEK_HOLE:
       if (!m_node->is_reg()) return -EINVAL;
       // Files have no holes that matter here: all data, one hole at the end.
       if (off < 0 || off >= size) return -ENXIO;
-      if (whence == lx::SEEK_HOLE) off = size;
+      if (whence == uapi::SEEK_HOLE) off = size;
       m_offset = static_cast<uint64_t>(off);
       return off;
     default: return -EINVAL;
@@ -134,7 +140,7 @@ long VnodeFile::lseek(int64_t off, int whence) {
   return pos;
 }
 
-long VnodeFile::fstat(lx::Stat* st) {
+long VnodeFile::fstat(uapi::Stat* st) {
   m_node->stat(st);
   return 0;
 }
@@ -147,24 +153,24 @@ long VnodeFile::getdents64(void* buf, size_t len) {
     DirEntry e;
     uint64_t cookie = m_offset;
     if (cookie == 0) {
-      e = DirEntry{m_node->m_ino, lx::dt_type(lx::S_IFDIR), ".", 1, 1};
+      e = DirEntry{m_node->m_ino, uapi::dt_type(uapi::S_IFDIR), ".", 1, 1};
     } else if (cookie == 1) {
-      e = DirEntry{m_node->parent()->m_ino, lx::dt_type(lx::S_IFDIR), "..", 2, kFirstDirCookie};
+      e = DirEntry{m_node->parent()->m_ino, uapi::dt_type(uapi::S_IFDIR), "..", 2, kFirstDirCookie};
     } else if (m_node->readdir(cookie, &e) <= 0) {
       break;
     }
-    size_t reclen = (lx::kDirent64NameOffset + e.name_len + 1 + 7) & ~size_t{7};
+    size_t reclen = (uapi::kDirent64NameOffset + e.name_len + 1 + 7) & ~size_t{7};
     if (used + reclen > len) {
       if (used == 0) return -EINVAL;
       break;
     }
-    auto* d = reinterpret_cast<lx::Dirent64*>(out + used);
+    auto* d = reinterpret_cast<uapi::Dirent64*>(out + used);
     d->ino = e.ino;
     d->off = static_cast<int64_t>(e.next);
     d->reclen = static_cast<uint16_t>(reclen);
     d->type = e.type;
     memcpy(d->name, e.name, e.name_len);
-    memset(d->name + e.name_len, 0, reclen - lx::kDirent64NameOffset - e.name_len);
+    memset(d->name + e.name_len, 0, reclen - uapi::kDirent64NameOffset - e.name_len);
     used += reclen;
     m_offset = e.next;
   }
@@ -172,7 +178,7 @@ long VnodeFile::getdents64(void* buf, size_t len) {
 }
 
 long VnodeFile::ioctl(unsigned long request, unsigned long arg) {
-  if (request == lx::FIONREAD && m_node->is_reg()) {
+  if (request == uapi::FIONREAD && m_node->is_reg()) {
     // The caller checked arg is a writable int.
     uint64_t size = m_node->size();
     *reinterpret_cast<int*>(arg) = size > m_offset ? static_cast<int>(size - m_offset) : 0;
@@ -187,7 +193,7 @@ long VnodeFile::truncate(uint64_t len) {
 }
 
 long VnodeFile::map_copy(void* dst, size_t len, uint64_t off) {
-  if ((m_flags & lx::O_PATH) != 0) return -EBADF;
+  if ((m_flags & uapi::O_PATH) != 0) return -EBADF;
   if (!readable()) return -EACCES;
   return m_node->map_copy(dst, len, off);
 }

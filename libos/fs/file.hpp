@@ -7,7 +7,10 @@
 #include <stdint.h>
 
 #include "core/errno.hpp"
-#include "fs/linux_types.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/poll.hpp"
+#include "uapi/stat.hpp"
+#include "uapi/uio.hpp"
 #include "fs/vnode.hpp"
 
 namespace libos::fs {
@@ -40,12 +43,12 @@ class File {
   FileWatch* m_watches = nullptr;
 
   bool readable() const {
-    int acc = m_flags & lx::O_ACCMODE;
-    return (m_flags & lx::O_PATH) == 0 && (acc == lx::O_RDONLY || acc == lx::O_RDWR);
+    int acc = m_flags & uapi::O_ACCMODE;
+    return (m_flags & uapi::O_PATH) == 0 && (acc == uapi::O_RDONLY || acc == uapi::O_RDWR);
   }
   bool writable() const {
-    int acc = m_flags & lx::O_ACCMODE;
-    return (m_flags & lx::O_PATH) == 0 && (acc == lx::O_WRONLY || acc == lx::O_RDWR);
+    int acc = m_flags & uapi::O_ACCMODE;
+    return (m_flags & uapi::O_PATH) == 0 && (acc == uapi::O_WRONLY || acc == uapi::O_RDWR);
   }
 
   // The node behind this file, if any (dirfd, fchdir, statfs, /proc/self/fd).
@@ -53,18 +56,18 @@ class File {
   virtual long read(void* buf, size_t len) { (void)buf, (void)len; return -EINVAL; }
   virtual long write(const void* buf, size_t len) { (void)buf, (void)len; return -EINVAL; }
   // Gathered write; the iovecs are already checked. Default: write each.
-  virtual long writev(const lx::Iovec* iov, int count);
+  virtual long writev(const uapi::Iovec* iov, int count);
   // Scattered read; the iovecs are already checked. Default: read each
   // buffer in turn; a stream stops after the first read (see file.cpp).
-  virtual long readv(const lx::Iovec* iov, int count);
+  virtual long readv(const uapi::Iovec* iov, int count);
   virtual long pread(void* buf, size_t len, uint64_t off) { (void)buf, (void)len, (void)off; return -ESPIPE; }
   virtual long pwrite(const void* buf, size_t len, uint64_t off) { (void)buf, (void)len, (void)off; return -ESPIPE; }
   virtual long lseek(int64_t off, int whence) { (void)off, (void)whence; return -ESPIPE; }
-  virtual long fstat(lx::Stat* st) { (void)st; return -EBADF; }
+  virtual long fstat(uapi::Stat* st) { (void)st; return -EBADF; }
   virtual long getdents64(void* buf, size_t len) { (void)buf, (void)len; return -ENOTDIR; }
   virtual long ioctl(unsigned long request, unsigned long arg) { (void)request, (void)arg; return -ENOTTY; }
   // Readiness for poll: the subset of events (plus POLLHUP/POLLERR) that holds now.
-  virtual int16_t poll(int16_t events) { return events & (lx::POLLIN | lx::POLLOUT | lx::POLLRDNORM | lx::POLLWRNORM); }
+  virtual int16_t poll(int16_t events) { return events & (uapi::POLLIN | uapi::POLLOUT | uapi::POLLRDNORM | uapi::POLLWRNORM); }
   virtual long truncate(uint64_t len) { (void)len; return -EINVAL; }
   virtual long map_copy(void* dst, size_t len, uint64_t off) { (void)dst, (void)len, (void)off; return -ENODEV; }
   // The last reference is gone: release resources and free the object.
@@ -126,7 +129,7 @@ class VnodeFile : public File {
   long pread(void* buf, size_t len, uint64_t off) override;
   long pwrite(const void* buf, size_t len, uint64_t off) override;
   long lseek(int64_t off, int whence) override;
-  long fstat(lx::Stat* st) override;
+  long fstat(uapi::Stat* st) override;
   long getdents64(void* buf, size_t len) override;
   long ioctl(unsigned long request, unsigned long arg) override;
   long truncate(uint64_t len) override;

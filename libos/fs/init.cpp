@@ -7,8 +7,10 @@
 #include "fs/path.hpp"
 #include "fs/procfs.hpp"
 #include "fs/rootfs.hpp"
+#include "fs/syscalls.hpp"
 #include "fs/tmpfs.hpp"
-#include "net/init.hpp"
+#include "mm/file_map.hpp"
+#include "uapi/fcntl.hpp"
 
 namespace libos {
 namespace {
@@ -32,6 +34,9 @@ const char* exe_path(const shoal::abi::BootInfo& boot) {
   return p < end ? path : "";
 }
 
+// The console nodes fs_init made, opened as fds 0-2 by fs_open_stdio.
+fs::Vnode* g_stdio[3];
+
 void open_console(fs::Vnode* node, int fd, int flags) {
   fs::File* file = nullptr;
   if (node == nullptr || node->open(flags, &file) < 0) panic("out of memory opening the console");
@@ -42,6 +47,7 @@ void open_console(fs::Vnode* node, int fd, int flags) {
 }  // namespace
 
 void fs_init(const shoal::abi::BootInfo& boot) {
+  mm::set_file_reader(&fs_mmap_file);  // mmap of a file reads it through the fd table
   fs::Vnode* root = fs::rootfs_init(boot.rootfs_addr, boot.rootfs_size);
   fs::set_root(root);
   fs::rootfs_mount_writable();
@@ -58,11 +64,15 @@ void fs_init(const shoal::abi::BootInfo& boot) {
   fs::mount("tmp", tmp);
   fs::mount("dev", dev);
   fs::mount("proc", proc);
-  net::net_init(boot);
+  g_stdio[0] = in;
+  g_stdio[1] = out;
+  g_stdio[2] = err;
+}
 
-  open_console(in, 0, lx::O_RDONLY);
-  open_console(out, 1, lx::O_WRONLY);
-  open_console(err, 2, lx::O_WRONLY);
+void fs_open_stdio() {
+  open_console(g_stdio[0], 0, uapi::O_RDONLY);
+  open_console(g_stdio[1], 1, uapi::O_WRONLY);
+  open_console(g_stdio[2], 2, uapi::O_WRONLY);
 }
 
 }  // namespace libos

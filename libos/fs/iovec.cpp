@@ -2,13 +2,14 @@
 
 #include "core/errno.hpp"
 #include "core/uaccess.hpp"
+#include "uapi/uio.hpp"
 
 namespace libos::fs {
 
-long check_iov(const lx::Iovec* iov, size_t count, bool to_user) {
-  if (count > static_cast<size_t>(lx::kIovMax)) return -EINVAL;
+long check_iov(const uapi::Iovec* iov, size_t count, bool to_user) {
+  if (count > static_cast<size_t>(uapi::kIovMax)) return -EINVAL;
   if (count == 0) return 0;
-  if (!user_readable(iov, sizeof(lx::Iovec) * count)) return -EFAULT;
+  if (!user_readable(iov, sizeof(uapi::Iovec) * count)) return -EFAULT;
   size_t total = 0;
   for (size_t i = 0; i < count; ++i) {
     size_t len = iov[i].len;

@@ -3,6 +3,9 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/fdtable.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/limits.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::fs {
 namespace {
@@ -23,7 +26,7 @@ long walk_from(Vnode* start, const char* p, size_t n, Follow follow, int* links,
 
 // Resolves the symlink `link` found in directory `dir` to the node it names.
 long follow_link(Vnode* dir, Vnode* link, int* links, Vnode** out) {
-  if (++*links > lx::kMaxSymlinks) return -ELOOP;
+  if (++*links > uapi::kMaxSymlinks) return -ELOOP;
   if (Vnode* target = link->magic_target()) {
     *out = target;
     return 0;
@@ -65,7 +68,7 @@ long walk_from(Vnode* start, const char* p, size_t n, Follow follow, int* links,
       slash = true;
     }
     bool last = i == n;
-    if (len > lx::kNameMax) return -ENAMETOOLONG;
+    if (len > uapi::kNameMax) return -ENAMETOOLONG;
 
     Vnode* next;
     LastType type = LastType::normal;
@@ -85,11 +88,11 @@ long walk_from(Vnode* start, const char* p, size_t n, Follow follow, int* links,
           (follow == Follow::yes || (follow == Follow::no && slash))) {
         Walk inner;
         if (Vnode* target = next->magic_target()) {
-          if (++*links > lx::kMaxSymlinks) return -ELOOP;
+          if (++*links > uapi::kMaxSymlinks) return -ELOOP;
           w->node = target;
           return 0;
         }
-        if (++*links > lx::kMaxSymlinks) return -ELOOP;
+        if (++*links > uapi::kMaxSymlinks) return -ELOOP;
         const char* text = nullptr;
         size_t text_len = 0;
         long err = next->readlink(&text, &text_len);
@@ -113,10 +116,10 @@ long walk_from(Vnode* start, const char* p, size_t n, Follow follow, int* links,
 
 }  // namespace
 
-long user_path(const char* path) { return user_strnlen(path, lx::kPathMax); }
+long user_path(const char* path) { return user_strnlen(path, uapi::kPathMax); }
 
 long path_start(int dirfd, Vnode** out) {
-  if (dirfd == lx::AT_FDCWD) {
+  if (dirfd == uapi::AT_FDCWD) {
     *out = g_cwd;
     return 0;
   }
@@ -155,7 +158,7 @@ long path_lookup(int dirfd, const char* path, bool follow_last, Vnode** out) {
 
 long vnode_path(Vnode* dir, char* buf, size_t size) {
   // Built backwards from the end of a scratch buffer, then moved to buf.
-  static char scratch[lx::kPathMax];
+  static char scratch[uapi::kPathMax];
   size_t pos = sizeof(scratch);
   Vnode* cur = dir;
   for (int depth = 0; cur != g_root; ++depth) {
@@ -201,7 +204,7 @@ Vnode* mount_lookup(const char* name, size_t len) {
 long mount_entry(size_t index, DirEntry* out) {
   if (index >= static_cast<size_t>(g_mount_count)) return 0;
   const Mount& m = g_mounts[index];
-  *out = DirEntry{m.root->m_ino, lx::dt_type(m.root->m_mode), m.name, m.len, 0};
+  *out = DirEntry{m.root->m_ino, uapi::dt_type(m.root->m_mode), m.name, m.len, 0};
   return 1;
 }
 

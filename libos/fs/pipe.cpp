@@ -1,17 +1,21 @@
 #include "fs/pipe.hpp"
 
 #include "core/klib.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 #include "fs/alloc.hpp"
 #include "fs/clock.hpp"
 #include "fs/wait.hpp"
 #include "sched/thread.hpp"
-#include "syscalls/signal_state.hpp"
+#include "sched/signal_state.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/ioctl.hpp"
+#include "uapi/poll.hpp"
+#include "uapi/stat.hpp"
+#include "uapi/signal.hpp"
 
 namespace libos::fs {
 namespace {
 
-constexpr int kSigPipe = 13;
 
 constexpr size_t kPipeSize = 64u << 10;
 uint64_t g_next_pipe_ino = 1;
@@ -32,7 +36,7 @@ class PipeEnd final : public File {
   PipeBuf* m_pipe = nullptr;
   bool m_write_end = false;
 
-  bool nonblocking() const { return (m_flags & lx::O_NONBLOCK) != 0; }
+  bool nonblocking() const { return (m_flags & uapi::O_NONBLOCK) != 0; }
 
   long read(void* buf, size_t len) override {
     PipeBuf& p = *m_pipe;
@@ -50,7 +54,7 @@ class PipeEnd final : public File {
     p.head = (p.head + n) % kPipeSize;
     p.used -= n;
     fs_notify();
-    if (p.ends[1] != nullptr) p.ends[1]->notify(lx::POLLOUT | lx::POLLWRNORM);
+    if (p.ends[1] != nullptr) p.ends[1]->notify(uapi::POLLOUT | uapi::POLLWRNORM);
     return static_cast<long>(n);
   }
 
@@ -62,7 +66,7 @@ class PipeEnd final : public File {
       if (p.readers == 0) {
         // As Linux's pipe_write: SIGPIPE to the writer (its default action
         // ends the instance; ignored, or after a handler, write says EPIPE).
-        signal_post(kSigPipe, kSiUser, sched::current());
+        signal_post(uapi::SIGPIPE, uapi::SI_USER, sched::current());
         return done > 0 ? static_cast<long>(done) : -EPIPE;
       }
       size_t room = kPipeSize - p.used;
@@ -79,24 +83,24 @@ class PipeEnd final : public File {
       p.used += n;
       done += n;
       fs_notify();
-      if (p.ends[0] != nullptr) p.ends[0]->notify(lx::POLLIN | lx::POLLRDNORM);
+      if (p.ends[0] != nullptr) p.ends[0]->notify(uapi::POLLIN | uapi::POLLRDNORM);
     }
     return static_cast<long>(done);
   }
 
-  long fstat(lx::Stat* st) override {
+  long fstat(uapi::Stat* st) override {
     memset(st, 0, sizeof(*st));
     st->dev = 0x20 + static_cast<uint64_t>(FsId::pipe);
     st->ino = m_pipe->ino;
     st->nlink = 1;
-    st->mode = lx::S_IFIFO | 0600;
+    st->mode = uapi::S_IFIFO | 0600;
     st->blksize = 4096;
     st->atime_sec = st->mtime_sec = st->ctime_sec = m_pipe->ctime_ns / 1000000000;
     return 0;
   }
 
   long ioctl(unsigned long request, unsigned long arg) override {
-    if (request == lx::FIONREAD) {
+    if (request == uapi::FIONREAD) {
       auto* out = reinterpret_cast<int*>(arg);
       *out = static_cast<int>(m_pipe->used);
       return 0;
@@ -110,11 +114,11 @@ class PipeEnd final : public File {
     if (m_write_end) {
       // As Linux's pipe_poll: room means writable even with no reader left
       // (the write then fails with EPIPE), and no reader adds POLLERR.
-      if (p.used < kPipeSize) ready |= events & (lx::POLLOUT | lx::POLLWRNORM);
-      if (p.readers == 0) ready |= lx::POLLERR;
+      if (p.used < kPipeSize) ready |= events & (uapi::POLLOUT | uapi::POLLWRNORM);
+      if (p.readers == 0) ready |= uapi::POLLERR;
     } else {
-      if (p.used > 0) ready |= events & (lx::POLLIN | lx::POLLRDNORM);
-      if (p.writers == 0) ready |= lx::POLLHUP;
+      if (p.used > 0) ready |= events & (uapi::POLLIN | uapi::POLLRDNORM);
+      if (p.writers == 0) ready |= uapi::POLLHUP;
     }
     return ready;
   }
@@ -125,7 +129,7 @@ class PipeEnd final : public File {
     p->ends[m_write_end ? 1 : 0] = nullptr;
     fs_notify();  // readers see end of file, writers EPIPE
     // As Linux's pipe_release: every waiter on the other end hears it.
-    constexpr uint32_t kAll = lx::POLLIN | lx::POLLOUT | lx::POLLRDNORM | lx::POLLWRNORM | lx::POLLERR | lx::POLLHUP;
+    constexpr uint32_t kAll = uapi::POLLIN | uapi::POLLOUT | uapi::POLLRDNORM | uapi::POLLWRNORM | uapi::POLLERR | uapi::POLLHUP;
     if (File* other = p->ends[m_write_end ? 0 : 1]) other->notify(kAll);
     if (p->readers == 0 && p->writers == 0) {
       kfree(p->data);
@@ -158,9 +162,9 @@ long pipe_create(int flags, File** read_end, File** write_end) {
   p->ends[0] = r;
   p->ends[1] = w;
   w->m_write_end = true;
-  int status = flags & (lx::O_NONBLOCK | lx::O_DIRECT);
-  r->m_flags = lx::O_RDONLY | status;
-  w->m_flags = lx::O_WRONLY | status;
+  int status = flags & (uapi::O_NONBLOCK | uapi::O_DIRECT);
+  r->m_flags = uapi::O_RDONLY | status;
+  w->m_flags = uapi::O_WRONLY | status;
   *read_end = r;
   *write_end = w;
   return 0;

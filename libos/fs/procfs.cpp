@@ -5,12 +5,14 @@
 #include "fs/fdtable.hpp"
 #include "fs/path.hpp"
 #include "fs/static_dir.hpp"
+#include "uapi/limits.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::fs {
 namespace {
 
 // Text of the last link read; callers copy it out before the next call.
-char g_link_text[lx::kPathMax];
+char g_link_text[uapi::kPathMax];
 
 size_t format_u64(char* out, uint64_t v) {
   char tmp[24];
@@ -85,7 +87,7 @@ class FdDir final : public Vnode {
       if (link == nullptr) return nullptr;
       link->m_fd = fd;
       link->m_ino = 0x1000 + static_cast<uint64_t>(fd);
-      link->m_mode = lx::S_IFLNK | 0700;
+      link->m_mode = uapi::S_IFLNK | 0700;
       g_fd_links[fd] = link;
     }
     return g_fd_links[fd];
@@ -95,7 +97,7 @@ class FdDir final : public Vnode {
     for (uint64_t fd = cookie - kFirstDirCookie; fd < static_cast<uint64_t>(fd_limit()); ++fd) {
       if (fd_get(static_cast<int>(fd)) == nullptr) continue;
       size_t len = format_u64(name, fd);
-      *out = DirEntry{0x1000 + fd, lx::dt_type(lx::S_IFLNK), name, len, fd + 1 + kFirstDirCookie};
+      *out = DirEntry{0x1000 + fd, uapi::dt_type(uapi::S_IFLNK), name, len, fd + 1 + kFirstDirCookie};
       return 1;
     }
     return 0;
@@ -126,14 +128,14 @@ Vnode* procfs_create(Vnode* parent, const char* exe_path) {
   CwdLink* cwd = make<CwdLink>();
   if (cwd != nullptr) {
     cwd->m_ino = 4;
-    cwd->m_mode = lx::S_IFLNK | 0777;
+    cwd->m_mode = uapi::S_IFLNK | 0777;
     self->add("cwd", cwd);
   }
   FdDir* fds = make<FdDir>();
   if (fds != nullptr) {
     fds->m_parent = self;
     fds->m_ino = 5;
-    fds->m_mode = lx::S_IFDIR | 0500;
+    fds->m_mode = uapi::S_IFDIR | 0500;
     fds->m_nlink = 2;
     self->add("fd", fds);
   }

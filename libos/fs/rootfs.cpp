@@ -3,12 +3,14 @@
 #include <shoal/abi/image.h>
 
 #include "core/klib.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 #include "core/panic.hpp"
 #include "core/uaccess.hpp"
 #include "fs/alloc.hpp"
 #include "fs/path.hpp"
 #include "fs/tmpfs.hpp"
+#include "uapi/limits.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::fs {
 namespace {
@@ -27,7 +29,7 @@ const uint32_t* g_writable = nullptr;  // entry indices of the writable director
 uint32_t g_writable_count = 0;
 
 // Used when the image has no root file system: "/" is an empty directory.
-const RootfsEntry kEmptyRoot = {0, lx::S_IFDIR | 0755, 0, 0, 0, 0, 0};
+const RootfsEntry kEmptyRoot = {0, uapi::S_IFDIR | 0755, 0, 0, 0, 0, 0};
 
 class RootfsNode;
 RootfsNode* g_nodes = nullptr;
@@ -80,7 +82,7 @@ class RootfsNode final : public Vnode {
         uint32_t next = child.m_next_sibling;
         uint64_t after = next != 0 ? next + kFirstDirCookie : (m_index == 0 ? kMountCookie : ~0ull);
         const Vnode& shown = child.m_cover != nullptr ? *child.m_cover : static_cast<const Vnode&>(child);
-        *out = DirEntry{shown.m_ino, lx::dt_type(shown.m_mode), child.entry_name(), child.entry().name_len, after};
+        *out = DirEntry{shown.m_ino, uapi::dt_type(shown.m_mode), child.entry_name(), child.entry().name_len, after};
         return 1;
       }
       cookie = kMountCookie;
@@ -135,15 +137,15 @@ void validate(uint64_t addr, uint64_t size) {
   const char* names = reinterpret_cast<const char*>(addr + hdr->names_offset);
   for (uint32_t i = 0; i < count; ++i) {
     const RootfsEntry& e = entries[i];
-    uint32_t type = e.mode & lx::S_IFMT;
-    if (type != lx::S_IFDIR && type != lx::S_IFREG && type != lx::S_IFLNK) corrupt("bad file type", i);
+    uint32_t type = e.mode & uapi::S_IFMT;
+    if (type != uapi::S_IFDIR && type != uapi::S_IFREG && type != uapi::S_IFLNK) corrupt("bad file type", i);
     if (i == 0) {
-      if (type != lx::S_IFDIR || e.parent != 0) corrupt("entry 0 is not the root directory", i);
+      if (type != uapi::S_IFDIR || e.parent != 0) corrupt("entry 0 is not the root directory", i);
       continue;
     }
     if (e.parent >= i) corrupt("parent index not below the entry's", i);
-    if ((entries[e.parent].mode & lx::S_IFMT) != lx::S_IFDIR) corrupt("parent is not a directory", i);
-    if (e.name_len == 0 || e.name_len > lx::kNameMax) corrupt("bad name length", i);
+    if ((entries[e.parent].mode & uapi::S_IFMT) != uapi::S_IFDIR) corrupt("parent is not a directory", i);
+    if (e.name_len == 0 || e.name_len > uapi::kNameMax) corrupt("bad name length", i);
     if (e.name_offset > hdr->names_size || e.name_len >= hdr->names_size - e.name_offset) {
       corrupt("name past the name table", i);
     }
@@ -155,9 +157,9 @@ void validate(uint64_t addr, uint64_t size) {
     if (name[0] == '.' && (e.name_len == 1 || (e.name_len == 2 && name[1] == '.'))) {
       corrupt("name is . or ..", i);
     }
-    if (type != lx::S_IFDIR) {
+    if (type != uapi::S_IFDIR) {
       if (e.data_offset > size || e.size > size - e.data_offset) corrupt("data past the end", i);
-      if (type == lx::S_IFLNK && e.size >= lx::kPathMax) corrupt("symlink target too long", i);
+      if (type == uapi::S_IFLNK && e.size >= uapi::kPathMax) corrupt("symlink target too long", i);
     }
   }
   uint64_t table = sizeof(RootfsHeader) + count * sizeof(RootfsEntry);
@@ -167,7 +169,7 @@ void validate(uint64_t addr, uint64_t size) {
   for (uint32_t k = 0; k < hdr->writable_count; ++k) {
     uint32_t i = writable[k];
     if (i == 0 || i >= count) corrupt("writable index out of range", i);
-    if ((entries[i].mode & lx::S_IFMT) != lx::S_IFDIR) corrupt("writable entry is not a directory", i);
+    if ((entries[i].mode & uapi::S_IFMT) != uapi::S_IFDIR) corrupt("writable entry is not a directory", i);
   }
 }
 
@@ -190,9 +192,9 @@ void mount_writable(uint32_t dir, Vnode** made) {
     const char* data = g_base + e.data_offset;
     long err = 0;
     Vnode* copy = nullptr;
-    if (lx::s_isdir(e.mode)) {
+    if (uapi::s_isdir(e.mode)) {
       err = parent->mkdir(name, e.name_len, e.mode);
-    } else if (lx::s_islnk(e.mode)) {
+    } else if (uapi::s_islnk(e.mode)) {
       err = parent->symlink(name, e.name_len, data, e.size);
     } else {
       err = parent->create(name, e.name_len, e.mode, &copy);
@@ -235,7 +237,7 @@ Vnode* rootfs_init(uint64_t addr, uint64_t size) {
     node->m_index = i;
     node->m_ino = i + 2;  // as on most Linux file systems, "/" is inode 2
     node->m_mode = e.mode;
-    node->m_nlink = lx::s_isdir(e.mode) ? 2 : 1;
+    node->m_nlink = uapi::s_isdir(e.mode) ? 2 : 1;
     node->m_mtime_ns = e.mtime_sec * 1000000000ll;
     node->m_atime_ns = node->m_ctime_ns = node->m_mtime_ns;
   }
@@ -244,7 +246,7 @@ Vnode* rootfs_init(uint64_t addr, uint64_t size) {
     RootfsNode& parent = g_nodes[g_entries[i].parent];
     g_nodes[i].m_next_sibling = parent.m_first_child;
     parent.m_first_child = i;
-    if (lx::s_isdir(g_entries[i].mode)) ++parent.m_nlink;
+    if (uapi::s_isdir(g_entries[i].mode)) ++parent.m_nlink;
   }
   return &g_nodes[0];
 }

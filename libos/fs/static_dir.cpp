@@ -3,6 +3,7 @@
 #include "core/klib.hpp"
 #include "fs/alloc.hpp"
 #include "fs/clock.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::fs {
 
@@ -13,7 +14,7 @@ StaticDir* StaticDir::create(FsId fs, Vnode* parent, const char* name, uint64_t 
   dir->m_parent = parent != nullptr ? parent : dir;
   dir->m_name = name;
   dir->m_ino = ino;
-  dir->m_mode = lx::S_IFDIR | 0555;
+  dir->m_mode = uapi::S_IFDIR | 0555;
   dir->m_nlink = 2;
   dir->m_atime_ns = dir->m_mtime_ns = dir->m_ctime_ns = now_ns();
   return dir;
@@ -44,7 +45,7 @@ long StaticDir::readdir(uint64_t cookie, DirEntry* out) {
   uint64_t i = cookie - kFirstDirCookie;
   if (i >= static_cast<uint64_t>(m_count)) return 0;
   const Child& c = m_children[i];
-  *out = DirEntry{c.node->m_ino, lx::dt_type(c.node->m_mode), c.name, c.len, cookie + 1};
+  *out = DirEntry{c.node->m_ino, uapi::dt_type(c.node->m_mode), c.name, c.len, cookie + 1};
   return 1;
 }
 
@@ -55,7 +56,7 @@ StaticLink* StaticLink::create(FsId fs, const char* target, uint64_t ino) {
   link->m_target = target;
   link->m_len = strlen(target);
   link->m_ino = ino;
-  link->m_mode = lx::S_IFLNK | 0777;
+  link->m_mode = uapi::S_IFLNK | 0777;
   link->m_atime_ns = link->m_mtime_ns = link->m_ctime_ns = now_ns();
   return link;
 }
@@ -67,7 +68,7 @@ StaticFile* StaticFile::create(FsId fs, const char* text, uint64_t ino) {
   file->m_text = text;
   file->m_len = strlen(text);
   file->m_ino = ino;
-  file->m_mode = lx::S_IFREG | 0444;
+  file->m_mode = uapi::S_IFREG | 0444;
   file->m_atime_ns = file->m_mtime_ns = file->m_ctime_ns = now_ns();
   return file;
 }

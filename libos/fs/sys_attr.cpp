@@ -8,6 +8,9 @@
 #include "fs/fdtable.hpp"
 #include "fs/path.hpp"
 #include "fs/syscalls.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/stat.hpp"
+#include "uapi/time.hpp"
 
 using namespace libos;
 using namespace libos::fs;
@@ -30,8 +33,8 @@ long node_at(int dirfd, const char* path, int flags, Vnode** out) {
   long len = user_path(path);
   if (len < 0) return len;
   if (len == 0) {
-    if ((flags & lx::AT_EMPTY_PATH) == 0) return -ENOENT;
-    if (dirfd == lx::AT_FDCWD) {
+    if ((flags & uapi::AT_EMPTY_PATH) == 0) return -ENOENT;
+    if (dirfd == uapi::AT_FDCWD) {
       *out = cwd_vnode();
       return 0;
     }
@@ -40,7 +43,7 @@ long node_at(int dirfd, const char* path, int flags, Vnode** out) {
     *out = file->vnode();
     return *out != nullptr ? 0 : -EBADF;
   }
-  return path_lookup(dirfd, path, (flags & lx::AT_SYMLINK_NOFOLLOW) == 0, out);
+  return path_lookup(dirfd, path, (flags & uapi::AT_SYMLINK_NOFOLLOW) == 0, out);
 }
 
 long fd_node(int fd, Vnode** out) {
@@ -55,7 +58,7 @@ long set_mode(Vnode* node, unsigned mode) {
   if (node == nullptr) return 0;
   long err = writable_node(node);
   if (err < 0) return err;
-  node->m_mode = (node->m_mode & lx::S_IFMT) | (mode & 07777);
+  node->m_mode = (node->m_mode & uapi::S_IFMT) | (mode & 07777);
   node->m_ctime_ns = now_ns();
   return 0;
 }
@@ -68,13 +71,13 @@ long set_owner(Vnode* node) {
   return 0;
 }
 
-bool valid_time(const lx::Timespec& t) {
+bool valid_time(const uapi::Timespec& t) {
   return t.nsec == kUtimeNow || t.nsec == kUtimeOmit || (t.nsec >= 0 && t.nsec < 1000000000);
 }
 
 }  // namespace
 
-long sys_chmod(const char* path, unsigned mode) { return sys_fchmodat(lx::AT_FDCWD, path, mode); }
+long sys_chmod(const char* path, unsigned mode) { return sys_fchmodat(uapi::AT_FDCWD, path, mode); }
 
 long sys_fchmodat(int dirfd, const char* path, unsigned mode) {
   Vnode* node = nullptr;
@@ -87,21 +90,21 @@ long sys_fchmod(int fd, unsigned mode) {
   Vnode* node = nullptr;
   long err = fd_node(fd, &node);
   if (err < 0) return err;
-  if (fd_get(fd)->m_flags & lx::O_PATH) return -EBADF;
+  if (fd_get(fd)->m_flags & uapi::O_PATH) return -EBADF;
   return set_mode(node, mode);
 }
 
 long sys_chown(const char* path, unsigned uid, unsigned gid) {
-  return sys_fchownat(lx::AT_FDCWD, path, uid, gid, 0);
+  return sys_fchownat(uapi::AT_FDCWD, path, uid, gid, 0);
 }
 
 long sys_lchown(const char* path, unsigned uid, unsigned gid) {
-  return sys_fchownat(lx::AT_FDCWD, path, uid, gid, lx::AT_SYMLINK_NOFOLLOW);
+  return sys_fchownat(uapi::AT_FDCWD, path, uid, gid, uapi::AT_SYMLINK_NOFOLLOW);
 }
 
 long sys_fchownat(int dirfd, const char* path, unsigned uid, unsigned gid, int flags) {
   (void)uid, (void)gid;
-  if (flags & ~(lx::AT_SYMLINK_NOFOLLOW | lx::AT_EMPTY_PATH)) return -EINVAL;
+  if (flags & ~(uapi::AT_SYMLINK_NOFOLLOW | uapi::AT_EMPTY_PATH)) return -EINVAL;
   Vnode* node = nullptr;
   long err = node_at(dirfd, path, flags, &node);
   if (err < 0) return err;
@@ -113,21 +116,21 @@ long sys_fchown(int fd, unsigned uid, unsigned gid) {
   Vnode* node = nullptr;
   long err = fd_node(fd, &node);
   if (err < 0) return err;
-  if (fd_get(fd)->m_flags & lx::O_PATH) return -EBADF;
+  if (fd_get(fd)->m_flags & uapi::O_PATH) return -EBADF;
   return set_owner(node);
 }
 
-long sys_utimensat(int dirfd, const char* path, const lx::Timespec* times, int flags) {
+long sys_utimensat(int dirfd, const char* path, const uapi::Timespec* times, int flags) {
   if (times == nullptr) return libos::fs_utimens(dirfd, path, nullptr, flags);
-  lx::Timespec t[2];
+  uapi::Timespec t[2];
   if (!user_readable(times, sizeof(t))) return -EFAULT;
   memcpy(t, times, sizeof(t));
   return libos::fs_utimens(dirfd, path, t, flags);
 }
 
-long libos::fs_utimens(int dirfd, const char* path, const lx::Timespec* times, int flags) {
-  if (flags & ~(lx::AT_SYMLINK_NOFOLLOW | lx::AT_EMPTY_PATH)) return -EINVAL;
-  lx::Timespec t[2] = {{0, kUtimeNow}, {0, kUtimeNow}};
+long libos::fs_utimens(int dirfd, const char* path, const uapi::Timespec* times, int flags) {
+  if (flags & ~(uapi::AT_SYMLINK_NOFOLLOW | uapi::AT_EMPTY_PATH)) return -EINVAL;
+  uapi::Timespec t[2] = {{0, kUtimeNow}, {0, kUtimeNow}};
   if (times != nullptr) {
     t[0] = times[0];
     t[1] = times[1];
@@ -137,7 +140,7 @@ long libos::fs_utimens(int dirfd, const char* path, const lx::Timespec* times, i
   long err = 0;
   if (path == nullptr) {
     // futimens: glibc passes the fd and no path.
-    if (dirfd == lx::AT_FDCWD) return -EFAULT;
+    if (dirfd == uapi::AT_FDCWD) return -EFAULT;
     err = fd_node(dirfd, &node);
   } else {
     err = node_at(dirfd, path, flags, &node);
@@ -161,7 +164,7 @@ long sys_sendfile(int out_fd, int in_fd, long* offset, size_t count) {
   File* in = fd_get(in_fd);
   File* out = fd_get(out_fd);
   if (in == nullptr || !in->readable() || out == nullptr || !out->writable()) return -EBADF;
-  if (out->m_flags & lx::O_APPEND) return -EINVAL;
+  if (out->m_flags & uapi::O_APPEND) return -EINVAL;
   long pos = 0;
   if (offset != nullptr) {
     if (!user_writable(offset, sizeof(*offset))) return -EFAULT;

@@ -5,6 +5,8 @@
 #include "fs/fdtable.hpp"
 #include "fs/path.hpp"
 #include "fs/syscalls.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/limits.hpp"
 
 using namespace libos;
 using namespace libos::fs;
@@ -62,12 +64,12 @@ bool is_within(Vnode* dir, Vnode* node) {
 
 long sys_getdents64(int fd, void* dirp, unsigned count) {
   File* file = fd_get(fd);
-  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  if (file == nullptr || (file->m_flags & uapi::O_PATH)) return -EBADF;
   if (!user_writable(dirp, count)) return -EFAULT;
   return file->getdents64(dirp, count);
 }
 
-long sys_mkdir(const char* path, unsigned mode) { return sys_mkdirat(lx::AT_FDCWD, path, mode); }
+long sys_mkdir(const char* path, unsigned mode) { return sys_mkdirat(uapi::AT_FDCWD, path, mode); }
 
 long sys_mkdirat(int dirfd, const char* path, unsigned mode) {
   Walk w;
@@ -78,17 +80,17 @@ long sys_mkdirat(int dirfd, const char* path, unsigned mode) {
   return w.parent->mkdir(w.last, w.last_len, mode & ~umask_value() & 07777);
 }
 
-long sys_unlink(const char* path) { return do_unlink(lx::AT_FDCWD, path); }
+long sys_unlink(const char* path) { return do_unlink(uapi::AT_FDCWD, path); }
 
 long sys_unlinkat(int dirfd, const char* path, int flags) {
-  if (flags & ~lx::AT_REMOVEDIR) return -EINVAL;
-  return (flags & lx::AT_REMOVEDIR) ? do_rmdir(dirfd, path) : do_unlink(dirfd, path);
+  if (flags & ~uapi::AT_REMOVEDIR) return -EINVAL;
+  return (flags & uapi::AT_REMOVEDIR) ? do_rmdir(dirfd, path) : do_unlink(dirfd, path);
 }
 
-long sys_rmdir(const char* path) { return do_rmdir(lx::AT_FDCWD, path); }
+long sys_rmdir(const char* path) { return do_rmdir(uapi::AT_FDCWD, path); }
 
 long sys_rename(const char* oldpath, const char* newpath) {
-  return sys_renameat(lx::AT_FDCWD, oldpath, lx::AT_FDCWD, newpath);
+  return sys_renameat(uapi::AT_FDCWD, oldpath, uapi::AT_FDCWD, newpath);
 }
 
 // In Linux's do_renameat2 order.
@@ -119,7 +121,7 @@ long sys_renameat(int olddirfd, const char* oldpath, int newdirfd, const char* n
 }
 
 long sys_getcwd(char* buf, size_t size) {
-  static char path[lx::kPathMax];
+  static char path[uapi::kPathMax];
   long len = vnode_path(cwd_vnode(), path, sizeof(path));
   if (len < 0) return len;
   size_t need = static_cast<size_t>(len) + 1;
@@ -131,7 +133,7 @@ long sys_getcwd(char* buf, size_t size) {
 
 long sys_chdir(const char* path) {
   Vnode* node = nullptr;
-  long err = path_lookup(lx::AT_FDCWD, path, true, &node);
+  long err = path_lookup(uapi::AT_FDCWD, path, true, &node);
   if (err < 0) return err;
   if (!node->is_dir()) return -ENOTDIR;
   set_cwd(node);
@@ -152,22 +154,22 @@ long sys_symlinkat(const char* target, int dirfd, const char* path) {
 }
 
 long sys_symlink(const char* target, const char* path) {
-  return sys_symlinkat(target, lx::AT_FDCWD, path);
+  return sys_symlinkat(target, uapi::AT_FDCWD, path);
 }
 
 long sys_linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, int flags) {
-  if (flags & ~(lx::AT_SYMLINK_FOLLOW | lx::AT_EMPTY_PATH)) return -EINVAL;
+  if (flags & ~(uapi::AT_SYMLINK_FOLLOW | uapi::AT_EMPTY_PATH)) return -EINVAL;
   Vnode* node = nullptr;
   long len = user_path(oldpath);
   if (len < 0) return len;
   if (len == 0) {
-    if ((flags & lx::AT_EMPTY_PATH) == 0) return -ENOENT;
+    if ((flags & uapi::AT_EMPTY_PATH) == 0) return -ENOENT;
     File* file = fd_get(olddirfd);
     if (file == nullptr) return -EBADF;
     node = file->vnode();
     if (node == nullptr) return -ENOENT;
   } else {
-    long err = path_lookup(olddirfd, oldpath, (flags & lx::AT_SYMLINK_FOLLOW) != 0, &node);
+    long err = path_lookup(olddirfd, oldpath, (flags & uapi::AT_SYMLINK_FOLLOW) != 0, &node);
     if (err < 0) return err;
   }
   Walk w;
@@ -182,5 +184,5 @@ long sys_linkat(int olddirfd, const char* oldpath, int newdirfd, const char* new
 }
 
 long sys_link(const char* oldpath, const char* newpath) {
-  return sys_linkat(lx::AT_FDCWD, oldpath, lx::AT_FDCWD, newpath, 0);
+  return sys_linkat(uapi::AT_FDCWD, oldpath, uapi::AT_FDCWD, newpath, 0);
 }

@@ -6,6 +6,8 @@
 #include "fs/fdtable.hpp"
 #include "fs/syscalls.hpp"
 #include "fs/wait.hpp"
+#include "uapi/epoll.hpp"
+#include "uapi/time.hpp"
 
 using namespace libos;
 using namespace libos::fs;
@@ -37,11 +39,11 @@ long check_sigmask(const void* sigmask, size_t sigsetsize) {
 }  // namespace
 
 long sys_epoll_create1(int flags) {
-  if (flags & ~kEpollCloexec) return -EINVAL;
+  if (flags & ~uapi::EPOLL_CLOEXEC) return -EINVAL;
   File* ep = nullptr;
   long err = epoll_create(&ep);
   if (err < 0) return err;
-  long fd = fd_install(ep, (flags & kEpollCloexec) != 0);
+  long fd = fd_install(ep, (flags & uapi::EPOLL_CLOEXEC) != 0);
   if (fd < 0) ep->put();
   return fd;
 }
@@ -53,7 +55,7 @@ long sys_epoll_create(int size) {
 
 long sys_epoll_ctl(int epfd, int op, int fd, const void* event) {
   EpollEvent ev{};
-  if (op != kEpollCtlDel) {
+  if (op != uapi::EPOLL_CTL_DEL) {
     if (!user_readable(event, sizeof(EpollEvent))) return -EFAULT;
     memcpy(&ev, event, sizeof(ev));
   }
@@ -61,7 +63,7 @@ long sys_epoll_ctl(int epfd, int op, int fd, const void* event) {
   if (ep == nullptr) return -EBADF;
   File* target = fd_get(fd);
   if (target == nullptr) return -EBADF;
-  return epoll_ctl(ep, op, fd, target, op == kEpollCtlDel ? nullptr : &ev);
+  return epoll_ctl(ep, op, fd, target, op == uapi::EPOLL_CTL_DEL ? nullptr : &ev);
 }
 
 long sys_epoll_wait(int epfd, void* events, int maxevents, int timeout_ms) {
@@ -75,7 +77,7 @@ long sys_epoll_pwait(int epfd, void* events, int maxevents, int timeout_ms, cons
   return sys_epoll_wait(epfd, events, maxevents, timeout_ms);
 }
 
-long sys_epoll_pwait2(int epfd, void* events, int maxevents, const lx::Timespec* timeout, const void* sigmask,
+long sys_epoll_pwait2(int epfd, void* events, int maxevents, const uapi::Timespec* timeout, const void* sigmask,
                       size_t sigsetsize) {
   int64_t ns = -1;
   if (timeout != nullptr) {

@@ -5,6 +5,10 @@
 #include "fs/fdtable.hpp"
 #include "fs/path.hpp"
 #include "fs/syscalls.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/stat.hpp"
+#include "uapi/statfs.hpp"
+#include "uapi/unistd.hpp"
 
 using namespace libos;
 using namespace libos::fs;
@@ -14,14 +18,14 @@ namespace {
 // The program runs as root (uid 0): read and write are always granted (but
 // not on a read-only file system), execute needs some x bit on non-dirs.
 long check_access(Vnode* node, int mode) {
-  if ((mode & lx::W_OK) && node->read_only() && (node->is_reg() || node->is_dir() || node->is_link())) {
+  if ((mode & uapi::W_OK) && node->read_only() && (node->is_reg() || node->is_dir() || node->is_link())) {
     return -EROFS;
   }
-  if ((mode & lx::X_OK) && !node->is_dir() && (node->m_mode & 0111) == 0) return -EACCES;
+  if ((mode & uapi::X_OK) && !node->is_dir() && (node->m_mode & 0111) == 0) return -EACCES;
   return 0;
 }
 
-void fill_statfs(Vnode* node, lx::Statfs* out) {
+void fill_statfs(Vnode* node, uapi::Statfs* out) {
   memset(out, 0, sizeof(*out));
   out->bsize = 4096;
   out->frsize = 4096;
@@ -63,28 +67,28 @@ long readlink_at(int dirfd, const char* path, char* buf, size_t bufsiz) {
 
 }  // namespace
 
-long sys_access(const char* path, int mode) { return sys_faccessat(lx::AT_FDCWD, path, mode); }
+long sys_access(const char* path, int mode) { return sys_faccessat(uapi::AT_FDCWD, path, mode); }
 
 long sys_faccessat(int dirfd, const char* path, int mode) { return libos::fs_faccessat(dirfd, path, mode, 0); }
 
 long libos::fs_faccessat(int dirfd, const char* path, int mode, int flags) {
-  if (mode & ~(lx::R_OK | lx::W_OK | lx::X_OK)) return -EINVAL;
-  if (flags & ~(lx::AT_EACCESS | lx::AT_SYMLINK_NOFOLLOW | lx::AT_EMPTY_PATH)) return -EINVAL;
+  if (mode & ~(uapi::R_OK | uapi::W_OK | uapi::X_OK)) return -EINVAL;
+  if (flags & ~(uapi::AT_EACCESS | uapi::AT_SYMLINK_NOFOLLOW | uapi::AT_EMPTY_PATH)) return -EINVAL;
   Vnode* node = nullptr;
-  if ((flags & lx::AT_EMPTY_PATH) && path != nullptr && user_strnlen(path, 1) == 0) {
-    if (dirfd == lx::AT_FDCWD) return check_access(cwd_vnode(), mode);
+  if ((flags & uapi::AT_EMPTY_PATH) && path != nullptr && user_strnlen(path, 1) == 0) {
+    if (dirfd == uapi::AT_FDCWD) return check_access(cwd_vnode(), mode);
     File* file = fd_get(dirfd);
     if (file == nullptr) return -EBADF;
-    lx::Stat st;
+    uapi::Stat st;
     return file->fstat(&st) < 0 ? -EBADF : 0;
   }
-  long err = path_lookup(dirfd, path, (flags & lx::AT_SYMLINK_NOFOLLOW) == 0, &node);
+  long err = path_lookup(dirfd, path, (flags & uapi::AT_SYMLINK_NOFOLLOW) == 0, &node);
   if (err < 0) return err;
   return check_access(node, mode);
 }
 
 long sys_readlink(const char* path, char* buf, size_t bufsiz) {
-  return readlink_at(lx::AT_FDCWD, path, buf, bufsiz);
+  return readlink_at(uapi::AT_FDCWD, path, buf, bufsiz);
 }
 
 long sys_readlinkat(int dirfd, const char* path, char* buf, size_t bufsiz) {
@@ -93,7 +97,7 @@ long sys_readlinkat(int dirfd, const char* path, char* buf, size_t bufsiz) {
 
 long sys_ftruncate(int fd, long length) {
   File* file = fd_get(fd);
-  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  if (file == nullptr || (file->m_flags & uapi::O_PATH)) return -EBADF;
   if (length < 0) return -EINVAL;
   return file->truncate(static_cast<uint64_t>(length));
 }
@@ -101,7 +105,7 @@ long sys_ftruncate(int fd, long length) {
 long sys_truncate(const char* path, long length) {
   if (length < 0) return -EINVAL;
   Vnode* node = nullptr;
-  long err = path_lookup(lx::AT_FDCWD, path, true, &node);
+  long err = path_lookup(uapi::AT_FDCWD, path, true, &node);
   if (err < 0) return err;
   if (node->is_dir()) return -EISDIR;
   if (!node->is_reg()) return -EINVAL;
@@ -111,7 +115,7 @@ long sys_truncate(const char* path, long length) {
 
 long sys_fsync(int fd) {
   File* file = fd_get(fd);
-  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  if (file == nullptr || (file->m_flags & uapi::O_PATH)) return -EBADF;
   // Nothing is ever written back: memory is the only storage.
   return file->vnode() == nullptr ? -EINVAL : 0;
 }
@@ -124,21 +128,21 @@ long sys_umask(unsigned mask) {
   return old;
 }
 
-long sys_statfs(const char* path, lx::Statfs* buf) {
+long sys_statfs(const char* path, uapi::Statfs* buf) {
   Vnode* node = nullptr;
-  long err = path_lookup(lx::AT_FDCWD, path, true, &node);
+  long err = path_lookup(uapi::AT_FDCWD, path, true, &node);
   if (err < 0) return err;
   if (!user_writable(buf, sizeof(*buf))) return -EFAULT;
   fill_statfs(node, buf);
   return 0;
 }
 
-long sys_fstatfs(int fd, lx::Statfs* buf) {
+long sys_fstatfs(int fd, uapi::Statfs* buf) {
   File* file = fd_get(fd);
   if (file == nullptr) return -EBADF;
   if (!user_writable(buf, sizeof(*buf))) return -EFAULT;
   if (file->vnode() == nullptr) {
-    lx::Statfs tmp;
+    uapi::Statfs tmp;
     memset(&tmp, 0, sizeof(tmp));
     tmp.type = 0x50495045;
     tmp.bsize = tmp.frsize = 4096;

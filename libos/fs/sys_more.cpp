@@ -5,24 +5,21 @@
 #include "fs/fdtable.hpp"
 #include "fs/path.hpp"
 #include "fs/syscalls.hpp"
+#include "uapi/time.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/stat.hpp"
+#include "uapi/file.hpp"
+#include "uapi/memfd.hpp"
 
 using namespace libos;
 using namespace libos::fs;
 
 namespace {
 
-struct Timeval {
-  int64_t sec;
-  int64_t usec;
-};
-
-constexpr unsigned kRenameNoreplace = 1, kRenameExchange = 2, kRenameWhiteout = 4;
-constexpr unsigned kMfdCloexec = 1, kMfdAllowSealing = 2;
-constexpr int kLockSh = 1, kLockEx = 2, kLockNb = 4, kLockUn = 8;
 
 // utimes-style seconds+microseconds to utimensat's timespecs.
-long timeval_times(const Timeval* tv, lx::Timespec out[2]) {
-  Timeval t[2];
+long timeval_times(const uapi::Timeval* tv, uapi::Timespec out[2]) {
+  uapi::Timeval t[2];
   if (!user_readable(tv, sizeof(t))) return -EFAULT;
   memcpy(t, tv, sizeof(t));
   for (int i = 0; i < 2; ++i) {
@@ -35,7 +32,7 @@ long timeval_times(const Timeval* tv, lx::Timespec out[2]) {
 }  // namespace
 
 long sys_creat(const char* path, unsigned mode) {
-  return sys_open(path, lx::O_CREAT | lx::O_WRONLY | lx::O_TRUNC, mode);
+  return sys_open(path, uapi::O_CREAT | uapi::O_WRONLY | uapi::O_TRUNC, mode);
 }
 
 long sys_fchdir(int fd) {
@@ -48,11 +45,11 @@ long sys_fchdir(int fd) {
 }
 
 long sys_renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, unsigned flags) {
-  if (flags & ~(kRenameNoreplace | kRenameExchange | kRenameWhiteout)) return -EINVAL;
-  if ((flags & kRenameNoreplace) && (flags & kRenameExchange)) return -EINVAL;
+  if (flags & ~(uapi::RENAME_NOREPLACE | uapi::RENAME_EXCHANGE | uapi::RENAME_WHITEOUT)) return -EINVAL;
+  if ((flags & uapi::RENAME_NOREPLACE) && (flags & uapi::RENAME_EXCHANGE)) return -EINVAL;
   // Exchange and whiteout are not supported by the file systems here.
-  if (flags & (kRenameExchange | kRenameWhiteout)) return -EINVAL;
-  if (flags & kRenameNoreplace) {
+  if (flags & (uapi::RENAME_EXCHANGE | uapi::RENAME_WHITEOUT)) return -EINVAL;
+  if (flags & uapi::RENAME_NOREPLACE) {
     long len = user_path(newpath);
     if (len < 0) return len;
     if (len > 0) {
@@ -71,9 +68,9 @@ long sys_renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* 
 
 long sys_fadvise64(int fd, long offset, long len, int advice) {
   File* file = fd_get(fd);
-  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  if (file == nullptr || (file->m_flags & uapi::O_PATH)) return -EBADF;
   Vnode* node = file->vnode();
-  if (node == nullptr || lx::s_isfifo(node->m_mode)) return -ESPIPE;
+  if (node == nullptr || uapi::s_isfifo(node->m_mode)) return -ESPIPE;
   if (advice < 0 || advice > 5 || len < 0) return -EINVAL;
   (void)offset;
   return 0;
@@ -81,11 +78,11 @@ long sys_fadvise64(int fd, long offset, long len, int advice) {
 
 long sys_fallocate(int fd, int mode, long offset, long len) {
   File* file = fd_get(fd);
-  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  if (file == nullptr || (file->m_flags & uapi::O_PATH)) return -EBADF;
   if (offset < 0 || len <= 0) return -EINVAL;
   if (!file->writable()) return -EBADF;
   Vnode* node = file->vnode();
-  if (node == nullptr || lx::s_isfifo(node->m_mode)) return -ESPIPE;
+  if (node == nullptr || uapi::s_isfifo(node->m_mode)) return -ESPIPE;
   if (node->is_dir()) return -EISDIR;
   if (!node->is_reg()) return -ENODEV;
   if (mode != 0 && mode != 1 /* FALLOC_FL_KEEP_SIZE */) return -EOPNOTSUPP;
@@ -100,35 +97,35 @@ long sys_syncfs(int fd) { return fd_get(fd) != nullptr ? 0 : -EBADF; }
 
 long sys_flock(int fd, int op) {
   File* file = fd_get(fd);
-  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
-  int kind = op & ~kLockNb;
-  if (kind != kLockSh && kind != kLockEx && kind != kLockUn) return -EINVAL;
+  if (file == nullptr || (file->m_flags & uapi::O_PATH)) return -EBADF;
+  int kind = op & ~uapi::LOCK_NB;
+  if (kind != uapi::LOCK_SH && kind != uapi::LOCK_EX && kind != uapi::LOCK_UN) return -EINVAL;
   return 0;  // one process: every lock is granted
 }
 
 long sys_utimes(const char* path, const void* times) {
-  return sys_futimesat(lx::AT_FDCWD, path, times);
+  return sys_futimesat(uapi::AT_FDCWD, path, times);
 }
 
 long sys_futimesat(int dirfd, const char* path, const void* times) {
   if (times == nullptr) return sys_utimensat(dirfd, path, nullptr, 0);
-  lx::Timespec ts[2];
-  long err = timeval_times(static_cast<const Timeval*>(times), ts);
+  uapi::Timespec ts[2];
+  long err = timeval_times(static_cast<const uapi::Timeval*>(times), ts);
   if (err < 0) return err;
   // utimensat reads its times from user memory; ts is checked already.
   return libos::fs_utimens(dirfd, path, ts, 0);
 }
 
 long sys_utime(const char* path, const void* times) {
-  if (times == nullptr) return sys_utimensat(lx::AT_FDCWD, path, nullptr, 0);
+  if (times == nullptr) return sys_utimensat(uapi::AT_FDCWD, path, nullptr, 0);
   const auto* t = static_cast<const int64_t*>(times);  // struct utimbuf {actime, modtime}
   if (!user_readable(t, 2 * sizeof(int64_t))) return -EFAULT;
-  lx::Timespec ts[2] = {{t[0], 0}, {t[1], 0}};
-  return libos::fs_utimens(lx::AT_FDCWD, path, ts, 0);
+  uapi::Timespec ts[2] = {{t[0], 0}, {t[1], 0}};
+  return libos::fs_utimens(uapi::AT_FDCWD, path, ts, 0);
 }
 
 long sys_memfd_create(const char* name, unsigned flags) {
-  if (flags & ~(kMfdCloexec | kMfdAllowSealing)) return -EINVAL;
+  if (flags & ~(uapi::MFD_CLOEXEC | uapi::MFD_ALLOW_SEALING)) return -EINVAL;
   long len = user_strnlen(name, 250);
   if (len < 0) return len == -ENAMETOOLONG ? -EINVAL : len;
   if (!fd_has_free()) return -EMFILE;
@@ -138,13 +135,13 @@ long sys_memfd_create(const char* name, unsigned flags) {
   long err = tmp->create_unnamed(0777, &node);
   if (err < 0) return err;
   File* file = nullptr;
-  err = node->open(lx::O_RDWR | lx::O_LARGEFILE, &file);
+  err = node->open(uapi::O_RDWR | uapi::O_LARGEFILE, &file);
   if (err < 0) {
     node->ref();
     node->unref();
     return err;
   }
-  long fd = fd_install(file, (flags & kMfdCloexec) != 0);
+  long fd = fd_install(file, (flags & uapi::MFD_CLOEXEC) != 0);
   if (fd < 0) file->put();
   return fd;
 }

@@ -3,6 +3,7 @@
 #include "fs/fdtable.hpp"
 #include "fs/path.hpp"
 #include "fs/syscalls.hpp"
+#include "uapi/fcntl.hpp"
 
 using namespace libos;
 using namespace libos::fs;
@@ -10,28 +11,28 @@ using namespace libos::fs;
 namespace {
 
 constexpr int kTmpfileBit = 020000000;  // __O_TMPFILE
-constexpr int kPathFlags = lx::O_DIRECTORY | lx::O_NOFOLLOW | lx::O_PATH | lx::O_CLOEXEC;
+constexpr int kPathFlags = uapi::O_DIRECTORY | uapi::O_NOFOLLOW | uapi::O_PATH | uapi::O_CLOEXEC;
 
 // Linux's do_sys_openat2 for open/openat: flag checks, then the descriptor,
 // then the walk, then may_open's checks in the kernel's order.
 long do_open(int dirfd, const char* path, int flags, unsigned mode) {
-  flags |= lx::O_LARGEFILE;  // force_o_largefile() on 64-bit
-  if ((flags & (lx::O_DIRECTORY | lx::O_CREAT)) == (lx::O_DIRECTORY | lx::O_CREAT)) return -EINVAL;
-  int acc = flags & lx::O_ACCMODE;
-  if (flags & lx::O_PATH) {
+  flags |= uapi::O_LARGEFILE;  // force_o_largefile() on 64-bit
+  if ((flags & (uapi::O_DIRECTORY | uapi::O_CREAT)) == (uapi::O_DIRECTORY | uapi::O_CREAT)) return -EINVAL;
+  int acc = flags & uapi::O_ACCMODE;
+  if (flags & uapi::O_PATH) {
     flags &= kPathFlags;
   } else if (flags & kTmpfileBit) {
-    if ((flags & lx::O_TMPFILE) != lx::O_TMPFILE) return -EINVAL;
-    if (acc != lx::O_WRONLY && acc != lx::O_RDWR) return -EINVAL;
+    if ((flags & uapi::O_TMPFILE) != uapi::O_TMPFILE) return -EINVAL;
+    if (acc != uapi::O_WRONLY && acc != uapi::O_RDWR) return -EINVAL;
   }
   long len = user_path(path);
   if (len < 0) return len;
   if (!fd_has_free()) return -EMFILE;
   if (len == 0) return -ENOENT;
 
-  bool creat = (flags & lx::O_CREAT) != 0 && (flags & lx::O_PATH) == 0;
-  bool excl = creat && (flags & lx::O_EXCL) != 0;
-  Follow follow = (flags & lx::O_NOFOLLOW) == 0 && !excl ? Follow::yes : Follow::no;
+  bool creat = (flags & uapi::O_CREAT) != 0 && (flags & uapi::O_PATH) == 0;
+  bool excl = creat && (flags & uapi::O_EXCL) != 0;
+  Follow follow = (flags & uapi::O_NOFOLLOW) == 0 && !excl ? Follow::yes : Follow::no;
   if (flags & kTmpfileBit) {
     Vnode* dir = nullptr;
     long err = path_lookup(dirfd, path, true, &dir);
@@ -42,13 +43,13 @@ long do_open(int dirfd, const char* path, int flags, unsigned mode) {
     err = dir->create_unnamed(mode & ~umask_value() & 07777, &node);
     if (err < 0) return err;
     File* file = nullptr;
-    err = node->open(flags & ~(lx::O_CREAT | lx::O_EXCL | lx::O_NOCTTY | lx::O_TRUNC | lx::O_CLOEXEC), &file);
+    err = node->open(flags & ~(uapi::O_CREAT | uapi::O_EXCL | uapi::O_NOCTTY | uapi::O_TRUNC | uapi::O_CLOEXEC), &file);
     if (err < 0) {
       node->ref();
       node->unref();  // frees it
       return err;
     }
-    long fd = fd_install(file, (flags & lx::O_CLOEXEC) != 0);
+    long fd = fd_install(file, (flags & uapi::O_CLOEXEC) != 0);
     if (fd < 0) file->put();
     return fd;
   }
@@ -74,12 +75,12 @@ long do_open(int dirfd, const char* path, int flags, unsigned mode) {
     if (node == nullptr) return -ENOENT;
     if (w.trailing_slash && !node->is_dir()) return -ENOTDIR;
   }
-  if ((flags & lx::O_DIRECTORY) && !node->is_dir()) return -ENOTDIR;
+  if ((flags & uapi::O_DIRECTORY) && !node->is_dir()) return -ENOTDIR;
 
   bool truncate = false;
-  if ((flags & lx::O_PATH) == 0 && !created) {
-    bool want_write = acc == lx::O_WRONLY || acc == lx::O_RDWR || (flags & lx::O_TRUNC) != 0;
-    if (node->is_reg() && (flags & lx::O_TRUNC)) {
+  if ((flags & uapi::O_PATH) == 0 && !created) {
+    bool want_write = acc == uapi::O_WRONLY || acc == uapi::O_RDWR || (flags & uapi::O_TRUNC) != 0;
+    if (node->is_reg() && (flags & uapi::O_TRUNC)) {
       if (node->read_only()) return -EROFS;
       truncate = true;
     }
@@ -88,7 +89,7 @@ long do_open(int dirfd, const char* path, int flags, unsigned mode) {
     if ((node->is_reg() || node->is_dir()) && want_write && node->read_only()) return -EROFS;
   }
 
-  int stored = flags & ~(lx::O_CREAT | lx::O_EXCL | lx::O_NOCTTY | lx::O_TRUNC | lx::O_CLOEXEC);
+  int stored = flags & ~(uapi::O_CREAT | uapi::O_EXCL | uapi::O_NOCTTY | uapi::O_TRUNC | uapi::O_CLOEXEC);
   File* file = nullptr;
   err = node->open(stored, &file);
   if (err < 0) return err;
@@ -99,14 +100,14 @@ long do_open(int dirfd, const char* path, int flags, unsigned mode) {
       return err;
     }
   }
-  long fd = fd_install(file, (flags & lx::O_CLOEXEC) != 0);
+  long fd = fd_install(file, (flags & uapi::O_CLOEXEC) != 0);
   if (fd < 0) file->put();
   return fd;
 }
 
 }  // namespace
 
-long sys_open(const char* path, int flags, unsigned mode) { return do_open(lx::AT_FDCWD, path, flags, mode); }
+long sys_open(const char* path, int flags, unsigned mode) { return do_open(uapi::AT_FDCWD, path, flags, mode); }
 
 long sys_openat(int dirfd, const char* path, int flags, unsigned mode) {
   return do_open(dirfd, path, flags, mode);

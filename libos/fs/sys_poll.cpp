@@ -1,7 +1,7 @@
 // poll, ppoll.
 //
 // Readiness only changes when some thread acts (pipes) or the host moves a
-// channel socket (net::service() looks first), so poll scans, and if nothing
+// channel socket (the I/O service hook, net::service(), looks first), so poll scans, and if nothing
 // is ready sleeps on the file layer's wait queue until a change or the
 // deadline, then scans again. With no other thread and no timeout
 // the scheduler reports the deadlock (Linux would hang).
@@ -10,23 +10,25 @@
 #include "fs/fdtable.hpp"
 #include "fs/syscalls.hpp"
 #include "fs/wait.hpp"
-#include "net/service.hpp"
+#include "sched/io_hooks.hpp"
+#include "uapi/poll.hpp"
+#include "uapi/time.hpp"
 
 using namespace libos;
 using namespace libos::fs;
 
 namespace {
 
-long scan(lx::Pollfd* fds, unsigned long nfds) {
+long scan(uapi::Pollfd* fds, unsigned long nfds) {
   long ready = 0;
   for (unsigned long i = 0; i < nfds; ++i) {
     int16_t revents = 0;
     if (fds[i].fd >= 0) {
       File* file = fd_get(fds[i].fd);
       if (file == nullptr) {
-        revents = lx::POLLNVAL;
+        revents = uapi::POLLNVAL;
       } else {
-        int16_t wanted = static_cast<int16_t>(fds[i].events | lx::POLLERR | lx::POLLHUP);
+        int16_t wanted = static_cast<int16_t>(fds[i].events | uapi::POLLERR | uapi::POLLHUP);
         revents = static_cast<int16_t>(file->poll(fds[i].events) & wanted);
       }
     }
@@ -37,12 +39,12 @@ long scan(lx::Pollfd* fds, unsigned long nfds) {
 }
 
 // timeout_ns < 0: no deadline.
-long do_poll(lx::Pollfd* fds, unsigned long nfds, int64_t timeout_ns) {
+long do_poll(uapi::Pollfd* fds, unsigned long nfds, int64_t timeout_ns) {
   if (nfds > static_cast<unsigned long>(fd_nofile())) return -EINVAL;
-  if (nfds > 0 && !user_writable(fds, nfds * sizeof(lx::Pollfd))) return -EFAULT;
+  if (nfds > 0 && !user_writable(fds, nfds * sizeof(uapi::Pollfd))) return -EFAULT;
   uint64_t deadline = timeout_ns < 0 ? kNoDeadline : fs_deadline_after(static_cast<uint64_t>(timeout_ns));
   for (;;) {
-    net::service();  // the host's new connections and bytes, a due kick
+    sched::service_io();  // the host's new connections and bytes, a due kick
     long ready = scan(fds, nfds);
     if (ready != 0 || timeout_ns == 0) return ready;
     long woken = fs_wait_interruptible(deadline);
@@ -53,11 +55,11 @@ long do_poll(lx::Pollfd* fds, unsigned long nfds, int64_t timeout_ns) {
 
 }  // namespace
 
-long sys_poll(lx::Pollfd* fds, unsigned long nfds, int timeout_ms) {
+long sys_poll(uapi::Pollfd* fds, unsigned long nfds, int timeout_ms) {
   return do_poll(fds, nfds, timeout_ms < 0 ? -1 : static_cast<int64_t>(timeout_ms) * 1000000);
 }
 
-long sys_ppoll(lx::Pollfd* fds, unsigned long nfds, const lx::Timespec* timeout, const void* sigmask,
+long sys_ppoll(uapi::Pollfd* fds, unsigned long nfds, const uapi::Timespec* timeout, const void* sigmask,
                size_t sigsetsize) {
   int64_t ns = -1;
   if (timeout != nullptr) {
@@ -83,9 +85,9 @@ struct FdSets {
 };
 
 long select_scan(int n, FdSets* s) {
-  constexpr int16_t kRead = lx::POLLIN | lx::POLLRDNORM | lx::POLLRDBAND | lx::POLLHUP | lx::POLLERR;
-  constexpr int16_t kWrite = lx::POLLOUT | lx::POLLWRNORM | lx::POLLWRBAND | lx::POLLERR;
-  constexpr int16_t kExcept = lx::POLLPRI;
+  constexpr int16_t kRead = uapi::POLLIN | uapi::POLLRDNORM | uapi::POLLRDBAND | uapi::POLLHUP | uapi::POLLERR;
+  constexpr int16_t kWrite = uapi::POLLOUT | uapi::POLLWRNORM | uapi::POLLWRBAND | uapi::POLLERR;
+  constexpr int16_t kExcept = uapi::POLLPRI;
   long ready = 0;
   memset(s->out, 0, sizeof(s->out));
   for (int fd = 0; fd < n; ++fd) {
@@ -95,9 +97,9 @@ long select_scan(int n, FdSets* s) {
     if (!r && !wr && !ex) continue;
     File* file = fd_get(fd);
     if (file == nullptr) return -EBADF;
-    int16_t events = static_cast<int16_t>((r ? lx::POLLIN : 0) | (wr ? lx::POLLOUT : 0) | (ex ? lx::POLLPRI : 0));
+    int16_t events = static_cast<int16_t>((r ? uapi::POLLIN : 0) | (wr ? uapi::POLLOUT : 0) | (ex ? uapi::POLLPRI : 0));
     int16_t got = file->poll(events);
-    got = static_cast<int16_t>(got | (file->poll(lx::POLLIN | lx::POLLOUT) & (lx::POLLHUP | lx::POLLERR)));
+    got = static_cast<int16_t>(got | (file->poll(uapi::POLLIN | uapi::POLLOUT) & (uapi::POLLHUP | uapi::POLLERR)));
     if (r && (got & kRead)) s->out[0][w] |= bit, ++ready;
     if (wr && (got & kWrite)) s->out[1][w] |= bit, ++ready;
     if (ex && (got & kExcept)) s->out[2][w] |= bit, ++ready;
@@ -121,7 +123,7 @@ long do_select(int n, void* const sets[3], int64_t timeout_ns, int64_t* left_ns)
   uint64_t deadline = timeout_ns < 0 ? kNoDeadline : fs_deadline_after(static_cast<uint64_t>(timeout_ns));
   long ready;
   for (;;) {
-    net::service();
+    sched::service_io();
     ready = select_scan(n, &local);
     if (ready != 0 || timeout_ns == 0) break;
     long woken = fs_wait_interruptible(deadline);
@@ -147,7 +149,7 @@ long do_select(int n, void* const sets[3], int64_t timeout_ns, int64_t* left_ns)
 
 }  // namespace
 
-long sys_select(int n, void* readfds, void* writefds, void* exceptfds, lx::Timeval* timeout) {
+long sys_select(int n, void* readfds, void* writefds, void* exceptfds, uapi::Timeval* timeout) {
   int64_t ns = -1;
   if (timeout != nullptr) {
     if (!user_writable(timeout, sizeof(*timeout))) return -EFAULT;
@@ -167,7 +169,7 @@ long sys_select(int n, void* readfds, void* writefds, void* exceptfds, lx::Timev
   return r;
 }
 
-long sys_pselect6(int n, void* readfds, void* writefds, void* exceptfds, lx::Timespec* timeout,
+long sys_pselect6(int n, void* readfds, void* writefds, void* exceptfds, uapi::Timespec* timeout,
                   const void* sigmask_arg) {
   int64_t ns = -1;
   if (timeout != nullptr) {

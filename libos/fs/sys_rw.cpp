@@ -3,6 +3,8 @@
 #include "fs/fdtable.hpp"
 #include "fs/iovec.hpp"
 #include "fs/syscalls.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/uio.hpp"
 
 using namespace libos;
 using namespace libos::fs;
@@ -48,7 +50,7 @@ long sys_write(int fd, const void* buf, size_t count) {
   return file->write(buf, count);
 }
 
-long sys_readv(int fd, const lx::Iovec* iov, int iovcnt) {
+long sys_readv(int fd, const uapi::Iovec* iov, int iovcnt) {
   File* file = nullptr;
   long err = readable_file(fd, &file);
   if (err < 0) return err;
@@ -58,7 +60,7 @@ long sys_readv(int fd, const lx::Iovec* iov, int iovcnt) {
   return file->readv(iov, iovcnt);
 }
 
-long sys_writev(int fd, const lx::Iovec* iov, int iovcnt) {
+long sys_writev(int fd, const uapi::Iovec* iov, int iovcnt) {
   File* file = nullptr;
   long err = writable_file(fd, &file);
   if (err < 0) return err;
@@ -90,14 +92,14 @@ long sys_pwrite64(int fd, const void* buf, size_t count, long offset) {
 
 long sys_lseek(int fd, long offset, int whence) {
   File* file = fd_get(fd);
-  if (file == nullptr || (file->m_flags & lx::O_PATH)) return -EBADF;
+  if (file == nullptr || (file->m_flags & uapi::O_PATH)) return -EBADF;
   return file->lseek(offset, whence);
 }
 
 namespace {
 
 // preadv/pwritev at an explicit offset: one pread/pwrite per buffer.
-long rw_at(int fd, const lx::Iovec* iov, int iovcnt, long offset, bool write) {
+long rw_at(int fd, const uapi::Iovec* iov, int iovcnt, long offset, bool write) {
   File* file = nullptr;
   long err = write ? writable_file(fd, &file) : readable_file(fd, &file);
   if (err < 0) return err;
@@ -123,20 +125,20 @@ constexpr int kRwfValid = 0x1f;
 
 }  // namespace
 
-long sys_preadv(int fd, const lx::Iovec* iov, int iovcnt, long offset) {
+long sys_preadv(int fd, const uapi::Iovec* iov, int iovcnt, long offset) {
   return rw_at(fd, iov, iovcnt, offset, false);
 }
 
-long sys_pwritev(int fd, const lx::Iovec* iov, int iovcnt, long offset) {
+long sys_pwritev(int fd, const uapi::Iovec* iov, int iovcnt, long offset) {
   return rw_at(fd, iov, iovcnt, offset, true);
 }
 
-long sys_preadv2(int fd, const lx::Iovec* iov, int iovcnt, long offset, long, int flags) {
+long sys_preadv2(int fd, const uapi::Iovec* iov, int iovcnt, long offset, long, int flags) {
   if (flags & ~kRwfValid) return -EOPNOTSUPP;
   return offset == -1 ? sys_readv(fd, iov, iovcnt) : rw_at(fd, iov, iovcnt, offset, false);
 }
 
-long sys_pwritev2(int fd, const lx::Iovec* iov, int iovcnt, long offset, long, int flags) {
+long sys_pwritev2(int fd, const uapi::Iovec* iov, int iovcnt, long offset, long, int flags) {
   if (flags & ~kRwfValid) return -EOPNOTSUPP;
   return offset == -1 ? sys_writev(fd, iov, iovcnt) : rw_at(fd, iov, iovcnt, offset, true);
 }

@@ -4,6 +4,8 @@
 #include "fs/fdtable.hpp"
 #include "fs/path.hpp"
 #include "fs/syscalls.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/stat.hpp"
 
 using namespace libos;
 using namespace libos::fs;
@@ -11,15 +13,15 @@ using namespace libos::fs;
 namespace {
 
 // Stats what (dirfd, path, flags) names into *st, as vfs_statx does.
-long stat_at(int dirfd, const char* path, int flags, lx::Stat* st) {
+long stat_at(int dirfd, const char* path, int flags, uapi::Stat* st) {
   long len = 0;
-  if (path != nullptr || (flags & lx::AT_EMPTY_PATH) == 0) {
+  if (path != nullptr || (flags & uapi::AT_EMPTY_PATH) == 0) {
     len = user_path(path);
     if (len < 0) return len;
   }
   if (len == 0) {
-    if ((flags & lx::AT_EMPTY_PATH) == 0) return -ENOENT;
-    if (dirfd == lx::AT_FDCWD) {
+    if ((flags & uapi::AT_EMPTY_PATH) == 0) return -ENOENT;
+    if (dirfd == uapi::AT_FDCWD) {
       cwd_vnode()->stat(st);
       return 0;
     }
@@ -28,14 +30,14 @@ long stat_at(int dirfd, const char* path, int flags, lx::Stat* st) {
     return file->fstat(st);
   }
   Vnode* node = nullptr;
-  long err = path_lookup(dirfd, path, (flags & lx::AT_SYMLINK_NOFOLLOW) == 0, &node);
+  long err = path_lookup(dirfd, path, (flags & uapi::AT_SYMLINK_NOFOLLOW) == 0, &node);
   if (err < 0) return err;
   node->stat(st);
   return 0;
 }
 
-long stat_out(int dirfd, const char* path, int flags, lx::Stat* out) {
-  lx::Stat st;
+long stat_out(int dirfd, const char* path, int flags, uapi::Stat* out) {
+  uapi::Stat st;
   long err = stat_at(dirfd, path, flags, &st);
   if (err < 0) return err;
   if (!user_writable(out, sizeof(*out))) return -EFAULT;
@@ -45,10 +47,10 @@ long stat_out(int dirfd, const char* path, int flags, lx::Stat* out) {
 
 }  // namespace
 
-long sys_fstat(int fd, lx::Stat* st) {
+long sys_fstat(int fd, uapi::Stat* st) {
   File* file = fd_get(fd);
   if (file == nullptr) return -EBADF;
-  lx::Stat tmp;
+  uapi::Stat tmp;
   long err = file->fstat(&tmp);
   if (err < 0) return err;
   if (!user_writable(st, sizeof(*st))) return -EFAULT;
@@ -56,30 +58,30 @@ long sys_fstat(int fd, lx::Stat* st) {
   return 0;
 }
 
-long sys_stat(const char* path, lx::Stat* st) { return stat_out(lx::AT_FDCWD, path, 0, st); }
+long sys_stat(const char* path, uapi::Stat* st) { return stat_out(uapi::AT_FDCWD, path, 0, st); }
 
-long sys_lstat(const char* path, lx::Stat* st) {
-  return stat_out(lx::AT_FDCWD, path, lx::AT_SYMLINK_NOFOLLOW, st);
+long sys_lstat(const char* path, uapi::Stat* st) {
+  return stat_out(uapi::AT_FDCWD, path, uapi::AT_SYMLINK_NOFOLLOW, st);
 }
 
-long sys_newfstatat(int dirfd, const char* path, lx::Stat* st, int flags) {
-  if (flags & ~(lx::AT_SYMLINK_NOFOLLOW | lx::AT_NO_AUTOMOUNT | lx::AT_EMPTY_PATH)) return -EINVAL;
+long sys_newfstatat(int dirfd, const char* path, uapi::Stat* st, int flags) {
+  if (flags & ~(uapi::AT_SYMLINK_NOFOLLOW | uapi::AT_NO_AUTOMOUNT | uapi::AT_EMPTY_PATH)) return -EINVAL;
   return stat_out(dirfd, path, flags, st);
 }
 
-long sys_statx(int dirfd, const char* path, int flags, unsigned mask, lx::Statx* stx) {
-  constexpr int kValid = lx::AT_SYMLINK_NOFOLLOW | lx::AT_NO_AUTOMOUNT | lx::AT_EMPTY_PATH |
-                         lx::AT_STATX_SYNC_TYPE;
+long sys_statx(int dirfd, const char* path, int flags, unsigned mask, uapi::Statx* stx) {
+  constexpr int kValid = uapi::AT_SYMLINK_NOFOLLOW | uapi::AT_NO_AUTOMOUNT | uapi::AT_EMPTY_PATH |
+                         uapi::AT_STATX_SYNC_TYPE;
   if (flags & ~kValid) return -EINVAL;
-  if ((flags & lx::AT_STATX_SYNC_TYPE) == lx::AT_STATX_SYNC_TYPE) return -EINVAL;
+  if ((flags & uapi::AT_STATX_SYNC_TYPE) == uapi::AT_STATX_SYNC_TYPE) return -EINVAL;
   if (mask & 0x80000000u) return -EINVAL;  // STATX__RESERVED
-  lx::Stat st;
+  uapi::Stat st;
   long err = stat_at(dirfd, path, flags, &st);
   if (err < 0) return err;
   if (!user_writable(stx, sizeof(*stx))) return -EFAULT;
-  lx::Statx x;
+  uapi::Statx x;
   memset(&x, 0, sizeof(x));
-  x.mask = lx::STATX_BASIC_STATS;
+  x.mask = uapi::STATX_BASIC_STATS;
   x.blksize = static_cast<uint32_t>(st.blksize);
   x.nlink = static_cast<uint32_t>(st.nlink);
   x.uid = st.uid;

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Linux x86-64 structure layouts, defined in fs/linux_types.hpp.
-namespace libos::lx {
+// Linux x86-64 structure layouts, defined in libos/uapi.
+namespace libos::uapi {
 struct Iovec;
 struct Stat;
 struct Statx;
@@ -18,23 +18,23 @@ struct Statfs;
 struct Pollfd;
 struct Timespec;
 struct Timeval;
-}  // namespace libos::lx
+}  // namespace libos::uapi
 
 long sys_read(int fd, void* buf, size_t count);
 long sys_write(int fd, const void* buf, size_t count);
-long sys_readv(int fd, const libos::lx::Iovec* iov, int iovcnt);
-long sys_writev(int fd, const libos::lx::Iovec* iov, int iovcnt);
+long sys_readv(int fd, const libos::uapi::Iovec* iov, int iovcnt);
+long sys_writev(int fd, const libos::uapi::Iovec* iov, int iovcnt);
 long sys_pread64(int fd, void* buf, size_t count, long offset);
 long sys_pwrite64(int fd, const void* buf, size_t count, long offset);
 long sys_open(const char* path, int flags, unsigned mode);
 long sys_openat(int dirfd, const char* path, int flags, unsigned mode);
 long sys_close(int fd);
 long sys_lseek(int fd, long offset, int whence);
-long sys_fstat(int fd, libos::lx::Stat* st);
-long sys_stat(const char* path, libos::lx::Stat* st);
-long sys_lstat(const char* path, libos::lx::Stat* st);
-long sys_newfstatat(int dirfd, const char* path, libos::lx::Stat* st, int flags);
-long sys_statx(int dirfd, const char* path, int flags, unsigned mask, libos::lx::Statx* stx);
+long sys_fstat(int fd, libos::uapi::Stat* st);
+long sys_stat(const char* path, libos::uapi::Stat* st);
+long sys_lstat(const char* path, libos::uapi::Stat* st);
+long sys_newfstatat(int dirfd, const char* path, libos::uapi::Stat* st, int flags);
+long sys_statx(int dirfd, const char* path, int flags, unsigned mask, libos::uapi::Statx* stx);
 long sys_getdents64(int fd, void* dirp, unsigned count);
 long sys_ioctl(int fd, unsigned long request, unsigned long arg);
 long sys_fcntl(int fd, int cmd, unsigned long arg);
@@ -61,8 +61,8 @@ long sys_truncate(const char* path, long length);
 long sys_fsync(int fd);
 long sys_fdatasync(int fd);
 long sys_umask(unsigned mask);
-long sys_statfs(const char* path, libos::lx::Statfs* buf);
-long sys_fstatfs(int fd, libos::lx::Statfs* buf);
+long sys_statfs(const char* path, libos::uapi::Statfs* buf);
+long sys_fstatfs(int fd, libos::uapi::Statfs* buf);
 // Beyond the first list (glibc's closefrom uses it; wire it as nr 436).
 long sys_close_range(unsigned first, unsigned last, unsigned flags);
 // Attributes (fs/sys_attr.cpp): modes and times on writable file systems;
@@ -74,17 +74,17 @@ long sys_chown(const char* path, unsigned uid, unsigned gid);
 long sys_fchown(int fd, unsigned uid, unsigned gid);
 long sys_lchown(const char* path, unsigned uid, unsigned gid);
 long sys_fchownat(int dirfd, const char* path, unsigned uid, unsigned gid, int flags);
-long sys_utimensat(int dirfd, const char* path, const libos::lx::Timespec* times, int flags);
+long sys_utimensat(int dirfd, const char* path, const libos::uapi::Timespec* times, int flags);
 long sys_symlink(const char* target, const char* path);
 long sys_symlinkat(const char* target, int dirfd, const char* path);
 long sys_link(const char* oldpath, const char* newpath);
 long sys_linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, int flags);
 long sys_sendfile(int out_fd, int in_fd, long* offset, size_t count);
 // fs/sys_rw.cpp: vectored I/O at an offset (x86-64 passes it whole in pos_l).
-long sys_preadv(int fd, const libos::lx::Iovec* iov, int iovcnt, long offset);
-long sys_pwritev(int fd, const libos::lx::Iovec* iov, int iovcnt, long offset);
-long sys_preadv2(int fd, const libos::lx::Iovec* iov, int iovcnt, long offset, long pos_h, int flags);
-long sys_pwritev2(int fd, const libos::lx::Iovec* iov, int iovcnt, long offset, long pos_h, int flags);
+long sys_preadv(int fd, const libos::uapi::Iovec* iov, int iovcnt, long offset);
+long sys_pwritev(int fd, const libos::uapi::Iovec* iov, int iovcnt, long offset);
+long sys_preadv2(int fd, const libos::uapi::Iovec* iov, int iovcnt, long offset, long pos_h, int flags);
+long sys_pwritev2(int fd, const libos::uapi::Iovec* iov, int iovcnt, long offset, long pos_h, int flags);
 // fs/sys_more.cpp.
 long sys_creat(const char* path, unsigned mode);
 long sys_fchdir(int fd);
@@ -98,11 +98,11 @@ long sys_utime(const char* path, const void* times);
 long sys_utimes(const char* path, const void* times);
 long sys_futimesat(int dirfd, const char* path, const void* times);
 long sys_memfd_create(const char* name, unsigned flags);
-long sys_select(int n, void* readfds, void* writefds, void* exceptfds, libos::lx::Timeval* timeout);
-long sys_pselect6(int n, void* readfds, void* writefds, void* exceptfds, libos::lx::Timespec* timeout,
+long sys_select(int n, void* readfds, void* writefds, void* exceptfds, libos::uapi::Timeval* timeout);
+long sys_pselect6(int n, void* readfds, void* writefds, void* exceptfds, libos::uapi::Timespec* timeout,
                   const void* sigmask_arg);
-long sys_poll(libos::lx::Pollfd* fds, unsigned long nfds, int timeout_ms);
-long sys_ppoll(libos::lx::Pollfd* fds, unsigned long nfds, const libos::lx::Timespec* timeout,
+long sys_poll(libos::uapi::Pollfd* fds, unsigned long nfds, int timeout_ms);
+long sys_ppoll(libos::uapi::Pollfd* fds, unsigned long nfds, const libos::uapi::Timespec* timeout,
                const void* sigmask, size_t sigsetsize);
 
 // fs/sys_epoll.cpp.
@@ -112,7 +112,7 @@ long sys_epoll_ctl(int epfd, int op, int fd, const void* event);
 long sys_epoll_wait(int epfd, void* events, int maxevents, int timeout_ms);
 long sys_epoll_pwait(int epfd, void* events, int maxevents, int timeout_ms, const void* sigmask,
                      size_t sigsetsize);
-long sys_epoll_pwait2(int epfd, void* events, int maxevents, const libos::lx::Timespec* timeout,
+long sys_epoll_pwait2(int epfd, void* events, int maxevents, const libos::uapi::Timespec* timeout,
                       const void* sigmask, size_t sigsetsize);
 
 namespace libos {
@@ -128,6 +128,10 @@ long fs_mmap_file(int fd, void* dst, size_t len, uint64_t offset);
 // should call this.
 long fs_faccessat(int dirfd, const char* path, int mode, int flags);
 // utimensat with the times already in LibOS memory (nullptr: now).
-long fs_utimens(int dirfd, const char* path, const lx::Timespec* times, int flags);
+long fs_utimens(int dirfd, const char* path, const uapi::Timespec* times, int flags);
 
 }  // namespace libos
+
+// fs/eventfd.cpp
+long sys_eventfd(unsigned initval);
+long sys_eventfd2(unsigned initval, int flags);

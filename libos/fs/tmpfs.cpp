@@ -1,10 +1,11 @@
 #include "fs/tmpfs.hpp"
 
 #include "core/klib.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 #include "fs/alloc.hpp"
 #include "fs/clock.hpp"
 #include "fs/path.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::fs {
 namespace {
@@ -111,7 +112,7 @@ class TmpNode final : public Vnode {
   long readdir(uint64_t cookie, DirEntry* out) override {
     for (TmpDirent* d = m_head; d != nullptr; d = d->next) {
       if (d->seq < cookie) continue;
-      *out = DirEntry{d->node->m_ino, lx::dt_type(d->node->m_mode), d->name, d->len, d->seq + 1};
+      *out = DirEntry{d->node->m_ino, uapi::dt_type(d->node->m_mode), d->name, d->len, d->seq + 1};
       return 1;
     }
     return 0;
@@ -122,7 +123,7 @@ class TmpNode final : public Vnode {
     if (n == nullptr) return nullptr;
     n->m_ino = g_next_ino++;
     n->m_mode = mode;
-    n->m_nlink = lx::s_isdir(mode) ? 2 : 1;
+    n->m_nlink = uapi::s_isdir(mode) ? 2 : 1;
     n->m_atime_ns = n->m_mtime_ns = n->m_ctime_ns = now_ns();
     return n;
   }
@@ -147,7 +148,7 @@ class TmpNode final : public Vnode {
 
   long create(const char* name, size_t len, uint32_t mode, Vnode** out) override {
     TmpNode* n = nullptr;
-    long rc = add_child(name, len, lx::S_IFREG | (mode & 07777), &n);
+    long rc = add_child(name, len, uapi::S_IFREG | (mode & 07777), &n);
     if (rc == 0) *out = n;
     return rc;
   }
@@ -166,7 +167,7 @@ class TmpNode final : public Vnode {
 
   long symlink(const char* name, size_t len, const char* target, size_t target_len) override {
     if (m_nlink == 0) return -ENOENT;
-    TmpNode* n = alloc(lx::S_IFLNK | 0777);
+    TmpNode* n = alloc(uapi::S_IFLNK | 0777);
     if (n == nullptr) return -ENOSPC;
     if (n->reserve(target_len + 1) < 0 || add_entry(name, len, n) < 0) {
       n->m_nlink = 0;
@@ -198,7 +199,7 @@ class TmpNode final : public Vnode {
 
   long create_unnamed(uint32_t mode, Vnode** out) override {
     if (m_nlink == 0) return -ENOENT;
-    TmpNode* n = alloc(lx::S_IFREG | (mode & 07777));
+    TmpNode* n = alloc(uapi::S_IFREG | (mode & 07777));
     if (n == nullptr) return -ENOSPC;
     n->m_nlink = 0;  // lives while open, like an unlinked file
     n->m_parent = this;
@@ -208,7 +209,7 @@ class TmpNode final : public Vnode {
 
   long mkdir(const char* name, size_t len, uint32_t mode) override {
     TmpNode* n = nullptr;
-    long rc = add_child(name, len, lx::S_IFDIR | (mode & 07777), &n);
+    long rc = add_child(name, len, uapi::S_IFDIR | (mode & 07777), &n);
     if (rc != 0) return rc;
     ++m_nlink;  // the new directory's ".."
     return 0;
@@ -320,7 +321,7 @@ class TmpNode final : public Vnode {
 }  // namespace
 
 Vnode* tmpfs_create(Vnode* parent, const char* name) {
-  TmpNode* root = TmpNode::alloc(lx::S_IFDIR | 01777);
+  TmpNode* root = TmpNode::alloc(uapi::S_IFDIR | 01777);
   if (root == nullptr) return nullptr;
   root->m_ino = 1;
   root->m_parent = parent;
@@ -330,7 +331,7 @@ Vnode* tmpfs_create(Vnode* parent, const char* name) {
 }
 
 Vnode* tmpfs_create_at(Vnode* parent, const char* name, uint32_t mode) {
-  TmpNode* root = TmpNode::alloc(lx::S_IFDIR | (mode & 07777));
+  TmpNode* root = TmpNode::alloc(uapi::S_IFDIR | (mode & 07777));
   if (root == nullptr) return nullptr;
   root->m_parent = parent;
   root->m_mount_name = name;

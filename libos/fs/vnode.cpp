@@ -2,10 +2,11 @@
 
 #include "core/klib.hpp"
 #include "fs/file.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::fs {
 
-void Vnode::stat(lx::Stat* st) {
+void Vnode::stat(uapi::Stat* st) {
   memset(st, 0, sizeof(*st));
   // Each file system its own st_dev, as distinct mounts have on Linux.
   st->dev = 0x20 + static_cast<uint64_t>(fs());

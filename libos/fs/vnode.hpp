@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "core/errno.hpp"
-#include "fs/linux_types.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::fs {
 
@@ -44,15 +44,15 @@ class Vnode {
   int64_t m_mtime_ns = 0;
   int64_t m_ctime_ns = 0;
 
-  bool is_dir() const { return lx::s_isdir(m_mode); }
-  bool is_reg() const { return lx::s_isreg(m_mode); }
-  bool is_link() const { return lx::s_islnk(m_mode); }
+  bool is_dir() const { return uapi::s_isdir(m_mode); }
+  bool is_reg() const { return uapi::s_isreg(m_mode); }
+  bool is_link() const { return uapi::s_islnk(m_mode); }
 
   virtual FsId fs() const { return FsId::root; }
   virtual uint64_t size() { return 0; }
   virtual void ref() {}
   virtual void unref() {}
-  void stat(lx::Stat* st);
+  void stat(uapi::Stat* st);
 
   // ---- Directories ----
   // A child by name (never "." or ".."), or nullptr.

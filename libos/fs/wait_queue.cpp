@@ -2,7 +2,7 @@
 
 #include "core/errno.hpp"
 #include "sched/thread.hpp"
-#include "syscalls/signal_state.hpp"
+#include "sched/signal_state.hpp"
 
 namespace libos::fs {
 

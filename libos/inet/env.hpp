@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "uapi/poll.hpp"
+
 #if defined(SHOAL_INET_HOST)
 #include <errno.h>
 #include <stdlib.h>
@@ -20,7 +22,7 @@ inline void mem_free(void* p) { free(p); }
 #else
 #include "core/errno.hpp"
 #include "core/klib.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 namespace libos::inet {
 inline void* mem_alloc(size_t n) { return kzalloc(n); }
 inline void* mem_alloc_raw(size_t n) { return kmalloc(n); }
@@ -57,8 +59,11 @@ inline uint16_t hton16(uint16_t v) { return ntoh16(v); }
 inline uint32_t ntoh32(uint32_t v) { return __builtin_bswap32(v); }
 inline uint32_t hton32(uint32_t v) { return __builtin_bswap32(v); }
 
-// Poll bits as Linux numbers them (the socket glue passes them through).
-inline constexpr uint32_t kPollIn = 0x001, kPollPri = 0x002, kPollOut = 0x004, kPollErr = 0x008,
-                          kPollHup = 0x010, kPollRdNorm = 0x040, kPollWrNorm = 0x100, kPollRdHup = 0x2000;
+// Poll bits as Linux numbers them (uapi/poll.hpp; the socket glue passes them through),
+// as the unsigned masks the stack computes with.
+inline constexpr uint32_t kPollIn = uint16_t(uapi::POLLIN), kPollPri = uint16_t(uapi::POLLPRI),
+                          kPollOut = uint16_t(uapi::POLLOUT), kPollErr = uint16_t(uapi::POLLERR),
+                          kPollHup = uint16_t(uapi::POLLHUP), kPollRdNorm = uint16_t(uapi::POLLRDNORM),
+                          kPollWrNorm = uint16_t(uapi::POLLWRNORM), kPollRdHup = uint16_t(uapi::POLLRDHUP);
 
 }  // namespace libos::inet

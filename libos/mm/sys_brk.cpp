@@ -2,7 +2,7 @@
 // request that cannot be met (it would run into an mmap'd range) returns the
 // old break instead of an error.
 #include "mm/page_alloc.hpp"
-#include "syscalls/handlers.hpp"
+#include "mm/syscalls.hpp"
 
 using namespace libos;
 

@@ -9,20 +9,20 @@
 // overflow detection in a thread stack) will not get one.
 #include "core/errno.hpp"
 #include "core/klib.hpp"
-#include "fs/syscalls.hpp"
+#include "mm/file_map.hpp"
 #include "mm/page_alloc.hpp"
-#include "syscalls/handlers.hpp"
+#include "mm/syscalls.hpp"
+#include "uapi/mman.hpp"
 
 using namespace libos;
+using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
 
-enum : int {
-  MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_SHARED_VALIDATE = 0x3, MAP_TYPE = 0xf,
-  MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000,
-};
-enum : int { MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4 };
-enum : int { MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9 };
+long no_files(int, void*, size_t, uint64_t) { return -EBADF; }
+// Constant-initialized; fs/init.cpp registers fs_mmap_file.
+constinit mm::FileReader g_file_reader = no_files;
+
 constexpr int kProtMask = 0x7 | 0x01000000 | 0x02000000;  // RWX, GROWSDOWN, GROWSUP
 
 bool aligned(uint64_t v) { return (v & (mm::kPage - 1)) == 0; }
@@ -64,7 +64,7 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
   if (!anonymous) {
     // A private copy of the file. MAP_SHARED file mappings get the same copy:
     // writes to it do not reach the file (there is one process, no sharer).
-    long r = fs_mmap_file(fd, reinterpret_cast<void*>(where), size, off);
+    long r = g_file_reader(fd, reinterpret_cast<void*>(where), size, off);
     if (r < 0) {
       mm::release(where, size);
       return r;
@@ -176,3 +176,5 @@ long sys_mlockall(int flags) {
   return 0;
 }
 long sys_munlockall() { return 0; }
+
+void libos::mm::set_file_reader(FileReader reader) { g_file_reader = reader; }

@@ -1,9 +1,9 @@
 // Channel work from the scheduler and the waits: service() and the idle
 // protocol (net/service.hpp).
-#include "net/channel.hpp"
+#include "net/channel/channel.hpp"
 #include "net/service.hpp"
-#include "net/slots.hpp"
-#include "net/socket.hpp"
+#include "net/channel/slots.hpp"
+#include "net/channel/channel_socket.hpp"
 #include "netdev/netdev.hpp"
 #include "time/clock.hpp"
 

@@ -1,6 +1,7 @@
 #include "net/inet_msg.hpp"
 
 #include "core/klib.hpp"
+#include "uapi/uio.hpp"
 
 namespace libos::net {
 
@@ -24,7 +25,7 @@ void IovCursor::advance(size_t n) {
   skip_empty();
 }
 
-void iov_gather(const lx::Iovec* iov, size_t count, uint8_t* out, size_t len) {
+void iov_gather(const uapi::Iovec* iov, size_t count, uint8_t* out, size_t len) {
   size_t done = 0;
   for (size_t i = 0; i < count && done < len; ++i) {
     size_t n = iov[i].len < len - done ? iov[i].len : len - done;
@@ -33,7 +34,7 @@ void iov_gather(const lx::Iovec* iov, size_t count, uint8_t* out, size_t len) {
   }
 }
 
-void iov_scatter(const lx::Iovec* iov, size_t count, const uint8_t* in, size_t len) {
+void iov_scatter(const uapi::Iovec* iov, size_t count, const uint8_t* in, size_t len) {
   size_t done = 0;
   for (size_t i = 0; i < count && done < len; ++i) {
     size_t n = iov[i].len < len - done ? iov[i].len : len - done;
@@ -42,7 +43,7 @@ void iov_scatter(const lx::Iovec* iov, size_t count, const uint8_t* in, size_t l
   }
 }
 
-size_t iov_pieces(const lx::Iovec* iov, size_t count) {
+size_t iov_pieces(const uapi::Iovec* iov, size_t count) {
   size_t n = 0;
   for (size_t i = 0; i < count; ++i) n += iov[i].len != 0;
   return n;

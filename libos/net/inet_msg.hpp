@@ -7,13 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fs/linux_types.hpp"
+#include "uapi/uio.hpp"
 
 namespace libos::net {
 
 class IovCursor {
  public:
-  IovCursor(const lx::Iovec* iov, size_t count) : m_iov(iov), m_count(count) { skip_empty(); }
+  IovCursor(const uapi::Iovec* iov, size_t count) : m_iov(iov), m_count(count) { skip_empty(); }
 
   bool done() const { return m_index >= m_count; }
   // The current contiguous piece (valid while !done()).
@@ -25,16 +25,16 @@ class IovCursor {
 
  private:
   void skip_empty();
-  const lx::Iovec* m_iov;
+  const uapi::Iovec* m_iov;
   size_t m_count;
   size_t m_index = 0;
   size_t m_offset = 0;
 };
 
 // Copies between a contiguous buffer and the iovecs, as far as both go.
-void iov_gather(const lx::Iovec* iov, size_t count, uint8_t* out, size_t len);
-void iov_scatter(const lx::Iovec* iov, size_t count, const uint8_t* in, size_t len);
+void iov_gather(const uapi::Iovec* iov, size_t count, uint8_t* out, size_t len);
+void iov_scatter(const uapi::Iovec* iov, size_t count, const uint8_t* in, size_t len);
 // How many iovecs carry bytes.
-size_t iov_pieces(const lx::Iovec* iov, size_t count);
+size_t iov_pieces(const uapi::Iovec* iov, size_t count);
 
 }  // namespace libos::net

@@ -3,23 +3,22 @@
 #include "net/inet_tcp_socket.hpp"
 
 #include "core/klib.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 #include "core/uaccess.hpp"
 #include "fs/alloc.hpp"
 #include "net/inet_msg.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/ioctl.hpp"
+#include "uapi/poll.hpp"
+#include "uapi/uio.hpp"
+#include "uapi/socket.hpp"
+#include "uapi/tcp.hpp"
 
 namespace libos::net {
 namespace {
 
 using inet::TcpState;
 
-constexpr unsigned long kSiocOutq = 0x5411;  // TIOCOUTQ / SIOCOUTQ
-constexpr int kSomaxconn = 4096;             // Linux's net.core.somaxconn
-constexpr int kSolSocket = 1;
-constexpr int kSoReuseaddr = 2, kSoSndbuf = 7, kSoRcvbuf = 8, kSoKeepalive = 9, kSoLinger = 13;
-constexpr int kSoSndbufforce = 32, kSoRcvbufforce = 33;
-constexpr int kTcpNodelay = 1, kTcpMaxseg = 2, kTcpCork = 3, kTcpKeepidle = 4, kTcpKeepintvl = 5,
-              kTcpKeepcnt = 6;
 // A peek over several buffers goes through one contiguous copy of at most
 // this many bytes (Linux peeks what is queued; a program peeks headers).
 constexpr size_t kPeekMax = 65536;
@@ -27,7 +26,7 @@ constexpr size_t kPeekMax = 65536;
 InetTcpSocket* wrap(inet::TcpSocket* tcp, int flags) {
   InetTcpSocket* s = fs::make<InetTcpSocket>();
   if (s == nullptr) return nullptr;
-  s->m_flags = lx::O_RDWR | (flags & kSockNonblock ? lx::O_NONBLOCK : 0);
+  s->m_flags = uapi::O_RDWR | (flags & uapi::SOCK_NONBLOCK ? uapi::O_NONBLOCK : 0);
   s->m_tcp = tcp;
   tcp->set_events(s);
   return s;
@@ -65,15 +64,15 @@ bool InetTcpSocket::handshaking() const {
 
 int16_t InetTcpSocket::poll(int16_t events) {
   uint32_t bits = m_tcp->poll();
-  return static_cast<int16_t>(bits & (static_cast<uint16_t>(events) | lx::POLLHUP | lx::POLLERR));
+  return static_cast<int16_t>(bits & (static_cast<uint16_t>(events) | uapi::POLLHUP | uapi::POLLERR));
 }
 
 long InetTcpSocket::ioctl(unsigned long request, unsigned long arg) {
-  if (request != lx::FIONREAD && request != kSiocOutq) return -ENOTTY;
+  if (request != uapi::FIONREAD && request != uapi::TIOCOUTQ) return -ENOTTY;
   auto* out = reinterpret_cast<int*>(arg);
   if (!user_writable(out, sizeof(int))) return -EFAULT;
   if (m_tcp->listening()) return -EINVAL;
-  size_t n = request == lx::FIONREAD ? m_tcp->readable() : m_tcp->unsent();
+  size_t n = request == uapi::FIONREAD ? m_tcp->readable() : m_tcp->unsent();
   *out = n > 0x7fffffff ? 0x7fffffff : static_cast<int>(n);
   return 0;
 }
@@ -83,7 +82,7 @@ long InetTcpSocket::bind(uint32_t ip, uint16_t port) { return m_tcp->bind(ip, po
 long InetTcpSocket::listen(int backlog) {
   if (m_conn != Conn::unconnected && !m_tcp->listening()) return -EINVAL;
   if (backlog < 0) backlog = 0;
-  if (backlog > kSomaxconn) backlog = kSomaxconn;
+  if (backlog > uapi::SOMAXCONN) backlog = uapi::SOMAXCONN;
   return m_tcp->listen(backlog);
 }
 
@@ -130,7 +129,7 @@ long InetTcpSocket::accept(int flags, SocketFile** out) {
 
 // Linux __inet_stream_connect, in the terms of this socket.
 long InetTcpSocket::connect(int family, uint32_t ip, uint16_t port) {
-  if (family != kAfInet) {
+  if (family != uapi::AF_INET) {
     // AF_UNSPEC asks Linux to disconnect; only the no-op case is supported.
     return m_conn == Conn::unconnected && !m_tcp->listening() ? 0 : -EOPNOTSUPP;
   }
@@ -172,7 +171,7 @@ long InetTcpSocket::wait_connected() {
 }
 
 long InetTcpSocket::shutdown(int how) {
-  if (how < kShutRd || how > kShutRdwr) return -EINVAL;
+  if (how < uapi::SHUT_RD || how > uapi::SHUT_RDWR) return -EINVAL;
   long r = m_tcp->shutdown(how);
   // Threads blocked in this socket re-check (a SHUT_RD ends a blocked recv).
   if (r == 0) changed(kPollAllEvents);
@@ -182,7 +181,7 @@ long InetTcpSocket::shutdown(int how) {
 // tcp_sendmsg: everything is queued before returning, unless non-blocking,
 // timed out or interrupted (then the bytes queued so far count).
 long InetTcpSocket::sendmsg(SockMsg* msg, int flags) {
-  bool nonblock = nonblocking() || (flags & kMsgDontwait) != 0;
+  bool nonblock = nonblocking() || (flags & uapi::MSG_DONTWAIT) != 0;
   uint64_t until = deadline(m_sndtimeo_ns);
   IovCursor cur(msg->iov, msg->iovlen);
   long done = 0;
@@ -190,14 +189,14 @@ long InetTcpSocket::sendmsg(SockMsg* msg, int flags) {
     long n;
     if (cur.done()) {
       if (done > 0) return done;
-      n = m_tcp->send(nullptr, 0, (flags & kMsgMore) != 0);  // errors, EPIPE
+      n = m_tcp->send(nullptr, 0, (flags & uapi::MSG_MORE) != 0);  // errors, EPIPE
       if (n >= 0) return 0;
     } else {
       size_t len = cur.len();
       // A buffer of a gathered message is not the end of what the program
       // sends: hold a partial segment for the next (Linux sends the message
       // as one).
-      bool more = (flags & kMsgMore) != 0 || cur.more_after(len);
+      bool more = (flags & uapi::MSG_MORE) != 0 || cur.more_after(len);
       n = m_tcp->send(cur.ptr(), len, more);
       if (n > 0) {
         done += n;
@@ -224,10 +223,10 @@ long InetTcpSocket::sendmsg(SockMsg* msg, int flags) {
 // then takes what is there into every buffer.
 long InetTcpSocket::recvmsg(SockMsg* msg, int flags) {
   if (m_tcp->listening()) return -ENOTCONN;
-  bool peek = (flags & kMsgPeek) != 0;
+  bool peek = (flags & uapi::MSG_PEEK) != 0;
   if (peek && iov_pieces(msg->iov, msg->iovlen) > 1) return recv_peek_scattered(msg, flags);
-  bool nonblock = nonblocking() || (flags & kMsgDontwait) != 0;
-  bool waitall = (flags & kMsgWaitall) != 0 && !peek;
+  bool nonblock = nonblocking() || (flags & uapi::MSG_DONTWAIT) != 0;
+  bool waitall = (flags & uapi::MSG_WAITALL) != 0 && !peek;
   uint64_t until = deadline(m_rcvtimeo_ns);
   IovCursor cur(msg->iov, msg->iovlen);
   long done = 0;
@@ -254,7 +253,7 @@ long InetTcpSocket::recv_peek_scattered(SockMsg* msg, int flags) {
   size_t cap = total < kPeekMax ? total : kPeekMax;
   auto* bounce = static_cast<uint8_t*>(kmalloc(cap));
   if (bounce == nullptr) return -ENOMEM;
-  lx::Iovec one{bounce, cap};
+  uapi::Iovec one{bounce, cap};
   SockMsg single;
   single.iov = &one;
   single.iovlen = 1;
@@ -275,27 +274,27 @@ bool InetTcpSocket::peer_name(Endpoint* out) const {
 }
 
 long InetTcpSocket::options_changed(int level, int name) {
-  if (level == kSolSocket) {
+  if (level == uapi::SOL_SOCKET) {
     switch (name) {
-      case kSoReuseaddr: m_tcp->set_reuseaddr(m_reuseaddr); break;
-      case kSoKeepalive: m_tcp->set_keepalive(m_keepalive); break;
+      case uapi::SO_REUSEADDR: m_tcp->set_reuseaddr(m_reuseaddr); break;
+      case uapi::SO_KEEPALIVE: m_tcp->set_keepalive(m_keepalive); break;
       // The stack doubles and clamps as Linux; sockopt.cpp stored the
       // doubled value, so it gets the program's (clamped) one back.
-      case kSoRcvbuf:
-      case kSoRcvbufforce: m_tcp->set_rcvbuf(m_rcvbuf / 2); break;
-      case kSoSndbuf:
-      case kSoSndbufforce: m_tcp->set_sndbuf(m_sndbuf / 2); break;
-      case kSoLinger: m_tcp->set_linger(m_linger_on != 0, m_linger_secs); break;
+      case uapi::SO_RCVBUF:
+      case uapi::SO_RCVBUFFORCE: m_tcp->set_rcvbuf(m_rcvbuf / 2); break;
+      case uapi::SO_SNDBUF:
+      case uapi::SO_SNDBUFFORCE: m_tcp->set_sndbuf(m_sndbuf / 2); break;
+      case uapi::SO_LINGER: m_tcp->set_linger(m_linger_on != 0, m_linger_secs); break;
       default: break;
     }
     return 0;
   }
   switch (name) {
-    case kTcpNodelay: m_tcp->set_nodelay(m_nodelay); break;
-    case kTcpCork: m_tcp->set_cork(m_cork); break;
-    case kTcpKeepidle:
-    case kTcpKeepintvl:
-    case kTcpKeepcnt:
+    case uapi::TCP_NODELAY: m_tcp->set_nodelay(m_nodelay); break;
+    case uapi::TCP_CORK: m_tcp->set_cork(m_cork); break;
+    case uapi::TCP_KEEPIDLE:
+    case uapi::TCP_KEEPINTVL:
+    case uapi::TCP_KEEPCNT:
       m_tcp->set_keepalive_params(static_cast<uint32_t>(m_keepidle), static_cast<uint32_t>(m_keepintvl),
                                   static_cast<uint32_t>(m_keepcnt));
       break;
@@ -305,13 +304,13 @@ long InetTcpSocket::options_changed(int level, int name) {
 }
 
 bool InetTcpSocket::option_value(int level, int name, int* value) const {
-  if (level == kSolSocket) {
-    if (name == kSoRcvbuf) *value = m_tcp->rcvbuf();
-    else if (name == kSoSndbuf) *value = m_tcp->sndbuf();
+  if (level == uapi::SOL_SOCKET) {
+    if (name == uapi::SO_RCVBUF) *value = m_tcp->rcvbuf();
+    else if (name == uapi::SO_SNDBUF) *value = m_tcp->sndbuf();
     else return false;
     return true;
   }
-  if (name == kTcpMaxseg) {
+  if (name == uapi::TCP_MAXSEG) {
     // Linux: the MSS in use, or the program's before the connection has one.
     TcpState st = m_tcp->state();
     bool idle = st == TcpState::closed || st == TcpState::listen;

@@ -11,7 +11,9 @@
 #pragma once
 
 #include "inet/tcp.hpp"
-#include "net/socket_base.hpp"
+#include "net/socket/socket_base.hpp"
+#include "uapi/in.hpp"
+#include "uapi/socket.hpp"
 
 namespace libos::net {
 
@@ -31,8 +33,8 @@ class InetTcpSocket final : public SocketFile, public inet::SocketEvents {
   void release() override;
 
   // ---- SocketFile ----
-  int type() const override { return kSockStream; }
-  int protocol() const override { return kIpprotoTcp; }
+  int type() const override { return uapi::SOCK_STREAM; }
+  int protocol() const override { return uapi::IPPROTO_TCP; }
   long bind(uint32_t ip, uint16_t port) override;
   long listen(int backlog) override;
   long accept(int flags, SocketFile** out) override;

@@ -2,18 +2,19 @@
 #include "net/inet_udp_socket.hpp"
 
 #include "core/klib.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 #include "core/uaccess.hpp"
 #include "fs/alloc.hpp"
 #include "net/inet_msg.hpp"
 #include "netdev/netdev.hpp"
+#include "uapi/fcntl.hpp"
+#include "uapi/ioctl.hpp"
+#include "uapi/poll.hpp"
+#include "uapi/socket.hpp"
 
 namespace libos::net {
 namespace {
 
-constexpr unsigned long kSiocOutq = 0x5411;
-constexpr int kSolSocket = 1;
-constexpr int kSoReuseaddr = 2, kSoSndbuf = 7, kSoRcvbuf = 8, kSoSndbufforce = 32, kSoRcvbufforce = 33;
 // Linux udp_sendmsg: a datagram longer than this is EMSGSIZE before
 // anything else (IP then refuses more than 65507 bytes of payload).
 constexpr size_t kMaxDatagram = 0xffff;
@@ -28,7 +29,7 @@ long inet_udp_create(inet::Stack& stack, int flags, SocketFile** out) {
     udp->close();
     return -ENOMEM;
   }
-  s->m_flags = lx::O_RDWR | (flags & kSockNonblock ? lx::O_NONBLOCK : 0);
+  s->m_flags = uapi::O_RDWR | (flags & uapi::SOCK_NONBLOCK ? uapi::O_NONBLOCK : 0);
   s->m_udp = udp;
   s->m_rcvbuf = udp->rcvbuf();
   s->m_sndbuf = udp->sndbuf();
@@ -46,26 +47,26 @@ void InetUdpSocket::release() {
 
 int16_t InetUdpSocket::poll(int16_t events) {
   uint32_t bits = m_udp->poll();
-  return static_cast<int16_t>(bits & (static_cast<uint16_t>(events) | lx::POLLHUP | lx::POLLERR));
+  return static_cast<int16_t>(bits & (static_cast<uint16_t>(events) | uapi::POLLHUP | uapi::POLLERR));
 }
 
 long InetUdpSocket::ioctl(unsigned long request, unsigned long arg) {
-  if (request != lx::FIONREAD && request != kSiocOutq) return -ENOTTY;
+  if (request != uapi::FIONREAD && request != uapi::TIOCOUTQ) return -ENOTTY;
   auto* out = reinterpret_cast<int*>(arg);
   if (!user_writable(out, sizeof(int))) return -EFAULT;
   // SIOCOUTQ: datagrams leave at once (nothing stays queued here).
-  *out = request == lx::FIONREAD ? static_cast<int>(m_udp->next_size()) : 0;
+  *out = request == uapi::FIONREAD ? static_cast<int>(m_udp->next_size()) : 0;
   return 0;
 }
 
 long InetUdpSocket::connect(int family, uint32_t ip, uint16_t port) {
-  long r = family == kAfUnspec ? m_udp->connect(0, 0) : m_udp->connect(ip, port);
+  long r = family == uapi::AF_UNSPEC ? m_udp->connect(0, 0) : m_udp->connect(ip, port);
   if (r == 0) changed(kPollAllEvents);
   return r;
 }
 
 long InetUdpSocket::shutdown(int how) {
-  if (how < kShutRd || how > kShutRdwr) return -EINVAL;
+  if (how < uapi::SHUT_RD || how > uapi::SHUT_RDWR) return -EINVAL;
   long r = m_udp->shutdown(how);
   if (r == 0) changed(kPollAllEvents);
   return r;
@@ -94,7 +95,7 @@ long InetUdpSocket::sendmsg(SockMsg* msg, int flags) {
   size_t total = iov_total(msg->iov, msg->iovlen);
   if (total > kMaxDatagram) return -EMSGSIZE;
   if (msg->has_addr && broadcast_refused(msg->addr.ip)) return -EACCES;
-  bool nonblock = nonblocking() || (flags & kMsgDontwait) != 0;
+  bool nonblock = nonblocking() || (flags & uapi::MSG_DONTWAIT) != 0;
   uint64_t until = deadline(m_sndtimeo_ns);
   // One datagram: from the one buffer that holds it, or gathered.
   const uint8_t* data = nullptr;
@@ -123,8 +124,8 @@ long InetUdpSocket::sendmsg(SockMsg* msg, int flags) {
 }
 
 long InetUdpSocket::recvmsg(SockMsg* msg, int flags) {
-  bool nonblock = nonblocking() || (flags & kMsgDontwait) != 0;
-  bool peek = (flags & kMsgPeek) != 0;
+  bool nonblock = nonblocking() || (flags & uapi::MSG_DONTWAIT) != 0;
+  bool peek = (flags & uapi::MSG_PEEK) != 0;
   uint64_t until = deadline(m_rcvtimeo_ns);
   size_t total = iov_total(msg->iov, msg->iovlen);
   // One datagram: into the one buffer, or through a copy scattered after.
@@ -159,31 +160,31 @@ long InetUdpSocket::recvmsg(SockMsg* msg, int flags) {
       msg->has_addr = true;
       msg->addr = Endpoint{ip, port};
     }
-    if (full > static_cast<size_t>(r)) msg->out_flags |= kMsgTrunc;
+    if (full > static_cast<size_t>(r)) msg->out_flags |= uapi::MSG_TRUNC;
     // MSG_TRUNC asks for the datagram's real length (Linux udp_recvmsg).
-    if ((flags & kMsgTrunc) != 0) r = static_cast<long>(full);
+    if ((flags & uapi::MSG_TRUNC) != 0) r = static_cast<long>(full);
   }
   if (bounce != nullptr) kfree(bounce);
   return r;
 }
 
 long InetUdpSocket::options_changed(int level, int name) {
-  if (level != kSolSocket) return 0;
+  if (level != uapi::SOL_SOCKET) return 0;
   switch (name) {
-    case kSoReuseaddr: m_udp->set_reuseaddr(m_reuseaddr); break;
-    case kSoRcvbuf:
-    case kSoRcvbufforce: m_udp->set_rcvbuf(m_rcvbuf / 2); break;
-    case kSoSndbuf:
-    case kSoSndbufforce: m_udp->set_sndbuf(m_sndbuf / 2); break;
+    case uapi::SO_REUSEADDR: m_udp->set_reuseaddr(m_reuseaddr); break;
+    case uapi::SO_RCVBUF:
+    case uapi::SO_RCVBUFFORCE: m_udp->set_rcvbuf(m_rcvbuf / 2); break;
+    case uapi::SO_SNDBUF:
+    case uapi::SO_SNDBUFFORCE: m_udp->set_sndbuf(m_sndbuf / 2); break;
     default: break;
   }
   return 0;
 }
 
 bool InetUdpSocket::option_value(int level, int name, int* value) const {
-  if (level != kSolSocket) return false;
-  if (name == kSoRcvbuf) *value = m_udp->rcvbuf();
-  else if (name == kSoSndbuf) *value = m_udp->sndbuf();
+  if (level != uapi::SOL_SOCKET) return false;
+  if (name == uapi::SO_RCVBUF) *value = m_udp->rcvbuf();
+  else if (name == uapi::SO_SNDBUF) *value = m_udp->sndbuf();
   else return false;
   return true;
 }

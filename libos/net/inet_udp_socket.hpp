@@ -7,7 +7,9 @@
 #pragma once
 
 #include "inet/udp.hpp"
-#include "net/socket_base.hpp"
+#include "net/socket/socket_base.hpp"
+#include "uapi/in.hpp"
+#include "uapi/socket.hpp"
 
 namespace libos::net {
 
@@ -23,8 +25,8 @@ class InetUdpSocket final : public SocketFile, public inet::SocketEvents {
   void release() override;
 
   // ---- SocketFile ----
-  int type() const override { return kSockDgram; }
-  int protocol() const override { return kIpprotoUdp; }
+  int type() const override { return uapi::SOCK_DGRAM; }
+  int protocol() const override { return uapi::IPPROTO_UDP; }
   long bind(uint32_t ip, uint16_t port) override { return m_udp->bind(ip, port); }
   long listen(int backlog) override {
     (void)backlog;

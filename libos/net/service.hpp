@@ -1,6 +1,8 @@
 // What the rest of the LibOS asks of the network component: process channel
 // and network-device work (the scheduler, epoll, poll) and the idle protocol
-// of the scheduler's `block` (libos/sched/thread.cpp pick_next). Both
+// of the scheduler's `block` (libos/sched/thread.cpp pick_next). Nothing
+// below calls these by name: net_init registers them as the scheduler's I/O
+// hooks (sched/io_hooks.hpp). Both
 // transports take part: the channel (issue 3) and the network device
 // (netdev/netdev.hpp), each only when present.
 //

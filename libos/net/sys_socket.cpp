@@ -5,11 +5,13 @@
 #include "fs/fdtable.hpp"
 #include "net/inet_tcp_socket.hpp"
 #include "net/inet_udp_socket.hpp"
-#include "net/sock_fd.hpp"
-#include "net/socket.hpp"
-#include "net/sockopt.hpp"
+#include "net/socket/sock_fd.hpp"
+#include "net/channel/channel_socket.hpp"
+#include "net/socket/sockopt.hpp"
 #include "net/syscalls.hpp"
 #include "netdev/netdev.hpp"
+#include "uapi/in.hpp"
+#include "uapi/socket.hpp"
 
 using namespace libos;
 using namespace libos::net;
@@ -20,7 +22,7 @@ namespace {
 // move_addr_to_kernel then inet_bind / inet_*_connect: -EINVAL for a length
 // past sockaddr_storage or too short for the family, -EFAULT. AF_UNSPEC
 // needs only its family; any other family a whole sockaddr_in.
-long get_addr(const void* addr, int addrlen, SockaddrIn* out) {
+long get_addr(const void* addr, int addrlen, uapi::SockaddrIn* out) {
   constexpr int kSockaddrStorage = 128;
   if (addrlen < 0 || addrlen > kSockaddrStorage) return -EINVAL;
   memset(out, 0, sizeof(*out));
@@ -28,7 +30,7 @@ long get_addr(const void* addr, int addrlen, SockaddrIn* out) {
   if (len > 0 && !user_readable(addr, len)) return -EFAULT;
   memcpy(out, addr, len);
   if (len < sizeof(out->family)) return -EINVAL;
-  if (out->family == kAfUnspec && len < sizeof(*out)) return 0;
+  if (out->family == uapi::AF_UNSPEC && len < sizeof(*out)) return 0;
   if (len < sizeof(*out)) return -EINVAL;
   return 0;
 }
@@ -40,13 +42,13 @@ long check_addr_out(void* addr, int* addrlen) {
   if (!user_writable(addrlen, sizeof(int))) return -EFAULT;
   if (*addrlen < 0) return -EINVAL;
   size_t len =
-      *addrlen < static_cast<int>(sizeof(SockaddrIn)) ? static_cast<size_t>(*addrlen) : sizeof(SockaddrIn);
+      *addrlen < static_cast<int>(sizeof(uapi::SockaddrIn)) ? static_cast<size_t>(*addrlen) : sizeof(uapi::SockaddrIn);
   if (len > 0 && !user_writable(addr, len)) return -EFAULT;
   return 0;
 }
 
 long new_fd(SocketFile* s, int flags) {
-  long fd = fd_install(s, (flags & kSockCloexec) != 0);
+  long fd = fd_install(s, (flags & uapi::SOCK_CLOEXEC) != 0);
   if (fd < 0) s->put();
   return fd;
 }
@@ -72,16 +74,16 @@ long name_of(int fd, void* addr, int* addrlen, bool peer) {
 // and a listener cannot straddle both.
 long create_socket(int base, int protocol, int flags, SocketFile** out) {
   inet::Stack* stack = netdev::stack();
-  if (base == kSockStream) {
-    if (protocol != 0 && protocol != kIpprotoTcp) return -EPROTONOSUPPORT;
+  if (base == uapi::SOCK_STREAM) {
+    if (protocol != 0 && protocol != uapi::IPPROTO_TCP) return -EPROTONOSUPPORT;
     if (stack != nullptr) return inet_tcp_create(*stack, flags, out);
-    Socket* s = nullptr;
+    ChannelSocket* s = nullptr;
     if (long err = socket_create(flags, &s); err < 0) return err;
     *out = s;
     return 0;
   }
-  if (base == kSockDgram && stack != nullptr) {
-    if (protocol != 0 && protocol != kIpprotoUdp) return -EPROTONOSUPPORT;
+  if (base == uapi::SOCK_DGRAM && stack != nullptr) {
+    if (protocol != 0 && protocol != uapi::IPPROTO_UDP) return -EPROTONOSUPPORT;
     return inet_udp_create(*stack, flags, out);
   }
   // Raw sockets, and datagrams without a device, as on a kernel built
@@ -103,8 +105,8 @@ long socket_of(int fd, SocketFile** out) {
 
 void put_sockaddr(void* addr, int* addrlen, uint32_t ip, uint16_t port) {
   if (addr == nullptr) return;
-  SockaddrIn sa{};
-  sa.family = kAfInet;
+  uapi::SockaddrIn sa{};
+  sa.family = uapi::AF_INET;
   sa.port = bswap16(port);
   sa.addr = ip;
   size_t len = *addrlen < static_cast<int>(sizeof(sa)) ? static_cast<size_t>(*addrlen) : sizeof(sa);
@@ -117,12 +119,12 @@ void put_sockaddr(void* addr, int* addrlen, uint32_t ip, uint16_t port) {
 long sys_socket(int domain, int type, int protocol) {
   int base = type & 0xf;
   int flags = type & ~0xf;
-  if (flags & ~(kSockNonblock | kSockCloexec)) return -EINVAL;
-  if (domain < 0 || domain >= kAfMax) return -EAFNOSUPPORT;
+  if (flags & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
+  if (domain < 0 || domain >= uapi::AF_MAX) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
   // Only AF_INET exists here: AF_INET6, AF_UNIX, AF_NETLINK... are "not
   // supported", as on a kernel built without them.
-  if (domain != kAfInet) return -EAFNOSUPPORT;
+  if (domain != uapi::AF_INET) return -EAFNOSUPPORT;
   SocketFile* s = nullptr;
   if (long err = create_socket(base, protocol, flags, &s); err < 0) return err;
   return new_fd(s, flags);
@@ -131,21 +133,21 @@ long sys_socket(int domain, int type, int protocol) {
 long sys_socketpair(int domain, int type, int protocol, int* sv) {
   (void)protocol, (void)sv;
   int base = type & 0xf;
-  if ((type & ~0xf) & ~(kSockNonblock | kSockCloexec)) return -EINVAL;
-  if (domain < 0 || domain >= kAfMax) return -EAFNOSUPPORT;
+  if ((type & ~0xf) & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
+  if (domain < 0 || domain >= uapi::AF_MAX) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
   // AF_INET has no socket pairs (EOPNOTSUPP, as Linux); AF_UNIX is absent.
-  return domain == kAfInet ? -EOPNOTSUPP : -EAFNOSUPPORT;
+  return domain == uapi::AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
 }
 
 long sys_bind(int fd, const void* addr, int addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
-  SockaddrIn sa;
+  uapi::SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
   if (static_cast<size_t>(addrlen) < sizeof(sa)) return -EINVAL;
   // Linux (inet_bind): AF_UNSPEC passes for AF_INET with INADDR_ANY only.
-  if (sa.family != kAfInet && !(sa.family == kAfUnspec && sa.addr == 0)) return -EAFNOSUPPORT;
+  if (sa.family != uapi::AF_INET && !(sa.family == uapi::AF_UNSPEC && sa.addr == 0)) return -EAFNOSUPPORT;
   return s->bind(sa.addr, bswap16(sa.port));
 }
 
@@ -156,7 +158,7 @@ long sys_listen(int fd, int backlog) {
 }
 
 long sys_accept4(int fd, void* addr, int* addrlen, int flags) {
-  if (flags & ~(kSockNonblock | kSockCloexec)) return -EINVAL;
+  if (flags & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   if (long err = check_addr_out(addr, addrlen); err < 0) return err;
@@ -175,11 +177,11 @@ long sys_accept(int fd, void* addr, int* addrlen) { return sys_accept4(fd, addr,
 long sys_connect(int fd, const void* addr, int addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
-  SockaddrIn sa;
+  uapi::SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
   // AF_UNSPEC: the transport dissolves the association (datagrams) or
   // says what it does with a stream.
-  if (sa.family != kAfInet && sa.family != kAfUnspec) return -EAFNOSUPPORT;
+  if (sa.family != uapi::AF_INET && sa.family != uapi::AF_UNSPEC) return -EAFNOSUPPORT;
   SocketRef hold(s);
   return s->connect(sa.family, sa.addr, bswap16(sa.port));
 }

@@ -6,9 +6,11 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/iovec.hpp"
-#include "fs/linux_types.hpp"
-#include "net/sock_fd.hpp"
+#include "uapi/uio.hpp"
+#include "net/socket/sock_fd.hpp"
 #include "net/syscalls.hpp"
+#include "uapi/in.hpp"
+#include "uapi/socket.hpp"
 
 using namespace libos;
 using namespace libos::net;
@@ -23,7 +25,7 @@ struct MsgHdr {
   void* name;
   uint32_t namelen;
   uint32_t pad0;
-  lx::Iovec* iov;
+  uapi::Iovec* iov;
   size_t iovlen;
   void* control;
   size_t controllen;
@@ -37,7 +39,7 @@ static_assert(sizeof(MsgHdr) == 56);
 constexpr size_t kMaxDatagram = 0xffff;
 
 // MSG_OOB: no urgent data here (Linux TCP would send it; UDP refuses it).
-long check_send_flags(int flags) { return (flags & kMsgOob) ? -EOPNOTSUPP : 0; }
+long check_send_flags(int flags) { return (flags & uapi::MSG_OOB) ? -EOPNOTSUPP : 0; }
 
 // datagram_send: a datagram socket's sendmsg (too long is EMSGSIZE before
 // the buffers are checked).
@@ -46,8 +48,8 @@ long read_msghdr(const void* msg, MsgHdr* out, bool to_user, bool datagram_send 
   memcpy(out, msg, sizeof(*out));
   if (static_cast<int32_t>(out->namelen) < 0) return -EINVAL;
   // A message's iovec count past UIO_MAXIOV is EMSGSIZE (readv says EINVAL).
-  if (out->iovlen > static_cast<size_t>(lx::kIovMax)) return -EMSGSIZE;
-  if (datagram_send && out->iovlen > 0 && user_readable(out->iov, sizeof(lx::Iovec) * out->iovlen)) {
+  if (out->iovlen > static_cast<size_t>(uapi::kIovMax)) return -EMSGSIZE;
+  if (datagram_send && out->iovlen > 0 && user_readable(out->iov, sizeof(uapi::Iovec) * out->iovlen)) {
     size_t total = 0;
     for (size_t i = 0; i < out->iovlen; ++i) {
       if (__builtin_add_overflow(total, out->iov[i].len, &total)) return -EINVAL;
@@ -62,14 +64,14 @@ long read_msghdr(const void* msg, MsgHdr* out, bool to_user, bool datagram_send 
 // -EAFNOSUPPORT; AF_UNSPEC means "no address" (the connected peer). A
 // stream ignores it altogether (tcp_sendmsg never looks).
 long get_dest(const SocketFile* s, const void* addr, int addrlen, SockMsg* m) {
-  if (addr == nullptr || s->type() == kSockStream) return 0;
+  if (addr == nullptr || s->type() == uapi::SOCK_STREAM) return 0;
   if (addrlen < 0 || addrlen > kSockaddrStorage) return -EINVAL;
-  if (static_cast<size_t>(addrlen) < sizeof(SockaddrIn)) return -EINVAL;
-  SockaddrIn sa;
+  if (static_cast<size_t>(addrlen) < sizeof(uapi::SockaddrIn)) return -EINVAL;
+  uapi::SockaddrIn sa;
   if (!user_readable(addr, sizeof(sa))) return -EFAULT;
   memcpy(&sa, addr, sizeof(sa));
-  if (sa.family == kAfUnspec) return 0;
-  if (sa.family != kAfInet) return -EAFNOSUPPORT;
+  if (sa.family == uapi::AF_UNSPEC) return 0;
+  if (sa.family != uapi::AF_INET) return -EAFNOSUPPORT;
   m->has_addr = true;
   m->addr = Endpoint{sa.addr, bswap16(sa.port)};
   return 0;
@@ -81,10 +83,10 @@ long sys_sendto(int fd, const void* buf, size_t len, int flags, const void* addr
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   if (len > kMaxRw) len = kMaxRw;
-  if (s->type() == kSockDgram && len > kMaxDatagram) return -EMSGSIZE;
+  if (s->type() == uapi::SOCK_DGRAM && len > kMaxDatagram) return -EMSGSIZE;
   if (len > 0 && !user_readable(buf, len)) return -EFAULT;
   if (long err = check_send_flags(flags); err < 0) return err;
-  lx::Iovec iov{const_cast<void*>(buf), len};
+  uapi::Iovec iov{const_cast<void*>(buf), len};
   SockMsg m;
   m.iov = &iov;
   m.iovlen = 1;
@@ -98,8 +100,8 @@ long sys_recvfrom(int fd, void* buf, size_t len, int flags, void* addr, int* add
   if (long err = socket_of(fd, &s); err < 0) return err;
   if (len > kMaxRw) len = kMaxRw;
   if (len > 0 && !user_writable(buf, len)) return -EFAULT;
-  if (flags & kMsgOob) return -EINVAL;  // no urgent data is ever pending
-  lx::Iovec iov{buf, len};
+  if (flags & uapi::MSG_OOB) return -EINVAL;  // no urgent data is ever pending
+  uapi::Iovec iov{buf, len};
   SockMsg m;
   m.iov = &iov;
   m.iovlen = 1;
@@ -122,7 +124,7 @@ long sys_sendmsg(int fd, const void* msg, int flags) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   MsgHdr h;
-  if (long err = read_msghdr(msg, &h, false, s->type() == kSockDgram); err < 0) return err;
+  if (long err = read_msghdr(msg, &h, false, s->type() == uapi::SOCK_DGRAM); err < 0) return err;
   if (long err = check_send_flags(flags); err < 0) return err;
   SockMsg m;
   m.iov = h.iov;
@@ -137,10 +139,10 @@ long sys_recvmsg(int fd, void* msg, int flags) {
   if (long err = socket_of(fd, &s); err < 0) return err;
   MsgHdr h;
   if (long err = read_msghdr(msg, &h, true); err < 0) return err;
-  if (flags & kMsgOob) return -EINVAL;
+  if (flags & uapi::MSG_OOB) return -EINVAL;
   if (!user_writable(msg, sizeof(MsgHdr))) return -EFAULT;
   if (h.name != nullptr && h.namelen > 0) {
-    size_t want = h.namelen < sizeof(SockaddrIn) ? h.namelen : sizeof(SockaddrIn);
+    size_t want = h.namelen < sizeof(uapi::SockaddrIn) ? h.namelen : sizeof(uapi::SockaddrIn);
     if (!user_writable(h.name, want)) return -EFAULT;
   }
   SockMsg m;

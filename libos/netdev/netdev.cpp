@@ -21,7 +21,7 @@
 #include "core/klib.hpp"
 #include "core/panic.hpp"
 #include "inet/tcp.hpp"
-#include "syscalls/random.hpp"
+#include "core/random.hpp"
 #include "time/clock.hpp"
 
 namespace libos::netdev {

@@ -4,20 +4,17 @@
 #include "core/errno.hpp"
 #include "core/uaccess.hpp"
 #include "sched/thread.hpp"
-#include "syscalls/handlers.hpp"
+#include "sched/syscalls.hpp"
 #include "time/clock.hpp"
+#include "uapi/time.hpp"
+#include "uapi/futex.hpp"
 
 namespace libos {
+using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
 
 using sched::Thread;
-
-enum : int {
-  FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_FD = 2, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
-  FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10,
-  FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256,
-};
 
 Thread* g_head = nullptr;
 Thread* g_tail = nullptr;
@@ -51,14 +48,14 @@ void dequeue(Thread* t) {
 }
 
 // Converts a futex timeout to a monotonic deadline; -EINVAL for a bad one.
-long deadline_for(const lk::Timespec* ts, bool absolute, bool realtime, uint64_t* out) {
+long deadline_for(const uapi::Timespec* ts, bool absolute, bool realtime, uint64_t* out) {
   if (ts == nullptr) {
     *out = sched::kNoDeadline;
     return 0;
   }
   if (!user_readable(ts, sizeof(*ts))) return -EFAULT;
-  if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= static_cast<int64_t>(lk::kNsPerSec)) return -EINVAL;
-  uint64_t ns = static_cast<uint64_t>(ts->sec) * lk::kNsPerSec + static_cast<uint64_t>(ts->nsec);
+  if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= static_cast<int64_t>(uapi::kNsPerSec)) return -EINVAL;
+  uint64_t ns = static_cast<uint64_t>(ts->sec) * uapi::kNsPerSec + static_cast<uint64_t>(ts->nsec);
   uint64_t now = monotonic_ns();
   if (!absolute) {
     *out = now + ns;
@@ -177,7 +174,7 @@ long sys_futex(uint32_t* uaddr, int op, uint32_t val, uint64_t timeout_or_val2, 
   if (((reinterpret_cast<uint64_t>(uaddr)) & 3) != 0) return -EINVAL;
   if (!user_readable(uaddr, 4)) return -EFAULT;
   int n = static_cast<int>(val);
-  auto* ts = reinterpret_cast<const lk::Timespec*>(timeout_or_val2);
+  auto* ts = reinterpret_cast<const uapi::Timespec*>(timeout_or_val2);
   uint64_t deadline;
   switch (cmd) {
     case FUTEX_WAIT: {

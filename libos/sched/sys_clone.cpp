@@ -4,24 +4,18 @@
 #include "core/errno.hpp"
 #include "core/hypercall.hpp"
 #include "core/uaccess.hpp"
-#include "netdev/netdev.hpp"
+#include "sched/io_hooks.hpp"
 #include "sched/futex.hpp"
 #include "sched/thread.hpp"
-#include "syscalls/handlers.hpp"
+#include "sched/syscalls.hpp"
+#include "uapi/sched.hpp"
 
 extern "C" void shoal_clone_child_return();
 
 using namespace libos;
+using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
-enum : uint64_t {
-  CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
-  CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000,
-  CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000,
-  CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000,
-  CLONE_DETACHED = 0x400000, CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x1000000,
-  CSIGNAL = 0xff,
-};
 constexpr uint64_t kAllowed = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
                               CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
                               CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID | CSIGNAL;
@@ -87,7 +81,7 @@ long sys_exit(int status) {
 }
 
 long sys_exit_group(int status) {
-  netdev::drain_before_exit();
+  sched::g_io_hooks.drain_before_exit();
   shoal::abi::HcExit args{status & 0xff, 0};
   hypercall(shoal::abi::Hypercall::exit, &args);
   __builtin_unreachable();

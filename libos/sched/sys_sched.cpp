@@ -3,7 +3,7 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "sched/thread.hpp"
-#include "syscalls/handlers.hpp"
+#include "sched/syscalls.hpp"
 
 using namespace libos;
 

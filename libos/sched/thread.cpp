@@ -3,12 +3,11 @@
 #include "arch/x86_64/cpu.hpp"
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
-#include "netdev/netdev.hpp"
-#include "core/kmalloc.hpp"
+#include "mm/kmalloc.hpp"
 #include "core/panic.hpp"
-#include "net/service.hpp"
+#include "sched/io_hooks.hpp"
 #include "time/clock.hpp"
-#include "syscalls/signal_state.hpp"
+#include "sched/signal_state.hpp"
 
 extern "C" {
 extern uint64_t shoal_kstack_top;
@@ -104,14 +103,14 @@ Thread* pick_next(Thread* start) {
     // What the host did on the channel since the last round (new
     // connections, bytes, room) wakes the threads waiting for it; a kick the
     // threads' writes made due goes out here, once per round.
-    net::service();
+    g_io_hooks.service();
     uint64_t now = monotonic_ns();
     // Interval timers fire here too: a thread blocked without a deadline
     // must still see SIGALRM (signal_timers_run may wake it).
     uint64_t earliest = signal_timers_run(now);
-    // The network stack's timers (retransmission, delayed ACK, ARP, ...)
-    // bound the sleep too; net::service() above ran the due ones.
-    if (uint64_t net_due = net::next_deadline(); net_due < earliest) earliest = net_due;
+    // The I/O timers (the network stack's retransmission, delayed ACK, ARP,
+    // ...) bound the sleep too; service() above ran the due ones.
+    if (uint64_t io_due = g_io_hooks.next_deadline(); io_due < earliest) earliest = io_due;
     Thread* pick = nullptr;
     Thread* t = start;
     do {
@@ -129,15 +128,15 @@ Thread* pick_next(Thread* start) {
     if (pick != nullptr) return pick;
     // Nothing to run. With a channel, the host may bring work any moment:
     // watch for it briefly (cheaper than a sleep and a kick), then announce
-    // the sleep and re-check before blocking (net/service.hpp).
-    if (net::idle_spin(earliest)) continue;
-    if (earliest == kNoDeadline && !net::host_can_wake()) report_deadlock();
-    if (!net::sleep_prepare()) continue;
+    // the sleep and re-check before blocking (sched/io_hooks.hpp).
+    if (g_io_hooks.idle_spin(earliest)) continue;
+    if (earliest == kNoDeadline && !g_io_hooks.host_can_wake()) report_deadlock();
+    if (!g_io_hooks.sleep_prepare()) continue;
     // One exit to the monitor until the earliest deadline or a host kick.
     now = monotonic_ns();
     shoal::abi::HcBlock args{earliest == kNoDeadline ? kNoDeadline : (earliest > now ? earliest - now : 0), 0};
     hypercall(shoal::abi::Hypercall::block, &args);
-    net::sleep_done();
+    g_io_hooks.sleep_done();
     if (args.realtime_ns != 0) clock_resync(args.realtime_ns);
   }
 }
@@ -305,7 +304,7 @@ void wake(Thread* t) {
   Thread* t = g_current;
   --g_live;
   if (g_live == 0) {
-    netdev::drain_before_exit();
+    g_io_hooks.drain_before_exit();
     shoal::abi::HcExit args{status & 0xff, 0};
     hypercall(shoal::abi::Hypercall::exit, &args);
     panic("exit hypercall returned");

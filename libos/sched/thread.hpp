@@ -35,7 +35,7 @@ struct Thread {
   uint32_t futex_bitset;
   Thread* futex_next;
   Thread* futex_prev;
-  // Signals (syscalls/signal*.cpp). pending: sent to this thread (tgkill);
+  // Signals (sched/signal*.cpp). pending: sent to this thread (tgkill);
   // the process-wide set lives in signal_state. sig_record: the innermost
   // handler running on this thread (a SigRecord on the kernel stack), or
   // nullptr. sig_wake: woken by a signal, not by what it waited for.

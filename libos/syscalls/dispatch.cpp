@@ -3,10 +3,10 @@
 #include "core/errno.hpp"
 #include "core/panic.hpp"
 #include "sched/thread.hpp"
-#include "syscalls/boot_flags.hpp"
+#include "core/boot_flags.hpp"
 #include "syscalls/invoke.hpp"
 #include "syscalls/names.hpp"
-#include "syscalls/signal_state.hpp"
+#include "sched/signal_state.hpp"
 #include "syscalls/table.hpp"
 
 namespace libos {
@@ -54,11 +54,12 @@ long dispatch(SyscallFrame& frame) {
 
 // System calls a handler with SA_RESTART restarts after -EINTR (Linux's
 // -ERESTARTSYS family); the sleeps and waits return -EINTR regardless.
-bool restartable(uint64_t nr) {
-  switch (nr) {
-    case 0: case 1: case 16: case 17: case 18: case 19: case 20:  // read write ioctl p/rw v
-    case 2: case 257: case 61: case 202: case 72:                 // open openat wait4 futex fcntl
-    case 43: case 288: case 44: case 45: case 46: case 47:        // accept accept4 send/recv*
+bool restartable(uint64_t number) {
+  switch (number) {
+    case nr::read: case nr::write: case nr::ioctl: case nr::pread64: case nr::pwrite64:
+    case nr::readv: case nr::writev: case nr::open: case nr::openat: case nr::wait4:
+    case nr::futex: case nr::fcntl: case nr::accept: case nr::accept4: case nr::sendto:
+    case nr::recvfrom: case nr::sendmsg: case nr::recvmsg:
       return true;
     default:
       return false;

@@ -3,6 +3,7 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "syscalls/handlers.hpp"
+#include "uapi/utsname.hpp"
 
 using namespace libos;
 
@@ -10,7 +11,7 @@ namespace {
 void copy_field(char* dst, const char* src) { memcpy(dst, src, strlen(src) + 1); }
 }  // namespace
 
-long sys_uname(lk::Utsname* buf) {
+long sys_uname(uapi::Utsname* buf) {
   if (!user_writable(buf, sizeof(*buf))) return -EFAULT;
   memset(buf, 0, sizeof(*buf));
   copy_field(buf->sysname, "Linux");

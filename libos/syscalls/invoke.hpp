@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "syscalls/frame.hpp"
+#include "arch/x86_64/syscall_frame.hpp"
 
 namespace libos {
 

@@ -4,20 +4,22 @@
 #include "core/uaccess.hpp"
 #include "fs/fdtable.hpp"
 #include "mm/page_alloc.hpp"
-#include "syscalls/boot_flags.hpp"
+#include "core/boot_flags.hpp"
 #include "syscalls/handlers.hpp"
 #include "time/clock.hpp"
+#include "uapi/resource.hpp"
+#include "uapi/sysinfo.hpp"
+#include "uapi/time.hpp"
 
 using namespace libos;
+using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
 
 constexpr uint64_t kInfinity = ~uint64_t{0};
 constexpr int kRlimits = 16;
-enum : int { RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_NPROC = 6, RLIMIT_MEMLOCK = 8,
-             RLIMIT_SIGPENDING = 11, RLIMIT_MSGQUEUE = 12, RLIMIT_CORE = 4 };
 
-lk::Rlimit g_limits[kRlimits];
+uapi::Rlimit g_limits[kRlimits];
 bool g_limits_ready = false;
 
 void init_limits() {
@@ -35,11 +37,11 @@ void init_limits() {
 
 }  // namespace
 
-long sys_prlimit64(int pid, int resource, const lk::Rlimit* new_limit, lk::Rlimit* old_limit) {
+long sys_prlimit64(int pid, int resource, const uapi::Rlimit* new_limit, uapi::Rlimit* old_limit) {
   init_limits();
   if (pid != 0 && pid != 1) return -ESRCH;
   if (resource < 0 || resource >= kRlimits) return -EINVAL;
-  lk::Rlimit fresh{};
+  uapi::Rlimit fresh{};
   if (new_limit != nullptr) {
     if (!user_readable(new_limit, sizeof(*new_limit))) return -EFAULT;
     fresh = *new_limit;
@@ -57,20 +59,20 @@ long sys_prlimit64(int pid, int resource, const lk::Rlimit* new_limit, lk::Rlimi
   return 0;
 }
 
-long sys_getrlimit(int resource, lk::Rlimit* limit) {
+long sys_getrlimit(int resource, uapi::Rlimit* limit) {
   if (limit == nullptr) return -EFAULT;
   return sys_prlimit64(0, resource, nullptr, limit);
 }
 
-long sys_setrlimit(int resource, const lk::Rlimit* limit) {
+long sys_setrlimit(int resource, const uapi::Rlimit* limit) {
   if (limit == nullptr) return -EFAULT;
   return sys_prlimit64(0, resource, limit, nullptr);
 }
 
-long sys_sysinfo(lk::Sysinfo* info) {
+long sys_sysinfo(uapi::Sysinfo* info) {
   if (!user_writable(info, sizeof(*info))) return -EFAULT;
   *info = {};
-  info->uptime = static_cast<int64_t>(monotonic_ns() / lk::kNsPerSec);
+  info->uptime = static_cast<int64_t>(monotonic_ns() / uapi::kNsPerSec);
   info->totalram = boot_info().memory_size;
   uint64_t heap = mm::heap_hi() - mm::heap_lo();
   uint64_t used = mm::mapped_bytes();
@@ -80,14 +82,14 @@ long sys_sysinfo(lk::Sysinfo* info) {
   return 0;
 }
 
-long sys_getrusage(int who, lk::Rusage* usage) {
+long sys_getrusage(int who, uapi::Rusage* usage) {
   if (who != 0 && who != -1 && who != 1) return -EINVAL;  // SELF, CHILDREN, THREAD
   if (!user_writable(usage, sizeof(*usage))) return -EFAULT;
   *usage = {};
   if (who == -1) return 0;
   uint64_t ns = monotonic_ns();
-  usage->utime.sec = static_cast<int64_t>(ns / lk::kNsPerSec);
-  usage->utime.usec = static_cast<int64_t>(ns % lk::kNsPerSec / 1000);
+  usage->utime.sec = static_cast<int64_t>(ns / uapi::kNsPerSec);
+  usage->utime.usec = static_cast<int64_t>(ns % uapi::kNsPerSec / 1000);
   // Max resident set: what the program has mapped plus the image, in KiB.
   usage->maxrss = static_cast<int64_t>((mm::mapped_bytes() + mm::heap_lo()) / 1024);
   return 0;

@@ -6,14 +6,12 @@
 #include "sched/thread.hpp"
 #include "fs/syscalls.hpp"
 #include "syscalls/handlers.hpp"
+#include "uapi/prctl.hpp"
 
 using namespace libos;
+using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
-enum : int { ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004 };
-enum : int { PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_DUMPABLE = 4, PR_GET_DUMPABLE = 3,
-             PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_SET_NO_NEW_PRIVS = 38,
-             PR_GET_NO_NEW_PRIVS = 39, PR_SET_VMA = 0x53564d41 };
 constexpr uint64_t kCanonicalLimit = 0x800000000000ull;
 }  // namespace
 

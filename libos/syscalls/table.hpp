@@ -3,9 +3,13 @@
 // A number not listed returns -ENOSYS (named once on stderr with --verbose).
 #pragma once
 
+#include "core/syscalls.hpp"
 #include "fs/syscalls.hpp"
+#include "mm/syscalls.hpp"
 #include "net/syscalls.hpp"
+#include "sched/syscalls.hpp"
 #include "syscalls/handlers.hpp"
+#include "time/syscalls.hpp"
 
 #define SHOAL_SYSCALLS(X)                                 \
   X(read, 0, sys_read)                                    \
@@ -200,3 +204,11 @@
   X(close_range, 436, sys_close_range)                    \
   X(faccessat2, 439, sys_faccessat2)                      \
   X(epoll_pwait2, 441, sys_epoll_pwait2)
+
+// The numbers by name, from the same table (libos::nr::read == 0), for code
+// that must name a system call rather than write its number.
+namespace libos::nr {
+#define SHOAL_SYSCALL_NR(name, number, fn) inline constexpr uint64_t name = number;
+SHOAL_SYSCALLS(SHOAL_SYSCALL_NR)
+#undef SHOAL_SYSCALL_NR
+}  // namespace libos::nr

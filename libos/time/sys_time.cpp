@@ -2,8 +2,10 @@
 // musl fall back to these system calls (function calls after rewriting).
 #include "core/errno.hpp"
 #include "core/uaccess.hpp"
-#include "syscalls/handlers.hpp"
+#include "time/syscalls.hpp"
 #include "time/clock.hpp"
+#include "uapi/time.hpp"
+#include "uapi/times.hpp"
 
 using namespace libos;
 
@@ -13,20 +15,20 @@ constexpr uint64_t kCoarseResolutionNs = 4000000;  // 4 ms: HZ=250, as Linux rep
 
 long clock_now(int clock, uint64_t* ns) {
   switch (clock) {
-    case lk::CLOCK_REALTIME:
-    case lk::CLOCK_REALTIME_COARSE:
-    case lk::CLOCK_TAI:
-    case lk::CLOCK_REALTIME_ALARM:
+    case uapi::CLOCK_REALTIME:
+    case uapi::CLOCK_REALTIME_COARSE:
+    case uapi::CLOCK_TAI:
+    case uapi::CLOCK_REALTIME_ALARM:
       *ns = realtime_ns();
       return 0;
-    case lk::CLOCK_MONOTONIC:
-    case lk::CLOCK_MONOTONIC_RAW:
-    case lk::CLOCK_MONOTONIC_COARSE:
-    case lk::CLOCK_BOOTTIME:
-    case lk::CLOCK_BOOTTIME_ALARM:
+    case uapi::CLOCK_MONOTONIC:
+    case uapi::CLOCK_MONOTONIC_RAW:
+    case uapi::CLOCK_MONOTONIC_COARSE:
+    case uapi::CLOCK_BOOTTIME:
+    case uapi::CLOCK_BOOTTIME_ALARM:
     // CPU time is approximated by elapsed time: one vCPU, no accounting.
-    case lk::CLOCK_PROCESS_CPUTIME_ID:
-    case lk::CLOCK_THREAD_CPUTIME_ID:
+    case uapi::CLOCK_PROCESS_CPUTIME_ID:
+    case uapi::CLOCK_THREAD_CPUTIME_ID:
       *ns = monotonic_ns();
       return 0;
     default:
@@ -34,14 +36,14 @@ long clock_now(int clock, uint64_t* ns) {
   }
 }
 
-void to_timespec(uint64_t ns, lk::Timespec* ts) {
-  ts->sec = static_cast<int64_t>(ns / lk::kNsPerSec);
-  ts->nsec = static_cast<int64_t>(ns % lk::kNsPerSec);
+void to_timespec(uint64_t ns, uapi::Timespec* ts) {
+  ts->sec = static_cast<int64_t>(ns / uapi::kNsPerSec);
+  ts->nsec = static_cast<int64_t>(ns % uapi::kNsPerSec);
 }
 
 }  // namespace
 
-long sys_clock_gettime(int clock, lk::Timespec* ts) {
+long sys_clock_gettime(int clock, uapi::Timespec* ts) {
   uint64_t ns;
   long r = clock_now(clock, &ns);
   if (r < 0) return r;
@@ -50,23 +52,23 @@ long sys_clock_gettime(int clock, lk::Timespec* ts) {
   return 0;
 }
 
-long sys_clock_getres(int clock, lk::Timespec* ts) {
+long sys_clock_getres(int clock, uapi::Timespec* ts) {
   uint64_t ns;
   long r = clock_now(clock, &ns);
   if (r < 0) return r;
   if (ts == nullptr) return 0;
   if (!user_writable(ts, sizeof(*ts))) return -EFAULT;
-  bool coarse = clock == lk::CLOCK_REALTIME_COARSE || clock == lk::CLOCK_MONOTONIC_COARSE;
+  bool coarse = clock == uapi::CLOCK_REALTIME_COARSE || clock == uapi::CLOCK_MONOTONIC_COARSE;
   to_timespec(coarse ? kCoarseResolutionNs : 1, ts);
   return 0;
 }
 
-long sys_gettimeofday(lk::Timeval* tv, lk::Timezone* tz) {
+long sys_gettimeofday(uapi::Timeval* tv, uapi::Timezone* tz) {
   if (tv != nullptr) {
     if (!user_writable(tv, sizeof(*tv))) return -EFAULT;
     uint64_t ns = realtime_ns();
-    tv->sec = static_cast<int64_t>(ns / lk::kNsPerSec);
-    tv->usec = static_cast<int64_t>(ns % lk::kNsPerSec / 1000);
+    tv->sec = static_cast<int64_t>(ns / uapi::kNsPerSec);
+    tv->usec = static_cast<int64_t>(ns % uapi::kNsPerSec / 1000);
   }
   if (tz != nullptr) {
     if (!user_writable(tz, sizeof(*tz))) return -EFAULT;
@@ -77,7 +79,7 @@ long sys_gettimeofday(lk::Timeval* tv, lk::Timezone* tz) {
 }
 
 long sys_time(int64_t* t) {
-  auto now = static_cast<int64_t>(realtime_ns() / lk::kNsPerSec);
+  auto now = static_cast<int64_t>(realtime_ns() / uapi::kNsPerSec);
   if (t != nullptr) {
     if (!user_writable(t, sizeof(*t))) return -EFAULT;
     *t = now;
@@ -85,7 +87,7 @@ long sys_time(int64_t* t) {
   return now;
 }
 
-long sys_times(lk::Tms* buf) {
+long sys_times(uapi::Tms* buf) {
   // Clock ticks (AT_CLKTCK = 100) since boot; all time counts as user time.
   auto ticks = static_cast<int64_t>(monotonic_ns() / 10000000);
   if (buf != nullptr) {

@@ -3,7 +3,7 @@
 // On entry (ring 3): [rsp] = return address, 128 bytes of the caller's red
 // zone above it, rax = number, args in rdi rsi rdx r10 r8 r9. We switch to
 // the current thread's kernel stack (shoal_kstack_top, updated on every
-// context switch), push a SyscallFrame (syscalls/frame.hpp), call the C++
+// context switch), push a SyscallFrame (arch/x86_64/syscall_frame.hpp), call the C++
 // dispatcher, restore every register but rax/rcx/r11 and `ret $128`.
     .text
     .globl shoal_syscall_entry
@@ -98,7 +98,7 @@ shoal_context_switch:
 // shoal_enter_handler(fn, a0, a1, a2, rsp): jump to a signal handler
 // fn(a0, a1, a2) in ring 3 with rsp pointing at its rt_sigframe, whose first
 // word (the return address) is the restorer. Never returns: the handler comes
-// back through rt_sigreturn (syscalls/signal_deliver.cpp).
+// back through rt_sigreturn (sched/signal_deliver.cpp).
     .globl shoal_enter_handler
     .type shoal_enter_handler, @function
 shoal_enter_handler:

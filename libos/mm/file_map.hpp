@@ -1,0 +1,17 @@
+// How mmap fills a file mapping: memory sits below the files, so the file
+// component registers its reader at start-up (fs/init.cpp) and mmap calls it
+// through one pointer. Until then (no fd exists yet) every fd is -EBADF.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace libos::mm {
+
+// Copies len bytes from offset of fd's file into dst (zero past the end);
+// 0 or -errno as mmap would (fs/syscalls.hpp fs_mmap_file).
+using FileReader = long (*)(int fd, void* dst, size_t len, uint64_t offset);
+
+void set_file_reader(FileReader reader);
+
+}  // namespace libos::mm

@@ -1,0 +1,295 @@
+// Running a signal handler at a system call's exit, and rt_sigreturn.
+//
+// The handler gets a Linux-shaped rt_sigframe on the program's stack (or its
+// alternate stack): [rsp] = the restorer (glibc's __restore_rt, or ours when
+// SA_RESTORER is clear), then the ucontext (registers of the interrupted
+// system-call site, the old mask, the alternate-stack settings, a pointer to
+// the xsave image below) and the siginfo. The handler runs in ring 3 like any
+// program code; its own system calls use the kernel stack below ours (the
+// thread's kstack_top is lowered meanwhile). Returning through the restorer
+// calls rt_sigreturn, which copies the (possibly edited) ucontext back into
+// the interrupted SyscallFrame and jumps back to run_handler on this kernel
+// stack. A handler that leaves by siglongjmp is noticed at the next system
+// call made from outside its frame (signal_check_escape).
+#include "arch/x86_64/cpu.hpp"
+#include "core/errno.hpp"
+#include "core/hypercall.hpp"
+#include "core/klib.hpp"
+#include "core/uaccess.hpp"
+#include "sched/thread.hpp"
+#include "sched/syscalls.hpp"
+#include "sched/signal_state.hpp"
+#include "time/clock.hpp"
+#include "uapi/signal.hpp"
+
+extern "C" {
+extern uint64_t shoal_kstack_top;
+[[noreturn]] void shoal_enter_handler(uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t rsp);
+void shoal_sigreturn_trampoline();
+}
+
+namespace libos {
+
+namespace {
+
+// Linux x86-64 struct sigcontext / ucontext / rt_sigframe.
+struct Mcontext {
+  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+  uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+  uint16_t cs, gs, fs, ss;
+  uint64_t err, trapno, oldmask, cr2;
+  uint64_t fpstate;
+  uint64_t reserved[8];
+};
+static_assert(sizeof(Mcontext) == 256);
+struct Ucontext {
+  uint64_t flags;
+  uint64_t link;
+  uapi::Stack stack;
+  Mcontext mc;
+  uint64_t sigmask;
+};
+static_assert(sizeof(Ucontext) == 304);
+struct RtSigframe {
+  uint64_t pretcode;
+  Ucontext uc;
+  uapi::Siginfo info;
+};
+constexpr uint64_t kUcFpXstate = 1, kUcSigcontextSs = 2;
+// Linux x86 struct _fpx_sw_bytes (asm/sigcontext.h), at byte 464 of fpstate.
+struct FpxSwBytes {
+  uint32_t magic1;         // FP_XSTATE_MAGIC1
+  uint32_t extended_size;  // xstate_size + the trailing FP_XSTATE_MAGIC2
+  uint64_t xfeatures;      // the components saved (XCR0)
+  uint32_t xstate_size;    // the xsave image's size
+  uint32_t padding[7];
+};
+static_assert(sizeof(FpxSwBytes) == 48);
+constexpr size_t kFpxSwBytesOffset = 464;
+constexpr uint32_t kFpXstateMagic1 = 0x46505853, kFpXstateMagic2 = 0x46505845;
+
+// One running handler; lives in run_handler's frame on the kernel stack.
+struct SigRecord {
+  void* jump[5];               // __builtin_setjmp buffer
+  SyscallFrame* frame;         // the interrupted system call
+  Ucontext* uc;
+  uint8_t* xsave;
+  uint64_t saved_top;          // kstack_top before the handler
+  uint64_t stack_lo, stack_hi; // the handler's user stack range (escape test)
+  long result;
+  SigRecord* outer;
+};
+
+// Per-signal siginfo of the pending instance (one instance per signal).
+int g_info_code[kSignals + 1];
+int64_t g_info_value[kSignals + 1];
+int32_t g_info_tid[kSignals + 1];
+
+bool on_altstack(const sched::Thread* t, uint64_t sp) {
+  return t->altstack_flags != uapi::SS_DISABLE && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
+}
+
+long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long result) {
+  sched::Thread* t = sched::current();
+  uint64_t site = f.site_rsp();
+  // Below the red zone and the return address of the system-call stub.
+  uint64_t sp = f.user_rsp;
+  uint64_t lo = 0;  // the handler's stack range, for signal_check_escape
+  if ((act.flags & uapi::SA_ONSTACK) != 0 && t->altstack_flags != uapi::SS_DISABLE && !on_altstack(t, site)) {
+    sp = t->altstack_sp + t->altstack_size;
+    lo = t->altstack_sp;
+  } else if (on_altstack(t, site)) {
+    lo = t->altstack_sp;
+  }
+  uint64_t top = sp;
+  // The fpstate is a whole xsave area of the size threads use (it covers
+  // XCR0, sched::init checks that) and Linux's FP_XSTATE_MAGIC2 after it.
+  size_t xsize = sched::xsave_size();
+  sp = (sp - xsize - sizeof(uint32_t)) & ~uint64_t{63};
+  auto* xs = reinterpret_cast<uint8_t*>(sp);
+  sp = ((sp - sizeof(RtSigframe)) & ~uint64_t{15}) - 8;
+  auto* frame = reinterpret_cast<RtSigframe*>(sp);
+  if ((lo != 0 && sp < lo) || !user_writable(frame, top - sp)) {
+    signal_die(11, &f);  // no room for the frame: Linux forces SIGSEGV
+  }
+  memset(xs, 0, xsize + sizeof(uint32_t));
+  cpu::xsave(xs, sched::xsave_mask());
+  // Linux's struct _fpx_sw_bytes in the FXSAVE image's software-reserved
+  // bytes (XSAVE leaves them alone): says the frame holds an xsave image of
+  // which components and how big, for programs that walk it.
+  FpxSwBytes sw{};
+  sw.magic1 = kFpXstateMagic1;
+  sw.extended_size = static_cast<uint32_t>(xsize + sizeof(uint32_t));
+  sw.xfeatures = sched::xsave_mask();
+  sw.xstate_size = static_cast<uint32_t>(xsize);
+  memcpy(xs + kFpxSwBytesOffset, &sw, sizeof sw);
+  uint32_t magic2 = kFpXstateMagic2;
+  memcpy(xs + xsize, &magic2, sizeof magic2);
+  memset(frame, 0, sizeof(*frame));
+  frame->pretcode = (act.flags & uapi::SA_RESTORER) != 0 && act.restorer != 0
+                        ? act.restorer
+                        : reinterpret_cast<uint64_t>(&shoal_sigreturn_trampoline);
+  Ucontext& uc = frame->uc;
+  uc.flags = kUcFpXstate | kUcSigcontextSs;
+  uc.stack.sp = t->altstack_sp;
+  uc.stack.size = t->altstack_size;
+  uc.stack.flags = t->altstack_flags == uapi::SS_DISABLE
+                       ? uapi::SS_DISABLE
+                       : (on_altstack(t, site) ? uapi::SS_ONSTACK : 0) | (t->altstack_flags & uapi::SS_AUTODISARM);
+  Mcontext& mc = uc.mc;
+  mc.r8 = f.r8, mc.r9 = f.r9, mc.r10 = f.r10, mc.r11 = f.r11;
+  mc.r12 = f.r12, mc.r13 = f.r13, mc.r14 = f.r14, mc.r15 = f.r15;
+  mc.rdi = f.rdi, mc.rsi = f.rsi, mc.rbp = f.rbp, mc.rbx = f.rbx, mc.rdx = f.rdx;
+  mc.rax = static_cast<uint64_t>(result), mc.rcx = f.rcx;
+  mc.rsp = site, mc.rip = f.user_rip(), mc.eflags = 0x202;
+  mc.cs = 0x33, mc.ss = 0x2b;
+  mc.oldmask = t->in_suspend ? t->suspend_mask : t->sigmask;
+  mc.fpstate = reinterpret_cast<uint64_t>(xs);
+  uc.sigmask = mc.oldmask;
+  uapi::Siginfo& si = frame->info;
+  si.signo = sig;
+  si.code = g_info_code[sig];
+  if (si.code == uapi::SI_TIMER) {
+    // _timer: si_tid, si_overrun, then the sigval.
+    si.pid = g_info_tid[sig];
+    memcpy(si.rest, &g_info_value[sig], sizeof(int64_t));
+  } else if (si.code <= 0) {
+    si.pid = 1;  // sent by this process (kill, tgkill, raise, sigqueue)
+    si.uid = 0;
+    if (si.code == uapi::SI_QUEUE) memcpy(si.rest, &g_info_value[sig], sizeof(int64_t));
+  }
+
+  // Mask during the handler; SA_RESETHAND restores the default first.
+  uint64_t mask = t->sigmask | act.mask;  // in rt_sigsuspend: its temporary mask
+  if ((act.flags & uapi::SA_NODEFER) == 0) mask |= sig_bit(sig);
+  t->sigmask = mask & ~kUnblockable;
+  t->in_suspend = false;
+  if ((act.flags & uapi::SA_RESETHAND) != 0) g_sig_actions[sig].handler = uapi::SIG_DFL;
+  if (lo != 0 && top == t->altstack_sp + t->altstack_size && (t->altstack_flags & uapi::SS_AUTODISARM) != 0) {
+    // SS_AUTODISARM: disarmed while the handler runs; rt_sigreturn re-arms
+    // it from uc_stack, as Linux does.
+    t->altstack_sp = 0;
+    t->altstack_size = 0;
+    t->altstack_flags = uapi::SS_DISABLE;
+  }
+
+  SigRecord rec{};
+  rec.frame = &f;
+  rec.uc = &uc;
+  rec.xsave = xs;
+  rec.saved_top = t->kstack_top;
+  rec.stack_lo = lo;
+  rec.stack_hi = top;
+  rec.result = result;
+  rec.outer = static_cast<SigRecord*>(t->sig_record);
+  if (__builtin_setjmp(rec.jump) == 0) {
+    t->sig_record = &rec;
+    uint64_t here = reinterpret_cast<uint64_t>(__builtin_frame_address(0));
+    t->kstack_top = (here - 512) & ~uint64_t{15};
+    shoal_kstack_top = t->kstack_top;
+    shoal_enter_handler(act.handler, static_cast<uint64_t>(sig), reinterpret_cast<uint64_t>(&si),
+                        reinterpret_cast<uint64_t>(&uc), sp);
+  }
+  // Back from rt_sigreturn (which has restored the frame and the mask).
+  t = sched::current();
+  t->kstack_top = rec.saved_top;
+  shoal_kstack_top = rec.saved_top;
+  t->sig_record = rec.outer;
+  return rec.result;
+}
+
+}  // namespace
+
+int signal_info_code(int sig) { return g_info_code[sig]; }
+
+void signal_set_info(int sig, int code, int32_t timer, int64_t value) {
+  g_info_code[sig] = code;
+  g_info_tid[sig] = timer;
+  g_info_value[sig] = value;
+}
+
+long signal_deliver(SyscallFrame& f, long result, bool* restart) {
+  sched::Thread* t = sched::current();
+  if (g_timer_deadline != sched::kNoDeadline) signal_timers_run(monotonic_ns());
+  *restart = false;
+  bool interrupted = result == -EINTR;
+  while (uint64_t ready = sig_deliverable(t)) {
+    int sig = __builtin_ctzll(ready) + 1;
+    if ((t->sigpending & sig_bit(sig)) != 0) {
+      t->sigpending &= ~sig_bit(sig);
+    } else {
+      g_sig_pending &= ~sig_bit(sig);
+    }
+    const uapi::KSigaction act = g_sig_actions[sig];
+    if (act.handler == uapi::SIG_IGN) continue;
+    if (act.handler == uapi::SIG_DFL) {
+      if (signal_default_ignored(sig)) continue;
+      signal_die(sig, &f);
+    }
+    if (interrupted && (act.flags & uapi::SA_RESTART) != 0) *restart = true;
+    result = run_handler(sig, act, f, result);
+    t = sched::current();
+  }
+  if (t->in_suspend) {
+    t->sigmask = t->suspend_mask;
+    t->in_suspend = false;
+  }
+  return result;
+}
+
+}  // namespace libos
+
+using namespace libos;
+
+void signal_check_escape(SyscallFrame& f) {
+  sched::Thread* t = sched::current();
+  uint64_t sp = f.site_rsp();
+  auto* rec = static_cast<SigRecord*>(t->sig_record);
+  SigRecord* left = nullptr;
+  // A system call from outside a handler's stack range means the program
+  // left that handler (and all inner ones) without returning.
+  while (rec != nullptr && (sp >= rec->stack_hi || sp < rec->stack_lo)) {
+    left = rec;
+    rec = rec->outer;
+  }
+  if (left == nullptr) return;
+  t->sig_record = rec;
+  // This call already runs on the lowered stack; later ones start higher.
+  t->kstack_top = left->saved_top;
+  shoal_kstack_top = t->kstack_top;
+}
+
+long sys_rt_sigreturn(SyscallFrame& f) {
+  sched::Thread* t = sched::current();
+  auto* rec = static_cast<SigRecord*>(t->sig_record);
+  if (rec == nullptr) signal_die(11, &f);  // no frame to return to: SIGSEGV
+  Ucontext& uc = *rec->uc;
+  Mcontext& mc = uc.mc;
+  SyscallFrame& o = *rec->frame;
+  o.r8 = mc.r8, o.r9 = mc.r9, o.r10 = mc.r10, o.r11 = mc.r11;
+  o.r12 = mc.r12, o.r13 = mc.r13, o.r14 = mc.r14, o.r15 = mc.r15;
+  o.rdi = mc.rdi, o.rsi = mc.rsi, o.rbp = mc.rbp, o.rbx = mc.rbx, o.rdx = mc.rdx, o.rcx = mc.rcx;
+  rec->result = static_cast<long>(mc.rax);
+  if (mc.rsp != o.site_rsp() || mc.rip != o.user_rip()) {
+    // The handler edited where to resume: `ret $128` pops rip at user_rsp.
+    uint64_t slot = mc.rsp - 136;
+    if (!user_writable(reinterpret_cast<void*>(slot), 8)) signal_die(11, &f);
+    *reinterpret_cast<uint64_t*>(slot) = mc.rip;
+    o.user_rsp = slot;
+  }
+  cpu::xrstor(rec->xsave, sched::xsave_mask());
+  t->sigmask = uc.sigmask & ~kUnblockable;
+  // Linux restores the alternate stack from uc_stack (errors ignored).
+  int ss_mode = uc.stack.flags & ~(uapi::SS_AUTODISARM | uapi::SS_ONSTACK);
+  if (ss_mode == uapi::SS_DISABLE) {
+    t->altstack_sp = 0;
+    t->altstack_size = 0;
+    t->altstack_flags = uapi::SS_DISABLE;
+  } else if (ss_mode == 0 && uc.stack.size >= 2048) {
+    t->altstack_sp = uc.stack.sp;
+    t->altstack_size = uc.stack.size;
+    t->altstack_flags = uc.stack.flags & uapi::SS_AUTODISARM;
+  }
+  __builtin_longjmp(rec->jump, 1);
+}
+

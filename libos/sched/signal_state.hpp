@@ -1,0 +1,69 @@
+// Signal state shared by the signal system calls (signal.cpp), delivery
+// (signal_deliver.cpp), interval timers (itimer.cpp), the dispatcher and the
+// scheduler. One process: actions and the process-wide pending set are
+// global; masks, thread-directed pending signals and alternate stacks live in
+// sched::Thread.
+//
+// Delivery is synchronous: a signal is only ever taken at a system call's
+// exit (the dispatcher calls signal_deliver when signal_attention() says so),
+// so a handler always interrupts a known register state, the SyscallFrame.
+#pragma once
+
+#include <stdint.h>
+
+#include "core/errno.hpp"  // waits that a signal interrupts return -EINTR
+#include "sched/thread.hpp"
+#include "arch/x86_64/syscall_frame.hpp"
+#include "uapi/signal.hpp"
+
+namespace libos {
+
+inline constexpr int kSignals = 64;  // the kernel's _NSIG: signals 1..64
+// signal_post's code when signal_set_info already stored the siginfo.
+inline constexpr int kSiPreset = -0x7fffffff;
+
+inline uint64_t sig_bit(int sig) { return uint64_t{1} << (sig - 1); }
+inline constexpr uint64_t kUnblockable = (uint64_t{1} << (uapi::SIGKILL - 1)) | (uint64_t{1} << (uapi::SIGSTOP - 1));
+
+extern uapi::KSigaction g_sig_actions[kSignals + 1];
+extern uint64_t g_sig_pending;      // process-directed, not yet taken
+extern uint64_t g_timer_deadline;   // earliest armed timer (monotonic ns) or kNoDeadline
+
+// Signals t could take now.
+inline uint64_t sig_deliverable(const sched::Thread* t) {
+  return (g_sig_pending | t->sigpending) & ~t->sigmask;
+}
+
+// Marks sig pending for the process (target == nullptr) or one thread, with
+// the si_code it will carry (kSiPreset: as set by signal_set_info), and
+// wakes a thread that can take it. A signal
+// whose action is to terminate ends the instance at once.
+void signal_post(int sig, int code, sched::Thread* target);
+// The siginfo the pending instance of sig carries (signal_deliver.cpp).
+void signal_set_info(int sig, int code, int32_t timer, int64_t value);
+int signal_info_code(int sig);
+
+// Called by the scheduler with the time: fires due timers (signal_post) and
+// returns the next timer deadline (kNoDeadline: none armed).
+uint64_t signal_timers_run(uint64_t now);
+
+// True when the dispatcher must call signal_deliver before returning.
+inline bool signal_attention() {
+  sched::Thread* t = sched::current();
+  if (sig_deliverable(t) != 0) return true;
+  // An armed timer: signal_deliver reads the clock (one rdtsc) to see if it
+  // is due; programs without timers never pay for it.
+  return g_timer_deadline != sched::kNoDeadline;
+}
+
+// Takes every deliverable signal on the way out of a system call that
+// returned result; returns the value rax must get. May run handlers.
+long signal_deliver(SyscallFrame& frame, long result, bool* restart);
+
+// Ends the instance as Linux's default action for sig would.
+[[noreturn]] void signal_die(int sig, const SyscallFrame* frame);
+
+// Whether the default action of sig is to do nothing.
+bool signal_default_ignored(int sig);
+
+}  // namespace libos
