@@ -30,7 +30,7 @@ shoal=$build/bin/shoal httpd=$build/examples/net/httpd bulk=$build/examples/net/
 [ "$(id -u)" = 0 ] || { echo "bench/net: needs root (network namespaces)" >&2; exit 1; }
 for f in "$httpd" "$bulk"; do [ -x "$f" ] || { echo "bench/net: $f not built" >&2; exit 1; }; done
 # shellcheck source=../tests/lib/netns.sh
-source "$(dirname "$0")/../tests/lib/netns.sh"
+source "$(dirname "$0")/../tests/lib/netns.sh" || { echo "bench/net: tests/lib/netns.sh missing" >&2; exit 1; }
 NS=$(netns_name shoal-b-net) && NSN=$NS-n
 tmp=$(mktemp -d /tmp/bench-net-XXXXXX)
 pids=()
