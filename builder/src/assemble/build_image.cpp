@@ -8,8 +8,8 @@
 
 #include "assemble/load_sections.hpp"
 #include "assemble/manifest.hpp"
-#include "base/file_io.hpp"
-#include "base/strf.hpp"
+#include <shoal/base/file_io.hpp>
+#include <shoal/base/strf.hpp>
 
 #include <shoal/abi/layout.h>
 #include <shoal/abi/syscall.h>

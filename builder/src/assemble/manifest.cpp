@@ -1,6 +1,6 @@
 #include "assemble/manifest.hpp"
 
-#include "base/strf.hpp"
+#include <shoal/base/strf.hpp>
 
 #include <shoal/abi/image.h>
 

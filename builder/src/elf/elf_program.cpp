@@ -13,7 +13,7 @@
 
 #include <algorithm>
 
-#include "base/strf.hpp"
+#include <shoal/base/strf.hpp>
 
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>

@@ -11,7 +11,7 @@
 
 #include <algorithm>
 
-#include "base/strf.hpp"
+#include <shoal/base/strf.hpp>
 
 #include <shoal/abi/image.h>
 #include <shoal/builder/elf_program.hpp>

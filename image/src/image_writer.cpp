@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "base/file_io.hpp"
-#include "base/strf.hpp"
+#include <shoal/base/file_io.hpp>
+#include <shoal/base/strf.hpp>
 
 #include <shoal/abi/layout.h>
 #include <shoal/image/format.hpp>

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "base/strf.hpp"
+#include <shoal/base/strf.hpp>
 
 #include <shoal/image/symbols.hpp>
 

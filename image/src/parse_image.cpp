@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "base/strf.hpp"
+#include <shoal/base/strf.hpp>
 
 #include <shoal/abi/layout.h>
 #include <shoal/image/format.hpp>
