@@ -17,6 +17,7 @@
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
@@ -27,11 +28,7 @@
 namespace shoal::vmm {
 namespace {
 
-struct Rule {
-  int syscall;
-  std::vector<scmp_arg_cmp> args;
-  const char* reason;
-};
+using Rule = SeccompRule;
 
 std::vector<Rule> policy() {
   return {
@@ -87,14 +84,30 @@ std::vector<Rule> sanitizer_extras() {
 
 }  // namespace
 
-Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const NetSeccompFds* net) {
-  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-  if (ctx == nullptr) return make_error("seccomp_init failed");
-  // Every thread, not only the caller: the network I/O thread exists already.
-  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1); rc < 0) {
-    seccomp_release(ctx);
-    return make_error(std::string("seccomp TSYNC: ") + strerror(-rc), -rc);
+std::string describe_seccomp_rule(const SeccompRule& rule) {
+  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, rule.syscall);
+  std::string out = name ? name : std::to_string(rule.syscall);
+  free(name);
+  out += "(";
+  const char* sep = "";
+  for (const auto& a : rule.args) {
+    out += sep;
+    out += "a" + std::to_string(a.arg);
+    switch (a.op) {
+      case SCMP_CMP_EQ: out += " == " + std::to_string(a.datum_a); break;
+      case SCMP_CMP_MASKED_EQ:
+        out += " & " + std::to_string(a.datum_a) + " == " + std::to_string(a.datum_b);
+        break;
+      default: out += " op" + std::to_string(a.op) + " " + std::to_string(a.datum_a); break;
+    }
+    sep = ", ";
   }
+  out += "): ";
+  out += rule.reason;
+  return out;
+}
+
+std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int wake_fd, const NetSeccompFds* net) {
   auto rules = policy();
   // Pin the KVM ioctls to the vCPU: after set-up no other fd (the VM, /dev/kvm)
   // needs one.
@@ -136,6 +149,21 @@ Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const
   if (status_fd >= 0) {
     rules.push_back({SCMP_SYS(pread64), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(status_fd))},
                      "--timing: VmHWM from /proc/self/status (opened before the filter)"});
+  }
+  return rules;
+}
+
+Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const NetSeccompFds* net) {
+  return apply_seccomp_rules(assemble_seccomp_rules(status_fd, vcpu_fd, wake_fd, net));
+}
+
+Result<void> apply_seccomp_rules(const std::vector<SeccompRule>& rules) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+  if (ctx == nullptr) return make_error("seccomp_init failed");
+  // Every thread, not only the caller: the network I/O thread exists already.
+  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1); rc < 0) {
+    seccomp_release(ctx);
+    return make_error(std::string("seccomp TSYNC: ") + strerror(-rc), -rc);
   }
   for (const auto& rule : rules) {
     int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, rule.syscall, static_cast<unsigned>(rule.args.size()),

@@ -2,9 +2,26 @@
 // before the first KVM_RUN; anything else kills the process (SIGSYS).
 #pragma once
 
+#include <seccomp.h>
+
+#include <string>
+#include <vector>
+
 #include <shoal/base/result.hpp>
 
 namespace shoal::vmm {
+
+// One allowlist entry: the system call, the argument comparisons that narrow
+// it (all must hold), and why the monitor needs it.
+struct SeccompRule {
+  int syscall;
+  std::vector<scmp_arg_cmp> args;
+  const char* reason;
+};
+
+// "write(fd == 1): console_write to stdout": one line per rule, for tests and
+// reviews of the assembled list.
+std::string describe_seccomp_rule(const SeccompRule& rule);
 
 struct NetSeccompFds;  // net_device.hpp
 
@@ -19,5 +36,11 @@ struct NetSeccompFds;  // net_device.hpp
 // started before it (the I/O thread) is confined too.
 Result<void> apply_seccomp_policy(int status_fd = -1, int vcpu_fd = -1, int wake_fd = -1,
                                   const NetSeccompFds* net = nullptr);
+
+// The list apply_seccomp_policy installs, for the same arguments. Pure.
+std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int wake_fd, const NetSeccompFds* net);
+
+// Installs exactly `rules` (every thread, TSYNC); anything else kills.
+Result<void> apply_seccomp_rules(const std::vector<SeccompRule>& rules);
 
 }  // namespace shoal::vmm
