@@ -10,7 +10,7 @@
 #include <shoal/base/result.hpp>
 
 #include "cpu_features.hpp"
-#include "net_options.hpp"
+#include "devices/net/net_options.hpp"
 
 namespace shoal::vmm {
 

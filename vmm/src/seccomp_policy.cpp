@@ -1,6 +1,8 @@
 // The reviewed table of system calls shoal-vmm may make once the guest runs.
 // Every entry says why it is needed; arguments are pinned where the need is
-// narrow. Everything else: SCMP_ACT_KILL_PROCESS. A guest that escaped into
+// narrow. Everything else: SCMP_ACT_KILL_PROCESS. The core's rules are here;
+// each device module (devices/*/) contributes its own, with their reasons,
+// and apply_seccomp_policy() merges them. A guest that escaped into
 // the monitor could only run vCPUs, read stdin, write stdout/stderr, sleep,
 // wait on and drain the channel's wake eventfd, drop its own memory and exit;
 // with a network device, also move frames on its TAP descriptor.
@@ -10,8 +12,6 @@
 // no capabilities, an unprivileged uid, an empty root; no rule here is needed
 // for that, because it all happens before.
 #include "seccomp_policy.hpp"
-
-#include "net_device.hpp"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -35,9 +35,6 @@ std::vector<Rule> policy() {
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_RUN)}, "run the vCPU"},
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS)}, "registers for crash and timeout reports"},
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS)}, "cr2, cs and fs base for crash reports"},
-      {SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, 0)}, "console_read: the instance's stdin"},
-      {SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, 1)}, "console_write to stdout"},
-      {SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, 2)}, "console_write to stderr, crash reports, --timing"},
       {SCMP_SYS(clock_nanosleep), {}, "block: the guest sleeps until its deadline"},
       {SCMP_SYS(nanosleep), {}, "block (older libc path)"},
       {SCMP_SYS(clock_gettime), {}, "block: realtime_ns, --timing (if the vDSO is unavailable)"},
@@ -107,7 +104,7 @@ std::string describe_seccomp_rule(const SeccompRule& rule) {
   return out;
 }
 
-std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int wake_fd, const NetSeccompFds* net) {
+std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int wake_fd, const std::vector<SeccompRule>& device_rules) {
   auto rules = policy();
   // Pin the KVM ioctls to the vCPU: after set-up no other fd (the VM, /dev/kvm)
   // needs one.
@@ -127,25 +124,8 @@ std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int 
     rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wake_fd))},
                      "block with a channel: drain the wake eventfd (TO_GUEST_FD)"});
   }
-  if (net != nullptr) {
-    auto fd = [](int d) { return static_cast<scmp_datum_t>(d); };
-    if (wake_fd < 0) rules.push_back({SCMP_SYS(ppoll), {}, "network I/O thread: wait for the TAP, a kick or stop"});
-    rules.push_back({SCMP_SYS(readv),
-                     {SCMP_A0(SCMP_CMP_EQ, fd(net->tap))},
-                     "network I/O thread: frames from the TAP (virtio_net_hdr + frame)"});
-    rules.push_back({SCMP_SYS(writev),
-                     {SCMP_A0(SCMP_CMP_EQ, fd(net->tap))},
-                     "network I/O thread: frames to the TAP (virtio_net_hdr + frame)"});
-    rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net->kick))},
-                     "network I/O thread: drain the guest's kick eventfd"});
-    rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net->wake))},
-                     "network I/O thread: wake the guest's block (wake eventfd)"});
-    rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net->stop))}, "network I/O thread: its stop eventfd"});
-    rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net->stop))},
-                     "main thread: stop the network I/O thread at exit"});
-    rules.push_back({SCMP_SYS(rt_sigprocmask), {SCMP_A0(SCMP_CMP_EQ, SIG_BLOCK)},
-                     "network I/O thread exit: glibc blocks signals before the thread ends"});
-  }
+  // The devices' own (devices/*/): console, network I/O thread, ...
+  rules.insert(rules.end(), device_rules.begin(), device_rules.end());
   if (status_fd >= 0) {
     rules.push_back({SCMP_SYS(pread64), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(status_fd))},
                      "--timing: VmHWM from /proc/self/status (opened before the filter)"});
@@ -153,8 +133,8 @@ std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int 
   return rules;
 }
 
-Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const NetSeccompFds* net) {
-  return apply_seccomp_rules(assemble_seccomp_rules(status_fd, vcpu_fd, wake_fd, net));
+Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const std::vector<SeccompRule>& device_rules) {
+  return apply_seccomp_rules(assemble_seccomp_rules(status_fd, vcpu_fd, wake_fd, device_rules));
 }
 
 Result<void> apply_seccomp_rules(const std::vector<SeccompRule>& rules) {

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "net_options.hpp"
+#include "devices/net/net_options.hpp"
 #include "options.hpp"
 
 using namespace shoal::vmm;

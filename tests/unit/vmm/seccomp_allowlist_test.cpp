@@ -9,7 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "net_device.hpp"
+#include "devices/console/console_module.hpp"
+#include "devices/net/net_module.hpp"
 #include "seccomp_policy.hpp"
 
 using namespace shoal::vmm;
@@ -18,7 +19,14 @@ namespace {
 
 std::vector<std::string> assembled(int status_fd, int vcpu_fd, int wake_fd, const NetSeccompFds* net) {
   std::vector<std::string> lines;
-  for (const auto& rule : assemble_seccomp_rules(status_fd, vcpu_fd, wake_fd, net)) {
+  // As main.cpp assembles them: the console and, when there is one, the
+  // network device contribute theirs (the channel has none).
+  auto device_rules = console_seccomp_rules();
+  if (net) {
+    auto r = net_seccomp_rules(*net, wake_fd);
+    device_rules.insert(device_rules.end(), r.begin(), r.end());
+  }
+  for (const auto& rule : assemble_seccomp_rules(status_fd, vcpu_fd, wake_fd, device_rules)) {
     // Sanitizer builds add rules of their own (seccomp_policy.cpp); the golden
     // list is the production policy.
     if (std::string(rule.reason).starts_with("sanitizer:")) continue;

@@ -1,0 +1,101 @@
+// A device of the monitor: one folder under devices/ (console/, channel/,
+// net/, ...) implementing this one interface, in the manner of Solo5's hvt
+// modules (tenders/hvt/hvt.h, struct hvt_module_ops). The core knows only the
+// interface: main.cpp lists the modules (devices()) and calls each
+// step on every module in list order; page_tables.cpp maps the regions they
+// return; boot_info.cpp writes the BootInfo fields they fill; seccomp_policy.cpp
+// adds the rules they contribute; monitor.cpp still handles every VM exit (a
+// device's kick is an ioeventfd, handled inside KVM: no exit reaches it).
+//
+// The steps, in the order main.cpp runs them (docs/architecture.md, "The
+// monitor"):
+//   check_image()       only the devices the image declares exist
+//   open()              privileged opens (TAP, inherited descriptors), before
+//                       any KVM work, so a bad device is a clear error first
+//   regions()           memory outside guest memory, mapped by the page tables
+//   attach()            KVM memory slots and ioeventfds for the kick ports
+//   fill_boot_params()  the device's BootInfo fields (abi/boot.h)
+//   --- the monitor enters its jail (jail.hpp): no privileged call after ---
+//   start()             threads; they inherit the jail, and the seccomp filter
+//                       (installed with TSYNC right after) covers them
+//   seccomp_rules()     the calls the device needs once the guest runs, each
+//                       with its reason
+//   stop()              after the guest is gone: join threads, summarise
+#pragma once
+
+#include <stdint.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <shoal/base/result.hpp>
+
+#include "boot_info.hpp"
+#include "kvm.hpp"
+#include "page_tables.hpp"
+#include "seccomp_policy.hpp"
+
+namespace shoal::vmm {
+
+struct Options;  // options.hpp
+
+// What the modules share while the monitor is set up.
+struct DeviceSetup {
+  // The eventfd the `block` hypercall polls (block_wait.hpp): the first
+  // module in the list that has an event source sets it (the channel's
+  // TO_GUEST_FD); a later one that needs one reuses it, or creates its own
+  // and sets it (the network device without a channel). -1: none, and a
+  // `block` without a deadline is a deadlock.
+  int wake_fd = -1;
+};
+
+class DeviceModule {
+ public:
+  virtual ~DeviceModule() = default;
+
+  // For messages: "console", "channel", "net".
+  virtual const char* name() const = 0;
+
+  // A message when the command line asks for a device the image does not
+  // declare (the monitor then exits with status 2, as for a usage error).
+  virtual std::optional<std::string> check_image(uint32_t image_devices) const {
+    (void)image_devices;
+    return std::nullopt;
+  }
+
+  // Opens what needs privileges (files, devices, inherited descriptors).
+  virtual Result<void> open(DeviceSetup& setup) {
+    (void)setup;
+    return {};
+  }
+
+  // Regions outside guest memory the page tables map (user RW, never exec).
+  virtual std::vector<DeviceRegion> regions() const { return {}; }
+
+  // Memory slots and ioeventfds. Returns the --verbose line describing the
+  // device (empty: none).
+  virtual Result<std::string> attach(Vm& vm) {
+    (void)vm;
+    return std::string();
+  }
+
+  virtual void fill_boot_params(BootParams& boot) const { (void)boot; }
+
+  // After the jail, before seccomp.
+  virtual Result<void> start() { return {}; }
+
+  // block_wake_fd: DeviceSetup::wake_fd, whose own rules the core adds.
+  virtual std::vector<SeccompRule> seccomp_rules(int block_wake_fd) const {
+    (void)block_wake_fd;
+    return {};
+  }
+
+  // After the guest is gone. Returns the --verbose summary (empty: none).
+  virtual std::string stop() { return {}; }
+};
+
+using DeviceList = std::vector<std::unique_ptr<DeviceModule>>;
+
+}  // namespace shoal::vmm

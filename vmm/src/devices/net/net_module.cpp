@@ -1,0 +1,119 @@
+#include "devices/net/net_module.hpp"
+
+#include <signal.h>
+#include <string.h>
+
+#include <shoal/abi/channel.h>
+#include <shoal/abi/image.h>
+#include <shoal/abi/layout.h>
+#include <shoal/abi/netdev.h>
+
+namespace shoal::vmm {
+
+using namespace shoal::abi;
+
+// The region lives in the same PDPT as guest memory (below 512 GiB), in a
+// 1 GiB entry of its own above the channel's.
+static_assert(kNetAddr % (1ull << 30) == 0 && kNetAddr >= kChannelAddr + (1ull << 30) && kNetAddr < (1ull << 39));
+static_assert(kNetRegionSize <= (1ull << 30));
+
+std::vector<SeccompRule> net_seccomp_rules(const NetSeccompFds& net, int block_wake_fd) {
+  auto fd = [](int d) { return static_cast<scmp_datum_t>(d); };
+  std::vector<SeccompRule> rules;
+  if (block_wake_fd < 0) rules.push_back({SCMP_SYS(ppoll), {}, "network I/O thread: wait for the TAP, a kick or stop"});
+  rules.push_back({SCMP_SYS(readv),
+                   {SCMP_A0(SCMP_CMP_EQ, fd(net.tap))},
+                   "network I/O thread: frames from the TAP (virtio_net_hdr + frame)"});
+  rules.push_back({SCMP_SYS(writev),
+                   {SCMP_A0(SCMP_CMP_EQ, fd(net.tap))},
+                   "network I/O thread: frames to the TAP (virtio_net_hdr + frame)"});
+  rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net.kick))},
+                   "network I/O thread: drain the guest's kick eventfd"});
+  rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net.wake))},
+                   "network I/O thread: wake the guest's block (wake eventfd)"});
+  rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net.stop))}, "network I/O thread: its stop eventfd"});
+  rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net.stop))},
+                   "main thread: stop the network I/O thread at exit"});
+  rules.push_back({SCMP_SYS(rt_sigprocmask), {SCMP_A0(SCMP_CMP_EQ, SIG_BLOCK)},
+                   "network I/O thread exit: glibc blocks signals before the thread ends"});
+  return rules;
+}
+
+namespace {
+
+class NetModule final : public DeviceModule {
+ public:
+  NetModule(std::optional<NetConfig> config, std::string image_path)
+      : m_config(std::move(config)), m_image_path(std::move(image_path)) {}
+
+  const char* name() const override { return "net"; }
+
+  // Only the devices the image declares exist (docs/architecture.md, "Images").
+  std::optional<std::string> check_image(uint32_t image_devices) const override {
+    if (!m_config || (image_devices & kDeviceNet)) return std::nullopt;
+    return m_image_path + " does not declare the network device; build it with `shoal build --net`";
+  }
+
+  Result<void> open(DeviceSetup& setup) override {
+    if (!m_config) return {};
+    // The channel's wake eventfd when there is one, else the device's own.
+    m_device = TRY(NetDevice::open(*m_config, setup.wake_fd));
+    if (setup.wake_fd < 0) setup.wake_fd = m_device->wake_fd();
+    return {};
+  }
+
+  std::vector<DeviceRegion> regions() const override {
+    if (!m_device) return {};
+    return {{"network", kNetAddr, m_device->size(), kNetRegionSize, true}};
+  }
+
+  Result<std::string> attach(Vm& vm) override {
+    if (!m_device) return std::string();
+    TRY(m_device->attach(vm));
+    const NetConfig& c = *m_config;
+    return "net: tap " + c.tap + ", " + format_ipv4(c.ipv4) + "/" + std::to_string(c.prefix) + " gateway " +
+           (c.gateway ? format_ipv4(c.gateway) : std::string("none")) + ", mac " + format_mac(c.mac) + ", region " +
+           describe_bytes(m_device->size()) + " at " + hex(kNetAddr) + ", kick port " + hex(kNetKickPort) +
+           (c.impair ? ", impaired (--net-impair)" : "");
+  }
+
+  void fill_boot_params(BootParams& boot) const override {
+    if (!m_device) return;
+    boot.net_addr = kNetAddr;
+    boot.net_size = m_device->size();
+    memcpy(boot.net_mac, m_config->mac.data(), sizeof boot.net_mac);
+    boot.net_mtu = kNetMtu;
+    boot.net_ipv4 = m_config->ipv4;
+    boot.net_gateway = m_config->gateway;
+    boot.net_prefix = m_config->prefix;
+  }
+
+  Result<void> start() override {
+    if (!m_device) return {};
+    return m_device->start();
+  }
+
+  std::vector<SeccompRule> seccomp_rules(int block_wake_fd) const override {
+    if (!m_device) return {};
+    return net_seccomp_rules(m_device->seccomp_fds(), block_wake_fd);
+  }
+
+  std::string stop() override {
+    if (!m_device) return {};
+    m_device->stop();
+    return m_device->describe_counters();
+  }
+
+ private:
+  std::optional<NetConfig> m_config;
+  std::string m_image_path;
+  std::unique_ptr<NetDevice> m_device;
+};
+
+}  // namespace
+
+std::unique_ptr<DeviceModule> make_net_module(const std::optional<NetConfig>& config, const std::string& image_path) {
+  return std::make_unique<NetModule>(config, image_path);
+}
+
+}  // namespace shoal::vmm
