@@ -120,7 +120,7 @@ std::array<uint8_t, kPageSize> build_ring0_code(uint32_t bounce_slot, uint32_t b
   }
   {
     // The LSTAR stub. On VT-x `syscall` enters it at CPL 0 and it returns
-    // with sysretq. On PVM (PLATFORM.md) it is entered at CPL 3, where
+    // with sysretq. On PVM (vmm/README.md, "What PVM changed") it is entered at CPL 3, where
     // sysretq would #GP, so it checks CS and, in ring 3, restores rflags from
     // r11 itself (below the 128-byte red zone) and jumps. Either way it
     // leaves rcx = bounce target, r11 = the program's rflags, and the return

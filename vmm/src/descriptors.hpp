@@ -1,9 +1,10 @@
 // GDT, IDT and TSS contents and the ring-0 stubs, as bytes the monitor writes
-// into guest memory (boot set-up, brief item 4). Pure functions; unit-tested
+// into guest memory (boot set-up). Pure functions; unit-tested
 // in tests/unit/vmm/descriptors_test.cpp.
 //
 // Ring 0 exists only to report exceptions and to bounce a stray `syscall`
-// back to ring 3 (PLATFORM.md: guest ring-0 code is emulated here):
+// back to ring 3 (guest ring-0 code is emulated on PVM hosts: docs/architecture.md,
+// "Why ring 3"):
 //   - vector stubs: `push $0` if the CPU pushes no error code, `push $vector`,
 //     then the common tail `push %rdx; mov $kFaultPort,%dx; out %eax,%dx; hlt`.
 //     The monitor then finds at the ring-0 rsp the FaultFrame below. rdx is
@@ -30,7 +31,7 @@ inline constexpr uint64_t kGdtEntries = 7;  // null, kcode, kdata, udata, ucode,
 inline constexpr uint64_t kIdtEntries = 256;
 // The TSS carries an I/O permission bitmap that opens exactly the hypercall
 // ports and the kick ports of the channel (abi::kChannelKickPort) and the
-// network device (abi::kNetKickPort) to ring 3. NOTE: PVM (PLATFORM.md) drops IOPL from the rflags the
+// network device (abi::kNetKickPort) to ring 3. NOTE: PVM (vmm/README.md, "What PVM changed") drops IOPL from the rflags the
 // monitor sets for a CPL-3 vCPU, so `out` from ring 3 is allowed by this
 // bitmap, not by IOPL 3. Any other port (the fault port included) raises #GP.
 inline constexpr uint64_t kTssIoBitmapOffset = 104;

@@ -10,7 +10,7 @@ using namespace shoal::abi;
 
 constexpr PagePerm kSupervisorRw{true, false, true, false};
 // NOTE: the ring-0 code page is user read+execute, not supervisor-only: on
-// PVM (PLATFORM.md) the instructions after `syscall` are fetched with user
+// PVM (docs/architecture.md, "Why ring 3") the instructions after `syscall` are fetched with user
 // permissions. It holds no secret, and from ring 3 its code only faults
 // (`out` to the fault port is denied by the TSS bitmap, `sysretq` is privileged).
 constexpr PagePerm kRing0Code{true, true, false, true};

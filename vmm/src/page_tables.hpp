@@ -1,5 +1,5 @@
 // The guest's page tables: an identity map of [0, memory_size) whose
-// permissions follow the image's sections (boot set-up, brief item 4).
+// permissions follow the image's sections (boot set-up).
 //
 // plan_address_space() decides what each byte of guest memory may be used for;
 // build_page_tables() writes 4-level tables for that plan into guest memory at

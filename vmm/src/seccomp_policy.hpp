@@ -1,4 +1,4 @@
-// The monitor's seccomp allowlist (brief item 8). Applied after set-up and
+// The monitor's seccomp allowlist (docs/security.md). Applied after set-up and
 // before the first KVM_RUN; anything else kills the process (SIGSYS).
 #pragma once
 

@@ -36,7 +36,7 @@ const kvm_cpuid_entry2& find(const std::vector<kvm_cpuid_entry2>& t, uint32_t fu
   return none;
 }
 
-// KVM's supported CPUID on the AMD EPYC (Zen 4) of PLATFORM.md, reduced to
+// KVM's supported CPUID on an AMD EPYC (Zen 4) host under kvm_pvm, reduced to
 // the leaves that matter: XSAVE, AVX, FMA, F16C; AVX2, BMI1/2, AVX-512
 // F/DQ/IFMA/CD/BW/VL, VBMI, VBMI2, VAES, VPCLMULQDQ, VNNI, BITALG,
 // VPOPCNTDQ; AVX512_BF16; leaf 0xD with PKRU supported, and the EBX = 576
@@ -273,7 +273,7 @@ TEST(CpuFeatures, KvmPvmOnlyHasTheHostsVariant) {
   EXPECT_NE(find(c->cpuid, 1, 0).ecx & bit(26), 0u);  // XSAVE, so KVM takes CR4.OSXSAVE
   EXPECT_EQ(find(c->cpuid, 1, 0).ecx & bit(27), 0u);  // OSXSAVE is KVM's to set
   EXPECT_NE(find(c->cpuid, 7, 0).ebx & bit(16), 0u);
-  EXPECT_EQ(c->xsave_size, 2432u);  // never the 576 of issue 9
+  EXPECT_EQ(c->xsave_size, 2432u);  // never the 576 kvm_pvm reports in EBX
   EXPECT_FALSE(c->strict);
   auto same = make_cpu_config(pvm_table(), CpuFeatures::avx512, epyc_host);
   ASSERT_TRUE(same.ok());

@@ -48,7 +48,9 @@ class NetModule final : public DeviceModule {
 
   const char* name() const override { return "net"; }
 
-  // Only the devices the image declares exist (docs/architecture.md, "Images").
+  // Only the devices the image declares exist: the builder links the network
+  // stack only into images that ask for it (`shoal build --net`), so a device
+  // here would be attack surface that nothing in the guest uses.
   std::optional<std::string> check_image(uint32_t image_devices) const override {
     if (!m_config || (image_devices & kDeviceNet)) return std::nullopt;
     return m_image_path + " does not declare the network device; build it with `shoal build --net`";
