@@ -222,7 +222,9 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
   boot.cpu_flags = cpu_config->strict ? static_cast<uint32_t>(kCpuVariantStrict) : 0u;
   verbose(o, "cpu: %s, XCR0 %s, xsave area %u bytes", cpu_features_name(cpu_config->features),
           hex(cpu_config->xcr0).c_str(), cpu_config->xsave_size);
-  for (const auto& d : devs) d->fill_boot_params(boot);
+  boot.fill_devices = [&devs](BootInfo& info) {
+    for (const auto& d : devs) d->fill_boot_info(info);
+  };
   TRY(write_boot_info(mem, boot));
 
   image::SymbolTable symbols;

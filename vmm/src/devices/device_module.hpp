@@ -3,7 +3,7 @@
 // modules (tenders/hvt/hvt.h, struct hvt_module_ops). The core knows only the
 // interface: main.cpp lists the modules (devices()) and calls each
 // step on every module in list order; page_tables.cpp maps the regions they
-// return; boot_info.cpp writes the BootInfo fields they fill; seccomp_policy.cpp
+// return; boot_info.cpp lets them fill their BootInfo fields; seccomp_policy.cpp
 // adds the rules they contribute; monitor.cpp still handles every VM exit (a
 // device's kick is an ioeventfd, handled inside KVM: no exit reaches it).
 //
@@ -14,7 +14,7 @@
 //                       any KVM work, so a bad device is a clear error first
 //   regions()           memory outside guest memory, mapped by the page tables
 //   attach()            KVM memory slots and ioeventfds for the kick ports
-//   fill_boot_params()  the device's BootInfo fields (abi/boot.h)
+//   fill_boot_info()    the device's BootInfo fields (abi/boot.h)
 //   --- the monitor enters its jail (jail.hpp): no privileged call after ---
 //   start()             threads; they inherit the jail, and the seccomp filter
 //                       (installed with TSYNC right after) covers them
@@ -81,7 +81,7 @@ class DeviceModule {
     return std::string();
   }
 
-  virtual void fill_boot_params(BootParams& boot) const { (void)boot; }
+  virtual void fill_boot_info(abi::BootInfo& info) const { (void)info; }
 
   // After the jail, before seccomp.
   virtual Result<void> start() { return {}; }

@@ -41,10 +41,10 @@ class ChannelModule final : public DeviceModule {
            hex(kChannelKickPort);
   }
 
-  void fill_boot_params(BootParams& boot) const override {
+  void fill_boot_info(BootInfo& info) const override {
     if (!m_region) return;
-    boot.channel_addr = kChannelAddr;
-    boot.channel_size = m_region->size();
+    info.channel_addr = kChannelAddr;
+    info.channel_size = m_region->size();
   }
 
   // None: the region is mapped before the filter, the guest's kicks are

@@ -79,15 +79,16 @@ class NetModule final : public DeviceModule {
            (c.impair ? ", impaired (--net-impair)" : "");
   }
 
-  void fill_boot_params(BootParams& boot) const override {
+  // Addresses in network byte order, as NetConfig holds them.
+  void fill_boot_info(BootInfo& info) const override {
     if (!m_device) return;
-    boot.net_addr = kNetAddr;
-    boot.net_size = m_device->size();
-    memcpy(boot.net_mac, m_config->mac.data(), sizeof boot.net_mac);
-    boot.net_mtu = kNetMtu;
-    boot.net_ipv4 = m_config->ipv4;
-    boot.net_gateway = m_config->gateway;
-    boot.net_prefix = m_config->prefix;
+    info.net_addr = kNetAddr;
+    info.net_size = m_device->size();
+    memcpy(info.net_mac, m_config->mac.data(), sizeof info.net_mac);
+    info.net_mtu = kNetMtu;
+    info.net_ipv4 = m_config->ipv4;
+    info.net_gateway = m_config->gateway;
+    info.net_prefix = m_config->prefix;
   }
 
   Result<void> start() override {
