@@ -148,15 +148,17 @@ Symbolizer make_symbolizer(const Options& o, const LoadedImage& image, uint64_t 
 // The monitor's devices, in set-up order: each step of run() goes through
 // them in this order (devices/device_module.hpp). A new device is one folder
 // under devices/ and one line here.
-DeviceList devices(const Options& o) {
+DeviceList devices() {
   DeviceList list;
   list.push_back(make_console_module());
-  list.push_back(make_channel_module(o.channel));
-  list.push_back(make_net_module(o.net, o.image));
+  list.push_back(make_channel_module());
+  list.push_back(make_net_module());
   return list;
 }
 
-Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
+// devs is taken by value: the devices are destroyed when run() returns,
+// after the VM and the vCPU (locals here), on every path.
+Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timing& timing) {
   auto image = TRY(open_image(o.image));
   uint64_t memory_size = o.memory ? *o.memory : image.header.default_memory ? image.header.default_memory : kDefaultMemory;
   TRY(check_image_fits(image.header, image.loaded, memory_size));
@@ -171,9 +173,8 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
   }
 
   // Only the devices the image declares exist.
-  DeviceList devs = devices(o);
   for (const auto& d : devs) {
-    if (auto refused = d->check_image(image.header.devices)) {
+    if (auto refused = d->check_image(image.header.devices, o.image)) {
       fprintf(stderr, "shoal-vmm: %s\n", refused->c_str());
       return 2;
     }
@@ -321,12 +322,12 @@ int main(int argc, char** argv) {
   using namespace shoal::vmm;
   Timing timing;
   timing.main_ns = clock_ns(CLOCK_MONOTONIC);
-  auto parsed = parse_options(argc, argv);
+  auto parsed = parse_options(argc, argv, devices());
   if (parsed.exit_status) return *parsed.exit_status;
   // Before anything else opens a descriptor: keep only what the command line
   // names (a launcher's stray pipes and files must not reach the guest's
   // monitor).
-  auto kept = parsed.options.inherited_fds();
+  auto kept = parsed.inherited_fds();
   if (auto closed = close_inherited_fds(kept); !closed) {
     fprintf(stderr, "shoal-vmm: %s\n", closed.error().message.c_str());
     return 1;
@@ -345,7 +346,7 @@ int main(int argc, char** argv) {
             parsed.options.user.c_str());
     return 2;
   }
-  auto status = run(parsed.options, jail, timing);
+  auto status = run(parsed.options, std::move(parsed.devices), jail, timing);
   int code;
   if (!status) {
     fprintf(stderr, "shoal-vmm: %s\n", status.error().message.c_str());

@@ -7,6 +7,8 @@
 #include <shoal/abi/xsave.h>
 
 #include "cpu_setup.hpp"
+#include "devices/channel/channel_module.hpp"
+#include "devices/net/net_module.hpp"
 #include "options.hpp"
 
 using namespace shoal::vmm;
@@ -292,7 +294,11 @@ ParsedOptions parse(std::vector<std::string> args) {
   static std::string name = "shoal-vmm";
   argv.push_back(name.data());
   for (auto& a : args) argv.push_back(a.data());
-  return parse_options(static_cast<int>(argv.size()), argv.data());
+  // The monitor's devices with options (main.cpp lists the same).
+  DeviceList devices;
+  devices.push_back(make_channel_module());
+  devices.push_back(make_net_module());
+  return parse_options(static_cast<int>(argv.size()), argv.data(), std::move(devices));
 }
 
 TEST(CpuFeatures, Option) {

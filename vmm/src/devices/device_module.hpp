@@ -8,7 +8,10 @@
 // device's kick is an ioeventfd, handled inside KVM: no exit reaches it).
 //
 // The steps, in the order main.cpp runs them (docs/architecture.md, "The
-// monitor"):
+// monitor and its devices"):
+//   add_options()       the device's command-line options (options.cpp parses)
+//   finish_options()    checks and converts them: a message is a usage error
+//   inherited_fds()     descriptors the command line names, kept at start
 //   check_image()       only the devices the image declares exist
 //   open()              privileged opens (TAP, inherited descriptors), before
 //                       any KVM work, so a bad device is a clear error first
@@ -37,9 +40,11 @@
 #include "page_tables.hpp"
 #include "seccomp_policy.hpp"
 
-namespace shoal::vmm {
+namespace CLI {
+class App;  // CLI11, included by options.cpp and the modules' .cpp files
+}
 
-struct Options;  // options.hpp
+namespace shoal::vmm {
 
 // What the modules share while the monitor is set up.
 struct DeviceSetup {
@@ -58,10 +63,22 @@ class DeviceModule {
   // For messages: "console", "channel", "net".
   virtual const char* name() const = 0;
 
+  // Adds the device's options to the monitor's parser.
+  virtual void add_options(CLI::App& app) { (void)app; }
+
+  // After parsing: checks what add_options collected. A message (without
+  // the "shoal-vmm: " prefix) makes the monitor exit with status 2.
+  virtual std::optional<std::string> finish_options() { return std::nullopt; }
+
+  // Descriptors the command line handed to the device: everything else the
+  // monitor inherited is closed at start (close_inherited_fds).
+  virtual std::vector<int> inherited_fds() const { return {}; }
+
   // A message when the command line asks for a device the image does not
   // declare (the monitor then exits with status 2, as for a usage error).
-  virtual std::optional<std::string> check_image(uint32_t image_devices) const {
+  virtual std::optional<std::string> check_image(uint32_t image_devices, const std::string& image_path) const {
     (void)image_devices;
+    (void)image_path;
     return std::nullopt;
   }
 

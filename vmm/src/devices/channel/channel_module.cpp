@@ -1,12 +1,11 @@
 #include "devices/channel/channel_module.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <shoal/abi/channel.h>
 #include <shoal/abi/layout.h>
 
-#include "devices/channel/channel_region.hpp"
-
 namespace shoal::vmm {
-namespace {
 
 using namespace shoal::abi;
 
@@ -15,51 +14,50 @@ using namespace shoal::abi;
 static_assert(kChannelAddr % (1ull << 30) == 0 && kChannelAddr >= kMaxMemory && kChannelAddr < (1ull << 39));
 static_assert(kMaxChannelRegionSize <= (1ull << 30));
 
-class ChannelModule final : public DeviceModule {
- public:
-  explicit ChannelModule(std::optional<ChannelFds> fds) : m_fds(fds) {}
-
-  const char* name() const override { return "channel"; }
-
-  Result<void> open(DeviceSetup& setup) override {
-    if (!m_fds) return {};
-    m_region.emplace(TRY(ChannelRegion::open(*m_fds)));
-    // shoald writes TO_GUEST_FD to end the guest's `block`.
-    setup.wake_fd = m_region->wake_fd();
-    return {};
-  }
-
-  std::vector<DeviceRegion> regions() const override {
-    if (!m_region) return {};
-    return {{"channel", kChannelAddr, m_region->size(), kMaxChannelRegionSize, false}};
-  }
-
-  Result<std::string> attach(Vm& vm) override {
-    if (!m_region) return std::string();
-    TRY(m_region->attach(vm));
-    return "channel: " + describe_bytes(m_region->size()) + " at " + hex(kChannelAddr) + ", kick port " +
-           hex(kChannelKickPort);
-  }
-
-  void fill_boot_info(BootInfo& info) const override {
-    if (!m_region) return;
-    info.channel_addr = kChannelAddr;
-    info.channel_size = m_region->size();
-  }
-
-  // None: the region is mapped before the filter, the guest's kicks are
-  // handled by KVM in the kernel, and the wake descriptor's rules are the
-  // core's (`block`, seccomp_policy.cpp).
-
- private:
-  std::optional<ChannelFds> m_fds;
-  std::optional<ChannelRegion> m_region;
-};
-
-}  // namespace
-
-std::unique_ptr<DeviceModule> make_channel_module(const std::optional<ChannelFds>& fds) {
-  return std::make_unique<ChannelModule>(fds);
+void ChannelModule::add_options(CLI::App& app) {
+  app.add_option("--channel", m_text,
+                 "MEMFD,TO_HOST_FD,TO_GUEST_FD: the shared-memory channel to shoald (inherited descriptors)");
 }
+
+std::optional<std::string> ChannelModule::finish_options() {
+  if (m_text.empty()) return std::nullopt;
+  auto fds = parse_channel_fds(m_text);
+  if (!fds) return "--channel " + fds.error().message;
+  m_fds = fds.value();
+  return std::nullopt;
+}
+
+std::vector<int> ChannelModule::inherited_fds() const {
+  if (!m_fds) return {};
+  return {m_fds->memfd, m_fds->to_host, m_fds->to_guest};
+}
+
+Result<void> ChannelModule::open(DeviceSetup& setup) {
+  if (!m_fds) return {};
+  m_region.emplace(TRY(ChannelRegion::open(*m_fds)));
+  // shoald writes TO_GUEST_FD to end the guest's `block`.
+  setup.wake_fd = m_region->wake_fd();
+  return {};
+}
+
+std::vector<DeviceRegion> ChannelModule::regions() const {
+  if (!m_region) return {};
+  return {{"channel", kChannelAddr, m_region->size(), kMaxChannelRegionSize, false}};
+}
+
+Result<std::string> ChannelModule::attach(Vm& vm) {
+  if (!m_region) return std::string();
+  TRY(m_region->attach(vm));
+  return "channel: " + describe_bytes(m_region->size()) + " at " + hex(kChannelAddr) + ", kick port " +
+         hex(kChannelKickPort);
+}
+
+void ChannelModule::fill_boot_info(BootInfo& info) const {
+  if (!m_region) return;
+  info.channel_addr = kChannelAddr;
+  info.channel_size = m_region->size();
+}
+
+std::unique_ptr<ChannelModule> make_channel_module() { return std::make_unique<ChannelModule>(); }
 
 }  // namespace shoal::vmm

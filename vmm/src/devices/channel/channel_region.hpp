@@ -10,7 +10,7 @@
 #include <shoal/base/result.hpp>
 
 #include "kvm.hpp"
-#include "options.hpp"
+#include "devices/channel/channel_options.hpp"
 
 namespace shoal::vmm {
 

@@ -2,6 +2,10 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
 
 #include <shoal/abi/channel.h>
 #include <shoal/abi/image.h>
@@ -39,84 +43,85 @@ std::vector<SeccompRule> net_seccomp_rules(const NetSeccompFds& net, int block_w
   return rules;
 }
 
-namespace {
-
-class NetModule final : public DeviceModule {
- public:
-  NetModule(std::optional<NetConfig> config, std::string image_path)
-      : m_config(std::move(config)), m_image_path(std::move(image_path)) {}
-
-  const char* name() const override { return "net"; }
-
-  // Only the devices the image declares exist: the builder links the network
-  // stack only into images that ask for it (`shoal build --net`), so a device
-  // here would be attack surface that nothing in the guest uses.
-  std::optional<std::string> check_image(uint32_t image_devices) const override {
-    if (!m_config || (image_devices & kDeviceNet)) return std::nullopt;
-    return m_image_path + " does not declare the network device; build it with `shoal build --net`";
-  }
-
-  Result<void> open(DeviceSetup& setup) override {
-    if (!m_config) return {};
-    // The channel's wake eventfd when there is one, else the device's own.
-    m_device = TRY(NetDevice::open(*m_config, setup.wake_fd));
-    if (setup.wake_fd < 0) setup.wake_fd = m_device->wake_fd();
-    return {};
-  }
-
-  std::vector<DeviceRegion> regions() const override {
-    if (!m_device) return {};
-    return {{"network", kNetAddr, m_device->size(), kNetRegionSize, true}};
-  }
-
-  Result<std::string> attach(Vm& vm) override {
-    if (!m_device) return std::string();
-    TRY(m_device->attach(vm));
-    const NetConfig& c = *m_config;
-    return "net: tap " + c.tap + ", " + format_ipv4(c.ipv4) + "/" + std::to_string(c.prefix) + " gateway " +
-           (c.gateway ? format_ipv4(c.gateway) : std::string("none")) + ", mac " + format_mac(c.mac) + ", region " +
-           describe_bytes(m_device->size()) + " at " + hex(kNetAddr) + ", kick port " + hex(kNetKickPort) +
-           (c.impair ? ", impaired (--net-impair)" : "");
-  }
-
-  // Addresses in network byte order, as NetConfig holds them.
-  void fill_boot_info(BootInfo& info) const override {
-    if (!m_device) return;
-    info.net_addr = kNetAddr;
-    info.net_size = m_device->size();
-    memcpy(info.net_mac, m_config->mac.data(), sizeof info.net_mac);
-    info.net_mtu = kNetMtu;
-    info.net_ipv4 = m_config->ipv4;
-    info.net_gateway = m_config->gateway;
-    info.net_prefix = m_config->prefix;
-  }
-
-  Result<void> start() override {
-    if (!m_device) return {};
-    return m_device->start();
-  }
-
-  std::vector<SeccompRule> seccomp_rules(int block_wake_fd) const override {
-    if (!m_device) return {};
-    return net_seccomp_rules(m_device->seccomp_fds(), block_wake_fd);
-  }
-
-  std::string stop() override {
-    if (!m_device) return {};
-    m_device->stop();
-    return m_device->describe_counters();
-  }
-
- private:
-  std::optional<NetConfig> m_config;
-  std::string m_image_path;
-  std::unique_ptr<NetDevice> m_device;
-};
-
-}  // namespace
-
-std::unique_ptr<DeviceModule> make_net_module(const std::optional<NetConfig>& config, const std::string& image_path) {
-  return std::make_unique<NetModule>(config, image_path);
+void NetModule::add_options(CLI::App& app) {
+  app.add_option("--net", m_text.net, "tap:NAME: a network device on TAP device NAME (created, or attached if it exists)");
+  app.add_option("--ip", m_text.ip, "with --net: the guest's IPv4 address and subnet, A.B.C.D/N");
+  app.add_option("--gateway", m_text.gateway, "with --net: the default gateway A.B.C.D (inside the subnet)");
+  app.add_option("--mac", m_text.mac, "with --net: the guest's MAC (default: random 02:xx:xx:xx:xx:xx)");
+  app.add_option("--net-impair", m_text.impair,
+                 "test aid: loss=P,delay=MS,reorder=P[,seed=N] on frames to the guest, as netem would "
+                 "(P in percent; `reorder` frames skip the delay)");
 }
+
+std::optional<std::string> NetModule::finish_options() {
+  // The default MAC's randomness (and --net-impair's default seed).
+  uint64_t random = 0;
+  if (getrandom(&random, sizeof random, 0) != sizeof random) random = static_cast<uint64_t>(getpid()) * 0x9e3779b97f4a7c15ull;
+  auto config = make_net_config(m_text, random);
+  if (!config) return config.error().message;
+  m_config = config.value();
+  return std::nullopt;
+}
+
+// Only the devices the image declares exist: the builder links the network
+// stack only into images that ask for it (`shoal build --net`), so a device
+// here would be attack surface that nothing in the guest uses.
+std::optional<std::string> NetModule::check_image(uint32_t image_devices, const std::string& image_path) const {
+  if (!m_config || (image_devices & kDeviceNet)) return std::nullopt;
+  return image_path + " does not declare the network device; build it with `shoal build --net`";
+}
+
+Result<void> NetModule::open(DeviceSetup& setup) {
+  if (!m_config) return {};
+  // The channel's wake eventfd when there is one, else the device's own.
+  m_device = TRY(NetDevice::open(*m_config, setup.wake_fd));
+  if (setup.wake_fd < 0) setup.wake_fd = m_device->wake_fd();
+  return {};
+}
+
+std::vector<DeviceRegion> NetModule::regions() const {
+  if (!m_device) return {};
+  return {{"network", kNetAddr, m_device->size(), kNetRegionSize, true}};
+}
+
+Result<std::string> NetModule::attach(Vm& vm) {
+  if (!m_device) return std::string();
+  TRY(m_device->attach(vm));
+  const NetConfig& c = *m_config;
+  return "net: tap " + c.tap + ", " + format_ipv4(c.ipv4) + "/" + std::to_string(c.prefix) + " gateway " +
+         (c.gateway ? format_ipv4(c.gateway) : std::string("none")) + ", mac " + format_mac(c.mac) + ", region " +
+         describe_bytes(m_device->size()) + " at " + hex(kNetAddr) + ", kick port " + hex(kNetKickPort) +
+         (c.impair ? ", impaired (--net-impair)" : "");
+}
+
+// Addresses in network byte order, as NetConfig holds them.
+void NetModule::fill_boot_info(BootInfo& info) const {
+  if (!m_device) return;
+  info.net_addr = kNetAddr;
+  info.net_size = m_device->size();
+  memcpy(info.net_mac, m_config->mac.data(), sizeof info.net_mac);
+  info.net_mtu = kNetMtu;
+  info.net_ipv4 = m_config->ipv4;
+  info.net_gateway = m_config->gateway;
+  info.net_prefix = m_config->prefix;
+}
+
+Result<void> NetModule::start() {
+  if (!m_device) return {};
+  return m_device->start();
+}
+
+std::vector<SeccompRule> NetModule::seccomp_rules(int block_wake_fd) const {
+  if (!m_device) return {};
+  return net_seccomp_rules(m_device->seccomp_fds(), block_wake_fd);
+}
+
+std::string NetModule::stop() {
+  if (!m_device) return {};
+  m_device->stop();
+  return m_device->describe_counters();
+}
+
+std::unique_ptr<NetModule> make_net_module() { return std::make_unique<NetModule>(); }
 
 }  // namespace shoal::vmm

@@ -20,8 +20,30 @@ namespace shoal::vmm {
 // adds ppoll for the thread's own wait.
 std::vector<SeccompRule> net_seccomp_rules(const NetSeccompFds& fds, int block_wake_fd);
 
-// No device when config is empty. image_path words the error for an image
-// that does not declare the device.
-std::unique_ptr<DeviceModule> make_net_module(const std::optional<NetConfig>& config, const std::string& image_path);
+class NetModule final : public DeviceModule {
+ public:
+  const char* name() const override { return "net"; }
+  void add_options(CLI::App& app) override;
+  std::optional<std::string> finish_options() override;
+  std::optional<std::string> check_image(uint32_t image_devices, const std::string& image_path) const override;
+  Result<void> open(DeviceSetup& setup) override;
+  std::vector<DeviceRegion> regions() const override;
+  Result<std::string> attach(Vm& vm) override;
+  void fill_boot_info(abi::BootInfo& info) const override;
+  Result<void> start() override;
+  std::vector<SeccompRule> seccomp_rules(int block_wake_fd) const override;
+  std::string stop() override;
+
+  // --net and its company, once parsed; empty: no device, and the module
+  // does nothing.
+  const std::optional<NetConfig>& config() const { return m_config; }
+
+ private:
+  NetOptionText m_text;
+  std::optional<NetConfig> m_config;
+  std::unique_ptr<NetDevice> m_device;
+};
+
+std::unique_ptr<NetModule> make_net_module();
 
 }  // namespace shoal::vmm
