@@ -205,8 +205,13 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   verbose(o, "%s: %s of guest memory, %zu sections, page tables %u pages (%u x 2 MiB, %u x 4 KiB)",
           image.path.c_str(), describe_bytes(memory_size).c_str(), image.sections.size(), tables.table_pages,
           tables.large_pages, tables.small_pages);
+  std::vector<uint16_t> kick_ports;
+  for (const auto& d : devs) {
+    auto p = d->kick_ports();
+    kick_ports.insert(kick_ports.end(), p.begin(), p.end());
+  }
   TRY(write_descriptor_tables(mem, static_cast<uint32_t>(image.header.libos_bounce_slot),
-                              static_cast<uint32_t>(image.header.libos_syscall_bounce)));
+                              static_cast<uint32_t>(image.header.libos_syscall_bounce), kick_ports));
   TRY(vm->set_memory(mem.host_base(), memory_size));
   for (const auto& d : devs) {
     std::string described = TRY(d->attach(*vm));

@@ -16,6 +16,7 @@
 //   open()              privileged opens (TAP, inherited descriptors), before
 //                       any KVM work, so a bad device is a clear error first
 //   regions()           memory outside guest memory, mapped by the page tables
+//   kick_ports()        ports opened to ring 3 in the TSS I/O bitmap
 //   attach()            KVM memory slots and ioeventfds for the kick ports
 //   fill_boot_info()    the device's BootInfo fields (abi/boot.h)
 //   --- the monitor enters its jail (jail.hpp): no privileged call after ---
@@ -87,6 +88,12 @@ class DeviceModule {
     (void)setup;
     return {};
   }
+
+  // Ports the guest kicks the device through with a 4-byte `outl`, opened to
+  // ring 3 in the TSS I/O bitmap (descriptors.cpp). Listed whether or not the
+  // device is configured: a kick without the device exits to the monitor,
+  // which reports "not a hypercall".
+  virtual std::vector<uint16_t> kick_ports() const { return {}; }
 
   // Regions outside guest memory the page tables map (user RW, never exec).
   virtual std::vector<DeviceRegion> regions() const { return {}; }

@@ -40,6 +40,8 @@ Result<void> ChannelModule::open(DeviceSetup& setup) {
   return {};
 }
 
+std::vector<uint16_t> ChannelModule::kick_ports() const { return {kChannelKickPort}; }
+
 std::vector<DeviceRegion> ChannelModule::regions() const {
   if (!m_region) return {};
   return {{"channel", kChannelAddr, m_region->size(), kMaxChannelRegionSize, false}};

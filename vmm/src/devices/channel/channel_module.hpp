@@ -20,6 +20,7 @@ class ChannelModule final : public DeviceModule {
   std::optional<std::string> finish_options() override;
   std::vector<int> inherited_fds() const override;
   Result<void> open(DeviceSetup& setup) override;
+  std::vector<uint16_t> kick_ports() const override;
   std::vector<DeviceRegion> regions() const override;
   Result<std::string> attach(Vm& vm) override;
   void fill_boot_info(abi::BootInfo& info) const override;

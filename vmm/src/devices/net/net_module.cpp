@@ -79,6 +79,8 @@ Result<void> NetModule::open(DeviceSetup& setup) {
   return {};
 }
 
+std::vector<uint16_t> NetModule::kick_ports() const { return {kNetKickPort}; }
+
 std::vector<DeviceRegion> NetModule::regions() const {
   if (!m_device) return {};
   return {{"network", kNetAddr, m_device->size(), kNetRegionSize, true}};

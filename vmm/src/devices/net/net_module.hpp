@@ -27,6 +27,7 @@ class NetModule final : public DeviceModule {
   std::optional<std::string> finish_options() override;
   std::optional<std::string> check_image(uint32_t image_devices, const std::string& image_path) const override;
   Result<void> open(DeviceSetup& setup) override;
+  std::vector<uint16_t> kick_ports() const override;
   std::vector<DeviceRegion> regions() const override;
   Result<std::string> attach(Vm& vm) override;
   void fill_boot_info(abi::BootInfo& info) const override;
