@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include <shoal/base/strf.hpp>
-
 #include <shoal/image/symbols.hpp>
 
 namespace shoal::image {

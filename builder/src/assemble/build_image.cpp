@@ -8,11 +8,11 @@
 
 #include "assemble/load_sections.hpp"
 #include "assemble/manifest.hpp"
-#include <shoal/base/file_io.hpp>
-#include <shoal/base/strf.hpp>
 
 #include <shoal/abi/layout.h>
 #include <shoal/abi/syscall.h>
+#include <shoal/base/file_io.hpp>
+#include <shoal/base/strf.hpp>
 #include <shoal/builder/build_image.hpp>
 #include <shoal/builder/rewriter.hpp>
 #include <shoal/image/format.hpp>
