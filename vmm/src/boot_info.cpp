@@ -58,15 +58,7 @@ Result<BootInfo> write_boot_info(const GuestMemory& mem, const BootParams& p) {
   info.xsave_size = p.xsave_size;
   info.cpu_flags = p.cpu_flags;
   memcpy(info.random, p.random, sizeof info.random);
-  info.channel_addr = p.channel_addr;
-  info.channel_size = p.channel_size;
-  info.net_addr = p.net_addr;
-  info.net_size = p.net_size;
-  memcpy(info.net_mac, p.net_mac, sizeof info.net_mac);
-  info.net_mtu = p.net_mtu;
-  info.net_ipv4 = p.net_ipv4;
-  info.net_gateway = p.net_gateway;
-  info.net_prefix = p.net_prefix;
+  if (p.fill_devices) p.fill_devices(info);
   TRY(mem.write(kBootInfoAddr, info));
   return info;
 }

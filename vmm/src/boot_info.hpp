@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,14 +20,6 @@ struct BootParams {
   uint64_t image_end = 0;
   uint64_t app_entry = 0, app_phdr = 0, app_phent = 0, app_phnum = 0;
   uint64_t rootfs_addr = 0, rootfs_size = 0;
-  uint64_t channel_addr = 0, channel_size = 0;  // 0: no channel
-  // The network device (abi/netdev.h): net_addr 0 when there is none.
-  // Addresses in network byte order.
-  uint64_t net_addr = 0, net_size = 0;
-  uint8_t net_mac[6] = {};
-  uint16_t net_mtu = 0;
-  uint32_t net_ipv4 = 0, net_gateway = 0;
-  uint8_t net_prefix = 0;
   std::vector<std::string> argv;
   std::vector<std::string> env;
   std::string exe_path;
@@ -35,6 +28,10 @@ struct BootParams {
   uint32_t xsave_size = 0, cpu_flags = 0;
   uint8_t random[16] = {};
   uint32_t flags = 0;
+  // The devices' fields (DeviceModule::fill_boot_info: channel_addr,
+  // net_addr, ...), written after the core's; a device absent leaves its
+  // fields 0.
+  std::function<void(abi::BootInfo&)> fill_devices;
 };
 
 // Packs argv, env and exe_path as NUL-terminated strings at kArgsAddr and

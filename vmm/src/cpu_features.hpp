@@ -4,8 +4,8 @@
 // leaf 7 AVX2/AVX-512, leaf 0xD), so a program's feature detection (glibc's
 // string functions, __builtin_cpu_supports) and the LibOS's xsave areas agree
 // with what the vCPU really has. It exists so CPU-dependent code is tested
-// under every variant on any host (DESIGN.md, quality bars), not only under
-// the host's best.
+// under every variant on any host, not only under the host's best: the same
+// image must behave alike on every x86-64 host, with or without AVX-512.
 #pragma once
 
 #include <optional>

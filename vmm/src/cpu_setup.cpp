@@ -250,7 +250,7 @@ Result<CpuConfig> make_cpu_config(const std::vector<kvm_cpuid_entry2>& supported
     }
     // KVM lists no XSAVE, yet the host has it: kvm_pvm, whose guests run
     // with the host's XCR0 and (filtered) CPUID, whatever the monitor sets
-    // (PLATFORM.md; measured: KVM_SET_XCRS and KVM_SET_CPUID2 are accepted
+    // (docs/architecture.md, "The CPU the guest sees"; measured: KVM_SET_XCRS and KVM_SET_CPUID2 are accepted
     // and change nothing the guest reads but leaf 0xD's EBX). Only the
     // host's own variant can be had, and the areas must hold its XCR0.
     CpuFeatures have = host.features.back();
@@ -264,7 +264,8 @@ Result<CpuConfig> make_cpu_config(const std::vector<kvm_cpuid_entry2>& supported
     // Say in the table what the guest gets: the host's leaves 1, 7 and 0xD
     // (OSXSAVE stays KVM's, from CR4), so KVM accepts CR4.OSXSAVE and this
     // XCR0, and leaf 0xD's EBX, which KVM derives from the XCR0 it stores,
-    // is right (576 without it: issue 9's glibc-visible half).
+    // is right (without it, 576: too small for the host's XCR0, and glibc
+    // sizes its save areas from it).
     for (const auto& h : host.leaves) {
       auto* e = find_leaf(config.cpuid, h.function, h.index);
       if (e == nullptr) {

@@ -1,5 +1,6 @@
-// The vCPU's starting state: 64-bit mode at CPL 3 with IOPL 3 (PLATFORM.md:
-// guest ring 0 is emulated and slow, so the guest never needs it to start).
+// The vCPU's starting state: 64-bit mode at CPL 3 with IOPL 3 (guest ring 0
+// is emulated and slow on the PVM hosts this runs on, so the guest never
+// needs it to start: docs/architecture.md, "Why ring 3").
 #pragma once
 
 #include <linux/kvm.h>

@@ -1,5 +1,5 @@
 // One-screen crash reports on stderr: what happened, where, the registers and
-// a symbolized backtrace (brief item 6).
+// a symbolized backtrace (docs/architecture.md, "Crash reports").
 #pragma once
 
 #include <stdint.h>

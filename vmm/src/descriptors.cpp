@@ -2,14 +2,9 @@
 
 #include <string.h>
 
-#include <shoal/abi/channel.h>
 #include <shoal/abi/hypercall.h>
-#include <shoal/abi/netdev.h>
 
 static_assert(shoal::abi::kHypercallPortBase + shoal::abi::kHypercallCount + 3 <= shoal::vmm::kIoBitmapPorts);
-static_assert(shoal::abi::kChannelKickPort + 4 <= shoal::vmm::kIoBitmapPorts);
-static_assert(shoal::abi::kNetKickPort + 4 <= shoal::vmm::kIoBitmapPorts);
-static_assert(shoal::abi::kChannelKickPort >= shoal::abi::kHypercallPortBase + shoal::abi::kHypercallCount);
 
 namespace shoal::vmm {
 namespace {
@@ -66,7 +61,7 @@ std::array<IdtGate, kIdtEntries> build_idt() {
   return idt;
 }
 
-std::array<uint8_t, kTssSize> build_tss() {
+std::array<uint8_t, kTssSize> build_tss(std::span<const uint16_t> kick_ports) {
   std::array<uint8_t, kTssSize> tss{};
   put64(&tss[4], kRing0StackTop);   // RSP0
   put64(&tss[36], kIst1StackTop);   // IST1
@@ -76,8 +71,10 @@ std::array<uint8_t, kTssSize> build_tss() {
   for (uint64_t i = kTssIoBitmapOffset; i < kTssSize; ++i) tss[i] = 0xff;
   auto open = [&](uint64_t port) { tss[kTssIoBitmapOffset + port / 8] &= static_cast<uint8_t>(~(1u << (port % 8))); };
   for (uint64_t port = kHypercallPortBase; port < kHypercallPortBase + kHypercallCount + 3u; ++port) open(port);
-  for (uint64_t port = kChannelKickPort; port < kChannelKickPort + 4u; ++port) open(port);
-  for (uint64_t port = kNetKickPort; port < kNetKickPort + 4u; ++port) open(port);
+  for (uint16_t kick : kick_ports) {
+    if (kick + 4u > kIoBitmapPorts) continue;  // refused by write_descriptor_tables
+    for (uint64_t port = kick; port < kick + 4u; ++port) open(port);
+  }
   return tss;
 }
 
@@ -120,7 +117,7 @@ std::array<uint8_t, kPageSize> build_ring0_code(uint32_t bounce_slot, uint32_t b
   }
   {
     // The LSTAR stub. On VT-x `syscall` enters it at CPL 0 and it returns
-    // with sysretq. On PVM (PLATFORM.md) it is entered at CPL 3, where
+    // with sysretq. On PVM (vmm/README.md, "What PVM changed") it is entered at CPL 3, where
     // sysretq would #GP, so it checks CS and, in ring 3, restores rflags from
     // r11 itself (below the 128-byte red zone) and jumps. Either way it
     // leaves rcx = bounce target, r11 = the program's rflags, and the return
@@ -153,7 +150,8 @@ std::array<uint8_t, kPageSize> build_ring0_code(uint32_t bounce_slot, uint32_t b
   return code;
 }
 
-Result<void> write_descriptor_tables(const GuestMemory& mem, uint32_t bounce_slot, uint32_t bounce_target) {
+Result<void> write_descriptor_tables(const GuestMemory& mem, uint32_t bounce_slot, uint32_t bounce_target,
+                                     std::span<const uint16_t> kick_ports) {
   auto gdt = build_gdt();
   auto gdt_bytes = TRY(mem.span(kGdtAddr, sizeof gdt));
   // SAFETY: checked spans of exactly the copied sizes.
@@ -161,7 +159,11 @@ Result<void> write_descriptor_tables(const GuestMemory& mem, uint32_t bounce_slo
   auto idt = build_idt();
   auto idt_bytes = TRY(mem.span(kIdtAddr, sizeof idt));
   memcpy(idt_bytes.data(), idt.data(), sizeof idt);
-  auto tss = build_tss();
+  for (uint16_t kick : kick_ports) {
+    if (kick + 4u > kIoBitmapPorts || kick < kHypercallPortBase + kHypercallCount)
+      return make_error("kick port " + hex(kick) + " is outside the TSS I/O bitmap's device range");
+  }
+  auto tss = build_tss(kick_ports);
   auto tss_bytes = TRY(mem.span(kTssAddr, sizeof tss));
   memcpy(tss_bytes.data(), tss.data(), sizeof tss);
   auto code = build_ring0_code(bounce_slot, bounce_target);

@@ -1,9 +1,10 @@
 // GDT, IDT and TSS contents and the ring-0 stubs, as bytes the monitor writes
-// into guest memory (boot set-up, brief item 4). Pure functions; unit-tested
+// into guest memory (boot set-up). Pure functions; unit-tested
 // in tests/unit/vmm/descriptors_test.cpp.
 //
 // Ring 0 exists only to report exceptions and to bounce a stray `syscall`
-// back to ring 3 (PLATFORM.md: guest ring-0 code is emulated here):
+// back to ring 3 (guest ring-0 code is emulated on PVM hosts: docs/architecture.md,
+// "Why ring 3"):
 //   - vector stubs: `push $0` if the CPU pushes no error code, `push $vector`,
 //     then the common tail `push %rdx; mov $kFaultPort,%dx; out %eax,%dx; hlt`.
 //     The monitor then finds at the ring-0 rsp the FaultFrame below. rdx is
@@ -16,6 +17,7 @@
 #include <stdint.h>
 
 #include <array>
+#include <span>
 #include <vector>
 
 #include <shoal/abi/layout.h>
@@ -29,15 +31,15 @@ inline constexpr uint64_t kIst1StackTop = abi::kRing0StackBottom + abi::kPageSiz
 inline constexpr uint64_t kGdtEntries = 7;  // null, kcode, kdata, udata, ucode, TSS (2 slots)
 inline constexpr uint64_t kIdtEntries = 256;
 // The TSS carries an I/O permission bitmap that opens exactly the hypercall
-// ports and the kick ports of the channel (abi::kChannelKickPort) and the
-// network device (abi::kNetKickPort) to ring 3. NOTE: PVM (PLATFORM.md) drops IOPL from the rflags the
+// ports and the devices' kick ports (DeviceModule::kick_ports: the channel's
+// abi::kChannelKickPort, the network device's abi::kNetKickPort) to ring 3. NOTE: PVM (vmm/README.md, "What PVM changed") drops IOPL from the rflags the
 // monitor sets for a CPL-3 vCPU, so `out` from ring 3 is allowed by this
 // bitmap, not by IOPL 3. Any other port (the fault port included) raises #GP.
 inline constexpr uint64_t kTssIoBitmapOffset = 104;
 // A 4-byte `outl` to port P needs the bits of P..P+3 clear, so the open ranges
 // are [kHypercallPortBase, kHypercallPortBase + kHypercallCount + 3) and
-// [kChannelKickPort, kChannelKickPort + 4), [kNetKickPort, kNetKickPort + 4).
-// Ports past the bitmap are denied.
+// [P, P + 4) for each kick port P. Ports past the bitmap are denied; a kick
+// port must lie below kIoBitmapPorts (write_descriptor_tables checks).
 // The kick ports are open even without the device: an `outl` to it then exits to
 // the monitor, which reports "not a hypercall".
 inline constexpr uint64_t kIoBitmapPorts = 0x518;
@@ -71,13 +73,15 @@ struct IdtGate {
 IdtGate make_interrupt_gate(uint64_t handler, uint16_t selector, uint8_t ist, uint8_t dpl);
 std::array<IdtGate, kIdtEntries> build_idt();
 
-std::array<uint8_t, kTssSize> build_tss();
+std::array<uint8_t, kTssSize> build_tss(std::span<const uint16_t> kick_ports);
 
 // The page of ring-0 code. bounce_slot and bounce_target must be below 2 GiB
 // (they are encoded as 32-bit immediates); the caller validates that.
 std::array<uint8_t, abi::kPageSize> build_ring0_code(uint32_t bounce_slot, uint32_t bounce_target);
 
-// Writes GDT, IDT, TSS and the ring-0 code page into guest memory.
-Result<void> write_descriptor_tables(const GuestMemory& mem, uint32_t bounce_slot, uint32_t bounce_target);
+// Writes GDT, IDT, TSS and the ring-0 code page into guest memory; the TSS
+// opens kick_ports (each 4 bytes wide, below kIoBitmapPorts).
+Result<void> write_descriptor_tables(const GuestMemory& mem, uint32_t bounce_slot, uint32_t bounce_target,
+                                     std::span<const uint16_t> kick_ports);
 
 }  // namespace shoal::vmm

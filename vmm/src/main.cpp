@@ -32,20 +32,21 @@
 #include <optional>
 
 #include <shoal/abi/boot.h>
-#include <shoal/abi/channel.h>
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
-#include <shoal/abi/netdev.h>
 
+#include "block_wait.hpp"
 #include "boot_info.hpp"
-#include "channel_region.hpp"
 #include "cpu_setup.hpp"
 #include "descriptors.hpp"
+#include "devices/channel/channel_module.hpp"
+#include "devices/console/console_module.hpp"
+#include "devices/device_module.hpp"
+#include "devices/net/net_module.hpp"
 #include "image_loader.hpp"
 #include "jail.hpp"
 #include "kvm.hpp"
 #include "monitor.hpp"
-#include "net_device.hpp"
 #include "options.hpp"
 #include "page_tables.hpp"
 #include "seccomp_policy.hpp"
@@ -144,7 +145,20 @@ Symbolizer make_symbolizer(const Options& o, const LoadedImage& image, uint64_t 
   return sym;
 }
 
-Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
+// The monitor's devices, in set-up order: each step of run() goes through
+// them in this order (devices/device_module.hpp). A new device is one folder
+// under devices/ and one line here.
+DeviceList devices() {
+  DeviceList list;
+  list.push_back(make_console_module());
+  list.push_back(make_channel_module());
+  list.push_back(make_net_module());
+  return list;
+}
+
+// devs is taken by value: the devices are destroyed when run() returns,
+// after the VM and the vCPU (locals here), on every path.
+Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timing& timing) {
   auto image = TRY(open_image(o.image));
   uint64_t memory_size = o.memory ? *o.memory : image.header.default_memory ? image.header.default_memory : kDefaultMemory;
   TRY(check_image_fits(image.header, image.loaded, memory_size));
@@ -158,20 +172,23 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
       return make_error("--cpu " + std::to_string(*o.cpu) + ": " + strerror(errno));
   }
 
-  // Only the devices the image declares exist (DESIGN.md decision 7).
-  if (o.net && !(image.header.devices & kDeviceNet)) {
-    fprintf(stderr, "shoal-vmm: %s does not declare the network device; build it with `shoal build --net`\n",
-            o.image.c_str());
-    return 2;
+  // Only the devices the image declares exist.
+  for (const auto& d : devs) {
+    if (auto refused = d->check_image(image.header.devices, o.image)) {
+      fprintf(stderr, "shoal-vmm: %s\n", refused->c_str());
+      return 2;
+    }
   }
 
-  // The channel and the TAP first: a bad region or device is a clear error
-  // before any KVM work.
-  std::optional<ChannelRegion> channel;
-  if (o.channel) channel.emplace(TRY(ChannelRegion::open(*o.channel)));
-  uint64_t channel_size = channel ? channel->size() : 0;
-  std::unique_ptr<NetDevice> net;
-  if (o.net) net = TRY(NetDevice::open(*o.net, channel ? channel->wake_fd() : -1));
+  // The devices first (the channel, the TAP): a bad region or device is a
+  // clear error before any KVM work.
+  DeviceSetup setup;
+  for (const auto& d : devs) TRY(d->open(setup));
+  std::vector<DeviceRegion> regions;
+  for (const auto& d : devs) {
+    auto r = d->regions();
+    regions.insert(regions.end(), r.begin(), r.end());
+  }
 
   auto vm = TRY(open_kvm_vm());
   // A variant this host cannot offer is a usage error (status 2), as a bad option is.
@@ -184,25 +201,21 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
   TRY(map_sections(mem, image));
   image.close_file();
   auto plan = plan_address_space(memory_size, image.loaded);
-  auto tables = TRY(build_page_tables(mem, memory_size, plan, channel_size, net ? net->size() : 0));
+  auto tables = TRY(build_page_tables(mem, memory_size, plan, regions));
   verbose(o, "%s: %s of guest memory, %zu sections, page tables %u pages (%u x 2 MiB, %u x 4 KiB)",
           image.path.c_str(), describe_bytes(memory_size).c_str(), image.sections.size(), tables.table_pages,
           tables.large_pages, tables.small_pages);
-  TRY(write_descriptor_tables(mem, static_cast<uint32_t>(image.header.libos_bounce_slot),
-                              static_cast<uint32_t>(image.header.libos_syscall_bounce)));
-  TRY(vm->set_memory(mem.host_base(), memory_size));
-  if (channel) {
-    TRY(channel->attach(*vm));
-    verbose(o, "channel: %s at %s, kick port %s", describe_bytes(channel_size).c_str(), hex(kChannelAddr).c_str(),
-            hex(kChannelKickPort).c_str());
+  std::vector<uint16_t> kick_ports;
+  for (const auto& d : devs) {
+    auto p = d->kick_ports();
+    kick_ports.insert(kick_ports.end(), p.begin(), p.end());
   }
-  if (net) {
-    TRY(net->attach(*vm));
-    verbose(o, "net: tap %s, %s/%u gateway %s, mac %s, region %s at %s, kick port %s%s", o.net->tap.c_str(),
-            format_ipv4(o.net->ipv4).c_str(), o.net->prefix,
-            o.net->gateway ? format_ipv4(o.net->gateway).c_str() : "none", format_mac(o.net->mac).c_str(),
-            describe_bytes(net->size()).c_str(), hex(kNetAddr).c_str(), hex(kNetKickPort).c_str(),
-            o.net->impair ? ", impaired (--net-impair)" : "");
+  TRY(write_descriptor_tables(mem, static_cast<uint32_t>(image.header.libos_bounce_slot),
+                              static_cast<uint32_t>(image.header.libos_syscall_bounce), kick_ports));
+  TRY(vm->set_memory(mem.host_base(), memory_size));
+  for (const auto& d : devs) {
+    std::string described = TRY(d->attach(*vm));
+    if (!described.empty()) verbose(o, "%s", described.c_str());
   }
   auto vcpu = TRY(vm->create_vcpu());
   TRY(setup_vcpu(*vcpu, *cpu_config, tables.cr3, image.header.libos_entry, kBootInfoAddr,
@@ -215,19 +228,9 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
   boot.cpu_flags = cpu_config->strict ? static_cast<uint32_t>(kCpuVariantStrict) : 0u;
   verbose(o, "cpu: %s, XCR0 %s, xsave area %u bytes", cpu_features_name(cpu_config->features),
           hex(cpu_config->xcr0).c_str(), cpu_config->xsave_size);
-  if (channel) {
-    boot.channel_addr = kChannelAddr;
-    boot.channel_size = channel_size;
-  }
-  if (net) {
-    boot.net_addr = kNetAddr;
-    boot.net_size = net->size();
-    memcpy(boot.net_mac, o.net->mac.data(), sizeof boot.net_mac);
-    boot.net_mtu = kNetMtu;
-    boot.net_ipv4 = o.net->ipv4;
-    boot.net_gateway = o.net->gateway;
-    boot.net_prefix = o.net->prefix;
-  }
+  boot.fill_devices = [&devs](BootInfo& info) {
+    for (const auto& d : devs) d->fill_boot_info(info);
+  };
   TRY(write_boot_info(mem, boot));
 
   image::SymbolTable symbols;
@@ -237,13 +240,9 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
   env.mem = &mem;
   env.image_end = image.image_end;
   env.sleep = sleep_ns;
-  if (channel) {
-    int wake_fd = channel->wake_fd();
-    env.has_event_source = true;
-    env.sleep = [wake_fd](uint64_t ns) { return wait_for_wake(wake_fd, ns, timeout_expired); };
-  } else if (net) {
-    // Without a channel the device brings its own wake eventfd.
-    int wake_fd = net->wake_fd();
+  if (setup.wake_fd >= 0) {
+    // A device can end a `block` (shoald's kick, a frame for the guest).
+    int wake_fd = setup.wake_fd;
     env.has_event_source = true;
     env.sleep = [wake_fd](uint64_t ns) { return wait_for_wake(wake_fd, ns, timeout_expired); };
   }
@@ -265,8 +264,8 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
   } timeout_disarm;
   if (o.timeout_s > 0) TRY(arm_timeout(o.timeout_s, vcpu.get()));
   if (o.timing) timing.status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  // Every privileged step is done (KVM, mappings, TAP): give up the rest while
-  // still single-threaded, so the I/O thread inherits the jail.
+  // Every privileged step is done (KVM, mappings, the devices' opens): give up
+  // the rest while still single-threaded, so the devices' threads inherit the jail.
   auto jailed = TRY(enter_jail(jail));
   if (jailed.switched_identity)
     verbose(o, "jail: uid %u gid %u, new mount/IPC/UTS namespaces, empty root, no capabilities",
@@ -274,19 +273,21 @@ Result<int> run(const Options& o, const JailConfig& jail, Timing& timing) {
   else if (jail.enabled)
     verbose(o, "jail: not root: no capabilities%s",
             jailed.bounding_set_cleared ? "" : " (bounding set kept: no CAP_SETPCAP)");
-  // The I/O thread starts before the filter, which is installed on every
-  // thread of the process (TSYNC): it runs confined from here on.
-  if (net) TRY(net->start());
-  NetSeccompFds net_fds;
-  if (net) net_fds = net->seccomp_fds();
-  int wake_fd = channel ? channel->wake_fd() : net ? net->wake_fd() : -1;
-  TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd(), wake_fd, net ? &net_fds : nullptr));
+  // The devices' threads start before the filter, which is installed on
+  // every thread of the process (TSYNC): they run confined from here on.
+  for (const auto& d : devs) TRY(d->start());
+  std::vector<SeccompRule> device_rules;
+  for (const auto& d : devs) {
+    auto r = d->seccomp_rules(setup.wake_fd);
+    device_rules.insert(device_rules.end(), r.begin(), r.end());
+  }
+  TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd(), setup.wake_fd, device_rules));
   TRY(set_boot_realtime(mem, clock_ns(CLOCK_REALTIME)));
   timing.first_run_ns = clock_ns(CLOCK_MONOTONIC);
   int status = monitor.run();
-  if (net) {
-    net->stop();
-    verbose(o, "%s", net->describe_counters().c_str());
+  for (const auto& d : devs) {
+    std::string summary = d->stop();
+    if (!summary.empty()) verbose(o, "%s", summary.c_str());
   }
   return status;
 }
@@ -326,12 +327,12 @@ int main(int argc, char** argv) {
   using namespace shoal::vmm;
   Timing timing;
   timing.main_ns = clock_ns(CLOCK_MONOTONIC);
-  auto parsed = parse_options(argc, argv);
+  auto parsed = parse_options(argc, argv, devices());
   if (parsed.exit_status) return *parsed.exit_status;
   // Before anything else opens a descriptor: keep only what the command line
   // names (a launcher's stray pipes and files must not reach the guest's
   // monitor).
-  auto kept = parsed.options.inherited_fds();
+  auto kept = parsed.inherited_fds();
   if (auto closed = close_inherited_fds(kept); !closed) {
     fprintf(stderr, "shoal-vmm: %s\n", closed.error().message.c_str());
     return 1;
@@ -350,7 +351,7 @@ int main(int argc, char** argv) {
             parsed.options.user.c_str());
     return 2;
   }
-  auto status = run(parsed.options, jail, timing);
+  auto status = run(parsed.options, std::move(parsed.devices), jail, timing);
   int code;
   if (!status) {
     fprintf(stderr, "shoal-vmm: %s\n", status.error().message.c_str());

@@ -1,7 +1,6 @@
 #include "options.hpp"
 
 #include <stdio.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -37,48 +36,22 @@ Result<uint64_t> parse_size(const std::string& text) {
   return value;
 }
 
-Result<ChannelFds> parse_channel_fds(const std::string& text) {
-  int fds[3];
-  size_t pos = 0;
-  for (int i = 0; i < 3; ++i) {
-    size_t start = pos;
-    long value = 0;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && pos - start < 9) {
-      value = value * 10 + (text[pos] - '0');
-      ++pos;
-    }
-    if (pos == start || (pos < text.size() && text[pos] >= '0' && text[pos] <= '9'))
-      return make_error("'" + text + "': expected MEMFD,TO_HOST_FD,TO_GUEST_FD (three descriptor numbers)");
-    if (i < 2) {
-      if (pos >= text.size() || text[pos] != ',')
-        return make_error("'" + text + "': expected MEMFD,TO_HOST_FD,TO_GUEST_FD (three descriptor numbers)");
-      ++pos;
-    }
-    fds[i] = static_cast<int>(value);
+std::vector<int> ParsedOptions::inherited_fds() const {
+  std::vector<int> fds;
+  for (const auto& d : devices) {
+    auto more = d->inherited_fds();
+    fds.insert(fds.end(), more.begin(), more.end());
   }
-  if (pos != text.size())
-    return make_error("'" + text + "': expected MEMFD,TO_HOST_FD,TO_GUEST_FD (three descriptor numbers)");
-  for (int i = 0; i < 3; ++i) {
-    if (fds[i] <= 2)
-      return make_error("'" + text + "': descriptor " + std::to_string(fds[i]) + " is the console's");
-    for (int j = 0; j < i; ++j)
-      if (fds[i] == fds[j]) return make_error("'" + text + "': descriptor " + std::to_string(fds[i]) + " given twice");
-  }
-  return ChannelFds{fds[0], fds[1], fds[2]};
+  return fds;
 }
 
-std::vector<int> Options::inherited_fds() const {
-  if (!channel) return {};
-  return {channel->memfd, channel->to_host, channel->to_guest};
-}
-
-ParsedOptions parse_options(int argc, char** argv) {
+ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
   ParsedOptions out;
+  out.devices = std::move(devices);
   Options& o = out.options;
   CLI::App app{"shoal-vmm: run one shoal unikernel image under KVM", "shoal-vmm"};
   std::string memory;
   int cpu = -1;
-  std::string channel;
   std::string cpu_features;
   app.add_option("--memory", memory, "guest memory (default: the image's, else 512M; K/M/G suffixes)");
   app.add_option("--cpu", cpu, "pin the monitor and its vCPU to host CPU N");
@@ -92,16 +65,8 @@ ParsedOptions parse_options(int argc, char** argv) {
   app.add_flag("--timing", o.timing, "print start-up timing and peak memory to stderr at exit");
   app.add_option("--exe", o.exe_path,
                  "absolute path the guest sees as /proc/self/exe and AT_EXECFN (default: the image's)");
-  app.add_option("--channel", channel,
-                 "MEMFD,TO_HOST_FD,TO_GUEST_FD: the shared-memory channel to shoald (inherited descriptors)");
-  NetOptionText net;
-  app.add_option("--net", net.net, "tap:NAME: a network device on TAP device NAME (created, or attached if it exists)");
-  app.add_option("--ip", net.ip, "with --net: the guest's IPv4 address and subnet, A.B.C.D/N");
-  app.add_option("--gateway", net.gateway, "with --net: the default gateway A.B.C.D (inside the subnet)");
-  app.add_option("--mac", net.mac, "with --net: the guest's MAC (default: random 02:xx:xx:xx:xx:xx)");
-  app.add_option("--net-impair", net.impair,
-                 "test aid: loss=P,delay=MS,reorder=P[,seed=N] on frames to the guest, as netem would "
-                 "(P in percent; `reorder` frames skip the delay)");
+  // The devices' options, in list order (--channel, then --net and its company).
+  for (const auto& d : out.devices) d->add_options(app);
   app.add_option("--user", o.user,
                  "USER[:GROUP] (names or ids) the monitor switches to when started as root, after its set-up "
                  "(default: nobody)");
@@ -135,23 +100,14 @@ ParsedOptions parse_options(int argc, char** argv) {
     }
     o.cpu_features = *f;
   }
-  uint64_t random = 0;
-  if (getrandom(&random, sizeof random, 0) != sizeof random) random = static_cast<uint64_t>(getpid()) * 0x9e3779b97f4a7c15ull;
-  auto net_config = make_net_config(net, random);
-  if (!net_config) {
-    fprintf(stderr, "shoal-vmm: %s\n", net_config.error().message.c_str());
-    out.exit_status = 2;
-    return out;
-  }
-  o.net = net_config.value();
-  if (!channel.empty()) {
-    auto fds = parse_channel_fds(channel);
-    if (!fds) {
-      fprintf(stderr, "shoal-vmm: --channel %s\n", fds.error().message.c_str());
+  // Last-listed first: with both --net and --channel wrong, the --net error
+  // is the one reported, as it always was.
+  for (auto it = out.devices.rbegin(); it != out.devices.rend(); ++it) {
+    if (auto refused = (*it)->finish_options()) {
+      fprintf(stderr, "shoal-vmm: %s\n", refused->c_str());
       out.exit_status = 2;
       return out;
     }
-    o.channel = fds.value();
   }
   if (o.timeout_s < 0) {
     fprintf(stderr, "shoal-vmm: --timeout must not be negative\n");

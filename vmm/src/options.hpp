@@ -10,22 +10,9 @@
 #include <shoal/base/result.hpp>
 
 #include "cpu_features.hpp"
-#include "net_options.hpp"
+#include "devices/device_module.hpp"
 
 namespace shoal::vmm {
-
-// --channel MEMFD,TO_HOST_FD,TO_GUEST_FD: descriptors inherited from shoald
-// (abi/channel.h). All three are set, or none.
-struct ChannelFds {
-  int memfd = -1;     // the region (a sealed memfd)
-  int to_host = -1;   // eventfd the guest's kick signals (KVM ioeventfd)
-  int to_guest = -1;  // eventfd shoald writes to wake a blocked guest
-  bool operator==(const ChannelFds&) const = default;
-};
-
-// "3,4,5" -> ChannelFds. Three distinct decimal descriptors, none of them
-// stdin/stdout/stderr (the console uses those).
-Result<ChannelFds> parse_channel_fds(const std::string& text);
 
 struct Options {
   std::optional<uint64_t> memory;  // --memory; else the image's default, else 128 MiB
@@ -35,8 +22,6 @@ struct Options {
   std::vector<std::string> env;    // --env K=V, the guest's whole environment
   bool verbose = false;
   bool timing = false;
-  std::optional<ChannelFds> channel;  // --channel
-  std::optional<NetConfig> net;       // --net tap:NAME --ip ... (net_options.hpp)
   std::string image;
   std::string exe_path;  // what the guest sees as /proc/self/exe; empty: the image's absolute path
   std::vector<std::string> args;   // after IMAGE (and after --)
@@ -45,20 +30,23 @@ struct Options {
   // namespaces and capabilities (debugging only; seccomp stays).
   std::string user;
   bool no_jail = false;
-
-  // Descriptors the monitor was handed on the command line: everything else
-  // it inherited is closed at start (close_inherited_fds).
-  std::vector<int> inherited_fds() const;
 };
 
 // "128M", "1G", "65536", "512K" → bytes. Rejects junk, zero and overflow.
 Result<uint64_t> parse_size(const std::string& text);
 
-// Parses argv. On --help, or a usage error, prints and sets exit_status.
+// Parses argv: the core's options and each device module's (add_options,
+// finish_options), which keep what they parse. On --help, or a usage error,
+// prints and sets exit_status.
 struct ParsedOptions {
   Options options;
+  DeviceList devices;
   std::optional<int> exit_status;
+
+  // Descriptors the monitor was handed on the command line (the devices'):
+  // everything else it inherited is closed at start (close_inherited_fds).
+  std::vector<int> inherited_fds() const;
 };
-ParsedOptions parse_options(int argc, char** argv);
+ParsedOptions parse_options(int argc, char** argv, DeviceList devices);
 
 }  // namespace shoal::vmm

@@ -1,9 +1,7 @@
 #include "page_tables.hpp"
 
-#include <shoal/abi/channel.h>
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
-#include <shoal/abi/netdev.h>
 
 namespace shoal::vmm {
 namespace {
@@ -12,20 +10,13 @@ using namespace shoal::abi;
 
 constexpr PagePerm kSupervisorRw{true, false, true, false};
 // NOTE: the ring-0 code page is user read+execute, not supervisor-only: on
-// PVM (PLATFORM.md) the instructions after `syscall` are fetched with user
+// PVM (docs/architecture.md, "Why ring 3") the instructions after `syscall` are fetched with user
 // permissions. It holds no secret, and from ring 3 its code only faults
 // (`out` to the fault port is denied by the TSS bitmap, `sysretq` is privileged).
 constexpr PagePerm kRing0Code{true, true, false, true};
 constexpr PagePerm kUserRo{true, true, false, false};
 constexpr PagePerm kUserRwNx{true, true, true, false};
 
-// The channel lives in the same PDPT as guest memory (below 512 GiB), in a
-// 1 GiB entry of its own above the largest guest memory.
-static_assert(kChannelAddr % (1ull << 30) == 0 && kChannelAddr >= kMaxMemory && kChannelAddr < (1ull << 39));
-static_assert(kMaxChannelRegionSize <= (1ull << 30));
-// The network device's region likewise, in the next 1 GiB entries.
-static_assert(kNetAddr % (1ull << 30) == 0 && kNetAddr >= kChannelAddr + (1ull << 30) && kNetAddr < (1ull << 39));
-static_assert(kNetRegionSize <= (1ull << 30));
 
 uint64_t leaf_bits(PagePerm p) {
   if (!p.present) return 0;
@@ -120,8 +111,8 @@ PagePerm perm_at(const std::vector<PageRange>& plan, uint64_t addr) {
 }
 
 Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory_size,
-                                         const std::vector<PageRange>& plan, uint64_t channel_size,
-                                         uint64_t net_size) {
+                                         const std::vector<PageRange>& plan,
+                                         const std::vector<DeviceRegion>& devices) {
   if (memory_size == 0 || memory_size % kLargePageSize != 0 || memory_size > kMaxMemory) {
     return make_error("guest memory size " + describe_bytes(memory_size) + " is not a multiple of 2 MiB up to " +
                       describe_bytes(kMaxMemory));
@@ -171,17 +162,21 @@ Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory
       ++stats.small_pages;
     }
   }
-  if (channel_size > 0) {
-    if (channel_size % kPageSize != 0 || channel_size > kMaxChannelRegionSize)
-      return make_error("channel region size " + describe_bytes(channel_size) + " is not a page multiple up to " +
-                        describe_bytes(kMaxChannelRegionSize));
-    TRY(map_region_rw_nx(alloc, mem, pdpt, kChannelAddr, channel_size, stats));
-  }
-  if (net_size > 0) {
-    if (net_size != kNetRegionSize)
-      return make_error("network region size " + describe_bytes(net_size) + " is not " +
-                        describe_bytes(kNetRegionSize));
-    TRY(map_region_rw_nx(alloc, mem, pdpt, kNetAddr, net_size, stats));
+  for (const auto& d : devices) {
+    // Each region lives in the same PDPT as guest memory (below 512 GiB), in
+    // 1 GiB entries of its own above the largest guest memory.
+    if (d.guest_addr % (1ull << 30) != 0 || d.guest_addr < kMaxMemory || d.guest_addr >= (1ull << 39) ||
+        d.max_size > (1ull << 30))
+      return make_error(std::string(d.name) + " region at " + hex(d.guest_addr) +
+                        " is not in a 1 GiB entry of its own above guest memory");
+    if (d.exact ? d.size != d.max_size : d.size % kPageSize != 0 || d.size > d.max_size) {
+      if (d.exact)
+        return make_error(std::string(d.name) + " region size " + describe_bytes(d.size) + " is not " +
+                          describe_bytes(d.max_size));
+      return make_error(std::string(d.name) + " region size " + describe_bytes(d.size) +
+                        " is not a page multiple up to " + describe_bytes(d.max_size));
+    }
+    if (d.size > 0) TRY(map_region_rw_nx(alloc, mem, pdpt, d.guest_addr, d.size, stats));
   }
   stats.table_pages = alloc.count();
   return stats;

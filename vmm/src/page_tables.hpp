@@ -1,5 +1,5 @@
 // The guest's page tables: an identity map of [0, memory_size) whose
-// permissions follow the image's sections (boot set-up, brief item 4).
+// permissions follow the image's sections (boot set-up).
 //
 // plan_address_space() decides what each byte of guest memory may be used for;
 // build_page_tables() writes 4-level tables for that plan into guest memory at
@@ -56,6 +56,19 @@ std::vector<PageRange> plan_address_space(uint64_t memory_size, const std::vecto
 // The permission the plan gives to the 4 KiB page at addr.
 PagePerm perm_at(const std::vector<PageRange>& plan, uint64_t addr);
 
+// A device's region outside guest memory (devices/device_module.hpp), mapped
+// user read-write and never executable at guest_addr: a 1 GiB-aligned address
+// of its own PDPT entry above the largest guest memory, below 512 GiB. Its
+// size is checked against max_size (a page multiple up to it, or exactly it
+// when exact); `name` words the error ("channel region size ...").
+struct DeviceRegion {
+  const char* name = "";
+  uint64_t guest_addr = 0;
+  uint64_t size = 0;
+  uint64_t max_size = 0;
+  bool exact = false;
+};
+
 struct PageTableStats {
   uint64_t cr3 = 0;
   uint32_t table_pages = 0;   // page-table pages used
@@ -64,15 +77,13 @@ struct PageTableStats {
 };
 
 // Writes the tables into [kPageTableAddr, kPageTableEnd) of mem. memory_size
-// must be a multiple of 2 MiB and at most abi::kMaxMemory. A non-zero
-// channel_size (a page multiple of at most abi::kMaxChannelRegionSize) also
-// maps [abi::kChannelAddr, + channel_size) user read-write, never executable:
-// the channel region (abi/channel.h), outside guest memory. A non-zero
-// net_size (== abi::kNetRegionSize) maps the network device's region
-// (abi/netdev.h) at abi::kNetAddr the same way.
+// must be a multiple of 2 MiB and at most abi::kMaxMemory. Each of `devices`
+// is mapped too, in order (the channel region of abi/channel.h, the network
+// device's of abi/netdev.h, ...): the devices contribute them, the tables
+// know nothing of any one device.
 Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory_size,
-                                         const std::vector<PageRange>& plan, uint64_t channel_size = 0,
-                                         uint64_t net_size = 0);
+                                         const std::vector<PageRange>& plan,
+                                         const std::vector<DeviceRegion>& devices = {});
 
 // x86-64 page-table entry bits used here.
 namespace pte {

@@ -1,6 +1,8 @@
 // The reviewed table of system calls shoal-vmm may make once the guest runs.
 // Every entry says why it is needed; arguments are pinned where the need is
-// narrow. Everything else: SCMP_ACT_KILL_PROCESS. A guest that escaped into
+// narrow. Everything else: SCMP_ACT_KILL_PROCESS. The core's rules are here;
+// each device module (devices/*/) contributes its own, with their reasons,
+// and apply_seccomp_policy() merges them. A guest that escaped into
 // the monitor could only run vCPUs, read stdin, write stdout/stderr, sleep,
 // wait on and drain the channel's wake eventfd, drop its own memory and exit;
 // with a network device, also move frames on its TAP descriptor.
@@ -11,12 +13,11 @@
 // for that, because it all happens before.
 #include "seccomp_policy.hpp"
 
-#include "net_device.hpp"
-
 #include <errno.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
@@ -27,20 +28,13 @@
 namespace shoal::vmm {
 namespace {
 
-struct Rule {
-  int syscall;
-  std::vector<scmp_arg_cmp> args;
-  const char* reason;
-};
+using Rule = SeccompRule;
 
 std::vector<Rule> policy() {
   return {
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_RUN)}, "run the vCPU"},
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS)}, "registers for crash and timeout reports"},
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS)}, "cr2, cs and fs base for crash reports"},
-      {SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, 0)}, "console_read: the instance's stdin"},
-      {SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, 1)}, "console_write to stdout"},
-      {SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, 2)}, "console_write to stderr, crash reports, --timing"},
       {SCMP_SYS(clock_nanosleep), {}, "block: the guest sleeps until its deadline"},
       {SCMP_SYS(nanosleep), {}, "block (older libc path)"},
       {SCMP_SYS(clock_gettime), {}, "block: realtime_ns, --timing (if the vDSO is unavailable)"},
@@ -87,14 +81,30 @@ std::vector<Rule> sanitizer_extras() {
 
 }  // namespace
 
-Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const NetSeccompFds* net) {
-  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-  if (ctx == nullptr) return make_error("seccomp_init failed");
-  // Every thread, not only the caller: the network I/O thread exists already.
-  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1); rc < 0) {
-    seccomp_release(ctx);
-    return make_error(std::string("seccomp TSYNC: ") + strerror(-rc), -rc);
+std::string describe_seccomp_rule(const SeccompRule& rule) {
+  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, rule.syscall);
+  std::string out = name ? name : std::to_string(rule.syscall);
+  free(name);
+  out += "(";
+  const char* sep = "";
+  for (const auto& a : rule.args) {
+    out += sep;
+    out += "a" + std::to_string(a.arg);
+    switch (a.op) {
+      case SCMP_CMP_EQ: out += " == " + std::to_string(a.datum_a); break;
+      case SCMP_CMP_MASKED_EQ:
+        out += " & " + std::to_string(a.datum_a) + " == " + std::to_string(a.datum_b);
+        break;
+      default: out += " op" + std::to_string(a.op) + " " + std::to_string(a.datum_a); break;
+    }
+    sep = ", ";
   }
+  out += "): ";
+  out += rule.reason;
+  return out;
+}
+
+std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int wake_fd, const std::vector<SeccompRule>& device_rules) {
   auto rules = policy();
   // Pin the KVM ioctls to the vCPU: after set-up no other fd (the VM, /dev/kvm)
   // needs one.
@@ -114,28 +124,26 @@ Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const
     rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(wake_fd))},
                      "block with a channel: drain the wake eventfd (TO_GUEST_FD)"});
   }
-  if (net != nullptr) {
-    auto fd = [](int d) { return static_cast<scmp_datum_t>(d); };
-    if (wake_fd < 0) rules.push_back({SCMP_SYS(ppoll), {}, "network I/O thread: wait for the TAP, a kick or stop"});
-    rules.push_back({SCMP_SYS(readv),
-                     {SCMP_A0(SCMP_CMP_EQ, fd(net->tap))},
-                     "network I/O thread: frames from the TAP (virtio_net_hdr + frame)"});
-    rules.push_back({SCMP_SYS(writev),
-                     {SCMP_A0(SCMP_CMP_EQ, fd(net->tap))},
-                     "network I/O thread: frames to the TAP (virtio_net_hdr + frame)"});
-    rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net->kick))},
-                     "network I/O thread: drain the guest's kick eventfd"});
-    rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net->wake))},
-                     "network I/O thread: wake the guest's block (wake eventfd)"});
-    rules.push_back({SCMP_SYS(read), {SCMP_A0(SCMP_CMP_EQ, fd(net->stop))}, "network I/O thread: its stop eventfd"});
-    rules.push_back({SCMP_SYS(write), {SCMP_A0(SCMP_CMP_EQ, fd(net->stop))},
-                     "main thread: stop the network I/O thread at exit"});
-    rules.push_back({SCMP_SYS(rt_sigprocmask), {SCMP_A0(SCMP_CMP_EQ, SIG_BLOCK)},
-                     "network I/O thread exit: glibc blocks signals before the thread ends"});
-  }
+  // The devices' own (devices/*/): console, network I/O thread, ...
+  rules.insert(rules.end(), device_rules.begin(), device_rules.end());
   if (status_fd >= 0) {
     rules.push_back({SCMP_SYS(pread64), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(status_fd))},
                      "--timing: VmHWM from /proc/self/status (opened before the filter)"});
+  }
+  return rules;
+}
+
+Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const std::vector<SeccompRule>& device_rules) {
+  return apply_seccomp_rules(assemble_seccomp_rules(status_fd, vcpu_fd, wake_fd, device_rules));
+}
+
+Result<void> apply_seccomp_rules(const std::vector<SeccompRule>& rules) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+  if (ctx == nullptr) return make_error("seccomp_init failed");
+  // Every thread, not only the caller: the network I/O thread exists already.
+  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1); rc < 0) {
+    seccomp_release(ctx);
+    return make_error(std::string("seccomp TSYNC: ") + strerror(-rc), -rc);
   }
   for (const auto& rule : rules) {
     int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, rule.syscall, static_cast<unsigned>(rule.args.size()),

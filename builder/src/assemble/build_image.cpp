@@ -8,11 +8,11 @@
 
 #include "assemble/load_sections.hpp"
 #include "assemble/manifest.hpp"
-#include "base/file_io.hpp"
-#include "base/strf.hpp"
 
 #include <shoal/abi/layout.h>
 #include <shoal/abi/syscall.h>
+#include <shoal/base/file_io.hpp>
+#include <shoal/base/strf.hpp>
 #include <shoal/builder/build_image.hpp>
 #include <shoal/builder/rewriter.hpp>
 #include <shoal/image/format.hpp>
@@ -142,14 +142,14 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
     opt.extra_targets.push_back(in.app.entry);
     for (const auto& s : in.app.symbols) opt.extra_targets.push_back(s.addr);
     if (in.rewrite) {
-      rw = rewrite_syscalls(regions, opt);
+      rw = TRY(rewrite_syscalls(regions, opt));
     } else {
       // Count the sites only: rewrite into a scratch copy and throw it away.
       std::vector<std::vector<uint8_t>> copies;
       std::vector<CodeRegion> scratch;
       for (const auto& r : regions) copies.emplace_back(r.bytes.begin(), r.bytes.end());
       for (size_t i = 0; i < regions.size(); ++i) scratch.push_back({regions[i].addr, copies[i]});
-      rw.sites = rewrite_syscalls(scratch, opt).sites;
+      rw.sites = TRY(rewrite_syscalls(scratch, opt)).sites;
     }
   }
   sum.syscall_sites = rw.sites;

@@ -1,8 +1,7 @@
 #include "assemble/manifest.hpp"
 
-#include "base/strf.hpp"
-
 #include <shoal/abi/image.h>
+#include <shoal/base/strf.hpp>
 
 namespace shoal::builder {
 

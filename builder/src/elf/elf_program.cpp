@@ -13,10 +13,9 @@
 
 #include <algorithm>
 
-#include "base/strf.hpp"
-
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
+#include <shoal/base/strf.hpp>
 #include <shoal/builder/elf_program.hpp>
 
 namespace shoal::builder {

@@ -8,6 +8,7 @@
 #include <Zydis/Zydis.h>
 
 #include <shoal/abi/syscall.h>
+#include <shoal/base/strf.hpp>
 #include <shoal/builder/rewriter.hpp>
 
 namespace shoal::builder {
@@ -195,10 +196,13 @@ class Rewriter {
 
 }  // namespace
 
-RewriteResult rewrite_syscalls(std::span<const CodeRegion> regions, const RewriteOptions& options) {
+Result<RewriteResult> rewrite_syscalls(std::span<const CodeRegion> regions, const RewriteOptions& options) {
   RewriteResult res;
   ZydisDecoder dec;
-  if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return res;
+  // An empty result here would read as "no syscall sites" and build an image
+  // whose every system call takes the slow ring-0 bounce: say so instead.
+  if (ZyanStatus st = ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64); !ZYAN_SUCCESS(st))
+    return make_error(strf("syscall rewriter: the x86 decoder (Zydis) failed to initialise (status {:#x})", st));
 
   // Pass 1: decode everything and collect every direct branch target, so a
   // patch in one function respects jumps from any other.

@@ -11,9 +11,8 @@
 
 #include <algorithm>
 
-#include "base/strf.hpp"
-
 #include <shoal/abi/image.h>
+#include <shoal/base/strf.hpp>
 #include <shoal/builder/elf_program.hpp>
 #include <shoal/builder/rootfs.hpp>
 

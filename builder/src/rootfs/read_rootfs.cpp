@@ -3,9 +3,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "base/strf.hpp"
-
 #include <shoal/abi/image.h>
+#include <shoal/base/strf.hpp>
 #include <shoal/builder/rootfs.hpp>
 
 namespace shoal::builder {

@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "base/file_io.hpp"
+#include <shoal/base/file_io.hpp>
 #include "test_util.hpp"
 
 namespace {

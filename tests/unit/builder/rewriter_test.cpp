@@ -59,7 +59,9 @@ Rewritten rewrite(std::vector<uint8_t> code, std::vector<uint64_t> targets = {})
   opt.trampoline_base = kTramp;
   opt.syscall_entry = kEntry;
   opt.extra_targets = std::move(targets);
-  r.res = rewrite_syscalls(std::span<const CodeRegion>(&region, 1), opt);
+  auto res = rewrite_syscalls(std::span<const CodeRegion>(&region, 1), opt);
+  EXPECT_TRUE(res.ok()) << res.error().message;
+  if (res) r.res = std::move(res.value());
   return r;
 }
 
@@ -183,7 +185,9 @@ TEST(Rewriter, EntryOutOfRel32RangeIsLeftAlone) {
   Rewritten r{code, {}};
   CodeRegion region{kCode, r.code};
   RewriteOptions opt{kTramp, 0x7f0000000000ull, {}};
-  r.res = rewrite_syscalls(std::span<const CodeRegion>(&region, 1), opt);
+  auto res = rewrite_syscalls(std::span<const CodeRegion>(&region, 1), opt);
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  r.res = std::move(res.value());
   EXPECT_EQ(r.res.rewritten, 0u);
   EXPECT_EQ(r.code, code);
 }

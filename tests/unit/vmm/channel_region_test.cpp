@@ -15,7 +15,8 @@
 #include <gtest/gtest.h>
 #include <shoal/abi/channel.h>
 
-#include "channel_region.hpp"
+#include "block_wait.hpp"
+#include "devices/channel/channel_region.hpp"
 
 using namespace shoal;
 using namespace shoal::vmm;

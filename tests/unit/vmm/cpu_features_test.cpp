@@ -7,6 +7,8 @@
 #include <shoal/abi/xsave.h>
 
 #include "cpu_setup.hpp"
+#include "devices/channel/channel_module.hpp"
+#include "devices/net/net_module.hpp"
 #include "options.hpp"
 
 using namespace shoal::vmm;
@@ -36,7 +38,7 @@ const kvm_cpuid_entry2& find(const std::vector<kvm_cpuid_entry2>& t, uint32_t fu
   return none;
 }
 
-// KVM's supported CPUID on the AMD EPYC (Zen 4) of PLATFORM.md, reduced to
+// KVM's supported CPUID on an AMD EPYC (Zen 4) host under kvm_pvm, reduced to
 // the leaves that matter: XSAVE, AVX, FMA, F16C; AVX2, BMI1/2, AVX-512
 // F/DQ/IFMA/CD/BW/VL, VBMI, VBMI2, VAES, VPCLMULQDQ, VNNI, BITALG,
 // VPOPCNTDQ; AVX512_BF16; leaf 0xD with PKRU supported, and the EBX = 576
@@ -273,7 +275,7 @@ TEST(CpuFeatures, KvmPvmOnlyHasTheHostsVariant) {
   EXPECT_NE(find(c->cpuid, 1, 0).ecx & bit(26), 0u);  // XSAVE, so KVM takes CR4.OSXSAVE
   EXPECT_EQ(find(c->cpuid, 1, 0).ecx & bit(27), 0u);  // OSXSAVE is KVM's to set
   EXPECT_NE(find(c->cpuid, 7, 0).ebx & bit(16), 0u);
-  EXPECT_EQ(c->xsave_size, 2432u);  // never the 576 of issue 9
+  EXPECT_EQ(c->xsave_size, 2432u);  // never the 576 kvm_pvm reports in EBX
   EXPECT_FALSE(c->strict);
   auto same = make_cpu_config(pvm_table(), CpuFeatures::avx512, epyc_host);
   ASSERT_TRUE(same.ok());
@@ -292,7 +294,11 @@ ParsedOptions parse(std::vector<std::string> args) {
   static std::string name = "shoal-vmm";
   argv.push_back(name.data());
   for (auto& a : args) argv.push_back(a.data());
-  return parse_options(static_cast<int>(argv.size()), argv.data());
+  // The monitor's devices with options (main.cpp lists the same).
+  DeviceList devices;
+  devices.push_back(make_channel_module());
+  devices.push_back(make_net_module());
+  return parse_options(static_cast<int>(argv.size()), argv.data(), std::move(devices));
 }
 
 TEST(CpuFeatures, Option) {

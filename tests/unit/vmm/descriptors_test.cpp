@@ -82,7 +82,9 @@ TEST(Idt, GatesPointAtStubsWithDpl0) {
 }
 
 TEST(Tss, StacksAndIoBitmap) {
-  auto tss = build_tss();
+  // The kick ports the channel and network modules list (devices/*/).
+  const uint16_t kicks[] = {sabi::kChannelKickPort, sabi::kNetKickPort};
+  auto tss = build_tss(kicks);
   uint64_t rsp0, ist1;
   uint16_t iomap;
   memcpy(&rsp0, &tss[4], 8);

@@ -13,8 +13,8 @@
 #include <gtest/gtest.h>
 #include <shoal/abi/netdev_ops.h>
 
-#include "net_impair.hpp"
-#include "net_io.hpp"
+#include "devices/net/net_impair.hpp"
+#include "devices/net/net_io.hpp"
 
 using namespace shoal::vmm;
 using namespace shoal::abi;

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "net_options.hpp"
+#include "devices/net/net_options.hpp"
+#include "devices/channel/channel_module.hpp"
+#include "devices/net/net_module.hpp"
 #include "options.hpp"
 
 using namespace shoal::vmm;
@@ -123,18 +125,26 @@ ParsedOptions parse(std::vector<std::string> args) {
   static std::string name = "shoal-vmm";
   argv.push_back(name.data());
   for (auto& a : args) argv.push_back(a.data());
-  return parse_options(static_cast<int>(argv.size()), argv.data());
+  // The monitor's devices with options (main.cpp lists the same).
+  DeviceList devices;
+  devices.push_back(make_channel_module());
+  devices.push_back(make_net_module());
+  return parse_options(static_cast<int>(argv.size()), argv.data(), std::move(devices));
+}
+
+const std::optional<NetConfig>& net_of(const ParsedOptions& p) {
+  return dynamic_cast<const NetModule&>(*p.devices.at(1)).config();
 }
 
 TEST(NetOptions, ThroughTheMonitorsParser) {
   auto p = parse({"--net", "tap:shoal0", "--ip", "10.0.0.2/24", "--gateway", "10.0.0.1", "--mac", "02:00:00:00:00:09",
                   "--net-impair", "loss=5,delay=20,reorder=25,seed=1", "img.shoal"});
   ASSERT_FALSE(p.exit_status);
-  ASSERT_TRUE(p.options.net);
-  EXPECT_EQ(p.options.net->tap, "shoal0");
-  EXPECT_EQ(p.options.net->mac[5], 9);
-  EXPECT_EQ(p.options.net->impair->delay_ms, 20u);
-  EXPECT_FALSE(parse({"img.shoal"}).options.net);
+  ASSERT_TRUE(net_of(p));
+  EXPECT_EQ(net_of(p)->tap, "shoal0");
+  EXPECT_EQ(net_of(p)->mac[5], 9);
+  EXPECT_EQ(net_of(p)->impair->delay_ms, 20u);
+  EXPECT_FALSE(net_of(parse({"img.shoal"})));
   // Usage errors: status 2.
   EXPECT_EQ(parse({"--net", "tap:shoal0", "img"}).exit_status.value_or(0), 2);
   EXPECT_EQ(parse({"--ip", "10.0.0.2/24", "img"}).exit_status.value_or(0), 2);

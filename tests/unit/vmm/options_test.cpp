@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "devices/channel/channel_module.hpp"
+#include "devices/net/net_module.hpp"
 #include "options.hpp"
 
 using namespace shoal::vmm;
@@ -28,7 +30,11 @@ ParsedOptions parse(std::vector<std::string> args) {
   static std::string name = "shoal-vmm";
   argv.push_back(name.data());
   for (auto& a : args) argv.push_back(a.data());
-  return parse_options(static_cast<int>(argv.size()), argv.data());
+  // The monitor's devices with options (main.cpp lists the same).
+  DeviceList devices;
+  devices.push_back(make_channel_module());
+  devices.push_back(make_net_module());
+  return parse_options(static_cast<int>(argv.size()), argv.data(), std::move(devices));
 }
 
 TEST(ParseOptions, Full) {
@@ -66,11 +72,15 @@ TEST(ParseChannelFds, ThreeDistinctDescriptors) {
     EXPECT_FALSE(parse_channel_fds(bad).ok()) << bad;
 }
 
+std::optional<ChannelFds> channel_of(const ParsedOptions& p) {
+  return dynamic_cast<const ChannelModule&>(*p.devices.at(0)).fds();
+}
+
 TEST(ParseOptions, Channel) {
   auto p = parse({"--channel", "7,8,9", "img.shoal"});
   ASSERT_FALSE(p.exit_status);
-  EXPECT_EQ(p.options.channel.value(), (ChannelFds{7, 8, 9}));
-  EXPECT_FALSE(parse({"img.shoal"}).options.channel);
+  EXPECT_EQ(channel_of(p).value(), (ChannelFds{7, 8, 9}));
+  EXPECT_FALSE(channel_of(parse({"img.shoal"})));
   EXPECT_EQ(parse({"--channel", "7,7,9", "img"}).exit_status.value_or(0), 2);
 }
 
@@ -92,7 +102,7 @@ TEST(ParseOptions, JailOptions) {
   ASSERT_FALSE(p.exit_status);
   EXPECT_FALSE(p.options.no_jail);
   EXPECT_TRUE(p.options.user.empty());
-  EXPECT_TRUE(p.options.inherited_fds().empty());  // only 0-2 survive
+  EXPECT_TRUE(p.inherited_fds().empty());  // only 0-2 survive
 
   p = parse({"--user", "svc:svcgroup", "img.shoal"});
   ASSERT_FALSE(p.exit_status);
@@ -101,7 +111,7 @@ TEST(ParseOptions, JailOptions) {
   p = parse({"--no-jail", "--channel", "7,5,9", "img.shoal"});
   ASSERT_FALSE(p.exit_status);
   EXPECT_TRUE(p.options.no_jail);
-  EXPECT_EQ(p.options.inherited_fds(), (std::vector<int>{7, 5, 9}));
+  EXPECT_EQ(p.inherited_fds(), (std::vector<int>{7, 5, 9}));
 
   p = parse({"--no-jail", "--user", "svc", "img.shoal"});
   EXPECT_EQ(p.exit_status.value_or(0), 2);

@@ -165,13 +165,19 @@ TEST(PageTablesLimits, TooManyMixedRegionsIsAnError) {
   EXPECT_NE(r.error().message.find("page tables need more"), std::string::npos);
 }
 
+// The regions the channel and network modules contribute (devices/*/).
+DeviceRegion channel_region(uint64_t size) {
+  return {"channel", sabi::kChannelAddr, size, sabi::kMaxChannelRegionSize, false};
+}
+DeviceRegion net_region(uint64_t size) { return {"network", sabi::kNetAddr, size, sabi::kNetRegionSize, true}; }
+
 TEST(PageTablesChannel, RegionIsUserReadWriteNeverExecutable) {
   constexpr uint64_t kMem = 32ull << 20;
   std::vector<uint8_t> buf(kMem);
   auto mem = GuestMemory::wrap(buf.data(), kMem);
   // 5 MiB + 12 KiB: two large pages, then 4 KiB pages for the tail.
   constexpr uint64_t kSize = (5ull << 20) + 3 * sabi::kPageSize;
-  auto r = build_page_tables(mem, kMem, plan_address_space(kMem, {}), kSize);
+  auto r = build_page_tables(mem, kMem, plan_address_space(kMem, {}), {channel_region(kSize)});
   ASSERT_TRUE(r.ok()) << r.error().message;
   for (uint64_t off : std::vector<uint64_t>{0, 0x1000, (2ull << 20) + 8, 4ull << 20, 5ull << 20,
                                             kSize - sabi::kPageSize, kSize - 1}) {
@@ -202,7 +208,7 @@ TEST(PageTablesChannel, LargestMemoryAndLargestRegionFit) {
   auto mem = GuestMemory::create(sabi::kMaxMemory);
   ASSERT_TRUE(mem.ok());
   auto r = build_page_tables(mem.value(), sabi::kMaxMemory, plan_address_space(sabi::kMaxMemory, {}),
-                             sabi::kMaxChannelRegionSize);
+                             {channel_region(sabi::kMaxChannelRegionSize)});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_TRUE(walk(mem.value(), r->cr3, sabi::kChannelAddr + sabi::kMaxChannelRegionSize - 1).write);
   EXPECT_TRUE(walk(mem.value(), r->cr3, sabi::kMaxMemory - 1).present);
@@ -212,8 +218,10 @@ TEST(PageTablesChannel, RejectsBadRegionSizes) {
   constexpr uint64_t kMem = 16ull << 20;
   std::vector<uint8_t> buf(kMem);
   auto mem = GuestMemory::wrap(buf.data(), kMem);
-  EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}), 100).ok());
-  EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}), sabi::kMaxChannelRegionSize + 4096).ok());
+  EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}), {channel_region(100)}).ok());
+  EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}),
+                                 {channel_region(sabi::kMaxChannelRegionSize + 4096)})
+                   .ok());
 }
 
 TEST(PageTablesNet, RegionIsUserReadWriteNeverExecutable) {
@@ -221,7 +229,8 @@ TEST(PageTablesNet, RegionIsUserReadWriteNeverExecutable) {
   std::vector<uint8_t> buf(kMem);
   auto mem = GuestMemory::wrap(buf.data(), kMem);
   constexpr uint64_t kChan = 3 * sabi::kPageSize;
-  auto r = build_page_tables(mem, kMem, plan_address_space(kMem, {}), kChan, sabi::kNetRegionSize);
+  auto r = build_page_tables(mem, kMem, plan_address_space(kMem, {}),
+                             {channel_region(kChan), net_region(sabi::kNetRegionSize)});
   ASSERT_TRUE(r.ok()) << r.error().message;
   for (uint64_t off : std::vector<uint64_t>{0, sabi::kNetRxOffset, sabi::kNetTxOffset, sabi::kNetRegionSize - 1,
                                             2ull << 20}) {
@@ -239,7 +248,7 @@ TEST(PageTablesNet, RegionIsUserReadWriteNeverExecutable) {
   auto none = build_page_tables(mem, kMem, plan_address_space(kMem, {}));
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(walk(mem, none->cr3, sabi::kNetAddr).present);
-  EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}), 0, sabi::kNetRegionSize - 4096).ok());
+  EXPECT_FALSE(build_page_tables(mem, kMem, plan_address_space(kMem, {}), {net_region(sabi::kNetRegionSize - 4096)}).ok());
 }
 
 TEST(SectionFlags, Mapping) {

@@ -18,7 +18,8 @@
 
 #include <atomic>
 
-#include "net_device.hpp"
+#include "devices/console/console_module.hpp"
+#include "devices/net/net_module.hpp"
 #include "seccomp_policy.hpp"
 
 using namespace shoal::vmm;
@@ -30,7 +31,7 @@ template <typename F>
 int in_confined_child(F body) {
   pid_t pid = fork();
   if (pid == 0) {
-    if (!apply_seccomp_policy().ok()) _exit(100);
+    if (!apply_seccomp_policy(-1, -1, -1, console_seccomp_rules()).ok()) _exit(100);
     body();
     _exit(0);
   }
@@ -44,7 +45,7 @@ template <typename F>
 int in_child_pinned_to(int vcpu_fd, F body) {
   pid_t pid = fork();
   if (pid == 0) {
-    if (!apply_seccomp_policy(-1, vcpu_fd).ok()) _exit(100);
+    if (!apply_seccomp_policy(-1, vcpu_fd, -1, console_seccomp_rules()).ok()) _exit(100);
     body();
     _exit(0);
   }
@@ -118,7 +119,7 @@ template <typename F>
 int in_child_with_wake_fd(int wake_fd, F body) {
   pid_t pid = fork();
   if (pid == 0) {
-    if (!apply_seccomp_policy(-1, -1, wake_fd).ok()) _exit(100);
+    if (!apply_seccomp_policy(-1, -1, wake_fd, console_seccomp_rules()).ok()) _exit(100);
     body();
     _exit(0);
   }
@@ -223,7 +224,10 @@ int thread_under_policy(const Fds& fds, F body) {
     while (g_step.load() == 0) {
     }
     NetSeccompFds net = fds.net();
-    if (!apply_seccomp_policy(-1, -1, fds.wake, &net).ok()) _exit(100);
+    auto rules = console_seccomp_rules();
+    auto net_rules = net_seccomp_rules(net, fds.wake);
+    rules.insert(rules.end(), net_rules.begin(), net_rules.end());
+    if (!apply_seccomp_policy(-1, -1, fds.wake, rules).ok()) _exit(100);
     uint64_t one = 1;
     syscall(SYS_write, fds.stop, &one, 8);  // the main thread's stop write is allowed
     while (g_step.load() != 2) {

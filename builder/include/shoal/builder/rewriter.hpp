@@ -1,4 +1,4 @@
-// The system-call rewriter (DESIGN.md decision 2, abi/syscall.h).
+// The system-call rewriter (docs/architecture.md, "System calls are function calls"; abi/syscall.h).
 //
 // Each `syscall` instruction of the program, together with whole neighbouring
 // instructions so the range is at least 5 bytes, becomes `jmp rel32` (+ int3
@@ -17,6 +17,8 @@
 
 #include <span>
 #include <vector>
+
+#include <shoal/base/result.hpp>
 
 namespace shoal::builder {
 
@@ -48,6 +50,8 @@ struct RewriteResult {
   std::vector<RewriteStub> stubs;       // one per rewritten site
 };
 
-RewriteResult rewrite_syscalls(std::span<const CodeRegion> regions, const RewriteOptions& options);
+// Fails only if the disassembler cannot be set up (then nothing is patched);
+// a site that cannot be patched is no error (it stays in fallback_sites).
+Result<RewriteResult> rewrite_syscalls(std::span<const CodeRegion> regions, const RewriteOptions& options);
 
 }  // namespace shoal::builder

@@ -6,9 +6,8 @@
 
 #include <algorithm>
 
-#include "base/strf.hpp"
-
 #include <shoal/abi/layout.h>
+#include <shoal/base/strf.hpp>
 #include <shoal/image/format.hpp>
 
 namespace shoal::image {

@@ -7,12 +7,10 @@
 
 #include <stdint.h>
 
-#include <functional>
-
 #include <shoal/base/result.hpp>
 
 #include "kvm.hpp"
-#include "options.hpp"
+#include "devices/channel/channel_options.hpp"
 
 namespace shoal::vmm {
 
@@ -53,11 +51,5 @@ class ChannelRegion {
   uint64_t m_size = 0;
   ChannelFds m_fds;
 };
-
-// The `block` hypercall's wait when a channel exists: until timeout_ns has
-// passed (UINT64_MAX: no deadline) or wake_fd becomes readable (then drained,
-// so the next wait blocks again). Returns false if a signal interrupted it
-// and timed_out() says --timeout expired.
-bool wait_for_wake(int wake_fd, uint64_t timeout_ns, const std::function<bool()>& timed_out);
 
 }  // namespace shoal::vmm

@@ -3,8 +3,7 @@
 
 #include <algorithm>
 
-#include "base/strf.hpp"
-
+#include <shoal/base/strf.hpp>
 #include <shoal/image/symbols.hpp>
 
 namespace shoal::image {

@@ -3,10 +3,9 @@
 
 #include <algorithm>
 
-#include "base/file_io.hpp"
-#include "base/strf.hpp"
-
 #include <shoal/abi/layout.h>
+#include <shoal/base/file_io.hpp>
+#include <shoal/base/strf.hpp>
 #include <shoal/image/format.hpp>
 
 namespace shoal::image {

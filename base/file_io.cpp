@@ -1,4 +1,4 @@
-#include "base/file_io.hpp"
+#include <shoal/base/file_io.hpp>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/strf.hpp"
+#include <shoal/base/strf.hpp>
 
 namespace shoal {
 
