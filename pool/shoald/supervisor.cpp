@@ -228,9 +228,9 @@ void Supervisor::activate(ServiceRuntime& rt) {
 
 Result<void> Supervisor::scale(const std::string& service, uint32_t instances) {
   ServiceRuntime* rt = runtime(service);
-  if (!rt) return make_error("no service named '" + service + "'", 404);
-  if (instances > 4096) return make_error("instances: at most 4096", 400);
-  if (m_stopping) return make_error("the pool is stopping", 409);
+  if (!rt) return make_http_error("no service named '" + service + "'", 404);
+  if (instances > 4096) return make_http_error("instances: at most 4096", 400);
+  if (m_stopping) return make_http_error("the pool is stopping", 409);
   rt->pinned = instances;
   rt->desired = instances;
   log(service + ": scaled to " + std::to_string(instances) + " by the control API");
@@ -241,8 +241,8 @@ Result<void> Supervisor::scale(const std::string& service, uint32_t instances) {
 
 Result<void> Supervisor::scale_auto(const std::string& service) {
   ServiceRuntime* rt = runtime(service);
-  if (!rt) return make_error("no service named '" + service + "'", 404);
-  if (m_stopping) return make_error("the pool is stopping", 409);
+  if (!rt) return make_http_error("no service named '" + service + "'", 404);
+  if (m_stopping) return make_http_error("the pool is stopping", 409);
   rt->pinned.reset();
   log(service + ": back to " + (rt->autoscaler ? "autoscaling" : "its spec's instance count"));
   if (!rt->autoscaler) rt->desired = rt->config.initial_instances;

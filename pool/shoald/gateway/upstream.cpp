@@ -68,7 +68,7 @@ bool UpstreamConn::flush_out() {
   if (m_out_off < m_out.size()) {
     auto n = ch.write(m_slot, {reinterpret_cast<const uint8_t*>(m_out.data()) + m_out_off, m_out.size() - m_out_off});
     if (!n.ok()) {
-      fail(n.error().code == EPIPE ? "the instance closed the connection" : "the instance reset the connection");
+      fail(n.error().errno_code() == EPIPE ? "the instance closed the connection" : "the instance reset the connection");
       return false;
     }
     m_out_off += n.value();

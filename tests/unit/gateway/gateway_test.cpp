@@ -530,7 +530,7 @@ TEST_F(GatewayTest, QueuedAtTheConcurrencyCapUntilQueueTimeout) {
   });
 }
 
-// Issue 9: a request beyond an instance's free channel slots used to get 503
+// Regression: a request beyond an instance's free channel slots used to get 503
 // "no capacity" (one instance, 64 wrk connections: half failed). It waits in
 // the service's queue and goes when a slot frees; the keep-alive upstream
 // connections carry every request.
@@ -587,7 +587,7 @@ TEST_F(GatewayTest, ScatterOfAThousandElementsAnswers200) {
   });
 }
 
-// Issue 9 (part of 4): on_guest_connect checked from.channel for null, then
+// Regression: on_guest_connect checked from.channel for null, then
 // dereferenced it to refuse the slot. An instance whose channel is gone is
 // now left alone.
 TEST_F(GatewayTest, GuestConnectFromAnInstanceWithoutChannelIsIgnored) {
@@ -604,7 +604,7 @@ TEST_F(GatewayTest, GuestConnectFromAnInstanceWithoutChannelIsIgnored) {
   EXPECT_TRUE(i.channel != nullptr);
 }
 
-// Issue 9, part 3: at max_connections the gateway closes its longest-idle
+// Connection limit: at max_connections the gateway closes its longest-idle
 // keep-alive connection to admit a new one...
 TEST_F(GatewayTest, AtMaxConnectionsTheOldestIdleConnectionMakesRoom) {
   m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};

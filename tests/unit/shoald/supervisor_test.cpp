@@ -265,7 +265,7 @@ TEST(Supervisor, ConcurrencyCapQueuesThenRefuses) {
   EXPECT_EQ(h.rt("svc").waiting, 0u);
 }
 
-// Issue 9: without max_concurrency an instance still carries at most one
+// Regression: without max_concurrency an instance still carries at most one
 // request per gateway slot of its channel; the rest wait in the queue (and
 // are counted as waiting, the autoscaler's demand) instead of getting 503.
 TEST(Supervisor, ChannelSlotsCapAnInstanceAndTheRestQueue) {
