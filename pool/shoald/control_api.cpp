@@ -75,8 +75,8 @@ json ControlApi::status() const {
       ProcStats st = read_proc_stats(i->pid).value_or(r.stats);
       auto restarts = rt->restarts_by_index.find(i->index);
       json inst = {{"id", i->id},
-                   {"name", instance_name(s.name, i->index)},
-                   {"service", s.name},
+                   {"name", instance_name(s.name(), i->index)},
+                   {"service", s.name()},
                    {"index", i->index},
                    {"state", to_string(i->state)},
                    {"healthy", i->state == InstanceState::ready ? json(i->healthy) : json(nullptr)},
@@ -94,11 +94,11 @@ json ControlApi::status() const {
       instances.push_back(std::move(inst));
     }
     auto [low, high] = m_supervisor.bounds(*rt);
-    json svc = {{"name", s.name},
-                {"port", s.port},
+    json svc = {{"name", s.name()},
+                {"port", s.spec->port},
                 {"address", ipv4_text(s.ipv4)},
-                {"image", rt->config.image},
-                {"balance", std::string(policy::balance_kind_name(rt->config.balancer.kind))},
+                {"image", rt->spec.image_path},
+                {"balance", std::string(policy::balance_kind_name(rt->spec.balance))},
                 {"min", low},
                 {"max", high},
                 {"desired", rt->desired},
@@ -145,7 +145,7 @@ Result<json> ControlApi::logs(const std::string& target, size_t max_lines) const
   }
   const Supervisor::ServiceRuntime* rt = nullptr;
   for (const auto& r : m_supervisor.services())
-    if (r->service.name == service) rt = r.get();
+    if (r->service.name() == service) rt = r.get();
   if (!rt) return make_http_error("no service named '" + service + "'", 404);
 
   json list = json::array();
@@ -208,7 +208,7 @@ ApiResponse ControlApi::scale(std::string_view body) {
   if (!r) return api_error(r.error().http_status() ? r.error().http_status() : 400, r.error().message);
   const auto* rt = [&]() -> const Supervisor::ServiceRuntime* {
     for (const auto& x : m_supervisor.services())
-      if (x->service.name == name) return x.get();
+      if (x->service.name() == name) return x.get();
     return nullptr;
   }();
   auto [low, high] = m_supervisor.bounds(*rt);

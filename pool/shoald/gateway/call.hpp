@@ -33,7 +33,7 @@ class Call final : public Waiter {
   using Done = std::function<void(Message&& response)>;
   struct Options {
     bool retryable = false;       // may be sent twice
-    uint64_t timeout_ns = 0;      // per attempt; 0 = config request_timeout
+    policy::Duration timeout{0};  // per attempt; 0 = gateway.request_timeout
     uint32_t client_ipv4 = 0;     // for ip_hash
   };
 

@@ -18,7 +18,7 @@ constexpr size_t kReadChunk = 16 * 1024;
 // Stop reading further pipelined requests while this much output waits.
 constexpr size_t kMaxPendingOutput = 1 << 20;
 
-http::Limits request_limits(const GatewayConfig& c) {
+http::Limits request_limits(const spec::Gateway& c) {
   http::Limits l;
   l.max_head_bytes = c.max_header_bytes;
   l.max_body = c.max_body_bytes;
@@ -44,7 +44,7 @@ void ClientConn::start() {
     if (auto self = weak.lock()) self->on_events(ev);
   });
   if (!r.ok()) return close_now();
-  arm_timer(m_gw.config().idle_timeout_ns, false);
+  arm_timer(m_gw.config().idle_timeout, false);
   m_gw.client_idle(this);
 }
 
@@ -69,10 +69,10 @@ void ClientConn::close_now() {
   m_gw.client_closed(this);  // drops the gateway's reference: may destroy this
 }
 
-void ClientConn::arm_timer(uint64_t ns, bool answer_408) {
+void ClientConn::arm_timer(policy::Duration timeout, bool answer_408) {
   if (m_timer != 0) m_gw.loop().cancel(m_timer);
   std::weak_ptr<ClientConn> weak = weak_from_this();
-  m_timer = m_gw.loop().after(ns, [weak, answer_408] {
+  m_timer = m_gw.loop().after(timeout, [weak, answer_408] {
     auto self = weak.lock();
     if (!self) return;
     self->m_timer = 0;
@@ -120,7 +120,7 @@ void ClientConn::process() {
       m_state = State::head;
       m_gw.client_busy(this);
       m_request_start_ns = EventLoop::now_ns();
-      arm_timer(m_gw.config().header_timeout_ns, true);
+      arm_timer(m_gw.config().header_timeout, true);
     }
     if (m_state == State::head) {
       http::ParseResult r = m_parser.parse(m_in, m_head);
@@ -155,7 +155,7 @@ void ClientConn::process() {
         if (m_state == State::closing) return;
       }
       m_state = State::body;
-      arm_timer(m_gw.config().body_timeout_ns, true);
+      arm_timer(m_gw.config().body_timeout, true);
     }
     if (m_state == State::body) {
       http::BodyStep s = m_body.read_all(m_in, [&](std::string_view d) { m_request.body.append(d); });
@@ -182,15 +182,15 @@ void ClientConn::dispatch() {
     return respond_error(400, true);
   }
   std::string host(m_request.header("Host"));
-  const RouteConfig* route = match_route(m_gw.config().routes, host, m_request.target);
+  const spec::Route* route = match_route(m_gw.routes(), host, m_request.target);
   if (route == nullptr) {
     ++m_gw.mutable_stats().client_errors;
     return respond_error(404, !m_keep_alive);
   }
   m_request.target = upstream_target(*route, m_request.target);
   Call::Options opts;
-  opts.retryable = route->retryable;
-  opts.timeout_ns = route->timeout_ns;
+  opts.retryable = route->retryable.value_or(false);
+  opts.timeout = route->timeout.value_or(policy::Duration::zero());
   opts.client_ipv4 = m_ipv4;
   std::weak_ptr<ClientConn> weak = weak_from_this();
   bool head_request = m_head_request;
@@ -213,7 +213,7 @@ void ClientConn::respond(Message&& response, bool head_request) {
   m_state = close ? State::closing : State::idle;
   write_output();
   if (m_state == State::idle) {
-    arm_timer(m_gw.config().idle_timeout_ns, false);
+    arm_timer(m_gw.config().idle_timeout, false);
     m_gw.client_idle(this);
     process();  // pipelined requests already received
   }
@@ -230,7 +230,7 @@ void ClientConn::respond_error(int status, bool close) {
   }
   write_output();
   if (m_state == State::idle) {
-    arm_timer(m_gw.config().idle_timeout_ns, false);
+    arm_timer(m_gw.config().idle_timeout, false);
     m_gw.client_idle(this);
     process();
   }

@@ -1,6 +1,6 @@
 // ClientConn: one client TCP connection to the gateway. Reads requests
 // (pipelined ones one after another, in order), enforces the limits and
-// timeouts of GatewayConfig, routes each request, and writes the answers.
+// timeouts of the spec's gateway table, routes each request, and writes the answers.
 //
 // Timeouts: idle_timeout while waiting for a request with nothing received
 // (then the connection just closes), header_timeout from the first byte of a
@@ -16,7 +16,7 @@
 #include <string>
 
 #include "../event_loop.hpp"
-#include "config.hpp"
+#include <shoal/pool/spec/spec.hpp>
 #include "message.hpp"
 #include "shoal/pool/http/body_reader.hpp"
 #include "shoal/pool/http/message.hpp"
@@ -49,7 +49,7 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   void respond(Message&& response, bool head_request);
   void respond_error(int status, bool close);
   void write_output();
-  void arm_timer(uint64_t ns, bool answer_408);
+  void arm_timer(policy::Duration timeout, bool answer_408);
   void update_interest();
 
   Gateway& m_gw;

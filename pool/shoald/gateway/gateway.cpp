@@ -20,8 +20,7 @@
 
 namespace shoal::pool {
 
-Gateway::Gateway(EventLoop& loop, Pool& pool, GatewayConfig config)
-    : m_loop(loop), m_pool(pool), m_config(std::move(config)) {
+Gateway::Gateway(EventLoop& loop, Pool& pool, const spec::Spec& spec) : m_loop(loop), m_pool(pool), m_spec(spec) {
   if (getrandom(&m_id_salt, sizeof m_id_salt, 0) != sizeof m_id_salt) m_id_salt = uint64_t(getpid()) << 32;
 }
 
@@ -45,13 +44,15 @@ Result<void> Gateway::start() {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  a.sin_port = htons(m_config.listen_port);
-  if (inet_pton(AF_INET, m_config.listen_host.c_str(), &a.sin_addr) != 1) {
+  const spec::Endpoint& where = config().listen;
+  std::string host = where.host == "localhost" ? "127.0.0.1" : where.host;
+  a.sin_port = htons(where.port);
+  if (inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
     close(fd);
-    return make_error("gateway: listen address '" + m_config.listen_host + "' is not an IPv4 address");
+    return make_error("gateway: listen address '" + host + "' is not an IPv4 address");
   }
   if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    auto e = errno_error("gateway: bind " + m_config.listen_host + ":" + std::to_string(m_config.listen_port));
+    auto e = errno_error("gateway: bind " + host + ":" + std::to_string(where.port));
     close(fd);
     return e;
   }
@@ -64,7 +65,7 @@ Result<void> Gateway::start() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   m_port = ntohs(a.sin_port);
   m_listen_fd = fd;
-  m_max_connections = m_config.max_connections;
+  m_max_connections = config().max_connections;
   if (m_max_connections == 0) {
     rlimit rl{};
     uint64_t nofile = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
@@ -211,7 +212,7 @@ bool Gateway::hold(Service& s, Waiter* w, bool admitted) {
   auto& q = m_waiting[&s];
   // One admitted already (it only lacks a channel slot for a moment) is not
   // refused for the queue's bound.
-  if (!admitted && q.size() >= m_config.max_held) return false;
+  if (!admitted && q.size() >= config().max_held) return false;
   q.push_back(w);
   w->m_queued = true;
   m_pool.set_waiting(s, uint32_t(q.size()));

@@ -22,9 +22,15 @@
 #include "../event_loop.hpp"
 #include "../model.hpp"
 #include "../pool.hpp"
-#include "config.hpp"
+#include <shoal/pool/spec/spec.hpp>
 
 namespace shoal::pool {
+
+// Descriptors kept for everything but client connections when
+// gateway.max_connections is derived (0): instances (a pidfd, two eventfds
+// and two log pipes each), upstream helpers, the control and admin sockets.
+inline constexpr uint32_t kFdReserve = 1024;
+inline constexpr uint32_t kMinConnections = 64;
 
 class ClientConn;
 class UpstreamConn;
@@ -52,7 +58,8 @@ struct GatewayStats {
 
 class Gateway final : public CapacityListener {
  public:
-  Gateway(EventLoop& loop, Pool& pool, GatewayConfig config);
+  // Reads spec.gateway and spec.routes for its whole life: the spec outlives it.
+  Gateway(EventLoop& loop, Pool& pool, const spec::Spec& spec);
   ~Gateway() override;
 
   Result<void> start();          // bind + listen (port 0: any free port)
@@ -73,7 +80,8 @@ class Gateway final : public CapacityListener {
   // For the parts of the gateway.
   EventLoop& loop() { return m_loop; }
   Pool& pool() { return m_pool; }
-  const GatewayConfig& config() const { return m_config; }
+  const spec::Gateway& config() const { return m_spec.gateway; }
+  const std::vector<spec::Route>& routes() const { return m_spec.routes; }
   GatewayStats& mutable_stats() { return m_stats; }
   std::string next_request_id();
   // Keep-alive upstream connections, per instance.
@@ -100,7 +108,7 @@ class Gateway final : public CapacityListener {
 
   EventLoop& m_loop;
   Pool& m_pool;
-  GatewayConfig m_config;
+  const spec::Spec& m_spec;
   int m_listen_fd = -1;
   uint16_t m_port = 0;
   uint64_t m_request_seq = 0;

@@ -24,7 +24,7 @@ Splice::Splice(Gateway& gw, Instance& from, uint32_t from_slot, Service& target,
   m_start_ns = EventLoop::now_ns();
   ++gw.mutable_stats().splices;
   // A connect that cannot be placed within the hold timeout is refused.
-  m_timer = gw.loop().after(gw.config().hold_timeout_ns, [this] {
+  m_timer = gw.loop().after(gw.config().hold_timeout, [this] {
     m_timer = 0;
     if (!m_connected) finish(true);
   });

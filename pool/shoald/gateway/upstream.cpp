@@ -12,7 +12,7 @@ namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
 
-http::Limits response_limits(const GatewayConfig& c) {
+http::Limits response_limits(const spec::Gateway& c) {
   http::Limits l;
   l.max_body = c.max_body_bytes;
   return l;
@@ -21,7 +21,7 @@ http::Limits response_limits(const GatewayConfig& c) {
 }  // namespace
 
 UpstreamConn* UpstreamConn::open(Gateway& gw, Instance& i, uint32_t client_ipv4) {
-  auto slot = i.channel->open(i.service->port, client_ipv4, 0);
+  auto slot = i.channel->open(i.service->spec->port, client_ipv4, 0);
   if (!slot.ok()) return nullptr;
   auto* c = new UpstreamConn(gw, i, slot.value());
   i.slot_handlers[slot.value()] = c;
