@@ -146,7 +146,7 @@ int run(const Options& o) {
   auto gateway = std::make_unique<Gateway>(loop, *supervisor, spec);
   supervisor->set_capacity_listener(gateway.get());
   Gateway* gw = gateway.get();
-  supervisor->set_guest_connect([gw](Instance& from, uint32_t slot, uint32_t service, uint32_t port) {
+  supervisor->channels().set_guest_connect([gw](Instance& from, uint32_t slot, uint32_t service, uint32_t port) {
     gw->on_guest_connect(from, slot, service, port);
   });
   if (auto r = gateway->start(); !r) return fail(kExitStart, spec.where("gateway.listen") + ": " + r.error().message);
@@ -236,7 +236,7 @@ int run(const Options& o) {
   admin_server.reset();
   control_server.reset();
   supervisor->set_capacity_listener(nullptr);
-  supervisor->set_guest_connect(nullptr);
+  supervisor->channels().set_guest_connect(nullptr);
   gateway.reset();
   supervisor.reset();
   close(sigfd);

@@ -17,7 +17,7 @@
 namespace shoal::pool {
 
 Supervisor::Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig config, PoolMetrics& metrics)
-    : m_loop(loop), m_spec(spec), m_config(std::move(config)), m_metrics(metrics) {
+    : m_loop(loop), m_spec(spec), m_config(std::move(config)), m_metrics(metrics), m_hub(loop, *this) {
   uint64_t now = EventLoop::now_ns();
   for (size_t i = 0; i < m_spec.services.size(); ++i) {
     auto rt = std::make_unique<ServiceRuntime>(m_spec, m_spec.services[i]);
@@ -79,9 +79,7 @@ Result<void> Supervisor::start() {
       return errno_error(rt->where + ": " + rt->spec.image_path);
   m_started_ns = EventLoop::now_ns();
   m_last_sample_ns = m_started_ns;
-  std::weak_ptr<bool> alive = m_alive;
-  m_loop.add_poll_hook([this, alive] { return !alive.expired() && *alive.lock() && poll_channels(); });
-  m_loop.add_idle_hook([this, alive] { return !alive.expired() && *alive.lock() && announce_sleep(); });
+  m_hub.start();
   for (auto& rt : m_services) reconcile(*rt);
   m_tick_timer = m_loop.after(m_config.tick, [this] { tick(); });
   return {};
@@ -253,6 +251,7 @@ Result<void> Supervisor::scale_auto(const std::string& service) {
 void Supervisor::shutdown(Duration timeout, std::function<void()> done) {
   if (m_stopping) return;
   m_stopping = true;
+  m_hub.refuse_guest_connects();
   m_shutdown_done = std::move(done);
   log("stopping: draining every instance");
   for (auto& rt : m_services) {

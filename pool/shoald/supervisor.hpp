@@ -48,6 +48,7 @@
 #include <shoal/pool/policy/retry_budget.hpp>
 #include <shoal/pool/spec/spec.hpp>
 
+#include "channel_hub.hpp"
 #include "event_loop.hpp"
 #include "instance_runtime.hpp"
 #include "model.hpp"
@@ -75,9 +76,8 @@ struct SupervisorConfig {
 };
 inline constexpr Duration kDrainGrace = std::chrono::seconds(5);
 
-class Supervisor final : public Pool {
+class Supervisor final : public Pool, private ChannelHub::Owner {
  public:
-  using GuestConnect = std::function<void(Instance& from, uint32_t slot, uint32_t service_index, uint32_t port)>;
 
   // Per service: the runtime state behind a Service.
   struct ServiceRuntime {
@@ -114,7 +114,9 @@ class Supervisor final : public Pool {
   Supervisor& operator=(const Supervisor&) = delete;
 
   void set_capacity_listener(CapacityListener* listener) { m_capacity = listener; }
-  void set_guest_connect(GuestConnect handler) { m_guest_connect = std::move(handler); }
+  // The channels' events (guest connections for the gateway, slot events for
+  // its connections): the supervisor registers instances there, nothing more.
+  ChannelHub& channels() { return m_hub; }
 
   // Checks the monitor and images, starts each service's initial instances,
   // the tick and the channel hooks.
@@ -175,7 +177,7 @@ class Supervisor final : public Pool {
   void drain(Instance& i, const char* reason);
   void maybe_finish_drain(Instance& i);
   void kill_instance(Instance& i, const char* reason);
-  void detach_handlers(Instance& i);
+  void detach_handlers(Instance& i);  // the hub's, then the health probe
   void release_instance_resources(Instance& i);
   void destroy_when_idle(Instance& i);
   void schedule_restart(ServiceRuntime& rt, uint32_t index, Duration delay);
@@ -184,11 +186,9 @@ class Supervisor final : public Pool {
   void log(const std::string& line) const;     // with -v only: routine events
   void notice(const std::string& line) const;  // always: crashes, restarts, health changes
 
-  // Channels (supervisor_channels.cpp).
-  void process_channel(Instance& i);      // if the guest changed something
-  void process_channel_now(Instance& i);  // the caller saw changed() already
-  bool poll_channels();
-  bool announce_sleep();
+  // ChannelHub::Owner.
+  void on_channel_starting(Instance& i) override { check_ready(i); }
+  void on_slots_released(Instance& i) override;
 
   // Health (supervisor_health.cpp).
   void schedule_probe(Instance& i, Duration delay);
@@ -203,11 +203,8 @@ class Supervisor final : public Pool {
   SupervisorConfig m_config;
   PoolMetrics& m_metrics;
   CapacityListener* m_capacity = nullptr;
-  GuestConnect m_guest_connect;
   std::vector<std::unique_ptr<ServiceRuntime>> m_services;
   std::unordered_map<uint64_t, Instance*> m_instances;  // live and exited, by id
-  std::vector<Instance*> m_busy_channels;  // scratch for poll_channels
-  std::vector<uint32_t> m_slots;           // scratch for process_channel
   uint64_t m_next_id = 1;
   uint64_t m_started_ns = 0;
   uint64_t m_last_sample_ns = 0;
@@ -215,6 +212,7 @@ class Supervisor final : public Pool {
   bool m_stopping = false;
   std::function<void()> m_shutdown_done;
   EventLoop::TimerId m_shutdown_timer = 0;
+  ChannelHub m_hub;
   // Cleared by the destructor: callbacks scheduled earlier check it.
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };

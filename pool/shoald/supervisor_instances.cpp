@@ -91,12 +91,7 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   (void)m_loop.add(proc.pidfd, EPOLLIN, [this, i](uint32_t) { on_exit(*i); });
   (void)m_loop.add(proc.out_fd, EPOLLIN, [this, i](uint32_t) { on_output(*i, LogStream::out); });
   (void)m_loop.add(proc.err_fd, EPOLLIN, [this, i](uint32_t) { on_output(*i, LogStream::err); });
-  (void)m_loop.add(i->channel->to_host_fd(), EPOLLIN, [this, i](uint32_t) {
-    if (!i->channel) return;
-    i->channel->finish_sleep();
-    i->runtime->sleep_announced = false;
-    process_channel(*i);
-  });
+  m_hub.add(*i);
   // Readiness: the listen table is polled as well as checked on channel
   // events, so a guest that never kicks is still seen within ready_poll.
   arm_ready_poll(*i);
@@ -248,14 +243,13 @@ void Supervisor::kill_instance(Instance& i, const char* reason) {
   if (syscall(SYS_pidfd_send_signal, r.process.pidfd, SIGKILL, nullptr, 0) != 0) kill(i.pid, SIGKILL);
 }
 
+void Supervisor::on_slots_released(Instance& i) {
+  ServiceRuntime& rt = rt_of(*i.service);
+  if (rt.waiting > 0) queue_capacity_notice(rt);
+}
+
 void Supervisor::detach_handlers(Instance& i) {
-  // Collected first: a handler's on_instance_gone may clear other entries.
-  std::set<SlotHandler*> handlers;
-  for (auto& h : i.slot_handlers) {
-    if (h) handlers.insert(h);
-    h = nullptr;
-  }
-  for (SlotHandler* h : handlers) h->on_instance_gone();
+  m_hub.detach_handlers(i);
   if (i.runtime && i.runtime->probe) {
     HealthProbe* probe = i.runtime->probe.release();
     m_loop.defer([probe] { delete probe; });
@@ -275,7 +269,7 @@ void Supervisor::release_instance_resources(Instance& i) {
     *fd = -1;
   }
   if (i.channel) {
-    m_loop.remove(i.channel->to_host_fd());
+    m_hub.remove(i);
     i.channel.reset();
   }
 }

@@ -94,7 +94,7 @@ class PoolHarness {
     gateway = std::make_unique<Gateway>(*m_loop, *supervisor, m_spec);
     supervisor->set_capacity_listener(gateway.get());
     Gateway* gw = gateway.get();
-    supervisor->set_guest_connect([gw](Instance& from, uint32_t slot, uint32_t service, uint32_t port) {
+    supervisor->channels().set_guest_connect([gw](Instance& from, uint32_t slot, uint32_t service, uint32_t port) {
       gw->on_guest_connect(from, slot, service, port);
     });
     auto g = gateway->start();
@@ -105,7 +105,7 @@ class PoolHarness {
 
   ~PoolHarness() {
     supervisor->set_capacity_listener(nullptr);
-    supervisor->set_guest_connect(nullptr);
+    supervisor->channels().set_guest_connect(nullptr);
     gateway.reset();
     // The gateway deletes its connections in deferred calls: let them run.
     run_until([] { return true; });
