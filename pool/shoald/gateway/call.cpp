@@ -8,7 +8,7 @@
 namespace shoal::pool {
 
 void Call::start(Gateway& gw, Service& s, Message request, Options opts, Done done) {
-  auto* c = new Call(gw, s, std::move(request), std::move(opts), std::move(done));
+  Call* c = gw.adopt(std::unique_ptr<Call>(new Call(gw, s, std::move(request), std::move(opts), std::move(done))));
   c->attempt();
 }
 
@@ -181,7 +181,11 @@ void Call::finish_with(Message&& response) {
   m_gw.loop().defer([done = std::move(m_done), r = std::move(response)]() mutable {
     if (done) done(std::move(r));
   });
-  delete this;
+  // Answered: no timer may fire on it while it waits for the sweep.
+  if (m_timer != 0) m_gw.loop().cancel(m_timer);
+  if (m_queue_timer != 0) m_gw.loop().cancel(m_queue_timer);
+  m_timer = m_queue_timer = 0;
+  m_gw.retire(this);
 }
 
 }  // namespace shoal::pool

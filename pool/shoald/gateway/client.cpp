@@ -39,10 +39,9 @@ ClientConn::~ClientConn() {
 }
 
 void ClientConn::start() {
-  std::weak_ptr<ClientConn> weak = weak_from_this();
-  auto r = m_gw.loop().add(m_fd, EPOLLIN | EPOLLRDHUP, [weak](uint32_t ev) {
-    if (auto self = weak.lock()) self->on_events(ev);
-  });
+  // The descriptor leaves the loop before this object goes (close_now, the
+  // destructor), so the loop never calls a destroyed connection.
+  auto r = m_gw.loop().add(m_fd, EPOLLIN | EPOLLRDHUP, [this](uint32_t ev) { on_events(ev); });
   if (!r.ok()) return close_now();
   arm_timer(m_gw.config().idle_timeout, false);
   m_gw.client_idle(this);
@@ -66,15 +65,14 @@ void ClientConn::close_now() {
     ::close(m_fd);
     m_fd = -1;
   }
-  m_gw.client_closed(this);  // drops the gateway's reference: may destroy this
+  m_gw.client_closed(this);  // retires this: destroyed after the current callback
 }
 
 void ClientConn::arm_timer(policy::Duration timeout, bool answer_408) {
   if (m_timer != 0) m_gw.loop().cancel(m_timer);
-  std::weak_ptr<ClientConn> weak = weak_from_this();
-  m_timer = m_gw.loop().after(timeout, [weak, answer_408] {
-    auto self = weak.lock();
-    if (!self) return;
+  // Cancelled by close_now and the destructor: never fires on a destroyed connection.
+  ClientConn* self = this;
+  m_timer = m_gw.loop().after(timeout, [self, answer_408] {
     self->m_timer = 0;
     if (answer_408) {
       ++self->m_gw.mutable_stats().client_errors;
@@ -86,7 +84,8 @@ void ClientConn::arm_timer(policy::Duration timeout, bool answer_408) {
 }
 
 void ClientConn::on_events(uint32_t events) {
-  auto keep = shared_from_this();  // callbacks below may drop the gateway's reference
+  // Callbacks below may close this connection: it is retired, not destroyed,
+  // until the loop iteration ends, so the rest of this call is safe.
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) read_input();
   if (m_state != State::closing && (events & EPOLLOUT)) write_output();
 }
@@ -192,10 +191,10 @@ void ClientConn::dispatch() {
   opts.retryable = route->retryable.value_or(false);
   opts.timeout = route->timeout.value_or(policy::Duration::zero());
   opts.client_ipv4 = m_ipv4;
-  std::weak_ptr<ClientConn> weak = weak_from_this();
+  std::weak_ptr<ClientConn*> weak = weak_self();
   bool head_request = m_head_request;
   run_route(m_gw, *route, std::move(m_request), std::move(opts), [weak, head_request](Message&& response) {
-    if (auto self = weak.lock()) self->respond(std::move(response), head_request);
+    if (auto self = weak.lock()) (*self)->respond(std::move(response), head_request);
   });
 }
 

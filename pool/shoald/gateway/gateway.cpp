@@ -25,16 +25,50 @@ Gateway::Gateway(EventLoop& loop, Pool& pool, const spec::Spec& spec) : m_loop(l
 }
 
 Gateway::~Gateway() {
+  *m_alive = false;
   stop_accepting();
   m_idle_clients.clear();
-  for (auto& [p, c] : m_clients) c->m_in_idle_list = false;
+  for (ClientConn* c : m_clients) c->m_in_idle_list = false;
   m_clients.clear();
+  m_waiting.clear();
   // Idle upstream connections close politely; close() must not find them in
   // the map while it is being walked.
   auto idle = std::move(m_idle);
   m_idle.clear();
   for (auto& [inst, conns] : idle)
     for (auto* c : conns) c->close();
+  // Everything still owned goes now, not in a deferred call the loop may
+  // never run. Destructors only release what the object itself holds
+  // (timers, descriptors, its slot-handler entries); they call no other
+  // in-flight object.
+  auto live = std::move(m_in_flight);
+  m_in_flight.clear();
+  live.clear();
+  m_retired.clear();
+}
+
+void Gateway::retire(InFlight* object) {
+  auto it = m_in_flight.find(object);
+  if (it == m_in_flight.end()) return;
+  m_retired.push_back(std::move(it->second));
+  m_in_flight.erase(it);
+  if (m_sweep_queued) return;
+  m_sweep_queued = true;
+  std::weak_ptr<bool> alive = m_alive;
+  m_loop.defer([this, alive] {
+    if (alive.expired() || !*alive.lock()) return;
+    sweep_retired();
+  });
+}
+
+void Gateway::sweep_retired() {
+  m_sweep_queued = false;
+  // A destructor may retire nothing, but keep the vector's capacity for the
+  // next round and let retire() during the sweep queue a new one.
+  std::vector<std::unique_ptr<InFlight>> batch;
+  batch.swap(m_retired);
+  batch.clear();
+  if (m_retired.empty()) m_retired.swap(batch);
 }
 
 Result<void> Gateway::start() {
@@ -153,20 +187,17 @@ void Gateway::on_accept() {
     char text[INET_ADDRSTRLEN] = "0.0.0.0";
     inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
     ++m_stats.accepted;
-    auto c = std::make_shared<ClientConn>(*this, fd, text, a.sin_addr.s_addr);
-    m_clients.emplace(c.get(), c);
+    ClientConn* c = adopt(std::make_unique<ClientConn>(*this, fd, text, a.sin_addr.s_addr));
+    m_clients.insert(c);
     c->start();
   }
 }
 
 void Gateway::client_closed(ClientConn* c) {
   client_busy(c);
-  // Destroy after the current callback: c may be on the stack.
-  auto it = m_clients.find(c);
-  if (it == m_clients.end()) return;
-  auto keep = std::move(it->second);
-  m_clients.erase(it);
-  m_loop.defer([keep] {});
+  // Destroyed after the current callback: c may be on the stack.
+  if (m_clients.erase(c) == 0) return;
+  retire(c);
   // Room for one more: take the connections waiting in the backlog.
   if (!m_accept_armed && m_clients.size() < m_max_connections) arm_accept();
 }

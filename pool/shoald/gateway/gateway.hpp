@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "../event_loop.hpp"
@@ -35,8 +36,23 @@ inline constexpr uint32_t kMinConnections = 64;
 class ClientConn;
 class UpstreamConn;
 
+// The gateway's objects that live as long as a connection or a request
+// (ClientConn, Call, UpstreamConn, Splice) share one ownership idiom: the
+// gateway owns each by a std::unique_ptr (Gateway::adopt). One that is done
+// calls Gateway::retire(this): it leaves the live set at once and is
+// destroyed at the end of the loop iteration, once the callbacks that may
+// still be inside its member functions have returned. Nothing deletes
+// itself. ~Gateway destroys every object still owned, retired or not, so
+// none outlives the gateway or waits on a deferred call after the loop
+// stopped. Slot handlers, queues and idle lists hold plain pointers, which
+// the objects clear when they retire.
+class InFlight {
+ public:
+  virtual ~InFlight() = default;
+};
+
 // Something waiting for capacity in one service (a call or a splice).
-class Waiter {
+class Waiter : public InFlight {
  public:
   virtual ~Waiter() = default;
   // Capacity may be there: try again. Returns false if it must keep waiting
@@ -93,6 +109,14 @@ class Gateway final : public CapacityListener {
   // there; it waits all the same (FIFO), not bounded by max_held.
   bool hold(Service& s, Waiter* w, bool admitted = false);
   void unhold(Service& s, Waiter* w);
+  // Ownership of in-flight objects (see InFlight).
+  template <typename T>
+  T* adopt(std::unique_ptr<T> object) {
+    T* raw = object.get();
+    m_in_flight.emplace(raw, std::move(object));
+    return raw;
+  }
+  void retire(InFlight* object);
   void client_closed(ClientConn* c);
   // A client connection waits for its next request (idle: it may be closed
   // to admit a new connection at the limit) or is busy again.
@@ -114,7 +138,13 @@ class Gateway final : public CapacityListener {
   uint64_t m_request_seq = 0;
   uint64_t m_id_salt = 0;
   GatewayStats m_stats;
-  std::unordered_map<ClientConn*, std::shared_ptr<ClientConn>> m_clients;
+  void sweep_retired();
+
+  std::unordered_map<InFlight*, std::unique_ptr<InFlight>> m_in_flight;
+  std::vector<std::unique_ptr<InFlight>> m_retired;  // destroyed by the next sweep
+  bool m_sweep_queued = false;
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);  // for the deferred sweep
+  std::unordered_set<ClientConn*> m_clients;  // open client connections (owned in m_in_flight)
   // Idle client connections, longest idle first.
   std::list<ClientConn*> m_idle_clients;
   uint32_t m_max_connections = 0;
