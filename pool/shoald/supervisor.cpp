@@ -1,7 +1,7 @@
 // Supervisor: construction, scaling decisions, the control calls, shutdown.
-// Instances are in supervisor_instances.cpp, channels in
-// supervisor_channels.cpp, health in supervisor_health.cpp, the Pool calls
-// in supervisor_pool.cpp.
+// Instances are in supervisor_instances.cpp, health in supervisor_health.cpp,
+// the Pool calls in supervisor_pool.cpp; channel events are the ChannelHub's
+// (channel_hub.cpp).
 #include "supervisor.hpp"
 
 #include <arpa/inet.h>
