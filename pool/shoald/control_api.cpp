@@ -75,8 +75,8 @@ json ControlApi::status() const {
       ProcStats st = read_proc_stats(i->pid).value_or(r.stats);
       auto restarts = rt->restarts_by_index.find(i->index);
       json inst = {{"id", i->id},
-                   {"name", instance_name(s.name, i->index)},
-                   {"service", s.name},
+                   {"name", instance_name(s.name(), i->index)},
+                   {"service", s.name()},
                    {"index", i->index},
                    {"state", to_string(i->state)},
                    {"healthy", i->state == InstanceState::ready ? json(i->healthy) : json(nullptr)},
@@ -94,11 +94,11 @@ json ControlApi::status() const {
       instances.push_back(std::move(inst));
     }
     auto [low, high] = m_supervisor.bounds(*rt);
-    json svc = {{"name", s.name},
-                {"port", s.port},
+    json svc = {{"name", s.name()},
+                {"port", s.spec->port},
                 {"address", ipv4_text(s.ipv4)},
-                {"image", rt->config.image},
-                {"balance", std::string(policy::balance_kind_name(rt->config.balancer.kind))},
+                {"image", rt->spec.image_path},
+                {"balance", std::string(policy::balance_kind_name(rt->spec.balance))},
                 {"min", low},
                 {"max", high},
                 {"desired", rt->desired},
@@ -140,13 +140,13 @@ Result<json> ControlApi::logs(const std::string& target, size_t max_lines) const
     uint32_t v = 0;
     auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
     if (n.empty() || ec != std::errc() || p != n.data() + n.size())
-      return make_error("instance: expected SERVICE or SERVICE/N, not '" + target + "'", 400);
+      return make_http_error("instance: expected SERVICE or SERVICE/N, not '" + target + "'", 400);
     index = v;
   }
   const Supervisor::ServiceRuntime* rt = nullptr;
   for (const auto& r : m_supervisor.services())
-    if (r->service.name == service) rt = r.get();
-  if (!rt) return make_error("no service named '" + service + "'", 404);
+    if (r->service.name() == service) rt = r.get();
+  if (!rt) return make_http_error("no service named '" + service + "'", 404);
 
   json list = json::array();
   for (const auto& e : rt->exits) {
@@ -180,7 +180,7 @@ Result<json> ControlApi::logs(const std::string& target, size_t max_lines) const
                     {"lines", log_lines(r.log, max_lines)}});
   }
   if (index && list.empty())
-    return make_error("no instance " + target + " (running or recently exited)", 404);
+    return make_http_error("no instance " + target + " (running or recently exited)", 404);
   std::sort(list.begin(), list.end(), [](const json& a, const json& b) { return a["id"] < b["id"]; });
   return json{{"service", service}, {"instances", std::move(list)}};
 }
@@ -205,10 +205,10 @@ ApiResponse ControlApi::scale(std::string_view body) {
   } else {
     return api_error(400, "expected either \"instances\": N or \"auto\": true");
   }
-  if (!r) return api_error(r.error().code ? r.error().code : 400, r.error().message);
+  if (!r) return api_error(r.error().http_status() ? r.error().http_status() : 400, r.error().message);
   const auto* rt = [&]() -> const Supervisor::ServiceRuntime* {
     for (const auto& x : m_supervisor.services())
-      if (x->service.name == name) return x.get();
+      if (x->service.name() == name) return x.get();
     return nullptr;
   }();
   auto [low, high] = m_supervisor.bounds(*rt);
@@ -235,7 +235,7 @@ ApiResponse ControlApi::handle(const ApiRequest& req) {
       if (l->empty() || ec != std::errc() || p != l->data() + l->size()) return api_error(400, "lines: expected a number");
     }
     auto doc = logs(*target, lines);
-    if (!doc) return api_error(doc.error().code, doc.error().message);
+    if (!doc) return api_error(doc.error().http_status() ? doc.error().http_status() : 400, doc.error().message);
     return json_response(200, doc.value());
   }
   if (req.path == "/v1/scale") {

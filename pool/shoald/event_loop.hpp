@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -43,6 +45,10 @@ class EventLoop {
 
   TimerId at(uint64_t deadline_ns, Callback cb);
   TimerId after(uint64_t delay_ns, Callback cb) { return at(now_ns() + delay_ns, std::move(cb)); }
+  // Delays from configuration (the spec's durations, never negative).
+  TimerId after(std::chrono::nanoseconds delay, Callback cb) {
+    return after(static_cast<uint64_t>(std::max<int64_t>(delay.count(), 0)), std::move(cb));
+  }
   void cancel(TimerId id);  // no-op for a fired or unknown timer
 
   void defer(Callback cb);  // runs once, after the current batch of events

@@ -13,9 +13,9 @@ constexpr size_t kMaxAnswer = 16 * 1024;  // the head is all a probe reads
 Result<std::unique_ptr<HealthProbe>> HealthProbe::start(Instance& instance, std::string_view path, Done done) {
   if (!instance.channel || !instance.service) return make_error("health probe: instance has no channel");
   Channel& ch = *instance.channel;
-  uint32_t slot = TRY(ch.open(static_cast<uint16_t>(instance.service->port), 0, 0));
+  uint32_t slot = TRY(ch.open(static_cast<uint16_t>(instance.service->spec->port), 0, 0));
   auto probe = std::unique_ptr<HealthProbe>(new HealthProbe(instance, slot, std::move(done)));
-  std::string req = "GET " + std::string(path) + " HTTP/1.1\r\nHost: " + instance.service->name +
+  std::string req = "GET " + std::string(path) + " HTTP/1.1\r\nHost: " + instance.service->name() +
                     "\r\nUser-Agent: shoald-health\r\nConnection: close\r\n\r\n";
   // A fresh ring (ring_size >= 4 KiB) takes a short request whole.
   auto wrote = ch.write(slot, {reinterpret_cast<const uint8_t*>(req.data()), req.size()});

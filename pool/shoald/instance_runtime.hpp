@@ -39,7 +39,6 @@ struct InstanceRuntime {
   EventLoop::TimerId ready_timer = 0;     // readiness poll while starting
   EventLoop::TimerId start_deadline = 0;  // not ready by then: killed
   EventLoop::TimerId drain_deadline = 0;  // still busy by then: killed anyway
-  bool sleep_announced = false;           // Channel::prepare_sleep() is in force
   bool kill_sent = false;
   std::string stop_reason;                // set when shoald ends it ("scale-down", ...)
 

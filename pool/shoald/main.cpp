@@ -35,7 +35,6 @@
 #include "gateway/gateway.hpp"
 #include "monitor_process.hpp"
 #include "pool_metrics.hpp"
-#include "spec_mapping.hpp"
 #include "supervisor.hpp"
 
 namespace shoal::pool {
@@ -137,11 +136,17 @@ int run(const Options& o) {
   if (!metrics_r) return fail(kExitStart, metrics_r.error().message);
   PoolMetrics& metrics = *metrics_r.value();
 
-  auto supervisor = std::make_unique<Supervisor>(loop, supervisor_config(spec, vmm, o.verbose), metrics);
-  auto gateway = std::make_unique<Gateway>(loop, *supervisor, gateway_config(spec));
+  // Both read the spec directly for as long as they run (it lives in `loaded`).
+  SupervisorConfig sc;
+  sc.vmm_path = vmm;
+  sc.verbose = o.verbose;
+  // A request may take request_timeout; draining waits that long, then a little.
+  sc.drain_timeout = spec.gateway.request_timeout + kDrainGrace;
+  auto supervisor = std::make_unique<Supervisor>(loop, spec, std::move(sc), metrics);
+  auto gateway = std::make_unique<Gateway>(loop, *supervisor, spec);
   supervisor->set_capacity_listener(gateway.get());
   Gateway* gw = gateway.get();
-  supervisor->set_guest_connect([gw](Instance& from, uint32_t slot, uint32_t service, uint32_t port) {
+  supervisor->channels().set_guest_connect([gw](Instance& from, uint32_t slot, uint32_t service, uint32_t port) {
     gw->on_guest_connect(from, slot, service, port);
   });
   if (auto r = gateway->start(); !r) return fail(kExitStart, spec.where("gateway.listen") + ": " + r.error().message);
@@ -155,7 +160,7 @@ int run(const Options& o) {
     fprintf(stderr, "shoald: %s: stopping (draining instances)\n", why);
     gateway->stop_accepting();
     if (admin_server) admin_server->close_listener();
-    supervisor->shutdown(supervisor->config().drain_timeout_ns, [&loop] { loop.stop(); });
+    supervisor->shutdown(supervisor->config().drain_timeout, [&loop] { loop.stop(); });
   };
 
   PoolInfo info;
@@ -231,7 +236,7 @@ int run(const Options& o) {
   admin_server.reset();
   control_server.reset();
   supervisor->set_capacity_listener(nullptr);
-  supervisor->set_guest_connect(nullptr);
+  supervisor->channels().set_guest_connect(nullptr);
   gateway.reset();
   supervisor.reset();
   close(sigfd);

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <shoal/pool/spec/spec.hpp>
+
 #include "shoal/abi/channel.h"
 
 namespace shoal::pool {
@@ -69,20 +71,20 @@ struct Instance {
 
 namespace shoal::pool {
 
-// Filled in by the supervisor from the spec; the gateway reads it.
+// A service as it runs. Its settings are the spec's (`spec`, which outlives
+// the pool: name, port, queue, queue_timeout, hash_key...); this holds only
+// what running it adds.
 struct Service {
-  std::string name;
-  uint32_t port = 0;                 // the port instances listen on
+  const spec::Service* spec = nullptr;
   uint32_t ipv4 = 0;                 // virtual address other instances connect to (network order)
   uint32_t index = 0;                // position in the channel's services[] table
-  bool retryable = false;            // non-idempotent requests may be retried too
-  // The `hash` policy's header (spec hash_key = "header:NAME"): the gateway
-  // passes its value in RequestKey::hash_header. Empty: the URL is hashed.
-  std::string hash_header;
-  uint32_t max_concurrency = 0;      // per instance (0 = no cap)
-  uint32_t max_queue = 0;            // requests waiting at most once every instance is at its cap
-  uint64_t queue_timeout_ns = 0;     // how long such a request may wait
+  // The cap in force per instance: spec max_concurrency, bounded by the
+  // host half of channel_slots (an instance carries at most one request per
+  // slot), so never 0 once the supervisor set it.
+  uint32_t max_concurrency = 0;
   std::vector<std::unique_ptr<Instance>> instances;
+
+  const std::string& name() const { return spec->name; }
   // Per-service policy objects (pool/policy) and metrics live in the
   // supervisor's ServiceRuntime; the gateway reaches them through the
   // Pool interface (pool.hpp), never directly.

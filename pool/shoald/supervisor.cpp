@@ -1,7 +1,7 @@
 // Supervisor: construction, scaling decisions, the control calls, shutdown.
-// Instances are in supervisor_instances.cpp, channels in
-// supervisor_channels.cpp, health in supervisor_health.cpp, the Pool calls
-// in supervisor_pool.cpp.
+// Instances are in supervisor_instances.cpp, health in supervisor_health.cpp,
+// the Pool calls in supervisor_pool.cpp; channel events are the ChannelHub's
+// (channel_hub.cpp).
 #include "supervisor.hpp"
 
 #include <arpa/inet.h>
@@ -16,29 +16,29 @@
 
 namespace shoal::pool {
 
-Supervisor::Supervisor(EventLoop& loop, SupervisorConfig config, PoolMetrics& metrics)
-    : m_loop(loop), m_config(std::move(config)), m_metrics(metrics) {
+Supervisor::Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig config, PoolMetrics& metrics)
+    : m_loop(loop), m_spec(spec), m_config(std::move(config)), m_metrics(metrics), m_hub(loop, *this) {
   uint64_t now = EventLoop::now_ns();
-  for (size_t i = 0; i < m_config.services.size(); ++i) {
-    auto rt = std::make_unique<ServiceRuntime>(m_config.services[i], m_config.retry_budget);
-    const ServiceConfig& c = rt->config;
+  for (size_t i = 0; i < m_spec.services.size(); ++i) {
+    auto rt = std::make_unique<ServiceRuntime>(m_spec, m_spec.services[i]);
+    const spec::Service& c = rt->spec;
     Service& s = rt->service;
-    s.name = c.name;
-    s.port = c.port;
+    s.spec = &c;
     s.index = static_cast<uint32_t>(i);
     s.ipv4 = htonl((10u << 24) | (77u << 16) | static_cast<uint32_t>(i + 1));  // 10.77.0.<index+1>
-    s.retryable = c.retryable;
-    s.hash_header = c.hash_header;
     // An instance carries at most one request per host-opened channel slot:
     // that is its cap even when the spec sets none, so that requests beyond
     // it wait in the service's queue (and count for the autoscaler) instead
     // of finding no slot.
-    policy::BalancerOptions balancer = c.balancer;
+    // The balancer is a pool/policy object (the lower layer, which knows no
+    // spec): it is built from the spec's balance, hash_key and cap.
+    policy::BalancerOptions balancer;
+    balancer.kind = c.balance;
+    balancer.hash_key = c.hash_key;
+    balancer.max_concurrency = c.max_concurrency;
     uint32_t slot_cap = c.channel_slots / 2;
     if (balancer.max_concurrency == 0 || balancer.max_concurrency > slot_cap) balancer.max_concurrency = slot_cap;
     s.max_concurrency = balancer.max_concurrency;
-    s.max_queue = c.max_queue;
-    s.queue_timeout_ns = c.queue_timeout_ns;
     rt->series = &m_metrics.service(c.name);
     rt->balancer = policy::make_balancer(balancer);
     if (c.autoscale) rt->autoscaler.emplace(*c.autoscale, time_point(now));
@@ -75,21 +75,19 @@ Result<void> Supervisor::start() {
   if (access(m_config.vmm_path.c_str(), X_OK) != 0)
     return errno_error(m_config.vmm_path + ": cannot execute the monitor");
   for (auto& rt : m_services)
-    if (access(rt->config.image.c_str(), R_OK) != 0)
-      return errno_error(rt->config.where + ": " + rt->config.image);
+    if (access(rt->spec.image_path.c_str(), R_OK) != 0)
+      return errno_error(rt->where + ": " + rt->spec.image_path);
   m_started_ns = EventLoop::now_ns();
   m_last_sample_ns = m_started_ns;
-  std::weak_ptr<bool> alive = m_alive;
-  m_loop.add_poll_hook([this, alive] { return !alive.expired() && *alive.lock() && poll_channels(); });
-  m_loop.add_idle_hook([this, alive] { return !alive.expired() && *alive.lock() && announce_sleep(); });
+  m_hub.start();
   for (auto& rt : m_services) reconcile(*rt);
-  m_tick_timer = m_loop.after(m_config.tick_ns, [this] { tick(); });
+  m_tick_timer = m_loop.after(m_config.tick, [this] { tick(); });
   return {};
 }
 
 bool Supervisor::initial_ready() const {
   for (const auto& rt : m_services) {
-    uint32_t want = rt->pinned.value_or(rt->config.initial_instances);
+    uint32_t want = rt->pinned.value_or(rt->spec.initial_instances);
     if (ready_count(*rt) < want) return false;
   }
   return true;
@@ -97,7 +95,7 @@ bool Supervisor::initial_ready() const {
 
 Supervisor::ServiceRuntime* Supervisor::runtime(std::string_view name) {
   for (auto& rt : m_services)
-    if (rt->service.name == name) return rt.get();
+    if (rt->service.name() == name) return rt.get();
   return nullptr;
 }
 
@@ -109,7 +107,7 @@ Instance* Supervisor::find_instance(uint64_t id) {
 std::pair<uint32_t, uint32_t> Supervisor::bounds(const ServiceRuntime& rt) const {
   if (rt.pinned) return {*rt.pinned, *rt.pinned};
   if (rt.autoscaler) return {rt.autoscaler->config().min_instances, rt.autoscaler->config().max_instances};
-  return {rt.config.initial_instances, rt.config.initial_instances};
+  return {rt.spec.initial_instances, rt.spec.initial_instances};
 }
 
 uint32_t Supervisor::ready_count(const ServiceRuntime& rt) const {
@@ -135,7 +133,7 @@ uint32_t Supervisor::free_index(const ServiceRuntime& rt) const {
 }
 
 void Supervisor::tick() {
-  m_tick_timer = m_loop.after(m_config.tick_ns, [this] { tick(); });
+  m_tick_timer = m_loop.after(m_config.tick, [this] { tick(); });
   if (m_stopping) return;
   uint64_t now = EventLoop::now_ns();
   for (auto& rt : m_services) {
@@ -146,7 +144,7 @@ void Supervisor::tick() {
       uint32_t decided = rt->autoscaler->desired(time_point(now), ready_count(*rt));
       rt->desired = rt->pinned.value_or(decided);
     } else {
-      rt->desired = rt->pinned.value_or(rt->config.initial_instances);
+      rt->desired = rt->pinned.value_or(rt->spec.initial_instances);
     }
     reconcile(*rt);
   }
@@ -218,19 +216,19 @@ void Supervisor::activate(ServiceRuntime& rt) {
     rt.autoscaler->on_request(time_point(now));
     rt.desired = std::max<uint32_t>(1, rt.autoscaler->desired(time_point(now), 0));
   } else {
-    if (rt.config.initial_instances == 0) return;
-    rt.desired = rt.config.initial_instances;
+    if (rt.spec.initial_instances == 0) return;
+    rt.desired = rt.spec.initial_instances;
   }
   rt.series->activations->inc();
-  log(rt.service.name + ": activating (requests waiting, no instance running)");
+  log(rt.service.name() + ": activating (requests waiting, no instance running)");
   reconcile(rt);
 }
 
 Result<void> Supervisor::scale(const std::string& service, uint32_t instances) {
   ServiceRuntime* rt = runtime(service);
-  if (!rt) return make_error("no service named '" + service + "'", 404);
-  if (instances > 4096) return make_error("instances: at most 4096", 400);
-  if (m_stopping) return make_error("the pool is stopping", 409);
+  if (!rt) return make_http_error("no service named '" + service + "'", 404);
+  if (instances > 4096) return make_http_error("instances: at most 4096", 400);
+  if (m_stopping) return make_http_error("the pool is stopping", 409);
   rt->pinned = instances;
   rt->desired = instances;
   log(service + ": scaled to " + std::to_string(instances) + " by the control API");
@@ -241,18 +239,19 @@ Result<void> Supervisor::scale(const std::string& service, uint32_t instances) {
 
 Result<void> Supervisor::scale_auto(const std::string& service) {
   ServiceRuntime* rt = runtime(service);
-  if (!rt) return make_error("no service named '" + service + "'", 404);
-  if (m_stopping) return make_error("the pool is stopping", 409);
+  if (!rt) return make_http_error("no service named '" + service + "'", 404);
+  if (m_stopping) return make_http_error("the pool is stopping", 409);
   rt->pinned.reset();
   log(service + ": back to " + (rt->autoscaler ? "autoscaling" : "its spec's instance count"));
-  if (!rt->autoscaler) rt->desired = rt->config.initial_instances;
+  if (!rt->autoscaler) rt->desired = rt->spec.initial_instances;
   reconcile(*rt);
   return {};
 }
 
-void Supervisor::shutdown(uint64_t timeout_ns, std::function<void()> done) {
+void Supervisor::shutdown(Duration timeout, std::function<void()> done) {
   if (m_stopping) return;
   m_stopping = true;
+  m_hub.refuse_guest_connects();
   m_shutdown_done = std::move(done);
   log("stopping: draining every instance");
   for (auto& rt : m_services) {
@@ -263,7 +262,7 @@ void Supervisor::shutdown(uint64_t timeout_ns, std::function<void()> done) {
     for (Instance* i : live) drain(*i, "shutdown");
     queue_capacity_notice(*rt);  // held requests are refused now
   }
-  m_shutdown_timer = m_loop.after(timeout_ns, [this] {
+  m_shutdown_timer = m_loop.after(timeout, [this] {
     m_shutdown_timer = 0;
     for (auto& rt : m_services)
       for (auto& i : rt->service.instances)

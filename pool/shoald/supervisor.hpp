@@ -46,7 +46,9 @@
 #include <shoal/pool/policy/health.hpp>
 #include <shoal/pool/policy/restart_backoff.hpp>
 #include <shoal/pool/policy/retry_budget.hpp>
+#include <shoal/pool/spec/spec.hpp>
 
+#include "channel_hub.hpp"
 #include "event_loop.hpp"
 #include "instance_runtime.hpp"
 #include "model.hpp"
@@ -55,59 +57,32 @@
 
 namespace shoal::pool {
 
-struct HealthProbeConfig {
-  std::string path;  // "/healthz"
-  policy::ActiveHealthConfig config;
-};
+using policy::Duration;
 
-struct ServiceConfig {
-  std::string name;
-  std::string image;   // absolute path of the .shoal image
-  uint16_t port = 8080;
-  uint64_t memory = 0;  // bytes; 0 = the image's default
-  std::vector<std::string> args;
-  std::vector<std::pair<std::string, std::string>> env;
-  policy::BalancerOptions balancer;
-  uint32_t weight = 1;
-  uint32_t max_queue = 128;
-  uint64_t queue_timeout_ns = 5'000'000'000;
-  // Slots of each instance's channel; the host half bounds the requests one
-  // instance carries at once (the balancer's cap is at most that).
-  uint32_t channel_slots = 256;
-  std::string hash_header;  // the `hash` policy's header name, "" = URL
-  std::optional<HealthProbeConfig> health;
-  policy::PassiveHealthConfig passive_health;
-  // Absent: a fixed count of initial_instances.
-  std::optional<policy::AutoscaleConfig> autoscale;
-  uint32_t min_instances = 1;
-  uint32_t max_instances = 10;
-  uint32_t initial_instances = 1;
-  policy::RestartBackoffConfig restart;
-  bool retryable = false;
-  std::string where;  // "shop.toml:12: services.cart", for messages about it
-};
-
+// How shoald runs the pool, as opposed to what the pool is (the spec, which
+// the supervisor reads directly): set from shoald's command line, or by tests.
 struct SupervisorConfig {
   std::string vmm_path;  // shoal-vmm
-  std::vector<ServiceConfig> services;
-  policy::RetryBudgetConfig retry_budget;
   uint32_t ring_size = abi::kDefaultRingSize;
-  uint64_t tick_ns = 100'000'000;          // autoscaling and sampling period
-  uint64_t ready_poll_ns = 2'000'000;      // readiness poll while starting
-  uint64_t start_timeout_ns = 30'000'000'000;
-  uint64_t drain_timeout_ns = 30'000'000'000;
+  Duration tick = std::chrono::milliseconds(100);       // autoscaling and sampling period
+  Duration ready_poll = std::chrono::milliseconds(2);   // readiness poll while starting
+  Duration start_timeout = std::chrono::seconds(30);
+  // How long a graceful stop waits for requests in flight; shoald sets it to
+  // gateway.request_timeout + kDrainGrace.
+  Duration drain_timeout = std::chrono::seconds(30);
   size_t exits_kept = 16;                  // exit records per service
   size_t report_lines = 40;                // stderr lines in a crash report
   bool verbose = false;                    // log instance events to stderr
 };
+inline constexpr Duration kDrainGrace = std::chrono::seconds(5);
 
-class Supervisor final : public Pool {
+class Supervisor final : public Pool, private ChannelHub::Owner {
  public:
-  using GuestConnect = std::function<void(Instance& from, uint32_t slot, uint32_t service_index, uint32_t port)>;
 
   // Per service: the runtime state behind a Service.
   struct ServiceRuntime {
-    ServiceConfig config;
+    const spec::Service& spec;  // its settings, read where used
+    std::string where;          // "shop.toml:12: services.cart", for messages about it
     Service service;
     PoolMetrics::ServiceSeries* series = nullptr;
     std::unique_ptr<policy::Balancer> balancer;
@@ -127,17 +102,21 @@ class Supervisor final : public Pool {
     bool renotifying = false;  // inside on_capacity: picks re-try held requests
     std::deque<ExitRecord> exits;
 
-    explicit ServiceRuntime(ServiceConfig c, const policy::RetryBudgetConfig& retry)
-        : config(std::move(c)), retry_budget(retry) {}
+    ServiceRuntime(const spec::Spec& pool, const spec::Service& s)
+        : spec(s), where(pool.where("services." + s.name)), retry_budget(pool.gateway.retry_budget) {}
   };
 
-  Supervisor(EventLoop& loop, SupervisorConfig config, PoolMetrics& metrics);
+  // Reads `spec` (its services and gateway.retry_budget) for its whole life:
+  // the spec outlives the supervisor.
+  Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig config, PoolMetrics& metrics);
   ~Supervisor() override;
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
   void set_capacity_listener(CapacityListener* listener) { m_capacity = listener; }
-  void set_guest_connect(GuestConnect handler) { m_guest_connect = std::move(handler); }
+  // The channels' events (guest connections for the gateway, slot events for
+  // its connections): the supervisor registers instances there, nothing more.
+  ChannelHub& channels() { return m_hub; }
 
   // Checks the monitor and images, starts each service's initial instances,
   // the tick and the channel hooks.
@@ -145,11 +124,12 @@ class Supervisor final : public Pool {
   // Every service has at least its initial count ready.
   bool initial_ready() const;
   // Graceful stop: no new requests (pick rejects), every instance drains;
-  // `done` runs once all have exited (leftovers are killed after timeout_ns).
-  void shutdown(uint64_t timeout_ns, std::function<void()> done);
+  // `done` runs once all have exited (leftovers are killed after `timeout`).
+  void shutdown(Duration timeout, std::function<void()> done);
   bool stopping() const { return m_stopping; }
 
-  // Control API. Errors: code 404 unknown service, 400 bad count.
+  // Control API. Errors carry an HTTP status (Error::http_status()): 404
+  // unknown service, 400 bad count, 409 the pool is stopping.
   Result<void> scale(const std::string& service, uint32_t instances);
   Result<void> scale_auto(const std::string& service);
 
@@ -197,23 +177,21 @@ class Supervisor final : public Pool {
   void drain(Instance& i, const char* reason);
   void maybe_finish_drain(Instance& i);
   void kill_instance(Instance& i, const char* reason);
-  void detach_handlers(Instance& i);
+  void detach_handlers(Instance& i);  // the hub's, then the health probe
   void release_instance_resources(Instance& i);
   void destroy_when_idle(Instance& i);
-  void schedule_restart(ServiceRuntime& rt, uint32_t index, uint64_t delay_ns);
+  void schedule_restart(ServiceRuntime& rt, uint32_t index, Duration delay);
   void queue_capacity_notice(ServiceRuntime& rt);
   void check_shutdown_done();
   void log(const std::string& line) const;     // with -v only: routine events
   void notice(const std::string& line) const;  // always: crashes, restarts, health changes
 
-  // Channels (supervisor_channels.cpp).
-  void process_channel(Instance& i);      // if the guest changed something
-  void process_channel_now(Instance& i);  // the caller saw changed() already
-  bool poll_channels();
-  bool announce_sleep();
+  // ChannelHub::Owner.
+  void on_channel_starting(Instance& i) override { check_ready(i); }
+  void on_slots_released(Instance& i) override;
 
   // Health (supervisor_health.cpp).
-  void schedule_probe(Instance& i, uint64_t delay_ns);
+  void schedule_probe(Instance& i, Duration delay);
   void run_probe(uint64_t id);
   void probe_done(uint64_t id, bool ok, const std::string& why);
   void passive_result(Instance& i, bool ok);
@@ -221,14 +199,12 @@ class Supervisor final : public Pool {
   void end_cooldown(uint64_t id);
 
   EventLoop& m_loop;
+  const spec::Spec& m_spec;
   SupervisorConfig m_config;
   PoolMetrics& m_metrics;
   CapacityListener* m_capacity = nullptr;
-  GuestConnect m_guest_connect;
   std::vector<std::unique_ptr<ServiceRuntime>> m_services;
   std::unordered_map<uint64_t, Instance*> m_instances;  // live and exited, by id
-  std::vector<Instance*> m_busy_channels;  // scratch for poll_channels
-  std::vector<uint32_t> m_slots;           // scratch for process_channel
   uint64_t m_next_id = 1;
   uint64_t m_started_ns = 0;
   uint64_t m_last_sample_ns = 0;
@@ -236,6 +212,7 @@ class Supervisor final : public Pool {
   bool m_stopping = false;
   std::function<void()> m_shutdown_done;
   EventLoop::TimerId m_shutdown_timer = 0;
+  ChannelHub m_hub;
   // Cleared by the destructor: callbacks scheduled earlier check it.
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };

@@ -7,14 +7,14 @@
 namespace shoal::pool {
 
 namespace {
-std::string instance_name(const Instance& i) { return i.service->name + "/" + std::to_string(i.index); }
+std::string instance_name(const Instance& i) { return i.service->name() + "/" + std::to_string(i.index); }
 }  // namespace
 
-void Supervisor::schedule_probe(Instance& i, uint64_t delay_ns) {
+void Supervisor::schedule_probe(Instance& i, Duration delay) {
   InstanceRuntime& r = *i.runtime;
   if (r.probe_timer) m_loop.cancel(r.probe_timer);
   uint64_t id = i.id;
-  r.probe_timer = m_loop.after(delay_ns, [this, id] {
+  r.probe_timer = m_loop.after(delay, [this, id] {
     Instance* p = find_instance(id);
     if (!p) return;
     p->runtime->probe_timer = 0;
@@ -27,18 +27,18 @@ void Supervisor::run_probe(uint64_t id) {
   if (!i || i->state != InstanceState::ready || !i->runtime->active_health) return;
   ServiceRuntime& rt = rt_of(*i->service);
   InstanceRuntime& r = *i->runtime;
-  const HealthProbeConfig& hc = *rt.config.health;
+  const spec::HealthCheck& hc = *rt.spec.health;
   uint64_t now = EventLoop::now_ns();
   auto probe = HealthProbe::start(*i, hc.path, [this, id](bool ok, std::string why) { probe_done(id, ok, why); });
   if (!probe) {
     // No free slot: the instance is busy serving, which is no sign of
     // sickness. Try again next interval.
-    schedule_probe(*i, static_cast<uint64_t>(policy::to_ns(hc.config.interval)));
+    schedule_probe(*i, hc.config.interval);
     return;
   }
   r.probe = std::move(probe.value());
   r.active_health->probe_sent(time_point(now));
-  r.probe_timer = m_loop.after(static_cast<uint64_t>(policy::to_ns(hc.config.timeout)), [this, id] {
+  r.probe_timer = m_loop.after(hc.config.timeout, [this, id] {
     Instance* p = find_instance(id);
     if (!p) return;
     p->runtime->probe_timer = 0;
@@ -61,7 +61,7 @@ void Supervisor::probe_done(uint64_t id, bool ok, const std::string& why) {
   if (change == policy::HealthChange::became_unhealthy) {
     r.active_ok = false;
     rt.series->active_health_failures->inc();
-    notice(instance_name(*i) + ": unhealthy (health check " + rt.config.health->path + ": " + why + ")");
+    notice(instance_name(*i) + ": unhealthy (health check " + rt.spec.health->path + ": " + why + ")");
     update_membership(*i);
   } else if (change == policy::HealthChange::became_healthy) {
     r.active_ok = true;
@@ -70,7 +70,7 @@ void Supervisor::probe_done(uint64_t id, bool ok, const std::string& why) {
   }
   uint64_t now = EventLoop::now_ns();
   uint64_t next = monotonic_ns(r.active_health->next_probe());
-  schedule_probe(*i, next > now ? next - now : 0);
+  schedule_probe(*i, Duration(next > now ? next - now : 0));
 }
 
 void Supervisor::passive_result(Instance& i, bool ok) {
@@ -86,9 +86,9 @@ void Supervisor::passive_result(Instance& i, bool ok) {
   ServiceRuntime& rt = rt_of(*i.service);
   r.passive_ok = false;
   rt.series->passive_health_failures->inc();
-  notice(instance_name(i) + ": unhealthy (" + std::to_string(rt.config.passive_health.max_errors) +
+  notice(instance_name(i) + ": unhealthy (" + std::to_string(rt.spec.passive_health.max_errors) +
          " failed requests in a row; out for " +
-         std::to_string(policy::to_ns(rt.config.passive_health.cooldown) / 1000000) + " ms)");
+         std::to_string(policy::to_ns(rt.spec.passive_health.cooldown) / 1000000) + " ms)");
   update_membership(i);
   if (auto until = r.passive_health.cooldown_until()) {
     uint64_t end = monotonic_ns(*until);

@@ -26,15 +26,15 @@ uint64_t wall_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-std::string instance_name(const Instance& i) { return i.service->name + "/" + std::to_string(i.index); }
+std::string instance_name(const Instance& i) { return i.service->name() + "/" + std::to_string(i.index); }
 
-std::string ms_text(uint64_t ns) {
+std::string ms_text(Duration d) {
   char buf[32];
-  snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(ns) / 1e6);
+  snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(d.count()) / 1e6);
   return buf;
 }
 
-bool has_env(const ServiceConfig& c, std::string_view key) {
+bool has_env(const spec::Service& c, std::string_view key) {
   for (const auto& [k, v] : c.env)
     if (k == key) return true;
   return false;
@@ -43,11 +43,11 @@ bool has_env(const ServiceConfig& c, std::string_view key) {
 }  // namespace
 
 Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
-  const ServiceConfig& c = rt.config;
+  const spec::Service& c = rt.spec;
   ChannelConfig cc;
   cc.slot_count = c.channel_slots;
   cc.ring_size = m_config.ring_size;
-  for (const auto& other : m_services) cc.services.push_back({other->service.name, other->service.ipv4});
+  for (const auto& other : m_services) cc.services.push_back({other->service.name(), other->service.ipv4});
   Channel channel = TRY(Channel::create(cc));
 
   MonitorLaunch launch;
@@ -60,7 +60,7 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   if (!has_env(c, "PORT")) a.insert(a.end(), {"--env", "PORT=" + std::to_string(c.port)});
   a.insert(a.end(), {"--env", "SHOAL_SERVICE=" + c.name, "--env", "SHOAL_INSTANCE=" + std::to_string(index)});
   for (const auto& [k, v] : c.env) a.insert(a.end(), {"--env", k + "=" + v});
-  a.push_back(c.image);
+  a.push_back(c.image_path);
   if (!c.args.empty()) {
     a.push_back("--");
     a.insert(a.end(), c.args.begin(), c.args.end());
@@ -91,21 +91,16 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   (void)m_loop.add(proc.pidfd, EPOLLIN, [this, i](uint32_t) { on_exit(*i); });
   (void)m_loop.add(proc.out_fd, EPOLLIN, [this, i](uint32_t) { on_output(*i, LogStream::out); });
   (void)m_loop.add(proc.err_fd, EPOLLIN, [this, i](uint32_t) { on_output(*i, LogStream::err); });
-  (void)m_loop.add(i->channel->to_host_fd(), EPOLLIN, [this, i](uint32_t) {
-    if (!i->channel) return;
-    i->channel->finish_sleep();
-    i->runtime->sleep_announced = false;
-    process_channel(*i);
-  });
+  m_hub.add(*i);
   // Readiness: the listen table is polled as well as checked on channel
-  // events, so a guest that never kicks is still seen within ready_poll_ns.
+  // events, so a guest that never kicks is still seen within ready_poll.
   arm_ready_poll(*i);
-  r.start_deadline = m_loop.after(m_config.start_timeout_ns, [this, id] {
+  r.start_deadline = m_loop.after(m_config.start_timeout, [this, id] {
     Instance* p = find_instance(id);
     if (!p || p->state != InstanceState::starting) return;
     p->runtime->start_deadline = 0;
-    notice(instance_name(*p) + ": not listening on port " + std::to_string(p->service->port) + " after " +
-           ms_text(m_config.start_timeout_ns) + "; killing it");
+    notice(instance_name(*p) + ": not listening on port " + std::to_string(p->service->spec->port) + " after " +
+           ms_text(m_config.start_timeout) + "; killing it");
     kill_instance(*p, "");  // an unexpected end: it is restarted
   });
   log(instance_name(*i) + ": spawned (pid " + std::to_string(i->pid) + ")");
@@ -114,7 +109,7 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
 
 void Supervisor::arm_ready_poll(Instance& i) {
   uint64_t id = i.id;
-  i.runtime->ready_timer = m_loop.after(m_config.ready_poll_ns, [this, id] {
+  i.runtime->ready_timer = m_loop.after(m_config.ready_poll, [this, id] {
     Instance* p = find_instance(id);
     if (!p || p->state != InstanceState::starting) return;
     p->runtime->ready_timer = 0;
@@ -126,17 +121,17 @@ void Supervisor::arm_ready_poll(Instance& i) {
 void Supervisor::spawn_or_log(ServiceRuntime& rt, uint32_t index) {
   auto r = spawn(rt, index);
   if (r) return;
-  notice(rt.config.where + ": cannot start an instance: " + r.error().message);
+  notice(rt.where + ": cannot start an instance: " + r.error().message);
   // Retry with the back-off of that index, as after a crash.
-  auto& backoff = rt.backoff.try_emplace(index, rt.config.restart).first->second;
-  uint64_t delay = static_cast<uint64_t>(policy::to_ns(backoff.on_exit(time_point(EventLoop::now_ns()))));
+  auto& backoff = rt.backoff.try_emplace(index, rt.spec.restart).first->second;
+  Duration delay = backoff.on_exit(time_point(EventLoop::now_ns()));
   schedule_restart(rt, index, delay);
 }
 
-void Supervisor::schedule_restart(ServiceRuntime& rt, uint32_t index, uint64_t delay_ns) {
+void Supervisor::schedule_restart(ServiceRuntime& rt, uint32_t index, Duration delay) {
   if (m_stopping || rt.pending_restarts.count(index)) return;
   ServiceRuntime* p = &rt;
-  rt.pending_restarts[index] = m_loop.after(delay_ns, [this, p, index] {
+  rt.pending_restarts[index] = m_loop.after(delay, [this, p, index] {
     p->pending_restarts.erase(index);
     if (m_stopping || live_count(*p) >= p->desired) return;
     spawn_or_log(*p, index);
@@ -174,7 +169,7 @@ void Supervisor::on_output(Instance& i, LogStream stream) {
 
 void Supervisor::check_ready(Instance& i) {
   if (i.state != InstanceState::starting || !i.channel) return;
-  if (i.channel->listening(static_cast<uint16_t>(i.service->port))) mark_ready(i);
+  if (i.channel->listening(static_cast<uint16_t>(i.service->spec->port))) mark_ready(i);
 }
 
 void Supervisor::mark_ready(Instance& i) {
@@ -188,17 +183,17 @@ void Supervisor::mark_ready(Instance& i) {
   r.ready_timer = r.start_deadline = 0;
   rt.series->cold_starts->inc();
   rt.series->cold_start_duration->observe(static_cast<double>(now - i.spawned_ns) / 1e9);
-  rt.backoff.try_emplace(i.index, rt.config.restart).first->second.on_ready(time_point(now));
-  log(instance_name(i) + ": ready in " + ms_text(now - i.spawned_ns));
+  rt.backoff.try_emplace(i.index, rt.spec.restart).first->second.on_ready(time_point(now));
+  log(instance_name(i) + ": ready in " + ms_text(Duration(now - i.spawned_ns)));
   if (m_stopping) {
     drain(i, "shutdown");
     return;
   }
-  rt.balancer->add(i.id, rt.config.weight);
+  rt.balancer->add(i.id, rt.spec.weight);
   i.healthy = true;
-  if (rt.config.health) {
-    r.active_health.emplace(rt.config.health->config, time_point(now), true);
-    schedule_probe(i, static_cast<uint64_t>(policy::to_ns(rt.config.health->config.interval)));
+  if (rt.spec.health) {
+    r.active_health.emplace(rt.spec.health->config, time_point(now), true);
+    schedule_probe(i, rt.spec.health->config.interval);
   }
   queue_capacity_notice(rt);
   // More may be wanted than live now (a scale-up while this one started).
@@ -219,7 +214,7 @@ void Supervisor::drain(Instance& i, const char* reason) {
   if (r.probe_timer) m_loop.cancel(r.probe_timer);
   r.probe_timer = 0;
   uint64_t id = i.id;
-  r.drain_deadline = m_loop.after(m_config.drain_timeout_ns, [this, id] {
+  r.drain_deadline = m_loop.after(m_config.drain_timeout, [this, id] {
     Instance* p = find_instance(id);
     if (!p || p->state != InstanceState::draining) return;
     p->runtime->drain_deadline = 0;
@@ -248,14 +243,13 @@ void Supervisor::kill_instance(Instance& i, const char* reason) {
   if (syscall(SYS_pidfd_send_signal, r.process.pidfd, SIGKILL, nullptr, 0) != 0) kill(i.pid, SIGKILL);
 }
 
+void Supervisor::on_slots_released(Instance& i) {
+  ServiceRuntime& rt = rt_of(*i.service);
+  if (rt.waiting > 0) queue_capacity_notice(rt);
+}
+
 void Supervisor::detach_handlers(Instance& i) {
-  // Collected first: a handler's on_instance_gone may clear other entries.
-  std::set<SlotHandler*> handlers;
-  for (auto& h : i.slot_handlers) {
-    if (h) handlers.insert(h);
-    h = nullptr;
-  }
-  for (SlotHandler* h : handlers) h->on_instance_gone();
+  m_hub.detach_handlers(i);
   if (i.runtime && i.runtime->probe) {
     HealthProbe* probe = i.runtime->probe.release();
     m_loop.defer([probe] { delete probe; });
@@ -275,7 +269,7 @@ void Supervisor::release_instance_resources(Instance& i) {
     *fd = -1;
   }
   if (i.channel) {
-    m_loop.remove(i.channel->to_host_fd());
+    m_hub.remove(i);
     i.channel.reset();
   }
 }
@@ -319,8 +313,8 @@ void Supervisor::on_exit(Instance& i) {
     ++rt.restarts;
     ++rt.restarts_by_index[i.index];
     rt.series->restarts->inc();
-    auto& backoff = rt.backoff.try_emplace(i.index, rt.config.restart).first->second;
-    uint64_t delay = static_cast<uint64_t>(policy::to_ns(backoff.on_exit(time_point(now))));
+    auto& backoff = rt.backoff.try_emplace(i.index, rt.spec.restart).first->second;
+    Duration delay = backoff.on_exit(time_point(now));
     std::string where = was == InstanceState::starting ? " while starting" : "";
     notice(instance_name(i) + ": " + how + where + " (pid " + std::to_string(i.pid) + ")");
     for (const auto& line : rt.exits.back().report) notice(instance_name(i) + " | " + line);

@@ -25,7 +25,7 @@ Pick Supervisor::pick(Service& s, const RequestKey& key, const Instance* exclude
   // queues behind them instead of taking the capacity that just freed
   // (the notice then lets the head of the queue have it).
   if (!rt.renotifying && !exclude && rt.waiting > 0 && ready_count(rt) > 0) {
-    if (rt.waiting >= rt.config.max_queue) return {Pick::reject, nullptr, "queue full"};
+    if (rt.waiting >= rt.spec.queue) return {Pick::reject, nullptr, "queue full"};
     queue_capacity_notice(rt);
     return {Pick::wait};
   }
@@ -71,7 +71,7 @@ Pick Supervisor::pick(Service& s, const RequestKey& key, const Instance* exclude
   }
   // Instances are there but none can take it now (all at their concurrency
   // cap, or unhealthy): queue within the service's bound.
-  if (!rt.renotifying && rt.waiting >= rt.config.max_queue) return {Pick::reject, nullptr, "queue full"};
+  if (!rt.renotifying && rt.waiting >= rt.spec.queue) return {Pick::reject, nullptr, "queue full"};
   return {Pick::wait};
 }
 

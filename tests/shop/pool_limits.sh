@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 9 against a real pool (KVM instances, shoald, wrk, curl):
+# Queueing and connection limits against a real pool (KVM instances, shoald, wrk, curl):
 #   pool_limits.sh BUILD concurrency  one catalog instance under wrk -c256 for
 #                                     10 s: no non-2xx, no socket error; a
 #                                     scatter of 1,000 elements answers 200;

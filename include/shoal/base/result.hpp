@@ -3,21 +3,35 @@
 // No exceptions cross module boundaries in the monitor or builder: fallible
 // functions return [[nodiscard]] Result<T>, and TRY() propagates an Error up.
 // An Error carries a message that names what failed (file, offset, argument),
-// written for the operator who will read it.
+// written for the operator who will read it, and a number whose meaning its
+// kind states: an errno (the default, what make_error and errno_error give) or
+// an HTTP status (the pool's control API, make_http_error). An errno and a
+// status share small integers, so read the number through errno_code() or
+// http_status(), which give 0 when the error carries the other kind.
 #pragma once
 
 #include <errno.h>
 #include <string.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
 
 namespace shoal {
 
+enum class ErrorKind : std::uint8_t {
+  errno_value,  // code is an errno, or 0 when none applies
+  http_status,  // code is the HTTP status a control-API caller receives
+};
+
 struct Error {
   std::string message;
-  int code = 0;  // errno where one applies, else 0
+  int code = 0;  // meaning given by kind; prefer errno_code() / http_status()
+  ErrorKind kind = ErrorKind::errno_value;
+
+  int errno_code() const { return kind == ErrorKind::errno_value ? code : 0; }
+  int http_status() const { return kind == ErrorKind::http_status ? code : 0; }
 };
 
 template <typename T>
@@ -54,13 +68,21 @@ class [[nodiscard]] Result<void> {
   bool m_ok = true;
 };
 
-inline Error make_error(std::string message, int code = 0) { return Error{std::move(message), code}; }
+// code is an errno (or 0).
+inline Error make_error(std::string message, int code = 0) {
+  return Error{std::move(message), code, ErrorKind::errno_value};
+}
+
+// An error that maps to an HTTP status (404 no such service, 409 conflict...).
+inline Error make_http_error(std::string message, int status) {
+  return Error{std::move(message), status, ErrorKind::http_status};
+}
 
 // "what: strerror(errno)", with the errno kept in code. Call right after the
 // failing call, before anything can change errno.
 inline Error errno_error(const std::string& what) {
   int e = errno;
-  return Error{what + ": " + strerror(e), e};
+  return Error{what + ": " + strerror(e), e, ErrorKind::errno_value};
 }
 
 }  // namespace shoal

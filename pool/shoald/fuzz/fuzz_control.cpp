@@ -20,22 +20,23 @@ namespace {
 struct World {
   std::unique_ptr<EventLoop> loop = EventLoop::create().value();
   std::unique_ptr<PoolMetrics> metrics = PoolMetrics::create().value();
+  shoal::pool::spec::Spec spec;
   std::unique_ptr<Supervisor> supervisor;
   std::unique_ptr<ControlApi> api;
   World() {
     SupervisorConfig c;
     c.vmm_path = "/nonexistent";
     for (const char* name : {"alpha", "beta"}) {
-      ServiceConfig s;
+      shoal::pool::spec::Service s;
       s.name = name;
-      s.image = "/nonexistent";
-      c.services.push_back(s);
+      s.image_path = "/nonexistent";
+      spec.services.push_back(s);
     }
-    supervisor = std::make_unique<Supervisor>(*loop, c, *metrics);
+    supervisor = std::make_unique<Supervisor>(*loop, spec, c, *metrics);
     api = std::make_unique<ControlApi>(*supervisor, PoolInfo{"fuzz", "", "", "", "", 1}, [] {});
     // Stopping: a valid scale request is parsed in full, then refused (409)
     // instead of spawning monitors.
-    supervisor->shutdown(1, [] {});
+    supervisor->shutdown(std::chrono::nanoseconds(1), [] {});
   }
 };
 

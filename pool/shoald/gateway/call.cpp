@@ -8,7 +8,7 @@
 namespace shoal::pool {
 
 void Call::start(Gateway& gw, Service& s, Message request, Options opts, Done done) {
-  auto* c = new Call(gw, s, std::move(request), std::move(opts), std::move(done));
+  Call* c = gw.adopt(std::unique_ptr<Call>(new Call(gw, s, std::move(request), std::move(opts), std::move(done))));
   c->attempt();
 }
 
@@ -17,10 +17,10 @@ Call::Call(Gateway& gw, Service& s, Message request, Options opts, Done done)
   m_start_ns = EventLoop::now_ns();
   auto views = header_views(m_request);
   http::write_request(m_wire, m_request.method, m_request.target, views, m_request.body);
-  if (m_opts.timeout_ns == 0) m_opts.timeout_ns = gw.config().request_timeout_ns;
+  if (m_opts.timeout == policy::Duration::zero()) m_opts.timeout = gw.config().request_timeout;
   // One deadline covers holding (cold start, queue) and every attempt, so a
   // client never waits longer than hold + request timeout in total.
-  uint64_t budget = gw.config().hold_timeout_ns + m_opts.timeout_ns;
+  policy::Duration budget = gw.config().hold_timeout + m_opts.timeout;
   m_timer = gw.loop().after(budget, [this] {
     m_timer = 0;
     on_timeout();
@@ -36,7 +36,8 @@ RequestKey Call::request_key() const {
   RequestKey key;
   key.client_ipv4 = m_opts.client_ipv4;
   key.url = m_request.target;
-  if (!m_service.hash_header.empty()) key.hash_header = m_request.header(m_service.hash_header);
+  const policy::HashKey& hash = m_service.spec->hash_key;
+  if (hash.source == policy::HashKey::Source::header) key.hash_header = m_request.header(hash.header_name);
   return key;
 }
 
@@ -137,11 +138,11 @@ void Call::on_upstream_failure(const char* why, bool answered_nothing) {
 // full queue); one waiting for a first instance (cold start) waits up to the
 // gateway's hold_timeout, covered by the call's overall deadline (504).
 void Call::arm_queue_timer() {
-  if (m_service.queue_timeout_ns == 0) return;
+  if (m_service.spec->queue_timeout == policy::Duration::zero()) return;
   bool any_ready = false;
   for (const auto& i : m_service.instances) any_ready = any_ready || i->state == InstanceState::ready;
   if (!any_ready) return;
-  m_queue_timer = m_gw.loop().after(m_service.queue_timeout_ns, [this] {
+  m_queue_timer = m_gw.loop().after(m_service.spec->queue_timeout, [this] {
     m_queue_timer = 0;
     if (m_queued) m_gw.unhold(m_service, this);
     fail(503, "queued past the service's queue_timeout");
@@ -168,7 +169,7 @@ void Call::fail(int status, const char* why) {
   r.status = status;
   r.headers.push_back({"Content-Type", "text/plain"});
   if (status == 503) r.headers.push_back({"Retry-After", "1"});
-  r.body = std::string(http::reason_phrase(status)) + ": " + m_service.name + ": " + why + "\n";
+  r.body = std::string(http::reason_phrase(status)) + ": " + m_service.spec->name + ": " + why + "\n";
   ++m_gw.mutable_stats().upstream_errors;
   finish_with(std::move(r));
 }
@@ -180,7 +181,11 @@ void Call::finish_with(Message&& response) {
   m_gw.loop().defer([done = std::move(m_done), r = std::move(response)]() mutable {
     if (done) done(std::move(r));
   });
-  delete this;
+  // Answered: no timer may fire on it while it waits for the sweep.
+  if (m_timer != 0) m_gw.loop().cancel(m_timer);
+  if (m_queue_timer != 0) m_gw.loop().cancel(m_queue_timer);
+  m_timer = m_queue_timer = 0;
+  m_gw.retire(this);
 }
 
 }  // namespace shoal::pool

@@ -10,8 +10,9 @@
 // the request waited past its queue_timeout, 504 timed out). A request that
 // finds every instance busy (at its concurrency cap, or with no free channel
 // slot) waits in the service's queue, FIFO, and is dispatched when a slot
-// frees. A Call deletes itself when it answers. A caller that may go
-// away first guards its `done` (e.g. a weak_ptr): the call still completes,
+// frees. The gateway owns a Call (InFlight); it retires when it answers. A
+// caller that may go away first guards its `done` (e.g. a weak_ptr): the
+// call still completes,
 // so the instance's work and the balancer's accounting stay consistent.
 #pragma once
 
@@ -33,7 +34,7 @@ class Call final : public Waiter {
   using Done = std::function<void(Message&& response)>;
   struct Options {
     bool retryable = false;       // may be sent twice
-    uint64_t timeout_ns = 0;      // per attempt; 0 = config request_timeout
+    policy::Duration timeout{0};  // per attempt; 0 = gateway.request_timeout
     uint32_t client_ipv4 = 0;     // for ip_hash
   };
 
@@ -49,7 +50,11 @@ class Call final : public Waiter {
 
  private:
   Call(Gateway& gw, Service& s, Message request, Options opts, Done done);
-  ~Call() override;
+
+ public:
+  ~Call() override;  // by its owner, the gateway
+
+ private:
   RequestKey request_key() const;
   void attempt();
   UpstreamConn* connection_to(Instance& i);

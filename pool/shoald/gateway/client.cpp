@@ -18,7 +18,7 @@ constexpr size_t kReadChunk = 16 * 1024;
 // Stop reading further pipelined requests while this much output waits.
 constexpr size_t kMaxPendingOutput = 1 << 20;
 
-http::Limits request_limits(const GatewayConfig& c) {
+http::Limits request_limits(const spec::Gateway& c) {
   http::Limits l;
   l.max_head_bytes = c.max_header_bytes;
   l.max_body = c.max_body_bytes;
@@ -39,12 +39,11 @@ ClientConn::~ClientConn() {
 }
 
 void ClientConn::start() {
-  std::weak_ptr<ClientConn> weak = weak_from_this();
-  auto r = m_gw.loop().add(m_fd, EPOLLIN | EPOLLRDHUP, [weak](uint32_t ev) {
-    if (auto self = weak.lock()) self->on_events(ev);
-  });
+  // The descriptor leaves the loop before this object goes (close_now, the
+  // destructor), so the loop never calls a destroyed connection.
+  auto r = m_gw.loop().add(m_fd, EPOLLIN | EPOLLRDHUP, [this](uint32_t ev) { on_events(ev); });
   if (!r.ok()) return close_now();
-  arm_timer(m_gw.config().idle_timeout_ns, false);
+  arm_timer(m_gw.config().idle_timeout, false);
   m_gw.client_idle(this);
 }
 
@@ -66,15 +65,14 @@ void ClientConn::close_now() {
     ::close(m_fd);
     m_fd = -1;
   }
-  m_gw.client_closed(this);  // drops the gateway's reference: may destroy this
+  m_gw.client_closed(this);  // retires this: destroyed after the current callback
 }
 
-void ClientConn::arm_timer(uint64_t ns, bool answer_408) {
+void ClientConn::arm_timer(policy::Duration timeout, bool answer_408) {
   if (m_timer != 0) m_gw.loop().cancel(m_timer);
-  std::weak_ptr<ClientConn> weak = weak_from_this();
-  m_timer = m_gw.loop().after(ns, [weak, answer_408] {
-    auto self = weak.lock();
-    if (!self) return;
+  // Cancelled by close_now and the destructor: never fires on a destroyed connection.
+  ClientConn* self = this;
+  m_timer = m_gw.loop().after(timeout, [self, answer_408] {
     self->m_timer = 0;
     if (answer_408) {
       ++self->m_gw.mutable_stats().client_errors;
@@ -86,7 +84,8 @@ void ClientConn::arm_timer(uint64_t ns, bool answer_408) {
 }
 
 void ClientConn::on_events(uint32_t events) {
-  auto keep = shared_from_this();  // callbacks below may drop the gateway's reference
+  // Callbacks below may close this connection: it is retired, not destroyed,
+  // until the loop iteration ends, so the rest of this call is safe.
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) read_input();
   if (m_state != State::closing && (events & EPOLLOUT)) write_output();
 }
@@ -120,7 +119,7 @@ void ClientConn::process() {
       m_state = State::head;
       m_gw.client_busy(this);
       m_request_start_ns = EventLoop::now_ns();
-      arm_timer(m_gw.config().header_timeout_ns, true);
+      arm_timer(m_gw.config().header_timeout, true);
     }
     if (m_state == State::head) {
       http::ParseResult r = m_parser.parse(m_in, m_head);
@@ -155,7 +154,7 @@ void ClientConn::process() {
         if (m_state == State::closing) return;
       }
       m_state = State::body;
-      arm_timer(m_gw.config().body_timeout_ns, true);
+      arm_timer(m_gw.config().body_timeout, true);
     }
     if (m_state == State::body) {
       http::BodyStep s = m_body.read_all(m_in, [&](std::string_view d) { m_request.body.append(d); });
@@ -182,20 +181,20 @@ void ClientConn::dispatch() {
     return respond_error(400, true);
   }
   std::string host(m_request.header("Host"));
-  const RouteConfig* route = match_route(m_gw.config().routes, host, m_request.target);
+  const spec::Route* route = match_route(m_gw.routes(), host, m_request.target);
   if (route == nullptr) {
     ++m_gw.mutable_stats().client_errors;
     return respond_error(404, !m_keep_alive);
   }
   m_request.target = upstream_target(*route, m_request.target);
   Call::Options opts;
-  opts.retryable = route->retryable;
-  opts.timeout_ns = route->timeout_ns;
+  opts.retryable = route->retryable.value_or(false);
+  opts.timeout = route->timeout.value_or(policy::Duration::zero());
   opts.client_ipv4 = m_ipv4;
-  std::weak_ptr<ClientConn> weak = weak_from_this();
+  std::weak_ptr<ClientConn*> weak = weak_self();
   bool head_request = m_head_request;
   run_route(m_gw, *route, std::move(m_request), std::move(opts), [weak, head_request](Message&& response) {
-    if (auto self = weak.lock()) self->respond(std::move(response), head_request);
+    if (auto self = weak.lock()) (*self)->respond(std::move(response), head_request);
   });
 }
 
@@ -213,7 +212,7 @@ void ClientConn::respond(Message&& response, bool head_request) {
   m_state = close ? State::closing : State::idle;
   write_output();
   if (m_state == State::idle) {
-    arm_timer(m_gw.config().idle_timeout_ns, false);
+    arm_timer(m_gw.config().idle_timeout, false);
     m_gw.client_idle(this);
     process();  // pipelined requests already received
   }
@@ -230,7 +229,7 @@ void ClientConn::respond_error(int status, bool close) {
   }
   write_output();
   if (m_state == State::idle) {
-    arm_timer(m_gw.config().idle_timeout_ns, false);
+    arm_timer(m_gw.config().idle_timeout, false);
     m_gw.client_idle(this);
     process();
   }

@@ -1,6 +1,6 @@
 // ClientConn: one client TCP connection to the gateway. Reads requests
 // (pipelined ones one after another, in order), enforces the limits and
-// timeouts of GatewayConfig, routes each request, and writes the answers.
+// timeouts of the spec's gateway table, routes each request, and writes the answers.
 //
 // Timeouts: idle_timeout while waiting for a request with nothing received
 // (then the connection just closes), header_timeout from the first byte of a
@@ -16,7 +16,8 @@
 #include <string>
 
 #include "../event_loop.hpp"
-#include "config.hpp"
+#include "gateway.hpp"
+#include <shoal/pool/spec/spec.hpp>
 #include "message.hpp"
 #include "shoal/pool/http/body_reader.hpp"
 #include "shoal/pool/http/message.hpp"
@@ -26,10 +27,13 @@ namespace shoal::pool {
 
 class Gateway;
 
-class ClientConn : public std::enable_shared_from_this<ClientConn> {
+class ClientConn final : public InFlight {
  public:
   ClientConn(Gateway& gw, int fd, std::string address, uint32_t ipv4);
-  ~ClientConn();
+  ~ClientConn() override;
+  // A reference for answers that arrive through the loop later (a call's
+  // `done`): empty once this connection is destroyed.
+  std::weak_ptr<ClientConn*> weak_self() const { return m_self; }
   void start();
   void close_now();
   // The socket holds unread bytes (a request on the way: not idle after all).
@@ -49,7 +53,7 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   void respond(Message&& response, bool head_request);
   void respond_error(int status, bool close);
   void write_output();
-  void arm_timer(uint64_t ns, bool answer_408);
+  void arm_timer(policy::Duration timeout, bool answer_408);
   void update_interest();
 
   Gateway& m_gw;
@@ -73,6 +77,7 @@ class ClientConn : public std::enable_shared_from_this<ClientConn> {
   std::string m_request_id;
   uint64_t m_request_start_ns = 0;
   EventLoop::TimerId m_timer = 0;
+  std::shared_ptr<ClientConn*> m_self = std::make_shared<ClientConn*>(this);
 };
 
 }  // namespace shoal::pool

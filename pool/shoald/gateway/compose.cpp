@@ -118,7 +118,7 @@ void run_fanout(Gateway& gw, std::vector<Service*> services, Message request, Ca
   g->done = std::move(done);
   g->answers.resize(services.size());
   g->pending = services.size();
-  for (auto* s : services) g->names.push_back(s->name);
+  for (auto* s : services) g->names.push_back(s->name());
   for (size_t i = 0; i < services.size(); ++i) {
     Call::start(gw, *services[i], request, opts, [g, i](Message&& r) {
       g->answers[i] = std::move(r);
@@ -183,7 +183,7 @@ void run_scatter(Gateway& gw, Service& s, Message request, Call::Options opts, C
 
 }  // namespace
 
-void run_route(Gateway& gw, const RouteConfig& route, Message request, Call::Options opts, Call::Done done) {
+void run_route(Gateway& gw, const spec::Route& route, Message request, Call::Options opts, Call::Done done) {
   std::vector<Service*> services;
   for (const auto& name : route.services) {
     Service* s = lookup(gw, name);
@@ -198,10 +198,10 @@ void run_route(Gateway& gw, const RouteConfig& route, Message request, Call::Opt
     return;
   }
   switch (route.kind) {
-    case RouteConfig::Kind::service:
+    case spec::RouteKind::service:
       Call::start(gw, *services[0], std::move(request), std::move(opts), std::move(done));
       return;
-    case RouteConfig::Kind::pipeline: {
+    case spec::RouteKind::pipeline: {
       auto p = std::make_shared<Pipeline>(gw);
       p->stages = std::move(services);
       p->opts = std::move(opts);
@@ -210,10 +210,10 @@ void run_route(Gateway& gw, const RouteConfig& route, Message request, Call::Opt
       p->run(std::move(request));
       return;
     }
-    case RouteConfig::Kind::fanout:
+    case spec::RouteKind::fanout:
       run_fanout(gw, std::move(services), std::move(request), std::move(opts), std::move(done));
       return;
-    case RouteConfig::Kind::scatter:
+    case spec::RouteKind::scatter:
       run_scatter(gw, *services[0], std::move(request), std::move(opts), std::move(done));
       return;
   }

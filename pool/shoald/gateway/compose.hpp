@@ -16,10 +16,10 @@
 #pragma once
 
 #include "call.hpp"
-#include "config.hpp"
+#include <shoal/pool/spec/spec.hpp>
 
 namespace shoal::pool {
 
-void run_route(Gateway& gw, const RouteConfig& route, Message request, Call::Options opts, Call::Done done);
+void run_route(Gateway& gw, const spec::Route& route, Message request, Call::Options opts, Call::Done done);
 
 }  // namespace shoal::pool

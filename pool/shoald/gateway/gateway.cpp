@@ -20,22 +20,55 @@
 
 namespace shoal::pool {
 
-Gateway::Gateway(EventLoop& loop, Pool& pool, GatewayConfig config)
-    : m_loop(loop), m_pool(pool), m_config(std::move(config)) {
+Gateway::Gateway(EventLoop& loop, Pool& pool, const spec::Spec& spec) : m_loop(loop), m_pool(pool), m_spec(spec) {
   if (getrandom(&m_id_salt, sizeof m_id_salt, 0) != sizeof m_id_salt) m_id_salt = uint64_t(getpid()) << 32;
 }
 
 Gateway::~Gateway() {
+  *m_alive = false;
   stop_accepting();
   m_idle_clients.clear();
-  for (auto& [p, c] : m_clients) c->m_in_idle_list = false;
+  for (ClientConn* c : m_clients) c->m_in_idle_list = false;
   m_clients.clear();
+  m_waiting.clear();
   // Idle upstream connections close politely; close() must not find them in
   // the map while it is being walked.
   auto idle = std::move(m_idle);
   m_idle.clear();
   for (auto& [inst, conns] : idle)
     for (auto* c : conns) c->close();
+  // Everything still owned goes now, not in a deferred call the loop may
+  // never run. Destructors only release what the object itself holds
+  // (timers, descriptors, its slot-handler entries); they call no other
+  // in-flight object.
+  auto live = std::move(m_in_flight);
+  m_in_flight.clear();
+  live.clear();
+  m_retired.clear();
+}
+
+void Gateway::retire(InFlight* object) {
+  auto it = m_in_flight.find(object);
+  if (it == m_in_flight.end()) return;
+  m_retired.push_back(std::move(it->second));
+  m_in_flight.erase(it);
+  if (m_sweep_queued) return;
+  m_sweep_queued = true;
+  std::weak_ptr<bool> alive = m_alive;
+  m_loop.defer([this, alive] {
+    if (alive.expired() || !*alive.lock()) return;
+    sweep_retired();
+  });
+}
+
+void Gateway::sweep_retired() {
+  m_sweep_queued = false;
+  // A destructor may retire nothing, but keep the vector's capacity for the
+  // next round and let retire() during the sweep queue a new one.
+  std::vector<std::unique_ptr<InFlight>> batch;
+  batch.swap(m_retired);
+  batch.clear();
+  if (m_retired.empty()) m_retired.swap(batch);
 }
 
 Result<void> Gateway::start() {
@@ -45,13 +78,15 @@ Result<void> Gateway::start() {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  a.sin_port = htons(m_config.listen_port);
-  if (inet_pton(AF_INET, m_config.listen_host.c_str(), &a.sin_addr) != 1) {
+  const spec::Endpoint& where = config().listen;
+  std::string host = where.host == "localhost" ? "127.0.0.1" : where.host;
+  a.sin_port = htons(where.port);
+  if (inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
     close(fd);
-    return make_error("gateway: listen address '" + m_config.listen_host + "' is not an IPv4 address");
+    return make_error("gateway: listen address '" + host + "' is not an IPv4 address");
   }
   if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    auto e = errno_error("gateway: bind " + m_config.listen_host + ":" + std::to_string(m_config.listen_port));
+    auto e = errno_error("gateway: bind " + host + ":" + std::to_string(where.port));
     close(fd);
     return e;
   }
@@ -64,7 +99,7 @@ Result<void> Gateway::start() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   m_port = ntohs(a.sin_port);
   m_listen_fd = fd;
-  m_max_connections = m_config.max_connections;
+  m_max_connections = config().max_connections;
   if (m_max_connections == 0) {
     rlimit rl{};
     uint64_t nofile = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
@@ -152,20 +187,17 @@ void Gateway::on_accept() {
     char text[INET_ADDRSTRLEN] = "0.0.0.0";
     inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
     ++m_stats.accepted;
-    auto c = std::make_shared<ClientConn>(*this, fd, text, a.sin_addr.s_addr);
-    m_clients.emplace(c.get(), c);
+    ClientConn* c = adopt(std::make_unique<ClientConn>(*this, fd, text, a.sin_addr.s_addr));
+    m_clients.insert(c);
     c->start();
   }
 }
 
 void Gateway::client_closed(ClientConn* c) {
   client_busy(c);
-  // Destroy after the current callback: c may be on the stack.
-  auto it = m_clients.find(c);
-  if (it == m_clients.end()) return;
-  auto keep = std::move(it->second);
-  m_clients.erase(it);
-  m_loop.defer([keep] {});
+  // Destroyed after the current callback: c may be on the stack.
+  if (m_clients.erase(c) == 0) return;
+  retire(c);
   // Room for one more: take the connections waiting in the backlog.
   if (!m_accept_armed && m_clients.size() < m_max_connections) arm_accept();
 }
@@ -211,7 +243,7 @@ bool Gateway::hold(Service& s, Waiter* w, bool admitted) {
   auto& q = m_waiting[&s];
   // One admitted already (it only lacks a channel slot for a moment) is not
   // refused for the queue's bound.
-  if (!admitted && q.size() >= m_config.max_held) return false;
+  if (!admitted && q.size() >= config().max_held) return false;
   q.push_back(w);
   w->m_queued = true;
   m_pool.set_waiting(s, uint32_t(q.size()));

@@ -17,20 +17,42 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "../event_loop.hpp"
 #include "../model.hpp"
 #include "../pool.hpp"
-#include "config.hpp"
+#include <shoal/pool/spec/spec.hpp>
 
 namespace shoal::pool {
+
+// Descriptors kept for everything but client connections when
+// gateway.max_connections is derived (0): instances (a pidfd, two eventfds
+// and two log pipes each), upstream helpers, the control and admin sockets.
+inline constexpr uint32_t kFdReserve = 1024;
+inline constexpr uint32_t kMinConnections = 64;
 
 class ClientConn;
 class UpstreamConn;
 
+// The gateway's objects that live as long as a connection or a request
+// (ClientConn, Call, UpstreamConn, Splice) share one ownership idiom: the
+// gateway owns each by a std::unique_ptr (Gateway::adopt). One that is done
+// calls Gateway::retire(this): it leaves the live set at once and is
+// destroyed at the end of the loop iteration, once the callbacks that may
+// still be inside its member functions have returned. Nothing deletes
+// itself. ~Gateway destroys every object still owned, retired or not, so
+// none outlives the gateway or waits on a deferred call after the loop
+// stopped. Slot handlers, queues and idle lists hold plain pointers, which
+// the objects clear when they retire.
+class InFlight {
+ public:
+  virtual ~InFlight() = default;
+};
+
 // Something waiting for capacity in one service (a call or a splice).
-class Waiter {
+class Waiter : public InFlight {
  public:
   virtual ~Waiter() = default;
   // Capacity may be there: try again. Returns false if it must keep waiting
@@ -52,7 +74,8 @@ struct GatewayStats {
 
 class Gateway final : public CapacityListener {
  public:
-  Gateway(EventLoop& loop, Pool& pool, GatewayConfig config);
+  // Reads spec.gateway and spec.routes for its whole life: the spec outlives it.
+  Gateway(EventLoop& loop, Pool& pool, const spec::Spec& spec);
   ~Gateway() override;
 
   Result<void> start();          // bind + listen (port 0: any free port)
@@ -73,7 +96,8 @@ class Gateway final : public CapacityListener {
   // For the parts of the gateway.
   EventLoop& loop() { return m_loop; }
   Pool& pool() { return m_pool; }
-  const GatewayConfig& config() const { return m_config; }
+  const spec::Gateway& config() const { return m_spec.gateway; }
+  const std::vector<spec::Route>& routes() const { return m_spec.routes; }
   GatewayStats& mutable_stats() { return m_stats; }
   std::string next_request_id();
   // Keep-alive upstream connections, per instance.
@@ -85,6 +109,14 @@ class Gateway final : public CapacityListener {
   // there; it waits all the same (FIFO), not bounded by max_held.
   bool hold(Service& s, Waiter* w, bool admitted = false);
   void unhold(Service& s, Waiter* w);
+  // Ownership of in-flight objects (see InFlight).
+  template <typename T>
+  T* adopt(std::unique_ptr<T> object) {
+    T* raw = object.get();
+    m_in_flight.emplace(raw, std::move(object));
+    return raw;
+  }
+  void retire(InFlight* object);
   void client_closed(ClientConn* c);
   // A client connection waits for its next request (idle: it may be closed
   // to admit a new connection at the limit) or is busy again.
@@ -100,13 +132,19 @@ class Gateway final : public CapacityListener {
 
   EventLoop& m_loop;
   Pool& m_pool;
-  GatewayConfig m_config;
+  const spec::Spec& m_spec;
   int m_listen_fd = -1;
   uint16_t m_port = 0;
   uint64_t m_request_seq = 0;
   uint64_t m_id_salt = 0;
   GatewayStats m_stats;
-  std::unordered_map<ClientConn*, std::shared_ptr<ClientConn>> m_clients;
+  void sweep_retired();
+
+  std::unordered_map<InFlight*, std::unique_ptr<InFlight>> m_in_flight;
+  std::vector<std::unique_ptr<InFlight>> m_retired;  // destroyed by the next sweep
+  bool m_sweep_queued = false;
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);  // for the deferred sweep
+  std::unordered_set<ClientConn*> m_clients;  // open client connections (owned in m_in_flight)
   // Idle client connections, longest idle first.
   std::list<ClientConn*> m_idle_clients;
   uint32_t m_max_connections = 0;

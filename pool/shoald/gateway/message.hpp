@@ -30,8 +30,9 @@ struct Message {
   void set_header(std::string_view name, std::string_view value);
 };
 
-// Requests the gateway may send twice without asking (issue: GET/HEAD; also
-// OPTIONS). Others are retried only on routes marked retryable.
+// Requests the gateway may send twice without asking: GET, HEAD and OPTIONS
+// (safe methods, RFC 9110 §9.2.1). Others are retried only on routes marked
+// retryable (docs/spec.md).
 bool is_idempotent(std::string_view method);
 
 // Views of m's headers, for the pool/http writers.

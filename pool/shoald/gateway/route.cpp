@@ -5,8 +5,9 @@
 namespace shoal::pool {
 namespace {
 
-bool host_matches(std::string_view want, std::string_view host) {
-  if (want.empty()) return true;
+bool host_matches(const std::optional<std::string>& route_host, std::string_view host) {
+  if (!route_host) return true;
+  std::string_view want = *route_host;
   auto colon = host.rfind(':');
   if (colon != std::string_view::npos && host.find(']') == std::string_view::npos) host = host.substr(0, colon);
   return want.size() == host.size() && strncasecmp(want.data(), host.data(), host.size()) == 0;
@@ -49,22 +50,22 @@ bool path_is_safe(std::string_view target) {
   return true;
 }
 
-const RouteConfig* match_route(const std::vector<RouteConfig>& routes, std::string_view host,
+const spec::Route* match_route(const std::vector<spec::Route>& routes, std::string_view host,
                                std::string_view path) {
-  const RouteConfig* best = nullptr;
+  const spec::Route* best = nullptr;
   for (const auto& r : routes) {
-    if (!host_matches(r.host, host) || !prefix_matches(r.path_prefix, path)) continue;
+    if (!host_matches(r.host, host) || !prefix_matches(r.path, path)) continue;
     // Longest prefix wins; a host-specific route beats a generic one of equal length.
-    if (best == nullptr || r.path_prefix.size() > best->path_prefix.size() ||
-        (r.path_prefix.size() == best->path_prefix.size() && best->host.empty() && !r.host.empty()))
+    if (best == nullptr || r.path.size() > best->path.size() ||
+        (r.path.size() == best->path.size() && !best->host && r.host))
       best = &r;
   }
   return best;
 }
 
-std::string upstream_target(const RouteConfig& route, std::string_view target) {
-  if (!route.strip_prefix || route.path_prefix.empty() || route.path_prefix == "/") return std::string(target);
-  std::string_view rest = target.substr(std::min(route.path_prefix.size(), target.size()));
+std::string upstream_target(const spec::Route& route, std::string_view target) {
+  if (!route.strip_prefix || route.path.empty() || route.path == "/") return std::string(target);
+  std::string_view rest = target.substr(std::min(route.path.size(), target.size()));
   if (rest.empty() || rest[0] == '?') return "/" + std::string(rest);
   if (rest[0] != '/') return "/" + std::string(rest);
   return std::string(rest);

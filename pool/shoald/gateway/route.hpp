@@ -6,11 +6,11 @@
 #include <string_view>
 #include <vector>
 
-#include "config.hpp"
+#include <shoal/pool/spec/spec.hpp>
 
 namespace shoal::pool {
 
-const RouteConfig* match_route(const std::vector<RouteConfig>& routes, std::string_view host,
+const spec::Route* match_route(const std::vector<spec::Route>& routes, std::string_view host,
                                std::string_view path);
 
 // Whether a request path is safe to route by prefix: no "." or ".." segment,
@@ -20,6 +20,6 @@ bool path_is_safe(std::string_view target);
 
 // The target sent upstream: with strip_prefix the prefix is removed (and "/"
 // kept as the minimum); the query string is kept.
-std::string upstream_target(const RouteConfig& route, std::string_view target);
+std::string upstream_target(const spec::Route& route, std::string_view target);
 
 }  // namespace shoal::pool

@@ -10,7 +10,7 @@ constexpr size_t kChunk = 64 * 1024;
 }  // namespace
 
 void Splice::start(Gateway& gw, Instance& from, uint32_t from_slot, Service& target, uint32_t port) {
-  auto* s = new Splice(gw, from, from_slot, target, port);
+  Splice* s = gw.adopt(std::unique_ptr<Splice>(new Splice(gw, from, from_slot, target, port)));
   s->pick();
 }
 
@@ -24,10 +24,19 @@ Splice::Splice(Gateway& gw, Instance& from, uint32_t from_slot, Service& target,
   m_start_ns = EventLoop::now_ns();
   ++gw.mutable_stats().splices;
   // A connect that cannot be placed within the hold timeout is refused.
-  m_timer = gw.loop().after(gw.config().hold_timeout_ns, [this] {
+  m_timer = gw.loop().after(gw.config().hold_timeout, [this] {
     m_timer = 0;
     if (!m_connected) finish(true);
   });
+}
+
+Splice::~Splice() {
+  // Only ~Gateway destroys a splice that has not finished (its instances are
+  // still there then): no slot may keep pointing at its ends.
+  if (m_timer != 0) m_gw.loop().cancel(m_timer);
+  if (m_done) return;
+  for (End* e : {&m_a, &m_b})
+    if (e->instance != nullptr && e->instance->slot_handlers[e->slot] == e) e->instance->slot_handlers[e->slot] = nullptr;
 }
 
 void Splice::pick() {
@@ -167,7 +176,7 @@ void Splice::finish(bool reset) {
   }
   if (m_picked != nullptr)
     m_gw.pool().finish(m_target, *m_picked, EventLoop::now_ns() - m_start_ns, reset ? 502 : 200, !reset);
-  m_gw.loop().defer([this] { delete this; });
+  m_gw.retire(this);
 }
 
 }  // namespace shoal::pool

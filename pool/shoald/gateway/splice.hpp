@@ -36,6 +36,11 @@ class Splice final : public Waiter {
   };
 
   Splice(Gateway& gw, Instance& from, uint32_t from_slot, Service& target, uint32_t port);
+
+ public:
+  ~Splice() override;
+
+ private:
   void pick();
   bool place(Pick p);
   void pump();

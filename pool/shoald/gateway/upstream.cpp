@@ -12,7 +12,7 @@ namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
 
-http::Limits response_limits(const GatewayConfig& c) {
+http::Limits response_limits(const spec::Gateway& c) {
   http::Limits l;
   l.max_body = c.max_body_bytes;
   return l;
@@ -21,9 +21,9 @@ http::Limits response_limits(const GatewayConfig& c) {
 }  // namespace
 
 UpstreamConn* UpstreamConn::open(Gateway& gw, Instance& i, uint32_t client_ipv4) {
-  auto slot = i.channel->open(i.service->port, client_ipv4, 0);
+  auto slot = i.channel->open(i.service->spec->port, client_ipv4, 0);
   if (!slot.ok()) return nullptr;
-  auto* c = new UpstreamConn(gw, i, slot.value());
+  UpstreamConn* c = gw.adopt(std::unique_ptr<UpstreamConn>(new UpstreamConn(gw, i, slot.value())));
   i.slot_handlers[slot.value()] = c;
   return c;
 }
@@ -31,7 +31,11 @@ UpstreamConn* UpstreamConn::open(Gateway& gw, Instance& i, uint32_t client_ipv4)
 UpstreamConn::UpstreamConn(Gateway& gw, Instance& i, uint32_t slot)
     : m_gw(gw), m_instance(&i), m_slot(slot), m_parser(response_limits(gw.config())) {}
 
-UpstreamConn::~UpstreamConn() = default;
+UpstreamConn::~UpstreamConn() {
+  // Only ~Gateway destroys a connection that has not retired (its instance
+  // is still there then): the slot must not keep pointing here.
+  if (m_state != State::dead && m_instance->slot_handlers[m_slot] == this) m_instance->slot_handlers[m_slot] = nullptr;
+}
 
 void UpstreamConn::send(Call* call, const std::string& wire, http::Method method) {
   m_call = call;
@@ -68,7 +72,7 @@ bool UpstreamConn::flush_out() {
   if (m_out_off < m_out.size()) {
     auto n = ch.write(m_slot, {reinterpret_cast<const uint8_t*>(m_out.data()) + m_out_off, m_out.size() - m_out_off});
     if (!n.ok()) {
-      fail(n.error().code == EPIPE ? "the instance closed the connection" : "the instance reset the connection");
+      fail(n.error().errno_code() == EPIPE ? "the instance closed the connection" : "the instance reset the connection");
       return false;
     }
     m_out_off += n.value();
@@ -200,17 +204,17 @@ void UpstreamConn::on_instance_gone() {
   m_gw.forget_idle(this);
   m_state = State::dead;
   m_instance->slot_handlers[m_slot] = nullptr;
-  m_gw.loop().defer([this] { delete this; });
+  m_gw.retire(this);
   if (call != nullptr) call->on_upstream_failure("the instance exited", nothing);
 }
 
-// Detaches from the slot and frees this object once the current callback
-// stack has unwound (callers may still be inside a member function).
+// Detaches from the slot and retires (destroyed once the current callback
+// stack has unwound: callers may still be inside a member function).
 void UpstreamConn::destroy() {
   if (m_state == State::dead) return;
   m_state = State::dead;
   if (m_instance->slot_handlers[m_slot] == this) m_instance->slot_handlers[m_slot] = nullptr;
-  m_gw.loop().defer([this] { delete this; });
+  m_gw.retire(this);
 }
 
 }  // namespace shoal::pool

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "../model.hpp"
+#include "gateway.hpp"
 #include "message.hpp"
 #include "shoal/pool/http/body_reader.hpp"
 #include "shoal/pool/http/message.hpp"
@@ -23,7 +24,7 @@ namespace shoal::pool {
 class Call;
 class Gateway;
 
-class UpstreamConn final : public SlotHandler {
+class UpstreamConn final : public SlotHandler, public InFlight {
  public:
   // Opens a slot to `i`'s service port; nullptr when the channel has no free
   // slot (the caller treats it like a busy instance).
@@ -44,7 +45,11 @@ class UpstreamConn final : public SlotHandler {
 
  private:
   UpstreamConn(Gateway& gw, Instance& i, uint32_t slot);
+
+ public:
   ~UpstreamConn() override;
+
+ private:
   void pump();
   bool flush_out();
   void read_in();

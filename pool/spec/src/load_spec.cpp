@@ -1,6 +1,7 @@
 // load_spec(): the file system side of reading a spec (the file itself, the
 // environment, the images it names); parse_spec() does the rest.
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,13 +56,17 @@ Result<Spec> load_spec(const std::string& path) {
 
   Spec& spec = *parsed.spec;
   std::vector<SpecError> errors;
-  for (const Service& s : spec.services) {
+  for (Service& s : spec.services) {
     std::string key = "services." + s.name + ".image";
     struct stat st;
     if (stat(s.image_path.c_str(), &st) != 0)
       errors.push_back({spec.file, spec.line_of(key), 0, key, s.image_path + ": " + strerror(errno)});
     else if (!S_ISREG(st.st_mode))
       errors.push_back({spec.file, spec.line_of(key), 0, key, s.image_path + ": not a regular file"});
+    // Absolute from here on: shoald spawns monitors with it and shows it in
+    // `shoal ps`, whatever its working directory.
+    else if (char buf[PATH_MAX]; realpath(s.image_path.c_str(), buf))
+      s.image_path = buf;
   }
   if (!errors.empty()) return make_error(format_errors(errors));
   return std::move(spec);

@@ -19,12 +19,22 @@ class FakePool final : public Pool {
   explicit FakePool(EventLoop& loop) : m_loop(loop) {}
 
   Service& add_service(const std::string& name, uint16_t port) {
+    auto settings = std::make_unique<spec::Service>();
+    settings->name = name;
+    settings->port = port;
     auto s = std::make_unique<Service>();
-    s->name = name;
-    s->port = port;
+    s->spec = settings.get();
+    m_specs.push_back(std::move(settings));
     s->index = uint32_t(m_services.size());
     m_services.push_back(std::move(s));
     return *m_services.back();
+  }
+
+  // The spec settings s reads (a test may change them before start()).
+  spec::Service& settings(Service& s) {
+    for (auto& p : m_specs)
+      if (p.get() == s.spec) return *p;
+    throw std::logic_error("not a service of this pool");
   }
 
   // An instance of s with a fake guest answering through `handler`.
@@ -35,12 +45,12 @@ class FakePool final : public Pool {
     i->index = uint32_t(s.instances.size());
     ChannelConfig cfg;
     if (slot_count != 0) cfg.slot_count = slot_count;
-    for (auto& svc : m_services) cfg.services.push_back({svc->name, 0});
+    for (auto& svc : m_services) cfg.services.push_back({svc->name(), 0});
     auto ch = Channel::create(cfg);
     if (!ch.ok()) throw std::runtime_error(ch.error().message);
     i->channel = std::make_unique<Channel>(std::move(ch.value()));
     i->state = ready ? InstanceState::ready : InstanceState::starting;
-    m_guests.push_back(std::make_unique<FakeGuest>(*i->channel, uint16_t(s.port), std::move(handler)));
+    m_guests.push_back(std::make_unique<FakeGuest>(*i->channel, uint16_t(s.spec->port), std::move(handler)));
     m_guests.back()->listen();
     s.instances.push_back(std::move(i));
     return *m_guests.back();
@@ -82,7 +92,7 @@ class FakePool final : public Pool {
 
   Service* service(std::string_view name) override {
     for (auto& s : m_services)
-      if (s->name == name) return s.get();
+      if (s->name() == name) return s.get();
     return nullptr;
   }
   Service* service_by_index(uint32_t index) override {
@@ -131,6 +141,7 @@ class FakePool final : public Pool {
   EventLoop& m_loop;
   Gateway* m_gateway = nullptr;
   CapacityListener* m_listener = nullptr;
+  std::vector<std::unique_ptr<spec::Service>> m_specs;  // what m_services' spec point to
   std::vector<std::unique_ptr<Service>> m_services;
   std::vector<std::unique_ptr<FakeGuest>> m_guests;
   std::vector<uint32_t> m_ready;

@@ -89,7 +89,7 @@ class GatewayTest : public ::testing::Test {
   void SetUp() override {
     m_loop = std::move(EventLoop::create().value());
     m_pool = std::make_unique<FakePool>(*m_loop);
-    m_config.listen_port = 0;
+    m_config.gateway.listen.port = 0;
   }
   void TearDown() override {
     m_gateway.reset();
@@ -128,12 +128,12 @@ class GatewayTest : public ::testing::Test {
   std::unique_ptr<EventLoop> m_loop;
   std::unique_ptr<FakePool> m_pool;
   std::unique_ptr<Gateway> m_gateway;
-  GatewayConfig m_config;
+  spec::Spec m_config;  // what the gateway reads (routes and the gateway table)
 };
 
-RouteConfig route(std::string prefix, RouteConfig::Kind kind, std::vector<std::string> services, bool strip = false) {
-  RouteConfig r;
-  r.path_prefix = std::move(prefix);
+spec::Route route(std::string prefix, spec::RouteKind kind, std::vector<std::string> services, bool strip = false) {
+  spec::Route r;
+  r.path = std::move(prefix);
   r.kind = kind;
   r.services = std::move(services);
   r.strip_prefix = strip;
@@ -141,8 +141,8 @@ RouteConfig route(std::string prefix, RouteConfig::Kind kind, std::vector<std::s
 }
 
 TEST_F(GatewayTest, RoutesByPrefixAndAddsForwardingHeaders) {
-  m_config.routes = {route("/a", RouteConfig::Kind::service, {"a"}, true),
-                     route("/b", RouteConfig::Kind::service, {"b"})};
+  m_config.routes = {route("/a", spec::RouteKind::service, {"a"}, true),
+                     route("/b", spec::RouteKind::service, {"b"})};
   Service& a = m_pool->add_service("a", 8080);
   Service& b = m_pool->add_service("b", 9000);
   std::string seen_target_a;
@@ -169,7 +169,7 @@ TEST_F(GatewayTest, RoutesByPrefixAndAddsForwardingHeaders) {
 }
 
 TEST_F(GatewayTest, ForwardsClientAddressAndRequestId) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
   Service& a = m_pool->add_service("a", 8080);
   std::string headers_seen;
   // The fake guest sees only method/target/body; check the wire through a
@@ -188,7 +188,7 @@ TEST_F(GatewayTest, ForwardsClientAddressAndRequestId) {
 }
 
 TEST_F(GatewayTest, KeepAliveReusesOneUpstreamConnection) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
   Service& a = m_pool->add_service("a", 8080);
   m_pool->add_instance(a, [](auto& m, auto& t, auto& body) { return echo("a", m, t, body); });
   start();
@@ -209,7 +209,7 @@ TEST_F(GatewayTest, KeepAliveReusesOneUpstreamConnection) {
 }
 
 TEST_F(GatewayTest, PostBodyReachesInstanceChunkedOrNot) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
   Service& a = m_pool->add_service("a", 8080);
   std::vector<std::string> bodies;
   m_pool->add_instance(a, [&](auto&, auto&, auto& body) {
@@ -233,7 +233,7 @@ TEST_F(GatewayTest, PostBodyReachesInstanceChunkedOrNot) {
 }
 
 TEST_F(GatewayTest, PipelineFeedsEachStageThePreviousBody) {
-  m_config.routes = {route("/p", RouteConfig::Kind::pipeline, {"a", "b", "c"})};
+  m_config.routes = {route("/p", spec::RouteKind::pipeline, {"a", "b", "c"})};
   Service& a = m_pool->add_service("a", 1);
   Service& b = m_pool->add_service("b", 2);
   Service& c = m_pool->add_service("c", 3);
@@ -253,7 +253,7 @@ TEST_F(GatewayTest, PipelineFeedsEachStageThePreviousBody) {
 }
 
 TEST_F(GatewayTest, PipelineStopsAtFirstError) {
-  m_config.routes = {route("/p", RouteConfig::Kind::pipeline, {"a", "b"})};
+  m_config.routes = {route("/p", spec::RouteKind::pipeline, {"a", "b"})};
   Service& a = m_pool->add_service("a", 1);
   Service& b = m_pool->add_service("b", 2);
   int b_calls = 0;
@@ -276,7 +276,7 @@ TEST_F(GatewayTest, PipelineStopsAtFirstError) {
 }
 
 TEST_F(GatewayTest, FanoutJoinsAnswersKeyedByService) {
-  m_config.routes = {route("/f", RouteConfig::Kind::fanout, {"a", "b"})};
+  m_config.routes = {route("/f", spec::RouteKind::fanout, {"a", "b"})};
   Service& a = m_pool->add_service("a", 1);
   Service& b = m_pool->add_service("b", 2);
   m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{200, "{\"n\":1}"}; });
@@ -294,7 +294,7 @@ TEST_F(GatewayTest, FanoutJoinsAnswersKeyedByService) {
 }
 
 TEST_F(GatewayTest, ScatterSplitsArrayAcrossInstancesInOrder) {
-  m_config.routes = {route("/s", RouteConfig::Kind::scatter, {"a"})};
+  m_config.routes = {route("/s", spec::RouteKind::scatter, {"a"})};
   Service& a = m_pool->add_service("a", 1);
   std::vector<int> served(3);
   for (int k = 0; k < 3; ++k)
@@ -322,7 +322,7 @@ TEST_F(GatewayTest, ScatterSplitsArrayAcrossInstancesInOrder) {
 }
 
 TEST_F(GatewayTest, IdempotentRequestRetriedOnAnotherInstance) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
   Service& a = m_pool->add_service("a", 1);
   int bad = 0, good = 0;
   m_pool->add_instance(a, [&](auto&, auto&, auto&) {
@@ -366,9 +366,9 @@ TEST_F(GatewayTest, IdempotentRequestRetriedOnAnotherInstance) {
 }
 
 TEST_F(GatewayTest, SilentInstanceTimesOutWith504) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
-  m_config.request_timeout_ns = 200'000'000;
-  m_config.hold_timeout_ns = 0;
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
+  m_config.gateway.request_timeout = std::chrono::milliseconds(200);
+  m_config.gateway.hold_timeout = std::chrono::milliseconds(0);
   Service& a = m_pool->add_service("a", 1);
   m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{0, "", false, true}; });
   start();
@@ -383,8 +383,8 @@ TEST_F(GatewayTest, SilentInstanceTimesOutWith504) {
 }
 
 TEST_F(GatewayTest, BadRequestsGetTheirStatusAndOthersAreServed) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
-  m_config.max_header_bytes = 1024;
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
+  m_config.gateway.max_header_bytes = 1024;
   Service& a = m_pool->add_service("a", 1);
   m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{200, "ok"}; });
   start();
@@ -422,8 +422,8 @@ TEST_F(GatewayTest, BadRequestsGetTheirStatusAndOthersAreServed) {
 }
 
 TEST_F(GatewayTest, SlowClientGets408WhileOthersAreServed) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
-  m_config.header_timeout_ns = 300'000'000;
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
+  m_config.gateway.header_timeout = std::chrono::milliseconds(300);
   Service& a = m_pool->add_service("a", 1);
   m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{200, "ok"}; });
   start();
@@ -449,7 +449,7 @@ TEST_F(GatewayTest, SlowClientGets408WhileOthersAreServed) {
 }
 
 TEST_F(GatewayTest, HeldUntilAnInstanceIsReady) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
   Service& a = m_pool->add_service("a", 1);
   m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{200, "warm"}; }, false);
   start();
@@ -478,10 +478,10 @@ TEST_F(GatewayTest, HeldUntilAnInstanceIsReady) {
 }
 
 TEST_F(GatewayTest, HoldQueueBoundedAndTimed) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
-  m_config.max_held = 1;
-  m_config.hold_timeout_ns = 200'000'000;
-  m_config.request_timeout_ns = 1;
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
+  m_config.gateway.max_held = 1;
+  m_config.gateway.hold_timeout = std::chrono::milliseconds(200);
+  m_config.gateway.request_timeout = std::chrono::nanoseconds(1);
   Service& a = m_pool->add_service("a", 1);
   m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{200, "never"}; }, false);
   start();
@@ -503,11 +503,11 @@ TEST_F(GatewayTest, HoldQueueBoundedAndTimed) {
 }
 
 TEST_F(GatewayTest, QueuedAtTheConcurrencyCapUntilQueueTimeout) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
-  m_config.request_timeout_ns = 2'000'000'000;
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
+  m_config.gateway.request_timeout = std::chrono::milliseconds(2000);
   Service& a = m_pool->add_service("a", 1);
   a.max_concurrency = 1;
-  a.queue_timeout_ns = 150'000'000;
+  m_pool->settings(a).queue_timeout = std::chrono::milliseconds(150);
   m_pool->add_instance(a, [](auto&, auto& t, auto&) {
     return t == "/slow" ? Reply{0, "", false, true} : Reply{200, "quick"};
   });
@@ -530,14 +530,14 @@ TEST_F(GatewayTest, QueuedAtTheConcurrencyCapUntilQueueTimeout) {
   });
 }
 
-// Issue 9: a request beyond an instance's free channel slots used to get 503
+// Regression: a request beyond an instance's free channel slots used to get 503
 // "no capacity" (one instance, 64 wrk connections: half failed). It waits in
 // the service's queue and goes when a slot frees; the keep-alive upstream
 // connections carry every request.
 TEST_F(GatewayTest, RequestsBeyondTheChannelSlotsWaitInsteadOf503) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
   Service& a = m_pool->add_service("a", 1);
-  a.max_queue = 1000;
+  m_pool->settings(a).queue = 1000;
   // 4 slots: the gateway may open 2 connections to the instance at once.
   FakeGuest& g = m_pool->add_instance(a, [](auto&, auto& t, auto&) { return Reply{200, t}; }, true, 4);
   start();
@@ -566,8 +566,8 @@ TEST_F(GatewayTest, RequestsBeyondTheChannelSlotsWaitInsteadOf503) {
 // A scatter larger than an instance's slots and than the service's queue
 // answers 200: its elements go a window at a time through the same queue.
 TEST_F(GatewayTest, ScatterOfAThousandElementsAnswers200) {
-  m_config.routes = {route("/s", RouteConfig::Kind::scatter, {"a"})};
-  m_config.max_held = 100;  // the queue: far fewer than the elements
+  m_config.routes = {route("/s", spec::RouteKind::scatter, {"a"})};
+  m_config.gateway.max_held = 100;  // the queue: far fewer than the elements
   Service& a = m_pool->add_service("a", 1);
   a.max_concurrency = 4;
   m_pool->add_instance(a, [](auto&, auto&, auto& body) { return Reply{200, "{\"x\":" + body + "}"}; }, true, 8);
@@ -587,7 +587,7 @@ TEST_F(GatewayTest, ScatterOfAThousandElementsAnswers200) {
   });
 }
 
-// Issue 9 (part of 4): on_guest_connect checked from.channel for null, then
+// Regression: on_guest_connect checked from.channel for null, then
 // dereferenced it to refuse the slot. An instance whose channel is gone is
 // now left alone.
 TEST_F(GatewayTest, GuestConnectFromAnInstanceWithoutChannelIsIgnored) {
@@ -604,11 +604,11 @@ TEST_F(GatewayTest, GuestConnectFromAnInstanceWithoutChannelIsIgnored) {
   EXPECT_TRUE(i.channel != nullptr);
 }
 
-// Issue 9, part 3: at max_connections the gateway closes its longest-idle
+// Connection limit: at max_connections the gateway closes its longest-idle
 // keep-alive connection to admit a new one...
 TEST_F(GatewayTest, AtMaxConnectionsTheOldestIdleConnectionMakesRoom) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
-  m_config.max_connections = 4;
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
+  m_config.gateway.max_connections = 4;
   Service& a = m_pool->add_service("a", 1);
   m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{200, "ok"}; });
   start();
@@ -636,8 +636,8 @@ TEST_F(GatewayTest, AtMaxConnectionsTheOldestIdleConnectionMakesRoom) {
 // ...and when every connection is busy it stops watching the listener (no
 // busy loop), keeps serving what it has, and accepts again once one closes.
 TEST_F(GatewayTest, AtMaxConnectionsWithEveryoneBusyItPausesAcceptingWithoutSpinning) {
-  m_config.routes = {route("/", RouteConfig::Kind::service, {"a"})};
-  m_config.max_connections = 3;
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
+  m_config.gateway.max_connections = 3;
   Service& a = m_pool->add_service("a", 1);
   m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{200, "ok"}; });
   start();

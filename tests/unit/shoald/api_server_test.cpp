@@ -116,7 +116,7 @@ int tcp_connect(uint16_t port) {
   return fd;
 }
 
-// Issue 9, part 3: 64 idle connections from any local user used to fill the
+// Regression: 64 idle connections from any local user used to fill the
 // admin listener's table for 10 s, and every later connection was closed
 // unanswered. The oldest idle one now makes room, so /metrics and /healthz
 // answer at once.

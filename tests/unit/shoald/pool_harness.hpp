@@ -58,44 +58,43 @@ inline HttpAnswer http_request(uint16_t port, const std::string& method, const s
   return a;
 }
 
-inline ServiceConfig fake_service(const std::string& name, uint32_t instances) {
-  ServiceConfig c;
+inline spec::Service fake_service(const std::string& name, uint32_t instances) {
+  spec::Service c;
   c.name = name;
-  c.image = FAKE_VMM_PATH;  // any readable file: fake_vmm ignores it
+  c.image_path = FAKE_VMM_PATH;  // any readable file: fake_vmm ignores it
   c.port = 8080;
   c.initial_instances = c.min_instances = c.max_instances = instances;
   c.restart.initial = std::chrono::milliseconds(5);
-  c.where = "test.toml: services." + name;
   return c;
 }
 
 class PoolHarness {
  public:
-  explicit PoolHarness(std::vector<ServiceConfig> services, std::function<void(SupervisorConfig&)> tweak = {}) {
+  explicit PoolHarness(std::vector<spec::Service> services, std::function<void(SupervisorConfig&)> tweak = {}) {
     m_loop = EventLoop::create().value();
     m_metrics = PoolMetrics::create().value();
     SupervisorConfig sc;
     sc.vmm_path = FAKE_VMM_PATH;
-    sc.services = std::move(services);
-    sc.tick_ns = 20'000'000;
-    sc.drain_timeout_ns = 5'000'000'000;
+    sc.tick = std::chrono::milliseconds(20);
+    sc.drain_timeout = std::chrono::seconds(5);
     if (tweak) tweak(sc);
-    GatewayConfig gc;
-    gc.listen_port = 0;
-    gc.hold_timeout_ns = 5'000'000'000;
-    gc.request_timeout_ns = 5'000'000'000;
-    for (const auto& s : sc.services) {
-      RouteConfig r;
-      r.path_prefix = "/" + s.name;
+    m_spec.file = "test.toml";
+    m_spec.services = std::move(services);
+    m_spec.gateway.listen.port = 0;
+    m_spec.gateway.hold_timeout = std::chrono::seconds(5);
+    m_spec.gateway.request_timeout = std::chrono::seconds(5);
+    for (const auto& s : m_spec.services) {
+      spec::Route r;
+      r.path = "/" + s.name;
       r.services = {s.name};
       r.strip_prefix = true;
-      gc.routes.push_back(r);
+      m_spec.routes.push_back(r);
     }
-    supervisor = std::make_unique<Supervisor>(*m_loop, std::move(sc), *m_metrics);
-    gateway = std::make_unique<Gateway>(*m_loop, *supervisor, gc);
+    supervisor = std::make_unique<Supervisor>(*m_loop, m_spec, std::move(sc), *m_metrics);
+    gateway = std::make_unique<Gateway>(*m_loop, *supervisor, m_spec);
     supervisor->set_capacity_listener(gateway.get());
     Gateway* gw = gateway.get();
-    supervisor->set_guest_connect([gw](Instance& from, uint32_t slot, uint32_t service, uint32_t port) {
+    supervisor->channels().set_guest_connect([gw](Instance& from, uint32_t slot, uint32_t service, uint32_t port) {
       gw->on_guest_connect(from, slot, service, port);
     });
     auto g = gateway->start();
@@ -106,7 +105,7 @@ class PoolHarness {
 
   ~PoolHarness() {
     supervisor->set_capacity_listener(nullptr);
-    supervisor->set_guest_connect(nullptr);
+    supervisor->channels().set_guest_connect(nullptr);
     gateway.reset();
     // The gateway deletes its connections in deferred calls: let them run.
     run_until([] { return true; });
@@ -168,6 +167,7 @@ class PoolHarness {
   std::unique_ptr<Gateway> gateway;
 
  private:
+  spec::Spec m_spec;  // read by the supervisor and the gateway, which ~PoolHarness destroys first
   std::unique_ptr<EventLoop> m_loop;
   std::unique_ptr<PoolMetrics> m_metrics;
 };

@@ -127,7 +127,7 @@ TEST(Supervisor, DrainWaitsForTheRequestInFlight) {
 TEST(Supervisor, KillsAnInstanceThatNeverListens) {
   auto svc = fake_service("svc", 1);
   svc.env = {{"FAKE_NEVER_LISTEN", "1"}};
-  PoolHarness h({svc}, [](SupervisorConfig& c) { c.start_timeout_ns = 150'000'000; });
+  PoolHarness h({svc}, [](SupervisorConfig& c) { c.start_timeout = std::chrono::milliseconds(150); });
   ASSERT_TRUE(h.run_until([&] { return h.rt("svc").exits.size() >= 2; }));
   EXPECT_FALSE(h.rt("svc").exits.front().expected);
   EXPECT_GE(h.rt("svc").restarts, 2u);
@@ -178,7 +178,7 @@ TEST(Supervisor, ScalesFromZeroWhenARequestArrivesAndBackToZero) {
 
 TEST(Supervisor, ActiveHealthChecksTakeAnInstanceOut) {
   auto svc = fake_service("svc", 2);
-  svc.health = HealthProbeConfig{"/healthz", {}};
+  svc.health = spec::HealthCheck{"/healthz", {}};
   svc.health->config.interval = std::chrono::milliseconds(30);
   svc.health->config.timeout = std::chrono::milliseconds(500);
   svc.health->config.fall = 2;
@@ -242,8 +242,8 @@ TEST(Supervisor, RetryExcludesTheFailedInstance) {
 
 TEST(Supervisor, ConcurrencyCapQueuesThenRefuses) {
   auto svc = fake_service("svc", 1);
-  svc.balancer.max_concurrency = 1;
-  svc.max_queue = 1;
+  svc.max_concurrency = 1;
+  svc.queue = 1;
   PoolHarness h({svc});
   ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
   uint16_t port = h.port();
@@ -265,13 +265,13 @@ TEST(Supervisor, ConcurrencyCapQueuesThenRefuses) {
   EXPECT_EQ(h.rt("svc").waiting, 0u);
 }
 
-// Issue 9: without max_concurrency an instance still carries at most one
+// Regression: without max_concurrency an instance still carries at most one
 // request per gateway slot of its channel; the rest wait in the queue (and
 // are counted as waiting, the autoscaler's demand) instead of getting 503.
 TEST(Supervisor, ChannelSlotsCapAnInstanceAndTheRestQueue) {
   auto svc = fake_service("svc", 1);
   svc.channel_slots = 4;  // two gateway slots
-  svc.max_queue = 16;
+  svc.queue = 16;
   PoolHarness h({svc});
   EXPECT_EQ(h.rt("svc").service.max_concurrency, 2u);
   ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
@@ -313,7 +313,7 @@ TEST(Supervisor, ShutdownDrainsEverything) {
   PoolHarness h({fake_service("a", 2), fake_service("b", 1)});
   ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
   bool done = false;
-  h.supervisor->shutdown(2'000'000'000, [&] { done = true; });
+  h.supervisor->shutdown(std::chrono::seconds(2), [&] { done = true; });
   EXPECT_EQ(h.supervisor->pick(h.rt("a").service, RequestKey{}).kind, Pick::reject);
   ASSERT_TRUE(h.run_until([&] { return done; }));
   for (const char* name : {"a", "b"}) {

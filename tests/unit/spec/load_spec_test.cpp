@@ -55,6 +55,18 @@ TEST_F(LoadSpec, ReadsTheFileAndFindsImagesNextToIt) {
   else unsetenv("TMPDIR");
 }
 
+// shoald spawns monitors with the image path and `shoal ps` shows it: it
+// leaves load_spec absolute and resolved (shoald's spec_mapping did this
+// before shoald read the spec directly).
+TEST_F(LoadSpec, ImagePathsComeOutResolved) {
+  write("hello.shoal", "image");
+  fs::create_directory(m_dir + "/sub");
+  std::string path = write("sub/pool.toml", "[services.hello]\nimage = \"../hello.shoal\"\n");
+  auto spec = load_spec(path);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->services[0].image_path, fs::canonical(m_dir + "/hello.shoal").string());
+}
+
 TEST_F(LoadSpec, MissingImagesAreErrorsWithTheirLine) {
   std::string path = write("pool.toml",
                            "[services.a]\nimage = \"a.shoal\"\n\n[services.b]\nimage = \"/nonexistent/b.shoal\"\n");

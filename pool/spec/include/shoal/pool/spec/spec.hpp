@@ -7,6 +7,20 @@
 // naming the file, the line and the key path, e.g.
 //   shop.toml:14: services.cart.max_instances: must be >= min_instances (2)
 // Unknown keys are errors, so a misspelt key cannot pass silently.
+//
+// These structs are the one model of a pool: shoald's supervisor and gateway
+// read them directly (by reference, for as long as they run), nothing copies
+// them field by field. Each default is written once, as the default member
+// initializer below, and documented once, in docs/spec.md. A new setting is
+// one member here, its line in parse_spec.cpp, and its row in docs/spec.md.
+//
+// Layering: pool/policy (balancers, admission, health, back-off, retry budget,
+// autoscaler) is the lower layer and knows nothing of the spec; the spec
+// embeds policy's config structs where a policy is configured as a whole
+// (autoscale, health, restart, retry_budget). Every configured duration in
+// pool/ is a policy::Duration (std::chrono::nanoseconds); only instants and
+// measured latencies on the event loop's clock stay integer nanoseconds
+// (EventLoop::now_ns()).
 #pragma once
 
 #include <stdint.h>
@@ -70,7 +84,7 @@ struct HealthCheck {
 struct Service {
   std::string name;
   std::string image;   // as written
-  std::string image_path;  // resolved against the spec file's directory
+  std::string image_path;  // resolved against the spec file's directory; load_spec makes it absolute
   uint16_t port = 8080;
   uint64_t memory = 0;  // bytes; 0 = the image's default
   uint32_t min_instances = 1;
