@@ -128,21 +128,24 @@ bulk_run() {  # bulk_run SIDE DIR -> MB/s on stdout
     ip netns exec "$NS" timeout 60 "$bulk" --no-hash recv "$port" >"$out" 2>&1 &
     local rp=$!
     pids+=("$rp")
-    wait_for "$out" '^bulk: listening' 10 || { echo -1; return; }
+    wait_for "$out" '^bulk: listening' 10 || { echo "bench/net: host bulk recv never listened:" >&2; tail -n 5 "$out" >&2; echo -1; return; }
     guest "$side" 90 "$bulk" --no-hash send "$(host_addr "$side")" "$port" "$bytes"
     wait "$rp"
-    sed -n 's/^bulk: received .* mbps=\([0-9.]*\).*/\1/p' "$out" | grep . || echo -1
+    sed -n 's/^bulk: received .* mbps=\([0-9.]*\).*/\1/p' "$out" | grep . ||
+      { echo "bench/net: $side bulk guest -> host failed:" >&2; tail -n 5 "$out" >&2; echo -1; }
   else
     guest "$side" 90 "$bulk" --no-hash recv "$port"
     local gp=$GPID glog=$GLOG
-    wait_for "$glog" '^bulk: listening' 60 || { echo -1; return; }
+    # On failure, say what the guest printed: a lone "n/a" cannot be diagnosed.
+    wait_for "$glog" '^bulk: listening' 60 || { echo "bench/net: $side bulk recv never listened:" >&2; tail -n 5 "$glog" >&2; echo -1; return; }
     for _ in $(seq 50); do
       ip netns exec "$NS" timeout 60 "$bulk" --no-hash send "$(addr "$side")" "$port" "$bytes" >"$out" 2>&1 && break
       grep -q 'refused\|No route' "$out" || break
       sleep 0.2
     done
     wait "$gp"
-    sed -n 's/^bulk: received .* mbps=\([0-9.]*\).*/\1/p' "$glog" | grep . || echo -1
+    sed -n 's/^bulk: received .* mbps=\([0-9.]*\).*/\1/p' "$glog" | grep . ||
+      { echo "bench/net: $side bulk host -> guest failed:" >&2; tail -n 5 "$out" "$glog" >&2; echo -1; }
   fi
 }
 for side in "${sides[@]}"; do
