@@ -17,32 +17,15 @@
 set -uo pipefail
 build=$1 mode=$2
 here=$(cd "$(dirname "$0")" && pwd)
-shoal=$build/bin/shoal shop=$build/examples/shop
-[ -w /dev/kvm ] || { echo "FAIL: /dev/kvm is not usable here"; exit 1; }
 command -v wrk >/dev/null || { echo "FAIL: wrk is not installed (scripts/install-deps)"; exit 1; }
-tmp=$(mktemp -d /tmp/pool-limits-XXXXXX)
-ctl=$tmp/control.sock
-FAILURES=0
 HOLDERS=()
-cleanup() {
+stop_holders() {
   for pid in "${HOLDERS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${HOLDERS[@]}"; do wait "$pid" 2>/dev/null; done
-  "$shoal" down -c "$ctl" --timeout 10 >/dev/null 2>&1
-  rm -rf "$tmp"
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
-pass() { echo "ok: $*"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-up() {
-  if ! "$shoal" up "$1" -d -c "$ctl" --ready-timeout 60 >"$tmp/up.log" 2>&1; then
-    cat "$tmp/up.log"
-    echo "FAIL: shoal up"
-    exit 1
-  fi
-}
-down() { "$shoal" down -c "$ctl" --timeout 20 >/dev/null 2>&1 || fail "shoal down"; }
+POOL_TEST_NAME=pool-limits POOL_EXTRA_CLEANUP=stop_holders
+# shellcheck source=pool_lib.sh
+source "$here/pool_lib.sh"
 shoald_pid() { curl -sS --max-time 5 --unix-socket "$ctl" http://pool/v1/status | python3 -c 'import json,sys; print(json.load(sys.stdin)["pool"]["pid"])'; }
 # CPU seconds (user + system) shoald used over one second of wall time.
 cpu_over_a_second() {
@@ -66,8 +49,7 @@ hold() {
   grep '^held' "$fifo.out" || { fail "hold $*: $(cat "$fifo.out")"; }
 }
 release_holders() {
-  for pid in "${HOLDERS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${HOLDERS[@]}"; do wait "$pid" 2>/dev/null; done
+  stop_holders
   HOLDERS=()
 }
 # wrk_clean WHAT FILE: wrk's summary shows no failed request.

@@ -7,29 +7,9 @@
 # Every process is stopped on every path; every request has a time limit.
 set -uo pipefail
 build=$1 mode=$2
-shoal=$build/bin/shoal shop=$build/examples/shop
-[ -w /dev/kvm ] || { echo "FAIL: /dev/kvm is not usable here"; exit 1; }
-tmp=$(mktemp -d /tmp/pool-shop-XXXXXX)
-ctl=$tmp/control.sock
-FAILURES=0
-cleanup() {
-  "$shoal" down -c "$ctl" --timeout 10 >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
-pass() { echo "ok: $*"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# up SPEC: starts the pool detached; exits the test if it cannot.
-up() {
-  if ! "$shoal" up "$1" -d -c "$ctl" --ready-timeout 60 >"$tmp/up.log" 2>&1; then
-    cat "$tmp/up.log"
-    echo "FAIL: shoal up"
-    exit 1
-  fi
-}
-down() { "$shoal" down -c "$ctl" --timeout 20 >/dev/null 2>&1 || fail "shoal down"; }
+POOL_TEST_NAME=pool-shop
+# shellcheck source=pool_lib.sh
+source "$(dirname "$0")/pool_lib.sh"
 
 # req METHOD PATH [BODY] [extra curl args...]: sets STATUS and BODY.
 req() {
