@@ -22,57 +22,20 @@
 #include <string>
 
 #include "confinement.hpp"
+#include "pool_client.hpp"
 
 namespace {
 
 using nlohmann::json;
 
+// The CLI's output, its exit status in *status when asked.
 std::string run(const std::string& command, int* status = nullptr) {
-  std::string out;
-  FILE* p = popen(("timeout 60 " + command + " 2>&1").c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return out;
+  auto r = shoal::test::run(command);
+  if (status) *status = r.status;
+  return r.output;
 }
 
-uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-// GET / with "Connection: close"; the status code, 0 on failure.
-int http_get(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return 0;
-  }
-  std::string req = "GET / HTTP/1.1\r\nHost: jail-test\r\nConnection: close\r\n\r\n";
-  (void)!write(fd, req.data(), req.size());
-  std::string raw;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) raw.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return raw.compare(0, 9, "HTTP/1.1 ") == 0 ? atoi(raw.c_str() + 9) : 0;
-}
+using shoal::test::free_port;
 
 class PoolJail : public ::testing::Test {
  protected:
@@ -148,7 +111,7 @@ TEST_F(PoolJail, PoolInstancesAreConfinedAndServe) {
   ASSERT_NE(at, std::string::npos) << up;
   m_shoald = atoi(up.c_str() + at + 4);
 
-  EXPECT_EQ(http_get(port), 200);  // jailed instances still serve
+  EXPECT_EQ(shoal::test::http(port, "GET", "/").status, 200);  // jailed instances still serve
   std::string ps = run(std::string(SHOAL_CLI_PATH) + " ps --json -c " + socket);
   json s = json::parse(ps, nullptr, false);
   ASSERT_TRUE(s.is_object()) << ps;
