@@ -11,6 +11,11 @@
 // writes fail with EROFS as they do under shoal. TMP is a fresh writable
 // directory (/tmp under shoal).
 //
+// Every case file is built with glibc; a file whose first line holds
+// "libc: glibc musl" is built with musl too (musl-gcc), each case then a
+// second test compat.musl.FILE.CASE compared with the same program run
+// natively. Cases print what both C libraries agree on.
+//
 // Markers read by scripts/gen-compat-doc: a `// covers: call call...` comment
 // on the line right after CASE(...) names the system calls the case exercises.
 // SHOAL_CASE(name) cases test behaviour where shoal differs from Linux by
@@ -51,10 +56,36 @@ static const char* g_tmp = "/tmp";
 // An address no program has mapped (page 1 of the address space).
 #define BAD_PTR ((void*)0x1000)
 
+#ifdef __GLIBC__
 static const char* errname(int e) {
   const char* s = strerrorname_np(e);
   return s ? s : "E?";
 }
+#else
+// musl has no strerrorname_np: glibc's names, by number (Linux x86-64).
+static const char* errname(int e) {
+  static const char* const names[] = {
+      "E?", "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF",
+      "ECHILD", "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV",
+      "ENODEV", "ENOTDIR", "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG",
+      "ENOSPC", "ESPIPE", "EROFS", "EMLINK", "EPIPE", "EDOM", "ERANGE", "EDEADLK", "ENAMETOOLONG",
+      "ENOLCK", "ENOSYS", "ENOTEMPTY", "ELOOP", "E?", "ENOMSG", "EIDRM", "ECHRNG", "EL2NSYNC",
+      "EL3HLT", "EL3RST", "ELNRNG", "EUNATCH", "ENOCSI", "EL2HLT", "EBADE", "EBADR", "EXFULL",
+      "ENOANO", "EBADRQC", "EBADSLT", "E?", "EBFONT", "ENOSTR", "ENODATA", "ETIME", "ENOSR",
+      "ENONET", "ENOPKG", "EREMOTE", "ENOLINK", "EADV", "ESRMNT", "ECOMM", "EPROTO", "EMULTIHOP",
+      "EDOTDOT", "EBADMSG", "EOVERFLOW", "ENOTUNIQ", "EBADFD", "EREMCHG", "ELIBACC", "ELIBBAD",
+      "ELIBSCN", "ELIBMAX", "ELIBEXEC", "EILSEQ", "ERESTART", "ESTRPIPE", "EUSERS", "ENOTSOCK",
+      "EDESTADDRREQ", "EMSGSIZE", "EPROTOTYPE", "ENOPROTOOPT", "EPROTONOSUPPORT", "ESOCKTNOSUPPORT",
+      "EOPNOTSUPP", "EPFNOSUPPORT", "EAFNOSUPPORT", "EADDRINUSE", "EADDRNOTAVAIL", "ENETDOWN",
+      "ENETUNREACH", "ENETRESET", "ECONNABORTED", "ECONNRESET", "ENOBUFS", "EISCONN", "ENOTCONN",
+      "ESHUTDOWN", "ETOOMANYREFS", "ETIMEDOUT", "ECONNREFUSED", "EHOSTDOWN", "EHOSTUNREACH",
+      "EALREADY", "EINPROGRESS", "ESTALE", "EUCLEAN", "ENOTNAM", "ENAVAIL", "EISNAM", "EREMOTEIO",
+      "EDQUOT", "ENOMEDIUM", "EMEDIUMTYPE", "ECANCELED", "ENOKEY", "EKEYEXPIRED", "EKEYREVOKED",
+      "EKEYREJECTED", "EOWNERDEAD", "ENOTRECOVERABLE", "ERFKILL", "EHWPOISON",
+  };
+  return e > 0 && e < (int)(sizeof(names) / sizeof(names[0])) ? names[e] : "E?";
+}
+#endif
 
 // Prints "label = value" or "label = -1 ENAME" for a libc-style result.
 static long show(const char* label, long r) {
