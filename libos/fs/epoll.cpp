@@ -84,7 +84,10 @@ struct ItemList {
 
 class EpollFile final : public File {
  public:
-  EpollItem** m_by_fd = nullptr;  // kMaxFds chains, by registered fd
+  // kMaxFds chains, by registered fd modulo kMaxFds (descriptors go past it
+  // when RLIMIT_NOFILE is raised).
+  EpollItem** m_by_fd = nullptr;
+  static int bucket(int fd) { return fd & (kMaxFds - 1); }
   ItemList m_ready;
   WaitQueue m_waiters;
   int m_items = 0;
@@ -93,8 +96,8 @@ class EpollFile final : public File {
   FileKind kind() const override { return FileKind::epoll; }
 
   EpollItem* find(File* file, int fd) {
-    for (EpollItem* it = m_by_fd[fd]; it != nullptr; it = it->m_fd_next) {
-      if (it->m_file == file) return it;
+    for (EpollItem* it = m_by_fd[bucket(fd)]; it != nullptr; it = it->m_fd_next) {
+      if (it->m_file == file && it->m_fd == fd) return it;
     }
     return nullptr;
   }
@@ -112,7 +115,7 @@ class EpollFile final : public File {
   void unlink(EpollItem* it) {
     if (it->m_where == Where::ready) m_ready.remove(it);
     it->m_where = Where::none;
-    for (EpollItem** p = &m_by_fd[it->m_fd]; *p != nullptr; p = &(*p)->m_fd_next) {
+    for (EpollItem** p = &m_by_fd[bucket(it->m_fd)]; *p != nullptr; p = &(*p)->m_fd_next) {
       if (*p == it) {
         *p = it->m_fd_next;
         break;
@@ -231,8 +234,8 @@ long insert(EpollFile* ep, File* target, int fd, const EpollEvent& ev) {
   it->m_fd = fd;
   it->m_events = ev.events | uapi::EPOLLERR | uapi::EPOLLHUP;
   it->m_data = ev.data;
-  it->m_fd_next = ep->m_by_fd[fd];
-  ep->m_by_fd[fd] = it;
+  it->m_fd_next = ep->m_by_fd[EpollFile::bucket(fd)];
+  ep->m_by_fd[EpollFile::bucket(fd)] = it;
   ++ep->m_items;
   if (target->kind() == FileKind::epoll) ++ep->m_nested;
   target->add_watch(it);

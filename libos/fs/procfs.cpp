@@ -62,7 +62,26 @@ class CwdLink final : public Vnode {
   long readlink(const char** target, size_t* len) override { return describe(cwd_vnode(), target, len); }
 };
 
-FdLink* g_fd_links[kMaxFds];
+// One link per descriptor number, made on first lookup; grown with the
+// descriptor table (fs/fdtable.hpp).
+FdLink** g_fd_links = nullptr;
+int g_fd_links_cap = 0;
+
+FdLink** fd_link_slot(int fd) {
+  if (fd >= g_fd_links_cap) {
+    int cap = fd_capacity();
+    if (fd >= cap) return nullptr;
+    auto* bigger = static_cast<FdLink**>(kzalloc(sizeof(FdLink*) * static_cast<size_t>(cap)));
+    if (bigger == nullptr) return nullptr;
+    if (g_fd_links != nullptr) {
+      memcpy(bigger, g_fd_links, sizeof(FdLink*) * static_cast<size_t>(g_fd_links_cap));
+      kfree(g_fd_links);
+    }
+    g_fd_links = bigger;
+    g_fd_links_cap = cap;
+  }
+  return &g_fd_links[fd];
+}
 
 class FdDir final : public Vnode {
  public:
@@ -75,22 +94,24 @@ class FdDir final : public Vnode {
     return 0;
   }
   Vnode* lookup(const char* name, size_t len) override {
-    if (len == 0 || len > 4 || (name[0] == '0' && len > 1)) return nullptr;
+    if (len == 0 || len > 7 || (name[0] == '0' && len > 1)) return nullptr;
     int fd = 0;
     for (size_t i = 0; i < len; ++i) {
       if (name[i] < '0' || name[i] > '9') return nullptr;
       fd = fd * 10 + (name[i] - '0');
     }
     if (fd_get(fd) == nullptr) return nullptr;
-    if (g_fd_links[fd] == nullptr) {
+    FdLink** slot = fd_link_slot(fd);
+    if (slot == nullptr) return nullptr;
+    if (*slot == nullptr) {
       FdLink* link = make<FdLink>();
       if (link == nullptr) return nullptr;
       link->m_fd = fd;
       link->m_ino = 0x1000 + static_cast<uint64_t>(fd);
       link->m_mode = uapi::S_IFLNK | 0700;
-      g_fd_links[fd] = link;
+      *slot = link;
     }
-    return g_fd_links[fd];
+    return *slot;
   }
   long readdir(uint64_t cookie, DirEntry* out) override {
     static char name[12];

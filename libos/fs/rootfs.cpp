@@ -25,6 +25,7 @@ const char* g_base = nullptr;
 const RootfsEntry* g_entries = nullptr;
 const char* g_names = nullptr;
 uint32_t g_count = 0;
+uint64_t g_section_size = 0;  // bytes of the rootfs section (statfs)
 const uint32_t* g_writable = nullptr;  // entry indices of the writable directories
 uint32_t g_writable_count = 0;
 
@@ -213,6 +214,7 @@ void mount_writable(uint32_t dir, Vnode** made) {
 }  // namespace
 
 Vnode* rootfs_init(uint64_t addr, uint64_t size) {
+  g_section_size = addr == 0 ? 0 : size;
   if (addr == 0) {
     g_base = nullptr;
     g_entries = &kEmptyRoot;
@@ -250,6 +252,9 @@ Vnode* rootfs_init(uint64_t addr, uint64_t size) {
   }
   return &g_nodes[0];
 }
+
+uint64_t rootfs_bytes() { return g_section_size; }
+uint64_t rootfs_inodes() { return g_count; }
 
 void rootfs_mount_writable() {
   if (g_writable_count == 0) return;

@@ -17,4 +17,9 @@ Vnode* rootfs_init(uint64_t addr, uint64_t size);
 // with a copy of the image's files there (after rootfs_init).
 void rootfs_mount_writable();
 
+// The size of the image's root file system section and its entry count
+// (statfs of "/": a read-only file system that is exactly full).
+uint64_t rootfs_bytes();
+uint64_t rootfs_inodes();
+
 }  // namespace libos::fs

@@ -15,8 +15,7 @@ long dup_to(int oldfd, int newfd, bool cloexec) {
   File* file = fd_get(oldfd);
   if (file == nullptr) return -EBADF;
   if (newfd < 0 || newfd >= fd_nofile()) return -EBADF;
-  fd_install_at(newfd, file, cloexec);
-  return newfd;
+  return fd_install_at(newfd, file, cloexec);
 }
 
 long dup_min(File* file, int min_fd, bool cloexec) {

@@ -4,6 +4,9 @@
 #include "core/uaccess.hpp"
 #include "fs/fdtable.hpp"
 #include "fs/path.hpp"
+#include "fs/rootfs.hpp"
+#include "fs/tmpfs.hpp"
+#include "core/boot_flags.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/stat.hpp"
@@ -25,6 +28,7 @@ long check_access(Vnode* node, int mode) {
   return 0;
 }
 
+// What Linux reports for the file system each kind of node stands for.
 void fill_statfs(Vnode* node, uapi::Statfs* out) {
   memset(out, 0, sizeof(*out));
   out->bsize = 4096;
@@ -32,18 +36,33 @@ void fill_statfs(Vnode* node, uapi::Statfs* out) {
   out->namelen = 255;
   out->fsid[0] = static_cast<int32_t>(node->fs());
   switch (node->fs()) {
-    case FsId::root:
-      out->type = 0x858458f6;  // RAMFS_MAGIC: a read-only, memory-backed tree
-      out->flags = 1 | 0x20;   // ST_RDONLY | ST_VALID
+    case FsId::root: {
+      // The image's root is a packed read-only tree, as EROFS (or squashfs)
+      // on Linux: exactly full, its size that of the section, one inode per
+      // entry, nothing free.
+      out->type = static_cast<int64_t>(0xe0f5e1e2);  // EROFS_SUPER_MAGIC_V1
+      out->blocks = (rootfs_bytes() + 4095) / 4096;
+      if (out->blocks == 0) out->blocks = 1;
+      out->files = rootfs_inodes();
+      out->flags = 1 | 0x20;  // ST_RDONLY | ST_VALID
       break;
+    }
     case FsId::tmp:
     case FsId::console:
-    case FsId::dev:
+    case FsId::dev: {
+      // tmpfs's defaults on Linux: half of RAM (--memory) for data and as
+      // many inodes as half of its pages; free is what the files do not use.
       out->type = 0x01021994;  // TMPFS_MAGIC
-      out->blocks = out->bfree = out->bavail = 16384;
-      out->files = out->ffree = 65536;
-      out->flags = 0x20;
+      uint64_t pages = boot_info().memory_size / 4096;
+      TmpfsUsage used = tmpfs_usage();
+      uint64_t used_blocks = (used.bytes + 4095) / 4096;
+      out->blocks = pages / 2;
+      out->bfree = out->bavail = out->blocks > used_blocks ? out->blocks - used_blocks : 0;
+      out->files = pages / 2;
+      out->ffree = out->files > used.nodes ? out->files - used.nodes : 0;
+      out->flags = 0x20;  // ST_VALID
       break;
+    }
     case FsId::proc: out->type = 0x9fa0; out->flags = 0x20; break;
     case FsId::pipe: out->type = 0x50495045; out->flags = 0x20; break;  // PIPEFS_MAGIC
   }

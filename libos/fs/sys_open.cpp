@@ -119,8 +119,9 @@ long sys_close_range(unsigned first, unsigned last, unsigned flags) {
   constexpr unsigned kUnshare = 2, kCloexec = 4;  // CLOSE_RANGE_*
   if (flags & ~(kUnshare | kCloexec)) return -EINVAL;
   if (first > last) return -EINVAL;
-  unsigned end = last < static_cast<unsigned>(kMaxFds) ? last : kMaxFds - 1;
-  for (unsigned fd = first; fd <= end && fd < static_cast<unsigned>(kMaxFds); ++fd) {
+  unsigned cap = static_cast<unsigned>(fd_capacity());
+  unsigned end = last < cap ? last : cap - 1;
+  for (unsigned fd = first; fd <= end && fd < cap; ++fd) {
     int i = static_cast<int>(fd);
     if (fd_get(i) == nullptr) continue;
     if (flags & kCloexec) fd_set_cloexec(i, true); else fd_close(i);

@@ -112,6 +112,7 @@ long select_scan(int n, FdSets* s) {
 long do_select(int n, void* const sets[3], int64_t timeout_ns, int64_t* left_ns) {
   if (n < 0) return -EINVAL;
   if (n > fd_nofile()) n = fd_nofile();
+  if (n > kMaxFds) n = kMaxFds;  // FD_SETSIZE: the sets hold no more bits
   size_t bytes = static_cast<size_t>((n + 63) / 64) * 8;
   FdSets local;
   memset(&local, 0, sizeof(local));

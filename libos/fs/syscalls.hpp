@@ -80,6 +80,7 @@ long sys_symlinkat(const char* target, int dirfd, const char* path);
 long sys_link(const char* oldpath, const char* newpath);
 long sys_linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, int flags);
 long sys_sendfile(int out_fd, int in_fd, long* offset, size_t count);
+long sys_copy_file_range(int fd_in, int64_t* off_in, int fd_out, int64_t* off_out, size_t len, unsigned flags);
 // fs/sys_rw.cpp: vectored I/O at an offset (x86-64 passes it whole in pos_l).
 long sys_preadv(int fd, const libos::uapi::Iovec* iov, int iovcnt, long offset);
 long sys_pwritev(int fd, const libos::uapi::Iovec* iov, int iovcnt, long offset);

@@ -22,6 +22,9 @@ struct TmpDirent {
 };
 
 uint64_t g_next_ino = 2;
+// What all tmpfs instances hold, for statfs: live nodes and stored bytes.
+uint64_t g_live_nodes = 0;
+uint64_t g_stored_bytes = 0;
 // Bytes per directory entry in st_size, as Linux's tmpfs (BOGO_DIRENT_SIZE).
 constexpr uint64_t kBogoDirentSize = 20;
 
@@ -64,6 +67,8 @@ class TmpNode final : public Vnode {
   void maybe_free() {
     if (m_nlink != 0 || m_refs > 0) return;
     kfree(m_data);
+    g_stored_bytes -= m_cap;
+    --g_live_nodes;
     destroy(this);
   }
 
@@ -122,6 +127,7 @@ class TmpNode final : public Vnode {
     TmpNode* n = make<TmpNode>();
     if (n == nullptr) return nullptr;
     n->m_ino = g_next_ino++;
+    ++g_live_nodes;
     n->m_mode = mode;
     n->m_nlink = uapi::s_isdir(mode) ? 2 : 1;
     n->m_atime_ns = n->m_mtime_ns = n->m_ctime_ns = now_ns();
@@ -280,6 +286,7 @@ class TmpNode final : public Vnode {
     if (data == nullptr) return -ENOSPC;
     memset(data + m_cap, 0, cap - m_cap);
     m_data = data;
+    g_stored_bytes += cap - m_cap;
     m_cap = cap;
     return 0;
   }
@@ -319,6 +326,8 @@ class TmpNode final : public Vnode {
 };
 
 }  // namespace
+
+TmpfsUsage tmpfs_usage() { return TmpfsUsage{g_live_nodes, g_stored_bytes}; }
 
 Vnode* tmpfs_create(Vnode* parent, const char* name) {
   TmpNode* root = TmpNode::alloc(uapi::S_IFDIR | 01777);

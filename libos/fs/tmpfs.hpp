@@ -14,4 +14,11 @@ Vnode* tmpfs_create(Vnode* parent, const char* name);
 // directory of the image, mounted over the read-only one.
 Vnode* tmpfs_create_at(Vnode* parent, const char* name, uint32_t mode);
 
+// What every tmpfs together holds (statfs): nodes alive and bytes stored.
+struct TmpfsUsage {
+  uint64_t nodes;
+  uint64_t bytes;
+};
+TmpfsUsage tmpfs_usage();
+
 }  // namespace libos::fs

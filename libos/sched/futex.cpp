@@ -144,6 +144,70 @@ long requeue(uint32_t* addr1, int n_wake, int n_requeue, uint32_t* addr2) {
   return done;
 }
 
+// The first thread queued on addr, or nullptr.
+Thread* first_waiter(uint32_t* addr) {
+  for (Thread* t = g_head; t != nullptr; t = t->futex_next) {
+    if (t->futex_addr == addr) return t;
+  }
+  return nullptr;
+}
+
+// Priority-inheritance futexes. One vCPU and no priorities: what is left of
+// PI is the word's protocol (owner tid | FUTEX_WAITERS | FUTEX_OWNER_DIED),
+// ownership handed to the first waiter on unlock, and the errors. A lock
+// word without an owner (0, or OWNER_DIED after its owner's death) is taken
+// with OWNER_DIED kept, so the robust mutex's next locker sees EOWNERDEAD.
+long lock_pi(uint32_t* addr, uint64_t deadline, bool trylock) {
+  if (!user_writable(addr, 4)) return -EFAULT;
+  Thread* self = sched::current();
+  uint32_t tid = static_cast<uint32_t>(self->tid);
+  bool waited = false;
+  for (;;) {
+    uint32_t val = __atomic_load_n(addr, __ATOMIC_SEQ_CST);
+    uint32_t owner = val & FUTEX_TID_MASK;
+    if (owner == tid) return waited ? 0 : -EDEADLK;  // handed over by unlock_pi, or a relock
+    if (owner == 0) {
+      uint32_t fresh = tid | (val & FUTEX_OWNER_DIED) | (first_waiter(addr) != nullptr ? FUTEX_WAITERS : 0);
+      if (__atomic_compare_exchange_n(addr, &val, fresh, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        return 0;
+      }
+      continue;
+    }
+    // An owner that is not a live thread will never unlock (Linux: ESRCH).
+    if (sched::find(static_cast<int>(owner)) == nullptr) return -ESRCH;
+    // Linux marks the word FUTEX_WAITERS before it knows a trylock fails.
+    if ((val & FUTEX_WAITERS) == 0 &&
+        !__atomic_compare_exchange_n(addr, &val, val | FUTEX_WAITERS, false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST)) {
+      continue;
+    }
+    if (trylock) return -EAGAIN;
+    enqueue(self, addr, ~0u);
+    bool woken = sched::block(deadline);
+    if (self->futex_addr != nullptr) dequeue(self);  // a signal or the deadline
+    waited = true;
+    // Linux restarts an interrupted LOCK_PI after the handler; here the
+    // signal waits until the lock is taken (or the deadline passes).
+    if (!woken && (__atomic_load_n(addr, __ATOMIC_SEQ_CST) & FUTEX_TID_MASK) != tid) return -ETIMEDOUT;
+  }
+}
+
+long unlock_pi(uint32_t* addr) {
+  if (!user_writable(addr, 4)) return -EFAULT;
+  uint32_t tid = static_cast<uint32_t>(sched::current()->tid);
+  uint32_t val = __atomic_load_n(addr, __ATOMIC_SEQ_CST);
+  if ((val & FUTEX_TID_MASK) != tid) return -EPERM;
+  if (Thread* next = first_waiter(addr); next != nullptr) {
+    // Hand the lock over, as Linux does: the new owner's tid with WAITERS.
+    __atomic_store_n(addr, static_cast<uint32_t>(next->tid) | FUTEX_WAITERS, __ATOMIC_SEQ_CST);
+    dequeue(next);
+    sched::wake(next);
+    return 0;
+  }
+  __atomic_store_n(addr, 0u, __ATOMIC_SEQ_CST);
+  return 0;
+}
+
 }  // namespace
 
 uint64_t cpu_fs_base() { return cpu::rdfsbase(); }
@@ -170,7 +234,7 @@ long sys_futex(uint32_t* uaddr, int op, uint32_t val, uint64_t timeout_or_val2, 
   using namespace libos;
   int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
   bool realtime = (op & FUTEX_CLOCK_REALTIME) != 0;
-  if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET) return -ENOSYS;
+  if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_LOCK_PI2) return -ENOSYS;
   if (((reinterpret_cast<uint64_t>(uaddr)) & 3) != 0) return -EINVAL;
   if (!user_readable(uaddr, 4)) return -EFAULT;
   int n = static_cast<int>(val);
@@ -199,10 +263,18 @@ long sys_futex(uint32_t* uaddr, int op, uint32_t val, uint64_t timeout_or_val2, 
       return requeue(uaddr, n, static_cast<int>(timeout_or_val2), uaddr2);
     case FUTEX_WAKE_OP:
       return wake_op(uaddr, n, uaddr2, static_cast<int>(timeout_or_val2), val3);
+    case FUTEX_LOCK_PI:  // absolute CLOCK_REALTIME timeout
+    case FUTEX_LOCK_PI2: {  // absolute, CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME
+      long r = deadline_for(ts, true, cmd == FUTEX_LOCK_PI || realtime, &deadline);
+      if (r < 0) return r;
+      return lock_pi(uaddr, deadline, false);
+    }
+    case FUTEX_TRYLOCK_PI:
+      return lock_pi(uaddr, sched::kNoDeadline, true);
+    case FUTEX_UNLOCK_PI:
+      return unlock_pi(uaddr);
     default:
       return -ENOSYS;
   }
 }
 
-long sys_set_robust_list(void*, size_t len) { return len == 24 ? 0 : -libos::EINVAL; }
-long sys_get_robust_list(int, void**, size_t*) { return -libos::ENOSYS; }

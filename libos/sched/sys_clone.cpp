@@ -6,6 +6,7 @@
 #include "core/uaccess.hpp"
 #include "sched/io_hooks.hpp"
 #include "sched/futex.hpp"
+#include "sched/robust.hpp"
 #include "sched/thread.hpp"
 #include "sched/syscalls.hpp"
 #include "uapi/sched.hpp"
@@ -72,11 +73,16 @@ long sys_wait4(int, int*, int, void*) { return -ECHILD; }
 
 long sys_exit(int status) {
   sched::Thread* t = sched::current();
+  // As Linux's exit: robust mutexes still held get FUTEX_OWNER_DIED first.
+  sched::exit_robust_list(t);
   if (t->clear_child_tid != nullptr && user_writable(t->clear_child_tid, sizeof(int))) {
     // pthread_join waits on this word (CLONE_CHILD_CLEARTID).
     *t->clear_child_tid = 0;
     futex_wake(reinterpret_cast<uint32_t*>(t->clear_child_tid), 1, ~0u);
   }
+  // The thread runs on its kernel stack from here on: its own user stack,
+  // if it asked for that to be unmapped, can go (sched/robust.cpp).
+  sched::exit_deferred_unmap(t);
   sched::exit_current(status);
 }
 

@@ -51,6 +51,14 @@ struct Thread {
   int altstack_flags;        // SS_DISABLE or 0
   Thread* next;              // all threads, circular
   char name[16];
+  // set_robust_list's head (a uapi::RobustListHead in the program), walked
+  // when the thread exits (sched/robust.cpp).
+  uint64_t robust_head;
+  // A munmap of the range holding this thread's own stack, deferred until
+  // the thread exits (musl's detached threads unmap their stack and then
+  // call exit: the call's return address is on that stack).
+  uint64_t exit_unmap_addr;
+  uint64_t exit_unmap_len;
 };
 
 // Sets up the main thread (tid 1) on the boot stack and sizes xsave areas

@@ -1,5 +1,6 @@
 // Resource limits and usage. Limits are stored and reported; only NOFILE is
-// meaningful to the fd table (1024 slots), the rest are informational.
+// meaningful to the fd table (1024 descriptors, raisable up to the hard
+// limit, fs/fdtable.hpp), the rest are informational.
 #include "core/errno.hpp"
 #include "core/uaccess.hpp"
 #include "fs/fdtable.hpp"
@@ -26,7 +27,9 @@ void init_limits() {
   if (g_limits_ready) return;
   for (auto& l : g_limits) l = {kInfinity, kInfinity};
   g_limits[RLIMIT_STACK] = {8ull << 20, kInfinity};
-  g_limits[RLIMIT_NOFILE] = {1024, 1024};
+  // As systemd starts a service: soft 1024 (select's FD_SETSIZE), hard
+  // 524288, so a server can raise its own (Redis asks for 10032).
+  g_limits[RLIMIT_NOFILE] = {1024, static_cast<uint64_t>(libos::fs::kFdHardMax)};
   g_limits[RLIMIT_NPROC] = {4096, 4096};
   g_limits[RLIMIT_MEMLOCK] = {8ull << 20, 8ull << 20};
   g_limits[RLIMIT_SIGPENDING] = {4096, 4096};

@@ -8,6 +8,7 @@
 #include "mm/syscalls.hpp"
 #include "net/syscalls.hpp"
 #include "sched/syscalls.hpp"
+#include "sched/robust.hpp"
 #include "syscalls/handlers.hpp"
 #include "time/syscalls.hpp"
 
@@ -23,7 +24,7 @@
   X(lseek, 8, sys_lseek)                                  \
   X(mmap, 9, sys_mmap)                                    \
   X(mprotect, 10, sys_mprotect)                           \
-  X(munmap, 11, sys_munmap)                               \
+  X(munmap, 11, sys_munmap_thread)                        \
   X(brk, 12, sys_brk)                                     \
   X(rt_sigaction, 13, sys_rt_sigaction)                   \
   X(rt_sigprocmask, 14, sys_rt_sigprocmask)               \
@@ -196,6 +197,7 @@
   X(getrandom, 318, sys_getrandom)                        \
   X(memfd_create, 319, sys_memfd_create)                  \
   X(membarrier, 324, sys_membarrier)                      \
+  X(copy_file_range, 326, sys_copy_file_range)            \
   X(preadv2, 327, sys_preadv2)                            \
   X(pwritev2, 328, sys_pwritev2)                          \
   X(statx, 332, sys_statx)                                \

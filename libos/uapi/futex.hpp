@@ -11,4 +11,23 @@ enum : int {
   FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256,
 };
 
+// Priority-inheritance and robust futexes: the operations, and the bits of a
+// PI or robust futex word (owner tid | waiters | owner died).
+enum : int {
+  FUTEX_LOCK_PI = 6, FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8, FUTEX_WAIT_REQUEUE_PI = 11,
+  FUTEX_CMP_REQUEUE_PI = 12, FUTEX_LOCK_PI2 = 13,
+};
+inline constexpr uint32_t FUTEX_WAITERS = 0x80000000u;
+inline constexpr uint32_t FUTEX_OWNER_DIED = 0x40000000u;
+inline constexpr uint32_t FUTEX_TID_MASK = 0x3fffffffu;
+
+// struct robust_list_head of <linux/futex.h>: the list a thread registers with
+// set_robust_list; its entries' low bit says "PI futex".
+struct RobustListHead {
+  uint64_t list;             // first entry (struct robust_list*), or &list when empty
+  int64_t futex_offset;      // from an entry to its futex word
+  uint64_t list_op_pending;  // the entry being locked or unlocked, or 0
+};
+inline constexpr int kRobustListLimit = 2048;  // ROBUST_LIST_LIMIT: stops a looped list
+
 }  // namespace libos::uapi

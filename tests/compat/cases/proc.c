@@ -252,14 +252,6 @@ CASE(tid_address_robust_list)
   SHOW(syscall(SYS_set_robust_list, head, 7));
 }
 
-SHOAL_CASE(get_robust_list_enosys)
-// covers: get_robust_list
-{
-  void* head;
-  size_t len;
-  SHOW(syscall(SYS_get_robust_list, 0, &head, &len));
-}
-
 CASE(exit_group_status)
 // covers: exit_group
 {
