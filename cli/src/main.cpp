@@ -36,7 +36,9 @@ int main(int argc, char** argv) {
   run->add_option("--cpu", r.cpu, "Pin the vCPU thread to this host CPU");
   run->add_option("--timeout", r.timeout, "Kill the instance after SEC seconds");
   run->add_option("--cpu-features", r.cpu_features, "baseline|avx|avx512|host: the guest's XCR0 and CPUID");
-  run->add_option("--env", r.env, "Environment variable K=V for the program (repeatable)")->allow_extra_args(false);
+  run->add_option("--env", r.env,
+                  "K=V sets a variable for the program, K alone removes one (repeatable); the default "
+                  "is HOME=/ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8")->allow_extra_args(false);
   run->add_option("--root", r.root, "Root filesystem directory (programs only)");
   run->add_option("--writable", r.writable, "Writable in-memory directory, as for build (programs only)")
       ->allow_extra_args(false);

@@ -39,6 +39,7 @@
 #include "boot_info.hpp"
 #include "cpu_setup.hpp"
 #include "descriptors.hpp"
+#include "guest_env.hpp"
 #include "devices/channel/channel_module.hpp"
 #include "devices/console/console_module.hpp"
 #include "devices/device_module.hpp"
@@ -109,7 +110,8 @@ Result<BootParams> make_boot_params(const Options& o, const LoadedImage& image, 
   boot.rootfs_size = image.rootfs_size;
   boot.argv.push_back(image.program_name());
   boot.argv.insert(boot.argv.end(), o.args.begin(), o.args.end());
-  boot.env = o.env;  // exactly --env: nothing of the host environment leaks in
+  // The default environment with --env applied: nothing of the host's leaks in.
+  boot.env = guest_environment(o.env);
   // glibc expects /proc/self/exe to be absolute.
   boot.exe_path = o.exe_path;
   if (boot.exe_path.empty()) {

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "guest_env.hpp"
+
 namespace shoal::vmm {
 
 Result<uint64_t> parse_size(const std::string& text) {
@@ -59,7 +61,10 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
                  "baseline|avx|avx512|host: the guest's XCR0 and CPUID (x87+SSE; +AVX/AVX2; +AVX-512). "
                  "Default host: the best the host offers; a variant it lacks is an error (status 2)");
   app.add_option("--timeout", o.timeout_s, "end the instance after SEC seconds (status 124)");
-  app.add_option("--env", o.env, "K=V for the guest environment (repeatable; nothing else is passed)")
+  app.add_option("--env", o.env,
+                 "K=V sets K in the guest environment, K alone removes it (repeatable). The default "
+                 "environment is HOME=/ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "
+                 "LANG=C.UTF-8; nothing of the host's is passed")
       ->allow_extra_args(false);
   app.add_flag("--verbose", o.verbose, "describe the set-up; the LibOS names unimplemented system calls");
   app.add_flag("--timing", o.timing, "print start-up timing and peak memory to stderr at exit");
@@ -114,8 +119,8 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
     out.exit_status = 2;
   }
   for (const auto& e : o.env) {
-    if (e.find('=') == std::string::npos) {
-      fprintf(stderr, "shoal-vmm: --env %s: expected K=V\n", e.c_str());
+    if (!valid_env_option(e)) {
+      fprintf(stderr, "shoal-vmm: --env '%s': expected K=V (set) or K (remove)\n", e.c_str());
       out.exit_status = 2;
     }
   }

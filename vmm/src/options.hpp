@@ -19,7 +19,7 @@ struct Options {
   std::optional<int> cpu;          // --cpu N: pin to host CPU N
   CpuFeatures cpu_features = CpuFeatures::host;  // --cpu-features (cpu_features.hpp)
   double timeout_s = 0;            // --timeout SEC (fractional); 0 = none
-  std::vector<std::string> env;    // --env K=V, the guest's whole environment
+  std::vector<std::string> env;    // --env K=V / K, applied to the default environment (guest_env.hpp)
   bool verbose = false;
   bool timing = false;
   std::string image;

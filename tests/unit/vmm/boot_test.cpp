@@ -133,8 +133,11 @@ TEST(Boot, BootInfoAndArgs) {
   // mov %eax, kData (HcExit.status); hypercall exit
   g.emit({0x89, 0x04, 0x25}).emit32(static_cast<uint32_t>(kData));
   g.hypercall(Hypercall::exit, kData).emit({0xeb, 0xfe});
+  // Two variables on top of the three defaults (HOME, PATH, LANG).
   auto r = run_guest(g, {"--env", "A=1", "--env", "B=2"}, {"x", "y"});
-  EXPECT_EQ(r.status, 32) << r.err;
+  EXPECT_EQ(r.status, 35) << r.err;
+  r = run_guest(g, {"--env", "HOME", "--env", "PATH", "--env", "LANG"}, {"x"});
+  EXPECT_EQ(r.status, 20) << r.err;
 }
 
 TEST(Boot, NullPointerWrite) {

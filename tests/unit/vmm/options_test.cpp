@@ -6,6 +6,7 @@
 
 #include "devices/channel/channel_module.hpp"
 #include "devices/net/net_module.hpp"
+#include "guest_env.hpp"
 #include "options.hpp"
 
 using namespace shoal::vmm;
@@ -87,9 +88,25 @@ TEST(ParseOptions, Channel) {
 TEST(ParseOptions, Errors) {
   EXPECT_EQ(parse({}).exit_status.value_or(0), 2);
   EXPECT_EQ(parse({"--memory", "lots", "img"}).exit_status.value_or(0), 2);
-  EXPECT_EQ(parse({"--env", "NOEQUALS", "img"}).exit_status.value_or(0), 2);
+  EXPECT_EQ(parse({"--env", "=V", "img"}).exit_status.value_or(0), 2);
+  EXPECT_EQ(parse({"--env", "", "img"}).exit_status.value_or(0), 2);
   EXPECT_EQ(parse({"--timeout", "-1", "img"}).exit_status.value_or(0), 2);
   EXPECT_EQ(parse({"--bogus", "img"}).exit_status.value_or(0), 2);
+}
+
+// The guest's environment: the documented defaults, --env K=V overriding in
+// place or appending, --env K removing (issue 11).
+TEST(GuestEnvironment, DefaultsOverridesAndRemovals) {
+  using V = std::vector<std::string>;
+  const V defaults{"HOME=/", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"};
+  EXPECT_EQ(guest_environment({}), defaults);
+  EXPECT_EQ(guest_environment({"HOME=/srv", "A=1"}),
+            (V{"HOME=/srv", defaults[1], "LANG=C.UTF-8", "A=1"}));
+  EXPECT_EQ(guest_environment({"LANG", "PATH", "HOME"}), V{});
+  EXPECT_EQ(guest_environment({"A=1", "A=2", "B=x=y"}), (V{defaults[0], defaults[1], defaults[2], "A=2", "B=x=y"}));
+  EXPECT_EQ(guest_environment({"A=1", "A", "LANG=C"}), (V{defaults[0], defaults[1], "LANG=C"}));
+  EXPECT_EQ(guest_environment({"HOME="}), (V{"HOME=", defaults[1], defaults[2]}));
+  EXPECT_FALSE(parse({"--env", "NOEQUALS", "img"}).exit_status);  // removal, not an error
 }
 
 }  // namespace
