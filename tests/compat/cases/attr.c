@@ -1,3 +1,4 @@
+// libc: glibc musl
 // chmod, fchmod, fchmodat, chown, fchown, lchown, fchownat, utimensat,
 // sendfile.
 #include <sys/sendfile.h>

@@ -1,3 +1,4 @@
+// libc: glibc musl
 // getdents64, mkdir, mkdirat, rmdir, unlink, unlinkat, rename, renameat,
 // getcwd, chdir.
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// libc: glibc musl
 // Edge cases of the file layer that real programs trip over.
 #include <dirent.h>
 #include <sys/ioctl.h>

@@ -1,3 +1,4 @@
+// libc: glibc musl
 // access, faccessat, faccessat2, readlink, readlinkat, truncate, ftruncate,
 // fsync, fdatasync, umask, mmap of files.
 #include <sys/mman.h>

@@ -1,3 +1,4 @@
+// libc: glibc musl
 // read, write, pread64, pwrite64, readv, writev, lseek: data paths and errors.
 #include <sys/uio.h>
 

@@ -1,3 +1,4 @@
+// libc: glibc musl
 // symlink, symlinkat, link, linkat on the writable file system.
 #include "compat.h"
 

@@ -1,3 +1,4 @@
+// libc: glibc musl
 // open, openat, close: flags and errors.
 #include "compat.h"
 

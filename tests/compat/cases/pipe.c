@@ -1,3 +1,4 @@
+// libc: glibc musl
 // pipe, pipe2, poll, ppoll, eventfd/eventfd2.
 #include <poll.h>
 #include <signal.h>
