@@ -9,6 +9,7 @@
 #include "net/channel/channel_socket.hpp"
 #include "net/socket/sockopt.hpp"
 #include "net/syscalls.hpp"
+#include "net/unix/unix_socket.hpp"
 #include "netdev/netdev.hpp"
 #include "uapi/in.hpp"
 #include "uapi/socket.hpp"
@@ -56,6 +57,7 @@ long new_fd(SocketFile* s, int flags) {
 long name_of(int fd, void* addr, int* addrlen, bool peer) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) return unix_sys_name(static_cast<UnixSocket*>(s), addr, addrlen, peer);
   Endpoint e = s->local_name();
   if (peer && !s->peer_name(&e)) return -ENOTCONN;
   if (long err = check_addr_out(addr, addrlen); err < 0) return err;
@@ -122,7 +124,8 @@ long sys_socket(int domain, int type, int protocol) {
   if (flags & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
   if (domain < 0 || domain >= uapi::AF_MAX) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
-  // Only AF_INET exists here: AF_INET6, AF_UNIX, AF_NETLINK... are "not
+  if (domain == uapi::AF_UNIX) return unix_sys_socket(base, protocol, flags);
+  // Only AF_INET and AF_UNIX exist here: AF_INET6, AF_NETLINK... are "not
   // supported", as on a kernel built without them.
   if (domain != uapi::AF_INET) return -EAFNOSUPPORT;
   SocketFile* s = nullptr;
@@ -131,18 +134,19 @@ long sys_socket(int domain, int type, int protocol) {
 }
 
 long sys_socketpair(int domain, int type, int protocol, int* sv) {
-  (void)protocol, (void)sv;
   int base = type & 0xf;
   if ((type & ~0xf) & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
   if (domain < 0 || domain >= uapi::AF_MAX) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
-  // AF_INET has no socket pairs (EOPNOTSUPP, as Linux); AF_UNIX is absent.
+  if (domain == uapi::AF_UNIX) return unix_sys_socketpair(base, protocol, type & ~0xf, sv);
+  // AF_INET has no socket pairs (EOPNOTSUPP, as Linux).
   return domain == uapi::AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
 }
 
 long sys_bind(int fd, const void* addr, int addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) return unix_sys_bind(static_cast<UnixSocket*>(s), addr, addrlen);
   uapi::SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
   if (static_cast<size_t>(addrlen) < sizeof(sa)) return -EINVAL;
@@ -161,6 +165,7 @@ long sys_accept4(int fd, void* addr, int* addrlen, int flags) {
   if (flags & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) return unix_sys_accept(static_cast<UnixSocket*>(s), addr, addrlen, flags);
   if (long err = check_addr_out(addr, addrlen); err < 0) return err;
   if (!fs::fd_has_free()) return -EMFILE;  // Linux reserves the fd first
   SocketRef hold(s);
@@ -177,6 +182,10 @@ long sys_accept(int fd, void* addr, int* addrlen) { return sys_accept4(fd, addr,
 long sys_connect(int fd, const void* addr, int addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) {
+    SocketRef hold(s);
+    return unix_sys_connect(static_cast<UnixSocket*>(s), addr, addrlen);
+  }
   uapi::SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
   // AF_UNSPEC: the transport dissolves the association (datagrams) or
@@ -198,6 +207,8 @@ long sys_getpeername(int fd, void* addr, int* addrlen) { return name_of(fd, addr
 long sys_setsockopt(int fd, int level, int name, const void* optval, unsigned optlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  long unix_result = 0;
+  if (s->family() == uapi::AF_UNIX && unix_sys_setsockopt(static_cast<UnixSocket*>(s), level, name, optval, optlen, &unix_result)) return unix_result;
   if (static_cast<int>(optlen) < 0) return -EINVAL;
   return socket_setsockopt(s, level, name, optval, optlen);
 }
@@ -205,5 +216,7 @@ long sys_setsockopt(int fd, int level, int name, const void* optval, unsigned op
 long sys_getsockopt(int fd, int level, int name, void* optval, int* optlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  long unix_result = 0;
+  if (s->family() == uapi::AF_UNIX && unix_sys_getsockopt(static_cast<UnixSocket*>(s), level, name, optval, optlen, &unix_result)) return unix_result;
   return socket_getsockopt(s, level, name, optval, optlen);
 }

@@ -241,8 +241,9 @@ CASE(socket_listener)
 SHOAL_CASE(socket_unsupported)
 // covers: socket socketpair connect
 {
-  // Only AF_INET streams exist in shoal (they ride the pool's channel); other
-  // families and types fail as on a kernel built without them.
+  // Without a device, AF_INET streams ride the pool's channel and AF_UNIX
+  // lives in the instance (cases/unix.c); other families and types fail as
+  // on a kernel built without them.
   int sv[2];
   SHOW(socket(AF_INET6, SOCK_STREAM, 0));
   SHOW(socket(AF_UNIX, SOCK_STREAM, 0));
