@@ -6,6 +6,7 @@
 #include "net/inet_tcp_socket.hpp"
 #include "net/inet_udp_socket.hpp"
 #include "net/socket/sock_fd.hpp"
+#include "net/channel/channel.hpp"
 #include "net/channel/channel_socket.hpp"
 #include "net/socket/sockopt.hpp"
 #include "net/syscalls.hpp"
@@ -68,28 +69,34 @@ long name_of(int fd, void* addr, int* addrlen, bool peer) {
 
 // Which transport carries an AF_INET socket. With a network device, every
 // AF_INET socket, stream or datagram, goes through the LibOS's TCP/IP stack:
-// the instance faces a real network and its addresses are real. Without
-// one, streams go over the pool's shared-memory channel as before (issue 3),
-// and datagrams do not exist: the channel carries streams only. One
-// transport for the whole instance, chosen at socket(): a socket cannot
-// wait for its first address to pick one, since bind and listen come first
-// and a listener cannot straddle both.
+// the instance faces a real network and its addresses are real. In a pool
+// (a channel, no device), streams go over the pool's shared-memory channel
+// as before (issue 3): the host connects to the instance's listeners there.
+// Everything else -- datagrams in a pool, and every socket of an instance
+// with neither device nor channel (plain `shoal run`) -- uses the
+// loopback-only stack (netdev/loopback.cpp), built at the first such socket:
+// Linux always has `lo`, so a program can talk to itself over 127.0.0.0/8.
+// One transport per socket, chosen at socket(): a socket cannot wait for its
+// first address to pick one, since bind and listen come first and a
+// listener cannot straddle both.
 long create_socket(int base, int protocol, int flags, SocketFile** out) {
   inet::Stack* stack = netdev::stack();
   if (base == uapi::SOCK_STREAM) {
     if (protocol != 0 && protocol != uapi::IPPROTO_TCP) return -EPROTONOSUPPORT;
+    if (stack == nullptr && !channel_present()) stack = netdev::loopback_stack();
     if (stack != nullptr) return inet_tcp_create(*stack, flags, out);
     ChannelSocket* s = nullptr;
     if (long err = socket_create(flags, &s); err < 0) return err;
     *out = s;
     return 0;
   }
-  if (base == uapi::SOCK_DGRAM && stack != nullptr) {
+  if (base == uapi::SOCK_DGRAM) {
     if (protocol != 0 && protocol != uapi::IPPROTO_UDP) return -EPROTONOSUPPORT;
+    if (stack == nullptr) stack = netdev::loopback_stack();
+    if (stack == nullptr) return -ENOMEM;
     return inet_udp_create(*stack, flags, out);
   }
-  // Raw sockets, and datagrams without a device, as on a kernel built
-  // without them.
+  // Raw sockets, as on a kernel built without them.
   return -ESOCKTNOSUPPORT;
 }
 
