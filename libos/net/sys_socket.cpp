@@ -5,6 +5,7 @@
 #include "fs/fdtable.hpp"
 #include "net/inet_tcp_socket.hpp"
 #include "net/inet_udp_socket.hpp"
+#include "net/loop_channel.hpp"
 #include "net/socket/sock_fd.hpp"
 #include "net/channel/channel.hpp"
 #include "net/channel/channel_socket.hpp"
@@ -199,6 +200,15 @@ long sys_connect(int fd, const void* addr, int addrlen) {
   // says what it does with a stream.
   if (sa.family != uapi::AF_INET && sa.family != uapi::AF_UNSPEC) return -EAFNOSUPPORT;
   SocketRef hold(s);
+  // A pool instance's channel stream to 127/8 reaches its own listener
+  // without the host (loop_channel.cpp); only a fresh socket connects.
+  if (sa.family == uapi::AF_INET && is_loopback(sa.addr) && s->family() == uapi::AF_INET &&
+      s->type() == uapi::SOCK_STREAM && netdev::stack() == nullptr && channel_present()) {
+    auto* cs = static_cast<ChannelSocket*>(s);
+    if (cs->m_state == SockState::closed && !cs->m_connect_unreported) {
+      return channel_loopback_connect(cs, sa.addr, bswap16(sa.port));
+    }
+  }
   return s->connect(sa.family, sa.addr, bswap16(sa.port));
 }
 

@@ -71,6 +71,10 @@ class SocketFile : public fs::File {
   int m_keepidle = 7200, m_keepintvl = 75, m_keepcnt = 9;
   int m_user_mss = 0;                             // TCP_MAXSEG set by the program (0: none)
   uint64_t m_rcvtimeo_ns = 0, m_sndtimeo_ns = 0;  // 0: wait forever
+  // The socket the program holds when this one is only its transport (a
+  // pool instance's TCP connection to itself over 127/8 rides an AF_UNIX
+  // stream pair, net/loop_channel.cpp): it must hear readiness changes too.
+  SocketFile* m_owner = nullptr;
 
   // ---- File ----
   fs::FileKind kind() const override { return fs::FileKind::socket; }

@@ -28,6 +28,13 @@ constexpr size_t kStreamPiece = 64u << 10;
 // connected back to the sender (Linux's unix_recvq_full is "> qlen").
 constexpr int kDgramQlen = 10;
 
+// Readiness changed: wake waiters and watchers of s, and of the socket that
+// carries s as its transport.
+void tell(UnixSocket* s, uint32_t events) {
+  s->changed(events);
+  if (s->m_owner != nullptr) s->m_owner->changed(events);
+}
+
 bool connection_type(int type) { return type == uapi::SOCK_STREAM || type == uapi::SOCK_SEQPACKET; }
 
 void live_add(UnixSocket* s) {
@@ -171,7 +178,7 @@ long send_stream(UnixSocket* s, const uapi::Iovec* iov, size_t iovlen, int flags
     if (m == nullptr) return sent > 0 ? static_cast<long>(sent) : -ENOMEM;
     enqueue(peer, m);
     sent += n;
-    peer->changed(uapi::POLLIN | uapi::POLLRDNORM);
+    tell(peer, uapi::POLLIN | uapi::POLLRDNORM);
   }
   if (sent == 0 && (s->m_shut & UnixSocket::kShutSend)) return broken_pipe(flags);
   return static_cast<long>(sent);
@@ -218,7 +225,7 @@ long send_dgram(UnixSocket* s, const uapi::Iovec* iov, size_t iovlen, int flags,
     UnixMsg* m = build_msg(s, iov, iovlen, 0, len, anc);
     if (m == nullptr) return -ENOMEM;
     enqueue(target, m);
-    target->changed(uapi::POLLIN | uapi::POLLRDNORM);
+    tell(target, uapi::POLLIN | uapi::POLLRDNORM);
     return static_cast<long>(len);
   }
 }
@@ -258,7 +265,7 @@ void take_fds(UnixMsg* m, bool peek, UnixRecvAnc* anc) {
 
 // Wakes writers that wait for room in s's queue.
 void room_made(UnixSocket* s) {
-  if (s->m_peer != nullptr) s->m_peer->changed(uapi::POLLOUT | uapi::POLLWRNORM);
+  if (s->m_peer != nullptr) tell(s->m_peer, uapi::POLLOUT | uapi::POLLWRNORM);
   else fs::fs_notify();
 }
 
@@ -363,7 +370,7 @@ void detach_from(UnixSocket* gone) {
     } else {
       o->m_peer_died = true;
     }
-    o->changed(kPollAllEvents);
+    tell(o, kPollAllEvents);
   }
 }
 
@@ -540,7 +547,7 @@ long unix_connect(UnixSocket* s, const UnixAddr& a) {
     else l->m_accept_head = c;
     l->m_accept_tail = c;
     ++l->m_pending;
-    l->changed(uapi::POLLIN | uapi::POLLRDNORM);
+    tell(l, uapi::POLLIN | uapi::POLLRDNORM);
     return 0;
   }
 }
@@ -551,14 +558,14 @@ long UnixSocket::shutdown(int how) {
   if (how < uapi::SHUT_RD || how > uapi::SHUT_RDWR) return -EINVAL;
   int mode = (how + 1) & (kShutRcv | kShutSend);
   m_shut |= mode;
-  changed(kPollAllEvents);
+  tell(this, kPollAllEvents);
   UnixSocket* peer = m_peer;
   if (peer != nullptr && connection_type(m_type)) {
     int peer_mode = 0;
     if (mode & kShutRcv) peer_mode |= kShutSend;
     if (mode & kShutSend) peer_mode |= kShutRcv;
     peer->m_shut |= peer_mode;
-    peer->changed(kPollAllEvents);
+    tell(peer, kPollAllEvents);
   }
   return 0;
 }
