@@ -1,3 +1,4 @@
+// libc: glibc musl
 // A program talking to itself over 127.0.0.1: UDP to its own port, TCP to
 // its own listener. Linux always has `lo`; shoal must too, with or without a
 // network device (run.sh runs these under `shoal run` without one;

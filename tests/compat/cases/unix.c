@@ -1,3 +1,4 @@
+// libc: glibc musl
 // AF_UNIX sockets within one process: socketpair, names in the file system
 // and abstract ones, listen/accept and the backlog, shutdown and EOF/EPIPE,
 // readiness, SO_PEERCRED, SCM_RIGHTS and SCM_CREDENTIALS, MSG_PEEK.
