@@ -345,7 +345,13 @@ long unix_sys_recvmsg(UnixSocket* s, void* msg, int flags) {
 }
 
 bool unix_sys_getsockopt(UnixSocket* s, int level, int name, void* optval, int* optlen, long* result) {
-  if (level != uapi::SOL_SOCKET || name != uapi::SO_PEERCRED) return false;
+  // AF_UNIX has options at SOL_SOCKET only (Linux: no getsockopt in unix's
+  // proto_ops, so any other level is EOPNOTSUPP).
+  if (level != uapi::SOL_SOCKET) {
+    *result = -EOPNOTSUPP;
+    return true;
+  }
+  if (name != uapi::SO_PEERCRED) return false;
   if (!user_writable(optlen, sizeof(int))) {
     *result = -EFAULT;
     return true;
@@ -367,7 +373,11 @@ bool unix_sys_getsockopt(UnixSocket* s, int level, int name, void* optval, int* 
 }
 
 bool unix_sys_setsockopt(UnixSocket* s, int level, int name, const void* optval, unsigned optlen, long* result) {
-  if (level != uapi::SOL_SOCKET || name != uapi::SO_PASSCRED) return false;
+  if (level != uapi::SOL_SOCKET) {
+    *result = -EOPNOTSUPP;
+    return true;
+  }
+  if (name != uapi::SO_PASSCRED) return false;
   if (optlen < sizeof(int)) {
     *result = -EINVAL;
     return true;

@@ -11,6 +11,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "compat.h"
 
@@ -586,6 +588,16 @@ CASE(unix_peercred)
   l = sizeof v;
   SHOW(getsockopt(c, SOL_SOCKET, SO_PASSCRED, &v, &l));
   printf("SO_PASSCRED %d\n", v);
+  // Only SOL_SOCKET exists for AF_UNIX.
+  SHOW(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one));
+  l = sizeof v;
+  SHOW(getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &l));
+  SHOW(getsockopt(c, SOL_IP, IP_TTL, &v, &l));
+  l = sizeof v;
+  SHOW(getsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, &l));  // net.core.rmem_default: not printed
+  l = sizeof v;
+  SHOW(getsockopt(c, SOL_SOCKET, SO_PROTOCOL, &v, &l));
+  printf("SO_PROTOCOL %d\n", v);
 }
 
 CASE(unix_scm_rights)
