@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -789,4 +790,64 @@ CASE(unix_blocking_threads)
   socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
   SHOW(close(sv[1]));
   SHOW(send(sv[0], big, sizeof big, MSG_NOSIGNAL));
+}
+
+static int g_pair[2];
+static void* close_later(void* arg) {
+  (void)arg;
+  usleep(20000);
+  write(g_pair[1], "late", 4);
+  usleep(20000);
+  close(g_pair[1]);
+  return NULL;
+}
+
+CASE(unix_epoll_edge)
+// covers: epoll_ctl epoll_wait accept4 select
+{
+  // Edge-triggered epoll on a listener and a connection; a thread writes,
+  // then closes, while the main thread waits.
+  socklen_t len;
+  struct sockaddr_un a = path_addr(T("/ep"), &len);
+  int l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  bind(l, (struct sockaddr*)&a, len);
+  listen(l, 4);
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = 1}, out[4];
+  SHOW(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev));
+  SHOW(epoll_wait(ep, out, 4, 0));
+  int c = socket(AF_UNIX, SOCK_STREAM, 0);
+  SHOW(connect(c, (struct sockaddr*)&a, len));
+  SHOW(epoll_wait(ep, out, 4, 0));
+  SHOW(epoll_wait(ep, out, 4, 0));  // edge: reported once
+  int s = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+  SHOW(fcntl(s, F_GETFL) & O_NONBLOCK);
+  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+  ev.data.u64 = 2;
+  SHOW(epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev));
+  SHOW(write(c, "one", 3));
+  SHOW(epoll_wait(ep, out, 4, 0));
+  printf("events 0x%x data %llu\n", out[0].events, (unsigned long long)out[0].data.u64);
+  SHOW(write(c, "two", 3));  // a new edge
+  SHOW(epoll_wait(ep, out, 4, 0));
+  recv_show("drain", s, 64, 0);
+  SHOW(close(c));
+  SHOW(epoll_wait(ep, out, 4, 0));
+  printf("events 0x%x\n", out[0].events);
+  // A blocking epoll_wait woken by another thread.
+  socketpair(AF_UNIX, SOCK_STREAM, 0, g_pair);
+  int ep2 = epoll_create1(0);
+  struct epoll_event e2 = {.events = EPOLLIN, .data.u64 = 9};
+  epoll_ctl(ep2, EPOLL_CTL_ADD, g_pair[0], &e2);
+  pthread_t t;
+  pthread_create(&t, NULL, close_later, NULL);
+  SHOW(epoll_wait(ep2, out, 4, 5000));
+  recv_show("woken", g_pair[0], 64, 0);
+  // select() sees the close.
+  fd_set rd;
+  FD_ZERO(&rd);
+  FD_SET(g_pair[0], &rd);
+  SHOW(select(g_pair[0] + 1, &rd, NULL, NULL, NULL));
+  recv_show("eof", g_pair[0], 64, 0);
+  pthread_join(t, NULL);
 }
