@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -850,4 +851,34 @@ CASE(unix_epoll_edge)
   SHOW(select(g_pair[0] + 1, &rd, NULL, NULL, NULL));
   recv_show("eof", g_pair[0], 64, 0);
   pthread_join(t, NULL);
+}
+
+CASE(unix_timeouts)
+// covers: setsockopt recv send accept
+{
+  struct timeval tv = {0, 30000};
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  SHOW(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+  char buf[4096];
+  SHOW(recv(sv[1], buf, sizeof buf, 0));
+  // A writer with SO_SNDTIMEO stops when the peer's buffer stays full: a
+  // partial count or EAGAIN.
+  SHOW(setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv));
+  memset(buf, 'w', sizeof buf);
+  long r;
+  int rounds = 0;
+  while ((r = write(sv[0], buf, sizeof buf)) > 0 && rounds < 10000) rounds++;
+  printf("write ended with %s after more than 64 KiB %d\n", r < 0 ? errname(errno) : "a count", rounds > 16);
+  socklen_t len;
+  struct sockaddr_un a = path_addr(T("/to"), &len);
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  bind(l, (struct sockaddr*)&a, len);
+  listen(l, 1);
+  SHOW(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+  SHOW(accept(l, NULL, NULL));
+  int d[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, d);
+  SHOW(setsockopt(d[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+  SHOW(recv(d[1], buf, sizeof buf, 0));
 }
