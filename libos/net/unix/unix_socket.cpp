@@ -4,6 +4,7 @@
 #include "net/unix/unix_socket.hpp"
 
 #include "core/klib.hpp"
+#include "core/uaccess.hpp"
 #include "fs/alloc.hpp"
 #include "fs/vnode.hpp"
 #include "fs/wait.hpp"
@@ -594,6 +595,14 @@ int16_t UnixSocket::poll(int16_t events) {
 }
 
 long UnixSocket::ioctl(unsigned long request, unsigned long arg) {
+  if (request == uapi::FIOASYNC) {
+    // nginx sets it on its socketpair channels. The flag is kept (F_GETFL
+    // shows it) but no SIGIO is ever sent: one process, nobody to tell.
+    const int* on = reinterpret_cast<const int*>(arg);
+    if (!user_readable(on, sizeof(*on))) return -EFAULT;
+    if (*on) m_flags |= uapi::O_ASYNC; else m_flags &= ~uapi::O_ASYNC;
+    return 0;
+  }
   if (request == uapi::FIONREAD || request == uapi::TIOCOUTQ) {
     int v = 0;
     if (request == uapi::FIONREAD) {

@@ -547,6 +547,9 @@ CASE(unix_nonblock_poll)
   int pv[2];
   SHOW(socketpair(AF_UNIX, SOCK_STREAM, 0, pv));
   SHOW(ioctl(pv[0], FIONBIO, &one));
+  SHOW(ioctl(pv[0], FIOASYNC, &one));
+  SHOW(fcntl(pv[0], F_GETFL) & (O_ASYNC | O_NONBLOCK));
+  SHOW(fcntl(pv[0], F_SETOWN, getpid()));
   SHOW(read(pv[0], buf, 1));
   SHOW(recv(pv[1], buf, 1, MSG_DONTWAIT));
 }
