@@ -885,3 +885,27 @@ CASE(unix_timeouts)
   SHOW(setsockopt(d[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
   SHOW(recv(d[1], buf, sizeof buf, 0));
 }
+
+CASE(unix_dgram_queue)
+// covers: sendto recv poll
+{
+  // A receiver not connected back to the sender takes net.unix.max_dgram_qlen
+  // (10) + 1 datagrams; then a non-blocking sender gets EAGAIN and a
+  // connected one sees no POLLOUT, until the receiver reads.
+  socklen_t lr;
+  struct sockaddr_un r = path_addr(T("/q"), &lr);
+  int rx = socket(AF_UNIX, SOCK_DGRAM, 0);
+  bind(rx, (struct sockaddr*)&r, lr);
+  int tx = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  int n = 0;
+  while (n < 100 && sendto(tx, "d", 1, 0, (struct sockaddr*)&r, lr) == 1) n++;
+  printf("queued %d then %s\n", n, errname(errno));
+  int cx = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  SHOW(connect(cx, (struct sockaddr*)&r, lr));
+  show_poll("connected sender, receiver full", cx, POLLOUT);
+  char b[4];
+  SHOW(recv(rx, b, sizeof b, 0));
+  show_poll("after one read", cx, POLLOUT);
+  SHOW(send(cx, "e", 1, 0));
+  SHOW(send(cx, "e", 1, 0));
+}
