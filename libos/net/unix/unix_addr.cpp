@@ -17,9 +17,13 @@ uint32_t g_autobind = 0;
 
 bool same_name(const UnixAddr& a, const UnixAddr& b) { return a.len == b.len && memcmp(a.path, b.path, a.len) == 0; }
 
-UnixSocket* find_abstract(const UnixAddr& a) {
+// Linux hashes abstract names with the socket type, so each type has its
+// own abstract namespace: a stream and a datagram socket may share a name,
+// and a lookup never finds a socket of another type (ECONNREFUSED, where a
+// path name of another type says EPROTOTYPE).
+UnixSocket* find_abstract(const UnixAddr& a, int type) {
   for (UnixSocket* s = unix_first(); s != nullptr; s = s->m_live_next) {
-    if (s->m_owns_name && s->m_addr.abstract() && same_name(s->m_addr, a)) return s;
+    if (s->m_owns_name && s->m_type == type && s->m_addr.abstract() && same_name(s->m_addr, a)) return s;
   }
   return nullptr;
 }
@@ -33,7 +37,7 @@ long autobind(UnixSocket* s) {
     a.len = 6;
     a.path[0] = '\0';
     for (int i = 0; i < 5; ++i) a.path[1 + i] = kHex[(v >> (4 * (4 - i))) & 0xf];
-    if (find_abstract(a) == nullptr) {
+    if (find_abstract(a, s->m_type) == nullptr) {
       s->m_addr = a;
       s->m_owns_name = true;
       return 0;
@@ -81,7 +85,7 @@ long unix_bind(UnixSocket* s, const UnixAddr& a) {
   }
   if (a.abstract()) {
     if (s->m_addr.len != 0) return -EINVAL;
-    if (find_abstract(a) != nullptr) return -EADDRINUSE;
+    if (find_abstract(a, s->m_type) != nullptr) return -EADDRINUSE;
     s->m_addr = a;
     s->m_owns_name = true;
     return 0;
@@ -106,7 +110,7 @@ long unix_bind(UnixSocket* s, const UnixAddr& a) {
 long unix_find(const UnixAddr& a, int type, UnixSocket** out) {
   UnixSocket* found = nullptr;
   if (a.abstract()) {
-    found = find_abstract(a);
+    found = find_abstract(a, type);
   } else {
     // unix_find_bsd: the path must exist (its errors as a lookup's), be a
     // socket, and have a live socket behind it.

@@ -909,3 +909,41 @@ CASE(unix_dgram_queue)
   SHOW(send(cx, "e", 1, 0));
   SHOW(send(cx, "e", 1, 0));
 }
+
+CASE(unix_seqpacket_listen)
+// covers: bind listen connect accept send recv shutdown
+{
+  socklen_t len;
+  struct sockaddr_un a = abstract_addr("shoal-compat-seqpacket", &len);
+  int l = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  SHOW(bind(l, (struct sockaddr*)&a, len));
+  SHOW(listen(l, 2));
+  int c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  SHOW(connect(c, (struct sockaddr*)&a, len));
+  int s = accept(l, NULL, NULL);
+  printf("accept ok %d\n", s >= 0);
+  SHOW(send(c, "first record", 12, 0));
+  SHOW(send(c, "second", 6, 0));
+  char buf[64];
+  struct iovec iov = {buf, 5};
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  SHOW(recvmsg(s, &m, 0));
+  printf("msg_flags MSG_TRUNC %d\n", (m.msg_flags & MSG_TRUNC) != 0);
+  recv_show("next record", s, 64, 0);
+  SHOW(shutdown(c, SHUT_WR));
+  recv_show("after SHUT_WR", s, 64, 0);
+  SHOW(send(s, "reply", 5, 0));
+  recv_show("client", c, 64, 0);
+  int d = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  SHOW(recv(d, buf, 4, MSG_DONTWAIT));
+  SHOW(send(d, "x", 1, MSG_NOSIGNAL));
+  // Abstract names are per type: a stream finds nothing here, and may
+  // take the same name.
+  int st = socket(AF_UNIX, SOCK_STREAM, 0);
+  SHOW(connect(st, (struct sockaddr*)&a, len));
+  SHOW(bind(st, (struct sockaddr*)&a, len));
+  int st2 = socket(AF_UNIX, SOCK_STREAM, 0);
+  SHOW(bind(st2, (struct sockaddr*)&a, len));
+}
