@@ -1,7 +1,8 @@
 // AF_UNIX names: sockaddr_un decoding, bind (a tmpfs S_IFSOCK node, an
 // abstract name, or an automatic one), and the lookup connect and sendto do.
-// There is no name table: the live sockets are searched (few per instance),
-// so a name can never outlive its socket in some table.
+// The name table is the list of sockets that own a name (listeners and
+// bound datagram sockets, few per instance), searched linearly; a socket
+// leaves it when it is released, so a name never outlives its socket.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/fdtable.hpp"
@@ -22,8 +23,8 @@ bool same_name(const UnixAddr& a, const UnixAddr& b) { return a.len == b.len && 
 // and a lookup never finds a socket of another type (ECONNREFUSED, where a
 // path name of another type says EPROTOTYPE).
 UnixSocket* find_abstract(const UnixAddr& a, int type) {
-  for (UnixSocket* s = unix_first(); s != nullptr; s = s->m_live_next) {
-    if (s->m_owns_name && s->m_type == type && s->m_addr.abstract() && same_name(s->m_addr, a)) return s;
+  for (UnixSocket* s = unix_first_named(); s != nullptr; s = s->m_named_next) {
+    if (s->m_type == type && s->m_addr.abstract() && same_name(s->m_addr, a)) return s;
   }
   return nullptr;
 }
@@ -39,7 +40,7 @@ long autobind(UnixSocket* s) {
     for (int i = 0; i < 5; ++i) a.path[1 + i] = kHex[(v >> (4 * (4 - i))) & 0xf];
     if (find_abstract(a, s->m_type) == nullptr) {
       s->m_addr = a;
-      s->m_owns_name = true;
+      unix_name_taken(s);
       return 0;
     }
   }
@@ -87,7 +88,7 @@ long unix_bind(UnixSocket* s, const UnixAddr& a) {
     if (s->m_addr.len != 0) return -EINVAL;
     if (find_abstract(a, s->m_type) != nullptr) return -EADDRINUSE;
     s->m_addr = a;
-    s->m_owns_name = true;
+    unix_name_taken(s);
     return 0;
   }
   // unix_bind_bsd: the node is made first, so an existing name is
@@ -103,7 +104,7 @@ long unix_bind(UnixSocket* s, const UnixAddr& a) {
   node->ref();
   s->m_node = node;
   s->m_addr = a;
-  s->m_owns_name = true;
+  unix_name_taken(s);
   return 0;
 }
 
@@ -117,8 +118,8 @@ long unix_find(const UnixAddr& a, int type, UnixSocket** out) {
     fs::Vnode* node = nullptr;
     if (long err = fs::path_lookup(uapi::AT_FDCWD, a.path, true, &node); err < 0) return err;
     if ((node->m_mode & uapi::S_IFMT) != uapi::S_IFSOCK) return -ECONNREFUSED;
-    for (UnixSocket* s = unix_first(); s != nullptr; s = s->m_live_next) {
-      if (s->m_owns_name && s->m_node == node) {
+    for (UnixSocket* s = unix_first_named(); s != nullptr; s = s->m_named_next) {
+      if (s->m_node == node) {
         found = s;
         break;
       }

@@ -17,6 +17,7 @@ namespace libos::net {
 namespace {
 
 UnixSocket* g_live = nullptr;
+UnixSocket* g_named = nullptr;
 
 // Linux's default sk_sndbuf for AF_UNIX (net.core.wmem_default): a stream
 // writer waits while this much of its data sits unread in the peer's
@@ -49,6 +50,23 @@ void live_remove(UnixSocket* s) {
   else g_live = s->m_live_next;
   if (s->m_live_next != nullptr) s->m_live_next->m_live_prev = s->m_live_prev;
   s->m_live_next = s->m_live_prev = nullptr;
+}
+
+void named_remove(UnixSocket* s) {
+  if (!s->m_owns_name) return;
+  if (s->m_named_prev != nullptr) s->m_named_prev->m_named_next = s->m_named_next;
+  else g_named = s->m_named_next;
+  if (s->m_named_next != nullptr) s->m_named_next->m_named_prev = s->m_named_prev;
+  s->m_named_next = s->m_named_prev = nullptr;
+  s->m_owns_name = false;
+}
+
+// Every m_peer change goes through here, so m_pointed_by stays true.
+void set_peer(UnixSocket* s, UnixSocket* p) {
+  if (s->m_peer == p) return;
+  if (s->m_peer != nullptr) --s->m_peer->m_pointed_by;
+  s->m_peer = p;
+  if (p != nullptr) ++p->m_pointed_by;
 }
 
 void free_msg(UnixMsg* m) {
@@ -360,18 +378,29 @@ long recv_dgram(UnixSocket* s, const uapi::Iovec* iov, size_t iovlen, int flags,
 // rest then end of file and gets EPIPE on write (unix_release_sock sets
 // SHUTDOWN_MASK, and ECONNRESET when data was left unread or the leaver was
 // never accepted); a datagram survivor's next send says ECONNREFUSED.
+void detach_one(UnixSocket* o, bool unread) {
+  set_peer(o, nullptr);
+  if (connection_type(o->m_type)) {
+    o->m_shut = UnixSocket::kShutRcv | UnixSocket::kShutSend;
+    if (unread) o->m_err = ECONNRESET;
+  } else {
+    o->m_peer_died = true;
+  }
+  tell(o, kPollAllEvents);
+}
+
 void detach_from(UnixSocket* gone) {
   bool unread = gone->m_head != nullptr || gone->m_embryo;
-  for (UnixSocket* o = g_live; o != nullptr; o = o->m_live_next) {
-    if (o->m_peer != gone) continue;
-    o->m_peer = nullptr;
-    if (connection_type(o->m_type)) {
-      o->m_shut = UnixSocket::kShutRcv | UnixSocket::kShutSend;
-      if (unread) o->m_err = ECONNRESET;
-    } else {
-      o->m_peer_died = true;
-    }
-    tell(o, kPollAllEvents);
+  if (gone->m_pointed_by == 0) return;
+  // The usual case, a connection or a pair: only the mutual peer points here.
+  UnixSocket* mutual = gone->m_peer;
+  if (gone->m_pointed_by == 1 && mutual != nullptr && mutual->m_peer == gone) {
+    detach_one(mutual, unread);
+    return;
+  }
+  // Datagram senders connected to this one: find them all.
+  for (UnixSocket* o = g_live; o != nullptr && gone->m_pointed_by > 0; o = o->m_live_next) {
+    if (o->m_peer == gone) detach_one(o, unread);
   }
 }
 
@@ -379,7 +408,15 @@ void detach_from(UnixSocket* gone) {
 
 int UnixSocket::family() const { return uapi::AF_UNIX; }
 
-UnixSocket* unix_first() { return g_live; }
+UnixSocket* unix_first_named() { return g_named; }
+
+void unix_name_taken(UnixSocket* s) {
+  s->m_owns_name = true;
+  s->m_named_prev = nullptr;
+  s->m_named_next = g_named;
+  if (g_named != nullptr) g_named->m_named_prev = s;
+  g_named = s;
+}
 
 UnixCred unix_self_cred() {
   // One process: pid as getpid, uid and gid 0 (syscalls/identity.cpp).
@@ -409,8 +446,8 @@ long unix_pair(int type, int flags, UnixSocket** a, UnixSocket** b) {
     x->put();
     return err;
   }
-  x->m_peer = y;
-  y->m_peer = x;
+  set_peer(x, y);
+  set_peer(y, x);
   x->m_state = y->m_state = UnixSocket::State::connected;
   x->m_peer_cred = y->m_peer_cred = unix_self_cred();
   *a = x;
@@ -499,7 +536,7 @@ long unix_connect(UnixSocket* s, const UnixAddr& a) {
   if (!connection_type(s->m_type)) {
     // unix_dgram_connect: AF_UNSPEC (len 0 here) dissolves the association.
     if (a.len == 0) {
-      s->m_peer = nullptr;
+      set_peer(s, nullptr);
       s->m_peer_died = false;
       s->m_state = UnixSocket::State::unconnected;
       return 0;
@@ -507,7 +544,7 @@ long unix_connect(UnixSocket* s, const UnixAddr& a) {
     UnixSocket* target = nullptr;
     if (long err = unix_find(a, s->m_type, &target); err < 0) return err;
     if (target->m_peer != nullptr && target->m_peer != s && target != s) return -EPERM;
-    s->m_peer = target;
+    set_peer(s, target);
     s->m_peer_died = false;
     s->m_peer_addr = target->m_addr;
     s->m_peer_cred = unix_self_cred();
@@ -535,12 +572,12 @@ long unix_connect(UnixSocket* s, const UnixAddr& a) {
     if (long err = unix_create(s->m_type, 0, &c); err < 0) return err;
     c->m_embryo = true;
     c->m_state = UnixSocket::State::connected;
-    c->m_peer = s;
+    set_peer(c, s);
     c->m_addr = l->m_addr;
     c->m_peer_addr = s->m_addr;
     c->m_peer_cred = unix_self_cred();
     c->m_passcred = l->m_passcred;
-    s->m_peer = c;
+    set_peer(s, c);
     s->m_peer_addr = l->m_addr;
     s->m_peer_cred = l->m_peer_cred;
     s->m_state = UnixSocket::State::connected;
@@ -631,8 +668,9 @@ bool UnixSocket::option_value(int level, int name, int* value) const {
 
 void UnixSocket::release() {
   live_remove(this);
+  named_remove(this);
   detach_from(this);
-  m_peer = nullptr;
+  set_peer(this, nullptr);
   // Connections nobody accepted go with their listener (their connectors
   // see ECONNRESET, as embryos in Linux).
   while (m_accept_head != nullptr) {

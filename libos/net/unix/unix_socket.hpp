@@ -9,10 +9,11 @@
 // sockaddr_un and ancillary data mean nothing to the other transports.
 //
 // Lifetimes: a connected pair points at each other without references (a
-// pair would otherwise keep itself alive); a socket that goes away walks the
-// live AF_UNIX sockets and detaches every one that points at it, as Linux's
-// unix_release_sock does with its peer. The live set is small (one
-// instance's sockets), so the walk costs less than the bookkeeping it saves.
+// pair would otherwise keep itself alive); a socket that goes away detaches
+// every one that points at it, as Linux's unix_release_sock does with its
+// peer: its mutual peer directly, and, when datagram senders are connected
+// to it (m_pointed_by says how many point here), by a walk of the live
+// AF_UNIX sockets.
 // A listener owns its not-yet-accepted connections; a queued message owns
 // the descriptions it passes (SCM_RIGHTS). A socket passed over itself is
 // never freed (Linux has a garbage collector for that; this LibOS does not).
@@ -87,9 +88,14 @@ class UnixSocket final : public SocketFile {
   UnixSocket* m_accept_next = nullptr;
   int m_pending = 0;
   int m_backlog = 0;
-  // The live AF_UNIX sockets.
+  // The live AF_UNIX sockets; those that own a name; how many sockets have
+  // this one as m_peer (a closing socket walks the live ones only when
+  // someone besides its own mutual peer points at it).
   UnixSocket* m_live_next = nullptr;
   UnixSocket* m_live_prev = nullptr;
+  UnixSocket* m_named_next = nullptr;
+  UnixSocket* m_named_prev = nullptr;
+  int m_pointed_by = 0;
 
   static constexpr int kShutRcv = 1, kShutSend = 2;
 
@@ -158,8 +164,10 @@ long unix_find(const UnixAddr& a, int type, UnixSocket** out);
 long unix_connect(UnixSocket* s, const UnixAddr& a);
 // Writes a name as a sockaddr_un into a checked (addr, *addrlen) pair.
 void unix_put_addr(void* addr, int* addrlen, const UnixAddr& a);
-// The live-socket list (unix_socket.cpp).
-UnixSocket* unix_first();
+// The sockets that own a name (unix_socket.cpp): unix_name_taken links s
+// (m_owns_name), release unlinks it; walk with m_named_next.
+UnixSocket* unix_first_named();
+void unix_name_taken(UnixSocket* s);
 
 // ---- the system calls' AF_UNIX halves (unix_sys.cpp) ----
 long unix_sys_socket(int type, int protocol, int flags);

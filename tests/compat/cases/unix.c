@@ -947,3 +947,57 @@ CASE(unix_seqpacket_listen)
   int st2 = socket(AF_UNIX, SOCK_STREAM, 0);
   SHOW(bind(st2, (struct sockaddr*)&a, len));
 }
+
+CASE(unix_many)
+// covers: socketpair connect accept close sendto
+{
+  // Many sockets at once: 400 pairs, 300 connections to one listener, 50
+  // datagram senders connected to one receiver that then closes.
+  static int pairs[400][2];
+  int ok = 0;
+  for (int i = 0; i < 400; i++) ok += socketpair(AF_UNIX, SOCK_STREAM, 0, pairs[i]) == 0;
+  for (int i = 0; i < 400; i++) ok += write(pairs[i][0], "p", 1) == 1;
+  char b[8];
+  for (int i = 399; i >= 0; i--) ok += read(pairs[i][1], b, sizeof b) == 1;
+  for (int i = 0; i < 400; i += 2) close(pairs[i][0]);
+  for (int i = 0; i < 400; i += 2) ok += read(pairs[i][1], b, sizeof b) == 0;
+  for (int i = 0; i < 400; i++) {
+    if (i % 2) close(pairs[i][0]);
+    close(pairs[i][1]);
+  }
+  printf("pairs: %d of 1400 steps ok\n", ok);
+  socklen_t len;
+  struct sockaddr_un a = path_addr(T("/many"), &len);
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  bind(l, (struct sockaddr*)&a, len);
+  listen(l, 400);
+  static int cs[300], ss[300];
+  ok = 0;
+  for (int i = 0; i < 300; i++) {
+    cs[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+    ok += connect(cs[i], (struct sockaddr*)&a, len) == 0;
+  }
+  for (int i = 0; i < 300; i++) ok += (ss[i] = accept(l, NULL, NULL)) >= 0;
+  for (int i = 0; i < 300; i++) ok += write(cs[i], &i, sizeof i) == sizeof i;
+  int match = 0;
+  for (int i = 0; i < 300; i++) {
+    int v = -1;
+    if (read(ss[i], &v, sizeof v) == sizeof v && v == i) match++;
+  }
+  for (int i = 0; i < 300; i++) close(cs[i]), close(ss[i]);
+  printf("connections: %d of 900 steps ok, %d in order\n", ok, match);
+  struct sockaddr_un r = path_addr(T("/many-dgram"), &len);
+  int rx = socket(AF_UNIX, SOCK_DGRAM, 0);
+  bind(rx, (struct sockaddr*)&r, len);
+  static int tx[50];
+  ok = 0;
+  for (int i = 0; i < 50; i++) {
+    tx[i] = socket(AF_UNIX, SOCK_DGRAM, 0);
+    ok += connect(tx[i], (struct sockaddr*)&r, len) == 0;
+  }
+  for (int i = 0; i < 10; i++) ok += send(tx[i], "d", 1, 0) == 1;
+  close(rx);
+  int refused = 0;
+  for (int i = 0; i < 50; i++) refused += send(tx[i], "d", 1, 0) == -1 && errno == ECONNREFUSED;
+  printf("datagrams: %d of 60 ok, %d refused after the receiver closed\n", ok, refused);
+}
