@@ -18,6 +18,24 @@ namespace {
 
 UnixSocket* g_live = nullptr;
 UnixSocket* g_named = nullptr;
+// References to AF_UNIX sockets in queued messages, all sockets together.
+int g_inflight = 0;
+bool g_in_gc = false;
+
+// The AF_UNIX socket a passed description is, or nullptr.
+UnixSocket* as_unix(fs::File* f) {
+  if (f->kind() != fs::FileKind::socket) return nullptr;
+  auto* s = static_cast<SocketFile*>(f);
+  return s->family() == uapi::AF_UNIX ? static_cast<UnixSocket*>(s) : nullptr;
+}
+
+// A passed description enters or leaves a queue.
+void inflight_add(fs::File* f, int delta) {
+  if (UnixSocket* u = as_unix(f)) {
+    u->m_inflight += delta;
+    g_inflight += delta;
+  }
+}
 
 // Linux's default sk_sndbuf for AF_UNIX (net.core.wmem_default): a stream
 // writer waits while this much of its data sits unread in the peer's
@@ -70,6 +88,7 @@ void set_peer(UnixSocket* s, UnixSocket* p) {
 }
 
 void free_msg(UnixMsg* m) {
+  for (int i = 0; i < m->nfds; ++i) inflight_add(m->fds[i], -1);
   for (int i = 0; i < m->nfds; ++i) m->fds[i]->put();
   kfree(m->fds);
   kfree(m);
@@ -145,6 +164,7 @@ UnixMsg* build_msg(UnixSocket* from, const uapi::Iovec* iov, size_t iovlen, size
     }
     memcpy(m->fds, anc->fds, sizeof(fs::File*) * static_cast<size_t>(anc->nfds));
     m->nfds = anc->nfds;
+    for (int i = 0; i < m->nfds; ++i) inflight_add(m->fds[i], 1);
     anc->nfds = 0;  // the message owns them now
   }
   iov_copy_out(iov, iovlen, off, m->data, len);
@@ -276,6 +296,7 @@ void take_fds(UnixMsg* m, bool peek, UnixRecvAnc* anc) {
     anc->nfds = m->nfds;
     return;
   }
+  for (int i = 0; i < m->nfds; ++i) inflight_add(m->fds[i], -1);
   anc->fds = m->fds;
   anc->nfds = m->nfds;
   m->fds = nullptr;
@@ -404,7 +425,92 @@ void detach_from(UnixSocket* gone) {
   }
 }
 
+// ---- garbage collection (unix_gc) ----
+
+enum : uint8_t { kGcNone = 0, kGcCandidate = 1, kGcReachable = 2 };
+
+// Calls fn(t) for every AF_UNIX socket t passed in a message queued on s or
+// on the connections waiting on s's backlog (those belong to s).
+template <typename Fn>
+void for_each_passed(UnixSocket* s, Fn fn) {
+  for (UnixSocket* q = s; q != nullptr; q = q == s ? s->m_accept_head : q->m_accept_next) {
+    for (UnixMsg* m = q->m_head; m != nullptr; m = m->next) {
+      for (int i = 0; i < m->nfds; ++i) {
+        if (UnixSocket* t = as_unix(m->fds[i])) fn(t);
+      }
+    }
+  }
+}
+
+// Moves every message queued on s (and on its waiting connections) to *out.
+void take_all_msgs(UnixSocket* s, UnixMsg** out) {
+  for (UnixSocket* q = s; q != nullptr; q = q == s ? s->m_accept_head : q->m_accept_next) {
+    while (q->m_head != nullptr) {
+      UnixMsg* m = q->m_head;
+      q->m_head = m->next;
+      m->next = *out;
+      *out = m;
+    }
+    q->m_tail = nullptr;
+    q->m_bytes = 0;
+    q->m_count = 0;
+  }
+}
+
 }  // namespace
+
+void unix_gc() {
+  if (g_in_gc || g_inflight == 0) return;
+  g_in_gc = true;
+  // Candidates: sockets every reference of which sits in a queue (no
+  // descriptor, no blocked call holds one).
+  for (UnixSocket* s = g_live; s != nullptr; s = s->m_live_next) {
+    bool candidate = s->m_inflight > 0 && s->m_refs == s->m_inflight;
+    s->m_gc = candidate ? kGcCandidate : kGcNone;
+    s->m_gc_refs = s->m_refs;
+    s->m_gc_next = nullptr;
+  }
+  // References from candidates' queues do not keep a candidate alive.
+  for (UnixSocket* s = g_live; s != nullptr; s = s->m_live_next) {
+    if (s->m_gc != kGcCandidate) continue;
+    for_each_passed(s, [](UnixSocket* t) {
+      if (t->m_gc == kGcCandidate) --t->m_gc_refs;
+    });
+  }
+  // A candidate still referenced from elsewhere is reachable, and so is
+  // everything in its queues.
+  UnixSocket* work = nullptr;
+  for (UnixSocket* s = g_live; s != nullptr; s = s->m_live_next) {
+    if (s->m_gc == kGcCandidate && s->m_gc_refs > 0) {
+      s->m_gc = kGcReachable;
+      s->m_gc_next = work;
+      work = s;
+    }
+  }
+  while (work != nullptr) {
+    UnixSocket* r = work;
+    work = r->m_gc_next;
+    for_each_passed(r, [&work](UnixSocket* t) {
+      if (t->m_gc != kGcCandidate) return;
+      t->m_gc = kGcReachable;
+      t->m_gc_next = work;
+      work = t;
+    });
+  }
+  // The rest is garbage: empty their queues first (no list is walked while
+  // sockets are freed), then free the messages, which drops the last
+  // references and releases the sockets.
+  UnixMsg* dead = nullptr;
+  for (UnixSocket* s = g_live; s != nullptr; s = s->m_live_next) {
+    if (s->m_gc == kGcCandidate) take_all_msgs(s, &dead);
+  }
+  while (dead != nullptr) {
+    UnixMsg* m = dead;
+    dead = m->next;
+    free_msg(m);
+  }
+  g_in_gc = false;
+}
 
 int UnixSocket::family() const { return uapi::AF_UNIX; }
 
@@ -428,6 +534,7 @@ UnixCred unix_self_cred() {
 }
 
 long unix_create(int type, int flags, UnixSocket** out) {
+  unix_gc();
   UnixSocket* s = fs::make<UnixSocket>();
   if (s == nullptr) return -ENOMEM;
   s->m_type = type;
@@ -684,6 +791,7 @@ void UnixSocket::release() {
   m_node = nullptr;
   fs::fs_notify();
   fs::destroy(this);
+  unix_gc();  // this socket may have been what kept a cycle reachable
 }
 
 }  // namespace libos::net

@@ -16,7 +16,7 @@
 // AF_UNIX sockets.
 // A listener owns its not-yet-accepted connections; a queued message owns
 // the descriptions it passes (SCM_RIGHTS). A socket passed over itself is
-// never freed (Linux has a garbage collector for that; this LibOS does not).
+// freed by unix_gc, the next time an AF_UNIX socket is created or released.
 #pragma once
 
 #include <stddef.h>
@@ -96,6 +96,13 @@ class UnixSocket final : public SocketFile {
   UnixSocket* m_named_next = nullptr;
   UnixSocket* m_named_prev = nullptr;
   int m_pointed_by = 0;
+  // Garbage collection of descriptors passed in a cycle (unix_gc): how many
+  // references to this socket sit in queued messages, and the collector's
+  // scratch state.
+  int m_inflight = 0;
+  int m_gc_refs = 0;
+  uint8_t m_gc = 0;
+  UnixSocket* m_gc_next = nullptr;
 
   static constexpr int kShutRcv = 1, kShutSend = 2;
 
@@ -152,6 +159,12 @@ long unix_send(UnixSocket* s, const uapi::Iovec* iov, size_t iovlen, int flags, 
 // Fills *msg_flags (MSG_TRUNC, ...); anc receives the first message's passengers.
 long unix_recv(UnixSocket* s, const uapi::Iovec* iov, size_t iovlen, int flags, int* msg_flags, UnixRecvAnc* anc);
 UnixCred unix_self_cred();
+
+// Frees AF_UNIX sockets that only messages queued on such sockets still
+// reference, whatever the cycle (a socket passed over itself, two sockets
+// holding each other): Linux's unix_gc. Runs when an AF_UNIX socket is
+// created or released while some are in flight; cheap when none are.
+void unix_gc();
 
 // ---- names (unix_addr.cpp) ----
 // Reads a user sockaddr_un: -EINVAL, -EFAULT. An address of only the family

@@ -1001,3 +1001,67 @@ CASE(unix_many)
   for (int i = 0; i < 50; i++) refused += send(tx[i], "d", 1, 0) == -1 && errno == ECONNREFUSED;
   printf("datagrams: %d of 60 ok, %d refused after the receiver closed\n", ok, refused);
 }
+
+// Binds s to the abstract name "shoal-compat-gc-" + tag.
+static int bind_tag(int s, const char* tag) {
+  char name[64];
+  snprintf(name, sizeof name, "shoal-compat-gc-%s", tag);
+  socklen_t len;
+  struct sockaddr_un a = abstract_addr(name, &len);
+  return bind(s, (struct sockaddr*)&a, len);
+}
+
+// bind_tag, retried for up to 2 s while the name is in use (Linux collects
+// in the background).
+static int bind_tag_wait(int s, const char* tag) {
+  int r = bind_tag(s, tag);
+  for (int i = 0; i < 40 && r != 0 && errno == EADDRINUSE; i++) {
+    usleep(50000);
+    r = bind_tag(s, tag);
+  }
+  return r;
+}
+
+CASE(unix_gc)
+// covers: sendmsg close bind
+{
+  // Sockets that only queued messages reference are collected (Linux's
+  // unix_gc runs when a later AF_UNIX socket is released, in the
+  // background: the case waits): their abstract names become free again.
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  SHOW(bind_tag(sv[0], "self"));
+  SHOW(send_fds(sv[1], &sv[0], 1));  // sv[0] sits in its own queue
+  int tv[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, tv);
+  SHOW(bind_tag(tv[0], "a"));
+  SHOW(bind_tag(tv[1], "b"));
+  SHOW(send_fds(tv[0], &tv[0], 1));  // each in the other's queue
+  SHOW(send_fds(tv[1], &tv[1], 1));
+  // Still referenced by a descriptor: never collected.
+  int kv[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, kv);
+  SHOW(bind_tag(kv[0], "kept"));
+  SHOW(send_fds(kv[1], &kv[0], 1));
+  close(sv[0]);
+  close(sv[1]);
+  close(tv[0]);
+  close(tv[1]);
+  int x[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, x);
+  close(x[0]);
+  close(x[1]);
+  int t = socket(AF_UNIX, SOCK_DGRAM, 0);
+  SHOW(bind_tag_wait(t, "self"));
+  int u = socket(AF_UNIX, SOCK_DGRAM, 0);
+  SHOW(bind_tag_wait(u, "a"));
+  int w = socket(AF_UNIX, SOCK_DGRAM, 0);
+  SHOW(bind_tag_wait(w, "b"));
+  int k = socket(AF_UNIX, SOCK_DGRAM, 0);
+  SHOW(bind_tag(k, "kept"));
+  // The kept one still works, and so does the descriptor queued on it.
+  int got = recv_fds(kv[0], 512, 0);
+  SHOW(send(kv[1], "still", 5, 0));
+  char b[8];
+  SHOW(recv(got, b, sizeof b, 0));
+}
