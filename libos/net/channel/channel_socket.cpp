@@ -36,7 +36,14 @@ bool ChannelSocket::peer_name(Endpoint* out) const {
   return true;
 }
 
+void ChannelSocket::sync_local() {
+  m_local->m_flags = m_flags;
+  m_local->m_rcvtimeo_ns = m_rcvtimeo_ns;
+  m_local->m_sndtimeo_ns = m_sndtimeo_ns;
+}
+
 int ChannelSocket::take_error() {
+  if (m_local != nullptr && m_error == 0) return m_local->take_error();
   int err = m_error;
   m_error = 0;
   return err;
@@ -44,6 +51,10 @@ int ChannelSocket::take_error() {
 
 // A message is one recv or send per buffer, as the channel moves bytes.
 long ChannelSocket::sendmsg(SockMsg* msg, int flags) {
+  if (m_local != nullptr) {
+    sync_local();
+    return m_local->sendmsg(msg, flags);
+  }
   long total = 0;
   for (size_t i = 0; i < msg->iovlen; ++i) {
     if (msg->iov[i].len == 0) continue;
@@ -58,6 +69,10 @@ long ChannelSocket::sendmsg(SockMsg* msg, int flags) {
 }
 
 long ChannelSocket::recvmsg(SockMsg* msg, int flags) {
+  if (m_local != nullptr) {
+    sync_local();
+    return m_local->recvmsg(msg, flags);
+  }
   long total = 0;
   bool peek = (flags & uapi::MSG_PEEK) != 0;
   for (size_t i = 0; i < msg->iovlen; ++i) {
@@ -245,8 +260,10 @@ long ChannelSocket::send(const void* buf, size_t len, int flags) {
 // Linux's tcp_poll, in the terms of this socket.
 int16_t ChannelSocket::poll(int16_t events) {
   if (m_state == SockState::listening) {
-    return m_qcount > 0 ? static_cast<int16_t>(events & (uapi::POLLIN | uapi::POLLRDNORM)) : 0;
+    bool pending = m_qcount > 0 || m_local_count > 0;
+    return pending ? static_cast<int16_t>(events & (uapi::POLLIN | uapi::POLLRDNORM)) : 0;
   }
+  if (m_local != nullptr) return m_local->poll(events);
   int mask = 0;
   bool rcv_shut = m_shut_rd || m_aborted;
   bool snd_shut = m_shut_wr || m_aborted;
@@ -279,6 +296,10 @@ int16_t ChannelSocket::poll(int16_t events) {
 long ChannelSocket::ioctl(unsigned long request, unsigned long arg) {
   // The caller checked that arg is a writable int for FIONREAD; TIOCOUTQ too.
   auto* out = reinterpret_cast<int*>(arg);
+  if (m_local != nullptr && (request == uapi::FIONREAD || request == uapi::TIOCOUTQ)) {
+    if (!user_writable(out, sizeof(int))) return -EFAULT;
+    return m_local->ioctl(request, arg);
+  }
   if (request == uapi::FIONREAD || request == uapi::TIOCOUTQ) {
     if (!user_writable(out, sizeof(int))) return -EFAULT;
     if (m_state == SockState::listening) return -EINVAL;

@@ -54,6 +54,23 @@ class ChannelSocket final : public SocketFile {
 
   ChannelSocket* m_bound_next = nullptr;  // sockets holding a port (ports registry)
 
+  // A connection of this instance to its own listener over 127.0.0.0/8
+  // never reaches the host: its bytes move through an in-guest stream pair
+  // (net/loop_channel.cpp makes it), and every data call of a connected
+  // socket with m_local is forwarded there. m_slot stays -1.
+  SocketFile* m_local = nullptr;
+  // Listening: such connections waiting for accept (their server ends, one
+  // reference each), oldest first; they count against the backlog too.
+  struct LocalConn {
+    SocketFile* end;
+    uint32_t ip;         // the address connected to (network order)
+    uint16_t peer_port;  // the connector's port
+  };
+  static constexpr int kLocalQueueMax = 64;
+  LocalConn m_local_queue[kLocalQueueMax] = {};
+  int m_local_head = 0;
+  int m_local_count = 0;
+
   // ---- File ----
   int16_t poll(int16_t events) override;
   long ioctl(unsigned long request, unsigned long arg) override;
@@ -81,6 +98,11 @@ class ChannelSocket final : public SocketFile {
   void slot_moved();
   // Called by the scan with a host-opened slot for this listener's port.
   void offer(uint32_t slot);
+  // Queues a loopback connection's server end (taking its reference);
+  // false when the backlog is full.
+  bool offer_local(const LocalConn& conn);
+  // Copies the status flags and timeouts a data call obeys to m_local.
+  void sync_local();
  private:
   void abort(int err, bool tell_host);
   void release_listener();

@@ -92,10 +92,20 @@ void ChannelSocket::offer(uint32_t index) {
   changed(uapi::POLLIN | uapi::POLLRDNORM);
 }
 
+bool ChannelSocket::offer_local(const LocalConn& conn) {
+  int room = m_backlog + 1 < kQueueMax ? m_backlog + 1 : kQueueMax;
+  if (room > kLocalQueueMax) room = kLocalQueueMax;
+  if (m_qcount + m_local_count >= room) return false;
+  m_local_queue[(m_local_head + m_local_count) % kLocalQueueMax] = conn;
+  ++m_local_count;
+  changed(uapi::POLLIN | uapi::POLLRDNORM);
+  return true;
+}
+
 long ChannelSocket::accept(int flags, SocketFile** out) {
   if (m_state != SockState::listening) return -EINVAL;
   uint64_t until = deadline(m_rcvtimeo_ns);
-  while (m_qcount == 0) {
+  while (m_qcount == 0 && m_local_count == 0) {
     if (nonblocking()) return -EAGAIN;
     if (long err = wait(until); err < 0) return err;
     if (m_state != SockState::listening) return -EINVAL;  // shut down meanwhile
@@ -103,6 +113,23 @@ long ChannelSocket::accept(int flags, SocketFile** out) {
   ChannelSocket* s = nullptr;
   long err = socket_create(flags, &s);
   if (err < 0) return err;
+  if (m_local_count > 0) {
+    // A connection from this instance itself over the loopback.
+    LocalConn c = m_local_queue[m_local_head];
+    m_local_head = (m_local_head + 1) % kLocalQueueMax;
+    --m_local_count;
+    s->m_state = SockState::connected;
+    s->m_local = c.end;
+    c.end->m_owner = s;
+    s->m_local_ip = c.ip;
+    s->m_local_port = m_local_port;
+    s->m_peer_ip = c.ip;
+    s->m_peer_port = c.peer_port;
+    s->m_nodelay = m_nodelay;
+    s->m_keepalive = m_keepalive;
+    *out = s;
+    return 0;
+  }
   uint32_t index = m_queue[m_qhead];
   m_qhead = (m_qhead + 1) % kQueueMax;
   --m_qcount;
@@ -205,6 +232,11 @@ long ChannelSocket::connect_channel(uint32_t ip, uint16_t port) {
 
 long ChannelSocket::shutdown(int how) {
   if (how < uapi::SHUT_RD || how > uapi::SHUT_RDWR) return -EINVAL;
+  if (m_local != nullptr) {
+    long r = m_local->shutdown(how);
+    changed(kPollAllEvents);
+    return r;
+  }
   bool rd = how != uapi::SHUT_WR, wr = how != uapi::SHUT_RD;
   switch (m_state) {
     case SockState::closed:
@@ -236,6 +268,11 @@ long ChannelSocket::shutdown(int how) {
 
 // Unaccepted connections are reset, as Linux does when a listener closes.
 void ChannelSocket::release_listener() {
+  while (m_local_count > 0) {
+    m_local_queue[m_local_head].end->put();
+    m_local_head = (m_local_head + 1) % kLocalQueueMax;
+    --m_local_count;
+  }
   while (m_qcount > 0) {
     finish_slot(m_queue[m_qhead], true);
     m_qhead = (m_qhead + 1) % kQueueMax;
@@ -273,6 +310,11 @@ void ChannelSocket::release() {
       cancel_connect();
       break;
     case SockState::connected: {
+      if (m_local != nullptr) {
+        m_local->put();
+        m_local = nullptr;
+        break;
+      }
       // Closing with unread bytes, or with SO_LINGER at zero, resets the
       // connection as Linux does; otherwise the host reads a FIN after the
       // bytes already in the ring.

@@ -71,6 +71,10 @@ class SocketFile : public fs::File {
   int m_keepidle = 7200, m_keepintvl = 75, m_keepcnt = 9;
   int m_user_mss = 0;                             // TCP_MAXSEG set by the program (0: none)
   uint64_t m_rcvtimeo_ns = 0, m_sndtimeo_ns = 0;  // 0: wait forever
+  // The socket the program holds when this one is only its transport (a
+  // pool instance's TCP connection to itself over 127/8 rides an AF_UNIX
+  // stream pair, net/loop_channel.cpp): it must hear readiness changes too.
+  SocketFile* m_owner = nullptr;
 
   // ---- File ----
   fs::FileKind kind() const override { return fs::FileKind::socket; }
@@ -81,6 +85,9 @@ class SocketFile : public fs::File {
   long fstat(uapi::Stat* st) override;
 
   // ---- the socket calls ----
+  // AF_INET, or AF_UNIX (net/unix): the system calls hand AF_UNIX sockets
+  // to their own address and ancillary-data code.
+  virtual int family() const { return 2; }  // AF_INET
   virtual int type() const = 0;      // SOCK_STREAM, SOCK_DGRAM
   virtual int protocol() const = 0;  // IPPROTO_TCP, IPPROTO_UDP
   virtual long bind(uint32_t ip, uint16_t port) = 0;
