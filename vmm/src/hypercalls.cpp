@@ -10,7 +10,6 @@
 
 #include <shoal/abi/layout.h>
 
-#include "hypercall_args.hpp"
 
 namespace shoal::vmm {
 namespace {

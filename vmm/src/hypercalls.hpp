@@ -11,12 +11,15 @@
 // status 139. Argument values that are merely wrong (an fd other than 0/1/2,
 // a range discard cannot accept, a length over 1 MiB) get -errno in
 // `result`, as the ABI documents. Handlers never touch guest memory except
-// through GuestMemory (hypercall_args.hpp), so a hostile guest cannot make
+// through GuestMemory (guest_buffer, read_args, write_field below), so a hostile guest cannot make
 // the monitor read or write anything outside its mapping.
 #pragma once
 
+#include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <array>
 #include <functional>
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include <shoal/abi/hypercall.h>
+#include <shoal/abi/layout.h>
 #include <shoal/base/result.hpp>
 
 #include "guest_memory.hpp"
@@ -107,5 +111,42 @@ Result<HcAction> dispatch_hypercall(HypercallEnv& env, uint16_t nr, GuestAddr ar
 // Returns bytes written or -errno. If stop() becomes true while a write is
 // interrupted (--timeout expired on a blocked stdout), returns -EINTR.
 int64_t write_fully(int fd, const uint8_t* data, uint64_t len, const std::function<bool()>& stop = {});
+
+// For handlers (the core's here, a device's in its folder): every argument
+// struct and buffer is reached through these checked copies, never through a
+// raw guest pointer.
+
+enum class Access { read, write };
+
+// A guest buffer the monitor may use: inside guest memory and, for reading,
+// at or above the BootInfo page (the guest may print its own argv), for
+// writing, at or above the LibOS (never the monitor's tables).
+inline Result<std::span<uint8_t>> guest_buffer(const HypercallEnv& env, const char* what, GuestAddr addr,
+                                               uint64_t len, Access access) {
+  auto bytes = env.mem->span(addr, len);
+  if (!bytes) return make_error(std::string(what) + " " + bytes.error().message, EFAULT);
+  uint64_t floor = access == Access::read ? abi::kBootInfoAddr : abi::kLibosBase;
+  if (len > 0 && addr < floor) {
+    return make_error(std::string(what) + " " + hex(addr) + " + " + std::to_string(len) +
+                          " inside monitor-owned memory (below " + hex(floor) + ")",
+                      EFAULT);
+  }
+  return bytes;
+}
+
+template <typename T>
+Result<T> read_args(const HypercallEnv& env, GuestAddr addr) {
+  auto bytes = TRY(guest_buffer(env, "argument struct", addr, sizeof(T), Access::write));
+  T value;
+  // SAFETY: bytes is a checked span of sizeof(T) bytes; copied once, so the
+  // guest cannot change fields between validation and use.
+  memcpy(&value, bytes.data(), sizeof(T));
+  return value;
+}
+
+template <typename T>
+Result<void> write_field(const HypercallEnv& env, GuestAddr struct_addr, size_t offset, const T& value) {
+  return env.mem->write(struct_addr + offset, value);
+}
 
 }  // namespace shoal::vmm

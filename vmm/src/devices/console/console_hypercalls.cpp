@@ -4,7 +4,6 @@
 #include <stddef.h>
 #include <unistd.h>
 
-#include "hypercall_args.hpp"
 
 namespace shoal::vmm {
 namespace {
