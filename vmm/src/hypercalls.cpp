@@ -10,90 +10,11 @@
 
 #include <shoal/abi/layout.h>
 
+
 namespace shoal::vmm {
 namespace {
 
 using namespace shoal::abi;
-
-enum class Access { read, write };
-
-// A guest buffer the monitor may use: inside guest memory and, for reading,
-// at or above the BootInfo page (the guest may print its own argv), for
-// writing, at or above the LibOS (never the monitor's tables).
-Result<std::span<uint8_t>> guest_buffer(const HypercallEnv& env, const char* what, GuestAddr addr, uint64_t len,
-                                        Access access) {
-  auto bytes = env.mem->span(addr, len);
-  if (!bytes) return make_error(std::string(what) + " " + bytes.error().message, EFAULT);
-  uint64_t floor = access == Access::read ? kBootInfoAddr : kLibosBase;
-  if (len > 0 && addr < floor) {
-    return make_error(std::string(what) + " " + hex(addr) + " + " + std::to_string(len) +
-                          " inside monitor-owned memory (below " + hex(floor) + ")",
-                      EFAULT);
-  }
-  return bytes;
-}
-
-template <typename T>
-Result<T> read_args(const HypercallEnv& env, GuestAddr addr) {
-  auto bytes = TRY(guest_buffer(env, "argument struct", addr, sizeof(T), Access::write));
-  T value;
-  // SAFETY: bytes is a checked span of sizeof(T) bytes; copied once, so the
-  // guest cannot change fields between validation and use.
-  memcpy(&value, bytes.data(), sizeof(T));
-  return value;
-}
-
-template <typename T>
-Result<void> write_field(const HypercallEnv& env, GuestAddr struct_addr, size_t offset, const T& value) {
-  return env.mem->write(struct_addr + offset, value);
-}
-
-Result<HcAction> hc_console_write(HypercallEnv& env, GuestAddr a) {
-  auto args = TRY(read_args<HcConsoleWrite>(env, a));
-  int64_t result;
-  if (args.fd != 1 && args.fd != 2) {
-    result = -EBADF;
-  } else if (args.len > kMaxConsoleTransfer) {
-    result = -EINVAL;
-  } else {
-    auto buf = TRY(guest_buffer(env, "buffer", args.buf, args.len, Access::read));
-    if (!env.wrote) {
-      env.wrote = true;
-      if (env.on_first_write) env.on_first_write();
-    }
-    result = write_fully(args.fd == 1 ? env.stdout_fd : env.stderr_fd, buf.data(), buf.size(), env.timed_out);
-    if (result == -EINTR && env.timed_out && env.timed_out()) return HcAction{HcAction::Kind::timeout};
-  }
-  TRY(write_field(env, a, offsetof(HcConsoleWrite, result), result));
-  return HcAction{};
-}
-
-Result<HcAction> hc_console_read(HypercallEnv& env, GuestAddr a) {
-  auto args = TRY(read_args<HcConsoleRead>(env, a));
-  int64_t result;
-  if (args.fd != 0) {
-    result = -EBADF;
-  } else if (args.len > kMaxConsoleTransfer) {
-    result = -EINVAL;
-  } else {
-    auto buf = TRY(guest_buffer(env, "buffer", args.buf, args.len, Access::write));
-    for (;;) {
-      ssize_t n = read(env.stdin_fd, buf.data(), buf.size());
-      if (n >= 0) {
-        result = n;
-        break;
-      }
-      if (errno == EINTR) {
-        if (env.timed_out && env.timed_out()) return HcAction{HcAction::Kind::timeout};
-        continue;
-      }
-      result = -errno;
-      break;
-    }
-  }
-  TRY(write_field(env, a, offsetof(HcConsoleRead, result), result));
-  return HcAction{};
-}
 
 Result<HcAction> hc_block(HypercallEnv& env, GuestAddr a) {
   auto args = TRY(read_args<HcBlock>(env, a));
@@ -143,11 +64,19 @@ Result<HcAction> hc_discard(HypercallEnv& env, GuestAddr a) {
 
 constexpr auto kTable = [] {
   std::array<HypercallInfo, kHypercallCount> t{};
-#define SHOAL_HC_ENTRY(name, nr, type) t[nr] = HypercallInfo{#name, &hc_##name, sizeof(type)};
+#define SHOAL_HC_ENTRY(name, nr, type) t[nr] = HypercallInfo{#name, sizeof(type)};
   SHOAL_HYPERCALLS(SHOAL_HC_ENTRY)
 #undef SHOAL_HC_ENTRY
   return t;
 }();
+
+// The hypercalls the core serves; the devices' are theirs (devices/*/).
+constexpr HypercallRoute kCoreRoutes[] = {
+    {Hypercall::block, hc_block},
+    {Hypercall::exit, hc_exit},
+    {Hypercall::report, hc_report},
+    {Hypercall::discard, hc_discard},
+};
 
 }  // namespace
 
@@ -172,10 +101,31 @@ const HypercallInfo& hypercall_info(uint16_t nr) {
   return nr < kTable.size() ? kTable[nr] : kNone;
 }
 
+HcHandlers core_hypercall_handlers() {
+  HcHandlers handlers{};
+  for (const auto& route : kCoreRoutes) handlers[static_cast<uint16_t>(route.nr)] = route.handler;
+  return handlers;
+}
+
+Result<void> install_hypercalls(HypercallEnv& env, std::span<const HypercallRoute> routes) {
+  for (const auto& route : routes) {
+    auto nr = static_cast<uint16_t>(route.nr);
+    if (hypercall_info(nr).name == nullptr) return make_error("no hypercall has number " + std::to_string(nr));
+    if (env.handlers[nr] != nullptr)
+      return make_error(std::string("hypercall ") + hypercall_info(nr).name + " has two handlers");
+    env.handlers[nr] = route.handler;
+  }
+  return {};
+}
+
+HcHandler hypercall_handler(const HypercallEnv& env, uint16_t nr) {
+  return nr < env.handlers.size() ? env.handlers[nr] : nullptr;
+}
+
 Result<HcAction> dispatch_hypercall(HypercallEnv& env, uint16_t nr, GuestAddr args) {
-  const auto& info = hypercall_info(nr);
-  if (info.handler == nullptr) return make_error("no hypercall has number " + std::to_string(nr));
-  return info.handler(env, args);
+  HcHandler handler = hypercall_handler(env, nr);
+  if (handler == nullptr) return make_error("no hypercall has number " + std::to_string(nr));
+  return handler(env, args);
 }
 
 }  // namespace shoal::vmm

@@ -1,31 +1,41 @@
 // The hypercalls of abi/hypercall.h, served by the monitor.
 //
-// One dispatch table, generated from SHOAL_HYPERCALLS, maps a number to its
-// name and handler. A handler validates every argument; a pointer or length
-// that leaves guest memory is an Error, which the run loop turns into
-// "guest passed an invalid argument to <name>: <message>" and status 139.
-// Argument values that are merely wrong (an fd other than 0/1/2, a range
-// discard cannot accept, a length over 1 MiB) get -errno in `result`, as the
-// ABI documents. Handlers never touch guest memory except through
-// GuestMemory, so a hostile guest cannot make the monitor read or write
-// anything outside its mapping.
+// One table, generated from SHOAL_HYPERCALLS, names every number and its
+// argument struct. Who serves a number is installed into the HypercallEnv:
+// the core serves block, exit, report and discard (hypercalls.cpp); a device
+// module serves its own (DeviceModule::hypercalls(), e.g. the console's
+// console_read and console_write, devices/console/), and main.cpp installs
+// them with install_hypercalls(). A handler validates every argument; a
+// pointer or length that leaves guest memory is an Error, which the run loop
+// turns into "guest passed an invalid argument to <name>: <message>" and
+// status 139. Argument values that are merely wrong (an fd other than 0/1/2,
+// a range discard cannot accept, a length over 1 MiB) get -errno in
+// `result`, as the ABI documents. Handlers never touch guest memory except
+// through GuestMemory (guest_buffer, read_args, write_field below), so a hostile guest cannot make
+// the monitor read or write anything outside its mapping.
 #pragma once
 
+#include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <array>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include <shoal/abi/hypercall.h>
+#include <shoal/abi/layout.h>
 #include <shoal/base/result.hpp>
 
 #include "guest_memory.hpp"
 
 namespace shoal::vmm {
 
-inline constexpr uint64_t kMaxConsoleTransfer = 1 << 20;
 inline constexpr uint64_t kMaxReportMessage = 4096;
 
 // What the run loop does after a hypercall.
@@ -38,8 +48,19 @@ struct HcAction {
   std::optional<abi::GuestRegs> regs; // report with has_regs
 };
 
+struct HypercallEnv;
+using HcHandler = Result<HcAction> (*)(HypercallEnv& env, GuestAddr args);
+using HcHandlers = std::array<HcHandler, abi::kHypercallCount>;
+
+// The core's own handlers (block, exit, report, discard), by number.
+HcHandlers core_hypercall_handlers();
+
 // Everything a hypercall may touch besides guest memory.
 struct HypercallEnv {
+  // The handler of each number: the core's, plus what install_hypercalls()
+  // added for the devices. nullptr: not served (the guest's call is then
+  // "not a hypercall").
+  HcHandlers handlers = core_hypercall_handlers();
   const GuestMemory* mem = nullptr;
   uint64_t image_end = 0;             // discard: the heap starts here
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
@@ -54,21 +75,33 @@ struct HypercallEnv {
   std::function<bool()> timed_out;
   // Host CLOCK_REALTIME in ns.
   std::function<uint64_t()> realtime_ns;
+  // The instance's stdio above (stdin_fd, ...) and these two are the
+  // console's (devices/console/console_hypercalls.cpp).
   // Called before the first console_write (for --timing).
   std::function<void()> on_first_write;
   bool wrote = false;
 };
 
-using HcHandler = Result<HcAction> (*)(HypercallEnv& env, GuestAddr args);
-
 struct HypercallInfo {
   const char* name = nullptr;  // nullptr: no hypercall has this number
-  HcHandler handler = nullptr;
   uint32_t args_size = 0;
 };
 
 // The table, indexed by number (< abi::kHypercallCount).
 const HypercallInfo& hypercall_info(uint16_t nr);
+
+// A hypercall a device serves (DeviceModule::hypercalls()).
+struct HypercallRoute {
+  abi::Hypercall nr;
+  HcHandler handler;
+};
+
+// Adds the routes' handlers to env. An error if a number is already served
+// (two owners) or is not in the ABI's table.
+Result<void> install_hypercalls(HypercallEnv& env, std::span<const HypercallRoute> routes);
+
+// The handler env has for nr, nullptr if none.
+HcHandler hypercall_handler(const HypercallEnv& env, uint16_t nr);
 
 // Runs hypercall nr with the argument struct at guest address args.
 // Errors name the offending argument; the caller adds the hypercall's name.
@@ -78,5 +111,42 @@ Result<HcAction> dispatch_hypercall(HypercallEnv& env, uint16_t nr, GuestAddr ar
 // Returns bytes written or -errno. If stop() becomes true while a write is
 // interrupted (--timeout expired on a blocked stdout), returns -EINTR.
 int64_t write_fully(int fd, const uint8_t* data, uint64_t len, const std::function<bool()>& stop = {});
+
+// For handlers (the core's here, a device's in its folder): every argument
+// struct and buffer is reached through these checked copies, never through a
+// raw guest pointer.
+
+enum class Access { read, write };
+
+// A guest buffer the monitor may use: inside guest memory and, for reading,
+// at or above the BootInfo page (the guest may print its own argv), for
+// writing, at or above the LibOS (never the monitor's tables).
+inline Result<std::span<uint8_t>> guest_buffer(const HypercallEnv& env, const char* what, GuestAddr addr,
+                                               uint64_t len, Access access) {
+  auto bytes = env.mem->span(addr, len);
+  if (!bytes) return make_error(std::string(what) + " " + bytes.error().message, EFAULT);
+  uint64_t floor = access == Access::read ? abi::kBootInfoAddr : abi::kLibosBase;
+  if (len > 0 && addr < floor) {
+    return make_error(std::string(what) + " " + hex(addr) + " + " + std::to_string(len) +
+                          " inside monitor-owned memory (below " + hex(floor) + ")",
+                      EFAULT);
+  }
+  return bytes;
+}
+
+template <typename T>
+Result<T> read_args(const HypercallEnv& env, GuestAddr addr) {
+  auto bytes = TRY(guest_buffer(env, "argument struct", addr, sizeof(T), Access::write));
+  T value;
+  // SAFETY: bytes is a checked span of sizeof(T) bytes; copied once, so the
+  // guest cannot change fields between validation and use.
+  memcpy(&value, bytes.data(), sizeof(T));
+  return value;
+}
+
+template <typename T>
+Result<void> write_field(const HypercallEnv& env, GuestAddr struct_addr, size_t offset, const T& value) {
+  return env.mem->write(struct_addr + offset, value);
+}
 
 }  // namespace shoal::vmm

@@ -40,10 +40,7 @@
 #include "cpu_setup.hpp"
 #include "descriptors.hpp"
 #include "guest_env.hpp"
-#include "devices/channel/channel_module.hpp"
-#include "devices/console/console_module.hpp"
 #include "devices/device_module.hpp"
-#include "devices/net/net_module.hpp"
 #include "image_loader.hpp"
 #include "jail.hpp"
 #include "kvm.hpp"
@@ -147,17 +144,6 @@ Symbolizer make_symbolizer(const Options& o, const LoadedImage& image, uint64_t 
   return sym;
 }
 
-// The monitor's devices, in set-up order: each step of run() goes through
-// them in this order (devices/device_module.hpp). A new device is one folder
-// under devices/ and one line here.
-DeviceList devices() {
-  DeviceList list;
-  list.push_back(make_console_module());
-  list.push_back(make_channel_module());
-  list.push_back(make_net_module());
-  return list;
-}
-
 // devs is taken by value: the devices are destroyed when run() returns,
 // after the VM and the vCPU (locals here), on every path.
 Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timing& timing) {
@@ -251,6 +237,8 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   env.timed_out = timeout_expired;
   env.realtime_ns = [] { return clock_ns(CLOCK_REALTIME); };
   env.on_first_write = [&timing] { timing.first_write_ns = clock_ns(CLOCK_MONOTONIC); };
+  // The hypercalls the devices serve (the console's console_read/write).
+  for (const auto& d : devs) TRY(install_hypercalls(env, d->hypercalls()));
 
   MonitorConfig config;
   config.program = image.program_name();
@@ -329,7 +317,9 @@ int main(int argc, char** argv) {
   using namespace shoal::vmm;
   Timing timing;
   timing.main_ns = clock_ns(CLOCK_MONOTONIC);
-  auto parsed = parse_options(argc, argv, devices());
+  // The devices, in set-up order (all_devices(), generated from the folders
+  // under devices/): each step of run() goes through them in this order.
+  auto parsed = parse_options(argc, argv, all_devices());
   if (parsed.exit_status) return *parsed.exit_status;
   // Before anything else opens a descriptor: keep only what the command line
   // names (a launcher's stray pipes and files must not reach the guest's

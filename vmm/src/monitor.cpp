@@ -83,10 +83,11 @@ std::optional<int> Monitor::handle_io(const VcpuExit& exit) {
   if (exit.is_out && exit.port == kFaultPort) return handle_fault_port();
   uint16_t nr = static_cast<uint16_t>(exit.port - kHypercallPortBase);
   const auto& info = hypercall_info(nr);
-  if (exit.port < kHypercallPortBase || info.handler == nullptr || !exit.is_out || exit.size != 4) {
+  bool served = hypercall_handler(m_env, nr) != nullptr;
+  if (exit.port < kHypercallPortBase || !served || !exit.is_out || exit.size != 4) {
     std::string what = std::string("guest ") + (exit.is_out ? "wrote to" : "read from") + " I/O port " +
                        hex(exit.port) + " (size " + std::to_string(exit.size) + ")";
-    if (info.handler != nullptr && exit.port >= kHypercallPortBase)
+    if (served && exit.port >= kHypercallPortBase)
       what += ": hypercall " + std::string(info.name) + " needs `outl %eax, %dx`";
     else
       what += ", which is not a hypercall";

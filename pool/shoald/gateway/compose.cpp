@@ -42,42 +42,56 @@ Message derived_request(const Message& original, std::string body, std::string_v
   return m;
 }
 
-struct Pipeline : std::enable_shared_from_this<Pipeline> {
-  Gateway& gw;
-  std::vector<Service*> stages;
-  Call::Options opts;
-  Call::Done done;
-  size_t next = 0;
-  Message original;
+// Compositions are in-flight objects like Call (gateway.hpp, InFlight): the
+// gateway owns each (Gateway::adopt); the calls they start hold a plain
+// pointer back, and the composition retires once it has answered, when no
+// call of its own is left to answer it.
 
-  Pipeline(Gateway& g) : gw(g) {}
+// A pipeline: each stage's response body is the next stage's request body.
+class Pipeline final : public InFlight {
+ public:
+  static void start(Gateway& gw, std::vector<Service*> stages, Message request, Call::Options opts,
+                    Call::Done done) {
+    Pipeline* p = gw.adopt(std::unique_ptr<Pipeline>(new Pipeline(gw, std::move(stages), std::move(opts),
+                                                                  std::move(done), request)));
+    p->run(std::move(request));
+  }
+
+ private:
+  Pipeline(Gateway& gw, std::vector<Service*> stages, Call::Options opts, Call::Done done, Message original)
+      : m_gw(gw), m_stages(std::move(stages)), m_opts(std::move(opts)), m_done(std::move(done)),
+        m_original(std::move(original)) {}
 
   void run(Message request) {
-    Service* s = stages[next++];
-    auto self = shared_from_this();
-    Call::start(gw, *s, std::move(request), opts, [self](Message&& r) { self->stage_done(std::move(r)); });
+    Service* s = m_stages[m_next++];
+    Call::start(m_gw, *s, std::move(request), m_opts, [this](Message&& r) { stage_done(std::move(r)); });
   }
   void stage_done(Message&& r) {
-    if (!ok_status(r.status) || next == stages.size()) {
-      done(std::move(r));
+    if (!ok_status(r.status) || m_next == m_stages.size()) {
+      m_done(std::move(r));
+      m_gw.retire(this);
       return;
     }
     std::string type(r.header("Content-Type"));
-    run(derived_request(original, std::move(r.body), type));
+    run(derived_request(m_original, std::move(r.body), type));
   }
+
+  Gateway& m_gw;
+  std::vector<Service*> m_stages;
+  Call::Options m_opts;
+  Call::Done m_done;
+  size_t m_next = 0;
+  Message m_original;
 };
 
+// The answers of a fan-out or a scatter, joined into one JSON document.
 struct Gather {
-  Gateway& gw;
-  Call::Done done;
   std::vector<Message> answers;
   size_t pending = 0;
   bool object = true;  // fanout: object keyed by names; scatter: array
   std::vector<std::string> names;
 
-  explicit Gather(Gateway& g) : gw(g) {}
-
-  void complete() {
+  Message result() const {
     bool all_ok = true;
     for (const auto& a : answers) all_ok = all_ok && ok_status(a.status);
     std::string body;
@@ -109,23 +123,37 @@ struct Gather {
       errors += "]";
       body = "{\"errors\":" + errors + ",\"results\":" + body + "}";
     }
-    done(plain(all_ok ? 200 : 502, std::move(body), "application/json"));
+    return plain(all_ok ? 200 : 502, std::move(body), "application/json");
   }
 };
 
-void run_fanout(Gateway& gw, std::vector<Service*> services, Message request, Call::Options opts, Call::Done done) {
-  auto g = std::make_shared<Gather>(gw);
-  g->done = std::move(done);
-  g->answers.resize(services.size());
-  g->pending = services.size();
-  for (auto* s : services) g->names.push_back(s->name());
-  for (size_t i = 0; i < services.size(); ++i) {
-    Call::start(gw, *services[i], request, opts, [g, i](Message&& r) {
-      g->answers[i] = std::move(r);
-      if (--g->pending == 0) g->complete();
-    });
+// The same request to every service at once.
+class Fanout final : public InFlight {
+ public:
+  static void start(Gateway& gw, const std::vector<Service*>& services, const Message& request,
+                    const Call::Options& opts, Call::Done done) {
+    Fanout* f = gw.adopt(std::unique_ptr<Fanout>(new Fanout(gw, std::move(done))));
+    f->m_gather.answers.resize(services.size());
+    f->m_gather.pending = services.size();
+    for (auto* s : services) f->m_gather.names.push_back(s->name());
+    for (size_t i = 0; i < services.size(); ++i)
+      Call::start(gw, *services[i], request, opts, [f, i](Message&& r) { f->answered(i, std::move(r)); });
   }
-}
+
+ private:
+  Fanout(Gateway& gw, Call::Done done) : m_gw(gw), m_done(std::move(done)) {}
+
+  void answered(size_t i, Message&& r) {
+    m_gather.answers[i] = std::move(r);
+    if (--m_gather.pending > 0) return;
+    m_done(m_gather.result());
+    m_gw.retire(this);
+  }
+
+  Gateway& m_gw;
+  Call::Done m_done;
+  Gather m_gather;
+};
 
 // A scatter keeps at most this many of its elements in flight; the next
 // one starts as one answers. Elements beyond an instance's slots would only
@@ -133,53 +161,57 @@ void run_fanout(Gateway& gw, std::vector<Service*> services, Message request, Ca
 // would overflow that queue and fail for no reason but its size.
 constexpr size_t kScatterWindow = 64;
 
-struct Scatter : std::enable_shared_from_this<Scatter> {
-  Gateway& gw;
-  Service& service;
-  std::shared_ptr<Gather> gather;
-  Message request;
-  std::vector<std::string> elements;
-  Call::Options opts;
-  size_t next = 0;
+// The elements of a JSON array body, each sent to the service.
+class Scatter final : public InFlight {
+ public:
+  static void start(Gateway& gw, Service& s, Message request, Call::Options opts, Call::Done done) {
+    auto parts = http::split_json_array(request.body);
+    if (!parts.ok()) {
+      answer(gw, std::move(done),
+             plain(400, "400 Bad Request: scatter needs a JSON array body: " + parts.error().message + "\n"));
+      return;
+    }
+    if (parts.value().empty()) {
+      answer(gw, std::move(done), plain(200, "[]", "application/json"));
+      return;
+    }
+    Scatter* sc = gw.adopt(std::unique_ptr<Scatter>(new Scatter(gw, s, std::move(opts), std::move(done))));
+    sc->m_gather.object = false;
+    sc->m_gather.answers.resize(parts.value().size());
+    sc->m_gather.pending = parts.value().size();
+    for (const auto& part : parts.value()) sc->m_elements.emplace_back(part.of(request.body));
+    request.body.clear();
+    sc->m_request = std::move(request);
+    size_t first = std::min(kScatterWindow, sc->m_elements.size());
+    for (size_t i = 0; i < first; ++i) sc->launch();
+  }
 
-  Scatter(Gateway& g, Service& s) : gw(g), service(s) {}
+ private:
+  Scatter(Gateway& gw, Service& s, Call::Options opts, Call::Done done)
+      : m_gw(gw), m_service(s), m_opts(std::move(opts)), m_done(std::move(done)) {}
 
   void launch() {
-    size_t i = next++;
-    auto self = shared_from_this();
-    Call::start(gw, service, derived_request(request, std::move(elements[i]), "application/json"), opts,
-                [self, i](Message&& r) {
-                  self->gather->answers[i] = std::move(r);
-                  if (self->next < self->elements.size()) self->launch();
-                  if (--self->gather->pending == 0) self->gather->complete();
-                });
+    size_t i = m_next++;
+    Call::start(m_gw, m_service, derived_request(m_request, std::move(m_elements[i]), "application/json"), m_opts,
+                [this, i](Message&& r) { answered(i, std::move(r)); });
   }
-};
+  void answered(size_t i, Message&& r) {
+    m_gather.answers[i] = std::move(r);
+    if (m_next < m_elements.size()) launch();
+    if (--m_gather.pending > 0) return;
+    m_done(m_gather.result());
+    m_gw.retire(this);
+  }
 
-void run_scatter(Gateway& gw, Service& s, Message request, Call::Options opts, Call::Done done) {
-  auto parts = http::split_json_array(request.body);
-  if (!parts.ok()) {
-    answer(gw, std::move(done), plain(400, "400 Bad Request: scatter needs a JSON array body: " + parts.error().message + "\n"));
-    return;
-  }
-  auto g = std::make_shared<Gather>(gw);
-  g->done = std::move(done);
-  g->object = false;
-  g->answers.resize(parts.value().size());
-  g->pending = parts.value().size();
-  if (g->pending == 0) {
-    answer(gw, std::move(g->done), plain(200, "[]", "application/json"));
-    return;
-  }
-  auto sc = std::make_shared<Scatter>(gw, s);
-  sc->gather = g;
-  sc->opts = std::move(opts);
-  for (const auto& part : parts.value()) sc->elements.emplace_back(part.of(request.body));
-  request.body.clear();
-  sc->request = std::move(request);
-  size_t first = std::min(kScatterWindow, sc->elements.size());
-  for (size_t i = 0; i < first; ++i) sc->launch();
-}
+  Gateway& m_gw;
+  Service& m_service;
+  Call::Options m_opts;
+  Call::Done m_done;
+  Gather m_gather;
+  Message m_request;
+  std::vector<std::string> m_elements;
+  size_t m_next = 0;
+};
 
 }  // namespace
 
@@ -201,20 +233,14 @@ void run_route(Gateway& gw, const spec::Route& route, Message request, Call::Opt
     case spec::RouteKind::service:
       Call::start(gw, *services[0], std::move(request), std::move(opts), std::move(done));
       return;
-    case spec::RouteKind::pipeline: {
-      auto p = std::make_shared<Pipeline>(gw);
-      p->stages = std::move(services);
-      p->opts = std::move(opts);
-      p->done = std::move(done);
-      p->original = request;
-      p->run(std::move(request));
+    case spec::RouteKind::pipeline:
+      Pipeline::start(gw, std::move(services), std::move(request), std::move(opts), std::move(done));
       return;
-    }
     case spec::RouteKind::fanout:
-      run_fanout(gw, std::move(services), std::move(request), std::move(opts), std::move(done));
+      Fanout::start(gw, services, request, opts, std::move(done));
       return;
     case spec::RouteKind::scatter:
-      run_scatter(gw, *services[0], std::move(request), std::move(opts), std::move(done));
+      Scatter::start(gw, *services[0], std::move(request), std::move(opts), std::move(done));
       return;
   }
 }

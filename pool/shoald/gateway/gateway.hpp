@@ -37,7 +37,8 @@ class ClientConn;
 class UpstreamConn;
 
 // The gateway's objects that live as long as a connection or a request
-// (ClientConn, Call, UpstreamConn, Splice) share one ownership idiom: the
+// (ClientConn, Call, UpstreamConn, Splice, and the compositions of
+// compose.cpp: Pipeline, Fanout, Scatter) share one ownership idiom: the
 // gateway owns each by a std::unique_ptr (Gateway::adopt). One that is done
 // calls Gateway::retire(this): it leaves the live set at once and is
 // destroyed at the end of the loop iteration, once the callbacks that may

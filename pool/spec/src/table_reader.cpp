@@ -47,6 +47,13 @@ std::string describe_type(const toml::node& node) {
   }
 }
 
+std::string number_text(double d) {
+  std::string s = std::to_string(d);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
 std::string size_text(uint64_t bytes) {
   static constexpr const char* kSuffix[] = {"", "K", "M", "G", "T"};
   int i = 0;
@@ -131,13 +138,7 @@ std::optional<double> TableReader::number(std::string_view key, double min, doub
     return std::nullopt;
   }
   if (!(v >= min && v <= max)) {  // also rejects nan
-    auto text = [](double d) {
-      std::string s = std::to_string(d);
-      s.erase(s.find_last_not_of('0') + 1);
-      if (s.back() == '.') s.pop_back();
-      return s;
-    };
-    error(key, "must be between " + text(min) + " and " + text(max));
+    error(key, "must be between " + number_text(min) + " and " + number_text(max));
     return std::nullopt;
   }
   return v;

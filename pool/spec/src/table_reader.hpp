@@ -60,5 +60,7 @@ class TableReader {
 std::string describe_type(const toml::node& node);
 // Durations and sizes in messages, as a spec would write them.
 std::string size_text(uint64_t bytes);
+// 0.2, 2, 1000000: as few digits as the value needs (at most six decimals).
+std::string number_text(double d);
 
 }  // namespace shoal::pool::spec

@@ -294,11 +294,8 @@ ParsedOptions parse(std::vector<std::string> args) {
   static std::string name = "shoal-vmm";
   argv.push_back(name.data());
   for (auto& a : args) argv.push_back(a.data());
-  // The monitor's devices with options (main.cpp lists the same).
-  DeviceList devices;
-  devices.push_back(make_channel_module());
-  devices.push_back(make_net_module());
-  return parse_options(static_cast<int>(argv.size()), argv.data(), std::move(devices));
+  // The monitor's devices, as main.cpp gets them (all_devices(): every folder).
+  return parse_options(static_cast<int>(argv.size()), argv.data(), all_devices());
 }
 
 TEST(CpuFeatures, Option) {

@@ -12,6 +12,7 @@
 #include <shoal/abi/hypercall.h>
 #include <shoal/abi/layout.h>
 
+#include "devices/console/console_hypercalls.hpp"
 #include "hypercalls.hpp"
 
 using namespace shoal::vmm;
@@ -45,6 +46,8 @@ class HypercallTest : public ::testing::Test {
     };
     env.timed_out = [] { return false; };
     env.realtime_ns = [] { return uint64_t{1234}; };
+    // As main.cpp does for the console module.
+    ASSERT_TRUE(install_hypercalls(env, console_hypercalls()).ok());
   }
   void TearDown() override {
     close(out_pipe[0]);
@@ -72,10 +75,21 @@ TEST_F(HypercallTest, TableIsGeneratedFromTheXMacro) {
   EXPECT_STREQ(hypercall_info(1).name, "console_write");
   EXPECT_STREQ(hypercall_info(6).name, "discard");
   EXPECT_EQ(hypercall_info(5).args_size, sizeof(sabi::HcReport));
-  EXPECT_EQ(hypercall_info(0).handler, nullptr);
-  EXPECT_EQ(hypercall_info(7).handler, nullptr);
-  EXPECT_EQ(hypercall_info(0xffff).handler, nullptr);
+  EXPECT_EQ(hypercall_info(0).name, nullptr);
+  EXPECT_EQ(hypercall_info(7).name, nullptr);
+  EXPECT_EQ(hypercall_info(0xffff).name, nullptr);
   EXPECT_FALSE(dispatch_hypercall(env, 0, kArgs).ok());
+}
+
+// Each number has one owner: the core (block, exit, report, discard) or a
+// device (the console's two); a second owner is a set-up error.
+TEST_F(HypercallTest, EachHypercallHasOneOwner) {
+  HypercallEnv core;
+  EXPECT_EQ(hypercall_handler(core, static_cast<uint16_t>(Hypercall::console_write)), nullptr);
+  EXPECT_NE(hypercall_handler(core, static_cast<uint16_t>(Hypercall::block)), nullptr);
+  EXPECT_NE(hypercall_handler(env, static_cast<uint16_t>(Hypercall::console_write)), nullptr);
+  EXPECT_FALSE(install_hypercalls(env, console_hypercalls()).ok());
+  EXPECT_EQ(hypercall_handler(env, 0xffff), nullptr);
 }
 
 TEST_F(HypercallTest, ConsoleWrite) {

@@ -14,6 +14,7 @@
 #include <shoal/abi/layout.h>
 
 #include "descriptors.hpp"
+#include "devices/console/console_hypercalls.hpp"
 #include "fault.hpp"
 #include "monitor.hpp"
 #include "testing/fake_vcpu.hpp"
@@ -59,6 +60,8 @@ class MonitorTest : public ::testing::Test {
     env.sleep = [](uint64_t) { return true; };
     env.timed_out = [this] { return timed_out; };
     env.realtime_ns = [] { return uint64_t{0}; };
+    // As main.cpp does for the console module.
+    EXPECT_TRUE(install_hypercalls(env, console_hypercalls()).ok());
     Symbolizer sym;
     sym.code = {{0x200000, 0x201000}};
     sym.stack_end = kMem;

@@ -125,15 +125,16 @@ ParsedOptions parse(std::vector<std::string> args) {
   static std::string name = "shoal-vmm";
   argv.push_back(name.data());
   for (auto& a : args) argv.push_back(a.data());
-  // The monitor's devices with options (main.cpp lists the same).
-  DeviceList devices;
-  devices.push_back(make_channel_module());
-  devices.push_back(make_net_module());
-  return parse_options(static_cast<int>(argv.size()), argv.data(), std::move(devices));
+  // The monitor's devices, as main.cpp gets them (all_devices(): every folder).
+  return parse_options(static_cast<int>(argv.size()), argv.data(), all_devices());
 }
 
 const std::optional<NetConfig>& net_of(const ParsedOptions& p) {
-  return dynamic_cast<const NetModule&>(*p.devices.at(1)).config();
+  for (const auto& d : p.devices)
+    if (const auto* net = dynamic_cast<const NetModule*>(d.get())) return net->config();
+  ADD_FAILURE() << "no net module";
+  static const std::optional<NetConfig> kNone;
+  return kNone;
 }
 
 TEST(NetOptions, ThroughTheMonitorsParser) {

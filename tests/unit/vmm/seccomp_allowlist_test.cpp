@@ -1,6 +1,14 @@
-// The assembled seccomp allowlist, rule by rule, against a reviewed golden
-// list (seccomp_allowlist.golden). Moving a rule from one part of the monitor
-// to another (a device module) must not change what is allowed.
+// The seccomp allowlist, rule by rule, against reviewed golden lists: the
+// core's (seccomp_allowlist.golden, here) and each device module's
+// (vmm/src/devices/NAME/seccomp.golden, in the device's own folder, rendered
+// from DeviceModule::seccomp_cases()). Moving a rule from one part of the
+// monitor to another must not change what is allowed; a new device adds its
+// golden file next to its code.
+//
+// SHOAL_UPDATE_GOLDEN=1 rewrites the files from the code (keeping their
+// comment lines): for a reviewed change of the policy only.
+#include <stdlib.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -9,26 +17,18 @@
 
 #include <gtest/gtest.h>
 
-#include "devices/console/console_module.hpp"
-#include "devices/net/net_module.hpp"
+#include "devices/device_module.hpp"
 #include "seccomp_policy.hpp"
 
 using namespace shoal::vmm;
 
 namespace {
 
-std::vector<std::string> assembled(int status_fd, int vcpu_fd, int wake_fd, const NetSeccompFds* net) {
+std::vector<std::string> sorted_lines(const std::vector<SeccompRule>& rules) {
   std::vector<std::string> lines;
-  // As main.cpp assembles them: the console and, when there is one, the
-  // network device contribute theirs (the channel has none).
-  auto device_rules = console_seccomp_rules();
-  if (net) {
-    auto r = net_seccomp_rules(*net, wake_fd);
-    device_rules.insert(device_rules.end(), r.begin(), r.end());
-  }
-  for (const auto& rule : assemble_seccomp_rules(status_fd, vcpu_fd, wake_fd, device_rules)) {
+  for (const auto& rule : rules) {
     // Sanitizer builds add rules of their own (seccomp_policy.cpp); the golden
-    // list is the production policy.
+    // lists are the production policy.
     if (std::string(rule.reason).starts_with("sanitizer:")) continue;
     lines.push_back(describe_seccomp_rule(rule));
   }
@@ -36,33 +36,77 @@ std::vector<std::string> assembled(int status_fd, int vcpu_fd, int wake_fd, cons
   return lines;
 }
 
-std::string render() {
-  NetSeccompFds net{20, 21, 22, 23};
+std::string render_core() {
   struct Config {
     int status, vcpu, wake;
-    const NetSeccompFds* net;
-  } configs[] = {{-1, -1, -1, nullptr}, {9, 10, 11, nullptr}, {9, 10, 11, &net}, {-1, 10, -1, &net}};
+  } configs[] = {{-1, -1, -1}, {9, 10, 11}, {-1, 10, -1}};
   std::string out;
   for (const auto& c : configs) {
     out += "== status " + std::to_string(c.status) + " vcpu " + std::to_string(c.vcpu) + " wake " +
-           std::to_string(c.wake) + " net " + (c.net ? "1" : "0") + "\n";
-    for (const auto& line : assembled(c.status, c.vcpu, c.wake, c.net)) out += line + "\n";
+           std::to_string(c.wake) + "\n";
+    for (const auto& line : sorted_lines(assemble_seccomp_rules(c.status, c.vcpu, c.wake, {}))) out += line + "\n";
   }
   return out;
 }
 
-std::string golden() {
-  std::ifstream in(SHOAL_SECCOMP_GOLDEN);
-  std::string out, line;
-  while (std::getline(in, line))
-    if (!line.starts_with("#")) out += line + "\n";
+std::string render_device(const DeviceModule& device) {
+  std::string out;
+  for (const auto& c : device.seccomp_cases()) {
+    out += "== " + c.label + "\n";
+    for (const auto& line : sorted_lines(c.rules)) out += line + "\n";
+  }
   return out;
 }
 
-TEST(SeccompAllowlist, EqualsTheReviewedList) {
-  std::string expected = golden();
-  ASSERT_FALSE(expected.empty()) << SHOAL_SECCOMP_GOLDEN;
-  EXPECT_EQ(render(), expected);
+// The file without its comment lines, and the comment lines apart.
+std::string golden(const std::string& path, std::string* comments = nullptr) {
+  std::ifstream in(path);
+  std::string out, line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("#")) {
+      if (comments) *comments += line + "\n";
+    } else {
+      out += line + "\n";
+    }
+  }
+  return out;
+}
+
+void expect_golden(const std::string& path, const std::string& rendered) {
+  if (getenv("SHOAL_UPDATE_GOLDEN")) {
+    std::string comments;
+    golden(path, &comments);
+    std::ofstream(path, std::ios::trunc) << comments << rendered;
+  }
+  std::string expected = golden(path);
+  ASSERT_FALSE(expected.empty()) << path << " is missing or empty";
+  EXPECT_EQ(rendered, expected) << path;
+}
+
+TEST(SeccompAllowlist, CoreEqualsTheReviewedList) { expect_golden(SHOAL_SECCOMP_GOLDEN, render_core()); }
+
+TEST(SeccompAllowlist, EachDeviceEqualsTheReviewedListInItsFolder) {
+  auto devices = all_devices();
+  ASSERT_FALSE(devices.empty());
+  for (const auto& d : devices) {
+    SCOPED_TRACE(d->name());
+    expect_golden(std::string(SHOAL_VMM_DEVICES_DIR) + "/" + d->name() + "/seccomp.golden", render_device(*d));
+  }
+}
+
+// What the monitor installs is the core's list plus each device's, nothing
+// dropped or added on the way (main.cpp gathers seccomp_rules() of every
+// module in order).
+TEST(SeccompAllowlist, AssembledListIsTheCoreAndTheDevices) {
+  std::vector<SeccompRule> device_rules;
+  for (const auto& d : all_devices())
+    for (const auto& c : d->seccomp_cases()) device_rules.insert(device_rules.end(), c.rules.begin(), c.rules.end());
+  auto core = assemble_seccomp_rules(9, 10, 11, {});
+  auto all = assemble_seccomp_rules(9, 10, 11, device_rules);
+  ASSERT_EQ(all.size(), core.size() + device_rules.size());
+  auto lines = sorted_lines(all);
+  for (const auto& line : sorted_lines(device_rules))
+    EXPECT_TRUE(std::binary_search(lines.begin(), lines.end(), line)) << line;
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ class ChannelModule final : public DeviceModule {
   void fill_boot_info(abi::BootInfo& info) const override;
   // No seccomp rules: the region is mapped before the filter, the guest's
   // kicks are handled by KVM in the kernel, and the wake descriptor's rules
-  // are the core's (`block`, seccomp_policy.cpp).
+  // are the core's (`block`, seccomp_policy.cpp). seccomp.golden records it.
+  std::vector<SeccompCase> seccomp_cases() const override { return {{"with or without --channel", {}}}; }
 
   // --channel, once parsed; empty: no channel, and the module does nothing.
   const std::optional<ChannelFds>& fds() const { return m_fds; }

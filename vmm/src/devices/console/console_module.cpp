@@ -1,5 +1,7 @@
 #include "devices/console/console_module.hpp"
 
+#include "devices/console/console_hypercalls.hpp"
+
 namespace shoal::vmm {
 
 std::vector<SeccompRule> console_seccomp_rules() {
@@ -16,7 +18,9 @@ namespace {
 class ConsoleModule final : public DeviceModule {
  public:
   const char* name() const override { return "console"; }
+  std::vector<HypercallRoute> hypercalls() const override { return console_hypercalls(); }
   std::vector<SeccompRule> seccomp_rules(int) const override { return console_seccomp_rules(); }
+  std::vector<SeccompCase> seccomp_cases() const override { return {{"always", console_seccomp_rules()}}; }
 };
 
 }  // namespace

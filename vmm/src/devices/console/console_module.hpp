@@ -1,8 +1,8 @@
 // The console: the instance's stdin, stdout and stderr (descriptors 0-2,
 // inherited from the launcher). The guest reaches it through the
-// console_read and console_write hypercalls, which stay in the one hypercall
-// table (hypercalls.cpp, generated from abi/hypercall.h) like every other;
-// this module contributes what the console needs besides: its seccomp rules.
+// console_read and console_write hypercalls (abi/hypercall.h), which this
+// module serves (console_hypercalls.cpp), and it contributes their seccomp
+// rules.
 #pragma once
 
 #include <memory>

@@ -118,6 +118,17 @@ std::vector<SeccompRule> NetModule::seccomp_rules(int block_wake_fd) const {
   return net_seccomp_rules(m_device->seccomp_fds(), block_wake_fd);
 }
 
+std::vector<DeviceModule::SeccompCase> NetModule::seccomp_cases() const {
+  // Without --net the module contributes nothing; with it, the rules depend
+  // on whether the core has a `block` wake descriptor (a channel) or not.
+  NetSeccompFds fds{20, 21, 22, 23};
+  return {
+      {"without --net", {}},
+      {"TAP 20, kick 21, own wake 22, stop 23; block wake 11 (a channel)", net_seccomp_rules(fds, 11)},
+      {"TAP 20, kick 21, own wake 22, stop 23; no block wake (no channel)", net_seccomp_rules(fds, -1)},
+  };
+}
+
 std::string NetModule::stop() {
   if (!m_device) return {};
   m_device->stop();

@@ -33,6 +33,7 @@ class NetModule final : public DeviceModule {
   void fill_boot_info(abi::BootInfo& info) const override;
   Result<void> start() override;
   std::vector<SeccompRule> seccomp_rules(int block_wake_fd) const override;
+  std::vector<SeccompCase> seccomp_cases() const override;
   std::string stop() override;
 
   // --net and its company, once parsed; empty: no device, and the module

@@ -11,8 +11,12 @@
 // These structs are the one model of a pool: shoald's supervisor and gateway
 // read them directly (by reference, for as long as they run), nothing copies
 // them field by field. Each default is written once, as the default member
-// initializer below, and documented once, in docs/spec.md. A new setting is
-// one member here, its line in parse_spec.cpp, and its row in docs/spec.md.
+// initializer below. Each key is described once, as one entry of the key
+// tables in pool/spec/src/spec_keys.cpp (name, member, type, bounds, one-line
+// meaning): parse_spec() reads the file through those entries and the key
+// tables of docs/spec.md are rendered from them (`cmake --build build
+// --target spec-doc`; the spec.KeyTables test fails when they differ). A new
+// setting is one member here and one entry there.
 //
 // Layering: pool/policy (balancers, admission, health, back-off, retry budget,
 // autoscaler) is the lower layer and knows nothing of the spec; the spec
@@ -109,7 +113,9 @@ struct Service {
   policy::RestartBackoffConfig restart;
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;  // sorted by name
-  bool retryable = false;  // non-idempotent methods may be retried
+  // Read and kept, but the gateway does not consult it: a route's own
+  // `retryable` decides (docs/spec.md).
+  bool retryable = false;
 };
 
 enum class RouteKind : uint8_t { service, pipeline, fanout, scatter };
@@ -121,7 +127,7 @@ struct Route {
   RouteKind kind = RouteKind::service;
   std::vector<std::string> services;  // one for service and scatter; the stages or branches otherwise
   bool strip_prefix = false;
-  std::optional<bool> retryable;  // none = the services' own setting
+  std::optional<bool> retryable;  // none = false (the gateway reads value_or(false))
   std::optional<Duration> timeout;  // none = gateway.request_timeout
   uint32_t line = 0;                // where the route is declared
 };
