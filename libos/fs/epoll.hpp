@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 #include "uapi/epoll.hpp"
 
 namespace libos::fs {

@@ -1,9 +1,9 @@
 #include "fs/eventfd.hpp"
 
 #include "core/klib.hpp"
-#include "fs/alloc.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/wait.hpp"
+#include "vfs/alloc.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/wait.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/poll.hpp"

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 
 namespace libos::fs {
 

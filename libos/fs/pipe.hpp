@@ -7,7 +7,7 @@
 // and the scheduler reports the deadlock where Linux would hang.
 #pragma once
 
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 
 namespace libos::fs {
 

@@ -1,9 +1,9 @@
 #include "fs/procfs.hpp"
 
 #include "core/klib.hpp"
-#include "fs/alloc.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/path.hpp"
+#include "vfs/alloc.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/path.hpp"
 #include "fs/static_dir.hpp"
 #include "uapi/limits.hpp"
 #include "uapi/stat.hpp"

@@ -3,9 +3,9 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/epoll.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "fs/syscalls.hpp"
-#include "fs/wait.hpp"
+#include "vfs/wait.hpp"
 #include "uapi/epoll.hpp"
 #include "uapi/time.hpp"
 

@@ -1,7 +1,7 @@
 // open, openat, close.
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/path.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/path.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 

@@ -7,9 +7,9 @@
 // the scheduler reports the deadlock (Linux would hang).
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "fs/syscalls.hpp"
-#include "fs/wait.hpp"
+#include "vfs/wait.hpp"
 #include "sched/io_hooks.hpp"
 #include "uapi/poll.hpp"
 #include "uapi/time.hpp"

@@ -1,7 +1,7 @@
 // read, write, readv, writev, pread64, pwrite64, lseek.
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/iovec.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/iovec.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/uio.hpp"

@@ -1,8 +1,8 @@
 // fstat, stat, lstat, newfstatat, statx.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/path.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/path.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/stat.hpp"

@@ -2,9 +2,9 @@
 
 #include "core/klib.hpp"
 #include "mm/kmalloc.hpp"
-#include "fs/alloc.hpp"
+#include "vfs/alloc.hpp"
 #include "fs/clock.hpp"
-#include "fs/path.hpp"
+#include "vfs/path.hpp"
 #include "uapi/stat.hpp"
 
 namespace libos::fs {

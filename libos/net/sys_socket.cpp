@@ -2,7 +2,7 @@
 // getsockname, getpeername, setsockopt, getsockopt.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "net/inet_tcp_socket.hpp"
 #include "net/inet_udp_socket.hpp"
 #include "net/socket/sock_fd.hpp"

@@ -5,7 +5,7 @@
 // ancillary data is sent or received.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/iovec.hpp"
+#include "vfs/iovec.hpp"
 #include "uapi/uio.hpp"
 #include "net/socket/sock_fd.hpp"
 #include "net/syscalls.hpp"

@@ -2,7 +2,7 @@
 // meaningful to the fd table (1024 slots), the rest are informational.
 #include "core/errno.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "mm/page_alloc.hpp"
 #include "core/boot_flags.hpp"
 #include "syscalls/handlers.hpp"

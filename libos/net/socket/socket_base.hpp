@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fs/file.hpp"
-#include "fs/wait_queue.hpp"
+#include "vfs/file.hpp"
+#include "vfs/wait_queue.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/poll.hpp"
 #include "uapi/stat.hpp"

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "fs/wait.hpp"
+#include "vfs/wait.hpp"
 
 namespace libos::sched {
 struct Thread;

@@ -1,4 +1,4 @@
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 
 namespace libos::fs {
 namespace {

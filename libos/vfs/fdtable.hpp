@@ -2,7 +2,7 @@
 // pointing at a shared open file description and carrying FD_CLOEXEC.
 #pragma once
 
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 
 namespace libos::fs {
 
