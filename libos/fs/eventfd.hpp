@@ -10,8 +10,6 @@
 
 namespace libos::fs {
 
-inline constexpr int kEfdSemaphore = 1;
-
 // A new eventfd file (one reference) with the given count and EFD_* flags.
 long eventfd_create(uint64_t initval, int flags, File** out);
 

@@ -14,8 +14,7 @@ using namespace libos::fs;
 
 namespace {
 
-// Linux's EP_MAX_EVENTS: INT_MAX / sizeof(struct epoll_event).
-constexpr int kMaxEvents = 0x7fffffff / static_cast<int>(sizeof(EpollEvent));
+constexpr int kMaxEvents = uapi::EP_MAX_EVENTS;
 
 long do_wait(int epfd, EpollEvent* events, int maxevents, int64_t timeout_ns) {
   if (maxevents <= 0 || maxevents > kMaxEvents) return -EINVAL;

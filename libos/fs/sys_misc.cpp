@@ -7,6 +7,7 @@
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/stat.hpp"
+#include "uapi/magic.hpp"
 #include "uapi/statfs.hpp"
 #include "uapi/unistd.hpp"
 
@@ -33,19 +34,19 @@ void fill_statfs(Vnode* node, uapi::Statfs* out) {
   out->fsid[0] = static_cast<int32_t>(node->fs());
   switch (node->fs()) {
     case FsId::root:
-      out->type = 0x858458f6;  // RAMFS_MAGIC: a read-only, memory-backed tree
-      out->flags = 1 | 0x20;   // ST_RDONLY | ST_VALID
+      out->type = uapi::RAMFS_MAGIC;  // a read-only, memory-backed tree
+      out->flags = uapi::ST_RDONLY | uapi::ST_VALID;
       break;
     case FsId::tmp:
     case FsId::console:
     case FsId::dev:
-      out->type = 0x01021994;  // TMPFS_MAGIC
+      out->type = uapi::TMPFS_MAGIC;
       out->blocks = out->bfree = out->bavail = 16384;
       out->files = out->ffree = 65536;
-      out->flags = 0x20;
+      out->flags = uapi::ST_VALID;
       break;
-    case FsId::proc: out->type = 0x9fa0; out->flags = 0x20; break;
-    case FsId::pipe: out->type = 0x50495045; out->flags = 0x20; break;  // PIPEFS_MAGIC
+    case FsId::proc: out->type = uapi::PROC_SUPER_MAGIC; out->flags = uapi::ST_VALID; break;
+    case FsId::pipe: out->type = uapi::PIPEFS_MAGIC; out->flags = uapi::ST_VALID; break;
   }
 }
 
@@ -144,10 +145,10 @@ long sys_fstatfs(int fd, uapi::Statfs* buf) {
   if (file->vnode() == nullptr) {
     uapi::Statfs tmp;
     memset(&tmp, 0, sizeof(tmp));
-    tmp.type = 0x50495045;
+    tmp.type = uapi::PIPEFS_MAGIC;
     tmp.bsize = tmp.frsize = 4096;
     tmp.namelen = 255;
-    tmp.flags = 0x20;
+    tmp.flags = uapi::ST_VALID;
     memcpy(buf, &tmp, sizeof(tmp));
     return 0;
   }

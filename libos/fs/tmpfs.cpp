@@ -22,8 +22,8 @@ struct TmpDirent {
 };
 
 uint64_t g_next_ino = 2;
-// Bytes per directory entry in st_size, as Linux's tmpfs (BOGO_DIRENT_SIZE).
-constexpr uint64_t kBogoDirentSize = 20;
+// Bytes per directory entry in st_size, as Linux's tmpfs.
+constexpr uint64_t kBogoDirentSize = uapi::BOGO_DIRENT_SIZE;
 
 TmpDirent* dirent_alloc(const char* name, size_t len, TmpNode* node) {
   auto* d = static_cast<TmpDirent*>(kzalloc(sizeof(TmpDirent) + len));

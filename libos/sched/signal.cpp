@@ -21,8 +21,6 @@ uint64_t g_sig_pending = 0;
 
 namespace {
 
-constexpr size_t kMinSigStackSize = 2048;  // MINSIGSTKSZ
-
 bool ignored(int sig) {
   uint64_t h = g_sig_actions[sig].handler;
   return h == uapi::SIG_IGN || (h == uapi::SIG_DFL && signal_default_ignored(sig));
@@ -115,9 +113,9 @@ long sys_rt_sigprocmask(SyscallFrame& f) {
   if (set != nullptr) {
     if (!user_readable(set, 8)) return -EFAULT;
     switch (how) {
-      case 0: fresh |= *set; break;   // SIG_BLOCK
-      case 1: fresh &= ~*set; break;  // SIG_UNBLOCK
-      case 2: fresh = *set; break;    // SIG_SETMASK
+      case uapi::SIG_BLOCK: fresh |= *set; break;
+      case uapi::SIG_UNBLOCK: fresh &= ~*set; break;
+      case uapi::SIG_SETMASK: fresh = *set; break;
       default: return -EINVAL;
     }
   }
@@ -167,7 +165,7 @@ long sys_sigaltstack(SyscallFrame& f) {
       t->altstack_size = 0;
       t->altstack_flags = uapi::SS_DISABLE;
     } else {
-      if (fresh.size < kMinSigStackSize) return -ENOMEM;
+      if (fresh.size < uapi::MINSIGSTKSZ) return -ENOMEM;
       t->altstack_sp = fresh.sp;
       t->altstack_size = fresh.size;
       t->altstack_flags = fresh.flags & uapi::SS_AUTODISARM;

@@ -22,13 +22,14 @@
 #include "vfs/wait_queue.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/poll.hpp"
+#include "uapi/socket.hpp"
 #include "uapi/stat.hpp"
 #include "uapi/uio.hpp"
 
 namespace libos::net {
 
 // The largest socket type number socket(2) checks against (SOCK_PACKET).
-inline constexpr int kSockMaxType = 10;
+inline constexpr int kSockMaxType = uapi::SOCK_PACKET;
 
 inline uint16_t bswap16(uint16_t v) { return static_cast<uint16_t>((v >> 8) | (v << 8)); }
 inline uint32_t ipv4_of(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
