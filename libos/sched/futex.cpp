@@ -204,5 +204,5 @@ long sys_futex(uint32_t* uaddr, int op, uint32_t val, uint64_t timeout_or_val2, 
   }
 }
 
-long sys_set_robust_list(void*, size_t len) { return len == 24 ? 0 : -libos::EINVAL; }
+long sys_set_robust_list(void*, size_t len) { return len == sizeof(libos::uapi::RobustListHead) ? 0 : -libos::EINVAL; }
 long sys_get_robust_list(int, void**, size_t*) { return -libos::ENOSYS; }
