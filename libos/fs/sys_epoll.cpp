@@ -7,6 +7,7 @@
 #include "fs/syscalls.hpp"
 #include "vfs/wait.hpp"
 #include "uapi/epoll.hpp"
+#include "uapi/signal.hpp"
 #include "uapi/time.hpp"
 
 using namespace libos;
@@ -30,8 +31,8 @@ long do_wait(int epfd, EpollEvent* events, int maxevents, int64_t timeout_ns) {
 // The signal mask of epoll_pwait is checked, not applied during the wait (as
 // ppoll here: signals reach a thread only at system-call boundaries anyway).
 long check_sigmask(const void* sigmask, size_t sigsetsize) {
-  if (sigmask != nullptr && sigsetsize != 8) return -EINVAL;
-  if (sigmask != nullptr && !user_readable(sigmask, 8)) return -EFAULT;
+  if (sigmask != nullptr && sigsetsize != sizeof(uapi::KSigset)) return -EINVAL;
+  if (sigmask != nullptr && !user_readable(sigmask, sizeof(uapi::KSigset))) return -EFAULT;
   return 0;
 }
 

@@ -16,6 +16,10 @@ struct Sigevent {
 };
 static_assert(sizeof(Sigevent) == 64);
 
+// The kernel's sigset_t (asm/signal.h): one bit per signal 1..64; the rt_sig* calls and
+// ppoll/pselect6/epoll_pwait take its size.
+using KSigset = uint64_t;
+
 struct KSigaction {
   uint64_t handler;
   uint64_t flags;
