@@ -5,6 +5,7 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "core/syscalls.hpp"
+#include "uapi/random.hpp"
 
 namespace libos {
 
@@ -80,9 +81,9 @@ void random_bytes(void* buf, size_t len) {
 }  // namespace libos
 
 long sys_getrandom(void* buf, size_t len, unsigned flags) {
-  constexpr unsigned kKnown = 0x1 | 0x2 | 0x4;  // GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE
-  if ((flags & ~kKnown) != 0) return -libos::EINVAL;
-  if ((flags & 0x6) == 0x6) return -libos::EINVAL;  // RANDOM with INSECURE
+  using namespace libos::uapi;
+  if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) != 0) return -libos::EINVAL;
+  if ((flags & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE)) return -libos::EINVAL;
   if (len > 0x1ffffff) len = 0x1ffffff;             // Linux caps one call at 32 MiB - 1
   if (len == 0) return 0;
   if (!libos::user_writable(buf, len)) return -libos::EFAULT;

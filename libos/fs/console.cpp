@@ -5,9 +5,9 @@
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
 #include "mm/kmalloc.hpp"
-#include "fs/alloc.hpp"
+#include "vfs/alloc.hpp"
 #include "fs/clock.hpp"
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 #include "uapi/stat.hpp"
 #include "uapi/uio.hpp"
 

@@ -4,7 +4,7 @@
 // writev gathers its pieces into one buffer and one exit.
 #pragma once
 
-#include "fs/vnode.hpp"
+#include "vfs/vnode.hpp"
 
 namespace libos::fs {
 

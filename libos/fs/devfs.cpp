@@ -1,7 +1,7 @@
 #include "fs/devfs.hpp"
 
 #include "core/klib.hpp"
-#include "fs/alloc.hpp"
+#include "vfs/alloc.hpp"
 #include "fs/clock.hpp"
 #include "fs/static_dir.hpp"
 #include "fs/tmpfs.hpp"

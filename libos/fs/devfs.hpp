@@ -2,7 +2,7 @@
 // links into /proc/self/fd, and a tmpfs at /dev/shm.
 #pragma once
 
-#include "fs/vnode.hpp"
+#include "vfs/vnode.hpp"
 
 namespace libos::fs {
 

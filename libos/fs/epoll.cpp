@@ -2,9 +2,9 @@
 
 #include "core/klib.hpp"
 #include "mm/kmalloc.hpp"
-#include "fs/alloc.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/wait_queue.hpp"
+#include "vfs/alloc.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/wait_queue.hpp"
 #include "sched/io_hooks.hpp"
 #include "uapi/epoll.hpp"
 #include "uapi/fcntl.hpp"

@@ -1,7 +1,7 @@
 // epoll: an interest list of (file, fd) pairs and a ready list fed by
 // readiness callbacks, as Linux's fs/eventpoll.c.
 //
-// Each registered item is a FileWatch on its file (fs/file.hpp). A file that
+// Each registered item is a FileWatch on its file (vfs/file.hpp). A file that
 // changes calls notify(events); the item, if the events concern it, joins its
 // epoll's ready list and wakes the threads in epoll_wait. A wait takes the
 // ready list, polls only those files, reports what holds, and keeps
@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 #include "uapi/epoll.hpp"
 
 namespace libos::fs {

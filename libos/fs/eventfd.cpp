@@ -1,10 +1,11 @@
 #include "fs/eventfd.hpp"
 
 #include "core/klib.hpp"
-#include "fs/alloc.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/wait.hpp"
+#include "vfs/alloc.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/wait.hpp"
 #include "fs/syscalls.hpp"
+#include "uapi/eventfd.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/poll.hpp"
 #include "uapi/stat.hpp"
@@ -91,7 +92,7 @@ long eventfd_create(uint64_t initval, int flags, File** out) {
   EventFd* e = make<EventFd>();
   if (e == nullptr) return -ENOMEM;
   e->m_count = initval;
-  e->m_semaphore = (flags & kEfdSemaphore) != 0;
+  e->m_semaphore = (flags & uapi::EFD_SEMAPHORE) != 0;
   e->m_ino = g_next_ino++;
   e->m_flags = uapi::O_RDWR | (flags & uapi::O_NONBLOCK);
   *out = e;
@@ -104,7 +105,7 @@ using namespace libos;
 using namespace libos::fs;
 
 long sys_eventfd2(unsigned initval, int flags) {
-  if ((flags & ~(uapi::O_CLOEXEC | uapi::O_NONBLOCK | kEfdSemaphore)) != 0) return -EINVAL;
+  if ((flags & ~(uapi::EFD_CLOEXEC | uapi::EFD_NONBLOCK | uapi::EFD_SEMAPHORE)) != 0) return -EINVAL;
   File* file = nullptr;
   long r = eventfd_create(initval, flags, &file);
   if (r < 0) return r;

@@ -1,16 +1,14 @@
 // eventfd: a 64-bit counter behind a descriptor (eventfd(2)). Writes add,
 // reads take the whole count (or one, with EFD_SEMAPHORE) and block while
 // it is zero unless the descriptor is non-blocking. Readiness wakes the file
-// layer's waiters (fs/wait.hpp), so poll sees it like a pipe.
+// layer's waiters (vfs/wait.hpp), so poll sees it like a pipe.
 #pragma once
 
 #include <stdint.h>
 
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 
 namespace libos::fs {
-
-inline constexpr int kEfdSemaphore = 1;
 
 // A new eventfd file (one reference) with the given count and EFD_* flags.
 long eventfd_create(uint64_t initval, int flags, File** out);

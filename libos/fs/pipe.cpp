@@ -2,9 +2,9 @@
 
 #include "core/klib.hpp"
 #include "mm/kmalloc.hpp"
-#include "fs/alloc.hpp"
+#include "vfs/alloc.hpp"
 #include "fs/clock.hpp"
-#include "fs/wait.hpp"
+#include "vfs/wait.hpp"
 #include "sched/thread.hpp"
 #include "sched/signal_state.hpp"
 #include "uapi/fcntl.hpp"

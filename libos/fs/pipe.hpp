@@ -1,13 +1,13 @@
 // Pipes: a 64 KiB in-memory ring shared by a read end and a write end.
 //
-// Blocking ends wait on the cooperative scheduler (fs/wait.hpp) as Linux
+// Blocking ends wait on the cooperative scheduler (vfs/wait.hpp) as Linux
 // does: a read of an empty pipe with a writer open waits for data, a write
 // waits until all of it fits (or the readers are gone: -EPIPE; SIGPIPE is
 // not delivered). In a single-threaded program such a wait can never end,
 // and the scheduler reports the deadlock where Linux would hang.
 #pragma once
 
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 
 namespace libos::fs {
 

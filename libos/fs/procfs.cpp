@@ -1,9 +1,9 @@
 #include "fs/procfs.hpp"
 
 #include "core/klib.hpp"
-#include "fs/alloc.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/path.hpp"
+#include "vfs/alloc.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/path.hpp"
 #include "fs/static_dir.hpp"
 #include "uapi/limits.hpp"
 #include "uapi/stat.hpp"
@@ -63,7 +63,7 @@ class CwdLink final : public Vnode {
 };
 
 // One link per descriptor number, made on first lookup; grown with the
-// descriptor table (fs/fdtable.hpp).
+// descriptor table (vfs/fdtable.hpp).
 FdLink** g_fd_links = nullptr;
 int g_fd_links_cap = 0;
 

@@ -3,7 +3,7 @@
 // /proc/mounts.
 #pragma once
 
-#include "fs/vnode.hpp"
+#include "vfs/vnode.hpp"
 
 namespace libos::fs {
 

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "fs/vnode.hpp"
+#include "vfs/vnode.hpp"
 
 namespace libos::fs {
 

@@ -1,7 +1,7 @@
 #include "fs/static_dir.hpp"
 
 #include "core/klib.hpp"
-#include "fs/alloc.hpp"
+#include "vfs/alloc.hpp"
 #include "fs/clock.hpp"
 #include "uapi/stat.hpp"
 

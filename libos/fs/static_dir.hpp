@@ -2,7 +2,7 @@
 // of children, and a symlink with a fixed target.
 #pragma once
 
-#include "fs/vnode.hpp"
+#include "vfs/vnode.hpp"
 
 namespace libos::fs {
 

@@ -5,8 +5,8 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/clock.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/path.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/path.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/stat.hpp"
@@ -16,9 +16,6 @@ using namespace libos;
 using namespace libos::fs;
 
 namespace {
-
-constexpr int64_t kUtimeNow = (1l << 30) - 1;
-constexpr int64_t kUtimeOmit = (1l << 30) - 2;
 
 // Nodes a program may change: tmpfs files (and devices, whose attributes
 // Linux keeps on the devtmpfs inode). The root and /proc are read-only.
@@ -72,7 +69,7 @@ long set_owner(Vnode* node) {
 }
 
 bool valid_time(const uapi::Timespec& t) {
-  return t.nsec == kUtimeNow || t.nsec == kUtimeOmit || (t.nsec >= 0 && t.nsec < 1000000000);
+  return t.nsec == uapi::UTIME_NOW || t.nsec == uapi::UTIME_OMIT || (t.nsec >= 0 && t.nsec < 1000000000);
 }
 
 }  // namespace
@@ -130,7 +127,7 @@ long sys_utimensat(int dirfd, const char* path, const uapi::Timespec* times, int
 
 long libos::fs_utimens(int dirfd, const char* path, const uapi::Timespec* times, int flags) {
   if (flags & ~(uapi::AT_SYMLINK_NOFOLLOW | uapi::AT_EMPTY_PATH)) return -EINVAL;
-  uapi::Timespec t[2] = {{0, kUtimeNow}, {0, kUtimeNow}};
+  uapi::Timespec t[2] = {{0, uapi::UTIME_NOW}, {0, uapi::UTIME_NOW}};
   if (times != nullptr) {
     t[0] = times[0];
     t[1] = times[1];
@@ -147,13 +144,13 @@ long libos::fs_utimens(int dirfd, const char* path, const uapi::Timespec* times,
   }
   if (err < 0) return err;
   if (node == nullptr) return 0;
-  if (t[0].nsec == kUtimeOmit && t[1].nsec == kUtimeOmit) return 0;
+  if (t[0].nsec == uapi::UTIME_OMIT && t[1].nsec == uapi::UTIME_OMIT) return 0;
   err = writable_node(node);
   if (err < 0) return err;
   int64_t now = now_ns();
   for (int i = 0; i < 2; ++i) {
-    if (t[i].nsec == kUtimeOmit) continue;
-    int64_t v = t[i].nsec == kUtimeNow ? now : t[i].sec * 1000000000 + t[i].nsec;
+    if (t[i].nsec == uapi::UTIME_OMIT) continue;
+    int64_t v = t[i].nsec == uapi::UTIME_NOW ? now : t[i].sec * 1000000000 + t[i].nsec;
     (i == 0 ? node->m_atime_ns : node->m_mtime_ns) = v;
   }
   node->m_ctime_ns = now;

@@ -5,7 +5,7 @@
 // so programs fall back to read and write as they do there.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 

@@ -2,8 +2,8 @@
 // getcwd, chdir.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/path.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/path.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/limits.hpp"

@@ -3,10 +3,11 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/epoll.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "fs/syscalls.hpp"
-#include "fs/wait.hpp"
+#include "vfs/wait.hpp"
 #include "uapi/epoll.hpp"
+#include "uapi/signal.hpp"
 #include "uapi/time.hpp"
 
 using namespace libos;
@@ -14,8 +15,7 @@ using namespace libos::fs;
 
 namespace {
 
-// Linux's EP_MAX_EVENTS: INT_MAX / sizeof(struct epoll_event).
-constexpr int kMaxEvents = 0x7fffffff / static_cast<int>(sizeof(EpollEvent));
+constexpr int kMaxEvents = uapi::EP_MAX_EVENTS;
 
 long do_wait(int epfd, EpollEvent* events, int maxevents, int64_t timeout_ns) {
   if (maxevents <= 0 || maxevents > kMaxEvents) return -EINVAL;
@@ -31,8 +31,8 @@ long do_wait(int epfd, EpollEvent* events, int maxevents, int64_t timeout_ns) {
 // The signal mask of epoll_pwait is checked, not applied during the wait (as
 // ppoll here: signals reach a thread only at system-call boundaries anyway).
 long check_sigmask(const void* sigmask, size_t sigsetsize) {
-  if (sigmask != nullptr && sigsetsize != 8) return -EINVAL;
-  if (sigmask != nullptr && !user_readable(sigmask, 8)) return -EFAULT;
+  if (sigmask != nullptr && sigsetsize != sizeof(uapi::KSigset)) return -EINVAL;
+  if (sigmask != nullptr && !user_readable(sigmask, sizeof(uapi::KSigset))) return -EFAULT;
   return 0;
 }
 

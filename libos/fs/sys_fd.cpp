@@ -1,6 +1,6 @@
 // dup, dup2, dup3, fcntl, ioctl, pipe, pipe2.
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "fs/pipe.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"

@@ -2,14 +2,15 @@
 // fdatasync, umask, statfs, fstatfs, and the file half of mmap.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/path.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/path.hpp"
 #include "fs/rootfs.hpp"
 #include "fs/tmpfs.hpp"
 #include "core/boot_flags.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/stat.hpp"
+#include "uapi/magic.hpp"
 #include "uapi/statfs.hpp"
 #include "uapi/unistd.hpp"
 
@@ -40,11 +41,11 @@ void fill_statfs(Vnode* node, uapi::Statfs* out) {
       // The image's root is a packed read-only tree, as EROFS (or squashfs)
       // on Linux: exactly full, its size that of the section, one inode per
       // entry, nothing free.
-      out->type = static_cast<int64_t>(0xe0f5e1e2);  // EROFS_SUPER_MAGIC_V1
+      out->type = uapi::EROFS_SUPER_MAGIC_V1;
       out->blocks = (rootfs_bytes() + 4095) / 4096;
       if (out->blocks == 0) out->blocks = 1;
       out->files = rootfs_inodes();
-      out->flags = 1 | 0x20;  // ST_RDONLY | ST_VALID
+      out->flags = uapi::ST_RDONLY | uapi::ST_VALID;
       break;
     }
     case FsId::tmp:
@@ -52,7 +53,7 @@ void fill_statfs(Vnode* node, uapi::Statfs* out) {
     case FsId::dev: {
       // tmpfs's defaults on Linux: half of RAM (--memory) for data and as
       // many inodes as half of its pages; free is what the files do not use.
-      out->type = 0x01021994;  // TMPFS_MAGIC
+      out->type = uapi::TMPFS_MAGIC;
       uint64_t pages = boot_info().memory_size / 4096;
       TmpfsUsage used = tmpfs_usage();
       uint64_t used_blocks = (used.bytes + 4095) / 4096;
@@ -60,11 +61,11 @@ void fill_statfs(Vnode* node, uapi::Statfs* out) {
       out->bfree = out->bavail = out->blocks > used_blocks ? out->blocks - used_blocks : 0;
       out->files = pages / 2;
       out->ffree = out->files > used.nodes ? out->files - used.nodes : 0;
-      out->flags = 0x20;  // ST_VALID
+      out->flags = uapi::ST_VALID;
       break;
     }
-    case FsId::proc: out->type = 0x9fa0; out->flags = 0x20; break;
-    case FsId::pipe: out->type = 0x50495045; out->flags = 0x20; break;  // PIPEFS_MAGIC
+    case FsId::proc: out->type = uapi::PROC_SUPER_MAGIC; out->flags = uapi::ST_VALID; break;
+    case FsId::pipe: out->type = uapi::PIPEFS_MAGIC; out->flags = uapi::ST_VALID; break;
   }
 }
 
@@ -163,10 +164,10 @@ long sys_fstatfs(int fd, uapi::Statfs* buf) {
   if (file->vnode() == nullptr) {
     uapi::Statfs tmp;
     memset(&tmp, 0, sizeof(tmp));
-    tmp.type = 0x50495045;
+    tmp.type = uapi::PIPEFS_MAGIC;
     tmp.bsize = tmp.frsize = 4096;
     tmp.namelen = 255;
-    tmp.flags = 0x20;
+    tmp.flags = uapi::ST_VALID;
     memcpy(buf, &tmp, sizeof(tmp));
     return 0;
   }

@@ -1,8 +1,9 @@
 // open, openat, close.
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/path.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/path.hpp"
 #include "fs/syscalls.hpp"
+#include "uapi/close_range.hpp"
 #include "uapi/fcntl.hpp"
 
 using namespace libos;
@@ -10,7 +11,7 @@ using namespace libos::fs;
 
 namespace {
 
-constexpr int kTmpfileBit = 020000000;  // __O_TMPFILE
+constexpr int kTmpfileBit = uapi::O_TMPFILE & ~uapi::O_DIRECTORY;  // __O_TMPFILE
 constexpr int kPathFlags = uapi::O_DIRECTORY | uapi::O_NOFOLLOW | uapi::O_PATH | uapi::O_CLOEXEC;
 
 // Linux's do_sys_openat2 for open/openat: flag checks, then the descriptor,
@@ -116,15 +117,14 @@ long sys_openat(int dirfd, const char* path, int flags, unsigned mode) {
 long sys_close(int fd) { return fd_close(fd); }
 
 long sys_close_range(unsigned first, unsigned last, unsigned flags) {
-  constexpr unsigned kUnshare = 2, kCloexec = 4;  // CLOSE_RANGE_*
-  if (flags & ~(kUnshare | kCloexec)) return -EINVAL;
+  if (flags & ~(uapi::CLOSE_RANGE_UNSHARE | uapi::CLOSE_RANGE_CLOEXEC)) return -EINVAL;
   if (first > last) return -EINVAL;
   unsigned cap = static_cast<unsigned>(fd_capacity());
   unsigned end = last < cap ? last : cap - 1;
   for (unsigned fd = first; fd <= end && fd < cap; ++fd) {
     int i = static_cast<int>(fd);
     if (fd_get(i) == nullptr) continue;
-    if (flags & kCloexec) fd_set_cloexec(i, true); else fd_close(i);
+    if (flags & uapi::CLOSE_RANGE_CLOEXEC) fd_set_cloexec(i, true); else fd_close(i);
   }
   return 0;
 }

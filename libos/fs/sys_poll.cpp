@@ -7,11 +7,12 @@
 // the scheduler reports the deadlock (Linux would hang).
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "fs/syscalls.hpp"
-#include "fs/wait.hpp"
+#include "vfs/wait.hpp"
 #include "sched/io_hooks.hpp"
 #include "uapi/poll.hpp"
+#include "uapi/signal.hpp"
 #include "uapi/time.hpp"
 
 using namespace libos;
@@ -69,7 +70,7 @@ long sys_ppoll(uapi::Pollfd* fds, unsigned long nfds, const uapi::Timespec* time
   }
   // The mask is checked, not applied during the wait (signals reach this
   // thread only at system-call boundaries anyway).
-  if (sigmask != nullptr && sigsetsize != 8) return -EINVAL;
+  if (sigmask != nullptr && sigsetsize != sizeof(uapi::KSigset)) return -EINVAL;
   return do_poll(fds, nfds, ns);
 }
 
@@ -182,7 +183,7 @@ long sys_pselect6(int n, void* readfds, void* writefds, void* exceptfds, uapi::T
   if (sigmask_arg != nullptr) {
     if (!user_readable(sigmask_arg, 16)) return -EFAULT;
     const auto* pair = static_cast<const uint64_t*>(sigmask_arg);
-    if (pair[0] != 0 && pair[1] != 8) return -EINVAL;
+    if (pair[0] != 0 && pair[1] != sizeof(uapi::KSigset)) return -EINVAL;
   }
   void* const sets[3] = {readfds, writefds, exceptfds};
   int64_t left = 0;

@@ -1,9 +1,11 @@
 // read, write, readv, writev, pread64, pwrite64, lseek.
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/iovec.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/iovec.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
+#include "uapi/fs.hpp"
+#include "uapi/limits.hpp"
 #include "uapi/uio.hpp"
 
 using namespace libos;
@@ -12,7 +14,7 @@ using namespace libos::fs;
 namespace {
 
 // Linux caps one transfer at MAX_RW_COUNT (INT_MAX rounded down to a page).
-constexpr size_t kMaxRw = 0x7ffff000;
+constexpr size_t kMaxRw = uapi::MAX_RW_COUNT;
 
 long readable_file(int fd, File** out) {
   File* file = fd_get(fd);
@@ -119,9 +121,9 @@ long rw_at(int fd, const uapi::Iovec* iov, int iovcnt, long offset, bool write) 
   return total;
 }
 
-// RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND: accepted
-// (every write is already durable and nothing waits on a device).
-constexpr int kRwfValid = 0x1f;
+// Accepted: every write is already durable and nothing waits on a device.
+constexpr int kRwfValid =
+    uapi::RWF_HIPRI | uapi::RWF_DSYNC | uapi::RWF_SYNC | uapi::RWF_NOWAIT | uapi::RWF_APPEND;
 
 }  // namespace
 

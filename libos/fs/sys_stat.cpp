@@ -1,8 +1,8 @@
 // fstat, stat, lstat, newfstatat, statx.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/path.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/path.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/stat.hpp"
@@ -74,7 +74,7 @@ long sys_statx(int dirfd, const char* path, int flags, unsigned mask, uapi::Stat
                          uapi::AT_STATX_SYNC_TYPE;
   if (flags & ~kValid) return -EINVAL;
   if ((flags & uapi::AT_STATX_SYNC_TYPE) == uapi::AT_STATX_SYNC_TYPE) return -EINVAL;
-  if (mask & 0x80000000u) return -EINVAL;  // STATX__RESERVED
+  if (mask & uapi::STATX__RESERVED) return -EINVAL;
   uapi::Stat st;
   long err = stat_at(dirfd, path, flags, &st);
   if (err < 0) return err;

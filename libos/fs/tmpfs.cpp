@@ -2,9 +2,9 @@
 
 #include "core/klib.hpp"
 #include "mm/kmalloc.hpp"
-#include "fs/alloc.hpp"
+#include "vfs/alloc.hpp"
 #include "fs/clock.hpp"
-#include "fs/path.hpp"
+#include "vfs/path.hpp"
 #include "uapi/stat.hpp"
 
 namespace libos::fs {
@@ -26,7 +26,7 @@ uint64_t g_next_ino = 2;
 uint64_t g_live_nodes = 0;
 uint64_t g_stored_bytes = 0;
 // Bytes per directory entry in st_size, as Linux's tmpfs (BOGO_DIRENT_SIZE).
-constexpr uint64_t kBogoDirentSize = 20;
+constexpr uint64_t kBogoDirentSize = uapi::BOGO_DIRENT_SIZE;
 
 TmpDirent* dirent_alloc(const char* name, size_t len, TmpNode* node) {
   auto* d = static_cast<TmpDirent*>(kzalloc(sizeof(TmpDirent) + len));

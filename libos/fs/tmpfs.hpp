@@ -2,7 +2,7 @@
 // LibOS heap; a node lives while it is linked or open (or the cwd).
 #pragma once
 
-#include "fs/vnode.hpp"
+#include "vfs/vnode.hpp"
 
 namespace libos::fs {
 

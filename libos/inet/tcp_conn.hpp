@@ -11,12 +11,13 @@
 #include "inet/tcp.hpp"
 #include "inet/tcp_ring.hpp"
 #include "inet/tcp_wire.hpp"
+#include "uapi/socket.hpp"
 
 namespace libos::inet {
 
 // Tunables, Linux's values unless a comment says why not.
 inline constexpr uint32_t kDefaultBuf = 256 * 1024;   // send and receive ring
-inline constexpr uint32_t kMinBuf = 4608;             // SOCK_MIN_SNDBUF
+inline constexpr uint32_t kMinBuf = uapi::SOCK_MIN_SNDBUF;
 inline constexpr uint32_t kMaxBufRequest = 2 * 1024 * 1024;  // before doubling, as rmem_max
 inline constexpr uint64_t kMs = 1'000'000, kSec = 1'000'000'000;
 inline constexpr uint32_t kRtoMinUs = 200'000, kRtoMaxUs = 120'000'000, kRtoInitUs = 1'000'000;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "inet/udp.hpp"
+#include "uapi/socket.hpp"
 
 namespace libos::inet {
 
@@ -21,7 +22,8 @@ inline constexpr size_t kUdpHeader = 8;
 inline constexpr size_t kUdpMaxPayload = 65535 - kIpHeader - kUdpHeader;  // 65507
 // Linux: net.core.[rw]mem_default and _max; SO_RCVBUF/SO_SNDBUF store twice
 // the request, at least SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF.
-inline constexpr int kBufDefault = 212992, kBufMax = 212992, kMinRcvbuf = 2304, kMinSndbuf = 4608;
+inline constexpr int kBufDefault = uapi::SK_RMEM_MAX, kBufMax = uapi::SK_RMEM_MAX;
+inline constexpr int kMinRcvbuf = uapi::SOCK_MIN_RCVBUF, kMinSndbuf = uapi::SOCK_MIN_SNDBUF;
 // What one queued datagram costs beyond its payload (Linux charges the
 // skb's truesize): keeps a flood of tiny datagrams bounded too.
 inline constexpr size_t kDatagramOverhead = 256;

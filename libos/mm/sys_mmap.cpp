@@ -23,7 +23,7 @@ long no_files(int, void*, size_t, uint64_t) { return -EBADF; }
 // Constant-initialized; fs/init.cpp registers fs_mmap_file.
 constinit mm::FileReader g_file_reader = no_files;
 
-constexpr int kProtMask = 0x7 | 0x01000000 | 0x02000000;  // RWX, GROWSDOWN, GROWSUP
+constexpr int kProtMask = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP;
 
 bool aligned(uint64_t v) { return (v & (mm::kPage - 1)) == 0; }
 
@@ -155,9 +155,8 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice) {
 }
 
 long sys_msync(uint64_t addr, uint64_t, int flags) {
-  constexpr int kAsync = 1, kInvalidate = 2, kSync = 4;
-  if ((flags & ~(kAsync | kInvalidate | kSync)) != 0) return -EINVAL;
-  if ((flags & kAsync) != 0 && (flags & kSync) != 0) return -EINVAL;
+  if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0) return -EINVAL;
+  if ((flags & MS_ASYNC) != 0 && (flags & MS_SYNC) != 0) return -EINVAL;
   return aligned(addr) ? 0 : -EINVAL;
 }
 
@@ -171,8 +170,9 @@ long sys_mincore(uint64_t addr, uint64_t len, unsigned char* vec) {
 long sys_mlock(uint64_t, uint64_t) { return 0; }
 long sys_munlock(uint64_t, uint64_t) { return 0; }
 long sys_mlockall(int flags) {
-  constexpr int kCurrent = 1, kFuture = 2, kOnfault = 4;
-  if (flags == 0 || (flags & ~(kCurrent | kFuture | kOnfault)) != 0 || flags == kOnfault) return -EINVAL;
+  if (flags == 0 || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) != 0 || flags == MCL_ONFAULT) {
+    return -EINVAL;
+  }
   return 0;
 }
 long sys_munlockall() { return 0; }

@@ -5,7 +5,7 @@
 #include "core/klib.hpp"
 #include "mm/kmalloc.hpp"
 #include "core/uaccess.hpp"
-#include "fs/alloc.hpp"
+#include "vfs/alloc.hpp"
 #include "net/inet_msg.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/ioctl.hpp"

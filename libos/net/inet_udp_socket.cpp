@@ -4,7 +4,7 @@
 #include "core/klib.hpp"
 #include "mm/kmalloc.hpp"
 #include "core/uaccess.hpp"
-#include "fs/alloc.hpp"
+#include "vfs/alloc.hpp"
 #include "net/inet_msg.hpp"
 #include "netdev/netdev.hpp"
 #include "uapi/fcntl.hpp"

@@ -2,7 +2,7 @@
 // getsockname, getpeername, setsockopt, getsockopt.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "net/inet_tcp_socket.hpp"
 #include "net/inet_udp_socket.hpp"
 #include "net/loop_channel.hpp"
@@ -26,7 +26,7 @@ namespace {
 // past sockaddr_storage or too short for the family, -EFAULT. AF_UNSPEC
 // needs only its family; any other family a whole sockaddr_in.
 long get_addr(const void* addr, int addrlen, uapi::SockaddrIn* out) {
-  constexpr int kSockaddrStorage = 128;
+  constexpr int kSockaddrStorage = sizeof(uapi::SockaddrStorage);
   if (addrlen < 0 || addrlen > kSockaddrStorage) return -EINVAL;
   memset(out, 0, sizeof(*out));
   size_t len = static_cast<size_t>(addrlen) < sizeof(*out) ? static_cast<size_t>(addrlen) : sizeof(*out);

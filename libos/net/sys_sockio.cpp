@@ -5,12 +5,13 @@
 // ancillary data is sent or received.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/iovec.hpp"
+#include "vfs/iovec.hpp"
 #include "uapi/uio.hpp"
 #include "net/socket/sock_fd.hpp"
 #include "net/syscalls.hpp"
 #include "net/unix/unix_socket.hpp"
 #include "uapi/in.hpp"
+#include "uapi/limits.hpp"
 #include "uapi/socket.hpp"
 
 using namespace libos;
@@ -19,21 +20,9 @@ using namespace libos::net;
 namespace {
 
 // Linux's MAX_RW_COUNT.
-constexpr size_t kMaxRw = 0x7ffff000;
-constexpr int kSockaddrStorage = 128;
-
-struct MsgHdr {
-  void* name;
-  uint32_t namelen;
-  uint32_t pad0;
-  uapi::Iovec* iov;
-  size_t iovlen;
-  void* control;
-  size_t controllen;
-  int32_t flags;
-  int32_t pad1;
-};
-static_assert(sizeof(MsgHdr) == 56);
+constexpr size_t kMaxRw = uapi::MAX_RW_COUNT;
+constexpr int kSockaddrStorage = sizeof(uapi::SockaddrStorage);
+using MsgHdr = uapi::Msghdr;
 
 // Linux udp_sendmsg refuses a datagram past 64 KiB before it reads a byte
 // (so before any EFAULT from the buffers).

@@ -96,11 +96,11 @@ long wake_op(uint32_t* addr1, int n1, uint32_t* addr2, int n2, uint32_t encoded)
   uint32_t old = *addr2;
   uint32_t fresh;
   switch (op) {
-    case 0: fresh = oparg; break;
-    case 1: fresh = old + oparg; break;
-    case 2: fresh = old | oparg; break;
-    case 3: fresh = old & ~oparg; break;
-    case 4: fresh = old ^ oparg; break;
+    case FUTEX_OP_SET: fresh = oparg; break;
+    case FUTEX_OP_ADD: fresh = old + oparg; break;
+    case FUTEX_OP_OR: fresh = old | oparg; break;
+    case FUTEX_OP_ANDN: fresh = old & ~oparg; break;
+    case FUTEX_OP_XOR: fresh = old ^ oparg; break;
     default: return -ENOSYS;
   }
   *addr2 = fresh;
@@ -108,12 +108,12 @@ long wake_op(uint32_t* addr1, int n1, uint32_t* addr2, int n2, uint32_t encoded)
   bool hit;
   int32_t o = static_cast<int32_t>(old), a = static_cast<int32_t>(cmparg);
   switch (cmp) {
-    case 0: hit = o == a; break;
-    case 1: hit = o != a; break;
-    case 2: hit = o < a; break;
-    case 3: hit = o <= a; break;
-    case 4: hit = o > a; break;
-    case 5: hit = o >= a; break;
+    case FUTEX_OP_CMP_EQ: hit = o == a; break;
+    case FUTEX_OP_CMP_NE: hit = o != a; break;
+    case FUTEX_OP_CMP_LT: hit = o < a; break;
+    case FUTEX_OP_CMP_LE: hit = o <= a; break;
+    case FUTEX_OP_CMP_GT: hit = o > a; break;
+    case FUTEX_OP_CMP_GE: hit = o >= a; break;
     default: return -ENOSYS;
   }
   if (hit) woken += futex_wake(addr2, n2, ~0u);

@@ -23,9 +23,9 @@ uint64_t g_timer_deadline = sched::kNoDeadline;
 
 namespace {
 
-constexpr int kItimers = 3;       // ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
+constexpr int kItimers = uapi::ITIMER_PROF + 1;  // the three setitimer(2) timers
 constexpr int kPosixTimers = 32;
-constexpr int kSigevSignal = 0, kSigevNone = 1, kSigevThreadId = 4;
+using uapi::SIGEV_NONE, uapi::SIGEV_SIGNAL, uapi::SIGEV_THREAD_ID;
 
 struct Timer {
   bool used;
@@ -53,9 +53,9 @@ void fire(int index, Timer& t) {
     signal_post(t.sig, uapi::SI_KERNEL, nullptr);
     return;
   }
-  if (t.notify == kSigevNone) return;
+  if (t.notify == SIGEV_NONE) return;
   signal_set_info(t.sig, uapi::SI_TIMER, index - kItimers, t.value);
-  sched::Thread* target = t.notify == kSigevThreadId ? sched::find(t.tid) : nullptr;
+  sched::Thread* target = t.notify == SIGEV_THREAD_ID ? sched::find(t.tid) : nullptr;
   signal_post(t.sig, kSiPreset, target);
 }
 
@@ -184,11 +184,11 @@ long sys_timer_create(int clock, const uapi::Sigevent* sev, int* id) {
   if (sev != nullptr) {
     if (!user_readable(sev, sizeof(*sev))) return -EFAULT;
     ev = *sev;
-    if (ev.notify != kSigevNone && (ev.signo < 1 || ev.signo > kSignals)) return -EINVAL;
-    if (ev.notify != kSigevSignal && ev.notify != kSigevNone && ev.notify != kSigevThreadId) {
+    if (ev.notify != SIGEV_NONE && (ev.signo < 1 || ev.signo > kSignals)) return -EINVAL;
+    if (ev.notify != SIGEV_SIGNAL && ev.notify != SIGEV_NONE && ev.notify != SIGEV_THREAD_ID) {
       return -EINVAL;
     }
-    if (ev.notify == kSigevThreadId && sched::find(ev.tid) == nullptr) return -EINVAL;
+    if (ev.notify == SIGEV_THREAD_ID && sched::find(ev.tid) == nullptr) return -EINVAL;
   }
   if (!user_writable(id, sizeof(int))) return -EFAULT;
   for (int i = 0; i < kPosixTimers; ++i) {
@@ -200,7 +200,7 @@ long sys_timer_create(int clock, const uapi::Sigevent* sev, int* id) {
     t.next = sched::kNoDeadline;
     if (sev == nullptr) {
       t.sig = uapi::SIGALRM;
-      t.notify = kSigevSignal;
+      t.notify = SIGEV_SIGNAL;
       t.value = i;
     } else {
       t.sig = ev.signo;

@@ -21,8 +21,6 @@ uint64_t g_sig_pending = 0;
 
 namespace {
 
-constexpr size_t kMinSigStackSize = 2048;  // MINSIGSTKSZ
-
 bool ignored(int sig) {
   uint64_t h = g_sig_actions[sig].handler;
   return h == uapi::SIG_IGN || (h == uapi::SIG_DFL && signal_default_ignored(sig));
@@ -77,7 +75,7 @@ void signal_post(int sig, int code, sched::Thread* target) {
 using namespace libos;
 
 long sys_rt_sigaction(int sig, const uapi::KSigaction* act, uapi::KSigaction* oact, size_t sigsetsize) {
-  if (sigsetsize != 8) return -EINVAL;
+  if (sigsetsize != sizeof(uapi::KSigset)) return -EINVAL;
   if (sig < 1 || sig > kSignals) return -EINVAL;
   if (act != nullptr && (sig == uapi::SIGKILL || sig == uapi::SIGSTOP)) return -EINVAL;
   uapi::KSigaction fresh{};
@@ -109,20 +107,20 @@ long sys_rt_sigprocmask(SyscallFrame& f) {
   int how = static_cast<int>(f.rdi);
   auto* set = reinterpret_cast<const uint64_t*>(f.rsi);
   auto* oset = reinterpret_cast<uint64_t*>(f.rdx);
-  if (f.r10 != 8) return -EINVAL;
+  if (f.r10 != sizeof(uapi::KSigset)) return -EINVAL;
   sched::Thread* t = sched::current();
   uint64_t fresh = t->sigmask;
   if (set != nullptr) {
-    if (!user_readable(set, 8)) return -EFAULT;
+    if (!user_readable(set, sizeof(uapi::KSigset))) return -EFAULT;
     switch (how) {
-      case 0: fresh |= *set; break;   // SIG_BLOCK
-      case 1: fresh &= ~*set; break;  // SIG_UNBLOCK
-      case 2: fresh = *set; break;    // SIG_SETMASK
+      case uapi::SIG_BLOCK: fresh |= *set; break;
+      case uapi::SIG_UNBLOCK: fresh &= ~*set; break;
+      case uapi::SIG_SETMASK: fresh = *set; break;
       default: return -EINVAL;
     }
   }
   if (oset != nullptr) {
-    if (!user_writable(oset, 8)) return -EFAULT;
+    if (!user_writable(oset, sizeof(uapi::KSigset))) return -EFAULT;
     *oset = t->sigmask;
   }
   // Newly unblocked pending signals are taken at this call's exit.
@@ -131,7 +129,7 @@ long sys_rt_sigprocmask(SyscallFrame& f) {
 }
 
 long sys_rt_sigpending(uint64_t* set, size_t sigsetsize) {
-  if (sigsetsize > 8) return -EINVAL;
+  if (sigsetsize > sizeof(uapi::KSigset)) return -EINVAL;
   if (!user_writable(set, sigsetsize)) return -EFAULT;
   sched::Thread* t = sched::current();
   uint64_t pending = (g_sig_pending | t->sigpending) & t->sigmask;
@@ -167,7 +165,7 @@ long sys_sigaltstack(SyscallFrame& f) {
       t->altstack_size = 0;
       t->altstack_flags = uapi::SS_DISABLE;
     } else {
-      if (fresh.size < kMinSigStackSize) return -ENOMEM;
+      if (fresh.size < uapi::MINSIGSTKSZ) return -ENOMEM;
       t->altstack_sp = fresh.sp;
       t->altstack_size = fresh.size;
       t->altstack_flags = fresh.flags & uapi::SS_AUTODISARM;
@@ -196,8 +194,8 @@ long sys_tgkill(int tgid, int tid, int sig) {
 }
 
 long sys_rt_sigsuspend(const uint64_t* mask, size_t sigsetsize) {
-  if (sigsetsize != 8) return -EINVAL;
-  if (!user_readable(mask, 8)) return -EFAULT;
+  if (sigsetsize != sizeof(uapi::KSigset)) return -EINVAL;
+  if (!user_readable(mask, sizeof(uapi::KSigset))) return -EFAULT;
   sched::Thread* t = sched::current();
   t->suspend_mask = t->sigmask;
   t->in_suspend = true;  // signal_deliver restores suspend_mask
@@ -214,8 +212,8 @@ long sys_pause() {
 
 long sys_rt_sigtimedwait(const uint64_t* set, uapi::Siginfo* info, const uapi::Timespec* timeout,
                          size_t sigsetsize) {
-  if (sigsetsize != 8) return -EINVAL;
-  if (!user_readable(set, 8)) return -EFAULT;
+  if (sigsetsize != sizeof(uapi::KSigset)) return -EINVAL;
+  if (!user_readable(set, sizeof(uapi::KSigset))) return -EFAULT;
   if (info != nullptr && !user_writable(info, sizeof(*info))) return -EFAULT;
   uint64_t want = *set & ~kUnblockable;
   uint64_t deadline = sched::kNoDeadline;

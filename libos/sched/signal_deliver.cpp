@@ -21,6 +21,7 @@
 #include "sched/signal_state.hpp"
 #include "time/clock.hpp"
 #include "uapi/signal.hpp"
+#include "uapi/ucontext.hpp"
 
 extern "C" {
 extern uint64_t shoal_kstack_top;
@@ -32,41 +33,16 @@ namespace libos {
 
 namespace {
 
-// Linux x86-64 struct sigcontext / ucontext / rt_sigframe.
-struct Mcontext {
-  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-  uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
-  uint16_t cs, gs, fs, ss;
-  uint64_t err, trapno, oldmask, cr2;
-  uint64_t fpstate;
-  uint64_t reserved[8];
-};
-static_assert(sizeof(Mcontext) == 256);
-struct Ucontext {
-  uint64_t flags;
-  uint64_t link;
-  uapi::Stack stack;
-  Mcontext mc;
-  uint64_t sigmask;
-};
-static_assert(sizeof(Ucontext) == 304);
+using uapi::Ucontext;
+
+// Linux x86-64 struct rt_sigframe (the kernel's own, not in its uapi headers).
 struct RtSigframe {
   uint64_t pretcode;
   Ucontext uc;
   uapi::Siginfo info;
 };
-constexpr uint64_t kUcFpXstate = 1, kUcSigcontextSs = 2;
-// Linux x86 struct _fpx_sw_bytes (asm/sigcontext.h), at byte 464 of fpstate.
-struct FpxSwBytes {
-  uint32_t magic1;         // FP_XSTATE_MAGIC1
-  uint32_t extended_size;  // xstate_size + the trailing FP_XSTATE_MAGIC2
-  uint64_t xfeatures;      // the components saved (XCR0)
-  uint32_t xstate_size;    // the xsave image's size
-  uint32_t padding[7];
-};
-static_assert(sizeof(FpxSwBytes) == 48);
+// Where struct _fpx_sw_bytes sits in fpstate: its sw_reserved bytes (asm/sigcontext.h).
 constexpr size_t kFpxSwBytesOffset = 464;
-constexpr uint32_t kFpXstateMagic1 = 0x46505853, kFpXstateMagic2 = 0x46505845;
 
 // One running handler; lives in run_handler's frame on the kernel stack.
 struct SigRecord {
@@ -110,33 +86,33 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   sp = ((sp - sizeof(RtSigframe)) & ~uint64_t{15}) - 8;
   auto* frame = reinterpret_cast<RtSigframe*>(sp);
   if ((lo != 0 && sp < lo) || !user_writable(frame, top - sp)) {
-    signal_die(11, &f);  // no room for the frame: Linux forces SIGSEGV
+    signal_die(uapi::SIGSEGV, &f);  // no room for the frame: Linux forces SIGSEGV
   }
   memset(xs, 0, xsize + sizeof(uint32_t));
   cpu::xsave(xs, sched::xsave_mask());
   // Linux's struct _fpx_sw_bytes in the FXSAVE image's software-reserved
   // bytes (XSAVE leaves them alone): says the frame holds an xsave image of
   // which components and how big, for programs that walk it.
-  FpxSwBytes sw{};
-  sw.magic1 = kFpXstateMagic1;
+  uapi::FpxSwBytes sw{};
+  sw.magic1 = uapi::FP_XSTATE_MAGIC1;
   sw.extended_size = static_cast<uint32_t>(xsize + sizeof(uint32_t));
   sw.xfeatures = sched::xsave_mask();
   sw.xstate_size = static_cast<uint32_t>(xsize);
   memcpy(xs + kFpxSwBytesOffset, &sw, sizeof sw);
-  uint32_t magic2 = kFpXstateMagic2;
+  uint32_t magic2 = uapi::FP_XSTATE_MAGIC2;
   memcpy(xs + xsize, &magic2, sizeof magic2);
   memset(frame, 0, sizeof(*frame));
   frame->pretcode = (act.flags & uapi::SA_RESTORER) != 0 && act.restorer != 0
                         ? act.restorer
                         : reinterpret_cast<uint64_t>(&shoal_sigreturn_trampoline);
   Ucontext& uc = frame->uc;
-  uc.flags = kUcFpXstate | kUcSigcontextSs;
+  uc.flags = uapi::UC_FP_XSTATE | uapi::UC_SIGCONTEXT_SS;
   uc.stack.sp = t->altstack_sp;
   uc.stack.size = t->altstack_size;
   uc.stack.flags = t->altstack_flags == uapi::SS_DISABLE
                        ? uapi::SS_DISABLE
                        : (on_altstack(t, site) ? uapi::SS_ONSTACK : 0) | (t->altstack_flags & uapi::SS_AUTODISARM);
-  Mcontext& mc = uc.mc;
+  uapi::Sigcontext& mc = uc.mc;
   mc.r8 = f.r8, mc.r9 = f.r9, mc.r10 = f.r10, mc.r11 = f.r11;
   mc.r12 = f.r12, mc.r13 = f.r13, mc.r14 = f.r14, mc.r15 = f.r15;
   mc.rdi = f.rdi, mc.rsi = f.rsi, mc.rbp = f.rbp, mc.rbx = f.rbx, mc.rdx = f.rdx;
@@ -262,9 +238,9 @@ void signal_check_escape(SyscallFrame& f) {
 long sys_rt_sigreturn(SyscallFrame& f) {
   sched::Thread* t = sched::current();
   auto* rec = static_cast<SigRecord*>(t->sig_record);
-  if (rec == nullptr) signal_die(11, &f);  // no frame to return to: SIGSEGV
+  if (rec == nullptr) signal_die(uapi::SIGSEGV, &f);  // no frame to return to: SIGSEGV
   Ucontext& uc = *rec->uc;
-  Mcontext& mc = uc.mc;
+  uapi::Sigcontext& mc = uc.mc;
   SyscallFrame& o = *rec->frame;
   o.r8 = mc.r8, o.r9 = mc.r9, o.r10 = mc.r10, o.r11 = mc.r11;
   o.r12 = mc.r12, o.r13 = mc.r13, o.r14 = mc.r14, o.r15 = mc.r15;
@@ -273,7 +249,7 @@ long sys_rt_sigreturn(SyscallFrame& f) {
   if (mc.rsp != o.site_rsp() || mc.rip != o.user_rip()) {
     // The handler edited where to resume: `ret $128` pops rip at user_rsp.
     uint64_t slot = mc.rsp - 136;
-    if (!user_writable(reinterpret_cast<void*>(slot), 8)) signal_die(11, &f);
+    if (!user_writable(reinterpret_cast<void*>(slot), 8)) signal_die(uapi::SIGSEGV, &f);
     *reinterpret_cast<uint64_t*>(slot) = mc.rip;
     o.user_rsp = slot;
   }

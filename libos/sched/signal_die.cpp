@@ -94,7 +94,8 @@ SignalName signal_name(int sig) {
 // Default action "ignore" (or stop/continue, which mean nothing here).
 bool signal_default_ignored(int sig) {
   switch (sig) {
-    case 17: case 18: case 19: case 20: case 21: case 22: case 23: case 28:
+    case uapi::SIGCHLD: case uapi::SIGCONT: case uapi::SIGSTOP: case uapi::SIGTSTP:
+    case uapi::SIGTTIN: case uapi::SIGTTOU: case uapi::SIGURG: case uapi::SIGWINCH:
       return true;
     default:
       return false;

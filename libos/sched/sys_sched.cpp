@@ -4,6 +4,8 @@
 #include "core/uaccess.hpp"
 #include "sched/thread.hpp"
 #include "sched/syscalls.hpp"
+#include "uapi/membarrier.hpp"
+#include "uapi/sched.hpp"
 
 using namespace libos;
 
@@ -55,24 +57,24 @@ long sys_sched_setparam(int pid, const int* param) {
 long sys_sched_getscheduler(int pid) {
   if (pid < 0) return -EINVAL;
   if (!is_self(pid)) return -ESRCH;
-  return 0;  // SCHED_OTHER
+  return uapi::SCHED_OTHER;
 }
 
 long sys_sched_setscheduler(int pid, int policy, const int*) {
   if (pid < 0) return -EINVAL;
   if (!is_self(pid)) return -ESRCH;
-  return policy == 0 ? 0 : -EPERM;
+  return policy == uapi::SCHED_OTHER ? 0 : -EPERM;
 }
 
 long sys_sched_get_priority_max(int policy) {
-  if (policy == 1 || policy == 2) return 99;  // FIFO, RR
-  if (policy == 0 || policy == 3 || policy == 5) return 0;
+  if (policy == uapi::SCHED_FIFO || policy == uapi::SCHED_RR) return 99;
+  if (policy == uapi::SCHED_OTHER || policy == uapi::SCHED_BATCH || policy == uapi::SCHED_IDLE) return 0;
   return -EINVAL;
 }
 
 long sys_sched_get_priority_min(int policy) {
-  if (policy == 1 || policy == 2) return 1;
-  if (policy == 0 || policy == 3 || policy == 5) return 0;
+  if (policy == uapi::SCHED_FIFO || policy == uapi::SCHED_RR) return 1;
+  if (policy == uapi::SCHED_OTHER || policy == uapi::SCHED_BATCH || policy == uapi::SCHED_IDLE) return 0;
   return -EINVAL;
 }
 
@@ -94,8 +96,10 @@ long sys_rseq(void*, uint32_t, int, uint32_t) { return -ENOSYS; }
 
 long sys_membarrier(int cmd, unsigned flags, int) {
   if (flags != 0) return -EINVAL;
-  constexpr int kSupported = 1 | 8 | 16;  // GLOBAL, PRIVATE_EXPEDITED, REGISTER_PRIVATE_EXPEDITED
-  if (cmd == 0) return kSupported;        // QUERY
+  using namespace uapi;
+  constexpr int kSupported =
+      MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_PRIVATE_EXPEDITED | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+  if (cmd == MEMBARRIER_CMD_QUERY) return kSupported;
   if (cmd <= 0 || (cmd & (cmd - 1)) != 0 || (cmd & kSupported) == 0) return -EINVAL;
   return 0;                               // one vCPU: every barrier is already done
 }

@@ -216,7 +216,7 @@ void init(const shoal::abi::BootInfo& boot) {
   LIBOS_ASSERT(alloc_xsave(t));
   t->kstack_top = reinterpret_cast<uint64_t>(shoal_boot_stack_top);
   t->tid = 1;
-  t->altstack_flags = 2;  // SS_DISABLE
+  t->altstack_flags = uapi::SS_DISABLE;
   t->state = ThreadState::runnable;
   t->deadline = kNoDeadline;
   t->next = t;
@@ -255,7 +255,7 @@ Thread* create(uint64_t fs_base) {
   t->fs_base = fs_base;
   t->gs_base = g_current->gs_base;
   t->sigmask = g_current->sigmask;
-  t->altstack_flags = 2;  // SS_DISABLE: a new thread has no alternate stack
+  t->altstack_flags = uapi::SS_DISABLE;  // a new thread has no alternate stack
   t->tid = next_tid++;
   t->state = ThreadState::blocked;  // not yet: the caller prepares its stack
   t->deadline = kNoDeadline;

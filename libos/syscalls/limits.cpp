@@ -1,9 +1,9 @@
 // Resource limits and usage. Limits are stored and reported; only NOFILE is
 // meaningful to the fd table (1024 descriptors, raisable up to the hard
-// limit, fs/fdtable.hpp), the rest are informational.
+// limit, vfs/fdtable.hpp), the rest are informational.
 #include "core/errno.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "mm/page_alloc.hpp"
 #include "core/boot_flags.hpp"
 #include "syscalls/handlers.hpp"
@@ -17,16 +17,13 @@ using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
 
-constexpr uint64_t kInfinity = ~uint64_t{0};
-constexpr int kRlimits = 16;
-
-uapi::Rlimit g_limits[kRlimits];
+uapi::Rlimit g_limits[RLIM_NLIMITS];
 bool g_limits_ready = false;
 
 void init_limits() {
   if (g_limits_ready) return;
-  for (auto& l : g_limits) l = {kInfinity, kInfinity};
-  g_limits[RLIMIT_STACK] = {8ull << 20, kInfinity};
+  for (auto& l : g_limits) l = {RLIM_INFINITY, RLIM_INFINITY};
+  g_limits[RLIMIT_STACK] = {8ull << 20, RLIM_INFINITY};
   // As systemd starts a service: soft 1024 (select's FD_SETSIZE), hard
   // 524288, so a server can raise its own (Redis asks for 10032).
   g_limits[RLIMIT_NOFILE] = {1024, static_cast<uint64_t>(libos::fs::kFdHardMax)};
@@ -34,7 +31,7 @@ void init_limits() {
   g_limits[RLIMIT_MEMLOCK] = {8ull << 20, 8ull << 20};
   g_limits[RLIMIT_SIGPENDING] = {4096, 4096};
   g_limits[RLIMIT_MSGQUEUE] = {819200, 819200};
-  g_limits[RLIMIT_CORE] = {0, kInfinity};
+  g_limits[RLIMIT_CORE] = {0, RLIM_INFINITY};
   g_limits_ready = true;
 }
 
@@ -43,7 +40,7 @@ void init_limits() {
 long sys_prlimit64(int pid, int resource, const uapi::Rlimit* new_limit, uapi::Rlimit* old_limit) {
   init_limits();
   if (pid != 0 && pid != 1) return -ESRCH;
-  if (resource < 0 || resource >= kRlimits) return -EINVAL;
+  if (resource < 0 || resource >= RLIM_NLIMITS) return -EINVAL;
   uapi::Rlimit fresh{};
   if (new_limit != nullptr) {
     if (!user_readable(new_limit, sizeof(*new_limit))) return -EFAULT;
@@ -86,10 +83,10 @@ long sys_sysinfo(uapi::Sysinfo* info) {
 }
 
 long sys_getrusage(int who, uapi::Rusage* usage) {
-  if (who != 0 && who != -1 && who != 1) return -EINVAL;  // SELF, CHILDREN, THREAD
+  if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return -EINVAL;
   if (!user_writable(usage, sizeof(*usage))) return -EFAULT;
   *usage = {};
-  if (who == -1) return 0;
+  if (who == RUSAGE_CHILDREN) return 0;
   uint64_t ns = monotonic_ns();
   usage->utime.sec = static_cast<int64_t>(ns / uapi::kNsPerSec);
   usage->utime.usec = static_cast<int64_t>(ns % uapi::kNsPerSec / 1000);

@@ -64,7 +64,7 @@ long sys_prctl(int option, uint64_t a2, uint64_t, uint64_t, uint64_t) {
       return 0;
     }
     case PR_GET_DUMPABLE:
-      return 1;  // SUID_DUMP_USER, as for any ordinary process
+      return SUID_DUMP_USER;  // as for any ordinary process
     case PR_SET_DUMPABLE:
     case PR_SET_PDEATHSIG:
     case PR_SET_NO_NEW_PRIVS:

@@ -25,5 +25,7 @@ struct __attribute__((packed)) EpollEvent {
   uint64_t data;
 };
 static_assert(sizeof(EpollEvent) == 12);
+// The most events one epoll_wait may ask for (the kernel's EP_MAX_EVENTS, not exported).
+inline constexpr int EP_MAX_EVENTS = 0x7fffffff / static_cast<int>(sizeof(EpollEvent));
 
 }  // namespace libos::uapi

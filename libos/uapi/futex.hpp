@@ -11,6 +11,16 @@ enum : int {
   FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256,
 };
 
+// FUTEX_WAKE_OP: the operation on the second word, and the comparison.
+enum : unsigned {
+  FUTEX_OP_SET = 0, FUTEX_OP_ADD = 1, FUTEX_OP_OR = 2, FUTEX_OP_ANDN = 3, FUTEX_OP_XOR = 4,
+  FUTEX_OP_OPARG_SHIFT = 8,
+};
+enum : unsigned {
+  FUTEX_OP_CMP_EQ = 0, FUTEX_OP_CMP_NE = 1, FUTEX_OP_CMP_LT = 2, FUTEX_OP_CMP_LE = 3,
+  FUTEX_OP_CMP_GT = 4, FUTEX_OP_CMP_GE = 5,
+};
+
 // Priority-inheritance and robust futexes: the operations, and the bits of a
 // PI or robust futex word (owner tid | waiters | owner died).
 enum : int {
@@ -28,6 +38,7 @@ struct RobustListHead {
   int64_t futex_offset;      // from an entry to its futex word
   uint64_t list_op_pending;  // the entry being locked or unlocked, or 0
 };
+static_assert(sizeof(RobustListHead) == 24);  // set_robust_list's len
 inline constexpr int kRobustListLimit = 2048;  // ROBUST_LIST_LIMIT: stops a looped list
 
 }  // namespace libos::uapi

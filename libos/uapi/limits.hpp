@@ -11,5 +11,8 @@ namespace libos::uapi {
 inline constexpr size_t kPathMax = 4096;
 inline constexpr size_t kNameMax = 255;
 inline constexpr int kMaxSymlinks = 40;
+// The most one read or write moves (the kernel's MAX_RW_COUNT, INT_MAX rounded down to a page;
+// linux/fs.h, not exported): longer requests are cut to it.
+inline constexpr size_t MAX_RW_COUNT = 0x7ffff000;
 
 }  // namespace libos::uapi

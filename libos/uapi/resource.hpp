@@ -21,5 +21,9 @@ static_assert(sizeof(Rusage) == 144);
 
 enum : int { RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIMIT_NPROC = 6, RLIMIT_MEMLOCK = 8,
              RLIMIT_SIGPENDING = 11, RLIMIT_MSGQUEUE = 12, RLIMIT_CORE = 4 };
+inline constexpr int RLIM_NLIMITS = 16;
+inline constexpr uint64_t RLIM_INFINITY = ~uint64_t{0};
+// getrusage(2) who.
+inline constexpr int RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
 
 }  // namespace libos::uapi

@@ -13,5 +13,7 @@ enum : uint64_t {
   CLONE_DETACHED = 0x400000, CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x1000000,
   CSIGNAL = 0xff,
 };
+// Scheduling policies (sched_setscheduler(2)).
+enum : int { SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5 };
 
 }  // namespace libos::uapi

@@ -16,6 +16,10 @@ struct Sigevent {
 };
 static_assert(sizeof(Sigevent) == 64);
 
+// The kernel's sigset_t (asm/signal.h): one bit per signal 1..64; the rt_sig* calls and
+// ppoll/pselect6/epoll_pwait take its size.
+using KSigset = uint64_t;
+
 struct KSigaction {
   uint64_t handler;
   uint64_t flags;
@@ -52,7 +56,12 @@ inline constexpr uint64_t SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 
                           SA_RESTORER = 0x04000000;
 // si_code values.
 inline constexpr int SI_USER = 0, SI_QUEUE = -1, SI_TIMER = -2, SI_TKILL = -6, SI_KERNEL = 0x80;
-// sigaltstack flags.
+// sigaltstack flags, and the smallest alternate stack it accepts.
 inline constexpr int SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1 << 31;
+inline constexpr size_t MINSIGSTKSZ = 2048;
+// rt_sigprocmask(2) how.
+inline constexpr int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
+// sigevent.sigev_notify.
+inline constexpr int SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
 
 }  // namespace libos::uapi

@@ -1,17 +1,53 @@
 // Linux x86-64 numbers of <sys/socket.h> (one definition for the whole LibOS).
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "uapi/uio.hpp"
 
 namespace libos::uapi {
 
+// struct sockaddr_storage: the largest address any family uses (_K_SS_MAXSIZE).
+struct SockaddrStorage {
+  uint16_t family;
+  uint8_t data[126];
+};
+static_assert(sizeof(SockaddrStorage) == 128);
+
+// struct msghdr.
+struct Msghdr {
+  void* name;
+  uint32_t namelen;
+  uint32_t pad0;
+  Iovec* iov;
+  size_t iovlen;
+  void* control;
+  size_t controllen;
+  int32_t flags;
+  int32_t pad1;
+};
+static_assert(sizeof(Msghdr) == 56);
+
+// struct linger (SO_LINGER).
+struct Linger {
+  int32_t onoff;
+  int32_t secs;
+};
+static_assert(sizeof(Linger) == 8);
+
 inline constexpr int AF_UNSPEC = 0, AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_MAX = 46;
-inline constexpr int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_SEQPACKET = 5;
+inline constexpr int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_SEQPACKET = 5, SOCK_PACKET = 10;
 inline constexpr int SOCK_NONBLOCK = 04000, SOCK_CLOEXEC = 02000000;
 inline constexpr int SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
 inline constexpr int MSG_OOB = 0x1, MSG_PEEK = 0x2, MSG_DONTROUTE = 0x4, MSG_TRUNC = 0x20,
                      MSG_DONTWAIT = 0x40, MSG_EOR = 0x80, MSG_WAITALL = 0x100, MSG_NOSIGNAL = 0x4000,
                      MSG_MORE = 0x8000, MSG_CMSG_CLOEXEC = 0x40000000;
+// The kernel's socket-buffer bounds (include/net/sock.h, not exported): SO_RCVBUF/SO_SNDBUF
+// store twice the request, at least SOCK_MIN_*, at most net.core.[rw]mem_max, whose default
+// (and that of [rw]mem_default) is SK_[RW]MEM_MAX on 64-bit.
+inline constexpr int SOCK_MIN_SNDBUF = 4608, SOCK_MIN_RCVBUF = 2304;
+inline constexpr int SK_WMEM_MAX = 212992, SK_RMEM_MAX = 212992;
 // Linux's default net.core.somaxconn, the listen backlog's cap.
 inline constexpr int SOMAXCONN = 4096;
 

@@ -57,6 +57,16 @@ struct Statx {
 };
 static_assert(sizeof(Statx) == 256);
 
+// utimensat(2): a tv_nsec that means "now" or "leave as is".
+inline constexpr int64_t UTIME_NOW = (1l << 30) - 1, UTIME_OMIT = (1l << 30) - 2;
+
+// statx(2) mask bit reserved for a future struct statx extension.
+inline constexpr unsigned STATX__RESERVED = 0x80000000u;
+
+// What each entry adds to a tmpfs directory's st_size (the kernel's BOGO_DIRENT_SIZE,
+// mm/shmem.c, not exported).
+inline constexpr uint64_t BOGO_DIRENT_SIZE = 20;
+
 // st_mode.
 inline constexpr uint32_t S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFLNK = 0120000;
 inline constexpr uint32_t S_IFREG = 0100000, S_IFBLK = 060000, S_IFDIR = 040000;

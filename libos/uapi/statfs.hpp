@@ -23,4 +23,7 @@ struct Statfs {
 };
 static_assert(sizeof(Statfs) == 120);
 
+// f_flags (ST_VALID: the kernel's "f_flags is filled in", linux/statfs.h).
+inline constexpr int64_t ST_RDONLY = 0x1, ST_VALID = 0x20;
+
 }  // namespace libos::uapi

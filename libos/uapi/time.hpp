@@ -41,5 +41,7 @@ enum : int {
   CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11,
 };
 inline constexpr int TIMER_ABSTIME = 1;
+// setitimer(2) which.
+inline constexpr int ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
 
 }  // namespace libos::uapi

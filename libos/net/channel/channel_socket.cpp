@@ -4,7 +4,7 @@
 
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/alloc.hpp"
+#include "vfs/alloc.hpp"
 #include "net/channel/channel.hpp"
 #include "net/channel/ports.hpp"
 #include "net/channel/slots.hpp"

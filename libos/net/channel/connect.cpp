@@ -2,8 +2,8 @@
 // close; and the channel scan that accepts or refuses what the host opens and
 // reports slot changes to their sockets.
 #include "core/klib.hpp"
-#include "fs/alloc.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/alloc.hpp"
+#include "vfs/fdtable.hpp"
 #include "net/channel/channel.hpp"
 #include "net/channel/ports.hpp"
 #include "net/channel/slots.hpp"

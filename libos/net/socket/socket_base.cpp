@@ -3,7 +3,7 @@
 #include "net/socket/socket_base.hpp"
 
 #include "core/klib.hpp"
-#include "fs/wait.hpp"
+#include "vfs/wait.hpp"
 #include "sched/thread.hpp"
 #include "sched/signal_state.hpp"
 #include "uapi/stat.hpp"

@@ -18,17 +18,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fs/file.hpp"
-#include "fs/wait_queue.hpp"
+#include "vfs/file.hpp"
+#include "vfs/wait_queue.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/poll.hpp"
+#include "uapi/socket.hpp"
 #include "uapi/stat.hpp"
 #include "uapi/uio.hpp"
 
 namespace libos::net {
 
 // The largest socket type number socket(2) checks against (SOCK_PACKET).
-inline constexpr int kSockMaxType = 10;
+inline constexpr int kSockMaxType = uapi::SOCK_PACKET;
 
 inline uint16_t bswap16(uint16_t v) { return static_cast<uint16_t>((v >> 8) | (v << 8)); }
 inline uint32_t ipv4_of(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
@@ -87,7 +88,7 @@ class SocketFile : public fs::File {
   // ---- the socket calls ----
   // AF_INET, or AF_UNIX (net/unix): the system calls hand AF_UNIX sockets
   // to their own address and ancillary-data code.
-  virtual int family() const { return 2; }  // AF_INET
+  virtual int family() const { return uapi::AF_INET; }
   virtual int type() const = 0;      // SOCK_STREAM, SOCK_DGRAM
   virtual int protocol() const = 0;  // IPPROTO_TCP, IPPROTO_UDP
   virtual long bind(uint32_t ip, uint16_t port) = 0;

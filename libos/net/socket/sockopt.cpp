@@ -10,6 +10,7 @@
 #include "uapi/in.hpp"
 #include "uapi/socket.hpp"
 #include "uapi/tcp.hpp"
+#include "uapi/time.hpp"
 
 namespace libos::net {
 namespace {
@@ -17,18 +18,12 @@ namespace {
 
 // Linux's bounds for SO_RCVBUF/SO_SNDBUF: the value is doubled (room for
 // bookkeeping), capped by net.core.[rw]mem_max and floored.
-constexpr int kMemMax = 212992;
-constexpr int kMinRcvbuf = 2304, kMinSndbuf = 4608;
+constexpr int kMemMax = uapi::SK_RMEM_MAX;
+static_assert(uapi::SK_RMEM_MAX == uapi::SK_WMEM_MAX, "one cap serves both buffers");
+constexpr int kMinRcvbuf = uapi::SOCK_MIN_RCVBUF, kMinSndbuf = uapi::SOCK_MIN_SNDBUF;
 
-struct Linger {
-  int32_t onoff;
-  int32_t secs;
-};
-
-struct OptTimeval {
-  int64_t sec;
-  int64_t usec;
-};
+using uapi::Linger;
+using OptTimeval = uapi::Timeval;
 
 int clamp_buf(int value, int min) {
   if (value < 0) value = 0;

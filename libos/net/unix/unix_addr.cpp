@@ -5,8 +5,8 @@
 // leaves it when it is released, so a name never outlives its socket.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/path.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/path.hpp"
 #include "net/unix/unix_socket.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/socket.hpp"

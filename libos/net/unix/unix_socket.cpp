@@ -5,9 +5,9 @@
 
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/alloc.hpp"
-#include "fs/vnode.hpp"
-#include "fs/wait.hpp"
+#include "vfs/alloc.hpp"
+#include "vfs/vnode.hpp"
+#include "vfs/wait.hpp"
 #include "mm/kmalloc.hpp"
 #include "sched/syscalls.hpp"
 #include "uapi/ioctl.hpp"

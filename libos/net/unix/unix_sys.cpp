@@ -4,8 +4,8 @@
 // the requested domain) is AF_UNIX; user pointers are checked here.
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
-#include "fs/iovec.hpp"
+#include "vfs/fdtable.hpp"
+#include "vfs/iovec.hpp"
 #include "mm/kmalloc.hpp"
 #include "net/unix/unix_socket.hpp"
 #include "uapi/socket.hpp"

@@ -4,7 +4,7 @@
 // the program raises the soft one.
 #pragma once
 
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 
 namespace libos::fs {
 

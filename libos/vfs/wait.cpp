@@ -1,4 +1,4 @@
-#include "fs/wait.hpp"
+#include "vfs/wait.hpp"
 
 #include "core/errno.hpp"
 #include "sched/thread.hpp"

@@ -1,8 +1,8 @@
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 
 #include "core/klib.hpp"
-#include "fs/alloc.hpp"
-#include "fs/path.hpp"
+#include "vfs/alloc.hpp"
+#include "vfs/path.hpp"
 #include "uapi/dirent.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/ioctl.hpp"

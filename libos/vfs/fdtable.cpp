@@ -1,4 +1,4 @@
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 
 #include "core/klib.hpp"
 #include "mm/kmalloc.hpp"

@@ -1,8 +1,8 @@
-#include "fs/path.hpp"
+#include "vfs/path.hpp"
 
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
-#include "fs/fdtable.hpp"
+#include "vfs/fdtable.hpp"
 #include "uapi/fcntl.hpp"
 #include "uapi/limits.hpp"
 #include "uapi/stat.hpp"

@@ -1,12 +1,12 @@
 // A wait queue of its own, for objects whose waiters should not be woken by
-// every change in the file layer (fs/wait.hpp wakes everyone): an epoll
+// every change in the file layer (vfs/wait.hpp wakes everyone): an epoll
 // instance, a socket with a thread blocked in it. Waking is cheap (no exits);
 // the queue lives in the object and each waiter on its own kernel stack.
 #pragma once
 
 #include <stdint.h>
 
-#include "fs/wait.hpp"
+#include "vfs/wait.hpp"
 
 namespace libos::sched {
 struct Thread;

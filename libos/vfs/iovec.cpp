@@ -1,4 +1,4 @@
-#include "fs/iovec.hpp"
+#include "vfs/iovec.hpp"
 
 #include "core/errno.hpp"
 #include "core/uaccess.hpp"

@@ -1,7 +1,7 @@
-#include "fs/vnode.hpp"
+#include "vfs/vnode.hpp"
 
 #include "core/klib.hpp"
-#include "fs/file.hpp"
+#include "vfs/file.hpp"
 #include "uapi/stat.hpp"
 
 namespace libos::fs {

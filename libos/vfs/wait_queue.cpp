@@ -1,4 +1,4 @@
-#include "fs/wait_queue.hpp"
+#include "vfs/wait_queue.hpp"
 
 #include "core/errno.hpp"
 #include "sched/thread.hpp"

@@ -11,7 +11,7 @@
 #include "uapi/poll.hpp"
 #include "uapi/stat.hpp"
 #include "uapi/uio.hpp"
-#include "fs/vnode.hpp"
+#include "vfs/vnode.hpp"
 
 namespace libos::fs {
 

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "fs/vnode.hpp"
+#include "vfs/vnode.hpp"
 
 namespace libos::fs {
 
