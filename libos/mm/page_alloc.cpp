@@ -106,6 +106,14 @@ void zero(uint64_t addr, uint64_t len) {
   memset(reinterpret_cast<void*>(addr), 0, len);
 }
 
+void advise_huge(uint64_t addr, uint64_t len) {
+  uint64_t lo = (addr + kHugeChunk - 1) & ~(kHugeChunk - 1);
+  uint64_t hi = (addr + len) & ~(kHugeChunk - 1);
+  if (hi <= lo) return;
+  shoal::abi::HcAdvise args{lo, hi - lo, shoal::abi::kAdviseHuge, 0, 0};
+  hypercall(shoal::abi::Hypercall::advise, &args);
+}
+
 void release(uint64_t addr, uint64_t len) {
   if (len == 0) return;
   uint64_t start = addr, end = addr + len;

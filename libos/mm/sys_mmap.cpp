@@ -55,7 +55,7 @@ long window_mmap(uint64_t addr, uint64_t size, int prot, int flags, int fd, uint
     if (where == 0) return -ENOMEM;
   }
   if ((prot & 7) != 0 || !anonymous) {
-    long r = mm::window::commit(where, size);
+    long r = mm::window::commit(where, size, size >= mm::kHugeThreshold);
     if (r < 0) {
       mm::window::unmap(where, size);
       return r;
@@ -98,9 +98,13 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
     if (!mm::map(addr, size)) return -ENOMEM;
     where = addr;
   } else {
-    where = mm::alloc_top_down(size);
+    // A large mapping starts on a 2 MiB boundary so that host huge pages
+    // cover all of it.
+    where = size >= mm::kHugeThreshold ? mm::alloc_top_down_aligned(size, mm::kHugeChunk) : 0;
+    if (where == 0) where = mm::alloc_top_down(size);
     if (where == 0) return -ENOMEM;
   }
+  if (anonymous && size >= mm::kHugeThreshold) mm::advise_huge(where, size);
 
   if (!anonymous) {
     // A private copy of the file. MAP_SHARED file mappings get the same copy:
@@ -145,14 +149,14 @@ long window_mremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size, int 
     uint64_t grow = new_size - old_size;
     if (mm::window::is_free(old_addr + old_size, grow)) {
       if (!mm::window::reserve_fixed(old_addr + old_size, grow)) return -ENOMEM;
-      if (committed && mm::window::commit(old_addr + old_size, grow) < 0) {
+      if (committed && mm::window::commit(old_addr + old_size, grow, new_size >= mm::kHugeThreshold) < 0) {
         mm::window::unmap(old_addr + old_size, grow);
         return -ENOMEM;
       }
       return static_cast<long>(old_addr);
     }
     if ((flags & MREMAP_MAYMOVE) == 0) return -ENOMEM;
-    new_addr = mm::window::reserve(0, new_size);
+    new_addr = mm::window::reserve_growable(new_size);
     if (new_addr == 0) return -ENOMEM;
   } else {
     if (!aligned(new_addr) || !window::contains(new_addr, new_size)) return -EINVAL;
@@ -161,7 +165,7 @@ long window_mremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size, int 
     if (!mm::window::reserve_fixed(new_addr, new_size)) return -ENOMEM;
   }
   if (committed) {
-    if (mm::window::commit(new_addr, new_size) < 0) {
+    if (mm::window::commit(new_addr, new_size, new_size >= mm::kHugeThreshold) < 0) {
       mm::window::unmap(new_addr, new_size);
       return -ENOMEM;
     }
@@ -205,9 +209,20 @@ long sys_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags
   }
   uint64_t grow = new_size - old_size;
   if (mm::is_free(old_addr + old_size, grow) && mm::map(old_addr + old_size, grow)) {
+    if (new_size >= mm::kHugeThreshold) mm::advise_huge(old_addr + old_size, grow);
     return static_cast<long>(old_addr);
   }
   if ((flags & MREMAP_MAYMOVE) == 0) return -ENOMEM;
+  // A mapping that must move goes to the reservation window, with free
+  // address space after it: the next growths happen in place, committing
+  // frames, and copy nothing (a realloc loop copies once, not every time).
+  uint64_t moved = mm::window::reserve_growable(new_size);
+  if (moved != 0 && mm::window::commit(moved, new_size, new_size >= mm::kHugeThreshold) == 0) {
+    memcpy(reinterpret_cast<void*>(moved), reinterpret_cast<void*>(old_addr), old_size);
+    mm::release(old_addr, old_size);
+    return static_cast<long>(moved);
+  }
+  if (moved != 0) mm::window::unmap(moved, new_size);
   uint64_t fresh = mm::alloc_top_down(new_size);
   if (fresh == 0) return -ENOMEM;
   memcpy(reinterpret_cast<void*>(fresh), reinterpret_cast<void*>(old_addr), old_size);
@@ -225,7 +240,7 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot) {
     // As Linux: the whole range must be mapped. Making a reservation
     // accessible commits it; PROT_NONE leaves committed chunks as they are.
     if (!mm::window::is_reserved(addr, size)) return -ENOMEM;
-    return (prot & 7) != 0 ? mm::window::commit(addr, size) : 0;
+    return (prot & 7) != 0 ? mm::window::commit(addr, size, size >= mm::kHugeThreshold) : 0;
   }
   // Not enforced (see the top of this file).
   return 0;

@@ -124,6 +124,18 @@ bool is_reserved(uint64_t addr, uint64_t len) {
   return false;
 }
 
+uint64_t reserve_growable(uint64_t len) {
+  if (len == 0 || len > shoal::abi::kWindowSize / 8) return reserve(0, len);
+  len = page_up(len);
+  uint64_t room = chunk_up(len) * 4 > (1ull << 30) ? chunk_up(len) * 4 : (1ull << 30);
+  uint64_t addr = reserve(0, room);
+  if (addr == 0) return reserve(0, len);
+  // Top-down placement fills the freed tail from its top, so the space right
+  // after the range stays free the longest.
+  remove(addr + len, addr + room);
+  return addr;
+}
+
 bool reserve_fixed(uint64_t addr, uint64_t len) {
   return len != 0 && libos::window::contains(addr, len) && add(addr, addr + len);
 }
@@ -131,22 +143,26 @@ bool reserve_fixed(uint64_t addr, uint64_t len) {
 uint64_t reserve(uint64_t hint, uint64_t len) {
   using namespace shoal::abi;
   if (len == 0 || len > kWindowSize) return 0;
+  // The range is placed on chunks of its own (a chunk is committed as a
+  // whole) but records only len: what it leaves of its last chunk must not
+  // keep that chunk committed after an munmap of [addr, addr+len).
+  len = page_up(len);
   uint64_t size = chunk_up(len);
-  if (hint != 0 && (hint & (kPage - 1)) == 0 && is_free(hint, size)) return add(hint, hint + size) ? hint : 0;
+  if (hint != 0 && (hint & (kPage - 1)) == 0 && is_free(hint, len)) return add(hint, hint + len) ? hint : 0;
   // Top-down, as Linux places mappings, in the highest gap that fits.
   uint64_t top = kWindowBase + kWindowSize;
   for (size_t i = g_count;; --i) {
     uint64_t gap_lo = i == 0 ? kWindowBase : chunk_up(g_ranges[i - 1].end);
     if (top >= gap_lo && top - gap_lo >= size) {
       uint64_t addr = chunk_down(top - size);
-      return add(addr, addr + size) ? addr : 0;
+      return add(addr, addr + len) ? addr : 0;
     }
     if (i == 0) return 0;
     top = chunk_down(g_ranges[i - 1].start);
   }
 }
 
-long commit(uint64_t addr, uint64_t len) {
+long commit(uint64_t addr, uint64_t len, bool huge) {
   if (!libos::window::contains(addr, len)) return -ENOMEM;
   uint64_t end = chunk_up(addr + len);
   // Fail before taking anything when the heap cannot hold the whole commit,
@@ -169,6 +185,7 @@ long commit(uint64_t addr, uint64_t len) {
     uint64_t frames = alloc_top_down_aligned(run_end - c, kChunk);
     if (frames == 0) run_end = c + kChunk, frames = alloc_top_down_aligned(kChunk, kChunk);
     if (frames == 0) return -ENOMEM;
+    if (huge) advise_huge(frames, run_end - c);
     for (; c < run_end; c += kChunk, frames += kChunk) {
       uint64_t* slot = pde_for(c);
       if (slot == nullptr) {

@@ -19,12 +19,16 @@ namespace libos::mm::window {
 // A free, 2 MiB-aligned range of at least len bytes (hint first, when it is
 // free and in the window), recorded as reserved; 0 if none.
 uint64_t reserve(uint64_t hint, uint64_t len);
+// As reserve(0, len), leaving free address space after the range (at least
+// 1 GiB, or 4x len) so that a mapping that grows (mremap) grows in place.
+uint64_t reserve_growable(uint64_t len);
 // Records [addr, addr+len) as reserved (it may overlap reservations).
 bool reserve_fixed(uint64_t addr, uint64_t len);
 bool is_free(uint64_t addr, uint64_t len);
 bool is_reserved(uint64_t addr, uint64_t len);
-// Commits every chunk [addr, addr+len) touches: 0 or -ENOMEM.
-long commit(uint64_t addr, uint64_t len);
+// Commits every chunk [addr, addr+len) touches: 0 or -ENOMEM. With huge,
+// the frames are backed by host huge pages (page_alloc.hpp, advise_huge).
+long commit(uint64_t addr, uint64_t len, bool huge);
 // The committed parts of [addr, addr+len) read as zero afterwards.
 void zero(uint64_t addr, uint64_t len);
 // Forgets the reservation of [addr, addr+len); chunks left without any
