@@ -14,6 +14,7 @@ inline constexpr uint64_t kPresent = 1ull << 0;
 inline constexpr uint64_t kWrite = 1ull << 1;
 inline constexpr uint64_t kUser = 1ull << 2;
 inline constexpr uint64_t kLarge = 1ull << 7;
+inline constexpr uint64_t kNoExec = 1ull << 63;
 inline constexpr uint64_t kAddrMask = 0x000ffffffffff000ull;
 inline constexpr uint64_t kChunk = shoal::abi::kWindowChunk;
 
@@ -35,11 +36,16 @@ inline uint64_t* pde_slot(uint64_t va) {
   return reinterpret_cast<uint64_t*>(e & kAddrMask) + ((va >> 21) & 511);
 }
 
-// The frame that va's chunk maps, 0 if the chunk is not committed.
+// The frame that va's chunk maps, 0 if the chunk is not committed. A chunk
+// whose pages have different protections is split: its entry points to a
+// page table whose entries keep each page's frame address even when the page
+// is absent (PROT_NONE), so the first one names the chunk's frame.
 inline uint64_t frame_of(uint64_t va) {
   uint64_t* slot = pde_slot(va);
   if (slot == nullptr || !(*slot & kPresent)) return 0;
-  return *slot & kAddrMask & ~(kChunk - 1);
+  if (*slot & kLarge) return *slot & kAddrMask & ~(kChunk - 1);
+  // SAFETY: a split chunk's page table is a heap page the LibOS took.
+  return *reinterpret_cast<uint64_t*>(*slot & kAddrMask) & kAddrMask & ~(kChunk - 1);
 }
 
 // True if every chunk [p, p+len) touches is committed (readable and writable).

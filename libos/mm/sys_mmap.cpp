@@ -54,15 +54,17 @@ long window_mmap(uint64_t addr, uint64_t size, int prot, int flags, int fd, uint
     where = mm::window::reserve(addr, size);
     if (where == 0) return -ENOMEM;
   }
-  if ((prot & 7) != 0 || !anonymous) {
-    long r = mm::window::commit(where, size, size >= mm::kHugeThreshold);
-    if (r < 0) {
-      mm::window::unmap(where, size);
-      return r;
-    }
+  // The pages get the rights prot asks for (committed unless PROT_NONE; a
+  // file is read in through read-write pages first).
+  bool huge = size >= mm::kHugeThreshold;
+  long r = mm::window::protect(where, size, anonymous ? prot : 3, huge);
+  if (r < 0) {
+    mm::window::unmap(where, size);
+    return r;
   }
   if (!anonymous) {
-    long r = g_file_reader(fd, reinterpret_cast<void*>(where), size, off);
+    r = g_file_reader(fd, reinterpret_cast<void*>(where), size, off);
+    if (r >= 0 && (prot & 3) != 3) r = mm::window::protect(where, size, prot, huge);
     if (r < 0) {
       mm::window::unmap(where, size);
       return r;
@@ -240,7 +242,10 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot) {
     // As Linux: the whole range must be mapped. Making a reservation
     // accessible commits it; PROT_NONE leaves committed chunks as they are.
     if (!mm::window::is_reserved(addr, size)) return -ENOMEM;
-    return (prot & 7) != 0 ? mm::window::commit(addr, size, size >= mm::kHugeThreshold) : 0;
+    // No huge pages here: glibc makes each thread's 8 MiB stack and its malloc
+    // arenas accessible this way and touches little of them; a host huge page
+    // would cost 2 MiB per touched 2 MiB.
+    return mm::window::protect(addr, size, prot, false);
   }
   // Not enforced (see the top of this file).
   return 0;

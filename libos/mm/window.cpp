@@ -105,9 +105,53 @@ uint64_t* pde_for(uint64_t va) {
 void decommit(uint64_t chunk) {
   uint64_t frame = libos::window::frame_of(chunk);
   if (frame == 0) return;
-  *libos::window::pde_slot(chunk) = 0;
+  uint64_t* slot = libos::window::pde_slot(chunk);
+  uint64_t pde = *slot;
+  *slot = 0;
+  if (!(pde & libos::window::kLarge)) release(pde & libos::window::kAddrMask, kPage);
   release(frame, kChunk);
   g_committed -= kChunk;
+}
+
+uint64_t rights(int prot) {
+  using namespace libos::window;
+  uint64_t bits = 0;
+  if (prot & 7) bits |= kPresent | kUser;
+  if (prot & 2) bits |= kWrite;
+  if ((prot & 7) != 0 && !(prot & 4)) bits |= kNoExec;
+  return bits;
+}
+
+// A new page table for a committed chunk: a copy of its current one, or 512
+// read-write-execute entries over its frame when it is one 2 MiB entry.
+// NOTE: the table is built before it is linked, and a chunk's protections
+// change by linking a new table (one write to the page directory), never by
+// editing a live table: KVM's shadow MMU may leave a last-level table
+// "unsync" (guest writes to it not trapped until the guest flushes its TLB,
+// which ring 3 cannot do), while it always traps writes to a directory.
+uint64_t* new_table(uint64_t chunk) {
+  using namespace libos::window;
+  uint64_t* slot = pde_slot(chunk);
+  uint64_t pt = alloc_top_down(kPage);
+  if (pt == 0) return nullptr;
+  // SAFETY: pt is a fresh heap page, not (yet) a page table.
+  auto* entries = reinterpret_cast<uint64_t*>(pt);
+  if (*slot & kLarge) {
+    uint64_t frame = *slot & kAddrMask & ~(kChunk - 1);
+    for (uint64_t i = 0; i < 512; ++i) entries[i] = (frame + i * kPage) | kPresent | kWrite | kUser;
+  } else {
+    memcpy(entries, reinterpret_cast<const void*>(*slot & kAddrMask), kPage);
+  }
+  return entries;
+}
+
+// Links table into chunk's directory entry, freeing the table it replaces.
+void link_table(uint64_t chunk, uint64_t* table) {
+  using namespace libos::window;
+  uint64_t* slot = pde_slot(chunk);
+  uint64_t old = *slot;
+  *slot = reinterpret_cast<uint64_t>(table) | kPresent | kWrite | kUser;
+  if (!(old & kLarge)) release(old & kAddrMask, kPage);
 }
 
 }  // namespace
@@ -162,7 +206,18 @@ uint64_t reserve(uint64_t hint, uint64_t len) {
   }
 }
 
-long commit(uint64_t addr, uint64_t len, bool huge) {
+namespace {
+// Bit 9 of an entry is the software's: protect() marks the chunks its own
+// commit created, whose pages outside the range it was asked for must stay
+// absent (they were reserved PROT_NONE).
+constexpr uint64_t kFresh = 1ull << 9;
+long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark);
+}  // namespace
+
+long commit(uint64_t addr, uint64_t len, bool huge) { return commit_marked(addr, len, huge, 0); }
+
+namespace {
+long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark) {
   if (!libos::window::contains(addr, len)) return -ENOMEM;
   uint64_t end = chunk_up(addr + len);
   // Fail before taking anything when the heap cannot hold the whole commit,
@@ -194,9 +249,48 @@ long commit(uint64_t addr, uint64_t len, bool huge) {
       }
       // Not present -> present: no flush needed (see the top of this file).
       *slot = frames | libos::window::kPresent | libos::window::kWrite | libos::window::kUser |
-              libos::window::kLarge;
+              libos::window::kLarge | mark;
       g_committed += kChunk;
     }
+  }
+  return 0;
+}
+}  // namespace
+
+long protect(uint64_t addr, uint64_t len, int prot, bool huge) {
+  using namespace libos::window;
+  if ((prot & 7) != 0) {
+    long r = commit_marked(addr, len, huge, kFresh);
+    if (r < 0) return r;
+  }
+  uint64_t end = addr + len;
+  for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
+    if (frame_of(c) == 0) continue;  // PROT_NONE on an uncommitted chunk: absent already
+    uint64_t lo = addr > c ? addr : c;
+    uint64_t hi = end < c + kChunk ? end : c + kChunk;
+    uint64_t* slot = pde_slot(c);
+    bool fresh = (*slot & kFresh) != 0;
+    // A whole chunk readable and writable stays one 2 MiB entry (execute
+    // is not withheld at that size: huge pages matter more).
+    if ((*slot & kLarge) && lo == c && hi == c + kChunk && (prot & 3) == 3) {
+      if (fresh) *slot &= ~kFresh;
+      continue;
+    }
+    uint64_t* pt = new_table(c);
+    if (pt == nullptr) return -ENOMEM;
+    if (fresh) {
+      // Just committed for this call: what lies outside [lo, hi) was only
+      // reserved, and stays absent.
+      for (uint64_t p = c; p < c + kChunk; p += kPage) {
+        if (p < lo || p >= hi) pt[(p - c) / kPage] &= kAddrMask;
+      }
+    }
+    for (uint64_t p = lo; p < hi; p += kPage) {
+      uint64_t& e = pt[(p - c) / kPage];
+      // The frame address stays in an absent entry (frame_of, the monitor).
+      e = (e & kAddrMask) | rights(prot);
+    }
+    link_table(c, pt);
   }
   return 0;
 }

@@ -7,9 +7,9 @@
 // and a commit past it fails with ENOMEM. A chunk stays committed while any
 // reservation covers part of it; it is returned to the heap when none does.
 //
-// NOTE: protections inside the window are not enforced below chunk
-// granularity: an address is either absent (never committed: a touch faults,
-// as on Linux for PROT_NONE) or read-write-execute, like the heap area.
+// A never-committed address is absent (a touch faults, as on Linux for
+// PROT_NONE); a committed chunk is read-write-execute, like the heap area,
+// until protect() gives its pages their own rights.
 #pragma once
 
 #include <stdint.h>
@@ -29,6 +29,12 @@ bool is_reserved(uint64_t addr, uint64_t len);
 // Commits every chunk [addr, addr+len) touches: 0 or -ENOMEM. With huge,
 // the frames are backed by host huge pages (page_alloc.hpp, advise_huge).
 long commit(uint64_t addr, uint64_t len, bool huge);
+// Gives the pages of [addr, addr+len) (reserved) the rights prot asks for,
+// committing what is not: a chunk whose pages end up with different rights,
+// or fewer than read-write-execute, is split into 4 KiB entries, so a write
+// to a PROT_READ page or any touch of a PROT_NONE page faults. huge as for
+// commit(). 0 or -ENOMEM.
+long protect(uint64_t addr, uint64_t len, int prot, bool huge);
 // The committed parts of [addr, addr+len) read as zero afterwards.
 void zero(uint64_t addr, uint64_t len);
 // Forgets the reservation of [addr, addr+len); chunks left without any

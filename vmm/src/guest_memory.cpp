@@ -69,8 +69,11 @@ Result<uint64_t> GuestMemory::window_frame(GuestAddr chunk) const {
   if (!(pdpte & kPresent) || (pdpte & kLarge))
     return make_error(hex(chunk) + " is not committed in the reservation window", EFAULT);
   uint64_t pde = TRY(read<uint64_t>((pdpte & kAddr) + ((off >> 21) & 511) * 8));
-  if (!(pde & kPresent) || !(pde & kLarge))
+  if (!(pde & kPresent))
     return make_error(hex(chunk) + " is not committed in the reservation window", EFAULT);
+  // A chunk with per-page protections points to a page table whose first
+  // entry names the chunk's frame (libos/core/window.hpp).
+  if (!(pde & kLarge)) pde = TRY(read<uint64_t>(pde & kAddr));
   uint64_t frame = pde & kAddr & ~(kWindowChunk - 1);
   if (frame < kLibosLimit || !contains(frame, kWindowChunk))
     return make_error("window address " + hex(chunk) + " maps frame " + hex(frame) + " outside the heap", EFAULT);

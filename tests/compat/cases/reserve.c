@@ -135,3 +135,67 @@ SHOAL_CASE(commit_bounded_by_memory)
   printf("value %d\n", p[(64 << 20) - 1]);
   SHOW(munmap(p, 64ul << 30));
 }
+
+CASE(protect_read_faults)
+// covers: mmap mprotect
+{
+  // Page protections inside a reservation hold per 4 KiB page: a write to a
+  // PROT_READ page ends the program with SIGSEGV.
+  char* p = mmap(NULL, 1ul << 20, PROT_NONE, RESERVE_FLAGS, -1, 0);
+  SHOW(mprotect(p, 64 << 10, PROT_READ | PROT_WRITE));
+  p[0] = 1, p[4096] = 2;
+  SHOW(mprotect(p, 4096, PROT_READ));
+  printf("read %d, next page writable %d\n", p[0], (p[4096] = 3));
+  fflush(stdout);
+  ((volatile char*)p)[0] = 4;
+  printf("not reached\n");
+}
+
+CASE(protect_round_trip)
+// covers: mprotect
+{
+  // Contents survive PROT_NONE and come back; rights go down and up again.
+  char* p = mmap(NULL, 4ul << 20, PROT_NONE, RESERVE_FLAGS, -1, 0);
+  SHOW(mprotect(p, 4ul << 20, PROT_READ | PROT_WRITE));
+  for (int i = 0; i < 1024; i++) p[i * 4096] = (char)i;
+  SHOW(mprotect(p + (1 << 20), 8192, PROT_NONE));
+  SHOW(mprotect(p + (1 << 20), 8192, PROT_READ));
+  SHOW(mprotect(p + (1 << 20), 8192, PROT_READ | PROT_WRITE));
+  p[(1 << 20) + 1] = 9;
+  SHOW(mprotect(p, 4ul << 20, PROT_READ));
+  SHOW(mprotect(p, 4ul << 20, PROT_READ | PROT_WRITE));
+  int good = 0;
+  for (int i = 0; i < 1024; i++) good += p[i * 4096] == (char)i;
+  printf("kept %d of 1024, %d\n", good, p[(1 << 20) + 1]);
+  SHOW(munmap(p, 4ul << 20));
+}
+
+CASE(protect_guard_page_faults)
+// covers: mmap mprotect
+{
+  // glibc's thread stacks: reserved PROT_NONE, all but the lowest page made
+  // read-write: running into that guard page faults.
+  char* p = mmap(NULL, 256 << 10, PROT_NONE, RESERVE_FLAGS, -1, 0);
+  SHOW(mprotect(p + 4096, (256 << 10) - 4096, PROT_READ | PROT_WRITE));
+  p[4096] = 1;
+  printf("above the guard %d\n", p[4096]);
+  fflush(stdout);
+  ((volatile char*)p)[4095] = 1;
+  printf("not reached\n");
+}
+
+CASE(protect_after_downgrade_twice)
+// covers: mprotect
+{
+  // A page table already in use changes again: the second downgrade holds too.
+  char* p = mmap(NULL, 2ul << 20, PROT_NONE, RESERVE_FLAGS, -1, 0);
+  SHOW(mprotect(p, 2ul << 20, PROT_READ | PROT_WRITE));
+  SHOW(mprotect(p, 4096, PROT_READ));
+  SHOW(mprotect(p, 4096, PROT_READ | PROT_WRITE));
+  p[0] = 5, p[8192] = 6;
+  SHOW(mprotect(p + 8192, 4096, PROT_READ));
+  printf("values %d %d\n", p[0], p[8192]);
+  fflush(stdout);
+  ((volatile char*)p)[8192] = 7;
+  printf("not reached\n");
+}
