@@ -48,12 +48,33 @@ inline uint64_t frame_of(uint64_t va) {
   return *reinterpret_cast<uint64_t*>(*slot & kAddrMask) & kAddrMask & ~(kChunk - 1);
 }
 
-// True if every chunk [p, p+len) touches is committed (readable and writable).
+// True if every chunk [p, p+len) touches is committed.
 inline bool committed(uint64_t p, uint64_t len) {
   if (!contains(p, len)) return false;
   uint64_t end = len == 0 ? p + 1 : p + len;
   for (uint64_t c = p & ~(kChunk - 1); c < end; c += kChunk) {
     if (frame_of(c) == 0) return false;
+  }
+  return true;
+}
+
+// True if every page of [p, p+len) is present (and writable, with write):
+// a chunk mapped whole is read-write; a split chunk's pages say for
+// themselves (mm/window.cpp, protect).
+inline bool accessible(uint64_t p, uint64_t len, bool write) {
+  if (!committed(p, len)) return false;
+  uint64_t end = len == 0 ? p + 1 : p + len;
+  for (uint64_t c = p & ~(kChunk - 1); c < end; c += kChunk) {
+    uint64_t pde = *pde_slot(c);
+    if (pde & kLarge) continue;
+    // SAFETY: a split chunk's page table is a heap page the LibOS took.
+    const auto* pt = reinterpret_cast<const uint64_t*>(pde & kAddrMask);
+    uint64_t lo = p > c ? p : c;
+    uint64_t hi = end < c + kChunk ? end : c + kChunk;
+    for (uint64_t q = lo & ~(uint64_t{0xfff}); q < hi; q += 0x1000) {
+      uint64_t e = pt[(q - c) >> 12];
+      if (!(e & kPresent) || (write && !(e & kWrite))) return false;
+    }
   }
   return true;
 }

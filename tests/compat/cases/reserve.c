@@ -199,3 +199,20 @@ CASE(protect_after_downgrade_twice)
   ((volatile char*)p)[8192] = 7;
   printf("not reached\n");
 }
+
+CASE(protect_efault)
+// covers: read write mprotect
+{
+  // The kernel side honours the rights too: read() into a PROT_READ page and
+  // write() from a PROT_NONE page fail with EFAULT instead of faulting.
+  char* p = mmap(NULL, 1 << 20, PROT_NONE, RESERVE_FLAGS, -1, 0);
+  SHOW(mprotect(p, 8192, PROT_READ | PROT_WRITE));
+  SHOW(mprotect(p, 4096, PROT_READ));
+  int fds[2];
+  pipe(fds);
+  SHOW(write(fds[1], "abc", 3));
+  SHOW(read(fds[0], p, 3));
+  SHOW(write(fds[1], p + 8192, 3));
+  SHOW(read(fds[0], p + 4096, 3));
+  printf("%c%c%c\n", p[4096], p[4097], p[4098]);
+}
