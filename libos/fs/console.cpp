@@ -4,6 +4,7 @@
 
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
+#include "core/window.hpp"
 #include "mm/kmalloc.hpp"
 #include "vfs/alloc.hpp"
 #include "fs/clock.hpp"
@@ -31,6 +32,11 @@ long console_write(uint32_t fd, const void* buf, size_t len) {
   size_t done = 0;
   while (done < len) {
     size_t chunk = len - done < kMaxTransfer ? len - done : kMaxTransfer;
+    // The monitor takes a window buffer one 2 MiB chunk at a time (its frames
+    // need not be contiguous; core/window.hpp).
+    uint64_t at = reinterpret_cast<uint64_t>(buf) + done;
+    if (window::contains(at, chunk) && chunk > window::kChunk - (at & (window::kChunk - 1)))
+      chunk = window::kChunk - (at & (window::kChunk - 1));
     g_write_args = HcConsoleWrite{fd, 0, reinterpret_cast<uint64_t>(buf) + done, chunk, 0};
     hypercall(Hypercall::console_write, &g_write_args);
     long n = g_write_args.result;
@@ -54,6 +60,9 @@ class ConsoleNode final : public Vnode {
   long read_at(void* buf, size_t len, uint64_t) override {
     if (len > kMaxTransfer) len = kMaxTransfer;
     if (len == 0) return 0;
+    uint64_t at = reinterpret_cast<uint64_t>(buf);
+    if (window::contains(at, len) && len > window::kChunk - (at & (window::kChunk - 1)))
+      len = window::kChunk - (at & (window::kChunk - 1));
     g_read_args = HcConsoleRead{0, 0, reinterpret_cast<uint64_t>(buf), len, 0};
     hypercall(Hypercall::console_read, &g_read_args);
     return g_read_args.result;

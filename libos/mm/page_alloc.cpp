@@ -106,6 +106,14 @@ void zero(uint64_t addr, uint64_t len) {
   memset(reinterpret_cast<void*>(addr), 0, len);
 }
 
+void advise_huge(uint64_t addr, uint64_t len) {
+  uint64_t lo = (addr + kHugeChunk - 1) & ~(kHugeChunk - 1);
+  uint64_t hi = (addr + len) & ~(kHugeChunk - 1);
+  if (hi <= lo) return;
+  shoal::abi::HcAdvise args{lo, hi - lo, shoal::abi::kAdviseHuge, 0, 0};
+  hypercall(shoal::abi::Hypercall::advise, &args);
+}
+
 void release(uint64_t addr, uint64_t len) {
   if (len == 0) return;
   uint64_t start = addr, end = addr + len;
@@ -140,7 +148,9 @@ void release(uint64_t addr, uint64_t len) {
   }
 }
 
-uint64_t alloc_top_down(uint64_t len) {
+uint64_t alloc_top_down(uint64_t len) { return alloc_top_down_aligned(len, kPage); }
+
+uint64_t alloc_top_down_aligned(uint64_t len, uint64_t align) {
   if (len == 0) return 0;
   uint64_t floor = g_brk_cur > g_heap_lo ? page_up(g_brk_cur) : g_heap_lo;
   uint64_t top = g_heap_hi;
@@ -148,8 +158,8 @@ uint64_t alloc_top_down(uint64_t len) {
     // Gap between range i-1 (or floor) and top.
     uint64_t gap_lo = i == 0 ? floor : g_ranges[i - 1].end;
     if (gap_lo < floor) gap_lo = floor;
-    if (top >= gap_lo && top - gap_lo >= len) {
-      uint64_t addr = top - len;
+    if (top >= gap_lo && top - gap_lo >= len && ((top - len) & ~(align - 1)) >= gap_lo) {
+      uint64_t addr = (top - len) & ~(align - 1);
       if (!map(addr, len)) return 0;
       return addr;
     }

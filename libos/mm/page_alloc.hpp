@@ -24,6 +24,9 @@ uint64_t heap_hi();
 // Returns the address of a free range of len bytes (page multiple), as high
 // as possible and above the current brk, marked mapped; 0 if none.
 uint64_t alloc_top_down(uint64_t len);
+// As alloc_top_down, at a multiple of align (a power of two): the frames the
+// reservation window commits are 2 MiB-aligned.
+uint64_t alloc_top_down_aligned(uint64_t len, uint64_t align);
 // Marks [addr, addr+len) mapped. False if any of it lies outside the heap
 // area or the range table is full.
 bool map(uint64_t addr, uint64_t len);
@@ -32,6 +35,14 @@ void release(uint64_t addr, uint64_t len);
 // Zeroes [addr, addr+len) (page-aligned): the discard hypercall for large
 // ranges (returns the pages to the host), memset for small ones.
 void zero(uint64_t addr, uint64_t len);
+
+// Mappings of at least kHugeThreshold bytes are backed by host huge pages
+// (the advise hypercall) over their 2 MiB-aligned part: their first touch
+// costs one host fault per 2 MiB. Smaller ones, and so the boot working set,
+// stay in small pages, which keeps an idle instance's RSS small.
+inline constexpr uint64_t kHugeChunk = 2ull << 20;
+inline constexpr uint64_t kHugeThreshold = 4ull << 20;
+void advise_huge(uint64_t addr, uint64_t len);
 
 bool is_free(uint64_t addr, uint64_t len);
 bool is_mapped(uint64_t addr, uint64_t len);

@@ -62,6 +62,22 @@ Result<HcAction> hc_discard(HypercallEnv& env, GuestAddr a) {
   return HcAction{};
 }
 
+Result<HcAction> hc_advise(HypercallEnv& env, GuestAddr a) {
+  auto args = TRY(read_args<HcAdvise>(env, a));
+  int64_t result = 0;
+  if (args.addr % kLargePageSize != 0 || args.len % kLargePageSize != 0 || args.addr < env.image_end ||
+      !env.mem->contains(args.addr, args.len) || args.advice != kAdviseHuge) {
+    result = -EINVAL;
+  } else if (args.len > 0 && env.huge_pages) {
+    auto range = TRY(env.mem->span(args.addr, args.len));
+    // SAFETY: a checked, 2 MiB-aligned range of the guest mapping above the
+    // image; MADV_HUGEPAGE changes only how the host backs it.
+    if (madvise(range.data(), range.size(), MADV_HUGEPAGE) < 0) result = -errno;
+  }
+  TRY(write_field(env, a, offsetof(HcAdvise, result), result));
+  return HcAction{};
+}
+
 constexpr auto kTable = [] {
   std::array<HypercallInfo, kHypercallCount> t{};
 #define SHOAL_HC_ENTRY(name, nr, type) t[nr] = HypercallInfo{#name, sizeof(type)};
@@ -76,6 +92,7 @@ constexpr HypercallRoute kCoreRoutes[] = {
     {Hypercall::exit, hc_exit},
     {Hypercall::report, hc_report},
     {Hypercall::discard, hc_discard},
+    {Hypercall::advise, hc_advise},
 };
 
 }  // namespace

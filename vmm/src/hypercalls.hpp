@@ -63,6 +63,7 @@ struct HypercallEnv {
   HcHandlers handlers = core_hypercall_handlers();
   const GuestMemory* mem = nullptr;
   uint64_t image_end = 0;             // discard: the heap starts here
+  bool huge_pages = true;             // advise: false under --huge-pages never
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
   // Sleeps for ns (CLOCK_MONOTONIC), or less when an event source (the
   // channel's wake descriptor) fires; UINT64_MAX only reaches it when

@@ -227,6 +227,7 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   HypercallEnv env;
   env.mem = &mem;
   env.image_end = image.image_end;
+  env.huge_pages = o.huge_pages;
   env.sleep = sleep_ns;
   if (setup.wake_fd >= 0) {
     // A device can end a `block` (shoald's kick, a frame for the guest).

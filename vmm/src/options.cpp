@@ -55,6 +55,7 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
   std::string memory;
   int cpu = -1;
   std::string cpu_features;
+  std::string huge_pages;
   app.add_option("--memory", memory, "guest memory (default: the image's, else 512M; K/M/G suffixes)");
   app.add_option("--cpu", cpu, "pin the monitor and its vCPU to host CPU N");
   app.add_option("--cpu-features", cpu_features,
@@ -67,6 +68,9 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
                  "LANG=C.UTF-8; nothing of the host's is passed")
       ->allow_extra_args(false);
   app.add_flag("--verbose", o.verbose, "describe the set-up; the LibOS names unimplemented system calls");
+  app.add_option("--huge-pages", huge_pages,
+                 "auto|never: back the guest's large mappings (>= 4 MiB) with host huge pages (default auto: "
+                 "first touch at native speed; the boot working set stays in small pages)");
   app.add_flag("--timing", o.timing, "print start-up timing and peak memory to stderr at exit");
   app.add_option("--exe", o.exe_path,
                  "absolute path the guest sees as /proc/self/exe and AT_EXECFN (default: the image's)");
@@ -96,6 +100,14 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
     o.memory = size.value();
   }
   if (cpu >= 0) o.cpu = cpu;
+  if (!huge_pages.empty()) {
+    if (huge_pages != "auto" && huge_pages != "never") {
+      fprintf(stderr, "shoal-vmm: --huge-pages %s: expected auto or never\n", huge_pages.c_str());
+      out.exit_status = 2;
+      return out;
+    }
+    o.huge_pages = huge_pages == "auto";
+  }
   if (!cpu_features.empty()) {
     auto f = parse_cpu_features(cpu_features);
     if (!f) {

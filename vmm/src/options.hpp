@@ -22,6 +22,9 @@ struct Options {
   std::vector<std::string> env;    // --env K=V / K, applied to the default environment (guest_env.hpp)
   bool verbose = false;
   bool timing = false;
+  // --huge-pages auto|never: whether the advise hypercall may back large guest
+  // mappings with host huge pages (faster first touch, 2 MiB per touched 2 MiB).
+  bool huge_pages = true;
   std::string image;
   std::string exe_path;  // what the guest sees as /proc/self/exe; empty: the image's absolute path
   std::vector<std::string> args;   // after IMAGE (and after --)

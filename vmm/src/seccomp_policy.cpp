@@ -40,6 +40,7 @@ std::vector<Rule> policy() {
       {SCMP_SYS(clock_gettime), {}, "block: realtime_ns, --timing (if the vDSO is unavailable)"},
       {SCMP_SYS(gettimeofday), {}, "time, if the vDSO is unavailable"},
       {SCMP_SYS(madvise), {SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED)}, "discard: return free guest pages"},
+      {SCMP_SYS(madvise), {SCMP_A2(SCMP_CMP_EQ, MADV_HUGEPAGE)}, "advise: huge pages for large guest mappings"},
       {SCMP_SYS(getrusage), {}, "--timing: maxrss"},
       {SCMP_SYS(rt_sigreturn), {}, "return from the --timeout SIGALRM handler"},
       {SCMP_SYS(exit_group), {}, "end the instance"},

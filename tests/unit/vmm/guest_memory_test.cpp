@@ -1,9 +1,12 @@
 // GuestMemory: every access is bounds- and overflow-checked.
+#include <errno.h>
 #include <stdint.h>
 
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include <shoal/abi/layout.h>
 
 #include "guest_memory.hpp"
 
@@ -74,3 +77,69 @@ TEST(DescribeBytes, Units) {
 }
 
 }  // namespace
+
+// The reservation window (abi/layout.h): the monitor follows tables the guest
+// wrote, so every entry is untrusted; a window address must be committed, on
+// a frame above the LibOS, and a range must find its chunks on consecutive
+// frames.
+namespace window {
+
+namespace sabi = shoal::abi;
+constexpr uint64_t kMem = 16ull << 20;
+constexpr uint64_t kPd = 0x300000;   // a page directory the "LibOS" took
+constexpr uint64_t kPt = 0x301000;   // a split chunk's page table
+constexpr uint64_t kTable = 0x7;     // present, writable, user
+constexpr uint64_t kLeaf = 0x87;     // ... and 2 MiB
+
+class WindowSpan : public ::testing::Test {
+ protected:
+  std::vector<uint8_t> buf = std::vector<uint8_t>(kMem, 0);
+  GuestMemory mem = GuestMemory::wrap(buf.data(), buf.size());
+  void SetUp() override {
+    ASSERT_TRUE(mem.write<uint64_t>(sabi::kWindowPdptAddr, kPd | kTable).ok());
+    // Chunks 0 and 1 on consecutive frames, chunk 2 elsewhere, chunk 3 split.
+    ASSERT_TRUE(mem.write<uint64_t>(kPd + 0 * 8, 0x800000 | kLeaf).ok());
+    ASSERT_TRUE(mem.write<uint64_t>(kPd + 1 * 8, 0xa00000 | kLeaf).ok());
+    ASSERT_TRUE(mem.write<uint64_t>(kPd + 2 * 8, 0x600000 | kLeaf).ok());
+    ASSERT_TRUE(mem.write<uint64_t>(kPd + 3 * 8, kPt | kTable).ok());
+    ASSERT_TRUE(mem.write<uint64_t>(kPt, 0xc00000).ok());  // absent page, frame kept
+  }
+  static uint64_t at(uint64_t chunk, uint64_t off) { return sabi::kWindowBase + chunk * sabi::kWindowChunk + off; }
+};
+
+TEST_F(WindowSpan, TranslatesACommittedChunk) {
+  auto s = mem.span(at(0, 0x123), 16);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->data(), buf.data() + 0x800123);
+  auto t = mem.span(at(2, 0x10), 8);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->data(), buf.data() + 0x600010);
+}
+
+TEST_F(WindowSpan, CrossesChunksOnlyOnConsecutiveFrames) {
+  EXPECT_TRUE(mem.span(at(0, sabi::kWindowChunk - 8), 16).ok());
+  auto s = mem.span(at(1, sabi::kWindowChunk - 8), 16);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, EFAULT);
+}
+
+TEST_F(WindowSpan, ASplitChunkUsesItsFirstEntrysFrame) {
+  auto s = mem.span(at(3, 0x2000), 4);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->data(), buf.data() + 0xc02000);
+}
+
+TEST_F(WindowSpan, RefusesUncommittedAndForgedEntries) {
+  EXPECT_FALSE(mem.span(at(4, 0), 1).ok());                        // not committed
+  EXPECT_FALSE(mem.span(sabi::kWindowBase + (1ull << 30), 1).ok());  // no page directory
+  ASSERT_TRUE(mem.write<uint64_t>(kPd + 5 * 8, 0x000000 | kLeaf).ok());
+  EXPECT_FALSE(mem.span(at(5, 0), 1).ok());                        // frame on the monitor's area
+  ASSERT_TRUE(mem.write<uint64_t>(kPd + 6 * 8, 0x40000000 | kLeaf).ok());
+  EXPECT_FALSE(mem.span(at(6, 0), 1).ok());                        // frame outside guest memory
+  ASSERT_TRUE(mem.write<uint64_t>(sabi::kWindowPdptAddr + 8, 0x7ff000000ull | kTable).ok());
+  EXPECT_FALSE(mem.span(sabi::kWindowBase + (1ull << 30), 1).ok());  // directory outside memory
+  EXPECT_FALSE(mem.span(sabi::kWindowBase + sabi::kWindowSize - 8, 16).ok());  // past the window
+  EXPECT_FALSE(mem.span(at(0, 0), UINT64_MAX).ok());
+}
+
+}  // namespace window

@@ -76,7 +76,8 @@ TEST_F(HypercallTest, TableIsGeneratedFromTheXMacro) {
   EXPECT_STREQ(hypercall_info(6).name, "discard");
   EXPECT_EQ(hypercall_info(5).args_size, sizeof(sabi::HcReport));
   EXPECT_EQ(hypercall_info(0).name, nullptr);
-  EXPECT_EQ(hypercall_info(7).name, nullptr);
+  EXPECT_STREQ(hypercall_info(7).name, "advise");
+  EXPECT_EQ(hypercall_info(sabi::kHypercallCount).name, nullptr);
   EXPECT_EQ(hypercall_info(0xffff).name, nullptr);
   EXPECT_FALSE(dispatch_hypercall(env, 0, kArgs).ok());
 }
@@ -287,6 +288,39 @@ TEST_F(HypercallTest, DiscardValidatesTheRange) {
     ASSERT_TRUE(call(Hypercall::discard, kArgs).ok());
     EXPECT_EQ(get<sabi::HcDiscard>(kArgs).result, -EINVAL) << std::hex << c.addr;
   }
+}
+
+// advise: 2 MiB-aligned ranges of the heap only, and only kAdviseHuge.
+TEST_F(HypercallTest, AdviseValidatesTheRange) {
+  struct Case {
+    uint64_t addr, len;
+    uint32_t advice;
+  } cases[] = {
+      {0x600000, 0x1000, sabi::kAdviseHuge},           // not a 2 MiB multiple
+      {0x601000, 0x200000, sabi::kAdviseHuge},         // misaligned
+      {0x200000, 0x200000, sabi::kAdviseHuge},         // inside the image
+      {kMem - 0x200000, 0x400000, sabi::kAdviseHuge},  // past the end
+      {0x600000, 0x200000, 7},                         // unknown advice
+  };
+  for (const auto& c : cases) {
+    put(kArgs, sabi::HcAdvise{c.addr, c.len, c.advice, 0, 0});
+    ASSERT_TRUE(call(Hypercall::advise, kArgs).ok());
+    EXPECT_EQ(get<sabi::HcAdvise>(kArgs).result, -EINVAL) << std::hex << c.addr;
+  }
+}
+
+TEST_F(HypercallTest, AdviseHugeMarksTheHostRange) {
+  auto real = GuestMemory::create(kMem);
+  ASSERT_TRUE(real.ok());
+  env.mem = &real.value();
+  ASSERT_TRUE(real->write(kArgs, sabi::HcAdvise{0x600000, 0x400000, sabi::kAdviseHuge, 0, 0}).ok());
+  ASSERT_TRUE(call(Hypercall::advise, kArgs).ok());
+  EXPECT_EQ(real->read<sabi::HcAdvise>(kArgs)->result, 0);
+  // Under --huge-pages never it does nothing and succeeds.
+  env.huge_pages = false;
+  ASSERT_TRUE(real->write(kArgs, sabi::HcAdvise{0x600000, 0x400000, sabi::kAdviseHuge, 0, 0}).ok());
+  ASSERT_TRUE(call(Hypercall::advise, kArgs).ok());
+  EXPECT_EQ(real->read<sabi::HcAdvise>(kArgs)->result, 0);
 }
 
 // Random argument structs at random addresses: errors or actions, never a crash.

@@ -1,0 +1,46 @@
+// The reservation window (abi/layout.h): address space beyond guest memory.
+//
+// A reservation (mmap PROT_NONE, or any anonymous mapping placed there) only
+// records an address range: it costs no memory. Committing a range (mapping
+// it readable or writable) gives each 2 MiB chunk it touches a 2 MiB-aligned
+// frame of the heap area (page_alloc), so --memory bounds what is committed
+// and a commit past it fails with ENOMEM. A chunk stays committed while any
+// reservation covers part of it; it is returned to the heap when none does.
+//
+// A never-committed address is absent (a touch faults, as on Linux for
+// PROT_NONE); a committed chunk is read-write-execute, like the heap area,
+// until protect() gives its pages their own rights.
+#pragma once
+
+#include <stdint.h>
+
+namespace libos::mm::window {
+
+// A free, 2 MiB-aligned range of at least len bytes (hint first, when it is
+// free and in the window), recorded as reserved; 0 if none.
+uint64_t reserve(uint64_t hint, uint64_t len);
+// As reserve(0, len), leaving free address space after the range (at least
+// 1 GiB, or 4x len) so that a mapping that grows (mremap) grows in place.
+uint64_t reserve_growable(uint64_t len);
+// Records [addr, addr+len) as reserved (it may overlap reservations).
+bool reserve_fixed(uint64_t addr, uint64_t len);
+bool is_free(uint64_t addr, uint64_t len);
+bool is_reserved(uint64_t addr, uint64_t len);
+// Commits every chunk [addr, addr+len) touches: 0 or -ENOMEM. With huge,
+// the frames are backed by host huge pages (page_alloc.hpp, advise_huge).
+long commit(uint64_t addr, uint64_t len, bool huge);
+// Gives the pages of [addr, addr+len) (reserved) the rights prot asks for,
+// committing what is not: a chunk whose pages end up with different rights,
+// or fewer than read-write-execute, is split into 4 KiB entries, so a write
+// to a PROT_READ page or any touch of a PROT_NONE page faults. huge as for
+// commit(). 0 or -ENOMEM.
+long protect(uint64_t addr, uint64_t len, int prot, bool huge);
+// The committed parts of [addr, addr+len) read as zero afterwards.
+void zero(uint64_t addr, uint64_t len);
+// Forgets the reservation of [addr, addr+len); chunks left without any
+// reservation are decommitted, the rest of the range is zeroed.
+void unmap(uint64_t addr, uint64_t len);
+// Bytes committed (frames taken from the heap area).
+uint64_t committed_bytes();
+
+}  // namespace libos::mm::window
