@@ -14,6 +14,7 @@
 #include "core/klib.hpp"
 #include "core/window.hpp"
 #include "mm/page_alloc.hpp"
+#include "uapi/mman.hpp"
 
 namespace libos::mm::window {
 
@@ -259,13 +260,13 @@ long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark) {
 
 long protect(uint64_t addr, uint64_t len, int prot, bool huge) {
   using namespace libos::window;
-  if ((prot & 7) != 0) {
+  if ((prot & (uapi::PROT_READ | uapi::PROT_WRITE | uapi::PROT_EXEC)) != 0) {
     long r = commit_marked(addr, len, huge, kFresh);
     if (r < 0) return r;
   }
   uint64_t end = addr + len;
   for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
-    if (frame_of(c) == 0) continue;  // PROT_NONE on an uncommitted chunk: absent already
+    if (frame_of(c) == 0) continue;  // uncommitted: absent already, so no rights to take away
     uint64_t lo = addr > c ? addr : c;
     uint64_t hi = end < c + kChunk ? end : c + kChunk;
     uint64_t* slot = pde_slot(c);
