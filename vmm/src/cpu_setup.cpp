@@ -331,13 +331,6 @@ kvm_sregs make_entry_sregs(const kvm_sregs& current, uint64_t cr3, bool osxsave)
   return s;
 }
 
-kvm_sregs make_upcall_sregs(const kvm_sregs& current) {
-  kvm_sregs s = current;
-  s.cs = code_segment(kUserCs, 3);
-  s.ss = data_segment(kUserDs, 3);
-  return s;
-}
-
 kvm_regs make_entry_regs(uint64_t entry, uint64_t boot_info) {
   kvm_regs r{};
   r.rip = entry;

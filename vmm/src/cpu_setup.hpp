@@ -95,10 +95,6 @@ Result<CpuConfig> make_cpu_config(const std::vector<kvm_cpuid_entry2>& supported
 kvm_sregs make_entry_sregs(const kvm_sregs& current, uint64_t cr3, bool osxsave);
 
 // General registers for the entry: rip = entry, rdi = boot info, rsp = 0.
-// The segments of a return to CPL 3 after an exception (the fault upcall):
-// the entry's code and stack segments, the rest of current kept.
-kvm_sregs make_upcall_sregs(const kvm_sregs& current);
-
 kvm_regs make_entry_regs(uint64_t entry, uint64_t boot_info);
 
 std::vector<std::pair<uint32_t, uint64_t>> make_syscall_msrs(uint64_t lstar);

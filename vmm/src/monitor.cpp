@@ -135,7 +135,7 @@ std::optional<int> Monitor::handle_fault_port() {
     snprintf(buf, sizeof buf, "error code %#lx", static_cast<unsigned long>(f.error));
     r.notes.push_back(buf);
   }
-  if (fault_goes_to_upcall(f.vector, f.cs, f.rip) && enter_fault_upcall(f, sregs->cr2, g)) {
+  if (fault_goes_to_upcall(f.vector, f.cs, f.rip) && enter_fault_upcall(regs->rsp, f, sregs->cr2, g)) {
     m_upcall_fault = std::move(r);
     return std::nullopt;
   }
@@ -158,7 +158,7 @@ bool Monitor::fault_goes_to_upcall(uint64_t vector, uint64_t cs, uint64_t rip) c
   }
 }
 
-bool Monitor::enter_fault_upcall(const FaultFrame& f, uint64_t cr2, const GuestRegs& regs) {
+bool Monitor::enter_fault_upcall(uint64_t ring0_rsp, const FaultFrame& f, uint64_t cr2, const GuestRegs& regs) {
   FaultUpcall rec{};
   rec.regs = regs;
   rec.vector = f.vector;
@@ -167,18 +167,17 @@ bool Monitor::enter_fault_upcall(const FaultFrame& f, uint64_t cr2, const GuestR
   rec.count = ++m_upcall_faults;
   // SAFETY: upcall_record was checked at registration to hold a FaultUpcall
   // inside guest memory; write checks the range again.
-  if (!m_mem.write(m_env.upcall_record, rec)) return false;
-  auto sregs = m_vcpu.get_sregs();
-  if (!sregs) return false;
-  // Back to CPL 3 at the entry, as at boot; the ring-0 stack the stub used is
-  // simply abandoned (the next exception starts again at RSP0).
-  kvm_regs r{};
-  r.rip = m_env.upcall_entry;
-  r.rsp = regs.rsp;
-  r.rflags = cpu::kEntryRflags;
-  if (!m_vcpu.set_regs(r)) return false;
-  if (!m_vcpu.set_sregs(make_upcall_sregs(sregs.value()))) return false;
-  return true;
+  if (!m_mem.write(m_env.upcall_record, rec).ok()) return false;
+  // The stub's tail irets through this frame: back to CPL 3 at the entry,
+  // with the boot's rflags (the program's may hold TF or AC). No vCPU
+  // register is set from here: KVM_SET_SREGS would reset the shadow MMU.
+  FaultFrame back = f;
+  back.rip = m_env.upcall_entry;
+  back.cs = kUserCs;
+  back.rflags = cpu::kEntryRflags;
+  back.rsp = regs.rsp;
+  back.ss = kUserDs;
+  return m_mem.write(ring0_rsp, back).ok();
 }
 
 int Monitor::handle_action(const HcAction& action) {

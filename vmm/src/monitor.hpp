@@ -41,9 +41,9 @@ class Monitor {
   std::optional<int> handle_io(const VcpuExit& exit);
   std::optional<int> handle_fault_port();
   // Hands a fault of program code to the LibOS's upcall (HcUpcall); false
-  // when it cannot (nothing registered, or the vCPU state cannot be set).
+  // when it cannot (the record or the ring-0 frame cannot be written).
   bool fault_goes_to_upcall(uint64_t vector, uint64_t cs, uint64_t rip) const;
-  bool enter_fault_upcall(const FaultFrame& f, uint64_t cr2, const abi::GuestRegs& regs);
+  bool enter_fault_upcall(uint64_t ring0_rsp, const FaultFrame& f, uint64_t cr2, const abi::GuestRegs& regs);
   int handle_action(const HcAction& action);
   int report_invalid_argument(const char* name, const Error& error);
   int report_timeout();

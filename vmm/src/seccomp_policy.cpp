@@ -35,8 +35,6 @@ std::vector<Rule> policy() {
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_RUN)}, "run the vCPU"},
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS)}, "registers for crash and timeout reports"},
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS)}, "cr2, cs and fs base for crash reports"},
-      {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_SET_REGS)}, "fault upcall: resume at the LibOS's entry"},
-      {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_SET_SREGS)}, "fault upcall: back to CPL 3 after an exception"},
       {SCMP_SYS(clock_nanosleep), {}, "block: the guest sleeps until its deadline"},
       {SCMP_SYS(nanosleep), {}, "block (older libc path)"},
       {SCMP_SYS(clock_gettime), {}, "block: realtime_ns, --timing (if the vDSO is unavailable)"},

@@ -177,7 +177,7 @@ TEST_F(MonitorTest, FaultGoesToTheRegisteredUpcall) {
   EXPECT_EQ(mem.read<sabi::HcUpcall>(kArgs).value().result, 0);
 
   // The program (rip 0x401234, outside the LibOS) reads address 0x10.
-  FaultFrame f{0xdd, 14, 4, 0x401234, sabi::kUserCs, 0x3246, 0x7f0000, sabi::kUserDs};
+  FaultFrame f{0xdd, 14, 4, 0x401234, sabi::kUserCs, 0x40346, 0x7f0000, sabi::kUserDs};  // TF and AC set
   uint64_t rsp0 = sabi::kRing0StackTop - sizeof f;
   ASSERT_TRUE(mem.write(rsp0, f).ok());
   vcpu.regs.rsp = rsp0;
@@ -187,10 +187,13 @@ TEST_F(MonitorTest, FaultGoesToTheRegisteredUpcall) {
   vcpu.sregs.cs.dpl = 0;
   vcpu.sregs.cr2 = 0x10;
   EXPECT_EQ(m.handle_exit(out(sabi::kFaultPort, 14)), std::nullopt);
-  EXPECT_EQ(vcpu.regs.rip, kEntry);
-  EXPECT_EQ(vcpu.sregs.cs.selector, sabi::kUserCs);
-  EXPECT_EQ(vcpu.sregs.cs.dpl, 3);
-  EXPECT_EQ(vcpu.sregs.ss.selector, sabi::kUserDs);
+  // The stub's tail irets through the rewritten frame: ring 3, at the entry.
+  auto back = mem.read<FaultFrame>(rsp0).value();
+  EXPECT_EQ(back.rip, kEntry);
+  EXPECT_EQ(back.cs, sabi::kUserCs);
+  EXPECT_EQ(back.ss, sabi::kUserDs);
+  EXPECT_EQ(back.rsp, 0x7f0000u);
+  EXPECT_EQ(back.rflags & 0x40100, 0u);  // no TF, no AC into the LibOS
   auto rec = mem.read<sabi::FaultUpcall>(kRecord).value();
   EXPECT_EQ(rec.vector, 14u);
   EXPECT_EQ(rec.error, 4u);
@@ -198,7 +201,7 @@ TEST_F(MonitorTest, FaultGoesToTheRegisteredUpcall) {
   EXPECT_EQ(rec.count, 1u);
   EXPECT_EQ(rec.regs.rip, 0x401234u);
   EXPECT_EQ(rec.regs.rsp, 0x7f0000u);
-  EXPECT_EQ(rec.regs.rflags, 0x3246u);
+  EXPECT_EQ(rec.regs.rflags, 0x40346u);
   EXPECT_EQ(rec.regs.rdx, 0xddu);
   EXPECT_EQ(rec.regs.rax, 0xaau);
   EXPECT_EQ(rec.regs.rbx, 0xbbu);
@@ -239,7 +242,7 @@ TEST_F(MonitorTest, FaultsTheUpcallDoesNotTake) {
   FaultFrame df{0, 8, 0, 0x401000, sabi::kUserCs, 0x3002, 0x7f0000, sabi::kUserDs};
   ASSERT_TRUE(mem.write(rsp0, df).ok());
   EXPECT_EQ(m.handle_exit(out(sabi::kFaultPort, 8)), 139);
-  EXPECT_EQ(vcpu.regs.rip, 0u);  // never redirected
+  EXPECT_EQ(mem.read<FaultFrame>(rsp0).value().rip, 0x401000u);  // never redirected
 }
 
 TEST_F(MonitorTest, UpcallRegistrationIsValidated) {
