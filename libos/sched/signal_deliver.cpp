@@ -29,6 +29,7 @@
 
 extern "C" {
 extern uint64_t shoal_kstack_top;
+void shoal_syscall_entry();
 [[noreturn]] void shoal_enter_handler(uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t rsp);
 void shoal_sigreturn_trampoline();
 }
@@ -84,6 +85,8 @@ struct SigRecord {
   long result;
   SigRecord* outer;
   FaultContext* fault;         // set when the handler runs for a CPU fault
+  uint64_t shown_rip;          // the rip the ucontext showed (system calls)
+  bool redirected;             // rt_sigreturn resumes elsewhere: no restart
 };
 
 // Per-signal siginfo of the pending instance (one instance per signal).
@@ -91,12 +94,39 @@ int g_info_code[kSignals + 1];
 int64_t g_info_value[kSignals + 1];
 int32_t g_info_tid[kSignals + 1];
 
+// Where Linux would show the interrupted system call: rip just after its
+// `syscall` instruction. A rewritten site (abi/syscall.h) returns into its
+// stub, `lea -128(%rsp),%rsp; call shoal_syscall_entry; <displaced>; jmp
+// end`; when nothing was displaced after the `syscall` (the rewriter's first
+// choice), the `jmp` follows the call at once and its target is the address
+// after the original instruction. With instructions displaced after it, no
+// program address corresponds: false, and the stub's address is shown as
+// before. A site the rewriter left (the ring-0 bounce) returns to the real
+// address already.
+bool syscall_pc_after(uint64_t ret, uint64_t* after) {
+  static const uint8_t kLea[] = {0x48, 0x8d, 0x64, 0x24, 0x80};
+  auto* p = reinterpret_cast<const uint8_t*>(ret);
+  *after = ret;
+  if (ret < 10 || !user_readable(p - 10, 15)) return true;
+  int32_t rel;
+  memcpy(&rel, p - 4, 4);
+  if (memcmp(p - 10, kLea, sizeof kLea) != 0 || p[-5] != 0xe8 ||
+      ret + static_cast<int64_t>(rel) != reinterpret_cast<uint64_t>(&shoal_syscall_entry))
+    return true;  // not a stub: the real address
+  if (p[0] != 0xe9) return false;
+  memcpy(&rel, p + 1, 4);
+  *after = ret + 5 + static_cast<int64_t>(rel);
+  return true;
+}
+
 bool on_altstack(const sched::Thread* t, uint64_t sp) {
   return t->altstack_flags != uapi::SS_DISABLE && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
 }
 
+// restarting: the system call will be restarted after the handler (Linux
+// then shows rip at the `syscall` instruction and rax = the call's number).
 long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long result,
-                 FaultContext* fault = nullptr) {
+                 FaultContext* fault = nullptr, bool restarting = false, bool* redirected = nullptr) {
   sched::Thread* t = sched::current();
   uint64_t site = fault != nullptr ? fault->regs.rsp : f.site_rsp();
   // Below the red zone (and, for a system call, the return address of the
@@ -157,7 +187,14 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
     mc.rsp = site, mc.rip = fault->regs.rip, mc.eflags = fault->regs.rflags;
     mc.trapno = fault->trapno, mc.err = fault->error, mc.cr2 = fault->cr2;
   } else {
-    mc.rsp = site, mc.rip = f.user_rip(), mc.eflags = 0x202;
+    uint64_t after;
+    if (syscall_pc_after(f.user_rip(), &after)) {
+      mc.rip = restarting ? after - 2 : after;
+      if (restarting) mc.rax = f.nr;
+    } else {
+      mc.rip = f.user_rip();
+    }
+    mc.rsp = site, mc.eflags = 0x202;
   }
   mc.cs = 0x33, mc.ss = 0x2b;
   mc.oldmask = t->in_suspend ? t->suspend_mask : t->sigmask;
@@ -204,6 +241,7 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   rec.result = result;
   rec.outer = static_cast<SigRecord*>(t->sig_record);
   rec.fault = fault;
+  rec.shown_rip = mc.rip;
   if (__builtin_setjmp(rec.jump) == 0) {
     t->sig_record = &rec;
     uint64_t here = reinterpret_cast<uint64_t>(__builtin_frame_address(0));
@@ -217,6 +255,7 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   t->kstack_top = rec.saved_top;
   shoal_kstack_top = rec.saved_top;
   t->sig_record = rec.outer;
+  if (redirected != nullptr) *redirected = rec.redirected;
   return rec.result;
 }
 
@@ -257,6 +296,7 @@ void signal_deliver_async(SyscallFrame& f, FaultContext& ctx) {
 }
 
 long signal_deliver(SyscallFrame& f, long result, bool* restart) {
+  bool may_restart = *restart;
   sched::Thread* t = sched::current();
   if (shoal_preempt_area.pending != 0) {
     // The slice ended inside the LibOS: switch now, on the way out.
@@ -280,8 +320,16 @@ long signal_deliver(SyscallFrame& f, long result, bool* restart) {
       if (signal_default_ignored(sig)) continue;
       signal_die(sig, &f);
     }
-    if (interrupted && (act.flags & uapi::SA_RESTART) != 0) *restart = true;
-    result = run_handler(sig, act, f, result);
+    bool restarting = interrupted && (act.flags & uapi::SA_RESTART) != 0;
+    if (restarting) *restart = true;
+    bool redirected = false;
+    result = run_handler(sig, act, f, result, nullptr, restarting && may_restart, &redirected);
+    if (redirected) {
+      // The handler chose where to resume (musl's thread cancellation
+      // moves rip to __cp_cancel): the call is over, rax is the handler's.
+      *restart = false;
+      interrupted = false;
+    }
     t = sched::current();
   }
   if (t->in_suspend) {
@@ -335,7 +383,8 @@ long sys_rt_sigreturn(SyscallFrame& f) {
   o.r12 = mc.r12, o.r13 = mc.r13, o.r14 = mc.r14, o.r15 = mc.r15;
   o.rdi = mc.rdi, o.rsi = mc.rsi, o.rbp = mc.rbp, o.rbx = mc.rbx, o.rdx = mc.rdx, o.rcx = mc.rcx;
   rec->result = static_cast<long>(mc.rax);
-  if (mc.rsp != o.site_rsp() || mc.rip != o.user_rip()) {
+  if (mc.rsp != o.site_rsp() || mc.rip != rec->shown_rip) {
+    rec->redirected = true;
     // The handler edited where to resume: `ret $128` pops rip at user_rsp.
     uint64_t slot = mc.rsp - 136;
     if (!user_writable(reinterpret_cast<void*>(slot), 8)) signal_die(11, &f);

@@ -4,9 +4,11 @@
 // global; masks, thread-directed pending signals and alternate stacks live in
 // sched::Thread.
 //
-// Delivery is synchronous: a signal is only ever taken at a system call's
-// exit (the dispatcher calls signal_deliver when signal_attention() says so),
-// so a handler always interrupts a known register state, the SyscallFrame.
+// A signal is taken at a system call's exit (the dispatcher calls
+// signal_deliver when signal_attention() says so), where a handler interrupts
+// the SyscallFrame; or, with a FaultContext holding every register, for a CPU
+// fault (signal_fault.cpp) and at the end of a time slice in program code
+// (asynchronous signals, sched/preempt.hpp).
 #pragma once
 
 #include <stdint.h>
@@ -62,6 +64,8 @@ inline bool signal_attention() {
 
 // Takes every deliverable signal on the way out of a system call that
 // returned result; returns the value rax must get. May run handlers.
+// *restart: in, whether this call may be restarted (SA_RESTART); out, whether
+// it must be.
 long signal_deliver(SyscallFrame& frame, long result, bool* restart);
 
 // A synchronous CPU fault of program code on its way to a handler
