@@ -39,7 +39,10 @@ void preempt_publish(uint32_t ready) {
 void preempt_note_wake() {
   if (!g_enabled) return;
   auto* area = static_cast<volatile shoal::abi::PreemptArea*>(&shoal_preempt_area);
-  preempt_publish(area->ready + 1);
+  // The caller runs, so at least one thread is ready already (the count is
+  // 0 until the scheduler's first scan in a program that never blocked).
+  uint32_t ready = area->ready == 0 ? 1 : area->ready;
+  preempt_publish(ready + 1);
 }
 
 }  // namespace libos::sched

@@ -18,8 +18,8 @@ namespace libos::sched {
 // the cost (one exit per slice, ~60 us on PVM) under 1%.
 inline constexpr uint64_t kSliceNs = 10'000'000;
 
-// Turns time slices on (the first clone): registers the fault upcall and the
-// area. Two exits, once per instance.
+// Turns time slices on (the first clone, or the first armed interval timer):
+// registers the fault upcall and the area. Two exits, once per instance.
 void preempt_enable();
 // Tells the monitor how many threads could run now (runnable, or waiting with
 // a deadline); asks it to start the timer when that passes 1 and it is off.

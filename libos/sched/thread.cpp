@@ -129,6 +129,9 @@ Thread* pick_next(Thread* start) {
       }
       t = t->next;
     } while (t != start);
+    // An armed interval timer counts too: its signal must reach a thread
+    // that spins until it fires.
+    if (g_timer_deadline != kNoDeadline) ++ready;
     preempt_publish(ready);
     if (pick != nullptr) return pick;
     // Nothing to run. With a channel, the host may bring work any moment:

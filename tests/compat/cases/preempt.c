@@ -4,6 +4,7 @@
 // vCPU, like the native run, which run.sh pins to one CPU). Also built with
 // musl (compat_preempt_musl).
 #include <pthread.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <time.h>
 
@@ -86,4 +87,22 @@ CASE(two_spinners_and_a_ticker)
   pthread_join(a, NULL);
   pthread_join(b, NULL);
   printf("both spun %d %d\n", d1, d2);
+}
+
+static volatile int g_alarmed;
+static void on_alarm(int sig) { g_alarmed = sig; }
+
+CASE(alarm_interrupts_a_spin)
+// covers: setitimer rt_sigaction
+{
+  // One thread, spinning until its interval timer's signal arrives.
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval it = {{0, 0}, {0, 20000}};
+  SHOW(setitimer(ITIMER_REAL, &it, NULL));
+  unsigned long n = 0;
+  while (!g_alarmed) n++;
+  printf("alarm delivered to the spinning thread: signal %d, spun %d\n", g_alarmed, n > 0);
 }
