@@ -15,6 +15,9 @@ volatile sig_atomic_t g_tick = 0;
 // As in timeout.cpp: lock-free, loaded once in the handler, cleared before the
 // vCPU goes away.
 std::atomic<Vcpu*> g_vcpu{nullptr};
+// No timer without the handler: SIGVTALRM's default action ends the process
+// (a fuzz target or unit test driving the Monitor never installs it).
+bool g_installed = false;
 
 void on_slice(int) {
   g_tick = 1;
@@ -30,10 +33,12 @@ Result<void> install_slice_handler(Vcpu* vcpu) {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: KVM_RUN must return EINTR
   if (sigaction(SIGVTALRM, &sa, nullptr) < 0) return make_error(std::string("sigaction: ") + strerror(errno));
+  g_installed = true;
   return {};
 }
 
 void set_slice_timer(uint64_t ns) {
+  if (!g_installed) return;
   itimerval it{};
   it.it_value.tv_sec = static_cast<time_t>(ns / 1000000000ull);
   it.it_value.tv_usec = static_cast<suseconds_t>((ns % 1000000000ull) / 1000);
