@@ -141,13 +141,20 @@ Result<HcAction> hc_discard(HypercallEnv& env, GuestAddr a) {
   return HcAction{};
 }
 
+// [addr, addr + len) is 8-aligned and inside the LibOS's image range.
+bool in_libos(uint64_t addr, uint64_t len) {
+  return addr % 8 == 0 && addr >= kLibosBase && addr < kLibosLimit && len <= kLibosLimit - addr;
+}
+
 Result<HcAction> hc_upcall(HypercallEnv& env, GuestAddr a) {
   auto args = TRY(read_args<HcUpcall>(env, a));
   int64_t result = 0;
   // The entry must be LibOS code: the monitor resumes the vCPU there with
   // the program's registers in hand, so it must not be program code. The
-  // record is only ever written by the monitor, never read back.
-  if (args.entry < kLibosBase || args.entry >= kLibosLimit || args.record % 8 != 0 ||
+  // record is only ever written by the monitor, never read back; it must be
+  // LibOS data, so the monitor cannot be made to write over what the guest
+  // may not (page tables, descriptor tables, the BootInfo).
+  if (args.entry < kLibosBase || args.entry >= kLibosLimit || !in_libos(args.record, sizeof(FaultUpcall)) ||
       !env.mem->contains(args.record, sizeof(FaultUpcall))) {
     result = -EINVAL;
   } else {
@@ -163,7 +170,8 @@ Result<HcAction> hc_preempt(HypercallEnv& env, GuestAddr a) {
   int64_t result = 0;
   // The area is read as a hint and written by the monitor; both checked on
   // every access (GuestMemory), so a bad value can only cost preemption.
-  if (env.upcall_entry == 0 || args.area % 8 != 0 || !env.mem->contains(args.area, sizeof(PreemptArea)) ||
+  if (env.upcall_entry == 0 || !in_libos(args.area, sizeof(PreemptArea)) ||
+      !env.mem->contains(args.area, sizeof(PreemptArea)) ||
       args.slice_ns < 1000000 || args.slice_ns > 1000000000) {
     result = -EINVAL;
   } else {

@@ -138,8 +138,8 @@ static_assert(sizeof(HcDiscard) == 24);
 // kind ReportKind::fault, which prints the monitor's own record of the fault
 // (nothing the guest wrote since is trusted). A fault inside the LibOS, in
 // ring 0, or while an upcall is being entered, still ends the instance.
-// entry must lie in [kLibosBase, kLibosLimit); record must be 8-aligned and
-// lie in guest memory. Errors: result = -EINVAL. Cost: one exit (once).
+// entry and record must lie in [kLibosBase, kLibosLimit) (the LibOS's code
+// and data), record 8-aligned. Errors: result = -EINVAL. Cost: one exit (once).
 struct HcUpcall {
   uint64_t entry;       // IN: guest address of the upcall entry
   uint64_t record;      // IN: guest address of a FaultUpcall the monitor fills
@@ -169,7 +169,7 @@ static_assert(sizeof(FaultUpcall) == sizeof(GuestRegs) + 32);
 // the monitor sets PreemptArea::pending instead, and the LibOS yields when it
 // next leaves a system call. The LibOS makes this hypercall again to re-arm
 // when ready rises past 1 while PreemptArea::armed is 0.
-// area must be 8-aligned in guest memory; slice_ns in [1 ms, 1 s].
+// area must be 8-aligned in [kLibosBase, kLibosLimit); slice_ns in [1 ms, 1 s].
 // Errors: result = -EINVAL. Cost: one exit, plus one per slice while armed.
 struct HcPreempt {
   uint64_t area;        // IN: guest address of a PreemptArea

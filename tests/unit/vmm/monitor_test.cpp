@@ -249,8 +249,13 @@ TEST_F(MonitorTest, FaultsTheUpcallDoesNotTake) {
 TEST_F(MonitorTest, UpcallRegistrationIsValidated) {
   constexpr uint64_t kArgs = 0x300000;
   auto m = make();
-  // Entry outside the LibOS, a misaligned record, a record past memory.
-  const sabi::HcUpcall bad[] = {{0x401000, 0x300200, 0}, {0x200040, 0x300201, 0}, {0x200040, kMem - 8, 0}};
+  // Entry outside the LibOS, a misaligned record, a record past memory, a
+  // record over the page tables (the monitor must not write there for the guest).
+  const sabi::HcUpcall bad[] = {{0x401000, 0x300200, 0},
+                                {0x200040, 0x300201, 0},
+                                {0x200040, kMem - 8, 0},
+                                {0x200040, sabi::kPageTableAddr, 0},
+                                {0x200040, sabi::kLibosLimit - 8, 0}};
   for (const auto& b : bad) {
     ASSERT_TRUE(mem.write(kArgs, b).ok());
     EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 7, kArgs)), std::nullopt);
