@@ -12,6 +12,7 @@
 #include "core/uaccess.hpp"
 #include "sched/thread.hpp"
 #include "sched/syscalls.hpp"
+#include "sched/preempt.hpp"
 #include "sched/signal_state.hpp"
 #include "time/clock.hpp"
 #include "uapi/signal.hpp"
@@ -88,6 +89,14 @@ void arm(Timer& t, uint64_t deadline, uint64_t interval) {
   t.interval = interval;
   t.overrun = 0;
   recompute();
+  if (deadline != sched::kNoDeadline) {
+    // A program spinning until its alarm fires (`alarm(1); while (!flag);`)
+    // makes no system call at which the signal could be taken: the time
+    // slice's end is where it arrives (sched/preempt.hpp counts an armed
+    // timer as one more thing ready to run).
+    sched::preempt_enable();
+    sched::preempt_note_wake();
+  }
 }
 
 Timer* posix_timer(int id) {

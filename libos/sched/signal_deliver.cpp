@@ -11,6 +11,11 @@
 // the interrupted SyscallFrame and jumps back to run_handler on this kernel
 // stack. A handler that leaves by siglongjmp is noticed at the next system
 // call made from outside its frame (signal_check_escape).
+//
+// A synchronous fault (signal_fault.cpp) reuses all of this with a
+// FaultContext: the interrupted state is then the full register set the
+// monitor recorded at the fault (rax, r11 and rflags included), and
+// rt_sigreturn copies the edited ucontext back into it.
 #include "arch/x86_64/cpu.hpp"
 #include "core/errno.hpp"
 #include "core/hypercall.hpp"
@@ -25,6 +30,7 @@
 
 extern "C" {
 extern uint64_t shoal_kstack_top;
+void shoal_syscall_entry();
 [[noreturn]] void shoal_enter_handler(uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t rsp);
 void shoal_sigreturn_trampoline();
 }
@@ -54,6 +60,9 @@ struct SigRecord {
   uint64_t stack_lo, stack_hi; // the handler's user stack range (escape test)
   long result;
   SigRecord* outer;
+  FaultContext* fault;         // set when the handler runs for a CPU fault
+  uint64_t shown_rip;          // the rip the ucontext showed (system calls)
+  bool redirected;             // rt_sigreturn resumes elsewhere: no restart
 };
 
 // Per-signal siginfo of the pending instance (one instance per signal).
@@ -61,15 +70,44 @@ int g_info_code[kSignals + 1];
 int64_t g_info_value[kSignals + 1];
 int32_t g_info_tid[kSignals + 1];
 
+// Where Linux would show the interrupted system call: rip just after its
+// `syscall` instruction. A rewritten site (abi/syscall.h) returns into its
+// stub, `lea -128(%rsp),%rsp; call shoal_syscall_entry; <displaced>; jmp
+// end`; when nothing was displaced after the `syscall` (the rewriter's first
+// choice), the `jmp` follows the call at once and its target is the address
+// after the original instruction. With instructions displaced after it, no
+// program address corresponds: false, and the stub's address is shown as
+// before. A site the rewriter left (the ring-0 bounce) returns to the real
+// address already.
+bool syscall_pc_after(uint64_t ret, uint64_t* after) {
+  static const uint8_t kLea[] = {0x48, 0x8d, 0x64, 0x24, 0x80};
+  auto* p = reinterpret_cast<const uint8_t*>(ret);
+  *after = ret;
+  if (ret < 10 || !user_readable(p - 10, 15)) return true;
+  int32_t rel;
+  memcpy(&rel, p - 4, 4);
+  if (memcmp(p - 10, kLea, sizeof kLea) != 0 || p[-5] != 0xe8 ||
+      ret + static_cast<int64_t>(rel) != reinterpret_cast<uint64_t>(&shoal_syscall_entry))
+    return true;  // not a stub: the real address
+  if (p[0] != 0xe9) return false;
+  memcpy(&rel, p + 1, 4);
+  *after = ret + 5 + static_cast<int64_t>(rel);
+  return true;
+}
+
 bool on_altstack(const sched::Thread* t, uint64_t sp) {
   return t->altstack_flags != uapi::SS_DISABLE && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
 }
 
-long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long result) {
+// restarting: the system call will be restarted after the handler (Linux
+// then shows rip at the `syscall` instruction and rax = the call's number).
+long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long result,
+                 FaultContext* fault = nullptr, bool restarting = false, bool* redirected = nullptr) {
   sched::Thread* t = sched::current();
-  uint64_t site = f.site_rsp();
-  // Below the red zone and the return address of the system-call stub.
-  uint64_t sp = f.user_rsp;
+  uint64_t site = fault != nullptr ? fault->regs.rsp : f.site_rsp();
+  // Below the red zone (and, for a system call, the return address of the
+  // system-call stub).
+  uint64_t sp = fault != nullptr ? site - 128 : f.user_rsp;
   uint64_t lo = 0;  // the handler's stack range, for signal_check_escape
   if ((act.flags & uapi::SA_ONSTACK) != 0 && t->altstack_flags != uapi::SS_DISABLE && !on_altstack(t, site)) {
     sp = t->altstack_sp + t->altstack_size;
@@ -86,7 +124,10 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   sp = ((sp - sizeof(RtSigframe)) & ~uint64_t{15}) - 8;
   auto* frame = reinterpret_cast<RtSigframe*>(sp);
   if ((lo != 0 && sp < lo) || !user_writable(frame, top - sp)) {
-    signal_die(uapi::SIGSEGV, &f);  // no room for the frame: Linux forces SIGSEGV
+    // No room for the frame: Linux forces SIGSEGV. For a fault (a stack
+    // overflow without an alternate stack) the fault's own report says more.
+    if (fault != nullptr) signal_fault_unhandled();
+    signal_die(uapi::SIGSEGV, &f);
   }
   memset(xs, 0, xsize + sizeof(uint32_t));
   cpu::xsave(xs, sched::xsave_mask());
@@ -117,7 +158,20 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   mc.r12 = f.r12, mc.r13 = f.r13, mc.r14 = f.r14, mc.r15 = f.r15;
   mc.rdi = f.rdi, mc.rsi = f.rsi, mc.rbp = f.rbp, mc.rbx = f.rbx, mc.rdx = f.rdx;
   mc.rax = static_cast<uint64_t>(result), mc.rcx = f.rcx;
-  mc.rsp = site, mc.rip = f.user_rip(), mc.eflags = 0x202;
+  if (fault != nullptr) {
+    mc.rax = fault->regs.rax, mc.r11 = fault->regs.r11;
+    mc.rsp = site, mc.rip = fault->regs.rip, mc.eflags = fault->regs.rflags;
+    mc.trapno = fault->trapno, mc.err = fault->error, mc.cr2 = fault->cr2;
+  } else {
+    uint64_t after;
+    if (syscall_pc_after(f.user_rip(), &after)) {
+      mc.rip = restarting ? after - 2 : after;
+      if (restarting) mc.rax = f.nr;
+    } else {
+      mc.rip = f.user_rip();
+    }
+    mc.rsp = site, mc.eflags = 0x202;
+  }
   mc.cs = 0x33, mc.ss = 0x2b;
   mc.oldmask = t->in_suspend ? t->suspend_mask : t->sigmask;
   mc.fpstate = reinterpret_cast<uint64_t>(xs);
@@ -125,7 +179,11 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   uapi::Siginfo& si = frame->info;
   si.signo = sig;
   si.code = g_info_code[sig];
-  if (si.code == uapi::SI_TIMER) {
+  if (fault != nullptr && !fault->async) {
+    // _sigfault: si_addr, where si_pid would be.
+    si.code = fault->code;
+    memcpy(&si.pid, &fault->addr, sizeof(uint64_t));
+  } else if (si.code == uapi::SI_TIMER) {
     // _timer: si_tid, si_overrun, then the sigval.
     si.pid = g_info_tid[sig];
     memcpy(si.rest, &g_info_value[sig], sizeof(int64_t));
@@ -158,6 +216,8 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   rec.stack_hi = top;
   rec.result = result;
   rec.outer = static_cast<SigRecord*>(t->sig_record);
+  rec.fault = fault;
+  rec.shown_rip = mc.rip;
   if (__builtin_setjmp(rec.jump) == 0) {
     t->sig_record = &rec;
     uint64_t here = reinterpret_cast<uint64_t>(__builtin_frame_address(0));
@@ -171,6 +231,7 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   t->kstack_top = rec.saved_top;
   shoal_kstack_top = rec.saved_top;
   t->sig_record = rec.outer;
+  if (redirected != nullptr) *redirected = rec.redirected;
   return rec.result;
 }
 
@@ -184,8 +245,41 @@ void signal_set_info(int sig, int code, int32_t timer, int64_t value) {
   g_info_value[sig] = value;
 }
 
-long signal_deliver(SyscallFrame& f, long result, bool* restart) {
+long signal_deliver_fault(int sig, SyscallFrame& f, FaultContext& fault) {
+  const uapi::KSigaction act = g_sig_actions[sig];
+  return run_handler(sig, act, f, static_cast<long>(fault.regs.rax), &fault);
+}
+
+void signal_deliver_async(SyscallFrame& f, FaultContext& ctx) {
   sched::Thread* t = sched::current();
+  if (g_timer_deadline != sched::kNoDeadline) signal_timers_run(monotonic_ns());
+  while (uint64_t ready = sig_deliverable(t)) {
+    int sig = __builtin_ctzll(ready) + 1;
+    if ((t->sigpending & sig_bit(sig)) != 0) {
+      t->sigpending &= ~sig_bit(sig);
+    } else {
+      g_sig_pending &= ~sig_bit(sig);
+    }
+    const uapi::KSigaction act = g_sig_actions[sig];
+    if (act.handler == uapi::SIG_IGN) continue;
+    if (act.handler == uapi::SIG_DFL) {
+      if (signal_default_ignored(sig)) continue;
+      signal_die(sig, nullptr);
+    }
+    ctx.regs.rax = static_cast<uint64_t>(run_handler(sig, act, f, static_cast<long>(ctx.regs.rax), &ctx));
+    t = sched::current();
+  }
+}
+
+long signal_deliver(SyscallFrame& f, long result, bool* restart) {
+  bool may_restart = *restart;
+  sched::Thread* t = sched::current();
+  if (shoal_preempt_area.pending != 0) {
+    // The slice ended inside the LibOS: switch now, on the way out.
+    shoal_preempt_area.pending = 0;
+    sched::yield();
+    t = sched::current();
+  }
   if (g_timer_deadline != sched::kNoDeadline) signal_timers_run(monotonic_ns());
   *restart = false;
   bool interrupted = result == -EINTR;
@@ -202,8 +296,16 @@ long signal_deliver(SyscallFrame& f, long result, bool* restart) {
       if (signal_default_ignored(sig)) continue;
       signal_die(sig, &f);
     }
-    if (interrupted && (act.flags & uapi::SA_RESTART) != 0) *restart = true;
-    result = run_handler(sig, act, f, result);
+    bool restarting = interrupted && (act.flags & uapi::SA_RESTART) != 0;
+    if (restarting) *restart = true;
+    bool redirected = false;
+    result = run_handler(sig, act, f, result, nullptr, restarting && may_restart, &redirected);
+    if (redirected) {
+      // The handler chose where to resume (musl's thread cancellation
+      // moves rip to __cp_cancel): the call is over, rax is the handler's.
+      *restart = false;
+      interrupted = false;
+    }
     t = sched::current();
   }
   if (t->in_suspend) {
@@ -217,9 +319,10 @@ long signal_deliver(SyscallFrame& f, long result, bool* restart) {
 
 using namespace libos;
 
-void signal_check_escape(SyscallFrame& f) {
+void signal_check_escape(SyscallFrame& f) { libos::signal_check_escape_at(f.site_rsp()); }
+
+void libos::signal_check_escape_at(uint64_t sp) {
   sched::Thread* t = sched::current();
-  uint64_t sp = f.site_rsp();
   auto* rec = static_cast<SigRecord*>(t->sig_record);
   SigRecord* left = nullptr;
   // A system call from outside a handler's stack range means the program
@@ -242,16 +345,28 @@ long sys_rt_sigreturn(SyscallFrame& f) {
   Ucontext& uc = *rec->uc;
   uapi::Sigcontext& mc = uc.mc;
   SyscallFrame& o = *rec->frame;
+  if (rec->fault != nullptr) {
+    // Every register comes back, as the handler left it in the ucontext;
+    // signal_fault_resume loads them (rflags only in its user-settable bits).
+    shoal::abi::GuestRegs& r = rec->fault->regs;
+    r.r8 = mc.r8, r.r9 = mc.r9, r.r10 = mc.r10, r.r11 = mc.r11;
+    r.r12 = mc.r12, r.r13 = mc.r13, r.r14 = mc.r14, r.r15 = mc.r15;
+    r.rdi = mc.rdi, r.rsi = mc.rsi, r.rbp = mc.rbp, r.rbx = mc.rbx, r.rdx = mc.rdx, r.rcx = mc.rcx;
+    r.rax = mc.rax, r.rsp = mc.rsp, r.rip = mc.rip, r.rflags = mc.eflags;
+    rec->result = static_cast<long>(mc.rax);
+  } else {
   o.r8 = mc.r8, o.r9 = mc.r9, o.r10 = mc.r10, o.r11 = mc.r11;
   o.r12 = mc.r12, o.r13 = mc.r13, o.r14 = mc.r14, o.r15 = mc.r15;
   o.rdi = mc.rdi, o.rsi = mc.rsi, o.rbp = mc.rbp, o.rbx = mc.rbx, o.rdx = mc.rdx, o.rcx = mc.rcx;
   rec->result = static_cast<long>(mc.rax);
-  if (mc.rsp != o.site_rsp() || mc.rip != o.user_rip()) {
+  if (mc.rsp != o.site_rsp() || mc.rip != rec->shown_rip) {
+    rec->redirected = true;
     // The handler edited where to resume: `ret $128` pops rip at user_rsp.
     uint64_t slot = mc.rsp - 136;
     if (!user_writable(reinterpret_cast<void*>(slot), 8)) signal_die(uapi::SIGSEGV, &f);
     *reinterpret_cast<uint64_t*>(slot) = mc.rip;
     o.user_rsp = slot;
+  }
   }
   cpu::xrstor(rec->xsave, sched::xsave_mask());
   t->sigmask = uc.sigmask & ~kUnblockable;

@@ -4,17 +4,21 @@
 // global; masks, thread-directed pending signals and alternate stacks live in
 // sched::Thread.
 //
-// Delivery is synchronous: a signal is only ever taken at a system call's
-// exit (the dispatcher calls signal_deliver when signal_attention() says so),
-// so a handler always interrupts a known register state, the SyscallFrame.
+// A signal is taken at a system call's exit (the dispatcher calls
+// signal_deliver when signal_attention() says so), where a handler interrupts
+// the SyscallFrame; or, with a FaultContext holding every register, for a CPU
+// fault (signal_fault.cpp) and at the end of a time slice in program code
+// (asynchronous signals, sched/preempt.hpp).
 #pragma once
 
 #include <stdint.h>
 
 #include "core/errno.hpp"  // waits that a signal interrupts return -EINTR
+#include "sched/preempt.hpp"
 #include "sched/thread.hpp"
 #include "arch/x86_64/syscall_frame.hpp"
 #include "uapi/signal.hpp"
+#include <shoal/abi/hypercall.h>
 
 namespace libos {
 
@@ -49,6 +53,8 @@ uint64_t signal_timers_run(uint64_t now);
 
 // True when the dispatcher must call signal_deliver before returning.
 inline bool signal_attention() {
+  // A slice ended while this thread was in the LibOS (sched/preempt.hpp).
+  if (shoal_preempt_area.pending != 0) return true;
   sched::Thread* t = sched::current();
   if (sig_deliverable(t) != 0) return true;
   // An armed timer: signal_deliver reads the clock (one rdtsc) to see if it
@@ -58,7 +64,44 @@ inline bool signal_attention() {
 
 // Takes every deliverable signal on the way out of a system call that
 // returned result; returns the value rax must get. May run handlers.
+// *restart: in, whether this call may be restarted (SA_RESTART); out, whether
+// it must be.
 long signal_deliver(SyscallFrame& frame, long result, bool* restart);
+
+// A synchronous CPU fault of program code on its way to a handler
+// (signal_fault.cpp): the full register set the monitor recorded, which
+// rt_sigreturn updates, and the siginfo/sigcontext facts.
+struct FaultContext {
+  shoal::abi::GuestRegs regs;
+  int code;            // si_code
+  uint64_t addr;       // si_addr
+  uint64_t trapno, error, cr2;
+  bool async;          // an asynchronous signal taken at a preemption: siginfo as for kill
+};
+
+// Runs the handler of sig for a fault; f holds the fault's general-purpose
+// registers (its user_rsp is unused). Returns once the handler returned
+// through rt_sigreturn, with fault.regs as the ucontext left them.
+long signal_deliver_fault(int sig, SyscallFrame& f, FaultContext& fault);
+
+// Takes every deliverable signal for a thread interrupted in program code
+// (a preemption), running handlers with ctx as the interrupted state.
+void signal_deliver_async(SyscallFrame& f, FaultContext& ctx);
+
+// Registers the fault upcall with the monitor if not yet done (one exit);
+// false if the monitor refused it.
+bool signal_fault_register_upcall();
+
+// The fault handed to the upcall is not handled: the monitor prints its
+// report of it and ends the instance.
+[[noreturn]] void signal_fault_unhandled();
+
+// Called when the program installs a handler for sig: for the fault signals,
+// registers the fault upcall with the monitor (once; one hypercall).
+void signal_fault_register(int sig);
+
+// signal_check_escape for a program stack pointer sp.
+void signal_check_escape_at(uint64_t sp);
 
 // Ends the instance as Linux's default action for sig would.
 [[noreturn]] void signal_die(int sig, const SyscallFrame* frame);

@@ -1,5 +1,6 @@
-// Cooperative threads on the one vCPU. There is no preemption: a thread runs
-// until it makes a system call that blocks, sleeps, yields or exits. Each
+// Green threads on the one vCPU. A thread runs until it makes a system call
+// that blocks, sleeps, yields or exits, or until its time slice ends
+// (sched/preempt.hpp: the monitor interrupts program code). Each
 // thread has its own kernel stack (system calls run on it) and its own
 // extended state (xsave area), fs/gs base and signal mask.
 #pragma once

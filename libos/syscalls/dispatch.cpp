@@ -78,7 +78,7 @@ extern "C" long shoal_syscall_dispatch(libos::SyscallFrame* frame) {
   for (;;) {
     long result = libos::dispatch(*frame);
     if (__builtin_expect(!libos::signal_attention(), 1)) return result;
-    bool restart = false;
+    bool restart = libos::restartable(frame->nr);  // in: may restart; out: must
     result = libos::signal_deliver(*frame, result, &restart);
     if (!restart || !libos::restartable(frame->nr)) return result;
     libos::sched::current()->cur_frame = frame;

@@ -15,7 +15,8 @@ shoal=$1 prog=$2 case=$3 root=$4 mode=$5 expect=${6:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$shoal" run --root "$root" "$prog" -- "$case" - /tmp >"$work/shoal.out" 2>"$work/shoal.err" </dev/null
+# COMPAT_SHOAL_OPTS: extra `shoal run` options of a variant (e.g. --no-rewrite).
+"$shoal" run ${COMPAT_SHOAL_OPTS:-} --root "$root" "$prog" -- "$case" - /tmp >"$work/shoal.out" 2>"$work/shoal.err" </dev/null
 got=$?
 fail=0
 if [ "$mode" = compare ]; then

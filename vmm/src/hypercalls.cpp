@@ -78,6 +78,47 @@ Result<HcAction> hc_advise(HypercallEnv& env, GuestAddr a) {
   return HcAction{};
 }
 
+// [addr, addr + len) is 8-aligned and inside the LibOS's image range.
+bool in_libos(uint64_t addr, uint64_t len) {
+  return addr % 8 == 0 && addr >= kLibosBase && addr < kLibosLimit && len <= kLibosLimit - addr;
+}
+
+Result<HcAction> hc_upcall(HypercallEnv& env, GuestAddr a) {
+  auto args = TRY(read_args<HcUpcall>(env, a));
+  int64_t result = 0;
+  // The entry must be LibOS code: the monitor resumes the vCPU there with
+  // the program's registers in hand, so it must not be program code. The
+  // record is only ever written by the monitor, never read back; it must be
+  // LibOS data, so the monitor cannot be made to write over what the guest
+  // may not (page tables, descriptor tables, the BootInfo).
+  if (args.entry < kLibosBase || args.entry >= kLibosLimit || !in_libos(args.record, sizeof(FaultUpcall)) ||
+      !env.mem->contains(args.record, sizeof(FaultUpcall))) {
+    result = -EINVAL;
+  } else {
+    env.upcall_entry = args.entry;
+    env.upcall_record = args.record;
+  }
+  TRY(write_field(env, a, offsetof(HcUpcall, result), result));
+  return HcAction{};
+}
+
+Result<HcAction> hc_preempt(HypercallEnv& env, GuestAddr a) {
+  auto args = TRY(read_args<HcPreempt>(env, a));
+  int64_t result = 0;
+  // The area is read as a hint and written by the monitor; both checked on
+  // every access (GuestMemory), so a bad value can only cost preemption.
+  if (env.upcall_entry == 0 || !in_libos(args.area, sizeof(PreemptArea)) ||
+      !env.mem->contains(args.area, sizeof(PreemptArea)) ||
+      args.slice_ns < 1000000 || args.slice_ns > 1000000000) {
+    result = -EINVAL;
+  } else {
+    env.preempt_area = args.area;
+    env.slice_ns = args.slice_ns;
+  }
+  TRY(write_field(env, a, offsetof(HcPreempt, result), result));
+  return HcAction{};
+}
+
 constexpr auto kTable = [] {
   std::array<HypercallInfo, kHypercallCount> t{};
 #define SHOAL_HC_ENTRY(name, nr, type) t[nr] = HypercallInfo{#name, sizeof(type)};
@@ -93,6 +134,8 @@ constexpr HypercallRoute kCoreRoutes[] = {
     {Hypercall::report, hc_report},
     {Hypercall::discard, hc_discard},
     {Hypercall::advise, hc_advise},
+    {Hypercall::upcall, hc_upcall},
+    {Hypercall::preempt, hc_preempt},
 };
 
 }  // namespace

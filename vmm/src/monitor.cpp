@@ -1,13 +1,16 @@
 #include "monitor.hpp"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <shoal/abi/hypercall.h>
 #include <shoal/abi/layout.h>
 
+#include "cpu_setup.hpp"
 #include "descriptors.hpp"
 #include "fault.hpp"
+#include "preempt.hpp"
 
 namespace shoal::vmm {
 namespace {
@@ -52,7 +55,9 @@ std::optional<int> Monitor::handle_exit(const VcpuExit& exit) {
     case VcpuExit::Kind::io:
       return handle_io(exit);
     case VcpuExit::Kind::interrupted:
-      return std::nullopt;  // run() checks the timeout flag before re-entering
+      // run() checks the timeout flag before re-entering.
+      if (take_slice_tick()) return end_slice();
+      return std::nullopt;
     case VcpuExit::Kind::shutdown:
       return finish({m_config.program,
                      "triple fault: the vCPU hit an exception it could not deliver (ring-0 state broken)",
@@ -95,11 +100,57 @@ std::optional<int> Monitor::handle_io(const VcpuExit& exit) {
   }
   auto action = dispatch_hypercall(m_env, nr, exit.value);
   if (!action) return report_invalid_argument(info.name, action.error());
-  if (action->kind == HcAction::Kind::resume) return std::nullopt;
+  if (action->kind == HcAction::Kind::resume) {
+    sync_slice_timer(false);
+    return std::nullopt;
+  }
   return handle_action(action.value());
 }
 
-int Monitor::handle_fault_port() {
+void Monitor::sync_slice_timer(bool may_stop) {
+  if (m_env.preempt_area == 0) return;
+  auto area = m_mem.read<PreemptArea>(m_env.preempt_area);
+  if (!area) return;
+  bool want = area->ready > 1;
+  // The timer counts guest CPU time only, so it may keep running across a
+  // `block`; it stops only when a slice ended with nothing else to run (the
+  // LibOS asks again, one exit, if that changes without an exit).
+  if (!want && !may_stop) want = m_slice_armed;
+  if (want != m_slice_armed) {
+    set_slice_timer(want ? m_env.slice_ns : 0);
+    m_slice_armed = want;
+  }
+  if (area->armed != (m_slice_armed ? 1u : 0u)) {
+    // SAFETY: a checked write of one field of the area validated at registration.
+    (void)m_mem.write<uint32_t>(m_env.preempt_area + offsetof(PreemptArea, armed), m_slice_armed ? 1 : 0);
+  }
+}
+
+std::optional<int> Monitor::end_slice() {
+  if (m_env.preempt_area == 0) return std::nullopt;
+  sync_slice_timer(true);  // one thread ready: stop the timer, nothing to switch to
+  if (!m_slice_armed) return std::nullopt;
+  auto regs = m_vcpu.get_regs();
+  if (!regs) return std::nullopt;
+  if (regs->rip < kLibosLimit) {
+    // In the LibOS (or a ring-0 stub): it yields when it next leaves.
+    (void)m_mem.write<uint32_t>(m_env.preempt_area + offsetof(PreemptArea, pending), 1);
+    return std::nullopt;
+  }
+  FaultUpcall rec{};
+  rec.regs = to_guest_regs(regs.value(), 0);
+  rec.vector = kPreemptVector;
+  rec.count = ++m_upcall_faults;
+  if (!m_mem.write(m_env.upcall_record, rec).ok()) return std::nullopt;
+  kvm_regs r = regs.value();
+  r.rip = m_env.upcall_entry;
+  r.rflags = cpu::kEntryRflags;
+  if (!m_vcpu.set_regs(r).ok()) return std::nullopt;
+  (void)m_mem.write<uint64_t>(m_env.preempt_area + offsetof(PreemptArea, preemptions), ++m_preemptions);
+  return std::nullopt;
+}
+
+std::optional<int> Monitor::handle_fault_port() {
   auto sregs = m_vcpu.get_sregs();
   auto regs = m_vcpu.get_regs();
   if (!sregs || !regs) return finish({m_config.program, "cannot read the vCPU state after a fault", status::kMonitorError});
@@ -135,7 +186,49 @@ int Monitor::handle_fault_port() {
     snprintf(buf, sizeof buf, "error code %#lx", static_cast<unsigned long>(f.error));
     r.notes.push_back(buf);
   }
+  if (fault_goes_to_upcall(f.vector, f.cs, f.rip) && enter_fault_upcall(regs->rsp, f, sregs->cr2, g)) {
+    m_upcall_fault = std::move(r);
+    return std::nullopt;
+  }
   return finish(std::move(r));
+}
+
+// Which faults the LibOS may turn into a signal: exceptions Linux reports as
+// SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGTRAP, raised in ring 3 by program code. A
+// fault of the LibOS itself (its code range), of ring 0, and the machine
+// faults (#NMI, #DF, #MC, stray interrupts) end the instance as before.
+bool Monitor::fault_goes_to_upcall(uint64_t vector, uint64_t cs, uint64_t rip) const {
+  if (m_env.upcall_entry == 0 || (cs & 3) != 3) return false;
+  if (rip >= kLibosBase && rip < kLibosLimit) return false;
+  switch (vector) {
+    case 0: case 1: case 3: case 4: case 5: case 6: case 11: case 12: case 13: case 14: case 16: case 17:
+    case 19:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Monitor::enter_fault_upcall(uint64_t ring0_rsp, const FaultFrame& f, uint64_t cr2, const GuestRegs& regs) {
+  FaultUpcall rec{};
+  rec.regs = regs;
+  rec.vector = f.vector;
+  rec.error = f.error;
+  rec.cr2 = f.vector == 14 ? cr2 : 0;
+  rec.count = ++m_upcall_faults;
+  // SAFETY: upcall_record was checked at registration to hold a FaultUpcall
+  // inside guest memory; write checks the range again.
+  if (!m_mem.write(m_env.upcall_record, rec).ok()) return false;
+  // The stub's tail irets through this frame: back to CPL 3 at the entry,
+  // with the boot's rflags (the program's may hold TF or AC). No vCPU
+  // register is set from here: KVM_SET_SREGS would reset the shadow MMU.
+  FaultFrame back = f;
+  back.rip = m_env.upcall_entry;
+  back.cs = kUserCs;
+  back.rflags = cpu::kEntryRflags;
+  back.rsp = regs.rsp;
+  back.ss = kUserDs;
+  return m_mem.write(ring0_rsp, back).ok();
 }
 
 int Monitor::handle_action(const HcAction& action) {
@@ -150,6 +243,13 @@ int Monitor::handle_action(const HcAction& action) {
       return finish({m_config.program, "deadlock: every thread blocked and nothing can wake one",
                      status::kDeadlock, vcpu_regs()});
     case HcAction::Kind::report: {
+      if (action.report_kind == ReportKind::fault) {
+        // The LibOS declines the fault it was handed: the report is the
+        // monitor's own record of it, not anything the guest wrote.
+        if (m_upcall_fault) return finish(*m_upcall_fault);
+        return finish({m_config.program, "the LibOS reported an unhandled fault, but none was handed to it",
+                       status::kBadHypercall, vcpu_regs()});
+      }
       std::string msg = sanitize_message(action.message);
       CrashReport r{m_config.program, "", action.status, action.regs ? action.regs : vcpu_regs()};
       switch (action.report_kind) {

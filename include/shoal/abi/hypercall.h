@@ -35,14 +35,16 @@ inline constexpr uint16_t kFaultPort = 0x4ff;
   X(exit, 4, HcExit)                             \
   X(report, 5, HcReport)                         \
   X(discard, 6, HcDiscard)                       \
-  X(advise, 7, HcAdvise)
+  X(advise, 7, HcAdvise)                         \
+  X(upcall, 8, HcUpcall)                         \
+  X(preempt, 9, HcPreempt)
 
 enum class Hypercall : uint16_t {
 #define SHOAL_HC_ENUM(name, nr, type) name = nr,
   SHOAL_HYPERCALLS(SHOAL_HC_ENUM)
 #undef SHOAL_HC_ENUM
 };
-inline constexpr uint16_t kHypercallCount = 8;  // numbers are < kHypercallCount
+inline constexpr uint16_t kHypercallCount = 10;  // numbers are < kHypercallCount
 
 // console_write: write len bytes at buf to the instance's stdout (fd 1) or
 // stderr (fd 2). Errors: result = -EBADF for another fd. Cost: one exit.
@@ -98,6 +100,7 @@ enum class ReportKind : uint32_t {
   panic = 1,    // the LibOS detected a broken invariant
   signal = 2,   // the program raised a fatal signal (abort() → SIGABRT)
   deadlock = 3, // every thread is blocked and nothing can wake one
+  fault = 4,    // the fault handed to the upcall is not handled (see HcUpcall)
 };
 
 // report: the instance ends abnormally. The monitor prints a one-screen report
@@ -142,5 +145,69 @@ struct HcAdvise {
   int64_t result;       // OUT
 };
 static_assert(sizeof(HcAdvise) == 32);
+
+// upcall: register the LibOS's fault upcall (docs/architecture.md, "Faults
+// reach the program"). From now on a CPU exception raised by ring-3 code
+// outside the LibOS ([kLibosBase, kLibosLimit)) no longer ends the instance
+// at once: the monitor writes a FaultUpcall record at `record`, and resumes
+// the vCPU in ring 3 at `entry` (rsp, rflags and every other register
+// unspecified; the entry must switch to a stack of its own). The LibOS then
+// runs the program's handler or, when the signal's action is the default
+// (or the signal is blocked), asks for the crash report with a `report` of
+// kind ReportKind::fault, which prints the monitor's own record of the fault
+// (nothing the guest wrote since is trusted). A fault inside the LibOS, in
+// ring 0, or while an upcall is being entered, still ends the instance.
+// entry and record must lie in [kLibosBase, kLibosLimit) (the LibOS's code
+// and data), record 8-aligned. Errors: result = -EINVAL. Cost: one exit (once).
+struct HcUpcall {
+  uint64_t entry;       // IN: guest address of the upcall entry
+  uint64_t record;      // IN: guest address of a FaultUpcall the monitor fills
+  int64_t result;       // OUT: 0 or -errno
+};
+static_assert(sizeof(HcUpcall) == 24);
+
+// What the monitor writes at HcUpcall::record before entering the upcall.
+struct FaultUpcall {
+  GuestRegs regs;       // the program's registers at the fault (rip = the faulting instruction,
+                        // or the next one for traps such as int3)
+  uint64_t vector;      // the CPU exception (0 #DE, 3 #BP, 6 #UD, 13 #GP, 14 #PF, ...)
+  uint64_t error;       // the exception's error code (0 when it has none)
+  uint64_t cr2;         // #PF: the faulting address
+  uint64_t count;       // faults delivered so far, this one included
+};
+static_assert(sizeof(FaultUpcall) == sizeof(GuestRegs) + 32);
+
+// preempt: time slices for the LibOS's threads (docs/architecture.md,
+// "Preemption"). Needs the fault upcall registered first. While more than one
+// thread could run (PreemptArea::ready > 1), the monitor keeps a timer of
+// slice_ns of guest CPU time (ITIMER_VIRTUAL: it does not run while the guest
+// sleeps in `block`). When it fires and the vCPU is in program code, the
+// monitor enters the fault upcall with FaultUpcall::vector = kPreemptVector
+// and the program's registers (one exit); the LibOS switches threads and
+// later resumes it exactly there. In the LibOS (its code range, or ring 0)
+// the monitor sets PreemptArea::pending instead, and the LibOS yields when it
+// next leaves a system call. The LibOS makes this hypercall again to re-arm
+// when ready rises past 1 while PreemptArea::armed is 0.
+// area must be 8-aligned in [kLibosBase, kLibosLimit); slice_ns in [1 ms, 1 s].
+// Errors: result = -EINVAL. Cost: one exit, plus one per slice while armed.
+struct HcPreempt {
+  uint64_t area;        // IN: guest address of a PreemptArea
+  uint64_t slice_ns;    // IN
+  int64_t result;       // OUT: 0 or -errno
+};
+static_assert(sizeof(HcPreempt) == 24);
+
+inline constexpr uint64_t kPreemptVector = 0x200;  // FaultUpcall::vector of a slice's end
+
+// Shared by the LibOS and the monitor; both treat the other's fields as
+// hints (a wrong value costs a useless exit or a late switch, never safety).
+struct PreemptArea {
+  uint32_t ready;       // guest: threads runnable or waiting with a deadline
+  uint32_t armed;       // monitor: 1 while the slice timer runs
+  uint32_t pending;     // monitor sets, guest clears: yield on the way out of the LibOS
+  uint32_t _pad;
+  uint64_t preemptions; // monitor: slices ended by an upcall
+};
+static_assert(sizeof(PreemptArea) == 24);
 
 }  // namespace shoal::abi

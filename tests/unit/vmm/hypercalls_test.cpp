@@ -77,6 +77,8 @@ TEST_F(HypercallTest, TableIsGeneratedFromTheXMacro) {
   EXPECT_EQ(hypercall_info(5).args_size, sizeof(sabi::HcReport));
   EXPECT_EQ(hypercall_info(0).name, nullptr);
   EXPECT_STREQ(hypercall_info(7).name, "advise");
+  EXPECT_STREQ(hypercall_info(8).name, "upcall");
+  EXPECT_STREQ(hypercall_info(9).name, "preempt");
   EXPECT_EQ(hypercall_info(sabi::kHypercallCount).name, nullptr);
   EXPECT_EQ(hypercall_info(0xffff).name, nullptr);
   EXPECT_FALSE(dispatch_hypercall(env, 0, kArgs).ok());
