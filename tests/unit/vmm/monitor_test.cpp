@@ -177,7 +177,7 @@ TEST_F(MonitorTest, FaultGoesToTheRegisteredUpcall) {
   sabi::HcUpcall reg{kEntry, kRecord, 1};
   ASSERT_TRUE(mem.write(kArgs, reg).ok());
   auto m = make();
-  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 7, kArgs)), std::nullopt);
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + static_cast<uint16_t>(sabi::Hypercall::upcall), kArgs)), std::nullopt);
   EXPECT_EQ(mem.read<sabi::HcUpcall>(kArgs).value().result, 0);
 
   // The program (rip 0x401234, outside the LibOS) reads address 0x10.
@@ -231,7 +231,7 @@ TEST_F(MonitorTest, FaultsTheUpcallDoesNotTake) {
   sabi::HcUpcall reg{0x200040, 0x300200, 1};
   ASSERT_TRUE(mem.write(kArgs, reg).ok());
   auto m = make();
-  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 7, kArgs)), std::nullopt);
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + static_cast<uint16_t>(sabi::Hypercall::upcall), kArgs)), std::nullopt);
   uint64_t rsp0 = sabi::kRing0StackTop - sizeof(FaultFrame);
   vcpu.regs.rsp = rsp0;
   vcpu.sregs.cs.selector = sabi::kKernelCs;
@@ -261,7 +261,7 @@ TEST_F(MonitorTest, UpcallRegistrationIsValidated) {
                                 {0x200040, sabi::kLibosLimit - 8, 0}};
   for (const auto& b : bad) {
     ASSERT_TRUE(mem.write(kArgs, b).ok());
-    EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 7, kArgs)), std::nullopt);
+    EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + static_cast<uint16_t>(sabi::Hypercall::upcall), kArgs)), std::nullopt);
     EXPECT_EQ(mem.read<sabi::HcUpcall>(kArgs).value().result, -EINVAL);
   }
   // Nothing registered: a fault of program code is reported as before.
@@ -288,21 +288,21 @@ TEST_F(MonitorTest, SliceEndEntersTheUpcallOnlyInProgramCode) {
   auto m = make();
   sabi::HcPreempt early{kArea, 10000000, 1};
   ASSERT_TRUE(mem.write(kArgs, early).ok());
-  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 8, kArgs)), std::nullopt);
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + static_cast<uint16_t>(sabi::Hypercall::preempt), kArgs)), std::nullopt);
   EXPECT_EQ(mem.read<sabi::HcPreempt>(kArgs).value().result, -EINVAL);  // no upcall yet
   sabi::HcUpcall reg{kEntry, kRecord, 1};
   ASSERT_TRUE(mem.write(kArgs, reg).ok());
-  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 7, kArgs)), std::nullopt);
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + static_cast<uint16_t>(sabi::Hypercall::upcall), kArgs)), std::nullopt);
   sabi::HcPreempt bad_slice{kArea, 10, 1};
   ASSERT_TRUE(mem.write(kArgs, bad_slice).ok());
-  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 8, kArgs)), std::nullopt);
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + static_cast<uint16_t>(sabi::Hypercall::preempt), kArgs)), std::nullopt);
   EXPECT_EQ(mem.read<sabi::HcPreempt>(kArgs).value().result, -EINVAL);
 
   sabi::PreemptArea area{2, 0, 0, 0, 0};  // two threads ready
   ASSERT_TRUE(mem.write(kArea, area).ok());
   sabi::HcPreempt ok{kArea, 10000000, 1};
   ASSERT_TRUE(mem.write(kArgs, ok).ok());
-  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 8, kArgs)), std::nullopt);
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + static_cast<uint16_t>(sabi::Hypercall::preempt), kArgs)), std::nullopt);
   EXPECT_EQ(mem.read<sabi::HcPreempt>(kArgs).value().result, 0);
   EXPECT_EQ(mem.read<sabi::PreemptArea>(kArea).value().armed, 1u);
 
