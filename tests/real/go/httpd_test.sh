@@ -10,8 +10,12 @@
 #   httpd_test.sh BUILD pool   through a pool's gateway (the shared-memory
 #                              channel) with curl: /nil answers 5xx, then
 #                              /hello still answers from the same instance
+#
+# The guest gets 1G: Go reserves ~600 MiB of address space at start-up, which
+# today counts against --memory (issue 11 point 1; 512M fails). Override with
+# GO_MEMORY once reservations are free.
 set -uo pipefail
-build=$1 mode=$2
+build=$1 mode=$2 memory=${GO_MEMORY:-1G}
 here=$(cd "$(dirname "$0")" && pwd)
 shoal=$build/bin/shoal httpd=$build/real/go_httpd
 [ -w /dev/kvm ] || { echo "FAIL: /dev/kvm is not usable here"; exit 1; }
@@ -65,7 +69,7 @@ if [ "$mode" = net ]; then
   pids+=($!)
   wait_for "$tmp/native.log" '^gohttpd: listening' 20 || { cat "$tmp/native.log"; echo "FAIL: native server did not start"; exit 1; }
   probe "ip netns exec $NS" http://127.0.0.1:8080 >"$tmp/native.out"
-  ip netns exec "$NS" "$shoal" run --net tap:sh0 --ip 10.97.0.2/24 --gateway 10.97.0.1 --timeout 120 \
+  ip netns exec "$NS" "$shoal" run --memory "$memory" --net tap:sh0 --ip 10.97.0.2/24 --gateway 10.97.0.1 --timeout 120 \
     "$tmp/httpd.shoal" -- :8080 >"$tmp/shoal.log" 2>&1 &
   pids+=($!)
   wait_for "$tmp/shoal.log" '^gohttpd: listening' 60 || { cat "$tmp/shoal.log"; echo "FAIL: server under shoal did not start"; exit 1; }
@@ -90,7 +94,7 @@ request_timeout = "10s"
 [services.gohttpd]
 image = "httpd.shoal"
 port = 8080
-memory = "256M"
+memory = "$memory"
 min_instances = 1
 max_instances = 1
 initial = 1
@@ -109,7 +113,7 @@ TOML
   [[ "$code" == 5* ]] || fail "/nil answered $code, expected 5xx (the handler panicked)"
   probe "" "$url" >"$tmp/shoal.out"
   cat "$tmp/shoal.out"
-  grep -q '^hello rc=0 hello from go \[200\]$' "$tmp/shoal.out" || fail "/hello does not answer through the gateway"
+  grep -Eq '^hello rc=0 hello from go +\[200\]$' "$tmp/shoal.out" || fail "/hello does not answer through the gateway"
   grep -q "same process after the panic" "$tmp/shoal.out" || fail "the instance did not survive the panic"
   "$shoal" logs -c "$ctl" gohttpd >"$tmp/logs.txt" 2>&1
   grep -q "http: panic serving" "$tmp/logs.txt" || { tail -20 "$tmp/logs.txt"; fail "no recovered panic in the instance's log"; }
