@@ -2,18 +2,21 @@
 # bench/runtimes: what language runtimes do to memory and the CPU, under shoal
 # against the same static binary natively, measured in the same run.
 #
-#   runtimes BUILD_DIR [--runs N] [--only touch|mremap|realloc|gocpu|lua]
+#   runtimes BUILD_DIR [--runs N] [--only touch|mremap|mremap-calls|realloc|realloc-calls|gocpu|lua]
 #
 # Each program times its own work (not boot) and prints it; the median of N
 # runs (default 3, interleaved native/shoal) is shown with the ratio
 # shoal/native as "x native speed" (higher is better, 1.00x = as fast):
 #   touch    first touch of fresh anonymous pages, MB/s (bench/guest/memgrow)
-#   mremap   growing a mapping 1 -> 64 MiB with mremap, ms
-#   realloc  growing a malloc'd block 1 -> 64 MiB with realloc, ms
+#   mremap   growing a mapping 1 -> 64 MiB with mremap and touching the new
+#            pages, ms; mremap-calls: the time inside mremap alone
+#   realloc  growing a malloc'd block 1 -> 64 MiB with realloc, writing the
+#            new pages, ms; realloc-calls: the time inside realloc alone
 #   gocpu    a Go CPU + garbage-collector program, ms (bench/guest/gocpu)
 #   lua      an allocation-heavy Lua 5.4 loop (Debian's liblua5.4.a), ms
-# A run that fails under shoal is shown as FAILED with its last line of
-# stderr, and the script exits 1 after the others ran.
+# A run that fails under shoal is shown as FAILED with its first line of
+# stderr, and the script exits 1 after the others ran; so does a "result"
+# (a checksum the program prints) that differs from the native one.
 set -uo pipefail
 build=${1:?usage: runtimes BUILD_DIR [--runs N] [--only NAME]}
 shift
@@ -45,6 +48,10 @@ row() {
     "$prog" "$@" >"$tmp/n.out" 2>&1 && n_vals+=("$(awk -v u="$unit" '{ for (i = 1; i < NF; i++) if ($i == u) print $(i + 1) }' "$tmp/n.out" | head -1)")
     if "$shoal" run --memory "$mem" --timeout 300 "$tmp/$name.shoal" -- "$@" >"$tmp/s.out" 2>"$tmp/s.err"; then
       s_vals+=("$(awk -v u="$unit" '{ for (i = 1; i < NF; i++) if ($i == u) print $(i + 1) }' "$tmp/s.out" | head -1)")
+      local rn rs
+      rn=$(awk '{ for (i = 1; i < NF; i++) if ($i == "result") print $(i + 1) }' "$tmp/n.out")
+      rs=$(awk '{ for (i = 1; i < NF; i++) if ($i == "result") print $(i + 1) }' "$tmp/s.out")
+      [ "$rn" = "$rs" ] || failed="result $rs differs from native $rn"
     else
       failed=$(grep -v '^\s' "$tmp/s.err" | grep . | head -1)
     fi
@@ -52,20 +59,22 @@ row() {
   local n s
   n=$(printf '%s\n' "${n_vals[@]}" | grep . | median)
   if [ -n "$failed" ] || [ ${#s_vals[@]} = 0 ]; then
-    printf '  %-8s native %10.1f %-5s  shoal FAILED: %s\n' "$name" "$n" "$unit" "${failed:0:120}"
+    printf '  %-13s native %10.1f %-8s  shoal FAILED: %s\n' "$name" "$n" "$unit" "${failed:0:120}"
     status=1
     return
   fi
   s=$(printf '%s\n' "${s_vals[@]}" | grep . | median)
   awk -v name="$name" -v u="$unit" -v n="$n" -v s="$s" -v h="$higher" 'BEGIN {
     r = (h == 1) ? s / n : n / s
-    printf "  %-8s native %10.1f %-5s  shoal %10.1f %-5s  %.2fx native speed\n", name, n, u, s, u, r }'
+    printf "  %-13s native %10.2f %-8s  shoal %10.2f %-8s  %.3fx native speed\n", name, n, u, s, u, r }'
 }
 
 echo "bench/runtimes: median of $runs runs each, timed inside the program; $(nproc) cores, $(uname -r), $(date -u '+%F %H:%M') UTC"
 row touch MB/s 1 "$g/memgrow" 512M touch 64
 row mremap ms 0 "$g/memgrow" 512M mremap 64
+row mremap-calls calls-ms 0 "$g/memgrow" 512M mremap 64
 row realloc ms 0 "$g/memgrow" 512M realloc 64
+row realloc-calls calls-ms 0 "$g/memgrow" 512M realloc 64
 row gocpu ms 0 "$g/gocpu" 1G 60
 row lua ms 0 "$g/lua_alloc" 512M 100
 exit $status
