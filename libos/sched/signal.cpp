@@ -92,6 +92,7 @@ long sys_rt_sigaction(int sig, const uapi::KSigaction* act, uapi::KSigaction* oa
   if (act != nullptr) {
     fresh.mask &= ~kUnblockable;
     g_sig_actions[sig] = fresh;
+    if (fresh.handler != uapi::SIG_DFL && fresh.handler != uapi::SIG_IGN) signal_fault_register(sig);
     if (ignored(sig)) {
       // POSIX: setting an ignoring action discards the pending instances.
       g_sig_pending &= ~sig_bit(sig);

@@ -11,6 +11,11 @@
 // the interrupted SyscallFrame and jumps back to run_handler on this kernel
 // stack. A handler that leaves by siglongjmp is noticed at the next system
 // call made from outside its frame (signal_check_escape).
+//
+// A synchronous fault (signal_fault.cpp) reuses all of this with a
+// FaultContext: the interrupted state is then the full register set the
+// monitor recorded at the fault (rax, r11 and rflags included), and
+// rt_sigreturn copies the edited ucontext back into it.
 #include "arch/x86_64/cpu.hpp"
 #include "core/errno.hpp"
 #include "core/hypercall.hpp"
@@ -78,6 +83,7 @@ struct SigRecord {
   uint64_t stack_lo, stack_hi; // the handler's user stack range (escape test)
   long result;
   SigRecord* outer;
+  FaultContext* fault;         // set when the handler runs for a CPU fault
 };
 
 // Per-signal siginfo of the pending instance (one instance per signal).
@@ -89,11 +95,13 @@ bool on_altstack(const sched::Thread* t, uint64_t sp) {
   return t->altstack_flags != uapi::SS_DISABLE && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
 }
 
-long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long result) {
+long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long result,
+                 FaultContext* fault = nullptr) {
   sched::Thread* t = sched::current();
-  uint64_t site = f.site_rsp();
-  // Below the red zone and the return address of the system-call stub.
-  uint64_t sp = f.user_rsp;
+  uint64_t site = fault != nullptr ? fault->regs.rsp : f.site_rsp();
+  // Below the red zone (and, for a system call, the return address of the
+  // system-call stub).
+  uint64_t sp = fault != nullptr ? site - 128 : f.user_rsp;
   uint64_t lo = 0;  // the handler's stack range, for signal_check_escape
   if ((act.flags & uapi::SA_ONSTACK) != 0 && t->altstack_flags != uapi::SS_DISABLE && !on_altstack(t, site)) {
     sp = t->altstack_sp + t->altstack_size;
@@ -110,7 +118,10 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   sp = ((sp - sizeof(RtSigframe)) & ~uint64_t{15}) - 8;
   auto* frame = reinterpret_cast<RtSigframe*>(sp);
   if ((lo != 0 && sp < lo) || !user_writable(frame, top - sp)) {
-    signal_die(11, &f);  // no room for the frame: Linux forces SIGSEGV
+    // No room for the frame: Linux forces SIGSEGV. For a fault (a stack
+    // overflow without an alternate stack) the fault's own report says more.
+    if (fault != nullptr) signal_fault_unhandled();
+    signal_die(11, &f);
   }
   memset(xs, 0, xsize + sizeof(uint32_t));
   cpu::xsave(xs, sched::xsave_mask());
@@ -141,7 +152,13 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   mc.r12 = f.r12, mc.r13 = f.r13, mc.r14 = f.r14, mc.r15 = f.r15;
   mc.rdi = f.rdi, mc.rsi = f.rsi, mc.rbp = f.rbp, mc.rbx = f.rbx, mc.rdx = f.rdx;
   mc.rax = static_cast<uint64_t>(result), mc.rcx = f.rcx;
-  mc.rsp = site, mc.rip = f.user_rip(), mc.eflags = 0x202;
+  if (fault != nullptr) {
+    mc.rax = fault->regs.rax, mc.r11 = fault->regs.r11;
+    mc.rsp = site, mc.rip = fault->regs.rip, mc.eflags = fault->regs.rflags;
+    mc.trapno = fault->trapno, mc.err = fault->error, mc.cr2 = fault->cr2;
+  } else {
+    mc.rsp = site, mc.rip = f.user_rip(), mc.eflags = 0x202;
+  }
   mc.cs = 0x33, mc.ss = 0x2b;
   mc.oldmask = t->in_suspend ? t->suspend_mask : t->sigmask;
   mc.fpstate = reinterpret_cast<uint64_t>(xs);
@@ -149,7 +166,11 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   uapi::Siginfo& si = frame->info;
   si.signo = sig;
   si.code = g_info_code[sig];
-  if (si.code == uapi::SI_TIMER) {
+  if (fault != nullptr) {
+    // _sigfault: si_addr, where si_pid would be.
+    si.code = fault->code;
+    memcpy(&si.pid, &fault->addr, sizeof(uint64_t));
+  } else if (si.code == uapi::SI_TIMER) {
     // _timer: si_tid, si_overrun, then the sigval.
     si.pid = g_info_tid[sig];
     memcpy(si.rest, &g_info_value[sig], sizeof(int64_t));
@@ -182,6 +203,7 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   rec.stack_hi = top;
   rec.result = result;
   rec.outer = static_cast<SigRecord*>(t->sig_record);
+  rec.fault = fault;
   if (__builtin_setjmp(rec.jump) == 0) {
     t->sig_record = &rec;
     uint64_t here = reinterpret_cast<uint64_t>(__builtin_frame_address(0));
@@ -206,6 +228,11 @@ void signal_set_info(int sig, int code, int32_t timer, int64_t value) {
   g_info_code[sig] = code;
   g_info_tid[sig] = timer;
   g_info_value[sig] = value;
+}
+
+long signal_deliver_fault(int sig, SyscallFrame& f, FaultContext& fault) {
+  const uapi::KSigaction act = g_sig_actions[sig];
+  return run_handler(sig, act, f, static_cast<long>(fault.regs.rax), &fault);
 }
 
 long signal_deliver(SyscallFrame& f, long result, bool* restart) {
@@ -241,9 +268,10 @@ long signal_deliver(SyscallFrame& f, long result, bool* restart) {
 
 using namespace libos;
 
-void signal_check_escape(SyscallFrame& f) {
+void signal_check_escape(SyscallFrame& f) { libos::signal_check_escape_at(f.site_rsp()); }
+
+void libos::signal_check_escape_at(uint64_t sp) {
   sched::Thread* t = sched::current();
-  uint64_t sp = f.site_rsp();
   auto* rec = static_cast<SigRecord*>(t->sig_record);
   SigRecord* left = nullptr;
   // A system call from outside a handler's stack range means the program
@@ -266,6 +294,16 @@ long sys_rt_sigreturn(SyscallFrame& f) {
   Ucontext& uc = *rec->uc;
   Mcontext& mc = uc.mc;
   SyscallFrame& o = *rec->frame;
+  if (rec->fault != nullptr) {
+    // Every register comes back, as the handler left it in the ucontext;
+    // signal_fault_resume loads them (rflags only in its user-settable bits).
+    shoal::abi::GuestRegs& r = rec->fault->regs;
+    r.r8 = mc.r8, r.r9 = mc.r9, r.r10 = mc.r10, r.r11 = mc.r11;
+    r.r12 = mc.r12, r.r13 = mc.r13, r.r14 = mc.r14, r.r15 = mc.r15;
+    r.rdi = mc.rdi, r.rsi = mc.rsi, r.rbp = mc.rbp, r.rbx = mc.rbx, r.rdx = mc.rdx, r.rcx = mc.rcx;
+    r.rax = mc.rax, r.rsp = mc.rsp, r.rip = mc.rip, r.rflags = mc.eflags;
+    rec->result = static_cast<long>(mc.rax);
+  } else {
   o.r8 = mc.r8, o.r9 = mc.r9, o.r10 = mc.r10, o.r11 = mc.r11;
   o.r12 = mc.r12, o.r13 = mc.r13, o.r14 = mc.r14, o.r15 = mc.r15;
   o.rdi = mc.rdi, o.rsi = mc.rsi, o.rbp = mc.rbp, o.rbx = mc.rbx, o.rdx = mc.rdx, o.rcx = mc.rcx;
@@ -276,6 +314,7 @@ long sys_rt_sigreturn(SyscallFrame& f) {
     if (!user_writable(reinterpret_cast<void*>(slot), 8)) signal_die(11, &f);
     *reinterpret_cast<uint64_t*>(slot) = mc.rip;
     o.user_rsp = slot;
+  }
   }
   cpu::xrstor(rec->xsave, sched::xsave_mask());
   t->sigmask = uc.sigmask & ~kUnblockable;

@@ -15,6 +15,7 @@
 #include "sched/thread.hpp"
 #include "arch/x86_64/syscall_frame.hpp"
 #include "uapi/signal.hpp"
+#include <shoal/abi/hypercall.h>
 
 namespace libos {
 
@@ -59,6 +60,32 @@ inline bool signal_attention() {
 // Takes every deliverable signal on the way out of a system call that
 // returned result; returns the value rax must get. May run handlers.
 long signal_deliver(SyscallFrame& frame, long result, bool* restart);
+
+// A synchronous CPU fault of program code on its way to a handler
+// (signal_fault.cpp): the full register set the monitor recorded, which
+// rt_sigreturn updates, and the siginfo/sigcontext facts.
+struct FaultContext {
+  shoal::abi::GuestRegs regs;
+  int code;            // si_code
+  uint64_t addr;       // si_addr
+  uint64_t trapno, error, cr2;
+};
+
+// Runs the handler of sig for a fault; f holds the fault's general-purpose
+// registers (its user_rsp is unused). Returns once the handler returned
+// through rt_sigreturn, with fault.regs as the ucontext left them.
+long signal_deliver_fault(int sig, SyscallFrame& f, FaultContext& fault);
+
+// The fault handed to the upcall is not handled: the monitor prints its
+// report of it and ends the instance.
+[[noreturn]] void signal_fault_unhandled();
+
+// Called when the program installs a handler for sig: for the fault signals,
+// registers the fault upcall with the monitor (once; one hypercall).
+void signal_fault_register(int sig);
+
+// signal_check_escape for a program stack pointer sp.
+void signal_check_escape_at(uint64_t sp);
 
 // Ends the instance as Linux's default action for sig would.
 [[noreturn]] void signal_die(int sig, const SyscallFrame* frame);

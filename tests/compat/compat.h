@@ -51,6 +51,24 @@ static const char* g_tmp = "/tmp";
 // An address no program has mapped (page 1 of the address space).
 #define BAD_PTR ((void*)0x1000)
 
+#ifndef __GLIBC__
+// musl has no strerrorname_np: the names the cases built with musl print.
+static const char* strerrorname_np(int e) {
+  switch (e) {
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case EINTR: return "EINTR";
+    case EBADF: return "EBADF";
+    case EAGAIN: return "EAGAIN";
+    case EFAULT: return "EFAULT";
+    case EINVAL: return "EINVAL";
+    case ENOMEM: return "ENOMEM";
+    case ENOSYS: return "ENOSYS";
+    default: return NULL;
+  }
+}
+#endif
+
 static const char* errname(int e) {
   const char* s = strerrorname_np(e);
   return s ? s : "E?";

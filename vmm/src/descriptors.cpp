@@ -110,6 +110,12 @@ std::array<uint8_t, kPageSize> build_ring0_code(uint32_t bounce_slot, uint32_t b
         0x52,                                   // push %rdx
         0x66, 0xba, kFaultPort & 0xff, kFaultPort >> 8,  // mov $kFaultPort,%dx
         0xef,                                   // out %eax,%dx
+        // Only reached when the monitor hands the fault to the LibOS's
+        // upcall: it rewrote the CPU's frame (rip = the upcall, CPL 3), so
+        // this returns to ring 3 there. Otherwise the instance ended at the `out`.
+        0x5a,                                   // pop %rdx
+        0x48, 0x83, 0xc4, 0x10,                 // add $16,%rsp (vector, error code)
+        0x48, 0xcf,                             // iretq
         0xf4,                                   // hlt
         0xeb, 0xfd,                             // jmp to the hlt
     };

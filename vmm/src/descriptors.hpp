@@ -6,10 +6,14 @@
 // back to ring 3 (guest ring-0 code is emulated on PVM hosts: docs/architecture.md,
 // "Why ring 3"):
 //   - vector stubs: `push $0` if the CPU pushes no error code, `push $vector`,
-//     then the common tail `push %rdx; mov $kFaultPort,%dx; out %eax,%dx; hlt`.
+//     then the common tail `push %rdx; mov $kFaultPort,%dx; out %eax,%dx`.
 //     The monitor then finds at the ring-0 rsp the FaultFrame below. rdx is
 //     saved first so every general-purpose register of the program is intact
-//     in the report.
+//     in the report. If the monitor hands the fault to the LibOS's upcall
+//     (abi HcUpcall) it rewrites the frame's rip/cs/rflags/rsp/ss and lets
+//     the tail go on: `pop %rdx; add $16,%rsp; iretq` back to ring 3 — a few
+//     emulated ring-0 instructions, cheaper on PVM than KVM_SET_SREGS, which
+//     resets the shadow MMU.
 //   - the I/O permission bitmap in the TSS (see kTssSize).
 //   - the LSTAR stub: `mov %rcx,(slot); mov $bounce,%ecx; sysretq`.
 #pragma once

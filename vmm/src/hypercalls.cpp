@@ -141,6 +141,23 @@ Result<HcAction> hc_discard(HypercallEnv& env, GuestAddr a) {
   return HcAction{};
 }
 
+Result<HcAction> hc_upcall(HypercallEnv& env, GuestAddr a) {
+  auto args = TRY(read_args<HcUpcall>(env, a));
+  int64_t result = 0;
+  // The entry must be LibOS code: the monitor resumes the vCPU there with
+  // the program's registers in hand, so it must not be program code. The
+  // record is only ever written by the monitor, never read back.
+  if (args.entry < kLibosBase || args.entry >= kLibosLimit || args.record % 8 != 0 ||
+      !env.mem->contains(args.record, sizeof(FaultUpcall))) {
+    result = -EINVAL;
+  } else {
+    env.upcall_entry = args.entry;
+    env.upcall_record = args.record;
+  }
+  TRY(write_field(env, a, offsetof(HcUpcall, result), result));
+  return HcAction{};
+}
+
 constexpr auto kTable = [] {
   std::array<HypercallInfo, kHypercallCount> t{};
 #define SHOAL_HC_ENTRY(name, nr, type) t[nr] = HypercallInfo{#name, &hc_##name, sizeof(type)};

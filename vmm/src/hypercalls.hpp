@@ -57,6 +57,10 @@ struct HypercallEnv {
   // Called before the first console_write (for --timing).
   std::function<void()> on_first_write;
   bool wrote = false;
+  // Set by the `upcall` hypercall (0: none registered): where faults of
+  // program code go instead of a crash report (Monitor::handle_fault_port).
+  uint64_t upcall_entry = 0;
+  uint64_t upcall_record = 0;
 };
 
 using HcHandler = Result<HcAction> (*)(HypercallEnv& env, GuestAddr args);

@@ -6,6 +6,7 @@
 #include <shoal/abi/hypercall.h>
 #include <shoal/abi/layout.h>
 
+#include "cpu_setup.hpp"
 #include "descriptors.hpp"
 #include "fault.hpp"
 
@@ -98,7 +99,7 @@ std::optional<int> Monitor::handle_io(const VcpuExit& exit) {
   return handle_action(action.value());
 }
 
-int Monitor::handle_fault_port() {
+std::optional<int> Monitor::handle_fault_port() {
   auto sregs = m_vcpu.get_sregs();
   auto regs = m_vcpu.get_regs();
   if (!sregs || !regs) return finish({m_config.program, "cannot read the vCPU state after a fault", status::kMonitorError});
@@ -134,7 +135,49 @@ int Monitor::handle_fault_port() {
     snprintf(buf, sizeof buf, "error code %#lx", static_cast<unsigned long>(f.error));
     r.notes.push_back(buf);
   }
+  if (fault_goes_to_upcall(f.vector, f.cs, f.rip) && enter_fault_upcall(regs->rsp, f, sregs->cr2, g)) {
+    m_upcall_fault = std::move(r);
+    return std::nullopt;
+  }
   return finish(std::move(r));
+}
+
+// Which faults the LibOS may turn into a signal: exceptions Linux reports as
+// SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGTRAP, raised in ring 3 by program code. A
+// fault of the LibOS itself (its code range), of ring 0, and the machine
+// faults (#NMI, #DF, #MC, stray interrupts) end the instance as before.
+bool Monitor::fault_goes_to_upcall(uint64_t vector, uint64_t cs, uint64_t rip) const {
+  if (m_env.upcall_entry == 0 || (cs & 3) != 3) return false;
+  if (rip >= kLibosBase && rip < kLibosLimit) return false;
+  switch (vector) {
+    case 0: case 1: case 3: case 4: case 5: case 6: case 11: case 12: case 13: case 14: case 16: case 17:
+    case 19:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Monitor::enter_fault_upcall(uint64_t ring0_rsp, const FaultFrame& f, uint64_t cr2, const GuestRegs& regs) {
+  FaultUpcall rec{};
+  rec.regs = regs;
+  rec.vector = f.vector;
+  rec.error = f.error;
+  rec.cr2 = f.vector == 14 ? cr2 : 0;
+  rec.count = ++m_upcall_faults;
+  // SAFETY: upcall_record was checked at registration to hold a FaultUpcall
+  // inside guest memory; write checks the range again.
+  if (!m_mem.write(m_env.upcall_record, rec).ok()) return false;
+  // The stub's tail irets through this frame: back to CPL 3 at the entry,
+  // with the boot's rflags (the program's may hold TF or AC). No vCPU
+  // register is set from here: KVM_SET_SREGS would reset the shadow MMU.
+  FaultFrame back = f;
+  back.rip = m_env.upcall_entry;
+  back.cs = kUserCs;
+  back.rflags = cpu::kEntryRflags;
+  back.rsp = regs.rsp;
+  back.ss = kUserDs;
+  return m_mem.write(ring0_rsp, back).ok();
 }
 
 int Monitor::handle_action(const HcAction& action) {
@@ -149,6 +192,13 @@ int Monitor::handle_action(const HcAction& action) {
       return finish({m_config.program, "deadlock: every thread blocked and nothing can wake one",
                      status::kDeadlock, vcpu_regs()});
     case HcAction::Kind::report: {
+      if (action.report_kind == ReportKind::fault) {
+        // The LibOS declines the fault it was handed: the report is the
+        // monitor's own record of it, not anything the guest wrote.
+        if (m_upcall_fault) return finish(*m_upcall_fault);
+        return finish({m_config.program, "the LibOS reported an unhandled fault, but none was handed to it",
+                       status::kBadHypercall, vcpu_regs()});
+      }
       std::string msg = sanitize_message(action.message);
       CrashReport r{m_config.program, "", action.status, action.regs ? action.regs : vcpu_regs()};
       switch (action.report_kind) {

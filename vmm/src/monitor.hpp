@@ -11,6 +11,7 @@
 #include <shoal/abi/hypercall.h>
 
 #include "crash_report.hpp"
+#include "descriptors.hpp"
 #include "guest_memory.hpp"
 #include "hypercalls.hpp"
 #include "kvm.hpp"
@@ -38,7 +39,11 @@ class Monitor {
 
  private:
   std::optional<int> handle_io(const VcpuExit& exit);
-  int handle_fault_port();
+  std::optional<int> handle_fault_port();
+  // Hands a fault of program code to the LibOS's upcall (HcUpcall); false
+  // when it cannot (the record or the ring-0 frame cannot be written).
+  bool fault_goes_to_upcall(uint64_t vector, uint64_t cs, uint64_t rip) const;
+  bool enter_fault_upcall(uint64_t ring0_rsp, const FaultFrame& f, uint64_t cr2, const abi::GuestRegs& regs);
   int handle_action(const HcAction& action);
   int report_invalid_argument(const char* name, const Error& error);
   int report_timeout();
@@ -51,6 +56,10 @@ class Monitor {
   Symbolizer m_sym;
   HypercallEnv m_env;
   MonitorConfig m_config;
+  // The report of the last fault handed to the upcall, printed if the LibOS
+  // says the program does not handle it (ReportKind::fault).
+  std::optional<CrashReport> m_upcall_fault;
+  uint64_t m_upcall_faults = 0;
 };
 
 }  // namespace shoal::vmm

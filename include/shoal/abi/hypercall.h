@@ -34,14 +34,15 @@ inline constexpr uint16_t kFaultPort = 0x4ff;
   X(block, 3, HcBlock)                           \
   X(exit, 4, HcExit)                             \
   X(report, 5, HcReport)                         \
-  X(discard, 6, HcDiscard)
+  X(discard, 6, HcDiscard)                       \
+  X(upcall, 7, HcUpcall)
 
 enum class Hypercall : uint16_t {
 #define SHOAL_HC_ENUM(name, nr, type) name = nr,
   SHOAL_HYPERCALLS(SHOAL_HC_ENUM)
 #undef SHOAL_HC_ENUM
 };
-inline constexpr uint16_t kHypercallCount = 7;  // numbers are < kHypercallCount
+inline constexpr uint16_t kHypercallCount = 8;  // numbers are < kHypercallCount
 
 // console_write: write len bytes at buf to the instance's stdout (fd 1) or
 // stderr (fd 2). Errors: result = -EBADF for another fd. Cost: one exit.
@@ -97,6 +98,7 @@ enum class ReportKind : uint32_t {
   panic = 1,    // the LibOS detected a broken invariant
   signal = 2,   // the program raised a fatal signal (abort() → SIGABRT)
   deadlock = 3, // every thread is blocked and nothing can wake one
+  fault = 4,    // the fault handed to the upcall is not handled (see HcUpcall)
 };
 
 // report: the instance ends abnormally. The monitor prints a one-screen report
@@ -123,5 +125,36 @@ struct HcDiscard {
   int64_t result;
 };
 static_assert(sizeof(HcDiscard) == 24);
+
+// upcall: register the LibOS's fault upcall (docs/architecture.md, "Faults
+// reach the program"). From now on a CPU exception raised by ring-3 code
+// outside the LibOS ([kLibosBase, kLibosLimit)) no longer ends the instance
+// at once: the monitor writes a FaultUpcall record at `record`, and resumes
+// the vCPU in ring 3 at `entry` (rsp, rflags and every other register
+// unspecified; the entry must switch to a stack of its own). The LibOS then
+// runs the program's handler or, when the signal's action is the default
+// (or the signal is blocked), asks for the crash report with a `report` of
+// kind ReportKind::fault, which prints the monitor's own record of the fault
+// (nothing the guest wrote since is trusted). A fault inside the LibOS, in
+// ring 0, or while an upcall is being entered, still ends the instance.
+// entry must lie in [kLibosBase, kLibosLimit); record must be 8-aligned and
+// lie in guest memory. Errors: result = -EINVAL. Cost: one exit (once).
+struct HcUpcall {
+  uint64_t entry;       // IN: guest address of the upcall entry
+  uint64_t record;      // IN: guest address of a FaultUpcall the monitor fills
+  int64_t result;       // OUT: 0 or -errno
+};
+static_assert(sizeof(HcUpcall) == 24);
+
+// What the monitor writes at HcUpcall::record before entering the upcall.
+struct FaultUpcall {
+  GuestRegs regs;       // the program's registers at the fault (rip = the faulting instruction,
+                        // or the next one for traps such as int3)
+  uint64_t vector;      // the CPU exception (0 #DE, 3 #BP, 6 #UD, 13 #GP, 14 #PF, ...)
+  uint64_t error;       // the exception's error code (0 when it has none)
+  uint64_t cr2;         // #PF: the faulting address
+  uint64_t count;       // faults delivered so far, this one included
+};
+static_assert(sizeof(FaultUpcall) == sizeof(GuestRegs) + 32);
 
 }  // namespace shoal::abi

@@ -144,12 +144,16 @@ TEST(Stubs, EveryVectorReachesTheCommonTail) {
 
 TEST(Stubs, CommonTail) {
   auto code = build_ring0_code(0x201ff8, 0x200040);
-  auto insns = disassemble(code, sabi::kRing0CodeAddr + kCommonStubOffset, 4);
-  ASSERT_EQ(insns.size(), 4u);
+  auto insns = disassemble(code, sabi::kRing0CodeAddr + kCommonStubOffset, 7);
+  ASSERT_EQ(insns.size(), 7u);
   EXPECT_EQ(insns[0].text, "push rdx");
   EXPECT_EQ(insns[1].text, "mov dx, 0x4FF");
   EXPECT_EQ(insns[2].text, "out dx, eax");
-  EXPECT_EQ(insns[3].text, "hlt");
+  // The return to ring 3 the fault upcall uses (after the monitor rewrote the frame).
+  EXPECT_EQ(insns[3].text, "pop rdx");
+  EXPECT_EQ(insns[4].text, "add rsp, 0x10");
+  EXPECT_EQ(insns[5].text, "iretq");
+  EXPECT_EQ(insns[6].text, "hlt");
 }
 
 TEST(Stubs, LstarBounce) {

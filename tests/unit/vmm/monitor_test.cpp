@@ -15,6 +15,7 @@
 
 #include "descriptors.hpp"
 #include "fault.hpp"
+#include <errno.h>
 #include "monitor.hpp"
 #include "testing/fake_vcpu.hpp"
 #include "timeout.hpp"
@@ -162,6 +163,111 @@ TEST_F(MonitorTest, FaultPortReadsTheRing0Frame) {
   EXPECT_NE(text.find("rdx     0x00000000000000dd"), std::string::npos) << text;
   EXPECT_NE(text.find("rsp     0x00000000007f0000"), std::string::npos) << text;
   EXPECT_NE(text.find("#0 0x200010"), std::string::npos) << text;
+}
+
+// Issue 11.2: once the LibOS registered its fault upcall, a fault of program
+// code resumes the vCPU in ring 3 at the upcall with the record written, and
+// the crash report comes only when the LibOS declines the fault.
+TEST_F(MonitorTest, FaultGoesToTheRegisteredUpcall) {
+  constexpr uint64_t kEntry = 0x200040, kRecord = 0x300200, kArgs = 0x300000;
+  sabi::HcUpcall reg{kEntry, kRecord, 1};
+  ASSERT_TRUE(mem.write(kArgs, reg).ok());
+  auto m = make();
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 7, kArgs)), std::nullopt);
+  EXPECT_EQ(mem.read<sabi::HcUpcall>(kArgs).value().result, 0);
+
+  // The program (rip 0x401234, outside the LibOS) reads address 0x10.
+  FaultFrame f{0xdd, 14, 4, 0x401234, sabi::kUserCs, 0x40346, 0x7f0000, sabi::kUserDs};  // TF and AC set
+  uint64_t rsp0 = sabi::kRing0StackTop - sizeof f;
+  ASSERT_TRUE(mem.write(rsp0, f).ok());
+  vcpu.regs.rsp = rsp0;
+  vcpu.regs.rax = 0xaa;
+  vcpu.regs.rbx = 0xbb;
+  vcpu.sregs.cs.selector = sabi::kKernelCs;
+  vcpu.sregs.cs.dpl = 0;
+  vcpu.sregs.cr2 = 0x10;
+  EXPECT_EQ(m.handle_exit(out(sabi::kFaultPort, 14)), std::nullopt);
+  // The stub's tail irets through the rewritten frame: ring 3, at the entry.
+  auto back = mem.read<FaultFrame>(rsp0).value();
+  EXPECT_EQ(back.rip, kEntry);
+  EXPECT_EQ(back.cs, sabi::kUserCs);
+  EXPECT_EQ(back.ss, sabi::kUserDs);
+  EXPECT_EQ(back.rsp, 0x7f0000u);
+  EXPECT_EQ(back.rflags & 0x40100, 0u);  // no TF, no AC into the LibOS
+  auto rec = mem.read<sabi::FaultUpcall>(kRecord).value();
+  EXPECT_EQ(rec.vector, 14u);
+  EXPECT_EQ(rec.error, 4u);
+  EXPECT_EQ(rec.cr2, 0x10u);
+  EXPECT_EQ(rec.count, 1u);
+  EXPECT_EQ(rec.regs.rip, 0x401234u);
+  EXPECT_EQ(rec.regs.rsp, 0x7f0000u);
+  EXPECT_EQ(rec.regs.rflags, 0x40346u);
+  EXPECT_EQ(rec.regs.rdx, 0xddu);
+  EXPECT_EQ(rec.regs.rax, 0xaau);
+  EXPECT_EQ(rec.regs.rbx, 0xbbu);
+  EXPECT_EQ(report_text(), "");
+
+  // The guest scribbles over the record, then declines: the report is the
+  // monitor's own record of the fault.
+  sabi::FaultUpcall junk{};
+  junk.regs.rip = 0x666;
+  ASSERT_TRUE(mem.write(kRecord, junk).ok());
+  sabi::HcReport rep{};
+  rep.kind = static_cast<uint32_t>(sabi::ReportKind::fault);
+  rep.status = 1;
+  ASSERT_TRUE(mem.write(kArgs, rep).ok());
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 5, kArgs)), 139);
+  auto text = report_text();
+  EXPECT_NE(text.find("page fault (SIGSEGV): read from address 0x10, not mapped"), std::string::npos) << text;
+  EXPECT_NE(text.find("rip 0x0000000000401234"), std::string::npos) << text;
+}
+
+TEST_F(MonitorTest, FaultsTheUpcallDoesNotTake) {
+  constexpr uint64_t kArgs = 0x300000;
+  sabi::HcUpcall reg{0x200040, 0x300200, 1};
+  ASSERT_TRUE(mem.write(kArgs, reg).ok());
+  auto m = make();
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 7, kArgs)), std::nullopt);
+  uint64_t rsp0 = sabi::kRing0StackTop - sizeof(FaultFrame);
+  vcpu.regs.rsp = rsp0;
+  vcpu.sregs.cs.selector = sabi::kKernelCs;
+  // A fault inside the LibOS is a LibOS bug: reported, not handed back.
+  FaultFrame libos{0, 6, 0, 0x200100, sabi::kUserCs, 0x3002, 0x7f0000, sabi::kUserDs};
+  ASSERT_TRUE(mem.write(rsp0, libos).ok());
+  EXPECT_EQ(m.handle_exit(out(sabi::kFaultPort, 6)), 132);
+  // So is a fault of ring 0 and a double fault.
+  FaultFrame ring0{0, 13, 0, 0x401000, sabi::kKernelCs, 0x2, 0x7000, sabi::kKernelDs};
+  ASSERT_TRUE(mem.write(rsp0, ring0).ok());
+  EXPECT_EQ(m.handle_exit(out(sabi::kFaultPort, 13)), 139);
+  FaultFrame df{0, 8, 0, 0x401000, sabi::kUserCs, 0x3002, 0x7f0000, sabi::kUserDs};
+  ASSERT_TRUE(mem.write(rsp0, df).ok());
+  EXPECT_EQ(m.handle_exit(out(sabi::kFaultPort, 8)), 139);
+  EXPECT_EQ(mem.read<FaultFrame>(rsp0).value().rip, 0x401000u);  // never redirected
+}
+
+TEST_F(MonitorTest, UpcallRegistrationIsValidated) {
+  constexpr uint64_t kArgs = 0x300000;
+  auto m = make();
+  // Entry outside the LibOS, a misaligned record, a record past memory.
+  const sabi::HcUpcall bad[] = {{0x401000, 0x300200, 0}, {0x200040, 0x300201, 0}, {0x200040, kMem - 8, 0}};
+  for (const auto& b : bad) {
+    ASSERT_TRUE(mem.write(kArgs, b).ok());
+    EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 7, kArgs)), std::nullopt);
+    EXPECT_EQ(mem.read<sabi::HcUpcall>(kArgs).value().result, -EINVAL);
+  }
+  // Nothing registered: a fault of program code is reported as before.
+  FaultFrame f{0, 0, 0, 0x401000, sabi::kUserCs, 0x3002, 0x7f0000, sabi::kUserDs};
+  uint64_t rsp0 = sabi::kRing0StackTop - sizeof f;
+  ASSERT_TRUE(mem.write(rsp0, f).ok());
+  vcpu.regs.rsp = rsp0;
+  vcpu.sregs.cs.selector = sabi::kKernelCs;
+  EXPECT_EQ(m.handle_exit(out(sabi::kFaultPort, 0)), 136);
+  // A "fault" report with no fault handed over is the guest breaking the contract.
+  sabi::HcReport rep{};
+  rep.kind = static_cast<uint32_t>(sabi::ReportKind::fault);
+  ASSERT_TRUE(mem.write(kArgs, rep).ok());
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 5, kArgs)), 139);
+  EXPECT_NE(report_text().find("none was handed to it"), std::string::npos);
 }
 
 TEST_F(MonitorTest, FaultPortFromRing3IsRefused) {
