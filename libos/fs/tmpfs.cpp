@@ -153,6 +153,13 @@ class TmpNode final : public Vnode {
     return rc;
   }
 
+  long mknod(const char* name, size_t len, uint32_t mode, Vnode** out) override {
+    TmpNode* n = nullptr;
+    long rc = add_child(name, len, mode, &n);
+    if (rc == 0) *out = n;
+    return rc;
+  }
+
   // Links a new entry name -> n (n already holds its link count).
   long add_entry(const char* name, size_t len, TmpNode* n) {
     TmpDirent* d = dirent_alloc(name, len, n);

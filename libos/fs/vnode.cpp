@@ -35,6 +35,8 @@ long Vnode::rmdir(const char*, size_t) { return -EROFS; }
 long Vnode::rename(const char*, size_t, Vnode*, const char*, size_t) { return -EROFS; }
 
 long Vnode::open(int flags, File** out) {
+  // A socket's name cannot be opened (Linux: no open for sockets, ENXIO).
+  if ((m_mode & uapi::S_IFMT) == uapi::S_IFSOCK && (flags & uapi::O_PATH) == 0) return -ENXIO;
   VnodeFile* file = VnodeFile::create(this, flags);
   if (file == nullptr) return -ENOMEM;
   *out = file;

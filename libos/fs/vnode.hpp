@@ -68,6 +68,12 @@ class Vnode {
   // Mutations of a directory. The caller has checked that this is a writable
   // directory and that the name is a normal component (not "." or "..").
   virtual long create(const char* name, size_t len, uint32_t mode, Vnode** out);
+  // A special node (type in mode: S_IFSOCK for a bound AF_UNIX socket). File
+  // systems that hold none say EPERM, as Linux's mknod.
+  virtual long mknod(const char* name, size_t len, uint32_t mode, Vnode** out) {
+    (void)name, (void)len, (void)mode, (void)out;
+    return -EPERM;
+  }
   virtual long mkdir(const char* name, size_t len, uint32_t mode);
   // An unnamed regular file in this directory's file system (O_TMPFILE).
   virtual long create_unnamed(uint32_t mode, Vnode** out) { (void)mode, (void)out; return -EOPNOTSUPP; }

@@ -52,15 +52,16 @@ void Icmp::echo_reply(uint32_t src, const uint8_t* msg, size_t len) {
   ++m_stack.stats().icmp_echo_answered;
 }
 
-// The quoted packet must be one we sent: a whole IPv4 header from our
-// address and the 8 bytes that hold the transport's ports.
+// The quoted packet must be one we sent: a whole IPv4 header from one of our
+// addresses (ours, or 127/8 for what we sent ourselves over the loopback)
+// and the 8 bytes that hold the transport's ports.
 void Icmp::error_received(uint8_t type, uint8_t code, const uint8_t* q, size_t len) {
   if (len < kIpHeader || (q[0] >> 4) != 4) {
     ++m_stack.stats().rx_bad_icmp;
     return;
   }
   size_t hl = size_t{q[0] & 15u} * 4;
-  if (hl < kIpHeader || len < hl + 8 || load_addr(q + 12) != m_stack.config().ip) {
+  if (hl < kIpHeader || len < hl + 8 || !m_stack.is_local(load_addr(q + 12))) {
     ++m_stack.stats().rx_bad_icmp;
     return;
   }

@@ -39,12 +39,17 @@ uint32_t g_idle_rounds = 0;
 
 void service() {
   netdev::service();
+  netdev::loopback_service();
   if (!channel_present()) return;
   if (host_events_changed() || take_rescan()) socket_scan();
   kick_flush();
 }
 
-uint64_t next_deadline() { return netdev::next_deadline(); }
+uint64_t next_deadline() {
+  uint64_t device = netdev::next_deadline();
+  uint64_t loop = netdev::loopback_next_deadline();
+  return loop < device ? loop : device;
+}
 
 bool idle_spin(uint64_t deadline) {
   // The device's rx ring is watched like the channel's events: the monitor's

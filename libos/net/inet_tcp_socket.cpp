@@ -42,8 +42,8 @@ long inet_tcp_create(inet::Stack& stack, int flags, SocketFile** out) {
     tcp->close();
     return -ENOMEM;
   }
-  s->m_rcvbuf = tcp->rcvbuf();
-  s->m_sndbuf = tcp->sndbuf();
+  // m_rcvbuf/m_sndbuf keep Linux's defaults (what SO_RCVBUF/SO_SNDBUF
+  // report); the stack sizes its rings itself until the program sets them.
   *out = s;
   return 0;
 }
@@ -64,6 +64,11 @@ bool InetTcpSocket::handshaking() const {
 
 int16_t InetTcpSocket::poll(int16_t events) {
   uint32_t bits = m_tcp->poll();
+  // A socket whose connect failed is as new (Linux's tcp_disconnect clears
+  // the shutdown that made it readable): POLLOUT|POLLHUP only.
+  if (m_conn == Conn::unconnected && !m_tcp->listening()) {
+    bits &= ~static_cast<uint32_t>(uapi::POLLIN | uapi::POLLRDNORM | uapi::POLLRDHUP);
+  }
   return static_cast<int16_t>(bits & (static_cast<uint16_t>(events) | uapi::POLLHUP | uapi::POLLERR));
 }
 
@@ -99,15 +104,15 @@ long InetTcpSocket::accept(int flags, SocketFile** out) {
         return -ENOMEM;
       }
       // The new socket inherits the listener's options, as Linux's clone
-      // of the listening sock does (the stack copied its own).
+      // of the listening sock does (the stack copied its own sizes).
       s->m_reuseaddr = m_reuseaddr;
       s->m_reuseport = m_reuseport;
       s->m_keepalive = m_keepalive;
       s->m_nodelay = m_nodelay;
       s->m_cork = m_cork;
       s->m_broadcast = m_broadcast;
-      s->m_rcvbuf = conn->rcvbuf();
-      s->m_sndbuf = conn->sndbuf();
+      s->m_rcvbuf = m_rcvbuf;
+      s->m_sndbuf = m_sndbuf;
       s->m_linger_on = m_linger_on;
       s->m_linger_secs = m_linger_secs;
       s->m_keepidle = m_keepidle;
@@ -223,6 +228,9 @@ long InetTcpSocket::sendmsg(SockMsg* msg, int flags) {
 // then takes what is there into every buffer.
 long InetTcpSocket::recvmsg(SockMsg* msg, int flags) {
   if (m_tcp->listening()) return -ENOTCONN;
+  // Never connected, or disconnected by a failed connect: Linux's
+  // tcp_recvmsg on TCP_CLOSE.
+  if (m_conn == Conn::unconnected) return -ENOTCONN;
   bool peek = (flags & uapi::MSG_PEEK) != 0;
   if (peek && iov_pieces(msg->iov, msg->iovlen) > 1) return recv_peek_scattered(msg, flags);
   bool nonblock = nonblocking() || (flags & uapi::MSG_DONTWAIT) != 0;
@@ -304,12 +312,10 @@ long InetTcpSocket::options_changed(int level, int name) {
 }
 
 bool InetTcpSocket::option_value(int level, int name, int* value) const {
-  if (level == uapi::SOL_SOCKET) {
-    if (name == uapi::SO_RCVBUF) *value = m_tcp->rcvbuf();
-    else if (name == uapi::SO_SNDBUF) *value = m_tcp->sndbuf();
-    else return false;
-    return true;
-  }
+  // SO_RCVBUF/SO_SNDBUF: what Linux reports (its tcp_rmem/tcp_wmem defaults,
+  // or the program's value doubled and floored), stored by sockopt.cpp; the
+  // stack's rings are sized from it within their own bounds.
+  if (level == uapi::SOL_SOCKET) return false;
   if (name == uapi::TCP_MAXSEG) {
     // Linux: the MSS in use, or the program's before the connection has one.
     TcpState st = m_tcp->state();

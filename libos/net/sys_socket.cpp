@@ -6,9 +6,11 @@
 #include "net/inet_tcp_socket.hpp"
 #include "net/inet_udp_socket.hpp"
 #include "net/socket/sock_fd.hpp"
+#include "net/channel/channel.hpp"
 #include "net/channel/channel_socket.hpp"
 #include "net/socket/sockopt.hpp"
 #include "net/syscalls.hpp"
+#include "net/unix/unix_socket.hpp"
 #include "netdev/netdev.hpp"
 #include "uapi/in.hpp"
 #include "uapi/socket.hpp"
@@ -56,6 +58,7 @@ long new_fd(SocketFile* s, int flags) {
 long name_of(int fd, void* addr, int* addrlen, bool peer) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) return unix_sys_name(static_cast<UnixSocket*>(s), addr, addrlen, peer);
   Endpoint e = s->local_name();
   if (peer && !s->peer_name(&e)) return -ENOTCONN;
   if (long err = check_addr_out(addr, addrlen); err < 0) return err;
@@ -66,28 +69,34 @@ long name_of(int fd, void* addr, int* addrlen, bool peer) {
 
 // Which transport carries an AF_INET socket. With a network device, every
 // AF_INET socket, stream or datagram, goes through the LibOS's TCP/IP stack:
-// the instance faces a real network and its addresses are real. Without
-// one, streams go over the pool's shared-memory channel as before (issue 3),
-// and datagrams do not exist: the channel carries streams only. One
-// transport for the whole instance, chosen at socket(): a socket cannot
-// wait for its first address to pick one, since bind and listen come first
-// and a listener cannot straddle both.
+// the instance faces a real network and its addresses are real. In a pool
+// (a channel, no device), streams go over the pool's shared-memory channel
+// as before (issue 3): the host connects to the instance's listeners there.
+// Everything else -- datagrams in a pool, and every socket of an instance
+// with neither device nor channel (plain `shoal run`) -- uses the
+// loopback-only stack (netdev/loopback.cpp), built at the first such socket:
+// Linux always has `lo`, so a program can talk to itself over 127.0.0.0/8.
+// One transport per socket, chosen at socket(): a socket cannot wait for its
+// first address to pick one, since bind and listen come first and a
+// listener cannot straddle both.
 long create_socket(int base, int protocol, int flags, SocketFile** out) {
   inet::Stack* stack = netdev::stack();
   if (base == uapi::SOCK_STREAM) {
     if (protocol != 0 && protocol != uapi::IPPROTO_TCP) return -EPROTONOSUPPORT;
+    if (stack == nullptr && !channel_present()) stack = netdev::loopback_stack();
     if (stack != nullptr) return inet_tcp_create(*stack, flags, out);
     ChannelSocket* s = nullptr;
     if (long err = socket_create(flags, &s); err < 0) return err;
     *out = s;
     return 0;
   }
-  if (base == uapi::SOCK_DGRAM && stack != nullptr) {
+  if (base == uapi::SOCK_DGRAM) {
     if (protocol != 0 && protocol != uapi::IPPROTO_UDP) return -EPROTONOSUPPORT;
+    if (stack == nullptr) stack = netdev::loopback_stack();
+    if (stack == nullptr) return -ENOMEM;
     return inet_udp_create(*stack, flags, out);
   }
-  // Raw sockets, and datagrams without a device, as on a kernel built
-  // without them.
+  // Raw sockets, as on a kernel built without them.
   return -ESOCKTNOSUPPORT;
 }
 
@@ -122,7 +131,8 @@ long sys_socket(int domain, int type, int protocol) {
   if (flags & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
   if (domain < 0 || domain >= uapi::AF_MAX) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
-  // Only AF_INET exists here: AF_INET6, AF_UNIX, AF_NETLINK... are "not
+  if (domain == uapi::AF_UNIX) return unix_sys_socket(base, protocol, flags);
+  // Only AF_INET and AF_UNIX exist here: AF_INET6, AF_NETLINK... are "not
   // supported", as on a kernel built without them.
   if (domain != uapi::AF_INET) return -EAFNOSUPPORT;
   SocketFile* s = nullptr;
@@ -131,18 +141,19 @@ long sys_socket(int domain, int type, int protocol) {
 }
 
 long sys_socketpair(int domain, int type, int protocol, int* sv) {
-  (void)protocol, (void)sv;
   int base = type & 0xf;
   if ((type & ~0xf) & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
   if (domain < 0 || domain >= uapi::AF_MAX) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
-  // AF_INET has no socket pairs (EOPNOTSUPP, as Linux); AF_UNIX is absent.
+  if (domain == uapi::AF_UNIX) return unix_sys_socketpair(base, protocol, type & ~0xf, sv);
+  // AF_INET has no socket pairs (EOPNOTSUPP, as Linux).
   return domain == uapi::AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
 }
 
 long sys_bind(int fd, const void* addr, int addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) return unix_sys_bind(static_cast<UnixSocket*>(s), addr, addrlen);
   uapi::SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
   if (static_cast<size_t>(addrlen) < sizeof(sa)) return -EINVAL;
@@ -161,6 +172,7 @@ long sys_accept4(int fd, void* addr, int* addrlen, int flags) {
   if (flags & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) return unix_sys_accept(static_cast<UnixSocket*>(s), addr, addrlen, flags);
   if (long err = check_addr_out(addr, addrlen); err < 0) return err;
   if (!fs::fd_has_free()) return -EMFILE;  // Linux reserves the fd first
   SocketRef hold(s);
@@ -177,6 +189,10 @@ long sys_accept(int fd, void* addr, int* addrlen) { return sys_accept4(fd, addr,
 long sys_connect(int fd, const void* addr, int addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) {
+    SocketRef hold(s);
+    return unix_sys_connect(static_cast<UnixSocket*>(s), addr, addrlen);
+  }
   uapi::SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
   // AF_UNSPEC: the transport dissolves the association (datagrams) or
@@ -198,6 +214,8 @@ long sys_getpeername(int fd, void* addr, int* addrlen) { return name_of(fd, addr
 long sys_setsockopt(int fd, int level, int name, const void* optval, unsigned optlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  long unix_result = 0;
+  if (s->family() == uapi::AF_UNIX && unix_sys_setsockopt(static_cast<UnixSocket*>(s), level, name, optval, optlen, &unix_result)) return unix_result;
   if (static_cast<int>(optlen) < 0) return -EINVAL;
   return socket_setsockopt(s, level, name, optval, optlen);
 }
@@ -205,5 +223,7 @@ long sys_setsockopt(int fd, int level, int name, const void* optval, unsigned op
 long sys_getsockopt(int fd, int level, int name, void* optval, int* optlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  long unix_result = 0;
+  if (s->family() == uapi::AF_UNIX && unix_sys_getsockopt(static_cast<UnixSocket*>(s), level, name, optval, optlen, &unix_result)) return unix_result;
   return socket_getsockopt(s, level, name, optval, optlen);
 }

@@ -9,6 +9,7 @@
 #include "uapi/uio.hpp"
 #include "net/socket/sock_fd.hpp"
 #include "net/syscalls.hpp"
+#include "net/unix/unix_socket.hpp"
 #include "uapi/in.hpp"
 #include "uapi/socket.hpp"
 
@@ -82,6 +83,10 @@ long get_dest(const SocketFile* s, const void* addr, int addrlen, SockMsg* m) {
 long sys_sendto(int fd, const void* buf, size_t len, int flags, const void* addr, int addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) {
+    SocketRef hold(s);
+    return unix_sys_sendto(static_cast<UnixSocket*>(s), buf, len, flags, addr, addrlen);
+  }
   if (len > kMaxRw) len = kMaxRw;
   if (s->type() == uapi::SOCK_DGRAM && len > kMaxDatagram) return -EMSGSIZE;
   if (len > 0 && !user_readable(buf, len)) return -EFAULT;
@@ -98,6 +103,10 @@ long sys_sendto(int fd, const void* buf, size_t len, int flags, const void* addr
 long sys_recvfrom(int fd, void* buf, size_t len, int flags, void* addr, int* addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) {
+    SocketRef hold(s);
+    return unix_sys_recvfrom(static_cast<UnixSocket*>(s), buf, len, flags, addr, addrlen);
+  }
   if (len > kMaxRw) len = kMaxRw;
   if (len > 0 && !user_writable(buf, len)) return -EFAULT;
   if (flags & uapi::MSG_OOB) return -EINVAL;  // no urgent data is ever pending
@@ -123,6 +132,10 @@ long sys_recvfrom(int fd, void* buf, size_t len, int flags, void* addr, int* add
 long sys_sendmsg(int fd, const void* msg, int flags) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) {
+    SocketRef hold(s);
+    return unix_sys_sendmsg(static_cast<UnixSocket*>(s), msg, flags);
+  }
   MsgHdr h;
   if (long err = read_msghdr(msg, &h, false, s->type() == uapi::SOCK_DGRAM); err < 0) return err;
   if (long err = check_send_flags(flags); err < 0) return err;
@@ -137,6 +150,10 @@ long sys_sendmsg(int fd, const void* msg, int flags) {
 long sys_recvmsg(int fd, void* msg, int flags) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->family() == uapi::AF_UNIX) {
+    SocketRef hold(s);
+    return unix_sys_recvmsg(static_cast<UnixSocket*>(s), msg, flags);
+  }
   MsgHdr h;
   if (long err = read_msghdr(msg, &h, true); err < 0) return err;
   if (flags & uapi::MSG_OOB) return -EINVAL;

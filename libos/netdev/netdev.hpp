@@ -39,4 +39,13 @@ void sleep_done();
 inline constexpr uint64_t kExitDrainNs = 10'000'000'000ull;
 void drain_before_exit();
 
+// The stack 127.0.0.0/8 goes through: the device's, or, in an instance
+// without a device, a loopback-only stack built at the first call
+// (loopback.cpp); nullptr when out of memory. Linux always has `lo`.
+inet::Stack* loopback_stack();
+// The loopback-only stack's service round and next timer (no-ops until it
+// exists, and with a device, whose stack service() runs).
+void loopback_service();
+uint64_t loopback_next_deadline();
+
 }  // namespace libos::netdev

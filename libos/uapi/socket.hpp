@@ -24,4 +24,11 @@ inline constexpr int SO_DEBUG = 1, SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, 
                      SO_ACCEPTCONN = 30, SO_SNDBUFFORCE = 32, SO_RCVBUFFORCE = 33, SO_PROTOCOL = 38,
                      SO_DOMAIN = 39, SO_BUSY_POLL = 46, SO_INCOMING_CPU = 49;
 
+// AF_UNIX: credentials and ancillary data (SOL_SOCKET level).
+inline constexpr int SO_PASSCRED = 16, SO_PEERCRED = 17;
+inline constexpr int SCM_RIGHTS = 1, SCM_CREDENTIALS = 2;
+inline constexpr int MSG_CTRUNC = 0x8;
+// Linux's SCM_MAX_FD: descriptors one SCM_RIGHTS message may carry.
+inline constexpr int SCM_MAX_FD = 253;
+
 }  // namespace libos::uapi

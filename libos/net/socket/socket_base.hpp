@@ -81,6 +81,9 @@ class SocketFile : public fs::File {
   long fstat(uapi::Stat* st) override;
 
   // ---- the socket calls ----
+  // AF_INET, or AF_UNIX (net/unix): the system calls hand AF_UNIX sockets
+  // to their own address and ancillary-data code.
+  virtual int family() const { return 2; }  // AF_INET
   virtual int type() const = 0;      // SOCK_STREAM, SOCK_DGRAM
   virtual int protocol() const = 0;  // IPPROTO_TCP, IPPROTO_UDP
   virtual long bind(uint32_t ip, uint16_t port) = 0;

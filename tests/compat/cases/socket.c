@@ -241,7 +241,8 @@ CASE(socket_listener)
 SHOAL_CASE(socket_unsupported)
 // covers: socket socketpair connect
 {
-  // Only AF_INET streams exist in shoal (they ride the pool's channel); other
+  // AF_UNIX lives in the instance (cases/unix.c), AF_INET goes through the
+  // loopback-only stack here (no device, no channel: cases/loopback.c); other
   // families and types fail as on a kernel built without them.
   int sv[2];
   SHOW(socket(AF_INET6, SOCK_STREAM, 0));
@@ -250,8 +251,9 @@ SHOAL_CASE(socket_unsupported)
   SHOW(socket(AF_INET, SOCK_DGRAM, 0));
   SHOW(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
   SHOW(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-  // Without a channel (shoal run), no address but the loopback is reachable,
-  // and nothing listens there: refusals are immediate, even non-blocking.
+  // Without a channel or a device (shoal run), no address but the loopback
+  // is reachable; nothing listens there, so a non-blocking connect is in
+  // progress until the reset comes back, as on Linux.
   int s = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in far = {.sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(0x0a010203)};
   SHOW(connect(s, (struct sockaddr*)&far, sizeof far));

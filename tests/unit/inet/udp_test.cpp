@@ -162,6 +162,18 @@ TEST_F(UdpTest, PortUnreachableGivesEconnrefusedOnConnectedSocket) {
   EXPECT_EQ(sb->poll() & kPollErr, 0u);
 }
 
+// Over the loopback the quoted packet's source is 127.0.0.1, not the stack's
+// address: the error must still reach the connected socket (Linux does).
+TEST_F(UdpTest, PortUnreachableOverLoopbackGivesEconnrefused) {
+  constexpr uint32_t kLoopback = 0x0100007fu;  // 127.0.0.1, network order
+  ASSERT_EQ(sa->connect(kLoopback, 4444), 0);
+  ASSERT_EQ(sa->sendto("x", 1, false, 0, 0), 1);
+  ASSERT_TRUE(run_until([&] { return (sa->poll() & kPollErr) != 0; }));
+  EXPECT_EQ(a.stats().udp_no_port, 1u);
+  Bytes got;
+  EXPECT_EQ(recv(sa, got, 10), -ECONNREFUSED);
+}
+
 TEST_F(UdpTest, ReceiveBufferBoundsTheQueue) {
   ASSERT_EQ(sb->bind(0, 9000), 0);
   sb->set_rcvbuf(4096);
