@@ -2,7 +2,7 @@
 # bench/runtimes: what language runtimes do to memory and the CPU, under shoal
 # against the same static binary natively, measured in the same run.
 #
-#   runtimes BUILD_DIR [--runs N] [--only touch|mremap|mremap-calls|realloc|realloc-calls|gocpu|lua]
+#   runtimes BUILD_DIR [--runs N] [--only touch|mremap|mremap-calls|realloc|realloc-calls|gocpu|lua|lua-grow]
 #
 # Each program times its own work (not boot) and prints it; the median of N
 # runs (default 3, interleaved native/shoal) is shown with the ratio
@@ -13,7 +13,9 @@
 #   realloc  growing a malloc'd block 1 -> 64 MiB with realloc, writing the
 #            new pages, ms; realloc-calls: the time inside realloc alone
 #   gocpu    a Go CPU + garbage-collector program, ms (bench/guest/gocpu)
-#   lua      an allocation-heavy Lua 5.4 loop (Debian's liblua5.4.a), ms
+#   lua      an allocation-heavy Lua 5.4 loop (Debian's liblua5.4.a), ms;
+#            lua-grow: the same loop keeping every round's tables (the heap
+#            grows to ~70 MiB instead of being reused)
 # A run that fails under shoal is shown as FAILED with its first line of
 # stderr, and the script exits 1 after the others ran; so does a "result"
 # (a checksum the program prints) that differs from the native one.
@@ -77,4 +79,5 @@ row realloc ms 0 "$g/memgrow" 512M realloc 64
 row realloc-calls calls-ms 0 "$g/memgrow" 512M realloc 64
 row gocpu ms 0 "$g/gocpu" 1G 60
 row lua ms 0 "$g/lua_alloc" 512M 100
+row lua-grow ms 0 "$g/lua_alloc" 512M 100 keep
 exit $status

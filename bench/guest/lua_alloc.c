@@ -3,9 +3,13 @@
 // itself with os.clock-free wall time from the C side, so only the loop is
 // measured (not boot). bench/runtimes runs it natively and under shoal.
 //
-//   lua_alloc [N]   prints "lua ms <x> result <checksum>"
+//   lua_alloc [N] [keep]   prints "lua ms <x> result <checksum>"
+// With "keep" every round's table stays reachable, so the heap grows with N
+// (~1 MB a round) instead of being reused: the pattern that pays for first
+// touches of fresh memory.
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <lauxlib.h>
@@ -13,8 +17,8 @@
 #include <lualib.h>
 
 static const char* kScript =
-    "local n = ...\n"
-    "local acc = 0\n"
+    "local n, keep = ...\n"
+    "local acc, kept = 0, {}\n"
     "for round = 1, n do\n"
     "  local t = {}\n"
     "  for i = 1, 2000 do\n"
@@ -24,6 +28,7 @@ static const char* kScript =
     "  for i = 1, #t, 3 do parts[#parts + 1] = t[i].name end\n"
     "  local s = table.concat(parts, ',')\n"
     "  acc = (acc + #s + t[#t].tags[1] + t[#t].tags[2]) % 1000000007\n"
+    "  if keep then kept[round] = t end\n"
     "end\n"
     "return acc\n";
 
@@ -42,8 +47,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   lua_pushinteger(L, n);
+  lua_pushboolean(L, argc > 2 && !strcmp(argv[2], "keep"));
   double t0 = now_ms();
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+  if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
     fprintf(stderr, "lua_alloc: %s\n", lua_tostring(L, -1));
     return 1;
   }
