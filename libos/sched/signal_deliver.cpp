@@ -166,7 +166,7 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
   uapi::Siginfo& si = frame->info;
   si.signo = sig;
   si.code = g_info_code[sig];
-  if (fault != nullptr) {
+  if (fault != nullptr && !fault->async) {
     // _sigfault: si_addr, where si_pid would be.
     si.code = fault->code;
     memcpy(&si.pid, &fault->addr, sizeof(uint64_t));
@@ -235,8 +235,35 @@ long signal_deliver_fault(int sig, SyscallFrame& f, FaultContext& fault) {
   return run_handler(sig, act, f, static_cast<long>(fault.regs.rax), &fault);
 }
 
+void signal_deliver_async(SyscallFrame& f, FaultContext& ctx) {
+  sched::Thread* t = sched::current();
+  if (g_timer_deadline != sched::kNoDeadline) signal_timers_run(monotonic_ns());
+  while (uint64_t ready = sig_deliverable(t)) {
+    int sig = __builtin_ctzll(ready) + 1;
+    if ((t->sigpending & sig_bit(sig)) != 0) {
+      t->sigpending &= ~sig_bit(sig);
+    } else {
+      g_sig_pending &= ~sig_bit(sig);
+    }
+    const uapi::KSigaction act = g_sig_actions[sig];
+    if (act.handler == uapi::SIG_IGN) continue;
+    if (act.handler == uapi::SIG_DFL) {
+      if (signal_default_ignored(sig)) continue;
+      signal_die(sig, nullptr);
+    }
+    ctx.regs.rax = static_cast<uint64_t>(run_handler(sig, act, f, static_cast<long>(ctx.regs.rax), &ctx));
+    t = sched::current();
+  }
+}
+
 long signal_deliver(SyscallFrame& f, long result, bool* restart) {
   sched::Thread* t = sched::current();
+  if (shoal_preempt_area.pending != 0) {
+    // The slice ended inside the LibOS: switch now, on the way out.
+    shoal_preempt_area.pending = 0;
+    sched::yield();
+    t = sched::current();
+  }
   if (g_timer_deadline != sched::kNoDeadline) signal_timers_run(monotonic_ns());
   *restart = false;
   bool interrupted = result == -EINTR;

@@ -19,6 +19,7 @@
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
+#include "sched/preempt.hpp"
 #include "sched/signal_state.hpp"
 #include "sched/thread.hpp"
 
@@ -84,18 +85,51 @@ FaultSignal classify(const shoal::abi::FaultUpcall& r) {
   }
 }
 
+void frame_from(SyscallFrame& f, const shoal::abi::GuestRegs& r) {
+  f = SyscallFrame{};
+  f.nr = ~uint64_t{0};
+  f.rdi = r.rdi, f.rsi = r.rsi, f.rdx = r.rdx, f.r10 = r.r10, f.r8 = r.r8, f.r9 = r.r9;
+  f.rbx = r.rbx, f.rbp = r.rbp, f.r12 = r.r12, f.r13 = r.r13, f.r14 = r.r14, f.r15 = r.r15;
+  f.rcx = r.rcx, f.r11 = r.r11;
+}
+
+[[noreturn]] void resume(FaultContext& ctx) {
+  // Only the flags a program may set (Linux's FIX_EFLAGS, without TF: a
+  // single step would trap inside shoal_fault_resume).
+  ctx.regs.rflags = (ctx.regs.rflags & 0x40cd5) | 0x202;
+  shoal_fault_resume(&ctx.regs);
+}
+
+// The slice of the current thread ended in program code: let the others run,
+// then take the asynchronous signals that wait for it (tgkill to a spinning
+// thread, Go's SIGURG) before it goes on.
+[[noreturn]] void preempted(FaultContext& ctx) {
+  shoal_preempt_area.pending = 0;
+  sched::yield();
+  ctx.async = true;
+  SyscallFrame f;
+  frame_from(f, ctx.regs);
+  signal_deliver_async(f, ctx);
+  resume(ctx);
+}
+
 }  // namespace
 
-void signal_fault_register(int sig) {
-  if (g_upcall_registered) return;
-  if (sig != uapi::SIGSEGV && sig != uapi::SIGBUS && sig != uapi::SIGFPE && sig != uapi::SIGILL &&
-      sig != uapi::SIGTRAP)
-    return;
+bool signal_fault_register_upcall() {
+  if (g_upcall_registered) return true;
   static shoal::abi::HcUpcall args;
   args.entry = reinterpret_cast<uint64_t>(&shoal_fault_upcall);
   args.record = reinterpret_cast<uint64_t>(&shoal_fault_record);
   hypercall(shoal::abi::Hypercall::upcall, &args);
   g_upcall_registered = args.result == 0;
+  return g_upcall_registered;
+}
+
+void signal_fault_register(int sig) {
+  if (sig != uapi::SIGSEGV && sig != uapi::SIGBUS && sig != uapi::SIGFPE && sig != uapi::SIGILL &&
+      sig != uapi::SIGTRAP)
+    return;
+  signal_fault_register_upcall();
 }
 
 [[noreturn]] void signal_fault_unhandled() {
@@ -117,27 +151,21 @@ extern "C" [[noreturn]] void shoal_fault_dispatch() {
   ctx.trapno = shoal_fault_record.vector;
   ctx.error = shoal_fault_record.error;
   ctx.cr2 = shoal_fault_record.cr2;
-  FaultSignal s = classify(shoal_fault_record);
-  ctx.code = s.code;
-  ctx.addr = s.addr;
-
   sched::Thread* t = sched::current();
   // A handler left by longjmp since the last system call is finished now.
   if (t->sig_record != nullptr) signal_check_escape_at(ctx.regs.rsp);
+  if (ctx.trapno == shoal::abi::kPreemptVector) preempted(ctx);
+
+  FaultSignal s = classify(shoal_fault_record);
+  ctx.code = s.code;
+  ctx.addr = s.addr;
   const uapi::KSigaction& act = g_sig_actions[s.sig];
   // Linux (force_sig_fault) kills when the signal is blocked or ignored.
   if (act.handler == uapi::SIG_DFL || act.handler == uapi::SIG_IGN || (t->sigmask & sig_bit(s.sig)) != 0)
     signal_fault_unhandled();
 
-  SyscallFrame f{};
-  f.nr = ~uint64_t{0};
-  const shoal::abi::GuestRegs& r = ctx.regs;
-  f.rdi = r.rdi, f.rsi = r.rsi, f.rdx = r.rdx, f.r10 = r.r10, f.r8 = r.r8, f.r9 = r.r9;
-  f.rbx = r.rbx, f.rbp = r.rbp, f.r12 = r.r12, f.r13 = r.r13, f.r14 = r.r14, f.r15 = r.r15;
-  f.rcx = r.rcx, f.r11 = r.r11;
+  SyscallFrame f;
+  frame_from(f, ctx.regs);
   signal_deliver_fault(s.sig, f, ctx);
-  // Only the flags a program may set (Linux's FIX_EFLAGS, without TF: a
-  // single step would trap inside shoal_fault_resume).
-  ctx.regs.rflags = (ctx.regs.rflags & 0x40cd5) | 0x202;
-  shoal_fault_resume(&ctx.regs);
+  resume(ctx);
 }

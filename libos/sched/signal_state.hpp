@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/errno.hpp"  // waits that a signal interrupts return -EINTR
+#include "sched/preempt.hpp"
 #include "sched/thread.hpp"
 #include "arch/x86_64/syscall_frame.hpp"
 #include "uapi/signal.hpp"
@@ -50,6 +51,8 @@ uint64_t signal_timers_run(uint64_t now);
 
 // True when the dispatcher must call signal_deliver before returning.
 inline bool signal_attention() {
+  // A slice ended while this thread was in the LibOS (sched/preempt.hpp).
+  if (shoal_preempt_area.pending != 0) return true;
   sched::Thread* t = sched::current();
   if (sig_deliverable(t) != 0) return true;
   // An armed timer: signal_deliver reads the clock (one rdtsc) to see if it
@@ -69,12 +72,21 @@ struct FaultContext {
   int code;            // si_code
   uint64_t addr;       // si_addr
   uint64_t trapno, error, cr2;
+  bool async;          // an asynchronous signal taken at a preemption: siginfo as for kill
 };
 
 // Runs the handler of sig for a fault; f holds the fault's general-purpose
 // registers (its user_rsp is unused). Returns once the handler returned
 // through rt_sigreturn, with fault.regs as the ucontext left them.
 long signal_deliver_fault(int sig, SyscallFrame& f, FaultContext& fault);
+
+// Takes every deliverable signal for a thread interrupted in program code
+// (a preemption), running handlers with ctx as the interrupted state.
+void signal_deliver_async(SyscallFrame& f, FaultContext& ctx);
+
+// Registers the fault upcall with the monitor if not yet done (one exit);
+// false if the monitor refused it.
+bool signal_fault_register_upcall();
 
 // The fault handed to the upcall is not handled: the monitor prints its
 // report of it and ends the instance.

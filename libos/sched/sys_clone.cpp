@@ -6,6 +6,7 @@
 #include "core/uaccess.hpp"
 #include "sched/io_hooks.hpp"
 #include "sched/futex.hpp"
+#include "sched/preempt.hpp"
 #include "sched/thread.hpp"
 #include "sched/syscalls.hpp"
 #include "uapi/sched.hpp"
@@ -42,6 +43,9 @@ long sys_clone(SyscallFrame& frame) {
   uint64_t fs = (flags & CLONE_SETTLS) != 0 ? tls : cpu_fs_base();
   sched::Thread* child = sched::create(fs);
   if (child == nullptr) return -ENOMEM;
+  // From the second thread on, a thread that never makes a system call must
+  // not starve the others: time slices (sched/preempt.hpp).
+  sched::preempt_enable();
   (void)parent;
 
   // The child returns from this system call on its own stack with rax = 0:

@@ -6,6 +6,7 @@
 #include "mm/kmalloc.hpp"
 #include "core/panic.hpp"
 #include "sched/io_hooks.hpp"
+#include "sched/preempt.hpp"
 #include "time/clock.hpp"
 #include "sched/signal_state.hpp"
 
@@ -113,6 +114,7 @@ Thread* pick_next(Thread* start) {
     if (uint64_t io_due = g_io_hooks.next_deadline(); io_due < earliest) earliest = io_due;
     Thread* pick = nullptr;
     Thread* t = start;
+    uint32_t ready = 0;  // runnable, or waiting with a deadline (preempt.hpp)
     do {
       if (t->state == ThreadState::blocked && t->deadline <= now) {
         t->state = ThreadState::runnable;
@@ -120,11 +122,14 @@ Thread* pick_next(Thread* start) {
       }
       if (t->state == ThreadState::runnable) {
         if (pick == nullptr) pick = t;
-      } else if (t->state == ThreadState::blocked && t->deadline < earliest) {
-        earliest = t->deadline;
+        ++ready;
+      } else if (t->state == ThreadState::blocked && t->deadline != kNoDeadline) {
+        ++ready;
+        if (t->deadline < earliest) earliest = t->deadline;
       }
       t = t->next;
     } while (t != start);
+    preempt_publish(ready);
     if (pick != nullptr) return pick;
     // Nothing to run. With a channel, the host may bring work any moment:
     // watch for it briefly (cheaper than a sleep and a kick), then announce
@@ -266,7 +271,10 @@ Thread* create(uint64_t fs_base) {
   return t;
 }
 
-void make_runnable(Thread* t) { t->state = ThreadState::runnable; }
+void make_runnable(Thread* t) {
+  t->state = ThreadState::runnable;
+  preempt_note_wake();
+}
 
 void yield() { schedule(); }
 
@@ -283,6 +291,7 @@ bool block(uint64_t deadline) {
 
 void interrupt(Thread* t) {
   if (t->state == ThreadState::blocked) {
+    if (t->deadline == kNoDeadline) preempt_note_wake();
     t->state = ThreadState::runnable;
     t->timed_out = false;
     t->sig_wake = true;
@@ -295,6 +304,7 @@ Thread* first() { return g_current->state == ThreadState::dead ? g_current->next
 
 void wake(Thread* t) {
   if (t->state == ThreadState::blocked) {
+    if (t->deadline == kNoDeadline) preempt_note_wake();
     t->state = ThreadState::runnable;
     t->timed_out = false;
   }

@@ -9,7 +9,7 @@
 # rewrite them and CI stays green meanwhile.
 option(SHOAL_PENDING_RUNTIME_TESTS "register the runtime tests that still fail (issue 11)" OFF)
 # What each pending test waits for is in docs/compatibility.md, "Runtimes".
-set(RUNTIME_TESTS_PENDING real.go.start_default_memory real.go.preempt
+set(RUNTIME_TESTS_PENDING real.go.start_default_memory
     real.rust.reserve real.rust.stack_overflow)
 
 # runtime_test(NAME LABELS TIMEOUT COMMAND...): add_test unless NAME is pending.
@@ -55,7 +55,6 @@ endfunction()
 go_program(go_work ${CMAKE_CURRENT_SOURCE_DIR}/go/work ${REAL_BIN})
 go_program(go_httpd ${CMAKE_CURRENT_SOURCE_DIR}/go/httpd ${REAL_BIN})
 go_program(go_signal ${CMAKE_CURRENT_SOURCE_DIR}/go/signal ${REAL_BIN})
-go_program(go_preempt ${CMAKE_CURRENT_SOURCE_DIR}/go/preempt ${REAL_BIN})
 rust_program(rust_std_tour ${CMAKE_CURRENT_SOURCE_DIR}/rust/std_tour.rs)
 rust_program(rust_edges ${CMAKE_CURRENT_SOURCE_DIR}/rust/edges.rs)
 
@@ -99,10 +98,8 @@ runtime_test(real.go.work "${GO_LABELS}" 180
 runtime_test(real.go.signal "${GO_LABELS}" 120
   ${CHECK} --shoal ${SHOAL_BIN} --program ${REAL_BIN}/go_signal --compare
   --shoal-opts "--memory ${GO_MEMORY}" --stdout-regex "^survived ignored SIGHUP$" --stdout-regex "^done$")
-# Go (d): a goroutine spinning without calls, GOMAXPROCS=1, another on a ticker.
-runtime_test(real.go.preempt "${GO_LABELS}" 120
-  ${CHECK} --shoal ${SHOAL_BIN} --program ${REAL_BIN}/go_preempt --compare
-  --shoal-opts "--memory ${GO_MEMORY} --timeout 30" --stdout-regex "^tick 5$" --stdout-regex "^done$")
+# Go (d), a goroutine spinning beside a ticker, is real.go.preempt above in
+# CMakeLists.txt (from the preemption work, branch "signals").
 # Go (b): net/http recovering a nil-dereference panic per request, over --net
 # (TAP, in a namespace the script makes) and through a pool's gateway. Needs
 # synchronous faults delivered to the program's SIGSEGV handler (branch

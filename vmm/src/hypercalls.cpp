@@ -158,6 +158,22 @@ Result<HcAction> hc_upcall(HypercallEnv& env, GuestAddr a) {
   return HcAction{};
 }
 
+Result<HcAction> hc_preempt(HypercallEnv& env, GuestAddr a) {
+  auto args = TRY(read_args<HcPreempt>(env, a));
+  int64_t result = 0;
+  // The area is read as a hint and written by the monitor; both checked on
+  // every access (GuestMemory), so a bad value can only cost preemption.
+  if (env.upcall_entry == 0 || args.area % 8 != 0 || !env.mem->contains(args.area, sizeof(PreemptArea)) ||
+      args.slice_ns < 1000000 || args.slice_ns > 1000000000) {
+    result = -EINVAL;
+  } else {
+    env.preempt_area = args.area;
+    env.slice_ns = args.slice_ns;
+  }
+  TRY(write_field(env, a, offsetof(HcPreempt, result), result));
+  return HcAction{};
+}
+
 constexpr auto kTable = [] {
   std::array<HypercallInfo, kHypercallCount> t{};
 #define SHOAL_HC_ENTRY(name, nr, type) t[nr] = HypercallInfo{#name, &hc_##name, sizeof(type)};

@@ -61,6 +61,9 @@ struct HypercallEnv {
   // program code go instead of a crash report (Monitor::handle_fault_port).
   uint64_t upcall_entry = 0;
   uint64_t upcall_record = 0;
+  // Set by the `preempt` hypercall (0: no time slices).
+  uint64_t preempt_area = 0;
+  uint64_t slice_ns = 0;
 };
 
 using HcHandler = Result<HcAction> (*)(HypercallEnv& env, GuestAddr args);

@@ -51,6 +51,7 @@
 #include "page_tables.hpp"
 #include "seccomp_policy.hpp"
 #include <shoal/image/symbols.hpp>
+#include "preempt.hpp"
 #include "timeout.hpp"
 
 namespace shoal::vmm {
@@ -263,6 +264,12 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     ~TimeoutDisarm() { disarm_timeout(); }
   } timeout_disarm;
   if (o.timeout_s > 0) TRY(arm_timeout(o.timeout_s, vcpu.get()));
+  // Time slices (HcPreempt): the handler now, the timer only once the guest
+  // has more than one thread ready.
+  struct SliceDisarm {
+    ~SliceDisarm() { disarm_slice_handler(); }
+  } slice_disarm;
+  TRY(install_slice_handler(vcpu.get()));
   if (o.timing) timing.status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
   // Every privileged step is done (KVM, mappings, the devices' opens): give up
   // the rest while still single-threaded, so the devices' threads inherit the jail.

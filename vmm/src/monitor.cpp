@@ -1,5 +1,6 @@
 #include "monitor.hpp"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "cpu_setup.hpp"
 #include "descriptors.hpp"
 #include "fault.hpp"
+#include "preempt.hpp"
 
 namespace shoal::vmm {
 namespace {
@@ -53,7 +55,9 @@ std::optional<int> Monitor::handle_exit(const VcpuExit& exit) {
     case VcpuExit::Kind::io:
       return handle_io(exit);
     case VcpuExit::Kind::interrupted:
-      return std::nullopt;  // run() checks the timeout flag before re-entering
+      // run() checks the timeout flag before re-entering.
+      if (take_slice_tick()) return end_slice();
+      return std::nullopt;
     case VcpuExit::Kind::shutdown:
       return finish({m_config.program,
                      "triple fault: the vCPU hit an exception it could not deliver (ring-0 state broken)",
@@ -95,8 +99,54 @@ std::optional<int> Monitor::handle_io(const VcpuExit& exit) {
   }
   auto action = dispatch_hypercall(m_env, nr, exit.value);
   if (!action) return report_invalid_argument(info.name, action.error());
-  if (action->kind == HcAction::Kind::resume) return std::nullopt;
+  if (action->kind == HcAction::Kind::resume) {
+    sync_slice_timer(false);
+    return std::nullopt;
+  }
   return handle_action(action.value());
+}
+
+void Monitor::sync_slice_timer(bool may_stop) {
+  if (m_env.preempt_area == 0) return;
+  auto area = m_mem.read<PreemptArea>(m_env.preempt_area);
+  if (!area) return;
+  bool want = area->ready > 1;
+  // The timer counts guest CPU time only, so it may keep running across a
+  // `block`; it stops only when a slice ended with nothing else to run (the
+  // LibOS asks again, one exit, if that changes without an exit).
+  if (!want && !may_stop) want = m_slice_armed;
+  if (want != m_slice_armed) {
+    set_slice_timer(want ? m_env.slice_ns : 0);
+    m_slice_armed = want;
+  }
+  if (area->armed != (m_slice_armed ? 1u : 0u)) {
+    // SAFETY: a checked write of one field of the area validated at registration.
+    (void)m_mem.write<uint32_t>(m_env.preempt_area + offsetof(PreemptArea, armed), m_slice_armed ? 1 : 0);
+  }
+}
+
+std::optional<int> Monitor::end_slice() {
+  if (m_env.preempt_area == 0) return std::nullopt;
+  sync_slice_timer(true);  // one thread ready: stop the timer, nothing to switch to
+  if (!m_slice_armed) return std::nullopt;
+  auto regs = m_vcpu.get_regs();
+  if (!regs) return std::nullopt;
+  if (regs->rip < kLibosLimit) {
+    // In the LibOS (or a ring-0 stub): it yields when it next leaves.
+    (void)m_mem.write<uint32_t>(m_env.preempt_area + offsetof(PreemptArea, pending), 1);
+    return std::nullopt;
+  }
+  FaultUpcall rec{};
+  rec.regs = to_guest_regs(regs.value(), 0);
+  rec.vector = kPreemptVector;
+  rec.count = ++m_upcall_faults;
+  if (!m_mem.write(m_env.upcall_record, rec).ok()) return std::nullopt;
+  kvm_regs r = regs.value();
+  r.rip = m_env.upcall_entry;
+  r.rflags = cpu::kEntryRflags;
+  if (!m_vcpu.set_regs(r).ok()) return std::nullopt;
+  (void)m_mem.write<uint64_t>(m_env.preempt_area + offsetof(PreemptArea, preemptions), ++m_preemptions);
+  return std::nullopt;
 }
 
 std::optional<int> Monitor::handle_fault_port() {

@@ -42,6 +42,11 @@ class Monitor {
   std::optional<int> handle_fault_port();
   // Hands a fault of program code to the LibOS's upcall (HcUpcall); false
   // when it cannot (the record or the ring-0 frame cannot be written).
+  // Time slices (HcPreempt): runs the timer while the guest says more than
+  // one thread is ready; at a slice's end, enters the upcall (program code)
+  // or sets PreemptArea::pending (LibOS code).
+  void sync_slice_timer(bool may_stop);
+  std::optional<int> end_slice();
   bool fault_goes_to_upcall(uint64_t vector, uint64_t cs, uint64_t rip) const;
   bool enter_fault_upcall(uint64_t ring0_rsp, const FaultFrame& f, uint64_t cr2, const abi::GuestRegs& regs);
   int handle_action(const HcAction& action);
@@ -60,6 +65,8 @@ class Monitor {
   // says the program does not handle it (ReportKind::fault).
   std::optional<CrashReport> m_upcall_fault;
   uint64_t m_upcall_faults = 0;
+  bool m_slice_armed = false;
+  uint64_t m_preemptions = 0;
 };
 
 }  // namespace shoal::vmm

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ std::vector<Rule> policy() {
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_RUN)}, "run the vCPU"},
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS)}, "registers for crash and timeout reports"},
       {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS)}, "cr2, cs and fs base for crash reports"},
+      {SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, KVM_SET_REGS)}, "preempt: enter the LibOS's upcall at a slice's end"},
+      {SCMP_SYS(setitimer), {SCMP_A0(SCMP_CMP_EQ, ITIMER_VIRTUAL)}, "preempt: start/stop the time slice"},
       {SCMP_SYS(clock_nanosleep), {}, "block: the guest sleeps until its deadline"},
       {SCMP_SYS(nanosleep), {}, "block (older libc path)"},
       {SCMP_SYS(clock_gettime), {}, "block: realtime_ns, --timing (if the vDSO is unavailable)"},

@@ -35,14 +35,15 @@ inline constexpr uint16_t kFaultPort = 0x4ff;
   X(exit, 4, HcExit)                             \
   X(report, 5, HcReport)                         \
   X(discard, 6, HcDiscard)                       \
-  X(upcall, 7, HcUpcall)
+  X(upcall, 7, HcUpcall)                         \
+  X(preempt, 8, HcPreempt)
 
 enum class Hypercall : uint16_t {
 #define SHOAL_HC_ENUM(name, nr, type) name = nr,
   SHOAL_HYPERCALLS(SHOAL_HC_ENUM)
 #undef SHOAL_HC_ENUM
 };
-inline constexpr uint16_t kHypercallCount = 8;  // numbers are < kHypercallCount
+inline constexpr uint16_t kHypercallCount = 9;  // numbers are < kHypercallCount
 
 // console_write: write len bytes at buf to the instance's stdout (fd 1) or
 // stderr (fd 2). Errors: result = -EBADF for another fd. Cost: one exit.
@@ -156,5 +157,38 @@ struct FaultUpcall {
   uint64_t count;       // faults delivered so far, this one included
 };
 static_assert(sizeof(FaultUpcall) == sizeof(GuestRegs) + 32);
+
+// preempt: time slices for the LibOS's threads (docs/architecture.md,
+// "Preemption"). Needs the fault upcall registered first. While more than one
+// thread could run (PreemptArea::ready > 1), the monitor keeps a timer of
+// slice_ns of guest CPU time (ITIMER_VIRTUAL: it does not run while the guest
+// sleeps in `block`). When it fires and the vCPU is in program code, the
+// monitor enters the fault upcall with FaultUpcall::vector = kPreemptVector
+// and the program's registers (one exit); the LibOS switches threads and
+// later resumes it exactly there. In the LibOS (its code range, or ring 0)
+// the monitor sets PreemptArea::pending instead, and the LibOS yields when it
+// next leaves a system call. The LibOS makes this hypercall again to re-arm
+// when ready rises past 1 while PreemptArea::armed is 0.
+// area must be 8-aligned in guest memory; slice_ns in [1 ms, 1 s].
+// Errors: result = -EINVAL. Cost: one exit, plus one per slice while armed.
+struct HcPreempt {
+  uint64_t area;        // IN: guest address of a PreemptArea
+  uint64_t slice_ns;    // IN
+  int64_t result;       // OUT: 0 or -errno
+};
+static_assert(sizeof(HcPreempt) == 24);
+
+inline constexpr uint64_t kPreemptVector = 0x200;  // FaultUpcall::vector of a slice's end
+
+// Shared by the LibOS and the monitor; both treat the other's fields as
+// hints (a wrong value costs a useless exit or a late switch, never safety).
+struct PreemptArea {
+  uint32_t ready;       // guest: threads runnable or waiting with a deadline
+  uint32_t armed;       // monitor: 1 while the slice timer runs
+  uint32_t pending;     // monitor sets, guest clears: yield on the way out of the LibOS
+  uint32_t _pad;
+  uint64_t preemptions; // monitor: slices ended by an upcall
+};
+static_assert(sizeof(PreemptArea) == 24);
 
 }  // namespace shoal::abi

@@ -74,7 +74,8 @@ TEST_F(HypercallTest, TableIsGeneratedFromTheXMacro) {
   EXPECT_EQ(hypercall_info(5).args_size, sizeof(sabi::HcReport));
   EXPECT_EQ(hypercall_info(0).handler, nullptr);
   EXPECT_STREQ(hypercall_info(7).name, "upcall");
-  EXPECT_EQ(hypercall_info(8).handler, nullptr);
+  EXPECT_STREQ(hypercall_info(8).name, "preempt");
+  EXPECT_EQ(hypercall_info(9).handler, nullptr);
   EXPECT_EQ(hypercall_info(0xffff).handler, nullptr);
   EXPECT_FALSE(dispatch_hypercall(env, 0, kArgs).ok());
 }

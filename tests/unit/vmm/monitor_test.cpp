@@ -1,4 +1,5 @@
 // The run loop's exit handler and fault descriptions, with a fake vCPU.
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@
 
 #include "descriptors.hpp"
 #include "fault.hpp"
-#include <errno.h>
+#include "preempt.hpp"
 #include "monitor.hpp"
 #include "testing/fake_vcpu.hpp"
 #include "timeout.hpp"
@@ -268,6 +269,70 @@ TEST_F(MonitorTest, UpcallRegistrationIsValidated) {
   ASSERT_TRUE(mem.write(kArgs, rep).ok());
   EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 5, kArgs)), 139);
   EXPECT_NE(report_text().find("none was handed to it"), std::string::npos);
+}
+
+// Issue 11.7: at a slice's end (SIGVTALRM), program code is sent to the
+// upcall with kPreemptVector; LibOS code only gets `pending`; a single ready
+// thread stops the timer.
+TEST_F(MonitorTest, SliceEndEntersTheUpcallOnlyInProgramCode) {
+  constexpr uint64_t kEntry = 0x200040, kRecord = 0x300200, kArea = 0x300400, kArgs = 0x300000;
+  ASSERT_TRUE(install_slice_handler(nullptr).ok());
+  auto m = make();
+  sabi::HcPreempt early{kArea, 10000000, 1};
+  ASSERT_TRUE(mem.write(kArgs, early).ok());
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 8, kArgs)), std::nullopt);
+  EXPECT_EQ(mem.read<sabi::HcPreempt>(kArgs).value().result, -EINVAL);  // no upcall yet
+  sabi::HcUpcall reg{kEntry, kRecord, 1};
+  ASSERT_TRUE(mem.write(kArgs, reg).ok());
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 7, kArgs)), std::nullopt);
+  sabi::HcPreempt bad_slice{kArea, 10, 1};
+  ASSERT_TRUE(mem.write(kArgs, bad_slice).ok());
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 8, kArgs)), std::nullopt);
+  EXPECT_EQ(mem.read<sabi::HcPreempt>(kArgs).value().result, -EINVAL);
+
+  sabi::PreemptArea area{2, 0, 0, 0, 0};  // two threads ready
+  ASSERT_TRUE(mem.write(kArea, area).ok());
+  sabi::HcPreempt ok{kArea, 10000000, 1};
+  ASSERT_TRUE(mem.write(kArgs, ok).ok());
+  EXPECT_EQ(m.handle_exit(out(sabi::kHypercallPortBase + 8, kArgs)), std::nullopt);
+  EXPECT_EQ(mem.read<sabi::HcPreempt>(kArgs).value().result, 0);
+  EXPECT_EQ(mem.read<sabi::PreemptArea>(kArea).value().armed, 1u);
+
+  VcpuExit intr;
+  intr.kind = VcpuExit::Kind::interrupted;
+  // In the LibOS: only `pending`.
+  vcpu.regs.rip = 0x200100;
+  raise(SIGVTALRM);
+  EXPECT_EQ(m.handle_exit(intr), std::nullopt);
+  EXPECT_EQ(vcpu.regs.rip, 0x200100u);
+  EXPECT_EQ(mem.read<sabi::PreemptArea>(kArea).value().pending, 1u);
+  // In program code: the upcall, with the program's registers recorded.
+  vcpu.regs.rip = 0x401000;
+  vcpu.regs.rsp = 0x7f0000;
+  vcpu.regs.rax = 0x1234;
+  raise(SIGVTALRM);
+  EXPECT_EQ(m.handle_exit(intr), std::nullopt);
+  EXPECT_EQ(vcpu.regs.rip, kEntry);
+  auto rec = mem.read<sabi::FaultUpcall>(kRecord).value();
+  EXPECT_EQ(rec.vector, sabi::kPreemptVector);
+  EXPECT_EQ(rec.regs.rip, 0x401000u);
+  EXPECT_EQ(rec.regs.rsp, 0x7f0000u);
+  EXPECT_EQ(rec.regs.rax, 0x1234u);
+  EXPECT_EQ(mem.read<sabi::PreemptArea>(kArea).value().preemptions, 1u);
+  // An interruption that is not a slice's end (the --timeout alarm) changes nothing.
+  vcpu.regs.rip = 0x401000;
+  EXPECT_EQ(m.handle_exit(intr), std::nullopt);
+  EXPECT_EQ(vcpu.regs.rip, 0x401000u);
+  // One thread ready: the slice ends without an upcall, and the timer stops.
+  area = mem.read<sabi::PreemptArea>(kArea).value();
+  area.ready = 1;
+  ASSERT_TRUE(mem.write(kArea, area).ok());
+  raise(SIGVTALRM);
+  EXPECT_EQ(m.handle_exit(intr), std::nullopt);
+  EXPECT_EQ(vcpu.regs.rip, 0x401000u);
+  EXPECT_EQ(mem.read<sabi::PreemptArea>(kArea).value().armed, 0u);
+  set_slice_timer(0);
+  disarm_slice_handler();
 }
 
 TEST_F(MonitorTest, FaultPortFromRing3IsRefused) {
