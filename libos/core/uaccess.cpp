@@ -7,11 +7,14 @@
 
 #include "core/errno.hpp"
 #include "core/boot_flags.hpp"
+#include "core/window.hpp"
 
 namespace libos {
 
 namespace {
 bool in_range(uint64_t p, uint64_t len, uint64_t lo) {
+  // The reservation window: only what the LibOS committed there is memory.
+  if (window::contains(p, len)) return window::committed(p, len);
   const auto& boot = boot_info();
   if (p < lo || p + len < p || p + len > boot.memory_size) return false;
   uint64_t guard_hi = boot.stack_top - boot.stack_size;

@@ -140,7 +140,9 @@ void release(uint64_t addr, uint64_t len) {
   }
 }
 
-uint64_t alloc_top_down(uint64_t len) {
+uint64_t alloc_top_down(uint64_t len) { return alloc_top_down_aligned(len, kPage); }
+
+uint64_t alloc_top_down_aligned(uint64_t len, uint64_t align) {
   if (len == 0) return 0;
   uint64_t floor = g_brk_cur > g_heap_lo ? page_up(g_brk_cur) : g_heap_lo;
   uint64_t top = g_heap_hi;
@@ -148,8 +150,8 @@ uint64_t alloc_top_down(uint64_t len) {
     // Gap between range i-1 (or floor) and top.
     uint64_t gap_lo = i == 0 ? floor : g_ranges[i - 1].end;
     if (gap_lo < floor) gap_lo = floor;
-    if (top >= gap_lo && top - gap_lo >= len) {
-      uint64_t addr = top - len;
+    if (top >= gap_lo && top - gap_lo >= len && ((top - len) & ~(align - 1)) >= gap_lo) {
+      uint64_t addr = (top - len) & ~(align - 1);
       if (!map(addr, len)) return 0;
       return addr;
     }

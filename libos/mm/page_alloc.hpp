@@ -24,6 +24,9 @@ uint64_t heap_hi();
 // Returns the address of a free range of len bytes (page multiple), as high
 // as possible and above the current brk, marked mapped; 0 if none.
 uint64_t alloc_top_down(uint64_t len);
+// As alloc_top_down, at a multiple of align (a power of two): the frames the
+// reservation window commits are 2 MiB-aligned.
+uint64_t alloc_top_down_aligned(uint64_t len, uint64_t align);
 // Marks [addr, addr+len) mapped. False if any of it lies outside the heap
 // area or the range table is full.
 bool map(uint64_t addr, uint64_t len);

@@ -7,11 +7,18 @@
 // its arguments and returns 0, and PROT_NONE mappings are ordinary zero
 // memory. Programs that rely on a fault from a PROT_NONE guard page (stack
 // overflow detection in a thread stack) will not get one.
+//
+// Anonymous PROT_NONE mappings (reservations) and anything placed in the
+// reservation window go to the window (mm/window.hpp): there a reservation
+// costs nothing, the parts mapped readable or writable are committed out of
+// guest memory, and a touch of a never-committed part faults.
 #include "core/errno.hpp"
 #include "core/klib.hpp"
 #include "mm/file_map.hpp"
 #include "mm/page_alloc.hpp"
 #include "mm/syscalls.hpp"
+#include "mm/window.hpp"
+#include "core/window.hpp"
 #include "uapi/mman.hpp"
 
 using namespace libos;
@@ -33,6 +40,37 @@ uint64_t page_len(uint64_t len) {
   return mm::page_up(len);
 }
 
+// mmap into the reservation window: a reservation, committed unless PROT_NONE.
+long window_mmap(uint64_t addr, uint64_t size, int prot, int flags, int fd, uint64_t off) {
+  bool anonymous = (flags & MAP_ANONYMOUS) != 0;
+  uint64_t where = 0;
+  if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0) {
+    if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm::window::is_free(addr, size)) return -EEXIST;
+    // A fixed mapping replaces what was there: the new one reads as zero.
+    mm::window::zero(addr, size);
+    if (!mm::window::reserve_fixed(addr, size)) return -ENOMEM;
+    where = addr;
+  } else {
+    where = mm::window::reserve(addr, size);
+    if (where == 0) return -ENOMEM;
+  }
+  if ((prot & 7) != 0 || !anonymous) {
+    long r = mm::window::commit(where, size);
+    if (r < 0) {
+      mm::window::unmap(where, size);
+      return r;
+    }
+  }
+  if (!anonymous) {
+    long r = g_file_reader(fd, reinterpret_cast<void*>(where), size, off);
+    if (r < 0) {
+      mm::window::unmap(where, size);
+      return r;
+    }
+  }
+  return static_cast<long>(where);
+}
+
 }  // namespace
 
 long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off) {
@@ -43,10 +81,13 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
   uint64_t size = page_len(len);
   if (size == 0) return -ENOMEM;
   bool anonymous = (flags & MAP_ANONYMOUS) != 0;
+  bool fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
+  if (fixed && !aligned(addr)) return -EINVAL;
+  if (window::contains(addr, size) && (fixed || aligned(addr))) return window_mmap(addr, size, prot, flags, fd, off);
+  if (!fixed && anonymous && (prot & 7) == 0) return window_mmap(0, size, prot, flags, fd, off);
 
   uint64_t where = 0;
-  if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0) {
-    if (!aligned(addr)) return -EINVAL;
+  if (fixed) {
     if (addr < mm::heap_lo() || addr + size < addr || addr + size > mm::heap_hi()) return -ENOMEM;
     if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm::is_free(addr, size)) return -EEXIST;
     // A fixed mapping replaces what was there: the new one reads as zero.
@@ -77,6 +118,10 @@ long sys_munmap(uint64_t addr, uint64_t len) {
   if (!aligned(addr) || len == 0) return -EINVAL;
   uint64_t size = page_len(len);
   if (size == 0 || addr + size < addr) return -EINVAL;
+  if (window::contains(addr, size)) {
+    mm::window::unmap(addr, size);
+    return 0;
+  }
   // Only the heap area is the allocator's; unmapping elsewhere (the image)
   // is accepted and does nothing.
   uint64_t lo = addr < mm::heap_lo() ? mm::heap_lo() : addr;
@@ -84,6 +129,50 @@ long sys_munmap(uint64_t addr, uint64_t len) {
   if (lo < hi) mm::release(lo, hi - lo);
   return 0;
 }
+
+namespace {
+
+// mremap of a window mapping: shrink in place, grow in place when the
+// address space after it is free, else move (copying the committed bytes).
+long window_mremap(uint64_t old_addr, uint64_t old_size, uint64_t new_size, int flags, uint64_t new_addr) {
+  if (!mm::window::is_reserved(old_addr, old_size)) return -EFAULT;
+  bool committed = window::committed(old_addr, old_size);
+  if ((flags & MREMAP_FIXED) == 0) {
+    if (new_size <= old_size) {
+      mm::window::unmap(old_addr + new_size, old_size - new_size);
+      return static_cast<long>(old_addr);
+    }
+    uint64_t grow = new_size - old_size;
+    if (mm::window::is_free(old_addr + old_size, grow)) {
+      if (!mm::window::reserve_fixed(old_addr + old_size, grow)) return -ENOMEM;
+      if (committed && mm::window::commit(old_addr + old_size, grow) < 0) {
+        mm::window::unmap(old_addr + old_size, grow);
+        return -ENOMEM;
+      }
+      return static_cast<long>(old_addr);
+    }
+    if ((flags & MREMAP_MAYMOVE) == 0) return -ENOMEM;
+    new_addr = mm::window::reserve(0, new_size);
+    if (new_addr == 0) return -ENOMEM;
+  } else {
+    if (!aligned(new_addr) || !window::contains(new_addr, new_size)) return -EINVAL;
+    if (new_addr < old_addr + old_size && old_addr < new_addr + new_size) return -EINVAL;
+    mm::window::unmap(new_addr, new_size);
+    if (!mm::window::reserve_fixed(new_addr, new_size)) return -ENOMEM;
+  }
+  if (committed) {
+    if (mm::window::commit(new_addr, new_size) < 0) {
+      mm::window::unmap(new_addr, new_size);
+      return -ENOMEM;
+    }
+    memcpy(reinterpret_cast<void*>(new_addr), reinterpret_cast<void*>(old_addr),
+           old_size < new_size ? old_size : new_size);
+  }
+  mm::window::unmap(old_addr, old_size);
+  return static_cast<long>(new_addr);
+}
+
+}  // namespace
 
 long sys_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr) {
   if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return -EINVAL;
@@ -94,6 +183,7 @@ long sys_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags
   uint64_t new_size = page_len(new_len);
   if (new_size == 0) return -EINVAL;
   if (old_size == 0) return -EINVAL;  // duplicating a shared mapping: not supported
+  if (window::contains(old_addr, old_size)) return window_mremap(old_addr, old_size, new_size, flags, new_addr);
   if (!mm::is_mapped(old_addr, old_size)) return -EFAULT;
 
   if ((flags & MREMAP_FIXED) != 0) {
@@ -131,6 +221,12 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot) {
   if (len == 0) return 0;
   uint64_t size = page_len(len);
   if (size == 0 || addr + size < addr) return -ENOMEM;
+  if (window::contains(addr, size)) {
+    // As Linux: the whole range must be mapped. Making a reservation
+    // accessible commits it; PROT_NONE leaves committed chunks as they are.
+    if (!mm::window::is_reserved(addr, size)) return -ENOMEM;
+    return (prot & 7) != 0 ? mm::window::commit(addr, size) : 0;
+  }
   // Not enforced (see the top of this file).
   return 0;
 }
@@ -147,6 +243,10 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice) {
   if (size == 0 || addr + size < addr) return -EINVAL;
   if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE) {
     // The range reads as zero afterwards, as for private anonymous memory.
+    if (window::contains(addr, size)) {
+      mm::window::zero(addr, size);
+      return 0;
+    }
     uint64_t lo = addr < mm::heap_lo() ? mm::heap_lo() : addr;
     uint64_t hi = addr + size > mm::heap_hi() ? mm::heap_hi() : addr + size;
     if (lo < hi) mm::zero(lo, hi - lo);

@@ -6,6 +6,8 @@
 
 #include <utility>
 
+#include <shoal/abi/layout.h>
+
 namespace shoal::vmm {
 
 std::string hex(uint64_t value) {
@@ -57,7 +59,44 @@ GuestMemory::~GuestMemory() {
 
 std::string GuestMemory::describe_size() const { return describe_bytes(m_size); }
 
+Result<uint64_t> GuestMemory::window_frame(GuestAddr chunk) const {
+  using namespace shoal::abi;
+  // NOTE: the guest writes these tables; every entry read here is untrusted
+  // and checked before the frame is used (then span() checks it again).
+  uint64_t off = chunk - kWindowBase;
+  uint64_t pdpte = TRY(read<uint64_t>(kWindowPdptAddr + (off >> 30) * 8));
+  constexpr uint64_t kPresent = 1, kLarge = 1ull << 7, kAddr = 0x000ffffffffff000ull;
+  if (!(pdpte & kPresent) || (pdpte & kLarge))
+    return make_error(hex(chunk) + " is not committed in the reservation window", EFAULT);
+  uint64_t pde = TRY(read<uint64_t>((pdpte & kAddr) + ((off >> 21) & 511) * 8));
+  if (!(pde & kPresent) || !(pde & kLarge))
+    return make_error(hex(chunk) + " is not committed in the reservation window", EFAULT);
+  uint64_t frame = pde & kAddr & ~(kWindowChunk - 1);
+  if (frame < kLibosLimit || !contains(frame, kWindowChunk))
+    return make_error("window address " + hex(chunk) + " maps frame " + hex(frame) + " outside the heap", EFAULT);
+  return frame;
+}
+
+Result<std::span<uint8_t>> GuestMemory::window_span(GuestAddr addr, uint64_t len) const {
+  using namespace shoal::abi;
+  uint64_t off = addr - kWindowBase;
+  if (len > kWindowSize - off)
+    return make_error(hex(addr) + " + " + std::to_string(len) + " runs past the reservation window", EFAULT);
+  uint64_t first = addr & ~(kWindowChunk - 1);
+  uint64_t frame = TRY(window_frame(first));
+  // A range crossing chunks must find them on consecutive frames, so that it
+  // is one host range (the LibOS commits a run of chunks on one run of frames).
+  for (uint64_t c = first + kWindowChunk; c < addr + len; c += kWindowChunk) {
+    uint64_t next = TRY(window_frame(c));
+    if (next != frame + (c - first))
+      return make_error(hex(addr) + " + " + std::to_string(len) + " spans window chunks on scattered frames", EFAULT);
+  }
+  return span(frame + (addr - first), len);
+}
+
 Result<std::span<uint8_t>> GuestMemory::span(GuestAddr addr, uint64_t len) const {
+  if (addr >= shoal::abi::kWindowBase && addr - shoal::abi::kWindowBase < shoal::abi::kWindowSize)
+    return window_span(addr, len);
   if (!contains(addr, len)) {
     return make_error(hex(addr) + " + " + std::to_string(len) + " outside guest memory (" + describe_size() + ")",
                       EFAULT);

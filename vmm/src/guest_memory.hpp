@@ -43,6 +43,9 @@ class GuestMemory {
   }
 
   // The host bytes backing [addr, addr+len), or an error that names the range.
+  // An address in the reservation window (abi/layout.h) is translated through
+  // the guest's window tables: it must be committed, onto frames that are
+  // contiguous for the whole range and above the LibOS.
   Result<std::span<uint8_t>> span(GuestAddr addr, uint64_t len) const;
 
   template <typename T>
@@ -70,6 +73,9 @@ class GuestMemory {
 
  private:
   GuestMemory(uint8_t* base, uint64_t size, bool owned) : m_base(base), m_size(size), m_owned(owned) {}
+  Result<std::span<uint8_t>> window_span(GuestAddr addr, uint64_t len) const;
+  // The guest-physical frame a committed 2 MiB chunk of the window maps.
+  Result<uint64_t> window_frame(GuestAddr chunk) const;
   uint8_t* m_base = nullptr;
   uint64_t m_size = 0;
   bool m_owned = false;

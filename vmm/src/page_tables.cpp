@@ -32,7 +32,8 @@ class TableAllocator {
  public:
   explicit TableAllocator(const GuestMemory& mem) : m_mem(mem) {}
   Result<uint64_t> allocate() {
-    if (m_next >= kPageTableEnd) {
+    // The window's PDPT (abi/layout.h) is the area's last page.
+    if (m_next >= kWindowPdptAddr) {
       return make_error("the page tables need more than the " +
                         describe_bytes(kPageTableEnd - kPageTableAddr) +
                         " reserved for them (too many sections with different permissions)");
@@ -94,6 +95,8 @@ std::vector<PageRange> plan_address_space(uint64_t memory_size, const std::vecto
   plan.push_back({0, kLibosBase, kSupervisorRw});
   plan.push_back({kRing0CodeAddr, kRing0CodeAddr + kPageSize, kRing0Code});
   plan.push_back({kBootInfoAddr, kArgsEnd, kUserRo});
+  // The LibOS writes the window's tables itself (ring 3); NX, never code.
+  plan.push_back({kWindowPdptAddr, kWindowPdptAddr + kPageSize, kUserRwNx});
   plan.push_back({0, kPageSize, kAbsent});
   for (const auto& s : sections) plan.push_back({s.addr, s.addr + s.size, perm_for_section_flags(s.flags)});
   if (memory_size >= kMainStackSize + kStackGuardSize) {
@@ -123,6 +126,11 @@ Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory
   uint64_t pdpt = TRY(alloc.allocate());
   stats.cr3 = pml4;
   TRY(mem.write<uint64_t>(pml4, pdpt | kTableLink));
+  // The reservation window: PML4[1] links its PDPT, which stays untouched
+  // (zero, so free of host memory) until the LibOS commits something there.
+  static_assert(kWindowBase == 1ull << 39 && kWindowSize == 1ull << 39);
+  if (mem.contains(kWindowPdptAddr, kPageSize))
+    TRY(mem.write<uint64_t>(pml4 + 8, kWindowPdptAddr | kTableLink));
 
   // A 2 MiB region can be one large page if no plan boundary falls inside it.
   std::vector<uint64_t> boundaries;

@@ -50,6 +50,25 @@ inline constexpr uint64_t kMinMemory = 16ull << 20;
 inline constexpr uint64_t kDefaultMemory = 512ull << 20;
 inline constexpr uint64_t kMaxMemory = 64ull << 30;
 
+// ---- Reservation window ----------------------------------------------------
+// Address space beyond guest memory, for reservations (mmap PROT_NONE: Go's
+// arenas, glibc's thread heaps and stacks). Guest-virtual
+// [kWindowBase, kWindowBase + kWindowSize) is PML4 entry 1; nothing there is
+// guest-physical. The monitor links PML4[1] to the page-directory-pointer
+// table at kWindowPdptAddr, which is user read-write: the LibOS itself writes
+// its entries (page directories it takes from the heap) and their 2 MiB
+// leaves, which point at 2 MiB-aligned frames of guest memory. So a
+// reservation costs no memory, and what the window commits comes out of
+// guest memory (--memory). The monitor translates a window address through
+// these tables (checked) when a hypercall names one.
+// NOTE: a KVM memory slot covering 64 GiB costs ~140-160 MiB of host kernel
+// memory per VM under kvm_pvm (shadow-MMU rmaps) and 0.2-0.5 s to create;
+// hence page tables, not a bigger slot (docs/architecture.md, "Memory").
+inline constexpr uint64_t kWindowBase = 512ull << 30;
+inline constexpr uint64_t kWindowSize = 512ull << 30;
+inline constexpr uint64_t kWindowPdptAddr = 0xff000;  // last page of the page-table area
+inline constexpr uint64_t kWindowChunk = kLargePageSize;
+
 // ---- Segment selectors (GDT built by the monitor) ----------------------------
 // The order is fixed by SYSCALL/SYSRET: STAR[47:32] = kernel CS, kernel SS = +8;
 // STAR[63:48] = 0x10, user SS = 0x10 + 8, user CS = 0x10 + 16.

@@ -77,12 +77,25 @@ TEST_F(PageTables, PageZeroIsAbsent) {
 
 TEST_F(PageTables, MonitorAreaIsSupervisorOnly) {
   for (uint64_t a : {sabi::kGdtAddr, sabi::kIdtAddr, sabi::kTssAddr, sabi::kRing0StackBottom, sabi::kPageTableAddr,
-                     sabi::kPageTableEnd - 8}) {
+                     sabi::kWindowPdptAddr - 8}) {
     Walk w = at(a);
     EXPECT_TRUE(w.present) << std::hex << a;
     EXPECT_FALSE(w.user) << std::hex << a;
     EXPECT_FALSE(w.exec) << std::hex << a;
   }
+}
+
+// The LibOS writes the reservation window's tables from ring 3; PML4[1] links
+// them, and a window address is absent until the LibOS commits it.
+TEST_F(PageTables, WindowPdptIsUserWritableAndLinked) {
+  Walk w = at(sabi::kWindowPdptAddr);
+  EXPECT_TRUE(w.present && w.user && w.write);
+  EXPECT_FALSE(w.exec);
+  auto pml4e = mem.read<uint64_t>(stats.cr3 + 8);
+  ASSERT_TRUE(pml4e.ok());
+  EXPECT_EQ(pml4e.value() & pte::kAddrMask, sabi::kWindowPdptAddr);
+  EXPECT_FALSE(at(sabi::kWindowBase).present);
+  EXPECT_FALSE(at(sabi::kWindowBase + (3ull << 30)).present);
 }
 
 TEST_F(PageTables, Ring0CodeIsReadExecuteOnly) {

@@ -1,0 +1,216 @@
+// The reservation window (mm/window.hpp): reservations are address ranges
+// only; commits write the window's page tables (core/window.hpp), which the
+// monitor left user-writable for the LibOS.
+//
+// NOTE: writing a live page-table entry from ring 3 is correct here because
+// kvm_pvm shadows the guest's tables: it write-protects them, traps the
+// write, emulates it and drops the shadow entries it invalidates (no stale
+// translation survives). On hardware with EPT a cleared or narrowed entry
+// would also need a TLB flush (a hypercall); only not-present -> present
+// changes are safe without one. See docs/architecture.md, "Memory".
+#include "mm/window.hpp"
+
+#include "core/errno.hpp"
+#include "core/klib.hpp"
+#include "core/window.hpp"
+#include "mm/page_alloc.hpp"
+
+namespace libos::mm::window {
+
+namespace {
+
+using libos::window::kChunk;
+
+struct Range {
+  uint64_t start, end;
+};
+
+// Sorted, merged reserved ranges. Reservations are few (Go makes tens).
+constexpr size_t kMaxRanges = 2048;
+Range g_ranges[kMaxRanges];
+size_t g_count = 0;
+uint64_t g_committed = 0;
+
+uint64_t chunk_down(uint64_t v) { return v & ~(kChunk - 1); }
+uint64_t chunk_up(uint64_t v) { return (v + kChunk - 1) & ~(kChunk - 1); }
+
+bool overlaps(uint64_t start, uint64_t end) {
+  for (size_t i = 0; i < g_count; ++i) {
+    if (g_ranges[i].start < end && start < g_ranges[i].end) return true;
+  }
+  return false;
+}
+
+bool add(uint64_t start, uint64_t end) {
+  size_t i = 0;
+  while (i < g_count && g_ranges[i].end < start) ++i;
+  size_t j = i;
+  while (j < g_count && g_ranges[j].start <= end) {
+    if (g_ranges[j].start < start) start = g_ranges[j].start;
+    if (g_ranges[j].end > end) end = g_ranges[j].end;
+    ++j;
+  }
+  size_t removed = j - i;
+  if (removed == 0) {
+    if (g_count == kMaxRanges) return false;
+    memmove(&g_ranges[i + 1], &g_ranges[i], (g_count - i) * sizeof(Range));
+    ++g_count;
+  } else if (removed > 1) {
+    memmove(&g_ranges[i + 1], &g_ranges[j], (g_count - j) * sizeof(Range));
+    g_count -= removed - 1;
+  }
+  g_ranges[i] = {start, end};
+  return true;
+}
+
+void remove(uint64_t start, uint64_t end) {
+  for (size_t i = 0; i < g_count;) {
+    Range& r = g_ranges[i];
+    if (r.end <= start || r.start >= end) {
+      ++i;
+      continue;
+    }
+    if (r.start < start && r.end > end) {
+      if (g_count == kMaxRanges) return;  // cannot split: stays reserved, harmless
+      memmove(&g_ranges[i + 2], &g_ranges[i + 1], (g_count - i - 1) * sizeof(Range));
+      ++g_count;
+      g_ranges[i + 1] = {end, r.end};
+      r.end = start;
+      return;
+    }
+    if (r.start < start) {
+      r.end = start;
+      ++i;
+    } else if (r.end > end) {
+      r.start = end;
+      ++i;
+    } else {
+      memmove(&g_ranges[i], &g_ranges[i + 1], (g_count - i - 1) * sizeof(Range));
+      --g_count;
+    }
+  }
+}
+
+// The page-directory entry for va, creating its page directory (a zeroed
+// heap page) if needed; null when the heap has no page left.
+uint64_t* pde_for(uint64_t va) {
+  using namespace libos::window;
+  if (uint64_t* slot = pde_slot(va)) return slot;
+  uint64_t pd = alloc_top_down(kPage);
+  if (pd == 0) return nullptr;
+  pdpt()[(va - shoal::abi::kWindowBase) >> 30] = pd | kPresent | kWrite | kUser;
+  return pde_slot(va);
+}
+
+void decommit(uint64_t chunk) {
+  uint64_t frame = libos::window::frame_of(chunk);
+  if (frame == 0) return;
+  *libos::window::pde_slot(chunk) = 0;
+  release(frame, kChunk);
+  g_committed -= kChunk;
+}
+
+}  // namespace
+
+bool is_free(uint64_t addr, uint64_t len) {
+  return len != 0 && libos::window::contains(addr, len) && !overlaps(addr, addr + len);
+}
+
+bool is_reserved(uint64_t addr, uint64_t len) {
+  if (!libos::window::contains(addr, len)) return false;
+  for (size_t i = 0; i < g_count; ++i) {
+    if (g_ranges[i].start <= addr && g_ranges[i].end >= addr + len) return true;
+  }
+  return false;
+}
+
+bool reserve_fixed(uint64_t addr, uint64_t len) {
+  return len != 0 && libos::window::contains(addr, len) && add(addr, addr + len);
+}
+
+uint64_t reserve(uint64_t hint, uint64_t len) {
+  using namespace shoal::abi;
+  if (len == 0 || len > kWindowSize) return 0;
+  uint64_t size = chunk_up(len);
+  if (hint != 0 && (hint & (kPage - 1)) == 0 && is_free(hint, size)) return add(hint, hint + size) ? hint : 0;
+  // Top-down, as Linux places mappings, in the highest gap that fits.
+  uint64_t top = kWindowBase + kWindowSize;
+  for (size_t i = g_count;; --i) {
+    uint64_t gap_lo = i == 0 ? kWindowBase : chunk_up(g_ranges[i - 1].end);
+    if (top >= gap_lo && top - gap_lo >= size) {
+      uint64_t addr = chunk_down(top - size);
+      return add(addr, addr + size) ? addr : 0;
+    }
+    if (i == 0) return 0;
+    top = chunk_down(g_ranges[i - 1].start);
+  }
+}
+
+long commit(uint64_t addr, uint64_t len) {
+  if (!libos::window::contains(addr, len)) return -ENOMEM;
+  uint64_t end = chunk_up(addr + len);
+  // Fail before taking anything when the heap cannot hold the whole commit,
+  // so that a refused commit leaves no chunk behind. (Fragmentation can still
+  // fail it half-way; what was committed then stays with the reservation.)
+  uint64_t needed = 0;
+  for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
+    if (libos::window::frame_of(c) == 0) needed += kChunk;
+  }
+  if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) return -ENOMEM;
+  for (uint64_t c = chunk_down(addr); c < end;) {
+    if (libos::window::frame_of(c) != 0) {
+      c += kChunk;
+      continue;
+    }
+    // A run of uncommitted chunks gets one run of frames when the heap has
+    // one, so that a buffer across them is one range for the monitor.
+    uint64_t run_end = c + kChunk;
+    while (run_end < end && libos::window::frame_of(run_end) == 0) run_end += kChunk;
+    uint64_t frames = alloc_top_down_aligned(run_end - c, kChunk);
+    if (frames == 0) run_end = c + kChunk, frames = alloc_top_down_aligned(kChunk, kChunk);
+    if (frames == 0) return -ENOMEM;
+    for (; c < run_end; c += kChunk, frames += kChunk) {
+      uint64_t* slot = pde_for(c);
+      if (slot == nullptr) {
+        release(frames, run_end - c);
+        return -ENOMEM;
+      }
+      // Not present -> present: no flush needed (see the top of this file).
+      *slot = frames | libos::window::kPresent | libos::window::kWrite | libos::window::kUser |
+              libos::window::kLarge;
+      g_committed += kChunk;
+    }
+  }
+  return 0;
+}
+
+void zero(uint64_t addr, uint64_t len) {
+  if (!libos::window::contains(addr, len)) return;
+  uint64_t end = addr + len;
+  for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
+    uint64_t frame = libos::window::frame_of(c);
+    if (frame == 0) continue;
+    uint64_t lo = addr > c ? addr : c;
+    uint64_t hi = end < c + kChunk ? end : c + kChunk;
+    mm::zero(frame + (lo - c), hi - lo);
+  }
+}
+
+void unmap(uint64_t addr, uint64_t len) {
+  if (!libos::window::contains(addr, len) || len == 0) return;
+  remove(addr, addr + len);
+  uint64_t end = addr + len;
+  for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
+    if (!overlaps(c, c + kChunk)) {
+      decommit(c);
+    } else {
+      uint64_t lo = addr > c ? addr : c;
+      uint64_t hi = end < c + kChunk ? end : c + kChunk;
+      zero(lo, hi - lo);
+    }
+  }
+}
+
+uint64_t committed_bytes() { return g_committed; }
+
+}  // namespace libos::mm::window

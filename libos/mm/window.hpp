@@ -1,0 +1,36 @@
+// The reservation window (abi/layout.h): address space beyond guest memory.
+//
+// A reservation (mmap PROT_NONE, or any anonymous mapping placed there) only
+// records an address range: it costs no memory. Committing a range (mapping
+// it readable or writable) gives each 2 MiB chunk it touches a 2 MiB-aligned
+// frame of the heap area (page_alloc), so --memory bounds what is committed
+// and a commit past it fails with ENOMEM. A chunk stays committed while any
+// reservation covers part of it; it is returned to the heap when none does.
+//
+// NOTE: protections inside the window are not enforced below chunk
+// granularity: an address is either absent (never committed: a touch faults,
+// as on Linux for PROT_NONE) or read-write-execute, like the heap area.
+#pragma once
+
+#include <stdint.h>
+
+namespace libos::mm::window {
+
+// A free, 2 MiB-aligned range of at least len bytes (hint first, when it is
+// free and in the window), recorded as reserved; 0 if none.
+uint64_t reserve(uint64_t hint, uint64_t len);
+// Records [addr, addr+len) as reserved (it may overlap reservations).
+bool reserve_fixed(uint64_t addr, uint64_t len);
+bool is_free(uint64_t addr, uint64_t len);
+bool is_reserved(uint64_t addr, uint64_t len);
+// Commits every chunk [addr, addr+len) touches: 0 or -ENOMEM.
+long commit(uint64_t addr, uint64_t len);
+// The committed parts of [addr, addr+len) read as zero afterwards.
+void zero(uint64_t addr, uint64_t len);
+// Forgets the reservation of [addr, addr+len); chunks left without any
+// reservation are decommitted, the rest of the range is zeroed.
+void unmap(uint64_t addr, uint64_t len);
+// Bytes committed (frames taken from the heap area).
+uint64_t committed_bytes();
+
+}  // namespace libos::mm::window
