@@ -7,8 +7,7 @@
 #   vh0  a veth pair,  10.95.0.1/24 -> a second namespace running the binary natively
 #
 #   go_http BUILD_DIR [--duration S] [--connections C]
-# Prints requests/s and p99 for each side and the ratio shoal/native. The guest
-# gets 1G: Go's start-up reservation counts against --memory today (issue 11).
+# Prints requests/s and p99 for each side and the ratio shoal/native.
 set -uo pipefail
 build=${1:?usage: go_http BUILD_DIR [--duration S] [--connections C]}
 shift
@@ -64,7 +63,7 @@ for side in native shoal; do
     ip netns exec "$NSN" timeout $((duration * 3 + 60)) "$httpd" :8080 >"$log" 2>&1 &
   else
     addr=10.96.0.2
-    ip netns exec "$NS" "$shoal" run --memory 1G --net tap:sh0 --ip 10.96.0.2/24 --gateway 10.96.0.1 \
+    ip netns exec "$NS" "$shoal" run --memory 512M --net tap:sh0 --ip 10.96.0.2/24 --gateway 10.96.0.1 \
       --timeout $((duration * 3 + 60)) "$tmp/httpd.shoal" -- :8080 >"$log" 2>&1 &
   fi
   hp=$!

@@ -77,7 +77,7 @@ row mremap ms 0 "$g/memgrow" 512M mremap 64
 row mremap-calls calls-ms 0 "$g/memgrow" 512M mremap 64
 row realloc ms 0 "$g/memgrow" 512M realloc 64
 row realloc-calls calls-ms 0 "$g/memgrow" 512M realloc 64
-row gocpu ms 0 "$g/gocpu" 1G 60
+row gocpu ms 0 "$g/gocpu" 512M 60
 row lua ms 0 "$g/lua_alloc" 512M 100
 row lua-grow ms 0 "$g/lua_alloc" 512M 100 keep
 exit $status

@@ -9,8 +9,7 @@
 # rewrite them and CI stays green meanwhile.
 option(SHOAL_PENDING_RUNTIME_TESTS "register the runtime tests that still fail (issue 11)" OFF)
 # What each pending test waits for is in docs/compatibility.md, "Runtimes".
-set(RUNTIME_TESTS_PENDING real.go.start_default_memory
-    real.rust.reserve real.rust.stack_overflow)
+set(RUNTIME_TESTS_PENDING real.rust.stack_overflow)
 
 # runtime_test(NAME LABELS TIMEOUT COMMAND...): add_test unless NAME is pending.
 function(runtime_test name labels timeout)
@@ -67,37 +66,30 @@ runtime_test(real.rust.std_tour "real;kvm;runtimes" 120
   --stdout-regex "^catch_unwind caught true$" --stdout-regex "^done$")
 # Rust edges: TCP/UDP to itself on 127.0.0.1 without a net device (passes
 # with the loopback-only stack of branch "unix"; main refused the connection);
-# pending: a 1 GiB Vec::with_capacity (a reservation: "mm") and a thread's
-# stack overflow caught by std's guard page (page protections enforced: "mm";
-# today the overrun runs on into the image and ends in a crash report, status
-# 139 instead of 134).
-foreach(mode reserve loopback)
-  runtime_test(real.rust.${mode} "real;kvm;runtimes" 60
-    ${CHECK} --shoal ${SHOAL_BIN} --program ${REAL_BIN}/rust_edges --compare --args ${mode} --shoal-opts "--timeout 20")
-endforeach()
+# pending: a thread's stack overflow caught by std's guard page (page
+# protections enforced: "mm", point 7; today the overrun runs on past the
+# guard and ends in a crash report, status 139 instead of 134).
+runtime_test(real.rust.loopback "real;kvm;runtimes" 60
+  ${CHECK} --shoal ${SHOAL_BIN} --program ${REAL_BIN}/rust_edges --compare --args loopback --shoal-opts "--timeout 20")
 runtime_test(real.rust.stack_overflow "real;kvm;runtimes" 60
   ${CHECK} --shoal ${SHOAL_BIN} --program ${REAL_BIN}/rust_edges --compare --args overflow
   --shoal-opts "--timeout 20" --status 134 --stderr-regex "has overflowed its stack")
 
 set(GO_LABELS "real;kvm;runtimes;go")
-# Go reserves ~600 MiB of address space at start-up (the page summary), which
-# today counts against --memory: at the default 512M every Go binary dies with
-# "failed to reserve page summary memory" (issue 11 point 1). The tests of the
-# rest of the runtime give the guest 1G until reservations are free;
-# real.go.start_default_memory is the check for the reservation itself.
-set(GO_MEMORY 1G)
-runtime_test(real.go.start_default_memory "${GO_LABELS}" 120
-  ${CHECK} --shoal ${SHOAL_BIN} --program ${REAL_BIN}/go_signal --compare --stdout-regex "^done$")
+# Go reserves ~600 MiB of address space at start-up (PROT_NONE page
+# summaries). Until reservations were free of --memory (branch "mm", issue 11
+# point 1) every Go binary died at the default 512M with "failed to reserve
+# page summary memory"; the Go tests run at the default to guard that.
 # Go (a): goroutines, channels, timers, GC pressure, maps, files in /tmp.
 runtime_test(real.go.work "${GO_LABELS}" 180
   ${CHECK} --shoal ${SHOAL_BIN} --program ${REAL_BIN}/go_work --compare
-  --shoal-args /tmp --native-args @TMPDIR@ --shoal-opts "--memory ${GO_MEMORY}"
+  --shoal-args /tmp --native-args @TMPDIR@
   --stdout-regex "^pipeline sum 333338333350000$" --stdout-regex "^gc results"
   --stdout-regex "^timers early false" --stdout-regex "^done$")
 # Go (c): signal.Notify with SIGUSR1/SIGUSR2 sent to itself, Ignore, Reset.
 runtime_test(real.go.signal "${GO_LABELS}" 120
   ${CHECK} --shoal ${SHOAL_BIN} --program ${REAL_BIN}/go_signal --compare
-  --shoal-opts "--memory ${GO_MEMORY}" --stdout-regex "^survived ignored SIGHUP$" --stdout-regex "^done$")
+  --stdout-regex "^survived ignored SIGHUP$" --stdout-regex "^done$")
 # Go (d), a goroutine spinning beside a ticker, is real.go.preempt above in
 # CMakeLists.txt (from the preemption work, branch "signals").
 # Go (b): net/http recovering a nil-dereference panic per request, over --net

@@ -1,9 +1,6 @@
 // Rust std behaviours that lean on the kernel's memory and network model, one
 // per mode, each run under shoal and natively (Linux is the oracle):
 //
-//   edges reserve    Vec::with_capacity(1 GiB): address space is reserved,
-//                    never touched (Linux overcommits; shoal must not count
-//                    reservations against --memory)
 //   edges loopback   TCP and UDP between two sockets of the same process on
 //                    127.0.0.1, with no network device
 //   edges overflow   a thread overflows its 64 KiB stack: std's guard page
@@ -12,12 +9,6 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::thread;
-
-fn reserve() {
-    let mut v: Vec<u8> = Vec::with_capacity(1 << 30);
-    v.extend_from_slice(b"touched only here");
-    println!("reserved {} MiB, used {} bytes", v.capacity() >> 20, v.len());
-}
 
 fn loopback() {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -55,11 +46,10 @@ fn overflow() {
 
 fn main() {
     match std::env::args().nth(1).as_deref() {
-        Some("reserve") => reserve(),
         Some("loopback") => loopback(),
         Some("overflow") => overflow(),
         _ => {
-            eprintln!("usage: edges reserve|loopback|overflow");
+            eprintln!("usage: edges loopback|overflow");
             std::process::exit(2);
         }
     }
