@@ -1,17 +1,13 @@
 #!/usr/bin/env bash
-# bench/runtimes: what language runtimes do to memory and the CPU, under shoal
-# against the same static binary natively, measured in the same run.
+# bench/runtimes: language runtimes under shoal against the same static binary
+# natively, measured in the same run. (First touch, mremap and realloc growth
+# on their own are bench/memory's.)
 #
-#   runtimes BUILD_DIR [--runs N] [--only touch|mremap|mremap-calls|realloc|realloc-calls|gocpu|lua|lua-grow]
+#   runtimes BUILD_DIR [--runs N] [--only gocpu|lua|lua-grow]
 #
 # Each program times its own work (not boot) and prints it; the median of N
 # runs (default 3, interleaved native/shoal) is shown with the ratio
 # shoal/native as "x native speed" (higher is better, 1.00x = as fast):
-#   touch    first touch of fresh anonymous pages, MB/s (bench/guest/memgrow)
-#   mremap   growing a mapping 1 -> 64 MiB with mremap and touching the new
-#            pages, ms; mremap-calls: the time inside mremap alone
-#   realloc  growing a malloc'd block 1 -> 64 MiB with realloc, writing the
-#            new pages, ms; realloc-calls: the time inside realloc alone
 #   gocpu    a Go CPU + garbage-collector program, ms (bench/guest/gocpu)
 #   lua      an allocation-heavy Lua 5.4 loop (Debian's liblua5.4.a), ms;
 #            lua-grow: the same loop keeping every round's tables (the heap
@@ -72,11 +68,6 @@ row() {
 }
 
 echo "bench/runtimes: median of $runs runs each, timed inside the program; $(nproc) cores, $(uname -r), $(date -u '+%F %H:%M') UTC"
-row touch MB/s 1 "$g/memgrow" 512M touch 64
-row mremap ms 0 "$g/memgrow" 512M mremap 64
-row mremap-calls calls-ms 0 "$g/memgrow" 512M mremap 64
-row realloc ms 0 "$g/memgrow" 512M realloc 64
-row realloc-calls calls-ms 0 "$g/memgrow" 512M realloc 64
 row gocpu ms 0 "$g/gocpu" 512M 60
 row lua ms 0 "$g/lua_alloc" 512M 100
 row lua-grow ms 0 "$g/lua_alloc" 512M 100 keep
