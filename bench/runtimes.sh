@@ -3,8 +3,10 @@
 # natively, measured in the same run. (First touch, mremap and realloc growth
 # on their own are bench/memory's.)
 #
-#   runtimes BUILD_DIR [--runs N] [--only gocpu|lua|lua-grow]
+#   runtimes BUILD_DIR [--runs N] [--only gocpu|lua|lua-grow] [--quick]
 #
+# --quick: a tenth of the work, one run (a smoke test: the programs run and
+# agree with native, the figures mean little).
 # Each program times its own work (not boot) and prints it; the median of N
 # runs (default 3, interleaved native/shoal) is shown with the ratio
 # shoal/native as "x native speed" (higher is better, 1.00x = as fast):
@@ -16,14 +18,15 @@
 # stderr, and the script exits 1 after the others ran; so does a "result"
 # (a checksum the program prints) that differs from the native one.
 set -uo pipefail
-build=${1:?usage: runtimes BUILD_DIR [--runs N] [--only NAME]}
+build=${1:?usage: runtimes BUILD_DIR [--runs N] [--only NAME] [--quick]}
 shift
-runs=3 only=
+runs=3 only= gorounds=60 luarounds=100
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
-    *) echo "usage: runtimes BUILD_DIR [--runs N] [--only NAME]" >&2; exit 2 ;;
+    --quick) runs=1 gorounds=6 luarounds=10; shift ;;
+    *) echo "usage: runtimes BUILD_DIR [--runs N] [--only NAME] [--quick]" >&2; exit 2 ;;
   esac
 done
 shoal=$build/bin/shoal g=$build/bench/guest
@@ -68,7 +71,7 @@ row() {
 }
 
 echo "bench/runtimes: median of $runs runs each, timed inside the program; $(nproc) cores, $(uname -r), $(date -u '+%F %H:%M') UTC"
-row gocpu ms 0 "$g/gocpu" 512M 60
-row lua ms 0 "$g/lua_alloc" 512M 100
-row lua-grow ms 0 "$g/lua_alloc" 512M 100 keep
+row gocpu ms 0 "$g/gocpu" 512M "$gorounds"
+row lua ms 0 "$g/lua_alloc" 512M "$luarounds"
+row lua-grow ms 0 "$g/lua_alloc" 512M "$luarounds" keep
 exit $status

@@ -100,3 +100,11 @@ foreach(mode net pool)
   runtime_test(real.go.httpd_${mode} "${GO_LABELS}" 180
     ${CMAKE_CURRENT_SOURCE_DIR}/go/httpd_test.sh ${CMAKE_BINARY_DIR} ${mode})
 endforeach()
+
+# The runtime benchmarks, briefly: their programs run under shoal and natively
+# and agree (bench/runtimes fails on a differing result or a failed run;
+# bench/go_http on a server that does not start or answer). The figures are
+# not judged here.
+add_test(NAME bench.runtimes_smoke COMMAND ${CMAKE_BINARY_DIR}/bench/runtimes ${CMAKE_BINARY_DIR} --quick)
+add_test(NAME bench.go_http_smoke COMMAND ${CMAKE_BINARY_DIR}/bench/go_http ${CMAKE_BINARY_DIR} --duration 1)
+set_tests_properties(bench.runtimes_smoke bench.go_http_smoke PROPERTIES LABELS "bench;kvm;runtimes" TIMEOUT 180)
