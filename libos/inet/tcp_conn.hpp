@@ -58,6 +58,7 @@ class TcpConn {
   long listen(int backlog);
   TcpConn* accept_pop();
   long send(const void* buf, size_t len, bool more);
+  long send_fill(size_t len, bool more, TcpSocket::FillFn fill, void* ctx);
   long recv(void* buf, size_t len, bool peek);
   long shutdown(int how);
   void close_socket();  // the socket is going away
