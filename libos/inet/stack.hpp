@@ -144,9 +144,16 @@ class Stack {
   bool is_local(uint32_t ip) const { return (ip == m_config.ip && ip != 0) || is_loopback_addr(ip); }
   // The source address a packet to dst carries: 127.0.0.1 towards the
   // loopback net (as Linux picks lo's address), else ours.
-  uint32_t source_for(uint32_t dst) const { return is_loopback_addr(dst) ? kLoopbackAddr : m_config.ip; }
+  // IPv6's loopback (::1) is carried as kLoopback6Addr, an address of the
+  // loopback net that AF_INET6 sockets show as ::1 (libos/net/inet6_addr):
+  // it is its own source, so both ends of a ::1 connection see ::1.
+  uint32_t source_for(uint32_t dst) const {
+    if (dst == kLoopback6Addr) return kLoopback6Addr;
+    return is_loopback_addr(dst) ? kLoopbackAddr : m_config.ip;
+  }
   static bool is_loopback_addr(uint32_t ip) { return (ip & 0xffu) == 127; }
   static constexpr uint32_t kLoopbackAddr = 0x0100007fu;  // 127.0.0.1 in network order
+  static constexpr uint32_t kLoopback6Addr = 0xfeffff7fu;  // 127.255.255.254: ::1
   // An ICMP destination unreachable (type 3, code) about a received IPv4
   // packet (its header and first 8 bytes are quoted). Rate-limited.
   void icmp_unreachable(const uint8_t* ip_packet, size_t len, uint8_t code);

@@ -3,6 +3,7 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "fs/fdtable.hpp"
+#include "net/inet6_addr.hpp"
 #include "net/inet_tcp_socket.hpp"
 #include "net/inet_udp_socket.hpp"
 #include "net/socket/sock_fd.hpp"
@@ -37,12 +38,12 @@ long get_addr(const void* addr, int addrlen, uapi::SockaddrIn* out) {
 
 // Checks an (addr, addrlen) result pair before a call commits to anything
 // (accept must not lose a connection to a bad pointer).
-long check_addr_out(void* addr, int* addrlen) {
+long check_addr_out(const SocketFile* s, void* addr, int* addrlen) {
   if (addr == nullptr) return 0;
   if (!user_writable(addrlen, sizeof(int))) return -EFAULT;
   if (*addrlen < 0) return -EINVAL;
-  size_t len =
-      *addrlen < static_cast<int>(sizeof(uapi::SockaddrIn)) ? static_cast<size_t>(*addrlen) : sizeof(uapi::SockaddrIn);
+  size_t full = s->m_inet6 ? sizeof(uapi::SockaddrIn6) : sizeof(uapi::SockaddrIn);
+  size_t len = *addrlen < static_cast<int>(full) ? static_cast<size_t>(*addrlen) : full;
   if (len > 0 && !user_writable(addr, len)) return -EFAULT;
   return 0;
 }
@@ -58,9 +59,9 @@ long name_of(int fd, void* addr, int* addrlen, bool peer) {
   if (long err = socket_of(fd, &s); err < 0) return err;
   Endpoint e = s->local_name();
   if (peer && !s->peer_name(&e)) return -ENOTCONN;
-  if (long err = check_addr_out(addr, addrlen); err < 0) return err;
+  if (long err = check_addr_out(s, addr, addrlen); err < 0) return err;
   if (addr == nullptr) return -EFAULT;
-  put_sockaddr(addr, addrlen, e.ip, e.port);
+  put_sockaddr_of(s, addr, addrlen, e.ip, e.port);
   return 0;
 }
 
@@ -103,6 +104,11 @@ long socket_of(int fd, SocketFile** out) {
   return 0;
 }
 
+void put_sockaddr_of(const SocketFile* s, void* addr, int* addrlen, uint32_t ip, uint16_t port) {
+  if (s->m_inet6) inet6_put_sockaddr(addr, addrlen, ip, port);
+  else put_sockaddr(addr, addrlen, ip, port);
+}
+
 void put_sockaddr(void* addr, int* addrlen, uint32_t ip, uint16_t port) {
   if (addr == nullptr) return;
   uapi::SockaddrIn sa{};
@@ -122,11 +128,13 @@ long sys_socket(int domain, int type, int protocol) {
   if (flags & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
   if (domain < 0 || domain >= uapi::AF_MAX) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
-  // Only AF_INET exists here: AF_INET6, AF_UNIX, AF_NETLINK... are "not
-  // supported", as on a kernel built without them.
-  if (domain != uapi::AF_INET) return -EAFNOSUPPORT;
+  // AF_INET, and AF_INET6 as dual-stack sockets over the same transports
+  // (net/inet6_addr.hpp); AF_NETLINK... are "not supported", as on a kernel
+  // built without them.
+  if (domain != uapi::AF_INET && domain != uapi::AF_INET6) return -EAFNOSUPPORT;
   SocketFile* s = nullptr;
   if (long err = create_socket(base, protocol, flags, &s); err < 0) return err;
+  s->m_inet6 = domain == uapi::AF_INET6;
   return new_fd(s, flags);
 }
 
@@ -137,12 +145,19 @@ long sys_socketpair(int domain, int type, int protocol, int* sv) {
   if (domain < 0 || domain >= uapi::AF_MAX) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
   // AF_INET has no socket pairs (EOPNOTSUPP, as Linux); AF_UNIX is absent.
-  return domain == uapi::AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
+  return domain == uapi::AF_INET || domain == uapi::AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
 }
 
 long sys_bind(int fd, const void* addr, int addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->m_inet6) {
+    int family = 0;
+    uint32_t ip = 0;
+    uint16_t port = 0;
+    if (long err = inet6_get_addr(s, addr, addrlen, true, &family, &ip, &port); err < 0) return err;
+    return s->bind(ip, port);
+  }
   uapi::SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
   if (static_cast<size_t>(addrlen) < sizeof(sa)) return -EINVAL;
@@ -161,14 +176,22 @@ long sys_accept4(int fd, void* addr, int* addrlen, int flags) {
   if (flags & ~(uapi::SOCK_NONBLOCK | uapi::SOCK_CLOEXEC)) return -EINVAL;
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
-  if (long err = check_addr_out(addr, addrlen); err < 0) return err;
+  if (long err = check_addr_out(s, addr, addrlen); err < 0) return err;
   if (!fs::fd_has_free()) return -EMFILE;  // Linux reserves the fd first
   SocketRef hold(s);
   SocketFile* conn = nullptr;
-  if (long err = s->accept(flags, &conn); err < 0) return err;
   Endpoint peer;
-  if (!conn->peer_name(&peer)) peer = Endpoint{};  // reset already: Linux still gives the address
-  put_sockaddr(addr, addrlen, peer.ip, peer.port);
+  for (;;) {
+    if (long err = s->accept(flags, &conn); err < 0) return err;
+    if (!conn->peer_name(&peer)) peer = Endpoint{};  // reset already: Linux still gives the address
+    // An IPV6_V6ONLY listener takes IPv6 peers only: an IPv4 one is dropped
+    // (Linux never lets it reach that listener).
+    if (!s->m_v6only || inet6_is_loopback(peer.ip)) break;
+    conn->put();
+  }
+  conn->m_inet6 = s->m_inet6;
+  conn->m_v6only = s->m_v6only;
+  put_sockaddr_of(s, addr, addrlen, peer.ip, peer.port);
   return new_fd(conn, flags);
 }
 
@@ -177,6 +200,15 @@ long sys_accept(int fd, void* addr, int* addrlen) { return sys_accept4(fd, addr,
 long sys_connect(int fd, const void* addr, int addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
+  if (s->m_inet6) {
+    int family = 0;
+    uint32_t ip = 0;
+    uint16_t port = 0;
+    if (long err = inet6_get_addr(s, addr, addrlen, false, &family, &ip, &port); err < 0) return err;
+    SocketRef hold(s);
+    // The transports speak AF_INET: the address is already in its IPv4 form.
+    return s->connect(family == uapi::AF_INET6 ? uapi::AF_INET : family, ip, port);
+  }
   uapi::SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
   // AF_UNSPEC: the transport dissolves the association (datagrams) or

@@ -71,6 +71,8 @@ class SocketFile : public fs::File {
   int m_keepidle = 7200, m_keepintvl = 75, m_keepcnt = 9;
   int m_user_mss = 0;                             // TCP_MAXSEG set by the program (0: none)
   uint64_t m_rcvtimeo_ns = 0, m_sndtimeo_ns = 0;  // 0: wait forever
+  // AF_INET6: addresses as sockaddr_in6 over the same transport (net/inet6_addr.hpp).
+  bool m_inet6 = false, m_v6only = false;
 
   // ---- File ----
   fs::FileKind kind() const override { return fs::FileKind::socket; }

@@ -241,8 +241,9 @@ CASE(socket_listener)
 SHOAL_CASE(socket_unsupported)
 // covers: socket socketpair connect
 {
-  // Only AF_INET streams exist in shoal (they ride the pool's channel); other
-  // families and types fail as on a kernel built without them.
+  // AF_INET and AF_INET6 (dual-stack) streams exist in shoal (they ride the
+  // pool's channel); other families and types fail as on a kernel built
+  // without them.
   int sv[2];
   SHOW(socket(AF_INET6, SOCK_STREAM, 0));
   SHOW(socket(AF_UNIX, SOCK_STREAM, 0));
