@@ -179,7 +179,8 @@ long sys_sendfile(int out_fd, int in_fd, long* offset, size_t count) {
   long start = offset != nullptr ? pos : in->lseek(0, 1);
   if (start >= 0 && count > 0) {
     long w = out->write_from(in, static_cast<uint64_t>(start), count);
-    if (w != -EOPNOTSUPP) {
+    // -ESPIPE: the source seeks but has no pread (a device): copy below.
+    if (w != -EOPNOTSUPP && w != -ESPIPE) {
       if (w > 0) {
         if (offset != nullptr) *offset = pos + w;
         else in->lseek(w, 1);
