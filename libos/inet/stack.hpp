@@ -69,6 +69,12 @@ struct StackConfig {
   // needs offload_csum). Received frames may then be super-frames too.
   bool offload_csum = false;
   bool offload_tso4 = false;
+  // IPv6 (inet/ipv6.hpp): on, the stack answers neighbour discovery and
+  // echo for its link-local address (from the MAC) and, with ip6_prefix
+  // 1..128, for the static address ip6 (`shoal run --ip6`).
+  bool ipv6 = false;
+  uint8_t ip6[16] = {};
+  uint8_t ip6_prefix = 0;
 };
 
 // Counters for tests and diagnostics: every drop has a reason.
@@ -83,6 +89,7 @@ struct StackStats {
   uint64_t rx_bad_tcp = 0, tcp_rst_sent = 0, tcp_syn_dropped = 0, tcp_syncookies_sent = 0,
            tcp_retransmits = 0, tcp_fast_retransmits = 0, tcp_timeouts = 0;
   uint64_t tx_gso_frames = 0, rx_csum_trusted = 0;
+  uint64_t rx_bad_ip6 = 0, rx_ip6_not_for_us = 0, nd_answered = 0, icmp6_echo_answered = 0;
 };
 
 // One IPv4 packet being built (ip_begin .. ip_commit). Opaque to callers.
