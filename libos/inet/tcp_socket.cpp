@@ -69,7 +69,8 @@ long TcpConn::listen(int backlog) {
     if (err < 0) return err;
   }
   for (TcpConn* l = m_tcp.m_listeners; l != nullptr; l = l->m_listen_next) {
-    if (l->m_lport == m_lport && (l->m_lip == 0 || m_lip == 0 || l->m_lip == m_lip)) return -EADDRINUSE;
+    if (l->m_lport == m_lport && (l->m_lip == 0 || m_lip == 0 || l->m_lip == m_lip) && family_overlaps(*l))
+      return -EADDRINUSE;
   }
   m_backlog = b;
   m_state = TcpState::listen;
@@ -327,6 +328,12 @@ void TcpSocket::set_cork(bool on) {
     m_conn->output();
   }
 }
+long TcpSocket::set_family(Family f) {
+  if (m_conn->m_bound) return -EINVAL;
+  m_conn->m_family = f;
+  return 0;
+}
+
 void TcpSocket::push() {
   if (!m_conn->m_more) return;
   m_conn->m_more = false;

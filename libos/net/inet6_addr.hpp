@@ -6,7 +6,9 @@
 //   ::1                <-> inet::Stack::kLoopback6Addr (loopback inside the stack)
 // Native IPv6 addresses have no route yet: bind says EADDRNOTAVAIL, connect
 // ENETUNREACH. With IPV6_V6ONLY a socket refuses the v4-mapped forms and a
-// listener drops IPv4 peers, so only ::1 reaches it.
+// listener takes only ::1: over the stack TCP refuses the others at the SYN
+// (TcpSocket::set_family); sys_accept4 drops any that still arrive (the
+// channel's).
 #pragma once
 
 #include <stdint.h>

@@ -332,6 +332,13 @@ bool InetTcpSocket::peer_name(Endpoint* out) const {
 }
 
 long InetTcpSocket::options_changed(int level, int name) {
+  // The family's peers (sys_socket at creation, then IPV6_V6ONLY): an
+  // AF_INET listener does not take ::1, a v6-only one takes nothing else.
+  if ((level == uapi::SOL_SOCKET && name == uapi::SO_DOMAIN) ||
+      (level == uapi::IPPROTO_IPV6 && name == uapi::IPV6_V6ONLY)) {
+    using F = inet::TcpSocket::Family;
+    return m_tcp->set_family(!m_inet6 ? F::ipv4_only : m_v6only ? F::ipv6_only : F::any);
+  }
   if (level == uapi::SOL_SOCKET) {
     switch (name) {
       case uapi::SO_REUSEADDR: m_tcp->set_reuseaddr(m_reuseaddr); break;

@@ -135,6 +135,9 @@ long sys_socket(int domain, int type, int protocol) {
   SocketFile* s = nullptr;
   if (long err = create_socket(base, protocol, flags, &s); err < 0) return err;
   s->m_inet6 = domain == uapi::AF_INET6;
+  // The transport learns the family (SO_DOMAIN is read-only, so this call
+  // means "the family is set"): TCP keeps ::1 peers from AF_INET listeners.
+  s->options_changed(uapi::SOL_SOCKET, uapi::SO_DOMAIN);
   return new_fd(s, flags);
 }
 
@@ -184,8 +187,9 @@ long sys_accept4(int fd, void* addr, int* addrlen, int flags) {
   for (;;) {
     if (long err = s->accept(flags, &conn); err < 0) return err;
     if (!conn->peer_name(&peer)) peer = Endpoint{};  // reset already: Linux still gives the address
-    // An IPV6_V6ONLY listener takes IPv6 peers only: an IPv4 one is dropped
-    // (Linux never lets it reach that listener).
+    // An IPV6_V6ONLY listener takes IPv6 peers only. Over the stack TCP
+    // refuses the others already; an IPv4 peer of the channel is dropped
+    // here (Linux never lets it reach that listener).
     if (!s->m_v6only || inet6_is_loopback(peer.ip)) break;
     conn->put();
   }

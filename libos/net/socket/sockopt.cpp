@@ -205,8 +205,11 @@ long socket_setsockopt(SocketFile* s, int level, int name, const void* optval, u
     // IPV6_V6ONLY only; the socket's addresses are checked against it at
     // bind, connect and accept (net/inet6_addr.hpp).
     if (name != uapi::IPV6_V6ONLY) return -ENOPROTOOPT;
+    bool old = s->m_v6only;
     s->m_v6only = v != 0;
-    return 0;
+    long err = s->options_changed(level, name);
+    if (err < 0) s->m_v6only = old;  // EINVAL once bound, as Linux
+    return err;
   }
   if (level == uapi::IPPROTO_IP) return name == uapi::IP_TOS || name == uapi::IP_TTL ? 0 : -ENOPROTOOPT;
   long err = level == uapi::SOL_SOCKET ? store_socket_int(s, name, v) : store_tcp_int(s, name, v);

@@ -175,6 +175,38 @@ static void v6only(void) {
   SHOW(bind(l, (void*)&any, sizeof any));
   SHOW(listen(l, 4));
   session(l, AF_INET6, "::1", 7105);
+  // ... refuses IPv4 peers, and shares its port with an AF_INET listener,
+  // which takes IPv4 peers and refuses ::1.
+  session(l, AF_INET, "127.0.0.1", 7105);
+  int l4 = socket(AF_INET, SOCK_STREAM, 0);
+  setsockopt(l4, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in any4 = sin4("0.0.0.0", 7105);
+  SHOW(bind(l4, (void*)&any4, sizeof any4));
+  SHOW(listen(l4, 4));
+  session(l, AF_INET6, "::1", 7105);
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in lo4 = sin4("127.0.0.1", 7105);
+  SHOW(connect(c, (void*)&lo4, sizeof lo4));
+  int a = accept(l4, NULL, NULL);
+  printf("AF_INET listener took the IPv4 client: %d\n", a >= 0);
+  close(a);
+  close(c);
+  close(l4);
+  // A dual-stack socket on the port conflicts with both.
+  int d = socket(AF_INET6, SOCK_STREAM, 0);
+  SHOW(bind(d, (void*)&any, sizeof any));
+  close(d);
+  // An AF_INET listener alone on its port refuses ::1.
+  int only4 = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in p4 = sin4("0.0.0.0", 7107);
+  SHOW(bind(only4, (void*)&p4, sizeof p4));
+  SHOW(listen(only4, 4));
+  session(only4, AF_INET6, "::1", 7107);
+  close(only4);
+  // IPV6_V6ONLY is fixed once bound.
+  int zero = 0;
+  SHOW(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero));
+  printf("v6only %d\n", get_int(l, IPPROTO_IPV6, IPV6_V6ONLY));
   close(l);
 }
 
