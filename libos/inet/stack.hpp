@@ -197,6 +197,19 @@ class Stack {
   mutable bool m_table_deadline_stale = true;
 };
 
+// Which peers a socket takes, for AF_INET6's IPV6_V6ONLY (libos/net/
+// inet6_addr.hpp): all, IPv4 only (an AF_INET socket: not ::1, which the
+// stack carries as Stack::kLoopback6Addr), or IPv6 only (::1). Sockets whose
+// sets do not overlap may bind the same port, as Linux's v4 and v6-only ones.
+enum class PeerFamily : uint8_t { any, ipv4_only, ipv6_only };
+inline bool family_takes(PeerFamily f, uint32_t peer_ip) {
+  bool v6 = peer_ip == Stack::kLoopback6Addr;
+  return f == PeerFamily::any || (f == PeerFamily::ipv6_only) == v6;
+}
+inline bool families_overlap(PeerFamily a, PeerFamily b) {
+  return a == PeerFamily::any || b == PeerFamily::any || a == b;
+}
+
 // The listener of a socket's readiness: the LibOS socket glue (waiters,
 // epoll) or a test. Called from inside the stack (input, timers, or the
 // socket's own calls) whenever what poll() answers may have changed, with

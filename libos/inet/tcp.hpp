@@ -53,12 +53,9 @@ class TcpSocket {
   // are copied once, from their source into the ring.
   using FillFn = long (*)(void* ctx, void* dst, size_t n);
   long send_fill(size_t len, bool more, FillFn fill, void* ctx);
-  // Which peers a listener takes, for AF_INET6's IPV6_V6ONLY: all (any),
-  // IPv4 only (an AF_INET socket: not ::1, which the stack carries as
-  // Stack::kLoopback6Addr), or IPv6 only (::1). Sockets whose sets do not
-  // overlap may bind the same port, as Linux's v4 and v6-only sockets.
-  enum class Family : uint8_t { any, ipv4_only, ipv6_only };
-  // Before bind; -EINVAL once bound (Linux: IPV6_V6ONLY after bind).
+  // Which peers a listener takes (stack.hpp); before bind, -EINVAL once
+  // bound (Linux: IPV6_V6ONLY after bind).
+  using Family = PeerFamily;
   long set_family(Family f);
   // Ends a run of sends made with more: the held partial segment may leave
   // (Nagle and TCP_CORK still apply).

@@ -115,20 +115,9 @@ TcpConn* TcpConn::lookup(Tcp& tcp, uint32_t lip, uint16_t lport, uint32_t rip, u
   return nullptr;
 }
 
-bool TcpConn::takes_peer(uint32_t rip) const {
-  bool v6 = rip == Stack::kLoopback6Addr;
-  switch (m_family) {
-    case TcpSocket::Family::ipv4_only: return !v6;
-    case TcpSocket::Family::ipv6_only: return v6;
-    default: return true;
-  }
-}
+bool TcpConn::takes_peer(uint32_t rip) const { return family_takes(m_family, rip); }
 
-bool TcpConn::family_overlaps(const TcpConn& other) const {
-  using F = TcpSocket::Family;
-  return !((m_family == F::ipv4_only && other.m_family == F::ipv6_only) ||
-           (m_family == F::ipv6_only && other.m_family == F::ipv4_only));
-}
+bool TcpConn::family_overlaps(const TcpConn& other) const { return families_overlap(m_family, other.m_family); }
 
 TcpConn* TcpConn::find_listener(Tcp& tcp, uint32_t lip, uint16_t lport, uint32_t rip) {
   TcpConn* any = nullptr;
