@@ -86,6 +86,7 @@ int run_run(const RunCommand& c) {
   if (!c.net.empty()) args.insert(args.end(), {"--net", c.net});
   if (!c.ip.empty()) args.insert(args.end(), {"--ip", c.ip});
   if (!c.gateway.empty()) args.insert(args.end(), {"--gateway", c.gateway});
+  if (!c.ip6.empty()) args.insert(args.end(), {"--ip6", c.ip6});
   if (!c.mac.empty()) args.insert(args.end(), {"--mac", c.mac});
   if (!c.net_impair.empty()) args.insert(args.end(), {"--net-impair", c.net_impair});
   if (!exe.empty()) args.insert(args.end(), {"--exe", exe});

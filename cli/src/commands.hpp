@@ -41,6 +41,7 @@ struct RunCommand {
   // The network device, passed through to shoal-vmm (--net builds a program
   // with the device declared).
   std::string net, ip, gateway, mac, net_impair;
+  std::string ip6;
   bool allow_wx = false;  // programs only: build with --allow-wx
   std::string user;       // passed to shoal-vmm --user
   bool no_jail = false;   // passed to shoal-vmm --no-jail

@@ -170,6 +170,23 @@ long sys_sendfile(int out_fd, int in_fd, long* offset, size_t count) {
   }
   in->get();
   out->get();
+  // The destination may take the bytes straight from the source (a TCP
+  // socket fills its send ring from the file's pages): one copy, and whole
+  // segments instead of one write per page.
+  long start = offset != nullptr ? pos : in->lseek(0, 1);
+  if (start >= 0 && count > 0) {
+    long w = out->write_from(in, static_cast<uint64_t>(start), count);
+    // -ESPIPE: the source seeks but has no pread (a device): copy below.
+    if (w != -EOPNOTSUPP && w != -ESPIPE) {
+      if (w > 0) {
+        if (offset != nullptr) *offset = pos + w;
+        else in->lseek(w, 1);
+      }
+      out->put();
+      in->put();
+      return w;
+    }
+  }
   char buf[4096];
   long done = 0, err = 0;
   while (static_cast<size_t>(done) < count) {

@@ -6,6 +6,7 @@
 #include "inet/arp.hpp"
 #include "inet/ethernet.hpp"
 #include "inet/ipv4.hpp"
+#include "inet/ipv6.hpp"
 #include "inet/tcp.hpp"
 #include "inet/udp.hpp"
 
@@ -53,7 +54,8 @@ void Stack::input(const uint8_t* frame, size_t len, bool checksum_trusted) {
   }
   // Our MAC or broadcast; multicast groups are not joined, other unicast
   // MACs reach us only on a shared segment or in promiscuous mode.
-  if (!mac_equal(frame, m_config.mac) && !mac_equal(frame, kBroadcastMac)) {
+  // IPv6 adds the multicast groups of its neighbour discovery.
+  if (!mac_equal(frame, m_config.mac) && !mac_equal(frame, kBroadcastMac) && !ip6_mac_wanted(*this, frame)) {
     ++m_stats.rx_not_for_us;
     return;
   }
@@ -64,8 +66,11 @@ void Stack::input(const uint8_t* frame, size_t len, bool checksum_trusted) {
     case kEtherIpv4:
       m_ipv4->input(frame + kEthHeader, len - kEthHeader);
       return;
+    case kEtherIpv6:
+      ip6_input(*this, frame + 6, frame + kEthHeader, len - kEthHeader);
+      return;
     default:
-      ++m_stats.rx_unknown_ethertype;  // IPv6, VLAN tags, LLDP, ...
+      ++m_stats.rx_unknown_ethertype;  // VLAN tags, LLDP, ...
       return;
   }
 }

@@ -69,6 +69,12 @@ struct StackConfig {
   // needs offload_csum). Received frames may then be super-frames too.
   bool offload_csum = false;
   bool offload_tso4 = false;
+  // IPv6 (inet/ipv6.hpp): on, the stack answers neighbour discovery and
+  // echo for its link-local address (from the MAC) and, with ip6_prefix
+  // 1..128, for the static address ip6 (`shoal run --ip6`).
+  bool ipv6 = false;
+  uint8_t ip6[16] = {};
+  uint8_t ip6_prefix = 0;
 };
 
 // Counters for tests and diagnostics: every drop has a reason.
@@ -83,6 +89,7 @@ struct StackStats {
   uint64_t rx_bad_tcp = 0, tcp_rst_sent = 0, tcp_syn_dropped = 0, tcp_syncookies_sent = 0,
            tcp_retransmits = 0, tcp_fast_retransmits = 0, tcp_timeouts = 0;
   uint64_t tx_gso_frames = 0, rx_csum_trusted = 0;
+  uint64_t rx_bad_ip6 = 0, rx_ip6_not_for_us = 0, nd_answered = 0, icmp6_echo_answered = 0;
 };
 
 // One IPv4 packet being built (ip_begin .. ip_commit). Opaque to callers.
@@ -144,9 +151,16 @@ class Stack {
   bool is_local(uint32_t ip) const { return (ip == m_config.ip && ip != 0) || is_loopback_addr(ip); }
   // The source address a packet to dst carries: 127.0.0.1 towards the
   // loopback net (as Linux picks lo's address), else ours.
-  uint32_t source_for(uint32_t dst) const { return is_loopback_addr(dst) ? kLoopbackAddr : m_config.ip; }
+  // IPv6's loopback (::1) is carried as kLoopback6Addr, an address of the
+  // loopback net that AF_INET6 sockets show as ::1 (libos/net/inet6_addr):
+  // it is its own source, so both ends of a ::1 connection see ::1.
+  uint32_t source_for(uint32_t dst) const {
+    if (dst == kLoopback6Addr) return kLoopback6Addr;
+    return is_loopback_addr(dst) ? kLoopbackAddr : m_config.ip;
+  }
   static bool is_loopback_addr(uint32_t ip) { return (ip & 0xffu) == 127; }
   static constexpr uint32_t kLoopbackAddr = 0x0100007fu;  // 127.0.0.1 in network order
+  static constexpr uint32_t kLoopback6Addr = 0xfeffff7fu;  // 127.255.255.254: ::1
   // An ICMP destination unreachable (type 3, code) about a received IPv4
   // packet (its header and first 8 bytes are quoted). Rate-limited.
   void icmp_unreachable(const uint8_t* ip_packet, size_t len, uint8_t code);
@@ -182,6 +196,19 @@ class Stack {
   mutable uint64_t m_table_deadline = kNever;
   mutable bool m_table_deadline_stale = true;
 };
+
+// Which peers a socket takes, for AF_INET6's IPV6_V6ONLY (libos/net/
+// inet6_addr.hpp): all, IPv4 only (an AF_INET socket: not ::1, which the
+// stack carries as Stack::kLoopback6Addr), or IPv6 only (::1). Sockets whose
+// sets do not overlap may bind the same port, as Linux's v4 and v6-only ones.
+enum class PeerFamily : uint8_t { any, ipv4_only, ipv6_only };
+inline bool family_takes(PeerFamily f, uint32_t peer_ip) {
+  bool v6 = peer_ip == Stack::kLoopback6Addr;
+  return f == PeerFamily::any || (f == PeerFamily::ipv6_only) == v6;
+}
+inline bool families_overlap(PeerFamily a, PeerFamily b) {
+  return a == PeerFamily::any || b == PeerFamily::any || a == b;
+}
 
 // The listener of a socket's readiness: the LibOS socket glue (waiters,
 // epoll) or a test. Called from inside the stack (input, timers, or the

@@ -46,6 +46,20 @@ class TcpSocket {
   // (shut for writing; the glue raises SIGPIPE), -ENOTCONN, or the pending
   // error (-ECONNRESET...). more: MSG_MORE (hold a partial segment).
   long send(const void* buf, size_t len, bool more);
+  // Writes up to len bytes straight into the send buffer: fill(ctx, dst, n)
+  // stores at most n bytes at dst and returns how many (0: no more) or
+  // -errno. Returns what was queued as send() does; a fill error is
+  // returned when nothing was queued. This is sendfile's path: the bytes
+  // are copied once, from their source into the ring.
+  using FillFn = long (*)(void* ctx, void* dst, size_t n);
+  long send_fill(size_t len, bool more, FillFn fill, void* ctx);
+  // Which peers a listener takes (stack.hpp); before bind, -EINVAL once
+  // bound (Linux: IPV6_V6ONLY after bind).
+  using Family = PeerFamily;
+  long set_family(Family f);
+  // Ends a run of sends made with more: the held partial segment may leave
+  // (Nagle and TCP_CORK still apply).
+  void push();
   // Takes received bytes: how many (>0), 0 at end of stream, -EAGAIN,
   // -ENOTCONN, or the pending error. peek: MSG_PEEK.
   long recv(void* buf, size_t len, bool peek);

@@ -46,7 +46,11 @@ class TcpConn {
   static TcpConn* make(Tcp& tcp);             // linked into tcp's list; nullptr: no memory
   static void free(TcpConn* c);               // unlinks everything and frees
   static TcpConn* lookup(Tcp& tcp, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
-  static TcpConn* find_listener(Tcp& tcp, uint32_t lip, uint16_t lport);
+  // The listener for a SYN from rip to lip:lport: the most specific
+  // address whose family set takes rip.
+  static TcpConn* find_listener(Tcp& tcp, uint32_t lip, uint16_t lport, uint32_t rip);
+  bool takes_peer(uint32_t rip) const;
+  bool family_overlaps(const TcpConn& other) const;
   static size_t bucket_of(uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
   void hash_insert();
   void hash_remove();
@@ -59,6 +63,7 @@ class TcpConn {
   long listen(int backlog);
   TcpConn* accept_pop();
   long send(const void* buf, size_t len, bool more);
+  long send_fill(size_t len, bool more, TcpSocket::FillFn fill, void* ctx);
   long recv(void* buf, size_t len, bool peek);
   long shutdown(int how);
   void close_socket();  // the socket is going away
@@ -150,6 +155,7 @@ class TcpConn {
   bool m_nodelay = false, m_cork = false, m_more = false, m_keepalive = false,
        m_reuseaddr = false, m_linger_on = false;
   int m_linger_s = 0;
+  TcpSocket::Family m_family = TcpSocket::Family::any;
   uint32_t m_ka_idle = 7200, m_ka_intvl = 75, m_ka_cnt = 9;
   uint32_t m_rcvbuf = kDefaultBuf, m_sndbuf = kDefaultBuf;
 

@@ -25,7 +25,7 @@ void Tcp::input(uint32_t src, uint32_t dst, const uint8_t* seg, size_t len) {
     c->input(s);
     return;
   }
-  if (TcpConn* l = TcpConn::find_listener(*this, dst, s.dport)) {
+  if (TcpConn* l = TcpConn::find_listener(*this, dst, s.dport, src)) {
     l->listen_input(s);
     return;
   }
@@ -87,7 +87,7 @@ void TcpConn::input(const Segment& s) {
   // A new SYN to a TIME_WAIT connection with a higher sequence number
   // starts a new incarnation, as Linux allows (RFC 6191 spirit).
   if (m_state == TcpState::time_wait && m_socket == nullptr && s.flags == kSyn && seq_gt(s.seq, m_rcv_nxt)) {
-    if (TcpConn* l = find_listener(m_tcp, s.dst, s.dport)) {
+    if (TcpConn* l = find_listener(m_tcp, s.dst, s.dport, s.src)) {
       free(this);
       l->listen_input(s);
       return;

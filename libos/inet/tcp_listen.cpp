@@ -76,6 +76,7 @@ void TcpConn::init_child(const TcpConn& l, const Segment& s) {
   m_cork = l.m_cork;
   m_keepalive = l.m_keepalive;
   m_ka_idle = l.m_ka_idle;
+  m_family = l.m_family;
   m_ka_intvl = l.m_ka_intvl;
   m_ka_cnt = l.m_ka_cnt;
   m_reuseaddr = l.m_reuseaddr;

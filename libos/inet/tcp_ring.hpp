@@ -54,6 +54,19 @@ class TcpRing {
     m_len += n;
     return n;
   }
+  // The free space after the content as at most two contiguous spans (the
+  // second after the wrap), so a producer can write straight into the ring
+  // and commit() what it wrote: sendfile fills the send ring from file pages
+  // with one copy instead of two.
+  void free_spans(uint8_t** p1, uint32_t* n1, uint8_t** p2, uint32_t* n2) const {
+    uint32_t pos = wrap(m_head + m_len);
+    uint32_t sp = m_cap - m_len;
+    uint32_t first = sp < m_cap - pos ? sp : m_cap - pos;
+    *p1 = m_buf + pos;
+    *n1 = first;
+    *p2 = m_buf;
+    *n2 = sp - first;
+  }
   // Copies n bytes starting off bytes after the head (off + n <= size()).
   void copy_out(uint32_t off, void* dst, uint32_t n) const {
     auto* d = static_cast<uint8_t*>(dst);

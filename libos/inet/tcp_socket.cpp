@@ -69,7 +69,8 @@ long TcpConn::listen(int backlog) {
     if (err < 0) return err;
   }
   for (TcpConn* l = m_tcp.m_listeners; l != nullptr; l = l->m_listen_next) {
-    if (l->m_lport == m_lport && (l->m_lip == 0 || m_lip == 0 || l->m_lip == m_lip)) return -EADDRINUSE;
+    if (l->m_lport == m_lport && (l->m_lip == 0 || m_lip == 0 || l->m_lip == m_lip) && family_overlaps(*l))
+      return -EADDRINUSE;
   }
   m_backlog = b;
   m_state = TcpState::listen;
@@ -107,6 +108,44 @@ long TcpConn::send(const void* buf, size_t len, bool more) {
   m_more = more;
   output();
   return n;
+}
+
+long TcpConn::send_fill(size_t len, bool more, TcpSocket::FillFn fill, void* ctx) {
+  if (m_error != 0) {
+    long e = -m_error;
+    m_error = 0;
+    return e;
+  }
+  if (m_state == TcpState::syn_sent || m_state == TcpState::syn_recv) return -EAGAIN;
+  if (m_snd_shutdown || (m_state != TcpState::established && m_state != TcpState::close_wait)) return -EPIPE;
+  if (len == 0) return 0;
+  if (m_snd.space() == 0) return -EAGAIN;
+  uint8_t* span[2];
+  uint32_t room[2];
+  m_snd.free_spans(&span[0], &room[0], &span[1], &room[1]);
+  size_t done = 0;
+  long err = 0;
+  for (int i = 0; i < 2 && done < len; ++i) {
+    uint32_t want = len - done < room[i] ? static_cast<uint32_t>(len - done) : room[i];
+    uint32_t got = 0;
+    while (got < want) {
+      long n = fill(ctx, span[i] + got, want - got);
+      if (n <= 0) {
+        err = n;
+        break;
+      }
+      got += static_cast<uint32_t>(n);
+    }
+    m_snd.commit(got);
+    done += got;
+    if (got < want) break;
+  }
+  if (done == 0) return err;
+  // Partial segments wait for the rest of the file while more follows:
+  // full-sized (and, with TSO, 64 KiB) segments, as Linux's sendfile.
+  m_more = more;
+  output();
+  return static_cast<long>(done);
 }
 
 long TcpConn::recv(void* buf, size_t len, bool peek) {
@@ -236,6 +275,9 @@ long TcpSocket::listen(int backlog) { return m_conn->listen(backlog); }
 long TcpSocket::connect(uint32_t ip_net, uint16_t port) { return m_conn->connect(ip_net, port); }
 long TcpSocket::send(const void* buf, size_t len, bool more) { return m_conn->send(buf, len, more); }
 long TcpSocket::recv(void* buf, size_t len, bool peek) { return m_conn->recv(buf, len, peek); }
+long TcpSocket::send_fill(size_t len, bool more, FillFn fill, void* ctx) {
+  return m_conn->send_fill(len, more, fill, ctx);
+}
 long TcpSocket::shutdown(int how) { return m_conn->shutdown(how); }
 uint32_t TcpSocket::poll() const { return m_conn->poll(); }
 
@@ -285,6 +327,17 @@ void TcpSocket::set_cork(bool on) {
     m_conn->m_more = false;
     m_conn->output();
   }
+}
+long TcpSocket::set_family(Family f) {
+  if (m_conn->m_bound) return -EINVAL;
+  m_conn->m_family = f;
+  return 0;
+}
+
+void TcpSocket::push() {
+  if (!m_conn->m_more) return;
+  m_conn->m_more = false;
+  m_conn->output();
 }
 bool TcpSocket::cork() const { return m_conn->m_cork; }
 

@@ -115,10 +115,14 @@ TcpConn* TcpConn::lookup(Tcp& tcp, uint32_t lip, uint16_t lport, uint32_t rip, u
   return nullptr;
 }
 
-TcpConn* TcpConn::find_listener(Tcp& tcp, uint32_t lip, uint16_t lport) {
+bool TcpConn::takes_peer(uint32_t rip) const { return family_takes(m_family, rip); }
+
+bool TcpConn::family_overlaps(const TcpConn& other) const { return families_overlap(m_family, other.m_family); }
+
+TcpConn* TcpConn::find_listener(Tcp& tcp, uint32_t lip, uint16_t lport, uint32_t rip) {
   TcpConn* any = nullptr;
   for (TcpConn* c = tcp.m_listeners; c != nullptr; c = c->m_listen_next) {
-    if (c->m_lport != lport) continue;
+    if (c->m_lport != lport || !c->takes_peer(rip)) continue;
     if (c->m_lip == lip) return c;  // the most specific address wins
     if (c->m_lip == 0) any = c;
   }
@@ -130,7 +134,7 @@ TcpConn* TcpConn::find_listener(Tcp& tcp, uint32_t lip, uint16_t lport) {
 // is not listening, or ours sets it and the other is in TIME_WAIT.
 bool TcpConn::bind_conflict(uint32_t ip, uint16_t port) const {
   for (TcpConn* c = m_tcp.m_all; c != nullptr; c = c->m_all_next) {
-    if (c == this || !c->m_bound || c->m_lport != port) continue;
+    if (c == this || !c->m_bound || c->m_lport != port || !family_overlaps(*c)) continue;
     if (c->m_lip != 0 && ip != 0 && c->m_lip != ip) continue;
     if (m_reuseaddr && c->m_state == TcpState::time_wait) continue;
     if (m_reuseaddr && c->m_reuseaddr && c->m_state != TcpState::listen) continue;

@@ -35,6 +35,7 @@ void Udp::unlink(UdpSocket* s) {
 bool Udp::in_use(uint32_t ip, uint16_t port, bool reuse, const UdpSocket* self) const {
   for (const UdpSocket* s = m_sockets; s != nullptr; s = s->m_next) {
     if (s == self || s->m_local_port != port) continue;
+    if (self != nullptr && !families_overlap(self->m_family, s->m_family)) continue;
     if (s->m_local_ip != 0 && ip != 0 && s->m_local_ip != ip) continue;
     if (reuse && s->m_reuseaddr) continue;
     return true;
@@ -91,7 +92,7 @@ void Udp::input(uint32_t src, uint32_t dst, const uint8_t* udp, size_t len,
   int best_score = -1;
   bool any = false;
   for (UdpSocket* s = m_sockets; s != nullptr; s = s->m_next) {
-    if (s->m_local_port != dport) continue;
+    if (s->m_local_port != dport || !family_takes(s->m_family, src)) continue;
     if (s->m_local_ip != 0 && s->m_local_ip != dst) continue;
     if (s->m_connected && (s->m_peer_ip != src || s->m_peer_port != sport)) continue;
     if (!unicast) {

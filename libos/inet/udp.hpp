@@ -30,6 +30,9 @@ class UdpSocket {
 
   uint32_t poll() const;
   int take_error();
+  // Which peers the socket takes (stack.hpp): datagrams from others are not
+  // for it. Before bind; -EINVAL once bound.
+  long set_family(PeerFamily f);
   void set_reuseaddr(bool on);
   bool reuseaddr() const;
   void set_rcvbuf(int bytes);
@@ -63,6 +66,7 @@ class UdpSocket {
   uint16_t m_peer_port = 0;
   bool m_connected = false;
   bool m_reuseaddr = false;
+  PeerFamily m_family = PeerFamily::any;
   bool m_addr_locked = false;   // the address came from bind(), not connect()
   bool m_port_locked = false;   // the port came from bind(), not an autobind
   uint8_t m_shutdown = 0;       // kShutRd | kShutWr

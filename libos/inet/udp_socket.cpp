@@ -75,6 +75,12 @@ bool UdpSocket::bind_ephemeral() {
   return true;
 }
 
+long UdpSocket::set_family(PeerFamily f) {
+  if (m_local_port != 0) return -EINVAL;
+  m_family = f;
+  return 0;
+}
+
 long UdpSocket::bind(uint32_t ip_net, uint16_t port) {
   const StackConfig& cfg = m_stack.config();
   if (m_local_port != 0) return -EINVAL;

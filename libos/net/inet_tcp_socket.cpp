@@ -224,6 +224,64 @@ long InetTcpSocket::sendmsg(SockMsg* msg, int flags) {
   }
 }
 
+namespace {
+
+// Where sendfile's bytes come from: the input file from off on.
+struct FileSource {
+  fs::File* in;
+  uint64_t off;
+  bool eof = false;
+  long err = 0;
+};
+
+long fill_from_file(void* ctx, void* dst, size_t n) {
+  auto* src = static_cast<FileSource*>(ctx);
+  long r = src->in->pread(dst, n, src->off);
+  if (r > 0) src->off += static_cast<uint64_t>(r);
+  else if (r == 0) src->eof = true;
+  else src->err = r;
+  return r;
+}
+
+}  // namespace
+
+// sendfile into the connection: the file's bytes go straight into the send
+// ring (one copy, as read+write's second copy), in whole segments: every
+// chunk but the last says "more follows", so no partial segment leaves
+// between two chunks. Blocking, timeouts and errors as sendmsg.
+long InetTcpSocket::write_from(fs::File* in, uint64_t off, size_t count) {
+  bool nonblock = nonblocking();
+  uint64_t until = deadline(m_sndtimeo_ns);
+  FileSource src{in, off};
+  size_t done = 0;
+  while (done < count) {
+    long n = m_tcp->send_fill(count - done, true, fill_from_file, &src);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      if (src.eof || src.err != 0) break;
+      continue;
+    }
+    if (src.eof) break;
+    if (src.err != 0) return done > 0 ? static_cast<long>(done) : src.err;
+    bool connecting = n == -ENOTCONN && handshaking();
+    if (n == -EAGAIN || n == 0 || connecting) {
+      if (nonblock) break;
+      if (long w = wait(until); w < 0) {
+        if (done > 0) break;
+        return w;
+      }
+      continue;
+    }
+    if (done > 0) break;
+    if (n == -EPIPE || n == -ENOTCONN) return broken_pipe(0);
+    return n;
+  }
+  // The call ends here: let the tail go (Nagle and cork still apply).
+  m_tcp->push();
+  if (done == 0 && nonblock && !src.eof) return -EAGAIN;
+  return static_cast<long>(done);
+}
+
 // tcp_recvmsg: waits for the first bytes (or all of them with MSG_WAITALL),
 // then takes what is there into every buffer.
 long InetTcpSocket::recvmsg(SockMsg* msg, int flags) {
@@ -282,6 +340,13 @@ bool InetTcpSocket::peer_name(Endpoint* out) const {
 }
 
 long InetTcpSocket::options_changed(int level, int name) {
+  // The family's peers (sys_socket at creation, then IPV6_V6ONLY): an
+  // AF_INET listener does not take ::1, a v6-only one takes nothing else.
+  if ((level == uapi::SOL_SOCKET && name == uapi::SO_DOMAIN) ||
+      (level == uapi::IPPROTO_IPV6 && name == uapi::IPV6_V6ONLY)) {
+    using F = inet::TcpSocket::Family;
+    return m_tcp->set_family(!m_inet6 ? F::ipv4_only : m_v6only ? F::ipv6_only : F::any);
+  }
   if (level == uapi::SOL_SOCKET) {
     switch (name) {
       case uapi::SO_REUSEADDR: m_tcp->set_reuseaddr(m_reuseaddr); break;

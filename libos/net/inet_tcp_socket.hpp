@@ -30,6 +30,7 @@ class InetTcpSocket final : public SocketFile, public inet::SocketEvents {
   // ---- File ----
   int16_t poll(int16_t events) override;
   long ioctl(unsigned long request, unsigned long arg) override;
+  long write_from(fs::File* in, uint64_t off, size_t count) override;
   void release() override;
 
   // ---- SocketFile ----

@@ -169,6 +169,12 @@ long InetUdpSocket::recvmsg(SockMsg* msg, int flags) {
 }
 
 long InetUdpSocket::options_changed(int level, int name) {
+  // The family's peers, as for TCP (inet_tcp_socket.cpp).
+  if ((level == uapi::SOL_SOCKET && name == uapi::SO_DOMAIN) ||
+      (level == uapi::IPPROTO_IPV6 && name == uapi::IPV6_V6ONLY)) {
+    using F = inet::PeerFamily;
+    return m_udp->set_family(!m_inet6 ? F::ipv4_only : m_v6only ? F::ipv6_only : F::any);
+  }
   if (level != uapi::SOL_SOCKET) return 0;
   switch (name) {
     case uapi::SO_REUSEADDR: m_udp->set_reuseaddr(m_reuseaddr); break;

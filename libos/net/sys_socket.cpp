@@ -3,6 +3,7 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "vfs/fdtable.hpp"
+#include "net/inet6_addr.hpp"
 #include "net/inet_tcp_socket.hpp"
 #include "net/inet_udp_socket.hpp"
 #include "net/loop_channel.hpp"
@@ -40,12 +41,12 @@ long get_addr(const void* addr, int addrlen, uapi::SockaddrIn* out) {
 
 // Checks an (addr, addrlen) result pair before a call commits to anything
 // (accept must not lose a connection to a bad pointer).
-long check_addr_out(void* addr, int* addrlen) {
+long check_addr_out(const SocketFile* s, void* addr, int* addrlen) {
   if (addr == nullptr) return 0;
   if (!user_writable(addrlen, sizeof(int))) return -EFAULT;
   if (*addrlen < 0) return -EINVAL;
-  size_t len =
-      *addrlen < static_cast<int>(sizeof(uapi::SockaddrIn)) ? static_cast<size_t>(*addrlen) : sizeof(uapi::SockaddrIn);
+  size_t full = s->m_inet6 ? sizeof(uapi::SockaddrIn6) : sizeof(uapi::SockaddrIn);
+  size_t len = *addrlen < static_cast<int>(full) ? static_cast<size_t>(*addrlen) : full;
   if (len > 0 && !user_writable(addr, len)) return -EFAULT;
   return 0;
 }
@@ -62,9 +63,9 @@ long name_of(int fd, void* addr, int* addrlen, bool peer) {
   if (s->family() == uapi::AF_UNIX) return unix_sys_name(static_cast<UnixSocket*>(s), addr, addrlen, peer);
   Endpoint e = s->local_name();
   if (peer && !s->peer_name(&e)) return -ENOTCONN;
-  if (long err = check_addr_out(addr, addrlen); err < 0) return err;
+  if (long err = check_addr_out(s, addr, addrlen); err < 0) return err;
   if (addr == nullptr) return -EFAULT;
-  put_sockaddr(addr, addrlen, e.ip, e.port);
+  put_sockaddr_of(s, addr, addrlen, e.ip, e.port);
   return 0;
 }
 
@@ -113,6 +114,11 @@ long socket_of(int fd, SocketFile** out) {
   return 0;
 }
 
+void put_sockaddr_of(const SocketFile* s, void* addr, int* addrlen, uint32_t ip, uint16_t port) {
+  if (s->m_inet6) inet6_put_sockaddr(addr, addrlen, ip, port);
+  else put_sockaddr(addr, addrlen, ip, port);
+}
+
 void put_sockaddr(void* addr, int* addrlen, uint32_t ip, uint16_t port) {
   if (addr == nullptr) return;
   uapi::SockaddrIn sa{};
@@ -133,11 +139,16 @@ long sys_socket(int domain, int type, int protocol) {
   if (domain < 0 || domain >= uapi::AF_MAX) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
   if (domain == uapi::AF_UNIX) return unix_sys_socket(base, protocol, flags);
-  // Only AF_INET and AF_UNIX exist here: AF_INET6, AF_NETLINK... are "not
-  // supported", as on a kernel built without them.
-  if (domain != uapi::AF_INET) return -EAFNOSUPPORT;
+  // AF_INET, and AF_INET6 as dual-stack sockets over the same transports
+  // (net/inet6_addr.hpp); AF_NETLINK... are "not supported", as on a kernel
+  // built without them.
+  if (domain != uapi::AF_INET && domain != uapi::AF_INET6) return -EAFNOSUPPORT;
   SocketFile* s = nullptr;
   if (long err = create_socket(base, protocol, flags, &s); err < 0) return err;
+  s->m_inet6 = domain == uapi::AF_INET6;
+  // The transport learns the family (SO_DOMAIN is read-only, so this call
+  // means "the family is set"): TCP keeps ::1 peers from AF_INET listeners.
+  s->options_changed(uapi::SOL_SOCKET, uapi::SO_DOMAIN);
   return new_fd(s, flags);
 }
 
@@ -147,14 +158,21 @@ long sys_socketpair(int domain, int type, int protocol, int* sv) {
   if (domain < 0 || domain >= uapi::AF_MAX) return -EAFNOSUPPORT;
   if (base < 1 || base > kSockMaxType) return -EINVAL;
   if (domain == uapi::AF_UNIX) return unix_sys_socketpair(base, protocol, type & ~0xf, sv);
-  // AF_INET has no socket pairs (EOPNOTSUPP, as Linux).
-  return domain == uapi::AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
+  // AF_INET and AF_INET6 have no socket pairs (EOPNOTSUPP, as Linux).
+  return domain == uapi::AF_INET || domain == uapi::AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
 }
 
 long sys_bind(int fd, const void* addr, int addrlen) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   if (s->family() == uapi::AF_UNIX) return unix_sys_bind(static_cast<UnixSocket*>(s), addr, addrlen);
+  if (s->m_inet6) {
+    int family = 0;
+    uint32_t ip = 0;
+    uint16_t port = 0;
+    if (long err = inet6_get_addr(s, addr, addrlen, true, &family, &ip, &port); err < 0) return err;
+    return s->bind(ip, port);
+  }
   uapi::SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;
   if (static_cast<size_t>(addrlen) < sizeof(sa)) return -EINVAL;
@@ -174,14 +192,23 @@ long sys_accept4(int fd, void* addr, int* addrlen, int flags) {
   SocketFile* s = nullptr;
   if (long err = socket_of(fd, &s); err < 0) return err;
   if (s->family() == uapi::AF_UNIX) return unix_sys_accept(static_cast<UnixSocket*>(s), addr, addrlen, flags);
-  if (long err = check_addr_out(addr, addrlen); err < 0) return err;
+  if (long err = check_addr_out(s, addr, addrlen); err < 0) return err;
   if (!fs::fd_has_free()) return -EMFILE;  // Linux reserves the fd first
   SocketRef hold(s);
   SocketFile* conn = nullptr;
-  if (long err = s->accept(flags, &conn); err < 0) return err;
   Endpoint peer;
-  if (!conn->peer_name(&peer)) peer = Endpoint{};  // reset already: Linux still gives the address
-  put_sockaddr(addr, addrlen, peer.ip, peer.port);
+  for (;;) {
+    if (long err = s->accept(flags, &conn); err < 0) return err;
+    if (!conn->peer_name(&peer)) peer = Endpoint{};  // reset already: Linux still gives the address
+    // An IPV6_V6ONLY listener takes IPv6 peers only. Over the stack TCP
+    // refuses the others already; an IPv4 peer of the channel is dropped
+    // here (Linux never lets it reach that listener).
+    if (!s->m_v6only || inet6_is_loopback(peer.ip)) break;
+    conn->put();
+  }
+  conn->m_inet6 = s->m_inet6;
+  conn->m_v6only = s->m_v6only;
+  put_sockaddr_of(s, addr, addrlen, peer.ip, peer.port);
   return new_fd(conn, flags);
 }
 
@@ -193,6 +220,15 @@ long sys_connect(int fd, const void* addr, int addrlen) {
   if (s->family() == uapi::AF_UNIX) {
     SocketRef hold(s);
     return unix_sys_connect(static_cast<UnixSocket*>(s), addr, addrlen);
+  }
+  if (s->m_inet6) {
+    int family = 0;
+    uint32_t ip = 0;
+    uint16_t port = 0;
+    if (long err = inet6_get_addr(s, addr, addrlen, false, &family, &ip, &port); err < 0) return err;
+    SocketRef hold(s);
+    // The transports speak AF_INET: the address is already in its IPv4 form.
+    return s->connect(family == uapi::AF_INET6 ? uapi::AF_INET : family, ip, port);
   }
   uapi::SockaddrIn sa;
   if (long err = get_addr(addr, addrlen, &sa); err < 0) return err;

@@ -7,6 +7,7 @@
 #include "core/uaccess.hpp"
 #include "vfs/iovec.hpp"
 #include "uapi/uio.hpp"
+#include "net/inet6_addr.hpp"
 #include "net/socket/sock_fd.hpp"
 #include "net/syscalls.hpp"
 #include "net/unix/unix_socket.hpp"
@@ -55,6 +56,7 @@ long read_msghdr(const void* msg, MsgHdr* out, bool to_user, bool datagram_send 
 // stream ignores it altogether (tcp_sendmsg never looks).
 long get_dest(const SocketFile* s, const void* addr, int addrlen, SockMsg* m) {
   if (addr == nullptr || s->type() == uapi::SOCK_STREAM) return 0;
+  if (s->m_inet6) return inet6_get_dest(s, addr, addrlen, m);
   if (addrlen < 0 || addrlen > kSockaddrStorage) return -EINVAL;
   if (static_cast<size_t>(addrlen) < sizeof(uapi::SockaddrIn)) return -EINVAL;
   uapi::SockaddrIn sa;
@@ -109,8 +111,10 @@ long sys_recvfrom(int fd, void* buf, size_t len, int flags, void* addr, int* add
     if (!user_writable(addrlen, sizeof(int))) return -EFAULT;
     if (*addrlen < 0) return -EINVAL;
     if (m.has_addr) {
-      if (*addrlen > 0 && !user_writable(addr, *addrlen < 16 ? static_cast<size_t>(*addrlen) : 16)) return -EFAULT;
-      put_sockaddr(addr, addrlen, m.addr.ip, m.addr.port);
+      size_t full = s->m_inet6 ? sizeof(uapi::SockaddrIn6) : sizeof(uapi::SockaddrIn);
+      if (*addrlen > 0 && !user_writable(addr, static_cast<size_t>(*addrlen) < full ? static_cast<size_t>(*addrlen) : full))
+        return -EFAULT;
+      put_sockaddr_of(s, addr, addrlen, m.addr.ip, m.addr.port);
     } else {
       *addrlen = 0;  // a stream has no per-message source
     }
@@ -148,7 +152,8 @@ long sys_recvmsg(int fd, void* msg, int flags) {
   if (flags & uapi::MSG_OOB) return -EINVAL;
   if (!user_writable(msg, sizeof(MsgHdr))) return -EFAULT;
   if (h.name != nullptr && h.namelen > 0) {
-    size_t want = h.namelen < sizeof(uapi::SockaddrIn) ? h.namelen : sizeof(uapi::SockaddrIn);
+    size_t full = s->m_inet6 ? sizeof(uapi::SockaddrIn6) : sizeof(uapi::SockaddrIn);
+    size_t want = h.namelen < full ? h.namelen : full;
     if (!user_writable(h.name, want)) return -EFAULT;
   }
   SockMsg m;
@@ -161,7 +166,7 @@ long sys_recvmsg(int fd, void* msg, int flags) {
   if (h.name != nullptr) {
     if (m.has_addr) {
       int len = static_cast<int>(h.namelen);
-      put_sockaddr(h.name, &len, m.addr.ip, m.addr.port);
+      put_sockaddr_of(s, h.name, &len, m.addr.ip, m.addr.port);
       out->namelen = static_cast<uint32_t>(len);
     } else {
       out->namelen = 0;

@@ -202,6 +202,14 @@ void init(const BootInfo& boot) {
   if (g_device == nullptr) panic("out of memory creating the network device");
   config.offload_csum = (g_device->features() & kNetFeatureCsum) != 0;
   config.offload_tso4 = config.offload_csum && (g_device->features() & kNetFeatureTso4) != 0;
+  // IPv6: the link-local address always; the static one when the monitor
+  // wrote a prefix length in range (the header is guest-writable: checked).
+  config.ipv6 = true;
+  uint8_t prefix6 = header->ipv6_prefix;
+  if (prefix6 >= 1 && prefix6 <= 128) {
+    memcpy(config.ip6, header->ipv6, sizeof config.ip6);
+    config.ip6_prefix = prefix6;
+  }
   g_stack = inet::create<inet::Stack>(config, *g_device, &random32);
   if (g_stack == nullptr) panic("out of memory creating the network stack");
   g_stack->set_now(monotonic_ns());

@@ -18,4 +18,16 @@ struct SockaddrIn {
 };
 static_assert(sizeof(SockaddrIn) == 16);
 
+// <netinet/in.h> for IPv6: IPPROTO_IPV6 options, struct sockaddr_in6.
+inline constexpr int IPPROTO_IPV6 = 41;
+inline constexpr int IPV6_V6ONLY = 26;
+struct SockaddrIn6 {
+  uint16_t family;
+  uint16_t port;
+  uint32_t flowinfo;
+  uint8_t addr[16];
+  uint32_t scope_id;
+};
+static_assert(sizeof(SockaddrIn6) == 28);
+
 }  // namespace libos::uapi

@@ -70,6 +70,13 @@ class File {
   virtual int16_t poll(int16_t events) { return events & (uapi::POLLIN | uapi::POLLOUT | uapi::POLLRDNORM | uapi::POLLWRNORM); }
   virtual long truncate(uint64_t len) { (void)len; return -EINVAL; }
   virtual long map_copy(void* dst, size_t len, uint64_t off) { (void)dst, (void)len, (void)off; return -ENODEV; }
+  // sendfile's fast path into this file: up to count bytes of in (read with
+  // in->pread from off) written without a bounce buffer; bytes written or
+  // -errno. -EOPNOTSUPP: no fast path, sendfile copies through a buffer.
+  virtual long write_from(File* in, uint64_t off, size_t count) {
+    (void)in, (void)off, (void)count;
+    return -EOPNOTSUPP;
+  }
   // The last reference is gone: release resources and free the object.
   virtual void release() {}
   virtual FileKind kind() const { return FileKind::other; }

@@ -105,6 +105,12 @@ struct NetHeader {
   uint32_t features;   // kNetFeature* (monitor writes before boot)
   NetRing rx;          // monitor -> guest
   NetRing tx;          // guest -> monitor
+  // IPv6 (monitor writes before boot): the static address of --ip6 and its
+  // prefix length, 1..128; prefix 0: none (the guest still has its
+  // link-local address, formed from the MAC).
+  uint8_t ipv6[16];
+  uint8_t ipv6_prefix;
+  uint8_t reserved6[7];
 };
 
 inline constexpr uint64_t kNetHeaderSize = 0x5000;

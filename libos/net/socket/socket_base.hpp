@@ -76,6 +76,8 @@ class SocketFile : public fs::File {
   // pool instance's TCP connection to itself over 127/8 rides an AF_UNIX
   // stream pair, net/loop_channel.cpp): it must hear readiness changes too.
   SocketFile* m_owner = nullptr;
+  // AF_INET6: addresses as sockaddr_in6 over the same transport (net/inet6_addr.hpp).
+  bool m_inet6 = false, m_v6only = false;
 
   // ---- File ----
   fs::FileKind kind() const override { return fs::FileKind::socket; }

@@ -138,7 +138,7 @@ bool stored_value(const SocketFile* s, int level, int name, int* out) {
     switch (name) {
       case uapi::SO_TYPE: *out = s->type(); return true;
       case uapi::SO_PROTOCOL: *out = s->protocol(); return true;
-      case uapi::SO_DOMAIN: *out = uapi::AF_INET; return true;
+      case uapi::SO_DOMAIN: *out = s->m_inet6 ? uapi::AF_INET6 : uapi::AF_INET; return true;
       case uapi::SO_ACCEPTCONN: *out = s->listening(); return true;
       case uapi::SO_REUSEADDR: *out = s->m_reuseaddr; return true;
       case uapi::SO_REUSEPORT: *out = s->m_reuseport; return true;
@@ -190,11 +190,22 @@ long socket_setsockopt(SocketFile* s, int level, int name, const void* optval, u
     s->m_linger_secs = l.secs < 0 ? 0 : l.secs;
     return s->options_changed(level, name);
   }
-  if (level != uapi::SOL_SOCKET && !tcp_level && level != uapi::IPPROTO_IP) return -ENOPROTOOPT;
+  bool ipv6_level = level == uapi::IPPROTO_IPV6 && s->m_inet6;
+  if (level != uapi::SOL_SOCKET && !tcp_level && level != uapi::IPPROTO_IP && !ipv6_level) return -ENOPROTOOPT;
   if (optlen < sizeof(int)) return -EINVAL;
   if (!user_readable(optval, sizeof(int))) return -EFAULT;
   int v;
   memcpy(&v, optval, sizeof(v));
+  if (ipv6_level) {
+    // IPV6_V6ONLY only; the socket's addresses are checked against it at
+    // bind, connect and accept (net/inet6_addr.hpp).
+    if (name != uapi::IPV6_V6ONLY) return -ENOPROTOOPT;
+    bool old = s->m_v6only;
+    s->m_v6only = v != 0;
+    long err = s->options_changed(level, name);
+    if (err < 0) s->m_v6only = old;  // EINVAL once bound, as Linux
+    return err;
+  }
   if (level == uapi::IPPROTO_IP) return name == uapi::IP_TOS || name == uapi::IP_TTL ? 0 : -ENOPROTOOPT;
   long err = level == uapi::SOL_SOCKET ? store_socket_int(s, name, v) : store_tcp_int(s, name, v);
   if (err < 0) return err;
@@ -228,6 +239,10 @@ long socket_getsockopt(SocketFile* s, int level, int name, void* optval, int* op
   if (level == uapi::SOL_SOCKET || tcp_level) {
     int v = 0;
     if (s->option_value(level, name, &v) || stored_value(s, level, name, &v)) return put_int(optval, optlen, v);
+    return -ENOPROTOOPT;
+  }
+  if (level == uapi::IPPROTO_IPV6 && s->m_inet6) {
+    if (name == uapi::IPV6_V6ONLY) return put_int(optval, optlen, s->m_v6only ? 1 : 0);
     return -ENOPROTOOPT;
   }
   if (level == uapi::IPPROTO_IP) {

@@ -241,9 +241,10 @@ CASE(socket_listener)
 SHOAL_CASE(socket_unsupported)
 // covers: socket socketpair connect
 {
-  // AF_UNIX lives in the instance (cases/unix.c), AF_INET goes through the
-  // loopback-only stack here (no device, no channel: cases/loopback.c); other
-  // families and types fail as on a kernel built without them.
+  // AF_UNIX lives in the instance (cases/unix.c); AF_INET and AF_INET6
+  // (dual-stack) go through the loopback-only stack here (no device, no
+  // channel: cases/loopback.c); other families and types fail as on a kernel
+  // built without them.
   int sv[2];
   SHOW(socket(AF_INET6, SOCK_STREAM, 0));
   SHOW(socket(AF_UNIX, SOCK_STREAM, 0));

@@ -282,7 +282,7 @@ int scenario_client(const Args& a, const std::string& image) {
       "recv after reset = -1 ECONNRESET\nrecv again = 0 \nsend after reset = -1 EPIPE\n",
       "connect 10.99.99.99 = ENETUNREACH\n",
       "connect localhost:1 = ECONNREFUSED\n",
-      "socket(AF_INET6) = EAFNOSUPPORT\n",
+      "socket(AF_INET6) = ok\n",
       "socket(AF_UNIX) = ok\n",
       "socket(SOCK_DGRAM) = ok\n",
       "done\n",

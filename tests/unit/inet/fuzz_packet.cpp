@@ -7,7 +7,8 @@
 // has a listening TCP socket on port 80 with two accepted connections (from
 // 10.0.0.1, MAC ...:0a, ports 40000 and 40001), an outgoing TCP connection
 // to 10.0.0.1:8080 in SYN_SENT, a UDP socket bound to port 53 and one
-// connected to 10.0.0.1:5353. After each frame the clock moves by
+// connected to 10.0.0.1:5353; it also speaks IPv6 (link-local from its MAC,
+// static fd00::2/64: neighbour discovery, echo, port unreachable). After each frame the clock moves by
 // (control & 0x3f)^2 ms (up to ~4 s, so timers run), bit 0x40 makes the
 // sockets read what they can and write a little, bit 0x80 toggles "device
 // full". Randomness is a fixed sequence, so ISNs and ports are the same in
@@ -15,7 +16,8 @@
 //
 // SHOAL_FUZZ_SHOW=1 prints the server's counters after each input.
 // Seeds: FUZZ_PACKET_WRITE_SEEDS=dir ./fuzz_packet writes valid frames (ARP,
-// ping, fragmented UDP, TCP SYN, data and FIN on an accepted connection)
+// ping, fragmented UDP, TCP SYN, data and FIN on an accepted connection;
+// IPv6 neighbour solicitation, echo and a TCP SYN)
 // made by a real client stack into dir and exits; tests/fuzz/corpus/
 // fuzz_packet/ holds their output.
 #include <stddef.h>
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "inet/checksum.hpp"
+#include "inet/ipv6.hpp"
 #include "inet/stack.hpp"
 #include "inet/tcp.hpp"
 #include "inet/udp.hpp"
@@ -71,6 +74,10 @@ StackConfig config(uint8_t last, uint32_t ip) {
   c.ip = ip;
   c.prefix = 24;
   c.gateway = ip4(10, 0, 0, 254);
+  c.ipv6 = true;
+  const uint8_t ip6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<uint8_t>(last == 0x0b ? 2 : 1)};
+  memcpy(c.ip6, ip6, 16);
+  c.ip6_prefix = 64;
   return c;
 }
 
@@ -221,7 +228,61 @@ Frame ping_frame() {
   return f;
 }
 
+// An IPv6 frame from the client (fd00::1) to dst at dst_mac carrying an
+// ICMPv6 message (checksummed) or another protocol's bytes.
+Frame ip6_frame(const uint8_t* dst_mac, const uint8_t dst[16], uint8_t next, std::vector<uint8_t> l4, uint8_t hops) {
+  const uint8_t client_mac[6] = {0x02, 0, 0, 0, 0, 0x0a};
+  const uint8_t src[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  if (next == kProtoIcmp6) {
+    l4[2] = l4[3] = 0;
+    uint16_t sum = icmp6_checksum(src, dst, l4.data(), l4.size());
+    memcpy(l4.data() + 2, &sum, 2);
+  }
+  Frame f(14 + 40);
+  memcpy(f.data(), dst_mac, 6);
+  memcpy(f.data() + 6, client_mac, 6);
+  f[12] = 0x86;
+  f[13] = 0xdd;
+  uint8_t* ip = f.data() + 14;
+  ip[0] = 0x60;
+  ip[4] = static_cast<uint8_t>(l4.size() >> 8);
+  ip[5] = static_cast<uint8_t>(l4.size());
+  ip[6] = next;
+  ip[7] = hops;
+  memcpy(ip + 8, src, 16);
+  memcpy(ip + 24, dst, 16);
+  f.insert(f.end(), l4.begin(), l4.end());
+  return f;
+}
+
+void write_seeds6(const char* dir) {
+  const uint8_t server_mac[6] = {0x02, 0, 0, 0, 0, 0x0b}, client_mac[6] = {0x02, 0, 0, 0, 0, 0x0a};
+  const uint8_t server6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+  const uint8_t group[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 2};
+  const uint8_t group_mac[6] = {0x33, 0x33, 0xff, 0, 0, 2};
+  std::vector<uint8_t> ns(24, 0);
+  ns[0] = 135;
+  memcpy(ns.data() + 8, server6, 16);
+  ns.insert(ns.end(), {1, 1});
+  ns.insert(ns.end(), client_mac, client_mac + 6);
+  write_seed(dir, "icmp6-neighbour-solicit", {ip6_frame(group_mac, group, kProtoIcmp6, ns, 255)}, 0x01);
+  std::vector<uint8_t> echo(8 + 32, 0);
+  echo[0] = 128;
+  echo[5] = 1;
+  echo[7] = 1;
+  for (int i = 0; i < 32; ++i) echo[8 + i] = static_cast<uint8_t>(i);
+  write_seed(dir, "icmp6-echo", {ip6_frame(server_mac, server6, kProtoIcmp6, echo, 64)}, 0x01);
+  std::vector<uint8_t> syn(20, 0);
+  syn[0] = 0x9c;
+  syn[1] = 0x40;
+  syn[3] = 80;
+  syn[12] = 0x50;
+  syn[13] = 0x02;
+  write_seed(dir, "ip6-tcp-syn", {ip6_frame(server_mac, server6, 6, syn, 64)}, 0x01);
+}
+
 void write_seeds(const char* dir) {
+  write_seeds6(dir);
   g_rng = 1;
   World w;  // the same world every fuzz input starts from
   // A client UDP socket: datagrams to port 53, to a closed port, and a
@@ -307,7 +368,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fprintf(stderr,
             "rx %llu tx %llu arp_answered %llu echo %llu reassembled %llu udp_no_port %llu "
             "bad eth/arp/ip/icmp/udp/tcp %llu/%llu/%llu/%llu/%llu/%llu rst %llu | readable %zu %zu "
-            "states %d %d dns %zu\n",
+            "states %d %d dns %zu | ip6 bad %llu nd %llu echo6 %llu\n",
             (unsigned long long)st.rx_frames, (unsigned long long)st.tx_frames,
             (unsigned long long)st.arp_requests_answered, (unsigned long long)st.icmp_echo_answered,
             (unsigned long long)st.frags_reassembled, (unsigned long long)st.udp_no_port,
@@ -317,7 +378,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             (unsigned long long)st.tcp_rst_sent,
             w.accepted[0] ? w.accepted[0]->readable() : 0, w.accepted[1] ? w.accepted[1]->readable() : 0,
             w.accepted[0] ? static_cast<int>(w.accepted[0]->state()) : -1,
-            w.accepted[1] ? static_cast<int>(w.accepted[1]->state()) : -1, w.dns->next_size());
+            w.accepted[1] ? static_cast<int>(w.accepted[1]->state()) : -1, w.dns->next_size(),
+            (unsigned long long)st.rx_bad_ip6, (unsigned long long)st.nd_answered,
+            (unsigned long long)st.icmp6_echo_answered);
   }
   return 0;
 }

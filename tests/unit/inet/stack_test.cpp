@@ -260,3 +260,65 @@ TEST_F(StackTest, LoopbackNetIsLocal) {
 
 }  // namespace
 }  // namespace shoal::test
+
+namespace shoal::test {
+namespace {
+
+// AF_INET6's families in TCP (TcpSocket::set_family): ::1 is carried as
+// kLoopback6Addr, its own source. An IPv4-only listener (an AF_INET socket)
+// refuses it, an IPv6-only one (IPV6_V6ONLY) takes only it, and the two
+// share a port as Linux's v4 and v6-only sockets do; a dual-stack socket
+// conflicts with both; the family is fixed once bound.
+TEST_F(OneStack, TcpFamiliesSplitListenersAsLinux) {
+  using libos::inet::TcpSocket;
+  using libos::inet::TcpState;
+  using F = TcpSocket::Family;
+  const uint32_t lo6 = Stack::kLoopback6Addr;
+  EXPECT_EQ(stack.source_for(lo6), lo6);
+  auto connect_looped = [&](uint32_t dst) {
+    TcpSocket* c = TcpSocket::create(stack);
+    EXPECT_EQ(c->connect(dst, 7000), -EINPROGRESS);
+    for (int i = 0; i < 20 && c->state() == TcpState::syn_sent; ++i) stack.run_timers();
+    return c;
+  };
+  TcpSocket* v4 = TcpSocket::create(stack);
+  ASSERT_EQ(v4->set_family(F::ipv4_only), 0);
+  ASSERT_EQ(v4->bind(0, 7000), 0);
+  ASSERT_EQ(v4->listen(4), 0);
+  TcpSocket* c6 = connect_looped(lo6);
+  EXPECT_EQ(c6->state(), TcpState::closed);  // refused: no listener takes ::1
+  EXPECT_EQ(c6->take_error(), ECONNREFUSED);
+  c6->close();
+
+  TcpSocket* v6 = TcpSocket::create(stack);
+  ASSERT_EQ(v6->set_family(F::ipv6_only), 0);
+  ASSERT_EQ(v6->bind(0, 7000), 0);
+  EXPECT_EQ(v6->set_family(F::any), -EINVAL);
+  ASSERT_EQ(v6->listen(4), 0);
+  TcpSocket* dual = TcpSocket::create(stack);
+  EXPECT_EQ(dual->bind(0, 7000), -EADDRINUSE);
+  dual->close();
+
+  c6 = connect_looped(lo6);
+  TcpSocket* c4 = connect_looped(Stack::kLoopbackAddr);
+  long err = 0;
+  TcpSocket* a6 = nullptr;
+  TcpSocket* a4 = nullptr;
+  for (int i = 0; i < 20 && (a6 == nullptr || a4 == nullptr); ++i) {
+    stack.run_timers();
+    if (a6 == nullptr) a6 = v6->accept(&err);
+    if (a4 == nullptr) a4 = v4->accept(&err);
+  }
+  ASSERT_NE(a6, nullptr);
+  ASSERT_NE(a4, nullptr);
+  EXPECT_EQ(a6->peer_ip(), lo6);
+  EXPECT_EQ(a6->local_ip(), lo6);
+  EXPECT_EQ(a4->peer_ip(), Stack::kLoopbackAddr);
+  EXPECT_EQ(v6->accept(&err), nullptr);
+  EXPECT_EQ(v4->accept(&err), nullptr);
+  EXPECT_TRUE(take().empty());  // all of it stayed inside the stack
+  for (TcpSocket* s : {a6, a4, c6, c4, v6, v4}) s->close();
+}
+
+}  // namespace
+}  // namespace shoal::test

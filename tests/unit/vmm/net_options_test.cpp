@@ -156,3 +156,36 @@ TEST(NetOptions, ThroughTheMonitorsParser) {
 }
 
 }  // namespace
+
+namespace shoal::vmm {
+namespace {
+
+// --ip6 (issue 11): an IPv6 address a host may own, and its prefix.
+TEST(NetOptionsIp6, ParsesAddressAndPrefix) {
+  auto c = parse_cidr6("fd00:99::2/64");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->prefix, 64);
+  EXPECT_EQ(format_ipv6(c->addr), "fd00:99::2");
+  auto full = make_net_config({"tap:t0", "10.0.0.2/24", "", "02:00:00:00:00:01", "", "2001:db8::5/128"}, 1);
+  ASSERT_TRUE(full) << full.error().message;
+  ASSERT_TRUE(*full);
+  EXPECT_EQ((*full)->ipv6_prefix, 128);
+  EXPECT_EQ(format_ipv6((*full)->ipv6), "2001:db8::5");
+}
+
+TEST(NetOptionsIp6, RefusesWhatAHostCannotOwn) {
+  for (const char* bad : {"fd00::2", "fd00::2/0", "fd00::2/129", "fd00::2/x", "/64", "10.0.0.2/24", "::/64",
+                          "::1/128", "ff02::1/64", "::ffff:10.0.0.2/96", "fe80::1/64", "fd00::zz/64"}) {
+    auto c = parse_cidr6(bad);
+    EXPECT_FALSE(c) << bad;
+    if (!c) {
+      EXPECT_NE(c.error().message.find("--ip6"), std::string::npos) << c.error().message;
+    }
+  }
+  auto alone = make_net_config({"", "", "", "", "", "fd00::2/64"}, 1);
+  ASSERT_FALSE(alone);
+  EXPECT_NE(alone.error().message.find("--ip6 needs --net"), std::string::npos) << alone.error().message;
+}
+
+}  // namespace
+}  // namespace shoal::vmm

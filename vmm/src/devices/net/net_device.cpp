@@ -59,6 +59,8 @@ Result<std::unique_ptr<NetDevice>> NetDevice::open(const NetConfig& config, int 
   dev->m_base = base;
   net_header_init(static_cast<NetHeader*>(base));
   if (offload) static_cast<NetHeader*>(base)->features = kNetFeatureCsum | kNetFeatureTso4;
+  memcpy(static_cast<NetHeader*>(base)->ipv6, config.ipv6.data(), 16);
+  static_cast<NetHeader*>(base)->ipv6_prefix = config.ipv6_prefix;
   dev->m_kick_fd = TRY(make_eventfd("the guest's kick"));
   dev->m_stop_fd = TRY(make_eventfd("stopping the I/O thread"));
   if (wake_fd >= 0) {

@@ -180,10 +180,41 @@ Result<NetImpair> parse_impair(const std::string& text) {
   return out;
 }
 
+Result<Cidr6> parse_cidr6(const std::string& text) {
+  size_t slash = text.find('/');
+  if (slash == std::string::npos || slash == 0)
+    return make_error("--ip6 " + text + ": expected ADDR/N (an IPv6 address and its prefix length)");
+  std::string addr = text.substr(0, slash);
+  auto n = parse_decimal(text.substr(slash + 1), 3);
+  if (!n || *n < 1 || *n > 128) return make_error("--ip6 " + text + ": the prefix length must be 1..128");
+  Cidr6 c;
+  if (inet_pton(AF_INET6, addr.c_str(), c.addr.data()) != 1)
+    return make_error("--ip6 " + text + ": '" + addr + "' is not an IPv6 address");
+  const auto& a = c.addr;
+  bool zero_head = true;
+  for (int i = 0; i < 10; ++i) zero_head = zero_head && a[i] == 0;
+  bool unspecified = zero_head && a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0;
+  if (unspecified && (a[15] == 0 || a[15] == 1))
+    return make_error("--ip6 " + text + ": the address is the unspecified or the loopback address");
+  if (a[0] == 0xff) return make_error("--ip6 " + text + ": the address is a multicast address");
+  if (zero_head && a[10] == 0xff && a[11] == 0xff)
+    return make_error("--ip6 " + text + ": the address is an IPv4-mapped address");
+  if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+    return make_error("--ip6 " + text + ": the address is link-local (the guest forms its own from the MAC)");
+  c.prefix = static_cast<uint8_t>(*n);
+  return c;
+}
+
+std::string format_ipv6(const std::array<uint8_t, 16>& addr) {
+  char buf[INET6_ADDRSTRLEN];
+  if (inet_ntop(AF_INET6, addr.data(), buf, sizeof buf) == nullptr) return "?";
+  return buf;
+}
+
 Result<std::optional<NetConfig>> make_net_config(const NetOptionText& t, uint64_t random) {
   if (t.net.empty()) {
     const char* given = !t.ip.empty() ? "--ip" : !t.gateway.empty() ? "--gateway" : !t.mac.empty() ? "--mac"
-                        : !t.impair.empty() ? "--net-impair" : nullptr;
+                        : !t.impair.empty() ? "--net-impair" : !t.ip6.empty() ? "--ip6" : nullptr;
     if (given) return make_error(std::string(given) + " needs --net tap:NAME");
     return std::optional<NetConfig>{};
   }
@@ -206,6 +237,11 @@ Result<std::optional<NetConfig>> make_net_config(const NetOptionText& t, uint64_
   }
   c.mac = t.mac.empty() ? random_mac(random) : TRY(parse_mac(t.mac));
   if (!t.impair.empty()) c.impair = TRY(parse_impair(t.impair));
+  if (!t.ip6.empty()) {
+    Cidr6 c6 = TRY(parse_cidr6(t.ip6));
+    c.ipv6 = c6.addr;
+    c.ipv6_prefix = c6.prefix;
+  }
   return std::optional<NetConfig>{c};
 }
 

@@ -35,12 +35,14 @@ struct NetConfig {
   uint32_t ipv4 = 0;               // network byte order
   uint8_t prefix = 0;              // 1..32
   uint32_t gateway = 0;            // network byte order, 0: none
+  std::array<uint8_t, 16> ipv6{};  // --ip6: the static IPv6 address
+  uint8_t ipv6_prefix = 0;         // 1..128; 0: no --ip6
   std::optional<NetImpair> impair;
 };
 
 // The raw option strings; empty = not given.
 struct NetOptionText {
-  std::string net, ip, gateway, mac, impair;
+  std::string net, ip, gateway, mac, impair, ip6;
 };
 
 // "tap:NAME" -> NAME: a valid Linux interface name (1..15 bytes, no '/',
@@ -57,6 +59,14 @@ struct Cidr {
 // 0.0.0.0/8, loopback, multicast or reserved, not the subnet's network or
 // broadcast address for N <= 30).
 Result<Cidr> parse_cidr(const std::string& text);
+struct Cidr6 {
+  std::array<uint8_t, 16> addr{};
+  uint8_t prefix = 0;
+};
+// "ADDR/N" (inet_pton's IPv6 forms), N in 1..128; the address must be a
+// unicast one a host may own (not ::, ::1, multicast, v4-mapped, nor
+// link-local: the guest forms its own from the MAC).
+Result<Cidr6> parse_cidr6(const std::string& text);
 // "xx:xx:xx:xx:xx:xx" (hex, either case); unicast only.
 Result<std::array<uint8_t, 6>> parse_mac(const std::string& text);
 // A random locally administered unicast MAC: 02:xx:xx:xx:xx:xx.
@@ -73,5 +83,6 @@ Result<std::optional<NetConfig>> make_net_config(const NetOptionText& text, uint
 // "10.0.0.2" for messages.
 std::string format_ipv4(uint32_t addr_be);
 std::string format_mac(const std::array<uint8_t, 6>& mac);
+std::string format_ipv6(const std::array<uint8_t, 16>& addr);
 
 }  // namespace shoal::vmm

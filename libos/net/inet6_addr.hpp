@@ -1,0 +1,38 @@
+// AF_INET6 sockets over the IPv4 stack: dual-stack sockets as Linux makes
+// them by default (IPV6_V6ONLY off). An AF_INET6 socket is the same transport
+// as an AF_INET one; only the addresses it takes and shows differ:
+//   ::                 <-> 0.0.0.0 (any: a "::" listener accepts IPv4 peers)
+//   ::ffff:a.b.c.d     <-> a.b.c.d (IPv4 peers appear v4-mapped)
+//   ::1                <-> inet::Stack::kLoopback6Addr (loopback inside the stack)
+// Native IPv6 addresses have no route yet: bind says EADDRNOTAVAIL, connect
+// ENETUNREACH. With IPV6_V6ONLY a socket refuses the v4-mapped forms and a
+// listener takes only ::1: over the stack TCP refuses the others at the SYN
+// (TcpSocket::set_family); sys_accept4 drops any that still arrive (the
+// channel's).
+#pragma once
+
+#include <stdint.h>
+
+#include "net/socket/socket_base.hpp"
+
+namespace libos::net {
+
+// The IPv4 form of a 16-byte IPv6 address, when it has one.
+bool inet6_to_v4(const uint8_t addr[16], uint32_t* ip);
+// The IPv6 form an AF_INET6 socket shows for an IPv4 address.
+void inet6_from_v4(uint32_t ip, uint8_t out[16]);
+// Whether ip is the stand-in of ::1.
+bool inet6_is_loopback(uint32_t ip);
+// Reads the sockaddr_in6 of bind (bind true) or connect on an AF_INET6
+// socket, as Linux's inet6_bind / tcp_v6_connect / udpv6 check it: -EINVAL
+// (short, or v4-mapped with IPV6_V6ONLY on bind), -EFAULT, -EAFNOSUPPORT,
+// -EADDRNOTAVAIL, -ENETUNREACH. *family is AF_INET6 or AF_UNSPEC (connect's
+// "dissolve"); *ip is the IPv4 form.
+long inet6_get_addr(const SocketFile* s, const void* addr, int addrlen, bool bind, int* family, uint32_t* ip,
+                    uint16_t* port);
+// The destination of a datagram sendto/sendmsg on an AF_INET6 socket.
+long inet6_get_dest(const SocketFile* s, const void* addr, int addrlen, SockMsg* m);
+// Writes ip:port as a sockaddr_in6, truncated to *addrlen; stores the full length.
+void inet6_put_sockaddr(void* addr, int* addrlen, uint32_t ip, uint16_t port);
+
+}  // namespace libos::net
