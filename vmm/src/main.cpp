@@ -283,6 +283,7 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   TRY(set_boot_realtime(mem, clock_ns(CLOCK_REALTIME)));
   timing.first_run_ns = clock_ns(CLOCK_MONOTONIC);
   int status = monitor.run();
+  verbose(o, "%s", monitor.exit_summary().c_str());
   for (const auto& d : devs) {
     std::string summary = d->stop();
     if (!summary.empty()) verbose(o, "%s", summary.c_str());
