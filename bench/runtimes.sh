@@ -3,7 +3,7 @@
 # natively, measured in the same run. (First touch, mremap and realloc growth
 # on their own are bench/memory's.)
 #
-#   runtimes BUILD_DIR [--runs N] [--only gocpu|lua|lua-grow] [--quick]
+#   runtimes BUILD_DIR [--runs N] [--only gocpu|gosleep|lua|lua-grow] [--quick]
 #
 # --quick: a tenth of the work, one run (a smoke test: the programs run and
 # agree with native, the figures mean little).
@@ -11,6 +11,8 @@
 # runs (default 3, interleaved native/shoal) is shown with the ratio
 # shoal/native as "x native speed" (higher is better, 1.00x = as fast):
 #   gocpu    a Go CPU + garbage-collector program, ms (bench/guest/gocpu)
+#   gosleep  Go's short sleeps (sysmon's usleep(20)): us per nanosleep(20 us)
+#            (bench/guest/gosleep; a block hypercall each under shoal)
 #   lua      an allocation-heavy Lua 5.4 loop (Debian's liblua5.4.a), ms;
 #            lua-grow: the same loop keeping every round's tables (the heap
 #            grows to ~70 MiB instead of being reused)
@@ -25,12 +27,12 @@
 set -uo pipefail
 build=${1:?usage: runtimes BUILD_DIR [--runs N] [--only NAME] [--quick]}
 shift
-runs=3 only= gorounds=60 luarounds=100
+runs=3 only= gorounds=60 luarounds=100 sleeps=2000
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
-    --quick) runs=1 gorounds=6 luarounds=10; shift ;;
+    --quick) runs=1 gorounds=6 luarounds=10 sleeps=200; shift ;;
     *) echo "usage: runtimes BUILD_DIR [--runs N] [--only NAME] [--quick]" >&2; exit 2 ;;
   esac
 done
@@ -83,6 +85,7 @@ row() {
 
 echo "bench/runtimes: median of $runs runs each, timed inside the program; $(nproc) cores, $(uname -r), $(date -u '+%F %H:%M') UTC"
 row gocpu ms 0 "$g/gocpu" 512M "$gorounds"
+row gosleep us 0 "$g/gosleep" 512M "$sleeps"
 row lua ms 0 "$g/lua_alloc" 512M "$luarounds"
 row lua-grow ms 0 "$g/lua_alloc" 512M "$luarounds" keep
 exit $status
