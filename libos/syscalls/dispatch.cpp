@@ -8,6 +8,7 @@
 #include "syscalls/names.hpp"
 #include "sched/signal_state.hpp"
 #include "syscalls/table.hpp"
+#include "time/clock.hpp"
 
 namespace libos {
 
@@ -33,6 +34,41 @@ long unimplemented(uint64_t nr) {
   return -ENOSYS;
 }
 
+// --verbose: how often each call ran and the time spent in it (blocking
+// included), printed at exit_group, to compare with `strace -c -f` of the
+// same program natively (docs/benchmarks.md, "Runtimes").
+struct CallStat {
+  uint64_t count;
+  uint64_t ns;
+};
+CallStat g_stats[512];
+
+void print_stats() {
+  uint64_t total = 0;
+  for (const CallStat& s : g_stats) total += s.count;
+  kprint("shoal: system calls: ");
+  kprint_u64(total);
+  kprint(" (calls, us inside, by count)\n");
+  // The 20 most frequent: a selection by repeated maximum (512 entries, once).
+  bool shown[512] = {};
+  for (int row = 0; row < 20; ++row) {
+    int best = -1;
+    for (int nr = 0; nr < 512; ++nr) {
+      if (!shown[nr] && g_stats[nr].count != 0 && (best < 0 || g_stats[nr].count > g_stats[best].count)) best = nr;
+    }
+    if (best < 0) break;
+    shown[best] = true;
+    const char* name = syscall_name(static_cast<uint64_t>(best));
+    kprint("shoal:   ");
+    kprint(name != nullptr ? name : "?");
+    kprint(" ");
+    kprint_u64(g_stats[best].count);
+    kprint(" ");
+    kprint_u64(g_stats[best].ns / 1000);
+    kprint("\n");
+  }
+}
+
 }  // namespace
 
 }  // namespace libos
@@ -50,6 +86,18 @@ long dispatch(SyscallFrame& frame) {
     default:
       return unimplemented(frame.nr);
   }
+}
+
+// dispatch, counted and timed under --verbose (print_stats).
+long dispatch_counted(SyscallFrame& frame) {
+  if (__builtin_expect(!verbose(), 1) || frame.nr >= 512) return dispatch(frame);
+  uint64_t number = frame.nr;
+  if (number == nr::exit_group) print_stats();
+  uint64_t t0 = monotonic_ns();
+  long result = dispatch(frame);
+  g_stats[number].count++;
+  g_stats[number].ns += monotonic_ns() - t0;
+  return result;
 }
 
 // System calls a handler with SA_RESTART restarts after -EINTR (Linux's
@@ -76,7 +124,7 @@ extern "C" long shoal_syscall_dispatch(libos::SyscallFrame* frame) {
   if (__builtin_expect(t->sig_record != nullptr, 0)) signal_check_escape(*frame);
   t->cur_frame = frame;
   for (;;) {
-    long result = libos::dispatch(*frame);
+    long result = libos::dispatch_counted(*frame);
     if (__builtin_expect(!libos::signal_attention(), 1)) return result;
     bool restart = libos::restartable(frame->nr);  // in: may restart; out: must
     result = libos::signal_deliver(*frame, result, &restart);

@@ -1,5 +1,7 @@
 #include "monitor.hpp"
 
+#include <time.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,7 +58,11 @@ std::optional<int> Monitor::handle_exit(const VcpuExit& exit) {
       return handle_io(exit);
     case VcpuExit::Kind::interrupted:
       // run() checks the timeout flag before re-entering.
-      if (take_slice_tick()) return end_slice();
+      if (take_slice_tick()) {
+        ++m_slice_exits;
+        return end_slice();
+      }
+      ++m_other_exits;
       return std::nullopt;
     case VcpuExit::Kind::shutdown:
       return finish({m_config.program,
@@ -84,9 +90,35 @@ std::optional<int> Monitor::handle_exit(const VcpuExit& exit) {
                  status::kSigsegv, vcpu_regs()});
 }
 
+namespace {
+uint64_t monotonic_now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+}  // namespace
+
+std::string Monitor::exit_summary() const {
+  uint64_t total = m_slice_exits + m_fault_exits + m_other_exits;
+  std::string parts;
+  for (uint16_t nr = 0; nr < abi::kHypercallCount; ++nr) {
+    if (m_hypercall_exits[nr] == 0) continue;
+    total += m_hypercall_exits[nr];
+    parts += std::string(hypercall_info(nr).name) + " " + std::to_string(m_hypercall_exits[nr]) + ", ";
+  }
+  parts += "slice " + std::to_string(m_slice_exits) + ", fault " + std::to_string(m_fault_exits) + ", other " +
+           std::to_string(m_other_exits);
+  return "exits: " + std::to_string(total) + " (" + parts + "); blocked " + std::to_string(m_block_ns / 1000000) +
+         " ms";
+}
+
 std::optional<int> Monitor::handle_io(const VcpuExit& exit) {
-  if (exit.is_out && exit.port == kFaultPort) return handle_fault_port();
+  if (exit.is_out && exit.port == kFaultPort) {
+    ++m_fault_exits;
+    return handle_fault_port();
+  }
   uint16_t nr = static_cast<uint16_t>(exit.port - kHypercallPortBase);
+  if (nr < abi::kHypercallCount) ++m_hypercall_exits[nr];
   const auto& info = hypercall_info(nr);
   bool served = hypercall_handler(m_env, nr) != nullptr;
   if (exit.port < kHypercallPortBase || !served || !exit.is_out || exit.size != 4) {
@@ -98,7 +130,9 @@ std::optional<int> Monitor::handle_io(const VcpuExit& exit) {
       what += ", which is not a hypercall";
     return finish({m_config.program, what, status::kBadHypercall, vcpu_regs()});
   }
+  uint64_t t0 = nr == static_cast<uint16_t>(abi::Hypercall::block) ? monotonic_now_ns() : 0;
   auto action = dispatch_hypercall(m_env, nr, exit.value);
+  if (t0 != 0) m_block_ns += monotonic_now_ns() - t0;
   if (!action) return report_invalid_argument(info.name, action.error());
   if (action->kind == HcAction::Kind::resume) {
     sync_slice_timer(false);

@@ -103,6 +103,22 @@ TEST_F(MonitorTest, ResumesAfterConsoleWriteAndInterrupts) {
   EXPECT_EQ(report_text(), "hi");
 }
 
+// --verbose's exit summary counts each exit by its cause (issue 11: where a
+// guest's time goes).
+TEST_F(MonitorTest, ExitSummaryCountsExitsByCause) {
+  memcpy(buf.data() + 0x300100, "hi", 2);
+  ASSERT_TRUE(mem.write(0x300000, sabi::HcConsoleWrite{1, 0, 0x300100, 2, 0}).ok());
+  ASSERT_TRUE(mem.write(0x300040, sabi::HcExit{0, 0}).ok());
+  VcpuExit intr;
+  intr.kind = VcpuExit::Kind::interrupted;
+  vcpu.exits = {out(sabi::kHypercallPortBase + 1, 0x300000), out(sabi::kHypercallPortBase + 1, 0x300000), intr,
+                out(sabi::kHypercallPortBase + 4, 0x300040)};
+  auto m = make();
+  EXPECT_EQ(m.run(), 0);
+  EXPECT_EQ(m.exit_summary(),
+            "exits: 4 (console_write 2, exit 1, slice 0, fault 0, other 1); blocked 0 ms");
+}
+
 TEST_F(MonitorTest, TimeoutIsCheckedBeforeEachRun) {
   timed_out = true;
   auto m = make();
