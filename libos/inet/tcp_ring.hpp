@@ -26,6 +26,19 @@ class TcpRing {
     m_head = m_len = 0;
     return true;
   }
+  // A larger ring holding the same bytes (sendfile's growth): false, and
+  // the ring unchanged, when there is no memory for it.
+  bool grow(uint32_t cap) {
+    if (cap <= m_cap) return true;
+    auto* buf = static_cast<uint8_t*>(mem_alloc_raw(cap));
+    if (buf == nullptr) return false;
+    if (m_len > 0) copy_out(0, buf, m_len);
+    mem_free(m_buf);
+    m_buf = buf;
+    m_cap = cap;
+    m_head = 0;
+    return true;
+  }
   void release() {
     mem_free(m_buf);
     m_buf = nullptr;

@@ -112,6 +112,57 @@ TEST_F(TcpSendfileTest, FillStopsAtRingAndReportsSourceErrors) {
   EXPECT_EQ(client->send_fill(100, true, fail, nullptr), -EIO);
 }
 
+// sendfile grows the send ring to hold the file (grow_send_ring): one call
+// queues all of it instead of a ring's worth, and bytes already queued and
+// in flight when the ring grows still arrive intact and in order.
+TEST_F(TcpSendfileTest, GrownRingQueuesWholeFileAndKeepsQueuedBytes) {
+  ASSERT_TRUE(connect_pair());
+  Bytes data = random_bytes((1 << 20) + 3 * 65536 + 77, 11);
+  Source src{&data};
+  src.chunk = 1 << 20;
+  // A first piece in the default ring, partly sent before the growth.
+  long first = client->send_fill(200 * 1024, true, Source::fill, &src);
+  ASSERT_EQ(first, 200 * 1024);
+  Bytes got;
+  Bytes sink(1 << 16);
+  auto drain = [&] {
+    for (long r; (r = server->recv(sink.data(), sink.size(), false)) > 0;) {
+      got.insert(got.end(), sink.begin(), sink.begin() + r);
+    }
+  };
+  run_until([&] {
+    drain();
+    return !got.empty();
+  });
+  client->grow_send_ring(data.size() - src.off);
+  // The rest fits at once: without the growth a 256 KiB ring takes at most
+  // what the first piece left of it.
+  long rest = client->send_fill(data.size() - src.off, true, Source::fill, &src);
+  ASSERT_EQ(static_cast<size_t>(rest), data.size() - 200 * 1024);
+  client->push();
+  ASSERT_TRUE(run_until([&] {
+    drain();
+    return got.size() >= data.size();
+  }, 60'000'000'000ull));
+  ASSERT_EQ(got.size(), data.size());
+  EXPECT_TRUE(got == data);
+}
+
+// SO_SNDBUF, set at any time, fixes the size, as it stops Linux's
+// autotuning (SOCK_SNDBUF_LOCK). Set after the handshake it leaves the
+// allocated ring (256 KiB) as it is.
+TEST_F(TcpSendfileTest, SndbufSetByProgramIsNotGrown) {
+  ASSERT_TRUE(connect_pair());
+  client->set_sndbuf(32768);
+  Bytes data = random_bytes(1 << 20, 12);
+  Source src{&data};
+  src.chunk = 1 << 20;
+  client->grow_send_ring(data.size());
+  long n = client->send_fill(data.size(), true, Source::fill, &src);
+  EXPECT_GT(n, 0);
+  EXPECT_LE(n, 256 * 1024);
+}
+
 TEST_F(TcpSendfileTest, FillOnUnconnectedSocketIsEpipe) {
   TcpSocket* s = TcpSocket::create(a);
   ASSERT_NE(s, nullptr);
