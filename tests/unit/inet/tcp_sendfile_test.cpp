@@ -6,6 +6,7 @@
 // with TCP_NODELAY a runt segment whenever a page found the window open.
 #include <gtest/gtest.h>
 
+#include "inet/tcp_ring.hpp"
 #include "tcp_test_util.hpp"
 
 namespace shoal::test {
@@ -146,6 +147,14 @@ TEST_F(TcpSendfileTest, GrownRingQueuesWholeFileAndKeepsQueuedBytes) {
   }, 60'000'000'000ull));
   ASSERT_EQ(got.size(), data.size());
   EXPECT_TRUE(got == data);
+  // The grown ring counts against the budget until the connection lets it go.
+  EXPECT_GE(libos::inet::TcpRing::grown_total(), data.size() - 200 * 1024);
+  // Both ends close: the client's ring goes at TIME_WAIT.
+  client->close();
+  client = nullptr;
+  server->close();
+  server = nullptr;
+  EXPECT_TRUE(run_until([&] { return libos::inet::TcpRing::grown_total() == 0; }));
 }
 
 // SO_SNDBUF, set at any time, fixes the size, as it stops Linux's
