@@ -53,13 +53,6 @@ class TcpSocket {
   // are copied once, from their source into the ring.
   using FillFn = long (*)(void* ctx, void* dst, size_t n);
   long send_fill(size_t len, bool more, FillFn fill, void* ctx);
-  // Before a send_fill run of `want` bytes (sendfile): grows the send ring
-  // towards holding them all, up to kSendfileRingMax, unless the program
-  // set SO_SNDBUF (as Linux's send-buffer autotuning, tcp_sndbuf_expand,
-  // stops once SO_SNDBUF locks the size). A ring that holds the whole file
-  // lets one call queue it and return instead of waiting for ACKs ring by
-  // ring. Without memory for it the ring stays as it is.
-  void grow_send_ring(size_t want);
   // Which peers a listener takes (stack.hpp); before bind, -EINVAL once
   // bound (Linux: IPV6_V6ONLY after bind).
   using Family = PeerFamily;

@@ -17,9 +17,6 @@ namespace libos::inet {
 
 // Tunables, Linux's values unless a comment says why not.
 inline constexpr uint32_t kDefaultBuf = 256 * 1024;   // send and receive ring
-// The send ring's size limit when sendfile grows it (grow_send_ring); Linux
-// lets autotuning reach net.ipv4.tcp_wmem[2], 4 MiB.
-inline constexpr uint32_t kSendfileRingMax = 4u << 20;
 inline constexpr uint32_t kMinBuf = uapi::SOCK_MIN_SNDBUF;
 inline constexpr uint32_t kMaxBufRequest = 2 * 1024 * 1024;  // before doubling, as rmem_max
 inline constexpr uint64_t kMs = 1'000'000, kSec = 1'000'000'000;
@@ -161,7 +158,6 @@ class TcpConn {
   TcpSocket::Family m_family = TcpSocket::Family::any;
   uint32_t m_ka_idle = 7200, m_ka_intvl = 75, m_ka_cnt = 9;
   uint32_t m_rcvbuf = kDefaultBuf, m_sndbuf = kDefaultBuf;
-  bool m_sndbuf_locked = false;  // SO_SNDBUF set: the send ring never grows
 
   // Send sequence space.
   uint32_t m_iss = 0, m_snd_una = 0, m_snd_nxt = 0, m_snd_max = 0;

@@ -305,8 +305,7 @@ void TcpConn::new_ack(uint32_t ack) {
         m_cwnd += mss;
       }
     }
-    uint32_t ring = m_snd.capacity() > m_sndbuf ? m_snd.capacity() : m_sndbuf;
-    uint32_t cap = 2 * ring + 16 * mss;  // more than the ring can fill is meaningless
+    uint32_t cap = 2 * m_sndbuf + 16 * mss;  // more than the ring can fill is meaningless
     if (m_cwnd > cap) m_cwnd = cap;
   }
 

@@ -84,7 +84,6 @@ void TcpConn::init_child(const TcpConn& l, const Segment& s) {
   m_linger_s = l.m_linger_s;
   m_rcvbuf = l.m_rcvbuf;
   m_sndbuf = l.m_sndbuf;
-  m_sndbuf_locked = l.m_sndbuf_locked;
   m_lip = s.dst;
   m_lport = s.dport;
   m_rip = s.src;

@@ -26,33 +26,8 @@ class TcpRing {
     m_head = m_len = 0;
     return true;
   }
-  // A larger ring holding the same bytes (sendfile's growth): false, and
-  // the ring unchanged, when there is no memory for it or the grown rings
-  // of all connections would pass kGrownBudget (as Linux's tcp_mem bounds
-  // what autotuned buffers take together: many connections sending large
-  // files must not exhaust the LibOS heap).
-  static constexpr uint64_t kGrownBudget = 32u << 20;
-  bool grow(uint32_t cap) {
-    if (cap <= m_cap) return true;
-    if (s_grown + cap > kGrownBudget) return false;
-    auto* buf = static_cast<uint8_t*>(mem_alloc_raw(cap));
-    if (buf == nullptr) return false;
-    if (m_len > 0) copy_out(0, buf, m_len);
-    mem_free(m_buf);
-    if (m_grown) s_grown -= m_cap;
-    s_grown += cap;
-    m_grown = true;
-    m_buf = buf;
-    m_cap = cap;
-    m_head = 0;
-    return true;
-  }
-  // Bytes held by grown rings, all connections together.
-  static uint64_t grown_total() { return s_grown; }
   void release() {
     mem_free(m_buf);
-    if (m_grown) s_grown -= m_cap;
-    m_grown = false;
     m_buf = nullptr;
     m_cap = m_head = m_len = 0;
   }
@@ -109,8 +84,6 @@ class TcpRing {
   uint32_t wrap(uint32_t pos) const { return pos >= m_cap ? pos - m_cap : pos; }
   uint8_t* m_buf = nullptr;
   uint32_t m_cap = 0, m_head = 0, m_len = 0;
-  bool m_grown = false;  // counted in s_grown
-  static inline uint64_t s_grown = 0;
 };
 
 }  // namespace libos::inet

@@ -278,15 +278,6 @@ long TcpSocket::recv(void* buf, size_t len, bool peek) { return m_conn->recv(buf
 long TcpSocket::send_fill(size_t len, bool more, FillFn fill, void* ctx) {
   return m_conn->send_fill(len, more, fill, ctx);
 }
-void TcpSocket::grow_send_ring(size_t want) {
-  TcpConn* c = m_conn;
-  if (c->m_sndbuf_locked || !c->m_snd.allocated()) return;
-  // Room for want more bytes next to those queued, in 64 KiB steps.
-  size_t need = c->m_snd.size() + want;
-  if (need > kSendfileRingMax) need = kSendfileRingMax;
-  need = (need + 0xffff) & ~size_t{0xffff};
-  if (need > c->m_snd.capacity()) (void)c->m_snd.grow(static_cast<uint32_t>(need));
-}
 long TcpSocket::shutdown(int how) { return m_conn->shutdown(how); }
 uint32_t TcpSocket::poll() const { return m_conn->poll(); }
 
@@ -388,10 +379,7 @@ uint32_t buffer_size(int bytes) {
 // as the window scale is fixed by then anyway.
 void TcpSocket::set_rcvbuf(int bytes) { m_conn->m_rcvbuf = buffer_size(bytes); }
 int TcpSocket::rcvbuf() const { return static_cast<int>(m_conn->m_rcvbuf); }
-void TcpSocket::set_sndbuf(int bytes) {
-  m_conn->m_sndbuf = buffer_size(bytes);
-  m_conn->m_sndbuf_locked = true;
-}
+void TcpSocket::set_sndbuf(int bytes) { m_conn->m_sndbuf = buffer_size(bytes); }
 int TcpSocket::sndbuf() const { return static_cast<int>(m_conn->m_sndbuf); }
 
 void TcpSocket::set_linger(bool on, int seconds) {

@@ -12,7 +12,6 @@
 #include "uapi/poll.hpp"
 #include "uapi/uio.hpp"
 #include "uapi/socket.hpp"
-#include "uapi/stat.hpp"
 #include "uapi/tcp.hpp"
 
 namespace libos::net {
@@ -255,15 +254,6 @@ long InetTcpSocket::write_from(fs::File* in, uint64_t off, size_t count) {
   uint64_t until = deadline(m_sndtimeo_ns);
   FileSource src{in, off};
   size_t done = 0;
-  // Room for the whole of what is left of the file (not of count, which
-  // may be far past its end), so the call queues it and returns.
-  uapi::Stat st{};
-  size_t want = count;
-  if (in->fstat(&st) == 0 && st.size >= 0) {
-    uint64_t left = static_cast<uint64_t>(st.size) > off ? static_cast<uint64_t>(st.size) - off : 0;
-    if (left < want) want = static_cast<size_t>(left);
-  }
-  m_tcp->grow_send_ring(want);
   while (done < count) {
     long n = m_tcp->send_fill(count - done, true, fill_from_file, &src);
     if (n > 0) {

@@ -6,7 +6,6 @@
 // with TCP_NODELAY a runt segment whenever a page found the window open.
 #include <gtest/gtest.h>
 
-#include "inet/tcp_ring.hpp"
 #include "tcp_test_util.hpp"
 
 namespace shoal::test {
@@ -111,65 +110,6 @@ TEST_F(TcpSendfileTest, FillStopsAtRingAndReportsSourceErrors) {
     return (client->poll() & libos::inet::kPollOut) != 0;
   }));
   EXPECT_EQ(client->send_fill(100, true, fail, nullptr), -EIO);
-}
-
-// sendfile grows the send ring to hold the file (grow_send_ring): one call
-// queues all of it instead of a ring's worth, and bytes already queued and
-// in flight when the ring grows still arrive intact and in order.
-TEST_F(TcpSendfileTest, GrownRingQueuesWholeFileAndKeepsQueuedBytes) {
-  ASSERT_TRUE(connect_pair());
-  Bytes data = random_bytes((1 << 20) + 3 * 65536 + 77, 11);
-  Source src{&data};
-  src.chunk = 1 << 20;
-  // A first piece in the default ring, partly sent before the growth.
-  long first = client->send_fill(200 * 1024, true, Source::fill, &src);
-  ASSERT_EQ(first, 200 * 1024);
-  Bytes got;
-  Bytes sink(1 << 16);
-  auto drain = [&] {
-    for (long r; (r = server->recv(sink.data(), sink.size(), false)) > 0;) {
-      got.insert(got.end(), sink.begin(), sink.begin() + r);
-    }
-  };
-  run_until([&] {
-    drain();
-    return !got.empty();
-  });
-  client->grow_send_ring(data.size() - src.off);
-  // The rest fits at once: without the growth a 256 KiB ring takes at most
-  // what the first piece left of it.
-  long rest = client->send_fill(data.size() - src.off, true, Source::fill, &src);
-  ASSERT_EQ(static_cast<size_t>(rest), data.size() - 200 * 1024);
-  client->push();
-  ASSERT_TRUE(run_until([&] {
-    drain();
-    return got.size() >= data.size();
-  }, 60'000'000'000ull));
-  ASSERT_EQ(got.size(), data.size());
-  EXPECT_TRUE(got == data);
-  // The grown ring counts against the budget until the connection lets it go.
-  EXPECT_GE(libos::inet::TcpRing::grown_total(), data.size() - 200 * 1024);
-  // Both ends close: the client's ring goes at TIME_WAIT.
-  client->close();
-  client = nullptr;
-  server->close();
-  server = nullptr;
-  EXPECT_TRUE(run_until([&] { return libos::inet::TcpRing::grown_total() == 0; }));
-}
-
-// SO_SNDBUF, set at any time, fixes the size, as it stops Linux's
-// autotuning (SOCK_SNDBUF_LOCK). Set after the handshake it leaves the
-// allocated ring (256 KiB) as it is.
-TEST_F(TcpSendfileTest, SndbufSetByProgramIsNotGrown) {
-  ASSERT_TRUE(connect_pair());
-  client->set_sndbuf(32768);
-  Bytes data = random_bytes(1 << 20, 12);
-  Source src{&data};
-  src.chunk = 1 << 20;
-  client->grow_send_ring(data.size());
-  long n = client->send_fill(data.size(), true, Source::fill, &src);
-  EXPECT_GT(n, 0);
-  EXPECT_LE(n, 256 * 1024);
 }
 
 TEST_F(TcpSendfileTest, FillOnUnconnectedSocketIsEpipe) {
