@@ -393,6 +393,50 @@ TEST_F(Ipv6Test, PortUnreachableReachesTheConnectedUdpSocket) {
   sock->close();
 }
 
+TEST_F(Ipv6Test, DatagramToOurOwnAddressLoopsBack) {
+  auto* rx = libos::inet::UdpSocket::create(stack);
+  auto* tx = libos::inet::UdpSocket::create(stack);
+  uint32_t ours = stack.ip6_peers()->standin_of(kStatic.data(), false);
+  ASSERT_NE(ours, 0u);
+  ASSERT_EQ(rx->bind(ours, 7000), 0);
+  ASSERT_EQ(tx->sendto("self", 4, true, ours, 7000), 4);
+  stack.run_timers();
+  EXPECT_TRUE(take().empty());  // nothing on the wire
+  char buf[16];
+  size_t full = 0;
+  uint32_t from = 0;
+  uint16_t port = 0;
+  ASSERT_EQ(rx->recvfrom(buf, sizeof(buf), false, &full, &from, &port), 4);
+  EXPECT_EQ(memcmp(buf, "self", 4), 0);
+  EXPECT_EQ(from, ours);
+  EXPECT_EQ(port, tx->local_port());
+  rx->close();
+  tx->close();
+}
+
+TEST_F(Ipv6Test, StandInsOfEvictedPeersAreNotReused) {
+  auto* peers = stack.ip6_peers();
+  A6 first = a6({0xfd, 0x00, 0x00, 0x99}, {0x01, 0x00});
+  uint32_t old = peers->standin_of(first.data(), true);
+  ASSERT_NE(old, 0u);
+  EXPECT_TRUE(libos::inet::Stack::is_v6_standin(old));
+  EXPECT_FALSE(stack.routable(0xf0u | (0x1234u << 8)));  // never given out
+  // 254 peer slots: the 255th newer address evicts the least recently used.
+  for (int i = 1; i <= 254; ++i) {
+    stack.set_now(stack.now() + 1);
+    A6 a = a6({0xfd, 0x00, 0x00, 0x99}, {0x02, static_cast<uint8_t>(i)});
+    ASSERT_NE(peers->standin_of(a.data(), true), 0u);
+  }
+  EXPECT_EQ(peers->find(old), nullptr);
+  EXPECT_FALSE(stack.routable(old));
+  uint32_t again = peers->standin_of(first.data(), true);
+  EXPECT_NE(again, old);
+  EXPECT_NE(again, 0u);
+  // Our own addresses are never evicted.
+  EXPECT_TRUE(stack.is_local(peers->standin_of(kStatic.data(), false)));
+  EXPECT_TRUE(stack.is_local(peers->standin_of(ll.data(), false)));
+}
+
 TEST(Ipv6Off, WithoutIpv6FramesAreUnknown) {
   WireEnd dev;
   libos::inet::Stack stack(config_of(kMacB, kIpB), dev, test_random32);
