@@ -6,6 +6,7 @@
 #include "inet/checksum.hpp"
 #include "inet/ethernet.hpp"
 #include "inet/icmp.hpp"
+#include "inet/ipv4.hpp"
 #include "inet/ipv6_peers.hpp"
 #include "inet/stack.hpp"
 #include "inet/tcp.hpp"
@@ -14,7 +15,7 @@
 namespace libos::inet {
 namespace {
 
-constexpr uint8_t kIcmp6DestUnreach = 1, kIcmp6EchoRequest = 128, kIcmp6EchoReply = 129;
+constexpr uint8_t kIcmp6DestUnreach = 1, kIcmp6PacketTooBig = 2, kIcmp6EchoRequest = 128, kIcmp6EchoReply = 129;
 constexpr uint8_t kNdSolicit = 135, kNdAdvert = 136;
 constexpr uint8_t kNdOptSourceMac = 1, kNdOptTargetMac = 2;
 
@@ -179,8 +180,12 @@ void neighbour_advert(Stack& s, const uint8_t* ip, const uint8_t* msg, size_t le
 // header with the stand-ins), Linux's icmpv6_err_convert: no route and
 // address unreachable are soft, administratively prohibited and port
 // unreachable hard.
+// A Packet Too Big (type 2) about a TCP segment is told to TCP as IPv4's
+// "fragmentation needed", which steps its MSS down (the MTU field is not
+// used, as for IPv4).
 void dest_unreachable(Stack& s, const uint8_t* msg, size_t len) {
   if (len < 8 + kIp6Header + 8) return;
+  bool too_big = msg[0] == kIcmp6PacketTooBig;
   const uint8_t* q = msg + 8;
   uint8_t proto = q[6];
   if (proto != kProtoTcp && proto != kProtoUdp) return;
@@ -190,15 +195,17 @@ void dest_unreachable(Stack& s, const uint8_t* msg, size_t len) {
   if (src == 0 || dst == 0 || !peers->is_ours(src)) return;
   static const uint8_t kCodes[5] = {Icmp::kNetUnreachable, 10 /* host prohibited */, 0xff,
                                     Icmp::kHostUnreachable, Icmp::kPortUnreachable};
-  if (msg[1] >= 5 || kCodes[msg[1]] == 0xff) return;
+  if (too_big && proto != kProtoTcp) return;
+  uint8_t code = too_big ? Icmp::kFragNeeded : msg[1] < 5 ? kCodes[msg[1]] : 0xff;
+  if (code == 0xff) return;
   uint8_t quote[kIpHeader + 8] = {};
   quote[0] = 0x45;
   quote[9] = proto;
   memcpy(quote + 12, &src, 4);
   memcpy(quote + 16, &dst, 4);
   memcpy(quote + kIpHeader, q + kIp6Header, 8);
-  if (proto == kProtoUdp) s.udp().icmp_error(Icmp::kUnreachable, kCodes[msg[1]], quote, sizeof(quote));
-  else s.tcp().icmp_error(Icmp::kUnreachable, kCodes[msg[1]], quote, sizeof(quote));
+  if (proto == kProtoUdp) s.udp().icmp_error(Icmp::kUnreachable, code, quote, sizeof(quote));
+  else s.tcp().icmp_error(Icmp::kUnreachable, code, quote, sizeof(quote));
 }
 
 // A TCP segment or UDP datagram: checked against the IPv6 pseudo-header,
@@ -307,7 +314,8 @@ void ip6_unreachable(Stack& s, const uint8_t* ip, size_t len, uint8_t code4) {
   if (len < kIp6Header || s.ip6_peers() == nullptr || is_zero(src) || is_multicast(src) || !ip6_is_ours(s, ip + 24))
     return;
   const Ip6Peers::Peer* peer = s.ip6_peers()->find(s.ip6_peers()->standin_of(src, false));
-  if (peer == nullptr || !peer->mac_known) return;
+  // Rate-limited with IPv4's errors (RFC 4443 2.4 (f)).
+  if (peer == nullptr || !peer->mac_known || !s.ipv4().icmp().take_token()) return;
   uint8_t msg[kMinMtu6 - kIp6Header];
   size_t quote = len < sizeof(msg) - 8 ? len : sizeof(msg) - 8;
   memset(msg, 0, 8);
@@ -362,6 +370,7 @@ void ip6_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len, 
       if (msg[1] == 0 && plen >= 8) echo_request(s, eth_src, ip, msg, plen);
       return;
     case kIcmp6DestUnreach:
+    case kIcmp6PacketTooBig:
       dest_unreachable(s, msg, plen);
       return;
     default:

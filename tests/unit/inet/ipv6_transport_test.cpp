@@ -177,6 +177,71 @@ TEST_F(Ipv6Wire, TcpToAClosedPortIsReset) {
   EXPECT_GE(b.stats().tcp_rst_sent, 1u);
 }
 
+TEST_F(Ipv6Wire, PacketTooBigLowersTheMss) {
+  listener = TcpSocket::create(b);
+  client = TcpSocket::create(a);
+  ASSERT_EQ(listener->bind(0, 5000), 0);
+  ASSERT_EQ(listener->listen(16), 0);
+  ASSERT_EQ(client->connect(b_from_a(), 5000), -EINPROGRESS);
+  ASSERT_TRUE(run_until([&] {
+    if (server == nullptr) {
+      long err = 0;
+      server = listener->accept(&err);
+    }
+    return server != nullptr && client->state() == TcpState::established;
+  }));
+  // The first data segment a -> b is "too big" for a router on the way:
+  // dropped, and a gets an ICMPv6 Packet Too Big quoting it.
+  std::vector<uint8_t> dropped;
+  size_t first = 0, resent = 0;
+  uint32_t dropped_seq = 0;
+  wire.tap = [&](bool to_b, std::vector<uint8_t>& f) {
+    check_frame(f);
+    if (!to_b || get16(f.data() + 12) != 0x86dd || f[14 + 6] != 6) return true;
+    size_t data = get16(f.data() + 18) - static_cast<size_t>(f[14 + 40 + 12] >> 4) * 4;
+    if (data == 0) return true;
+    uint32_t seq = get32(f.data() + 14 + 40 + 4);
+    if (dropped.empty()) {
+      dropped = f;
+      first = data;
+      dropped_seq = seq;
+      return false;
+    }
+    // The resend of the dropped bytes (segments already queued before the
+    // error keep their size).
+    if (seq == dropped_seq && resent == 0) resent = data;
+    return true;
+  };
+  Bytes up = random_bytes(100'000, 5);
+  ASSERT_EQ(client->send(up.data(), up.size(), false), static_cast<long>(up.size()));
+  ASSERT_TRUE(run_until([&] { return !dropped.empty(); }));
+  EXPECT_EQ(first, 1500u - 60);
+  Bytes ptb = {2, 0, 0, 0, 0, 0, 0x05, 0x00};  // MTU 1280
+  ptb.insert(ptb.end(), dropped.begin() + 14, dropped.begin() + 14 + 1280 - 48);
+  using namespace libos::inet;
+  uint16_t sum = icmp6_checksum(kAddrB, kAddrA, ptb.data(), ptb.size());
+  memcpy(ptb.data() + 2, &sum, 2);
+  Bytes ip(40);
+  ip[0] = 0x60;
+  put16(ip, 4, static_cast<uint16_t>(ptb.size()));
+  ip[6] = 58;
+  ip[7] = 64;
+  memcpy(ip.data() + 8, kAddrB, 16);
+  memcpy(ip.data() + 24, kAddrA, 16);
+  ip.insert(ip.end(), ptb.begin(), ptb.end());
+  Bytes frame = eth(kMacA, kMacB, 0x86dd, ip);
+  a.input(frame.data(), frame.size());
+  Bytes got;
+  std::vector<uint8_t> buf(65536);
+  ASSERT_TRUE(run_until([&] {
+    for (long n; (n = server->recv(buf.data(), buf.size(), false)) > 0;) got.insert(got.end(), buf.begin(), buf.begin() + n);
+    return got.size() >= up.size();
+  }, 30'000'000'000ull));
+  EXPECT_EQ(got, up);
+  EXPECT_GT(resent, 0u);
+  EXPECT_LE(resent, 1280u - 60);
+}
+
 TEST_F(Ipv6Wire, Ipv4StillGoesAsIpv4) {
   ASSERT_TRUE(connect_pair());  // kIpB: an IPv4 address
   Bytes up = random_bytes(50'000, 3);
