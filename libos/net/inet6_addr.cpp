@@ -37,6 +37,7 @@ long read_sin6(const void* addr, int addrlen, uapi::SockaddrIn6* out) {
 }  // namespace
 
 bool inet6_is_loopback(uint32_t ip) { return ip == inet::Stack::kLoopback6Addr; }
+bool inet6_is_native(uint32_t ip) { return inet6_is_loopback(ip) || inet::Stack::is_v6_standin(ip); }
 
 bool inet6_to_v4(const uint8_t a[16], uint32_t* ip, bool allocate) {
   if (all_zero(a, 16)) {

@@ -26,6 +26,8 @@ bool inet6_to_v4(const uint8_t addr[16], uint32_t* ip, bool allocate = true);
 void inet6_from_v4(uint32_t ip, uint8_t out[16]);
 // Whether ip is the stand-in of ::1.
 bool inet6_is_loopback(uint32_t ip);
+// Whether ip is an IPv6 peer: ::1 or the stand-in of a native address.
+bool inet6_is_native(uint32_t ip);
 // Reads the sockaddr_in6 of bind (bind true) or connect on an AF_INET6
 // socket, as Linux's inet6_bind / tcp_v6_connect / udpv6 check it: -EINVAL
 // (short, or v4-mapped with IPV6_V6ONLY on bind), -EFAULT, -EAFNOSUPPORT,

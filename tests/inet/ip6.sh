@@ -38,6 +38,14 @@ for n in 1000 3000000; do
     fail "curl -6 /$n: sha256 $got: $(head -c 200 "$TMP/curl.err")"
   fi
 done
+# The TCP listener is IPV6_V6ONLY: an IPv4 client is refused.
+out=$(in_ns curl -sS --max-time 5 "http://$GUEST_IP:8080/10" 2>&1)
+rc=$?
+if [ $rc = 7 ]; then
+  pass "IPV6_V6ONLY listener: curl over IPv4 refused"
+else
+  fail "curl -4 to the V6ONLY listener: status $rc: ${out:0:200}"
+fi
 if grep -q "^tcp peer $HOST6 local $GUEST6 getpeername $HOST6 family 10$" "$TMP/ip6serve.log"; then
   pass "accept/getsockname/getpeername give the real IPv6 addresses"
 else

@@ -1,5 +1,5 @@
 // ip6serve TCPPORT UDPPORT: an IPv6 server for tests/inet/ip6.sh, run under
-// shoal and natively. On [::]:TCPPORT it answers "GET /N" with N bytes of
+// shoal and natively. On [::]:TCPPORT (IPV6_V6ONLY) it answers "GET /N" with N bytes of
 // 'a'..'z' repeated (HTTP/1.0, then close); on [::]:UDPPORT it echoes each
 // datagram to its sender. Each peer address is printed as the socket calls
 // give it (getpeername/getsockname/recvfrom), so the script can check that
@@ -22,6 +22,9 @@ static int listen_on(int type, int port) {
   int fd = socket(AF_INET6, type, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  // The TCP listener takes IPv6 peers only (IPv4 clients are refused); the
+  // UDP socket is dual-stack.
+  if (type == SOCK_STREAM) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
   struct sockaddr_in6 a;
   memset(&a, 0, sizeof(a));
   a.sin6_family = AF_INET6;
