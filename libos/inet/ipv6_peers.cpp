@@ -7,7 +7,7 @@
 namespace libos::inet {
 namespace {
 uint32_t make_standin(uint16_t gen, size_t slot) {
-  return hton32(0xf0000000u | uint32_t{gen} << 8 | static_cast<uint32_t>(slot));
+  return hton32(0xf0000000u | uint32_t{gen} << Ip6Peers::kSlotBits | static_cast<uint32_t>(slot));
 }
 }  // namespace
 
@@ -57,7 +57,7 @@ uint32_t Ip6Peers::standin_of(const uint8_t addr[16], bool allocate) {
   if (!allocate || victim == kSlots) return 0;
   Peer& p = m_peers[victim];
   if (p.standin != 0) release(p);
-  p.gen = static_cast<uint16_t>(p.gen + 1);
+  p.gen = static_cast<uint16_t>((p.gen + 1) % kGenerations);
   if (p.gen == 0) p.gen = 1;
   memcpy(p.addr, addr, 16);
   p.standin = make_standin(p.gen, victim);
@@ -69,7 +69,7 @@ uint32_t Ip6Peers::standin_of(const uint8_t addr[16], bool allocate) {
 
 Ip6Peers::Peer* Ip6Peers::find(uint32_t standin) {
   if (!is_standin(standin)) return nullptr;
-  Peer& p = m_peers[ntoh32(standin) & 0xffu];
+  Peer& p = m_peers[ntoh32(standin) & (kSlots - 1)];
   return p.standin == standin ? &p : nullptr;
 }
 

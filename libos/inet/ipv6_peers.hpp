@@ -8,10 +8,11 @@
 // stand-ins on input; the socket glue (libos/net/inet6_addr) does the same
 // for sockaddr_in6. The IPv4 hot path only pays one byte compare.
 //
-// A stand-in is 240.G.G.S in network order: S the slot of the table, G a
-// 16-bit generation bumped each time the slot is reused, so a stand-in that
-// was evicted is not reused for another address until its slot has been
-// reused 65535 times (a socket still holding it then just has no route).
+// A stand-in is 240.x.y.z in network order, its low 24 bits a 14-bit
+// generation above a 10-bit slot of the table; the generation is bumped
+// each time the slot is reused, so a stand-in that was evicted is not reused
+// for another address until its slot has been reused 16383 times (a socket
+// still holding it then just has no route).
 // Slots 0 and 1 are ours (link-local and static); the others are peers,
 // evicted least recently used. Each peer slot is also the neighbour cache
 // entry (RFC 4861): its MAC, learnt from the peer's packets or a Neighbor
@@ -24,7 +25,8 @@ namespace libos::inet {
 
 class Ip6Peers {
  public:
-  static constexpr size_t kSlots = 256;
+  static constexpr size_t kSlotBits = 10, kSlots = size_t{1} << kSlotBits;
+  static constexpr uint16_t kGenerations = 1u << (24 - kSlotBits);
   static constexpr uint8_t kSlotLinkLocal = 0, kSlotStatic = 1;
 
   struct Peer {

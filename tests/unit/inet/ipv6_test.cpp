@@ -421,10 +421,10 @@ TEST_F(Ipv6Test, StandInsOfEvictedPeersAreNotReused) {
   ASSERT_NE(old, 0u);
   EXPECT_TRUE(libos::inet::Stack::is_v6_standin(old));
   EXPECT_FALSE(stack.routable(0xf0u | (0x1234u << 8)));  // never given out
-  // 254 peer slots: the 255th newer address evicts the least recently used.
-  for (int i = 1; i <= 254; ++i) {
+  // kSlots - 2 peer slots: one more newer address evicts the least recently used.
+  for (size_t i = 1; i <= libos::inet::Ip6Peers::kSlots - 2; ++i) {
     stack.set_now(stack.now() + 1);
-    A6 a = a6({0xfd, 0x00, 0x00, 0x99}, {0x02, static_cast<uint8_t>(i)});
+    A6 a = a6({0xfd, 0x00, 0x00, 0x99}, {0x02, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)});
     ASSERT_NE(peers->standin_of(a.data(), true), 0u);
   }
   EXPECT_EQ(peers->find(old), nullptr);
