@@ -6,6 +6,12 @@
 
 namespace libos::inet {
 namespace {
+size_t hash_of(const uint8_t a[16]) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (int i = 0; i < 16; ++i) h = (h ^ a[i]) * 16777619u;
+  return (h ^ h >> 16) & (Ip6Peers::kSlots - 1);
+}
+
 uint32_t make_standin(uint16_t gen, size_t slot) {
   return hton32(0xf0000000u | uint32_t{gen} << Ip6Peers::kSlotBits | static_cast<uint32_t>(slot));
 }
@@ -39,6 +45,12 @@ uint32_t Ip6Peers::standin_of(const uint8_t addr[16], bool allocate) {
     m_peers[m_last].last_used = m_stack.now();
     return m_peers[m_last].standin;
   }
+  size_t h = hash_of(addr);
+  if (Peer& p = m_peers[m_hint[h]]; p.standin != 0 && memcmp(p.addr, addr, 16) == 0) {
+    p.last_used = m_stack.now();
+    m_last = m_hint[h];
+    return p.standin;
+  }
   size_t free_slot = kSlots, lru = kSlots;
   for (size_t i = 0; i < kSlots; ++i) {
     Peer& p = m_peers[i];
@@ -49,6 +61,7 @@ uint32_t Ip6Peers::standin_of(const uint8_t addr[16], bool allocate) {
     if (memcmp(p.addr, addr, 16) == 0) {
       p.last_used = m_stack.now();
       m_last = i;
+      m_hint[h] = static_cast<uint16_t>(i);
       return p.standin;
     }
     if (i > kSlotStatic && (lru == kSlots || p.last_used < m_peers[lru].last_used)) lru = i;
@@ -64,6 +77,7 @@ uint32_t Ip6Peers::standin_of(const uint8_t addr[16], bool allocate) {
   p.last_used = m_stack.now();
   p.ns_sent = kNever;
   m_last = victim;
+  m_hint[h] = static_cast<uint16_t>(victim);
   return p.standin;
 }
 

@@ -60,6 +60,9 @@ class Ip6Peers {
   Stack& m_stack;
   Peer m_peers[kSlots];
   size_t m_last = 0;  // the slot of the last standin_of hit
+  // The slot an address was last found in, by a hash of the address: the
+  // usual lookup is one compare, the scan of every slot only on a miss.
+  uint16_t m_hint[kSlots] = {};
 };
 
 }  // namespace libos::inet
