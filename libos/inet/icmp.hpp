@@ -30,9 +30,10 @@ class Icmp {
   // first 8 bytes of its payload are quoted), subject to RFC 1122's rules
   // and the rate limit.
   void send_error(uint8_t type, uint8_t code, const uint8_t* pkt, size_t len);
+  // One error may be sent now (the token bucket, shared with ICMPv6's errors).
+  bool take_token();
 
  private:
-  bool take_token();
   void echo_reply(uint32_t src, const uint8_t* msg, size_t len);
   void error_received(uint8_t type, uint8_t code, const uint8_t* quoted, size_t len);
 

@@ -7,6 +7,7 @@
 #include "inet/checksum.hpp"
 #include "inet/ethernet.hpp"
 #include "inet/ipv4.hpp"
+#include "inet/ipv6.hpp"
 
 namespace libos::inet {
 
@@ -77,6 +78,7 @@ void send_fragments(Stack& stack, const IpTx& tx) {
 
 bool Stack::routable(uint32_t dst) const {
   if (is_loopback_addr(dst)) return true;
+  if (is_v6_standin(dst)) return ip6_routable(dst);
   if (m_config.ip == 0 || dst == 0) return false;
   if (dst == 0xffffffffu) return true;
   if (is_multicast_or_reserved(dst)) return false;  // no multicast routes
@@ -85,7 +87,7 @@ bool Stack::routable(uint32_t dst) const {
 
 bool Stack::tso_to(uint32_t dst) {
   m_table_deadline_stale = true;  // an ARP lookup may refresh an entry
-  if (!m_config.offload_tso4 || is_local(dst) || !routable(dst) || is_broadcast(m_config, dst))
+  if (!m_config.offload_tso4 || is_v6_standin(dst) || is_local(dst) || !routable(dst) || is_broadcast(m_config, dst))
     return false;
   uint32_t hop = in_subnet(m_config, dst) ? dst : m_config.gateway;
   uint8_t mac[6];
@@ -95,6 +97,7 @@ bool Stack::tso_to(uint32_t dst) {
 uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
   m_table_deadline_stale = true;  // resolving may add or refresh an ARP entry
   *tx = IpTx{};
+  if (is_v6_standin(dst)) return ip6_begin(dst, proto, l4_len, tx);
   size_t total = kIpHeader + l4_len;
   if (total > 65535 || !routable(dst)) return nullptr;
   bool loopback = is_local(dst);
@@ -142,6 +145,11 @@ uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
 void Stack::ip_commit(IpTx* tx) {
   m_table_deadline_stale = true;  // a packet may join an ARP queue
   if (tx->frame == nullptr) return;
+  if (tx->v6) {
+    ip6_commit(tx);
+    *tx = IpTx{};
+    return;
+  }
   uint8_t* ip = tx->frame + kEthHeader;
   if (tx->fragment) {
     send_fragments(*this, *tx);
@@ -157,19 +165,7 @@ void Stack::ip_commit(IpTx* tx) {
       }
       ++m_stats.tx_frames;
     } else if (tx->next_hop == m_config.ip) {
-      PacketBuf* buf = PacketBuf::of(tx->frame);
-      buf->next = nullptr;
-      if (m_loop_bytes + buf->len + kBufOverhead > kLoopbackBytes) {
-        ++m_stats.tx_no_room;
-        mem_free(buf);
-      } else {
-        m_loop_bytes += buf->len + kBufOverhead;
-        if (m_loop_tail != nullptr)
-          m_loop_tail->next = buf;
-        else
-          m_loop_head = buf;
-        m_loop_tail = buf;
-      }
+      loop_enqueue(PacketBuf::of(tx->frame));
     } else {
       m_arp->enqueue(tx->next_hop, PacketBuf::of(tx->frame));
     }
@@ -177,7 +173,26 @@ void Stack::ip_commit(IpTx* tx) {
   *tx = IpTx{};
 }
 
+void Stack::loop_enqueue(PacketBuf* buf) {
+  buf->next = nullptr;
+  if (m_loop_bytes + buf->len + kBufOverhead > kLoopbackBytes) {
+    ++m_stats.tx_no_room;
+    mem_free(buf);
+    return;
+  }
+  m_loop_bytes += buf->len + kBufOverhead;
+  if (m_loop_tail != nullptr)
+    m_loop_tail->next = buf;
+  else
+    m_loop_head = buf;
+  m_loop_tail = buf;
+}
+
 void Stack::icmp_unreachable(const uint8_t* ip_packet, size_t len, uint8_t code) {
+  if (len > 0 && (ip_packet[0] >> 4) == 6) {
+    ip6_unreachable(*this, ip_packet, len, code);
+    return;
+  }
   m_ipv4->icmp().send_error(Icmp::kUnreachable, code, ip_packet, len);
 }
 

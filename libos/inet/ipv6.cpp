@@ -5,12 +5,17 @@
 #include "inet/bytes.hpp"
 #include "inet/checksum.hpp"
 #include "inet/ethernet.hpp"
+#include "inet/icmp.hpp"
+#include "inet/ipv4.hpp"
+#include "inet/ipv6_peers.hpp"
 #include "inet/stack.hpp"
+#include "inet/tcp.hpp"
+#include "inet/udp.hpp"
 
 namespace libos::inet {
 namespace {
 
-constexpr uint8_t kIcmp6DestUnreach = 1, kIcmp6EchoRequest = 128, kIcmp6EchoReply = 129;
+constexpr uint8_t kIcmp6DestUnreach = 1, kIcmp6PacketTooBig = 2, kIcmp6EchoRequest = 128, kIcmp6EchoReply = 129;
 constexpr uint8_t kNdSolicit = 135, kNdAdvert = 136;
 constexpr uint8_t kNdOptSourceMac = 1, kNdOptTargetMac = 2;
 
@@ -113,6 +118,11 @@ void neighbour_solicit(Stack& s, const uint8_t* eth_src, const uint8_t* ip, cons
     if (msg[o] == kNdOptSourceMac && olen >= 8) mac = msg + o + 2;
     o += olen;
   }
+  // A neighbour we talk to tells us where it is (RFC 4861 7.2.3); one we
+  // do not know is not added (a flood of solicitations fills no table).
+  if (!is_zero(src) && s.ip6_peers() != nullptr) {
+    if (uint32_t id = s.ip6_peers()->standin_of(src, false); id != 0) ip6_learn(s, id, mac);
+  }
   uint8_t na[32] = {};
   na[0] = kNdAdvert;
   bool dad = is_zero(src);
@@ -143,19 +153,96 @@ void echo_request(Stack& s, const uint8_t* eth_src, const uint8_t* ip, const uin
   send_icmp6(s, eth_src, from, src, kHopLimit, reply, len);
 }
 
-// A TCP or UDP packet to one of our addresses: no IPv6 transport listens
-// yet, so the sender learns at once (ICMPv6 port unreachable, which Linux
-// reports as ECONNREFUSED) instead of retrying into silence.
-void port_unreachable(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len) {
+// A Neighbor Advertisement: the MAC of a neighbour we asked for (or that
+// announces a change). Only entries we have are updated.
+void neighbour_advert(Stack& s, const uint8_t* ip, const uint8_t* msg, size_t len) {
+  if (ip[7] != kNdHopLimit || msg[1] != 0 || len < 24 || is_multicast(msg + 8)) {
+    ++s.stats().rx_bad_ip6;
+    return;
+  }
+  const uint8_t* mac = nullptr;
+  for (size_t o = 24; o + 2 <= len;) {
+    size_t olen = size_t{msg[o + 1]} * 8;
+    if (olen == 0 || o + olen > len) {
+      ++s.stats().rx_bad_ip6;
+      return;
+    }
+    if (msg[o] == kNdOptTargetMac && olen >= 8) mac = msg + o + 2;
+    o += olen;
+  }
+  if (mac == nullptr || s.ip6_peers() == nullptr) return;
+  if (uint32_t id = s.ip6_peers()->standin_of(msg + 8, false); id != 0 && !s.ip6_peers()->is_ours(id))
+    ip6_learn(s, id, mac);
+}
+
+// An ICMPv6 destination unreachable about one of our TCP or UDP packets:
+// told to the socket as the ICMP error the transports know (a quoted IPv4
+// header with the stand-ins), Linux's icmpv6_err_convert: no route and
+// address unreachable are soft, administratively prohibited and port
+// unreachable hard.
+// A Packet Too Big (type 2) about a TCP segment is told to TCP as IPv4's
+// "fragmentation needed", which steps its MSS down (the MTU field is not
+// used, as for IPv4).
+void dest_unreachable(Stack& s, const uint8_t* msg, size_t len) {
+  if (len < 8 + kIp6Header + 8) return;
+  bool too_big = msg[0] == kIcmp6PacketTooBig;
+  const uint8_t* q = msg + 8;
+  uint8_t proto = q[6];
+  if (proto != kProtoTcp && proto != kProtoUdp) return;
+  Ip6Peers* peers = s.ip6_peers();
+  uint32_t src = peers->standin_of(q + 8, false);
+  uint32_t dst = peers->standin_of(q + 24, false);
+  if (src == 0 || dst == 0 || !peers->is_ours(src)) return;
+  static const uint8_t kCodes[5] = {Icmp::kNetUnreachable, 10 /* host prohibited */, 0xff,
+                                    Icmp::kHostUnreachable, Icmp::kPortUnreachable};
+  if (too_big && proto != kProtoTcp) return;
+  uint8_t code = too_big ? Icmp::kFragNeeded : msg[1] < 5 ? kCodes[msg[1]] : 0xff;
+  if (code == 0xff) return;
+  uint8_t quote[kIpHeader + 8] = {};
+  quote[0] = 0x45;
+  quote[9] = proto;
+  memcpy(quote + 12, &src, 4);
+  memcpy(quote + 16, &dst, 4);
+  memcpy(quote + kIpHeader, q + kIp6Header, 8);
+  if (proto == kProtoUdp) s.udp().icmp_error(Icmp::kUnreachable, code, quote, sizeof(quote));
+  else s.tcp().icmp_error(Icmp::kUnreachable, code, quote, sizeof(quote));
+}
+
+// A TCP segment or UDP datagram: checked against the IPv6 pseudo-header,
+// then handed to the transport with stand-in addresses (checksum vouched).
+void transport_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t plen, bool loopback) {
+  StackStats& st = s.stats();
   const uint8_t* src = ip + 8;
-  if (is_zero(src) || is_multicast(src) || !ip6_is_ours(s, ip + 24)) return;
-  uint8_t msg[kMinMtu6 - kIp6Header];
-  size_t quote = len < sizeof(msg) - 8 ? len : sizeof(msg) - 8;
-  memset(msg, 0, 8);
-  msg[0] = kIcmp6DestUnreach;
-  msg[1] = 4;  // port unreachable
-  memcpy(msg + 8, ip, quote);
-  send_icmp6(s, eth_src, ip + 24, src, kHopLimit, msg, 8 + quote);
+  const uint8_t* dst = ip + 24;
+  uint8_t proto = ip[6];
+  if (!ip6_is_ours(s, dst)) {  // no multicast transport
+    ++st.rx_ip6_not_for_us;
+    return;
+  }
+  if (is_zero(src) || is_multicast(src) || (!loopback && ip6_is_ours(s, src))) {
+    ++st.rx_bad_ip6;
+    return;
+  }
+  const uint8_t* l4 = ip + kIp6Header;
+  uint64_t& bad = proto == kProtoTcp ? st.rx_bad_tcp : st.rx_bad_udp;
+  if (!loopback && !s.rx_checksum_trusted()) {
+    // UDP over IPv6 always carries a checksum (RFC 8200 8.1): zero is bad.
+    if (plen < 8 || (proto == kProtoUdp && l4[6] == 0 && l4[7] == 0) ||
+        csum_fold(csum_add(ip6_pseudo(src, dst, proto, static_cast<uint32_t>(plen)), l4, plen)) != 0) {
+      ++bad;
+      return;
+    }
+  }
+  Ip6Peers* peers = s.ip6_peers();
+  uint32_t src_id = peers->standin_of(src, true);
+  uint32_t dst_id = peers->standin_of(dst, false);
+  if (src_id == 0 || dst_id == 0) return;
+  if (!loopback) ip6_learn(s, src_id, eth_src);
+  bool was = s.rx_checksum_trusted();
+  s.set_rx_trusted(true);
+  if (proto == kProtoUdp) s.udp().input(src_id, dst_id, l4, plen, ip, kIp6Header + plen);
+  else s.tcp().input(src_id, dst_id, l4, plen);
+  s.set_rx_trusted(was);
 }
 
 }  // namespace
@@ -203,7 +290,42 @@ uint16_t icmp6_checksum(const uint8_t src[16], const uint8_t dst[16], const uint
   return csum_fold(csum_add(csum_add(0, pseudo, sizeof(pseudo)), msg, len));
 }
 
-void ip6_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len) {
+uint32_t ip6_pseudo(const uint8_t src[16], const uint8_t dst[16], uint8_t proto, uint32_t len) {
+  uint8_t tail[8] = {static_cast<uint8_t>(len >> 24), static_cast<uint8_t>(len >> 16),
+                     static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len), 0, 0, 0, proto};
+  return csum_add(csum_add(csum_add(0, src, 16), dst, 16), tail, sizeof(tail));
+}
+
+void ip6_solicit(Stack& s, const uint8_t target[16], const uint8_t src[16]) {
+  uint8_t ns[32] = {};
+  ns[0] = kNdSolicit;
+  memcpy(ns + 8, target, 16);
+  ns[24] = kNdOptSourceMac;
+  ns[25] = 1;
+  memcpy(ns + 26, s.config().mac, 6);
+  uint8_t group[16];
+  solicited_node(target, group);
+  uint8_t mac[6] = {0x33, 0x33, group[12], group[13], group[14], group[15]};
+  send_icmp6(s, mac, src, group, kNdHopLimit, ns, sizeof(ns));
+}
+
+void ip6_unreachable(Stack& s, const uint8_t* ip, size_t len, uint8_t code4) {
+  const uint8_t* src = ip + 8;
+  if (len < kIp6Header || s.ip6_peers() == nullptr || is_zero(src) || is_multicast(src) || !ip6_is_ours(s, ip + 24))
+    return;
+  const Ip6Peers::Peer* peer = s.ip6_peers()->find(s.ip6_peers()->standin_of(src, false));
+  // Rate-limited with IPv4's errors (RFC 4443 2.4 (f)).
+  if (peer == nullptr || !peer->mac_known || !s.ipv4().icmp().take_token()) return;
+  uint8_t msg[kMinMtu6 - kIp6Header];
+  size_t quote = len < sizeof(msg) - 8 ? len : sizeof(msg) - 8;
+  memset(msg, 0, 8);
+  msg[0] = kIcmp6DestUnreach;
+  msg[1] = code4 == Icmp::kPortUnreachable ? 4 : 0;
+  memcpy(msg + 8, ip, quote);
+  send_icmp6(s, peer->mac, ip + 24, src, kHopLimit, msg, 8 + quote);
+}
+
+void ip6_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len, bool loopback) {
   StackStats& st = s.stats();
   if (!s.config().ipv6) {
     ++st.rx_unknown_ethertype;
@@ -225,7 +347,7 @@ void ip6_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len) 
   }
   uint8_t next = ip[6];
   if (next == kProtoTcp || next == kProtoUdp) {
-    port_unreachable(s, eth_src, ip, kIp6Header + plen);
+    transport_input(s, eth_src, ip, plen, loopback);
     return;
   }
   if (next != kProtoIcmp6) {
@@ -233,7 +355,7 @@ void ip6_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len) 
     return;
   }
   const uint8_t* msg = ip + kIp6Header;
-  if (plen < 4 || icmp6_checksum(ip + 8, dst, msg, plen) != 0) {
+  if (plen < 4 || (!loopback && icmp6_checksum(ip + 8, dst, msg, plen) != 0)) {
     ++st.rx_bad_icmp;
     return;
   }
@@ -241,11 +363,18 @@ void ip6_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len) 
     case kNdSolicit:
       neighbour_solicit(s, eth_src, ip, msg, plen);
       return;
+    case kNdAdvert:
+      neighbour_advert(s, ip, msg, plen);
+      return;
     case kIcmp6EchoRequest:
       if (msg[1] == 0 && plen >= 8) echo_request(s, eth_src, ip, msg, plen);
       return;
+    case kIcmp6DestUnreach:
+    case kIcmp6PacketTooBig:
+      dest_unreachable(s, msg, plen);
+      return;
     default:
-      return;  // advertisements, router messages, errors: nothing to do yet
+      return;  // router messages, other errors: nothing to do yet
   }
 }
 

@@ -5,11 +5,18 @@
 // fe80::/64 address formed from the MAC (EUI-64, RFC 4291 appendix A), and
 // the static address of `shoal run --ip6 ADDR/PREFIX` (StackConfig::ip6).
 //
-// Replies go to the Ethernet source of the request (the neighbour itself,
-// or the router that forwarded it), so no neighbour cache is needed to
-// answer. No extension headers (a packet carrying one is dropped), no
-// fragments, no router discovery or SLAAC, and no TCP or UDP over IPv6 yet:
-// AF_INET6 sockets carry IPv4 and ::1 (libos/net/inet6_addr.hpp).
+// Echo and ND replies go to the Ethernet source of the request (the
+// neighbour itself, or the router that forwarded it). TCP and UDP run over
+// IPv6 through stand-in addresses (inet/ipv6_peers.hpp): received segments
+// and datagrams are checked (IPv6 pseudo-header checksum) and handed to the
+// transports with 32-bit stand-ins; their output is rewritten into IPv6
+// packets (Stack::ip6_begin/ip6_commit, ipv6_output.cpp) and resolved by a
+// small neighbour cache (NS for an unknown destination, one packet held).
+// Destinations: on-link ones (link-local, or in the --ip6 prefix), and any
+// peer whose packets arrived (the answer goes back to the MAC it came from,
+// a router's for an off-link peer). No extension headers (a packet carrying
+// one is dropped), no fragments (a datagram longer than the MTU is not
+// sent), no router discovery or SLAAC, no multicast sockets.
 #pragma once
 
 #include "inet/env.hpp"
@@ -32,7 +39,19 @@ void ip6_link_local(const uint8_t mac[6], uint8_t out[16]);
 bool ip6_mac_wanted(const Stack& stack, const uint8_t mac[6]);
 // One received IPv6 packet (after the Ethernet header); eth_src is the
 // sender's MAC, where the answers go.
-void ip6_input(Stack& stack, const uint8_t* eth_src, const uint8_t* pkt, size_t len);
+// loopback: sent by this stack to one of its own addresses.
+void ip6_input(Stack& stack, const uint8_t* eth_src, const uint8_t* pkt, size_t len, bool loopback = false);
+// The TCP/UDP pseudo-header sum of IPv6 (RFC 8200 8.1), unfolded.
+uint32_t ip6_pseudo(const uint8_t src[16], const uint8_t dst[16], uint8_t proto, uint32_t len);
+// An ICMPv6 destination unreachable about a received IPv6 packet; code4 is
+// the ICMP (IPv4) code the transports use: port unreachable becomes
+// ICMPv6's port unreachable, anything else "no route".
+void ip6_unreachable(Stack& stack, const uint8_t* ip_packet, size_t len, uint8_t code4);
+// A Neighbor Solicitation for target (from our address src).
+void ip6_solicit(Stack& stack, const uint8_t target[16], const uint8_t src[16]);
+// The neighbour with stand-in standin is at mac: remembered, and the packet
+// held for it sent.
+void ip6_learn(Stack& stack, uint32_t standin, const uint8_t mac[6]);
 // The ICMPv6 checksum over the pseudo-header (RFC 8200 8.1): 0 when valid
 // for a received message.
 uint16_t icmp6_checksum(const uint8_t src[16], const uint8_t dst[16], const uint8_t* msg, size_t len);

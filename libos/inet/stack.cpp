@@ -7,6 +7,7 @@
 #include "inet/ethernet.hpp"
 #include "inet/ipv4.hpp"
 #include "inet/ipv6.hpp"
+#include "inet/ipv6_peers.hpp"
 #include "inet/tcp.hpp"
 #include "inet/udp.hpp"
 
@@ -27,6 +28,7 @@ Stack::Stack(const StackConfig& config, Device& device, uint32_t (*random32)())
   m_ipv4 = create<Ipv4>(*this);
   m_tcp = create<Tcp>(*this);
   m_udp = create<Udp>(*this);
+  if (m_config.ipv6) m_ip6 = create<Ip6Peers>(*this);
   m_arp->announce();  // gratuitous ARP: neighbours with a stale entry for our address learn us
 }
 
@@ -37,6 +39,7 @@ Stack::~Stack() {
   PacketBuf::free_list(m_loop_head);
   destroy(m_ipv4);
   destroy(m_arp);
+  destroy(m_ip6);
 }
 
 void Stack::input(const uint8_t* frame, size_t len, bool checksum_trusted) {
@@ -86,7 +89,10 @@ void Stack::deliver_loopback() {
     while (p != nullptr) {
       PacketBuf* next = p->next;
       ++m_stats.rx_frames;
-      m_ipv4->input(p->frame() + kEthHeader, p->len - kEthHeader, true);
+      if (load16(p->frame() + 12) == kEtherIpv6)
+        ip6_input(*this, p->frame() + 6, p->frame() + kEthHeader, p->len - kEthHeader, true);
+      else
+        m_ipv4->input(p->frame() + kEthHeader, p->len - kEthHeader, true);
       mem_free(p);
       p = next;
     }

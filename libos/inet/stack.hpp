@@ -18,6 +18,7 @@
 namespace libos::inet {
 
 class Arp;
+class Ip6Peers;
 class Ipv4;
 class Tcp;
 class Udp;
@@ -101,6 +102,7 @@ struct IpTx {
   bool owned = false;        // frame is mem_alloc'd (queued for ARP or fragmentation)
   bool fragment = false;     // longer than the MTU: fragmented at commit
   TxOffload offload;         // set by the caller before ip_commit (device frames only)
+  bool v6 = false;           // an IPv6 packet to a stand-in (ipv6_peers.hpp), always owned
 };
 
 class Stack {
@@ -122,6 +124,7 @@ class Stack {
   // Whether the frame being processed had its checksum vouched for.
   bool rx_checksum_trusted() const { return m_rx_trusted; }
   void distrust_rx() { m_rx_trusted = false; }
+  void set_rx_trusted(bool on) { m_rx_trusted = on; }
   // Runs what is due at now(); returns the next deadline (kNever: none).
   uint64_t run_timers();
   uint64_t next_deadline() const;
@@ -148,7 +151,10 @@ class Stack {
   // back as on Linux's lo); -ENETUNREACH else.
   bool routable(uint32_t dst) const;
   // Addresses of this instance: its own, and 127.0.0.0/8 (network order).
-  bool is_local(uint32_t ip) const { return (ip == m_config.ip && ip != 0) || is_loopback_addr(ip); }
+  // IPv6: our addresses' stand-ins (inet/ipv6_peers.hpp) too.
+  bool is_local(uint32_t ip) const {
+    return (ip == m_config.ip && ip != 0) || is_loopback_addr(ip) || (is_v6_standin(ip) && ip6_is_local(ip));
+  }
   // The source address a packet to dst carries: 127.0.0.1 towards the
   // loopback net (as Linux picks lo's address), else ours.
   // IPv6's loopback (::1) is carried as kLoopback6Addr, an address of the
@@ -156,11 +162,19 @@ class Stack {
   // it is its own source, so both ends of a ::1 connection see ::1.
   uint32_t source_for(uint32_t dst) const {
     if (dst == kLoopback6Addr) return kLoopback6Addr;
+    if (is_v6_standin(dst)) return ip6_source_for(dst);
     return is_loopback_addr(dst) ? kLoopbackAddr : m_config.ip;
   }
   static bool is_loopback_addr(uint32_t ip) { return (ip & 0xffu) == 127; }
   static constexpr uint32_t kLoopbackAddr = 0x0100007fu;  // 127.0.0.1 in network order
   static constexpr uint32_t kLoopback6Addr = 0xfeffff7fu;  // 127.255.255.254: ::1
+  // An IPv6 address carried as a 32-bit stand-in in 240.0.0.0/8 (ipv6_peers.hpp).
+  static bool is_v6_standin(uint32_t ip) { return (ip & 0xffu) == 0xf0u; }
+  // The room for the L4 header and payload in one packet to dst: the MTU
+  // less the IPv4 or IPv6 header (TCP's MSS is this less its header).
+  uint16_t l4_room(uint32_t dst) const {
+    return static_cast<uint16_t>(m_config.mtu - (is_v6_standin(dst) ? 40 : kIpHeader));
+  }
   // An ICMP destination unreachable (type 3, code) about a received IPv4
   // packet (its header and first 8 bytes are quoted). Rate-limited.
   void icmp_unreachable(const uint8_t* ip_packet, size_t len, uint8_t code);
@@ -169,6 +183,9 @@ class Stack {
   Udp& udp() { return *m_udp; }
   Arp& arp() { return *m_arp; }
   Ipv4& ipv4() { return *m_ipv4; }
+  // nullptr unless StackConfig::ipv6.
+  Ip6Peers* ip6_peers() { return m_ip6; }
+  const Ip6Peers* ip6_peers() const { return m_ip6; }
 
  private:
   StackConfig m_config;
@@ -189,6 +206,14 @@ class Stack {
   PacketBuf* m_loop_tail = nullptr;
   size_t m_loop_bytes = 0;
   bool m_rx_trusted = false;  // set for the duration of input()
+  // IPv6 output (ipv6_output.cpp): ip_begin/ip_commit for a stand-in.
+  Ip6Peers* m_ip6 = nullptr;
+  bool ip6_is_local(uint32_t ip) const;
+  uint32_t ip6_source_for(uint32_t dst) const;
+  bool ip6_routable(uint32_t dst) const;
+  uint8_t* ip6_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx);
+  void ip6_commit(IpTx* tx);
+  void loop_enqueue(PacketBuf* buf);
   // ARP's and reassembly's earliest timer. next_deadline() runs every
   // scheduling round in the guest; both tables change only inside input(),
   // run_timers(), tso_to(), ip_begin() and ip_commit(), which mark it stale,
@@ -203,7 +228,7 @@ class Stack {
 // sets do not overlap may bind the same port, as Linux's v4 and v6-only ones.
 enum class PeerFamily : uint8_t { any, ipv4_only, ipv6_only };
 inline bool family_takes(PeerFamily f, uint32_t peer_ip) {
-  bool v6 = peer_ip == Stack::kLoopback6Addr;
+  bool v6 = peer_ip == Stack::kLoopback6Addr || Stack::is_v6_standin(peer_ip);
   return f == PeerFamily::any || (f == PeerFamily::ipv6_only) == v6;
 }
 inline bool families_overlap(PeerFamily a, PeerFamily b) {

@@ -67,7 +67,7 @@ void TcpConn::syn_sent_input(const Segment& s) {
 
 void TcpConn::take_syn_options(const Segment& s) {
   m_peer_mss = s.mss != 0 ? s.mss : kDefaultPeerMss;
-  uint16_t ours = static_cast<uint16_t>(m_stack.config().mtu - kIpHeader - kTcpHeader);
+  uint16_t ours = static_cast<uint16_t>(m_stack.l4_room(m_rip) - kTcpHeader);
   uint16_t mss = m_peer_mss < ours ? m_peer_mss : ours;
   m_mss = mss < kMinMss ? kMinMss : mss;  // a tiny MSS would multiply our work
   if (m_wscale_ok && s.wscale >= 0) {

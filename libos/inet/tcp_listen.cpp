@@ -107,7 +107,7 @@ void TcpConn::init_child(const TcpConn& l, const Segment& s) {
 
 void TcpConn::send_cookie(const Segment& s) {
   uint64_t now = m_stack.now();
-  uint16_t ours = static_cast<uint16_t>(m_stack.config().mtu - kIpHeader - kTcpHeader);
+  uint16_t ours = static_cast<uint16_t>(m_stack.l4_room(s.src) - kTcpHeader);
   uint16_t peer = s.mss != 0 ? s.mss : kDefaultPeerMss;
   uint16_t want = peer < ours ? peer : ours;
   uint32_t index = 0;
@@ -146,7 +146,7 @@ bool TcpConn::cookie_ack(const Segment& s) {
   c->m_wscale_ok = c->m_sack_ok = false;
   c->m_snd_wscale = c->m_rcv_wscale = 0;
   c->m_peer_mss = kCookieMss[index];
-  uint16_t ours = static_cast<uint16_t>(m_stack.config().mtu - kIpHeader - kTcpHeader);
+  uint16_t ours = static_cast<uint16_t>(m_stack.l4_room(s.src) - kTcpHeader);
   c->m_mss = kCookieMss[index] < ours ? kCookieMss[index] : ours;
   c->m_rcv_adv = c->m_rcv_nxt + (c->m_rcvbuf < 0xffff ? c->m_rcvbuf : 0xffff);
   if (!c->alloc_buffers()) {

@@ -88,7 +88,7 @@ void TcpConn::emit(uint32_t seq, uint8_t flags, uint32_t len) {
   if ((flags & kSyn) != 0) {
     // MSS always; window scale and SACK-permitted when we start, or when
     // the peer's SYN offered them (RFC 7323 1.3, RFC 2018 2).
-    uint16_t mss = static_cast<uint16_t>(m_stack.config().mtu - kIpHeader - kTcpHeader);
+    uint16_t mss = static_cast<uint16_t>(m_stack.l4_room(m_rip) - kTcpHeader);
     opts[olen++] = kOptMss;
     opts[olen++] = 4;
     store16(opts + olen, mss);

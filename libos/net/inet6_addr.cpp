@@ -3,7 +3,9 @@
 
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
+#include "inet/ipv6_peers.hpp"
 #include "inet/stack.hpp"
+#include "netdev/netdev.hpp"
 #include "uapi/in.hpp"
 #include "uapi/socket.hpp"
 
@@ -35,8 +37,9 @@ long read_sin6(const void* addr, int addrlen, uapi::SockaddrIn6* out) {
 }  // namespace
 
 bool inet6_is_loopback(uint32_t ip) { return ip == inet::Stack::kLoopback6Addr; }
+bool inet6_is_native(uint32_t ip) { return inet6_is_loopback(ip) || inet::Stack::is_v6_standin(ip); }
 
-bool inet6_to_v4(const uint8_t a[16], uint32_t* ip) {
+bool inet6_to_v4(const uint8_t a[16], uint32_t* ip, bool allocate) {
   if (all_zero(a, 16)) {
     *ip = 0;
     return true;
@@ -49,7 +52,11 @@ bool inet6_to_v4(const uint8_t a[16], uint32_t* ip) {
     memcpy(ip, a + 12, 4);
     return true;
   }
-  return false;
+  // A native IPv6 address: its stand-in in the stack (inet/ipv6_peers.hpp).
+  inet::Stack* stack = netdev::stack();
+  if (stack == nullptr || stack->ip6_peers() == nullptr) return false;
+  *ip = stack->ip6_peers()->standin_of(a, allocate);
+  return *ip != 0;
 }
 
 void inet6_from_v4(uint32_t ip, uint8_t out[16]) {
@@ -57,6 +64,14 @@ void inet6_from_v4(uint32_t ip, uint8_t out[16]) {
   if (ip == 0) return;
   if (inet6_is_loopback(ip)) {
     out[15] = 1;
+    return;
+  }
+  if (inet::Stack::is_v6_standin(ip)) {
+    // An evicted stand-in shows as "::" (the address is no longer known).
+    inet::Stack* stack = netdev::stack();
+    const inet::Ip6Peers::Peer* p =
+        stack != nullptr && stack->ip6_peers() != nullptr ? stack->ip6_peers()->find(ip) : nullptr;
+    if (p != nullptr) memcpy(out, p->addr, 16);
     return;
   }
   out[10] = out[11] = 0xff;
@@ -81,7 +96,8 @@ long inet6_get_addr(const SocketFile* s, const void* addr, int addrlen, bool bin
   *port = bswap16(sa.port);
   bool mapped = is_v4_mapped(sa.addr);
   if (mapped && s->m_v6only) return bind ? -EINVAL : -ENETUNREACH;
-  if (!inet6_to_v4(sa.addr, ip)) return bind ? -EADDRNOTAVAIL : -ENETUNREACH;
+  // bind takes only our own addresses: no stand-in is made for others.
+  if (!inet6_to_v4(sa.addr, ip, !bind)) return bind ? -EADDRNOTAVAIL : -ENETUNREACH;
   // Linux: connect to :: means the loopback (as 0.0.0.0 does for IPv4).
   if (!bind && *ip == 0 && !mapped) *ip = inet::Stack::kLoopback6Addr;
   return 0;

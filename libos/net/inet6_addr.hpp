@@ -4,8 +4,10 @@
 //   ::                 <-> 0.0.0.0 (any: a "::" listener accepts IPv4 peers)
 //   ::ffff:a.b.c.d     <-> a.b.c.d (IPv4 peers appear v4-mapped)
 //   ::1                <-> inet::Stack::kLoopback6Addr (loopback inside the stack)
-// Native IPv6 addresses have no route yet: bind says EADDRNOTAVAIL, connect
-// ENETUNREACH. With IPV6_V6ONLY a socket refuses the v4-mapped forms and a
+//   other addresses    <-> their stand-ins in 240.0.0.0/8 (inet/ipv6_peers.hpp):
+//                          TCP and UDP over IPv6 on the device (--ip6)
+// Without IPv6 on the device, native addresses have no route: bind says
+// EADDRNOTAVAIL, connect ENETUNREACH. With IPV6_V6ONLY a socket refuses the v4-mapped forms and a
 // listener takes only ::1: over the stack TCP refuses the others at the SYN
 // (TcpSocket::set_family); sys_accept4 drops any that still arrive (the
 // channel's).
@@ -17,12 +19,15 @@
 
 namespace libos::net {
 
-// The IPv4 form of a 16-byte IPv6 address, when it has one.
-bool inet6_to_v4(const uint8_t addr[16], uint32_t* ip);
+// The IPv4 form of a 16-byte IPv6 address (or its stand-in), when it has
+// one; allocate: give a native peer address a stand-in if it has none.
+bool inet6_to_v4(const uint8_t addr[16], uint32_t* ip, bool allocate = true);
 // The IPv6 form an AF_INET6 socket shows for an IPv4 address.
 void inet6_from_v4(uint32_t ip, uint8_t out[16]);
 // Whether ip is the stand-in of ::1.
 bool inet6_is_loopback(uint32_t ip);
+// Whether ip is an IPv6 peer: ::1 or the stand-in of a native address.
+bool inet6_is_native(uint32_t ip);
 // Reads the sockaddr_in6 of bind (bind true) or connect on an AF_INET6
 // socket, as Linux's inet6_bind / tcp_v6_connect / udpv6 check it: -EINVAL
 // (short, or v4-mapped with IPV6_V6ONLY on bind), -EFAULT, -EAFNOSUPPORT,

@@ -203,7 +203,7 @@ long sys_accept4(int fd, void* addr, int* addrlen, int flags) {
     // An IPV6_V6ONLY listener takes IPv6 peers only. Over the stack TCP
     // refuses the others already; an IPv4 peer of the channel is dropped
     // here (Linux never lets it reach that listener).
-    if (!s->m_v6only || inet6_is_loopback(peer.ip)) break;
+    if (!s->m_v6only || inet6_is_native(peer.ip)) break;
     conn->put();
   }
   conn->m_inet6 = s->m_inet6;

@@ -5,8 +5,8 @@
 # guest's veth gets the same MAC and address. From the host's namespace:
 # ping -6 of both addresses (neighbour discovery first, then echo), and a TCP
 # connect over IPv6 to a port nobody listens on over IPv6 is refused at once
-# (Linux: a RST from the AF_INET-only httpd; shoal: ICMPv6 port unreachable,
-# which curl reports the same way).
+# (a RST from the AF_INET-only httpd, under shoal as on Linux; ip6.sh has
+# TCP and UDP over IPv6 to an AF_INET6 server).
 TEST=ping6 BUILD=$1
 source "$(dirname "$0")/lib.sh"
 GUEST6=fd00:99::2 HOST6=fd00:99::1 MAC=02:00:00:00:99:02 LL=fe80::ff:fe00:9902

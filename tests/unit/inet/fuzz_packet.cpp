@@ -8,7 +8,7 @@
 // 10.0.0.1, MAC ...:0a, ports 40000 and 40001), an outgoing TCP connection
 // to 10.0.0.1:8080 in SYN_SENT, a UDP socket bound to port 53 and one
 // connected to 10.0.0.1:5353; it also speaks IPv6 (link-local from its MAC,
-// static fd00::2/64: neighbour discovery, echo, port unreachable). After each frame the clock moves by
+// static fd00::2/64: neighbour discovery, echo, TCP and UDP over IPv6). After each frame the clock moves by
 // (control & 0x3f)^2 ms (up to ~4 s, so timers run), bit 0x40 makes the
 // sockets read what they can and write a little, bit 0x80 toggles "device
 // full". Randomness is a fixed sequence, so ISNs and ports are the same in
@@ -17,7 +17,9 @@
 // SHOAL_FUZZ_SHOW=1 prints the server's counters after each input.
 // Seeds: FUZZ_PACKET_WRITE_SEEDS=dir ./fuzz_packet writes valid frames (ARP,
 // ping, fragmented UDP, TCP SYN, data and FIN on an accepted connection;
-// IPv6 neighbour solicitation, echo and a TCP SYN)
+// IPv6 neighbour solicitation and advertisement, echo, TCP SYNs to the
+// listener and a closed port, UDP to the bound port and a closed one, an
+// ICMPv6 port unreachable about our UDP datagram)
 // made by a real client stack into dir and exits; tests/fuzz/corpus/
 // fuzz_packet/ holds their output.
 #include <stddef.h>
@@ -27,6 +29,7 @@
 #include <string.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "inet/checksum.hpp"
@@ -229,7 +232,8 @@ Frame ping_frame() {
 }
 
 // An IPv6 frame from the client (fd00::1) to dst at dst_mac carrying an
-// ICMPv6 message (checksummed) or another protocol's bytes.
+// ICMPv6 message, a TCP segment or a UDP datagram (checksummed) or another
+// protocol's bytes.
 Frame ip6_frame(const uint8_t* dst_mac, const uint8_t dst[16], uint8_t next, std::vector<uint8_t> l4, uint8_t hops) {
   const uint8_t client_mac[6] = {0x02, 0, 0, 0, 0, 0x0a};
   const uint8_t src[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
@@ -237,6 +241,11 @@ Frame ip6_frame(const uint8_t* dst_mac, const uint8_t dst[16], uint8_t next, std
     l4[2] = l4[3] = 0;
     uint16_t sum = icmp6_checksum(src, dst, l4.data(), l4.size());
     memcpy(l4.data() + 2, &sum, 2);
+  } else if ((next == kProtoTcp && l4.size() >= 20) || (next == kProtoUdp && l4.size() >= 8)) {
+    size_t at = next == kProtoTcp ? 16 : 6;
+    l4[at] = l4[at + 1] = 0;
+    uint16_t sum = csum_fold(csum_add(ip6_pseudo(src, dst, next, static_cast<uint32_t>(l4.size())), l4.data(), l4.size()));
+    memcpy(l4.data() + at, &sum, 2);
   }
   Frame f(14 + 40);
   memcpy(f.data(), dst_mac, 6);
@@ -279,6 +288,44 @@ void write_seeds6(const char* dir) {
   syn[12] = 0x50;
   syn[13] = 0x02;
   write_seed(dir, "ip6-tcp-syn", {ip6_frame(server_mac, server6, 6, syn, 64)}, 0x01);
+  std::vector<uint8_t> closed = syn;
+  closed[3] = 81;
+  write_seed(dir, "ip6-tcp-syn-closed-port", {ip6_frame(server_mac, server6, 6, closed, 64)}, 0x01);
+  std::vector<uint8_t> udp(8 + 24, 0);
+  udp[0] = 0x13;
+  udp[1] = 0x88;  // 5000
+  udp[3] = 53;
+  udp[5] = static_cast<uint8_t>(udp.size());
+  for (size_t i = 8; i < udp.size(); ++i) udp[i] = static_cast<uint8_t>(i);
+  Frame to53 = ip6_frame(server_mac, server6, kProtoUdp, udp, 64);
+  write_seed(dir, "ip6-udp", {to53}, 0x41);
+  std::vector<uint8_t> udp_closed = udp;
+  udp_closed[3] = 54;
+  write_seed(dir, "ip6-udp-closed-port", {ip6_frame(server_mac, server6, kProtoUdp, udp_closed, 64)}, 0x01);
+  // The server's answer to the datagram, refused: an ICMPv6 error quoting it.
+  std::vector<uint8_t> unreach(8, 0);
+  unreach[0] = 1;
+  unreach[1] = 4;
+  Frame quoted = ip6_frame(server_mac, server6, kProtoUdp, udp, 64);
+  // Swap the addresses and ports: the server's datagram back to the client.
+  uint8_t* q = quoted.data() + 14;
+  uint8_t tmp[16];
+  memcpy(tmp, q + 8, 16);
+  memcpy(q + 8, q + 24, 16);
+  memcpy(q + 24, tmp, 16);
+  std::swap(q[40], q[42]);
+  std::swap(q[41], q[43]);
+  unreach.insert(unreach.end(), q, q + 48);
+  write_seed(dir, "ip6-udp-then-unreachable",
+             {to53, ip6_frame(server_mac, server6, kProtoIcmp6, unreach, 64)}, 0x01);
+  std::vector<uint8_t> na(24, 0);
+  na[0] = 136;
+  na[4] = 0x60;
+  const uint8_t client6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  memcpy(na.data() + 8, client6, 16);
+  na.insert(na.end(), {2, 1});
+  na.insert(na.end(), client_mac, client_mac + 6);
+  write_seed(dir, "ip6-udp-then-advert", {to53, ip6_frame(server_mac, server6, kProtoIcmp6, na, 255)}, 0x41);
 }
 
 void write_seeds(const char* dir) {

@@ -1,11 +1,14 @@
-// IPv6 on the device, first step: neighbour discovery answers (NS -> NA),
-// ICMPv6 echo, port unreachable for TCP/UDP, and every malformed or foreign
+// IPv6 on the device: neighbour discovery answers (NS -> NA), ICMPv6 echo,
+// TCP and UDP against hand-built frames (port unreachable, RST, checksums,
+// the neighbour cache, ICMPv6 errors to sockets), and every malformed or foreign
 // packet dropped with its counter. Frames are built by hand here, and the
 // answers checked field by field (checksums included).
 #include <gtest/gtest.h>
 
 #include "inet/ipv6.hpp"
-#include "stack_test_frames.hpp"
+#include "inet/ipv6_peers.hpp"
+#include "inet/udp.hpp"
+#include "tcp_test_util.hpp"
 
 namespace shoal::test {
 namespace {
@@ -241,11 +244,34 @@ TEST_F(Ipv6Test, ForeignMalformedAndUnsupportedPacketsAreDropped) {
   EXPECT_EQ(stack.stats().icmp6_echo_answered, 0u);
 }
 
-TEST_F(Ipv6Test, TcpOrUdpToUsIsPortUnreachable) {
-  Bytes syn(20, 0);
-  syn[12] = 0x50;
-  syn[13] = 0x02;
-  Bytes pkt = ip6(kHost6, kStatic, 6, syn, 64);
+// A UDP datagram (checksummed over IPv6's pseudo-header unless sum is given).
+Bytes udp6(const A6& src, const A6& dst, uint16_t sport, uint16_t dport, const Bytes& data, int sum = -1) {
+  Bytes u(8);
+  put16(u, 0, sport);
+  put16(u, 2, dport);
+  put16(u, 4, static_cast<uint16_t>(8 + data.size()));
+  u.insert(u.end(), data.begin(), data.end());
+  if (sum >= 0) {
+    put16(u, 6, static_cast<uint16_t>(sum));
+    return u;
+  }
+  using namespace libos::inet;
+  uint16_t c = csum_fold(csum_add(ip6_pseudo(src.data(), dst.data(), 17, static_cast<uint32_t>(u.size())), u.data(), u.size()));
+  memcpy(u.data() + 6, &c, 2);
+  return u;
+}
+
+Bytes tcp6(const A6& src, const A6& dst, const SegSpec& spec) {
+  Bytes t = tcp_segment(0, 0, spec);
+  t[16] = t[17] = 0;
+  using namespace libos::inet;
+  uint16_t c = csum_fold(csum_add(ip6_pseudo(src.data(), dst.data(), 6, static_cast<uint32_t>(t.size())), t.data(), t.size()));
+  memcpy(t.data() + 16, &c, 2);
+  return t;
+}
+
+TEST_F(Ipv6Test, UdpToAClosedPortIsPortUnreachable) {
+  Bytes pkt = ip6(kHost6, kStatic, 17, udp6(kHost6, kStatic, 4000, 9, pattern(20)), 64);
   feed6(kMacB, pkt);
   auto out = take();
   ASSERT_EQ(out.size(), 1u);
@@ -254,6 +280,161 @@ TEST_F(Ipv6Test, TcpOrUdpToUsIsPortUnreachable) {
   EXPECT_EQ(m[0], 1);
   EXPECT_EQ(m[1], 4);
   EXPECT_EQ(Bytes(m.begin() + 8, m.end()), pkt);
+  EXPECT_EQ(stack.stats().udp_no_port, 1u);
+}
+
+TEST_F(Ipv6Test, TcpSynToAClosedPortGetsAResetOverIpv6) {
+  SegSpec syn;
+  syn.sport = 40000;
+  syn.dport = 81;
+  syn.seq = 77;
+  feed6(kMacB, ip6(kHost6, kStatic, 6, tcp6(kHost6, kStatic, syn), 64));
+  auto out = take();
+  ASSERT_EQ(out.size(), 1u);
+  const Bytes& f = out[0];
+  ASSERT_EQ(f.size(), 14u + 40 + 20);
+  EXPECT_EQ(memcmp(f.data(), kMacHost, 6), 0);
+  EXPECT_EQ(get16(f.data() + 12), 0x86dd);
+  const uint8_t* ip = f.data() + 14;
+  EXPECT_EQ(ip[6], 6);
+  EXPECT_EQ(memcmp(ip + 8, kStatic.data(), 16), 0);
+  EXPECT_EQ(memcmp(ip + 24, kHost6.data(), 16), 0);
+  using namespace libos::inet;
+  EXPECT_EQ(csum_fold(csum_add(ip6_pseudo(ip + 8, ip + 24, 6, 20), ip + 40, 20)), 0);
+  const uint8_t* t = ip + 40;
+  EXPECT_EQ(get16(t), 81);
+  EXPECT_EQ(get16(t + 2), 40000);
+  EXPECT_EQ(t[13], kRst | kAck);
+  EXPECT_EQ(get32(t + 8), 78u);
+}
+
+TEST_F(Ipv6Test, BadTransportChecksumsAreDropped) {
+  Bytes good = udp6(kHost6, kStatic, 4000, 9, pattern(20));
+  Bytes bad = good;
+  bad[10] ^= 1;
+  feed6(kMacB, ip6(kHost6, kStatic, 17, bad, 64));
+  feed6(kMacB, ip6(kHost6, kStatic, 17, udp6(kHost6, kStatic, 4000, 9, pattern(20), 0), 64));  // none: IPv6 forbids it
+  // Summed over IPv4's pseudo-header (the stand-ins) instead of IPv6's.
+  SegSpec syn;
+  Bytes t = tcp_segment(kIpHost, kIpB, syn);
+  feed6(kMacB, ip6(kHost6, kStatic, 6, t, 64));
+  EXPECT_EQ(stack.stats().rx_bad_udp, 2u);
+  EXPECT_EQ(stack.stats().rx_bad_tcp, 1u);
+  EXPECT_TRUE(take().empty());
+  // A TCP header cut short, with a valid checksum.
+  Bytes shortseg = tcp6(kHost6, kStatic, syn);
+  shortseg.resize(12);
+  using namespace libos::inet;
+  shortseg[10] = shortseg[11] = 0;
+  feed6(kMacB, ip6(kHost6, kStatic, 6, shortseg, 64));
+  EXPECT_TRUE(take().empty());
+}
+
+TEST_F(Ipv6Test, AnUnknownNeighbourIsSolicitedAndThePacketHeld) {
+  auto* sock = libos::inet::UdpSocket::create(stack);
+  A6 peer = a6({0xfd, 0x00, 0x00, 0x99}, {0x07});
+  uint32_t id = stack.ip6_peers()->standin_of(peer.data(), true);
+  ASSERT_EQ(sock->sendto("hello", 5, true, id, 53), 5);
+  auto out = take();
+  ASSERT_EQ(out.size(), 1u);  // the solicitation only
+  uint8_t gmac[6];
+  kGroupMac(solicited(peer), gmac);
+  Bytes ns = answer(out[0], gmac, kStatic, solicited(peer), 255);
+  ASSERT_EQ(ns.size(), 32u);
+  EXPECT_EQ(ns[0], 135);
+  EXPECT_EQ(memcmp(ns.data() + 8, peer.data(), 16), 0);
+  EXPECT_EQ(memcmp(ns.data() + 26, kMacB, 6), 0);
+  // No second solicitation within the second.
+  ASSERT_EQ(sock->sendto("hello", 5, true, id, 53), 5);
+  EXPECT_TRUE(take().empty());
+  // The advertisement releases the held datagram to the MAC it names.
+  Bytes na(24, 0);
+  na[0] = 136;
+  na[4] = 0x60;
+  memcpy(na.data() + 8, peer.data(), 16);
+  na.push_back(2);
+  na.push_back(1);
+  na.insert(na.end(), kMacHost, kMacHost + 6);
+  feed6(kMacB, ip6(peer, kStatic, 58, icmp6(peer, kStatic, na)));
+  out = take();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(memcmp(out[0].data(), kMacHost, 6), 0);
+  const uint8_t* ip = out[0].data() + 14;
+  EXPECT_EQ(ip[6], 17);
+  EXPECT_EQ(memcmp(ip + 24, peer.data(), 16), 0);
+  EXPECT_EQ(Bytes(ip + 48, ip + 53), Bytes({'h', 'e', 'l', 'l', 'o'}));
+  sock->close();
+}
+
+TEST_F(Ipv6Test, PortUnreachableReachesTheConnectedUdpSocket) {
+  auto* sock = libos::inet::UdpSocket::create(stack);
+  uint32_t id = stack.ip6_peers()->standin_of(kHost6.data(), true);
+  ASSERT_EQ(sock->connect(id, 53), 0);
+  ASSERT_EQ(sock->sendto("q", 1, false, 0, 0), 1);
+  take();  // the solicitation; the advertisement releases the datagram
+  Bytes na(24, 0);
+  na[0] = 136;
+  na[4] = 0x60;
+  memcpy(na.data() + 8, kHost6.data(), 16);
+  na.push_back(2);
+  na.push_back(1);
+  na.insert(na.end(), kMacHost, kMacHost + 6);
+  feed6(kMacB, ip6(kHost6, kStatic, 58, icmp6(kHost6, kStatic, na)));
+  auto out = take();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0][14 + 6], 17);
+  Bytes sent(out[0].begin() + 14, out[0].end());
+  Bytes err(8, 0);
+  err[0] = 1;
+  err[1] = 4;
+  err.insert(err.end(), sent.begin(), sent.end());
+  feed6(kMacB, ip6(kHost6, kStatic, 58, icmp6(kHost6, kStatic, err), 64));
+  EXPECT_EQ(sock->take_error(), ECONNREFUSED);
+  sock->close();
+}
+
+TEST_F(Ipv6Test, DatagramToOurOwnAddressLoopsBack) {
+  auto* rx = libos::inet::UdpSocket::create(stack);
+  auto* tx = libos::inet::UdpSocket::create(stack);
+  uint32_t ours = stack.ip6_peers()->standin_of(kStatic.data(), false);
+  ASSERT_NE(ours, 0u);
+  ASSERT_EQ(rx->bind(ours, 7000), 0);
+  ASSERT_EQ(tx->sendto("self", 4, true, ours, 7000), 4);
+  stack.run_timers();
+  EXPECT_TRUE(take().empty());  // nothing on the wire
+  char buf[16];
+  size_t full = 0;
+  uint32_t from = 0;
+  uint16_t port = 0;
+  ASSERT_EQ(rx->recvfrom(buf, sizeof(buf), false, &full, &from, &port), 4);
+  EXPECT_EQ(memcmp(buf, "self", 4), 0);
+  EXPECT_EQ(from, ours);
+  EXPECT_EQ(port, tx->local_port());
+  rx->close();
+  tx->close();
+}
+
+TEST_F(Ipv6Test, StandInsOfEvictedPeersAreNotReused) {
+  auto* peers = stack.ip6_peers();
+  A6 first = a6({0xfd, 0x00, 0x00, 0x99}, {0x01, 0x00});
+  uint32_t old = peers->standin_of(first.data(), true);
+  ASSERT_NE(old, 0u);
+  EXPECT_TRUE(libos::inet::Stack::is_v6_standin(old));
+  EXPECT_FALSE(stack.routable(0xf0u | (0x1234u << 8)));  // never given out
+  // kSlots - 2 peer slots: one more newer address evicts the least recently used.
+  for (size_t i = 1; i <= libos::inet::Ip6Peers::kSlots - 2; ++i) {
+    stack.set_now(stack.now() + 1);
+    A6 a = a6({0xfd, 0x00, 0x00, 0x99}, {0x02, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)});
+    ASSERT_NE(peers->standin_of(a.data(), true), 0u);
+  }
+  EXPECT_EQ(peers->find(old), nullptr);
+  EXPECT_FALSE(stack.routable(old));
+  uint32_t again = peers->standin_of(first.data(), true);
+  EXPECT_NE(again, old);
+  EXPECT_NE(again, 0u);
+  // Our own addresses are never evicted.
+  EXPECT_TRUE(stack.is_local(peers->standin_of(kStatic.data(), false)));
+  EXPECT_TRUE(stack.is_local(peers->standin_of(ll.data(), false)));
 }
 
 TEST(Ipv6Off, WithoutIpv6FramesAreUnknown) {

@@ -1,0 +1,151 @@
+// The send side of IPv6 for TCP and UDP: Stack::ip_begin/ip_commit for a
+// stand-in destination (ipv6_peers.hpp), and the neighbour cache that finds
+// its MAC. The packet is built in an owned buffer (the transports write
+// their IPv4 pseudo-header checksum; ip6_commit replaces it with the IPv6
+// one, so the device's checksum offload is not used for IPv6) and copied
+// into the device once the neighbour's MAC is known.
+#include "inet/checksum.hpp"
+#include "inet/ethernet.hpp"
+#include "inet/ipv6.hpp"
+#include "inet/ipv6_peers.hpp"
+
+namespace libos::inet {
+namespace {
+
+constexpr uint8_t kHopLimit = 64;
+constexpr uint64_t kSolicitInterval = 1000000000;  // one NS a second per neighbour (RFC 4861 RetransTimer)
+constexpr uint8_t kNoMac[6] = {};
+
+bool is_link_local(const uint8_t a[16]) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
+
+bool on_link(const StackConfig& c, const uint8_t a[16]) {
+  if (is_link_local(a)) return true;
+  if (c.ip6_prefix == 0) return false;
+  for (unsigned bit = 0; bit < c.ip6_prefix; bit += 8) {
+    unsigned left = c.ip6_prefix - bit;
+    uint8_t mask = left >= 8 ? 0xff : static_cast<uint8_t>(0xff << (8 - left));
+    if (((a[bit / 8] ^ c.ip6[bit / 8]) & mask) != 0) return false;
+  }
+  return true;
+}
+
+// Copies a finished frame into the device with the neighbour's MAC, and
+// frees it.
+void transmit(Stack& s, PacketBuf* buf, const uint8_t mac[6]) {
+  uint8_t* f = s.device().tx_buffer();
+  if (f == nullptr) {
+    ++s.stats().tx_no_room;
+  } else {
+    memcpy(f, buf->frame(), buf->len);
+    memcpy(f, mac, 6);
+    ++s.stats().tx_frames;
+    s.device().tx_commit(buf->len);
+  }
+  mem_free(buf);
+}
+
+}  // namespace
+
+void ip6_learn(Stack& s, uint32_t standin, const uint8_t mac[6]) {
+  Ip6Peers::Peer* p = s.ip6_peers() != nullptr ? s.ip6_peers()->find(standin) : nullptr;
+  if (p == nullptr || s.ip6_peers()->is_ours(standin) || mac_is_group(mac)) return;
+  memcpy(p->mac, mac, 6);
+  p->mac_known = true;
+  if (p->held != nullptr) {
+    PacketBuf* held = p->held;
+    p->held = nullptr;
+    transmit(s, held, p->mac);
+  }
+}
+
+bool Stack::ip6_is_local(uint32_t ip) const { return m_ip6 != nullptr && m_ip6->is_ours(ip); }
+
+uint32_t Stack::ip6_source_for(uint32_t dst) const {
+  if (m_ip6 == nullptr) return 0;
+  if (m_ip6->is_ours(dst)) return dst;
+  const Ip6Peers::Peer* p = m_ip6->find(dst);
+  // A link-local peer is answered from our link-local address, others
+  // from the static one when there is one (RFC 6724's scope rule).
+  uint32_t st = m_ip6->ours(Ip6Peers::kSlotStatic);
+  if (p == nullptr || is_link_local(p->addr) || st == 0) return m_ip6->ours(Ip6Peers::kSlotLinkLocal);
+  return st;
+}
+
+bool Stack::ip6_routable(uint32_t dst) const {
+  if (m_ip6 == nullptr) return false;
+  if (m_ip6->is_ours(dst)) return true;
+  const Ip6Peers::Peer* p = m_ip6->find(dst);
+  // On-link, or a peer whose packets came from a known MAC (a router's,
+  // for one off-link): the answer goes back the way it came.
+  return p != nullptr && (on_link(m_config, p->addr) || p->mac_known);
+}
+
+uint8_t* Stack::ip6_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
+  if (!ip6_routable(dst)) return nullptr;
+  const Ip6Peers::Peer* to = m_ip6->find(dst);
+  const Ip6Peers::Peer* from = m_ip6->find(ip6_source_for(dst));
+  size_t total = kIp6Header + l4_len;
+  // No IPv6 fragmentation: TCP's MSS keeps it within the MTU; a longer
+  // UDP datagram is lost (as without PMTU room on Linux with IPV6_DONTFRAG).
+  if (to == nullptr || from == nullptr || total > m_config.mtu) return nullptr;
+  PacketBuf* buf = PacketBuf::alloc(kEthHeader + total);
+  if (buf == nullptr) return nullptr;
+  uint8_t* frame = buf->frame();
+  eth_write(frame, kNoMac, m_config.mac, kEtherIpv6);
+  uint8_t* ip = frame + kEthHeader;
+  memset(ip, 0, kIp6Header);
+  ip[0] = 0x60;
+  store16(ip + 4, static_cast<uint16_t>(l4_len));
+  ip[6] = proto;
+  ip[7] = kHopLimit;
+  memcpy(ip + 8, from->addr, 16);
+  memcpy(ip + 24, to->addr, 16);
+  tx->frame = frame;
+  tx->l4 = ip + kIp6Header;
+  tx->l4_len = l4_len;
+  tx->next_hop = dst;
+  tx->owned = true;
+  tx->v6 = true;
+  return tx->l4;
+}
+
+void Stack::ip6_commit(IpTx* tx) {
+  PacketBuf* buf = PacketBuf::of(tx->frame);
+  uint8_t* ip = tx->frame + kEthHeader;
+  uint8_t proto = ip[6];
+  uint8_t* l4 = tx->l4;
+  size_t at = proto == kProtoTcp ? 16 : 6;
+  // The transport summed its IPv4 pseudo-header over the stand-ins: the
+  // checksum is redone over IPv6's.
+  l4[at] = l4[at + 1] = 0;
+  uint16_t sum = csum_fold(csum_add(ip6_pseudo(ip + 8, ip + 24, proto, static_cast<uint32_t>(tx->l4_len)), l4,
+                                    tx->l4_len));
+  if (proto == kProtoUdp && sum == 0) sum = 0xffff;  // zero is "no checksum", forbidden in IPv6
+  memcpy(l4 + at, &sum, 2);
+  uint32_t dst = tx->next_hop;
+  if (m_ip6->is_ours(dst)) {
+    memcpy(tx->frame, m_config.mac, 6);
+    loop_enqueue(buf);
+    return;
+  }
+  Ip6Peers::Peer* p = m_ip6->find(dst);
+  if (p == nullptr) {
+    mem_free(buf);
+    return;
+  }
+  if (p->mac_known) {
+    transmit(*this, buf, p->mac);
+    return;
+  }
+  // Unresolved: the newest packet waits (TCP retransmits the rest) and a
+  // solicitation goes out, at most one a second.
+  PacketBuf::free_list(p->held);
+  buf->next = nullptr;
+  p->held = buf;
+  if (p->ns_sent == kNever || m_now - p->ns_sent >= kSolicitInterval) {
+    p->ns_sent = m_now;
+    ip6_solicit(*this, p->addr, ip + 8);
+  }
+}
+
+}  // namespace libos::inet

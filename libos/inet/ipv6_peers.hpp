@@ -1,0 +1,68 @@
+// The IPv6 addresses the transports see as 32-bit stand-ins (issue 11 point
+// 6). TCP and UDP key their tables and sockets by 32-bit addresses; rather
+// than widen every table, each IPv6 address the stack talks to gets a
+// stand-in in 240.0.0.0/8 (class E: never a real IPv4 peer, never routed or
+// accepted as IPv4, see is_multicast_or_reserved), as ::1 already is carried
+// as Stack::kLoopback6Addr. The stack turns stand-ins back into IPv6 headers
+// on output (ip6_begin/ip6_commit) and received IPv6 addresses into
+// stand-ins on input; the socket glue (libos/net/inet6_addr) does the same
+// for sockaddr_in6. The IPv4 hot path only pays one byte compare.
+//
+// A stand-in is 240.x.y.z in network order, its low 24 bits a 14-bit
+// generation above a 10-bit slot of the table; the generation is bumped
+// each time the slot is reused, so a stand-in that was evicted is not reused
+// for another address until its slot has been reused 16383 times (a socket
+// still holding it then just has no route).
+// Slots 0 and 1 are ours (link-local and static); the others are peers,
+// evicted least recently used. Each peer slot is also the neighbour cache
+// entry (RFC 4861): its MAC, learnt from the peer's packets or a Neighbor
+// Advertisement, and one packet held while a Neighbor Solicitation is out.
+#pragma once
+
+#include "inet/stack.hpp"
+
+namespace libos::inet {
+
+class Ip6Peers {
+ public:
+  static constexpr size_t kSlotBits = 10, kSlots = size_t{1} << kSlotBits;
+  static constexpr uint16_t kGenerations = 1u << (24 - kSlotBits);
+  static constexpr uint8_t kSlotLinkLocal = 0, kSlotStatic = 1;
+
+  struct Peer {
+    uint8_t addr[16];
+    uint32_t standin;   // network order; 0: free slot
+    uint16_t gen;
+    bool mac_known;
+    uint8_t mac[6];
+    uint64_t last_used;
+    uint64_t ns_sent;   // when the last solicitation left (kNever: none)
+    PacketBuf* held;    // one packet waiting for the MAC
+  };
+
+  explicit Ip6Peers(Stack& stack);
+  ~Ip6Peers();
+  Ip6Peers(const Ip6Peers&) = delete;
+  Ip6Peers& operator=(const Ip6Peers&) = delete;
+
+  static bool is_standin(uint32_t ip_net) { return (ip_net & 0xffu) == 0xf0u; }
+  // The stand-in of addr (ours or a peer's); allocate: give a peer one when
+  // it has none (evicting the least recently used). 0: none.
+  uint32_t standin_of(const uint8_t addr[16], bool allocate);
+  // The entry of a stand-in, nullptr when unknown or evicted.
+  Peer* find(uint32_t standin);
+  const Peer* find(uint32_t standin) const;
+  bool is_ours(uint32_t standin) const;
+  uint32_t ours(uint8_t slot) const { return m_peers[slot].standin; }
+
+ private:
+  void release(Peer& p);
+  Stack& m_stack;
+  Peer m_peers[kSlots];
+  size_t m_last = 0;  // the slot of the last standin_of hit
+  // The slot an address was last found in, by a hash of the address: the
+  // usual lookup is one compare, the scan of every slot only on a miss.
+  uint16_t m_hint[kSlots] = {};
+};
+
+}  // namespace libos::inet

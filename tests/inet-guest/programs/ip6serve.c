@@ -1,0 +1,101 @@
+// ip6serve TCPPORT UDPPORT: an IPv6 server for tests/inet/ip6.sh, run under
+// shoal and natively. On [::]:TCPPORT (IPV6_V6ONLY) it answers "GET /N" with N bytes of
+// 'a'..'z' repeated (HTTP/1.0, then close); on [::]:UDPPORT it echoes each
+// datagram to its sender. Each peer address is printed as the socket calls
+// give it (getpeername/getsockname/recvfrom), so the script can check that
+// the guest sees the host's real IPv6 address.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const char* show(const struct sockaddr_in6* a, char* buf) {
+  inet_ntop(AF_INET6, &a->sin6_addr, buf, INET6_ADDRSTRLEN);
+  return buf;
+}
+
+static int listen_on(int type, int port) {
+  int fd = socket(AF_INET6, type, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  // The TCP listener takes IPv6 peers only (IPv4 clients are refused); the
+  // UDP socket is dual-stack.
+  if (type == SOCK_STREAM) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  struct sockaddr_in6 a;
+  memset(&a, 0, sizeof(a));
+  a.sin6_family = AF_INET6;
+  a.sin6_port = htons((unsigned short)port);
+  a.sin6_addr = in6addr_any;
+  if (fd < 0 || bind(fd, (struct sockaddr*)&a, sizeof(a)) != 0 || (type == SOCK_STREAM && listen(fd, 16) != 0)) {
+    perror("ip6serve: socket/bind/listen");
+    exit(1);
+  }
+  return fd;
+}
+
+static void serve(int c) {
+  char req[2048];
+  size_t got = 0;
+  while (got < sizeof(req) - 1) {
+    ssize_t n = read(c, req + got, sizeof(req) - 1 - got);
+    if (n <= 0) return;
+    got += (size_t)n;
+    req[got] = 0;
+    if (strstr(req, "\r\n\r\n") != NULL) break;
+  }
+  long len = strncmp(req, "GET /", 5) == 0 ? atol(req + 5) : 0;
+  char head[128];
+  int hl = snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\nContent-Length: %ld\r\nConnection: close\r\n\r\n", len);
+  if (write(c, head, (size_t)hl) != hl) return;
+  char chunk[65536];
+  for (size_t i = 0; i < sizeof(chunk); ++i) chunk[i] = (char)('a' + i % 26);
+  for (long off = 0; off < len;) {
+    // The pattern continues across chunks: 65536 is not a multiple of 26.
+    size_t start = (size_t)(off % 26);
+    size_t n = (size_t)(len - off) < sizeof(chunk) - 26 ? (size_t)(len - off) : sizeof(chunk) - 26;
+    ssize_t w = write(c, chunk + start, n);
+    if (w <= 0) return;
+    off += w;
+  }
+}
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: ip6serve TCPPORT UDPPORT\n");
+    return 2;
+  }
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  int t = listen_on(SOCK_STREAM, atoi(argv[1]));
+  int u = listen_on(SOCK_DGRAM, atoi(argv[2]));
+  printf("ip6serve: listening\n");
+  for (;;) {
+    struct pollfd p[2] = {{t, POLLIN, 0}, {u, POLLIN, 0}};
+    if (poll(p, 2, -1) < 0) return 1;
+    char b1[INET6_ADDRSTRLEN], b2[INET6_ADDRSTRLEN];
+    if (p[0].revents & POLLIN) {
+      struct sockaddr_in6 peer, local, name;
+      socklen_t pl = sizeof(peer), ll = sizeof(local), nl = sizeof(name);
+      int c = accept(t, (struct sockaddr*)&peer, &pl);
+      if (c < 0) continue;
+      getsockname(c, (struct sockaddr*)&local, &ll);
+      getpeername(c, (struct sockaddr*)&name, &nl);
+      printf("tcp peer %s local %s getpeername %s family %d\n", show(&peer, b1), show(&local, b2),
+             show(&name, b1), peer.sin6_family);
+      serve(c);
+      close(c);
+    }
+    if (p[1].revents & POLLIN) {
+      char buf[2048];
+      struct sockaddr_in6 from;
+      socklen_t fl = sizeof(from);
+      ssize_t n = recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr*)&from, &fl);
+      if (n < 0) continue;
+      printf("udp from %s len %zd\n", show(&from, b1), n);
+      sendto(u, buf, (size_t)n, 0, (struct sockaddr*)&from, fl);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# ip6.sh BUILD: TCP and UDP over IPv6 on the wire (issue 11 point 6). The
+# guest (--ip6 fd00:99::2/64; natively the same address on the veth) runs
+# tests/inet-guest/programs/ip6serve, an AF_INET6 server; from the host's
+# namespace, curl -6 fetches http://[fd00:99::2]:8080/N (sha256 of the body
+# checked) and a UDP client sends datagrams that must come back unchanged.
+# The server prints the peer addresses its socket calls return: they must be
+# the host's real address fd00:99::1, under shoal as natively.
+TEST=ip6 BUILD=$1
+source "$(dirname "$0")/lib.sh"
+GUEST6=fd00:99::2 HOST6=fd00:99::1 MAC=02:00:00:00:99:02
+GUEST_OPTS=(--mac "$MAC" --ip6 "$GUEST6/64")
+SERVE=$BUILD/tests/inet-guest/ip6serve
+[ -x "$SERVE" ] || { echo "FAIL: $SERVE not built"; exit 1; }
+setup
+ip -n "$NS" -6 addr add "$HOST6/64" dev sh0 nodad
+if [ "$TARGET" = native ]; then
+  ip -n "$NSG" -6 addr add "$GUEST6/64" dev eth0 nodad
+fi
+start_guest ip6serve 120 "$SERVE" 8080 9000
+SERVE_PID=$GUEST_PID
+wait_line "$TMP/ip6serve.log" '^ip6serve: listening' 60 "$SERVE_PID" || { fail "ip6serve did not start"; exit 1; }
+
+expected() { python3 -c 'import hashlib,sys; n=int(sys.argv[1]); print(hashlib.sha256((b"abcdefghijklmnopqrstuvwxyz"*(n//26+1))[:n]).hexdigest())' "$1"; }
+fetch() {  # fetch N: curl -6 of /N, sha256 of the body (empty on failure)
+  in_ns curl -6 -sS --max-time 20 "http://[$GUEST6]:8080/$1" 2>"$TMP/curl.err" | sha256sum | cut -d' ' -f1
+}
+# The first request waits for neighbour discovery both ways (bounded).
+for _ in $(seq 40); do
+  in_ns curl -6 -s --max-time 2 -o /dev/null "http://[$GUEST6]:8080/10" && break
+  sleep 0.25
+done
+for n in 1000 3000000; do
+  got=$(fetch $n)
+  if [ "$got" = "$(expected $n)" ]; then
+    pass "curl -6 http://[$GUEST6]:8080/$n: $n bytes, sha256 matches"
+  else
+    fail "curl -6 /$n: sha256 $got: $(head -c 200 "$TMP/curl.err")"
+  fi
+done
+# The TCP listener is IPV6_V6ONLY: an IPv4 client is refused.
+out=$(in_ns curl -sS --max-time 5 "http://$GUEST_IP:8080/10" 2>&1)
+rc=$?
+if [ $rc = 7 ]; then
+  pass "IPV6_V6ONLY listener: curl over IPv4 refused"
+else
+  fail "curl -4 to the V6ONLY listener: status $rc: ${out:0:200}"
+fi
+if grep -q "^tcp peer $HOST6 local $GUEST6 getpeername $HOST6 family 10$" "$TMP/ip6serve.log"; then
+  pass "accept/getsockname/getpeername give the real IPv6 addresses"
+else
+  fail "server saw: $(grep '^tcp' "$TMP/ip6serve.log" | head -2 | tr '\n' ';')"
+fi
+
+# UDP echo: three datagrams (1, 1000 and 1400 bytes) and their echoes.
+out=$(in_ns timeout 30 python3 - "$GUEST6" <<'PY' 2>&1
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(1)
+ok = 0
+for size in (1, 1000, 1400):
+    data = bytes((i * 7 + size) & 255 for i in range(size))
+    for attempt in range(10):  # the first may wait for neighbour discovery
+        s.sendto(data, (sys.argv[1], 9000))
+        try:
+            back, frm = s.recvfrom(4096)
+        except socket.timeout:
+            continue
+        if back == data and frm[0] == sys.argv[1] and frm[1] == 9000:
+            ok += 1
+        break
+print("echoed", ok)
+PY
+)
+if [ "$out" = "echoed 3" ]; then
+  pass "UDP over IPv6: 3 datagrams echoed unchanged from [$GUEST6]:9000"
+else
+  fail "UDP echo: $out"
+fi
+if grep -q "^udp from $HOST6 len 1400$" "$TMP/ip6serve.log"; then
+  pass "recvfrom gives the sender's IPv6 address"
+else
+  fail "server saw: $(grep '^udp' "$TMP/ip6serve.log" | head -3 | tr '\n' ';')"
+fi
+finish
