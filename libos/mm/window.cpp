@@ -212,13 +212,15 @@ namespace {
 // commit created, whose pages outside the range it was asked for must stay
 // absent (they were reserved PROT_NONE).
 constexpr uint64_t kFresh = 1ull << 9;
-long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark);
+long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64_t ahead = 0);
 }  // namespace
 
-long commit(uint64_t addr, uint64_t len, bool huge) { return commit_marked(addr, len, huge, 0); }
+long commit(uint64_t addr, uint64_t len, bool huge, uint64_t ahead) {
+  return commit_marked(addr, len, huge, 0, ahead);
+}
 
 namespace {
-long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark) {
+long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64_t ahead) {
   if (!libos::window::contains(addr, len)) return -ENOMEM;
   uint64_t end = chunk_up(addr + len);
   // Fail before taking anything when the heap cannot hold the whole commit,
@@ -241,7 +243,7 @@ long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark) {
     uint64_t frames = alloc_top_down_aligned(run_end - c, kChunk);
     if (frames == 0) run_end = c + kChunk, frames = alloc_top_down_aligned(kChunk, kChunk);
     if (frames == 0) return -ENOMEM;
-    if (huge) advise_huge(frames, run_end - c);
+    if (huge) advise_huge(frames, run_end - c, ahead);
     for (; c < run_end; c += kChunk, frames += kChunk) {
       uint64_t* slot = pde_for(c);
       if (slot == nullptr) {

@@ -27,8 +27,11 @@ bool reserve_fixed(uint64_t addr, uint64_t len);
 bool is_free(uint64_t addr, uint64_t len);
 bool is_reserved(uint64_t addr, uint64_t len);
 // Commits every chunk [addr, addr+len) touches: 0 or -ENOMEM. With huge,
-// the frames are backed by host huge pages (page_alloc.hpp, advise_huge).
-long commit(uint64_t addr, uint64_t len, bool huge);
+// the frames are backed by host huge pages (page_alloc.hpp, advise_huge),
+// and up to ahead bytes of the frames the next commits will take are
+// advised in the same exit (a mapping that grows commits one chunk at a
+// time: without it, every chunk cost an exit).
+long commit(uint64_t addr, uint64_t len, bool huge, uint64_t ahead = 0);
 // Gives the pages of [addr, addr+len) (reserved) the rights prot asks for,
 // committing what is not: a chunk whose pages end up with different rights,
 // or fewer than read-write-execute, is split into 4 KiB entries, so a write
