@@ -3,15 +3,13 @@
 // only manage address ranges; pages the program frees are zeroed (or handed
 // back to the host) so that they read as zero when mapped again.
 //
-// Page protections are NOT enforced inside the heap area: mprotect validates
-// its arguments and returns 0, and PROT_NONE mappings are ordinary zero
-// memory. Programs that rely on a fault from a PROT_NONE guard page (stack
-// overflow detection in a thread stack) will not get one.
-//
-// Anonymous PROT_NONE mappings (reservations) and anything placed in the
-// reservation window go to the window (mm/window.hpp): there a reservation
-// costs nothing, the parts mapped readable or writable are committed out of
-// guest memory, and a touch of a never-committed part faults.
+// Every mapping the program places (anonymous or file, any protection) goes
+// to the reservation window (mm/window.hpp): there a reservation costs
+// nothing, the parts mapped readable or writable are committed out of guest
+// memory, a touch of a never-committed part faults, and mprotect gives each
+// page its rights. Only MAP_FIXED mappings into the heap area (beside brk)
+// and the break itself live in the heap area, where page protections are
+// NOT enforced: mprotect there validates its arguments and returns 0.
 #include "core/errno.hpp"
 #include "core/klib.hpp"
 #include "mm/file_map.hpp"
@@ -86,7 +84,16 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
   bool fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
   if (fixed && !aligned(addr)) return -EINVAL;
   if (window::contains(addr, size) && (fixed || aligned(addr))) return window_mmap(addr, size, prot, flags, fd, off);
-  if (!fixed && anonymous && (prot & 7) == 0) return window_mmap(0, size, prot, flags, fd, off);
+  // Every mapping the program places itself goes to the window, where its
+  // pages have the rights it asks for (mprotect included). Only MAP_FIXED
+  // into the heap area (next to brk) stays there, unprotected.
+  if (!fixed) {
+    long r = window_mmap(0, size, prot, flags, fd, off);
+    if (r != -ENOMEM) return r;
+    // The window's address space or its range table is full: the heap area
+    // still serves an accessible mapping, without protections.
+    if ((prot & 7) == 0) return r;
+  }
 
   uint64_t where = 0;
   if (fixed) {

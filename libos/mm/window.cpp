@@ -188,22 +188,29 @@ bool reserve_fixed(uint64_t addr, uint64_t len) {
 uint64_t reserve(uint64_t hint, uint64_t len) {
   using namespace shoal::abi;
   if (len == 0 || len > kWindowSize) return 0;
-  // The range is placed on chunks of its own (a chunk is committed as a
-  // whole) but records only len: what it leaves of its last chunk must not
-  // keep that chunk committed after an munmap of [addr, addr+len).
   len = page_up(len);
-  uint64_t size = chunk_up(len);
   if (hint != 0 && (hint & (kPage - 1)) == 0 && is_free(hint, len)) return add(hint, hint + len) ? hint : 0;
+  // A range of a chunk or more is placed on chunks of its own (a chunk is
+  // committed as a whole) but records only len: what it leaves of its last
+  // chunk must not keep that chunk committed after an munmap of
+  // [addr, addr+len). A smaller range shares a chunk with its neighbours
+  // (every program mapping lives here, and most are small) but never
+  // straddles two, so that it commits one chunk and is one range for the
+  // monitor.
+  bool small = len < kChunk;
+  uint64_t size = small ? len : chunk_up(len);
   // Top-down, as Linux places mappings, in the highest gap that fits.
   uint64_t top = kWindowBase + kWindowSize;
   for (size_t i = g_count;; --i) {
-    uint64_t gap_lo = i == 0 ? kWindowBase : chunk_up(g_ranges[i - 1].end);
+    uint64_t prev_end = i == 0 ? kWindowBase : g_ranges[i - 1].end;
+    uint64_t gap_lo = small ? prev_end : chunk_up(prev_end);
     if (top >= gap_lo && top - gap_lo >= size) {
-      uint64_t addr = chunk_down(top - size);
-      return add(addr, addr + len) ? addr : 0;
+      uint64_t addr = small ? top - size : chunk_down(top - size);
+      if (small && chunk_down(addr) != chunk_down(addr + len - 1)) addr = chunk_down(addr + len - 1) - len;
+      if (addr >= gap_lo) return add(addr, addr + len) ? addr : 0;
     }
     if (i == 0) return 0;
-    top = chunk_down(g_ranges[i - 1].start);
+    top = small ? g_ranges[i - 1].start : chunk_down(g_ranges[i - 1].start);
   }
 }
 
@@ -321,6 +328,10 @@ void unmap(uint64_t addr, uint64_t len) {
       uint64_t lo = addr > c ? addr : c;
       uint64_t hi = end < c + kChunk ? end : c + kChunk;
       zero(lo, hi - lo);
+      // The chunk stays for its other mappings; the unmapped pages become
+      // absent, as on Linux. (Out of heap pages for the table, they stay
+      // accessible and zero: still correct for the other mappings.)
+      (void)protect(lo, hi - lo, 0, false);
     }
   }
 }
