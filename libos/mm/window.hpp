@@ -1,7 +1,8 @@
 // The reservation window (abi/layout.h): address space beyond guest memory.
 //
-// A reservation (mmap PROT_NONE, or any anonymous mapping placed there) only
-// records an address range: it costs no memory. Committing a range (mapping
+// Every mapping a program places with mmap lives here (sys_mmap.cpp). A
+// reservation only records an address range: it costs no memory. Ranges
+// under 2 MiB share chunks (never straddling two); larger ones start a chunk. Committing a range (mapping
 // it readable or writable) gives each 2 MiB chunk it touches a 2 MiB-aligned
 // frame of the heap area (page_alloc), so --memory bounds what is committed
 // and a commit past it fails with ENOMEM. A chunk stays committed while any
