@@ -106,12 +106,39 @@ void zero(uint64_t addr, uint64_t len) {
   memset(reinterpret_cast<void*>(addr), 0, len);
 }
 
-void advise_huge(uint64_t addr, uint64_t len) {
+namespace {
+// Which 2 MiB frames of guest memory the host has been asked to back with
+// huge pages: the advice outlives a discard (MADV_DONTNEED keeps the flag on
+// the host mapping), so a frame is advised once, and a commit that reuses
+// advised frames costs no exit. Guest memory below 64 GiB: 4 KiB of .bss.
+constexpr uint64_t kAdvisedLimit = 64ull << 30;
+uint64_t g_advised[kAdvisedLimit / kHugeChunk / 64];
+
+bool advised(uint64_t chunk) {
+  uint64_t i = chunk / kHugeChunk;
+  return chunk < kAdvisedLimit && (g_advised[i / 64] >> (i % 64) & 1) != 0;
+}
+}  // namespace
+
+void advise_huge(uint64_t addr, uint64_t len, uint64_t ahead) {
   uint64_t lo = (addr + kHugeChunk - 1) & ~(kHugeChunk - 1);
   uint64_t hi = (addr + len) & ~(kHugeChunk - 1);
   if (hi <= lo) return;
+  bool all = true;
+  for (uint64_t c = lo; c < hi && all; c += kHugeChunk) all = advised(c);
+  if (all) return;
+  // The frames the next top-down allocations take lie right below: advise
+  // them now, in the same exit.
+  uint64_t floor = (g_heap_lo + kHugeChunk - 1) & ~(kHugeChunk - 1);
+  ahead &= ~(kHugeChunk - 1);
+  lo = lo - floor > ahead ? lo - ahead : (lo > floor ? floor : lo);
   shoal::abi::HcAdvise args{lo, hi - lo, shoal::abi::kAdviseHuge, 0, 0};
   hypercall(shoal::abi::Hypercall::advise, &args);
+  if (args.result != 0) return;
+  for (uint64_t c = lo; c < hi && c < kAdvisedLimit; c += kHugeChunk) {
+    uint64_t i = c / kHugeChunk;
+    g_advised[i / 64] |= uint64_t{1} << (i % 64);
+  }
 }
 
 void release(uint64_t addr, uint64_t len) {

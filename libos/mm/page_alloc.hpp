@@ -42,7 +42,10 @@ void zero(uint64_t addr, uint64_t len);
 // stay in small pages, which keeps an idle instance's RSS small.
 inline constexpr uint64_t kHugeChunk = 2ull << 20;
 inline constexpr uint64_t kHugeThreshold = 4ull << 20;
-void advise_huge(uint64_t addr, uint64_t len);
+// ahead: also advise up to that many bytes below addr (the frames the next
+// top-down allocations take), so that a growing mapping's commits do not
+// each cost an exit; frames advised already are not advised again.
+void advise_huge(uint64_t addr, uint64_t len, uint64_t ahead = 0);
 
 bool is_free(uint64_t addr, uint64_t len);
 bool is_mapped(uint64_t addr, uint64_t len);

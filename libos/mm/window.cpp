@@ -188,22 +188,29 @@ bool reserve_fixed(uint64_t addr, uint64_t len) {
 uint64_t reserve(uint64_t hint, uint64_t len) {
   using namespace shoal::abi;
   if (len == 0 || len > kWindowSize) return 0;
-  // The range is placed on chunks of its own (a chunk is committed as a
-  // whole) but records only len: what it leaves of its last chunk must not
-  // keep that chunk committed after an munmap of [addr, addr+len).
   len = page_up(len);
-  uint64_t size = chunk_up(len);
   if (hint != 0 && (hint & (kPage - 1)) == 0 && is_free(hint, len)) return add(hint, hint + len) ? hint : 0;
+  // A range of a chunk or more is placed on chunks of its own (a chunk is
+  // committed as a whole) but records only len: what it leaves of its last
+  // chunk must not keep that chunk committed after an munmap of
+  // [addr, addr+len). A smaller range shares a chunk with its neighbours
+  // (every program mapping lives here, and most are small) but never
+  // straddles two, so that it commits one chunk and is one range for the
+  // monitor.
+  bool small = len < kChunk;
+  uint64_t size = small ? len : chunk_up(len);
   // Top-down, as Linux places mappings, in the highest gap that fits.
   uint64_t top = kWindowBase + kWindowSize;
   for (size_t i = g_count;; --i) {
-    uint64_t gap_lo = i == 0 ? kWindowBase : chunk_up(g_ranges[i - 1].end);
+    uint64_t prev_end = i == 0 ? kWindowBase : g_ranges[i - 1].end;
+    uint64_t gap_lo = small ? prev_end : chunk_up(prev_end);
     if (top >= gap_lo && top - gap_lo >= size) {
-      uint64_t addr = chunk_down(top - size);
-      return add(addr, addr + len) ? addr : 0;
+      uint64_t addr = small ? top - size : chunk_down(top - size);
+      if (small && chunk_down(addr) != chunk_down(addr + len - 1)) addr = chunk_down(addr + len - 1) - len;
+      if (addr >= gap_lo) return add(addr, addr + len) ? addr : 0;
     }
     if (i == 0) return 0;
-    top = chunk_down(g_ranges[i - 1].start);
+    top = small ? g_ranges[i - 1].start : chunk_down(g_ranges[i - 1].start);
   }
 }
 
@@ -212,13 +219,15 @@ namespace {
 // commit created, whose pages outside the range it was asked for must stay
 // absent (they were reserved PROT_NONE).
 constexpr uint64_t kFresh = 1ull << 9;
-long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark);
+long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64_t ahead = 0);
 }  // namespace
 
-long commit(uint64_t addr, uint64_t len, bool huge) { return commit_marked(addr, len, huge, 0); }
+long commit(uint64_t addr, uint64_t len, bool huge, uint64_t ahead) {
+  return commit_marked(addr, len, huge, 0, ahead);
+}
 
 namespace {
-long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark) {
+long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64_t ahead) {
   if (!libos::window::contains(addr, len)) return -ENOMEM;
   uint64_t end = chunk_up(addr + len);
   // Fail before taking anything when the heap cannot hold the whole commit,
@@ -241,7 +250,7 @@ long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark) {
     uint64_t frames = alloc_top_down_aligned(run_end - c, kChunk);
     if (frames == 0) run_end = c + kChunk, frames = alloc_top_down_aligned(kChunk, kChunk);
     if (frames == 0) return -ENOMEM;
-    if (huge) advise_huge(frames, run_end - c);
+    if (huge) advise_huge(frames, run_end - c, ahead);
     for (; c < run_end; c += kChunk, frames += kChunk) {
       uint64_t* slot = pde_for(c);
       if (slot == nullptr) {
@@ -319,6 +328,10 @@ void unmap(uint64_t addr, uint64_t len) {
       uint64_t lo = addr > c ? addr : c;
       uint64_t hi = end < c + kChunk ? end : c + kChunk;
       zero(lo, hi - lo);
+      // The chunk stays for its other mappings; the unmapped pages become
+      // absent, as on Linux. (Out of heap pages for the table, they stay
+      // accessible and zero: still correct for the other mappings.)
+      (void)protect(lo, hi - lo, 0, false);
     }
   }
 }

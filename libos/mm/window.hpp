@@ -1,7 +1,8 @@
 // The reservation window (abi/layout.h): address space beyond guest memory.
 //
-// A reservation (mmap PROT_NONE, or any anonymous mapping placed there) only
-// records an address range: it costs no memory. Committing a range (mapping
+// Every mapping a program places with mmap lives here (sys_mmap.cpp). A
+// reservation only records an address range: it costs no memory. Ranges
+// under 2 MiB share chunks (never straddling two); larger ones start a chunk. Committing a range (mapping
 // it readable or writable) gives each 2 MiB chunk it touches a 2 MiB-aligned
 // frame of the heap area (page_alloc), so --memory bounds what is committed
 // and a commit past it fails with ENOMEM. A chunk stays committed while any
@@ -27,8 +28,11 @@ bool reserve_fixed(uint64_t addr, uint64_t len);
 bool is_free(uint64_t addr, uint64_t len);
 bool is_reserved(uint64_t addr, uint64_t len);
 // Commits every chunk [addr, addr+len) touches: 0 or -ENOMEM. With huge,
-// the frames are backed by host huge pages (page_alloc.hpp, advise_huge).
-long commit(uint64_t addr, uint64_t len, bool huge);
+// the frames are backed by host huge pages (page_alloc.hpp, advise_huge),
+// and up to ahead bytes of the frames the next commits will take are
+// advised in the same exit (a mapping that grows commits one chunk at a
+// time: without it, every chunk cost an exit).
+long commit(uint64_t addr, uint64_t len, bool huge, uint64_t ahead = 0);
 // Gives the pages of [addr, addr+len) (reserved) the rights prot asks for,
 // committing what is not: a chunk whose pages end up with different rights,
 // or fewer than read-write-execute, is split into 4 KiB entries, so a write

@@ -19,6 +19,7 @@
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
+#include "mm/window.hpp"
 #include "sched/preempt.hpp"
 #include "sched/signal_state.hpp"
 #include "sched/thread.hpp"
@@ -69,7 +70,13 @@ FaultSignal classify(const shoal::abi::FaultUpcall& r) {
     case 3: return {SIGTRAP, SI_KERNEL, 0};
     case 6: return {SIGILL, kIllIllopn, rip};
     case 11: case 12: return {SIGBUS, SI_KERNEL, 0};
-    case 14: return {SIGSEGV, (r.error & 1) != 0 ? kSegvAccerr : kSegvMaperr, r.cr2};
+    // An absent page of a mapping (PROT_NONE, a guard page) is an access
+    // error on Linux, as a present page written: only an address outside
+    // every mapping is a mapping error.
+    case 14: {
+      bool mapped = (r.error & 1) != 0 || mm::window::is_reserved(r.cr2 & ~uint64_t{0xfff}, 0x1000);
+      return {SIGSEGV, mapped ? kSegvAccerr : kSegvMaperr, r.cr2};
+    }
     case 16: {
       uint16_t sw = 0, cw = 0;
       asm volatile("fnstsw %0; fnstcw %1" : "=m"(sw), "=m"(cw));
