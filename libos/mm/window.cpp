@@ -14,6 +14,7 @@
 #include "core/klib.hpp"
 #include "core/window.hpp"
 #include "mm/page_alloc.hpp"
+#include "mm/range_set.hpp"
 #include "uapi/mman.hpp"
 
 namespace libos::mm::window {
@@ -22,75 +23,12 @@ namespace {
 
 using libos::window::kChunk;
 
-struct Range {
-  uint64_t start, end;
-};
-
-// Sorted, merged reserved ranges. Reservations are few (Go makes tens).
-constexpr size_t kMaxRanges = 2048;
-Range g_ranges[kMaxRanges];
-size_t g_count = 0;
+// Reserved ranges. Reservations are few (Go makes tens).
+constinit RangeSet<2048> g_ranges;
 uint64_t g_committed = 0;
 
 uint64_t chunk_down(uint64_t v) { return v & ~(kChunk - 1); }
 uint64_t chunk_up(uint64_t v) { return (v + kChunk - 1) & ~(kChunk - 1); }
-
-bool overlaps(uint64_t start, uint64_t end) {
-  for (size_t i = 0; i < g_count; ++i) {
-    if (g_ranges[i].start < end && start < g_ranges[i].end) return true;
-  }
-  return false;
-}
-
-bool add(uint64_t start, uint64_t end) {
-  size_t i = 0;
-  while (i < g_count && g_ranges[i].end < start) ++i;
-  size_t j = i;
-  while (j < g_count && g_ranges[j].start <= end) {
-    if (g_ranges[j].start < start) start = g_ranges[j].start;
-    if (g_ranges[j].end > end) end = g_ranges[j].end;
-    ++j;
-  }
-  size_t removed = j - i;
-  if (removed == 0) {
-    if (g_count == kMaxRanges) return false;
-    memmove(&g_ranges[i + 1], &g_ranges[i], (g_count - i) * sizeof(Range));
-    ++g_count;
-  } else if (removed > 1) {
-    memmove(&g_ranges[i + 1], &g_ranges[j], (g_count - j) * sizeof(Range));
-    g_count -= removed - 1;
-  }
-  g_ranges[i] = {start, end};
-  return true;
-}
-
-void remove(uint64_t start, uint64_t end) {
-  for (size_t i = 0; i < g_count;) {
-    Range& r = g_ranges[i];
-    if (r.end <= start || r.start >= end) {
-      ++i;
-      continue;
-    }
-    if (r.start < start && r.end > end) {
-      if (g_count == kMaxRanges) return;  // cannot split: stays reserved, harmless
-      memmove(&g_ranges[i + 2], &g_ranges[i + 1], (g_count - i - 1) * sizeof(Range));
-      ++g_count;
-      g_ranges[i + 1] = {end, r.end};
-      r.end = start;
-      return;
-    }
-    if (r.start < start) {
-      r.end = start;
-      ++i;
-    } else if (r.end > end) {
-      r.start = end;
-      ++i;
-    } else {
-      memmove(&g_ranges[i], &g_ranges[i + 1], (g_count - i - 1) * sizeof(Range));
-      --g_count;
-    }
-  }
-}
 
 // The page-directory entry for va, creating its page directory (a zeroed
 // heap page) if needed; null when the heap has no page left.
@@ -158,15 +96,11 @@ void link_table(uint64_t chunk, uint64_t* table) {
 }  // namespace
 
 bool is_free(uint64_t addr, uint64_t len) {
-  return len != 0 && libos::window::contains(addr, len) && !overlaps(addr, addr + len);
+  return len != 0 && libos::window::contains(addr, len) && !g_ranges.overlaps(addr, addr + len);
 }
 
 bool is_reserved(uint64_t addr, uint64_t len) {
-  if (!libos::window::contains(addr, len)) return false;
-  for (size_t i = 0; i < g_count; ++i) {
-    if (g_ranges[i].start <= addr && g_ranges[i].end >= addr + len) return true;
-  }
-  return false;
+  return libos::window::contains(addr, len) && g_ranges.covers(addr, addr + len);
 }
 
 uint64_t reserve_growable(uint64_t len) {
@@ -177,19 +111,19 @@ uint64_t reserve_growable(uint64_t len) {
   if (addr == 0) return reserve(0, len);
   // Top-down placement fills the freed tail from its top, so the space right
   // after the range stays free the longest.
-  remove(addr + len, addr + room);
+  g_ranges.remove(addr + len, addr + room);
   return addr;
 }
 
 bool reserve_fixed(uint64_t addr, uint64_t len) {
-  return len != 0 && libos::window::contains(addr, len) && add(addr, addr + len);
+  return len != 0 && libos::window::contains(addr, len) && g_ranges.add(addr, addr + len);
 }
 
 uint64_t reserve(uint64_t hint, uint64_t len) {
   using namespace shoal::abi;
   if (len == 0 || len > kWindowSize) return 0;
   len = page_up(len);
-  if (hint != 0 && (hint & (kPage - 1)) == 0 && is_free(hint, len)) return add(hint, hint + len) ? hint : 0;
+  if (hint != 0 && (hint & (kPage - 1)) == 0 && is_free(hint, len)) return g_ranges.add(hint, hint + len) ? hint : 0;
   // A range of a chunk or more is placed on chunks of its own (a chunk is
   // committed as a whole) but records only len: what it leaves of its last
   // chunk must not keep that chunk committed after an munmap of
@@ -201,13 +135,13 @@ uint64_t reserve(uint64_t hint, uint64_t len) {
   uint64_t size = small ? len : chunk_up(len);
   // Top-down, as Linux places mappings, in the highest gap that fits.
   uint64_t top = kWindowBase + kWindowSize;
-  for (size_t i = g_count;; --i) {
+  for (size_t i = g_ranges.count();; --i) {
     uint64_t prev_end = i == 0 ? kWindowBase : g_ranges[i - 1].end;
     uint64_t gap_lo = small ? prev_end : chunk_up(prev_end);
     if (top >= gap_lo && top - gap_lo >= size) {
       uint64_t addr = small ? top - size : chunk_down(top - size);
       if (small && chunk_down(addr) != chunk_down(addr + len - 1)) addr = chunk_down(addr + len - 1) - len;
-      if (addr >= gap_lo) return add(addr, addr + len) ? addr : 0;
+      if (addr >= gap_lo) return g_ranges.add(addr, addr + len) ? addr : 0;
     }
     if (i == 0) return 0;
     top = small ? g_ranges[i - 1].start : chunk_down(g_ranges[i - 1].start);
@@ -319,10 +253,10 @@ void zero(uint64_t addr, uint64_t len) {
 
 void unmap(uint64_t addr, uint64_t len) {
   if (!libos::window::contains(addr, len) || len == 0) return;
-  remove(addr, addr + len);
+  g_ranges.remove(addr, addr + len);  // unsplittable (table full): stays reserved, harmless
   uint64_t end = addr + len;
   for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
-    if (!overlaps(c, c + kChunk)) {
+    if (!g_ranges.overlaps(c, c + kChunk)) {
       decommit(c);
     } else {
       uint64_t lo = addr > c ? addr : c;
