@@ -22,39 +22,13 @@ done
 shoal=$build/bin/shoal httpd=$build/real/go_httpd
 [ "$(id -u)" = 0 ] || { echo "bench/go_http: needs root (network namespaces)" >&2; exit 1; }
 [ -x "$httpd" ] || { echo "bench/go_http: $httpd not built" >&2; exit 1; }
-# shellcheck source=../tests/lib/netns.sh
-source "$(dirname "$0")/../tests/lib/netns.sh" || { echo "bench/go_http: tests/lib/netns.sh missing" >&2; exit 1; }
-NS=$(netns_name shoal-b-gohttp) && NSN=$NS-n
-tmp=$(mktemp -d /tmp/bench-gohttp-XXXXXX)
-pids=()
+# shellcheck source=netbench.sh
+source "$(dirname "$0")/netbench.sh" || { echo "bench/go_http: bench/netbench.sh missing" >&2; exit 1; }
 status=0
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for ns in "$NS" "$NSN"; do
-    local left
-    left=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$left" ] && kill -9 $left 2>/dev/null
-    netns_release "$ns"
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-netns_reap '^shoal-b-'
-netns_claim "$NS" "$NSN" || exit 1
-ip -n "$NS" link set lo up && ip -n "$NSN" link set lo up
-ip -n "$NS" link add vh0 type veth peer name eth0 netns "$NSN"
-ip -n "$NS" addr add 10.95.0.1/24 dev vh0 && ip -n "$NS" link set vh0 up
-ip -n "$NSN" addr add 10.95.0.2/24 dev eth0 && ip -n "$NSN" link set eth0 up
-ip -n "$NS" tuntap add dev sh0 mode tap && ip -n "$NS" addr add 10.96.0.1/24 dev sh0 && ip -n "$NS" link set sh0 up
+netbench_open gohttp 10.95.0
+netbench_tap sh0 10.96.0
 "$shoal" build "$httpd" --net -o "$tmp/httpd.shoal" >"$tmp/build.log" 2>&1 ||
   { cat "$tmp/build.log"; echo "bench/go_http: shoal build --net failed" >&2; exit 1; }
-wait_for() {  # wait_for FILE REGEX SECONDS
-  local end=$((SECONDS + $3))
-  while ((SECONDS < end)); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-  return 1
-}
-to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1e6; else print -1 }'; }
 declare -A rps p99
 for side in native shoal; do
   log=$tmp/$side.log rps[$side]=-1 p99[$side]=-1

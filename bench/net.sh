@@ -29,35 +29,12 @@ done
 shoal=$build/bin/shoal httpd=$build/examples/net/httpd bulk=$build/examples/net/bulk
 [ "$(id -u)" = 0 ] || { echo "bench/net: needs root (network namespaces)" >&2; exit 1; }
 for f in "$httpd" "$bulk"; do [ -x "$f" ] || { echo "bench/net: $f not built" >&2; exit 1; }; done
-# shellcheck source=../tests/lib/netns.sh
-source "$(dirname "$0")/../tests/lib/netns.sh" || { echo "bench/net: tests/lib/netns.sh missing" >&2; exit 1; }
-NS=$(netns_name shoal-b-net) && NSN=$NS-n
-tmp=$(mktemp -d /tmp/bench-net-XXXXXX)
-pids=()
+# shellcheck source=netbench.sh
+source "$(dirname "$0")/netbench.sh" || { echo "bench/net: bench/netbench.sh missing" >&2; exit 1; }
 status=0
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for ns in "$NS" "$NSN"; do
-    local left
-    left=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$left" ] && kill -9 $left 2>/dev/null
-    netns_release "$ns"
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-# Namespaces of killed runs must not disturb this one.
-netns_reap '^shoal-b-'
-
-netns_claim "$NS" "$NSN" || exit 1
-ip -n "$NS" link set lo up
-ip -n "$NSN" link set lo up
-ip -n "$NS" link add vh0 type veth peer name eth0 netns "$NSN"
-ip -n "$NS" addr add 10.98.0.1/24 dev vh0 && ip -n "$NS" link set vh0 up
-ip -n "$NSN" addr add 10.98.0.2/24 dev eth0 && ip -n "$NSN" link set eth0 up
+netbench_open net 10.98.0
 if [ $shoal_on = 1 ]; then
-  ip -n "$NS" tuntap add dev sh0 mode tap && ip -n "$NS" addr add 10.99.0.1/24 dev sh0 && ip -n "$NS" link set sh0 up
+  netbench_tap sh0 10.99.0
   "$shoal" build "$httpd" --net -o "$tmp/httpd.shoal" >"$tmp/build.log" 2>&1 &&
     "$shoal" build "$bulk" --net -o "$tmp/bulk.shoal" >>"$tmp/build.log" 2>&1 ||
     { cat "$tmp/build.log"; echo "bench/net: shoal build --net failed" >&2; exit 1; }
@@ -78,15 +55,6 @@ guest() {
 }
 addr() { [ "$1" = native ] && echo 10.98.0.2 || echo 10.99.0.2; }
 host_addr() { [ "$1" = native ] && echo 10.98.0.1 || echo 10.99.0.1; }
-wait_for() {  # wait_for FILE REGEX SECONDS
-  local end=$((SECONDS + $3))
-  while ((SECONDS < end)); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-  return 1
-}
-to_us() {  # wrk latency "1.23ms" -> microseconds
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1e6; else print -1 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a >= 0) printf "%.2fx", a / b; else print "n/a" }'; }
 fmt_us() { awk -v u="$1" 'BEGIN { if (u < 0) print "n/a"; else if (u >= 1000) printf "%.2f ms", u / 1000; else printf "%.0f us", u }'; }
 
 sides=(native)

@@ -42,48 +42,20 @@ if [ -n "$base" ]; then
   [ -x "$base/bin/shoal" ] || { echo "bench/sendfile: $base/bin/shoal not built" >&2; exit 1; }
   sides="native shoal base"
 fi
-# shellcheck source=../tests/lib/netns.sh
-source "$(dirname "$0")/../tests/lib/netns.sh" || { echo "bench/sendfile: tests/lib/netns.sh missing" >&2; exit 1; }
-NS=$(netns_name shoal-b-sf) && NSN=$NS-n
-tmp=$(mktemp -d /tmp/bench-sendfile-XXXXXX)
-pids=()
+# shellcheck source=netbench.sh
+source "$(dirname "$0")/netbench.sh" || { echo "bench/sendfile: bench/netbench.sh missing" >&2; exit 1; }
 status=0
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for ns in "$NS" "$NSN"; do
-    local left
-    left=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$left" ] && kill -9 $left 2>/dev/null
-    netns_release "$ns"
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-netns_reap '^shoal-b-'
-
-netns_claim "$NS" "$NSN" || exit 1
-ip -n "$NS" link set lo up
-ip -n "$NSN" link set lo up
-ip -n "$NS" link add vh0 type veth peer name eth0 netns "$NSN"
-ip -n "$NS" addr add 10.98.0.1/24 dev vh0 && ip -n "$NS" link set vh0 up
-ip -n "$NSN" addr add 10.98.0.2/24 dev eth0 && ip -n "$NSN" link set eth0 up
-ip -n "$NS" tuntap add dev sh0 mode tap && ip -n "$NS" addr add 10.99.0.1/24 dev sh0 && ip -n "$NS" link set sh0 up
+netbench_open sf 10.98.0
+netbench_tap sh0 10.99.0
 "$shoal" build "$server" --net -o "$tmp/server.shoal" >"$tmp/build.log" 2>&1 ||
   { cat "$tmp/build.log"; echo "bench/sendfile: shoal build --net failed" >&2; exit 1; }
 if [ -n "$base" ]; then
-  ip -n "$NS" tuntap add dev sh1 mode tap && ip -n "$NS" addr add 10.97.0.1/24 dev sh1 && ip -n "$NS" link set sh1 up
+  netbench_tap sh1 10.97.0
   # The same server binary, in the other build's image.
   "$base/bin/shoal" build "$server" --net -o "$tmp/base.shoal" >"$tmp/build.log" 2>&1 ||
     { cat "$tmp/build.log"; echo "bench/sendfile: base shoal build --net failed" >&2; exit 1; }
 fi
 
-wait_for() {  # wait_for FILE REGEX SECONDS
-  local end=$((SECONDS + $3))
-  while ((SECONDS < end)); do grep -Eq "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-  return 1
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a >= 0) printf "%.2fx", a / b; else print "n/a" }'; }
 num() { awk -v v="$1" 'BEGIN { if (v < 0) print "n/a"; else printf "%.0f", v }'; }
 mb() { awk -v r="$1" -v s="$size" 'BEGIN { if (r < 0) print "n/a"; else printf "%.0f", r * s / 1e6 }'; }
 addr() { case $1 in native) echo 10.98.0.2 ;; base) echo 10.97.0.2 ;; *) echo 10.99.0.2 ;; esac; }
