@@ -14,6 +14,8 @@
 
 #include <string>
 
+#include "../lib/http_client.hpp"
+
 namespace shoal::test {
 
 struct CommandResult {
@@ -46,38 +48,11 @@ inline uint16_t free_port() {
   return ntohs(a.sin_port);
 }
 
-struct Answer {
-  int status = 0;  // 0: no answer
-  std::string body;
-};
+using Answer = HttpAnswer;
 
-// One request to 127.0.0.1:port, "Connection: close", read to EOF (10 s at most).
+// One GET or POST (empty body) to 127.0.0.1:port.
 inline Answer http(uint16_t port, const std::string& method, const std::string& path) {
-  Answer a;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return a;
-  }
-  std::string req = method + " " + path + " HTTP/1.1\r\nHost: pool-test\r\nConnection: close\r\n";
-  if (method == "POST") req += "Content-Length: 0\r\n";
-  req += "\r\n";
-  (void)!write(fd, req.data(), req.size());
-  std::string raw;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) raw.append(buf, static_cast<size_t>(n));
-  close(fd);
-  if (raw.compare(0, 9, "HTTP/1.1 ") == 0) a.status = atoi(raw.c_str() + 9);
-  size_t head_end = raw.find("\r\n\r\n");
-  if (head_end != std::string::npos) a.body = raw.substr(head_end + 4);
-  return a;
+  return http_request(port, method, path);
 }
 
 }  // namespace shoal::test

@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../../lib/http_client.hpp"
 #include "event_loop.hpp"
 #include "gateway/gateway.hpp"
 #include "pool_metrics.hpp"
@@ -23,40 +24,8 @@
 
 namespace shoal::pool::testing {
 
-struct HttpAnswer {
-  int status = 0;
-  std::string body;
-  std::string raw;
-};
-
-// One request on a fresh connection ("Connection: close"), read to EOF.
-inline HttpAnswer http_request(uint16_t port, const std::string& method, const std::string& path,
-                               const std::string& body = "") {
-  HttpAnswer a;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return a;
-  }
-  std::string req = method + " " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n";
-  if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  req += "\r\n" + body;
-  (void)!write(fd, req.data(), req.size());
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) a.raw.append(buf, static_cast<size_t>(n));
-  close(fd);
-  if (a.raw.compare(0, 9, "HTTP/1.1 ") == 0) a.status = atoi(a.raw.c_str() + 9);
-  size_t head_end = a.raw.find("\r\n\r\n");
-  if (head_end != std::string::npos) a.body = a.raw.substr(head_end + 4);
-  return a;
-}
+using shoal::test::HttpAnswer;
+using shoal::test::http_request;
 
 inline spec::Service fake_service(const std::string& name, uint32_t instances) {
   spec::Service c;
