@@ -284,12 +284,14 @@ CASE(epoll_eintr)
   sa.sa_handler = handler;
   sa.sa_flags = SA_RESTART;  // epoll_wait is never restarted
   sigaction(SIGALRM, &sa, NULL);
-  struct itimerval it = {{0, 0}, {0, 10000}};
-  setitimer(ITIMER_REAL, &it, NULL);
   int ep = epoll_create1(0);
   int p[2];
   pipe(p);
   add(ep, p[0], EPOLLIN, 1);
+  // Armed last and 100 ms out: an alarm that fired before the wait began
+  // would leave it waiting forever on a loaded machine.
+  struct itimerval it = {{0, 0}, {0, 100000}};
+  setitimer(ITIMER_REAL, &it, NULL);
   wait_show(ep, 8, -1);
   printf("hits %d\n", g_hits);
 }

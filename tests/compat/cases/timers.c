@@ -35,7 +35,9 @@ CASE(setitimer_sleep_interrupted)
 // covers: setitimer nanosleep
 {
   signal(SIGALRM, handler);
-  struct itimerval it = {{0, 0}, {0, 20000}};
+  // 200 ms: long enough that the alarm cannot fire before nanosleep begins,
+  // even on a loaded machine, and well before the 2 s sleep ends.
+  struct itimerval it = {{0, 0}, {0, 200000}};
   SHOW(setitimer(ITIMER_REAL, &it, NULL));
   struct timespec d = {2, 0}, rem = {0, 0};
   int r = nanosleep(&d, &rem);
