@@ -15,6 +15,7 @@
 
 #include <shoal/abi/image.h>
 #include <shoal/base/private_dir.hpp>
+#include <shoal/builder/dynamic.hpp>
 
 #include "inputs.hpp"
 
@@ -142,6 +143,14 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Whether the program has PT_INTERP (a file that cannot be read is not).
+bool is_dynamic(const std::string& path) {
+  auto bytes = builder::read_file(path, 1ull << 30);
+  if (!bytes) return false;
+  auto info = builder::read_dynamic_info(bytes.value());
+  return info && !info->interp.empty();
+}
+
 }  // namespace
 
 std::string image_cache_dir() {
@@ -160,7 +169,9 @@ Result<std::string> cached_image(const RunCommand& c) {
   // Fast path: the inputs' identities, not their bytes. Not with --root: a
   // directory tree's identity would take a walk of it.
   std::string identity_ref;
-  if (c.root.empty()) {
+  // Nor for a dynamically linked program: its libraries may change while
+  // it does not (the content key covers them, they are in the rootfs).
+  if (c.root.empty() && c.include.empty() && !is_dynamic(c.target)) {
     CacheKey id;
     id.add_u64(kCacheFormat);
     id.add(std::string("identity"));
@@ -181,7 +192,7 @@ Result<std::string> cached_image(const RunCommand& c) {
     }
   }
 
-  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices, c.allow_wx};
+  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices, c.allow_wx, c.include};
   auto in = TRY(gather_inputs(o));
   CacheKey key;
   key.add_u64(kCacheFormat);

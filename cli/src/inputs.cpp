@@ -1,24 +1,115 @@
 #include "inputs.hpp"
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 
 #include <shoal/abi/image.h>
+#include <shoal/builder/dynamic.hpp>
 
 namespace shoal::cli {
+
+namespace {
+
+std::string real_path(const std::string& p) {
+  char resolved[PATH_MAX];
+  return realpath(p.c_str(), resolved) ? resolved : p;
+}
+
+// The ELF files below a host directory (not following symlinks), sorted.
+void find_elf_files(const std::string& dir, std::vector<std::string>& out) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return;
+  std::vector<std::string> names;
+  while (struct dirent* de = readdir(d)) {
+    std::string n = de->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    std::string p = dir + "/" + n;
+    struct stat st;
+    if (lstat(p.c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      find_elf_files(p, out);
+    } else if (S_ISREG(st.st_mode) && st.st_size >= 64) {
+      FILE* f = fopen(p.c_str(), "rb");
+      if (f == nullptr) continue;
+      uint8_t magic[4] = {};
+      bool elf = fread(magic, 1, 4, f) == 4 && builder::is_elf(magic);
+      fclose(f);
+      if (elf) out.push_back(p);
+    }
+  }
+}
+
+// A dynamically linked program: its path in the image, the closure of
+// libraries the host's loader would load, and the --include trees, all
+// packed at their own paths (with the tree of --root, if any).
+Result<void> gather_dynamic(const InputOptions& o, builder::BuildInputs& in) {
+  std::string root = o.root.empty() ? "" : real_path(o.root);
+  std::string program = real_path(o.program);
+  std::vector<std::string> files;
+  // Inside --root, the program's path is its path below the root; else it
+  // is packed at its own (host) path, as are the paths that name it.
+  if (!root.empty() && program.size() > root.size() && program.compare(0, root.size(), root) == 0 &&
+      program[root.size()] == '/') {
+    in.exec_path = program.substr(root.size());
+  } else {
+    in.exec_path = program;
+    files.push_back(program);
+    if (!o.program.empty() && o.program[0] == '/' && o.program != program) files.push_back(o.program);
+  }
+  std::vector<std::string> trees, optional;
+  for (const auto& t : o.include) {
+    if (t.empty() || t[0] != '/') return make_error("--include " + t + ": not an absolute path");
+    struct stat st;
+    if (stat(t.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      return make_error("--include " + t + ": not a directory");
+    trees.push_back(t);
+    find_elf_files(t, optional);
+  }
+  auto closure = builder::resolve_closure(in.exec_path, program, root, optional);
+  if (!closure) return make_error(o.program + ": " + closure.error().message);
+  if (root.empty()) {
+    files.push_back(closure->interp);
+    files.insert(files.end(), closure->libraries.begin(), closure->libraries.end());
+    // The loader's cache of library paths: with it, the guest's ld.so opens
+    // each library by the path the host's would (and nothing else); without
+    // it (or for a library it lists that the image lacks), ld.so falls back
+    // to the system directories, as on the host.
+    struct stat st;
+    if (stat("/etc/ld.so.cache", &st) == 0) files.push_back("/etc/ld.so.cache");
+  }
+  builder::RootfsExtras extras{files, trees, true};
+  auto rootfs = builder::pack_rootfs(o.root, {}, o.writable, extras);
+  if (!rootfs) return make_error((o.root.empty() ? "" : "--root ") + rootfs.error().message);
+  in.rootfs = std::move(rootfs.value());
+  for (auto& w : closure->warnings) in.rootfs->warnings.push_back(std::move(w));
+  return {};
+}
+
+}  // namespace
 
 Result<builder::BuildInputs> gather_inputs(const InputOptions& o) {
   builder::BuildInputs in;
   in.app = TRY(builder::load_elf(o.program, builder::ElfRole::app));
   in.libos = TRY(builder::load_libos(builder::default_libos_path(o.libos)));
-  if (!o.root.empty() || !o.writable.empty()) {
-    auto rootfs = builder::pack_rootfs(o.root, {}, o.writable);
+  if (!in.app.interp.empty()) {
+    TRY(gather_dynamic(o, in));
+  } else if (!o.root.empty() || !o.writable.empty() || !o.include.empty()) {
+    builder::RootfsExtras extras{{}, o.include, false};
+    auto rootfs = builder::pack_rootfs(o.root, {}, o.writable, extras);
     if (!rootfs) return make_error((o.root.empty() ? "" : "--root ") + rootfs.error().message);
     in.rootfs = std::move(rootfs.value());
   }
-  char resolved[PATH_MAX];
-  in.source_path = realpath(o.program.c_str(), resolved) ? resolved : o.program;
+  in.source_path = real_path(o.program);
   in.name = o.name;
   if (in.name.empty()) {
     size_t slash = o.program.rfind('/');

@@ -20,6 +20,7 @@ struct InputOptions {
   bool rewrite = true;
   uint32_t devices = 0;  // abi::Devices to declare
   bool allow_wx = false;  // --allow-wx
+  std::vector<std::string> include;  // --include directories
 };
 
 Result<builder::BuildInputs> gather_inputs(const InputOptions& o);
