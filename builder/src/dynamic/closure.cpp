@@ -156,8 +156,6 @@ class Resolver {
       if (why) *why += strf("; skipped {} ({}, not x86-64)", path, info->machine);
       return std::optional<Object>{};
     }
-    if (info->type != ET_DYN && info->type != ET_EXEC)
-      return make_error(strf("{}: not a shared object", path));
     return std::optional<Object>{Object{path, std::move(info.value())}};
   }
 
@@ -179,6 +177,9 @@ class Resolver {
       while (d.size() > 1 && d.back() == '/') d.pop_back();
       if (d.empty() || d[0] != '/' || !tried.insert(d).second) continue;
       auto obj = TRY(open_object(d + "/" + name, why));
+      if (obj && obj->info.type != ET_DYN && obj->info.type != ET_EXEC)
+        return make_error(strf("{}/{}: not a shared object (ELF type {}): only ET_DYN and ET_EXEC can be loaded", d,
+                               name, obj->info.type));
       if (obj) return obj;
     }
     return std::optional<Object>{};
@@ -200,9 +201,16 @@ class Resolver {
     if (!interp->info.soname.empty()) m_by_name[interp->info.soname] = out.interp;
     // Breadth-first, as ld.so loads: the program's needs in order, then theirs.
     size_t required = 1;
+    // Optional objects that are not loadable shared objects (object files,
+    // damaged files) are packed as data: ld.so would refuse them too.
     for (const auto& o : optional) {
-      auto obj = TRY(open_object(o, nullptr, o));
-      if (obj && m_by_path.insert(o).second) m_objects.push_back(std::move(*obj));
+      auto obj = open_object(o, nullptr, o);
+      if (!obj) {
+        out.warnings.push_back(obj.error().message + " (packed, not loadable)");
+        continue;
+      }
+      if (obj.value() && obj.value()->info.type == ET_DYN && m_by_path.insert(o).second)
+        m_objects.push_back(std::move(*obj.value()));
     }
     for (size_t i = 0; i < m_objects.size(); ++i) {
       bool is_required = i < required || m_required.count(m_objects[i].path);

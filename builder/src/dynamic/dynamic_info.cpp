@@ -76,8 +76,7 @@ Result<DynamicInfo> read_dynamic_info(std::span<const uint8_t> b) {
   info.x86_64 = true;
   info.machine = "x86-64";
   info.type = eh.e_type;
-  if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
-    return make_error(strf("ELF type {} (e_type) is neither a program nor a shared object", eh.e_type));
+  if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) return info;  // an object file, a core: nothing to load
   if (eh.e_phentsize != sizeof(Elf64_Phdr))
     return make_error(strf("program header size {} (e_phentsize), expected {}", eh.e_phentsize, sizeof(Elf64_Phdr)));
   uint64_t ph_size = uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr);
