@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include <shoal/abi/image.h>
+#include <shoal/base/strf.hpp>
 #include <shoal/builder/dynamic.hpp>
 
 namespace shoal::cli {
@@ -49,6 +50,19 @@ void find_elf_files(const std::string& dir, std::vector<std::string>& out) {
   }
 }
 
+// A path the guest cannot open from the image: the LibOS mounts its own
+// /tmp, /dev and /proc over the root filesystem's.
+Result<void> check_reachable(const std::string& path, const std::string& what) {
+  for (const char* m : {"/tmp", "/dev", "/proc"}) {
+    size_t n = strlen(m);
+    if (path.compare(0, n, m) == 0 && (path.size() == n || path[n] == '/'))
+      return make_error(strf("{} {} is below {}, which the LibOS mounts itself (in memory): the guest could not "
+                             "open it from the image; move it elsewhere",
+                             what, path, m));
+  }
+  return {};
+}
+
 // A dynamically linked program: its path in the image, the closure of
 // libraries the host's loader would load, and the --include trees, all
 // packed at their own paths (with the tree of --root, if any).
@@ -72,11 +86,14 @@ Result<void> gather_dynamic(const InputOptions& o, builder::BuildInputs& in) {
     struct stat st;
     if (stat(t.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
       return make_error("--include " + t + ": not a directory");
+    TRY(check_reachable(t, "--include"));
     trees.push_back(t);
     find_elf_files(t, optional);
   }
   auto closure = builder::resolve_closure(in.exec_path, program, root, optional);
-  if (!closure) return make_error(o.program + ": " + closure.error().message);
+  if (!closure) return closure.error();  // its messages name the files
+  TRY(check_reachable(closure->interp, "the interpreter"));
+  for (const auto& l : closure->libraries) TRY(check_reachable(l, "the library"));
   if (root.empty()) {
     files.push_back(closure->interp);
     files.insert(files.end(), closure->libraries.begin(), closure->libraries.end());
