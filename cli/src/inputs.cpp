@@ -1,6 +1,7 @@
 #include "inputs.hpp"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,9 +85,14 @@ Result<void> gather_dynamic(const InputOptions& o, builder::BuildInputs& in) {
   for (const auto& t : o.include) {
     if (t.empty() || t[0] != '/') return make_error("--include " + t + ": not an absolute path");
     struct stat st;
-    if (stat(t.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-      return make_error("--include " + t + ": not a directory");
+    if (stat(t.c_str(), &st) != 0) return make_error("--include " + t + ": " + strerror(errno));
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+      return make_error("--include " + t + ": not a directory or a regular file");
     TRY(check_reachable(t, "--include"));
+    if (S_ISREG(st.st_mode)) {
+      files.push_back(t);  // e.g. /etc/passwd for a program that looks users up
+      continue;
+    }
     trees.push_back(t);
     find_elf_files(t, optional);
   }
@@ -121,7 +127,14 @@ Result<builder::BuildInputs> gather_inputs(const InputOptions& o) {
   if (!in.app.interp.empty()) {
     TRY(gather_dynamic(o, in));
   } else if (!o.root.empty() || !o.writable.empty() || !o.include.empty()) {
-    builder::RootfsExtras extras{{}, o.include, false};
+    builder::RootfsExtras extras;
+    for (const auto& t : o.include) {
+      struct stat st;
+      if (t.empty() || t[0] != '/') return make_error("--include " + t + ": not an absolute path");
+      if (stat(t.c_str(), &st) != 0) return make_error("--include " + t + ": " + strerror(errno));
+      TRY(check_reachable(t, "--include"));
+      (S_ISDIR(st.st_mode) ? extras.trees : extras.files).push_back(t);
+    }
     auto rootfs = builder::pack_rootfs(o.root, {}, o.writable, extras);
     if (!rootfs) return make_error((o.root.empty() ? "" : "--root ") + rootfs.error().message);
     in.rootfs = std::move(rootfs.value());

@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
   build->add_option("--libos", b.libos, "LibOS ELF (default: $SHOAL_LIBOS or ../lib/shoal/libos.elf)");
   build->add_flag("--net", b.net, "Declare the network device (the image may then run with shoal-vmm --net)");
   build->add_option("--include", b.include,
-                    "Host directory packed at its own path, e.g. /usr/lib/python3.11; its ELF files' libraries "
-                    "are packed too (repeatable)")
+                    "Host directory (or file) packed at its own path, e.g. /usr/lib/python3.11; its ELF files' "
+                    "libraries are packed too (repeatable)")
       ->allow_extra_args(false);
   build->add_flag("--allow-wx", b.allow_wx,
                   "The program needs writable+executable segments (else refused); recorded in the manifest");
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   run->add_option("--writable", r.writable, "Writable in-memory directory, as for build (programs only)")
       ->allow_extra_args(false);
   run->add_option("--libos", r.libos, "LibOS ELF (programs only)");
-  run->add_option("--include", r.include, "Host directory packed at its own path, as for build (programs only)")
+  run->add_option("--include", r.include, "Host directory or file packed at its own path, as for build (programs only)")
       ->allow_extra_args(false);
   run->add_flag("--no-rewrite", r.no_rewrite, "Build without syscall rewriting (programs only)");
   run->add_flag("--verbose", r.verbose, "Name unimplemented system calls, print build details");

@@ -55,7 +55,7 @@ expect_refused truncated-library "$tmp/lib/libshoalans\.so\.1: .*truncated" -- "
 # 5. A file that is not ELF at all where the library should be: ld.so stops there too.
 cp "$tmp/junk" "$tmp/lib/libshoalans.so.1"
 expect_refused not-elf-library "$tmp/lib/libshoalans\.so\.1: not an ELF file" -- "$tmp/prog"
-# 6. --include of something that is not a directory.
+# 6. --include of something that does not exist.
 cp "$tmp/libshoalans.so.1.saved" "$tmp/lib/libshoalans.so.1"
-expect_refused include-not-dir "--include $tmp/junk: not a directory" -- "$tmp/prog" --include "$tmp/junk"
+expect_refused include-absent "--include $tmp/absent: No such file" -- "$tmp/prog" --include "$tmp/absent"
 exit $fail
