@@ -13,7 +13,7 @@ command -v redis-cli >/dev/null && [ -x "$REDIS" ] ||
 setup
 start_guest redis 120 "$REDIS" --port 6379 --bind 0.0.0.0 --protected-mode no --save "" --appendonly no \
   --daemonize no --dir /tmp --logfile ""
-pid=$GUEST_PID
+pid=$GUEST_PID; t0=$SECONDS
 cli() { in_ns timeout 20 redis-cli -h "$GUEST_IP" -p 6379 "$@"; }
 up=0
 for _ in $(seq 300); do
@@ -22,7 +22,7 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 [ $up = 1 ] || { fail "redis-server did not answer PING"; exit 1; }
-pass "PING -> PONG"
+pass "PING -> PONG ($((SECONDS - t0)) s after start)"
 check() {  # DESCRIPTION EXPECTED -- ARGS
   local what=$1 want=$2; shift 3
   local got
@@ -38,7 +38,15 @@ got=$(cli GET big)
 if [ "$got" = "$big" ]; then pass "GET 100 KB value: identical"; else fail "GET big: ${#got} bytes back, want ${#big}"; fi
 check "DBSIZE" 3 -- DBSIZE
 check "GET absent key" "" -- GET absent
+# SHUTDOWN: redis-server exits by itself (status 0), as natively, and its
+# exit closes the connection, which is how redis-cli learns it is done (a
+# guest that ended without a FIN left it waiting for its 20 s timeout).
+start=$SECONDS
 cli SHUTDOWN NOSAVE >/dev/null 2>&1
 timeout 20 tail --pid="$pid" -f /dev/null
+wait "$pid"; rc=$?
+took=$((SECONDS - start))
+if [ $rc = 0 ] && [ $took -lt 5 ]; then pass "SHUTDOWN NOSAVE: exited with status 0, connection closed, ${took} s"
+else fail "SHUTDOWN NOSAVE: status $rc after ${took} s (the connection must close at the exit)"; fi
 ((FAILURES == 0)) && echo "PASS: redis-server over the network ($TARGET)"
 exit $((FAILURES > 0))
