@@ -23,7 +23,8 @@ std::string real_path(const std::string& p) {
   return realpath(p.c_str(), resolved) ? resolved : p;
 }
 
-// The ELF files below a host directory (not following symlinks), sorted.
+}  // namespace
+
 void find_elf_files(const std::string& dir, std::vector<std::string>& out) {
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return;
@@ -50,6 +51,8 @@ void find_elf_files(const std::string& dir, std::vector<std::string>& out) {
     }
   }
 }
+
+namespace {
 
 // A path the guest cannot open from the image: the LibOS mounts its own
 // /tmp, /dev and /proc over the root filesystem's.
