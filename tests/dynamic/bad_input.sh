@@ -58,4 +58,23 @@ expect_refused not-elf-library "$tmp/lib/libshoalans\.so\.1: not an ELF file" --
 # 6. --include of something that does not exist.
 cp "$tmp/libshoalans.so.1.saved" "$tmp/lib/libshoalans.so.1"
 expect_refused include-absent "--include $tmp/absent: No such file" -- "$tmp/prog" --include "$tmp/absent"
+# 7. An image whose interpreter was damaged after the build (its ELF magic
+#    overwritten inside the rootfs section): the LibOS refuses to start the
+#    program, naming the interpreter, with status 127 (as a failed exec).
+cp "$tmp/ok.shoal" "$tmp/damaged.shoal"
+python3 - "$tmp/damaged.shoal" "$(readlink -f /lib64/ld-linux-x86-64.so.2)" <<'PY'
+import sys
+img = bytearray(open(sys.argv[1], "rb").read())
+head = open(sys.argv[2], "rb").read(256)
+at = img.find(head)
+assert at > 0, "interpreter bytes not found in the image"
+img[at:at + 4] = b"XELF"
+open(sys.argv[1], "wb").write(img)
+PY
+out=$("$shoal" run "$tmp/damaged.shoal" --timeout 60 2>&1); rc=$?
+if [ $rc = 127 ] && grep -q "interpreter /lib64/ld-linux-x86-64.so.2: not an ELF file" <<<"$out"; then
+  echo "ok   damaged interpreter: status 127, $out"
+else
+  echo "FAIL damaged interpreter: status $rc: $out"; fail=1
+fi
 exit $fail
