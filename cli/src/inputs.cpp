@@ -113,7 +113,15 @@ Result<void> gather_dynamic(const InputOptions& o, builder::BuildInputs& in) {
     struct stat st;
     if (stat("/etc/ld.so.cache", &st) == 0) files.push_back("/etc/ld.so.cache");
   }
-  builder::RootfsExtras extras{files, trees, true};
+  builder::RootfsExtras extras{files, trees, true, {}};
+  // NOTE: the one place every ELF object of a dynamic image passes through on
+  // its way into the rootfs: the shared-object syscall rewriter
+  // (rewrite_elf_object) plugs in here, with the LibOS's syscall entry
+  // (in.libos.find_symbol(abi::kSyscallEntrySymbol)->addr). Until then the
+  // objects are packed unrewritten (builder::pack_elf_object, the identity).
+  extras.elf_hook = [](const std::string& path, std::vector<uint8_t> bytes) {
+    return builder::pack_elf_object(path, std::move(bytes));
+  };
   auto rootfs = builder::pack_rootfs(o.root, {}, o.writable, extras);
   if (!rootfs) return make_error((o.root.empty() ? "" : "--root ") + rootfs.error().message);
   in.rootfs = std::move(rootfs.value());

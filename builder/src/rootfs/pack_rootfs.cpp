@@ -104,7 +104,7 @@ class Packer {
     for (const auto& f : extras.files) TRY(add_host_path(f, false, 0));
     for (const auto& t : extras.trees) TRY(add_host_path(t, true, 0));
     TRY(add_writable(writable));
-    if (extras.elf_objects) TRY(pass_elf_objects());
+    if (extras.elf_objects) TRY(pass_elf_objects(extras.elf_hook ? extras.elf_hook : pack_elf_object));
     serialize();
     return {};
   }
@@ -194,12 +194,13 @@ class Packer {
 
   // Every ELF file on its way into the image passes through the hook for
   // ELF objects (dynamic.hpp, pack_elf_object) and is listed.
-  Result<void> pass_elf_objects() {
+  template <typename Hook>
+  Result<void> pass_elf_objects(const Hook& hook) {
     for (uint32_t k = 1; k < m_nodes.size(); ++k) {
       auto& n = m_nodes[k];
       if (!S_ISREG(n.mode) || !is_elf(n.data)) continue;
       std::string path = image_path(k);
-      auto bytes = pack_elf_object(path, std::move(n.data));
+      auto bytes = hook(path, std::move(n.data));
       if (!bytes) return make_error(strf("{}: {}", path, bytes.error().message));
       n.data = std::move(bytes.value());
       m_out.elf_objects.push_back({path, n.data.size()});

@@ -130,7 +130,7 @@ TEST(Dynamic, PacksExtraPathsWithTheirSymlinks) {
                "/usr/lib/real/file && ln -s usr/lib " + d + "/lib && ln -s real " + d + "/usr/lib/link && printf 'x' > " +
                d + "/tree/sub/t && cp -L /lib/x86_64-linux-gnu/libc.so.6 " + d + "/tree/libc.so.6"),
             0);
-  RootfsExtras extras{{d + "/lib/link/file"}, {d + "/tree"}, true};
+  RootfsExtras extras{{d + "/lib/link/file"}, {d + "/tree"}, true, {}};
   auto fs = pack_rootfs("", {}, {}, extras);
   ASSERT_TRUE(fs.ok()) << fs.error().message;
   // Read it back through the host reader, then check the entries by path.
@@ -162,6 +162,32 @@ TEST(Dynamic, PacksExtraPathsWithTheirSymlinks) {
   ASSERT_EQ(fs->elf_objects.size(), 1u);
   EXPECT_EQ(fs->elf_objects[0].path, d + "/tree/libc.so.6");
   for (size_t i = 1; i < e.size(); ++i) EXPECT_LT(e[i].parent, i);
+}
+
+// The hook sees each ELF object with its image path, and what it returns is
+// what the image holds; an error names the object.
+TEST(Dynamic, ElfObjectsPassThroughTheHook) {
+  std::string d = test::scratch_dir() + "/hook";
+  ASSERT_EQ(sh("rm -rf " + d + " && mkdir -p " + d + "/t && cp -L /lib/x86_64-linux-gnu/libc.so.6 " + d +
+               "/t/libc.so.6 && printf 'not elf' > " + d + "/t/text"),
+            0);
+  std::vector<std::string> seen;
+  RootfsExtras extras{{}, {d + "/t"}, true, [&](const std::string& path, std::vector<uint8_t> bytes) {
+                        seen.push_back(path);
+                        bytes.resize(16);  // "rewritten"
+                        return Result<std::vector<uint8_t>>(std::move(bytes));
+                      }};
+  auto fs = pack_rootfs("", {}, {}, extras);
+  ASSERT_TRUE(fs.ok()) << fs.error().message;
+  EXPECT_EQ(seen, std::vector<std::string>{d + "/t/libc.so.6"});
+  ASSERT_EQ(fs->elf_objects.size(), 1u);
+  EXPECT_EQ(fs->elf_objects[0].size, 16u);
+  extras.elf_hook = [](const std::string&, std::vector<uint8_t>) {
+    return Result<std::vector<uint8_t>>(make_error("rewriter refused it"));
+  };
+  auto bad = pack_rootfs("", {}, {}, extras);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, d + "/t/libc.so.6: rewriter refused it");
 }
 
 }  // namespace

@@ -56,11 +56,11 @@ struct DynamicClosure {
 Result<DynamicClosure> resolve_closure(const std::string& program, const std::string& program_file,
                                        const std::string& root, const std::vector<std::string>& optional = {});
 
-// The hook every ELF object of a dynamic image passes through on its way into
-// the root filesystem (the program, its interpreter, its libraries, and the
-// ELF files of --include trees): `path` is its path in the image. Identity
-// today; the syscall rewriter for shared objects (rewrite_elf_object) plugs
-// in here.
+// What every ELF object of a dynamic image becomes on its way into the root
+// filesystem (the program file, its interpreter, its libraries, and the ELF
+// files of --include trees): `path` is its path in the image. The identity:
+// the default of RootfsExtras::elf_hook, which the CLI sets (cli/src/inputs.cpp)
+// and where the shared-object syscall rewriter (rewrite_elf_object) plugs in.
 Result<std::vector<uint8_t>> pack_elf_object(const std::string& path, std::vector<uint8_t> bytes);
 
 // Whether bytes start with the ELF magic.

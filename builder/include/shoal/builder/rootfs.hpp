@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -40,9 +41,13 @@ struct Rootfs {
 struct RootfsExtras {
   std::vector<std::string> files;  // a file (or symlink chain to one)
   std::vector<std::string> trees;  // a directory, packed with everything below it
-  // Pass every ELF file packed through pack_elf_object (dynamic.hpp) and
-  // list it in Rootfs::elf_objects.
+  // Pass every ELF file packed through elf_hook and list it in
+  // Rootfs::elf_objects.
   bool elf_objects = false;
+  // What each ELF object's bytes become in the image: `path` is its path
+  // there. Empty: pack_elf_object (dynamic.hpp), the identity today. The
+  // caller that knows the LibOS (its syscall entry) sets the rewriter here.
+  std::function<Result<std::vector<uint8_t>>(const std::string& path, std::vector<uint8_t> bytes)> elf_hook;
 };
 
 // Checks a --writable path: absolute, normalized (no "//", ".", "..", no
