@@ -1,13 +1,16 @@
 // libFuzzer target: the ELF validator and, for accepted files, the section
-// loader and the syscall rewriter that run on them.
+// loader and the syscall rewriter that run on them; and the dynamic-section
+// reader that `shoal build` runs on every library it considers.
 #include <stddef.h>
 #include <stdint.h>
 
+#include <shoal/builder/dynamic.hpp>
 #include <shoal/builder/elf_program.hpp>
 #include <shoal/builder/rewriter.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace shoal::builder;
+  (void)read_dynamic_info(std::span<const uint8_t>(data, size));
   auto prog = parse_elf(std::vector<uint8_t>(data, data + size), ElfRole::app);
   if (!prog.ok()) return 0;
   std::vector<std::vector<uint8_t>> copies;

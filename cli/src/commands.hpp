@@ -22,6 +22,7 @@ struct BuildCommand {
   std::string libos;
   bool net = false;  // declare the network device (abi::kDeviceNet)
   bool allow_wx = false;  // writable+executable segments allowed (abi::kImageAllowWriteExec)
+  std::vector<std::string> include;  // host directories packed at their own paths
 };
 int run_build(const BuildCommand& c);
 
@@ -43,6 +44,7 @@ struct RunCommand {
   std::string net, ip, gateway, mac, net_impair;
   std::string ip6;
   bool allow_wx = false;  // programs only: build with --allow-wx
+  std::vector<std::string> include;  // programs only: host directories packed at their own paths
   std::string user;       // passed to shoal-vmm --user
   bool no_jail = false;   // passed to shoal-vmm --no-jail
   std::vector<std::string> args;

@@ -1,6 +1,8 @@
 #include "image_cache.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -15,6 +18,7 @@
 
 #include <shoal/abi/image.h>
 #include <shoal/base/private_dir.hpp>
+#include <shoal/builder/dynamic.hpp>
 
 #include "inputs.hpp"
 
@@ -24,8 +28,9 @@ namespace {
 
 // Bump when the builder's output changes for the same inputs, so stale cache
 // entries are not reused.
-// 2: image version 2 (writable directories); 3: devices; 4: XXH3 keys, digest records.
-constexpr uint32_t kCacheFormat = 4;
+// 2: image version 2 (writable directories); 3: devices; 4: XXH3 keys, digest records;
+// 5: dynamic programs (closure and --include identities in the key).
+constexpr uint32_t kCacheFormat = 5;
 constexpr const char* kRecordTag = "shoal-cache 1";
 
 std::string hex(XXH128_hash_t h) {
@@ -142,6 +147,67 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Whether the program has PT_INTERP (a file that cannot be read is not).
+bool is_dynamic(const std::string& path) {
+  auto bytes = builder::read_file(path, 1ull << 30);
+  if (!bytes) return false;
+  auto info = builder::read_dynamic_info(bytes.value());
+  return info && !info->interp.empty();
+}
+
+// The identity of every entry below a host directory (lstat: a symlink's own).
+Result<void> add_tree_identity(CacheKey& key, const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return errno_error(dir);
+  std::vector<std::string> names;
+  while (struct dirent* de = readdir(d)) {
+    std::string n = de->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    std::string p = dir + "/" + n;
+    struct stat st;
+    if (lstat(p.c_str(), &st) != 0) return errno_error(p);
+    key.add(p);
+    for (uint64_t v : {static_cast<uint64_t>(st.st_mode), static_cast<uint64_t>(st.st_ino),
+                       static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_mtim.tv_sec),
+                       static_cast<uint64_t>(st.st_mtim.tv_nsec), static_cast<uint64_t>(st.st_ctim.tv_sec),
+                       static_cast<uint64_t>(st.st_ctim.tv_nsec)})
+      key.add_u64(v);
+    if (S_ISDIR(st.st_mode)) TRY(add_tree_identity(key, p));
+  }
+  return {};
+}
+
+// A dynamic program's image is made of its interpreter, its libraries, the
+// loader cache and the --include paths as well: their identities join the
+// key (the closure is resolved again, reading the ELF headers, not hashing
+// the files), so that an upgraded library misses the identity record.
+Result<void> add_dynamic_identity(CacheKey& key, const RunCommand& c, bool dynamic) {
+  std::vector<std::string> optional;
+  for (const auto& inc : c.include) {
+    struct stat st;
+    if (stat(inc.c_str(), &st) != 0) return errno_error(inc);
+    if (S_ISDIR(st.st_mode)) {
+      TRY(add_tree_identity(key, inc));
+      find_elf_files(inc, optional);
+    } else {
+      TRY(add_identity(key, inc));
+    }
+  }
+  if (!dynamic) return {};
+  char resolved[PATH_MAX];
+  if (realpath(c.target.c_str(), resolved) == nullptr) return errno_error(c.target);
+  auto closure = TRY(builder::resolve_closure(resolved, resolved, "", optional));
+  TRY(add_identity(key, closure.interp));
+  for (const auto& lib : closure.libraries) TRY(add_identity(key, lib));
+  struct stat st;
+  if (stat("/etc/ld.so.cache", &st) == 0) TRY(add_identity(key, "/etc/ld.so.cache"));
+  return {};
+}
+
 }  // namespace
 
 std::string image_cache_dir() {
@@ -167,6 +233,8 @@ Result<std::string> cached_image(const RunCommand& c) {
     TRY(add_identity(id, c.target));
     TRY(add_identity(id, libos));
     TRY(add_identity(id, "/proc/self/exe"));  // the builder is part of this binary
+    bool dynamic = is_dynamic(c.target);
+    if (dynamic || !c.include.empty()) TRY(add_dynamic_identity(id, c, dynamic));
     id.add(base_name(c.target));
     for (const auto& w : c.writable) id.add("writable " + w);
     id.add(std::string(c.no_rewrite ? "no-rewrite" : "rewrite"));
@@ -181,7 +249,7 @@ Result<std::string> cached_image(const RunCommand& c) {
     }
   }
 
-  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices, c.allow_wx};
+  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices, c.allow_wx, c.include};
   auto in = TRY(gather_inputs(o));
   CacheKey key;
   key.add_u64(kCacheFormat);

@@ -20,9 +20,15 @@ struct InputOptions {
   bool rewrite = true;
   uint32_t devices = 0;  // abi::Devices to declare
   bool allow_wx = false;  // --allow-wx
+  std::vector<std::string> include;  // --include directories
 };
 
 Result<builder::BuildInputs> gather_inputs(const InputOptions& o);
+
+// Appends the ELF files below the host directory `dir` (not following
+// symlinks), in sorted order: the objects an --include tree adds to a dynamic
+// program's closure.
+void find_elf_files(const std::string& dir, std::vector<std::string>& out);
 
 // Prints the builder's warnings (skipped root files) to stderr.
 void print_warnings(const builder::BuildInputs& in);

@@ -13,8 +13,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   BuildCommand b;
-  auto* build = app.add_subcommand("build", "Build a .shoal image from a static x86-64 program");
-  build->add_option("program", b.program, "Static ELF program")->required();
+  auto* build = app.add_subcommand("build", "Build a .shoal image from an x86-64 program (static or dynamically linked)");
+  build->add_option("program", b.program, "ELF program (a dynamic one is packed with its interpreter and libraries)")->required();
   build->add_option("-o,--output", b.output, "Output image (default: PROGRAM's basename + .shoal)");
   build->add_option("--root", b.root, "Directory packed as the read-only root filesystem");
   build->add_option("--writable", b.writable,
@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
   build->add_flag("--no-rewrite", b.no_rewrite, "Leave every syscall to the ring-0 fallback");
   build->add_option("--libos", b.libos, "LibOS ELF (default: $SHOAL_LIBOS or ../lib/shoal/libos.elf)");
   build->add_flag("--net", b.net, "Declare the network device (the image may then run with shoal-vmm --net)");
+  build->add_option("--include", b.include,
+                    "Host directory (or file) packed at its own path, e.g. /usr/lib/python3.11; its ELF files' "
+                    "libraries are packed too (repeatable)")
+      ->allow_extra_args(false);
   build->add_flag("--allow-wx", b.allow_wx,
                   "The program needs writable+executable segments (else refused); recorded in the manifest");
 
@@ -43,6 +47,8 @@ int main(int argc, char** argv) {
   run->add_option("--writable", r.writable, "Writable in-memory directory, as for build (programs only)")
       ->allow_extra_args(false);
   run->add_option("--libos", r.libos, "LibOS ELF (programs only)");
+  run->add_option("--include", r.include, "Host directory or file packed at its own path, as for build (programs only)")
+      ->allow_extra_args(false);
   run->add_flag("--no-rewrite", r.no_rewrite, "Build without syscall rewriting (programs only)");
   run->add_flag("--verbose", r.verbose, "Name unimplemented system calls, print build details");
   run->add_flag("--timing", r.timing, "Print start-up timing");

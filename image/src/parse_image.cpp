@@ -24,6 +24,7 @@ const char* section_kind_name(uint32_t kind) {
     case SectionKind::rootfs: return "rootfs";
     case SectionKind::symbols: return "symbols";
     case SectionKind::manifest: return "manifest";
+    case SectionKind::exec: return "exec";
   }
   return "unknown";
 }
@@ -58,11 +59,13 @@ Result<void> check_section(size_t i, const SectionEntry& s, uint64_t file_size, 
                                            s.file_offset, table_end));
   if (!is_loaded(s.kind)) {
     if (s.kind != static_cast<uint32_t>(SectionKind::symbols) &&
-        s.kind != static_cast<uint32_t>(SectionKind::manifest))
+        s.kind != static_cast<uint32_t>(SectionKind::manifest) && s.kind != static_cast<uint32_t>(SectionKind::exec))
       return make_error(strf("image: section {} has unknown kind {}", i, s.kind));
     if (s.guest_addr != 0 || s.mem_size != 0)
       return section_error(i, s, strf("is not loaded but has guest range {:#x}+{:#x}",
                                              s.guest_addr, s.mem_size));
+    if (s.kind == static_cast<uint32_t>(SectionKind::exec) && (s.file_size < 2 || s.file_size > abi::kMaxExecPath))
+      return section_error(i, s, strf("size {} is not a path of 1 to {} bytes", s.file_size, abi::kMaxExecPath - 1));
     return {};
   }
   if (s.kind < static_cast<uint32_t>(SectionKind::libos) || s.kind > static_cast<uint32_t>(SectionKind::rootfs))
@@ -180,6 +183,13 @@ Result<void> validate(const Image& img, uint64_t file_size) {
     return make_error(strf("image: image_end {:#x} is not the end of the highest loaded section {:#x}",
                                   img.header.image_end, highest));
   TRY(check_header_addresses(img));
+  // A dynamic program's interpreter and libraries live in the rootfs, and its
+  // path there is the exec section; neither belongs in a static image.
+  bool dynamic = (img.header.flags & abi::kImageDynamic) != 0;
+  bool has_exec = find_section(img, SectionKind::exec) != nullptr;
+  if (dynamic && (!has_exec || find_section(img, SectionKind::rootfs) == nullptr))
+    return make_error("image: flagged dynamic (kImageDynamic) but has no exec or no rootfs section");
+  if (!dynamic && has_exec) return make_error("image: an exec section in an image not flagged dynamic");
   return {};
 }
 

@@ -1,10 +1,12 @@
 // The composition root: from shoal_libos_start (arch/x86_64/start.S) to the
 // program's entry point. The only file that knows every subsystem: it starts
-// them bottom-up (time, memory, entropy, threads, files, network), then builds
-// the initial stack a static Linux binary expects and enters the program.
+// them bottom-up (time, memory, entropy, threads, files, network), maps a
+// dynamic program's interpreter (boot/interp.hpp), then builds the initial
+// stack a Linux binary expects and enters the program (or its interpreter).
 #include <shoal/abi/boot.h>
 #include <shoal/abi/layout.h>
 
+#include "boot/interp.hpp"
 #include "core/boot_flags.hpp"
 #include "core/klib.hpp"
 #include "mm/kmalloc.hpp"
@@ -13,6 +15,7 @@
 #include "fs/init.hpp"
 #include "net/init.hpp"
 #include "mm/page_alloc.hpp"
+#include "sched/signal_state.hpp"
 #include "sched/thread.hpp"
 #include "time/clock.hpp"
 #include "uapi/auxvec.hpp"
@@ -41,8 +44,9 @@ uint64_t push_string(uint64_t* sp, const char* s, size_t len) {
 }
 
 // Builds argc, argv, envp, auxv and the strings at the top of the main stack
-// exactly as Linux does for a static binary; returns the entry rsp.
-uint64_t build_user_stack(const shoal::abi::BootInfo& boot) {
+// exactly as Linux does; returns the entry rsp. interp_base: AT_BASE, where a
+// dynamic program's interpreter is mapped (0 for a static program).
+uint64_t build_user_stack(const shoal::abi::BootInfo& boot, uint64_t interp_base) {
   const uint32_t argc = boot.argc, envc = boot.envc;
   const char* strings = reinterpret_cast<const char*>(boot.args_addr);
   const char* strings_end = strings + boot.args_size;
@@ -77,12 +81,12 @@ uint64_t build_user_stack(const shoal::abi::BootInfo& boot) {
 
   const uint64_t auxv[][2] = {
       {AT_PHDR, boot.app_phdr},   {AT_PHENT, boot.app_phent}, {AT_PHNUM, boot.app_phnum},
-      {AT_PAGESZ, 4096},          {AT_BASE, 0},               {AT_FLAGS, 0},
+      {AT_PAGESZ, 4096},          {AT_BASE, interp_base},     {AT_FLAGS, 0},
       {AT_ENTRY, boot.app_entry}, {AT_UID, 0},                {AT_EUID, 0},
       {AT_GID, 0},                {AT_EGID, 0},               {AT_SECURE, 0},
       {AT_RANDOM, random},        {AT_HWCAP, boot.hwcap},     {AT_HWCAP2, boot.hwcap2},
       {AT_CLKTCK, 100},           {AT_PLATFORM, platform},    {AT_EXECFN, execfn},
-      {AT_NULL, 0},
+      {AT_MINSIGSTKSZ, signal_frame_bytes()},                 {AT_NULL, 0},
   };
   constexpr size_t kAuxWords = sizeof(auxv) / sizeof(uint64_t);
   size_t words = 1 + (argc + 1) + (envc + 1) + kAuxWords;
@@ -130,7 +134,10 @@ extern "C" [[noreturn]] void libos_main(const shoal::abi::BootInfo* boot) {
   net::net_init(*boot);
   fs_open_stdio();
 
-  uint64_t user_rsp = build_user_stack(*boot);
+  // A dynamically linked program starts in its interpreter (PT_INTERP),
+  // mapped from the root filesystem now that the files are up.
+  Interp interp = load_interpreter(boot->app_phdr, boot->app_phent, boot->app_phnum);
+  uint64_t user_rsp = build_user_stack(*boot, interp.base);
   shoal_app_entry_tsc = __builtin_ia32_rdtsc();
-  shoal_enter_app(boot->app_entry, user_rsp);
+  shoal_enter_app(interp.entry != 0 ? interp.entry : boot->app_entry, user_rsp);
 }

@@ -44,8 +44,13 @@ long window_mmap(uint64_t addr, uint64_t size, int prot, int flags, int fd, uint
   uint64_t where = 0;
   if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0) {
     if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm::window::is_free(addr, size)) return -EEXIST;
-    // A fixed mapping replaces what was there: the new one reads as zero.
-    mm::window::zero(addr, size);
+    // A fixed mapping replaces what was there: the new one reads as zero. A
+    // file mapping is not zeroed first: the file reader writes every byte of
+    // it (the file, then zeros past its end), and zeroing 64 KiB or more
+    // hands the pages back to the host, so that the copy then took a first
+    // touch (~22 us) per page again. ld.so maps each library's segments so,
+    // over the span it mapped from the same file a moment before.
+    if (anonymous) mm::window::zero(addr, size);
     if (!mm::window::reserve_fixed(addr, size)) return -ENOMEM;
     where = addr;
   } else {

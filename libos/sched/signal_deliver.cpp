@@ -237,6 +237,12 @@ long run_handler(int sig, const uapi::KSigaction& act, SyscallFrame& f, long res
 
 }  // namespace
 
+size_t signal_frame_bytes() {
+  // As run_handler lays it out: red zone, xsave + magic (64-aligned), the
+  // frame (16-aligned, then the return address slot).
+  return 128 + sched::xsave_size() + sizeof(uint32_t) + 63 + sizeof(RtSigframe) + 15 + 8;
+}
+
 int signal_info_code(int sig) { return g_info_code[sig]; }
 
 void signal_set_info(int sig, int code, int32_t timer, int64_t value) {

@@ -68,6 +68,10 @@ inline bool signal_attention() {
 // it must be.
 long signal_deliver(SyscallFrame& frame, long result, bool* restart);
 
+// The most stack a signal frame takes below the interrupted stack pointer
+// (red zone, xsave area, rt_sigframe, alignment): AT_MINSIGSTKSZ.
+size_t signal_frame_bytes();
+
 // A synchronous CPU fault of program code on its way to a handler
 // (signal_fault.cpp): the full register set the monitor recorded, which
 // rt_sigreturn updates, and the siginfo/sigcontext facts.

@@ -33,6 +33,7 @@ LoadedImage::LoadedImage(LoadedImage&& other) noexcept
       rootfs_addr(other.rootfs_addr),
       rootfs_size(other.rootfs_size),
       symbols(std::exchange(other.symbols, {})),
+      exec_path(std::move(other.exec_path)),
       m_symbols_map(std::exchange(other.m_symbols_map, nullptr)),
       m_symbols_map_size(std::exchange(other.m_symbols_map_size, 0)) {}
 
@@ -76,6 +77,15 @@ Result<LoadedImage> open_image(const std::string& path) {
         img.rootfs_addr = s.guest_addr;
         img.rootfs_size = s.mem_size;
       }
+    } else if (s.kind == static_cast<uint32_t>(SectionKind::exec)) {
+      // read_image bounded the size; the bytes must be one absolute path.
+      std::string p(s.file_size, '\0');
+      if (pread(img.fd, p.data(), p.size(), static_cast<off_t>(s.file_offset)) != static_cast<ssize_t>(p.size()))
+        return make_error(path + ": cannot read the exec section");
+      if (p.back() != '\0' || p[0] != '/' || strlen(p.c_str()) != p.size() - 1)
+        return make_error(path + ": the exec section is not one absolute, NUL-terminated path");
+      p.pop_back();
+      img.exec_path = std::move(p);
     } else if (s.kind == static_cast<uint32_t>(SectionKind::symbols) && s.file_size > 0 && img.symbols.empty()) {
       // Mapped now, read only if a crash report needs it: after seccomp is on,
       // no file can be read.

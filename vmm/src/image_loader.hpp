@@ -32,6 +32,7 @@ struct LoadedImage {
   uint64_t image_end = 0;             // page-aligned end of the highest loaded section
   uint64_t rootfs_addr = 0, rootfs_size = 0;
   std::span<const uint8_t> symbols;   // the symbols section, mapped read-only (may be empty)
+  std::string exec_path;              // dynamic images: the program's path in the rootfs (exec section)
 
   LoadedImage() = default;
   LoadedImage(LoadedImage&& other) noexcept;

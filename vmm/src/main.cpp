@@ -113,6 +113,8 @@ Result<BootParams> make_boot_params(const Options& o, const LoadedImage& image, 
   boot.env = guest_environment(o.env);
   // glibc expects /proc/self/exe to be absolute.
   boot.exe_path = o.exe_path;
+  // A dynamic program is a file of its image's rootfs: that is its path.
+  if (boot.exe_path.empty()) boot.exe_path = image.exec_path;
   if (boot.exe_path.empty()) {
     char resolved[PATH_MAX];
     boot.exe_path = realpath(image.path.c_str(), resolved) ? resolved : image.path;

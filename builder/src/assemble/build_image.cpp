@@ -170,6 +170,11 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   h.syscall_rewritten = rw.rewritten;
   h.default_memory = in.memory;
   h.flags = in.allow_wx ? static_cast<uint32_t>(abi::kImageAllowWriteExec) : 0u;
+  if (!in.app.interp.empty()) {
+    if (in.exec_path.empty() || in.exec_path[0] != '/' || in.exec_path.size() >= abi::kMaxExecPath || !in.rootfs)
+      return make_error("a dynamically linked program needs its path in the root filesystem and a root filesystem");
+    h.flags |= abi::kImageDynamic;
+  }
   strncpy(h.name, in.name.c_str(), sizeof h.name - 1);
 
   auto add = [&](abi::SectionKind kind, LoadSection& s, const char* label) {
@@ -213,12 +218,26 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   ManifestInfo mi{in.name, in.source_path, in.memory, rw.sites, rw.rewritten, in.rewrite,
                   in.rootfs ? in.rootfs->entries : 0, in.rootfs ? in.rootfs->writable : std::vector<std::string>{},
                   in.devices, in.allow_wx};
+  if (!in.app.interp.empty()) {
+    mi.exec_path = in.exec_path;
+    mi.interp = in.app.interp;
+    for (const auto& o : in.rootfs->elf_objects) mi.elf_objects.push_back({o.path, o.size});
+    std::string p = in.exec_path;
+    w.add_unloaded(abi::SectionKind::exec, std::vector<uint8_t>(p.c_str(), p.c_str() + p.size() + 1));
+  }
   w.add_unloaded(abi::SectionKind::manifest, render_manifest(mi));
 
   auto bytes = TRY(w.finish());
   sum.image_size = bytes.size();
   TRY(write_file_atomic(output, bytes));
   sum.lines.insert(sum.lines.begin(), strf("{}: {} ({})", output, in.name, size_text(bytes.size())));
+  if (!in.app.interp.empty()) {
+    uint64_t bytes_total = 0;
+    for (const auto& o : in.rootfs->elf_objects) bytes_total += o.size;
+    sum.lines.push_back(strf("  dynamic      {} (interpreter {}), {} ELF objects in the rootfs ({}), packed "
+                             "unrewritten: their syscalls use the ring-0 fallback",
+                             in.exec_path, in.app.interp, in.rootfs->elf_objects.size(), size_text(bytes_total)));
+  }
   if (in.rewrite)
     sum.lines.push_back(strf("  syscall sites: {}, rewritten {}, left to the ring-0 fallback {}", rw.sites,
                              rw.rewritten, rw.sites - rw.rewritten));

@@ -39,6 +39,15 @@ std::vector<uint8_t> render_manifest(const ManifestInfo& m) {
   t += "writable = [";
   for (size_t i = 0; i < m.writable.size(); ++i) t += (i ? ", " : "") + quoted(m.writable[i]);
   t += "]\n";
+  if (!m.exec_path.empty()) {
+    t += "\n[dynamic]\n";
+    t += "program = " + quoted(m.exec_path) + "\n";
+    t += "interpreter = " + quoted(m.interp) + "\n";
+    t += "# every ELF object in the rootfs: path, bytes (packed unrewritten: their syscalls use the ring-0 bounce)\n";
+    t += "objects = [\n";
+    for (const auto& [path, size] : m.elf_objects) t += strf("  [{}, {}],\n", quoted(path), size);
+    t += "]\n";
+  }
   t += "\n[syscalls]\n";
   t += strf("sites = {}\nrewritten = {}\nfallback = {}\n", m.syscall_sites, m.syscall_rewritten,
             m.syscall_sites - m.syscall_rewritten);

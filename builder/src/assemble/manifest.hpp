@@ -19,6 +19,9 @@ struct ManifestInfo {
   std::vector<std::string> writable;  // directories mounted writable in the guest
   uint32_t devices = 0;               // abi::Devices
   bool allow_wx = false;              // writable+executable sections allowed (abi::kImageAllowWriteExec)
+  std::string exec_path;              // dynamic programs: the program's path in the rootfs
+  std::string interp;                 // dynamic programs: PT_INTERP
+  std::vector<std::pair<std::string, uint64_t>> elf_objects;  // ELF files in the rootfs: path, size
 };
 
 std::vector<uint8_t> render_manifest(const ManifestInfo& m);

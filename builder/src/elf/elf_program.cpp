@@ -187,15 +187,22 @@ Result<ElfProgram> parse_elf(std::vector<uint8_t> bytes, ElfRole role) {
   std::vector<Elf64_Phdr> phdrs(eh.e_phnum);
   memcpy(phdrs.data(), b.data() + eh.e_phoff, ph_size);
 
-  for (const auto& p : phdrs)
-    if (p.p_type == PT_INTERP)
-      return make_error(strf("dynamically linked (PT_INTERP {}): link it with -static or -static-pie",
-                             interp_string(b, p)));
   ElfProgram prog;
+  for (const auto& p : phdrs) {
+    if (p.p_type != PT_INTERP) continue;
+    // A dynamically linked program: its interpreter and libraries come from
+    // the root filesystem (dynamic.hpp); the LibOS loads the interpreter.
+    if (role == ElfRole::libos) return make_error("the LibOS must be a static ELF (it has PT_INTERP)");
+    prog.interp = interp_string(b, p);
+    if (p.p_offset >= b.size() || p.p_filesz > b.size() - p.p_offset || prog.interp.empty() ||
+        prog.interp[0] != '/' || prog.interp.size() >= p.p_filesz)
+      return make_error(strf("PT_INTERP at {:#x}+{:#x} is not an absolute, NUL-terminated path inside the file",
+                             p.p_offset, p.p_filesz));
+  }
   prog.pie = eh.e_type == ET_DYN;
   if (prog.pie) {
     if (role == ElfRole::libos) return make_error("the LibOS must be linked as ET_EXEC at its fixed address");
-    TRY(check_static_pie(b, eh, phdrs));
+    if (prog.interp.empty()) TRY(check_static_pie(b, eh, phdrs));
     prog.load_bias = abi::kStaticPieBase;
   }
 

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include <shoal/abi/image.h>
 #include <shoal/base/strf.hpp>
+#include <shoal/builder/dynamic.hpp>
 #include <shoal/builder/elf_program.hpp>
 #include <shoal/builder/rootfs.hpp>
 
@@ -36,6 +38,7 @@ class Packer {
   Packer(const RootfsLimits& limits, Rootfs& out) : m_limits(limits), m_out(out) {}
 
   Result<void> add_dir_children(const std::string& path, uint32_t index) {
+    m_expanded.insert(index);
     DIR* dir = opendir(path.c_str());
     if (dir == nullptr) return make_error(strf("{}: cannot open directory: {}", path, strerror(errno)), errno);
     std::vector<std::string> names;
@@ -45,8 +48,13 @@ class Packer {
     }
     closedir(dir);
     std::sort(names.begin(), names.end());
+    bool merge = false;
+    if (m_merging)
+      for (uint32_t k = index + 1; k < m_nodes.size() && !merge; ++k) merge = m_nodes[k].parent == index;
     std::vector<uint32_t> subdirs;
     for (const auto& n : names) {
+      // An extra tree may merge into a directory that already has entries.
+      if (merge && child_of(index, n) != 0) continue;
       std::string child = path + "/" + n;
       struct stat st;
       if (lstat(child.c_str(), &st) != 0) return make_error(strf("{}: {}", child, strerror(errno)), errno);
@@ -82,7 +90,7 @@ class Packer {
     return {};
   }
 
-  Result<void> pack(const std::string& root, const std::vector<std::string>& writable) {
+  Result<void> pack(const std::string& root, const std::vector<std::string>& writable, const RootfsExtras& extras) {
     if (root.empty()) {
       m_nodes.push_back({"", "", 0, S_IFDIR | 0755, 0, {}});
     } else {
@@ -92,12 +100,116 @@ class Packer {
       m_nodes.push_back({root, "", 0, static_cast<uint32_t>(st.st_mode), static_cast<int64_t>(st.st_mtim.tv_sec), {}});
       TRY(add_dir_children(root, 0));
     }
+    m_merging = true;
+    for (const auto& f : extras.files) TRY(add_host_path(f, false, 0));
+    for (const auto& t : extras.trees) TRY(add_host_path(t, true, 0));
     TRY(add_writable(writable));
+    if (extras.elf_objects) TRY(pass_elf_objects(extras.elf_hook ? extras.elf_hook : pack_elf_object));
     serialize();
     return {};
   }
 
  private:
+  // The entry named `name` in directory `dir`, or 0.
+  uint32_t child_of(uint32_t dir, const std::string& name) const {
+    for (uint32_t k = 1; k < m_nodes.size(); ++k)
+      if (m_nodes[k].parent == dir && m_nodes[k].name == name) return k;
+    return 0;
+  }
+
+  // The path of entry k in the image.
+  std::string image_path(uint32_t k) const {
+    std::string p;
+    for (; k != 0; k = m_nodes[k].parent) p = "/" + m_nodes[k].name + p;
+    return p.empty() ? "/" : p;
+  }
+
+  // Packs the host path `path` at its own path, component by component as
+  // the host has them: a missing directory is created with the host's mode,
+  // a symlink is packed as one and followed (its target packed too), the
+  // last component is a file, or a directory packed whole when `tree`.
+  Result<void> add_host_path(const std::string& path, bool tree, int depth) {
+    if (path.empty() || path[0] != '/') return make_error(strf("{}: not an absolute path", path));
+    if (depth > 40) return make_error(strf("{}: too many levels of symbolic links", path));
+    uint32_t cur = 0;
+    std::string prefix;
+    size_t i = 0;
+    while (i < path.size()) {
+      size_t j = path.find('/', i);
+      if (j == std::string::npos) j = path.size();
+      std::string name = path.substr(i, j - i);
+      i = j + 1;
+      if (name.empty() || name == ".") continue;
+      if (name == "..") {
+        cur = m_nodes[cur].parent;
+        prefix = prefix.substr(0, prefix.rfind('/'));
+        continue;
+      }
+      if (name.size() > kNameMax) return make_error(strf("{}: name longer than {} bytes", path, kNameMax));
+      prefix += "/" + name;
+      uint32_t k = child_of(cur, name);
+      if (k == 0) {
+        struct stat st;
+        if (lstat(prefix.c_str(), &st) != 0) return make_error(strf("{}: {}", prefix, strerror(errno)), errno);
+        Node node{prefix, name, cur, static_cast<uint32_t>(st.st_mode), static_cast<int64_t>(st.st_mtim.tv_sec), {}};
+        if (S_ISREG(st.st_mode)) {
+          node.data = TRY(read_file(prefix, m_limits.max_total_bytes));
+        } else if (S_ISLNK(st.st_mode)) {
+          char buf[4096];
+          ssize_t n = readlink(prefix.c_str(), buf, sizeof buf);
+          if (n < 0) return make_error(strf("{}: readlink: {}", prefix, strerror(errno)), errno);
+          node.data.assign(buf, buf + n);
+        } else if (!S_ISDIR(st.st_mode)) {
+          return make_error(strf("{}: not a regular file, directory or symlink", prefix));
+        }
+        m_total += node.data.size() + name.size() + 1 + sizeof(abi::RootfsEntry) + 16;
+        if (m_nodes.size() + 1 > m_limits.max_entries)
+          return make_error(strf("{}: more than {} files in the root filesystem", prefix, m_limits.max_entries));
+        if (m_total > m_limits.max_total_bytes)
+          return make_error(strf("{}: the root filesystem exceeds {} bytes", prefix, m_limits.max_total_bytes));
+        m_nodes.push_back(std::move(node));
+        k = static_cast<uint32_t>(m_nodes.size() - 1);
+      }
+      bool last = i >= path.size();
+      uint32_t mode = m_nodes[k].mode;
+      if (S_ISLNK(mode)) {
+        std::string target(m_nodes[k].data.begin(), m_nodes[k].data.end());
+        std::string dir = prefix.substr(0, prefix.rfind('/'));
+        std::string resolved = target[0] == '/' ? target : dir + "/" + target;
+        if (!last) resolved += "/" + path.substr(i);
+        return add_host_path(resolved, tree, depth + 1);
+      }
+      if (last) {
+        if (tree && !S_ISDIR(mode)) return make_error(strf("{}: not a directory", prefix));
+        if (tree && !m_expanded.count(k)) TRY(add_dir_children(prefix, k));
+        return {};
+      }
+      if (!S_ISDIR(mode)) return make_error(strf("{}: not a directory", prefix));
+      cur = k;
+    }
+    // The path named "/" itself.
+    if (tree && !m_expanded.count(0)) TRY(add_dir_children("/", 0));
+    return {};
+  }
+
+  // Every ELF file on its way into the image passes through the hook for
+  // ELF objects (dynamic.hpp, pack_elf_object) and is listed.
+  template <typename Hook>
+  Result<void> pass_elf_objects(const Hook& hook) {
+    for (uint32_t k = 1; k < m_nodes.size(); ++k) {
+      auto& n = m_nodes[k];
+      if (!S_ISREG(n.mode) || !is_elf(n.data)) continue;
+      std::string path = image_path(k);
+      auto bytes = hook(path, std::move(n.data));
+      if (!bytes) return make_error(strf("{}: {}", path, bytes.error().message));
+      n.data = std::move(bytes.value());
+      m_out.elf_objects.push_back({path, n.data.size()});
+    }
+    std::sort(m_out.elf_objects.begin(), m_out.elf_objects.end(),
+              [](const RootfsElf& a, const RootfsElf& b) { return a.path < b.path; });
+    return {};
+  }
+
   // The index of the directory `path` names, created (mode 0755, mtime 0)
   // with any missing parents if the tree lacks it.
   Result<uint32_t> ensure_dir(const std::string& path) {
@@ -187,6 +299,8 @@ class Packer {
   Rootfs& m_out;
   std::vector<Node> m_nodes;
   std::vector<uint32_t> m_writable;  // entry indices
+  std::set<uint32_t> m_expanded;     // directories whose host contents were packed
+  bool m_merging = false;            // adding extras: skip names a directory already has
   uint64_t m_total = 0;
 };
 
@@ -215,10 +329,10 @@ Result<void> check_writable_path(const std::string& path) {
 }
 
 Result<Rootfs> pack_rootfs(const std::string& dir, const RootfsLimits& limits,
-                           const std::vector<std::string>& writable) {
+                           const std::vector<std::string>& writable, const RootfsExtras& extras) {
   Rootfs out;
   Packer p(limits, out);
-  TRY(p.pack(dir, writable));
+  TRY(p.pack(dir, writable, extras));
   out.writable = writable;
   return out;
 }

@@ -33,6 +33,7 @@ enum class SectionKind : uint32_t {
   kFirstUnloaded = 16,
   symbols = 16,     // SymbolTable for crash reports (not loaded)
   manifest = 17,    // human-readable TOML manifest (not loaded)
+  exec = 18,        // dynamic images: the program's path in the rootfs, NUL-terminated (not loaded)
 };
 
 enum SectionFlags : uint32_t {
@@ -65,8 +66,15 @@ enum ImageFlags : uint32_t {
   // monitor refuses any loaded section with kSectionWrite and kSectionExec:
   // code the guest can rewrite is an injected-code target.
   kImageAllowWriteExec = 1u << 0,
+  // The program is dynamically linked (PT_INTERP): its interpreter and
+  // libraries are files of the rootfs section, which the image must have,
+  // and an `exec` section names the program's own path there (the guest's
+  // /proc/self/exe). The program's segments are app sections as for a
+  // static program; the LibOS maps the interpreter at start-up.
+  kImageDynamic = 1u << 1,
 };
-inline constexpr uint32_t kKnownImageFlags = kImageAllowWriteExec;
+inline constexpr uint32_t kKnownImageFlags = kImageAllowWriteExec | kImageDynamic;
+inline constexpr uint64_t kMaxExecPath = 4096;  // exec section size limit, with the NUL
 
 struct SectionEntry {
   uint32_t kind;         // SectionKind

@@ -50,14 +50,31 @@ TEST(Elf, AcceptsStaticPieWithBias) {
   EXPECT_GE(p->phdr_addr, shoal::abi::kStaticPieBase);
 }
 
-TEST(Elf, RefusesDynamicProgram) {
-  auto path = test::compile("elf_dyn", ".c", test::kHelloC, SHOAL_TEST_CC, "-O2");
+// A dynamically linked program is accepted with its interpreter recorded
+// (the image builder then packs the interpreter and libraries); a PIE is
+// placed as a static PIE is.
+TEST(Elf, AcceptsDynamicProgram) {
+  auto path = test::compile("elf_dyn", ".c", test::kHelloC, SHOAL_TEST_CC, "-O2 -fPIE -pie");
   ASSERT_FALSE(path.empty());
   auto p = load_elf(path, ElfRole::app);
-  ASSERT_FALSE(p.ok());
-  EXPECT_NE(p.error().message.find("dynamically linked (PT_INTERP /lib64/ld-linux-x86-64.so.2): link it with -static"),
-            std::string::npos)
-      << p.error().message;
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->interp, "/lib64/ld-linux-x86-64.so.2");
+  EXPECT_TRUE(p->pie);
+  EXPECT_EQ(p->load_bias, shoal::abi::kStaticPieBase);
+  auto exec = test::compile("elf_dyn_exec", ".c", test::kHelloC, SHOAL_TEST_CC, "-O2 -no-pie");
+  ASSERT_FALSE(exec.empty());
+  auto e = load_elf(exec, ElfRole::app);
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->interp, "/lib64/ld-linux-x86-64.so.2");
+  EXPECT_FALSE(e->pie);
+}
+
+TEST(Elf, StaticProgramHasNoInterpreter) {
+  auto path = test::compile("elf_static_nointerp", ".c", test::kHelloC, SHOAL_TEST_CC, "-O2 -static");
+  ASSERT_FALSE(path.empty());
+  auto p = load_elf(path, ElfRole::app);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_TRUE(p->interp.empty());
 }
 
 TEST(Elf, RefusesSharedLibrary) {

@@ -122,7 +122,9 @@ TEST(Image, RefusesSpecificCorruptions) {
   expect_refused([](auto& b) { section(b, 0)->file_offset = 0; }, "overlaps the header");
   expect_refused([](auto& b) { header(b)->devices = 2; }, "unknown devices 0x2");
   expect_refused([](auto& b) { header(b)->devices = kDeviceNet | 0x80000000u; }, "unknown devices 0x80000000");
-  expect_refused([](auto& b) { header(b)->flags = 2; }, "unknown flags 0x2");
+  expect_refused([](auto& b) { header(b)->flags = 4; }, "unknown flags 0x4");
+  // A dynamic image needs its exec section and a rootfs.
+  expect_refused([](auto& b) { header(b)->flags = kImageDynamic; }, "flagged dynamic (kImageDynamic) but has no exec");
   // A section both writable and executable, in an image that does not say
   // its program needs one: whoever wrote the image, the reader refuses it.
   expect_refused([](auto& b) { section(b, 1)->flags = kSectionRead | kSectionWrite | kSectionExec; },
@@ -137,6 +139,57 @@ TEST(Image, AcceptsWriteExecSectionsWhenDeclared) {
   auto img = image::parse_image(bytes);
   ASSERT_TRUE(img.ok()) << img.error().message;
   EXPECT_EQ(img->header.flags, static_cast<uint32_t>(kImageAllowWriteExec));
+}
+
+// A dynamic program's image: the flag, a rootfs and the exec section naming
+// the program's path; an exec section without the flag is refused, and so is
+// one of absurd size.
+std::vector<uint8_t> dynamic_image(std::vector<uint8_t> exec, uint32_t flags) {
+  image::ImageWriter w;
+  auto& h = w.header();
+  h.libos_entry = kLibosBase + 0x10;
+  h.libos_syscall_bounce = kLibosBase + 0x20;
+  h.libos_bounce_slot = kLibosBase + 0x2000;
+  h.app_entry = 0x401000;
+  h.app_phdr = 0x400040;
+  h.app_phent = 56;
+  h.app_phnum = 4;
+  h.flags = flags;
+  strcpy(h.name, "dyn");
+  w.add_loaded(SectionKind::libos, kSectionRead | kSectionExec, kLibosBase, std::vector<uint8_t>(100, 0xcc), 0x1000);
+  w.add_loaded(SectionKind::libos, kSectionRead | kSectionWrite, kLibosBase + 0x2000, std::vector<uint8_t>(8, 1), 0x3000);
+  w.add_loaded(SectionKind::app, kSectionRead, 0x400000, std::vector<uint8_t>(0x300, 2), 0x1000);
+  w.add_loaded(SectionKind::app, kSectionRead | kSectionExec, 0x401000, std::vector<uint8_t>(0x1234, 0x90), 0x2000);
+  w.add_loaded(SectionKind::rootfs, kSectionRead, 0x403000, std::vector<uint8_t>(64, 0), 0x1000);
+  w.add_unloaded(SectionKind::exec, std::move(exec));
+  auto out = w.finish();
+  EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
+  return out.ok() ? out.value() : std::vector<uint8_t>{};
+}
+
+TEST(Image, AcceptsADynamicProgram) {
+  std::string path = "/usr/bin/python3.11";
+  auto img = image::parse_image(dynamic_image(std::vector<uint8_t>(path.c_str(), path.c_str() + path.size() + 1),
+                                              kImageDynamic));
+  ASSERT_TRUE(img.ok()) << img.error().message;
+  ASSERT_NE(image::find_section(*img, SectionKind::exec), nullptr);
+  EXPECT_EQ(image::find_section(*img, SectionKind::exec)->file_size, path.size() + 1);
+}
+
+TEST(Image, RefusesInconsistentDynamicImages) {
+  std::string path = "/x";
+  auto good = dynamic_image(std::vector<uint8_t>(path.c_str(), path.c_str() + path.size() + 1), kImageDynamic);
+  auto no_flag = good;
+  header(no_flag)->flags = 0;
+  auto r = image::parse_image(no_flag);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("exec section in an image not flagged dynamic"), std::string::npos)
+      << r.error().message;
+  auto empty = good;
+  section(empty, 5)->file_size = 1;
+  r = image::parse_image(empty);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("size 1 is not a path of 1 to 4095 bytes"), std::string::npos) << r.error().message;
 }
 
 TEST(Image, AcceptsTheNetworkDevice) {

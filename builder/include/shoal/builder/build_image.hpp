@@ -37,6 +37,10 @@ struct BuildInputs {
   // abi::kImageAllowWriteExec, manifest `allow_wx = true`) and the monitor
   // accepts such sections.
   bool allow_wx = false;
+  // A dynamically linked program (app.interp set): its path in the rootfs,
+  // which then holds the program, its interpreter and its libraries. The
+  // image is flagged abi::kImageDynamic and gets an exec section.
+  std::string exec_path;
 };
 
 // Refuses W+X loads of `p` unless allowed (see BuildInputs::allow_wx): a

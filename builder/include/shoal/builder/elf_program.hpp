@@ -1,9 +1,11 @@
 // A validated static x86-64 ELF program, as the image builder sees it.
 //
 // parse_elf() is a trust boundary: the file can be anything a user hands to
-// `shoal build`. It accepts ELFCLASS64 little-endian x86-64 ET_EXEC files and
+// `shoal build`. It accepts ELFCLASS64 little-endian x86-64 ET_EXEC files,
 // static PIEs (ET_DYN with PT_DYNAMIC, no PT_INTERP, DF_1_PIE or no
-// DT_NEEDED), and refuses everything else with one clear line.
+// DT_NEEDED) and dynamically linked programs (PT_INTERP, recorded in
+// `interp`: a PIE is placed at kStaticPieBase as a static PIE is), and
+// refuses everything else with one clear line.
 #pragma once
 
 #include <stdint.h>
@@ -47,6 +49,7 @@ struct ElfSymbol {
 struct ElfProgram {
   std::vector<uint8_t> bytes;  // the whole file
   bool pie = false;
+  std::string interp;          // PT_INTERP: dynamically linked (empty: static)
   uint64_t load_bias = 0;
   uint64_t entry = 0;          // load bias applied
   uint64_t phdr_addr = 0;      // guest address of the program headers

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,11 +20,34 @@ struct RootfsLimits {
   uint64_t max_total_bytes = 2ull << 30;  // whole section
 };
 
+// An ELF file the root filesystem holds (dynamic images list them).
+struct RootfsElf {
+  std::string path;  // in the image
+  uint64_t size = 0;
+};
+
 struct Rootfs {
   std::vector<uint8_t> bytes;         // the section payload
   uint32_t entries = 0;
   std::vector<std::string> writable;  // the writable directories, as given
   std::vector<std::string> warnings;  // skipped files (devices, sockets, ...)
+  std::vector<RootfsElf> elf_objects; // with RootfsExtras::elf_objects: every ELF file packed
+};
+
+// Host paths packed at their own paths in addition to the root tree: the
+// files of a dynamic program's closure and --include directories. Each path
+// is absolute; its components are packed as the host has them (a symlink as
+// a symlink, its target packed too), reusing what the tree already holds.
+struct RootfsExtras {
+  std::vector<std::string> files;  // a file (or symlink chain to one)
+  std::vector<std::string> trees;  // a directory, packed with everything below it
+  // Pass every ELF file packed through elf_hook and list it in
+  // Rootfs::elf_objects.
+  bool elf_objects = false;
+  // What each ELF object's bytes become in the image: `path` is its path
+  // there. Empty: pack_elf_object (dynamic.hpp), the identity today. The
+  // caller that knows the LibOS (its syscall entry) sets the rewriter here.
+  std::function<Result<std::vector<uint8_t>>(const std::string& path, std::vector<uint8_t> bytes)> elf_hook;
 };
 
 // Checks a --writable path: absolute, normalized (no "//", ".", "..", no
@@ -34,7 +58,7 @@ Result<void> check_writable_path(const std::string& path);
 // still created). Each writable path is checked, must not repeat or nest in
 // another, and must not cross a non-directory of the tree.
 Result<Rootfs> pack_rootfs(const std::string& dir, const RootfsLimits& limits = {},
-                           const std::vector<std::string>& writable = {});
+                           const std::vector<std::string>& writable = {}, const RootfsExtras& extras = {});
 
 // A host-side reading of a packed section, validated as the LibOS does
 // (header, entry table, parents, names, writable indices).
