@@ -3,15 +3,23 @@
 // and trampolines sections are mapped at their guest addresses; the LibOS is
 // replaced by native_entry.S at the shoal_syscall_entry address (found in the
 // image's symbols section); the stack gets argc/argv/envp/auxv as Linux does.
+//
+// native_run --ld ENTRY LDSO [ARGS...]: the same for objects rewritten by
+// rewrite_elf_object: native_entry.S goes to address ENTRY, the (rewritten)
+// dynamic loader LDSO is mapped as the kernel maps a program and entered with
+// argv = LDSO ARGS..., so `--ld ENTRY dir/ld.so --library-path dir dir/prog`
+// runs a rewritten program on rewritten libraries.
 #include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -33,11 +41,115 @@ int prot_of(uint32_t flags) {
          ((flags & shoal::abi::kSectionExec) ? PROT_EXEC : 0);
 }
 
+// The dispatcher stand-in at `entry_addr` (two pages: it may straddle one).
+void map_entry(uint64_t entry_addr) {
+  uint64_t page = entry_addr & ~(shoal::abi::kPageSize - 1);
+  void* ep = mmap(reinterpret_cast<void*>(page), 2 * shoal::abi::kPageSize, PROT_READ | PROT_WRITE | PROT_EXEC,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (ep != reinterpret_cast<void*>(page)) die("cannot map the entry page");
+  memcpy(reinterpret_cast<void*>(entry_addr), native_entry_begin, native_entry_end - native_entry_begin);
+}
+
+// Builds the initial stack as the Linux ELF loader does and jumps to `entry`.
+[[noreturn]] void start(const std::vector<const char*>& argv, char** envp, std::vector<std::pair<uint64_t, uint64_t>> aux,
+                        uint64_t entry) {
+  size_t stack_size = 8 << 20;
+  auto* stack = static_cast<uint8_t*>(
+      mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0));
+  uint8_t* top = stack + stack_size;
+  auto push_str = [&](const char* s) {
+    size_t n = strlen(s) + 1;
+    top -= n;
+    memcpy(top, s, n);
+    return reinterpret_cast<uint64_t>(top);
+  };
+  std::vector<uint64_t> args, envs;
+  for (const char* a : argv) args.push_back(push_str(a));
+  for (char** e = envp; *e; ++e) envs.push_back(push_str(*e));
+  top -= 16;
+  uint64_t random = reinterpret_cast<uint64_t>(top);
+  memset(top, 0x5a, 16);
+  std::vector<uint64_t> words;
+  words.push_back(args.size());
+  words.insert(words.end(), args.begin(), args.end());
+  words.push_back(0);
+  words.insert(words.end(), envs.begin(), envs.end());
+  words.push_back(0);
+  aux.insert(aux.end(), {{AT_PAGESZ, 4096},
+                         {AT_RANDOM, random},
+                         {AT_HWCAP, getauxval(AT_HWCAP)},
+                         {AT_HWCAP2, getauxval(AT_HWCAP2)},
+                         {AT_SECURE, 0},
+                         {AT_UID, getuid()},
+                         {AT_EUID, geteuid()},
+                         {AT_GID, getgid()},
+                         {AT_EGID, getegid()},
+                         {AT_NULL, 0}});
+  for (auto& a : aux) words.insert(words.end(), {a.first, a.second});
+  top -= words.size() * 8;
+  top = reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(top) & ~uintptr_t{15});
+  memcpy(top, words.data(), words.size() * 8);
+  asm volatile("mov %0, %%rsp\n xor %%edx, %%edx\n xor %%ebp, %%ebp\n jmp *%1" ::"c"(top), "a"(entry) : "memory");
+  __builtin_unreachable();
+}
+
+// --ld: maps LDSO (ET_DYN) at an address the kernel picks, as binfmt_elf
+// maps an interpreter run as a program: one reservation for the whole span,
+// each PT_LOAD at its place in it, .bss zeroed.
+[[noreturn]] void run_ld(int argc, char** argv, char** envp) {
+  if (argc < 4) die("usage: native_run --ld ENTRY LDSO [ARGS...]");
+  uint64_t entry_addr = strtoull(argv[2], nullptr, 0);
+  int fd = open(argv[3], O_RDONLY);
+  if (fd < 0) die(std::string("cannot open ") + argv[3]);
+  Elf64_Ehdr eh;
+  if (pread(fd, &eh, sizeof eh, 0) != sizeof eh || eh.e_type != ET_DYN || eh.e_phentsize != sizeof(Elf64_Phdr))
+    die("not an ET_DYN ELF");
+  std::vector<Elf64_Phdr> ph(eh.e_phnum);
+  if (pread(fd, ph.data(), ph.size() * sizeof(Elf64_Phdr), static_cast<off_t>(eh.e_phoff)) !=
+      static_cast<ssize_t>(ph.size() * sizeof(Elf64_Phdr)))
+    die("short read of the program headers");
+  uint64_t lo = ~uint64_t{0}, hi = 0, page = shoal::abi::kPageSize;
+  for (const auto& p : ph)
+    if (p.p_type == PT_LOAD) {
+      lo = std::min(lo, p.p_vaddr & ~(page - 1));
+      hi = std::max(hi, p.p_vaddr + p.p_memsz);
+    }
+  if (hi <= lo) die("no PT_LOAD");
+  auto* base = static_cast<uint8_t*>(mmap(nullptr, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  if (base == MAP_FAILED) die("cannot reserve the loader's span");
+  uint64_t bias = reinterpret_cast<uint64_t>(base) - lo;
+  uint64_t phdr = 0;
+  for (const auto& p : ph) {
+    if (p.p_type == PT_PHDR) phdr = bias + p.p_vaddr;
+    if (p.p_type != PT_LOAD) continue;
+    if (!phdr && eh.e_phoff >= p.p_offset && eh.e_phoff - p.p_offset < p.p_filesz)
+      phdr = bias + p.p_vaddr + (eh.e_phoff - p.p_offset);
+    uint64_t start = (bias + p.p_vaddr) & ~(page - 1);
+    uint64_t len = bias + p.p_vaddr + p.p_memsz - start;
+    void* m = mmap(reinterpret_cast<void*>(start), len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                   -1, 0);
+    if (m == MAP_FAILED) die("cannot map a segment");
+    if (pread(fd, reinterpret_cast<void*>(bias + p.p_vaddr), p.p_filesz, static_cast<off_t>(p.p_offset)) !=
+        static_cast<ssize_t>(p.p_filesz))
+      die("short read of a segment");
+    mprotect(m, len, ((p.p_flags & PF_R) ? PROT_READ : 0) | ((p.p_flags & PF_W) ? PROT_WRITE : 0) |
+                         ((p.p_flags & PF_X) ? PROT_EXEC : 0));
+  }
+  close(fd);
+  map_entry(entry_addr);
+  std::vector<const char*> args(argv + 3, argv + argc);
+  start(args, envp,
+        {{AT_PHDR, phdr}, {AT_PHENT, sizeof(Elf64_Phdr)}, {AT_PHNUM, eh.e_phnum}, {AT_ENTRY, bias + eh.e_entry},
+         {AT_BASE, 0}, {AT_EXECFN, reinterpret_cast<uint64_t>(argv[3])}},
+        bias + eh.e_entry);
+}
+
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
   using namespace shoal;
-  if (argc < 2) die("usage: native_run IMAGE [ARGS...]");
+  if (argc >= 2 && strcmp(argv[1], "--ld") == 0) run_ld(argc, argv, envp);
+  if (argc < 2) die("usage: native_run IMAGE [ARGS...] | --ld ENTRY LDSO [ARGS...]");
   int fd = open(argv[1], O_RDONLY);
   if (fd < 0) die(std::string("cannot open ") + argv[1]);
   struct stat st;
@@ -67,48 +179,13 @@ int main(int argc, char** argv, char** envp) {
       die("short read");
     mprotect(p, s.mem_size, prot_of(s.flags));
   }
-  uint64_t page = entry_addr & ~(abi::kPageSize - 1);
-  void* ep = mmap(reinterpret_cast<void*>(page), 2 * abi::kPageSize, PROT_READ | PROT_WRITE | PROT_EXEC,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-  if (ep != reinterpret_cast<void*>(page)) die("cannot map the entry page");
-  memcpy(reinterpret_cast<void*>(entry_addr), native_entry_begin, native_entry_end - native_entry_begin);
-
-  // Initial stack, as the Linux ELF loader builds it.
-  size_t stack_size = 8 << 20;
-  auto* stack = static_cast<uint8_t*>(
-      mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0));
-  uint8_t* top = stack + stack_size;
-  auto push_str = [&](const char* s) {
-    size_t n = strlen(s) + 1;
-    top -= n;
-    memcpy(top, s, n);
-    return reinterpret_cast<uint64_t>(top);
-  };
-  std::vector<uint64_t> args, envs;
+  map_entry(entry_addr);
   // argv[0] is the image's name, as under shoal-vmm (busybox picks its applet by it).
-  args.push_back(push_str(img->header.name));
-  for (int i = 2; i < argc; ++i) args.push_back(push_str(argv[i]));
-  for (char** e = envp; *e; ++e) envs.push_back(push_str(*e));
-  top -= 16;
-  uint64_t random = reinterpret_cast<uint64_t>(top);
-  memset(top, 0x5a, 16);
-  std::vector<uint64_t> words;
-  words.push_back(args.size());
-  words.insert(words.end(), args.begin(), args.end());
-  words.push_back(0);
-  words.insert(words.end(), envs.begin(), envs.end());
-  words.push_back(0);
+  std::vector<const char*> args{img->header.name};
+  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
   const auto& h = img->header;
-  uint64_t aux[][2] = {{AT_PHDR, h.app_phdr}, {AT_PHENT, h.app_phent}, {AT_PHNUM, h.app_phnum},
-                       {AT_PAGESZ, 4096},    {AT_ENTRY, h.app_entry}, {AT_RANDOM, random},
-                       {AT_HWCAP, getauxval(AT_HWCAP)}, {AT_HWCAP2, getauxval(AT_HWCAP2)},
-                       {AT_SECURE, 0},       {AT_BASE, 0},            {AT_NULL, 0}};
-  for (auto& a : aux) words.insert(words.end(), {a[0], a[1]});
-  top -= words.size() * 8;
-  top = reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(top) & ~uintptr_t{15});
-  memcpy(top, words.data(), words.size() * 8);
   close(fd);
-  asm volatile("mov %0, %%rsp\n xor %%edx, %%edx\n xor %%ebp, %%ebp\n jmp *%1" ::"c"(top), "a"(h.app_entry)
-               : "memory");
-  __builtin_unreachable();
+  start(args, envp,
+        {{AT_PHDR, h.app_phdr}, {AT_PHENT, h.app_phent}, {AT_PHNUM, h.app_phnum}, {AT_ENTRY, h.app_entry}, {AT_BASE, 0}},
+        h.app_entry);
 }
