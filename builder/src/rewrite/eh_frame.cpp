@@ -169,6 +169,9 @@ bool read_lsda(const ObjectFile& o, uint64_t lsda, uint64_t func, std::vector<ui
 bool eh_frame_targets(const ObjectFile& o, std::vector<uint64_t>& out) {
   const Section* s = o.section(".eh_frame");
   if (s == nullptr || s->hdr.sh_type == SHT_NOBITS) return true;
+  // Addresses in it are pc-relative to where it is mapped: the header must
+  // agree with the segments, or nothing it says can be trusted.
+  if (o.offset_of(s->hdr.sh_addr, s->hdr.sh_size) != s->hdr.sh_offset) return false;
   auto sec = o.bytes.subspan(s->hdr.sh_offset, s->hdr.sh_size);
   uint64_t base = s->hdr.sh_addr;
   bool broken = false;

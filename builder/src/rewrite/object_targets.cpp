@@ -14,26 +14,36 @@ namespace {
 // A jump table longer than this is not one (the scan ran into other data).
 constexpr size_t kMaxJumpTable = 1 << 16;
 
+// The entries of a table section, read by copy: the file buffer need not be
+// aligned for T.
 template <typename T>
-std::span<const T> table(const ObjectFile& o, const Section& s) {
-  if (s.hdr.sh_type == SHT_NOBITS || s.hdr.sh_entsize != sizeof(T)) return {};
-  // SAFETY: parse_object checked the section lies inside the file; the
-  // count rounds down. Reads go through memcpy by the callers' copies below.
-  return {reinterpret_cast<const T*>(o.bytes.data() + s.hdr.sh_offset), s.hdr.sh_size / sizeof(T)};
-}
+class Table {
+ public:
+  Table(const ObjectFile& o, const Section& s) {
+    if (s.hdr.sh_type == SHT_NOBITS || s.hdr.sh_entsize != sizeof(T)) return;
+    // SAFETY: parse_object checked the section lies inside the file; the
+    // count rounds down.
+    m_base = o.bytes.data() + s.hdr.sh_offset;
+    m_count = s.hdr.sh_size / sizeof(T);
+  }
+  size_t size() const { return m_count; }
+  T operator[](size_t i) const {
+    T v;
+    memcpy(&v, m_base + i * sizeof(T), sizeof v);
+    return v;
+  }
 
-template <typename T>
-T load(const T* p) {
-  T v;
-  memcpy(&v, p, sizeof v);  // the file buffer need not be aligned
-  return v;
-}
+ private:
+  const uint8_t* m_base = nullptr;
+  size_t m_count = 0;
+};
 
 void symbol_targets(const ObjectFile& o, std::vector<uint64_t>& out) {
   for (const auto& s : o.sections) {
     if (s.hdr.sh_type != SHT_SYMTAB && s.hdr.sh_type != SHT_DYNSYM) continue;
-    for (const auto& raw : table<Elf64_Sym>(o, s)) {
-      Elf64_Sym sym = load(&raw);
+    Table<Elf64_Sym> syms(o, s);
+    for (size_t i = 0; i < syms.size(); ++i) {
+      Elf64_Sym sym = syms[i];
       if (sym.st_shndx == SHN_UNDEF) continue;
       out.push_back(sym.st_value);
     }
@@ -43,32 +53,35 @@ void symbol_targets(const ObjectFile& o, std::vector<uint64_t>& out) {
 // The symbol value for a relocation's symbol index, via the section's sh_link.
 uint64_t reloc_symbol(const ObjectFile& o, const Section& rel, uint64_t index) {
   if (index == 0 || rel.hdr.sh_link >= o.sections.size()) return 0;
-  auto syms = table<Elf64_Sym>(o, o.sections[rel.hdr.sh_link]);
+  Table<Elf64_Sym> syms(o, o.sections[rel.hdr.sh_link]);
   if (index >= syms.size()) return 0;
-  Elf64_Sym sym = load(&syms[index]);
+  Elf64_Sym sym = syms[index];
   return sym.st_shndx == SHN_UNDEF ? 0 : sym.st_value;
 }
 
 void relocation_targets(const ObjectFile& o, std::vector<uint64_t>& out) {
   for (const auto& s : o.sections) {
     if (s.hdr.sh_type == SHT_RELA) {
-      for (const auto& raw : table<Elf64_Rela>(o, s)) {
-        Elf64_Rela r = load(&raw);
+      Table<Elf64_Rela> rel(o, s);
+      for (size_t i = 0; i < rel.size(); ++i) {
+        Elf64_Rela r = rel[i];
         out.push_back(static_cast<uint64_t>(r.r_addend));
         if (uint64_t v = reloc_symbol(o, s, ELF64_R_SYM(r.r_info))) out.push_back(v + static_cast<uint64_t>(r.r_addend));
         if (auto w = o.u64_at(r.r_offset)) out.push_back(*w);  // e.g. a JUMP_SLOT's lazy PLT address
       }
     } else if (s.hdr.sh_type == SHT_REL) {
-      for (const auto& raw : table<Elf64_Rel>(o, s)) {
-        Elf64_Rel r = load(&raw);
+      Table<Elf64_Rel> rel(o, s);
+      for (size_t i = 0; i < rel.size(); ++i) {
+        Elf64_Rel r = rel[i];
         if (auto w = o.u64_at(r.r_offset)) out.push_back(*w);
       }
     } else if (s.hdr.sh_type == SHT_RELR) {
       // Even entry: an address whose word is relocated; odd: a bitmap of the
       // 63 words after the last address.
       uint64_t where = 0;
-      for (const auto& raw : table<Elf64_Relr>(o, s)) {
-        Elf64_Relr e = load(&raw);
+      Table<Elf64_Relr> relr(o, s);
+      for (size_t k = 0; k < relr.size(); ++k) {
+        Elf64_Relr e = relr[k];
         if ((e & 1) == 0) {
           where = e;
           if (auto w = o.u64_at(where)) out.push_back(*w);
