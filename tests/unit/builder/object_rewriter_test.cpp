@@ -219,6 +219,70 @@ TEST(ObjectRewriter, EmbeddedLibpython) {
   expect_same(p, "or_embed", "");
 }
 
+// A PIE with its own `syscall` instructions (as hand-written assembly or an
+// inline-asm runtime has). Run by the kernel and the host's loader without
+// reaching a site, the rewritten file must behave as before (both accept the
+// moved program headers: AT_PHDR, PT_PHDR, dl_iterate_phdr, unwinding through
+// the program); with the rewritten loader it also takes its own stubs.
+const char* kOwnSyscallsC = R"(#define _GNU_SOURCE
+#include <unistd.h>
+#include <link.h>
+#include <stdio.h>
+#include <string.h>
+static long raw_write(int fd, const void* p, unsigned long n) {
+  long r;
+  asm volatile("syscall" : "=a"(r) : "a"(1), "D"(fd), "S"(p), "d"(n) : "rcx", "r11", "memory");
+  return r;
+}
+static long raw_getppid(void) {
+  long r;
+  asm volatile("mov $110, %%eax\n syscall" : "=a"(r) : : "rcx", "r11", "memory");
+  return r;
+}
+static int loads(struct dl_phdr_info* i, size_t n, void* d) {
+  (void)n;
+  if (*(int*)d == 0) {  /* the program itself comes first */
+    int l = 0;
+    for (int k = 0; k < i->dlpi_phnum; ++k) l += i->dlpi_phdr[k].p_type == PT_LOAD;
+    printf("program has %s\n", l >= 4 ? "its PT_LOADs" : "too few PT_LOADs");
+  }
+  ++*(int*)d;
+  return 0;
+}
+int main(int argc, char** argv) {
+  int n = 0;
+  dl_iterate_phdr(loads, &n);
+  if (argc > 1) {
+    const char m[] = "raw write\n";
+    fflush(stdout);
+    raw_write(1, m, strlen(m));
+    printf("ppid matches %d\n", raw_getppid() == getppid());
+  }
+  return argc;
+}
+)";
+
+void expect_own_syscalls(const std::string& flags, const std::string& name) {
+  auto p = test::compile(name, ".c", kOwnSyscallsC, SHOAL_TEST_CC, flags);
+  ASSERT_FALSE(p.empty());
+  std::string rewritten = rewrite_closure(p, name);
+  const auto& own = rewrite(p, name);
+  EXPECT_EQ(own.sites, 2u);
+  EXPECT_EQ(own.rewritten, 2u);
+  // The kernel and the host's ld.so load the rewritten file; no site is reached.
+  auto native = test::run(p + " 2>&1");
+  auto direct = test::run(rewritten + " 2>&1");
+  EXPECT_EQ(native.status, 1);
+  EXPECT_EQ(direct.status, native.status);
+  EXPECT_EQ(direct.out, native.out);
+  expect_same(p, name, "x");
+}
+
+TEST(ObjectRewriter, PieWithOwnSyscalls) { expect_own_syscalls("-O2 -fPIE -pie", "or_own_pie"); }
+
+// ET_EXEC at a fixed address: the new segment is placed in absolute terms.
+TEST(ObjectRewriter, FixedAddressProgramWithOwnSyscalls) { expect_own_syscalls("-O2 -no-pie", "or_own_exec"); }
+
 // The stubs really call the entry: with the entry stand-in elsewhere the
 // rewritten objects must crash at their first system call.
 TEST(ObjectRewriter, StubsCallTheEntry) {
