@@ -105,7 +105,10 @@ Result<ObjectRewriteResult> rewrite_elf_object(std::span<const uint8_t> in, cons
   // executable segments are only counted.
   std::vector<objrw::CodeRange> code = objrw::code_ranges(o);
   std::vector<uint64_t> targets;
-  bool count_only = code.empty() || o.eh.e_shnum + 1 >= SHN_LORESERVE;
+  // Text relocations would have ld.so write into code, possibly into a
+  // patched range: such (rare, legacy) objects are only counted.
+  bool textrel = o.dyn(DT_TEXTREL).has_value() || (o.dyn(DT_FLAGS).value_or(0) & DF_TEXTREL);
+  bool count_only = code.empty() || textrel || o.eh.e_shnum + 1 >= SHN_LORESERVE;
   if (code.empty()) {
     for (const auto& p : o.loads)
       if ((p.p_flags & PF_X) && p.p_filesz) code.push_back({p.p_vaddr, p.p_offset, p.p_filesz});

@@ -175,6 +175,35 @@ TEST(ObjectRewriter, GlibcDynamicC) {
   expect_same(p, "or_hello", "a b c");
 }
 
+const char* kSpawnC = R"(#include <spawn.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+extern char** environ;
+int main(void) {
+  int st;
+  pid_t p = vfork();
+  if (p == 0) { char* a[] = {"/bin/echo", "vforked", 0}; execve(a[0], a, environ); _exit(9); }
+  waitpid(p, &st, 0);
+  printf("vfork child %d\n", WEXITSTATUS(st));
+  fflush(stdout);
+  char* b[] = {"/bin/sh", "-c", "echo spawned; exit 6", 0};
+  pid_t q;
+  posix_spawn(&q, b[0], 0, 0, b, environ);
+  waitpid(q, &st, 0);
+  printf("spawn %d\n", WEXITSTATUS(st));
+  fflush(stdout);
+  if (fork() == 0) { printf("forked\n"); _exit(0); }
+  wait(&st);
+  return 0;
+}
+)";
+
+TEST(ObjectRewriter, ForkVforkSpawn) {
+  auto p = test::compile("or_spawn", ".c", kSpawnC, SHOAL_TEST_CC, "-O2");
+  expect_same(p, "or_spawn", "");
+}
+
 TEST(ObjectRewriter, SignalsAndThreadCancellation) {
   auto p = test::compile("or_cancel", ".c", kCancelC, SHOAL_TEST_CC, "-O2 -pthread");
   expect_same(p, "or_cancel", "");
@@ -366,6 +395,38 @@ TEST(ObjectRewriter, NoSitesNoChange) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->rewritten, 0u);
   EXPECT_EQ(r->file, *in);
+}
+
+// What the rewriter cannot prove safe it only counts: an object without
+// section headers (no symbols, relocation or unwind tables to read targets
+// from) and one with text relocations (ld.so would write into code).
+TEST(ObjectRewriter, ConservativeCases) {
+  auto libc = builder::read_file("/lib/x86_64-linux-gnu/libc.so.6", 1ull << 30);
+  ASSERT_TRUE(libc.ok());
+  auto b = *libc;
+  auto* eh = reinterpret_cast<Elf64_Ehdr*>(b.data());
+  eh->e_shoff = 0;
+  eh->e_shnum = 0;
+  eh->e_shstrndx = 0;
+  auto r = builder::rewrite_elf_object(b, {kEntry});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_GT(r->sites, 100u);
+  EXPECT_EQ(r->rewritten, 0u);
+  EXPECT_EQ(r->fallback.size(), r->sites);
+  EXPECT_EQ(r->file, b);
+
+  std::string src = test::write_text("or_textrel.s",
+                                     ".text\n.globl f\n.type f,@function\nf:\n mov $39, %eax\n syscall\n"
+                                     " movabs $g, %rdx\n ret\n.data\n.globl g\ng: .quad 0\n");
+  std::string so = test::scratch_dir() + "/or_textrel.so";
+  auto cc = test::run(strf("{} -shared -nostdlib -Wl,-z,notext {} -o {} 2>&1", SHOAL_TEST_CC, src, so));
+  ASSERT_EQ(cc.status, 0) << cc.out;
+  auto in = builder::read_file(so, 1 << 20);
+  ASSERT_TRUE(in.ok());
+  auto t = builder::rewrite_elf_object(*in, {kEntry});
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->sites, 1u);
+  EXPECT_EQ(t->rewritten, 0u);
 }
 
 // Hostile files: each damage gives an error naming it, or (for damage the
