@@ -19,7 +19,11 @@ namespace {
 using objrw::ObjectFile;
 
 constexpr uint64_t kPage = 4096;
-constexpr uint64_t kHeaderSize = 8 + kObjectRewriteMagic.size();  // slot + magic
+// slot, magic, then the counts (sites, rewritten) so a rewritten file still
+// tells what was done to it.
+constexpr uint64_t kMagicOff = 8;
+constexpr uint64_t kCountsOff = kMagicOff + kObjectRewriteMagic.size();
+constexpr uint64_t kHeaderSize = kCountsOff + 8;
 // Zero padding allowed to keep the new segment's vaddr - offset equal to the
 // first segment's (a large .bss would otherwise have to be written out).
 constexpr uint64_t kMaxPad = 64ull << 20;
@@ -40,7 +44,23 @@ void append(std::vector<uint8_t>& out, const T& v) {
 bool already_rewritten(const ObjectFile& o) {
   const auto& last = o.loads.back();
   if (last.p_filesz < kHeaderSize) return false;
-  return memcmp(o.bytes.data() + last.p_offset + 8, kObjectRewriteMagic.data(), kObjectRewriteMagic.size()) == 0;
+  return memcmp(o.bytes.data() + last.p_offset + kMagicOff, kObjectRewriteMagic.data(), kObjectRewriteMagic.size()) ==
+         0;
+}
+
+// An already rewritten object: its recorded counts, and its slot pointed at
+// this build's entry (a rebuilt LibOS may have moved it; nothing else in the
+// object depends on the address).
+ObjectRewriteResult retarget(const ObjectFile& o, std::span<const uint8_t> in, uint64_t entry) {
+  ObjectRewriteResult r;
+  r.file.assign(in.begin(), in.end());
+  r.already_rewritten = true;
+  const auto& last = o.loads.back();
+  memcpy(&r.sites, in.data() + last.p_offset + kCountsOff, 4);
+  memcpy(&r.rewritten, in.data() + last.p_offset + kCountsOff + 4, 4);
+  put(r.file, last.p_offset, entry);
+  r.stubs_vaddr = last.p_vaddr;
+  return r;
 }
 
 struct Placement {
@@ -93,12 +113,7 @@ std::vector<uint8_t> section_names(const ObjectFile& o, uint32_t& new_name) {
 
 Result<ObjectRewriteResult> rewrite_elf_object(std::span<const uint8_t> in, const ObjectRewriteOptions& options) {
   ObjectFile o = TRY(objrw::parse_object(in));
-  if (already_rewritten(o)) {
-    ObjectRewriteResult r;
-    r.file.assign(in.begin(), in.end());
-    r.already_rewritten = true;
-    return r;
-  }
+  if (already_rewritten(o)) return retarget(o, in, options.syscall_entry);
 
   // Code to rewrite: the executable sections. Without section headers there
   // are no symbols or relocation tables to read targets from, so the
@@ -140,7 +155,9 @@ Result<ObjectRewriteResult> rewrite_elf_object(std::span<const uint8_t> in, cons
   // The new segment.
   std::vector<uint8_t> seg(stub_off, 0);
   put(seg, 0, options.syscall_entry);
-  memcpy(seg.data() + 8, kObjectRewriteMagic.data(), kObjectRewriteMagic.size());
+  memcpy(seg.data() + kMagicOff, kObjectRewriteMagic.data(), kObjectRewriteMagic.size());
+  put(seg, kCountsOff, rw.sites);
+  put(seg, kCountsOff + 4, rw.rewritten);
   seg.insert(seg.end(), rw.trampolines.begin(), rw.trampolines.end());
   Elf64_Phdr load{};
   load.p_type = PT_LOAD;

@@ -337,7 +337,18 @@ TEST(ObjectRewriter, IdempotentAndDeterministic) {
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->already_rewritten);
   EXPECT_EQ(again->file, a->file);
-  EXPECT_EQ(again->rewritten, 0u);
+  EXPECT_EQ(again->sites, a->sites);
+  EXPECT_EQ(again->rewritten, a->rewritten);
+  // A LibOS whose entry moved: only the slot changes.
+  auto moved = builder::rewrite_elf_object(a->file, {kEntry + 0x40});
+  ASSERT_TRUE(moved.ok());
+  EXPECT_TRUE(moved->already_rewritten);
+  size_t diff = 0;
+  for (size_t i = 0; i < a->file.size(); ++i) diff += a->file[i] != moved->file[i];
+  EXPECT_EQ(diff, 1u);
+  auto direct = builder::rewrite_elf_object(*libc, {kEntry + 0x40});
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(moved->file, direct->file);
 }
 
 // The layout promised in object_rewriter.hpp: the original bytes unchanged

@@ -10,7 +10,8 @@
 //     +0   8-byte slot = syscall_entry   stubs `call *slot(%rip)`: the LibOS
 //                                        is too far away for `call rel32`
 //     +8   kObjectRewriteMagic (16 bytes): an already rewritten object
-//     +24  the program header table (the old one + this PT_LOAD)
+//     +24  u32 sites, u32 rewritten (what the rewrite found)
+//     +32  the program header table (the old one + this PT_LOAD)
 //     ...  stubs (section .shoal.stubs), the contract of rewriter.hpp
 //   [not loaded: a copy of .shstrtab with ".shoal.stubs", the section
 //    header table with that section appended]
@@ -48,12 +49,15 @@ struct ObjectRewriteOptions {
 };
 
 struct ObjectRewriteResult {
-  std::vector<uint8_t> file;       // the rewritten object (a copy of the input if already_rewritten)
-  bool already_rewritten = false;  // input carried the magic: returned as is, sites/rewritten = 0
+  std::vector<uint8_t> file;       // the rewritten object
+  // The input carried the magic: it comes back as it was, except that its
+  // slot now holds this call's syscall_entry; sites/rewritten are the
+  // recorded counts, fallback is empty.
+  bool already_rewritten = false;
   uint32_t sites = 0;              // syscall instructions found
   uint32_t rewritten = 0;          // of which now jump to a stub
   std::vector<uint64_t> fallback;  // link-time addresses (p_vaddr space) of sites left alone
-  uint64_t stubs_vaddr = 0;        // link-time address of the new segment (0 if nothing added)
+  uint64_t stubs_vaddr = 0;        // link-time address of the new segment (0 if none)
 };
 
 // Rewrites an x86-64 ELF64 ET_DYN or ET_EXEC object. An object without
