@@ -64,30 +64,40 @@ struct Reader {
     if (shift < 64 && (c & 0x40)) v |= ~uint64_t{0} << shift;
     return static_cast<int64_t>(v);
   }
-  // A DW_EH_PE-encoded pointer; indirect ones cannot be followed statically
-  // here (they point at relocated data) and make the read fail.
+  // The value of a DW_EH_PE format (low four bits).
+  uint64_t value(uint8_t format) {
+    switch (format) {
+      case 0x00:  // absptr
+      case 0x04:  // udata8
+      case 0x0c:  // sdata8
+        return fixed(8);
+      case 0x01:
+        return uleb();
+      case 0x02:
+        return fixed(2);
+      case 0x03:
+        return fixed(4);
+      case 0x09:
+        return static_cast<uint64_t>(sleb());
+      case 0x0a:
+        return static_cast<uint64_t>(sfixed(2));
+      case 0x0b:
+        return static_cast<uint64_t>(sfixed(4));
+      default:
+        ok = false;
+        return 0;
+    }
+  }
+  // A DW_EH_PE-encoded pointer. Only absolute and pc-relative ones occur in
+  // GCC's x86-64 output; others (and indirect ones, which point at relocated
+  // data) make the read fail.
   uint64_t pointer(uint8_t enc) {
     if (enc == kOmit) return 0;
     uint64_t field = addr();
-    uint64_t v;
-    switch (enc & 0x0f) {
-      case 0x00: v = fixed(8); break;
-      case 0x01: v = uleb(); break;
-      case 0x02: v = fixed(2); break;
-      case 0x03: v = fixed(4); break;
-      case 0x04: v = fixed(8); break;
-      case 0x09: v = static_cast<uint64_t>(sleb()); break;
-      case 0x0a: v = static_cast<uint64_t>(sfixed(2)); break;
-      case 0x0b: v = static_cast<uint64_t>(sfixed(4)); break;
-      case 0x0c: v = fixed(8); break;
-      default: ok = false; return 0;
-    }
-    switch (enc & 0x70) {
-      case 0x00: break;
-      case 0x10: v += field; break;  // pcrel
-      default: ok = false; return 0; // textrel/datarel/funcrel: not emitted by GCC on x86-64
-    }
-    if (enc & 0x80) ok = false;
+    uint64_t v = value(enc & 0x0f);
+    uint8_t rel = enc & 0x70;
+    if (rel == 0x10) v += field;
+    if ((rel != 0x00 && rel != 0x10) || (enc & 0x80)) ok = false;
     return v;
   }
   std::string_view cstr() {
@@ -116,18 +126,25 @@ Cie read_cie(Reader r) {
   if (version >= 4) r.fixed(2);  // address size, segment selector size
   r.uleb();                      // code alignment
   r.sleb();                      // data alignment
-  if (version == 1) r.fixed(1); else r.uleb();  // return address register
+  if (version == 1)
+    r.fixed(1);
+  else
+    r.uleb();  // return address register
   if (!aug.empty() && aug[0] == 'z') {
     c.z = true;
     r.uleb();
     for (char ch : aug.substr(1)) {
-      if (ch == 'L') c.lsda_enc = static_cast<uint8_t>(r.fixed(1));
-      else if (ch == 'R') c.fde_enc = static_cast<uint8_t>(r.fixed(1));
+      if (ch == 'L')
+        c.lsda_enc = static_cast<uint8_t>(r.fixed(1));
+      else if (ch == 'R')
+        c.fde_enc = static_cast<uint8_t>(r.fixed(1));
       else if (ch == 'P') {
         uint8_t enc = static_cast<uint8_t>(r.fixed(1));
         r.pointer(enc & 0x7f);  // the personality (indirect: its GOT slot); only skipped
-      } else if (ch == 'S' || ch == 'B') continue;
-      else return c;  // unknown augmentation: cannot read the FDEs
+      } else if (ch == 'S' || ch == 'B')
+        continue;
+      else
+        return c;  // unknown augmentation: cannot read the FDEs
     }
   } else if (!aug.empty()) {
     return c;

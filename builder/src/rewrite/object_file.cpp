@@ -15,18 +15,21 @@ constexpr uint64_t kMaxSegmentSize = 4ull << 30;
 constexpr uint64_t kMaxAddress = 1ull << 47;  // user half of x86-64
 constexpr uint64_t kPage = 4096;
 
-bool in_file(std::span<const uint8_t> b, uint64_t off, uint64_t n) { return off <= b.size() && n <= b.size() - off; }
+bool in_file(std::span<const uint8_t> b, uint64_t off, uint64_t n) {
+  return off <= b.size() && n <= b.size() - off;
+}
 
 Result<void> read_sections(ObjectFile& o) {
   const auto& eh = o.eh;
   const auto b = o.bytes;
   if (eh.e_shnum == 0) return {};
   if (eh.e_shentsize != sizeof(Elf64_Shdr))
-    return make_error(strf("section header size {} (e_shentsize), expected {}", eh.e_shentsize, sizeof(Elf64_Shdr)));
+    return make_error(
+        strf("section header size {} (e_shentsize), expected {}", eh.e_shentsize, sizeof(Elf64_Shdr)));
   uint64_t size = uint64_t{eh.e_shnum} * sizeof(Elf64_Shdr);
   if (!in_file(b, eh.e_shoff, size))
-    return make_error(strf("truncated: section header table at {:#x}+{:#x} exceeds file size {:#x}", eh.e_shoff, size,
-                           b.size()));
+    return make_error(strf("truncated: section header table at {:#x}+{:#x} exceeds file size {:#x}",
+                           eh.e_shoff, size, b.size()));
   o.sections.resize(eh.e_shnum);
   for (size_t i = 0; i < eh.e_shnum; ++i) {
     // SAFETY: the whole table lies inside the file (checked above).
@@ -38,10 +41,11 @@ Result<void> read_sections(ObjectFile& o) {
   }
   if (eh.e_shstrndx == SHN_UNDEF) return {};
   if (eh.e_shstrndx >= eh.e_shnum)
-    return make_error(strf("section name table index {} (e_shstrndx) out of range ({} sections)", eh.e_shstrndx,
-                           eh.e_shnum));
+    return make_error(strf("section name table index {} (e_shstrndx) out of range ({} sections)",
+                           eh.e_shstrndx, eh.e_shnum));
   const auto& st = o.sections[eh.e_shstrndx].hdr;
-  if (st.sh_type != SHT_STRTAB) return make_error(strf("section name table (section {}) is not SHT_STRTAB", eh.e_shstrndx));
+  if (st.sh_type != SHT_STRTAB)
+    return make_error(strf("section name table (section {}) is not SHT_STRTAB", eh.e_shstrndx));
   for (auto& s : o.sections) {
     if (s.hdr.sh_name >= st.sh_size) continue;
     // SAFETY: the strtab lies inside the file; strnlen stays below its end.
@@ -55,8 +59,8 @@ Result<void> read_dynamic(ObjectFile& o) {
   for (const auto& p : o.phdrs) {
     if (p.p_type != PT_DYNAMIC) continue;
     if (!in_file(o.bytes, p.p_offset, p.p_filesz))
-      return make_error(strf("truncated: PT_DYNAMIC at {:#x}+{:#x} exceeds file size {:#x}", p.p_offset, p.p_filesz,
-                             o.bytes.size()));
+      return make_error(strf("truncated: PT_DYNAMIC at {:#x}+{:#x} exceeds file size {:#x}", p.p_offset,
+                             p.p_filesz, o.bytes.size()));
     size_t n = p.p_filesz / sizeof(Elf64_Dyn);
     for (size_t i = 0; i < n; ++i) {
       Elf64_Dyn d;
@@ -128,20 +132,25 @@ Result<ObjectFile> parse_object(std::span<const uint8_t> b) {
     return make_error(strf("truncated: ELF header exceeds file size {:#x}", b.size()));
   memcpy(&o.eh, b.data(), sizeof o.eh);
   const auto& eh = o.eh;
-  if (eh.e_ident[EI_CLASS] != ELFCLASS64) return make_error("not a 64-bit ELF (EI_CLASS): shoal runs x86-64 code");
-  if (eh.e_ident[EI_DATA] != ELFDATA2LSB) return make_error("big-endian ELF (EI_DATA): shoal runs x86-64 code");
+  if (eh.e_ident[EI_CLASS] != ELFCLASS64)
+    return make_error("not a 64-bit ELF (EI_CLASS): shoal runs x86-64 code");
+  if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
+    return make_error("big-endian ELF (EI_DATA): shoal runs x86-64 code");
   if (eh.e_machine != EM_X86_64) return make_error(strf("ELF for machine {}, not x86-64", eh.e_machine));
   if (eh.e_type != ET_DYN && eh.e_type != ET_EXEC)
-    return make_error(strf("ELF type {} (e_type) is neither a shared object/PIE (ET_DYN) nor a program (ET_EXEC)",
-                           eh.e_type));
-  if (eh.e_ehsize != sizeof(Elf64_Ehdr)) return make_error(strf("ELF header size {} (e_ehsize)", eh.e_ehsize));
-  if (eh.e_phnum == 0 || eh.e_phnum >= 0xfff0) return make_error(strf("{} program headers (e_phnum)", eh.e_phnum));
+    return make_error(strf(
+        "ELF type {} (e_type) is neither a shared object/PIE (ET_DYN) nor a program (ET_EXEC)", eh.e_type));
+  if (eh.e_ehsize != sizeof(Elf64_Ehdr))
+    return make_error(strf("ELF header size {} (e_ehsize)", eh.e_ehsize));
+  if (eh.e_phnum == 0 || eh.e_phnum >= 0xfff0)
+    return make_error(strf("{} program headers (e_phnum)", eh.e_phnum));
   if (eh.e_phentsize != sizeof(Elf64_Phdr))
-    return make_error(strf("program header size {} (e_phentsize), expected {}", eh.e_phentsize, sizeof(Elf64_Phdr)));
+    return make_error(
+        strf("program header size {} (e_phentsize), expected {}", eh.e_phentsize, sizeof(Elf64_Phdr)));
   uint64_t ph_size = uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr);
   if (!in_file(b, eh.e_phoff, ph_size))
-    return make_error(strf("truncated: program header table at {:#x}+{:#x} exceeds file size {:#x}", eh.e_phoff,
-                           ph_size, b.size()));
+    return make_error(strf("truncated: program header table at {:#x}+{:#x} exceeds file size {:#x}",
+                           eh.e_phoff, ph_size, b.size()));
   o.phdrs.resize(eh.e_phnum);
   memcpy(o.phdrs.data(), b.data() + eh.e_phoff, ph_size);
 
@@ -149,16 +158,17 @@ Result<ObjectFile> parse_object(std::span<const uint8_t> b) {
     const auto& p = o.phdrs[i];
     if (p.p_type != PT_LOAD || p.p_memsz == 0) continue;
     if (!in_file(b, p.p_offset, p.p_filesz))
-      return make_error(strf("truncated: segment {} (PT_LOAD) file range {:#x}+{:#x} exceeds file size {:#x}", i,
-                             p.p_offset, p.p_filesz, b.size()));
+      return make_error(strf("truncated: segment {} (PT_LOAD) file range {:#x}+{:#x} exceeds file size {:#x}",
+                             i, p.p_offset, p.p_filesz, b.size()));
     if (p.p_filesz > p.p_memsz)
-      return make_error(strf("segment {} (PT_LOAD): p_filesz {:#x} exceeds p_memsz {:#x}", i, p.p_filesz, p.p_memsz));
+      return make_error(
+          strf("segment {} (PT_LOAD): p_filesz {:#x} exceeds p_memsz {:#x}", i, p.p_filesz, p.p_memsz));
     if (p.p_memsz > kMaxSegmentSize || p.p_vaddr >= kMaxAddress || p.p_memsz > kMaxAddress - p.p_vaddr)
-      return make_error(strf("segment {} (PT_LOAD): absurd size or address: vaddr {:#x} memsz {:#x}", i, p.p_vaddr,
-                             p.p_memsz));
+      return make_error(strf("segment {} (PT_LOAD): absurd size or address: vaddr {:#x} memsz {:#x}", i,
+                             p.p_vaddr, p.p_memsz));
     if ((p.p_vaddr - p.p_offset) % kPage != 0)
-      return make_error(strf("segment {} (PT_LOAD): vaddr {:#x} and offset {:#x} differ in their page offset", i,
-                             p.p_vaddr, p.p_offset));
+      return make_error(strf("segment {} (PT_LOAD): vaddr {:#x} and offset {:#x} differ in their page offset",
+                             i, p.p_vaddr, p.p_offset));
     o.loads.push_back(p);
   }
   if (o.loads.empty()) return make_error("no loadable segments (PT_LOAD)");
@@ -168,8 +178,8 @@ Result<ObjectFile> parse_object(std::span<const uint8_t> b) {
     const auto& a = o.loads[i - 1];
     const auto& c = o.loads[i];
     if (c.p_vaddr < a.p_vaddr + a.p_memsz)
-      return make_error(strf("overlapping or unsorted segments: {:#x}+{:#x} and {:#x}+{:#x}", a.p_vaddr, a.p_memsz,
-                             c.p_vaddr, c.p_memsz));
+      return make_error(strf("overlapping or unsorted segments: {:#x}+{:#x} and {:#x}+{:#x}", a.p_vaddr,
+                             a.p_memsz, c.p_vaddr, c.p_memsz));
   }
   TRY(read_sections(o));
   TRY(read_dynamic(o));

@@ -24,10 +24,10 @@ struct Section {
 struct ObjectFile {
   std::span<const uint8_t> bytes;
   Elf64_Ehdr eh;
-  std::vector<Elf64_Phdr> phdrs;    // all, in file order
-  std::vector<Elf64_Phdr> loads;    // PT_LOAD with p_memsz > 0, sorted by vaddr
-  std::vector<Section> sections;    // empty when the file has none
-  std::vector<Elf64_Dyn> dynamic;   // up to DT_NULL; empty when none
+  std::vector<Elf64_Phdr> phdrs;   // all, in file order
+  std::vector<Elf64_Phdr> loads;   // PT_LOAD with p_memsz > 0, sorted by vaddr
+  std::vector<Section> sections;   // empty when the file has none
+  std::vector<Elf64_Dyn> dynamic;  // up to DT_NULL; empty when none
 
   // File offset of [vaddr, vaddr + n) when it lies in one segment's file
   // bytes, else nullopt.

@@ -44,8 +44,8 @@ void append(std::vector<uint8_t>& out, const T& v) {
 bool already_rewritten(const ObjectFile& o) {
   const auto& last = o.loads.back();
   if (last.p_filesz < kHeaderSize) return false;
-  return memcmp(o.bytes.data() + last.p_offset + kMagicOff, kObjectRewriteMagic.data(), kObjectRewriteMagic.size()) ==
-         0;
+  return memcmp(o.bytes.data() + last.p_offset + kMagicOff, kObjectRewriteMagic.data(),
+                kObjectRewriteMagic.size()) == 0;
 }
 
 // An already rewritten object: its recorded counts, and its slot pointed at
@@ -111,7 +111,8 @@ std::vector<uint8_t> section_names(const ObjectFile& o, uint32_t& new_name) {
 
 }  // namespace
 
-Result<ObjectRewriteResult> rewrite_elf_object(std::span<const uint8_t> in, const ObjectRewriteOptions& options) {
+Result<ObjectRewriteResult> rewrite_elf_object(std::span<const uint8_t> in,
+                                               const ObjectRewriteOptions& options) {
   ObjectFile o = TRY(objrw::parse_object(in));
   if (already_rewritten(o)) return retarget(o, in, options.syscall_entry);
 
@@ -140,8 +141,9 @@ Result<ObjectRewriteResult> rewrite_elf_object(std::span<const uint8_t> in, cons
   std::vector<std::vector<uint8_t>> copies;
   std::vector<CodeRegion> regions;
   copies.reserve(code.size());
-  for (const auto& c : code) copies.emplace_back(in.begin() + static_cast<long>(c.offset),
-                                                 in.begin() + static_cast<long>(c.offset + c.size));
+  for (const auto& c : code)
+    copies.emplace_back(in.begin() + static_cast<long>(c.offset),
+                        in.begin() + static_cast<long>(c.offset + c.size));
   for (size_t i = 0; i < code.size(); ++i) regions.push_back({code[i].vaddr, copies[i]});
   RewriteOptions ro;
   ro.trampoline_base = at.vaddr + stub_off;
@@ -187,7 +189,8 @@ Result<ObjectRewriteResult> rewrite_elf_object(std::span<const uint8_t> in, cons
   ObjectRewriteResult r;
   auto& out = r.file;
   out.assign(in.begin(), in.end());
-  for (size_t i = 0; i < code.size(); ++i) memcpy(out.data() + code[i].offset, copies[i].data(), copies[i].size());
+  for (size_t i = 0; i < code.size(); ++i)
+    memcpy(out.data() + code[i].offset, copies[i].data(), copies[i].size());
   out.resize(at.offset, 0);
   out.insert(out.end(), seg.begin(), seg.end());
 

@@ -66,7 +66,8 @@ void relocation_targets(const ObjectFile& o, std::vector<uint64_t>& out) {
       for (size_t i = 0; i < rel.size(); ++i) {
         Elf64_Rela r = rel[i];
         out.push_back(static_cast<uint64_t>(r.r_addend));
-        if (uint64_t v = reloc_symbol(o, s, ELF64_R_SYM(r.r_info))) out.push_back(v + static_cast<uint64_t>(r.r_addend));
+        if (uint64_t v = reloc_symbol(o, s, ELF64_R_SYM(r.r_info)))
+          out.push_back(v + static_cast<uint64_t>(r.r_addend));
         if (auto w = o.u64_at(r.r_offset)) out.push_back(*w);  // e.g. a JUMP_SLOT's lazy PLT address
       }
     } else if (s.hdr.sh_type == SHT_REL) {
@@ -126,7 +127,8 @@ void code_targets(const ObjectFile& o, std::span<const CodeRange> code, std::vec
     while (off < bytes.size()) {
       ZydisDecoderContext ctx;
       ZydisDecodedInstruction in;
-      if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, &ctx, bytes.data() + off, bytes.size() - off, &in))) {
+      if (!ZYAN_SUCCESS(
+              ZydisDecoderDecodeInstruction(&dec, &ctx, bytes.data() + off, bytes.size() - off, &in))) {
         ++off;
         continue;
       }
@@ -134,8 +136,10 @@ void code_targets(const ObjectFile& o, std::span<const CodeRange> code, std::vec
       bool rip = (in.attributes & ZYDIS_ATTRIB_HAS_MODRM) && in.raw.modrm.mod == 0 && in.raw.modrm.rm == 5;
       if (rip && in.raw.disp.size == 32) {
         uint64_t t = next + static_cast<uint64_t>(in.raw.disp.value);
-        if (o.in_exec(t)) out.push_back(t);
-        else tables.push_back(t);
+        if (o.in_exec(t))
+          out.push_back(t);
+        else
+          tables.push_back(t);
       }
       if (fixed) {
         for (int k = 0; k < 2; ++k)
@@ -143,8 +147,10 @@ void code_targets(const ObjectFile& o, std::span<const CodeRange> code, std::vec
             out.push_back(in.raw.imm[k].value.u);
         if (!rip && in.raw.disp.size == 32) {
           uint64_t d = static_cast<uint64_t>(in.raw.disp.value);
-          if (o.in_exec(d)) out.push_back(d);
-          else tables.push_back(d);
+          if (o.in_exec(d))
+            out.push_back(d);
+          else
+            tables.push_back(d);
         }
       }
       off += in.length;
@@ -161,7 +167,8 @@ void code_targets(const ObjectFile& o, std::span<const CodeRange> code, std::vec
 void absolute_words(const ObjectFile& o, std::vector<uint64_t>& out) {
   if (o.eh.e_type != ET_EXEC) return;
   for (const auto& s : o.sections) {
-    if (!(s.hdr.sh_flags & SHF_ALLOC) || (s.hdr.sh_flags & SHF_EXECINSTR) || s.hdr.sh_type == SHT_NOBITS) continue;
+    if (!(s.hdr.sh_flags & SHF_ALLOC) || (s.hdr.sh_flags & SHF_EXECINSTR) || s.hdr.sh_type == SHT_NOBITS)
+      continue;
     for (uint64_t off = 0; off + 8 <= s.hdr.sh_size; off += 8) {
       uint64_t w;
       memcpy(&w, o.bytes.data() + s.hdr.sh_offset + off, 8);
@@ -176,12 +183,14 @@ std::vector<CodeRange> code_ranges(const ObjectFile& o) {
   std::vector<CodeRange> out;
   for (const auto& s : o.sections) {
     const auto& h = s.hdr;
-    if (h.sh_type != SHT_PROGBITS || !(h.sh_flags & SHF_EXECINSTR) || !(h.sh_flags & SHF_ALLOC) || h.sh_size == 0)
+    if (h.sh_type != SHT_PROGBITS || !(h.sh_flags & SHF_EXECINSTR) || !(h.sh_flags & SHF_ALLOC) ||
+        h.sh_size == 0)
       continue;
     // Only bytes the loader maps executable, at the address the header says.
     for (const auto& p : o.loads)
       if ((p.p_flags & PF_X) && h.sh_addr >= p.p_vaddr && h.sh_addr - p.p_vaddr <= p.p_filesz &&
-          h.sh_size <= p.p_filesz - (h.sh_addr - p.p_vaddr) && h.sh_offset == p.p_offset + (h.sh_addr - p.p_vaddr))
+          h.sh_size <= p.p_filesz - (h.sh_addr - p.p_vaddr) &&
+          h.sh_offset == p.p_offset + (h.sh_addr - p.p_vaddr))
         out.push_back({h.sh_addr, h.sh_offset, h.sh_size});
   }
   std::sort(out.begin(), out.end(), [](const CodeRange& a, const CodeRange& b) { return a.vaddr < b.vaddr; });

@@ -42,7 +42,8 @@ std::string objdir() {
 }
 
 void write_file(const std::string& path, const std::vector<uint8_t>& b) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
   test::run("chmod +x " + path);
 }
 
@@ -112,9 +113,11 @@ void expect_same(const std::string& prog, const std::string& name, const std::st
   std::string rewritten = rewrite_closure(prog, name);
   auto native = test::run(prog + " " + args + " 2>&1");
   std::string ld = objdir() + "/ld.so --inhibit-cache --library-path " + objdir();
-  auto shoal = test::run(strf("{} --ld {:#x} {} {} {} 2>&1", SHOAL_TEST_NATIVE_RUN, kEntry, ld, rewritten, args));
+  auto shoal =
+      test::run(strf("{} --ld {:#x} {} {} {} 2>&1", SHOAL_TEST_NATIVE_RUN, kEntry, ld, rewritten, args));
   // Messages name the program by its argv[0], which is the rewritten copy.
-  for (size_t at; (at = shoal.out.find(rewritten)) != std::string::npos;) shoal.out.replace(at, rewritten.size(), prog);
+  for (size_t at; (at = shoal.out.find(rewritten)) != std::string::npos;)
+    shoal.out.replace(at, rewritten.size(), prog);
   EXPECT_EQ(shoal.status, native.status) << name << ": " << shoal.out;
   EXPECT_EQ(shoal.out, native.out) << name;
 }
@@ -216,7 +219,8 @@ TEST(ObjectRewriter, LibstdcxxThreadsExceptions) {
 
 TEST(ObjectRewriter, DebianLs) {
   std::string dir = test::scratch_dir() + "/ls-dir";
-  test::run("mkdir -p " + dir + "/sub && echo abc > " + dir + "/a.txt && touch -d 2020-01-01 " + dir + "/* " + dir);
+  test::run("mkdir -p " + dir + "/sub && echo abc > " + dir + "/a.txt && touch -d 2020-01-01 " + dir + "/* " +
+            dir);
   expect_same("/bin/ls", "ls", "-la --time-style=long-iso " + dir + " /nonexistent");
 }
 
@@ -227,7 +231,8 @@ TEST(ObjectRewriter, DebianBash) {
 }
 
 TEST(ObjectRewriter, DebianPython3) {
-  if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "python3 not installed (scripts/install-deps has it)";
+  if (access("/usr/bin/python3", X_OK) != 0)
+    GTEST_SKIP() << "python3 not installed (scripts/install-deps has it)";
   std::string script = test::write_text("or_script.py", kPythonScript);
   expect_same("/usr/bin/python3", "python3", script);
 }
@@ -310,7 +315,9 @@ void expect_own_syscalls(const std::string& flags, const std::string& name) {
 TEST(ObjectRewriter, PieWithOwnSyscalls) { expect_own_syscalls("-O2 -fPIE -pie", "or_own_pie"); }
 
 // ET_EXEC at a fixed address: the new segment is placed in absolute terms.
-TEST(ObjectRewriter, FixedAddressProgramWithOwnSyscalls) { expect_own_syscalls("-O2 -no-pie", "or_own_exec"); }
+TEST(ObjectRewriter, FixedAddressProgramWithOwnSyscalls) {
+  expect_own_syscalls("-O2 -no-pie", "or_own_exec");
+}
 
 // The stubs really call the entry: with the entry stand-in elsewhere the
 // rewritten objects must crash at their first system call.
@@ -320,7 +327,8 @@ TEST(ObjectRewriter, StubsCallTheEntry) {
   std::string ld = objdir() + "/ld.so --inhibit-cache --library-path " + objdir();
   auto ok = test::run(strf("{} --ld {:#x} {} {} 2>&1", SHOAL_TEST_NATIVE_RUN, kEntry, ld, rewritten));
   EXPECT_EQ(ok.status, 3);
-  auto moved = test::run(strf("{} --ld {:#x} {} {} 2>&1", SHOAL_TEST_NATIVE_RUN, kEntry + 0x10000, ld, rewritten));
+  auto moved =
+      test::run(strf("{} --ld {:#x} {} {} 2>&1", SHOAL_TEST_NATIVE_RUN, kEntry + 0x10000, ld, rewritten));
   EXPECT_EQ(moved.status, 128 + SIGSEGV) << moved.out;
 }
 

@@ -25,8 +25,8 @@ int main(int argc, char** argv) {
     fprintf(stderr, "%s: %s\n", argv[2], r.error().message.c_str());
     return 1;
   }
-  std::ofstream(argv[3], std::ios::binary).write(reinterpret_cast<const char*>(r->file.data()),
-                                                 static_cast<std::streamsize>(r->file.size()));
+  std::ofstream(argv[3], std::ios::binary)
+      .write(reinterpret_cast<const char*>(r->file.data()), static_cast<std::streamsize>(r->file.size()));
   printf("%s: sites %u rewritten %u%s\n", argv[2], r->sites, r->rewritten,
          r->already_rewritten ? " (already rewritten)" : "");
   for (uint64_t a : r->fallback) printf("  fallback %#lx\n", static_cast<unsigned long>(a));

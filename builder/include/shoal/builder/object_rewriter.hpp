@@ -49,7 +49,7 @@ struct ObjectRewriteOptions {
 };
 
 struct ObjectRewriteResult {
-  std::vector<uint8_t> file;       // the rewritten object
+  std::vector<uint8_t> file;  // the rewritten object
   // The input carried the magic: it comes back as it was, except that its
   // slot now holds this call's syscall_entry; sites/rewritten are the
   // recorded counts, fallback is empty.
@@ -64,6 +64,7 @@ struct ObjectRewriteResult {
 // syscall sites is returned unchanged (no new segment). Errors are one line
 // naming what is wrong in the file (the caller adds the path); the input is
 // untrusted.
-Result<ObjectRewriteResult> rewrite_elf_object(std::span<const uint8_t> elf_file, const ObjectRewriteOptions& options);
+Result<ObjectRewriteResult> rewrite_elf_object(std::span<const uint8_t> elf_file,
+                                               const ObjectRewriteOptions& options);
 
 }  // namespace shoal::builder
