@@ -185,7 +185,21 @@ bool read_lsda(const ObjectFile& o, uint64_t lsda, uint64_t func, std::vector<ui
 
 bool eh_frame_targets(const ObjectFile& o, std::vector<uint64_t>& out) {
   const Section* s = o.section(".eh_frame");
-  if (s == nullptr || s->hdr.sh_type == SHT_NOBITS) return true;
+  if (s != nullptr && s->hdr.sh_type == SHT_NOBITS) return false;
+  // The unwinder finds .eh_frame through PT_GNU_EH_FRAME, not the section
+  // headers: they must name the same bytes, or what is read here is not what
+  // the unwinder will use.
+  for (const auto& p : o.phdrs) {
+    if (p.p_type != PT_GNU_EH_FRAME) continue;
+    auto hdr = o.at(p.p_vaddr, p.p_filesz);
+    Reader r{hdr, p.p_vaddr};
+    r.fixed(1);  // version
+    auto enc = static_cast<uint8_t>(r.fixed(1));
+    r.fixed(2);  // FDE count and table encodings
+    uint64_t eh_frame = r.pointer(enc);
+    if (!r.ok || s == nullptr || eh_frame != s->hdr.sh_addr) return false;
+  }
+  if (s == nullptr) return true;
   // Addresses in it are pc-relative to where it is mapped: the header must
   // agree with the segments, or nothing it says can be trusted.
   if (o.offset_of(s->hdr.sh_addr, s->hdr.sh_size) != s->hdr.sh_offset) return false;

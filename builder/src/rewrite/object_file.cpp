@@ -35,7 +35,7 @@ Result<void> read_sections(ObjectFile& o) {
     // SAFETY: the whole table lies inside the file (checked above).
     memcpy(&o.sections[i].hdr, b.data() + eh.e_shoff + i * sizeof(Elf64_Shdr), sizeof(Elf64_Shdr));
     const auto& sh = o.sections[i].hdr;
-    if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL && !in_file(b, sh.sh_offset, sh.sh_size))
+    if (sh.sh_type != SHT_NOBITS && !in_file(b, sh.sh_offset, sh.sh_size))
       return make_error(strf("truncated: section {} at {:#x}+{:#x} exceeds file size {:#x}", i, sh.sh_offset,
                              sh.sh_size, b.size()));
   }

@@ -520,8 +520,9 @@ TEST(ObjectRewriter, MalformedInput) {
     reinterpret_cast<Elf64_Ehdr*>(b.data())->e_type = ET_REL;
     expect_error(b, "e_type");
   }
-  // Damaged .eh_frame: the landing pads are unknown, so nothing is patched.
-  {
+  // Damaged .eh_frame, or section headers that point elsewhere than
+  // PT_GNU_EH_FRAME does: the landing pads are unknown, so nothing is patched.
+  for (int damage = 0; damage < 2; ++damage) {
     auto b = *good;
     Elf64_Ehdr e;
     memcpy(&e, b.data(), sizeof e);
@@ -530,7 +531,8 @@ TEST(ObjectRewriter, MalformedInput) {
     bool found = false;
     for (size_t i = 0; i < e.e_shnum; ++i)
       if (strcmp(names + sh[i].sh_name, ".eh_frame") == 0) {
-        memset(b.data() + sh[i].sh_offset, 0xff, 8);  // a 64-bit length far past the end
+        if (damage == 0) memset(b.data() + sh[i].sh_offset, 0xff, 8);  // a 64-bit length far past the end
+        if (damage == 1) sh[i].sh_name = sh[i + 1].sh_name;            // .eh_frame now has another name
         found = true;
       }
     ASSERT_TRUE(found);
