@@ -217,6 +217,21 @@ TEST(ObjectRewriter, LibstdcxxThreadsExceptions) {
   expect_same(p, "or_threads", "");
 }
 
+// libgomp makes its own futex system calls (38 sites): a second library
+// besides libc whose stubs run, from several threads at once.
+TEST(ObjectRewriter, OpenMpLibgomp) {
+  auto p = test::compile("or_omp", ".c",
+                         "#include <stdio.h>\nint main(void) { long sum = 0;\n"
+                         "#pragma omp parallel for reduction(+:sum) num_threads(4)\n"
+                         "for (long i = 0; i < 3000000; ++i) sum += i % 7;\n"
+                         "printf(\"sum %ld\\n\", sum); return 0; }\n",
+                         SHOAL_TEST_CC, "-O2 -fopenmp");
+  expect_same(p, "or_omp", "");
+  const auto& gomp = rewrite("/lib/x86_64-linux-gnu/libgomp.so.1", "libgomp.so.1");
+  EXPECT_GT(gomp.sites, 0u);
+  EXPECT_EQ(gomp.rewritten, gomp.sites);
+}
+
 TEST(ObjectRewriter, DebianLs) {
   std::string dir = test::scratch_dir() + "/ls-dir";
   test::run("mkdir -p " + dir + "/sub && echo abc > " + dir + "/a.txt && touch -d 2020-01-01 " + dir + "/* " +
