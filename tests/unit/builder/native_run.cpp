@@ -9,6 +9,11 @@
 // dynamic loader LDSO is mapped as the kernel maps a program and entered with
 // argv = LDSO ARGS..., so `--ld ENTRY dir/ld.so --library-path dir dir/prog`
 // runs a rewritten program on rewritten libraries.
+//
+// native_run --interp ENTRY LDSO PROG [ARGS...]: PROG (a PIE) and LDSO are
+// both mapped, LDSO entered as PROG's interpreter (AT_PHDR of PROG, AT_BASE
+// of LDSO), as the LibOS starts a dynamically linked program. Libraries come
+// from NATIVE_RUN_LIBRARY_PATH (passed on as the program's LD_LIBRARY_PATH).
 #include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,6 +26,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <shoal/abi/layout.h>
@@ -93,17 +99,23 @@ void map_entry(uint64_t entry_addr) {
   __builtin_unreachable();
 }
 
-// --ld: maps LDSO (ET_DYN) at an address the kernel picks, as binfmt_elf
-// maps an interpreter run as a program: one reservation for the whole span,
-// each PT_LOAD at its place in it, .bss zeroed.
-[[noreturn]] void run_ld(int argc, char** argv, char** envp) {
-  if (argc < 4) die("usage: native_run --ld ENTRY LDSO [ARGS...]");
-  uint64_t entry_addr = strtoull(argv[2], nullptr, 0);
-  int fd = open(argv[3], O_RDONLY);
-  if (fd < 0) die(std::string("cannot open ") + argv[3]);
+struct Mapped {
+  uint64_t bias;   // load address - link address
+  uint64_t phdr;   // where the program headers are in memory
+  uint64_t phnum;
+  uint64_t entry;  // bias applied
+};
+
+// Maps an ET_DYN file at an address the kernel picks, as binfmt_elf does:
+// one reservation for the whole span, each PT_LOAD at its place in it, .bss
+// zeroed; the program headers are found through PT_PHDR or the segment that
+// holds e_phoff, as Linux computes AT_PHDR.
+Mapped map_dyn(const char* path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) die(std::string("cannot open ") + path);
   Elf64_Ehdr eh;
   if (pread(fd, &eh, sizeof eh, 0) != sizeof eh || eh.e_type != ET_DYN || eh.e_phentsize != sizeof(Elf64_Phdr))
-    die("not an ET_DYN ELF");
+    die(std::string(path) + ": not an ET_DYN ELF");
   std::vector<Elf64_Phdr> ph(eh.e_phnum);
   if (pread(fd, ph.data(), ph.size() * sizeof(Elf64_Phdr), static_cast<off_t>(eh.e_phoff)) !=
       static_cast<ssize_t>(ph.size() * sizeof(Elf64_Phdr)))
@@ -116,39 +128,73 @@ void map_entry(uint64_t entry_addr) {
     }
   if (hi <= lo) die("no PT_LOAD");
   auto* base = static_cast<uint8_t*>(mmap(nullptr, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-  if (base == MAP_FAILED) die("cannot reserve the loader's span");
-  uint64_t bias = reinterpret_cast<uint64_t>(base) - lo;
-  uint64_t phdr = 0;
+  if (base == MAP_FAILED) die("cannot reserve an object's span");
+  Mapped m{reinterpret_cast<uint64_t>(base) - lo, 0, eh.e_phnum, 0};
+  m.entry = m.bias + eh.e_entry;
   for (const auto& p : ph) {
-    if (p.p_type == PT_PHDR) phdr = bias + p.p_vaddr;
+    if (p.p_type == PT_PHDR) m.phdr = m.bias + p.p_vaddr;
     if (p.p_type != PT_LOAD) continue;
-    if (!phdr && eh.e_phoff >= p.p_offset && eh.e_phoff - p.p_offset < p.p_filesz)
-      phdr = bias + p.p_vaddr + (eh.e_phoff - p.p_offset);
-    uint64_t start = (bias + p.p_vaddr) & ~(page - 1);
-    uint64_t len = bias + p.p_vaddr + p.p_memsz - start;
-    void* m = mmap(reinterpret_cast<void*>(start), len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-                   -1, 0);
-    if (m == MAP_FAILED) die("cannot map a segment");
-    if (pread(fd, reinterpret_cast<void*>(bias + p.p_vaddr), p.p_filesz, static_cast<off_t>(p.p_offset)) !=
+    if (!m.phdr && eh.e_phoff >= p.p_offset && eh.e_phoff - p.p_offset < p.p_filesz)
+      m.phdr = m.bias + p.p_vaddr + (eh.e_phoff - p.p_offset);
+    uint64_t start = (m.bias + p.p_vaddr) & ~(page - 1);
+    uint64_t len = m.bias + p.p_vaddr + p.p_memsz - start;
+    void* seg = mmap(reinterpret_cast<void*>(start), len, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (seg == MAP_FAILED) die("cannot map a segment");
+    if (pread(fd, reinterpret_cast<void*>(m.bias + p.p_vaddr), p.p_filesz, static_cast<off_t>(p.p_offset)) !=
         static_cast<ssize_t>(p.p_filesz))
       die("short read of a segment");
-    mprotect(m, len, ((p.p_flags & PF_R) ? PROT_READ : 0) | ((p.p_flags & PF_W) ? PROT_WRITE : 0) |
-                         ((p.p_flags & PF_X) ? PROT_EXEC : 0));
+    mprotect(seg, len,
+             ((p.p_flags & PF_R) ? PROT_READ : 0) | ((p.p_flags & PF_W) ? PROT_WRITE : 0) |
+                 ((p.p_flags & PF_X) ? PROT_EXEC : 0));
   }
   close(fd);
+  return m;
+}
+
+// --ld ENTRY LDSO ARGS: the loader run as the program (`ld.so prog`).
+// --interp ENTRY LDSO PROG ARGS: PROG mapped as the kernel maps a PIE with
+// PT_INTERP, LDSO as its interpreter (AT_BASE), which is how the LibOS
+// starts a dynamically linked program.
+[[noreturn]] void run_dynamic(int argc, char** argv, char** envp, bool interp) {
+  if (argc < (interp ? 5 : 4)) die("usage: native_run --ld ENTRY LDSO [ARGS...] | --interp ENTRY LDSO PROG [ARGS...]");
+  uint64_t entry_addr = strtoull(argv[2], nullptr, 0);
+  Mapped ld = map_dyn(argv[3]);
   map_entry(entry_addr);
-  std::vector<const char*> args(argv + 3, argv + argc);
-  start(args, envp,
-        {{AT_PHDR, phdr}, {AT_PHENT, sizeof(Elf64_Phdr)}, {AT_PHNUM, eh.e_phnum}, {AT_ENTRY, bias + eh.e_entry},
-         {AT_BASE, 0}, {AT_EXECFN, reinterpret_cast<uint64_t>(argv[3])}},
-        bias + eh.e_entry);
+  if (!interp) {
+    std::vector<const char*> args(argv + 3, argv + argc);
+    start(args, envp,
+          {{AT_PHDR, ld.phdr}, {AT_PHENT, sizeof(Elf64_Phdr)}, {AT_PHNUM, ld.phnum}, {AT_ENTRY, ld.entry},
+           {AT_BASE, 0}, {AT_EXECFN, reinterpret_cast<uint64_t>(argv[3])}},
+          ld.entry);
+  }
+  Mapped prog = map_dyn(argv[4]);
+  std::vector<const char*> args(argv + 4, argv + argc);
+  // The program's LD_LIBRARY_PATH comes in as NATIVE_RUN_LIBRARY_PATH: as
+  // LD_LIBRARY_PATH it would have loaded native_run itself on the rewritten
+  // libraries, whose stubs call an entry not mapped yet.
+  static std::vector<std::string> env_store;
+  static std::vector<char*> env;
+  constexpr std::string_view kLibPath = "NATIVE_RUN_LIBRARY_PATH=";
+  for (char** e = envp; *e; ++e) {
+    std::string_view v(*e);
+    env_store.push_back(v.starts_with(kLibPath) ? "LD_LIBRARY_PATH=" + std::string(v.substr(kLibPath.size()))
+                                                : std::string(v));
+  }
+  for (auto& e : env_store) env.push_back(e.data());
+  env.push_back(nullptr);
+  start(args, env.data(),
+        {{AT_PHDR, prog.phdr}, {AT_PHENT, sizeof(Elf64_Phdr)}, {AT_PHNUM, prog.phnum}, {AT_ENTRY, prog.entry},
+         {AT_BASE, ld.bias}, {AT_EXECFN, reinterpret_cast<uint64_t>(argv[4])}},
+        ld.entry);
 }
 
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
   using namespace shoal;
-  if (argc >= 2 && strcmp(argv[1], "--ld") == 0) run_ld(argc, argv, envp);
+  if (argc >= 2 && strcmp(argv[1], "--ld") == 0) run_dynamic(argc, argv, envp, false);
+  if (argc >= 2 && strcmp(argv[1], "--interp") == 0) run_dynamic(argc, argv, envp, true);
   if (argc < 2) die("usage: native_run IMAGE [ARGS...] | --ld ENTRY LDSO [ARGS...]");
   int fd = open(argv[1], O_RDONLY);
   if (fd < 0) die(std::string("cannot open ") + argv[1]);
