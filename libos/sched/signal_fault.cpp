@@ -19,6 +19,7 @@
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
+#include "mm/page_alloc.hpp"
 #include "mm/window.hpp"
 #include "sched/preempt.hpp"
 #include "sched/signal_state.hpp"
@@ -74,7 +75,8 @@ FaultSignal classify(const shoal::abi::FaultUpcall& r) {
     // error on Linux, as a present page written: only an address outside
     // every mapping is a mapping error.
     case 14: {
-      bool mapped = (r.error & 1) != 0 || mm::window::is_reserved(r.cr2 & ~uint64_t{0xfff}, 0x1000);
+      uint64_t page = r.cr2 & ~uint64_t{0xfff};
+      bool mapped = (r.error & 1) != 0 || mm::window::is_reserved(page, 0x1000) || mm::is_mapped(page, 0x1000);
       return {SIGSEGV, mapped ? kSegvAccerr : kSegvMaperr, r.cr2};
     }
     case 16: {
