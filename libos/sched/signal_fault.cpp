@@ -135,8 +135,12 @@ bool signal_fault_register_upcall() {
 }
 
 void signal_fault_register(int sig) {
+  // The fault signals, and the signals the monitor forwards from outside:
+  // for those the monitor enters the upcall to interrupt program code that
+  // makes no system call (a busy loop still sees SIGTERM).
+  bool forwarded = sig > 0 && sig < 32 && (shoal::abi::kHostSignals & (1u << sig)) != 0;
   if (sig != uapi::SIGSEGV && sig != uapi::SIGBUS && sig != uapi::SIGFPE && sig != uapi::SIGILL &&
-      sig != uapi::SIGTRAP)
+      sig != uapi::SIGTRAP && !forwarded)
     return;
   signal_fault_register_upcall();
 }
