@@ -12,6 +12,7 @@
 #include "core/identity_map.hpp"
 #include "core/klib.hpp"
 #include "mm/page_alloc.hpp"
+#include "uapi/mman.hpp"
 
 namespace libos::mm::heap_protect {
 
@@ -20,10 +21,11 @@ namespace {
 using namespace libos::identity;
 
 uint64_t rights(int prot) {
-  if ((prot & 7) == 0) return 0;  // PROT_NONE: absent
+  using namespace uapi;
+  if ((prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) == 0) return 0;  // absent
   uint64_t bits = kPresent | kUser;
-  if (prot & 2) bits |= kWrite;
-  if (!(prot & 4)) bits |= kNoExec;
+  if (prot & PROT_WRITE) bits |= kWrite;
+  if (!(prot & PROT_EXEC)) bits |= kNoExec;
   return bits;
 }
 

@@ -127,7 +127,8 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
     }
   }
   // The pages get the rights prot asks for (the file read in first).
-  if ((prot & 7) != 7 && mm::heap_protect::protect(where, size, prot) < 0) {
+  if ((prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) != (PROT_READ | PROT_WRITE | PROT_EXEC) &&
+      mm::heap_protect::protect(where, size, prot) < 0) {
     mm::release(where, size);
     return -ENOMEM;
   }
