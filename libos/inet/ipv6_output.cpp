@@ -60,6 +60,12 @@ void ip6_learn(Stack& s, uint32_t standin, const uint8_t mac[6]) {
 
 bool Stack::ip6_is_local(uint32_t ip) const { return m_ip6 != nullptr && m_ip6->is_ours(ip); }
 
+void Stack::ip6_pin_slow(uint32_t ip, bool pin) {
+  if (m_ip6 == nullptr) return;
+  if (pin) m_ip6->pin(ip);
+  else m_ip6->unpin(ip);
+}
+
 uint32_t Stack::ip6_source_for(uint32_t dst) const {
   if (m_ip6 == nullptr) return 0;
   if (m_ip6->is_ours(dst)) return dst;

@@ -37,6 +37,7 @@ void Ip6Peers::release(Peer& p) {
   p.held = nullptr;
   p.standin = 0;
   p.mac_known = false;
+  p.pins = 0;
 }
 
 uint32_t Ip6Peers::standin_of(const uint8_t addr[16], bool allocate) {
@@ -64,7 +65,7 @@ uint32_t Ip6Peers::standin_of(const uint8_t addr[16], bool allocate) {
       m_hint[h] = static_cast<uint16_t>(i);
       return p.standin;
     }
-    if (i > kSlotStatic && (lru == kSlots || p.last_used < m_peers[lru].last_used)) lru = i;
+    if (i > kSlotStatic && p.pins == 0 && (lru == kSlots || p.last_used < m_peers[lru].last_used)) lru = i;
   }
   size_t victim = free_slot != kSlots ? free_slot : lru;
   if (!allocate || victim == kSlots) return 0;
@@ -93,6 +94,14 @@ const Ip6Peers::Peer* Ip6Peers::find(uint32_t standin) const {
 
 bool Ip6Peers::is_ours(uint32_t standin) const {
   return standin != 0 && (standin == m_peers[kSlotLinkLocal].standin || standin == m_peers[kSlotStatic].standin);
+}
+
+void Ip6Peers::pin(uint32_t standin) {
+  if (Peer* p = find(standin); p != nullptr) ++p->pins;
+}
+
+void Ip6Peers::unpin(uint32_t standin) {
+  if (Peer* p = find(standin); p != nullptr && p->pins > 0) --p->pins;
 }
 
 }  // namespace libos::inet

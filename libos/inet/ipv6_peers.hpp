@@ -14,7 +14,12 @@
 // for another address until its slot has been reused 16383 times (a socket
 // still holding it then just has no route).
 // Slots 0 and 1 are ours (link-local and static); the others are peers,
-// evicted least recently used. Each peer slot is also the neighbour cache
+// evicted least recently used, but never while a TCP connection or a
+// connected UDP socket holds the stand-in (pinned): the transports' tables
+// key connections by stand-in, so a stand-in they hold must name the same
+// 128-bit address for as long as they hold it, whatever the generation
+// count does (a table full of pinned peers gives a new peer no stand-in:
+// no route to it). Each peer slot is also the neighbour cache
 // entry (RFC 4861): its MAC, learnt from the peer's packets or a Neighbor
 // Advertisement, and one packet held while a Neighbor Solicitation is out.
 #pragma once
@@ -37,6 +42,7 @@ class Ip6Peers {
     uint8_t mac[6];
     uint64_t last_used;
     uint64_t ns_sent;   // when the last solicitation left (kNever: none)
+    uint32_t pins;      // TCP connections and connected UDP sockets holding it
     PacketBuf* held;    // one packet waiting for the MAC
   };
 
@@ -53,6 +59,10 @@ class Ip6Peers {
   Peer* find(uint32_t standin);
   const Peer* find(uint32_t standin) const;
   bool is_ours(uint32_t standin) const;
+  // A transport keys a connection by this stand-in (pin) or stopped (unpin);
+  // anything not a live peer stand-in is ignored.
+  void pin(uint32_t standin);
+  void unpin(uint32_t standin);
   uint32_t ours(uint8_t slot) const { return m_peers[slot].standin; }
 
  private:

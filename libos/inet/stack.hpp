@@ -183,6 +183,12 @@ class Stack {
   Udp& udp() { return *m_udp; }
   Arp& arp() { return *m_arp; }
   Ipv4& ipv4() { return *m_ipv4; }
+  // A transport keys a connection by the IPv6 stand-in ip (pin true) or no
+  // longer does: a pinned stand-in is never evicted (ipv6_peers.hpp). No-op
+  // for IPv4 addresses.
+  void ip6_pin(uint32_t ip, bool pin) {
+    if (is_v6_standin(ip)) ip6_pin_slow(ip, pin);
+  }
   // nullptr unless StackConfig::ipv6.
   Ip6Peers* ip6_peers() { return m_ip6; }
   const Ip6Peers* ip6_peers() const { return m_ip6; }
@@ -209,6 +215,7 @@ class Stack {
   // IPv6 output (ipv6_output.cpp): ip_begin/ip_commit for a stand-in.
   Ip6Peers* m_ip6 = nullptr;
   bool ip6_is_local(uint32_t ip) const;
+  void ip6_pin_slow(uint32_t ip, bool pin);
   uint32_t ip6_source_for(uint32_t dst) const;
   bool ip6_routable(uint32_t dst) const;
   uint8_t* ip6_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx);
