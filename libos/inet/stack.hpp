@@ -19,6 +19,7 @@ namespace libos::inet {
 
 class Arp;
 class Ip6Peers;
+class Reassembly;
 class Ipv4;
 class Tcp;
 class Udp;
@@ -189,8 +190,11 @@ class Stack {
   void ip6_pin(uint32_t ip, bool pin) {
     if (is_v6_standin(ip)) ip6_pin_slow(ip, pin);
   }
+  // The Identification of the next datagram sent in IPv6 fragments.
+  uint32_t next_frag6_id() { return m_frag6_id++; }
   // nullptr unless StackConfig::ipv6.
   Ip6Peers* ip6_peers() { return m_ip6; }
+  Reassembly* ip6_reassembly() { return m_reasm6; }
   const Ip6Peers* ip6_peers() const { return m_ip6; }
 
  private:
@@ -214,6 +218,8 @@ class Stack {
   bool m_rx_trusted = false;  // set for the duration of input()
   // IPv6 output (ipv6_output.cpp): ip_begin/ip_commit for a stand-in.
   Ip6Peers* m_ip6 = nullptr;
+  Reassembly* m_reasm6 = nullptr;  // IPv6 fragments (ipv6_ext.cpp)
+  uint32_t m_frag6_id = 0;         // the next IPv6 fragment identification
   bool ip6_is_local(uint32_t ip) const;
   void ip6_pin_slow(uint32_t ip, bool pin);
   uint32_t ip6_source_for(uint32_t dst) const;

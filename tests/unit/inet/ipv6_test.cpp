@@ -112,9 +112,17 @@ TEST_F(Ipv6Test, ForeignMalformedAndUnsupportedPacketsAreDropped) {
   feed6(kMacB, longer);
   feed6(kMacB, Bytes(p.begin(), p.begin() + 39));  // shorter than a header
   EXPECT_EQ(stack.stats().rx_bad_ip6, 3u);
-  Bytes frag = ip6(kHost6, kStatic, 44, Bytes(16, 0));  // a fragment header
+  // An atomic fragment followed by Hop-by-Hop (allowed only first): an
+  // unknown next header, answered with a Parameter Problem as by Linux.
+  Bytes frag = ip6(kHost6, kStatic, 44, Bytes(16, 0));
   feed6(kMacB, frag);
   EXPECT_EQ(stack.stats().rx_unknown_proto, 1u);
+  auto out = take();
+  ASSERT_EQ(out.size(), 1u);
+  Bytes m = answer(out[0], kMacHost, kStatic, kHost6, 64);
+  EXPECT_EQ(m[0], 4);
+  EXPECT_EQ(m[1], 1);
+  EXPECT_EQ(get32(m.data() + 4), 40u);
   // A group we did not join: the Ethernet filter drops it.
   const uint8_t other_group[6] = {0x33, 0x33, 0xff, 0x12, 0x34, 0x56};
   feed6(other_group, p);
