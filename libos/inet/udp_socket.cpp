@@ -130,7 +130,7 @@ long UdpSocket::connect(uint32_t ip_net, uint16_t port) {
 }
 
 long UdpSocket::sendto(const void* buf, size_t len, bool has_dst, uint32_t ip_net, uint16_t port) {
-  if (len > kUdpMaxPayload) return -EMSGSIZE;
+  if (len > kUdpMaxPayload6) return -EMSGSIZE;
   if (!has_dst) {
     if (!m_connected) return -EDESTADDRREQ;
     ip_net = m_peer_ip;
@@ -138,6 +138,9 @@ long UdpSocket::sendto(const void* buf, size_t len, bool has_dst, uint32_t ip_ne
   } else if (port == 0) {
     return -EINVAL;
   }
+  // IPv6's payload length leaves 65527 bytes for UDP data, IPv4's total
+  // length 65507.
+  if (len > kUdpMaxPayload && !Stack::is_v6_standin(ip_net)) return -EMSGSIZE;
   if (!m_stack.routable(ip_net)) return -ENETUNREACH;
   if (m_error != 0) return -take_error();
   if ((m_shutdown & kShutWr) != 0) return -EPIPE;

@@ -52,18 +52,21 @@ else
   fail "server saw: $(grep '^tcp' "$TMP/ip6serve.log" | head -2 | tr '\n' ';')"
 fi
 
-# UDP echo: three datagrams (1, 1000 and 1400 bytes) and their echoes.
+# UDP echo: datagrams of 1, 1000 and 1400 bytes, and of 3000 and 60000
+# bytes, which go as IPv6 fragments both ways (the client's Linux fragments
+# and the server reassembles; the echo is fragmented by the server and
+# reassembled by Linux), and their echoes.
 out=$(in_ns timeout 30 python3 - "$GUEST6" <<'PY' 2>&1
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.settimeout(1)
 ok = 0
-for size in (1, 1000, 1400):
+for size in (1, 1000, 1400, 3000, 60000):
     data = bytes((i * 7 + size) & 255 for i in range(size))
     for attempt in range(10):  # the first may wait for neighbour discovery
         s.sendto(data, (sys.argv[1], 9000))
         try:
-            back, frm = s.recvfrom(4096)
+            back, frm = s.recvfrom(65536)
         except socket.timeout:
             continue
         if back == data and frm[0] == sys.argv[1] and frm[1] == 9000:
@@ -72,12 +75,12 @@ for size in (1, 1000, 1400):
 print("echoed", ok)
 PY
 )
-if [ "$out" = "echoed 3" ]; then
-  pass "UDP over IPv6: 3 datagrams echoed unchanged from [$GUEST6]:9000"
+if [ "$out" = "echoed 5" ]; then
+  pass "UDP over IPv6: 5 datagrams (up to 60000 bytes, fragmented both ways) echoed unchanged from [$GUEST6]:9000"
 else
   fail "UDP echo: $out"
 fi
-if grep -q "^udp from $HOST6 len 1400$" "$TMP/ip6serve.log"; then
+if grep -q "^udp from $HOST6 len 1400$" "$TMP/ip6serve.log" && grep -q "^udp from $HOST6 len 60000$" "$TMP/ip6serve.log"; then
   pass "recvfrom gives the sender's IPv6 address"
 else
   fail "server saw: $(grep '^udp' "$TMP/ip6serve.log" | head -3 | tr '\n' ';')"

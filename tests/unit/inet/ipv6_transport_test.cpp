@@ -129,9 +129,10 @@ TEST_F(Ipv6Wire, UdpDatagramsBothWays) {
   EXPECT_EQ(udp6, 2);
   EXPECT_EQ(ipv4_transport, 0);
   // Datagrams that do not fit one packet leave in fragments and arrive
-  // whole, both ways: 1453 bytes (2 fragments), 3000 (3), 60000 (42).
+  // whole, both ways: 1453 bytes (2 fragments), 3000 (3), 60000 (42), and
+  // IPv6's largest, 65527 (46; IPv4's is 65507).
   size_t frags_before = 0;
-  for (size_t size : {size_t{1500 - 40 - 8 + 1}, size_t{3000}, size_t{60000}}) {
+  for (size_t size : {size_t{1500 - 40 - 8 + 1}, size_t{3000}, size_t{60000}, size_t{65527}}) {
     Bytes big = random_bytes(size, size);
     got.assign(70000, 0);
     frags_before = static_cast<size_t>(frags6);
@@ -154,7 +155,9 @@ TEST_F(Ipv6Wire, UdpDatagramsBothWays) {
     EXPECT_EQ(Bytes(got.begin(), got.begin() + n), big);
   }
   EXPECT_EQ(udp6, 2);
-  EXPECT_EQ(a.stats().frags_reassembled + b.stats().frags_reassembled, 6u);
+  EXPECT_EQ(a.stats().frags_reassembled + b.stats().frags_reassembled, 8u);
+  Bytes huge(65528);
+  EXPECT_EQ(sa->sendto(huge.data(), huge.size(), true, to_b, 7000), -EMSGSIZE);
   sa->close();
   sb->close();
 }
