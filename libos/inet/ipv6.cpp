@@ -16,7 +16,7 @@ namespace libos::inet {
 namespace {
 
 constexpr uint8_t kIcmp6DestUnreach = 1, kIcmp6PacketTooBig = 2, kIcmp6ParamProblem = 4, kIcmp6EchoRequest = 128, kIcmp6EchoReply = 129;
-constexpr uint8_t kNdSolicit = 135, kNdAdvert = 136;
+constexpr uint8_t kRouterAdvert = 134, kNdSolicit = 135, kNdAdvert = 136;
 constexpr uint8_t kNdOptSourceMac = 1, kNdOptTargetMac = 2;
 
 constexpr uint8_t kHopLimit = 64, kNdHopLimit = 255;
@@ -55,8 +55,6 @@ bool is_our_group(const Stack& s, const uint8_t dst[16]) {
   return same(dst, g);
 }
 
-// Sends one ICMPv6 message of len bytes (checksum field zero) from src to
-// dst at Ethernet address mac.
 void send_icmp6(Stack& s, const uint8_t* mac, const uint8_t src[16], const uint8_t dst[16], uint8_t hops,
                 const uint8_t* msg, size_t len) {
   size_t total = kEthHeader + kIp6Header + len;
@@ -282,6 +280,11 @@ void upper_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, const Ip6U
 
 }  // namespace
 
+void ip6_send_icmp(Stack& s, const uint8_t* mac, const uint8_t src[16], const uint8_t dst[16], uint8_t hops,
+                   const uint8_t* msg, size_t len) {
+  send_icmp6(s, mac, src, dst, hops, msg, len);
+}
+
 void ip6_link_local(const uint8_t mac[6], uint8_t out[16]) {
   memset(out, 0, 16);
   out[0] = 0xfe;
@@ -413,8 +416,11 @@ void upper_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, const Ip6U
     case kIcmp6PacketTooBig:
       dest_unreachable(s, msg, plen);
       return;
+    case kRouterAdvert:
+      ip6_router_advert(s, eth_src, ip, msg, plen);
+      return;
     default:
-      return;  // router messages, other errors: nothing to do yet
+      return;  // solicitations (a host discards them), other errors
   }
 }
 

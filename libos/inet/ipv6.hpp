@@ -16,8 +16,8 @@
 // peer whose packets arrived (the answer goes back to the MAC it came from,
 // a router's for an off-link peer). Extension headers and fragments are
 // walked by ip6_walk (ipv6_ext.cpp); a UDP datagram longer than the MTU is
-// sent in fragments (ipv6_output.cpp). No router discovery or SLAAC, no
-// multicast sockets.
+// sent in fragments (ipv6_output.cpp). Router discovery and SLAAC:
+// ipv6_router.cpp. No multicast sockets.
 #pragma once
 
 #include "inet/env.hpp"
@@ -67,6 +67,16 @@ struct Ip6Upper {
 // *up is relative to whole->frame().
 bool ip6_walk(Stack& stack, const uint8_t* eth_src, const uint8_t* ip, size_t len, bool loopback, Ip6Upper* up,
               PacketBuf** whole);
+// Sends one ICMPv6 message of len bytes (checksum field zero: filled in)
+// from src to dst at Ethernet address mac.
+void ip6_send_icmp(Stack& stack, const uint8_t* mac, const uint8_t src[16], const uint8_t dst[16], uint8_t hops,
+                   const uint8_t* msg, size_t len);
+// Router discovery and SLAAC (ipv6_router.cpp): start soliciting (a stack
+// without a static address), the solicitation and router-lifetime timers
+// (returns the next deadline), and a received Router Advertisement.
+void ip6_router_start(Stack& stack);
+uint64_t ip6_router_timers(Stack& stack);
+void ip6_router_advert(Stack& stack, const uint8_t* eth_src, const uint8_t* ip, const uint8_t* msg, size_t len);
 // A Neighbor Solicitation for target (from our address src).
 void ip6_solicit(Stack& stack, const uint8_t target[16], const uint8_t src[16]);
 // The neighbour with stand-in standin is at mac: remembered, and the packet

@@ -102,6 +102,13 @@ void ip6_learn(Stack& s, uint32_t standin, const uint8_t mac[6]) {
 
 bool Stack::ip6_is_local(uint32_t ip) const { return m_ip6 != nullptr && m_ip6->is_ours(ip); }
 
+void Stack::ip6_configure(const uint8_t addr[16], uint8_t prefix) {
+  if (m_ip6 == nullptr) return;
+  memcpy(m_config.ip6, addr, 16);
+  m_config.ip6_prefix = prefix;
+  m_ip6->set_static(addr);
+}
+
 void Stack::ip6_pin_slow(uint32_t ip, bool pin) {
   if (m_ip6 == nullptr) return;
   if (pin) m_ip6->pin(ip);
@@ -124,8 +131,9 @@ bool Stack::ip6_routable(uint32_t dst) const {
   if (m_ip6->is_ours(dst)) return true;
   const Ip6Peers::Peer* p = m_ip6->find(dst);
   // On-link, or a peer whose packets came from a known MAC (a router's,
-  // for one off-link): the answer goes back the way it came.
-  return p != nullptr && (on_link(m_config, p->addr) || p->mac_known);
+  // for one off-link): the answer goes back the way it came; any other
+  // through the default router, when there is one.
+  return p != nullptr && (on_link(m_config, p->addr) || p->mac_known || m_ip6->router().standin != 0);
 }
 
 uint8_t* Stack::ip6_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
@@ -182,6 +190,10 @@ void Stack::ip6_commit(IpTx* tx) {
     mem_free(buf);
     return;
   }
+  // Off-link: the next hop is the default router (RFC 4861 5.2).
+  if (!on_link(m_config, p->addr)) {
+    if (Ip6Peers::Peer* r = m_ip6->find(m_ip6->router().standin); r != nullptr) p = r;
+  }
   if (p->mac_known) {
     transmit(*this, buf, p->mac);
     return;
@@ -193,7 +205,11 @@ void Stack::ip6_commit(IpTx* tx) {
   p->held = buf;
   if (p->ns_sent == kNever || m_now - p->ns_sent >= kSolicitInterval) {
     p->ns_sent = m_now;
-    ip6_solicit(*this, p->addr, ip + 8);
+    // A link-local target (a router) is asked from our link-local address.
+    uint8_t from[16];
+    if (is_link_local(p->addr)) ip6_link_local(m_config.mac, from);
+    else memcpy(from, ip + 8, 16);
+    ip6_solicit(*this, p->addr, from);
   }
 }
 

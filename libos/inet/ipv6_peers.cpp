@@ -96,6 +96,12 @@ bool Ip6Peers::is_ours(uint32_t standin) const {
   return standin != 0 && (standin == m_peers[kSlotLinkLocal].standin || standin == m_peers[kSlotStatic].standin);
 }
 
+void Ip6Peers::set_static(const uint8_t addr[16]) {
+  Peer& p = m_peers[kSlotStatic];
+  memcpy(p.addr, addr, 16);
+  p.standin = make_standin(0, kSlotStatic);
+}
+
 void Ip6Peers::pin(uint32_t standin) {
   if (Peer* p = find(standin); p != nullptr) ++p->pins;
 }

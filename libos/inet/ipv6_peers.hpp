@@ -64,10 +64,26 @@ class Ip6Peers {
   void pin(uint32_t standin);
   void unpin(uint32_t standin);
   uint32_t ours(uint8_t slot) const { return m_peers[slot].standin; }
+  // Our global address from SLAAC (ipv6_router.cpp), when no static one was
+  // configured: slot kSlotStatic.
+  void set_static(const uint8_t addr[16]);
+
+  // The default router (RFC 4861 6.3.4): the stand-in of its link-local
+  // address (pinned while it is the router), 0 when none; until when its
+  // advertisement holds; the Router Solicitations sent and the next one due.
+  struct Router {
+    uint32_t standin = 0;
+    uint64_t expires = 0;
+    uint8_t solicits = 0;
+    uint64_t next_solicit = kNever;
+  };
+  Router& router() { return m_router; }
+  const Router& router() const { return m_router; }
 
  private:
   void release(Peer& p);
   Stack& m_stack;
+  Router m_router;
   Peer m_peers[kSlots];
   size_t m_last = 0;  // the slot of the last standin_of hit
   // The slot an address was last found in, by a hash of the address: the

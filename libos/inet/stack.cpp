@@ -32,6 +32,9 @@ Stack::Stack(const StackConfig& config, Device& device, uint32_t (*random32)())
     m_ip6 = create<Ip6Peers>(*this);
     m_reasm6 = create<Reassembly>(*this, Reassembly::kTimeout6, size_t{65535});
     m_frag6_id = random32();
+    // Without a static address, ask the routers for a prefix (SLAAC); with
+    // one, a router is still taken from the advertisements heard.
+    if (m_config.ip6_prefix == 0) ip6_router_start(*this);
   }
   m_arp->announce();  // gratuitous ARP: neighbours with a stale entry for our address learn us
 }
@@ -110,6 +113,7 @@ uint64_t Stack::run_timers() {
   m_arp->run_timers();
   m_ipv4->run_timers();
   if (m_reasm6 != nullptr) m_reasm6->run_timers();
+  if (m_ip6 != nullptr) ip6_router_timers(*this);
   m_tcp->run_timers();
   return next_deadline();
 }
@@ -120,6 +124,11 @@ uint64_t Stack::next_deadline() const {
     uint64_t arp = m_arp->next_deadline();
     uint64_t reassembly = m_ipv4->next_deadline();
     if (m_reasm6 != nullptr && m_reasm6->next_deadline() < reassembly) reassembly = m_reasm6->next_deadline();
+    if (m_ip6 != nullptr) {
+      const Ip6Peers::Router& r = m_ip6->router();
+      if (r.next_solicit < reassembly) reassembly = r.next_solicit;
+      if (r.standin != 0 && r.expires < reassembly) reassembly = r.expires;
+    }
     m_table_deadline = reassembly < arp ? reassembly : arp;
     m_table_deadline_stale = false;
   }

@@ -91,7 +91,7 @@ struct StackStats {
   uint64_t rx_bad_tcp = 0, tcp_rst_sent = 0, tcp_syn_dropped = 0, tcp_syncookies_sent = 0,
            tcp_retransmits = 0, tcp_fast_retransmits = 0, tcp_timeouts = 0;
   uint64_t tx_gso_frames = 0, rx_csum_trusted = 0;
-  uint64_t rx_bad_ip6 = 0, rx_ip6_not_for_us = 0, nd_answered = 0, icmp6_echo_answered = 0;
+  uint64_t rx_bad_ip6 = 0, rx_ip6_not_for_us = 0, nd_answered = 0, icmp6_echo_answered = 0, ip6_slaac = 0;
 };
 
 // One IPv4 packet being built (ip_begin .. ip_commit). Opaque to callers.
@@ -190,6 +190,11 @@ class Stack {
   void ip6_pin(uint32_t ip, bool pin) {
     if (is_v6_standin(ip)) ip6_pin_slow(ip, pin);
   }
+  // Our global IPv6 address, formed by SLAAC (ipv6_router.cpp) when none
+  // was configured.
+  void ip6_configure(const uint8_t addr[16], uint8_t prefix);
+  // A timer moved outside input()/run_timers(): next_deadline() recomputes.
+  void touch_deadline() { m_table_deadline_stale = true; }
   // The Identification of the next datagram sent in IPv6 fragments.
   uint32_t next_frag6_id() { return m_frag6_id++; }
   // nullptr unless StackConfig::ipv6.
