@@ -52,8 +52,8 @@ else
   fail "server saw: $(grep '^tcp' "$TMP/ip6serve.log" | head -2 | tr '\n' ';')"
 fi
 
-# UDP echo: datagrams of 1, 1000 and 1400 bytes, and of 3000 and 60000
-# bytes, which go as IPv6 fragments both ways (the client's Linux fragments
+# UDP echo: datagrams of 1, 1000 and 1400 bytes, and of 3000, 60000 and
+# 65527 (IPv6's largest) bytes, which go as IPv6 fragments both ways (the client's Linux fragments
 # and the server reassembles; the echo is fragmented by the server and
 # reassembled by Linux), and their echoes.
 out=$(in_ns timeout 30 python3 - "$GUEST6" <<'PY' 2>&1
@@ -61,12 +61,12 @@ import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.settimeout(1)
 ok = 0
-for size in (1, 1000, 1400, 3000, 60000):
+for size in (1, 1000, 1400, 3000, 60000, 65527):
     data = bytes((i * 7 + size) & 255 for i in range(size))
     for attempt in range(10):  # the first may wait for neighbour discovery
         s.sendto(data, (sys.argv[1], 9000))
         try:
-            back, frm = s.recvfrom(65536)
+            back, frm = s.recvfrom(70000)
         except socket.timeout:
             continue
         if back == data and frm[0] == sys.argv[1] and frm[1] == 9000:
@@ -75,8 +75,8 @@ for size in (1, 1000, 1400, 3000, 60000):
 print("echoed", ok)
 PY
 )
-if [ "$out" = "echoed 5" ]; then
-  pass "UDP over IPv6: 5 datagrams (up to 60000 bytes, fragmented both ways) echoed unchanged from [$GUEST6]:9000"
+if [ "$out" = "echoed 6" ]; then
+  pass "UDP over IPv6: 6 datagrams (up to 65527 bytes, fragmented both ways) echoed unchanged from [$GUEST6]:9000"
 else
   fail "UDP echo: $out"
 fi

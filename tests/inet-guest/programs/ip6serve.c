@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
       close(c);
     }
     if (p[1].revents & POLLIN) {
-      static char buf[65536];  // a datagram may be up to 65527 bytes over IPv6
+      static char buf[70000];  // a datagram may be up to 65527 bytes over IPv6
       struct sockaddr_in6 from;
       socklen_t fl = sizeof(from);
       ssize_t n = recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr*)&from, &fl);
