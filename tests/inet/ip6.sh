@@ -85,4 +85,55 @@ if grep -q "^udp from $HOST6 len 1400$" "$TMP/ip6serve.log" && grep -q "^udp fro
 else
   fail "server saw: $(grep '^udp' "$TMP/ip6serve.log" | head -3 | tr '\n' ';')"
 fi
+
+# Link-local, with scope ids: the server sees the host's link-local address
+# scoped to its interface (the instance's one interface is index 1; natively
+# eth0's index) and answers to that sockaddr.
+if grep -q "^scope checks: 22 19 22 101$" "$TMP/ip6serve.log"; then
+  pass "link-local bind/connect without a scope id EINVAL, an unknown scope ENODEV (bind) and ENETUNREACH (connect)"
+else
+  fail "scope checks: $(grep '^scope' "$TMP/ip6serve.log")"
+fi
+if [ "$TARGET" = native ]; then
+  GUEST_LL=$(ip -n "$NSG" -6 -o addr show dev eth0 scope link | awk '{print $4}' | cut -d/ -f1)
+  SCOPE=$(ip -n "$NSG" -o link show eth0 | cut -d: -f1)
+else
+  GUEST_LL=fe80::ff:fe00:9902  # EUI-64 of $MAC
+  SCOPE=1
+fi
+# Duplicate address detection must be over: a tentative address is neither
+# a source nor a destination (Linux answers from its global one meanwhile).
+for _ in $(seq 50); do
+  busy=$(ip -n "$NS" -6 addr show dev sh0 tentative)
+  [ "$TARGET" = native ] && busy+=$(ip -n "$NSG" -6 addr show dev eth0 tentative)
+  [ -z "$busy" ] && break
+  sleep 0.1
+done
+HOST_LL=$(ip -n "$NS" -6 -o addr show dev sh0 scope link | awk '{print $4}' | cut -d/ -f1)
+info "guest link-local $GUEST_LL, host $HOST_LL"
+out=$(in_ns timeout 30 python3 - "$GUEST_LL" <<'PY' 2>&1
+import socket, sys
+idx = socket.if_nametoindex("sh0")
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(1)
+for attempt in range(20):  # our link-local address may still be tentative (DAD)
+    try:
+        s.sendto(b"hello", (sys.argv[1], 9000, 0, idx))
+        back, frm = s.recvfrom(100)
+    except OSError:
+        continue
+    print("echo", back.decode(), "from", frm[0], frm[1], "scope", frm[3] == idx)
+    break
+PY
+)
+if [ "$out" = "echo hello from $GUEST_LL 9000 scope True" ]; then
+  pass "UDP to the guest's link-local address [$GUEST_LL%sh0]:9000 echoed"
+else
+  fail "link-local UDP echo: $out"
+fi
+if [ -n "$HOST_LL" ] && grep -q "^udp from $HOST_LL len 5 scope $SCOPE$" "$TMP/ip6serve.log"; then
+  pass "recvfrom gives the host's link-local address $HOST_LL with scope id $SCOPE"
+else
+  fail "server saw: $(grep '^udp from fe80' "$TMP/ip6serve.log" | head -2 | tr '\n' ';') (host $HOST_LL, scope $SCOPE)"
+fi
 finish

@@ -5,6 +5,7 @@
 // give it (getpeername/getsockname/recvfrom), so the script can check that
 // the guest sees the host's real IPv6 address.
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -35,6 +36,23 @@ static int listen_on(int type, int port) {
     exit(1);
   }
   return fd;
+}
+
+// errno of bind (connect 0) or connect (1) of a new socket of type to
+// fe80::1 with scope id scope (0: an RFC 2133 sockaddr without one).
+static int link_local_errno(int type, int connect_it, unsigned scope) {
+  int fd = socket(AF_INET6, type, 0);
+  struct sockaddr_in6 a;
+  memset(&a, 0, sizeof(a));
+  a.sin6_family = AF_INET6;
+  a.sin6_port = htons(4242);
+  inet_pton(AF_INET6, "fe80::1", &a.sin6_addr);
+  a.sin6_scope_id = scope;
+  socklen_t len = scope != 0 ? sizeof(a) : 24;
+  int r = connect_it ? connect(fd, (struct sockaddr*)&a, len) : bind(fd, (struct sockaddr*)&a, len);
+  int e = r == 0 ? 0 : errno;
+  close(fd);
+  return e;
 }
 
 static void serve(int c) {
@@ -71,6 +89,10 @@ int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   int t = listen_on(SOCK_STREAM, atoi(argv[1]));
   int u = listen_on(SOCK_DGRAM, atoi(argv[2]));
+  // Link-local addresses need a scope id (bind, connect), an unknown one is
+  // ENODEV for bind and ENETUNREACH for connect: the errnos, as numbers.
+  printf("scope checks: %d %d %d %d\n", link_local_errno(SOCK_STREAM, 0, 0), link_local_errno(SOCK_DGRAM, 0, 999),
+         link_local_errno(SOCK_DGRAM, 1, 0), link_local_errno(SOCK_STREAM, 1, 999));
   printf("ip6serve: listening\n");
   for (;;) {
     struct pollfd p[2] = {{t, POLLIN, 0}, {u, POLLIN, 0}};
@@ -94,7 +116,8 @@ int main(int argc, char** argv) {
       socklen_t fl = sizeof(from);
       ssize_t n = recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr*)&from, &fl);
       if (n < 0) continue;
-      printf("udp from %s len %zd\n", show(&from, b1), n);
+      if (from.sin6_scope_id != 0) printf("udp from %s len %zd scope %u\n", show(&from, b1), n, from.sin6_scope_id);
+      else printf("udp from %s len %zd\n", show(&from, b1), n);
       sendto(u, buf, (size_t)n, 0, (struct sockaddr*)&from, fl);
     }
   }
