@@ -46,6 +46,7 @@ bool has_static(const Stack& s) { return s.config().ip6_prefix != 0; }
 
 bool is_our_group(const Stack& s, const uint8_t dst[16]) {
   if (same(dst, kAllNodes)) return true;
+  if (is_multicast(dst) && s.ip6_peers() != nullptr && s.ip6_peers()->joined(dst)) return true;
   uint8_t ll[16], g[16];
   ip6_link_local(s.config().mac, ll);
   solicited_node(ll, g);
@@ -220,7 +221,10 @@ void transport_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t
   StackStats& st = s.stats();
   const uint8_t* src = ip + 8;
   const uint8_t* dst = ip + 24;
-  if (!ip6_is_ours(s, dst)) {  // no multicast transport
+  // Multicast: UDP to a group a socket joined (every socket on the port
+  // takes it, Udp::input's non-unicast path).
+  bool group = is_multicast(dst) && proto == kProtoUdp && s.ip6_peers()->joined(dst);
+  if (!ip6_is_ours(s, dst) && !group) {
     ++st.rx_ip6_not_for_us;
     return;
   }
@@ -311,6 +315,7 @@ bool ip6_mac_wanted(const Stack& s, const uint8_t mac[6]) {
   if (!s.config().ipv6 || mac[0] != 0x33 || mac[1] != 0x33) return false;
   static const uint8_t kAllNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
   if (mac_equal(mac, kAllNodesMac)) return true;
+  if (s.ip6_peers() != nullptr && s.ip6_peers()->joined_mac(mac)) return true;
   if (mac[2] != 0xff) return false;
   uint8_t ll[16];
   ip6_link_local(s.config().mac, ll);

@@ -102,6 +102,44 @@ void Ip6Peers::set_static(const uint8_t addr[16]) {
   p.standin = make_standin(0, kSlotStatic);
 }
 
+bool Ip6Peers::join(const uint8_t group[16]) {
+  Group* free_slot = nullptr;
+  for (Group& g : m_groups) {
+    if (g.refs != 0 && memcmp(g.addr, group, 16) == 0) {
+      ++g.refs;
+      return true;
+    }
+    if (g.refs == 0 && free_slot == nullptr) free_slot = &g;
+  }
+  if (free_slot == nullptr) return false;
+  uint32_t id = standin_of(group, true);
+  if (id == 0) return false;
+  pin(id);
+  memcpy(free_slot->addr, group, 16);
+  free_slot->refs = 1;
+  return true;
+}
+
+void Ip6Peers::leave(const uint8_t group[16]) {
+  for (Group& g : m_groups) {
+    if (g.refs == 0 || memcmp(g.addr, group, 16) != 0) continue;
+    if (--g.refs == 0) unpin(standin_of(group, false));
+    return;
+  }
+}
+
+bool Ip6Peers::joined(const uint8_t group[16]) const {
+  for (const Group& g : m_groups)
+    if (g.refs != 0 && memcmp(g.addr, group, 16) == 0) return true;
+  return false;
+}
+
+bool Ip6Peers::joined_mac(const uint8_t mac[6]) const {
+  for (const Group& g : m_groups)
+    if (g.refs != 0 && memcmp(g.addr + 12, mac + 2, 4) == 0) return true;
+  return false;
+}
+
 void Ip6Peers::pin(uint32_t standin) {
   if (Peer* p = find(standin); p != nullptr) ++p->pins;
 }

@@ -80,10 +80,25 @@ class Ip6Peers {
   Router& router() { return m_router; }
   const Router& router() const { return m_router; }
 
+  // Multicast groups the sockets joined (IPV6_JOIN_GROUP), counted: their
+  // datagrams are taken (MAC filter, destination), their stand-ins pinned.
+  static constexpr size_t kGroups = 32;
+  // false: the table is full.
+  bool join(const uint8_t group[16]);
+  void leave(const uint8_t group[16]);
+  bool joined(const uint8_t group[16]) const;
+  // Whether a 33:33:xx:xx:xx:xx MAC is a joined group's.
+  bool joined_mac(const uint8_t mac[6]) const;
+
  private:
   void release(Peer& p);
   Stack& m_stack;
   Router m_router;
+  struct Group {
+    uint8_t addr[16];
+    uint32_t refs;  // 0: free
+  };
+  Group m_groups[kGroups] = {};
   Peer m_peers[kSlots];
   size_t m_last = 0;  // the slot of the last standin_of hit
   // The slot an address was last found in, by a hash of the address: the

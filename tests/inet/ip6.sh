@@ -136,4 +136,34 @@ if [ -n "$HOST_LL" ] && grep -q "^udp from $HOST_LL len 5 scope $SCOPE$" "$TMP/i
 else
   fail "server saw: $(grep '^udp from fe80' "$TMP/ip6serve.log" | head -2 | tr '\n' ';') (host $HOST_LL, scope $SCOPE)"
 fi
+
+# Multicast: the server's UDP socket joined ff12::1234; a datagram the host
+# sends to the group (from its link-local address, which Linux picks for
+# the group on sh0) comes back from the server's link-local address.
+if grep -q "^joined ff12::1234: 0$" "$TMP/ip6serve.log" && grep -q "^mcast checks: 98 22 19 99$" "$TMP/ip6serve.log"; then
+  pass "IPV6_JOIN_GROUP ff12::1234; joining again EADDRINUSE, a unicast address EINVAL, interface 999 ENODEV, leaving a group never joined EADDRNOTAVAIL"
+else
+  fail "membership: $(grep -E '^(joined|mcast)' "$TMP/ip6serve.log" | tr '\n' ';')"
+fi
+out=$(in_ns timeout 30 python3 - <<'PY' 2>&1
+import socket
+idx = socket.if_nametoindex("sh0")
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
+s.settimeout(1)
+for attempt in range(10):
+    s.sendto(b"to the group", ("ff12::1234", 9000, 0, idx))
+    try:
+        back, frm = s.recvfrom(100)
+    except socket.timeout:
+        continue
+    print("echo", back.decode(), "from", frm[0], frm[1])
+    break
+PY
+)
+if [ "$out" = "echo to the group from $GUEST_LL 9000" ]; then
+  pass "UDP to the group ff12::1234 reached the joined socket (echoed from [$GUEST_LL]:9000)"
+else
+  fail "multicast echo: $out"
+fi
 finish

@@ -55,6 +55,15 @@ static int link_local_errno(int type, int connect_it, unsigned scope) {
   return e;
 }
 
+// errno of IPV6_JOIN_GROUP (join 1) or IPV6_LEAVE_GROUP on fd.
+static int membership(int fd, int join, const char* group, int ifindex) {
+  struct ipv6_mreq m;
+  memset(&m, 0, sizeof(m));
+  inet_pton(AF_INET6, group, &m.ipv6mr_multiaddr);
+  m.ipv6mr_interface = ifindex;
+  return setsockopt(fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, &m, sizeof(m)) == 0 ? 0 : errno;
+}
+
 static void serve(int c) {
   char req[2048];
   size_t got = 0;
@@ -93,6 +102,13 @@ int main(int argc, char** argv) {
   // ENODEV for bind and ENETUNREACH for connect: the errnos, as numbers.
   printf("scope checks: %d %d %d %d\n", link_local_errno(SOCK_STREAM, 0, 0), link_local_errno(SOCK_DGRAM, 0, 999),
          link_local_errno(SOCK_DGRAM, 1, 0), link_local_errno(SOCK_STREAM, 1, 999));
+  // The UDP socket joins ff12::1234 (interface 0: the one the group routes
+  // to); then the errnos of joining it again, a unicast address, on an
+  // interface that does not exist, and of leaving a group never joined.
+  int joined = membership(u, 1, "ff12::1234", 0);
+  printf("joined ff12::1234: %d\n", joined);
+  printf("mcast checks: %d %d %d %d\n", membership(u, 1, "ff12::1234", 0), membership(u, 1, "fd00::1", 0),
+         membership(u, 1, "ff12::99", 999), membership(u, 0, "ff12::98", 0));
   printf("ip6serve: listening\n");
   for (;;) {
     struct pollfd p[2] = {{t, POLLIN, 0}, {u, POLLIN, 0}};

@@ -187,5 +187,38 @@ TEST_F(Ipv6Demux, AStandInHeldByASocketIsNeverEvictedNorReused) {
   EXPECT_EQ(peers->find(tcp_id), nullptr);
 }
 
+// Multicast by destination: a group's datagrams are taken only while
+// joined (the MAC filter and the destination check), then by every socket
+// on the port, as Linux delivers them.
+TEST_F(Ipv6Demux, DatagramsToAJoinedGroupReachEverySocketOnThePort) {
+  const A6 group = a6({0xff, 0x12}, {0x12, 0x34});
+  const uint8_t group_mac[6] = {0x33, 0x33, 0x00, 0x00, 0x12, 0x34};
+  UdpSocket* s1 = UdpSocket::create(stack);
+  UdpSocket* s2 = UdpSocket::create(stack);
+  s1->set_reuseaddr(true);
+  s2->set_reuseaddr(true);
+  ASSERT_EQ(s1->bind(0, 9000), 0);
+  ASSERT_EQ(s2->bind(0, 9000), 0);
+  auto send = [&] { feed6(group_mac, ip6(kHost6, group, 17, udp6(kHost6, group, 4000, 9000, pattern(12)), 64)); };
+  char buf[32];
+  size_t full = 0;
+  uint32_t from = 0;
+  uint16_t port = 0;
+  send();
+  EXPECT_EQ(s1->recvfrom(buf, sizeof(buf), false, &full, &from, &port), -EAGAIN);
+  EXPECT_EQ(stack.stats().rx_not_for_us, 1u);  // the MAC filter
+  ASSERT_TRUE(stack.ip6_peers()->join(group.data()));
+  send();
+  ASSERT_EQ(s1->recvfrom(buf, sizeof(buf), false, &full, &from, &port), 12);
+  EXPECT_EQ(memcmp(addr_of(from), kHost6.data(), 16), 0);
+  ASSERT_EQ(s2->recvfrom(buf, sizeof(buf), false, &full, &from, &port), 12);
+  EXPECT_TRUE(take().empty());  // no port unreachable about a group
+  stack.ip6_peers()->leave(group.data());
+  send();
+  EXPECT_EQ(s1->recvfrom(buf, sizeof(buf), false, &full, &from, &port), -EAGAIN);
+  s1->close();
+  s2->close();
+}
+
 }  // namespace
 }  // namespace shoal::test
