@@ -20,7 +20,8 @@
 // IPv6 neighbour solicitation and advertisement, echo, TCP SYNs to the
 // listener and a closed port, UDP to the bound port and a closed one, an
 // ICMPv6 port unreachable about our UDP datagram; IPv6 fragments in and out
-// of order, an atomic fragment, an extension header chain)
+// of order, an atomic fragment, an extension header chain, a router
+// advertisement)
 // made by a real client stack into dir and exits; tests/fuzz/corpus/
 // fuzz_packet/ holds their output.
 #include <stddef.h>
@@ -308,6 +309,33 @@ void write_seeds6_ext(const char* dir, const uint8_t server_mac[6], const uint8_
   chain.insert(chain.end(), {kProtoUdp, 0, 1, 4, 0, 0, 0, 0});
   chain.insert(chain.end(), atomic_udp.begin() + 54, atomic_udp.end());
   write_seed(dir, "ip6-extension-chain", {ip6_frame(server_mac, server6, 0, chain, 64)}, 0x41);
+  // A Router Advertisement (from fe80::1, to all-nodes): lifetime, the
+  // router's MAC, a prefix with L and A.
+  std::vector<uint8_t> ra(16, 0);
+  ra[0] = 134;
+  ra[4] = 64;
+  ra[7] = 60;
+  ra.insert(ra.end(), {1, 1, 0x02, 0, 0, 0, 0, 0x0a});
+  std::vector<uint8_t> pi(32, 0);
+  pi[0] = 3;
+  pi[1] = 4;
+  pi[2] = 64;
+  pi[3] = 0xc0;
+  pi[7] = 0xff;
+  pi[11] = 0x7f;
+  pi[16] = 0xfd;
+  pi[19] = 0x77;
+  ra.insert(ra.end(), pi.begin(), pi.end());
+  const uint8_t all_nodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+  Frame adv = ip6_frame(all_nodes_mac, all_nodes, kProtoIcmp6, ra, 255);
+  const uint8_t router_ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  memcpy(adv.data() + 14 + 8, router_ll, 16);  // from a link-local address: re-sum
+  uint8_t* m = adv.data() + 14 + 40;
+  m[2] = m[3] = 0;
+  uint16_t sum = icmp6_checksum(router_ll, all_nodes, m, ra.size());
+  memcpy(m + 2, &sum, 2);
+  write_seed(dir, "icmp6-router-advert", {adv}, 0x01);
 }
 
 void write_seeds6(const char* dir) {
