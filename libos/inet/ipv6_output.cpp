@@ -133,7 +133,9 @@ bool Stack::ip6_routable(uint32_t dst) const {
   // On-link, or a peer whose packets came from a known MAC (a router's,
   // for one off-link): the answer goes back the way it came; any other
   // through the default router, when there is one.
-  return p != nullptr && (on_link(m_config, p->addr) || p->mac_known || m_ip6->router().standin != 0);
+  // Groups are not sent to (no multicast sending yet).
+  if (p == nullptr || p->addr[0] == 0xff) return false;
+  return on_link(m_config, p->addr) || p->mac_known || m_ip6->router().standin != 0;
 }
 
 uint8_t* Stack::ip6_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {

@@ -213,6 +213,8 @@ TEST_F(Ipv6Demux, DatagramsToAJoinedGroupReachEverySocketOnThePort) {
   EXPECT_EQ(memcmp(addr_of(from), kHost6.data(), 16), 0);
   ASSERT_EQ(s2->recvfrom(buf, sizeof(buf), false, &full, &from, &port), 12);
   EXPECT_TRUE(take().empty());  // no port unreachable about a group
+  // Sending to a group is not there yet: no route (not a unicast frame).
+  EXPECT_EQ(s1->sendto("x", 1, true, stack.ip6_peers()->standin_of(group.data(), false), 9000), -ENETUNREACH);
   stack.ip6_peers()->leave(group.data());
   send();
   EXPECT_EQ(s1->recvfrom(buf, sizeof(buf), false, &full, &from, &port), -EAGAIN);
