@@ -19,6 +19,7 @@ namespace libos::inet {
 
 class Arp;
 class Ip6Peers;
+class Reassembly;
 class Ipv4;
 class Tcp;
 class Udp;
@@ -90,7 +91,7 @@ struct StackStats {
   uint64_t rx_bad_tcp = 0, tcp_rst_sent = 0, tcp_syn_dropped = 0, tcp_syncookies_sent = 0,
            tcp_retransmits = 0, tcp_fast_retransmits = 0, tcp_timeouts = 0;
   uint64_t tx_gso_frames = 0, rx_csum_trusted = 0;
-  uint64_t rx_bad_ip6 = 0, rx_ip6_not_for_us = 0, nd_answered = 0, icmp6_echo_answered = 0;
+  uint64_t rx_bad_ip6 = 0, rx_ip6_not_for_us = 0, nd_answered = 0, icmp6_echo_answered = 0, ip6_slaac = 0;
 };
 
 // One IPv4 packet being built (ip_begin .. ip_commit). Opaque to callers.
@@ -183,8 +184,22 @@ class Stack {
   Udp& udp() { return *m_udp; }
   Arp& arp() { return *m_arp; }
   Ipv4& ipv4() { return *m_ipv4; }
+  // A transport keys a connection by the IPv6 stand-in ip (pin true) or no
+  // longer does: a pinned stand-in is never evicted (ipv6_peers.hpp). No-op
+  // for IPv4 addresses.
+  void ip6_pin(uint32_t ip, bool pin) {
+    if (is_v6_standin(ip)) ip6_pin_slow(ip, pin);
+  }
+  // Our global IPv6 address, formed by SLAAC (ipv6_router.cpp) when none
+  // was configured.
+  void ip6_configure(const uint8_t addr[16], uint8_t prefix);
+  // A timer moved outside input()/run_timers(): next_deadline() recomputes.
+  void touch_deadline() { m_table_deadline_stale = true; }
+  // The Identification of the next datagram sent in IPv6 fragments.
+  uint32_t next_frag6_id() { return m_frag6_id++; }
   // nullptr unless StackConfig::ipv6.
   Ip6Peers* ip6_peers() { return m_ip6; }
+  Reassembly* ip6_reassembly() { return m_reasm6; }
   const Ip6Peers* ip6_peers() const { return m_ip6; }
 
  private:
@@ -208,7 +223,10 @@ class Stack {
   bool m_rx_trusted = false;  // set for the duration of input()
   // IPv6 output (ipv6_output.cpp): ip_begin/ip_commit for a stand-in.
   Ip6Peers* m_ip6 = nullptr;
+  Reassembly* m_reasm6 = nullptr;  // IPv6 fragments (ipv6_ext.cpp)
+  uint32_t m_frag6_id = 0;         // the next IPv6 fragment identification
   bool ip6_is_local(uint32_t ip) const;
+  void ip6_pin_slow(uint32_t ip, bool pin);
   uint32_t ip6_source_for(uint32_t dst) const;
   bool ip6_routable(uint32_t dst) const;
   uint8_t* ip6_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx);

@@ -94,6 +94,7 @@ void TcpConn::hash_insert() {
   m_hash_next = m_tcp.m_buckets[b];
   m_tcp.m_buckets[b] = this;
   m_hashed = true;
+  m_stack.ip6_pin(m_rip, true);  // the key's IPv6 peer keeps its stand-in while hashed
 }
 
 void TcpConn::hash_remove() {
@@ -106,6 +107,7 @@ void TcpConn::hash_remove() {
     }
   }
   m_hashed = false;
+  m_stack.ip6_pin(m_rip, false);
 }
 
 TcpConn* TcpConn::lookup(Tcp& tcp, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport) {
