@@ -533,6 +533,41 @@ TEST(NetIoGather, RefusedWhenNotAnnounced) {
   EXPECT_EQ(r.io->counters().tx_bad_len, 1u);
 }
 
+TEST(NetIoGather, HostileGatherSlotsNeverBreakTheMonitor) {
+  GatherRig r;
+  std::mt19937_64 rng(4321);
+  uint64_t size = r.guest.size();
+  for (int round = 0; round < 20000; ++round) {
+    uint32_t slot = static_cast<uint32_t>(rng() % kNetSlots);
+    auto* g = reinterpret_cast<NetGather*>(net_tx_slot(r.mem.get(), slot));
+    g->head_len = rng() % 4 == 0 ? static_cast<uint32_t>(rng()) : static_cast<uint32_t>(rng() % 300);
+    g->spans = rng() % 4 == 0 ? static_cast<uint32_t>(rng()) : static_cast<uint32_t>(rng() % 6);
+    uint64_t total = g->head_len;
+    for (auto& sp : g->span) {
+      // Addresses around guest memory's end and beyond, some wrapping.
+      sp.addr = rng() % 3 == 0 ? rng() : size - rng() % 70000;
+      sp.len = rng() % 3 == 0 ? static_cast<uint32_t>(rng()) : static_cast<uint32_t>(rng() % 70000);
+      total += sp.len;
+    }
+    NetSlotMeta& m = r.h->tx.meta[slot];
+    m = tso_meta(static_cast<uint16_t>(64 + rng() % 1400));
+    m.flags = static_cast<uint8_t>(rng() % 2 ? kNetFlagGather | kNetFlagCsumPartial : rng());
+    m.len = rng() % 2 ? static_cast<uint32_t>(total) : static_cast<uint32_t>(rng() % 70000);
+    if (rng() % 2) m.gso_type = static_cast<uint8_t>(rng() % 3);
+    r.h->tx.head = r.h->tx.tail + static_cast<uint32_t>(rng() % (kNetSlots + 2));
+    r.io->step(round);
+    for (size_t i = 0; i < r.link.sent.size(); ++i) {
+      const auto& f = r.link.sent[i];
+      ASSERT_TRUE(f.size() >= kNetMinFrame && f.size() <= kNetMaxFrame);
+      ASSERT_EQ(r.link.sent_meta[i].len, f.size());
+      ASSERT_EQ(r.link.sent_meta[i].flags & kNetFlagGather, 0);  // never passed on to the TAP
+    }
+    r.link.sent.clear();
+    r.link.sent_meta.clear();
+  }
+  EXPECT_GT(r.io->counters().tx_bad_gather, 0u);
+}
+
 TEST(NetImpair, LossAllDropsEverything) {
   NetImpairQueue q({1000000, 0, 0, {}}, 1);
   auto f = frame(60, 0);
