@@ -22,6 +22,7 @@
 #include "core/panic.hpp"
 #include "inet/tcp.hpp"
 #include "core/random.hpp"
+#include "mm/kmalloc.hpp"
 #include "time/clock.hpp"
 
 namespace libos::netdev {
@@ -122,12 +123,17 @@ class RingDevice final : public inet::Device {
     m_gather_live = true;
   }
 
-  // Memory a gather frame may still read waits, linked through its own
-  // first bytes, until the monitor's tail passes the last such frame
-  // published before it was retired.
+  // Memory a gather frame may still read waits until the monitor's tail
+  // passes the last such frame published before it was retired. The list
+  // node is separate: the memory's own bytes may still be read (a frame
+  // after a reset), so nothing is written into them.
   bool retire_tx_memory(void* p) override {
     if (!gather_pending()) return false;
-    auto* r = static_cast<Retired*>(p);
+    auto* r = static_cast<Retired*>(kmalloc(sizeof(Retired)));
+    // Without a node the memory cannot be tracked: keep it (a leak of one
+    // buffer) rather than free what the monitor may still read.
+    if (r == nullptr) return true;
+    r->memory = p;
     r->next = nullptr;
     r->until = m_gather_head;
     if (m_retired_tail != nullptr) m_retired_tail->next = r;
@@ -143,6 +149,7 @@ class RingDevice final : public inet::Device {
     while (m_retired != nullptr && static_cast<int32_t>(tail - m_retired->until) >= 0) {
       Retired* r = m_retired;
       m_retired = r->next;
+      kfree(r->memory);
       kfree(r);
     }
     if (m_retired == nullptr) m_retired_tail = nullptr;
@@ -209,6 +216,7 @@ class RingDevice final : public inet::Device {
  private:
   struct Retired {
     Retired* next;
+    void* memory;    // freed once the tail reaches until
     uint32_t until;  // tx head after the last gather frame that may read it
   };
 
