@@ -17,6 +17,8 @@ namespace {
 constexpr uint16_t kMinMtu = 576;  // RFC 791: every host accepts 576-byte datagrams
 }
 
+bool device_retire_tx_memory(Device* device, void* p) { return device->retire_tx_memory(p); }
+
 Stack::Stack(const StackConfig& config, Device& device, uint32_t (*random32)())
     : m_config(config), m_device(device), m_random32(random32) {
   // The device carries at most kMaxFrame bytes; a smaller MTU is honoured.

@@ -37,7 +37,10 @@ Tcp::~Tcp() {
   }
 }
 
-TcpConn::TcpConn(Tcp& tcp, Stack& stack) : m_tcp(tcp), m_stack(stack) {}
+TcpConn::TcpConn(Tcp& tcp, Stack& stack) : m_tcp(tcp), m_stack(stack) {
+  // Frames may point into the send ring (gather): it goes back through the device.
+  m_snd.set_gather_device(&stack.device());
+}
 TcpConn::~TcpConn() = default;
 
 TcpConn* TcpConn::make(Tcp& tcp) {

@@ -98,6 +98,10 @@ Result<std::string> NetModule::attach(Vm& vm) {
          (c.ipv6_prefix ? ", ipv6 " + format_ipv6(c.ipv6) + "/" + std::to_string(c.ipv6_prefix) : "");
 }
 
+void NetModule::use_guest_memory(const GuestMemory& mem) {
+  if (m_device) m_device->use_guest_memory(mem);
+}
+
 // Addresses in network byte order, as NetConfig holds them.
 void NetModule::fill_boot_info(BootInfo& info) const {
   if (!m_device) return;
