@@ -15,6 +15,7 @@
 #include "core/window.hpp"
 #include "mm/page_alloc.hpp"
 #include "mm/range_set.hpp"
+#include "mm/retired.hpp"
 #include "uapi/mman.hpp"
 
 namespace libos::mm::window {
@@ -41,14 +42,45 @@ uint64_t* pde_for(uint64_t va) {
   return pde_slot(va);
 }
 
+// The dirty bit, which the (shadow) MMU sets in an entry on a write through
+// it. protect() keeps it when it rewrites an entry, so it says which pages of
+// a chunk were ever written (the monitor's own writes into the window, the
+// console read, set it through window::note_written).
+constexpr uint64_t kDirty = 1ull << 6;
+
+// Zeroes the written pages of chunk (its directory entry pde), so that its
+// frame can be handed out again as is: through the mapping when the page is
+// writable there (its translation is cached: native speed), else through the
+// frame's identity mapping. False when that cannot be done cheaply: a 2 MiB
+// entry that was written (which of its 512 pages were is unknown).
+bool scrub(uint64_t chunk, uint64_t pde) {
+  using namespace libos::window;
+  if (pde & kLarge) return (pde & kDirty) == 0;
+  auto* pt = reinterpret_cast<const uint64_t*>(pde & kAddrMask);
+  uint64_t frame = pt[0] & kAddrMask & ~(kChunk - 1);
+  for (uint64_t i = 0; i < 512; ++i) {
+    uint64_t e = pt[i];
+    if (!(e & kDirty)) continue;
+    uint64_t at = (e & kPresent) && (e & kWrite) ? chunk + i * kPage : frame + i * kPage;
+    memset(reinterpret_cast<void*>(at), 0, kPage);
+  }
+  return true;
+}
+
+// Gives chunk's frame and page table up: kept for the next commits when they
+// can be (mm/retired.hpp), else returned to the heap (the frame discarded).
 void decommit(uint64_t chunk) {
   uint64_t frame = libos::window::frame_of(chunk);
   if (frame == 0) return;
   uint64_t* slot = libos::window::pde_slot(chunk);
   uint64_t pde = *slot;
+  bool clean = scrub(chunk, pde);
   *slot = 0;
-  if (!(pde & libos::window::kLarge)) release(pde & libos::window::kAddrMask, kPage);
-  release(frame, kChunk);
+  if (!(pde & libos::window::kLarge)) {
+    uint64_t pt = pde & libos::window::kAddrMask;
+    if (!retired::put_table(pt)) release(pt, kPage);
+  }
+  if (!clean || !retired::put_frame(frame)) release(frame, kChunk);
   g_committed -= kChunk;
 }
 
@@ -71,13 +103,17 @@ uint64_t rights(int prot) {
 uint64_t* new_table(uint64_t chunk) {
   using namespace libos::window;
   uint64_t* slot = pde_slot(chunk);
-  uint64_t pt = alloc_top_down(kPage);
+  uint64_t pt = retired::take_table();
+  if (pt == 0) pt = alloc_top_down(kPage);
   if (pt == 0) return nullptr;
-  // SAFETY: pt is a fresh heap page, not (yet) a page table.
+  // SAFETY: pt is a heap page that is no page table (any more); every entry
+  // is written below.
   auto* entries = reinterpret_cast<uint64_t*>(pt);
   if (*slot & kLarge) {
     uint64_t frame = *slot & kAddrMask & ~(kChunk - 1);
-    for (uint64_t i = 0; i < 512; ++i) entries[i] = (frame + i * kPage) | kPresent | kWrite | kUser;
+    // A written 2 MiB entry: any of its pages may have been (scrub()).
+    uint64_t dirty = *slot & kDirty;
+    for (uint64_t i = 0; i < 512; ++i) entries[i] = (frame + i * kPage) | kPresent | kWrite | kUser | dirty;
   } else {
     memcpy(entries, reinterpret_cast<const void*>(*slot & kAddrMask), kPage);
   }
@@ -90,7 +126,7 @@ void link_table(uint64_t chunk, uint64_t* table) {
   uint64_t* slot = pde_slot(chunk);
   uint64_t old = *slot;
   *slot = reinterpret_cast<uint64_t>(table) | kPresent | kWrite | kUser;
-  if (!(old & kLarge)) release(old & kAddrMask, kPage);
+  if (!(old & kLarge) && !retired::put_table(old & kAddrMask)) release(old & kAddrMask, kPage);
 }
 
 }  // namespace
@@ -171,6 +207,8 @@ long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64
   for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
     if (libos::window::frame_of(c) == 0) needed += kChunk;
   }
+  // Retired frames count as taken: give them back when their room is needed.
+  if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) retired::flush();
   if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) return -ENOMEM;
   for (uint64_t c = chunk_down(addr); c < end;) {
     if (libos::window::frame_of(c) != 0) {
@@ -181,7 +219,9 @@ long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64
     // one, so that a buffer across them is one range for the monitor.
     uint64_t run_end = c + kChunk;
     while (run_end < end && libos::window::frame_of(run_end) == 0) run_end += kChunk;
-    uint64_t frames = alloc_top_down_aligned(run_end - c, kChunk);
+    // A single chunk takes a retired frame first (zeroed, host-backed).
+    uint64_t frames = run_end - c == kChunk ? retired::take_frame() : 0;
+    if (frames == 0) frames = alloc_top_down_aligned(run_end - c, kChunk);
     if (frames == 0) run_end = c + kChunk, frames = alloc_top_down_aligned(kChunk, kChunk);
     if (frames == 0) return -ENOMEM;
     if (huge) advise_huge(frames, run_end - c, ahead);
@@ -232,7 +272,7 @@ long protect(uint64_t addr, uint64_t len, int prot, bool huge) {
     for (uint64_t p = lo; p < hi; p += kPage) {
       uint64_t& e = pt[(p - c) / kPage];
       // The frame address stays in an absent entry (frame_of, the monitor).
-      e = (e & kAddrMask) | rights(prot);
+      e = (e & (kAddrMask | kDirty)) | rights(prot);
     }
     link_table(c, pt);
   }
@@ -271,5 +311,15 @@ void unmap(uint64_t addr, uint64_t len) {
 }
 
 uint64_t committed_bytes() { return g_committed; }
+
+void note_written(uint64_t addr, uint64_t len) {
+  if (len == 0 || !libos::window::contains(addr, len)) return;
+  for (uint64_t p = addr & ~(kPage - 1); p < addr + len; p += kPage) {
+    // SAFETY: the caller's buffer, just written by the monitor: rewriting a
+    // byte with itself changes nothing but the entry's dirty bit.
+    volatile char* b = reinterpret_cast<volatile char*>(p < addr ? addr : p);
+    *b = *b;
+  }
+}
 
 }  // namespace libos::mm::window

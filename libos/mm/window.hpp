@@ -44,6 +44,10 @@ void zero(uint64_t addr, uint64_t len);
 // Forgets the reservation of [addr, addr+len); chunks left without any
 // reservation are decommitted, the rest of the range is zeroed.
 void unmap(uint64_t addr, uint64_t len);
+// Marks [addr, addr+len) (accessible, writable) as written, for a buffer the
+// monitor wrote through its own mapping: a frame given up later is zeroed
+// where it was written (window.cpp, scrub).
+void note_written(uint64_t addr, uint64_t len);
 // Bytes committed (frames taken from the heap area).
 uint64_t committed_bytes();
 
