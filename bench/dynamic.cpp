@@ -6,9 +6,8 @@
 //   hello        the static hello against a dynamically linked hello, each
 //                natively and under shoal-vmm from a prebuilt image: what
 //                loading ld.so and libc from the image's rootfs costs at boot
-//                (the interpreter mapped by the LibOS, libc by ld.so, every
-//                library system call through the ring-0 bounce: the shared
-//                objects are packed unrewritten until rewrite_elf_object lands)
+//                (the interpreter mapped by the LibOS, libc by ld.so; their
+//                system calls are rewritten calls, as the program's)
 //   python3      Debian's /usr/bin/python3 -c pass, natively and under shoal
 //                (image with --include /usr/lib/python3.11): issue 12's target
 //                is <= 1.5x native wall time

@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include <shoal/abi/image.h>
+#include <shoal/abi/syscall.h>
 #include <shoal/base/strf.hpp>
 #include <shoal/builder/dynamic.hpp>
 
@@ -114,13 +115,13 @@ Result<void> gather_dynamic(const InputOptions& o, builder::BuildInputs& in) {
     if (stat("/etc/ld.so.cache", &st) == 0) files.push_back("/etc/ld.so.cache");
   }
   builder::RootfsExtras extras{files, trees, true, {}};
-  // NOTE: the one place every ELF object of a dynamic image passes through on
-  // its way into the rootfs: the shared-object syscall rewriter
-  // (rewrite_elf_object) plugs in here, with the LibOS's syscall entry
-  // (in.libos.find_symbol(abi::kSyscallEntrySymbol)->addr). Until then the
-  // objects are packed unrewritten (builder::pack_elf_object, the identity).
-  extras.elf_hook = [](const std::string& path, std::vector<uint8_t> bytes) {
-    return builder::pack_elf_object(path, std::move(bytes));
+  // Every ELF object of a dynamic image (program file, interpreter,
+  // libraries, the ELF files of --include trees) gets its syscall sites
+  // rewritten into calls to the LibOS's entry through stubs of its own.
+  const auto* entry = in.libos.find_symbol(abi::kSyscallEntrySymbol);
+  if (!entry) return make_error(strf("the LibOS has no {} symbol", abi::kSyscallEntrySymbol));
+  extras.elf_hook = [addr = entry->addr, rewrite = o.rewrite](const std::string& path, std::vector<uint8_t> bytes) {
+    return builder::pack_elf_object(path, std::move(bytes), addr, rewrite);
   };
   auto rootfs = builder::pack_rootfs(o.root, {}, o.writable, extras);
   if (!rootfs) return make_error((o.root.empty() ? "" : "--root ") + rootfs.error().message);

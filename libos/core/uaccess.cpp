@@ -6,6 +6,7 @@
 #include <shoal/abi/layout.h>
 
 #include "core/errno.hpp"
+#include "core/identity_map.hpp"
 #include "core/boot_flags.hpp"
 #include "core/window.hpp"
 
@@ -20,7 +21,9 @@ bool in_range(uint64_t p, uint64_t len, uint64_t lo) {
   if (p < lo || p + len < p || p + len > boot.memory_size) return false;
   uint64_t guard_hi = boot.stack_top - boot.stack_size;
   uint64_t guard_lo = guard_hi - shoal::abi::kStackGuardSize;
-  return p + len <= guard_lo || p >= guard_hi;
+  if (!(p + len <= guard_lo || p >= guard_hi)) return false;
+  // Heap pages the program protected (mm/heap_protect.hpp) say for themselves.
+  return identity::accessible(p, len, lo == shoal::abi::kLibosLimit);
 }
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
 #include "core/panic.hpp"
+#include "mm/heap_protect.hpp"
 #include "mm/range_set.hpp"
 
 namespace libos::mm {
@@ -55,7 +56,9 @@ bool map(uint64_t addr, uint64_t len) {
 
 void zero(uint64_t addr, uint64_t len) {
   if (len == 0) return;
-  if (len >= kDiscardThreshold) {
+  // A page the program protected (mm/heap_protect.hpp) may not be writable:
+  // the host zeroes it then, whatever its size.
+  if (len >= kDiscardThreshold || heap_protect::any(addr, len)) {
     shoal::abi::HcDiscard args{addr, len, 0};
     hypercall(shoal::abi::Hypercall::discard, &args);
     if (args.result == 0) return;
@@ -100,6 +103,9 @@ void advise_huge(uint64_t addr, uint64_t len, uint64_t ahead) {
 
 void release(uint64_t addr, uint64_t len) {
   if (len == 0) return;
+  // Freed pages lose the rights the program gave them: mapped again, they
+  // are read-write-execute, as a new mapping.
+  heap_protect::reset(addr, len);
   // A range that cannot be split (table full) stays mapped, already zeroed:
   // still correct.
   g_ranges.remove(addr, addr + len, [](uint64_t lo, uint64_t hi) { zero(lo, hi - lo); });

@@ -8,11 +8,13 @@
 // nothing, the parts mapped readable or writable are committed out of guest
 // memory, a touch of a never-committed part faults, and mprotect gives each
 // page its rights. Only MAP_FIXED mappings into the heap area (beside brk)
-// and the break itself live in the heap area, where page protections are
-// NOT enforced: mprotect there validates its arguments and returns 0.
+// and the break itself live in the heap area, where mprotect splits the
+// monitor's 2 MiB entries into 4 KiB ones (mm/heap_protect.hpp). Elsewhere
+// (the image, the main stack) mprotect validates its arguments and returns 0.
 #include "core/errno.hpp"
 #include "core/klib.hpp"
 #include "mm/file_map.hpp"
+#include "mm/heap_protect.hpp"
 #include "mm/page_alloc.hpp"
 #include "mm/syscalls.hpp"
 #include "mm/window.hpp"
@@ -95,12 +97,12 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
   if (window::contains(addr, size) && (fixed || aligned(addr))) return window_mmap(addr, size, prot, flags, fd, off);
   // Every mapping the program places itself goes to the window, where its
   // pages have the rights it asks for (mprotect included). Only MAP_FIXED
-  // into the heap area (next to brk) stays there, unprotected.
+  // into the heap area (next to brk) stays there (protected below).
   if (!fixed) {
     long r = window_mmap(0, size, prot, flags, fd, off);
     if (r != -ENOMEM) return r;
     // The window's address space or its range table is full: the heap area
-    // still serves an accessible mapping, without protections.
+    // still serves an accessible mapping.
     if ((prot & 7) == 0) return r;
   }
 
@@ -132,6 +134,12 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
       mm::release(where, size);
       return r;
     }
+  }
+  // The pages get the rights prot asks for (the file read in first).
+  if ((prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) != (PROT_READ | PROT_WRITE | PROT_EXEC) &&
+      mm::heap_protect::protect(where, size, prot) < 0) {
+    mm::release(where, size);
+    return -ENOMEM;
   }
   return static_cast<long>(where);
 }
@@ -210,6 +218,9 @@ long sys_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags
   if (old_size == 0) return -EINVAL;  // duplicating a shared mapping: not supported
   if (window::contains(old_addr, old_size)) return window_mremap(old_addr, old_size, new_size, flags, new_addr);
   if (!mm::is_mapped(old_addr, old_size)) return -EFAULT;
+  // The pages are copied, then freed: readable first. (A moved mapping is
+  // read-write-execute at its new place; the rights are not carried over.)
+  mm::heap_protect::reset(old_addr, old_size);
 
   if ((flags & MREMAP_FIXED) != 0) {
     if (!aligned(new_addr)) return -EINVAL;
@@ -271,7 +282,15 @@ long sys_mprotect(uint64_t addr, uint64_t len, int prot) {
     // would cost 2 MiB per touched 2 MiB.
     return mm::window::protect(addr, size, prot, false);
   }
-  // Not enforced (see the top of this file).
+  // The heap area: as Linux, the whole part of the range inside it must be
+  // mapped (the break or a mapping placed there).
+  uint64_t lo = addr < mm::heap_lo() ? mm::heap_lo() : addr;
+  uint64_t hi = addr + size > mm::heap_hi() ? mm::heap_hi() : addr + size;
+  if (lo < hi) {
+    if (!mm::is_mapped(lo, hi - lo)) return -ENOMEM;
+    return mm::heap_protect::protect(lo, hi - lo, prot);
+  }
+  // The image and the main stack: not enforced (see the top of this file).
   return 0;
 }
 

@@ -15,6 +15,8 @@
 // most once per service round.
 #include "netdev/netdev.hpp"
 
+#include "sched/host_signal.hpp"
+
 #include <shoal/abi/netdev_ops.h>
 
 #include "core/hypercall.hpp"
@@ -249,7 +251,7 @@ void drain_before_exit() {
     // ACK); the idle protocol of net/service.hpp, for this device only.
     uint64_t deadline = g_stack->next_deadline() < end ? g_stack->next_deadline() : end;
     if (deadline <= now || !g_device->sleep_prepare()) continue;
-    shoal::abi::HcBlock args{deadline - now, 0};
+    shoal::abi::HcBlock args{deadline - now, 0, 0, g_host_signals_seen};
     hypercall(shoal::abi::Hypercall::block, &args);
     g_device->sleep_done();
   }

@@ -22,6 +22,7 @@ Thread* g_tail = nullptr;
 void enqueue(Thread* t, uint32_t* addr, uint32_t bitset) {
   t->futex_addr = addr;
   t->futex_bitset = bitset;
+  t->futex_pi_target = nullptr;
   t->futex_next = nullptr;
   t->futex_prev = g_tail;
   if (g_tail != nullptr) {
@@ -127,6 +128,8 @@ long requeue(uint32_t* addr1, int n_wake, int n_requeue, uint32_t* addr2) {
   while (t != nullptr) {
     Thread* next = t->futex_next;
     if (t->futex_addr == addr1) {
+      // A FUTEX_WAIT_REQUEUE_PI waiter is moved only by CMP_REQUEUE_PI.
+      if (t->futex_pi_target != nullptr) return -EINVAL;
       if (done < n_wake) {
         dequeue(t);
         sched::wake(t);
@@ -142,6 +145,13 @@ long requeue(uint32_t* addr1, int n_wake, int n_requeue, uint32_t* addr2) {
     t = next;
   }
   return done;
+}
+
+bool has_requeue_pi_waiter(uint32_t* addr) {
+  for (Thread* t = g_head; t != nullptr; t = t->futex_next) {
+    if (t->futex_addr == addr && t->futex_pi_target != nullptr) return true;
+  }
+  return false;
 }
 
 // The first thread queued on addr, or nullptr.
@@ -192,6 +202,81 @@ long lock_pi(uint32_t* addr, uint64_t deadline, bool trylock) {
   }
 }
 
+// FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (man 2 futex): a condition
+// variable over a PI mutex. The waiter sleeps on the condition's futex uaddr
+// and returns owning the PI futex uaddr2: either CMP_REQUEUE_PI took the
+// free lock for it (the top waiter) and woke it, or moved it to uaddr2's
+// queue, where unlock_pi hands the lock over as to any PI waiter.
+long wait_requeue_pi(uint32_t* uaddr, uint32_t val, uint64_t deadline, uint32_t* uaddr2) {
+  if (uaddr == uaddr2) return -EINVAL;
+  if (!user_writable(uaddr2, 4)) return -EFAULT;
+  if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val) return -EAGAIN;
+  Thread* self = sched::current();
+  uint32_t tid = static_cast<uint32_t>(self->tid);
+  enqueue(self, uaddr, ~0u);
+  self->futex_pi_target = uaddr2;
+  bool woken = sched::block(deadline);
+  bool owner = (__atomic_load_n(uaddr2, __ATOMIC_SEQ_CST) & FUTEX_TID_MASK) == tid;
+  uint32_t* queued_on = self->futex_addr;  // still queued: the deadline or a signal
+  if (queued_on != nullptr) dequeue(self);
+  self->futex_pi_target = nullptr;
+  if (owner) return 0;
+  if (queued_on == nullptr) {
+    // Woken off the queue without the lock: not something the wakers here
+    // do (futex_wake skips these waiters); take the lock as LOCK_PI would.
+    return lock_pi(uaddr2, deadline, false);
+  }
+  if (!woken) return -ETIMEDOUT;
+  // A signal. Still on uaddr: Linux restarts the call after the handler
+  // (ERESTARTNOINTR); here -EINTR, restarted with SA_RESTART. Already
+  // requeued: Linux gives -EWOULDBLOCK (the caller then locks the mutex).
+  return queued_on == uaddr ? -EINTR : -EAGAIN;
+}
+
+long cmp_requeue_pi(uint32_t* uaddr, int nr_wake, int nr_requeue, uint32_t* uaddr2, uint32_t cmpval) {
+  if (nr_wake < 0 || nr_requeue < 0) return -EINVAL;
+  // Linux: two distinct futexes, and exactly one waiter to wake (the one
+  // the free lock is taken for).
+  if (uaddr == uaddr2 || nr_wake != 1) return -EINVAL;
+  if (!user_writable(uaddr2, 4)) return -EFAULT;
+  if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != cmpval) return -EAGAIN;
+  int count = 0;
+  if (Thread* top = first_waiter(uaddr); top != nullptr) {
+    if (top->futex_pi_target != uaddr2) return -EINVAL;  // not a WAIT_REQUEUE_PI to uaddr2
+    uint32_t v = __atomic_load_n(uaddr2, __ATOMIC_SEQ_CST);
+    uint32_t owner = v & FUTEX_TID_MASK;
+    if (owner == 0) {
+      // The lock is free: take it for the top waiter and wake it (Linux
+      // marks the word FUTEX_WAITERS when it may requeue others).
+      uint32_t fresh = static_cast<uint32_t>(top->tid) | (v & FUTEX_OWNER_DIED) | (nr_requeue > 0 ? FUTEX_WAITERS : 0);
+      __atomic_store_n(uaddr2, fresh, __ATOMIC_SEQ_CST);
+      dequeue(top);
+      sched::wake(top);
+      count = 1;
+    } else {
+      if (owner == static_cast<uint32_t>(top->tid)) return -EDEADLK;
+      if (sched::find(static_cast<int>(owner)) == nullptr) return -ESRCH;
+    }
+  }
+  // Then up to nr_requeue waiters move to uaddr2's queue (one more when the
+  // lock was not free: Linux counts the woken one against nr_wake).
+  long ret = 0;
+  for (Thread* t = g_head; t != nullptr && count - nr_wake < nr_requeue;) {
+    Thread* next = t->futex_next;
+    if (t->futex_addr == uaddr) {
+      if (t->futex_pi_target != uaddr2) {
+        ret = -EINVAL;
+        break;
+      }
+      t->futex_addr = uaddr2;
+      ++count;
+      __atomic_fetch_or(uaddr2, FUTEX_WAITERS, __ATOMIC_SEQ_CST);
+    }
+    t = next;
+  }
+  return ret < 0 ? ret : count;
+}
+
 long unlock_pi(uint32_t* addr) {
   if (!user_writable(addr, 4)) return -EFAULT;
   uint32_t tid = static_cast<uint32_t>(sched::current()->tid);
@@ -217,7 +302,9 @@ int futex_wake(uint32_t* addr, int n, uint32_t bitset) {
   Thread* t = g_head;
   while (t != nullptr && woken < n) {
     Thread* next = t->futex_next;
-    if (t->futex_addr == addr && (t->futex_bitset & bitset) != 0) {
+    // A FUTEX_WAIT_REQUEUE_PI waiter waits to own its PI futex: only
+    // CMP_REQUEUE_PI wakes it (sys_futex's FUTEX_WAKE gives EINVAL).
+    if (t->futex_addr == addr && (t->futex_bitset & bitset) != 0 && t->futex_pi_target == nullptr) {
       dequeue(t);
       sched::wake(t);
       ++woken;
@@ -234,7 +321,9 @@ long sys_futex(uint32_t* uaddr, int op, uint32_t val, uint64_t timeout_or_val2, 
   using namespace libos;
   int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
   bool realtime = (op & FUTEX_CLOCK_REALTIME) != 0;
-  if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_LOCK_PI2) return -ENOSYS;
+  if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_LOCK_PI2 &&
+      cmd != FUTEX_WAIT_REQUEUE_PI)
+    return -ENOSYS;
   if (((reinterpret_cast<uint64_t>(uaddr)) & 3) != 0) return -EINVAL;
   if (!user_readable(uaddr, 4)) return -EFAULT;
   int n = static_cast<int>(val);
@@ -252,6 +341,7 @@ long sys_futex(uint32_t* uaddr, int op, uint32_t val, uint64_t timeout_or_val2, 
       return wait(uaddr, val, deadline, val3);
     }
     case FUTEX_WAKE:
+      if (has_requeue_pi_waiter(uaddr)) return -EINVAL;
       return futex_wake(uaddr, n < 0 ? 0x7fffffff : n, ~0u);
     case FUTEX_WAKE_BITSET:
       if (val3 == 0) return -EINVAL;
@@ -273,6 +363,13 @@ long sys_futex(uint32_t* uaddr, int op, uint32_t val, uint64_t timeout_or_val2, 
       return lock_pi(uaddr, sched::kNoDeadline, true);
     case FUTEX_UNLOCK_PI:
       return unlock_pi(uaddr);
+    case FUTEX_WAIT_REQUEUE_PI: {  // absolute, CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME
+      long r = deadline_for(ts, true, realtime, &deadline);
+      if (r < 0) return r;
+      return wait_requeue_pi(uaddr, val, deadline, uaddr2);
+    }
+    case FUTEX_CMP_REQUEUE_PI:
+      return cmp_requeue_pi(uaddr, n, static_cast<int>(timeout_or_val2), uaddr2, val3);
     default:
       return -ENOSYS;
   }

@@ -259,6 +259,7 @@ long signal_deliver_fault(int sig, SyscallFrame& f, FaultContext& fault) {
 void signal_deliver_async(SyscallFrame& f, FaultContext& ctx) {
   sched::Thread* t = sched::current();
   if (g_timer_deadline != sched::kNoDeadline) signal_timers_run(monotonic_ns());
+  host_signals_take();
   while (uint64_t ready = sig_deliverable(t)) {
     int sig = __builtin_ctzll(ready) + 1;
     if ((t->sigpending & sig_bit(sig)) != 0) {
@@ -287,6 +288,7 @@ long signal_deliver(SyscallFrame& f, long result, bool* restart) {
     t = sched::current();
   }
   if (g_timer_deadline != sched::kNoDeadline) signal_timers_run(monotonic_ns());
+  host_signals_take();
   *restart = false;
   bool interrupted = result == -EINTR;
   while (uint64_t ready = sig_deliverable(t)) {

@@ -19,6 +19,7 @@
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
+#include "mm/page_alloc.hpp"
 #include "mm/window.hpp"
 #include "sched/preempt.hpp"
 #include "sched/signal_state.hpp"
@@ -74,7 +75,8 @@ FaultSignal classify(const shoal::abi::FaultUpcall& r) {
     // error on Linux, as a present page written: only an address outside
     // every mapping is a mapping error.
     case 14: {
-      bool mapped = (r.error & 1) != 0 || mm::window::is_reserved(r.cr2 & ~uint64_t{0xfff}, 0x1000);
+      uint64_t page = r.cr2 & ~uint64_t{0xfff};
+      bool mapped = (r.error & 1) != 0 || mm::window::is_reserved(page, 0x1000) || mm::is_mapped(page, 0x1000);
       return {SIGSEGV, mapped ? kSegvAccerr : kSegvMaperr, r.cr2};
     }
     case 16: {
@@ -133,8 +135,12 @@ bool signal_fault_register_upcall() {
 }
 
 void signal_fault_register(int sig) {
+  // The fault signals, and the signals the monitor forwards from outside:
+  // for those the monitor enters the upcall to interrupt program code that
+  // makes no system call (a busy loop still sees SIGTERM).
+  bool forwarded = sig > 0 && sig < 32 && (shoal::abi::kHostSignals & (1u << sig)) != 0;
   if (sig != uapi::SIGSEGV && sig != uapi::SIGBUS && sig != uapi::SIGFPE && sig != uapi::SIGILL &&
-      sig != uapi::SIGTRAP)
+      sig != uapi::SIGTRAP && !forwarded)
     return;
   signal_fault_register_upcall();
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/errno.hpp"  // waits that a signal interrupts return -EINTR
+#include "sched/host_signal.hpp"
 #include "sched/preempt.hpp"
 #include "sched/thread.hpp"
 #include "arch/x86_64/syscall_frame.hpp"
@@ -55,6 +56,8 @@ uint64_t signal_timers_run(uint64_t now);
 inline bool signal_attention() {
   // A slice ended while this thread was in the LibOS (sched/preempt.hpp).
   if (shoal_preempt_area.pending != 0) return true;
+  // A signal sent to the monitor for the program (sched/host_signal.hpp).
+  if (host_signals_new()) return true;
   sched::Thread* t = sched::current();
   if (sig_deliverable(t) != 0) return true;
   // An armed timer: signal_deliver reads the clock (one rdtsc) to see if it

@@ -1,4 +1,5 @@
 #include "sched/thread.hpp"
+#include "sched/host_signal.hpp"
 
 #include "arch/x86_64/cpu.hpp"
 #include "core/hypercall.hpp"
@@ -154,7 +155,9 @@ Thread* pick_next(Thread* start) {
     // watch for it briefly (cheaper than a sleep and a kick), then announce
     // the sleep and re-check before blocking (sched/io_hooks.hpp).
     if (g_io_hooks.idle_spin(earliest)) continue;
-    if (earliest == kNoDeadline && !g_io_hooks.host_can_wake()) report_deadlock();
+    // A signal from outside can end the wait too, when the program handles one.
+    bool host_signals = host_signals_can_wake();
+    if (earliest == kNoDeadline && !g_io_hooks.host_can_wake() && !host_signals) report_deadlock();
     // A deadline nearer than a block's round trip is cheaper to wait for
     // here: the exit alone would overshoot it (Go's sysmon sleeps 20 us at a
     // time; an exit is ~50 us under kvm_pvm, PLATFORM.md).
@@ -166,8 +169,10 @@ Thread* pick_next(Thread* start) {
     if (!g_io_hooks.sleep_prepare()) continue;
     // One exit to the monitor until the earliest deadline or a host kick.
     now = monotonic_ns();
-    shoal::abi::HcBlock args{earliest == kNoDeadline ? kNoDeadline : (earliest > now ? earliest - now : 0), 0};
+    shoal::abi::HcBlock args{earliest == kNoDeadline ? kNoDeadline : (earliest > now ? earliest - now : 0), 0,
+                             host_signals ? shoal::abi::kBlockHostSignals : 0u, g_host_signals_seen};
     hypercall(shoal::abi::Hypercall::block, &args);
+    host_signals_take();  // wakes the thread that takes one (signal_post)
     if (earliest != kNoDeadline) learn_block_overshoot(earliest);
     g_io_hooks.sleep_done();
     if (args.realtime_ns != 0) clock_resync(args.realtime_ns);
@@ -210,6 +215,7 @@ size_t xsave_size() { return g_xsave_size; }
 uint64_t xsave_mask() { return g_xsave_mask; }
 
 void init(const shoal::abi::BootInfo& boot) {
+  host_signals_init(boot);
   // Every xsave/xrstor (switch_to, signal frames) saves exactly XCR0's
   // components, into areas of g_xsave_size bytes: the size must cover them
   // all, or each switch overruns its block (issue 9: under kvm_pvm,

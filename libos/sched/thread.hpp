@@ -36,6 +36,9 @@ struct Thread {
   uint32_t futex_bitset;
   Thread* futex_next;
   Thread* futex_prev;
+  // FUTEX_WAIT_REQUEUE_PI: the PI futex this waiter expects to be requeued
+  // to (set while it waits on the first futex or on that one), or nullptr.
+  uint32_t* futex_pi_target;
   // Signals (sched/signal*.cpp). pending: sent to this thread (tgkill);
   // the process-wide set lives in signal_state. sig_record: the innermost
   // handler running on this thread (a SigRecord on the kernel stack), or

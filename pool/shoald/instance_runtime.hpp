@@ -39,7 +39,8 @@ struct InstanceRuntime {
   EventLoop::TimerId ready_timer = 0;     // readiness poll while starting
   EventLoop::TimerId start_deadline = 0;  // not ready by then: killed
   EventLoop::TimerId drain_deadline = 0;  // still busy by then: killed anyway
-  bool kill_sent = false;
+  bool kill_sent = false;                 // SIGTERM sent (a graceful stop)
+  EventLoop::TimerId stop_deadline = 0;   // still running stop_timeout after it: SIGKILL
   std::string stop_reason;                // set when shoald ends it ("scale-down", ...)
 
   // Counters and the last one-second sample (status, top).

@@ -12,8 +12,10 @@
 //          it out of the balancer and back;
 //   drain: scale-down or shutdown; it leaves the balancer, and once no
 //          request is in flight its slots are dropped and the monitor is
-//          killed (SIGKILL: the guest keeps no state worth flushing); a
-//          drain deadline bounds the wait;                         -> draining
+//          stopped: SIGTERM, which shoal-vmm forwards to the program (its
+//          handler drains and exits, or the default action ends it), then
+//          SIGKILL after the service's stop_timeout; a drain deadline
+//          bounds the wait for requests;                          -> draining
 //   exit:  every slot handler is told (on_instance_gone), the exit status
 //          and the tail of stderr are kept for `shoal logs`, and if the
 //          service still wants the instance it is restarted after an
@@ -177,6 +179,8 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   void drain(Instance& i, const char* reason);
   void maybe_finish_drain(Instance& i);
   void kill_instance(Instance& i, const char* reason);
+  // Sends sig to the instance's monitor (through its pidfd).
+  void send_signal(Instance& i, int sig);
   void detach_handlers(Instance& i);  // the hub's, then the health probe
   void release_instance_resources(Instance& i);
   void destroy_when_idle(Instance& i);

@@ -239,8 +239,23 @@ void Supervisor::kill_instance(Instance& i, const char* reason) {
   if (reason && *reason && r.stop_reason.empty()) r.stop_reason = reason;
   if (r.kill_sent || i.state == InstanceState::exited) return;
   r.kill_sent = true;
+  // A graceful stop: SIGTERM, which shoal-vmm forwards into the guest (the
+  // program's handler drains, or the default action ends it), then SIGKILL
+  // if it still runs after the service's stop_timeout.
+  send_signal(i, SIGTERM);
+  uint64_t id = i.id;
+  r.stop_deadline = m_loop.after(rt_of(*i.service).spec.stop_timeout, [this, id] {
+    Instance* p = find_instance(id);
+    if (!p || p->state == InstanceState::exited) return;
+    p->runtime->stop_deadline = 0;
+    notice(instance_name(*p) + ": still running after SIGTERM and the stop_timeout; SIGKILL");
+    send_signal(*p, SIGKILL);
+  });
+}
+
+void Supervisor::send_signal(Instance& i, int sig) {
   // Through the pidfd: a pid number could have been reused, a pidfd cannot.
-  if (syscall(SYS_pidfd_send_signal, r.process.pidfd, SIGKILL, nullptr, 0) != 0) kill(i.pid, SIGKILL);
+  if (syscall(SYS_pidfd_send_signal, i.runtime->process.pidfd, sig, nullptr, 0) != 0) kill(i.pid, sig);
 }
 
 void Supervisor::on_slots_released(Instance& i) {
@@ -258,7 +273,8 @@ void Supervisor::detach_handlers(Instance& i) {
 
 void Supervisor::release_instance_resources(Instance& i) {
   InstanceRuntime& r = *i.runtime;
-  for (EventLoop::TimerId* t : {&r.probe_timer, &r.cooldown_timer, &r.ready_timer, &r.start_deadline, &r.drain_deadline}) {
+  for (EventLoop::TimerId* t :
+       {&r.probe_timer, &r.cooldown_timer, &r.ready_timer, &r.start_deadline, &r.drain_deadline, &r.stop_deadline}) {
     if (*t) m_loop.cancel(*t);
     *t = 0;
   }

@@ -96,7 +96,7 @@ runtime_test(real.go.signal "${GO_LABELS}" 120
 # (TAP, in a namespace the script makes) and through a pool's gateway. Needs
 # synchronous faults delivered to the program's SIGSEGV handler (branch
 # signals, issue 11 point 2): before it the instance died on /nil.
-foreach(mode net pool)
+foreach(mode net pool stop)
   runtime_test(real.go.httpd_${mode} "${GO_LABELS}" 180
     ${CMAKE_CURRENT_SOURCE_DIR}/go/httpd_test.sh ${CMAKE_BINARY_DIR} ${mode})
 endforeach()

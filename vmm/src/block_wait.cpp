@@ -1,5 +1,7 @@
 #include "block_wait.hpp"
 
+#include "host_signals.hpp"
+
 #include <errno.h>
 #include <poll.h>
 #include <time.h>
@@ -42,6 +44,7 @@ bool wait_for_wake(int wake_fd, uint64_t timeout_ns, const std::function<bool()>
     if (rc == 0) return true;
     if (errno == EINTR) {
       if (timed_out && timed_out()) return false;
+      if (host_signals_pending()) return true;  // a signal for the guest: it takes it now
       continue;
     }
     return true;  // a broken descriptor: never hang the guest on it

@@ -28,6 +28,7 @@ struct BootParams {
   uint32_t xsave_size = 0, cpu_flags = 0;
   uint8_t random[16] = {};
   uint32_t flags = 0;
+  uint32_t host_signals_ignored = 0;  // abi BootInfo::host_signals_ignored
   // The devices' fields (DeviceModule::fill_boot_info: channel_addr,
   // net_addr, ...), written after the core's; a device absent leaves its
   // fields 0.

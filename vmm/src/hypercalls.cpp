@@ -8,6 +8,7 @@
 
 #include <array>
 
+#include <shoal/abi/boot.h>
 #include <shoal/abi/layout.h>
 
 
@@ -18,8 +19,15 @@ using namespace shoal::abi;
 
 Result<HcAction> hc_block(HypercallEnv& env, GuestAddr a) {
   auto args = TRY(read_args<HcBlock>(env, a));
-  if (args.timeout_ns == UINT64_MAX && !env.has_event_source) return HcAction{HcAction::Kind::deadlock};
-  if (env.sleep && !env.sleep(args.timeout_ns)) return HcAction{HcAction::Kind::timeout};
+  if (args.timeout_ns == UINT64_MAX && !env.has_event_source && (args.flags & kBlockHostSignals) == 0)
+    return HcAction{HcAction::Kind::deadlock};
+  // A signal for the guest counted since it last looked: return at once.
+  bool missed = false;
+  if (env.mem != nullptr) {
+    auto counted = env.mem->read<uint32_t>(kBootInfoAddr + offsetof(BootInfo, host_signal_total));
+    missed = counted.ok() && counted.value() != args.host_signals_seen;
+  }
+  if (!missed && env.sleep && !env.sleep(args.timeout_ns)) return HcAction{HcAction::Kind::timeout};
   uint64_t now = env.realtime_ns ? env.realtime_ns() : 0;
   TRY(write_field(env, a, offsetof(HcBlock, realtime_ns), now));
   return HcAction{};

@@ -50,6 +50,7 @@
 #include "page_tables.hpp"
 #include "seccomp_policy.hpp"
 #include <shoal/image/symbols.hpp>
+#include "host_signals.hpp"
 #include "preempt.hpp"
 #include "timeout.hpp"
 
@@ -85,6 +86,7 @@ bool sleep_ns(uint64_t ns) {
     if (rc == 0) return true;
     if (rc != EINTR) return true;
     if (timeout_expired()) return false;
+    if (host_signals_pending()) return true;  // the guest takes it now
   }
 }
 
@@ -223,6 +225,7 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   boot.xsave_components = cpu_config->xsave_components;
   boot.xsave_size = cpu_config->xsave_size;
   boot.cpu_flags = cpu_config->strict ? static_cast<uint32_t>(kCpuVariantStrict) : 0u;
+  boot.host_signals_ignored = inherited_ignored_host_signals();
   verbose(o, "cpu: %s, XCR0 %s, xsave area %u bytes", cpu_features_name(cpu_config->features),
           hex(cpu_config->xcr0).c_str(), cpu_config->xsave_size);
   boot.fill_devices = [&devs](BootInfo& info) {
@@ -269,6 +272,12 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     ~SliceDisarm() { disarm_slice_handler(); }
   } slice_disarm;
   TRY(install_slice_handler(vcpu.get()));
+  // Signals for the program (host_signals.hpp): from here on SIGTERM & co.
+  // reach the guest instead of ending the monitor.
+  struct HostSignalDisarm {
+    ~HostSignalDisarm() { disarm_host_signals(); }
+  } host_signal_disarm;
+  TRY(install_host_signal_handlers(vcpu.get()));
   if (o.timing) timing.status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
   // Every privileged step is done (KVM, mappings, the devices' opens): give up
   // the rest while still single-threaded, so the devices' threads inherit the jail.
@@ -281,7 +290,17 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
             jailed.bounding_set_cleared ? "" : " (bounding set kept: no CAP_SETPCAP)");
   // The devices' threads start before the filter, which is installed on
   // every thread of the process (TSYNC): they run confined from here on.
-  for (const auto& d : devs) TRY(d->start());
+  // The devices' threads must not take the forwarded signals (they would not
+  // interrupt the vCPU thread's sleep): started with them blocked.
+  block_host_signals(true);
+  for (const auto& d : devs) {
+    auto started = d->start();
+    if (!started) {
+      block_host_signals(false);
+      return started.error();
+    }
+  }
+  block_host_signals(false);
   std::vector<SeccompRule> device_rules;
   for (const auto& d : devs) {
     auto r = d->seccomp_rules(setup.wake_fd);

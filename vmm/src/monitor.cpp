@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <shoal/abi/boot.h>
 #include <shoal/abi/hypercall.h>
 #include <shoal/abi/layout.h>
 
 #include "cpu_setup.hpp"
 #include "descriptors.hpp"
 #include "fault.hpp"
+#include "host_signals.hpp"
 #include "preempt.hpp"
 
 namespace shoal::vmm {
@@ -43,6 +45,7 @@ const char* exit_kind_name(VcpuExit::Kind k) {
 int Monitor::run() {
   for (;;) {
     if (m_env.timed_out && m_env.timed_out()) return report_timeout();
+    if (host_signals_pending()) forward_host_signals();
     auto exit = m_vcpu.run();
     if (!exit) {
       CrashReport r{m_config.program, "monitor error: " + exit.error().message, status::kMonitorError};
@@ -164,24 +167,48 @@ std::optional<int> Monitor::end_slice() {
   if (m_env.preempt_area == 0) return std::nullopt;
   sync_slice_timer(true);  // one thread ready: stop the timer, nothing to switch to
   if (!m_slice_armed) return std::nullopt;
-  auto regs = m_vcpu.get_regs();
-  if (!regs) return std::nullopt;
-  if (regs->rip < kLibosLimit) {
+  if (!enter_preempt_upcall()) {
     // In the LibOS (or a ring-0 stub): it yields when it next leaves.
     (void)m_mem.write<uint32_t>(m_env.preempt_area + offsetof(PreemptArea, pending), 1);
     return std::nullopt;
   }
+  (void)m_mem.write<uint64_t>(m_env.preempt_area + offsetof(PreemptArea, preemptions), ++m_preemptions);
+  return std::nullopt;
+}
+
+void Monitor::forward_host_signals() {
+  auto counts = take_host_signals();
+  auto info = m_mem.read<BootInfo>(kBootInfoAddr);
+  if (!info) return;
+  uint32_t total = info->host_signal_total;
+  for (int sig = 1; sig < 32; ++sig) {
+    if (counts[sig] == 0) continue;
+    total += counts[sig];
+    // SAFETY: checked writes of BootInfo fields (the page is the monitor's;
+    // the guest only reads it).
+    (void)m_mem.write<uint32_t>(kBootInfoAddr + offsetof(BootInfo, host_signal_count) + (sig - 1) * 4,
+                                info->host_signal_count[sig - 1] + counts[sig]);
+  }
+  (void)m_mem.write<uint32_t>(kBootInfoAddr + offsetof(BootInfo, host_signal_total), total);
+  // In program code, the guest would see the signal only at its next
+  // system call: enter the LibOS through the upcall, as at a slice's end
+  // (it then takes the signals: sched/signal_fault.cpp). In the LibOS, it
+  // sees them when it leaves (or when `block` returns).
+  if (m_env.upcall_entry != 0) (void)enter_preempt_upcall();
+}
+
+bool Monitor::enter_preempt_upcall() {
+  auto regs = m_vcpu.get_regs();
+  if (!regs || regs->rip < kLibosLimit) return false;
   FaultUpcall rec{};
   rec.regs = to_guest_regs(regs.value(), 0);
   rec.vector = kPreemptVector;
   rec.count = ++m_upcall_faults;
-  if (!m_mem.write(m_env.upcall_record, rec).ok()) return std::nullopt;
+  if (!m_mem.write(m_env.upcall_record, rec).ok()) return false;
   kvm_regs r = regs.value();
   r.rip = m_env.upcall_entry;
   r.rflags = cpu::kEntryRflags;
-  if (!m_vcpu.set_regs(r).ok()) return std::nullopt;
-  (void)m_mem.write<uint64_t>(m_env.preempt_area + offsetof(PreemptArea, preemptions), ++m_preemptions);
-  return std::nullopt;
+  return m_vcpu.set_regs(r).ok();
 }
 
 std::optional<int> Monitor::handle_fault_port() {

@@ -51,6 +51,12 @@ class Monitor {
   // or sets PreemptArea::pending (LibOS code).
   void sync_slice_timer(bool may_stop);
   std::optional<int> end_slice();
+  // Counts the signals for the guest into BootInfo (host_signals.hpp) and
+  // interrupts program code through the upcall.
+  void forward_host_signals();
+  // Enters the LibOS's upcall with kPreemptVector when the vCPU is in
+  // program code (one register write); false if it is not (or on error).
+  bool enter_preempt_upcall();
   bool fault_goes_to_upcall(uint64_t vector, uint64_t cs, uint64_t rip) const;
   bool enter_fault_upcall(uint64_t ring0_rsp, const FaultFrame& f, uint64_t cr2, const abi::GuestRegs& regs);
   int handle_action(const HcAction& action);

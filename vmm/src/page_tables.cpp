@@ -82,6 +82,12 @@ Result<void> map_region_rw_nx(TableAllocator& alloc, const GuestMemory& mem, uin
   return {};
 }
 
+// One page directory per GiB of guest memory, allocated first after the
+// PML4 and the PDPT so that they sit at kIdentityPdAddr, consecutive.
+uint64_t identity_pd_count(uint64_t memory_size) { return (memory_size + (1ull << 30) - 1) >> 30; }
+static_assert(kIdentityPdAddr == kPageTableAddr + 2 * kPageSize);
+static_assert(kIdentityPdAddr + (kMaxMemory >> 30) * kPageSize < kWindowPdptAddr);
+
 }  // namespace
 
 PagePerm perm_for_section_flags(uint32_t flags) {
@@ -95,7 +101,12 @@ std::vector<PageRange> plan_address_space(uint64_t memory_size, const std::vecto
   plan.push_back({0, kLibosBase, kSupervisorRw});
   plan.push_back({kRing0CodeAddr, kRing0CodeAddr + kPageSize, kRing0Code});
   plan.push_back({kBootInfoAddr, kArgsEnd, kUserRo});
-  // The LibOS writes the window's tables itself (ring 3); NX, never code.
+  // The LibOS reads the tables after the PML4 and PDPT (to copy one when it
+  // splits a 2 MiB region of the heap area for mprotect) and writes the
+  // identity map's page directories and the window's tables itself (ring 3);
+  // NX, never code (abi/layout.h, kIdentityPdAddr).
+  plan.push_back({kIdentityPdAddr, kWindowPdptAddr, kUserRo});
+  plan.push_back({kIdentityPdAddr, kIdentityPdAddr + identity_pd_count(memory_size) * kPageSize, kUserRwNx});
   plan.push_back({kWindowPdptAddr, kWindowPdptAddr + kPageSize, kUserRwNx});
   plan.push_back({0, kPageSize, kAbsent});
   for (const auto& s : sections) plan.push_back({s.addr, s.addr + s.size, perm_for_section_flags(s.flags)});
@@ -131,6 +142,11 @@ Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory
   static_assert(kWindowBase == 1ull << 39 && kWindowSize == 1ull << 39);
   if (mem.contains(kWindowPdptAddr, kPageSize))
     TRY(mem.write<uint64_t>(pml4 + 8, kWindowPdptAddr | kTableLink));
+  for (uint64_t i = 0; i < identity_pd_count(memory_size); ++i) {
+    uint64_t pd = TRY(alloc.allocate());
+    if (pd != kIdentityPdAddr + i * kPageSize) return make_error("page directories out of place");
+    TRY(mem.write<uint64_t>(pdpt + i * 8, pd | kTableLink));
+  }
 
   // A 2 MiB region can be one large page if no plan boundary falls inside it.
   std::vector<uint64_t> boundaries;
@@ -145,13 +161,8 @@ Result<PageTableStats> build_page_tables(const GuestMemory& mem, uint64_t memory
     return true;
   };
 
-  uint64_t pd = 0;
   for (uint64_t region = 0; region < memory_size; region += kLargePageSize) {
-    if (region % (1ull << 30) == 0) {
-      pd = TRY(alloc.allocate());
-      TRY(mem.write<uint64_t>(pdpt + (region >> 30) * 8, pd | kTableLink));
-    }
-    uint64_t pde_addr = pd + ((region >> 21) & 511) * 8;
+    uint64_t pde_addr = kIdentityPdAddr + (region >> 21) * 8;
     if (uniform(region)) {
       PagePerm p = perm_at(plan, region);
       if (p.present) {

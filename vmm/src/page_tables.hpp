@@ -50,7 +50,9 @@ PagePerm perm_for_section_flags(uint32_t flags);
 // The whole guest address space: page 0 absent, the monitor area supervisor-
 // only except BootInfo and the argument strings (user read-only), each section
 // with its own permissions, the stack guard absent, the rest user RW exec
-// (the heap: programs may JIT, and mprotect is not enforced).
+// (the heap: programs may JIT; the LibOS enforces mprotect there by editing
+// the identity map's page directories, which are user RW, as are the
+// window's PDPT; the other page tables after the PDPT are user read-only).
 std::vector<PageRange> plan_address_space(uint64_t memory_size, const std::vector<LoadedRange>& sections);
 
 // The permission the plan gives to the 4 KiB page at addr.

@@ -221,7 +221,7 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   if (!in.app.interp.empty()) {
     mi.exec_path = in.exec_path;
     mi.interp = in.app.interp;
-    for (const auto& o : in.rootfs->elf_objects) mi.elf_objects.push_back({o.path, o.size});
+    for (const auto& o : in.rootfs->elf_objects) mi.elf_objects.push_back({o.path, o.size, o.sites, o.rewritten});
     std::string p = in.exec_path;
     w.add_unloaded(abi::SectionKind::exec, std::vector<uint8_t>(p.c_str(), p.c_str() + p.size() + 1));
   }
@@ -232,11 +232,16 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   TRY(write_file_atomic(output, bytes));
   sum.lines.insert(sum.lines.begin(), strf("{}: {} ({})", output, in.name, size_text(bytes.size())));
   if (!in.app.interp.empty()) {
-    uint64_t bytes_total = 0;
-    for (const auto& o : in.rootfs->elf_objects) bytes_total += o.size;
-    sum.lines.push_back(strf("  dynamic      {} (interpreter {}), {} ELF objects in the rootfs ({}), packed "
-                             "unrewritten: their syscalls use the ring-0 fallback",
-                             in.exec_path, in.app.interp, in.rootfs->elf_objects.size(), size_text(bytes_total)));
+    uint64_t bytes_total = 0, sites = 0, rewritten = 0;
+    for (const auto& o : in.rootfs->elf_objects) {
+      bytes_total += o.size;
+      sites += o.sites;
+      rewritten += o.rewritten;
+    }
+    sum.lines.push_back(strf("  dynamic      {} (interpreter {}), {} ELF objects in the rootfs ({})", in.exec_path,
+                             in.app.interp, in.rootfs->elf_objects.size(), size_text(bytes_total)));
+    sum.lines.push_back(strf("  object syscall sites: {}, rewritten {}, left to the ring-0 fallback {}", sites,
+                             in.rewrite ? rewritten : 0, sites - (in.rewrite ? rewritten : 0)));
   }
   if (in.rewrite)
     sum.lines.push_back(strf("  syscall sites: {}, rewritten {}, left to the ring-0 fallback {}", rw.sites,

@@ -43,9 +43,11 @@ std::vector<uint8_t> render_manifest(const ManifestInfo& m) {
     t += "\n[dynamic]\n";
     t += "program = " + quoted(m.exec_path) + "\n";
     t += "interpreter = " + quoted(m.interp) + "\n";
-    t += "# every ELF object in the rootfs: path, bytes (packed unrewritten: their syscalls use the ring-0 bounce)\n";
+    t += "# every ELF object in the rootfs: path, bytes, syscall sites, of which rewritten into calls\n";
+    t += "# (the rest take the ring-0 bounce)\n";
     t += "objects = [\n";
-    for (const auto& [path, size] : m.elf_objects) t += strf("  [{}, {}],\n", quoted(path), size);
+    for (const auto& o : m.elf_objects)
+      t += strf("  [{}, {}, {}, {}],\n", quoted(o.path), o.size, o.sites, m.rewrite ? o.rewritten : 0);
     t += "]\n";
   }
   t += "\n[syscalls]\n";

@@ -21,7 +21,12 @@ struct ManifestInfo {
   bool allow_wx = false;              // writable+executable sections allowed (abi::kImageAllowWriteExec)
   std::string exec_path;              // dynamic programs: the program's path in the rootfs
   std::string interp;                 // dynamic programs: PT_INTERP
-  std::vector<std::pair<std::string, uint64_t>> elf_objects;  // ELF files in the rootfs: path, size
+  struct ElfObject {
+    std::string path;
+    uint64_t size;
+    uint32_t sites, rewritten;
+  };
+  std::vector<ElfObject> elf_objects;  // ELF files in the rootfs
 };
 
 std::vector<uint8_t> render_manifest(const ManifestInfo& m);

@@ -22,6 +22,7 @@
 #include <shoal/base/strf.hpp>
 #include <shoal/builder/dynamic.hpp>
 #include <shoal/builder/elf_program.hpp>
+#include <shoal/builder/object_rewriter.hpp>
 
 namespace shoal::builder {
 
@@ -270,12 +271,21 @@ Result<DynamicClosure> resolve_closure(const std::string& program, const std::st
   return r.run(program, program_file, optional);
 }
 
-Result<std::vector<uint8_t>> pack_elf_object(const std::string& path, std::vector<uint8_t> bytes) {
-  // NOTE: the hook for the shared-object syscall rewriter (rewrite_elf_object):
-  // until it lands, objects are packed unrewritten and their `syscall`
-  // instructions take the ring-0 bounce (correct, slower).
-  (void)path;
-  return bytes;
+Result<PackedElf> pack_elf_object(const std::string& path, std::vector<uint8_t> bytes, uint64_t syscall_entry,
+                                  bool rewrite) {
+  (void)path;  // the caller names the file in an error
+  // Only what a loader maps is rewritten: an x86-64 ELF64 shared object, PIE
+  // or program. Anything else an --include tree holds (relocatable .o files,
+  // another architecture's objects) is packed as it is, as data.
+  Elf64_Ehdr eh;
+  if (bytes.size() < sizeof eh) return PackedElf{std::move(bytes), 0, 0};
+  memcpy(&eh, bytes.data(), sizeof eh);
+  if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 || (eh.e_type != ET_DYN && eh.e_type != ET_EXEC))
+    return PackedElf{std::move(bytes), 0, 0};
+  auto r = rewrite_elf_object(bytes, ObjectRewriteOptions{syscall_entry});
+  if (!r) return r.error();
+  if (!rewrite) return PackedElf{std::move(bytes), r->sites, 0};
+  return PackedElf{std::move(r->file), r->sites, r->rewritten};
 }
 
 }  // namespace shoal::builder

@@ -144,9 +144,17 @@ class Rewriter {
     static const uint8_t kLea[] = {0x48, 0x8d, 0x64, 0x24, 0x80};  // lea -128(%rsp), %rsp
     static_assert(abi::kRedZone == 128);
     stub.insert(stub.end(), kLea, kLea + sizeof kLea);
-    uint64_t call_next = stub_addr + stub.size() + 5;
-    if (!fits_rel32(static_cast<int64_t>(m_opt.syscall_entry - call_next))) return false;
-    put_rel32(stub, 0xe8, call_next, m_opt.syscall_entry);
+    if (m_opt.syscall_entry_slot != 0) {
+      // call *slot(%rip): ff 15 disp32
+      uint64_t call_next = stub_addr + stub.size() + 6;
+      if (!fits_rel32(static_cast<int64_t>(m_opt.syscall_entry_slot - call_next))) return false;
+      stub.push_back(0xff);
+      put_rel32(stub, 0x15, call_next, m_opt.syscall_entry_slot);
+    } else {
+      uint64_t call_next = stub_addr + stub.size() + 5;
+      if (!fits_rel32(static_cast<int64_t>(m_opt.syscall_entry - call_next))) return false;
+      put_rel32(stub, 0xe8, call_next, m_opt.syscall_entry);
+    }
     for (size_t k = s + 1; k <= last; ++k)
       if (!copy_insn(d, d.insns[k], stub, stub_addr)) return false;
     uint64_t jmp_next = stub_addr + stub.size() + 5;
@@ -170,6 +178,10 @@ class Rewriter {
   }
 
   void rewrite_site(DecodedRegion& d, size_t s, RewriteResult& res) {
+    if (m_opt.count_only) {
+      res.fallback_sites.push_back(d.insns[s].addr);
+      return;
+    }
     // Smallest displacement first; for one size prefer preceding
     // instructions (typically `mov $nr, %eax`).
     constexpr size_t kMaxNeighbours = 4;

@@ -104,7 +104,15 @@ class Packer {
     for (const auto& f : extras.files) TRY(add_host_path(f, false, 0));
     for (const auto& t : extras.trees) TRY(add_host_path(t, true, 0));
     TRY(add_writable(writable));
-    if (extras.elf_objects) TRY(pass_elf_objects(extras.elf_hook ? extras.elf_hook : pack_elf_object));
+    if (extras.elf_objects) {
+      auto as_is = [](const std::string&, std::vector<uint8_t> bytes) -> Result<PackedElf> {
+        return PackedElf{std::move(bytes), 0, 0};
+      };
+      if (extras.elf_hook)
+        TRY(pass_elf_objects(extras.elf_hook));
+      else
+        TRY(pass_elf_objects(as_is));
+    }
     serialize();
     return {};
   }
@@ -193,17 +201,17 @@ class Packer {
   }
 
   // Every ELF file on its way into the image passes through the hook for
-  // ELF objects (dynamic.hpp, pack_elf_object) and is listed.
+  // ELF objects (RootfsExtras::elf_hook) and is listed with its counts.
   template <typename Hook>
   Result<void> pass_elf_objects(const Hook& hook) {
     for (uint32_t k = 1; k < m_nodes.size(); ++k) {
       auto& n = m_nodes[k];
       if (!S_ISREG(n.mode) || !is_elf(n.data)) continue;
       std::string path = image_path(k);
-      auto bytes = hook(path, std::move(n.data));
-      if (!bytes) return make_error(strf("{}: {}", path, bytes.error().message));
-      n.data = std::move(bytes.value());
-      m_out.elf_objects.push_back({path, n.data.size()});
+      auto packed = hook(path, std::move(n.data));
+      if (!packed) return make_error(strf("{}: {}", path, packed.error().message));
+      n.data = std::move(packed->bytes);
+      m_out.elf_objects.push_back({path, n.data.size(), packed->sites, packed->rewritten});
     }
     std::sort(m_out.elf_objects.begin(), m_out.elf_objects.end(),
               [](const RootfsElf& a, const RootfsElf& b) { return a.path < b.path; });

@@ -90,7 +90,26 @@ struct BootInfo {
   uint64_t xsave_components;
   uint32_t xsave_size;
   uint32_t cpu_flags;       // CpuFlags
+
+  // Signals sent to the monitor process for the program (kHostSignals: kill
+  // from outside, the pool's graceful stop). The monitor counts them here
+  // during exits, after boot (these fields change while the guest runs:
+  // read them where they are, volatile); host_signal_count[sig] counts
+  // signal sig, host_signal_total all of them. The LibOS compares them with
+  // what it has taken and raises each new one as a signal from outside
+  // (SI_USER). BootInfo stays read-only to the guest.
+  uint32_t host_signal_total;
+  uint32_t host_signal_count[31];
+  // The forwarded signals the monitor was started with ignored (1 << sig; a
+  // shell's background job ignores SIGINT and SIGQUIT, nohup SIGHUP): the
+  // program starts with them ignored too, as an exec'd process would.
+  uint32_t host_signals_ignored;
+  uint32_t _reserved;
 };
-static_assert(sizeof(BootInfo) == 248);
+static_assert(sizeof(BootInfo) == 384);
+
+// The signals the monitor forwards: SIGHUP, SIGINT, SIGQUIT, SIGUSR1,
+// SIGUSR2, SIGTERM (Linux's numbers), as a mask of 1 << sig.
+inline constexpr uint32_t kHostSignals = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 10) | (1u << 12) | (1u << 15);
 
 }  // namespace shoal::abi

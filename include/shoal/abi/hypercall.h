@@ -73,13 +73,21 @@ static_assert(sizeof(HcConsoleRead) == 32);
 // channel (shoald wrote to TO_GUEST_FD, see channel.h). The guest re-checks
 // the channel after every return; an early return is not an error.
 // UINT64_MAX means no deadline: with a channel the guest waits for a kick;
-// without one the monitor reports a deadlock (nothing could ever wake it).
+// without one the monitor reports a deadlock (nothing could ever wake it),
+// unless flags holds kBlockHostSignals (the program handles a signal the
+// monitor forwards, boot.h kHostSignals: such a signal can wake it). A
+// forwarded signal ends every block early, and a block returns at once when
+// BootInfo::host_signal_total differs from host_signals_seen (a signal the
+// monitor counted between the guest's last look and this exit).
 // Cost: one exit, plus the sleep.
+inline constexpr uint32_t kBlockHostSignals = 1;
 struct HcBlock {
-  uint64_t timeout_ns;  // IN
-  uint64_t realtime_ns; // OUT: host CLOCK_REALTIME when the guest resumes
+  uint64_t timeout_ns;         // IN
+  uint64_t realtime_ns;        // OUT: host CLOCK_REALTIME when the guest resumes
+  uint32_t flags;              // IN: kBlockHostSignals
+  uint32_t host_signals_seen;  // IN: the host_signal_total the guest has taken
 };
-static_assert(sizeof(HcBlock) == 16);
+static_assert(sizeof(HcBlock) == 24);
 
 // exit: the program ended with status (0-255). Does not return.
 struct HcExit {

@@ -25,6 +25,14 @@ inline constexpr uint64_t kRing0StackBottom = 0x5000; // exception stack [0x5000
 inline constexpr uint64_t kRing0StackTop = 0x8000;
 inline constexpr uint64_t kPageTableAddr = 0x10000;   // page-table pages [0x10000, 0x100000)
 inline constexpr uint64_t kPageTableEnd = 0x100000;
+// The page directories of the identity map of guest memory, one per GiB,
+// consecutive: the entry mapping the 2 MiB region of va is the 8 bytes at
+// kIdentityPdAddr + (va >> 21) * 8. They are user read-write (NX): the LibOS
+// enforces page protections in the heap area by linking 4 KiB tables of its
+// own there (libos/mm/heap_protect.cpp). The other page-table pages after
+// them are user read-only, so the LibOS can copy a monitor-made 4 KiB table;
+// the PML4 and the PDPT stay supervisor-only.
+inline constexpr uint64_t kIdentityPdAddr = 0x12000;
 inline constexpr uint64_t kBootInfoAddr = 0x100000;   // struct BootInfo, user read-only
 inline constexpr uint64_t kArgsAddr = 0x101000;       // argv/env/exe strings, user read-only
 inline constexpr uint64_t kArgsEnd = 0x200000;

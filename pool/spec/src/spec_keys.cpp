@@ -378,6 +378,10 @@ const Keys<Service>& service_keys() {
                                  "gateway slots in use); more: 503"}),
       duration_key<S>("queue_timeout", [](S& s) -> auto& { return s.queue_timeout; }, 1ms, 1h,
                       {.meaning = "how long one may wait in the queue (503 after)"}),
+      duration_key<S>("stop_timeout", [](S& s) -> auto& { return s.stop_timeout; }, 1ms, 1h,
+                      {.meaning = "stopping an instance (scale-down, `shoal down`, a restart) sends the program "
+                                  "SIGTERM (its handler may drain and exit); it gets SIGKILL if it still runs after "
+                                  "this long"}),
       // Half the slots are the gateway's (one request in flight each), half
       // the instance's own connections to other services: the count must split.
       integer_key<S>("channel_slots", [](S& s) -> auto& { return s.channel_slots; }, kMinChannelSlots,

@@ -10,6 +10,11 @@
 #   httpd_test.sh BUILD pool   through a pool's gateway (the shared-memory
 #                              channel) with curl: /nil answers 5xx, then
 #                              /hello still answers from the same instance
+#   httpd_test.sh BUILD stop   a graceful stop in a pool: scaled down, the
+#                              server gets SIGTERM (signal.Notify), drains
+#                              and exits 0, its messages in the instance log;
+#                              one ignoring SIGTERM is SIGKILLed after its
+#                              stop_timeout; `shoal down` stops the rest
 #
 # The guest gets the default 512M (GO_MEMORY overrides): Go's ~600 MiB
 # start-up reservation must not count against it (issue 11 point 1).
@@ -116,8 +121,84 @@ TOML
   grep -q "same process after the panic" "$tmp/shoal.out" || fail "the instance did not survive the panic"
   "$shoal" logs -c "$ctl" gohttpd >"$tmp/logs.txt" 2>&1
   grep -q "http: panic serving" "$tmp/logs.txt" || { tail -20 "$tmp/logs.txt"; fail "no recovered panic in the instance's log"; }
+elif [ "$mode" = stop ]; then
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+  port=$(free_port) ctl=$tmp/control.sock
+  "$shoal" build "$httpd" -o "$tmp/httpd.shoal" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; echo "FAIL: shoal build"; exit 1; }
+  cat >"$tmp/stop.toml" <<TOML
+[gateway]
+listen = "127.0.0.1:$port"
+control = "$ctl"
+
+[services.drains]
+image = "httpd.shoal"
+port = 8080
+memory = "$memory"
+initial = 1
+stop_timeout = "10s"
+
+[services.stubborn]
+image = "httpd.shoal"
+port = 8080
+memory = "$memory"
+initial = 1
+args = [":8080", "ignore-term"]
+stop_timeout = "1s"
+
+[[routes]]
+path = "/d/"
+service = "drains"
+strip_prefix = true
+
+[[routes]]
+path = "/s/"
+service = "stubborn"
+strip_prefix = true
+TOML
+  if ! "$shoal" up "$tmp/stop.toml" -d -c "$ctl" --ready-timeout 60 >"$tmp/up.log" 2>&1; then
+    cat "$tmp/up.log"; echo "FAIL: shoal up"; exit 1
+  fi
+  url=http://127.0.0.1:$port
+  for s in d s; do
+    body=$(curl -sS --max-time 15 "$url/$s/hello")
+    [ "$body" = "hello from go" ] || fail "/$s/hello answered '$body'"
+  done
+  # logs_until SERVICE REGEX SECONDS: the service's log (exited instances
+  # included) once it matches.
+  logs_until() {
+    local end=$((SECONDS + $3))
+    while ((SECONDS < end)); do
+      "$shoal" logs -c "$ctl" "$1" >"$tmp/$1.log" 2>&1
+      grep -Eq "$2" "$tmp/$1.log" && return 0
+      sleep 0.2
+    done
+    return 1
+  }
+  "$shoal" scale -c "$ctl" drains 0 >/dev/null || fail "shoal scale drains 0"
+  if logs_until drains 'exit status 0' 20; then
+    echo "drains:"; grep -E 'gohttpd|exit' "$tmp/drains.log" | sed 's/^/  /'
+    grep -q 'gohttpd: SIGTERM, draining' "$tmp/drains.log" || fail "no drain message in the instance log"
+    grep -q 'gohttpd: drained' "$tmp/drains.log" || fail "the server did not finish draining"
+  else
+    cat "$tmp/drains.log"; fail "the instance that drains did not exit 0 after SIGTERM"
+  fi
+  start=$(date +%s%N)
+  "$shoal" scale -c "$ctl" stubborn 0 >/dev/null || fail "shoal scale stubborn 0"
+  if logs_until stubborn 'SIGKILL' 20; then
+    ms=$((($(date +%s%N) - start) / 1000000))
+    echo "stubborn (gone after ${ms} ms, stop_timeout 1s):"; grep -E 'gohttpd|exit|SIGKILL|killed' "$tmp/stubborn.log" | sed 's/^/  /'
+    [ "$ms" -ge 950 ] || fail "SIGKILLed after $ms ms, before its stop_timeout of 1 s" 
+    grep -q 'gohttpd: SIGTERM' "$tmp/stubborn.log" && fail "the stubborn server saw SIGTERM"
+  else
+    cat "$tmp/stubborn.log"; fail "the instance ignoring SIGTERM was not SIGKILLed"
+  fi
+  # shoal down: the same graceful stop for what still runs.
+  "$shoal" scale -c "$ctl" drains 1 >/dev/null
+  for _ in $(seq 100); do [ "$(curl -s --max-time 2 "$url/d/hello")" = "hello from go" ] && break; sleep 0.2; done
+  "$shoal" down -c "$ctl" --timeout 30 >"$tmp/down.log" 2>&1 || { cat "$tmp/down.log"; fail "shoal down"; }
+  ctl=
 else
-  echo "usage: httpd_test.sh BUILD net|pool" >&2; exit 2
+  echo "usage: httpd_test.sh BUILD net|pool|stop" >&2; exit 2
 fi
 [ $FAILURES = 0 ] && echo PASS
 exit $FAILURES

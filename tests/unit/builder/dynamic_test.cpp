@@ -175,19 +175,53 @@ TEST(Dynamic, ElfObjectsPassThroughTheHook) {
   RootfsExtras extras{{}, {d + "/t"}, true, [&](const std::string& path, std::vector<uint8_t> bytes) {
                         seen.push_back(path);
                         bytes.resize(16);  // "rewritten"
-                        return Result<std::vector<uint8_t>>(std::move(bytes));
+                        return Result<PackedElf>(PackedElf{std::move(bytes), 7, 5});
                       }};
   auto fs = pack_rootfs("", {}, {}, extras);
   ASSERT_TRUE(fs.ok()) << fs.error().message;
   EXPECT_EQ(seen, std::vector<std::string>{d + "/t/libc.so.6"});
   ASSERT_EQ(fs->elf_objects.size(), 1u);
   EXPECT_EQ(fs->elf_objects[0].size, 16u);
+  EXPECT_EQ(fs->elf_objects[0].sites, 7u);
+  EXPECT_EQ(fs->elf_objects[0].rewritten, 5u);
   extras.elf_hook = [](const std::string&, std::vector<uint8_t>) {
-    return Result<std::vector<uint8_t>>(make_error("rewriter refused it"));
+    return Result<PackedElf>(make_error("rewriter refused it"));
   };
   auto bad = pack_rootfs("", {}, {}, extras);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message, d + "/t/libc.so.6: rewriter refused it");
+}
+
+// The real hook: Debian's libc comes out rewritten (its own stub segment,
+// most sites calling the entry), and with rewriting off it is packed byte
+// for byte as it was, its sites still counted.
+TEST(Dynamic, PackElfObjectRewritesOrOnlyCounts) {
+  FILE* f = fopen("/lib/x86_64-linux-gnu/libc.so.6", "rb");
+  ASSERT_NE(f, nullptr);
+  std::vector<uint8_t> libc;
+  uint8_t buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) libc.insert(libc.end(), buf, buf + n);
+  fclose(f);
+  auto on = pack_elf_object("/lib/x86_64-linux-gnu/libc.so.6", libc, 0x201000, true);
+  ASSERT_TRUE(on.ok()) << on.error().message;
+  EXPECT_GT(on->sites, 100u);
+  EXPECT_GE(on->rewritten, on->sites - 5);
+  EXPECT_NE(on->bytes, libc);
+  auto off = pack_elf_object("/lib/x86_64-linux-gnu/libc.so.6", libc, 0x201000, false);
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_EQ(off->sites, on->sites);
+  EXPECT_EQ(off->rewritten, 0u);
+  EXPECT_EQ(off->bytes, libc);
+  std::vector<uint8_t> junk(libc.begin(), libc.begin() + 200);
+  EXPECT_FALSE(pack_elf_object("x.so", junk, 0x201000, true).ok());
+  // A relocatable object (e_type ET_REL) is data: packed as it is.
+  std::vector<uint8_t> rel = libc;
+  rel[16] = 1;  // e_type = ET_REL
+  auto o = pack_elf_object("x.o", rel, 0x201000, true);
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->bytes, rel);
+  EXPECT_EQ(o->sites, 0u);
 }
 
 }  // namespace

@@ -24,6 +24,10 @@ native_entry_begin:
   mov %rcx, -136(%rsi)
   lea -136(%rsi), %rsi
 3:
+  cmp $58, %eax              // vfork: the child's calls through stubs would
+  jne 4f                     // write over the parent's return address on the
+  mov $57, %eax              // shared stack; a fork is a valid vfork (POSIX)
+4:
   syscall
   ret $128
 native_entry_end:

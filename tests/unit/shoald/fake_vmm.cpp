@@ -13,6 +13,7 @@
 //   FAKE_START_DELAY_MS=N   wait before listening
 //   FAKE_NEVER_LISTEN=1     never listen (start timeout)
 //   FAKE_EXIT_AT_START=N    print a crash report to stderr, exit N at once
+//   FAKE_IGNORE_TERM=1      ignore SIGTERM (a guest that does not stop)
 // and from request paths:
 //   /healthz       200 "ok", or 503 after /fail-health (until /heal)
 //   /crash         a "crash report" on stderr, then exit 139
@@ -224,6 +225,7 @@ int main(int argc, char** argv) {
   printf("fake guest %s/%s starting (image %s)\n", env("SHOAL_SERVICE").c_str(), env("SHOAL_INSTANCE").c_str(),
          positional.empty() ? "?" : positional[0].c_str());
   fflush(stdout);
+  if (env("FAKE_IGNORE_TERM") == "1") signal(SIGTERM, SIG_IGN);
   if (!env("FAKE_EXIT_AT_START").empty()) {
     fprintf(stderr, "fake guest: fatal error at start\nfake guest: backtrace: _start+7\n");
     return atoi(env("FAKE_EXIT_AT_START").c_str());

@@ -99,11 +99,27 @@ TEST(Supervisor, ScalesUpAndDrainsOnScaleDown) {
   }));
   for (const auto& e : h.rt("svc").exits) {
     EXPECT_TRUE(e.expected);
-    EXPECT_EQ(e.status, "stopped: scale-down (killed by SIGKILL)");
+    EXPECT_EQ(e.status, "stopped: scale-down (killed by SIGTERM)");
     EXPECT_GE(e.index, 1u);  // the newest indexes leave first
   }
   EXPECT_EQ(h.rt("svc").restarts, 0u);
   EXPECT_EQ(h.supervisor->scale("nope", 1).error().code, 404);
+}
+
+// A graceful stop: SIGTERM first (shoal-vmm forwards it to the program);
+// a monitor still running after the service's stop_timeout gets SIGKILL.
+TEST(Supervisor, SigkillsAfterTheStopTimeoutWhenSigtermIsIgnored) {
+  spec::Service s = fake_service("svc", 1);
+  s.env.push_back({"FAKE_IGNORE_TERM", "1"});
+  s.stop_timeout = std::chrono::milliseconds(300);
+  PoolHarness h({s});
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+  uint64_t asked = EventLoop::now_ns();
+  ASSERT_TRUE(h.supervisor->scale("svc", 0).ok());
+  ASSERT_TRUE(h.run_until([&] { return h.rt("svc").exits.size() == 1; }));
+  uint64_t ms = (EventLoop::now_ns() - asked) / 1000000;
+  EXPECT_GE(ms, 300u);
+  EXPECT_EQ(h.rt("svc").exits.back().status, "stopped: scale-down (killed by SIGKILL)");
 }
 
 TEST(Supervisor, DrainWaitsForTheRequestInFlight) {
@@ -318,7 +334,7 @@ TEST(Supervisor, ShutdownDrainsEverything) {
   ASSERT_TRUE(h.run_until([&] { return done; }));
   for (const char* name : {"a", "b"}) {
     for (const auto& i : h.rt(name).service.instances) EXPECT_EQ(i->state, InstanceState::exited);
-    for (const auto& e : h.rt(name).exits) EXPECT_EQ(e.status, "stopped: shutdown (killed by SIGKILL)");
+    for (const auto& e : h.rt(name).exits) EXPECT_EQ(e.status, "stopped: shutdown (killed by SIGTERM)");
   }
 }
 

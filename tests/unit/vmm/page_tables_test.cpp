@@ -77,12 +77,34 @@ TEST_F(PageTables, PageZeroIsAbsent) {
 
 TEST_F(PageTables, MonitorAreaIsSupervisorOnly) {
   for (uint64_t a : {sabi::kGdtAddr, sabi::kIdtAddr, sabi::kTssAddr, sabi::kRing0StackBottom, sabi::kPageTableAddr,
-                     sabi::kWindowPdptAddr - 8}) {
+                     sabi::kPageTableAddr + sabi::kPageSize}) {
     Walk w = at(a);
     EXPECT_TRUE(w.present) << std::hex << a;
     EXPECT_FALSE(w.user) << std::hex << a;
     EXPECT_FALSE(w.exec) << std::hex << a;
   }
+}
+
+// The LibOS splits 2 MiB regions of the heap area for mprotect: the identity
+// map's page directories sit at kIdentityPdAddr, one per GiB, user writable;
+// the tables after them are readable (to copy) but not writable; none runs.
+TEST_F(PageTables, IdentityDirectoriesAreUserWritable) {
+  for (uint64_t gib = 0; gib * (1ull << 30) < kMem; ++gib) {
+    Walk w = at(sabi::kIdentityPdAddr + gib * sabi::kPageSize);
+    EXPECT_TRUE(w.present && w.user && w.write) << gib;
+    EXPECT_FALSE(w.exec);
+    auto pdpte = mem.read<uint64_t>((stats.cr3 + sabi::kPageSize) + gib * 8);
+    ASSERT_TRUE(pdpte.ok());
+    EXPECT_EQ(pdpte.value() & pte::kAddrMask, sabi::kIdentityPdAddr + gib * sabi::kPageSize);
+  }
+  Walk after = at(sabi::kWindowPdptAddr - 8);
+  EXPECT_TRUE(after.present && after.user);
+  EXPECT_FALSE(after.write || after.exec);
+  // The entry for a heap address is where the LibOS computes it.
+  uint64_t heap = kMem / 2;
+  auto pde = mem.read<uint64_t>(sabi::kIdentityPdAddr + (heap >> 21) * 8);
+  ASSERT_TRUE(pde.ok());
+  EXPECT_EQ(pde.value() & pte::kAddrMask & ~(sabi::kLargePageSize - 1), heap & ~(sabi::kLargePageSize - 1));
 }
 
 // The LibOS writes the reservation window's tables from ring 3; PML4[1] links

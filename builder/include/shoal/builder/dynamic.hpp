@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <shoal/base/result.hpp>
+#include <shoal/builder/rootfs.hpp>
 
 namespace shoal::builder {
 
@@ -58,10 +59,14 @@ Result<DynamicClosure> resolve_closure(const std::string& program, const std::st
 
 // What every ELF object of a dynamic image becomes on its way into the root
 // filesystem (the program file, its interpreter, its libraries, and the ELF
-// files of --include trees): `path` is its path in the image. The identity:
-// the default of RootfsExtras::elf_hook, which the CLI sets (cli/src/inputs.cpp)
-// and where the shared-object syscall rewriter (rewrite_elf_object) plugs in.
-Result<std::vector<uint8_t>> pack_elf_object(const std::string& path, std::vector<uint8_t> bytes);
+// files of --include trees): `path` is its path in the image. Its syscall
+// sites are rewritten into calls to syscall_entry (the LibOS's
+// shoal_syscall_entry) through stubs of its own (object_rewriter.hpp); with
+// `rewrite` false they are only counted and the bytes packed as they are
+// (--no-rewrite: every site takes the ring-0 bounce). The CLI sets it as
+// RootfsExtras::elf_hook (cli/src/inputs.cpp).
+Result<PackedElf> pack_elf_object(const std::string& path, std::vector<uint8_t> bytes, uint64_t syscall_entry,
+                                  bool rewrite);
 
 // Whether bytes start with the ELF magic.
 bool is_elf(std::span<const uint8_t> bytes);

@@ -6,6 +6,8 @@
 //     <displaced instructions that preceded syscall>
 //     lea -128(%rsp), %rsp          ; keep the caller's red zone intact
 //     call shoal_syscall_entry      ; returns with `ret $128`
+//       (or `call *slot(%rip)` when the entry is out of rel32 reach, as
+//        for a shared object loaded far from the LibOS: object_rewriter.hpp)
 //     <displaced instructions that followed syscall>
 //     jmp <first byte after the displaced range>
 // A range never has a branch target strictly inside it, never displaces a
@@ -31,6 +33,13 @@ struct CodeRegion {
 struct RewriteOptions {
   uint64_t trampoline_base = 0;  // guest address of the trampolines section
   uint64_t syscall_entry = 0;    // guest address of shoal_syscall_entry
+  // When nonzero: the address of an 8-byte word holding syscall_entry, which
+  // stubs call through (`call *slot(%rip)`) instead of `call rel32`; the slot
+  // must stay within rel32 reach of the stubs wherever the code is loaded.
+  uint64_t syscall_entry_slot = 0;
+  // Find and count the sites, patch none (all go to fallback_sites): for code
+  // whose indirect targets are unknown.
+  bool count_only = false;
   // Addresses that may be reached by indirect jumps or calls (function
   // symbols, the entry point): treated like direct branch targets.
   std::vector<uint64_t> extra_targets;

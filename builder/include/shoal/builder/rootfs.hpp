@@ -24,6 +24,15 @@ struct RootfsLimits {
 struct RootfsElf {
   std::string path;  // in the image
   uint64_t size = 0;
+  uint32_t sites = 0;      // syscall instructions found in it
+  uint32_t rewritten = 0;  // of which call the LibOS through the object's own stubs
+};
+
+// What an ELF object becomes in the image (RootfsExtras::elf_hook).
+struct PackedElf {
+  std::vector<uint8_t> bytes;
+  uint32_t sites = 0;
+  uint32_t rewritten = 0;
 };
 
 struct Rootfs {
@@ -45,9 +54,10 @@ struct RootfsExtras {
   // Rootfs::elf_objects.
   bool elf_objects = false;
   // What each ELF object's bytes become in the image: `path` is its path
-  // there. Empty: pack_elf_object (dynamic.hpp), the identity today. The
-  // caller that knows the LibOS (its syscall entry) sets the rewriter here.
-  std::function<Result<std::vector<uint8_t>>(const std::string& path, std::vector<uint8_t> bytes)> elf_hook;
+  // there. Empty: packed as they are (sites not counted). The caller that
+  // knows the LibOS (its syscall entry) sets pack_elf_object (dynamic.hpp),
+  // which rewrites the object's syscall sites.
+  std::function<Result<PackedElf>(const std::string& path, std::vector<uint8_t> bytes)> elf_hook;
 };
 
 // Checks a --writable path: absolute, normalized (no "//", ".", "..", no

@@ -3,7 +3,11 @@
 // connection is dropped, the server keeps serving the other paths. Under
 // shoal this needs the fault delivered to the runtime's SIGSEGV handler.
 //
-//	httpd [ADDR]   (default :8080)
+//	httpd [ADDR [ignore-term]]   (default :8080)
+//
+// SIGTERM (signal.Notify) is a graceful stop: it prints "gohttpd: SIGTERM,
+// draining", lets the requests in flight finish (http.Server.Shutdown),
+// prints "gohttpd: drained" and exits 0; with ignore-term it is ignored.
 //
 // GET /hello -> "hello from go", /count -> requests served so far,
 // /id -> a number drawn at start (the same before and after a panic shows
@@ -15,8 +19,11 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"context"
 	"os"
+	"os/signal"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -57,6 +64,26 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	srv := &http.Server{Handler: mux}
+	if len(os.Args) > 2 && os.Args[2] == "ignore-term" {
+		signal.Ignore(syscall.SIGTERM)
+	} else {
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, syscall.SIGTERM)
+		go func() {
+			<-stop
+			fmt.Println("gohttpd: SIGTERM, draining")
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			srv.Shutdown(ctx)
+			fmt.Println("gohttpd: drained")
+			os.Exit(0)
+		}()
+	}
 	fmt.Println("gohttpd: listening on", addr)
-	log.Fatal(http.Serve(ln, mux))
+	err = srv.Serve(ln)
+	if err == http.ErrServerClosed {
+		select {} // Shutdown returned Serve at once: the goroutine above exits
+	}
+	log.Fatal(err)
 }

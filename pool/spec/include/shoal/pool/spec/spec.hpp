@@ -100,6 +100,9 @@ struct Service {
   uint32_t max_concurrency = 0;  // per instance; 0 = unlimited
   uint32_t queue = 128;          // requests queued at most when every instance is at max_concurrency
   Duration queue_timeout = std::chrono::seconds(5);
+  // Stopping an instance (scale-down, `shoal down`, a restart): SIGTERM to
+  // the program, then SIGKILL if it still runs after this long.
+  Duration stop_timeout = std::chrono::seconds(5);
   // Slots of each instance's channel: half carry the gateway's requests (so
   // at most channel_slots / 2 requests run on one instance at once, fewer
   // with max_concurrency; the rest wait in the queue), half the instance's
