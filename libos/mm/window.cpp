@@ -13,6 +13,7 @@
 #include "core/errno.hpp"
 #include "core/klib.hpp"
 #include "core/window.hpp"
+#include "mm/heap_protect.hpp"
 #include "mm/page_alloc.hpp"
 #include "mm/range_set.hpp"
 #include "mm/retired.hpp"
@@ -62,6 +63,9 @@ bool scrub(uint64_t chunk, uint64_t pde) {
     uint64_t e = pt[i];
     if (!(e & kDirty)) continue;
     uint64_t at = (e & kPresent) && (e & kWrite) ? chunk + i * kPage : frame + i * kPage;
+    // The frame's identity page is not writable only if the program
+    // protected it there itself (mm/heap_protect.hpp): let the host zero it.
+    if (at == frame + i * kPage && heap_protect::any(at, kPage)) return false;
     memset(reinterpret_cast<void*>(at), 0, kPage);
   }
   return true;
