@@ -245,15 +245,73 @@ long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64
 }
 }  // namespace
 
+namespace {
+// Commits chunk c (no frame yet) straight into a 4 KiB table that gives
+// [lo, hi) the rights prot and leaves its other pages absent: one write to
+// the directory (trapped by the shadow MMU), where a 2 MiB entry replaced by
+// a table took two. The caller checked that the heap has room.
+long commit_table(uint64_t c, uint64_t lo, uint64_t hi, int prot, bool huge) {
+  using namespace libos::window;
+  uint64_t frame = retired::take_frame();
+  if (frame == 0) frame = alloc_top_down_aligned(kChunk, kChunk);
+  if (frame == 0) return -ENOMEM;
+  if (huge) advise_huge(frame, kChunk);
+  uint64_t* slot = pde_for(c);
+  uint64_t pt = slot != nullptr ? retired::take_table() : 0;
+  if (slot != nullptr && pt == 0) pt = alloc_top_down(kPage);
+  if (pt == 0) {
+    release(frame, kChunk);
+    return -ENOMEM;
+  }
+  // SAFETY: pt is a heap page that is no page table (any more); every entry
+  // is written before it is linked.
+  auto* entries = reinterpret_cast<uint64_t*>(pt);
+  uint64_t bits = rights(prot);
+  for (uint64_t i = 0; i < 512; ++i) {
+    uint64_t p = c + i * kPage;
+    // The frame address stays in an absent entry (frame_of, the monitor).
+    entries[i] = (frame + i * kPage) | (p >= lo && p < hi ? bits : 0);
+  }
+  // Not present -> present: no flush needed (see the top of this file).
+  *slot = pt | kPresent | kWrite | kUser;
+  g_committed += kChunk;
+  return 0;
+}
+}  // namespace
+
 long protect(uint64_t addr, uint64_t len, int prot, bool huge) {
   using namespace libos::window;
+  uint64_t end = addr + len;
+  // The chunks only partly in the range, or not to be read+write, that are
+  // not committed yet (only the first and the last can be partial) get their
+  // table at once (commit_table); the rest is committed as 2 MiB entries.
+  uint64_t direct[2] = {0, 0};
   if ((prot & (uapi::PROT_READ | uapi::PROT_WRITE | uapi::PROT_EXEC)) != 0) {
+    if (!libos::window::contains(addr, len)) return -ENOMEM;
+    uint64_t needed = 0;
+    for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
+      if (frame_of(c) == 0) needed += kChunk;
+    }
+    if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) retired::flush();
+    if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) return -ENOMEM;
+    uint64_t ends[2] = {chunk_down(addr), chunk_down(end - 1)};
+    for (int i = 0; i < 2; ++i) {
+      uint64_t c = ends[i];
+      if (i == 1 && c == ends[0]) break;
+      uint64_t lo = addr > c ? addr : c;
+      uint64_t hi = end < c + kChunk ? end : c + kChunk;
+      bool whole = lo == c && hi == c + kChunk && (prot & 3) == 3;
+      if (whole || frame_of(c) != 0) continue;
+      long r = commit_table(c, lo, hi, prot, huge);
+      if (r < 0) return r;
+      direct[i] = c + 1;  // + 1: chunk 0 is no window address, but keeps 0 free for "none"
+    }
     long r = commit_marked(addr, len, huge, kFresh);
     if (r < 0) return r;
   }
-  uint64_t end = addr + len;
   for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
     if (frame_of(c) == 0) continue;  // uncommitted: absent already, so no rights to take away
+    if (c + 1 == direct[0] || c + 1 == direct[1]) continue;  // built with its rights
     uint64_t lo = addr > c ? addr : c;
     uint64_t hi = end < c + kChunk ? end : c + kChunk;
     uint64_t* slot = pde_slot(c);
