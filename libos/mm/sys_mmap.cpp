@@ -304,7 +304,11 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice) {
   if (len == 0) return 0;
   uint64_t size = page_len(len);
   if (size == 0 || addr + size < addr) return -EINVAL;
-  if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE) {
+  // MADV_FREE lets the kernel drop the pages whenever it likes; until it
+  // does, they keep what they hold (Linux without memory pressure): nothing
+  // to do here, and no page handed back to be faulted in again (jemalloc
+  // purges with it).
+  if (advice == MADV_DONTNEED || advice == MADV_REMOVE) {
     // The range reads as zero afterwards, as for private anonymous memory.
     if (window::contains(addr, size)) {
       mm::window::zero(addr, size);

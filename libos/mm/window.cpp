@@ -49,17 +49,31 @@ uint64_t* pde_for(uint64_t va) {
 // console read, set it through window::note_written).
 constexpr uint64_t kDirty = 1ull << 6;
 
-// Zeroes the written pages of chunk (its directory entry pde), so that its
-// frame can be handed out again as is: through the mapping when the page is
+// Zeroes the written pages of [lo, hi) in chunk (its directory entry pde)
+// itself, keeping them backed: through the mapping where the page is
 // writable there (its translation is cached: native speed), else through the
-// frame's identity mapping. False when that cannot be done cheaply: a 2 MiB
-// entry that was written (which of its 512 pages were is unknown).
-bool scrub(uint64_t chunk, uint64_t pde) {
+// frame's identity mapping. A page never written is zero already (frames
+// come zeroed, and the dirty bit stays). False, leaving it to the discard
+// hypercall, when more than keep bytes would be written (or, for a written
+// 2 MiB entry, [lo, hi) is larger than keep: which of its pages were written
+// is unknown), or when a page is not writable in either mapping.
+bool zero_written(uint64_t chunk, uint64_t pde, uint64_t lo, uint64_t hi, uint64_t keep) {
   using namespace libos::window;
-  if (pde & kLarge) return (pde & kDirty) == 0;
+  if (pde & kLarge) {
+    if (!(pde & kDirty)) return true;
+    // Which pages were written is unknown: a memset may touch (fault in)
+    // pages never used; up to 64 KiB that costs less than the discard's exit.
+    if (hi - lo > 64 * 1024) return false;
+    memset(reinterpret_cast<void*>(lo), 0, hi - lo);
+    return true;
+  }
   auto* pt = reinterpret_cast<const uint64_t*>(pde & kAddrMask);
   uint64_t frame = pt[0] & kAddrMask & ~(kChunk - 1);
-  for (uint64_t i = 0; i < 512; ++i) {
+  uint64_t first = (lo - chunk) / kPage, last = (hi - chunk) / kPage;
+  uint64_t written = 0;
+  for (uint64_t i = first; i < last; ++i) written += (pt[i] & kDirty) ? kPage : 0;
+  if (written > keep) return false;
+  for (uint64_t i = first; i < last; ++i) {
     uint64_t e = pt[i];
     if (!(e & kDirty)) continue;
     uint64_t at = (e & kPresent) && (e & kWrite) ? chunk + i * kPage : frame + i * kPage;
@@ -70,6 +84,20 @@ bool scrub(uint64_t chunk, uint64_t pde) {
   }
   return true;
 }
+
+// Zeroes a chunk given up so that its frame can be kept (mm/retired.hpp):
+// false for a written 2 MiB entry (discarded instead).
+bool scrub(uint64_t chunk, uint64_t pde) {
+  if ((pde & libos::window::kLarge) && (pde & kDirty)) return false;
+  return zero_written(chunk, pde, chunk, chunk + kChunk, kChunk);
+}
+
+// Up to this much of a chunk written, zero() (MADV_DONTNEED, MAP_FIXED over
+// a mapping, a partial munmap) zeroes the pages itself and keeps them; a
+// discard returned them to the host, and each later touch cost a host fault
+// (~20 us a page: rewriting 1 MiB after MADV_DONTNEED took 24 ms against
+// 0.5 ms natively). Larger ranges still go back to the host.
+constexpr uint64_t kZeroKeep = 1ull << 20;
 
 // Gives chunk's frame and page table up: kept for the next commits when they
 // can be (mm/retired.hpp), else returned to the heap (the frame discarded).
@@ -246,23 +274,16 @@ long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64
 }  // namespace
 
 namespace {
-// Commits chunk c (no frame yet) straight into a 4 KiB table that gives
-// [lo, hi) the rights prot and leaves its other pages absent: one write to
+// Links a 4 KiB table mapping chunk c (no frame yet) onto frame, giving
+// [lo, hi) the rights prot and leaving its other pages absent: one write to
 // the directory (trapped by the shadow MMU), where a 2 MiB entry replaced by
-// a table took two. The caller checked that the heap has room.
-long commit_table(uint64_t c, uint64_t lo, uint64_t hi, int prot, bool huge) {
+// a table took two. 0 or -ENOMEM (no page for the table; frame not taken).
+long link_new_table(uint64_t c, uint64_t frame, uint64_t lo, uint64_t hi, int prot) {
   using namespace libos::window;
-  uint64_t frame = retired::take_frame();
-  if (frame == 0) frame = alloc_top_down_aligned(kChunk, kChunk);
-  if (frame == 0) return -ENOMEM;
-  if (huge) advise_huge(frame, kChunk);
   uint64_t* slot = pde_for(c);
   uint64_t pt = slot != nullptr ? retired::take_table() : 0;
   if (slot != nullptr && pt == 0) pt = alloc_top_down(kPage);
-  if (pt == 0) {
-    release(frame, kChunk);
-    return -ENOMEM;
-  }
+  if (pt == 0) return -ENOMEM;
   // SAFETY: pt is a heap page that is no page table (any more); every entry
   // is written before it is linked.
   auto* entries = reinterpret_cast<uint64_t*>(pt);
@@ -277,23 +298,61 @@ long commit_table(uint64_t c, uint64_t lo, uint64_t hi, int prot, bool huge) {
   g_committed += kChunk;
   return 0;
 }
+
+// Commits the uncommitted chunks of [addr, end) as 4 KiB tables with the
+// rights prot over the range (link_new_table): a run of them gets one run of
+// frames when the heap has one (a buffer across them is one range for the
+// monitor), a single one a retired frame first (zeroed, host-backed). Tables
+// rather than 2 MiB entries keep each page's dirty bit, so that a frame given
+// up, or zeroed by MADV_DONTNEED, is zeroed where it was written and kept
+// (zero_written). The caller checked that the heap has room.
+long commit_tables(uint64_t addr, uint64_t end, int prot) {
+  using namespace libos::window;
+  for (uint64_t c = chunk_down(addr); c < end;) {
+    if (frame_of(c) != 0) {
+      c += kChunk;
+      continue;
+    }
+    uint64_t run_end = c + kChunk;
+    while (run_end < end && frame_of(run_end) == 0) run_end += kChunk;
+    uint64_t frames = run_end - c == kChunk ? retired::take_frame() : 0;
+    if (frames == 0) frames = alloc_top_down_aligned(run_end - c, kChunk);
+    if (frames == 0) run_end = c + kChunk, frames = retired::take_frame();
+    if (frames == 0) frames = alloc_top_down_aligned(kChunk, kChunk);
+    if (frames == 0) return -ENOMEM;
+    for (; c < run_end; c += kChunk, frames += kChunk) {
+      uint64_t lo = addr > c ? addr : c;
+      uint64_t hi = end < c + kChunk ? end : c + kChunk;
+      if (link_new_table(c, frames, lo, hi, prot) < 0) {
+        release(frames, run_end - c);
+        return -ENOMEM;
+      }
+    }
+  }
+  return 0;
+}
 }  // namespace
 
 long protect(uint64_t addr, uint64_t len, int prot, bool huge) {
   using namespace libos::window;
   uint64_t end = addr + len;
-  // The chunks only partly in the range, or not to be read+write, that are
-  // not committed yet (only the first and the last can be partial) get their
-  // table at once (commit_table); the rest is committed as 2 MiB entries.
+  bool accessible = (prot & (uapi::PROT_READ | uapi::PROT_WRITE | uapi::PROT_EXEC)) != 0;
+  // With huge (host huge pages), chunks wholly read+write are committed as
+  // 2 MiB entries, the first and last chunk, when partial, as tables right
+  // away (commit_tables; only they can be partial); without, every chunk
+  // not committed yet is a table, linked after the committed ones are done.
   uint64_t direct[2] = {0, 0};
-  if ((prot & (uapi::PROT_READ | uapi::PROT_WRITE | uapi::PROT_EXEC)) != 0) {
+  if (accessible) {
     if (!libos::window::contains(addr, len)) return -ENOMEM;
     uint64_t needed = 0;
     for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
       if (frame_of(c) == 0) needed += kChunk;
     }
+    // Retired frames count as taken: give them back when their room is needed.
     if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) retired::flush();
     if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) return -ENOMEM;
+  }
+  if (accessible && huge) {
     uint64_t ends[2] = {chunk_down(addr), chunk_down(end - 1)};
     for (int i = 0; i < 2; ++i) {
       uint64_t c = ends[i];
@@ -302,7 +361,7 @@ long protect(uint64_t addr, uint64_t len, int prot, bool huge) {
       uint64_t hi = end < c + kChunk ? end : c + kChunk;
       bool whole = lo == c && hi == c + kChunk && (prot & 3) == 3;
       if (whole || frame_of(c) != 0) continue;
-      long r = commit_table(c, lo, hi, prot, huge);
+      long r = commit_tables(lo, hi, prot);
       if (r < 0) return r;
       direct[i] = c + 1;  // + 1: chunk 0 is no window address, but keeps 0 free for "none"
     }
@@ -338,6 +397,7 @@ long protect(uint64_t addr, uint64_t len, int prot, bool huge) {
     }
     link_table(c, pt);
   }
+  if (accessible && !huge) return commit_tables(addr, end, prot);
   return 0;
 }
 
@@ -349,7 +409,7 @@ void zero(uint64_t addr, uint64_t len) {
     if (frame == 0) continue;
     uint64_t lo = addr > c ? addr : c;
     uint64_t hi = end < c + kChunk ? end : c + kChunk;
-    mm::zero(frame + (lo - c), hi - lo);
+    if (!zero_written(c, *libos::window::pde_slot(c), lo, hi, kZeroKeep)) mm::zero(frame + (lo - c), hi - lo);
   }
 }
 
