@@ -96,3 +96,22 @@ CASE(mmap_reuse_reads_zero)
   }
   printf("non-zero bytes seen %d\n", dirty);
 }
+
+CASE(madvise_dontneed_sizes)
+// covers: madvise mmap mprotect munmap
+{
+  // Written ranges of every size, some read-only by then, zeroed by
+  // MADV_DONTNEED; the pages around them keep their bytes.
+  size_t lens[] = {4096, 3 * 4096, 64 * 1024, 256 * 1024, 1 << 20, 3 << 20};
+  for (int i = 0; i < 6; ++i) {
+    size_t len = lens[i], total = len + 2 * 4096;
+    unsigned char* p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(p, 0x5a, total);
+    if (i % 2) mprotect(p + 4096, len, PROT_READ);
+    int r = madvise(p + 4096, len, MADV_DONTNEED);
+    size_t nonzero = 0;
+    for (size_t j = 0; j < len; ++j) nonzero += p[4096 + j] != 0;
+    printf("len %zu: madvise %d nonzero %zu before %d after %d\n", len, r, nonzero, p[4095], p[4096 + len]);
+    munmap(p, total);
+  }
+}
