@@ -435,12 +435,26 @@ void unmap(uint64_t addr, uint64_t len) {
 uint64_t committed_bytes() { return g_committed; }
 
 void note_written(uint64_t addr, uint64_t len) {
-  if (len == 0 || !libos::window::contains(addr, len)) return;
+  using namespace libos::window;
+  if (len == 0 || !contains(addr, len)) return;
   for (uint64_t p = addr & ~(kPage - 1); p < addr + len; p += kPage) {
-    // SAFETY: the caller's buffer, just written by the monitor: rewriting a
-    // byte with itself changes nothing but the entry's dirty bit.
-    volatile char* b = reinterpret_cast<volatile char*>(p < addr ? addr : p);
-    *b = *b;
+    if (frame_of(p) == 0) continue;
+    if (accessible(p, 1, true)) {
+      // SAFETY: the caller's buffer, just written by the monitor, writable:
+      // rewriting a byte with itself changes nothing but the dirty bit.
+      volatile char* b = reinterpret_cast<volatile char*>(p < addr ? addr : p);
+      *b = *b;
+      continue;
+    }
+    // Not writable here (the monitor writes the frame whatever the page's
+    // rights): the bit is set in the entry itself. It only records, for
+    // scrub(), that the frame holds data; no translation changes.
+    uint64_t* slot = pde_slot(p);
+    if (*slot & kLarge) {
+      *slot |= kDirty;
+    } else {
+      reinterpret_cast<uint64_t*>(*slot & kAddrMask)[(p & (kChunk - 1)) / kPage] |= kDirty;
+    }
   }
 }
 
