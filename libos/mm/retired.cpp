@@ -14,6 +14,11 @@ constinit int g_table_count = 0;
 
 bool put_frame(uint64_t frame) {
   if (g_frame_count == kMaxFrames) return false;
+  // No more than a sixteenth of the heap area: the break and the LibOS's own
+  // allocations take from it too and do not flush (a small --memory keeps
+  // fewer frames: 2 with 64 MiB).
+  uint64_t kept = static_cast<uint64_t>(g_frame_count + 1) * libos::window::kChunk;
+  if (kept > (heap_hi() - heap_lo()) / 16) return false;
   g_frames[g_frame_count++] = frame;
   return true;
 }

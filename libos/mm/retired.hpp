@@ -12,8 +12,10 @@
 //
 // Retired frames stay taken from the heap area: --memory still bounds them
 // with everything committed, and a commit that needs their room flushes them
-// (release, as before). At most kMaxFrames are kept, so an instance holds at
-// most that much host memory more than it uses; an idle program retires none.
+// (release, as before); the break and the LibOS's own allocations do not, so
+// at most a sixteenth of the heap area is kept, and at most kMaxFrames: an
+// instance holds at most that much host memory more than it uses; an idle
+// program retires none.
 #pragma once
 
 #include <stdint.h>
