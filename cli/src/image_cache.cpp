@@ -157,15 +157,8 @@ bool is_dynamic(const std::string& path) {
 
 // The identity of every entry below a host directory (lstat: a symlink's own).
 Result<void> add_tree_identity(CacheKey& key, const std::string& dir) {
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return errno_error(dir);
   std::vector<std::string> names;
-  while (struct dirent* de = readdir(d)) {
-    std::string n = de->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
+  if (!sorted_dir_entries(dir, names)) return errno_error(dir);
   for (const auto& n : names) {
     std::string p = dir + "/" + n;
     struct stat st;

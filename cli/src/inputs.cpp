@@ -26,16 +26,21 @@ std::string real_path(const std::string& p) {
 
 }  // namespace
 
-void find_elf_files(const std::string& dir, std::vector<std::string>& out) {
+bool sorted_dir_entries(const std::string& dir, std::vector<std::string>& names) {
   DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return;
-  std::vector<std::string> names;
+  if (d == nullptr) return false;
   while (struct dirent* de = readdir(d)) {
     std::string n = de->d_name;
     if (n != "." && n != "..") names.push_back(n);
   }
   closedir(d);
   std::sort(names.begin(), names.end());
+  return true;
+}
+
+void find_elf_files(const std::string& dir, std::vector<std::string>& out) {
+  std::vector<std::string> names;
+  if (!sorted_dir_entries(dir, names)) return;
   for (const auto& n : names) {
     std::string p = dir + "/" + n;
     struct stat st;

@@ -30,6 +30,10 @@ Result<builder::BuildInputs> gather_inputs(const InputOptions& o);
 // program's closure.
 void find_elf_files(const std::string& dir, std::vector<std::string>& out);
 
+// The names in directory `dir` but "." and "..", sorted (builds and cache
+// keys do not depend on readdir's order); false if it cannot be opened.
+bool sorted_dir_entries(const std::string& dir, std::vector<std::string>& names);
+
 // Prints the builder's warnings (skipped root files) to stderr.
 void print_warnings(const builder::BuildInputs& in);
 

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   run->add_flag("--no-jail", r.no_jail, "Debugging: the monitor keeps its uid, capabilities and namespaces");
   run->add_option("--net", r.net, "tap:NAME: a network device on TAP device NAME (a program is built with it declared)");
   run->add_option("--ip", r.ip, "The guest's IPv4 address A.B.C.D/N (with --net)");
-  run->add_option("--ip6", r.ip6, "The guest's static IPv6 address ADDR/PREFIX (with --net)");
+  run->add_option("--ip6", r.ip6, "The guest's static IPv6 address ADDR/PREFIX, or auto: SLAAC from router advertisements, the default (with --net)");
   run->add_option("--gateway", r.gateway, "Default gateway A.B.C.D, inside the subnet (with --net)");
   run->add_option("--mac", r.mac, "The guest's MAC xx:xx:xx:xx:xx:xx (default: random, locally administered)");
   run->add_option("--net-impair", r.net_impair,

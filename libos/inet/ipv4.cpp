@@ -8,7 +8,7 @@
 namespace libos::inet {
 
 Ipv4::Ipv4(Stack& stack)
-    : m_stack(stack), m_reassembly(stack), m_icmp(stack),
+    : m_stack(stack), m_reassembly(stack, Reassembly::kTimeout, 65535 - kIpHeader), m_icmp(stack),
       m_next_id(static_cast<uint16_t>(stack.random32())) {}
 
 void Ipv4::input(const uint8_t* p, size_t len, bool loopback) {
@@ -51,8 +51,27 @@ void Ipv4::input(const uint8_t* p, size_t len, bool loopback) {
   // A device's word on a checksum covers its frame, not the datagram this
   // fragment completes: verify the reassembled one.
   m_stack.distrust_rx();
-  PacketBuf* whole = m_reassembly.add(p, hl, total);
+  Reassembly::Fragment f{};
+  memcpy(f.key.src, p + 12, 4);
+  memcpy(f.key.dst, p + 16, 4);
+  f.key.id = load16(p + 4);
+  f.key.proto = p[9];
+  f.off = static_cast<size_t>(frag & kIpOffsetMask) * 8;
+  f.more = (frag & kIpFlagMf) != 0;
+  f.data = p + hl;
+  f.len = total - hl;
+  f.header = p;
+  f.header_len = kIpHeader;  // options dropped
+  PacketBuf* whole = m_reassembly.add(f);
   if (whole == nullptr) return;
+  // The whole datagram's header: no options, no fragment fields.
+  uint8_t* h = whole->frame();
+  h[0] = 0x45;
+  store16(h + 2, static_cast<uint16_t>(whole->len));
+  store16(h + 6, 0);
+  store16(h + 10, 0);
+  uint16_t sum = checksum(h, kIpHeader);
+  memcpy(h + 10, &sum, 2);
   deliver(whole->frame(), kIpHeader, whole->len, broadcast);
   mem_free(whole);
 }

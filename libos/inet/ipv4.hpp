@@ -5,7 +5,7 @@
 #pragma once
 
 #include "inet/icmp.hpp"
-#include "inet/ipv4_reassembly.hpp"
+#include "inet/reassembly.hpp"
 #include "inet/stack.hpp"
 
 namespace libos::inet {

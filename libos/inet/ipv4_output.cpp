@@ -94,7 +94,7 @@ bool Stack::tso_to(uint32_t dst) {
   return m_arp->lookup(hop, mac);
 }
 
-uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
+uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx, size_t external) {
   m_table_deadline_stale = true;  // resolving may add or refresh an ARP entry
   *tx = IpTx{};
   if (is_v6_standin(dst)) return ip6_begin(dst, proto, l4_len, tx);
@@ -110,7 +110,19 @@ uint8_t* Stack::ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
   bool large = !loopback && total > m_config.mtu && proto == kProtoTcp && m_config.offload_tso4 && resolved;
   bool fragment = !loopback && total > m_config.mtu && !large;
   uint8_t* frame;
-  if (resolved && !fragment) {
+  // The payload stays where it is and the device reads it (zero copy): only
+  // into the device's own buffer, with the checksum left to the device.
+  bool gather = resolved && !fragment && external > 0 && external < l4_len && m_config.offload_csum &&
+                m_device.gathers();
+  if (gather) {
+    frame = m_device.tx_buffer_gather();
+    if (frame == nullptr) {
+      ++m_stats.tx_no_room;
+      return nullptr;
+    }
+    tx->gather = true;
+    tx->gathered = static_cast<uint32_t>(external);
+  } else if (resolved && !fragment) {
     frame = large ? m_device.tx_buffer_large(kEthHeader + total) : m_device.tx_buffer();
     if (frame == nullptr) {
       ++m_stats.tx_no_room;
@@ -155,7 +167,13 @@ void Stack::ip_commit(IpTx* tx) {
     send_fragments(*this, *tx);
   } else {
     finish_header(ip);
-    if (!tx->owned) {
+    if (tx->gather) {
+      size_t len = kEthHeader + kIpHeader + tx->l4_len;
+      m_device.tx_commit_gather(len - tx->gathered, tx->spans, tx->span_count, len, tx->offload);
+      if (tx->offload.gso_size != 0) ++m_stats.tx_gso_frames;
+      ++m_stats.tx_frames;
+      ++m_stats.tx_gather_frames;
+    } else if (!tx->owned) {
       size_t len = kEthHeader + kIpHeader + tx->l4_len;
       if (tx->offload.csum_partial || tx->offload.gso_size != 0) {
         m_device.tx_commit_offload(len, tx->offload);

@@ -15,8 +15,8 @@
 namespace libos::inet {
 namespace {
 
-constexpr uint8_t kIcmp6DestUnreach = 1, kIcmp6PacketTooBig = 2, kIcmp6EchoRequest = 128, kIcmp6EchoReply = 129;
-constexpr uint8_t kNdSolicit = 135, kNdAdvert = 136;
+constexpr uint8_t kIcmp6DestUnreach = 1, kIcmp6PacketTooBig = 2, kIcmp6ParamProblem = 4, kIcmp6EchoRequest = 128, kIcmp6EchoReply = 129;
+constexpr uint8_t kRouterAdvert = 134, kNdSolicit = 135, kNdAdvert = 136;
 constexpr uint8_t kNdOptSourceMac = 1, kNdOptTargetMac = 2;
 
 constexpr uint8_t kHopLimit = 64, kNdHopLimit = 255;
@@ -46,6 +46,7 @@ bool has_static(const Stack& s) { return s.config().ip6_prefix != 0; }
 
 bool is_our_group(const Stack& s, const uint8_t dst[16]) {
   if (same(dst, kAllNodes)) return true;
+  if (is_multicast(dst) && s.ip6_peers() != nullptr && s.ip6_peers()->joined(dst)) return true;
   uint8_t ll[16], g[16];
   ip6_link_local(s.config().mac, ll);
   solicited_node(ll, g);
@@ -55,8 +56,6 @@ bool is_our_group(const Stack& s, const uint8_t dst[16]) {
   return same(dst, g);
 }
 
-// Sends one ICMPv6 message of len bytes (checksum field zero) from src to
-// dst at Ethernet address mac.
 void send_icmp6(Stack& s, const uint8_t* mac, const uint8_t src[16], const uint8_t dst[16], uint8_t hops,
                 const uint8_t* msg, size_t len) {
   size_t total = kEthHeader + kIp6Header + len;
@@ -188,6 +187,12 @@ void dest_unreachable(Stack& s, const uint8_t* msg, size_t len) {
   bool too_big = msg[0] == kIcmp6PacketTooBig;
   const uint8_t* q = msg + 8;
   uint8_t proto = q[6];
+  size_t l4 = kIp6Header;
+  // About the first fragment of one of our datagrams: past its header.
+  if (proto == 44 && len >= 8 + kIp6Header + 16 && (load16(q + kIp6Header + 2) & 0xfff8) == 0) {
+    proto = q[kIp6Header];
+    l4 += 8;
+  }
   if (proto != kProtoTcp && proto != kProtoUdp) return;
   Ip6Peers* peers = s.ip6_peers();
   uint32_t src = peers->standin_of(q + 8, false);
@@ -203,19 +208,23 @@ void dest_unreachable(Stack& s, const uint8_t* msg, size_t len) {
   quote[9] = proto;
   memcpy(quote + 12, &src, 4);
   memcpy(quote + 16, &dst, 4);
-  memcpy(quote + kIpHeader, q + kIp6Header, 8);
+  memcpy(quote + kIpHeader, q + l4, 8);
   if (proto == kProtoUdp) s.udp().icmp_error(Icmp::kUnreachable, code, quote, sizeof(quote));
   else s.tcp().icmp_error(Icmp::kUnreachable, code, quote, sizeof(quote));
 }
 
-// A TCP segment or UDP datagram: checked against the IPv6 pseudo-header,
-// then handed to the transport with stand-in addresses (checksum vouched).
-void transport_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t plen, bool loopback) {
+// A TCP segment or UDP datagram at off (plen bytes): checked against the
+// IPv6 pseudo-header, then handed to the transport with stand-in addresses
+// (checksum vouched).
+void transport_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t off, size_t plen,
+                     uint8_t proto, bool loopback) {
   StackStats& st = s.stats();
   const uint8_t* src = ip + 8;
   const uint8_t* dst = ip + 24;
-  uint8_t proto = ip[6];
-  if (!ip6_is_ours(s, dst)) {  // no multicast transport
+  // Multicast: UDP to a group a socket joined (every socket on the port
+  // takes it, Udp::input's non-unicast path).
+  bool group = is_multicast(dst) && proto == kProtoUdp && s.ip6_peers()->joined(dst);
+  if (!ip6_is_ours(s, dst) && !group) {
     ++st.rx_ip6_not_for_us;
     return;
   }
@@ -223,7 +232,7 @@ void transport_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t
     ++st.rx_bad_ip6;
     return;
   }
-  const uint8_t* l4 = ip + kIp6Header;
+  const uint8_t* l4 = ip + off;
   uint64_t& bad = proto == kProtoTcp ? st.rx_bad_tcp : st.rx_bad_udp;
   if (!loopback && !s.rx_checksum_trusted()) {
     // UDP over IPv6 always carries a checksum (RFC 8200 8.1): zero is bad.
@@ -240,12 +249,45 @@ void transport_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t
   if (!loopback) ip6_learn(s, src_id, eth_src);
   bool was = s.rx_checksum_trusted();
   s.set_rx_trusted(true);
-  if (proto == kProtoUdp) s.udp().input(src_id, dst_id, l4, plen, ip, kIp6Header + plen);
+  if (proto == kProtoUdp) s.udp().input(src_id, dst_id, l4, plen, ip, off + plen);
   else s.tcp().input(src_id, dst_id, l4, plen);
   s.set_rx_trusted(was);
 }
 
+// Sends an ICMPv6 error of type/code/word (the 4 bytes after the checksum)
+// quoting the packet ip (len bytes), from the address it was sent to, to
+// the MAC mac. RFC 4443 2.4 (e): none about a packet from an unspecified
+// or group source.
+void send_error(Stack& s, const uint8_t* mac, const uint8_t* ip, size_t len, uint8_t type, uint8_t code,
+                uint32_t word) {
+  const uint8_t* src = ip + 8;
+  if (len < kIp6Header || is_zero(src) || is_multicast(src)) return;
+  // Nor about a packet to a group, but for an option that asks for it
+  // (RFC 4443 2.4 (e.3)).
+  if (is_multicast(ip + 24) && !(type == kIcmp6ParamProblem && code == 2)) return;
+  if (!s.ipv4().icmp().take_token()) return;
+  uint8_t from[16];
+  answer_source(s, ip + 24, src, from);
+  uint8_t msg[kMinMtu6 - kIp6Header];
+  size_t quote = len < sizeof(msg) - 8 ? len : sizeof(msg) - 8;
+  memset(msg, 0, 8);
+  msg[0] = type;
+  msg[1] = code;
+  store32(msg + 4, word);
+  memcpy(msg + 8, ip, quote);
+  send_icmp6(s, mac, from, src, kHopLimit, msg, 8 + quote);
+}
+
+// The upper layer of a packet for us (below ip6_input).
+void upper_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, const Ip6Upper& up, size_t plen,
+                 bool loopback);
+
 }  // namespace
+
+void ip6_send_icmp(Stack& s, const uint8_t* mac, const uint8_t src[16], const uint8_t dst[16], uint8_t hops,
+                   const uint8_t* msg, size_t len) {
+  send_icmp6(s, mac, src, dst, hops, msg, len);
+}
 
 void ip6_link_local(const uint8_t mac[6], uint8_t out[16]) {
   memset(out, 0, 16);
@@ -273,6 +315,7 @@ bool ip6_mac_wanted(const Stack& s, const uint8_t mac[6]) {
   if (!s.config().ipv6 || mac[0] != 0x33 || mac[1] != 0x33) return false;
   static const uint8_t kAllNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
   if (mac_equal(mac, kAllNodesMac)) return true;
+  if (s.ip6_peers() != nullptr && s.ip6_peers()->joined_mac(mac)) return true;
   if (mac[2] != 0xff) return false;
   uint8_t ll[16];
   ip6_link_local(s.config().mac, ll);
@@ -310,19 +353,15 @@ void ip6_solicit(Stack& s, const uint8_t target[16], const uint8_t src[16]) {
 }
 
 void ip6_unreachable(Stack& s, const uint8_t* ip, size_t len, uint8_t code4) {
-  const uint8_t* src = ip + 8;
-  if (len < kIp6Header || s.ip6_peers() == nullptr || is_zero(src) || is_multicast(src) || !ip6_is_ours(s, ip + 24))
-    return;
-  const Ip6Peers::Peer* peer = s.ip6_peers()->find(s.ip6_peers()->standin_of(src, false));
-  // Rate-limited with IPv4's errors (RFC 4443 2.4 (f)).
-  if (peer == nullptr || !peer->mac_known || !s.ipv4().icmp().take_token()) return;
-  uint8_t msg[kMinMtu6 - kIp6Header];
-  size_t quote = len < sizeof(msg) - 8 ? len : sizeof(msg) - 8;
-  memset(msg, 0, 8);
-  msg[0] = kIcmp6DestUnreach;
-  msg[1] = code4 == Icmp::kPortUnreachable ? 4 : 0;
-  memcpy(msg + 8, ip, quote);
-  send_icmp6(s, peer->mac, ip + 24, src, kHopLimit, msg, 8 + quote);
+  if (len < kIp6Header || s.ip6_peers() == nullptr || !ip6_is_ours(s, ip + 24)) return;
+  const Ip6Peers::Peer* peer = s.ip6_peers()->find(s.ip6_peers()->standin_of(ip + 8, false));
+  if (peer == nullptr || !peer->mac_known) return;
+  send_error(s, peer->mac, ip, len, kIcmp6DestUnreach, code4 == Icmp::kPortUnreachable ? 4 : 0, 0);
+}
+
+void ip6_param_problem(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len, uint8_t code,
+                       uint32_t pointer) {
+  send_error(s, eth_src, ip, len, kIcmp6ParamProblem, code, pointer);
 }
 
 void ip6_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len, bool loopback) {
@@ -345,16 +384,25 @@ void ip6_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len, 
     ++st.rx_ip6_not_for_us;
     return;
   }
-  uint8_t next = ip[6];
-  if (next == kProtoTcp || next == kProtoUdp) {
-    transport_input(s, eth_src, ip, plen, loopback);
+  Ip6Upper up{};
+  PacketBuf* whole = nullptr;
+  bool deliver = ip6_walk(s, eth_src, ip, kIp6Header + plen, loopback, &up, &whole);
+  if (whole != nullptr) ip = whole->frame();
+  if (deliver) upper_input(s, eth_src, ip, up, (whole != nullptr ? whole->len : kIp6Header + plen) - up.off, loopback);
+  if (whole != nullptr) mem_free(whole);
+}
+
+namespace {
+
+void upper_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, const Ip6Upper& up, size_t plen,
+                 bool loopback) {
+  if (up.proto != kProtoIcmp6) {
+    transport_input(s, eth_src, ip, up.off, plen, up.proto, loopback);
     return;
   }
-  if (next != kProtoIcmp6) {
-    ++st.rx_unknown_proto;  // extension headers, fragments: not handled
-    return;
-  }
-  const uint8_t* msg = ip + kIp6Header;
+  StackStats& st = s.stats();
+  const uint8_t* dst = ip + 24;
+  const uint8_t* msg = ip + up.off;
   if (plen < 4 || (!loopback && icmp6_checksum(ip + 8, dst, msg, plen) != 0)) {
     ++st.rx_bad_icmp;
     return;
@@ -373,9 +421,14 @@ void ip6_input(Stack& s, const uint8_t* eth_src, const uint8_t* ip, size_t len, 
     case kIcmp6PacketTooBig:
       dest_unreachable(s, msg, plen);
       return;
+    case kRouterAdvert:
+      ip6_router_advert(s, eth_src, ip, msg, plen);
+      return;
     default:
-      return;  // router messages, other errors: nothing to do yet
+      return;  // solicitations (a host discards them), other errors
   }
 }
+
+}  // namespace
 
 }  // namespace libos::inet

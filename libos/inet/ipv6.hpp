@@ -14,9 +14,10 @@
 // small neighbour cache (NS for an unknown destination, one packet held).
 // Destinations: on-link ones (link-local, or in the --ip6 prefix), and any
 // peer whose packets arrived (the answer goes back to the MAC it came from,
-// a router's for an off-link peer). No extension headers (a packet carrying
-// one is dropped), no fragments (a datagram longer than the MTU is not
-// sent), no router discovery or SLAAC, no multicast sockets.
+// a router's for an off-link peer). Extension headers and fragments are
+// walked by ip6_walk (ipv6_ext.cpp); a UDP datagram longer than the MTU is
+// sent in fragments (ipv6_output.cpp). Router discovery and SLAAC:
+// ipv6_router.cpp. No multicast sockets.
 #pragma once
 
 #include "inet/env.hpp"
@@ -24,6 +25,7 @@
 namespace libos::inet {
 
 class Stack;
+struct PacketBuf;
 
 inline constexpr uint16_t kEtherIpv6 = 0x86dd;
 inline constexpr size_t kIp6Header = 40;
@@ -47,6 +49,34 @@ uint32_t ip6_pseudo(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
 // the ICMP (IPv4) code the transports use: port unreachable becomes
 // ICMPv6's port unreachable, anything else "no route".
 void ip6_unreachable(Stack& stack, const uint8_t* ip_packet, size_t len, uint8_t code4);
+// An ICMPv6 Parameter Problem (RFC 4443 3.4) about a received packet (ip,
+// len bytes) to the MAC it came from; pointer: the offset of the offending
+// byte. Rate-limited with the other ICMP errors.
+void ip6_param_problem(Stack& stack, const uint8_t* eth_src, const uint8_t* ip, size_t len, uint8_t code,
+                       uint32_t pointer);
+// Where a packet's upper layer starts, after its extension headers.
+struct Ip6Upper {
+  uint8_t proto;  // TCP, UDP or ICMPv6
+  size_t off;     // from the start of the IPv6 header
+};
+// Walks the extension headers of a received packet for us (ip, len = 40 +
+// its payload length): true when its upper layer is to be delivered
+// (*up set), false when the packet was consumed (a fragment kept, an error
+// sent, or dropped). When a fragment completed a datagram, *whole is the
+// reassembled packet (owned: the caller frees it, on either answer) and
+// *up is relative to whole->frame().
+bool ip6_walk(Stack& stack, const uint8_t* eth_src, const uint8_t* ip, size_t len, bool loopback, Ip6Upper* up,
+              PacketBuf** whole);
+// Sends one ICMPv6 message of len bytes (checksum field zero: filled in)
+// from src to dst at Ethernet address mac.
+void ip6_send_icmp(Stack& stack, const uint8_t* mac, const uint8_t src[16], const uint8_t dst[16], uint8_t hops,
+                   const uint8_t* msg, size_t len);
+// Router discovery and SLAAC (ipv6_router.cpp): start soliciting (a stack
+// without a static address), the solicitation and router-lifetime timers
+// (returns the next deadline), and a received Router Advertisement.
+void ip6_router_start(Stack& stack);
+uint64_t ip6_router_timers(Stack& stack);
+void ip6_router_advert(Stack& stack, const uint8_t* eth_src, const uint8_t* ip, const uint8_t* msg, size_t len);
 // A Neighbor Solicitation for target (from our address src).
 void ip6_solicit(Stack& stack, const uint8_t target[16], const uint8_t src[16]);
 // The neighbour with stand-in standin is at mac: remembered, and the packet

@@ -3,7 +3,8 @@
 // its MAC. The packet is built in an owned buffer (the transports write
 // their IPv4 pseudo-header checksum; ip6_commit replaces it with the IPv6
 // one, so the device's checksum offload is not used for IPv6) and copied
-// into the device once the neighbour's MAC is known.
+// into the device once the neighbour's MAC is known; a UDP datagram longer
+// than the MTU is copied as fragments (RFC 8200 4.5), as Linux sends them.
 #include "inet/checksum.hpp"
 #include "inet/ethernet.hpp"
 #include "inet/ipv6.hpp"
@@ -13,6 +14,8 @@ namespace libos::inet {
 namespace {
 
 constexpr uint8_t kHopLimit = 64;
+constexpr uint8_t kFragmentHeader = 44;
+constexpr size_t kFragHeaderLen = 8;
 constexpr uint64_t kSolicitInterval = 1000000000;  // one NS a second per neighbour (RFC 4861 RetransTimer)
 constexpr uint8_t kNoMac[6] = {};
 
@@ -29,9 +32,48 @@ bool on_link(const StackConfig& c, const uint8_t a[16]) {
   return true;
 }
 
-// Copies a finished frame into the device with the neighbour's MAC, and
-// frees it.
+// Copies the packet in buf into the device as fragments of at most the
+// MTU, each the fixed header and a Fragment header before a piece of the
+// payload cut at a multiple of 8 bytes.
+void send_fragments(Stack& s, PacketBuf* buf, const uint8_t mac[6]) {
+  const uint8_t* ip = buf->frame() + kEthHeader;
+  const uint8_t* payload = ip + kIp6Header;
+  size_t plen = buf->len - kEthHeader - kIp6Header;
+  size_t chunk = (s.config().mtu - kIp6Header - kFragHeaderLen) & ~size_t{7};
+  uint32_t id = s.next_frag6_id();
+  for (size_t off = 0; off < plen;) {
+    size_t n = plen - off < chunk ? plen - off : chunk;
+    bool more = off + n < plen;
+    uint8_t* f = s.device().tx_buffer();
+    if (f == nullptr) {
+      ++s.stats().tx_no_room;  // the rest is useless without this piece
+      return;
+    }
+    memcpy(f, buf->frame(), kEthHeader + kIp6Header);
+    memcpy(f, mac, 6);
+    uint8_t* h = f + kEthHeader;
+    store16(h + 4, static_cast<uint16_t>(kFragHeaderLen + n));
+    h[6] = kFragmentHeader;
+    uint8_t* fh = h + kIp6Header;
+    fh[0] = ip[6];
+    fh[1] = 0;
+    store16(fh + 2, static_cast<uint16_t>(off | (more ? 1 : 0)));
+    store32(fh + 4, id);
+    memcpy(fh + kFragHeaderLen, payload + off, n);
+    ++s.stats().tx_frames;
+    s.device().tx_commit(kEthHeader + kIp6Header + kFragHeaderLen + n);
+    off += n;
+  }
+}
+
+// Copies a finished frame into the device with the neighbour's MAC
+// (fragmented when longer than the MTU), and frees it.
 void transmit(Stack& s, PacketBuf* buf, const uint8_t mac[6]) {
+  if (buf->len > kEthHeader + s.config().mtu) {
+    send_fragments(s, buf, mac);
+    mem_free(buf);
+    return;
+  }
   uint8_t* f = s.device().tx_buffer();
   if (f == nullptr) {
     ++s.stats().tx_no_room;
@@ -60,6 +102,19 @@ void ip6_learn(Stack& s, uint32_t standin, const uint8_t mac[6]) {
 
 bool Stack::ip6_is_local(uint32_t ip) const { return m_ip6 != nullptr && m_ip6->is_ours(ip); }
 
+void Stack::ip6_configure(const uint8_t addr[16], uint8_t prefix) {
+  if (m_ip6 == nullptr) return;
+  memcpy(m_config.ip6, addr, 16);
+  m_config.ip6_prefix = prefix;
+  m_ip6->set_static(addr);
+}
+
+void Stack::ip6_pin_slow(uint32_t ip, bool pin) {
+  if (m_ip6 == nullptr) return;
+  if (pin) m_ip6->pin(ip);
+  else m_ip6->unpin(ip);
+}
+
 uint32_t Stack::ip6_source_for(uint32_t dst) const {
   if (m_ip6 == nullptr) return 0;
   if (m_ip6->is_ours(dst)) return dst;
@@ -76,8 +131,11 @@ bool Stack::ip6_routable(uint32_t dst) const {
   if (m_ip6->is_ours(dst)) return true;
   const Ip6Peers::Peer* p = m_ip6->find(dst);
   // On-link, or a peer whose packets came from a known MAC (a router's,
-  // for one off-link): the answer goes back the way it came.
-  return p != nullptr && (on_link(m_config, p->addr) || p->mac_known);
+  // for one off-link): the answer goes back the way it came; any other
+  // through the default router, when there is one.
+  // Groups are not sent to (no multicast sending yet).
+  if (p == nullptr || p->addr[0] == 0xff) return false;
+  return on_link(m_config, p->addr) || p->mac_known || m_ip6->router().standin != 0;
 }
 
 uint8_t* Stack::ip6_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) {
@@ -85,9 +143,10 @@ uint8_t* Stack::ip6_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx) 
   const Ip6Peers::Peer* to = m_ip6->find(dst);
   const Ip6Peers::Peer* from = m_ip6->find(ip6_source_for(dst));
   size_t total = kIp6Header + l4_len;
-  // No IPv6 fragmentation: TCP's MSS keeps it within the MTU; a longer
-  // UDP datagram is lost (as without PMTU room on Linux with IPV6_DONTFRAG).
-  if (to == nullptr || from == nullptr || total > m_config.mtu) return nullptr;
+  // TCP's MSS keeps it within the MTU; a longer UDP datagram to a peer
+  // leaves in fragments (transmit), one to ourselves loops back whole.
+  if (to == nullptr || from == nullptr || l4_len > 0xffff) return nullptr;
+  if (total > m_config.mtu && proto == kProtoTcp) return nullptr;
   PacketBuf* buf = PacketBuf::alloc(kEthHeader + total);
   if (buf == nullptr) return nullptr;
   uint8_t* frame = buf->frame();
@@ -133,6 +192,10 @@ void Stack::ip6_commit(IpTx* tx) {
     mem_free(buf);
     return;
   }
+  // Off-link: the next hop is the default router (RFC 4861 5.2).
+  if (!on_link(m_config, p->addr)) {
+    if (Ip6Peers::Peer* r = m_ip6->find(m_ip6->router().standin); r != nullptr) p = r;
+  }
   if (p->mac_known) {
     transmit(*this, buf, p->mac);
     return;
@@ -144,7 +207,11 @@ void Stack::ip6_commit(IpTx* tx) {
   p->held = buf;
   if (p->ns_sent == kNever || m_now - p->ns_sent >= kSolicitInterval) {
     p->ns_sent = m_now;
-    ip6_solicit(*this, p->addr, ip + 8);
+    // A link-local target (a router) is asked from our link-local address.
+    uint8_t from[16];
+    if (is_link_local(p->addr)) ip6_link_local(m_config.mac, from);
+    else memcpy(from, ip + 8, 16);
+    ip6_solicit(*this, p->addr, from);
   }
 }
 

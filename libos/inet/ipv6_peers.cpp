@@ -37,6 +37,7 @@ void Ip6Peers::release(Peer& p) {
   p.held = nullptr;
   p.standin = 0;
   p.mac_known = false;
+  p.pins = 0;
 }
 
 uint32_t Ip6Peers::standin_of(const uint8_t addr[16], bool allocate) {
@@ -64,7 +65,7 @@ uint32_t Ip6Peers::standin_of(const uint8_t addr[16], bool allocate) {
       m_hint[h] = static_cast<uint16_t>(i);
       return p.standin;
     }
-    if (i > kSlotStatic && (lru == kSlots || p.last_used < m_peers[lru].last_used)) lru = i;
+    if (i > kSlotStatic && p.pins == 0 && (lru == kSlots || p.last_used < m_peers[lru].last_used)) lru = i;
   }
   size_t victim = free_slot != kSlots ? free_slot : lru;
   if (!allocate || victim == kSlots) return 0;
@@ -93,6 +94,58 @@ const Ip6Peers::Peer* Ip6Peers::find(uint32_t standin) const {
 
 bool Ip6Peers::is_ours(uint32_t standin) const {
   return standin != 0 && (standin == m_peers[kSlotLinkLocal].standin || standin == m_peers[kSlotStatic].standin);
+}
+
+void Ip6Peers::set_static(const uint8_t addr[16]) {
+  Peer& p = m_peers[kSlotStatic];
+  memcpy(p.addr, addr, 16);
+  p.standin = make_standin(0, kSlotStatic);
+}
+
+bool Ip6Peers::join(const uint8_t group[16]) {
+  Group* free_slot = nullptr;
+  for (Group& g : m_groups) {
+    if (g.refs != 0 && memcmp(g.addr, group, 16) == 0) {
+      ++g.refs;
+      return true;
+    }
+    if (g.refs == 0 && free_slot == nullptr) free_slot = &g;
+  }
+  if (free_slot == nullptr) return false;
+  uint32_t id = standin_of(group, true);
+  if (id == 0) return false;
+  pin(id);
+  memcpy(free_slot->addr, group, 16);
+  free_slot->refs = 1;
+  return true;
+}
+
+void Ip6Peers::leave(const uint8_t group[16]) {
+  for (Group& g : m_groups) {
+    if (g.refs == 0 || memcmp(g.addr, group, 16) != 0) continue;
+    if (--g.refs == 0) unpin(standin_of(group, false));
+    return;
+  }
+}
+
+bool Ip6Peers::joined(const uint8_t group[16]) const {
+  for (const Group& g : m_groups)
+    if (g.refs != 0 && memcmp(g.addr, group, 16) == 0) return true;
+  return false;
+}
+
+bool Ip6Peers::joined_mac(const uint8_t mac[6]) const {
+  for (const Group& g : m_groups)
+    if (g.refs != 0 && memcmp(g.addr + 12, mac + 2, 4) == 0) return true;
+  return false;
+}
+
+void Ip6Peers::pin(uint32_t standin) {
+  if (Peer* p = find(standin); p != nullptr) ++p->pins;
+}
+
+void Ip6Peers::unpin(uint32_t standin) {
+  if (Peer* p = find(standin); p != nullptr && p->pins > 0) --p->pins;
 }
 
 }  // namespace libos::inet

@@ -14,7 +14,12 @@
 // for another address until its slot has been reused 16383 times (a socket
 // still holding it then just has no route).
 // Slots 0 and 1 are ours (link-local and static); the others are peers,
-// evicted least recently used. Each peer slot is also the neighbour cache
+// evicted least recently used, but never while a TCP connection or a
+// connected UDP socket holds the stand-in (pinned): the transports' tables
+// key connections by stand-in, so a stand-in they hold must name the same
+// 128-bit address for as long as they hold it, whatever the generation
+// count does (a table full of pinned peers gives a new peer no stand-in:
+// no route to it). Each peer slot is also the neighbour cache
 // entry (RFC 4861): its MAC, learnt from the peer's packets or a Neighbor
 // Advertisement, and one packet held while a Neighbor Solicitation is out.
 #pragma once
@@ -37,6 +42,7 @@ class Ip6Peers {
     uint8_t mac[6];
     uint64_t last_used;
     uint64_t ns_sent;   // when the last solicitation left (kNever: none)
+    uint32_t pins;      // TCP connections and connected UDP sockets holding it
     PacketBuf* held;    // one packet waiting for the MAC
   };
 
@@ -53,11 +59,46 @@ class Ip6Peers {
   Peer* find(uint32_t standin);
   const Peer* find(uint32_t standin) const;
   bool is_ours(uint32_t standin) const;
+  // A transport keys a connection by this stand-in (pin) or stopped (unpin);
+  // anything not a live peer stand-in is ignored.
+  void pin(uint32_t standin);
+  void unpin(uint32_t standin);
   uint32_t ours(uint8_t slot) const { return m_peers[slot].standin; }
+  // Our global address from SLAAC (ipv6_router.cpp), when no static one was
+  // configured: slot kSlotStatic.
+  void set_static(const uint8_t addr[16]);
+
+  // The default router (RFC 4861 6.3.4): the stand-in of its link-local
+  // address (pinned while it is the router), 0 when none; until when its
+  // advertisement holds; the Router Solicitations sent and the next one due.
+  struct Router {
+    uint32_t standin = 0;
+    uint64_t expires = 0;
+    uint8_t solicits = 0;
+    uint64_t next_solicit = kNever;
+  };
+  Router& router() { return m_router; }
+  const Router& router() const { return m_router; }
+
+  // Multicast groups the sockets joined (IPV6_JOIN_GROUP), counted: their
+  // datagrams are taken (MAC filter, destination), their stand-ins pinned.
+  static constexpr size_t kGroups = 32;
+  // false: the table is full.
+  bool join(const uint8_t group[16]);
+  void leave(const uint8_t group[16]);
+  bool joined(const uint8_t group[16]) const;
+  // Whether a 33:33:xx:xx:xx:xx MAC is a joined group's.
+  bool joined_mac(const uint8_t mac[6]) const;
 
  private:
   void release(Peer& p);
   Stack& m_stack;
+  Router m_router;
+  struct Group {
+    uint8_t addr[16];
+    uint32_t refs;  // 0: free
+  };
+  Group m_groups[kGroups] = {};
   Peer m_peers[kSlots];
   size_t m_last = 0;  // the slot of the last standin_of hit
   // The slot an address was last found in, by a hash of the address: the

@@ -17,6 +17,8 @@ namespace {
 constexpr uint16_t kMinMtu = 576;  // RFC 791: every host accepts 576-byte datagrams
 }
 
+bool device_retire_tx_memory(Device* device, void* p) { return device->retire_tx_memory(p); }
+
 Stack::Stack(const StackConfig& config, Device& device, uint32_t (*random32)())
     : m_config(config), m_device(device), m_random32(random32) {
   // The device carries at most kMaxFrame bytes; a smaller MTU is honoured.
@@ -28,7 +30,14 @@ Stack::Stack(const StackConfig& config, Device& device, uint32_t (*random32)())
   m_ipv4 = create<Ipv4>(*this);
   m_tcp = create<Tcp>(*this);
   m_udp = create<Udp>(*this);
-  if (m_config.ipv6) m_ip6 = create<Ip6Peers>(*this);
+  if (m_config.ipv6) {
+    m_ip6 = create<Ip6Peers>(*this);
+    m_reasm6 = create<Reassembly>(*this, Reassembly::kTimeout6, size_t{65535});
+    m_frag6_id = random32();
+    // Without a static address, ask the routers for a prefix (SLAAC); with
+    // one, a router is still taken from the advertisements heard.
+    if (m_config.ip6_prefix == 0) ip6_router_start(*this);
+  }
   m_arp->announce();  // gratuitous ARP: neighbours with a stale entry for our address learn us
 }
 
@@ -40,6 +49,7 @@ Stack::~Stack() {
   destroy(m_ipv4);
   destroy(m_arp);
   destroy(m_ip6);
+  destroy(m_reasm6);
 }
 
 void Stack::input(const uint8_t* frame, size_t len, bool checksum_trusted) {
@@ -104,6 +114,8 @@ uint64_t Stack::run_timers() {
   deliver_loopback();
   m_arp->run_timers();
   m_ipv4->run_timers();
+  if (m_reasm6 != nullptr) m_reasm6->run_timers();
+  if (m_ip6 != nullptr) ip6_router_timers(*this);
   m_tcp->run_timers();
   return next_deadline();
 }
@@ -113,6 +125,12 @@ uint64_t Stack::next_deadline() const {
   if (m_table_deadline_stale) {
     uint64_t arp = m_arp->next_deadline();
     uint64_t reassembly = m_ipv4->next_deadline();
+    if (m_reasm6 != nullptr && m_reasm6->next_deadline() < reassembly) reassembly = m_reasm6->next_deadline();
+    if (m_ip6 != nullptr) {
+      const Ip6Peers::Router& r = m_ip6->router();
+      if (r.next_solicit < reassembly) reassembly = r.next_solicit;
+      if (r.standin != 0 && r.expires < reassembly) reassembly = r.expires;
+    }
     m_table_deadline = reassembly < arp ? reassembly : arp;
     m_table_deadline_stale = false;
   }

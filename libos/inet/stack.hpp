@@ -19,6 +19,7 @@ namespace libos::inet {
 
 class Arp;
 class Ip6Peers;
+class Reassembly;
 class Ipv4;
 class Tcp;
 class Udp;
@@ -39,6 +40,13 @@ struct TxOffload {
   uint16_t gso_size = 0;      // > 0: a TCP/IPv4 super-frame, cut into segments of this payload
 };
 
+// A piece of a gathered frame's payload (Device::tx_commit_gather).
+struct TxSpan {
+  const uint8_t* data = nullptr;
+  uint32_t len = 0;
+};
+inline constexpr int kMaxTxSpans = 2;  // a send ring's range: up to the wrap, then from its start
+
 // The link the stack transmits on: the LibOS's netdev ring driver, or an
 // in-memory wire in tests and the fuzzer.
 class Device {
@@ -54,6 +62,23 @@ class Device {
   // Called only when StackConfig announces the offloads.
   virtual uint8_t* tx_buffer_large(size_t len) { return len <= kMaxFrame ? tx_buffer() : nullptr; }
   virtual void tx_commit_offload(size_t len, const TxOffload&) { tx_commit(len); }
+  // Gather (zero copy, a device with offload_csum): a frame whose first
+  // bytes (its headers) go into the buffer tx_buffer_gather() returns and
+  // whose payload the device reads later from the spans given at commit,
+  // with the checksum left to the device (offload.csum_partial). The
+  // spans' memory must stay as it is until the frame has left: memory
+  // holding them is freed through retire_tx_memory(). nullptr: no room.
+  virtual bool gathers() const { return false; }
+  virtual uint8_t* tx_buffer_gather() { return nullptr; }
+  virtual void tx_commit_gather(size_t head_len, const TxSpan* spans, int count, size_t len, const TxOffload&) {
+    (void)head_len, (void)spans, (void)count, (void)len;
+  }
+  // Memory that gathered frames may still read: true if the device took it
+  // and frees it (mem_free) once they have left; false: free it now.
+  virtual bool retire_tx_memory(void* p) {
+    (void)p;
+    return false;
+  }
 
  protected:
   ~Device() = default;
@@ -90,7 +115,8 @@ struct StackStats {
   uint64_t rx_bad_tcp = 0, tcp_rst_sent = 0, tcp_syn_dropped = 0, tcp_syncookies_sent = 0,
            tcp_retransmits = 0, tcp_fast_retransmits = 0, tcp_timeouts = 0;
   uint64_t tx_gso_frames = 0, rx_csum_trusted = 0;
-  uint64_t rx_bad_ip6 = 0, rx_ip6_not_for_us = 0, nd_answered = 0, icmp6_echo_answered = 0;
+  uint64_t tx_gather_frames = 0;  // frames whose payload the device read from the send ring
+  uint64_t rx_bad_ip6 = 0, rx_ip6_not_for_us = 0, nd_answered = 0, icmp6_echo_answered = 0, ip6_slaac = 0;
 };
 
 // One IPv4 packet being built (ip_begin .. ip_commit). Opaque to callers.
@@ -103,6 +129,12 @@ struct IpTx {
   bool fragment = false;     // longer than the MTU: fragmented at commit
   TxOffload offload;         // set by the caller before ip_commit (device frames only)
   bool v6 = false;           // an IPv6 packet to a stand-in (ipv6_peers.hpp), always owned
+  // Gather: the last `gathered` bytes of the L4 payload are not written at
+  // l4 but given as spans before ip_commit (ip_begin's external).
+  bool gather = false;
+  uint32_t gathered = 0;
+  TxSpan spans[kMaxTxSpans];
+  int span_count = 0;
 };
 
 class Stack {
@@ -142,7 +174,11 @@ class Stack {
   // Longer than the MTU: a TCP super-frame for the device when tso_to(dst)
   // (the caller sets tx->offload), else fragmented (UDP; TCP otherwise
   // stays within its MSS).
-  uint8_t* ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx);
+  // external: of the l4_len bytes, how many at the end the caller would
+  // rather give as spans (a TCP payload in its send ring). When the device
+  // gathers, tx->gather says so and only l4_len - external bytes are
+  // written at the returned pointer; else the caller writes all of them.
+  uint8_t* ip_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx, size_t external = 0);
   void ip_commit(IpTx* tx);
   // Whether a TCP packet to dst may go as a super-frame now (offload_tso4,
   // not to ourselves, next hop's MAC known: nothing would queue or fragment it).
@@ -183,8 +219,22 @@ class Stack {
   Udp& udp() { return *m_udp; }
   Arp& arp() { return *m_arp; }
   Ipv4& ipv4() { return *m_ipv4; }
+  // A transport keys a connection by the IPv6 stand-in ip (pin true) or no
+  // longer does: a pinned stand-in is never evicted (ipv6_peers.hpp). No-op
+  // for IPv4 addresses.
+  void ip6_pin(uint32_t ip, bool pin) {
+    if (is_v6_standin(ip)) ip6_pin_slow(ip, pin);
+  }
+  // Our global IPv6 address, formed by SLAAC (ipv6_router.cpp) when none
+  // was configured.
+  void ip6_configure(const uint8_t addr[16], uint8_t prefix);
+  // A timer moved outside input()/run_timers(): next_deadline() recomputes.
+  void touch_deadline() { m_table_deadline_stale = true; }
+  // The Identification of the next datagram sent in IPv6 fragments.
+  uint32_t next_frag6_id() { return m_frag6_id++; }
   // nullptr unless StackConfig::ipv6.
   Ip6Peers* ip6_peers() { return m_ip6; }
+  Reassembly* ip6_reassembly() { return m_reasm6; }
   const Ip6Peers* ip6_peers() const { return m_ip6; }
 
  private:
@@ -208,7 +258,10 @@ class Stack {
   bool m_rx_trusted = false;  // set for the duration of input()
   // IPv6 output (ipv6_output.cpp): ip_begin/ip_commit for a stand-in.
   Ip6Peers* m_ip6 = nullptr;
+  Reassembly* m_reasm6 = nullptr;  // IPv6 fragments (ipv6_ext.cpp)
+  uint32_t m_frag6_id = 0;         // the next IPv6 fragment identification
   bool ip6_is_local(uint32_t ip) const;
+  void ip6_pin_slow(uint32_t ip, bool pin);
   uint32_t ip6_source_for(uint32_t dst) const;
   bool ip6_routable(uint32_t dst) const;
   uint8_t* ip6_begin(uint32_t dst, uint8_t proto, size_t l4_len, IpTx* tx);

@@ -15,6 +15,10 @@ constexpr uint32_t kMaxGsoPayload = 65535 - kIpHeader - kTcpHeader - kMaxTcpOpti
 // Below this segment size (a peer's tiny MSS) no super-frames: the device
 // would cut one into hundreds of segments (the monitor refuses under 64).
 constexpr uint32_t kMinGsoSegment = 256;
+// From this payload size on, a segment's bytes are gathered by the device
+// from the send ring instead of copied into its buffer (when it can): below,
+// the copy costs less than the device's extra piece.
+constexpr uint32_t kGatherMin = 1024;
 
 uint32_t min3(uint32_t a, uint32_t b, uint32_t c) {
   uint32_t m = a < b ? a : b;
@@ -137,7 +141,10 @@ void TcpConn::emit(uint32_t seq, uint8_t flags, uint32_t len) {
   size_t hlen = kTcpHeader + olen;
   size_t total = hlen + len;
   IpTx tx;
-  uint8_t* p = m_stack.ip_begin(m_rip, kProtoTcp, total, &tx);
+  // A payload worth more than a copy goes by reference: the device reads
+  // it from the send ring, which is kept until the frame has left.
+  uint32_t external = len >= kGatherMin ? len : 0;
+  uint8_t* p = m_stack.ip_begin(m_rip, kProtoTcp, total, &tx, external);
   if (p == nullptr) return;  // lost, as on a full queue: timers recover
   // A frame straight in the device's buffer may leave the checksum to it;
   // one queued for ARP or looped back to us carries a full one.
@@ -149,7 +156,14 @@ void TcpConn::emit(uint32_t seq, uint8_t flags, uint32_t len) {
     if (gso) tx.offload.gso_size = static_cast<uint16_t>(seg_payload);
   }
   memcpy(p + kTcpHeader, opts, olen);
-  if (len > 0) m_snd.copy_out(seq - m_snd_una, p + hlen, len);
+  if (tx.gather) {
+    const uint8_t* data[kMaxTxSpans];
+    uint32_t n[kMaxTxSpans];
+    tx.span_count = m_snd.spans(seq - m_snd_una, len, data, n);
+    for (int i = 0; i < tx.span_count; ++i) tx.spans[i] = {data[i], n[i]};
+  } else if (len > 0) {
+    m_snd.copy_out(seq - m_snd_una, p + hlen, len);
+  }
   uint16_t wnd = (flags & kSyn) != 0 ? static_cast<uint16_t>(m_rcvbuf < 0xffff ? m_rcvbuf : 0xffff)
                                      : window_to_advertise();
   uint32_t ack = (flags & kAck) != 0 ? m_rcv_nxt : 0;

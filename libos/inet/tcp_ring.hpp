@@ -8,6 +8,11 @@
 
 namespace libos::inet {
 
+class Device;
+// Hands p to the device when gathered frames may still read it (stack.cpp):
+// true if the device took it (and frees it once they are sent).
+bool device_retire_tx_memory(Device* device, void* p);
+
 class TcpRing {
  public:
   TcpRing() = default;
@@ -26,8 +31,12 @@ class TcpRing {
     m_head = m_len = 0;
     return true;
   }
+  // A send ring whose bytes the device may gather (zero-copy frames that
+  // point into the ring) is freed through the device, which holds it until
+  // those frames have left.
+  void set_gather_device(Device* device) { m_device = device; }
   void release() {
-    mem_free(m_buf);
+    if (m_buf == nullptr || m_device == nullptr || !device_retire_tx_memory(m_device, m_buf)) mem_free(m_buf);
     m_buf = nullptr;
     m_cap = m_head = m_len = 0;
   }
@@ -75,6 +84,19 @@ class TcpRing {
     memcpy(d, m_buf + pos, first);
     if (n > first) memcpy(d + first, m_buf, n - first);
   }
+  // The bytes [off, off + n) after the head (off + n <= size()) as at most
+  // two contiguous spans (the second after the wrap): a frame may point at
+  // them instead of copying (gather). Returns the number of spans.
+  int spans(uint32_t off, uint32_t n, const uint8_t** p, uint32_t* len) const {
+    uint32_t pos = wrap(m_head + off);
+    uint32_t first = n < m_cap - pos ? n : m_cap - pos;
+    p[0] = m_buf + pos;
+    len[0] = first;
+    if (n == first) return 1;
+    p[1] = m_buf;
+    len[1] = n - first;
+    return 2;
+  }
   void pop(uint32_t n) {
     m_head = wrap(m_head + n);
     m_len -= n;
@@ -83,6 +105,7 @@ class TcpRing {
  private:
   uint32_t wrap(uint32_t pos) const { return pos >= m_cap ? pos - m_cap : pos; }
   uint8_t* m_buf = nullptr;
+  Device* m_device = nullptr;
   uint32_t m_cap = 0, m_head = 0, m_len = 0;
 };
 

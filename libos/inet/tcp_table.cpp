@@ -37,7 +37,10 @@ Tcp::~Tcp() {
   }
 }
 
-TcpConn::TcpConn(Tcp& tcp, Stack& stack) : m_tcp(tcp), m_stack(stack) {}
+TcpConn::TcpConn(Tcp& tcp, Stack& stack) : m_tcp(tcp), m_stack(stack) {
+  // Frames may point into the send ring (gather): it goes back through the device.
+  m_snd.set_gather_device(&stack.device());
+}
 TcpConn::~TcpConn() = default;
 
 TcpConn* TcpConn::make(Tcp& tcp) {
@@ -94,6 +97,7 @@ void TcpConn::hash_insert() {
   m_hash_next = m_tcp.m_buckets[b];
   m_tcp.m_buckets[b] = this;
   m_hashed = true;
+  m_stack.ip6_pin(m_rip, true);  // the key's IPv6 peer keeps its stand-in while hashed
 }
 
 void TcpConn::hash_remove() {
@@ -106,6 +110,7 @@ void TcpConn::hash_remove() {
     }
   }
   m_hashed = false;
+  m_stack.ip6_pin(m_rip, false);
 }
 
 TcpConn* TcpConn::lookup(Tcp& tcp, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport) {

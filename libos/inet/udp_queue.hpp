@@ -20,6 +20,7 @@ inline constexpr uint8_t kShutRd = 1, kShutWr = 2;
 inline constexpr uint16_t kEphemeralLow = 32768, kEphemeralHigh = 60999;  // ip_local_port_range
 inline constexpr size_t kUdpHeader = 8;
 inline constexpr size_t kUdpMaxPayload = 65535 - kIpHeader - kUdpHeader;  // 65507
+inline constexpr size_t kUdpMaxPayload6 = 65535 - kUdpHeader;            // 65527: to an IPv6 peer
 // Linux: net.core.[rw]mem_default and _max; SO_RCVBUF/SO_SNDBUF store twice
 // the request, at least SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF.
 inline constexpr int kBufDefault = uapi::SK_RMEM_MAX, kBufMax = uapi::SK_RMEM_MAX;

@@ -21,6 +21,7 @@ UdpSocket::~UdpSocket() { free_queue(); }
 
 void UdpSocket::close() {
   m_stack.udp().unlink(this);
+  if (m_connected) m_stack.ip6_pin(m_peer_ip, false);
   this->~UdpSocket();
   mem_free(this);
 }
@@ -108,6 +109,7 @@ long UdpSocket::connect(uint32_t ip_net, uint16_t port) {
   if (ip_net == 0 && port == 0) {
     // AF_UNSPEC: dissolve the association; an address or port that only
     // connect() chose is given back (Linux's udp_disconnect).
+    if (m_connected) m_stack.ip6_pin(m_peer_ip, false);
     m_connected = false;
     m_peer_ip = 0;
     m_peer_port = 0;
@@ -118,6 +120,9 @@ long UdpSocket::connect(uint32_t ip_net, uint16_t port) {
   if (!m_stack.routable(ip_net)) return -ENETUNREACH;
   if (m_local_port == 0 && !bind_ephemeral()) return -EAGAIN;
   if (m_local_ip == 0) m_local_ip = m_stack.source_for(ip_net);
+  // The peer's IPv6 stand-in stays its own while the socket names it.
+  m_stack.ip6_pin(ip_net, true);
+  if (m_connected) m_stack.ip6_pin(m_peer_ip, false);
   m_peer_ip = ip_net;
   m_peer_port = port;
   m_connected = true;
@@ -125,7 +130,7 @@ long UdpSocket::connect(uint32_t ip_net, uint16_t port) {
 }
 
 long UdpSocket::sendto(const void* buf, size_t len, bool has_dst, uint32_t ip_net, uint16_t port) {
-  if (len > kUdpMaxPayload) return -EMSGSIZE;
+  if (len > kUdpMaxPayload6) return -EMSGSIZE;
   if (!has_dst) {
     if (!m_connected) return -EDESTADDRREQ;
     ip_net = m_peer_ip;
@@ -133,6 +138,9 @@ long UdpSocket::sendto(const void* buf, size_t len, bool has_dst, uint32_t ip_ne
   } else if (port == 0) {
     return -EINVAL;
   }
+  // IPv6's payload length leaves 65527 bytes for UDP data, IPv4's total
+  // length 65507.
+  if (len > kUdpMaxPayload && !Stack::is_v6_standin(ip_net)) return -EMSGSIZE;
   if (!m_stack.routable(ip_net)) return -ENETUNREACH;
   if (m_error != 0) return -take_error();
   if ((m_shutdown & kShutWr) != 0) return -EPIPE;

@@ -24,6 +24,7 @@ bool all_zero(const uint8_t* p, size_t n) {
 }
 
 bool is_v4_mapped(const uint8_t a[16]) { return all_zero(a, 10) && a[10] == 0xff && a[11] == 0xff; }
+bool is_link_local(const uint8_t a[16]) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
 
 long read_sin6(const void* addr, int addrlen, uapi::SockaddrIn6* out) {
   if (addrlen < 0 || addrlen > kSockaddrStorage) return -EINVAL;
@@ -79,7 +80,7 @@ void inet6_from_v4(uint32_t ip, uint8_t out[16]) {
 }
 
 long inet6_get_addr(const SocketFile* s, const void* addr, int addrlen, bool bind, int* family, uint32_t* ip,
-                    uint16_t* port) {
+                    uint16_t* port, bool send) {
   uapi::SockaddrIn6 sa;
   if (long err = read_sin6(addr, addrlen, &sa); err < 0) return err;
   if (addrlen < static_cast<int>(sizeof(sa.family))) return -EINVAL;
@@ -96,6 +97,15 @@ long inet6_get_addr(const SocketFile* s, const void* addr, int addrlen, bool bin
   *port = bswap16(sa.port);
   bool mapped = is_v4_mapped(sa.addr);
   if (mapped && s->m_v6only) return bind ? -EINVAL : -ENETUNREACH;
+  if (is_link_local(sa.addr)) {
+    // Linux: a link-local address names an interface by its scope id
+    // (absent from an RFC 2133 sockaddr): bind and connect need one, a
+    // datagram's destination may go without; an unknown one is ENODEV for
+    // bind, no route otherwise.
+    uint32_t scope = addrlen >= static_cast<int>(sizeof(sa)) ? sa.scope_id : 0;
+    if (scope == 0 && !send) return -EINVAL;
+    if (scope != 0 && scope != kInet6IfIndex) return bind ? -ENODEV : -ENETUNREACH;
+  }
   // bind takes only our own addresses: no stand-in is made for others.
   if (!inet6_to_v4(sa.addr, ip, !bind)) return bind ? -EADDRNOTAVAIL : -ENETUNREACH;
   // Linux: connect to :: means the loopback (as 0.0.0.0 does for IPv4).
@@ -114,7 +124,7 @@ long inet6_get_dest(const SocketFile* s, const void* addr, int addrlen, SockMsg*
     memcpy(&f, addr, 2);
     if (f == uapi::AF_UNSPEC) return 0;  // no address: the connected peer
   }
-  if (long err = inet6_get_addr(s, addr, addrlen, false, &family, &ip, &port); err < 0) return err;
+  if (long err = inet6_get_addr(s, addr, addrlen, false, &family, &ip, &port, true); err < 0) return err;
   m->has_addr = true;
   m->addr = Endpoint{ip, port};
   return 0;
@@ -126,6 +136,7 @@ void inet6_put_sockaddr(void* addr, int* addrlen, uint32_t ip, uint16_t port) {
   sa.family = uapi::AF_INET6;
   sa.port = bswap16(port);
   inet6_from_v4(ip, sa.addr);
+  if (is_link_local(sa.addr)) sa.scope_id = kInet6IfIndex;
   size_t len = *addrlen < static_cast<int>(sizeof(sa)) ? static_cast<size_t>(*addrlen) : sizeof(sa);
   memcpy(addr, &sa, len);
   *addrlen = sizeof(sa);

@@ -28,16 +28,22 @@ void inet6_from_v4(uint32_t ip, uint8_t out[16]);
 bool inet6_is_loopback(uint32_t ip);
 // Whether ip is an IPv6 peer: ::1 or the stand-in of a native address.
 bool inet6_is_native(uint32_t ip);
-// Reads the sockaddr_in6 of bind (bind true) or connect on an AF_INET6
-// socket, as Linux's inet6_bind / tcp_v6_connect / udpv6 check it: -EINVAL
-// (short, or v4-mapped with IPV6_V6ONLY on bind), -EFAULT, -EAFNOSUPPORT,
-// -EADDRNOTAVAIL, -ENETUNREACH. *family is AF_INET6 or AF_UNSPEC (connect's
-// "dissolve"); *ip is the IPv4 form.
+// The interface index a link-local (fe80::/10) address is scoped to: the
+// device, the instance's one interface (sin6_scope_id).
+inline constexpr uint32_t kInet6IfIndex = 1;
+// Reads the sockaddr_in6 of bind (bind true), connect, or a datagram's
+// destination (send true) on an AF_INET6 socket, as Linux's inet6_bind /
+// tcp_v6_connect / udpv6 check it: -EINVAL (short, or v4-mapped with
+// IPV6_V6ONLY on bind, or a link-local address without a scope id on bind
+// and connect), -EFAULT, -EAFNOSUPPORT, -EADDRNOTAVAIL, -ENETUNREACH, -ENODEV
+// (bind to a link-local address of another interface). *family is AF_INET6
+// or AF_UNSPEC (connect's "dissolve"); *ip is the IPv4 form.
 long inet6_get_addr(const SocketFile* s, const void* addr, int addrlen, bool bind, int* family, uint32_t* ip,
-                    uint16_t* port);
+                    uint16_t* port, bool send = false);
 // The destination of a datagram sendto/sendmsg on an AF_INET6 socket.
 long inet6_get_dest(const SocketFile* s, const void* addr, int addrlen, SockMsg* m);
-// Writes ip:port as a sockaddr_in6, truncated to *addrlen; stores the full length.
+// Writes ip:port as a sockaddr_in6 (a link-local address with its scope
+// id), truncated to *addrlen; stores the full length.
 void inet6_put_sockaddr(void* addr, int* addrlen, uint32_t ip, uint16_t port);
 
 }  // namespace libos::net

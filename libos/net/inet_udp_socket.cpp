@@ -5,6 +5,8 @@
 #include "mm/kmalloc.hpp"
 #include "core/uaccess.hpp"
 #include "vfs/alloc.hpp"
+#include "inet/ipv6_peers.hpp"
+#include "net/inet6_addr.hpp"
 #include "net/inet_msg.hpp"
 #include "netdev/netdev.hpp"
 #include "uapi/fcntl.hpp"
@@ -39,6 +41,13 @@ long inet_udp_create(inet::Stack& stack, int flags, SocketFile** out) {
 }
 
 void InetUdpSocket::release() {
+  if (m_groups != nullptr) {
+    inet::Stack* stack = netdev::stack();
+    for (uint8_t i = 0; i < m_ngroups; ++i)
+      if (stack != nullptr && stack->ip6_peers() != nullptr) stack->ip6_peers()->leave(m_groups[i]);
+    kfree(m_groups);
+    m_groups = nullptr;
+  }
   m_udp->set_events(nullptr);
   m_udp->close();
   m_udp = nullptr;
@@ -184,6 +193,32 @@ long InetUdpSocket::options_changed(int level, int name) {
     case uapi::SO_SNDBUFFORCE: m_udp->set_sndbuf(m_sndbuf / 2); break;
     default: break;
   }
+  return 0;
+}
+
+long InetUdpSocket::membership6(bool join, const uint8_t group[16], int ifindex) {
+  // Linux's ipv6_sock_mc_join/drop: a group address, an interface that
+  // exists (the device is the only one), each group once per socket.
+  if (group[0] != 0xff) return -EINVAL;
+  inet::Stack* stack = netdev::stack();
+  if (stack == nullptr || stack->ip6_peers() == nullptr) return -ENODEV;
+  if (ifindex != 0 && ifindex != static_cast<int>(kInet6IfIndex)) return -ENODEV;
+  uint8_t at = 0;
+  while (at < m_ngroups && memcmp(m_groups[at], group, 16) != 0) ++at;
+  if (!join) {
+    if (at == m_ngroups) return -EADDRNOTAVAIL;
+    stack->ip6_peers()->leave(group);
+    memcpy(m_groups[at], m_groups[m_ngroups - 1], 16);
+    --m_ngroups;
+    return 0;
+  }
+  if (at < m_ngroups) return -EADDRINUSE;
+  if (m_groups == nullptr) {
+    m_groups = static_cast<uint8_t(*)[16]>(kmalloc(size_t{kMaxGroups} * 16));
+    if (m_groups == nullptr) return -ENOBUFS;
+  }
+  if (m_ngroups == kMaxGroups || !stack->ip6_peers()->join(group)) return -ENOBUFS;
+  memcpy(m_groups[m_ngroups++], group, 16);
   return 0;
 }
 

@@ -46,9 +46,15 @@ class InetUdpSocket final : public SocketFile, public inet::SocketEvents {
   int take_error() override { return m_udp->take_error(); }
   long options_changed(int level, int name) override;
   bool option_value(int level, int name, int* value) const override;
+  long membership6(bool join, const uint8_t group[16], int ifindex) override;
 
  private:
   bool broadcast_refused(uint32_t ip) const;
+  // The IPv6 groups this socket joined (allocated at the first join), left
+  // when it closes; at most kMaxGroups (Linux bounds them by option memory).
+  static constexpr uint8_t kMaxGroups = 20;
+  uint8_t (*m_groups)[16] = nullptr;
+  uint8_t m_ngroups = 0;
 };
 
 // A new socket on stack (one reference); flags: SOCK_NONBLOCK. -ENOMEM.

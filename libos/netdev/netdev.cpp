@@ -24,6 +24,7 @@
 #include "core/panic.hpp"
 #include "inet/tcp.hpp"
 #include "core/random.hpp"
+#include "mm/kmalloc.hpp"
 #include "time/clock.hpp"
 
 namespace libos::netdev {
@@ -90,6 +91,72 @@ class RingDevice final : public inet::Device {
     publish(len, meta);
   }
 
+  bool gathers() const override { return (m_features & kNetFeatureGather) != 0; }
+
+  // One slot holding a NetGather: the stack writes the frame's head into it.
+  uint8_t* tx_buffer_gather() override {
+    uint8_t* slot = tx_buffer_large(kNetSlotSize);
+    return slot == nullptr ? nullptr : slot + offsetof(NetGather, head);
+  }
+
+  void tx_commit_gather(size_t head_len, const inet::TxSpan* spans, int count, size_t len,
+                        const inet::TxOffload& off) override {
+    if (head_len > kNetGatherHeadMax || count < 1 || count > static_cast<int>(kNetGatherSpans)) return;
+    uint8_t* slot = net_tx_slot(m_base, m_tx_skip ? m_tx_head + net_slots_to_end(m_tx_head) : m_tx_head);
+    auto* g = reinterpret_cast<NetGather*>(slot);
+    g->head_len = static_cast<uint32_t>(head_len);
+    g->spans = static_cast<uint32_t>(count);
+    for (int i = 0; i < count; ++i) {
+      // Guest-physical = guest-virtual: the LibOS's heap is identity-mapped.
+      g->span[i].addr = reinterpret_cast<uint64_t>(spans[i].data);
+      g->span[i].len = spans[i].len;
+      g->span[i].reserved = 0;
+    }
+    NetSlotMeta meta{};
+    meta.flags = kNetFlagGather | kNetFlagCsumPartial;
+    meta.csum_start = off.csum_start;
+    meta.csum_offset = off.csum_offset;
+    if (off.gso_size != 0) {
+      meta.gso_type = kNetGsoTcpv4;
+      meta.gso_size = off.gso_size;
+    }
+    publish(len, meta, 1);
+    m_gather_head = m_tx_head;
+    m_gather_live = true;
+  }
+
+  // Memory a gather frame may still read waits until the monitor's tail
+  // passes the last such frame published before it was retired. The list
+  // node is separate: the memory's own bytes may still be read (a frame
+  // after a reset), so nothing is written into them.
+  bool retire_tx_memory(void* p) override {
+    if (!gather_pending()) return false;
+    auto* r = static_cast<Retired*>(kmalloc(sizeof(Retired)));
+    // Without a node the memory cannot be tracked: keep it (a leak of one
+    // buffer) rather than free what the monitor may still read.
+    if (r == nullptr) return true;
+    r->memory = p;
+    r->next = nullptr;
+    r->until = m_gather_head;
+    if (m_retired_tail != nullptr) m_retired_tail->next = r;
+    else m_retired = r;
+    m_retired_tail = r;
+    return true;
+  }
+
+  // Frees what the monitor no longer reads (each service round).
+  void reap_retired() {
+    if (m_retired == nullptr) return;
+    uint32_t tail = net_load_acquire(&m_header->tx.tail);
+    while (m_retired != nullptr && static_cast<int32_t>(tail - m_retired->until) >= 0) {
+      Retired* r = m_retired;
+      m_retired = r->next;
+      kfree(r->memory);
+      kfree(r);
+    }
+    if (m_retired == nullptr) m_retired_tail = nullptr;
+  }
+
   // Kicks the monitor if frames were published since the last flush and it
   // announced that it sleeps (publish, full fence, look: netdev.h).
   void flush_kick() {
@@ -149,8 +216,23 @@ class RingDevice final : public inet::Device {
   void sleep_done() { net_store_relaxed(&m_header->rx.consumer_sleeping, 0); }
 
  private:
-  // Publishes the frame written into the buffer of the last tx_buffer*().
-  void publish(size_t len, const NetSlotMeta& meta) {
+  struct Retired {
+    Retired* next;
+    void* memory;    // freed once the tail reaches until
+    uint32_t until;  // tx head after the last gather frame that may read it
+  };
+
+  // Whether a gather frame published so far may not have left yet.
+  bool gather_pending() {
+    if (!m_gather_live) return false;
+    uint32_t tail = net_load_acquire(&m_header->tx.tail);
+    if (static_cast<int32_t>(tail - m_gather_head) >= 0) m_gather_live = false;
+    return m_gather_live;
+  }
+
+  // Publishes the frame written into the buffer of the last tx_buffer*():
+  // len bytes in ceil(len / slot size) slots, or `slots` (a gather frame).
+  void publish(size_t len, const NetSlotMeta& meta, uint32_t slots = 0) {
     if (len < kNetMinFrame || len > kNetMaxFrame) return;  // the monitor would drop it anyway
     if (m_tx_skip) {
       NetSlotMeta marker{};
@@ -162,7 +244,7 @@ class RingDevice final : public inet::Device {
     NetSlotMeta m = meta;
     m.len = static_cast<uint32_t>(len);
     net_store_meta(&m_header->tx.meta[net_slot_of(m_tx_head)], m);
-    m_tx_head += net_slots_for(m.len);
+    m_tx_head += slots != 0 ? slots : net_slots_for(m.len);
     net_store_release(&m_header->tx.head, m_tx_head);
     m_kick_due = true;
   }
@@ -179,6 +261,10 @@ class RingDevice final : public inet::Device {
   uint32_t m_features = 0;
   bool m_tx_skip = false;  // the pending tx buffer follows a skip entry
   bool m_kick_due = false;
+  uint32_t m_gather_head = 0;   // tx head after the last gather frame
+  bool m_gather_live = false;   // that frame may not have left yet
+  Retired* m_retired = nullptr;  // memory waiting for the tail, oldest first
+  Retired* m_retired_tail = nullptr;
 };
 
 RingDevice* g_device = nullptr;
@@ -227,6 +313,7 @@ void service() {
   g_device->receive(*g_stack);
   if (g_stack->next_deadline() <= now) g_stack->run_timers();
   g_device->flush_kick();
+  g_device->reap_retired();
 }
 
 uint64_t next_deadline() { return g_stack == nullptr ? inet::kNever : g_stack->next_deadline(); }

@@ -21,6 +21,12 @@ static_assert(sizeof(SockaddrIn) == 16);
 // <netinet/in.h> for IPv6: IPPROTO_IPV6 options, struct sockaddr_in6.
 inline constexpr int IPPROTO_IPV6 = 41;
 inline constexpr int IPV6_V6ONLY = 26;
+inline constexpr int IPV6_JOIN_GROUP = 20, IPV6_LEAVE_GROUP = 21;  // IPV6_ADD/DROP_MEMBERSHIP
+struct Ipv6Mreq {
+  uint8_t addr[16];
+  int32_t ifindex;
+};
+static_assert(sizeof(Ipv6Mreq) == 20);
 struct SockaddrIn6 {
   uint16_t family;
   uint16_t port;

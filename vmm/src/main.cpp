@@ -197,6 +197,16 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     return 2;
   }
   auto mem = TRY(GuestMemory::create(memory_size));
+  // A device thread may read guest memory (the network device's gather
+  // frames): every device stops before mem is unmapped, on every return
+  // path (stop() is idempotent; the normal path stops them below first).
+  struct DevicesStop {
+    DeviceList& devs;
+    ~DevicesStop() {
+      for (const auto& d : devs) (void)d->stop();
+    }
+  } devices_stop{devs};
+  for (const auto& d : devs) d->use_guest_memory(mem);
   TRY(map_sections(mem, image));
   image.close_file();
   auto plan = plan_address_space(memory_size, image.loaded);

@@ -9,24 +9,11 @@
 
 #include <shoal/base/strf.hpp>
 #include <shoal/builder/dynamic.hpp>
+#include <shoal/builder/elf_program.hpp>
 
 namespace shoal::builder {
 
 namespace {
-
-const char* machine_text(uint16_t m) {
-  switch (m) {
-    case EM_386: return "i386";
-    case EM_X86_64: return "x86-64";
-    case EM_AARCH64: return "aarch64";
-    case EM_ARM: return "arm";
-    case EM_RISCV: return "riscv";
-    case EM_PPC64: return "ppc64";
-    case EM_S390: return "s390";
-    case EM_MIPS: return "mips";
-    default: return "unknown machine";
-  }
-}
 
 // The file offset of the `len` bytes at virtual address `vaddr`, through the
 // PT_LOAD segments' file ranges; false if no segment holds all of them.
@@ -65,7 +52,7 @@ Result<DynamicInfo> read_dynamic_info(std::span<const uint8_t> b) {
   uint16_t machine = static_cast<uint16_t>(b[18] | (b[19] << 8));
   if (b[EI_DATA] != ELFDATA2LSB) machine = static_cast<uint16_t>((b[18] << 8) | b[19]);
   if (b[EI_CLASS] != ELFCLASS64 || b[EI_DATA] != ELFDATA2LSB || machine != EM_X86_64) {
-    info.machine = strf("{}{}", b[EI_CLASS] == ELFCLASS32 ? "32-bit " : "", machine_text(machine));
+    info.machine = strf("{}{}", b[EI_CLASS] == ELFCLASS32 ? "32-bit " : "", elf_machine_name(machine));
     return info;
   }
   if (b.size() < sizeof(Elf64_Ehdr))

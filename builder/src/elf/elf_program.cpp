@@ -27,18 +27,6 @@ namespace {
 constexpr uint64_t kMaxSegmentSize = 4ull << 30;
 constexpr uint64_t kMaxFileSize = 1ull << 30;
 
-const char* machine_name(uint16_t m) {
-  switch (m) {
-    case EM_386: return "i386";
-    case EM_AARCH64: return "aarch64";
-    case EM_ARM: return "arm";
-    case EM_RISCV: return "riscv";
-    case EM_PPC64: return "ppc64";
-    case EM_S390: return "s390";
-    case EM_MIPS: return "mips";
-    default: return "unknown";
-  }
-}
 
 uint32_t section_flags(uint32_t pf) {
   uint32_t f = 0;
@@ -167,7 +155,7 @@ Result<ElfProgram> parse_elf(std::vector<uint8_t> bytes, ElfRole role) {
     return make_error("big-endian ELF (EI_DATA): shoal runs little-endian x86-64 programs");
   if (eh.e_machine != EM_X86_64)
     return make_error(strf("ELF for machine {} ({}), not x86-64: shoal runs x86-64 programs", eh.e_machine,
-                           machine_name(eh.e_machine)));
+                           elf_machine_name(eh.e_machine)));
   if (eh.e_type == ET_REL) return make_error("relocatable object file (ET_REL): link it into a static program first");
   if (eh.e_type == ET_CORE) return make_error("core dump (ET_CORE), not a program");
   if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) return make_error(strf("unknown ELF type {} (e_type)", eh.e_type));
@@ -303,6 +291,20 @@ Result<ElfProgram> load_elf(const std::string& path, ElfRole role) {
   auto prog = parse_elf(std::move(bytes), role);
   if (!prog) return make_error(path + ": " + prog.error().message);
   return prog;
+}
+
+const char* elf_machine_name(uint16_t machine) {
+  switch (machine) {
+    case EM_386: return "i386";
+    case EM_X86_64: return "x86-64";
+    case EM_AARCH64: return "aarch64";
+    case EM_ARM: return "arm";
+    case EM_RISCV: return "riscv";
+    case EM_PPC64: return "ppc64";
+    case EM_S390: return "s390";
+    case EM_MIPS: return "mips";
+    default: return "unknown";
+  }
 }
 
 }  // namespace shoal::builder

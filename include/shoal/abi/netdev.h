@@ -37,6 +37,17 @@
 // uncut (rx). A frame without gso_type is at most kNetMaxPlainFrame bytes.
 // The monitor validates every field the guest writes (netdev_ops.h).
 //
+// Gather (tx only, kNetFeatureGather, with kNetFeatureCsum): a frame flagged
+// kNetFlagGather takes one slot holding a NetGather instead of its bytes:
+// the frame's first head_len bytes (its headers) and up to kNetGatherSpans
+// spans of guest memory (guest-physical addresses, read by the monitor
+// through its checked guest-memory access) that follow them; meta.len is
+// the whole frame's length. The payload is not copied into the ring: TCP
+// points at its send buffer. The guest keeps a span's bytes in place (it
+// does not free or reuse the memory) until the monitor's tail has passed
+// the frame's slot. A gather frame carries a partial checksum whose field
+// lies inside the head. Bad spans are dropped and counted like a bad length.
+//
 // Notification suppression (virtio-style, as the channel): a consumer about
 // to sleep sets `consumer_sleeping` = 1, issues a full fence and re-checks
 // head; a producer, after publishing (full fence), kicks only a consumer that
@@ -68,10 +79,12 @@ inline constexpr uint16_t kNetMtu = 1500;
 // NetHeader::features (monitor -> guest).
 inline constexpr uint32_t kNetFeatureCsum = 1;  // csum_partial / data_valid frames
 inline constexpr uint32_t kNetFeatureTso4 = 2;  // TCP/IPv4 super-frames (needs kNetFeatureCsum)
+inline constexpr uint32_t kNetFeatureGather = 4;  // tx frames gathered from guest memory (needs kNetFeatureCsum)
 
 // NetSlotMeta::flags (the values of virtio_net_hdr's, plus skip).
 inline constexpr uint8_t kNetFlagCsumPartial = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM
 inline constexpr uint8_t kNetFlagDataValid = 2;    // VIRTIO_NET_HDR_F_DATA_VALID (rx only)
+inline constexpr uint8_t kNetFlagGather = 0x40;    // tx only: the slot holds a NetGather (one slot)
 inline constexpr uint8_t kNetFlagSkip = 0x80;      // no frame: skip to the ring's start
 // NetSlotMeta::gso_type (virtio's values).
 inline constexpr uint8_t kNetGsoNone = 0;
@@ -88,6 +101,23 @@ struct NetSlotMeta {
   uint32_t reserved;
 };
 static_assert(sizeof(NetSlotMeta) == 16);
+
+// A gather frame's slot (kNetFlagGather): the head, then the spans after it.
+inline constexpr uint32_t kNetGatherHeadMax = 256;  // Ethernet + IPv4 + TCP, options included, fit
+inline constexpr uint32_t kNetGatherSpans = 4;
+struct NetSpan {
+  uint64_t addr;  // guest-physical
+  uint32_t len;
+  uint32_t reserved;
+};
+struct NetGather {
+  uint32_t head_len;  // kNetMinFrame..kNetGatherHeadMax bytes of head[]
+  uint32_t spans;     // 1..kNetGatherSpans entries of span[]
+  NetSpan span[kNetGatherSpans];
+  uint8_t head[kNetGatherHeadMax];
+};
+static_assert(sizeof(NetSpan) == 16);
+static_assert(sizeof(NetGather) == 8 + 16 * kNetGatherSpans + kNetGatherHeadMax);
 
 struct NetRing {
   alignas(64) uint32_t head;              // producer: frames ever published
@@ -123,5 +153,6 @@ static_assert(sizeof(NetHeader) <= kNetHeaderSize);
 static_assert(kNetMaxPlainFrame <= kNetSlotSize);
 static_assert(kNetMaxFrame <= kNetSlots / 4 * kNetSlotSize);  // several super-frames fit a ring
 static_assert(kNetRegionSize % 0x1000 == 0);
+static_assert(sizeof(NetGather) <= kNetSlotSize);
 
 }  // namespace shoal::abi

@@ -50,8 +50,14 @@ inline uint32_t net_plan_put(uint32_t head, uint32_t room, uint32_t slots, bool*
 // looked at (the host kernel checks the headers again).
 inline bool net_meta_ok(const NetSlotMeta& m, uint32_t features) {
   if (m.len < kNetMinFrame || m.len > kNetMaxFrame) return false;
-  if ((m.flags & ~(kNetFlagCsumPartial | kNetFlagDataValid)) != 0) return false;
+  if ((m.flags & ~(kNetFlagCsumPartial | kNetFlagDataValid | kNetFlagGather)) != 0) return false;
   if (m.flags != 0 && (features & kNetFeatureCsum) == 0) return false;
+  // A gather frame completes its checksum on the host: the guest never sums
+  // bytes it did not copy.
+  if ((m.flags & kNetFlagGather) != 0 &&
+      ((features & kNetFeatureGather) == 0 || (m.flags & kNetFlagCsumPartial) == 0)) {
+    return false;
+  }
   if ((m.flags & kNetFlagCsumPartial) != 0) {
     // The checksum field (two bytes) lies inside the frame, after the Ethernet header.
     if (m.csum_start < kNetMinFrame || uint32_t{m.csum_start} + m.csum_offset + 2 > m.len) return false;
@@ -67,6 +73,36 @@ inline bool net_meta_ok(const NetSlotMeta& m, uint32_t features) {
     default:
       return false;
   }
+}
+
+// One copy of a gather slot (the other side may rewrite it meanwhile: only
+// the copy is checked and used).
+// Word by word with relaxed atomic loads, as net_load_meta: each word once.
+inline NetGather net_load_gather(const void* slot) {
+  static_assert(sizeof(NetGather) % 8 == 0);
+  const uint64_t* w = static_cast<const uint64_t*>(slot);
+  uint64_t v[sizeof(NetGather) / 8];
+  for (unsigned i = 0; i < sizeof v / 8; ++i) v[i] = __atomic_load_n(w + i, __ATOMIC_RELAXED);
+  NetGather g;
+  __builtin_memcpy(&g, v, sizeof g);
+  return g;
+}
+
+// Whether a gather slot's copy describes the frame of metadata m (already
+// net_meta_ok): a head of kNetMinFrame..kNetGatherHeadMax bytes that holds
+// the checksum field, 1..kNetGatherSpans non-empty spans, and head plus
+// spans adding up to m.len. The spans' addresses are the reader's to check
+// against guest memory.
+inline bool net_gather_ok(const NetGather& g, const NetSlotMeta& m) {
+  if (g.head_len < kNetMinFrame || g.head_len > kNetGatherHeadMax) return false;
+  if (uint32_t{m.csum_start} + m.csum_offset + 2 > g.head_len) return false;
+  if (g.spans < 1 || g.spans > kNetGatherSpans) return false;
+  uint64_t total = g.head_len;
+  for (uint32_t i = 0; i < g.spans; ++i) {
+    if (g.span[i].len == 0 || g.span[i].len > kNetMaxFrame) return false;
+    total += g.span[i].len;
+  }
+  return total == m.len;
 }
 
 // Frames a ring holds, from a head and a tail each loaded once. More than

@@ -116,6 +116,12 @@ class SocketFile : public fs::File {
     (void)level, (void)name;
     return 0;
   }
+  // IPV6_JOIN_GROUP (join) / IPV6_LEAVE_GROUP of a multicast group on the
+  // interface ifindex (0: the one the group routes to). Linux's errnos.
+  virtual long membership6(bool join, const uint8_t group[16], int ifindex) {
+    (void)join, (void)group, (void)ifindex;
+    return -ENOPROTOOPT;
+  }
   // The transport's own value of an option, if it has one.
   virtual bool option_value(int level, int name, int* value) const {
     (void)level, (void)name, (void)value;

@@ -192,6 +192,16 @@ long socket_setsockopt(SocketFile* s, int level, int name, const void* optval, u
   }
   bool ipv6_level = level == uapi::IPPROTO_IPV6 && s->m_inet6;
   if (level != uapi::SOL_SOCKET && !tcp_level && level != uapi::IPPROTO_IP && !ipv6_level) return -ENOPROTOOPT;
+  if (ipv6_level && (name == uapi::IPV6_JOIN_GROUP || name == uapi::IPV6_LEAVE_GROUP)) {
+    // Linux's do_ipv6_setsockopt: EPROTO on a stream socket, then a whole
+    // struct ipv6_mreq.
+    if (s->type() == uapi::SOCK_STREAM) return -EPROTO;
+    if (optlen < sizeof(uapi::Ipv6Mreq)) return -EINVAL;
+    if (!user_readable(optval, sizeof(uapi::Ipv6Mreq))) return -EFAULT;
+    uapi::Ipv6Mreq m;
+    memcpy(&m, optval, sizeof(m));
+    return s->membership6(name == uapi::IPV6_JOIN_GROUP, m.addr, m.ifindex);
+  }
   if (optlen < sizeof(int)) return -EINVAL;
   if (!user_readable(optval, sizeof(int))) return -EFAULT;
   int v;

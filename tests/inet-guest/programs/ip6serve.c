@@ -5,6 +5,7 @@
 // give it (getpeername/getsockname/recvfrom), so the script can check that
 // the guest sees the host's real IPv6 address.
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -35,6 +36,32 @@ static int listen_on(int type, int port) {
     exit(1);
   }
   return fd;
+}
+
+// errno of bind (connect 0) or connect (1) of a new socket of type to
+// fe80::1 with scope id scope (0: an RFC 2133 sockaddr without one).
+static int link_local_errno(int type, int connect_it, unsigned scope) {
+  int fd = socket(AF_INET6, type, 0);
+  struct sockaddr_in6 a;
+  memset(&a, 0, sizeof(a));
+  a.sin6_family = AF_INET6;
+  a.sin6_port = htons(4242);
+  inet_pton(AF_INET6, "fe80::1", &a.sin6_addr);
+  a.sin6_scope_id = scope;
+  socklen_t len = scope != 0 ? sizeof(a) : 24;
+  int r = connect_it ? connect(fd, (struct sockaddr*)&a, len) : bind(fd, (struct sockaddr*)&a, len);
+  int e = r == 0 ? 0 : errno;
+  close(fd);
+  return e;
+}
+
+// errno of IPV6_JOIN_GROUP (join 1) or IPV6_LEAVE_GROUP on fd.
+static int membership(int fd, int join, const char* group, int ifindex) {
+  struct ipv6_mreq m;
+  memset(&m, 0, sizeof(m));
+  inet_pton(AF_INET6, group, &m.ipv6mr_multiaddr);
+  m.ipv6mr_interface = ifindex;
+  return setsockopt(fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, &m, sizeof(m)) == 0 ? 0 : errno;
 }
 
 static void serve(int c) {
@@ -71,6 +98,17 @@ int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   int t = listen_on(SOCK_STREAM, atoi(argv[1]));
   int u = listen_on(SOCK_DGRAM, atoi(argv[2]));
+  // Link-local addresses need a scope id (bind, connect), an unknown one is
+  // ENODEV for bind and ENETUNREACH for connect: the errnos, as numbers.
+  printf("scope checks: %d %d %d %d\n", link_local_errno(SOCK_STREAM, 0, 0), link_local_errno(SOCK_DGRAM, 0, 999),
+         link_local_errno(SOCK_DGRAM, 1, 0), link_local_errno(SOCK_STREAM, 1, 999));
+  // The UDP socket joins ff12::1234 (interface 0: the one the group routes
+  // to); then the errnos of joining it again, a unicast address, on an
+  // interface that does not exist, and of leaving a group never joined.
+  int joined = membership(u, 1, "ff12::1234", 0);
+  printf("joined ff12::1234: %d\n", joined);
+  printf("mcast checks: %d %d %d %d\n", membership(u, 1, "ff12::1234", 0), membership(u, 1, "fd00::1", 0),
+         membership(u, 1, "ff12::99", 999), membership(u, 0, "ff12::98", 0));
   printf("ip6serve: listening\n");
   for (;;) {
     struct pollfd p[2] = {{t, POLLIN, 0}, {u, POLLIN, 0}};
@@ -89,12 +127,13 @@ int main(int argc, char** argv) {
       close(c);
     }
     if (p[1].revents & POLLIN) {
-      char buf[2048];
+      static char buf[70000];  // a datagram may be up to 65527 bytes over IPv6
       struct sockaddr_in6 from;
       socklen_t fl = sizeof(from);
       ssize_t n = recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr*)&from, &fl);
       if (n < 0) continue;
-      printf("udp from %s len %zd\n", show(&from, b1), n);
+      if (from.sin6_scope_id != 0) printf("udp from %s len %zd scope %u\n", show(&from, b1), n, from.sin6_scope_id);
+      else printf("udp from %s len %zd\n", show(&from, b1), n);
       sendto(u, buf, (size_t)n, 0, (struct sockaddr*)&from, fl);
     }
   }

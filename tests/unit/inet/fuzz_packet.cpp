@@ -19,7 +19,9 @@
 // ping, fragmented UDP, TCP SYN, data and FIN on an accepted connection;
 // IPv6 neighbour solicitation and advertisement, echo, TCP SYNs to the
 // listener and a closed port, UDP to the bound port and a closed one, an
-// ICMPv6 port unreachable about our UDP datagram)
+// ICMPv6 port unreachable about our UDP datagram; IPv6 fragments in and out
+// of order, an atomic fragment, an extension header chain, a router
+// advertisement)
 // made by a real client stack into dir and exits; tests/fuzz/corpus/
 // fuzz_packet/ holds their output.
 #include <stddef.h>
@@ -264,6 +266,78 @@ Frame ip6_frame(const uint8_t* dst_mac, const uint8_t dst[16], uint8_t next, std
   return f;
 }
 
+// A Fragment header (next header, byte offset, more, id) before piece.
+std::vector<uint8_t> frag6(uint8_t next, size_t off, bool more, uint32_t id, const uint8_t* piece, size_t n) {
+  std::vector<uint8_t> h = {next, 0, static_cast<uint8_t>(off >> 8), static_cast<uint8_t>((off & 0xf8) | (more ? 1 : 0)),
+                            static_cast<uint8_t>(id >> 24), static_cast<uint8_t>(id >> 16), static_cast<uint8_t>(id >> 8),
+                            static_cast<uint8_t>(id)};
+  h.insert(h.end(), piece, piece + n);
+  return h;
+}
+
+// IPv6 fragments and extension headers: a 1500-byte datagram to port 53
+// in two fragments (in order, and last first), an atomic fragment, and a
+// chain of Hop-by-Hop, Routing (no segments left) and Destination options
+// before UDP.
+void write_seeds6_ext(const char* dir, const uint8_t server_mac[6], const uint8_t server6[16]) {
+  std::vector<uint8_t> udp(8 + 1492, 0);
+  udp[0] = 0x13;
+  udp[1] = 0x88;
+  udp[3] = 53;
+  udp[4] = static_cast<uint8_t>(udp.size() >> 8);
+  udp[5] = static_cast<uint8_t>(udp.size());
+  for (size_t i = 8; i < udp.size(); ++i) udp[i] = static_cast<uint8_t>(i * 7);
+  Frame whole = ip6_frame(server_mac, server6, kProtoUdp, udp, 64);
+  const uint8_t* l4 = whole.data() + 14 + 40;  // checksummed
+  Frame first = ip6_frame(server_mac, server6, 44, frag6(kProtoUdp, 0, true, 0x1234, l4, 1232), 64);
+  Frame last = ip6_frame(server_mac, server6, 44, frag6(kProtoUdp, 1232, false, 0x1234, l4 + 1232, udp.size() - 1232), 64);
+  write_seed(dir, "ip6-udp-fragmented", {first, last}, 0x41);
+  write_seed(dir, "ip6-udp-fragmented-last-first", {last, first}, 0x41);
+  std::vector<uint8_t> small(l4, l4 + 8);
+  small[4] = 0;
+  small[5] = 32;
+  small.resize(32, 0x55);
+  Frame atomic_udp = ip6_frame(server_mac, server6, kProtoUdp, small, 64);
+  write_seed(dir, "ip6-atomic-fragment",
+             {ip6_frame(server_mac, server6, 44, frag6(kProtoUdp, 0, false, 7, atomic_udp.data() + 54, 32), 64)}, 0x41);
+  // Hop-by-Hop (Router Alert) -> Routing type 0, 0 left -> Destination (PadN) -> UDP.
+  std::vector<uint8_t> chain = {43, 0, 5, 2, 0, 0, 1, 0};
+  std::vector<uint8_t> rh(24, 0);
+  rh[0] = 60;
+  rh[1] = 2;
+  chain.insert(chain.end(), rh.begin(), rh.end());
+  chain.insert(chain.end(), {kProtoUdp, 0, 1, 4, 0, 0, 0, 0});
+  chain.insert(chain.end(), atomic_udp.begin() + 54, atomic_udp.end());
+  write_seed(dir, "ip6-extension-chain", {ip6_frame(server_mac, server6, 0, chain, 64)}, 0x41);
+  // A Router Advertisement (from fe80::1, to all-nodes): lifetime, the
+  // router's MAC, a prefix with L and A.
+  std::vector<uint8_t> ra(16, 0);
+  ra[0] = 134;
+  ra[4] = 64;
+  ra[7] = 60;
+  ra.insert(ra.end(), {1, 1, 0x02, 0, 0, 0, 0, 0x0a});
+  std::vector<uint8_t> pi(32, 0);
+  pi[0] = 3;
+  pi[1] = 4;
+  pi[2] = 64;
+  pi[3] = 0xc0;
+  pi[7] = 0xff;
+  pi[11] = 0x7f;
+  pi[16] = 0xfd;
+  pi[19] = 0x77;
+  ra.insert(ra.end(), pi.begin(), pi.end());
+  const uint8_t all_nodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+  Frame adv = ip6_frame(all_nodes_mac, all_nodes, kProtoIcmp6, ra, 255);
+  const uint8_t router_ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  memcpy(adv.data() + 14 + 8, router_ll, 16);  // from a link-local address: re-sum
+  uint8_t* m = adv.data() + 14 + 40;
+  m[2] = m[3] = 0;
+  uint16_t sum = icmp6_checksum(router_ll, all_nodes, m, ra.size());
+  memcpy(m + 2, &sum, 2);
+  write_seed(dir, "icmp6-router-advert", {adv}, 0x01);
+}
+
 void write_seeds6(const char* dir) {
   const uint8_t server_mac[6] = {0x02, 0, 0, 0, 0, 0x0b}, client_mac[6] = {0x02, 0, 0, 0, 0, 0x0a};
   const uint8_t server6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
@@ -326,6 +400,7 @@ void write_seeds6(const char* dir) {
   na.insert(na.end(), {2, 1});
   na.insert(na.end(), client_mac, client_mac + 6);
   write_seed(dir, "ip6-udp-then-advert", {to53, ip6_frame(server_mac, server6, kProtoIcmp6, na, 255)}, 0x41);
+  write_seeds6_ext(dir, server_mac, server6);
 }
 
 void write_seeds(const char* dir) {

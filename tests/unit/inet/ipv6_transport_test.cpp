@@ -54,6 +54,18 @@ class Ipv6Wire : public TcpPair {
       if (ip[40] == 136) ++adverts;
       return;
     }
+    if (ip[6] == 44) {
+      // A fragment of a UDP datagram: within the MTU, and every one but the
+      // last 1448 bytes, as Linux cuts them at MTU 1500.
+      ASSERT_LE(f.size(), 1514u);
+      EXPECT_EQ(ip[40], 17);
+      bool more = (ip[43] & 1) != 0;
+      if (more) {
+        EXPECT_EQ(plen, 8u + 1448);
+      }
+      ++frags6;
+      return;
+    }
     ASSERT_TRUE(ip[6] == 6 || ip[6] == 17);
     bool ab = memcmp(ip + 8, kAddrA, 16) == 0 && memcmp(ip + 24, kAddrB, 16) == 0;
     bool ba = memcmp(ip + 8, kAddrB, 16) == 0 && memcmp(ip + 24, kAddrA, 16) == 0;
@@ -74,7 +86,7 @@ class Ipv6Wire : public TcpPair {
   }
   uint32_t b_from_a() { return a.ip6_peers()->standin_of(kAddrB, true); }
 
-  int solicits = 0, adverts = 0, tcp6 = 0, udp6 = 0, ipv4_transport = 0;
+  int solicits = 0, adverts = 0, tcp6 = 0, udp6 = 0, frags6 = 0, ipv4_transport = 0;
 };
 
 TEST_F(Ipv6Wire, UdpDatagramsBothWays) {
@@ -116,11 +128,36 @@ TEST_F(Ipv6Wire, UdpDatagramsBothWays) {
   EXPECT_EQ(solicits, 1);
   EXPECT_EQ(udp6, 2);
   EXPECT_EQ(ipv4_transport, 0);
-  // A datagram that does not fit one IPv6 packet is not sent (no fragments).
-  Bytes big(1500 - 40 - 8 + 1);
-  EXPECT_EQ(sa->sendto(big.data(), big.size(), true, to_b, 7000), static_cast<long>(big.size()));
-  settle();
+  // Datagrams that do not fit one packet leave in fragments and arrive
+  // whole, both ways: 1453 bytes (2 fragments), 3000 (3), 60000 (42), and
+  // IPv6's largest, 65527 (46; IPv4's is 65507).
+  size_t frags_before = 0;
+  for (size_t size : {size_t{1500 - 40 - 8 + 1}, size_t{3000}, size_t{60000}, size_t{65527}}) {
+    Bytes big = random_bytes(size, size);
+    got.assign(70000, 0);
+    frags_before = static_cast<size_t>(frags6);
+    ASSERT_EQ(sa->sendto(big.data(), big.size(), true, to_b, 7000), static_cast<long>(big.size()));
+    n = -EAGAIN;
+    ASSERT_TRUE(run_until([&] {
+      n = sb->recvfrom(got.data(), got.size(), false, &full, &from, &port);
+      return n != -EAGAIN;
+    }));
+    ASSERT_EQ(n, static_cast<long>(size));
+    EXPECT_EQ(Bytes(got.begin(), got.begin() + n), big);
+    EXPECT_EQ(static_cast<size_t>(frags6) - frags_before, (size + 8 + 1447) / 1448);
+    ASSERT_EQ(sb->sendto(big.data(), big.size(), true, from, port), static_cast<long>(size));
+    n = -EAGAIN;
+    ASSERT_TRUE(run_until([&] {
+      n = sa->recvfrom(got.data(), got.size(), false, &full, &from, &port);
+      return n != -EAGAIN;
+    }));
+    ASSERT_EQ(n, static_cast<long>(size));
+    EXPECT_EQ(Bytes(got.begin(), got.begin() + n), big);
+  }
   EXPECT_EQ(udp6, 2);
+  EXPECT_EQ(a.stats().frags_reassembled + b.stats().frags_reassembled, 8u);
+  Bytes huge(65528);
+  EXPECT_EQ(sa->sendto(huge.data(), huge.size(), true, to_b, 7000), -EMSGSIZE);
   sa->close();
   sb->close();
 }

@@ -4,6 +4,8 @@
 // cuts into MSS segments a plain stack accepts byte for byte; received
 // super-frames and frames whose checksum the device vouched for are taken
 // without verifying it, and only those.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "inet/tcp_wire.hpp"
@@ -153,6 +155,67 @@ TEST_F(OffloadPair, TrustDoesNotOutliveItsFrame) {
   Bytes junk = eth(kMacA, kMacB, 0x0800, ipv4(kIpB, kIpA, 17, Bytes(8)));
   a.input(junk.data(), junk.size(), true);
   EXPECT_FALSE(a.rx_checksum_trusted());
+}
+
+// Gather (the network device's zero-copy frames): segments of 1 KiB or more
+// leave as a head plus spans of the send ring, which the device reads later.
+class GatherPair : public OffloadPair {
+ protected:
+  GatherPair() { wire.dev_a.gather = true; }
+};
+
+TEST_F(GatherPair, BulkTransferGathersFromTheSendRingAndArrivesIntact) {
+  ASSERT_TRUE(connect_pair());
+  Bytes up = random_bytes(8 << 20, 21);
+  Bytes got = transfer(client, server, up, 60'000'000'000ull);
+  ASSERT_EQ(got.size(), up.size());
+  EXPECT_TRUE(got == up);
+  EXPECT_GT(wire.dev_a.gather_frames, 100u);
+  EXPECT_EQ(a.stats().tx_gather_frames, wire.dev_a.gather_frames);
+  EXPECT_EQ(wire.dev_a.bad_offload, 0u);
+  EXPECT_EQ(b.stats().rx_bad_tcp, 0u);
+}
+
+TEST_F(GatherPair, LossAndReorderingStillDeliverEverything) {
+  for (Impairment* imp : {&wire.a_to_b, &wire.b_to_a}) {
+    imp->loss = 0.02;
+    imp->delay_ns = 5'000'000;
+    imp->reorder = 0.1;
+  }
+  ASSERT_TRUE(connect_pair());
+  Bytes up = random_bytes(2 << 20, 22);
+  Bytes got = transfer(client, server, up, 300'000'000'000ull);
+  ASSERT_EQ(got.size(), up.size());
+  EXPECT_TRUE(got == up);
+  EXPECT_GT(a.stats().tcp_retransmits, 0u);
+  EXPECT_GT(wire.dev_a.gather_frames, 0u);
+  EXPECT_EQ(wire.dev_a.bad_offload, 0u);
+}
+
+// A reset frees the send ring at once; frames pointing into it have not
+// been read yet: the device keeps the ring until they leave, and they carry
+// the bytes that were sent.
+TEST_F(GatherPair, AbortWhileFramesWaitKeepsTheRingUntilTheyLeave) {
+  ASSERT_TRUE(connect_pair());
+  Bytes down = random_bytes(100, 23);
+  ASSERT_EQ(server->send(down.data(), down.size(), false), 100);
+  run_until([&] { return client->poll() & libos::inet::kPollIn; });  // unread: close resets
+  Bytes payload;
+  wire.tap = [&](bool to_b, std::vector<uint8_t>& f) {
+    if (auto seg = parse_sent(f); seg && to_b) payload.insert(payload.end(), seg->data.begin(), seg->data.end());
+    return true;
+  };
+  Bytes up = random_bytes(20000, 24);
+  ASSERT_EQ(client->send(up.data(), up.size(), false), 20000);
+  uint64_t pending = wire.dev_a.gather_frames;
+  ASSERT_GT(pending, 0u);
+  client->close();  // RST, and the ring goes
+  client = nullptr;
+  EXPECT_GE(wire.dev_a.retired, 1u);
+  run_until([] { return false; }, 100'000'000);
+  ASSERT_GE(payload.size(), 1024u);
+  ASSERT_LE(payload.size(), up.size());
+  EXPECT_TRUE(std::equal(payload.begin(), payload.end(), up.begin()));
 }
 
 TEST(OffloadConfig, SegmentationNeedsTheChecksumOffload) {

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <random>
+#include <stdlib.h>
 #include <vector>
 
 #include "inet/checksum.hpp"
@@ -37,23 +38,85 @@ class WireEnd final : public libos::inet::Device {
   }
   void tx_commit(size_t len) override {
     if (len > libos::inet::kMaxFrame) ++bad_offload;  // a plain frame over the MTU
-    sent.emplace_back(m_buf.data(), m_buf.data() + len);
+    std::vector<uint8_t> f(m_buf.data(), m_buf.data() + len);
+    if (m_pending.empty()) sent.push_back(std::move(f));
+    else m_pending.push_back({std::move(f), {}, {}, false});  // frames leave in commit order
   }
   uint8_t* tx_buffer_large(size_t len) override {
     if (!offload) ++bad_offload;  // never asked for without the offload
     if (full || len > libos::inet::kMaxLargeFrame) return nullptr;
     return m_buf.data();
   }
-  void tx_commit_offload(size_t len, const libos::inet::TxOffload& off) override;
+  void tx_commit_offload(size_t len, const libos::inet::TxOffload& off) override {
+    std::vector<uint8_t> f(m_buf.data(), m_buf.data() + len);
+    if (m_pending.empty()) offload_frame(std::move(f), off);
+    else m_pending.push_back({std::move(f), {}, off, true});
+  }
+
+  // Gather (with `gather` and `offload`), as the monitor does it: the frame
+  // keeps pointers into the stack's send ring and its bytes are read only
+  // when the wire takes it (frames committed after it wait behind it), so a
+  // ring the stack frees meanwhile must come through retire_tx_memory().
+  bool gathers() const override { return gather && offload; }
+  uint8_t* tx_buffer_gather() override {
+    if (full) return nullptr;
+    m_gather_head.assign(256, 0);
+    return m_gather_head.data();
+  }
+  void tx_commit_gather(size_t head_len, const libos::inet::TxSpan* spans, int count, size_t len,
+                        const libos::inet::TxOffload& off) override {
+    Pending p;
+    p.offload = true;
+    p.bytes.assign(m_gather_head.begin(), m_gather_head.begin() + static_cast<ptrdiff_t>(head_len));
+    size_t total = head_len;
+    for (int i = 0; i < count; ++i) {
+      p.spans.push_back(spans[i]);
+      total += spans[i].len;
+    }
+    if (total != len || count < 1 || count > libos::inet::kMaxTxSpans || !off.csum_partial) ++bad_offload;
+    p.off = off;
+    m_pending.push_back(std::move(p));
+    ++gather_frames;
+  }
+  bool retire_tx_memory(void* p) override {
+    if (m_pending.empty()) return false;
+    m_retired.push_back(p);
+    ++retired;
+    return true;
+  }
+  // Reads the pending gather frames' spans now, then frees retired memory.
+  void materialize() {
+    for (auto& p : m_pending) {
+      for (auto& sp : p.spans) p.bytes.insert(p.bytes.end(), sp.data, sp.data + sp.len);
+      if (p.offload) offload_frame(std::move(p.bytes), p.off);
+      else sent.push_back(std::move(p.bytes));
+    }
+    m_pending.clear();
+    for (void* r : m_retired) free(r);
+    m_retired.clear();
+  }
+  ~WireEnd() { materialize(); }
 
   std::deque<std::vector<uint8_t>> sent;  // frames not yet put on the wire
   bool full = false;                      // simulate a full device
   bool offload = false;                   // a device with TSO + checksum offload
+  bool gather = false;                    // and gather frames (needs offload)
+  uint64_t gather_frames = 0, retired = 0;
   uint64_t gso_frames = 0, gso_segments = 0, partial_frames = 0;
   uint64_t bad_offload = 0;  // metadata or a partial sum that is wrong
 
  private:
+  struct Pending {
+    std::vector<uint8_t> bytes;  // the head; the spans' bytes join at materialize()
+    std::vector<libos::inet::TxSpan> spans;
+    libos::inet::TxOffload off;
+    bool offload = false;  // through offload_frame (else a plain frame)
+  };
+  void offload_frame(std::vector<uint8_t> f, const libos::inet::TxOffload& off);
   void complete(std::vector<uint8_t>& f, size_t csum_start);
+  std::vector<uint8_t> m_gather_head;
+  std::deque<Pending> m_pending;
+  std::vector<void*> m_retired;
   std::vector<uint8_t> m_buf = std::vector<uint8_t>(libos::inet::kMaxLargeFrame);
 };
 
@@ -76,9 +139,9 @@ inline void WireEnd::complete(std::vector<uint8_t>& f, size_t l4) {
   memcpy(f.data() + l4 + 16, &c, 2);
 }
 
-inline void WireEnd::tx_commit_offload(size_t len, const libos::inet::TxOffload& off) {
+inline void WireEnd::offload_frame(std::vector<uint8_t> f, const libos::inet::TxOffload& off) {
   using namespace libos::inet;
-  std::vector<uint8_t> f(m_buf.data(), m_buf.data() + len);
+  size_t len = f.size();
   // What the device checks: TCP/IPv4 at 34, field at +16, holding the
   // pseudo-header sum over the whole L4 length (virtio's convention).
   if (!offload || !off.csum_partial || off.csum_start != 34 || off.csum_offset != 16 || len < 54 ||
@@ -210,6 +273,7 @@ class Wire {
 
  private:
   void take(WireEnd& dev, bool to_b, const Impairment& imp) {
+    dev.materialize();
     std::uniform_real_distribution<double> u(0, 1);
     while (!dev.sent.empty()) {
       std::vector<uint8_t> frame = std::move(dev.sent.front());

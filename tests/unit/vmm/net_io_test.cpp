@@ -432,6 +432,142 @@ TEST(NetIo, HostileGuestWordsNeverBreakTheMonitor) {
   }
 }
 
+// Gather frames (kNetFlagGather): one slot with the head and spans of
+// guest memory; the monitor joins them, checked against guest memory.
+struct GatherRig : Rig {
+  std::vector<uint8_t> guest = std::vector<uint8_t>(1 << 20);
+  GuestMemory gm = GuestMemory::wrap(guest.data(), guest.size());
+  GatherRig() : Rig(kNetFeatureCsum | kNetFeatureTso4) {
+    for (size_t i = 0; i < guest.size(); ++i) guest[i] = static_cast<uint8_t>(i * 7 + (i >> 8));
+    io->enable_gather(&gm);
+  }
+  // Publishes one gather slot: head_len bytes of head (tag), the spans given.
+  void send_gather(uint32_t head_len, std::vector<NetSpan> spans, uint32_t len = 0, NetSlotMeta meta = tso_meta(1448),
+                   uint32_t count = 0) {
+    uint32_t head = h->tx.head;
+    auto* g = reinterpret_cast<NetGather*>(net_tx_slot(mem.get(), head));
+    *g = NetGather{};
+    g->head_len = head_len;
+    g->spans = count != 0 ? count : static_cast<uint32_t>(spans.size());
+    uint64_t total = head_len;
+    for (size_t i = 0; i < spans.size() && i < kNetGatherSpans; ++i) {
+      g->span[i] = spans[i];
+      total += spans[i].len;
+    }
+    auto f = frame(head_len < kNetGatherHeadMax ? head_len : kNetGatherHeadMax, 5);
+    memcpy(g->head, f.data(), f.size());
+    meta.flags |= kNetFlagGather;
+    meta.len = len != 0 ? len : static_cast<uint32_t>(total);
+    h->tx.meta[net_slot_of(head)] = meta;
+    h->tx.head = head + 1;
+  }
+  std::vector<uint8_t> expected(uint32_t head_len, std::vector<NetSpan> spans) {
+    auto out = frame(head_len, 5);
+    for (auto& sp : spans) out.insert(out.end(), guest.begin() + sp.addr, guest.begin() + sp.addr + sp.len);
+    return out;
+  }
+};
+
+TEST(NetIoGather, AnnouncedOnlyWithTheChecksumOffload) {
+  GatherRig r;
+  EXPECT_NE(r.h->features & kNetFeatureGather, 0u);
+  Rig plain;
+  std::vector<uint8_t> guest(4096);
+  GuestMemory gm = GuestMemory::wrap(guest.data(), guest.size());
+  plain.io->enable_gather(&gm);
+  EXPECT_EQ(plain.h->features & kNetFeatureGather, 0u);
+}
+
+TEST(NetIoGather, JoinsTheHeadAndGuestMemorySpans) {
+  GatherRig r;
+  std::vector<NetSpan> spans = {{4096, 30000, 0}, {100, 2000, 0}};
+  r.send_gather(54, spans);
+  r.guest_send(60, 3);  // a plain frame after it: the gather frame took one slot
+  r.io->step(0);
+  ASSERT_EQ(r.link.sent.size(), 2u);
+  EXPECT_EQ(r.link.sent[0], r.expected(54, spans));
+  EXPECT_EQ(r.link.sent_meta[0].flags, kNetFlagCsumPartial);  // gather is the ring's business, not the TAP's
+  EXPECT_EQ(r.link.sent_meta[0].gso_size, 1448);
+  EXPECT_EQ(r.link.sent[1], frame(60, 3));
+  EXPECT_EQ(r.h->tx.tail, 2u);
+  EXPECT_EQ(r.io->counters().tx_gather_frames, 1u);
+  EXPECT_EQ(r.io->counters().tx_bytes, 54u + 32000 + 60);
+}
+
+TEST(NetIoGather, DropsSlotsAndSpansThatFailTheChecks) {
+  GatherRig r;
+  uint64_t end = r.guest.size();
+  NetSlotMeta no_csum = tso_meta(1448);
+  no_csum.flags = 0;
+  no_csum.gso_type = kNetGsoNone;
+  NetSlotMeta far_csum = tso_meta(1448);
+  far_csum.csum_start = 60;  // the field past a 54-byte head
+  r.send_gather(54, {{end - 10, 100, 0}});                   // past guest memory
+  r.send_gather(54, {{~0ull - 5, 100, 0}});                  // wraps
+  r.send_gather(54, {{0, 100, 0}}, 0, tso_meta(1448), 5);   // more spans than a slot holds
+  r.send_gather(54, {{0, 100, 0}}, 0, tso_meta(1448), 0xffffffffu);
+  r.send_gather(54, {{0, 100, 0}}, 54 + 99);                 // lengths do not add up
+  r.send_gather(54, {{0, 0, 0}}, 54 + 1);                    // an empty span
+  r.send_gather(300, {{0, 100, 0}});                         // head larger than the slot's
+  r.send_gather(10, {{0, 100, 0}});                          // head shorter than Ethernet's
+  r.send_gather(54, {{0, 100, 0}}, 0, far_csum);
+  r.send_gather(54, {{0, 100, 0}}, 0, no_csum);              // gather needs a partial checksum
+  r.send_gather(54, {{4096, 1000, 0}});                       // good
+  r.io->step(0);
+  ASSERT_EQ(r.link.sent.size(), 1u);
+  EXPECT_EQ(r.link.sent[0], r.expected(54, {{4096, 1000, 0}}));
+  EXPECT_EQ(r.io->counters().tx_bad_gather, 9u);
+  EXPECT_EQ(r.io->counters().tx_bad_len, 1u);  // the metadata check already refuses no_csum
+  EXPECT_EQ(r.h->tx.tail, r.h->tx.head);
+}
+
+TEST(NetIoGather, RefusedWhenNotAnnounced) {
+  Rig r(kNetFeatureCsum | kNetFeatureTso4);  // no enable_gather
+  NetSlotMeta m = tso_meta(1448);
+  m.flags |= kNetFlagGather;
+  m.len = 1000;
+  r.h->tx.meta[0] = m;
+  r.h->tx.head = 1;
+  r.io->step(0);
+  EXPECT_TRUE(r.link.sent.empty());
+  EXPECT_EQ(r.io->counters().tx_bad_len, 1u);
+}
+
+TEST(NetIoGather, HostileGatherSlotsNeverBreakTheMonitor) {
+  GatherRig r;
+  std::mt19937_64 rng(4321);
+  uint64_t size = r.guest.size();
+  for (int round = 0; round < 20000; ++round) {
+    uint32_t slot = static_cast<uint32_t>(rng() % kNetSlots);
+    auto* g = reinterpret_cast<NetGather*>(net_tx_slot(r.mem.get(), slot));
+    g->head_len = rng() % 4 == 0 ? static_cast<uint32_t>(rng()) : static_cast<uint32_t>(rng() % 300);
+    g->spans = rng() % 4 == 0 ? static_cast<uint32_t>(rng()) : static_cast<uint32_t>(rng() % 6);
+    uint64_t total = g->head_len;
+    for (auto& sp : g->span) {
+      // Addresses around guest memory's end and beyond, some wrapping.
+      sp.addr = rng() % 3 == 0 ? rng() : size - rng() % 70000;
+      sp.len = rng() % 3 == 0 ? static_cast<uint32_t>(rng()) : static_cast<uint32_t>(rng() % 70000);
+      total += sp.len;
+    }
+    NetSlotMeta& m = r.h->tx.meta[slot];
+    m = tso_meta(static_cast<uint16_t>(64 + rng() % 1400));
+    m.flags = static_cast<uint8_t>(rng() % 2 ? kNetFlagGather | kNetFlagCsumPartial : rng());
+    m.len = rng() % 2 ? static_cast<uint32_t>(total) : static_cast<uint32_t>(rng() % 70000);
+    if (rng() % 2) m.gso_type = static_cast<uint8_t>(rng() % 3);
+    r.h->tx.head = r.h->tx.tail + static_cast<uint32_t>(rng() % (kNetSlots + 2));
+    r.io->step(round);
+    for (size_t i = 0; i < r.link.sent.size(); ++i) {
+      const auto& f = r.link.sent[i];
+      ASSERT_TRUE(f.size() >= kNetMinFrame && f.size() <= kNetMaxFrame);
+      ASSERT_EQ(r.link.sent_meta[i].len, f.size());
+      ASSERT_EQ(r.link.sent_meta[i].flags & kNetFlagGather, 0);  // never passed on to the TAP
+    }
+    r.link.sent.clear();
+    r.link.sent_meta.clear();
+  }
+  EXPECT_GT(r.io->counters().tx_bad_gather, 0u);
+}
+
 TEST(NetImpair, LossAllDropsEverything) {
   NetImpairQueue q({1000000, 0, 0, {}}, 1);
   auto f = frame(60, 0);

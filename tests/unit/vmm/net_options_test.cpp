@@ -173,6 +173,17 @@ TEST(NetOptionsIp6, ParsesAddressAndPrefix) {
   EXPECT_EQ(format_ipv6((*full)->ipv6), "2001:db8::5");
 }
 
+// --ip6 auto: no static address (the guest uses SLAAC), as without --ip6.
+TEST(NetOptionsIp6, AutoLeavesTheAddressToTheRouters) {
+  auto c = make_net_config({"tap:t0", "10.0.0.2/24", "", "02:00:00:00:00:01", "", "auto"}, 1);
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE(*c);
+  EXPECT_EQ((*c)->ipv6_prefix, 0);
+  EXPECT_EQ(format_ipv6((*c)->ipv6), "::");
+  auto alone = make_net_config({"", "", "", "", "", "auto"}, 1);
+  EXPECT_FALSE(alone);
+}
+
 TEST(NetOptionsIp6, RefusesWhatAHostCannotOwn) {
   for (const char* bad : {"fd00::2", "fd00::2/0", "fd00::2/129", "fd00::2/x", "/64", "10.0.0.2/24", "::/64",
                           "::1/128", "ff02::1/64", "::ffff:10.0.0.2/96", "fe80::1/64", "fd00::zz/64"}) {

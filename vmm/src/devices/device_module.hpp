@@ -116,6 +116,11 @@ class DeviceModule {
     return std::string();
   }
 
+  // Guest memory, once it exists (before start()): a device whose thread
+  // reads guest memory keeps the reference. The caller stops every device
+  // before mem goes away.
+  virtual void use_guest_memory(const GuestMemory& mem) { (void)mem; }
+
   virtual void fill_boot_info(abi::BootInfo& info) const { (void)info; }
 
   // The hypercalls (abi/hypercall.h) this device serves. Each number has one

@@ -74,4 +74,8 @@ Result<ElfProgram> load_elf(const std::string& path, ElfRole role);
 // Reads a whole file; errors name the path.
 Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_size);
 
+// A short name for an ELF e_machine value in messages ("x86-64", "i386",
+// ..., "unknown").
+const char* elf_machine_name(uint16_t machine);
+
 }  // namespace shoal::builder

@@ -54,6 +54,9 @@ class NetDevice {
   NetDevice& operator=(const NetDevice&) = delete;
 
   Result<void> attach(Vm& vm);
+  // Before start(): lets the guest send gather frames (abi/netdev.h) whose
+  // payload the I/O thread reads from mem. mem must outlive stop().
+  void use_guest_memory(const GuestMemory& mem);
   Result<void> start();
   void stop();
 
@@ -74,6 +77,7 @@ class NetDevice {
   void* m_base = nullptr;
   int m_tap_fd = -1, m_kick_fd = -1, m_wake_fd = -1, m_stop_fd = -1;
   bool m_own_wake = false;
+  bool m_gather = false;
   std::unique_ptr<TapLink> m_link;
   std::unique_ptr<NetIo> m_io;
   pthread_t m_thread{};

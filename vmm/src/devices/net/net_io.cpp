@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <optional>
+
 #include <shoal/abi/netdev_ops.h>
 
 namespace shoal::vmm {
@@ -28,6 +30,43 @@ NetIo::NetIo(void* base, FrameLink& link, std::function<void()> wake_guest)
 }
 
 NetIo::~NetIo() = default;
+
+FrameLink::Sent FrameLink::send_pieces(const Piece* pieces, int count, size_t len, const NetSlotMeta& meta) {
+  std::unique_ptr<uint8_t[]> joined(new uint8_t[len]);
+  size_t at = 0;
+  for (int i = 0; i < count; ++i) {
+    memcpy(joined.get() + at, pieces[i].data, pieces[i].len);
+    at += pieces[i].len;
+  }
+  return send(joined.get(), len, meta);
+}
+
+void NetIo::enable_gather(const GuestMemory* mem) {
+  if (mem == nullptr || (m_features & kNetFeatureCsum) == 0) return;
+  m_mem = mem;
+  m_features |= kNetFeatureGather;
+  net_store_relaxed(&m_header->features, m_features);
+}
+
+std::optional<FrameLink::Sent> NetIo::send_gather(uint32_t index, const NetSlotMeta& m) {
+  NetGather g = net_load_gather(net_tx_slot(m_base, index));  // copied once
+  if (!net_gather_ok(g, m)) return std::nullopt;
+  FrameLink::Piece pieces[1 + kNetGatherSpans];
+  pieces[0] = {g.head, g.head_len};
+  for (uint32_t i = 0; i < g.spans; ++i) {
+    // SAFETY: span() checks the range against guest memory (bounds,
+    // overflow, the window's commitment); the guest may rewrite the bytes
+    // while the kernel copies them, garbling only its own frame.
+    auto bytes = m_mem->span(g.span[i].addr, g.span[i].len);
+    if (!bytes) return std::nullopt;
+    pieces[1 + i] = {bytes.value().data(), g.span[i].len};
+  }
+  NetSlotMeta link_meta = m;
+  link_meta.flags &= static_cast<uint8_t>(~kNetFlagGather);
+  auto sent = m_link.send_pieces(pieces, static_cast<int>(1 + g.spans), m.len, link_meta);
+  if (sent == FrameLink::Sent::ok) ++m_counters.tx_gather_frames;
+  return sent;
+}
 
 void NetIo::set_impairment(const NetImpair& config, uint64_t seed) {
   m_impair = std::make_unique<NetImpairQueue>(config, seed);
@@ -66,7 +105,8 @@ void NetIo::transmit(NetStep& s) {
         continue;
       }
     }
-    uint32_t slots = m.len > 0 ? net_slots_for(m.len) : 1;
+    bool gather = (m.flags & kNetFlagGather) != 0;
+    uint32_t slots = gather || m.len == 0 ? 1 : net_slots_for(m.len);
     // The guest never sends "already checked" frames; a frame must lie in
     // published slots and not cross the ring's end.
     if (!net_meta_ok(m, m_features) || (m.flags & kNetFlagDataValid) != 0 || slots > published ||
@@ -78,12 +118,18 @@ void NetIo::transmit(NetStep& s) {
     // SAFETY: the slots lie inside the ring (checked above). The guest may
     // rewrite the bytes while the kernel copies them: it then sends a
     // garbled frame of its own, nothing more (the kernel checks the headers).
-    auto sent = m_link.send(net_tx_slot(m_base, m_tx_tail), m.len, m);
-    if (sent == FrameLink::Sent::full) {
+    std::optional<FrameLink::Sent> sent =
+        gather ? send_gather(m_tx_tail, m) : m_link.send(net_tx_slot(m_base, m_tx_tail), m.len, m);
+    if (!sent) {
+      ++m_counters.tx_bad_gather;
+      ++m_tx_tail;
+      continue;
+    }
+    if (*sent == FrameLink::Sent::full) {
       s.tx_blocked = true;
       break;
     }
-    if (sent == FrameLink::Sent::ok) {
+    if (*sent == FrameLink::Sent::ok) {
       ++m_counters.tx_frames;
       m_counters.tx_bytes += m.len;
       if (m.gso_type != kNetGsoNone) ++m_counters.tx_gso_frames;

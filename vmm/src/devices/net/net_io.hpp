@@ -19,9 +19,11 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include <shoal/abi/netdev.h>
 
+#include "guest_memory.hpp"
 #include "net_impair.hpp"
 
 namespace shoal::vmm {
@@ -40,11 +42,21 @@ class FrameLink {
   // Writes one frame (meta already validated): ok, full (the link cannot
   // take it now: the caller retries the same frame later) or error (lost).
   virtual Sent send(const uint8_t* frame, size_t len, const abi::NetSlotMeta& meta) = 0;
+  // One frame in pieces (a gather frame: its head, then spans of guest
+  // memory), len bytes in all. The default joins them and calls send();
+  // the TAP writes them with one writev.
+  struct Piece {
+    const uint8_t* data;
+    size_t len;
+  };
+  virtual Sent send_pieces(const Piece* pieces, int count, size_t len, const abi::NetSlotMeta& meta);
 };
 
 // Every frame the device moved or dropped, by reason (--verbose prints them).
 struct NetCounters {
   uint64_t tx_frames = 0, tx_bytes = 0, tx_bad_len = 0, tx_link_errors = 0, tx_gso_frames = 0;
+  uint64_t tx_gather_frames = 0;  // frames whose payload came from guest memory (kNetFlagGather)
+  uint64_t tx_bad_gather = 0;     // gather slots or spans that failed the checks (dropped)
   uint64_t rx_frames = 0, rx_bytes = 0, rx_bad_len = 0, rx_link_errors = 0, rx_gso_frames = 0;
   uint64_t rx_ring_full = 0;   // times the guest's rx ring was full
   uint64_t ring_resets = 0;    // rings reset because the guest broke their indices
@@ -66,6 +78,11 @@ class NetIo {
   NetIo(void* base, FrameLink& link, std::function<void()> wake_guest);
   ~NetIo();
 
+  // Optional: announces kNetFeatureGather (with the checksum offload) and
+  // reads gather frames' spans from mem, which must outlive this object's
+  // use (the I/O thread stops before guest memory goes away).
+  void enable_gather(const GuestMemory* mem);
+
   // Optional: impair frames to the guest (--net-impair). The link must then
   // deliver plain frames (no offloads announced: the queue holds up to
   // kNetMaxPlainFrame bytes a frame).
@@ -85,6 +102,9 @@ class NetIo {
 
  private:
   void transmit(NetStep& s);
+  // Sends the gather frame of metadata m in the slot at index; nullopt
+  // (nothing sent) when its slot or a span fails the checks.
+  std::optional<FrameLink::Sent> send_gather(uint32_t index, const abi::NetSlotMeta& m);
   void receive(NetStep& s, uint64_t now_ns);
   void receive_impaired(NetStep& s, uint64_t now_ns);
   // Free rx slots (resets a ring whose tail the guest broke).
@@ -114,6 +134,7 @@ class NetIo {
   uint32_t m_pending_len = 0;
   abi::NetSlotMeta m_pending_meta{};
   uint32_t m_features = 0;  // the offloads announced in the header
+  const GuestMemory* m_mem = nullptr;  // gather frames' spans (enable_gather)
   std::unique_ptr<NetImpairQueue> m_impair;
 };
 

@@ -46,7 +46,7 @@ std::vector<SeccompRule> net_seccomp_rules(const NetSeccompFds& net, int block_w
 void NetModule::add_options(CLI::App& app) {
   app.add_option("--net", m_text.net, "tap:NAME: a network device on TAP device NAME (created, or attached if it exists)");
   app.add_option("--ip", m_text.ip, "with --net: the guest's IPv4 address and subnet, A.B.C.D/N");
-  app.add_option("--ip6", m_text.ip6, "with --net: the guest's static IPv6 address and prefix, ADDR/N");
+  app.add_option("--ip6", m_text.ip6, "with --net: the guest's static IPv6 address and prefix, ADDR/N, or auto (SLAAC from router advertisements, also the default)");
   app.add_option("--gateway", m_text.gateway, "with --net: the default gateway A.B.C.D (inside the subnet)");
   app.add_option("--mac", m_text.mac, "with --net: the guest's MAC (default: random 02:xx:xx:xx:xx:xx)");
   app.add_option("--net-impair", m_text.impair,
@@ -96,6 +96,10 @@ Result<std::string> NetModule::attach(Vm& vm) {
          describe_bytes(m_device->size()) + " at " + hex(kNetAddr) + ", kick port " + hex(kNetKickPort) +
          (c.impair ? ", impaired (--net-impair)" : "") +
          (c.ipv6_prefix ? ", ipv6 " + format_ipv6(c.ipv6) + "/" + std::to_string(c.ipv6_prefix) : "");
+}
+
+void NetModule::use_guest_memory(const GuestMemory& mem) {
+  if (m_device) m_device->use_guest_memory(mem);
 }
 
 // Addresses in network byte order, as NetConfig holds them.

@@ -30,6 +30,7 @@ class NetModule final : public DeviceModule {
   std::vector<uint16_t> kick_ports() const override;
   std::vector<DeviceRegion> regions() const override;
   Result<std::string> attach(Vm& vm) override;
+  void use_guest_memory(const GuestMemory& mem) override;
   void fill_boot_info(abi::BootInfo& info) const override;
   Result<void> start() override;
   std::vector<SeccompRule> seccomp_rules(int block_wake_fd) const override;

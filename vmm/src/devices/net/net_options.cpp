@@ -237,7 +237,9 @@ Result<std::optional<NetConfig>> make_net_config(const NetOptionText& t, uint64_
   }
   c.mac = t.mac.empty() ? random_mac(random) : TRY(parse_mac(t.mac));
   if (!t.impair.empty()) c.impair = TRY(parse_impair(t.impair));
-  if (!t.ip6.empty()) {
+  // "auto": no static address; the guest forms one from the routers'
+  // advertisements (SLAAC), as it does without --ip6.
+  if (!t.ip6.empty() && t.ip6 != "auto") {
     Cidr6 c6 = TRY(parse_cidr6(t.ip6));
     c.ipv6 = c6.addr;
     c.ipv6_prefix = c6.prefix;

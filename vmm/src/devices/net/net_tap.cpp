@@ -114,6 +114,12 @@ ssize_t TapLink::receive(uint8_t* buf, size_t cap, abi::NetSlotMeta* meta) {
 }
 
 FrameLink::Sent TapLink::send(const uint8_t* frame, size_t len, const abi::NetSlotMeta& meta) {
+  Piece whole{frame, len};
+  return send_pieces(&whole, 1, len, meta);
+}
+
+FrameLink::Sent TapLink::send_pieces(const Piece* pieces, int count, size_t len, const abi::NetSlotMeta& meta) {
+  (void)len;  // the pieces add up to it (the caller checked)
   virtio_net_hdr h{};
   h.flags = meta.flags;
   h.gso_type = meta.gso_type;
@@ -123,9 +129,12 @@ FrameLink::Sent TapLink::send(const uint8_t* frame, size_t len, const abi::NetSl
   // The kernel only needs the headers in the linear part: up to the checksum field.
   if ((meta.flags & abi::kNetFlagCsumPartial) != 0)
     h.hdr_len = static_cast<uint16_t>(meta.csum_start + meta.csum_offset + 2);
-  iovec iov[2] = {{&h, sizeof h}, {const_cast<uint8_t*>(frame), len}};
+  iovec iov[1 + kMaxPieces];
+  if (count < 1 || count > kMaxPieces) return Sent::error;
+  iov[0] = {&h, sizeof h};
+  for (int i = 0; i < count; ++i) iov[1 + i] = {const_cast<uint8_t*>(pieces[i].data), pieces[i].len};
   for (;;) {
-    ssize_t n = writev(m_fd, iov, 2);
+    ssize_t n = writev(m_fd, iov, 1 + count);
     if (n >= 0) return Sent::ok;
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return Sent::full;

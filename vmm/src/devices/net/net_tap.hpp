@@ -29,6 +29,9 @@ class TapLink final : public FrameLink {
   explicit TapLink(int fd) : m_fd(fd) {}
   ssize_t receive(uint8_t* buf, size_t cap, abi::NetSlotMeta* meta) override;
   Sent send(const uint8_t* frame, size_t len, const abi::NetSlotMeta& meta) override;
+  // One writev: the virtio_net_hdr, then the pieces (at most kMaxPieces).
+  static constexpr int kMaxPieces = 1 + abi::kNetGatherSpans;
+  Sent send_pieces(const Piece* pieces, int count, size_t len, const abi::NetSlotMeta& meta) override;
 
  private:
   int m_fd;

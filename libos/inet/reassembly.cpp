@@ -1,13 +1,15 @@
-#include "inet/ipv4_reassembly.hpp"
+// Fragment reassembly shared by IPv4 and IPv6 (see reassembly.hpp).
+#include "inet/reassembly.hpp"
 
-#include "inet/checksum.hpp"
-#include "inet/ipv4.hpp"
+#include "inet/stack.hpp"
 
 namespace libos::inet {
 
 namespace {
-constexpr size_t kMaxPayload = 65535 - kIpHeader;  // the reassembled datagram has a 20-byte header
+bool same_key(const Reassembly::Key& a, const Reassembly::Key& b) {
+  return a.id == b.id && a.proto == b.proto && memcmp(a.src, b.src, 16) == 0 && memcmp(a.dst, b.dst, 16) == 0;
 }
+}  // namespace
 
 Reassembly::~Reassembly() {
   for (Datagram& d : m_dgrams)
@@ -31,8 +33,7 @@ void Reassembly::drop(Datagram& d) {
   d = Datagram{};
 }
 
-Reassembly::Datagram* Reassembly::find_or_start(uint32_t src, uint32_t dst, uint16_t id,
-                                                uint8_t proto) {
+Reassembly::Datagram* Reassembly::find_or_start(const Key& key) {
   Datagram* free_slot = nullptr;
   Datagram* oldest = nullptr;
   for (Datagram& d : m_dgrams) {
@@ -40,35 +41,32 @@ Reassembly::Datagram* Reassembly::find_or_start(uint32_t src, uint32_t dst, uint
       if (free_slot == nullptr) free_slot = &d;
       continue;
     }
-    if (d.src == src && d.dst == dst && d.id == id && d.proto == proto) return &d;
+    if (same_key(d.key, key)) return &d;
     if (oldest == nullptr || d.expires < oldest->expires) oldest = &d;
   }
   Datagram* slot = free_slot != nullptr ? free_slot : oldest;
   if (slot->used) drop(*slot);  // the table is full: the oldest datagram loses
   slot->used = true;
-  slot->src = src;
-  slot->dst = dst;
-  slot->id = id;
-  slot->proto = proto;
-  slot->expires = m_stack.now() + kTimeout;
+  slot->key = key;
+  slot->expires = m_stack.now() + m_timeout;
   return slot;
 }
 
-PacketBuf* Reassembly::add(const uint8_t* pkt, size_t hl, size_t total) {
+PacketBuf* Reassembly::add(const Fragment& frag) {
   StackStats& st = m_stack.stats();
-  uint16_t field = load16(pkt + 6);
-  bool more = (field & kIpFlagMf) != 0;
-  size_t off = static_cast<size_t>(field & kIpOffsetMask) * 8;
-  size_t len = total - hl;
-  const uint8_t* data = pkt + hl;
-  // Every fragment but the last carries a multiple of 8 bytes (RFC 791).
-  if (len == 0 || (more && len % 8 != 0)) {
+  bool more = frag.more;
+  size_t off = frag.off;
+  size_t len = frag.len;
+  const uint8_t* data = frag.data;
+  // Every fragment but the last carries a multiple of 8 bytes (RFC 791,
+  // RFC 8200 4.5).
+  if (len == 0 || (more && len % 8 != 0) || frag.header_len > kMaxHeader) {
     ++st.frags_dropped;
     return nullptr;
   }
-  Datagram* d = find_or_start(load_addr(pkt + 12), load_addr(pkt + 16), load16(pkt + 4), pkt[9]);
+  Datagram* d = find_or_start(frag.key);
   size_t end = off + len;
-  bool bad = end > kMaxPayload || (d->end != 0 && end > d->end) ||
+  bool bad = end > m_max_payload || (d->end != 0 && end > d->end) ||
              (!more && ((d->end != 0 && d->end != end) || d->count >= kFragments));
   if (!more && !bad) {
     // The last fragment fixes the end: nothing may lie beyond it.
@@ -116,7 +114,8 @@ PacketBuf* Reassembly::add(const uint8_t* pkt, size_t hl, size_t total) {
   if (!more) d->end = static_cast<uint32_t>(end);
   if (off == 0) {
     d->have_first = true;
-    memcpy(d->header, pkt, kIpHeader);
+    d->header_len = static_cast<uint8_t>(frag.header_len);
+    memcpy(d->header, frag.header, frag.header_len);
   }
   if (d->end == 0 || !d->have_first) return nullptr;
   size_t covered = 0;
@@ -128,20 +127,14 @@ PacketBuf* Reassembly::add(const uint8_t* pkt, size_t hl, size_t total) {
 }
 
 PacketBuf* Reassembly::assemble(Datagram& d) {
-  PacketBuf* out = PacketBuf::alloc(kIpHeader + d.end);
+  PacketBuf* out = PacketBuf::alloc(d.header_len + d.end);
   if (out == nullptr) {
     drop(d);
     return nullptr;
   }
   uint8_t* p = out->frame();
-  memcpy(p, d.header, kIpHeader);
-  p[0] = 0x45;
-  store16(p + 2, static_cast<uint16_t>(kIpHeader + d.end));
-  store16(p + 6, 0);
-  store16(p + 10, 0);
-  uint16_t sum = checksum(p, kIpHeader);
-  memcpy(p + 10, &sum, 2);
-  for (Frag* f = d.frags; f != nullptr; f = f->next) memcpy(p + kIpHeader + f->off, f->data(), f->len);
+  memcpy(p, d.header, d.header_len);
+  for (Frag* f = d.frags; f != nullptr; f = f->next) memcpy(p + d.header_len + f->off, f->data(), f->len);
   ++m_stack.stats().frags_reassembled;
   d.count = 0;  // not dropped: delivered
   drop(d);
