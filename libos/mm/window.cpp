@@ -85,19 +85,21 @@ bool zero_written(uint64_t chunk, uint64_t pde, uint64_t lo, uint64_t hi, uint64
   return true;
 }
 
+// Up to this much of a chunk written, zero() (MADV_DONTNEED, MAP_FIXED over
+// a mapping, a partial munmap) and scrub() zero the pages themselves and keep
+// them; a discard returned them to the host, and each later touch cost a host
+// fault (~20 us a page: rewriting 1 MiB after MADV_DONTNEED took 24 ms
+// against 0.5 ms natively). More goes back to the host: it bounds the memset
+// (a table split from a written 2 MiB entry has every page marked written).
+constexpr uint64_t kZeroKeep = 1ull << 20;
+
 // Zeroes a chunk given up so that its frame can be kept (mm/retired.hpp):
-// false for a written 2 MiB entry (discarded instead).
+// false for a written 2 MiB entry or more than kZeroKeep written (discarded
+// instead).
 bool scrub(uint64_t chunk, uint64_t pde) {
   if ((pde & libos::window::kLarge) && (pde & kDirty)) return false;
-  return zero_written(chunk, pde, chunk, chunk + kChunk, kChunk);
+  return zero_written(chunk, pde, chunk, chunk + kChunk, kZeroKeep);
 }
-
-// Up to this much of a chunk written, zero() (MADV_DONTNEED, MAP_FIXED over
-// a mapping, a partial munmap) zeroes the pages itself and keeps them; a
-// discard returned them to the host, and each later touch cost a host fault
-// (~20 us a page: rewriting 1 MiB after MADV_DONTNEED took 24 ms against
-// 0.5 ms natively). Larger ranges still go back to the host.
-constexpr uint64_t kZeroKeep = 1ull << 20;
 
 // Gives chunk's frame and page table up: kept for the next commits when they
 // can be (mm/retired.hpp), else returned to the heap (the frame discarded).
