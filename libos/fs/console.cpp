@@ -5,6 +5,7 @@
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
 #include "core/window.hpp"
+#include "mm/window.hpp"
 #include "mm/kmalloc.hpp"
 #include "vfs/alloc.hpp"
 #include "fs/clock.hpp"
@@ -65,6 +66,7 @@ class ConsoleNode final : public Vnode {
       len = window::kChunk - (at & (window::kChunk - 1));
     g_read_args = HcConsoleRead{0, 0, reinterpret_cast<uint64_t>(buf), len, 0};
     hypercall(Hypercall::console_read, &g_read_args);
+    if (g_read_args.result > 0) mm::window::note_written(at, static_cast<uint64_t>(g_read_args.result));
     return g_read_args.result;
   }
 

@@ -136,6 +136,14 @@ constexpr const char* kMounts =
     "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n"
     "proc /proc proc rw,nosuid,nodev,noexec 0 0\n";
 
+// The overcommit policy, which allocators read to choose how they give memory
+// back: "0" (Linux's default, heuristic) is the LibOS's behaviour: a
+// reservation costs nothing, accessible pages are committed out of --memory
+// and a commit past it fails with ENOMEM. Without the file, jemalloc (redis)
+// assumes no overcommit and decommits every purged extent with an
+// mmap(PROT_NONE, MAP_FIXED), and commits it again with another.
+constexpr const char* kOvercommit = "0\n";
+
 Vnode* procfs_create(Vnode* parent, const char* exe_path) {
   StaticDir* proc = StaticDir::create(FsId::proc, parent, "proc", 1);
   if (proc == nullptr) return nullptr;
@@ -145,6 +153,15 @@ Vnode* procfs_create(Vnode* parent, const char* exe_path) {
   StaticFile* mounts = StaticFile::create(FsId::proc, kMounts, 6);
   proc->add("mounts", mounts);
   self->add("mounts", mounts);
+  StaticDir* sys = StaticDir::create(FsId::proc, proc, "sys", 7);
+  if (sys != nullptr) {
+    proc->add("sys", sys);
+    StaticDir* vm = StaticDir::create(FsId::proc, sys, "vm", 8);
+    if (vm != nullptr) {
+      sys->add("vm", vm);
+      vm->add("overcommit_memory", StaticFile::create(FsId::proc, kOvercommit, 9));
+    }
+  }
   self->add("exe", StaticLink::create(FsId::proc, exe_path, 3));
   CwdLink* cwd = make<CwdLink>();
   if (cwd != nullptr) {

@@ -177,9 +177,12 @@ long sys_fstatfs(int fd, uapi::Statfs* buf) {
 
 namespace libos {
 
-long fs_mmap_file(int fd, void* dst, size_t len, uint64_t offset) {
+long fs_mmap_file(int fd, void* dst, size_t len, uint64_t offset, bool shared_write) {
   File* file = fd_get(fd);
   if (file == nullptr) return -EBADF;
+  // As Linux: a writable shared mapping writes the file, so the fd must be
+  // open for writing.
+  if (shared_write && !file->writable()) return -EACCES;
   return file->map_copy(dst, len, offset);
 }
 

@@ -122,7 +122,7 @@ namespace libos {
 // len bytes from offset of fd's file into dst; bytes past end of file read as
 // zero. Returns 0 or -errno as mmap would: -EBADF (no such fd), -EACCES (not
 // opened for reading), -ENODEV (the file cannot be mapped: console, pipe, dir).
-long fs_mmap_file(int fd, void* dst, size_t len, uint64_t offset);
+long fs_mmap_file(int fd, void* dst, size_t len, uint64_t offset, bool shared_write);
 
 // faccessat2: faccessat with flags (AT_EACCESS, AT_SYMLINK_NOFOLLOW,
 // AT_EMPTY_PATH; others -EINVAL). sys_faccessat2 (syscalls/process.cpp)

@@ -9,8 +9,9 @@
 namespace libos::mm {
 
 // Copies len bytes from offset of fd's file into dst (zero past the end);
-// 0 or -errno as mmap would (fs/syscalls.hpp fs_mmap_file).
-using FileReader = long (*)(int fd, void* dst, size_t len, uint64_t offset);
+// 0 or -errno as mmap would (fs/syscalls.hpp fs_mmap_file). shared_write:
+// a MAP_SHARED mapping with PROT_WRITE, which needs an fd open for writing.
+using FileReader = long (*)(int fd, void* dst, size_t len, uint64_t offset, bool shared_write);
 
 void set_file_reader(FileReader reader);
 

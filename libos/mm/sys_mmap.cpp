@@ -26,7 +26,7 @@ using namespace libos::uapi;  // Linux's names, as the man pages spell them
 
 namespace {
 
-long no_files(int, void*, size_t, uint64_t) { return -EBADF; }
+long no_files(int, void*, size_t, uint64_t, bool) { return -EBADF; }
 // Constant-initialized; fs/init.cpp registers fs_mmap_file.
 constinit mm::FileReader g_file_reader = no_files;
 
@@ -38,6 +38,10 @@ bool aligned(uint64_t v) { return (v & (mm::kPage - 1)) == 0; }
 uint64_t page_len(uint64_t len) {
   if (len > ~uint64_t{0} - mm::kPage) return 0;
   return mm::page_up(len);
+}
+
+bool shared_write(int prot, int flags) {
+  return (prot & PROT_WRITE) != 0 && (flags & MAP_TYPE) != MAP_PRIVATE;
 }
 
 // mmap into the reservation window: a reservation, committed unless PROT_NONE.
@@ -68,7 +72,7 @@ long window_mmap(uint64_t addr, uint64_t size, int prot, int flags, int fd, uint
     return r;
   }
   if (!anonymous) {
-    r = g_file_reader(fd, reinterpret_cast<void*>(where), size, off);
+    r = g_file_reader(fd, reinterpret_cast<void*>(where), size, off, shared_write(prot, flags));
     if (r >= 0 && (prot & 3) != 3) r = mm::window::protect(where, size, prot, huge);
     if (r < 0) {
       mm::window::unmap(where, size);
@@ -125,7 +129,7 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
   if (!anonymous) {
     // A private copy of the file. MAP_SHARED file mappings get the same copy:
     // writes to it do not reach the file (there is one process, no sharer).
-    long r = g_file_reader(fd, reinterpret_cast<void*>(where), size, off);
+    long r = g_file_reader(fd, reinterpret_cast<void*>(where), size, off, shared_write(prot, flags));
     if (r < 0) {
       mm::release(where, size);
       return r;
@@ -300,7 +304,11 @@ long sys_madvise(uint64_t addr, uint64_t len, int advice) {
   if (len == 0) return 0;
   uint64_t size = page_len(len);
   if (size == 0 || addr + size < addr) return -EINVAL;
-  if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE) {
+  // MADV_FREE lets the kernel drop the pages whenever it likes; until it
+  // does, they keep what they hold (Linux without memory pressure): nothing
+  // to do here, and no page handed back to be faulted in again (jemalloc
+  // purges with it).
+  if (advice == MADV_DONTNEED || advice == MADV_REMOVE) {
     // The range reads as zero afterwards, as for private anonymous memory.
     if (window::contains(addr, size)) {
       mm::window::zero(addr, size);

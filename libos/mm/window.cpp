@@ -13,8 +13,10 @@
 #include "core/errno.hpp"
 #include "core/klib.hpp"
 #include "core/window.hpp"
+#include "mm/heap_protect.hpp"
 #include "mm/page_alloc.hpp"
 #include "mm/range_set.hpp"
+#include "mm/retired.hpp"
 #include "uapi/mman.hpp"
 
 namespace libos::mm::window {
@@ -41,14 +43,78 @@ uint64_t* pde_for(uint64_t va) {
   return pde_slot(va);
 }
 
+// The dirty bit, which the (shadow) MMU sets in an entry on a write through
+// it. protect() keeps it when it rewrites an entry, so it says which pages of
+// a chunk were ever written (the monitor's own writes into the window, the
+// console read, set it through window::note_written).
+constexpr uint64_t kDirty = 1ull << 6;
+
+// Zeroes the written pages of [lo, hi) in chunk (its directory entry pde)
+// itself, keeping them backed: through the mapping where the page is
+// writable there (its translation is cached: native speed), else through the
+// frame's identity mapping. A page never written is zero already (frames
+// come zeroed, and the dirty bit stays). False, leaving it to the discard
+// hypercall, when more than keep bytes would be written (or, for a written
+// 2 MiB entry, [lo, hi) is larger than keep: which of its pages were written
+// is unknown), or when a page is not writable in either mapping.
+bool zero_written(uint64_t chunk, uint64_t pde, uint64_t lo, uint64_t hi, uint64_t keep) {
+  using namespace libos::window;
+  if (pde & kLarge) {
+    if (!(pde & kDirty)) return true;
+    // Which pages were written is unknown: a memset may touch (fault in)
+    // pages never used; up to 64 KiB that costs less than the discard's exit.
+    if (hi - lo > 64 * 1024) return false;
+    memset(reinterpret_cast<void*>(lo), 0, hi - lo);
+    return true;
+  }
+  auto* pt = reinterpret_cast<const uint64_t*>(pde & kAddrMask);
+  uint64_t frame = pt[0] & kAddrMask & ~(kChunk - 1);
+  uint64_t first = (lo - chunk) / kPage, last = (hi - chunk) / kPage;
+  uint64_t written = 0;
+  for (uint64_t i = first; i < last; ++i) written += (pt[i] & kDirty) ? kPage : 0;
+  if (written > keep) return false;
+  for (uint64_t i = first; i < last; ++i) {
+    uint64_t e = pt[i];
+    if (!(e & kDirty)) continue;
+    uint64_t at = (e & kPresent) && (e & kWrite) ? chunk + i * kPage : frame + i * kPage;
+    // The frame's identity page is not writable only if the program
+    // protected it there itself (mm/heap_protect.hpp): let the host zero it.
+    if (at == frame + i * kPage && heap_protect::any(at, kPage)) return false;
+    memset(reinterpret_cast<void*>(at), 0, kPage);
+  }
+  return true;
+}
+
+// Up to this much of a chunk written, zero() (MADV_DONTNEED, MAP_FIXED over
+// a mapping, a partial munmap) and scrub() zero the pages themselves and keep
+// them; a discard returned them to the host, and each later touch cost a host
+// fault (~20 us a page: rewriting 1 MiB after MADV_DONTNEED took 24 ms
+// against 0.5 ms natively). More goes back to the host: it bounds the memset
+// (a table split from a written 2 MiB entry has every page marked written).
+constexpr uint64_t kZeroKeep = 1ull << 20;
+
+// Zeroes a chunk given up so that its frame can be kept (mm/retired.hpp):
+// false for a written 2 MiB entry or more than kZeroKeep written (discarded
+// instead).
+bool scrub(uint64_t chunk, uint64_t pde) {
+  if ((pde & libos::window::kLarge) && (pde & kDirty)) return false;
+  return zero_written(chunk, pde, chunk, chunk + kChunk, kZeroKeep);
+}
+
+// Gives chunk's frame and page table up: kept for the next commits when they
+// can be (mm/retired.hpp), else returned to the heap (the frame discarded).
 void decommit(uint64_t chunk) {
   uint64_t frame = libos::window::frame_of(chunk);
   if (frame == 0) return;
   uint64_t* slot = libos::window::pde_slot(chunk);
   uint64_t pde = *slot;
+  bool clean = scrub(chunk, pde);
   *slot = 0;
-  if (!(pde & libos::window::kLarge)) release(pde & libos::window::kAddrMask, kPage);
-  release(frame, kChunk);
+  if (!(pde & libos::window::kLarge)) {
+    uint64_t pt = pde & libos::window::kAddrMask;
+    if (!retired::put_table(pt)) release(pt, kPage);
+  }
+  if (!clean || !retired::put_frame(frame)) release(frame, kChunk);
   g_committed -= kChunk;
 }
 
@@ -71,13 +137,17 @@ uint64_t rights(int prot) {
 uint64_t* new_table(uint64_t chunk) {
   using namespace libos::window;
   uint64_t* slot = pde_slot(chunk);
-  uint64_t pt = alloc_top_down(kPage);
+  uint64_t pt = retired::take_table();
+  if (pt == 0) pt = alloc_top_down(kPage);
   if (pt == 0) return nullptr;
-  // SAFETY: pt is a fresh heap page, not (yet) a page table.
+  // SAFETY: pt is a heap page that is no page table (any more); every entry
+  // is written below.
   auto* entries = reinterpret_cast<uint64_t*>(pt);
   if (*slot & kLarge) {
     uint64_t frame = *slot & kAddrMask & ~(kChunk - 1);
-    for (uint64_t i = 0; i < 512; ++i) entries[i] = (frame + i * kPage) | kPresent | kWrite | kUser;
+    // A written 2 MiB entry: any of its pages may have been (scrub()).
+    uint64_t dirty = *slot & kDirty;
+    for (uint64_t i = 0; i < 512; ++i) entries[i] = (frame + i * kPage) | kPresent | kWrite | kUser | dirty;
   } else {
     memcpy(entries, reinterpret_cast<const void*>(*slot & kAddrMask), kPage);
   }
@@ -90,7 +160,7 @@ void link_table(uint64_t chunk, uint64_t* table) {
   uint64_t* slot = pde_slot(chunk);
   uint64_t old = *slot;
   *slot = reinterpret_cast<uint64_t>(table) | kPresent | kWrite | kUser;
-  if (!(old & kLarge)) release(old & kAddrMask, kPage);
+  if (!(old & kLarge) && !retired::put_table(old & kAddrMask)) release(old & kAddrMask, kPage);
 }
 
 }  // namespace
@@ -171,6 +241,8 @@ long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64
   for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
     if (libos::window::frame_of(c) == 0) needed += kChunk;
   }
+  // Retired frames count as taken: give them back when their room is needed.
+  if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) retired::flush();
   if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) return -ENOMEM;
   for (uint64_t c = chunk_down(addr); c < end;) {
     if (libos::window::frame_of(c) != 0) {
@@ -181,7 +253,9 @@ long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64
     // one, so that a buffer across them is one range for the monitor.
     uint64_t run_end = c + kChunk;
     while (run_end < end && libos::window::frame_of(run_end) == 0) run_end += kChunk;
-    uint64_t frames = alloc_top_down_aligned(run_end - c, kChunk);
+    // A single chunk takes a retired frame first (zeroed, host-backed).
+    uint64_t frames = run_end - c == kChunk ? retired::take_frame() : 0;
+    if (frames == 0) frames = alloc_top_down_aligned(run_end - c, kChunk);
     if (frames == 0) run_end = c + kChunk, frames = alloc_top_down_aligned(kChunk, kChunk);
     if (frames == 0) return -ENOMEM;
     if (huge) advise_huge(frames, run_end - c, ahead);
@@ -201,15 +275,104 @@ long commit_marked(uint64_t addr, uint64_t len, bool huge, uint64_t mark, uint64
 }
 }  // namespace
 
+namespace {
+// Links a 4 KiB table mapping chunk c (no frame yet) onto frame, giving
+// [lo, hi) the rights prot and leaving its other pages absent: one write to
+// the directory (trapped by the shadow MMU), where a 2 MiB entry replaced by
+// a table took two. 0 or -ENOMEM (no page for the table; frame not taken).
+long link_new_table(uint64_t c, uint64_t frame, uint64_t lo, uint64_t hi, int prot) {
+  using namespace libos::window;
+  uint64_t* slot = pde_for(c);
+  uint64_t pt = slot != nullptr ? retired::take_table() : 0;
+  if (slot != nullptr && pt == 0) pt = alloc_top_down(kPage);
+  if (pt == 0) return -ENOMEM;
+  // SAFETY: pt is a heap page that is no page table (any more); every entry
+  // is written before it is linked.
+  auto* entries = reinterpret_cast<uint64_t*>(pt);
+  uint64_t bits = rights(prot);
+  for (uint64_t i = 0; i < 512; ++i) {
+    uint64_t p = c + i * kPage;
+    // The frame address stays in an absent entry (frame_of, the monitor).
+    entries[i] = (frame + i * kPage) | (p >= lo && p < hi ? bits : 0);
+  }
+  // Not present -> present: no flush needed (see the top of this file).
+  *slot = pt | kPresent | kWrite | kUser;
+  g_committed += kChunk;
+  return 0;
+}
+
+// Commits the uncommitted chunks of [addr, end) as 4 KiB tables with the
+// rights prot over the range (link_new_table): a run of them gets one run of
+// frames when the heap has one (a buffer across them is one range for the
+// monitor), a single one a retired frame first (zeroed, host-backed). Tables
+// rather than 2 MiB entries keep each page's dirty bit, so that a frame given
+// up, or zeroed by MADV_DONTNEED, is zeroed where it was written and kept
+// (zero_written). The caller checked that the heap has room.
+long commit_tables(uint64_t addr, uint64_t end, int prot) {
+  using namespace libos::window;
+  for (uint64_t c = chunk_down(addr); c < end;) {
+    if (frame_of(c) != 0) {
+      c += kChunk;
+      continue;
+    }
+    uint64_t run_end = c + kChunk;
+    while (run_end < end && frame_of(run_end) == 0) run_end += kChunk;
+    uint64_t frames = run_end - c == kChunk ? retired::take_frame() : 0;
+    if (frames == 0) frames = alloc_top_down_aligned(run_end - c, kChunk);
+    if (frames == 0) run_end = c + kChunk, frames = retired::take_frame();
+    if (frames == 0) frames = alloc_top_down_aligned(kChunk, kChunk);
+    if (frames == 0) return -ENOMEM;
+    for (; c < run_end; c += kChunk, frames += kChunk) {
+      uint64_t lo = addr > c ? addr : c;
+      uint64_t hi = end < c + kChunk ? end : c + kChunk;
+      if (link_new_table(c, frames, lo, hi, prot) < 0) {
+        release(frames, run_end - c);
+        return -ENOMEM;
+      }
+    }
+  }
+  return 0;
+}
+}  // namespace
+
 long protect(uint64_t addr, uint64_t len, int prot, bool huge) {
   using namespace libos::window;
-  if ((prot & (uapi::PROT_READ | uapi::PROT_WRITE | uapi::PROT_EXEC)) != 0) {
+  uint64_t end = addr + len;
+  bool accessible = (prot & (uapi::PROT_READ | uapi::PROT_WRITE | uapi::PROT_EXEC)) != 0;
+  // With huge (host huge pages), chunks wholly read+write are committed as
+  // 2 MiB entries, the first and last chunk, when partial, as tables right
+  // away (commit_tables; only they can be partial); without, every chunk
+  // not committed yet is a table, linked after the committed ones are done.
+  uint64_t direct[2] = {0, 0};
+  if (accessible) {
+    if (!libos::window::contains(addr, len)) return -ENOMEM;
+    uint64_t needed = 0;
+    for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
+      if (frame_of(c) == 0) needed += kChunk;
+    }
+    // Retired frames count as taken: give them back when their room is needed.
+    if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) retired::flush();
+    if (needed > (heap_hi() - heap_lo()) - mapped_bytes()) return -ENOMEM;
+  }
+  if (accessible && huge) {
+    uint64_t ends[2] = {chunk_down(addr), chunk_down(end - 1)};
+    for (int i = 0; i < 2; ++i) {
+      uint64_t c = ends[i];
+      if (i == 1 && c == ends[0]) break;
+      uint64_t lo = addr > c ? addr : c;
+      uint64_t hi = end < c + kChunk ? end : c + kChunk;
+      bool whole = lo == c && hi == c + kChunk && (prot & 3) == 3;
+      if (whole || frame_of(c) != 0) continue;
+      long r = commit_tables(lo, hi, prot);
+      if (r < 0) return r;
+      direct[i] = c + 1;  // + 1: chunk 0 is no window address, but keeps 0 free for "none"
+    }
     long r = commit_marked(addr, len, huge, kFresh);
     if (r < 0) return r;
   }
-  uint64_t end = addr + len;
   for (uint64_t c = chunk_down(addr); c < end; c += kChunk) {
     if (frame_of(c) == 0) continue;  // uncommitted: absent already, so no rights to take away
+    if (c + 1 == direct[0] || c + 1 == direct[1]) continue;  // built with its rights
     uint64_t lo = addr > c ? addr : c;
     uint64_t hi = end < c + kChunk ? end : c + kChunk;
     uint64_t* slot = pde_slot(c);
@@ -232,10 +395,11 @@ long protect(uint64_t addr, uint64_t len, int prot, bool huge) {
     for (uint64_t p = lo; p < hi; p += kPage) {
       uint64_t& e = pt[(p - c) / kPage];
       // The frame address stays in an absent entry (frame_of, the monitor).
-      e = (e & kAddrMask) | rights(prot);
+      e = (e & (kAddrMask | kDirty)) | rights(prot);
     }
     link_table(c, pt);
   }
+  if (accessible && !huge) return commit_tables(addr, end, prot);
   return 0;
 }
 
@@ -247,7 +411,7 @@ void zero(uint64_t addr, uint64_t len) {
     if (frame == 0) continue;
     uint64_t lo = addr > c ? addr : c;
     uint64_t hi = end < c + kChunk ? end : c + kChunk;
-    mm::zero(frame + (lo - c), hi - lo);
+    if (!zero_written(c, *libos::window::pde_slot(c), lo, hi, kZeroKeep)) mm::zero(frame + (lo - c), hi - lo);
   }
 }
 
@@ -271,5 +435,29 @@ void unmap(uint64_t addr, uint64_t len) {
 }
 
 uint64_t committed_bytes() { return g_committed; }
+
+void note_written(uint64_t addr, uint64_t len) {
+  using namespace libos::window;
+  if (len == 0 || !contains(addr, len)) return;
+  for (uint64_t p = addr & ~(kPage - 1); p < addr + len; p += kPage) {
+    if (frame_of(p) == 0) continue;
+    if (accessible(p, 1, true)) {
+      // SAFETY: the caller's buffer, just written by the monitor, writable:
+      // rewriting a byte with itself changes nothing but the dirty bit.
+      volatile char* b = reinterpret_cast<volatile char*>(p < addr ? addr : p);
+      *b = *b;
+      continue;
+    }
+    // Not writable here (the monitor writes the frame whatever the page's
+    // rights): the bit is set in the entry itself. It only records, for
+    // scrub(), that the frame holds data; no translation changes.
+    uint64_t* slot = pde_slot(p);
+    if (*slot & kLarge) {
+      *slot |= kDirty;
+    } else {
+      reinterpret_cast<uint64_t*>(*slot & kAddrMask)[(p & (kChunk - 1)) / kPage] |= kDirty;
+    }
+  }
+}
 
 }  // namespace libos::mm::window

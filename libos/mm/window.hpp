@@ -9,8 +9,10 @@
 // reservation covers part of it; it is returned to the heap when none does.
 //
 // A never-committed address is absent (a touch faults, as on Linux for
-// PROT_NONE); a committed chunk is read-write-execute, like the heap area,
-// until protect() gives its pages their own rights.
+// PROT_NONE). protect() commits a chunk as a 4 KiB table with the rights
+// asked for (as one read-write-execute 2 MiB entry with huge, when wholly
+// read+write); commit() as 2 MiB entries. A chunk given up keeps its frame for
+// the next commits when it can be zeroed cheaply (mm/retired.hpp).
 #pragma once
 
 #include <stdint.h>
@@ -44,6 +46,10 @@ void zero(uint64_t addr, uint64_t len);
 // Forgets the reservation of [addr, addr+len); chunks left without any
 // reservation are decommitted, the rest of the range is zeroed.
 void unmap(uint64_t addr, uint64_t len);
+// Marks [addr, addr+len) (accessible, writable) as written, for a buffer the
+// monitor wrote through its own mapping: a frame given up later is zeroed
+// where it was written (window.cpp, scrub).
+void note_written(uint64_t addr, uint64_t len);
 // Bytes committed (frames taken from the heap area).
 uint64_t committed_bytes();
 
