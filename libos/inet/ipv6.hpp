@@ -82,6 +82,9 @@ void ip6_solicit(Stack& stack, const uint8_t target[16], const uint8_t src[16]);
 // The neighbour with stand-in standin is at mac: remembered, and the packet
 // held for it sent.
 void ip6_learn(Stack& stack, uint32_t standin, const uint8_t mac[6]);
+// Sends a finished IPv6 frame (Ethernet header included) to `mac`, in
+// fragments when it is longer than the MTU, and frees it.
+void ip6_transmit(Stack& stack, PacketBuf* buf, const uint8_t mac[6]);
 // The ICMPv6 checksum over the pseudo-header (RFC 8200 8.1): 0 when valid
 // for a received message.
 uint16_t icmp6_checksum(const uint8_t src[16], const uint8_t dst[16], const uint8_t* msg, size_t len);

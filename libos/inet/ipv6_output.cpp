@@ -88,6 +88,8 @@ void transmit(Stack& s, PacketBuf* buf, const uint8_t mac[6]) {
 
 }  // namespace
 
+void ip6_transmit(Stack& s, PacketBuf* buf, const uint8_t mac[6]) { transmit(s, buf, mac); }
+
 void ip6_learn(Stack& s, uint32_t standin, const uint8_t mac[6]) {
   Ip6Peers::Peer* p = s.ip6_peers() != nullptr ? s.ip6_peers()->find(standin) : nullptr;
   if (p == nullptr || s.ip6_peers()->is_ours(standin) || mac_is_group(mac)) return;

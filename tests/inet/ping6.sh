@@ -34,6 +34,8 @@ done
 ping6 "3 echoes to the static address answered" 3 "$GUEST6"
 ping6 "3 echoes to the link-local address answered" 3 "$LL%sh0"
 ping6 "1000-byte echoes answered" 2 "$GUEST6" -s 1000
+ping6 "3000-byte echoes (fragmented both ways) answered" 2 "$GUEST6" -s 3000
+ping6 "20000-byte echoes (fragmented both ways) answered" 2 "$GUEST6" -s 20000
 if in_ns ip -6 neigh show dev sh0 | grep -qi "$GUEST6 lladdr $MAC"; then
   pass "neighbour discovery: the host learnt $GUEST6 at $MAC"
 else
