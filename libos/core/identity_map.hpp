@@ -10,17 +10,19 @@
 
 #include <shoal/abi/layout.h>
 
+#include "arch/x86_64/pte.hpp"
+
 namespace libos::identity {
 
-inline constexpr uint64_t kPresent = 1ull << 0;
-inline constexpr uint64_t kWrite = 1ull << 1;
-inline constexpr uint64_t kUser = 1ull << 2;
-inline constexpr uint64_t kLarge = 1ull << 7;
+using pte::kAddrMask;
+using pte::kLarge;
+using pte::kNoExec;
+using pte::kPresent;
+using pte::kUser;
+using pte::kWrite;
 // Bit 10 is the software's: this region's table is one the LibOS linked
 // (a heap page), not one the monitor built.
 inline constexpr uint64_t kOwnTable = 1ull << 10;
-inline constexpr uint64_t kNoExec = 1ull << 63;
-inline constexpr uint64_t kAddrMask = 0x000ffffffffff000ull;
 inline constexpr uint64_t kRegion = shoal::abi::kLargePageSize;
 // The rights of an entry that matter to a program.
 inline constexpr uint64_t kRights = kPresent | kWrite | kUser | kNoExec;

@@ -8,14 +8,16 @@
 
 #include <shoal/abi/layout.h>
 
+#include "arch/x86_64/pte.hpp"
+
 namespace libos::window {
 
-inline constexpr uint64_t kPresent = 1ull << 0;
-inline constexpr uint64_t kWrite = 1ull << 1;
-inline constexpr uint64_t kUser = 1ull << 2;
-inline constexpr uint64_t kLarge = 1ull << 7;
-inline constexpr uint64_t kNoExec = 1ull << 63;
-inline constexpr uint64_t kAddrMask = 0x000ffffffffff000ull;
+using pte::kAddrMask;
+using pte::kLarge;
+using pte::kNoExec;
+using pte::kPresent;
+using pte::kUser;
+using pte::kWrite;
 inline constexpr uint64_t kChunk = shoal::abi::kWindowChunk;
 
 // True if [p, p+len) lies inside the window (len may be 0).

@@ -57,9 +57,10 @@ bool is_our_group(const Stack& s, const uint8_t dst[16]) {
 }
 
 // Writes the frame of an ICMPv6 message (Ethernet and IPv6 headers, the
-// message, its checksum) into f, which holds kEthHeader + kIp6Header + len.
+// message with its type replaced by `type` unless negative, its checksum)
+// into f, which holds kEthHeader + kIp6Header + len.
 void fill_icmp6(Stack& s, uint8_t* f, const uint8_t* mac, const uint8_t src[16], const uint8_t dst[16],
-                uint8_t hops, const uint8_t* msg, size_t len) {
+                uint8_t hops, const uint8_t* msg, size_t len, int type) {
   eth_write(f, mac, s.config().mac, kEtherIpv6);
   uint8_t* ip = f + kEthHeader;
   memset(ip, 0, kIp6Header);
@@ -71,13 +72,14 @@ void fill_icmp6(Stack& s, uint8_t* f, const uint8_t* mac, const uint8_t src[16],
   memcpy(ip + 24, dst, 16);
   uint8_t* m = ip + kIp6Header;
   memcpy(m, msg, len);
+  if (type >= 0) m[0] = static_cast<uint8_t>(type);
   m[2] = m[3] = 0;
   uint16_t sum = icmp6_checksum(src, dst, m, len);
   memcpy(m + 2, &sum, 2);
 }
 
 void send_icmp6(Stack& s, const uint8_t* mac, const uint8_t src[16], const uint8_t dst[16], uint8_t hops,
-                const uint8_t* msg, size_t len) {
+                const uint8_t* msg, size_t len, int type = -1) {
   size_t total = kEthHeader + kIp6Header + len;
   if (len > 0xffff) return;
   if (total > kEthHeader + s.config().mtu) {
@@ -85,7 +87,7 @@ void send_icmp6(Stack& s, const uint8_t* mac, const uint8_t src[16], const uint8
     // buffer and sent in fragments, as Linux answers.
     PacketBuf* buf = PacketBuf::alloc(total);
     if (buf == nullptr) return;
-    fill_icmp6(s, buf->frame(), mac, src, dst, hops, msg, len);
+    fill_icmp6(s, buf->frame(), mac, src, dst, hops, msg, len, type);
     ip6_transmit(s, buf, mac);
     return;
   }
@@ -94,7 +96,7 @@ void send_icmp6(Stack& s, const uint8_t* mac, const uint8_t src[16], const uint8
     ++s.stats().tx_no_room;
     return;
   }
-  fill_icmp6(s, f, mac, src, dst, hops, msg, len);
+  fill_icmp6(s, f, mac, src, dst, hops, msg, len, type);
   ++s.stats().tx_frames;
   s.device().tx_commit(total);
 }
@@ -159,21 +161,11 @@ void echo_request(Stack& s, const uint8_t* eth_src, const uint8_t* ip, const uin
   uint8_t from[16];
   answer_source(s, ip + 24, src, from);
   // The reply is the request with another type (identifier, sequence and
-  // data echoed). A request longer than the MTU arrived in fragments and
-  // was reassembled; its reply leaves in fragments (send_icmp6).
-  uint8_t small[kMaxFrame];
-  uint8_t* reply = small;
-  PacketBuf* big = nullptr;
-  if (len > sizeof(small)) {
-    big = PacketBuf::alloc(len);
-    if (big == nullptr) return;
-    reply = big->frame();
-  }
-  memcpy(reply, msg, len);
-  reply[0] = kIcmp6EchoReply;
+  // data echoed), copied straight into the frame. A request longer than the
+  // MTU arrived in fragments and was reassembled; its reply leaves in
+  // fragments (send_icmp6).
   ++s.stats().icmp6_echo_answered;
-  send_icmp6(s, eth_src, from, src, kHopLimit, reply, len);
-  if (big != nullptr) mem_free(big);
+  send_icmp6(s, eth_src, from, src, kHopLimit, msg, len, kIcmp6EchoReply);
 }
 
 // A Neighbor Advertisement: the MAC of a neighbour we asked for (or that

@@ -49,13 +49,8 @@ if [ "$TARGET" = shoal ]; then
 fi
 start_guest nginx 120 "$NGINX" -p /tmp/ -e stderr -c "$WORK/nginx.conf"
 pid=$GUEST_PID
-up=0
-for _ in $(seq 300); do
-  in_ns curl -s --max-time 1 -o /dev/null "http://$GUEST_IP:8080/" && { up=1; break; }
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ $up = 1 ] || { fail "nginx did not answer on $GUEST_IP:8080"; exit 1; }
+wait_until "$pid" 300 0.1 http_answers "http://$GUEST_IP:8080/" ||
+  { fail "nginx did not answer on $GUEST_IP:8080"; exit 1; }
 page=$(in_ns curl -s --max-time 10 "http://$GUEST_IP:8080/")
 [ "$page" = "<h1>served by nginx</h1>" ] && pass "GET / -> index.html" || fail "GET /: '$page'"
 got=$(in_ns curl -s --max-time 30 "http://$GUEST_IP:8080/file.bin" | sha256sum | cut -d' ' -f1)

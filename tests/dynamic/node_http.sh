@@ -16,13 +16,8 @@ if [ "$TARGET" = shoal ]; then
 fi
 start_guest node 120 "$NODE" "$SCRIPTS/http_server.js"
 pid=$GUEST_PID
-up=0
-for _ in $(seq 300); do
-  in_ns curl -s --max-time 1 -o /dev/null "http://$GUEST_IP:8080/hello" && { up=1; break; }
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ $up = 1 ] || { fail "node did not answer on $GUEST_IP:8080"; exit 1; }
+wait_until "$pid" 300 0.1 http_answers "http://$GUEST_IP:8080/hello" ||
+  { fail "node did not answer on $GUEST_IP:8080"; exit 1; }
 got=$(in_ns curl -s --max-time 10 "http://$GUEST_IP:8080/hello")
 [ "$got" = "hello from node $("$NODE" -p process.version)" ] && pass "GET /hello: $got" || fail "GET /hello: '$got'"
 got=$(in_ns curl -s --max-time 10 "http://$GUEST_IP:8080/sum?n=1000000")

@@ -15,13 +15,8 @@ start_guest redis 120 "$REDIS" --port 6379 --bind 0.0.0.0 --protected-mode no --
   --daemonize no --dir /tmp --logfile ""
 pid=$GUEST_PID; t0=$SECONDS
 cli() { in_ns timeout 20 redis-cli -h "$GUEST_IP" -p 6379 "$@"; }
-up=0
-for _ in $(seq 300); do
-  [ "$(cli PING 2>/dev/null)" = PONG ] && { up=1; break; }
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ $up = 1 ] || { fail "redis-server did not answer PING"; exit 1; }
+pong() { [ "$(cli PING 2>/dev/null)" = PONG ]; }
+wait_until "$pid" 300 0.1 pong || { fail "redis-server did not answer PING"; exit 1; }
 pass "PING -> PONG ($((SECONDS - t0)) s after start)"
 check() {  # DESCRIPTION EXPECTED -- ARGS
   local what=$1 want=$2; shift 3

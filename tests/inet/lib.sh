@@ -169,6 +169,22 @@ wait_guest_listening() {
 
 # start_httpd [ARGS...]: the guest runs examples/net/httpd on port 8080 (for
 # at most 300 s); exits the test if it does not come up.
+# wait_until PID TRIES INTERVAL CMD...: runs CMD until it succeeds, at most
+# TRIES times INTERVAL seconds apart, while process PID lives; fails if not.
+wait_until() {
+  local pid=$1 tries=$2 interval=$3 i
+  shift 3
+  for i in $(seq "$tries"); do
+    "$@" && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep "$interval"
+  done
+  return 1
+}
+
+# http_answers URL: the guest's server answers a GET on URL (any status).
+http_answers() { in_ns curl -s --max-time 2 -o /dev/null "$1"; }
+
 start_httpd() {
   start_guest httpd 300 "$NETEX/httpd" --port 8080 "$@"
   HTTPD_PID=$GUEST_PID
@@ -178,12 +194,7 @@ start_httpd() {
   fi
   # Listening in the guest's stack is not reachable until ARP and the link
   # work: wait for the first answer (bounded).
-  local i
-  for i in $(seq 40); do
-    in_ns curl -s --max-time 2 -o /dev/null "http://$GUEST_IP:8080/" && return 0
-    kill -0 "$HTTPD_PID" 2>/dev/null || break
-    sleep 0.25
-  done
+  wait_until "$HTTPD_PID" 40 0.25 http_answers "http://$GUEST_IP:8080/" && return 0
   fail "httpd started but does not answer on $GUEST_IP:8080"
   exit 1
 }
