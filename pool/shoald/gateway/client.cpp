@@ -44,6 +44,7 @@ void ClientConn::start() {
   auto r = m_gw.loop().add(m_fd, EPOLLIN | EPOLLRDHUP, [this](uint32_t ev) { on_events(ev); });
   if (!r.ok()) return close_now();
   arm_timer(m_gw.config().idle_timeout, false);
+  m_fresh_until_ns = EventLoop::now_ns() + kFreshConnectionGraceNs;
   m_gw.client_idle(this);
 }
 
@@ -117,6 +118,7 @@ void ClientConn::process() {
     if (m_out.size() - m_out_off > kMaxPendingOutput) return;  // let the client read first
     if (m_state == State::idle) {
       m_state = State::head;
+      m_fresh_until_ns = 0;
       m_gw.client_busy(this);
       m_request_start_ns = EventLoop::now_ns();
       arm_timer(m_gw.config().header_timeout, true);

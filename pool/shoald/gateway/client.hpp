@@ -38,6 +38,11 @@ class ClientConn final : public InFlight {
   void close_now();
   // The socket holds unread bytes (a request on the way: not idle after all).
   bool has_pending_input() const;
+  // When a connection that has not sent a byte yet may be closed to admit
+  // another (0: it has served a request, it may go at once). Its first
+  // request may still be on the wire, or in the host's deferred network
+  // processing under load: closing it then would lose that request.
+  uint64_t closable_from_ns() const { return m_fresh_until_ns; }
 
   // The gateway's list of idle connections (Gateway::client_idle).
   std::list<ClientConn*>::iterator m_idle_pos;
@@ -76,6 +81,7 @@ class ClientConn final : public InFlight {
   bool m_head_request = false;
   std::string m_request_id;
   uint64_t m_request_start_ns = 0;
+  uint64_t m_fresh_until_ns = 0;
   EventLoop::TimerId m_timer = 0;
   std::shared_ptr<ClientConn*> m_self = std::make_shared<ClientConn*>(this);
 };

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/random.h>
@@ -146,27 +147,54 @@ void Gateway::disarm_accept(uint64_t retry_ns) {
     });
 }
 
-bool Gateway::close_idle_client() {
-  while (!m_idle_clients.empty()) {
-    ClientConn* c = m_idle_clients.front();
-    m_idle_clients.pop_front();
-    c->m_in_idle_list = false;
+bool Gateway::close_idle_client(uint64_t* retry_ns) {
+  if (retry_ns != nullptr) *retry_ns = 0;
+  uint64_t now = EventLoop::now_ns();
+  uint64_t soonest = 0;
+  // Bounded: a burst of new connections all within their grace would
+  // otherwise be walked on every attempt.
+  int looked = 0;
+  for (auto it = m_idle_clients.begin(); it != m_idle_clients.end() && looked < 64; ++looked) {
+    ClientConn* c = *it;
     // Bytes already in its socket: a request is on the way, so it is not
     // idle after all (its read event follows).
-    if (c->has_pending_input()) continue;
+    if (c->has_pending_input()) {
+      it = m_idle_clients.erase(it);
+      c->m_in_idle_list = false;
+      continue;
+    }
+    if (c->closable_from_ns() > now) {
+      uint64_t wait = c->closable_from_ns() - now;
+      if (soonest == 0 || wait < soonest) soonest = wait;
+      ++it;
+      continue;
+    }
+    m_idle_clients.erase(it);
+    c->m_in_idle_list = false;
     ++m_stats.idle_closed;
     c->close_now();
     return true;
   }
+  if (retry_ns != nullptr) *retry_ns = looked == 64 && soonest == 0 ? kFreshConnectionGraceNs : soonest;
   return false;
+}
+
+// The listener has a connection to accept (the first wake-up knows it).
+bool Gateway::connection_waiting() const {
+  pollfd p{m_listen_fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
 }
 
 void Gateway::on_accept() {
   // Bounded per wake-up so one busy listener cannot starve the channels.
   for (int i = 0; i < 64; ++i) {
-    if (m_clients.size() >= m_max_connections && !close_idle_client()) {
-      // Every connection is busy: serve them, take new ones as they end.
-      disarm_accept(0);
+    uint64_t retry_ns = 0;
+    // At the limit, a connection is closed only for one that waits.
+    if (m_clients.size() >= m_max_connections && i > 0 && !connection_waiting()) return;
+    if (m_clients.size() >= m_max_connections && !close_idle_client(&retry_ns)) {
+      // Every connection is busy: serve them, take new ones as they end
+      // (or when a new one that has sent nothing may go).
+      disarm_accept(retry_ns);
       return;
     }
     sockaddr_in a{};
@@ -177,8 +205,8 @@ void Gateway::on_accept() {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         // Out of descriptors below max_connections (instances use them
         // too): make room from an idle connection, else pause a moment.
-        if (close_idle_client()) continue;
-        disarm_accept(100'000'000);
+        if (close_idle_client(&retry_ns)) continue;
+        disarm_accept(retry_ns != 0 && retry_ns < 100'000'000 ? retry_ns : 100'000'000);
       }
       return;  // EAGAIN: nothing more waits
     }

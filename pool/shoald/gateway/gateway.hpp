@@ -31,6 +31,10 @@ namespace shoal::pool {
 // gateway.max_connections is derived (0): instances (a pidfd, two eventfds
 // and two log pipes each), upstream helpers, the control and admin sockets.
 inline constexpr uint32_t kFdReserve = 1024;
+// How long a new connection that has sent nothing is spared when the gateway
+// makes room at its connection limit (keep-alive connections between
+// requests are not spared).
+inline constexpr uint64_t kFreshConnectionGraceNs = 500'000'000;
 inline constexpr uint32_t kMinConnections = 64;
 
 class ClientConn;
@@ -126,8 +130,11 @@ class Gateway final : public CapacityListener {
 
  private:
   void on_accept();
-  // Closes the longest-idle client connection; false if none is idle.
-  bool close_idle_client();
+  // Closes the longest-idle client connection that may go (see
+  // kFreshConnectionGraceNs); false if none may. Then *retry_ns says when a
+  // spared new connection may go (0: none is waiting for that).
+  bool close_idle_client(uint64_t* retry_ns = nullptr);
+  bool connection_waiting() const;
   void arm_accept();
   void disarm_accept(uint64_t retry_ns);
 

@@ -617,7 +617,9 @@ TEST_F(GatewayTest, AtMaxConnectionsTheOldestIdleConnectionMakesRoom) {
     std::vector<int> idle;
     for (int k = 0; k < 4; ++k) {
       idle.push_back(connect_to(port));
-      usleep(20'000);  // accepted in this order
+      // One request answered: idle between requests, in this order.
+      send_all(idle.back(), "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+      ASSERT_EQ(read_responses(idle.back(), 1).size(), 1u);
     }
     int fd = connect_to(port);
     uint64_t t0 = EventLoop::now_ns();
@@ -631,6 +633,38 @@ TEST_F(GatewayTest, AtMaxConnectionsTheOldestIdleConnectionMakesRoom) {
     for (int c : idle) close(c);
   });
   EXPECT_GE(m_gateway->stats().idle_closed, 1u);
+}
+
+// ...but a new connection that has not sent its first request yet is spared
+// for half a second (the request may still be on its way): the newcomer waits
+// in the backlog, then the oldest silent one makes room.
+TEST_F(GatewayTest, AtMaxConnectionsANewSilentConnectionIsSparedForItsGrace) {
+  m_config.routes = {route("/", spec::RouteKind::service, {"a"})};
+  m_config.gateway.max_connections = 2;
+  Service& a = m_pool->add_service("a", 1);
+  m_pool->add_instance(a, [](auto&, auto&, auto&) { return Reply{200, "ok"}; });
+  start();
+  run([](uint16_t port) {
+    int silent0 = connect_to(port);
+    int silent1 = connect_to(port);
+    int fd = connect_to(port);
+    uint64_t t0 = EventLoop::now_ns();
+    send_all(fd, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    auto rs = read_responses(fd, 1);
+    double waited_ms = double(EventLoop::now_ns() - t0) / 1e6;
+    ASSERT_EQ(rs.size(), 1u);
+    EXPECT_EQ(rs[0].status, 200);
+    EXPECT_GE(waited_ms, double(kFreshConnectionGraceNs) / 1e6 - 50.0);
+    EXPECT_LT(waited_ms, 4000.0);
+    EXPECT_TRUE(peer_closed(silent0));  // the oldest silent one went...
+    // ...and the other, asked late, is still served.
+    send_all(silent1, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(read_responses(silent1, 1).size(), 1u);
+    close(fd);
+    close(silent0);
+    close(silent1);
+  });
+  EXPECT_EQ(m_gateway->stats().idle_closed, 1u);
 }
 
 // ...and when every connection is busy it stops watching the listener (no
