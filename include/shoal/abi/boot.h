@@ -17,6 +17,9 @@ inline constexpr uint64_t kBootInfoMagic = 0x3149424c414f4853ull;  // "SHOALBI1"
 
 enum BootFlags : uint32_t {
   kBootVerbose = 1u << 0,  // LibOS names each unimplemented system call once
+  // The monitor saves a snapshot at the ready point: the LibOS makes the
+  // `ready` hypercall (hypercall.h) once, when it is ready (snapshot_port).
+  kBootSnapshot = 1u << 1,
 };
 
 enum CpuFlags : uint32_t {
@@ -104,9 +107,28 @@ struct BootInfo {
   // shell's background job ignores SIGINT and SIGQUIT, nohup SIGHUP): the
   // program starts with them ignored too, as an exec'd process would.
   uint32_t host_signals_ignored;
-  uint32_t _reserved;
+  // With kBootSnapshot: the ready point is a listening socket on this port
+  // (TCP or the channel); 0: any listening socket.
+  uint32_t snapshot_port;
+
+  // Per-instance facts a resumed snapshot re-binds (hypercall.h, `ready`).
+  // At boot: resume_count 0, resume_random zero. At each resume the monitor
+  // writes, before the guest runs: resume_count + 1, 32 fresh bytes of host
+  // entropy in resume_random (the LibOS re-keys its generator with them: two
+  // instances of one snapshot never share a random stream), tsc_khz of this
+  // host, realtime_ns, the channel and net fields of this instance, and
+  // instance_start_realtime_ns. The guest's TSC is not restored: the LibOS
+  // re-bases CLOCK_MONOTONIC on the TSC it reads after the resume, so that
+  // it never goes back and does not count the time the snapshot was stored.
+  uint32_t resume_count;
+  uint32_t _reserved2;
+  uint8_t resume_random[32];
+  // CLOCK_REALTIME when this instance started (its boot, or its resume):
+  // /proc/self/stat's start time and the like.
+  uint64_t instance_start_realtime_ns;
+  uint64_t _reserved3[2];
 };
-static_assert(sizeof(BootInfo) == 384);
+static_assert(sizeof(BootInfo) == 448);
 
 // The signals the monitor forwards: SIGHUP, SIGINT, SIGQUIT, SIGUSR1,
 // SIGUSR2, SIGTERM (Linux's numbers), as a mask of 1 << sig.

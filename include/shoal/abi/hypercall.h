@@ -37,14 +37,15 @@ inline constexpr uint16_t kFaultPort = 0x4ff;
   X(discard, 6, HcDiscard)                       \
   X(advise, 7, HcAdvise)                         \
   X(upcall, 8, HcUpcall)                         \
-  X(preempt, 9, HcPreempt)
+  X(preempt, 9, HcPreempt)                       \
+  X(ready, 10, HcReady)
 
 enum class Hypercall : uint16_t {
 #define SHOAL_HC_ENUM(name, nr, type) name = nr,
   SHOAL_HYPERCALLS(SHOAL_HC_ENUM)
 #undef SHOAL_HC_ENUM
 };
-inline constexpr uint16_t kHypercallCount = 10;  // numbers are < kHypercallCount
+inline constexpr uint16_t kHypercallCount = 11;  // numbers are < kHypercallCount
 
 // console_write: write len bytes at buf to the instance's stdout (fd 1) or
 // stderr (fd 2). Errors: result = -EBADF for another fd. Cost: one exit.
@@ -217,5 +218,33 @@ struct PreemptArea {
   uint64_t preemptions; // monitor: slices ended by an upcall
 };
 static_assert(sizeof(PreemptArea) == 24);
+
+// ready: the instance has reached its ready point (docs/architecture.md,
+// "Snapshots"). Made only when BootInfo::flags has kBootSnapshot, at most
+// once per boot, by the LibOS when every thread is blocked and it is about to
+// `block` with a listening socket open (BootInfo::snapshot_port 0: any; else
+// one on that port, TCP or the channel). The state at this point is what a
+// snapshot holds: the monitor completes the exit (KVM_RUN with immediate_exit),
+// saves guest memory, the vCPU and its own state, with `result` already set to
+// kReadyResumed in the saved copy; in the running instance it sets
+// kReadySaved (or kReadyFailed when the save failed: the instance goes on).
+// Whether the saving instance then goes on or ends (status 0) is the
+// monitor's choice (shoal-vmm --snapshot-then exit|run).
+// A resumed instance returns from this hypercall with kReadyResumed: before
+// it runs, the monitor has rewritten BootInfo's per-instance fields (see
+// BootInfo: resume_count, resume_random, tsc_khz, realtime_ns, the channel
+// and net fields, instance_start_realtime_ns) and realtime_ns below; the
+// LibOS re-binds from them (entropy, clocks, devices) before anything else.
+// Cost: one exit (plus the save, once).
+inline constexpr uint32_t kReadySaved = 1;
+inline constexpr uint32_t kReadyResumed = 2;
+inline constexpr uint32_t kReadyFailed = 3;
+struct HcReady {
+  uint64_t realtime_ns;  // OUT: host CLOCK_REALTIME when the guest goes on
+  uint64_t port;         // IN: the listening port found ready (for messages)
+  uint32_t result;       // OUT: kReadySaved, kReadyResumed, kReadyFailed
+  uint32_t _pad;
+};
+static_assert(sizeof(HcReady) == 24);
 
 }  // namespace shoal::abi
