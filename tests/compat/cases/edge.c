@@ -54,7 +54,7 @@ CASE(path_too_long)
 CASE(deep_symlink_chain)
 // covers: symlink stat
 {
-  char name[32], target[32];
+  char name[4096], target[32];
   write_file(T("/l0"), "end");
   for (int i = 1; i <= 41; i++) {
     snprintf(name, sizeof name, "%s/l%d", g_tmp, i);

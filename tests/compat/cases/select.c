@@ -113,10 +113,14 @@ CASE(select_eintr)
   sa.sa_handler = handler;
   sa.sa_flags = SA_RESTART;
   sigaction(SIGALRM, &sa, NULL);
-  struct itimerval it = {{0, 0}, {0, 10000}};
+  // Repeating: a one-shot alarm could fire before select blocks (the
+  // process descheduled that long on a loaded machine) and it would wait forever.
+  struct itimerval it = {{0, 10000}, {0, 10000}};
   setitimer(ITIMER_REAL, &it, NULL);
   fd_set r;
   FD_ZERO(&r);
   FD_SET(p[0], &r);
   SHOW(select(p[0] + 1, &r, NULL, NULL, NULL));
+  struct itimerval zero = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &zero, NULL);
 }
