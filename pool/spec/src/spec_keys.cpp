@@ -146,7 +146,8 @@ const Keys<Gateway>& gateway_keys() {
                      {.meaning = "requests held at once while services scale up from zero; more: 503"}),
       integer_key<G>("max_connections", [](G& g) -> auto& { return g.max_connections; }, 0, 10000000,
                      {.meaning = "client connections open at once. At the limit the gateway closes its longest-idle "
-                                 "keep-alive connection to take a new one; when none is idle it stops accepting (new "
+                                 "keep-alive connection to take a new one (a new connection that has sent nothing yet is "
+                                 "spared for 500 ms); when none is idle it stops accepting (new "
                                  "connections wait in the listen backlog) and serves those it has, until one ends. "
                                  "shoald raises its `RLIMIT_NOFILE` to the hard limit at start (and logs it)",
                       .default_text = "`0`: shoald's descriptor limit minus 1024 (at least 64)"}),
