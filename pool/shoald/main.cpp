@@ -24,6 +24,8 @@
 
 #include <limits.h>
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <shoal/pool/metrics/prometheus.hpp>
@@ -61,13 +63,33 @@ std::string absolute(const std::string& path) {
   return realpath(path.c_str(), buf) ? std::string(buf) : path;
 }
 
-// Every client connection, instance and channel costs descriptors: a pool
-// with the default soft limit (1024) would run out long before its host
-// does. The hard limit is as far as an unprivileged process may go.
+// Every client connection, instance and channel costs descriptors (five per
+// instance: its pidfd, stdout and stderr pipes and the channel's two
+// eventfds): a pool with the default soft limit (1024) would run out long
+// before its host does. The soft limit goes up to the hard one; as root
+// (CAP_SYS_RESOURCE) the hard one goes up to kWantedFds first, within
+// fs.nr_open, so 10,000 instances and their clients fit.
+constexpr rlim_t kWantedFds = 1 << 20;
+
+rlim_t nr_open() {
+  FILE* f = fopen("/proc/sys/fs/nr_open", "re");
+  unsigned long long v = 0;
+  if (f) {
+    if (fscanf(f, "%llu", &v) != 1) v = 0;
+    fclose(f);
+  }
+  return v ? static_cast<rlim_t>(v) : 1024 * 1024;
+}
+
 void raise_fd_limit() {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
   rlim_t before = rl.rlim_cur;
+  rlim_t want = std::min(kWantedFds, nr_open());
+  if (rl.rlim_max < want) {
+    rlimit raised{want, want};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;  // else not privileged: the hard limit stays
+  }
   if (rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
