@@ -120,6 +120,7 @@ SPEC
 
 sync
 before_kib=$(mem_available_kib)
+cp /proc/meminfo "$tmp/meminfo.before"
 t0=$(now_ms)
 "$shoal" up "$tmp/density.toml" -d -c "$ctl" >"$tmp/up.out" 2>&1 &
 up_pid=$!
@@ -160,11 +161,18 @@ grep "ready in" "$tmp/up.out" | head -1
 # Memory, once the instances idle.
 sleep 3
 after_kib=$(mem_available_kib)
+cp /proc/meminfo "$tmp/meminfo.after"
 monitors=$(pgrep -P "$SHOALD" | tr '\n' ' ')
-python3 - "$N" "$before_kib" "$after_kib" "$SHOALD" $monitors <<'PY'
+python3 - "$N" "$before_kib" "$after_kib" "$SHOALD" "$tmp" $monitors <<'PY'
 import os, sys
-n, before, after, shoald = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-mons = sys.argv[5:]
+n, before, after, shoald, tmp = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+mons = sys.argv[6:]
+def meminfo(path):
+    return {l.split(":")[0]: int(l.split()[1]) for l in open(path) if len(l.split()) >= 2}
+mb, ma = meminfo(tmp + "/meminfo.before"), meminfo(tmp + "/meminfo.after")
+fields = ["AnonPages", "Shmem", "Slab", "SUnreclaim", "KernelStack", "PageTables", "SecPageTables", "Percpu"]
+print("meminfo growth per instance: " + ", ".join(f"{f} {(ma.get(f,0)-mb.get(f,0))/max(n,1):.0f} KiB" for f in fields if f in ma) +
+      " (the machine is shared: other work moves these too)")
 def rollup(pid):
     out = {}
     try:
