@@ -170,7 +170,7 @@ mons = sys.argv[6:]
 def meminfo(path):
     return {l.split(":")[0]: int(l.split()[1]) for l in open(path) if len(l.split()) >= 2}
 mb, ma = meminfo(tmp + "/meminfo.before"), meminfo(tmp + "/meminfo.after")
-fields = ["AnonPages", "Shmem", "Slab", "SUnreclaim", "KernelStack", "PageTables", "SecPageTables", "Percpu"]
+fields = ["AnonPages", "Shmem", "Slab", "SUnreclaim", "KernelStack", "PageTables", "SecPageTables", "VmallocUsed", "Percpu"]
 print("meminfo growth per instance: " + ", ".join(f"{f} {(ma.get(f,0)-mb.get(f,0))/max(n,1):.0f} KiB" for f in fields if f in ma) +
       " (the machine is shared: other work moves these too)")
 def rollup(pid):

@@ -227,11 +227,24 @@ int run(const Options& o) {
 
   if (auto r = supervisor->start(); !r) return fail(kExitStart, r.error().message);
 
-  // The ready line, once every service has its initial instances.
+  // The ready line, once every service has its initial instances; until
+  // then a progress line a second, so that `shoal up -d` waits as long as
+  // instances keep coming up (10,000 take longer than 100) and can say so.
   uint64_t t0 = EventLoop::now_ns();
+  uint64_t last_progress = t0;
+  if (o.ready_fd >= 0) fcntl(o.ready_fd, F_SETFL, O_NONBLOCK);  // a reader gone slow never blocks the loop
   std::function<void()> check_ready = [&] {
     if (stopping) return;
     if (!supervisor->initial_ready()) {
+      uint64_t now = EventLoop::now_ns();
+      if (o.ready_fd >= 0 && now - last_progress >= 1'000'000'000ull) {
+        last_progress = now;
+        auto p = supervisor->initial_progress();
+        nlohmann::json j = {{"ready", p.ready}, {"wanted", p.wanted}, {"starting", p.starting},
+                            {"elapsed_s", static_cast<double>(now - t0) / 1e9}};
+        std::string line = "progress " + j.dump() + "\n";
+        (void)!write(o.ready_fd, line.data(), line.size());
+      }
       loop.after(2'000'000, check_ready);
       return;
     }

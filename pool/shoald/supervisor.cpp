@@ -93,6 +93,17 @@ bool Supervisor::initial_ready() const {
   return true;
 }
 
+Supervisor::Progress Supervisor::initial_progress() const {
+  Progress p;
+  for (const auto& rt : m_services) {
+    uint32_t want = rt->pinned.value_or(rt->spec.initial_instances);
+    p.wanted += want;
+    p.ready += std::min(want, ready_count(*rt));
+    p.starting += rt->by_state[static_cast<size_t>(InstanceState::starting)];
+  }
+  return p;
+}
+
 Supervisor::ServiceRuntime* Supervisor::runtime(std::string_view name) {
   for (auto& rt : m_services)
     if (rt->service.name() == name) return rt.get();

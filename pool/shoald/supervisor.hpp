@@ -139,6 +139,12 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   Result<void> start();
   // Every service has at least its initial count ready.
   bool initial_ready() const;
+  // Progress toward initial_ready(): instances ready (up to each service's
+  // initial count), wanted, and starting now.
+  struct Progress {
+    uint32_t ready = 0, wanted = 0, starting = 0;
+  };
+  Progress initial_progress() const;
   // Graceful stop: no new requests (pick rejects), every instance drains;
   // `done` runs once all have exited (leftovers are killed after `timeout`).
   void shutdown(Duration timeout, std::function<void()> done);
