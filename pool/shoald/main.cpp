@@ -35,6 +35,7 @@
 #include "control_api.hpp"
 #include "event_loop.hpp"
 #include "gateway/gateway.hpp"
+#include "host_limits.hpp"
 #include "monitor_process.hpp"
 #include "pool_metrics.hpp"
 #include "supervisor.hpp"
@@ -136,6 +137,17 @@ int run(const Options& o) {
   }
   const spec::Spec& spec = loaded.value();
   raise_fd_limit();
+  // The host must allow what the initial instances need: a clear refusal
+  // now, naming the setting, rather than instances failing one by one.
+  uint64_t initial = 0;
+  for (const auto& s : spec.services) initial += s.initial_instances;
+  bool refused = false;
+  for (const auto& p : check_host_limits(read_host_limits(), initial)) {
+    fprintf(stderr, "shoald: %s: %s\n", p.fatal ? "error" : "warning", p.message.c_str());
+    refused = refused || p.fatal;
+  }
+  if (refused) return fail(kExitStart, "this host cannot run the pool's " + std::to_string(initial) +
+                                           " initial instances (see above; docs/architecture.md, \"Host limits\")");
   std::string vmm = !o.vmm.empty() ? o.vmm : own_exe_dir() + "/shoal-vmm";
   if (const char* env = getenv("SHOAL_VMM"); o.vmm.empty() && env && *env) vmm = env;
   std::string control = !o.control.empty() ? o.control : spec.gateway.control;
