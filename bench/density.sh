@@ -162,6 +162,15 @@ if [ "$CHECK" = 1 ] && [ "$ps_fail" != 0 ]; then
   echo "FAIL: shoal ps went unanswered $ps_fail times while the instances started ($(cat "$tmp/ps.err"))"; STATUS=1
 fi
 
+# `shoal ps` once they all run (a line per instance), and the status call alone.
+ps_idle=() st_idle=()
+for _ in 1 2 3 4 5; do
+  a=$(date +%s%N); "$shoal" ps -c "$ctl" >/dev/null 2>&1; ps_idle+=($(( ($(date +%s%N) - a) / 1000000 )))
+  a=$(date +%s%N); curl -sS --max-time 10 --unix-socket "$ctl" -o /dev/null http://pool/v1/status
+  st_idle+=($(( ($(date +%s%N) - a) / 1000000 )))
+done
+echo "shoal ps with $N instances running: $(printf '%s ' "${ps_idle[@]}")ms; GET /v1/status alone (curl): $(printf '%s ' "${st_idle[@]}")ms"
+
 # Memory, once the instances idle.
 sleep 3
 after_kib=$(mem_available_kib)
