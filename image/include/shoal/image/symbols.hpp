@@ -40,6 +40,8 @@ class SymbolTable {
 
  private:
   friend Result<SymbolTable> parse_symbols(std::span<const uint8_t> bytes);
+// A temporary would leave the table pointing at freed bytes.
+Result<SymbolTable> parse_symbols(std::vector<uint8_t>&& bytes) = delete;
   const uint8_t* m_entries = nullptr;  // m_count entries, possibly unaligned
   const char* m_strtab = nullptr;
   size_t m_count = 0;
@@ -49,6 +51,8 @@ class SymbolTable {
 // name_offset inside the string table and NUL-terminated there. The table
 // returned views `bytes`.
 Result<SymbolTable> parse_symbols(std::span<const uint8_t> bytes);
+// A temporary would leave the table pointing at freed bytes.
+Result<SymbolTable> parse_symbols(std::vector<uint8_t>&& bytes) = delete;
 
 struct SymbolInput {
   uint64_t addr;
