@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/density (issue 13, "Density"): N idle `hello` instances in one pool.
 #
-#   density BUILD [--instances N] [--memory SIZE] [--slots S] [--native M] [--check]
+#   density BUILD [--instances N] [--memory SIZE] [--slots S] [--native M] [--check] [--ksm]
 #
 # Starts a pool whose one service has min_instances = N (`shoal up -d`) and
 # measures:
@@ -15,6 +15,9 @@
 #   - that every instance answers: GET /whoami through the gateway (round
 #     robin) until every index 0..N-1 has answered;
 # then stops the pool (`shoal down`) and checks no monitor is left.
+# --ksm: the service has `ksm = true`; once all are ready the script waits for
+# two full KSM scans (the host must run ksmd: /sys/kernel/mm/ksm/run = 1; the
+# script does not change it) and prints what was merged and ksmd's CPU.
 # The alternative in the same run: M (default min(N, 1000)) native hello
 # processes, their start rate and MemAvailable drop per process.
 #
@@ -25,7 +28,7 @@
 set -uo pipefail
 build=$(cd "${1:?usage: density BUILD [--instances N] [--memory SIZE] [--slots S] [--native M]}" && pwd)
 shift
-N=1000 MEMORY=32M SLOTS=8 NATIVE= CHECK=0
+N=1000 MEMORY=32M SLOTS=8 NATIVE= CHECK=0 KSM=false
 while [ $# -gt 0 ]; do
   case $1 in
     --instances) N=$2; shift 2 ;;
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
     --slots) SLOTS=$2; shift 2 ;;
     --native) NATIVE=$2; shift 2 ;;
     --check) CHECK=1; shift ;;
+    --ksm) KSM=true; shift ;;
     *) echo "density: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -111,6 +115,7 @@ image = "$image"
 port = 8080
 memory = "$MEMORY"
 channel_slots = $SLOTS
+ksm = $KSM
 balance = "round_robin"
 min_instances = $N
 max_instances = $N
@@ -171,8 +176,22 @@ for _ in 1 2 3 4 5; do
 done
 echo "shoal ps with $N instances running: $(printf '%s ' "${ps_idle[@]}")ms; GET /v1/status alone (curl): $(printf '%s ' "${st_idle[@]}")ms"
 
-# Memory, once the instances idle.
+# Memory, once the instances idle (and, with --ksm, once ksmd has been over them twice).
 sleep 3
+if [ "$KSM" = true ]; then
+  k=/sys/kernel/mm/ksm
+  if [ "$(cat $k/run)" != 1 ]; then
+    echo "ksm: ksmd is not running (/sys/kernel/mm/ksm/run is $(cat $k/run)): nothing merged"
+  else
+    ksmd=$(pgrep -x ksmd | head -1)
+    cpu0=$(awk '{print $14 + $15}' "/proc/$ksmd/stat") scans0=$(cat $k/full_scans) t=$(now_ms)
+    for _ in $(seq 600); do [ $(( $(cat $k/full_scans) - scans0 )) -ge 2 ] && break; sleep 0.5; done
+    cpu1=$(awk '{print $14 + $15}' "/proc/$ksmd/stat") dt=$(( $(now_ms) - t ))
+    echo "ksm: $(( $(cat $k/full_scans) - scans0 )) full scans in $dt ms, ksmd CPU $(( (cpu1 - cpu0) * 10 )) ms" \
+         "(pages_to_scan $(cat $k/pages_to_scan), sleep $(cat $k/sleep_millisecs) ms); pages_shared $(cat $k/pages_shared)," \
+         "pages_sharing $(cat $k/pages_sharing) = $(( $(cat $k/pages_sharing) * 4 / N )) KiB saved per instance"
+  fi
+fi
 after_kib=$(mem_available_kib)
 cp /proc/meminfo "$tmp/meminfo.after"
 monitors=$(pgrep -P "$SHOALD" | tr '\n' ' ')

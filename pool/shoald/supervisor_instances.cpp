@@ -55,6 +55,7 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   auto& a = launch.argv;
   a = {m_config.vmm_path, "--channel", channel.vmm_argument()};
   if (c.memory) a.insert(a.end(), {"--memory", std::to_string(c.memory)});
+  if (c.ksm) a.push_back("--ksm");
   // The port to listen on and who the instance is, unless the spec says
   // otherwise; then the spec's environment.
   if (!has_env(c, "PORT")) a.insert(a.end(), {"--env", "PORT=" + std::to_string(c.port)});
