@@ -17,7 +17,9 @@
 # then stops the pool (`shoal down`) and checks no monitor is left.
 # --ksm: the service has `ksm = true`; once all are ready the script waits for
 # two full KSM scans (the host must run ksmd: /sys/kernel/mm/ksm/run = 1; the
-# script does not change it) and prints what was merged and ksmd's CPU.
+# script does not change it unless given --start-ksmd, which runs it for the
+# measurement and restores the host's settings) and prints what was merged,
+# ksmd's CPU and the memory once merged.
 # The alternative in the same run: M (default min(N, 1000)) native hello
 # processes, their start rate and MemAvailable drop per process.
 #
@@ -28,7 +30,7 @@
 set -uo pipefail
 build=$(cd "${1:?usage: density BUILD [--instances N] [--memory SIZE] [--slots S] [--native M]}" && pwd)
 shift
-N=1000 MEMORY=32M SLOTS=8 NATIVE= CHECK=0 KSM=false
+N=1000 MEMORY=32M SLOTS=8 NATIVE= CHECK=0 KSM=false START_KSMD=0
 while [ $# -gt 0 ]; do
   case $1 in
     --instances) N=$2; shift 2 ;;
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
     --native) NATIVE=$2; shift 2 ;;
     --check) CHECK=1; shift ;;
     --ksm) KSM=true; shift ;;
+    --start-ksmd) KSM=true START_KSMD=1; shift ;;
     *) echo "density: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -55,6 +58,10 @@ cleanup() {
   # Should `shoal down` fail, shoald (and through PR_SET_PDEATHSIG its
   # monitors) is killed by the pid it reported.
   if [ -n "$SHOALD" ] && kill -0 "$SHOALD" 2>/dev/null; then kill -KILL "$SHOALD" 2>/dev/null; fi
+  if [ -n "${old_run:-}" ]; then
+    echo "$old_run" >/sys/kernel/mm/ksm/run
+    echo "$old_pages" >/sys/kernel/mm/ksm/pages_to_scan
+  fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -167,35 +174,12 @@ if [ "$CHECK" = 1 ] && [ "$ps_fail" != 0 ]; then
   echo "FAIL: shoal ps went unanswered $ps_fail times while the instances started ($(cat "$tmp/ps.err"))"; STATUS=1
 fi
 
-# `shoal ps` once they all run (a line per instance), and the status call alone.
-ps_idle=() st_idle=()
-for _ in 1 2 3 4 5; do
-  a=$(date +%s%N); "$shoal" ps -c "$ctl" >/dev/null 2>&1; ps_idle+=($(( ($(date +%s%N) - a) / 1000000 )))
-  a=$(date +%s%N); curl -sS --max-time 10 --unix-socket "$ctl" -o /dev/null http://pool/v1/status
-  st_idle+=($(( ($(date +%s%N) - a) / 1000000 )))
-done
-echo "shoal ps with $N instances running: $(printf '%s ' "${ps_idle[@]}")ms; GET /v1/status alone (curl): $(printf '%s ' "${st_idle[@]}")ms"
-
-# Memory, once the instances idle (and, with --ksm, once ksmd has been over them twice).
-sleep 3
-if [ "$KSM" = true ]; then
-  k=/sys/kernel/mm/ksm
-  if [ "$(cat $k/run)" != 1 ]; then
-    echo "ksm: ksmd is not running (/sys/kernel/mm/ksm/run is $(cat $k/run)): nothing merged"
-  else
-    ksmd=$(pgrep -x ksmd | head -1)
-    cpu0=$(awk '{print $14 + $15}' "/proc/$ksmd/stat") scans0=$(cat $k/full_scans) t=$(now_ms)
-    for _ in $(seq 600); do [ $(( $(cat $k/full_scans) - scans0 )) -ge 2 ] && break; sleep 0.5; done
-    cpu1=$(awk '{print $14 + $15}' "/proc/$ksmd/stat") dt=$(( $(now_ms) - t ))
-    echo "ksm: $(( $(cat $k/full_scans) - scans0 )) full scans in $dt ms, ksmd CPU $(( (cpu1 - cpu0) * 10 )) ms" \
-         "(pages_to_scan $(cat $k/pages_to_scan), sleep $(cat $k/sleep_millisecs) ms); pages_shared $(cat $k/pages_shared)," \
-         "pages_sharing $(cat $k/pages_sharing) = $(( $(cat $k/pages_sharing) * 4 / N )) KiB saved per instance"
-  fi
-fi
-after_kib=$(mem_available_kib)
-cp /proc/meminfo "$tmp/meminfo.after"
 monitors=$(pgrep -P "$SHOALD" | tr '\n' ' ')
-python3 - "$N" "$before_kib" "$after_kib" "$SHOALD" "$tmp" $monitors <<'PY'
+# measure_memory: the drop in MemAvailable and what the instances are known to hold.
+measure_memory() {
+  after_kib=$(mem_available_kib)
+  cp /proc/meminfo "$tmp/meminfo.after"
+  python3 - "$N" "$before_kib" "$after_kib" "$SHOALD" "$tmp" $monitors <<'PY'
 import os, sys
 n, before, after, shoald, tmp = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 mons = sys.argv[6:]
@@ -235,6 +219,43 @@ print(f"accounted: {accounted/max(n,1):.0f} KiB per instance (monitor PSS {pss/m
       f"+ kernel {kernel/max(n,1):.0f}: slab, vmalloc, page tables, shadow page tables, shmem)")
 print(f"shoald: {fds} descriptors = {fds/max(n,1):.1f} per instance; {len(mons)} monitors")
 PY
+}
+
+# `shoal ps` once they all run (a line per instance), and the status call alone.
+ps_idle=() st_idle=()
+for _ in 1 2 3 4 5; do
+  a=$(date +%s%N); "$shoal" ps -c "$ctl" >/dev/null 2>&1; ps_idle+=($(( ($(date +%s%N) - a) / 1000000 )))
+  a=$(date +%s%N); curl -sS --max-time 10 --unix-socket "$ctl" -o /dev/null http://pool/v1/status
+  st_idle+=($(( ($(date +%s%N) - a) / 1000000 )))
+done
+echo "shoal ps with $N instances running: $(printf '%s ' "${ps_idle[@]}")ms; GET /v1/status alone (curl): $(printf '%s ' "${st_idle[@]}")ms"
+
+# Memory, once the instances idle (and, with --ksm, once ksmd has been over them twice).
+sleep 3
+measure_memory
+if [ "$KSM" = true ]; then
+  k=/sys/kernel/mm/ksm
+  if [ "$(cat $k/run)" != 1 ] && [ "$START_KSMD" = 1 ]; then
+    # Asked to: run ksmd for the measurement, and put the host back after.
+    old_run=$(cat $k/run) old_pages=$(cat $k/pages_to_scan)
+    echo "ksm: starting ksmd for the measurement (run 1, pages_to_scan 5000; restored after)"
+    echo 5000 >$k/pages_to_scan && echo 1 >$k/run
+  fi
+  if [ "$(cat $k/run)" != 1 ]; then
+    echo "ksm: ksmd is not running (/sys/kernel/mm/ksm/run is $(cat $k/run)): nothing merged"
+  else
+    ksmd=$(pgrep -x ksmd | head -1)
+    cpu0=$(awk '{print $14 + $15}' "/proc/$ksmd/stat") scans0=$(cat $k/full_scans) t=$(now_ms)
+    for _ in $(seq 600); do [ $(( $(cat $k/full_scans) - scans0 )) -ge 2 ] && break; sleep 0.5; done
+    cpu1=$(awk '{print $14 + $15}' "/proc/$ksmd/stat") dt=$(( $(now_ms) - t ))
+    echo "ksm: $(( $(cat $k/full_scans) - scans0 )) full scans in $dt ms, ksmd CPU $(( (cpu1 - cpu0) * 10 )) ms" \
+         "(pages_to_scan $(cat $k/pages_to_scan), sleep $(cat $k/sleep_millisecs) ms); pages_shared $(cat $k/pages_shared)," \
+         "pages_sharing $(cat $k/pages_sharing) = $(( $(cat $k/pages_sharing) * 4 / N )) KiB saved per instance"
+    echo "memory once merged:"
+    measure_memory
+  fi
+fi
+
 
 # Every instance answers: round robin through the gateway until each index
 # 0..N-1 has said who it is.
