@@ -46,10 +46,9 @@ std::vector<LimitProblem> check_host_limits(const HostLimits& have, uint64_t ins
   if (have.nofile && fds > have.nofile)
     out.push_back({true, many + " need " + n(fds) + " descriptors in shoald (" + n(kFdsPerInstance) +
                              " each: pidfd, stdout and stderr pipes, two channel eventfds), and it may open " +
-                             n(have.nofile) + ": " +
-                             (have.root ? "raise fs.nr_open (sysctl -w fs.nr_open=" + n(fds * 2) + ")"
-                                        : "raise the hard RLIMIT_NOFILE (ulimit -Hn " + n(fds * 2) +
-                                              ", or limits.conf), or run shoald as root")});
+                             n(have.nofile) + " (its hard RLIMIT_NOFILE, which shoald raises itself only with "
+                             "CAP_SYS_RESOURCE, up to fs.nr_open): raise it where shoald is started (ulimit -Hn " +
+                             n(fds * 2) + ", limits.conf, the container's nofile limit)"});
   if (have.root && have.mnt_namespaces && instances > have.mnt_namespaces)
     out.push_back({true, many + " need one mount, IPC and UTS namespace each (the monitor's jail), and the user may "
                              "have " + n(have.mnt_namespaces) +
@@ -75,9 +74,10 @@ HostLimits read_host_limits() {
     if (fscanf(f, "%lf %lf %lf %llu/%llu", &a, &b, &c, &running, &total) == 5) h.tasks_now = total;
     fclose(f);
   }
+  // What shoald may open: its hard limit, which it has already tried to
+  // raise (main.cpp): root without CAP_SYS_RESOURCE (a container) cannot.
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) h.nofile = rl.rlim_max == RLIM_INFINITY ? 0 : rl.rlim_max;
-  if (h.root) h.nofile = std::max(h.nofile, read_number("/proc/sys/fs/nr_open"));
   uint64_t ns = read_number("/proc/sys/user/max_mnt_namespaces");
   for (const char* p : {"/proc/sys/user/max_ipc_namespaces", "/proc/sys/user/max_uts_namespaces"})
     if (uint64_t v = read_number(p)) ns = ns ? std::min(ns, v) : v;

@@ -89,7 +89,9 @@ void raise_fd_limit() {
   rlim_t want = std::min(kWantedFds, nr_open());
   if (rl.rlim_max < want) {
     rlimit raised{want, want};
-    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;  // else not privileged: the hard limit stays
+    // Else not privileged (no CAP_SYS_RESOURCE, as in many containers): the
+    // hard limit stays, and check_host_limits says what it allows.
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
   }
   if (rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
