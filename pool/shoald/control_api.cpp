@@ -288,7 +288,7 @@ ApiResponse ControlApi::scale(std::string_view body) {
   } else if (inst != j.end() && aut == j.end()) {
     if (!inst->is_number_unsigned()) return api_error(400, "instances: expected a number >= 0");
     uint64_t n = inst->get<uint64_t>();
-    if (n > 4096) return api_error(400, "instances: at most 4096");
+    if (n > 10000) return api_error(400, "instances: at most 10000");
     r = m_supervisor.scale(name, static_cast<uint32_t>(n));
   } else {
     return api_error(400, "expected either \"instances\": N or \"auto\": true");

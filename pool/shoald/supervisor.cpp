@@ -252,7 +252,7 @@ void Supervisor::activate(ServiceRuntime& rt) {
 Result<void> Supervisor::scale(const std::string& service, uint32_t instances) {
   ServiceRuntime* rt = runtime(service);
   if (!rt) return make_http_error("no service named '" + service + "'", 404);
-  if (instances > 4096) return make_http_error("instances: at most 4096", 400);
+  if (instances > 10000) return make_http_error("instances: at most 10000", 400);  // as the spec's max_instances
   if (m_stopping) return make_http_error("the pool is stopping", 409);
   rt->pinned = instances;
   rt->desired = instances;
