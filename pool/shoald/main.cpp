@@ -1,4 +1,4 @@
-// shoald SPEC [--control PATH] [-v] [--ready-fd FD] [--vmm PATH]
+// shoald SPEC [--control PATH] [-v] [--ready-fd FD] [--vmm PATH] [--max-starting N]
 //
 // The service pool daemon: reads and validates the spec (errors as
 // file:line: key: why, exit 2), starts the gateway, the control socket, the
@@ -51,6 +51,7 @@ struct Options {
   std::string control;
   std::string vmm;
   int ready_fd = -1;
+  uint32_t max_starting = 0;  // 0: SupervisorConfig's default
   bool verbose = false;
 };
 
@@ -176,6 +177,7 @@ int run(const Options& o) {
   SupervisorConfig sc;
   sc.vmm_path = vmm;
   sc.verbose = o.verbose;
+  if (o.max_starting) sc.max_starting = o.max_starting;
   // A request may take request_timeout; draining waits that long, then a little.
   sc.drain_timeout = spec.gateway.request_timeout + kDrainGrace;
   auto supervisor = std::make_unique<Supervisor>(loop, spec, std::move(sc), metrics);
@@ -304,6 +306,10 @@ int main(int argc, char** argv) {
   app.add_option("--vmm", o.vmm, "shoal-vmm to run instances with (default: next to shoald, or $SHOAL_VMM)");
   app.add_option("--ready-fd", o.ready_fd, "Write one line \"ready {json}\" to this descriptor when ready");
   app.add_flag("-v,--verbose", o.verbose, "Log instance events and instance output");
+  app.add_option("--max-starting", o.max_starting,
+                 "Instances starting at once at most, all services (default 512; a guard on the host's run queue "
+                 "while guests boot)")
+      ->check(CLI::Range(1u, 100000u));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
