@@ -42,7 +42,10 @@ std::vector<LimitProblem> check_host_limits(const HostLimits& have, uint64_t ins
   if (have.max_map_count && maps > have.max_map_count)
     out.push_back({true, many + " need " + n(maps) + " mappings in shoald (one channel each), and vm.max_map_count is " +
                              n(have.max_map_count) + ": raise it (sysctl -w vm.max_map_count=" + n(maps * 2) + ")"});
-  uint64_t fds = instances * kFdsPerInstance + 1024;
+  // Beside the instances: shoald's own (epoll, signalfd, listeners, a few
+  // clients). Client connections are the gateway's business: it sizes its
+  // max_connections from what the limit leaves.
+  uint64_t fds = instances * kFdsPerInstance + 64;
   if (have.nofile && fds > have.nofile)
     out.push_back({true, many + " need " + n(fds) + " descriptors in shoald (" + n(kFdsPerInstance) +
                              " each: pidfd, stdout and stderr pipes, two channel eventfds), and it may open " +

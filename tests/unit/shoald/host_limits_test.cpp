@@ -58,6 +58,15 @@ TEST(HostLimits, EachLimitIsNamed) {
   EXPECT_FALSE(mentions(p, "user.max_mnt_namespaces", true));
 }
 
+// shop.pool_limits_connections starts one instance under `ulimit -n 256`.
+TEST(HostLimits, AFewInstancesFitASmallDescriptorLimit) {
+  HostLimits h = roomy();
+  h.nofile = 256;
+  EXPECT_TRUE(check_host_limits(h, 1).empty());
+  EXPECT_TRUE(check_host_limits(h, 30).empty());
+  EXPECT_FALSE(check_host_limits(h, 100).empty());
+}
+
 TEST(HostLimits, UnreadableValuesAreNotChecked) {
   EXPECT_TRUE(check_host_limits(HostLimits{}, 1000000).empty());
   EXPECT_TRUE(check_host_limits(roomy(), 0).empty());
