@@ -2,11 +2,14 @@
 // gateway asks for them.
 //
 // Lifecycle of an instance (model.hpp's InstanceState):
+//   queue: every start waits in one start queue, spawned a slice at a time
+//          (supervisor_starts.cpp), its index already held;
 //   spawn: a Channel (with the pool's services table), then shoal-vmm with
 //          --channel, its stdout/stderr piped into a LogRing, its exit watched
 //          through a pidfd;                                        -> starting
 //   ready: the service port appears in the channel's listen table (checked
-//          on channel events and by a short poll); it joins the balancer,
+//          on channel events and by a sweep of a few starting instances
+//          every ready_poll); it joins the balancer,
 //          the gateway is told (on_capacity);                      -> ready
 //   health: active probes (HTTP GET over a slot) and passive errors take
 //          it out of the balancer and back;

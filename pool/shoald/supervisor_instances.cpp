@@ -177,9 +177,8 @@ void Supervisor::mark_ready(Instance& i) {
   uint64_t now = EventLoop::now_ns();
   set_state(i, InstanceState::ready);
   i.ready_ns = now;
-  if (r.ready_timer) m_loop.cancel(r.ready_timer);
   if (r.start_deadline) m_loop.cancel(r.start_deadline);
-  r.ready_timer = r.start_deadline = 0;
+  r.start_deadline = 0;
   // A first sample, so that `shoal ps` shows its memory at once; later ones
   // come from the tick's bounded sweep.
   if (auto st = read_proc_stats(i.pid)) {
@@ -280,7 +279,7 @@ void Supervisor::detach_handlers(Instance& i) {
 void Supervisor::release_instance_resources(Instance& i) {
   InstanceRuntime& r = *i.runtime;
   for (EventLoop::TimerId* t :
-       {&r.probe_timer, &r.cooldown_timer, &r.ready_timer, &r.start_deadline, &r.drain_deadline, &r.stop_deadline}) {
+       {&r.probe_timer, &r.cooldown_timer, &r.start_deadline, &r.drain_deadline, &r.stop_deadline}) {
     if (*t) m_loop.cancel(*t);
     *t = 0;
   }
