@@ -36,7 +36,6 @@ struct InstanceRuntime {
   EventLoop::TimerId probe_timer = 0;     // next probe, or the probe's timeout
   EventLoop::TimerId cooldown_timer = 0;  // end of a passive cool-down
 
-  EventLoop::TimerId ready_timer = 0;     // readiness poll while starting
   EventLoop::TimerId start_deadline = 0;  // not ready by then: killed
   EventLoop::TimerId drain_deadline = 0;  // still busy by then: killed anyway
   bool kill_sent = false;                 // SIGTERM sent (a graceful stop)

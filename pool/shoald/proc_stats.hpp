@@ -1,5 +1,4 @@
-// CPU time and resident memory of a monitor process, from /proc/PID/stat and
-// /proc/PID/status (for `shoal ps`/`top` and the status call). The guest runs
+// CPU time and resident memory of a monitor process, from /proc/PID/stat (for `shoal ps`/`top` and the status call). The guest runs
 // inside its monitor's process, so these are the instance's totals.
 #pragma once
 
@@ -22,7 +21,7 @@ std::optional<ProcStats> read_proc_stats(pid_t pid);
 // The parsers, apart from the file reads so they can be tested.
 // `stat` is the text of /proc/PID/stat; returns utime+stime in clock ticks.
 std::optional<uint64_t> parse_stat_cpu_ticks(std::string_view stat);
-// `status` is the text of /proc/PID/status; returns VmRSS in bytes.
-std::optional<uint64_t> parse_status_rss(std::string_view status);
+// Field 24 of `stat`: the resident set (VmRSS) in pages.
+std::optional<uint64_t> parse_stat_rss_pages(std::string_view stat);
 
 }  // namespace shoal::pool

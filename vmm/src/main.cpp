@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -209,6 +210,13 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   for (const auto& d : devs) d->use_guest_memory(mem);
   TRY(map_sections(mem, image));
   image.close_file();
+  if (o.ksm) {
+    // After the sections' private file mappings are in place, so the advice
+    // covers them too (their copied-on-write pages are anonymous).
+    if (madvise(mem.host_base(), memory_size, MADV_MERGEABLE) != 0)
+      return errno_error("--ksm: madvise(MADV_MERGEABLE) on guest memory");
+    verbose(o, "ksm: guest memory is mergeable (the host merges only while /sys/kernel/mm/ksm/run is 1)");
+  }
   auto plan = plan_address_space(memory_size, image.loaded);
   auto tables = TRY(build_page_tables(mem, memory_size, plan, regions));
   verbose(o, "%s: %s of guest memory, %zu sections, page tables %u pages (%u x 2 MiB, %u x 4 KiB)",

@@ -71,6 +71,9 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
   app.add_option("--huge-pages", huge_pages,
                  "auto|never: back the guest's large mappings (>= 4 MiB) with host huge pages (default auto: "
                  "first touch at native speed; the boot working set stays in small pages)");
+  app.add_flag("--ksm", o.ksm,
+               "let the host's KSM merge guest pages identical to other instances' (MADV_MERGEABLE; idle "
+               "instances of one image share most of their private pages once ksmd has scanned them)");
   app.add_flag("--timing", o.timing, "print start-up timing and peak memory to stderr at exit");
   app.add_option("--exe", o.exe_path,
                  "absolute path the guest sees as /proc/self/exe and AT_EXECFN (default: the image's)");

@@ -25,6 +25,9 @@ struct Options {
   // --huge-pages auto|never: whether the advise hypercall may back large guest
   // mappings with host huge pages (faster first touch, 2 MiB per touched 2 MiB).
   bool huge_pages = true;
+  // --ksm: guest memory may be merged by the host's KSM with identical pages
+  // of other instances (MADV_MERGEABLE; needs /sys/kernel/mm/ksm/run = 1).
+  bool ksm = false;
   std::string image;
   std::string exe_path;  // what the guest sees as /proc/self/exe; empty: the image's absolute path
   std::vector<std::string> args;   // after IMAGE (and after --)

@@ -397,6 +397,11 @@ const Keys<Service>& service_keys() {
                          return "must be even (half for the gateway, half for the instance's own connections)";
                        return std::nullopt;
                      }),
+      boolean_key<S>("ksm", [](S& s) -> auto& { return s.ksm; },
+                     {.meaning = "let the host's KSM merge guest pages identical across instances (`shoal-vmm --ksm`: "
+                                 "MADV_MERGEABLE on guest memory). Idle instances of one image hold mostly identical "
+                                 "pages; merging needs `/sys/kernel/mm/ksm/run` = 1 and costs ksmd's CPU (docs/"
+                                 "benchmarks.md, \"Density\")"}),
       custom_key<S>("health", "table", "none", "", "active HTTP health checks, see below",
                     [](ReadContext& ctx, TableReader& t, S& s) {
                       auto h = read_sub_table(ctx, t, "health", health_keys());

@@ -26,9 +26,11 @@ TEST(ProcStats, RejectsTruncatedStat) {
 }
 
 TEST(ProcStats, ParsesRss) {
-  std::string status = "Name:\tshoal-vmm\nVmPeak:\t  9000 kB\nVmRSS:\t    5120 kB\nThreads:\t2\n";
-  EXPECT_EQ(parse_status_rss(status).value_or(0), 5120u * 1024);
-  EXPECT_FALSE(parse_status_rss("Name:\tzombie\nState:\tZ\n").has_value());
+  std::string stat =
+      "1234 (we(ird) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 12345 1000000 300 "
+      "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
+  EXPECT_EQ(parse_stat_rss_pages(stat).value_or(0), 300u);  // field 24
+  EXPECT_FALSE(parse_stat_rss_pages("1234 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20").has_value());
 }
 
 TEST(ProcStats, ReadsOwnProcess) {

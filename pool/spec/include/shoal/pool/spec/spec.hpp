@@ -108,6 +108,8 @@ struct Service {
   // with max_concurrency; the rest wait in the queue), half the instance's
   // own connections to other services.
   uint32_t channel_slots = kDefaultChannelSlots;
+  // Guest memory mergeable by the host's KSM (shoal-vmm --ksm).
+  bool ksm = false;
   std::optional<HealthCheck> health;  // active checks; none = readiness only
   policy::PassiveHealthConfig passive_health;
   // Absent: a fixed count (initial_instances; `shoal scale` changes it).
