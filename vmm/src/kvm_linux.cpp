@@ -24,6 +24,11 @@ constexpr unsigned long kGetSupportedCpuid = _IOC(_IOC_READ | _IOC_WRITE, KVMIO,
 constexpr unsigned long kSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, 8);
 constexpr unsigned long kSetMsrs = _IOC(_IOC_WRITE, KVMIO, 0x89, 8);
 constexpr unsigned long kGetMsrs = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x88, 8);
+// struct kvm_xsave ends in a flexible array too (4100 bytes in C++, 4096 in C).
+constexpr size_t kXsaveStruct = 4096;
+constexpr unsigned long kGetXsave = _IOC(_IOC_READ, KVMIO, 0xa4, kXsaveStruct);
+constexpr unsigned long kSetXsave = _IOC(_IOC_WRITE, KVMIO, 0xa5, kXsaveStruct);
+constexpr unsigned long kGetXsave2 = _IOC(_IOC_READ, KVMIO, 0xcf, kXsaveStruct);
 constexpr size_t kFlexHeader = 8;
 
 Error ioctl_error(const char* what) {
@@ -33,8 +38,8 @@ Error ioctl_error(const char* what) {
 
 class LinuxVcpu final : public Vcpu {
  public:
-  LinuxVcpu(int fd, kvm_run* run, size_t run_size, size_t xsave_size)
-      : m_fd(fd), m_run(run), m_run_size(run_size), m_xsave_size(xsave_size) {}
+  LinuxVcpu(int fd, kvm_run* run, size_t run_size, bool xsave2)
+      : m_fd(fd), m_run(run), m_run_size(run_size), m_xsave2(xsave2) {}
   int fd() const override { return m_fd; }
   ~LinuxVcpu() override {
     munmap(m_run, m_run_size);
@@ -183,19 +188,27 @@ class LinuxVcpu final : public Vcpu {
     return {};
   }
 
+  // KVM copies the vCPU's whole XSAVE area, whose size follows the CPUID it
+  // was given (under kvm_pvm it may exceed struct kvm_xsave, and then
+  // KVM_GET_XSAVE refuses: EINVAL), so the buffer is one larger than any
+  // area (AMX's is ~11 KiB). Trailing zero bytes are dropped: components
+  // past XSTATE_BV read as their initial state.
+  static constexpr size_t kXsaveBuffer = 64 * 1024;
+
   Result<std::vector<uint8_t>> get_xsave() override {
-    std::vector<uint8_t> area(m_xsave_size);
-    // KVM_GET_XSAVE2 when the area is larger than struct kvm_xsave (AMX).
-    unsigned long request = m_xsave_size > sizeof(kvm_xsave) ? KVM_GET_XSAVE2 : KVM_GET_XSAVE;
-    if (ioctl(m_fd, request, area.data()) < 0) return ioctl_error("KVM_GET_XSAVE");
+    std::vector<uint8_t> area(kXsaveBuffer, 0);
+    if (ioctl(m_fd, m_xsave2 ? kGetXsave2 : kGetXsave, area.data()) < 0) return ioctl_error("KVM_GET_XSAVE");
+    size_t used = area.size();
+    while (used > kXsaveStruct && area[used - 1] == 0) --used;
+    area.resize((used + 63) & ~size_t{63});
     return area;
   }
 
   Result<void> set_xsave(const std::vector<uint8_t>& area) override {
-    if (area.size() != m_xsave_size)
-      return make_error("XSAVE area of " + std::to_string(area.size()) + " bytes, this KVM uses " +
-                        std::to_string(m_xsave_size));
-    if (ioctl(m_fd, KVM_SET_XSAVE, area.data()) < 0) return ioctl_error("KVM_SET_XSAVE");
+    if (area.size() > kXsaveBuffer) return make_error("XSAVE area of " + std::to_string(area.size()) + " bytes");
+    std::vector<uint8_t> full(kXsaveBuffer, 0);
+    memcpy(full.data(), area.data(), area.size());
+    if (ioctl(m_fd, kSetXsave, full.data()) < 0) return ioctl_error("KVM_SET_XSAVE");
     return {};
   }
 
@@ -208,7 +221,7 @@ class LinuxVcpu final : public Vcpu {
   int m_fd;
   kvm_run* m_run;
   size_t m_run_size;
-  size_t m_xsave_size;
+  bool m_xsave2;  // KVM_GET_XSAVE2 offered (KVM_CAP_XSAVE2)
 };
 
 class LinuxVm final : public Vm {
@@ -249,11 +262,8 @@ class LinuxVm final : public Vm {
       close(fd);
       return ioctl_error("mmap of the vCPU run page");
     }
-    // KVM_CAP_XSAVE2 gives the size KVM_GET_XSAVE2 needs (0: not offered).
-    int xsave2 = ioctl(m_vm, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
-    size_t xsave_size = xsave2 > static_cast<int>(sizeof(kvm_xsave)) ? static_cast<size_t>(xsave2) : sizeof(kvm_xsave);
-    return std::unique_ptr<Vcpu>(
-        new LinuxVcpu(fd, static_cast<kvm_run*>(run), static_cast<size_t>(size), xsave_size));
+    bool xsave2 = ioctl(m_vm, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2) > 0;
+    return std::unique_ptr<Vcpu>(new LinuxVcpu(fd, static_cast<kvm_run*>(run), static_cast<size_t>(size), xsave2));
   }
 
   Result<std::vector<kvm_cpuid_entry2>> supported_cpuid() override {

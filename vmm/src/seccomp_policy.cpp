@@ -119,8 +119,8 @@ std::vector<Rule> snapshot_rules(int vcpu_fd, const SeccompSnapshotFds& s) {
     rules.push_back({SCMP_SYS(pwrite64), {fd_is(s.out_fd)}, "snapshot: write pages, tables and header to FILE"});
     rules.push_back({SCMP_SYS(fsync), {fd_is(s.out_fd)}, "snapshot: pages and tables on disk before the header"});
     // The vCPU state beyond registers: pinned to the vCPU like the other KVM ioctls.
-    for (auto [request, reason] : {std::pair<unsigned long, const char*>{KVM_GET_XSAVE, "snapshot: the XSAVE area"},
-                                   {KVM_GET_XSAVE2, "snapshot: the XSAVE area (larger than 4 KiB)"},
+    for (auto [request, reason] : {std::pair<unsigned long, const char*>{_IOC(_IOC_READ, KVMIO, 0xa4, 4096), "snapshot: the XSAVE area (KVM_GET_XSAVE)"},
+                                   {_IOC(_IOC_READ, KVMIO, 0xcf, 4096), "snapshot: the XSAVE area (KVM_GET_XSAVE2)"},
                                    {KVM_GET_XCRS, "snapshot: XCR0"},
                                    {_IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x88, 8), "snapshot: the SYSCALL MSRs (KVM_GET_MSRS)"}}) {
       Rule r{SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, request)}, reason};
