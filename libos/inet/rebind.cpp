@@ -17,7 +17,15 @@ void Arp::clear() {
 void Ip6Peers::rebind() {
   const StackConfig& config = m_stack.config();
   ip6_link_local(config.mac, m_peers[kSlotLinkLocal].addr);
-  if (config.ip6_prefix != 0) set_static(config.ip6);
+  if (config.ip6_prefix != 0) {
+    set_static(config.ip6);
+  } else {
+    // An address SLAAC formed from the old MAC and the old link's prefix:
+    // forgotten, the new link's routers give the next one (ip6_router_start).
+    Peer& p = m_peers[kSlotStatic];
+    memset(p.addr, 0, sizeof p.addr);
+    p.standin = 0;
+  }
   for (size_t i = kSlotStatic + 1; i < kSlots; ++i) {
     Peer& p = m_peers[i];
     PacketBuf::free_list(p.held);
@@ -60,10 +68,9 @@ void Stack::rebind(const StackConfig& config) {
   m_config.ip = config.ip;
   m_config.prefix = config.prefix > 32 ? 32 : config.prefix;
   m_config.gateway = config.gateway;
-  if (config.ip6_prefix != 0) {
-    memcpy(m_config.ip6, config.ip6, sizeof m_config.ip6);
-    m_config.ip6_prefix = config.ip6_prefix;
-  }
+  // IPv6: this instance's static address, or none until SLAAC forms one.
+  memcpy(m_config.ip6, config.ip6, sizeof m_config.ip6);
+  m_config.ip6_prefix = config.ip6_prefix;
   m_arp->clear();
   m_tcp->rebind();
   m_frag6_id = m_random32();
