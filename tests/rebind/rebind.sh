@@ -13,6 +13,8 @@
 #   - the same pid as the boot (/proc/self and getpid agree: 1);
 #   - a start time (/proc/stat btime + /proc/self/stat starttime) that is the
 #     resume's, not the boot's, and consistent with /proc/uptime.
+# Then the ready point's port: with --ready port:7777 a wait on an earlier
+# listener (port 7000) is not it; with --ready listen it is.
 TEST=rebind BUILD=${1:?usage: rebind.sh BUILD}
 source "$(dirname "$0")/lib.sh"
 TMP=$(mktemp -d /tmp/shoal-snap-rebind-XXXXXX)
@@ -90,6 +92,25 @@ for i in 1 2; do
     fail "instance $i: start $st ms (btime) / $precise ms (uptime), resume launched ${start}..${end} ms, boot ${t0}"
   fi
 done
+
+# --ready port:N: a listener on another port first is not the ready point.
+timeout 60 "$VMM" --snapshot-out "$TMP/port.snap" --ready port:7777 "$TMP/probe.shoal" -- 7777 early 7000 \
+  >"$TMP/port-boot.out" 2>"$TMP/port-boot.err" || fail "the --ready port:7777 boot failed: $(cat "$TMP/port-boot.err")"
+timeout 60 "$VMM" "$TMP/port.snap" >"$TMP/port.out" 2>"$TMP/port.err" || fail "resuming port.snap failed: $(cat "$TMP/port.err")"
+if grep -q '^early_poll 0$' "$TMP/port-boot.out" && grep -q '^listening 7777$' "$TMP/port-boot.out" &&
+   ! grep -q '^listening' "$TMP/port.out" && grep -q '^poll 0$' "$TMP/port.out"; then
+  pass "--ready port:7777 skipped the wait on port 7000 and saved in the poll on 7777"
+else
+  fail "--ready port:7777: boot printed '$(tr '\n' ' ' <"$TMP/port-boot.out")', the resumed '$(head -3 "$TMP/port.out" | tr '\n' ' ')'"
+fi
+timeout 60 "$VMM" --snapshot-out "$TMP/any.snap" "$TMP/probe.shoal" -- 7777 early 7000 \
+  >"$TMP/any-boot.out" 2>"$TMP/any-boot.err" || fail "the --ready listen boot failed: $(cat "$TMP/any-boot.err")"
+timeout 60 "$VMM" "$TMP/any.snap" >"$TMP/any.out" 2>"$TMP/any.err" || fail "resuming any.snap failed: $(cat "$TMP/any.err")"
+if ! grep -q '^early_poll' "$TMP/any-boot.out" && grep -q '^early_poll 0$' "$TMP/any.out" && grep -q '^listening 7777$' "$TMP/any.out"; then
+  pass "--ready listen saved at the first listener's wait (port 7000)"
+else
+  fail "--ready listen: boot printed '$(tr '\n' ' ' <"$TMP/any-boot.out")', the resumed '$(head -3 "$TMP/any.out" | tr '\n' ' ')'"
+fi
 
 # The boot itself: its start time is the boot's (sanity of the same /proc files).
 bst=$(($(field "$TMP/boot.out" boot_from_uptime_ms) + $(field "$TMP/boot.out" starttime_ticks) * 10))

@@ -9,9 +9,11 @@
 // /proc/uptime. Runs natively too (the same lines; the test checks the
 // natively-meaningful ones there).
 //
-// Usage: snap_probe PORT [serve]
+// Usage: snap_probe PORT [serve] [early PORT0]
 //   serve: then accept connections forever, answering each with
 //   "instance <getrandom hex>\n" (tests reach two resumed instances apart).
+//   early PORT0: first listen on PORT0 and poll it for 50 ms (a ready point
+//   for `--ready listen`, not for `--ready port:PORT`).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -86,7 +88,25 @@ int main(int argc, char** argv) {
     return 2;
   }
   int port = atoi(argv[1]);
-  int serve = argc > 2 && strcmp(argv[2], "serve") == 0;
+  int serve = 0, early = 0;
+  for (int i = 2; i < argc; ++i) {
+    if (strcmp(argv[i], "serve") == 0) serve = 1;
+    if (strcmp(argv[i], "early") == 0 && i + 1 < argc) early = atoi(argv[++i]);
+  }
+  if (early != 0) {
+    int e = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in ea = {.sin_family = AF_INET, .sin_port = htons((uint16_t)early), .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (e < 0 || bind(e, (struct sockaddr*)&ea, sizeof ea) != 0 || listen(e, 4) != 0) {
+      perror("early listen");
+      return 1;
+    }
+    struct pollfd ep = {.fd = e, .events = POLLIN};
+    printf("early_listening %d\n", early);
+    fflush(stdout);
+    int er = poll(&ep, 1, 50);
+    printf("early_poll %d\n", er);
+    fflush(stdout);
+  }
   int l = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
