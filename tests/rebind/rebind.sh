@@ -13,7 +13,8 @@
 #   - the same pid as the boot (/proc/self and getpid agree: 1);
 #   - a start time (/proc/stat btime + /proc/self/stat starttime) that is the
 #     resume's, not the boot's, and consistent with /proc/uptime.
-# Then the ready point's port: with --ready port:7777 a wait on an earlier
+# Then timers pending in other threads (sleep, condition variable, epoll,
+# ITIMER_REAL) keep their remaining time; and the ready point's port: with --ready port:7777 a wait on an earlier
 # listener (port 7000) is not it; with --ready listen it is.
 TEST=rebind BUILD=${1:?usage: rebind.sh BUILD}
 source "$(dirname "$0")/lib.sh"
@@ -111,6 +112,23 @@ if ! grep -q '^early_poll' "$TMP/any-boot.out" && grep -q '^early_poll 0$' "$TMP
 else
   fail "--ready listen: boot printed '$(tr '\n' ' ' <"$TMP/any-boot.out")', the resumed '$(head -3 "$TMP/any.out" | tr '\n' ' ')'"
 fi
+
+# Timers pending at the snapshot in other threads keep their remaining time:
+# a nanosleep, a condition variable's timed wait (CLOCK_MONOTONIC), an
+# epoll_wait timeout and an ITIMER_REAL, with 2 s between save and resume.
+timeout 60 "$VMM" --snapshot-out "$TMP/timers.snap" "$TMP/probe.shoal" -- 7777 timers \
+  >"$TMP/timers-boot.out" 2>"$TMP/timers-boot.err" || fail "the timers boot failed: $(cat "$TMP/timers-boot.err")"
+sleep 2
+timeout 60 "$VMM" "$TMP/timers.snap" >"$TMP/timers.out" 2>"$TMP/timers.err" || fail "resuming timers.snap failed: $(cat "$TMP/timers.err")"
+for t in sleep:500 condwait:400 epoll:350 itimer:600; do
+  name=${t%:*} want=${t#*:}
+  got=$(field "$TMP/timers.out" timer_${name}_ms)
+  if [ -n "$got" ] && ((got >= want && got < want + 800)); then
+    pass "a pending $name of $want ms took $got ms across the snapshot"
+  else
+    fail "a pending $name of $want ms took '${got}' ms across the snapshot (stored 2 s)"
+  fi
+done
 
 # The boot itself: its start time is the boot's (sanity of the same /proc files).
 bst=$(($(field "$TMP/boot.out" boot_from_uptime_ms) + $(field "$TMP/boot.out" starttime_ticks) * 10))
