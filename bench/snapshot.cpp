@@ -1,9 +1,9 @@
 // bench/snapshot: `shoal run app.snap` against `shoal run app.shoal`, time
 // from spawn to the first byte of output, interleaved in one run.
 //
-//   snapshot SHOAL_BIN_DIR READY_SERVER [RUNS] [MIB]
+//   snapshot SHOAL_BIN_DIR READY_SERVER [RUNS] [MIB,...]
 //
-// READY_SERVER (bench/guest/ready_server.c) initialises MIB MiB (default 8),
+// READY_SERVER (bench/guest/ready_server.c) initialises MIB MiB (default: 0, then 8),
 // listens, waits 1 ms (the LibOS's ready point) and prints "up". The image
 // is built and snapshotted once (`shoal snapshot`); then RUNS (default 20)
 // of each, alternating, after two warm-up rounds. Prints min / median / p90 /
@@ -75,26 +75,19 @@ double pct(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// One size of start-up state: build, snapshot, then the interleaved runs.
+// Returns the ratio of medians (snap / boot), or -1 on failure.
+double measure(const std::string& bin, const std::string& server, int runs, const std::string& mib) {
   using namespace shoal::bench;
-  if (argc < 3) {
-    fprintf(stderr, "usage: %s SHOAL_BIN_DIR READY_SERVER [RUNS] [MIB]\n", argv[0]);
-    return 2;
-  }
-  std::string bin = argv[1], server = argv[2];
-  int runs = argc > 3 ? atoi(argv[3]) : 20;
-  std::string mib = argc > 4 ? argv[4] : "8";
   char dir_tmpl[] = "/tmp/shoal-bench-snap-XXXXXX";
-  if (mkdtemp(dir_tmpl) == nullptr) return perror("mkdtemp"), 1;
+  if (mkdtemp(dir_tmpl) == nullptr) return perror("mkdtemp"), -1;
   std::string dir = dir_tmpl, image = dir + "/app.shoal", snap = dir + "/app.snap";
   auto built = run({bin + "/shoal", "build", server, "-o", image});
   auto saved = built.status == 0 ? run({bin + "/shoal", "snapshot", image, "-o", snap, "--", mib}) : built;
   if (built.status != 0 || saved.status != 0) {
     fprintf(stderr, "build or snapshot failed: %s%s\n", saved.out.c_str(), saved.err.c_str());
     std::filesystem::remove_all(dir);
-    return 1;
+    return -1;
   }
   struct stat st{};
   stat(snap.c_str(), &st);
@@ -105,7 +98,7 @@ int main(int argc, char** argv) {
     if (b < 0 || r < 0) {
       fprintf(stderr, "a run failed (boot %.0f, resume %.0f)\n", b, r);
       std::filesystem::remove_all(dir);
-      return 1;
+      return -1;
     }
     if (i < 2) continue;  // warm the page cache
     boot.push_back(b);
@@ -113,13 +106,37 @@ int main(int argc, char** argv) {
   }
   std::filesystem::remove_all(dir);
   double mb = median(boot), mr = median(resume);
-  printf("snapshot: ready_server (%s MiB of state), spawn -> first output, %d runs each (interleaved)\n",
+  printf("snapshot: ready_server with %s MiB of start-up state, spawn -> first output, %d runs each (interleaved)\n",
          mib.c_str(), runs);
   printf("                              min    median      p90       max\n");
   printf("  shoal run app.shoal   %8.0f  %8.0f %8.0f  %8.0f us\n", pct(boot, 0), mb, pct(boot, 0.9), pct(boot, 1));
   printf("  shoal run app.snap    %8.0f  %8.0f %8.0f  %8.0f us   %4.2fx the boot\n", pct(resume, 0), mr,
          pct(resume, 0.9), pct(resume, 1), mr / mb);
   printf("  snapshot file %.1f MiB\n", st.st_size / 1048576.0);
-  printf("  target: app.snap <= 0.5x app.shoal: %s\n", mr <= 0.5 * mb ? "met" : "NOT met");
+  return mr / mb;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s SHOAL_BIN_DIR READY_SERVER [RUNS] [MIB,...]\n", argv[0]);
+    return 2;
+  }
+  std::string bin = argv[1], server = argv[2];
+  int runs = argc > 3 ? atoi(argv[3]) : 20;
+  // 0 MiB: a bare server (what a snapshot saves is the LibOS's and libc's
+  // start); 8 MiB: one that builds state before it serves.
+  std::string sizes = argc > 4 ? argv[4] : "0,8";
+  double worst = 0;
+  for (size_t pos = 0; pos <= sizes.size();) {
+    size_t comma = sizes.find(',', pos);
+    if (comma == std::string::npos) comma = sizes.size();
+    double ratio = measure(bin, server, runs, sizes.substr(pos, comma - pos));
+    if (ratio < 0) return 1;
+    worst = std::max(worst, ratio);
+    pos = comma + 1;
+  }
+  printf("  target: app.snap <= 0.5x app.shoal (each size): %s\n", worst <= 0.5 ? "met" : "NOT met");
   return 0;
 }
