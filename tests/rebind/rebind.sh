@@ -15,7 +15,8 @@
 #     resume's, not the boot's, and consistent with /proc/uptime.
 # Then timers pending in other threads (sleep, condition variable, epoll,
 # ITIMER_REAL) keep their remaining time; and the ready point's port: with --ready port:7777 a wait on an earlier
-# listener (port 7000) is not it; with --ready listen it is.
+# listener (port 7000) is not it; with --ready listen it is; an AF_UNIX
+# listener is one for --ready listen.
 TEST=rebind BUILD=${1:?usage: rebind.sh BUILD}
 source "$(dirname "$0")/lib.sh"
 TMP=$(mktemp -d /tmp/shoal-snap-rebind-XXXXXX)
@@ -111,6 +112,16 @@ if ! grep -q '^early_poll' "$TMP/any-boot.out" && grep -q '^early_poll 0$' "$TMP
   pass "--ready listen saved at the first listener's wait (port 7000)"
 else
   fail "--ready listen: boot printed '$(tr '\n' ' ' <"$TMP/any-boot.out")', the resumed '$(head -3 "$TMP/any.out" | tr '\n' ' ')'"
+fi
+
+# An AF_UNIX listener is a ready point too (for --ready listen: it has no port).
+timeout 60 "$VMM" --snapshot-out "$TMP/unix.snap" "$TMP/probe.shoal" -- 0 \
+  >"$TMP/unix-boot.out" 2>"$TMP/unix-boot.err" || fail "the AF_UNIX boot failed: $(cat "$TMP/unix-boot.err")"
+timeout 60 "$VMM" "$TMP/unix.snap" >"$TMP/unix.out" 2>"$TMP/unix.err" || fail "resuming unix.snap failed: $(cat "$TMP/unix.err")"
+if ! grep -q '^poll' "$TMP/unix-boot.out" && grep -q '^poll 0$' "$TMP/unix.out"; then
+  pass "an AF_UNIX listener's wait is a ready point"
+else
+  fail "AF_UNIX: boot printed '$(tr '\n' ' ' <"$TMP/unix-boot.out")', the resumed '$(head -2 "$TMP/unix.out" | tr '\n' ' ')'"
 fi
 
 # Timers pending at the snapshot in other threads keep their remaining time:
