@@ -10,6 +10,7 @@
 // natively-meaningful ones there).
 //
 // Usage: snap_probe PORT [serve] [early PORT0] [timers]
+//   PORT 0: listen on an AF_UNIX socket (an abstract name) instead.
 //   serve: then accept connections forever, answering each with
 //   "instance <getrandom hex>\n" (tests reach two resumed instances apart).
 //   early PORT0: first listen on PORT0 and poll it for 50 ms (a ready point
@@ -33,7 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -200,13 +203,25 @@ int main(int argc, char** argv) {
     printf("early_poll %d\n", er);
     fflush(stdout);
   }
-  int l = socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_ANY)};
-  if (l < 0 || bind(l, (struct sockaddr*)&a, sizeof a) != 0 || listen(l, 16) != 0) {
-    perror("listen");
-    return 1;
+  int l;
+  if (port == 0) {
+    // PORT 0: an AF_UNIX listener (an abstract name) instead of TCP.
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un u = {.sun_family = AF_UNIX};
+    memcpy(u.sun_path, "\0snap_probe", 11);
+    if (l < 0 || bind(l, (struct sockaddr*)&u, offsetof(struct sockaddr_un, sun_path) + 11) != 0 || listen(l, 16) != 0) {
+      perror("listen");
+      return 1;
+    }
+  } else {
+    l = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (l < 0 || bind(l, (struct sockaddr*)&a, sizeof a) != 0 || listen(l, 16) != 0) {
+      perror("listen");
+      return 1;
+    }
   }
   // Nothing buffered may cross the snapshot: each instance would print it.
   printf("listening %d\n", port);
