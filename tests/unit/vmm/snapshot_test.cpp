@@ -7,7 +7,12 @@
 
 #include <shoal/image/snapshot.hpp>
 
+#include <shoal/abi/boot.h>
+#include <shoal/abi/hypercall.h>
+#include <shoal/abi/layout.h>
+
 #include "hypercalls.hpp"
+#include "snapshot_resume.hpp"
 #include "snapshot_save.hpp"
 
 using namespace shoal;
@@ -160,6 +165,57 @@ TEST(SnapshotSave, CoalescesSmallGaps) {
   EXPECT_EQ(ranges[2].guest_addr, 40u * 4096);
   EXPECT_EQ(coalesce_pages(std::vector<bool>(8, false), 8).size(), 0u);
   EXPECT_EQ(coalesce_pages(std::vector<bool>(8, true), 0).size(), 1u);
+}
+
+}  // namespace
+
+namespace {
+
+namespace sabi = shoal::abi;
+
+// What a resume writes just before the guest runs (snapshot_resume.hpp).
+TEST(SnapshotResume, WritesThisInstancesFields) {
+  std::vector<uint8_t> buf(8 << 20, 0);
+  auto mem = shoal::vmm::GuestMemory::wrap(buf.data(), buf.size());
+  sabi::BootInfo info{};
+  info.magic = sabi::kBootInfoMagic;
+  info.resume_count = 4;
+  info.tsc_khz = 1;
+  info.channel_addr = 0x1000000000ull;  // the saving instance's devices
+  info.channel_size = 0x20000;
+  info.net_addr = 0x1800000000ull;
+  info.net_ipv4 = 0x0100000a;
+  info.host_signal_total = 3;  // counted in guest memory: kept
+  ASSERT_TRUE(mem.write(sabi::kBootInfoAddr, info).ok());
+  sabi::PreemptArea area{2, 1, 0, 0, 9};
+  ASSERT_TRUE(mem.write(0x230000, area).ok());
+  ASSERT_TRUE(mem.write(0x300000, sabi::HcReady{0, 8080, sabi::kReadyResumed, 0}).ok());
+  SnapshotHeader h{};
+  h.ready_args = 0x300000;
+  h.preempt_area = 0x230000;
+  shoal::vmm::InstanceFields in;
+  in.tsc_khz = 2500000;
+  in.realtime_ns = 1234567890123;
+  for (int i = 0; i < 32; ++i) in.random[i] = static_cast<uint8_t>(i + 1);
+  in.fill_devices = [](sabi::BootInfo& b) {
+    b.channel_addr = 0x1000000000ull;
+    b.channel_size = 0x40000;
+  };
+  ASSERT_TRUE(shoal::vmm::write_instance_fields(mem, h, in).ok());
+  auto after = mem.read<sabi::BootInfo>(sabi::kBootInfoAddr).value();
+  EXPECT_EQ(after.resume_count, 5u);
+  EXPECT_EQ(after.tsc_khz, 2500000u);
+  EXPECT_EQ(after.realtime_ns, 1234567890123u);
+  EXPECT_EQ(after.instance_start_realtime_ns, 1234567890123u);
+  EXPECT_EQ(memcmp(after.resume_random, in.random, 32), 0);
+  EXPECT_EQ(after.channel_size, 0x40000u);  // this instance's
+  EXPECT_EQ(after.net_addr, 0u);            // none here: cleared
+  EXPECT_EQ(after.net_ipv4, 0u);
+  EXPECT_EQ(after.host_signal_total, 3u);
+  auto ready = mem.read<sabi::HcReady>(0x300000).value();
+  EXPECT_EQ(ready.result, sabi::kReadyResumed);
+  EXPECT_EQ(ready.realtime_ns, 1234567890123u);
+  EXPECT_EQ(mem.read<sabi::PreemptArea>(0x230000).value().armed, 0u);
 }
 
 }  // namespace
