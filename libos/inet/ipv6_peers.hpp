@@ -67,6 +67,10 @@ class Ip6Peers {
   // Our global address from SLAAC (ipv6_router.cpp), when no static one was
   // configured: slot kSlotStatic.
   void set_static(const uint8_t addr[16]);
+  // A resumed snapshot (Stack::rebind): our link-local address from the
+  // stack's new MAC, the static one when configured, every neighbour's MAC
+  // and the default router forgotten (stand-ins stay: sockets hold them).
+  void rebind();
 
   // The default router (RFC 4861 6.3.4): the stand-in of its link-local
   // address (pinned while it is the router), 0 when none; until when its
@@ -101,6 +105,9 @@ class Ip6Peers {
   Group m_groups[kGroups] = {};
   Peer m_peers[kSlots];
   size_t m_last = 0;  // the slot of the last standin_of hit
+  // Slots at or past this were never given to a peer: rebind() stops there
+  // (each page of m_peers it would touch costs a host fault on a resume).
+  size_t m_used_end = kSlotStatic + 1;
   // The slot an address was last found in, by a hash of the address: the
   // usual lookup is one compare, the scan of every slot only on a miss.
   uint16_t m_hint[kSlots] = {};
