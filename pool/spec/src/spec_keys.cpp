@@ -396,6 +396,79 @@ const Keys<Service>& service_keys() {
                          return "must be even (half for the gateway, half for the instance's own connections)";
                        return std::nullopt;
                      }),
+      // start, snapshot, warm and ready: how instances start (docs/spec.md
+      // "Starting from a snapshot"). The last three only mean something with
+      // start = "snapshot", so giving one with "boot" is an error.
+      custom_key<S>("start", "string", "`\"snapshot\"`", "`\"snapshot\"` or `\"boot\"`",
+                    "how instances start: `snapshot` boots the first one, saves it at its ready point and starts "
+                    "every other one from that snapshot; `boot` boots the image every time",
+                    [](ReadContext&, TableReader& t, S& s) {
+                      auto mode = t.string("start", 64);
+                      if (!mode) return;
+                      if (*mode == "snapshot")
+                        s.start = StartMode::snapshot;
+                      else if (*mode == "boot")
+                        s.start = StartMode::boot;
+                      else
+                        t.error("start", "must be \"snapshot\" or \"boot\", not " + quote(*mode));
+                    }),
+      custom_key<S>("snapshot", "string", "none: shoald makes one", "an existing snapshot file",
+                    "a snapshot (`shoal snapshot IMAGE -o FILE.snap`) to start instances from instead of making "
+                    "one; relative to the spec file's directory. `shoal up` checks it exists and its header is valid",
+                    [](ReadContext& ctx, TableReader& t, S& s) {
+                      auto file = t.string("snapshot");
+                      if (!file) return;
+                      if (file->empty())
+                        t.error("snapshot", "must not be empty");
+                      else if (s.start != StartMode::snapshot)
+                        t.error("snapshot", "only applies with start = \"snapshot\"");
+                      else {
+                        s.snapshot = *file;
+                        s.snapshot_path = resolve(ctx.base_dir, *file);
+                      }
+                    }),
+      custom_key<S>("warm", "integer", "`1` (`0` with `start = \"boot\"`)", "0 - 64; only with `start = \"snapshot\"`",
+                    "monitors kept started and waiting on the snapshot (VM, vCPU, memory mapped, jail): a start, "
+                    "including the one from zero, takes one and costs a write to a pipe; refilled after",
+                    [](ReadContext&, TableReader& t, S& s) {
+                      if (s.start == StartMode::boot) s.warm = 0;
+                      auto warm = t.integer("warm", 0, kMaxWarm);
+                      if (!warm) return;
+                      if (s.start != StartMode::snapshot && *warm != 0)
+                        t.error("warm", "only applies with start = \"snapshot\" (a warm monitor waits on a snapshot)");
+                      else
+                        s.warm = static_cast<uint32_t>(*warm);
+                    }),
+      custom_key<S>("ready", "string", "`\"port:<port>\"`", "`\"listen\"` or `\"port:N\"`; only with `start = \"snapshot\"`",
+                    "where the snapshot is taken: when the program first blocks with a socket listening "
+                    "(`listen`) or listening on port N", [](ReadContext&, TableReader& t, S& s) {
+                      s.ready = "port:" + std::to_string(s.port);
+                      auto ready = t.string("ready", 64);
+                      if (!ready) return;
+                      if (s.start != StartMode::snapshot) {
+                        t.error("ready", "only applies with start = \"snapshot\"");
+                        return;
+                      }
+                      if (!s.snapshot.empty()) {
+                        t.error("ready", "does not apply with snapshot = (the file's ready point is fixed)");
+                        return;
+                      }
+                      if (*ready == "listen") {
+                        s.ready = *ready;
+                        return;
+                      }
+                      int64_t port = 0;
+                      bool ok = ready->size() > 5 && ready->size() <= 10 && ready->rfind("port:", 0) == 0;
+                      for (size_t k = 5; ok && k < ready->size(); ++k) {
+                        char c = (*ready)[k];
+                        ok = c >= '0' && c <= '9';
+                        port = port * 10 + (c - '0');
+                      }
+                      if (!ok || port < 1 || port > 65535)
+                        t.error("ready", "must be \"listen\" or \"port:N\" (N 1 to 65535), not " + quote(*ready));
+                      else
+                        s.ready = *ready;
+                    }),
       custom_key<S>("health", "table", "none", "", "active HTTP health checks, see below",
                     [](ReadContext& ctx, TableReader& t, S& s) {
                       auto h = read_sub_table(ctx, t, "health", health_keys());
