@@ -79,6 +79,7 @@ json ControlApi::status() const {
                    {"service", s.name()},
                    {"index", i->index},
                    {"state", to_string(i->state)},
+                   {"start", to_string(r.start_kind)},
                    {"healthy", i->state == InstanceState::ready ? json(i->healthy) : json(nullptr)},
                    {"pid", i->pid},
                    {"uptime_s", static_cast<double>(now - i->spawned_ns) / 1e9},
@@ -110,7 +111,14 @@ json ControlApi::status() const {
                 {"waiting", rt->waiting},
                 {"requests", rt->requests},
                 {"rps", rt->rps},
-                {"restarts", rt->restarts}};
+                {"restarts", rt->restarts},
+                {"start", std::string(spec::start_mode_name(rt->spec.start))},
+                {"warm", m_supervisor.warm_count(*rt)}};
+    if (rt->spec.start == spec::StartMode::snapshot) {
+      const SnapshotCache& snaps = m_supervisor.snapshots();
+      svc["snapshot"] = SnapshotCache::to_string(snaps.state(s.index));
+      if (!snaps.path(s.index).empty()) svc["snapshot_file"] = snaps.path(s.index);
+    }
     if (rt->autoscaler) {
       const auto& a = rt->autoscaler->status();
       svc["autoscaler"] = {{"stable_concurrency", a.stable_concurrency},

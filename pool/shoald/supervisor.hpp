@@ -56,6 +56,8 @@
 #include "model.hpp"
 #include "pool.hpp"
 #include "pool_metrics.hpp"
+#include "snapshot_cache.hpp"
+#include "warm_pool.hpp"
 
 namespace shoal::pool {
 
@@ -75,6 +77,7 @@ struct SupervisorConfig {
   size_t exits_kept = 16;                  // exit records per service
   size_t report_lines = 40;                // stderr lines in a crash report
   bool verbose = false;                    // log instance events to stderr
+  std::string snapshot_dir;                // "" = default_snapshot_dir()
 };
 inline constexpr Duration kDrainGrace = std::chrono::seconds(5);
 
@@ -142,6 +145,9 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   ServiceRuntime* runtime(std::string_view name);
   uint64_t started_ns() const { return m_started_ns; }
   const SupervisorConfig& config() const { return m_config; }
+  // Starting from snapshots (supervisor_start.cpp).
+  const SnapshotCache& snapshots() const { return *m_snapshots; }
+  size_t warm_count(const ServiceRuntime& rt) const { return m_warm->count(rt.service.index); }
   // Bounds the service is held to now (pinned, autoscaled or fixed).
   std::pair<uint32_t, uint32_t> bounds(const ServiceRuntime& rt) const;
 
@@ -172,6 +178,30 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   Result<Instance*> spawn(ServiceRuntime& rt, uint32_t index);
   void spawn_or_log(ServiceRuntime& rt, uint32_t index);
   void on_output(Instance& i, LogStream stream);
+
+  // Starting a monitor (supervisor_start.cpp): a warm one, a resume, a boot
+  // that makes the snapshot, or a plain boot, as the service's snapshot
+  // state says.
+  struct StartedMonitor {
+    StartKind kind = StartKind::boot;
+    bool makes_snapshot = false;
+    MonitorProcess process;
+    std::unique_ptr<Channel> channel;
+    LogRing log;
+  };
+  Result<StartedMonitor> start_monitor(ServiceRuntime& rt, uint32_t index);
+  bool start_waits_for_snapshot(const ServiceRuntime& rt) const;
+  ChannelConfig channel_config(const ServiceRuntime& rt) const;
+  MonitorLaunch boot_launch(const ServiceRuntime& rt, uint32_t index, const Channel& channel) const;
+  MonitorLaunch resume_launch(const Channel& channel) const;
+  void setup_snapshots();
+  void queue_warm_refill(ServiceRuntime& rt);
+  void refill_warm(ServiceRuntime& rt);
+  void on_snapshot_change(uint32_t service);
+  void on_warm_death(uint32_t service, const std::string& how);
+  // An instance ended: what it means for its service's snapshot.
+  void snapshot_exit(Instance& i, InstanceState was, bool expected, const std::string& how,
+                     const std::string& last_err);
   void on_exit(Instance& i);
   void check_ready(Instance& i);
   void arm_ready_poll(Instance& i);
@@ -217,6 +247,8 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   std::function<void()> m_shutdown_done;
   EventLoop::TimerId m_shutdown_timer = 0;
   ChannelHub m_hub;
+  std::unique_ptr<SnapshotCache> m_snapshots;
+  std::unique_ptr<WarmPool> m_warm;
   // Cleared by the destructor: callbacks scheduled earlier check it.
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };

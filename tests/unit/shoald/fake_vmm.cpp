@@ -9,11 +9,22 @@
 // wait on TO_GUEST_FD) and kicks the host through TO_HOST_FD when the host
 // announced sleep, so notification suppression is exercised for real.
 //
+// Snapshots, as the contract of issue 13 has shoal-vmm do them, with a file
+// of its own format ("FAKESNAP1" and the environment, one K=V a line):
+//   --snapshot-out FILE [--snapshot-then run] [--ready listen|port:N]
+//                  once listening (on N, when given), writes FILE.tmp and
+//                  renames it to FILE, and goes on serving;
+//   FILE           (a positional argument starting with the magic) resumes:
+//                  the environment from the file, listening at once; a file
+//                  with a damaged magic or body: "not a valid snapshot", exit 1;
+//   --start-on-fd N  waits until N is readable or closed before it starts.
+//
 // Behaviour, from the --env variables (the spec's env):
 //   FAKE_START_DELAY_MS=N   wait before listening
 //   FAKE_NEVER_LISTEN=1     never listen (start timeout)
 //   FAKE_EXIT_AT_START=N    print a crash report to stderr, exit N at once
 //   FAKE_IGNORE_TERM=1      ignore SIGTERM (a guest that does not stop)
+//   FAKE_NO_SAVE=1          never reach the ready point (no snapshot saved)
 // and from request paths:
 //   /healthz       200 "ok", or 503 after /fail-health (until /heal)
 //   /crash         a "crash report" on stderr, then exit 139
@@ -188,6 +199,45 @@ bool poll_slots() {
   return work;
 }
 
+constexpr char kSnapMagic[] = "FAKESNAP1\n";
+
+// Reads a fake snapshot's environment; false if the file is not one.
+bool read_snapshot(const std::string& path, bool& is_snapshot) {
+  FILE* f = fopen(path.c_str(), "rb");
+  if (!f) return is_snapshot = false;
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  fclose(f);
+  // Like shoal-vmm, a snapshot is told from an image by its magic; a ".snap"
+  // whose magic is damaged is a snapshot that does not load.
+  is_snapshot = text.rfind("FAKESNAP", 0) == 0 || (path.size() > 5 && path.substr(path.size() - 5) == ".snap");
+  if (!is_snapshot) return false;
+  if (text.rfind(kSnapMagic, 0) != 0 || text.back() != '\n') return false;  // text is not empty here
+  size_t at = strlen(kSnapMagic);
+  while (at < text.size()) {
+    size_t nl = text.find('\n', at);
+    std::string kv = text.substr(at, nl - at);
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) return false;
+    g_env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    at = nl + 1;
+  }
+  return true;
+}
+
+bool write_snapshot(const std::string& path) {
+  std::string text = kSnapMagic;
+  for (const auto& [k, v] : g_env) text += k + "=" + v + "\n";
+  std::string tmp = path + ".tmp";
+  FILE* f = fopen(tmp.c_str(), "wb");
+  if (!f) return false;
+  bool ok = fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = fclose(f) == 0 && ok;
+  return ok && rename(tmp.c_str(), path.c_str()) == 0;
+}
+
 uint64_t next_deadline() {
   uint64_t d = UINT64_MAX;
   for (auto& [slot, c] : g_conns)
@@ -198,7 +248,8 @@ uint64_t next_deadline() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string channel;
+  std::string channel, snapshot_out, ready;
+  int start_fd = -1;
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -208,7 +259,13 @@ int main(int argc, char** argv) {
       std::string kv = argv[++i];
       size_t eq = kv.find('=');
       if (eq != std::string::npos) g_env[kv.substr(0, eq)] = kv.substr(eq + 1);
-    } else if ((a == "--memory" || a == "--cpu" || a == "--timeout" || a == "--exe") && i + 1 < argc) {
+    } else if (a == "--snapshot-out" && i + 1 < argc) {
+      snapshot_out = argv[++i];
+    } else if (a == "--ready" && i + 1 < argc) {
+      ready = argv[++i];
+    } else if (a == "--start-on-fd" && i + 1 < argc) {
+      start_fd = atoi(argv[++i]);
+    } else if ((a == "--snapshot-then" || a == "--memory" || a == "--cpu" || a == "--timeout" || a == "--exe") && i + 1 < argc) {
       ++i;
     } else if (a == "--") {
       break;
@@ -221,9 +278,26 @@ int main(int argc, char** argv) {
     fprintf(stderr, "fake_vmm: --channel M,H,G required\n");
     return 2;
   }
+  bool resumed = false;
+  if (!positional.empty()) {
+    bool is_snapshot = false;
+    resumed = read_snapshot(positional[0], is_snapshot);
+    if (is_snapshot && !resumed) {
+      fprintf(stderr, "fake_vmm: %s: not a valid snapshot (bad magic or truncated)\n", positional[0].c_str());
+      return 1;
+    }
+  }
+  if (start_fd >= 0) {  // a warm monitor: everything is set up, wait for the word
+    pollfd p{start_fd, POLLIN, 0};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    close(start_fd);
+  }
   g_port = static_cast<uint32_t>(atoi(env("PORT", "8080").c_str()));
-  printf("fake guest %s/%s starting (image %s)\n", env("SHOAL_SERVICE").c_str(), env("SHOAL_INSTANCE").c_str(),
-         positional.empty() ? "?" : positional[0].c_str());
+  // A resumed guest does not start again: its start-up output is in the
+  // snapshot's past. This line only tells the tests it resumed.
+  printf("fake guest %s/%s %s %s\n", env("SHOAL_SERVICE").c_str(), env("SHOAL_INSTANCE").c_str(),
+         resumed ? "resumed from" : "starting (image", positional.empty() ? "?" : (positional[0] + (resumed ? "" : ")")).c_str());
   fflush(stdout);
   if (env("FAKE_IGNORE_TERM") == "1") signal(SIGTERM, SIG_IGN);
   if (!env("FAKE_EXIT_AT_START").empty()) {
@@ -243,7 +317,10 @@ int main(int argc, char** argv) {
   g_header = channel_header(&g_view);
   close(memfd);
 
-  uint64_t listen_at = now_ms() + strtoul(env("FAKE_START_DELAY_MS", "0").c_str(), nullptr, 10);
+  // A resumed guest is past its start: it listens at once.
+  uint64_t listen_at = now_ms() + (resumed ? 0 : strtoul(env("FAKE_START_DELAY_MS", "0").c_str(), nullptr, 10));
+  bool save = !snapshot_out.empty() && env("FAKE_NO_SAVE") != "1" &&
+              (ready.empty() || ready == "listen" || ready == "port:" + std::to_string(g_port));
   bool never = env("FAKE_NEVER_LISTEN") == "1";
   bool listening = false;
   for (;;) {
@@ -252,8 +329,12 @@ int main(int argc, char** argv) {
     if (!listening && !never && now >= listen_at) {
       channel_listen_add(g_header, g_port);
       listening = true;
-      printf("fake guest listening on port %u\n", g_port);
+      if (!resumed) printf("fake guest listening on port %u\n", g_port);
       fflush(stdout);
+      if (save && !write_snapshot(snapshot_out)) {
+        fprintf(stderr, "fake_vmm: %s: cannot save the snapshot\n", snapshot_out.c_str());
+        return 1;
+      }
       work = true;
     }
     work = poll_slots() || work;

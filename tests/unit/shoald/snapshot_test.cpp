@@ -1,0 +1,200 @@
+// Starting instances from snapshots (issue 13) with fake_vmm, which saves
+// and resumes snapshots of its own format the way shoal-vmm's command line
+// asks (fake_vmm.cpp): the first instance boots and saves, the others resume,
+// warm monitors are taken and refilled, a cached snapshot is reused, a bad
+// one falls back to boot, start = "boot" boots every time.
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "pool_harness.hpp"
+
+namespace shoal::pool {
+namespace {
+
+using testing::fake_service;
+using testing::PoolHarness;
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+spec::Service snapshot_service(const std::string& name, uint32_t instances, uint32_t warm) {
+  spec::Service c = fake_service(name, instances);
+  c.start = spec::StartMode::snapshot;
+  c.warm = warm;
+  c.ready = "port:8080";
+  return c;
+}
+
+std::map<StartKind, int> kinds(PoolHarness& h, const std::string& name) {
+  std::map<StartKind, int> n;
+  for (const auto& i : h.rt(name).service.instances)
+    if (i->state == InstanceState::ready) ++n[i->runtime->start_kind];
+  return n;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A snapshot directory that outlives one harness (for reuse across pools).
+struct SharedDir {
+  SharedDir() {
+    char tmpl[] = "/tmp/shoald-snapcache-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~SharedDir() { std::filesystem::remove_all(path); }
+  std::string path;
+};
+
+TEST(SnapshotStart, FirstInstanceBootsAndSavesTheOthersResume) {
+  PoolHarness h({snapshot_service("svc", 3, 1)});
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+  auto n = kinds(h, "svc");
+  EXPECT_EQ(n[StartKind::boot], 1);
+  EXPECT_EQ(n[StartKind::snapshot], 2);
+  const SnapshotCache& snaps = h.supervisor->snapshots();
+  uint32_t index = h.rt("svc").service.index;
+  EXPECT_EQ(snaps.state(index), SnapshotCache::State::ready);
+  const std::string& file = snaps.path(index);
+  EXPECT_EQ(file.rfind(h.snapshot_dir() + "/svc-", 0), 0u) << file;
+  EXPECT_EQ(read_file(file).rfind("FAKESNAP1\n", 0), 0u);
+  EXPECT_TRUE(contains(read_file(file), "SHOAL_SERVICE=svc\n"));
+  // Every one answers; a resumed one answers with the maker's environment.
+  for (int k = 0; k < 6; ++k) {
+    auto a = h.get("/svc/x");
+    EXPECT_EQ(a.status, 200) << a.raw;
+    EXPECT_TRUE(contains(a.body, "hello from svc/")) << a.body;
+  }
+  // One warm monitor waits; a scale-up takes it, and it is refilled.
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->warm_count(h.rt("svc")) == 1; }));
+  ASSERT_TRUE(h.supervisor->scale("svc", 4).ok());
+  ASSERT_TRUE(h.run_until([&] { return h.count("svc", InstanceState::ready) == 4; }));
+  EXPECT_EQ(kinds(h, "svc")[StartKind::warm], 1);
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->warm_count(h.rt("svc")) == 1; }));
+  // The cold-start histogram is split by how instances started.
+  h.supervisor->update_gauges();
+  std::string text = h.metrics().render();
+  EXPECT_TRUE(contains(text, "shoal_cold_start_duration_seconds_count{service=\"svc\",kind=\"boot\"} 1")) << text;
+  EXPECT_TRUE(contains(text, "shoal_cold_start_duration_seconds_count{service=\"svc\",kind=\"snapshot\"} 2")) << text;
+  EXPECT_TRUE(contains(text, "shoal_cold_start_duration_seconds_count{service=\"svc\",kind=\"warm\"} 1")) << text;
+  EXPECT_TRUE(contains(text, "shoal_warm_monitors{service=\"svc\"} 1")) << text;
+}
+
+TEST(SnapshotStart, ACachedSnapshotIsReusedByTheNextPool) {
+  SharedDir dir;
+  auto use_dir = [&](SupervisorConfig& sc) { sc.snapshot_dir = dir.path; };
+  std::string file;
+  {
+    PoolHarness h({snapshot_service("svc", 1, 0)}, use_dir);
+    ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+    ASSERT_TRUE(h.run_until([&] {
+      return h.supervisor->snapshots().state(0) == SnapshotCache::State::ready;
+    }));
+    file = h.supervisor->snapshots().path(0);
+  }
+  PoolHarness h({snapshot_service("svc", 2, 0)}, use_dir);
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+  EXPECT_EQ(h.supervisor->snapshots().path(0), file);
+  EXPECT_EQ(kinds(h, "svc")[StartKind::snapshot], 2);  // nothing boots
+  EXPECT_EQ(h.get("/svc/").status, 200);
+  // Another environment is another snapshot: the key covers it.
+  auto other = snapshot_service("svc", 1, 0);
+  other.env.emplace_back("MODE", "other");
+  PoolHarness h2({other}, use_dir);
+  ASSERT_TRUE(h2.run_until([&] { return h2.supervisor->initial_ready(); }));
+  EXPECT_EQ(kinds(h2, "svc")[StartKind::boot], 1);
+  EXPECT_NE(h2.supervisor->snapshots().path(0), file);
+}
+
+TEST(SnapshotStart, ScaleFromZeroTakesAWarmMonitor) {
+  auto svc = snapshot_service("lazy", 0, 1);
+  policy::AutoscaleConfig a;
+  a.min_instances = 0;
+  a.max_instances = 3;
+  a.initial_instances = 0;
+  a.target = 10;
+  a.scale_to_zero_after = std::chrono::milliseconds(300);
+  a.stable_window = std::chrono::seconds(1);
+  a.panic_window = std::chrono::milliseconds(200);
+  svc.autoscale = a;
+  svc.min_instances = 0;
+  svc.max_instances = 3;
+  PoolHarness h({svc});
+  // The first request ever boots (and saves); back at zero, a warm monitor
+  // waits, and the next request from zero takes it.
+  EXPECT_EQ(h.get("/lazy/one").status, 200);
+  ASSERT_TRUE(h.run_until([&] { return h.rt("lazy").service.instances.empty(); }, 5000));
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->warm_count(h.rt("lazy")) == 1; }));
+  auto r = h.get("/lazy/two");
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(h.rt("lazy").series->activations->value(), 2u);
+  EXPECT_EQ(kinds(h, "lazy")[StartKind::warm], 1);
+}
+
+TEST(SnapshotStart, ACorruptedCachedSnapshotFallsBackToBootWithALogLine) {
+  SharedDir dir;
+  auto use_dir = [&](SupervisorConfig& sc) { sc.snapshot_dir = dir.path; };
+  std::string file;
+  {
+    PoolHarness h({snapshot_service("svc", 1, 0)}, use_dir);
+    ASSERT_TRUE(h.run_until([&] { return h.supervisor->snapshots().state(0) == SnapshotCache::State::ready; }));
+    file = h.supervisor->snapshots().path(0);
+  }
+  // Damage its magic, as a disk error or a partial copy would.
+  std::ofstream(file, std::ios::binary | std::ios::in | std::ios::out).write("XX", 2);
+  ::testing::internal::CaptureStderr();
+  {
+    PoolHarness h({snapshot_service("svc", 2, 1)}, use_dir);
+    EXPECT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+    EXPECT_EQ(h.get("/svc/").status, 200);
+    // Booted, saved again, and the new file resumes.
+    EXPECT_TRUE(h.run_until([&] { return h.supervisor->snapshots().state(0) == SnapshotCache::State::ready; }));
+    EXPECT_EQ(read_file(file).rfind("FAKESNAP1\n", 0), 0u);
+    EXPECT_GE(kinds(h, "svc")[StartKind::boot], 1);
+  }
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(contains(err, "services.svc: cannot start from " + file + " (exit status 1")) << err;
+  EXPECT_TRUE(contains(err, "not a valid snapshot")) << err;
+  EXPECT_TRUE(contains(err, "the next instance boots and makes a new snapshot")) << err;
+}
+
+TEST(SnapshotStart, NoReadyPointMeansEveryInstanceBoots) {
+  auto svc = snapshot_service("svc", 2, 1);
+  svc.env.emplace_back("FAKE_NO_SAVE", "1");
+  ::testing::internal::CaptureStderr();
+  {
+    PoolHarness h({svc});
+    // The second start waits for the snapshot only until the maker listens.
+    ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }, 3000));
+    EXPECT_EQ(kinds(h, "svc")[StartKind::boot], 2);
+    EXPECT_TRUE(h.run_until([&] { return h.supervisor->snapshots().state(0) == SnapshotCache::State::failed; }, 4000));
+    EXPECT_EQ(h.supervisor->warm_count(h.rt("svc")), 0u);
+    ASSERT_TRUE(h.supervisor->scale("svc", 3).ok());
+    ASSERT_TRUE(h.run_until([&] { return h.count("svc", InstanceState::ready) == 3; }));
+    EXPECT_EQ(kinds(h, "svc")[StartKind::boot], 3);
+  }
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(contains(err, "no snapshot 2 s after its first instance listened")) << err;
+}
+
+TEST(SnapshotStart, StartBootBootsEveryInstance) {
+  auto svc = fake_service("svc", 3);  // start = "boot"
+  PoolHarness h({svc});
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+  EXPECT_EQ(kinds(h, "svc")[StartKind::boot], 3);
+  h.run_for(50);
+  EXPECT_EQ(h.supervisor->warm_count(h.rt("svc")), 0u);
+  EXPECT_TRUE(std::filesystem::is_empty(h.snapshot_dir()));
+  // Every instance has its own SHOAL_INSTANCE (it booted with it).
+  std::set<std::string> seen;
+  for (int k = 0; k < 6; ++k) seen.insert(h.get("/svc/").body.substr(0, 16));  // "hello from svc/N"
+  EXPECT_EQ(seen.size(), 3u);
+}
+
+}  // namespace
+}  // namespace shoal::pool
