@@ -63,6 +63,22 @@ void random_init(const uint8_t seed[16], uint64_t tsc) {
   g_block_used = 64;
 }
 
+void random_rekey(const uint8_t seed[32], uint64_t tsc) {
+  // The new key: the stream's next 32 bytes XOR the host's fresh ones, so
+  // two instances of one snapshot differ as long as the host's bytes do,
+  // and a zero seed (a broken monitor) still leaves the old key's secrecy.
+  uint8_t key[32];
+  random_bytes(key, sizeof key);
+  for (size_t i = 0; i < sizeof key; ++i) key[i] ^= seed[i];
+  memcpy(&g_state[4], key, sizeof key);
+  memset(key, 0, sizeof key);
+  g_state[12] = g_state[13] = 0;
+  // The nonce: the TSC of this VM, as random_init mixes the boot's.
+  memcpy(&g_state[14], &tsc, 8);
+  g_block_used = 64;
+  memset(g_block, 0, sizeof g_block);
+}
+
 void random_bytes(void* buf, size_t len) {
   auto* out = static_cast<uint8_t*>(buf);
   while (len > 0) {

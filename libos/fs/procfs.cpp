@@ -4,6 +4,7 @@
 #include "vfs/alloc.hpp"
 #include "vfs/fdtable.hpp"
 #include "vfs/path.hpp"
+#include "fs/proc_stat.hpp"
 #include "fs/static_dir.hpp"
 #include "uapi/limits.hpp"
 #include "uapi/stat.hpp"
@@ -163,6 +164,10 @@ Vnode* procfs_create(Vnode* parent, const char* exe_path) {
     }
   }
   self->add("exe", StaticLink::create(FsId::proc, exe_path, 3));
+  proc_self_stat_init(exe_path);
+  self->add("stat", ProcText::create(&proc_self_stat_text, 10));
+  proc->add("uptime", ProcText::create(&proc_uptime_text, 11));
+  proc->add("stat", ProcText::create(&proc_stat_text, 12));
   CwdLink* cwd = make<CwdLink>();
   if (cwd != nullptr) {
     cwd->m_ino = 4;

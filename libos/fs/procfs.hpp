@@ -1,6 +1,6 @@
 // /proc: only what static programs commonly ask for: /proc/self/exe (the
 // program's path), /proc/self/fd/N (magic links to open files), /proc/self/cwd,
-// /proc/mounts.
+// /proc/mounts, /proc/self/stat, /proc/uptime and /proc/stat (fs/proc_stat.hpp).
 #pragma once
 
 #include "vfs/vnode.hpp"

@@ -40,6 +40,9 @@ class Arp {
   void enqueue(uint32_t ip, PacketBuf* buf);
   // Gratuitous ARP: announces our address (at start).
   void announce();
+  // Forgets every neighbour and drops what waits for one (a resumed
+  // snapshot: Stack::rebind).
+  void clear();
 
   uint64_t run_timers();
   uint64_t next_deadline() const;

@@ -67,6 +67,10 @@ class Ip6Peers {
   // Our global address from SLAAC (ipv6_router.cpp), when no static one was
   // configured: slot kSlotStatic.
   void set_static(const uint8_t addr[16]);
+  // A resumed snapshot (Stack::rebind): our link-local address from the
+  // stack's new MAC, the static one when configured, every neighbour's MAC
+  // and the default router forgotten (stand-ins stay: sockets hold them).
+  void rebind();
 
   // The default router (RFC 4861 6.3.4): the stand-in of its link-local
   // address (pinned while it is the router), 0 when none; until when its

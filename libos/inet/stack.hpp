@@ -145,6 +145,17 @@ class Stack {
   Stack(const Stack&) = delete;
   Stack& operator=(const Stack&) = delete;
 
+  // A resumed snapshot on this instance's link (inet/rebind.cpp): the new
+  // MAC, addresses, gateway and prefix of config take effect; the ARP and
+  // neighbour caches are emptied (the peers are another host's); every TCP
+  // connection to a peer off the loopback ends with ECONNRESET, without a
+  // segment (that peer is not on this link); listeners and sockets bound to
+  // INADDR_ANY stay; the keys of ISNs and SYN cookies are drawn anew; and a
+  // gratuitous ARP announces the address. MTU and offloads stay as they were.
+  void rebind(const StackConfig& config);
+  // The port of a TCP listener (want 0: any, else want), 0 for none.
+  uint16_t tcp_listening_port(uint16_t want) const;
+
   void set_now(uint64_t ns) { m_now = ns; }
   uint64_t now() const { return m_now; }
 

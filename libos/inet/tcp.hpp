@@ -137,6 +137,10 @@ class Tcp {
   // acknowledged (the LibOS drains these before the instance exits, as a
   // kernel keeps sending after a process is gone).
   bool sending() const;
+  // Snapshots (Stack::rebind): the local port of a listener (want 0: any),
+  // 0 for none; and the end of every connection off the loopback.
+  uint16_t listening_port(uint16_t want) const;
+  void rebind();
 
  private:
   Stack& m_stack;

@@ -27,7 +27,7 @@ void net_init(const shoal::abi::BootInfo& boot) {
   // polls the channel and the device while it looks for work and idles, and
   // drains the device before the exit. Each copes with an absent transport.
   sched::set_io_hooks({&service, &next_deadline, &idle_spin, &host_can_wake, &sleep_prepare,
-                       &sleep_done, &close_then_drain});
+                       &sleep_done, &close_then_drain, &ready_port, &rebind});
   channel_init(boot);
   netdev::init(boot);
   // Only an instance of a pool has services to name; without a channel the

@@ -19,6 +19,7 @@
 //   5. sleep_done(): withdraw the announcement.
 #pragma once
 
+#include <shoal/abi/boot.h>
 #include <stdint.h>
 
 namespace libos::net {
@@ -41,5 +42,12 @@ void sleep_done();
 // a network device: a frame may arrive any time): then a wait without
 // deadline is no deadlock, the host may end it.
 bool host_can_wake();
+
+// Snapshots (sched/snapshot.hpp, net/snapshot.cpp): the port of a listening
+// socket, TCP over the device or the loopback, the channel's, or (want 0
+// only, as it has no port) AF_UNIX; want 0: any, else that port; 0: none.
+uint32_t ready_port(uint32_t want);
+// After a resume: attaches to this instance's channel and network device.
+void rebind(const shoal::abi::BootInfo& boot);
 
 }  // namespace libos::net

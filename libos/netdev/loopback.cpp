@@ -49,6 +49,11 @@ inet::Stack* loopback_stack() {
   return g_loop;
 }
 
+uint16_t tcp_listening_port(uint16_t want) {
+  inet::Stack* s = stack() != nullptr ? stack() : g_loop;
+  return s == nullptr ? 0 : s->tcp_listening_port(want);
+}
+
 void loopback_service() {
   if (g_loop == nullptr) return;
   uint64_t now = monotonic_ns();

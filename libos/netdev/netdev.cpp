@@ -50,10 +50,26 @@ void kick_monitor() {
 
 class RingDevice final : public inet::Device {
  public:
-  explicit RingDevice(void* base) : m_base(base), m_header(static_cast<NetHeader*>(base)) {
+  explicit RingDevice(void* base) : m_base(base), m_header(static_cast<NetHeader*>(base)) { attach(); }
+
+  // Takes the rings' indices and features from the header: at start, and
+  // after a resume, when the region is this instance's new one (the frames
+  // of the saved instance's rings are gone, and so is the monitor that could
+  // still read memory of gathered frames: that memory is free at once).
+  void attach() {
     m_tx_head = net_load_relaxed(&m_header->tx.head);
     m_rx_tail = net_load_relaxed(&m_header->rx.tail);
     m_features = net_load_relaxed(&m_header->features);
+    m_tx_skip = false;
+    m_kick_due = false;
+    m_gather_live = false;
+    while (m_retired != nullptr) {
+      Retired* r = m_retired;
+      m_retired = r->next;
+      kfree(r->memory);
+      kfree(r);
+    }
+    m_retired_tail = nullptr;
   }
 
   uint32_t features() const { return m_features; }
@@ -270,37 +286,56 @@ class RingDevice final : public inet::Device {
 RingDevice* g_device = nullptr;
 inet::Stack* g_stack = nullptr;
 
-}  // namespace
-
-void init(const BootInfo& boot) {
-  if (boot.net_addr == 0) return;
+// Checks the region BootInfo describes and the stack's settings from it
+// (offloads aside: they depend on the device's features).
+NetHeader* checked_region(const BootInfo& boot, inet::StackConfig* config) {
   // SAFETY: the monitor mapped [net_addr, net_addr + net_size) user
   // read-write; the header is checked before any other field is used.
   if (boot.net_addr != kNetAddr) panic("the network region is not at kNetAddr");
   auto* header = reinterpret_cast<NetHeader*>(boot.net_addr);
   if (const char* problem = net_header_problem(header, boot.net_size)) panic(problem);
   if (boot.net_prefix > 32) panic("the network prefix length is over 32");
+  memcpy(config->mac, boot.net_mac, sizeof config->mac);
+  config->ip = boot.net_ipv4;
+  config->prefix = boot.net_prefix;
+  config->gateway = boot.net_gateway;
+  config->mtu = boot.net_mtu != 0 && boot.net_mtu <= kNetMtu ? boot.net_mtu : kNetMtu;
+  // IPv6: the link-local address always; the static one when the monitor
+  // wrote a prefix length in range (the header is guest-writable: checked).
+  config->ipv6 = true;
+  uint8_t prefix6 = header->ipv6_prefix;
+  if (prefix6 >= 1 && prefix6 <= 128) {
+    memcpy(config->ip6, header->ipv6, sizeof config->ip6);
+    config->ip6_prefix = prefix6;
+  }
+  return header;
+}
+
+}  // namespace
+
+void init(const BootInfo& boot) {
+  if (boot.net_addr == 0) return;
   inet::StackConfig config;
-  memcpy(config.mac, boot.net_mac, sizeof config.mac);
-  config.ip = boot.net_ipv4;
-  config.prefix = boot.net_prefix;
-  config.gateway = boot.net_gateway;
-  config.mtu = boot.net_mtu != 0 && boot.net_mtu <= kNetMtu ? boot.net_mtu : kNetMtu;
+  checked_region(boot, &config);
   g_device = inet::create<RingDevice>(reinterpret_cast<void*>(boot.net_addr));
   if (g_device == nullptr) panic("out of memory creating the network device");
   config.offload_csum = (g_device->features() & kNetFeatureCsum) != 0;
   config.offload_tso4 = config.offload_csum && (g_device->features() & kNetFeatureTso4) != 0;
-  // IPv6: the link-local address always; the static one when the monitor
-  // wrote a prefix length in range (the header is guest-writable: checked).
-  config.ipv6 = true;
-  uint8_t prefix6 = header->ipv6_prefix;
-  if (prefix6 >= 1 && prefix6 <= 128) {
-    memcpy(config.ip6, header->ipv6, sizeof config.ip6);
-    config.ip6_prefix = prefix6;
-  }
   g_stack = inet::create<inet::Stack>(config, *g_device, &random32);
   if (g_stack == nullptr) panic("out of memory creating the network stack");
   g_stack->set_now(monotonic_ns());
+}
+
+void rebind(const BootInfo& boot) {
+  if (g_stack == nullptr) return;
+  // The monitor refuses a resume without the device the snapshot has.
+  if (boot.net_addr == 0) panic("a snapshot with a network device resumed without one");
+  inet::StackConfig config;
+  checked_region(boot, &config);
+  g_device->attach();
+  g_stack->set_now(monotonic_ns());
+  g_stack->rebind(config);
+  g_device->flush_kick();
 }
 
 inet::Stack* stack() { return g_stack; }

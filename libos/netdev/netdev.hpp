@@ -17,6 +17,13 @@ namespace libos::netdev {
 
 // Maps the region BootInfo describes and builds the stack (no-op without one).
 void init(const shoal::abi::BootInfo& boot);
+// A resumed snapshot: the region, MAC and addresses are this instance's
+// (BootInfo's net fields); the rings start over and the stack re-binds
+// (inet::Stack::rebind: caches flushed, a gratuitous ARP).
+void rebind(const shoal::abi::BootInfo& boot);
+// The port of a TCP listener on the device's or the loopback-only stack
+// (want 0: any, else want), 0 for none (never builds the loopback stack).
+uint16_t tcp_listening_port(uint16_t want);
 // The stack, or nullptr when the instance has no network device.
 inet::Stack* stack();
 bool present();

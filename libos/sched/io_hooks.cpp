@@ -10,11 +10,14 @@ bool no_work(uint64_t) { return false; }
 bool no_host() { return false; }
 bool sleep_ok() { return true; }
 void nothing() {}
+uint32_t no_port(uint32_t) { return 0; }
+void no_rebind(const shoal::abi::BootInfo&) {}
 
 }  // namespace
 
 // Constant-initialized: the image gains no global constructor.
-constinit IoHooks g_io_hooks = {no_service, no_deadline, no_work, no_host, sleep_ok, nothing, nothing};
+constinit IoHooks g_io_hooks = {no_service, no_deadline, no_work, no_host, sleep_ok, nothing, nothing,
+                                   no_port,    no_rebind};
 
 void set_io_hooks(const IoHooks& hooks) { g_io_hooks = hooks; }
 

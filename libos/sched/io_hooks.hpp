@@ -17,6 +17,7 @@
 //   5. sleep_done(): withdraw the announcement.
 #pragma once
 
+#include <shoal/abi/boot.h>
 #include <stdint.h>
 
 namespace libos::sched {
@@ -34,6 +35,12 @@ struct IoHooks {
   void (*sleep_done)();
   // Last chance to flush output before the instance exits.
   void (*drain_before_exit)();
+  // Snapshots (sched/snapshot.hpp). ready_port(want): the port of a
+  // listening socket (want 0: any, else exactly want), 0 for none.
+  // rebind(boot): a resumed instance attaches to this instance's devices
+  // (BootInfo's channel and net fields), keeping its listening sockets.
+  uint32_t (*ready_port)(uint32_t want);
+  void (*rebind)(const shoal::abi::BootInfo& boot);
 };
 
 extern IoHooks g_io_hooks;

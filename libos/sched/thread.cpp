@@ -8,6 +8,7 @@
 #include "core/panic.hpp"
 #include "sched/io_hooks.hpp"
 #include "sched/preempt.hpp"
+#include "sched/snapshot.hpp"
 #include "time/clock.hpp"
 #include "sched/signal_state.hpp"
 
@@ -155,6 +156,10 @@ Thread* pick_next(Thread* start) {
     // watch for it briefly (cheaper than a sleep and a kick), then announce
     // the sleep and re-check before blocking (sched/io_hooks.hpp).
     if (g_io_hooks.idle_spin(earliest)) continue;
+    // The snapshot's ready point (sched/snapshot.hpp): every thread waits
+    // and, once, a listening socket is open. Before the deadlock check: a
+    // server accepting with no way in yet is what a snapshot saves.
+    if (g_ready_armed && ready_point()) continue;
     // A signal from outside can end the wait too, when the program handles one.
     bool host_signals = host_signals_can_wake();
     if (earliest == kNoDeadline && !g_io_hooks.host_can_wake() && !host_signals) report_deadlock();
@@ -216,6 +221,7 @@ uint64_t xsave_mask() { return g_xsave_mask; }
 
 void init(const shoal::abi::BootInfo& boot) {
   host_signals_init(boot);
+  snapshot_init(boot);
   // Every xsave/xrstor (switch_to, signal frames) saves exactly XCR0's
   // components, into areas of g_xsave_size bytes: the size must cover them
   // all, or each switch overruns its block (issue 9: under kvm_pvm,

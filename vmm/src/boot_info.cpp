@@ -58,6 +58,7 @@ Result<BootInfo> write_boot_info(const GuestMemory& mem, const BootParams& p) {
   info.xsave_size = p.xsave_size;
   info.cpu_flags = p.cpu_flags;
   info.host_signals_ignored = p.host_signals_ignored;
+  info.snapshot_port = p.snapshot_port;
   memcpy(info.random, p.random, sizeof info.random);
   if (p.fill_devices) p.fill_devices(info);
   TRY(mem.write(kBootInfoAddr, info));

@@ -29,6 +29,7 @@ struct BootParams {
   uint8_t random[16] = {};
   uint32_t flags = 0;
   uint32_t host_signals_ignored = 0;  // abi BootInfo::host_signals_ignored
+  uint32_t snapshot_port = 0;         // abi BootInfo::snapshot_port (with kBootSnapshot)
   // The devices' fields (DeviceModule::fill_boot_info: channel_addr,
   // net_addr, ...), written after the core's; a device absent leaves its
   // fields 0.

@@ -62,11 +62,37 @@ Result<HcAction> hc_discard(HypercallEnv& env, GuestAddr a) {
     result = -EINVAL;
   } else if (args.len > 0) {
     auto range = TRY(env.mem->span(args.addr, args.len));
-    // SAFETY: a checked, page-aligned range of the guest mapping above the
-    // image: MADV_DONTNEED drops the pages and later reads see zeros.
-    if (madvise(range.data(), range.size(), MADV_DONTNEED) < 0) result = -errno;
+    if (env.file_backed_memory) {
+      // SAFETY: as below; fresh anonymous zero pages replace the range (the
+      // KVM slot follows the mapping through its MMU notifier).
+      void* p = mmap(range.data(), range.size(), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+      if (p == MAP_FAILED) result = -errno;
+    } else if (madvise(range.data(), range.size(), MADV_DONTNEED) < 0) {
+      // SAFETY: a checked, page-aligned range of the guest mapping above the
+      // image: MADV_DONTNEED drops the pages and later reads see zeros.
+      result = -errno;
+    }
   }
   TRY(write_field(env, a, offsetof(HcDiscard, result), result));
+  return HcAction{};
+}
+
+// ready: with --snapshot-out, the first call hands the save to the run loop
+// (it must complete the exit first); otherwise the guest goes on, told
+// kReadyFailed.
+Result<HcAction> hc_ready(HypercallEnv& env, GuestAddr a) {
+  auto args = TRY(read_args<HcReady>(env, a));
+  if (env.snapshot_wanted) {
+    env.snapshot_wanted = false;
+    HcAction action{HcAction::Kind::ready};
+    action.args = a;
+    action.port = args.port;
+    return action;
+  }
+  uint64_t now = env.realtime_ns ? env.realtime_ns() : 0;
+  TRY(write_field(env, a, offsetof(HcReady, realtime_ns), now));
+  TRY(write_field(env, a, offsetof(HcReady, result), kReadyFailed));
   return HcAction{};
 }
 
@@ -144,6 +170,7 @@ constexpr HypercallRoute kCoreRoutes[] = {
     {Hypercall::advise, hc_advise},
     {Hypercall::upcall, hc_upcall},
     {Hypercall::preempt, hc_preempt},
+    {Hypercall::ready, hc_ready},
 };
 
 }  // namespace

@@ -40,12 +40,16 @@ inline constexpr uint64_t kMaxReportMessage = 4096;
 
 // What the run loop does after a hypercall.
 struct HcAction {
-  enum class Kind { resume, exit, report, deadlock, timeout };
+  // ready: the guest reached its ready point and a snapshot is wanted; the
+  // run loop completes the exit and saves (Monitor::take_snapshot).
+  enum class Kind { resume, exit, report, deadlock, timeout, ready };
   Kind kind = Kind::resume;
   int status = 0;                     // exit, report
   abi::ReportKind report_kind{};      // report
   std::string message;                // report
   std::optional<abi::GuestRegs> regs; // report with has_regs
+  uint64_t args = 0;                  // ready: the HcReady's guest address
+  uint64_t port = 0;                  // ready: HcReady::port
 };
 
 struct HypercallEnv;
@@ -88,6 +92,13 @@ struct HypercallEnv {
   // Set by the `preempt` hypercall (0: no time slices).
   uint64_t preempt_area = 0;
   uint64_t slice_ns = 0;
+  // --snapshot-out: the first `ready` saves a snapshot (later ones, or any
+  // without it, get kReadyFailed).
+  bool snapshot_wanted = false;
+  // A resumed instance: guest memory is partly a private file mapping, so
+  // `discard` maps anonymous memory over the range (MADV_DONTNEED would bring
+  // the snapshot's bytes back, not zeros).
+  bool file_backed_memory = false;
 };
 
 struct HypercallInfo {

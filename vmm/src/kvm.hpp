@@ -49,6 +49,23 @@ class Vcpu {
   virtual Result<void> set_xcr0(uint64_t value) = 0;
   virtual Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) = 0;
   virtual Result<uint64_t> tsc_khz() = 0;
+  // For snapshots (snapshot_vcpu.hpp): the rest of the state a resume needs.
+  // The fakes do not implement them (an error).
+  virtual Result<std::vector<std::pair<uint32_t, uint64_t>>> get_msrs(const std::vector<uint32_t>& indices) {
+    (void)indices;
+    return make_error("get_msrs: not supported");
+  }
+  virtual Result<kvm_xcrs> get_xcrs() { return make_error("get_xcrs: not supported"); }
+  virtual Result<void> set_xcrs(const kvm_xcrs& xcrs) {
+    (void)xcrs;
+    return make_error("set_xcrs: not supported");
+  }
+  // The XSAVE area as KVM_GET_XSAVE(2) gives it (4 KiB, or larger with AMX).
+  virtual Result<std::vector<uint8_t>> get_xsave() { return make_error("get_xsave: not supported"); }
+  virtual Result<void> set_xsave(const std::vector<uint8_t>& area) {
+    (void)area;
+    return make_error("set_xsave: not supported");
+  }
   // Ask a KVM_RUN in progress (or the next one) to return at once. Safe to
   // call from a signal handler.
   virtual void request_immediate_exit() = 0;

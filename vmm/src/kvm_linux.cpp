@@ -23,6 +23,12 @@ namespace {
 constexpr unsigned long kGetSupportedCpuid = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x05, 8);
 constexpr unsigned long kSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, 8);
 constexpr unsigned long kSetMsrs = _IOC(_IOC_WRITE, KVMIO, 0x89, 8);
+constexpr unsigned long kGetMsrs = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x88, 8);
+// struct kvm_xsave ends in a flexible array too (4100 bytes in C++, 4096 in C).
+constexpr size_t kXsaveStruct = 4096;
+constexpr unsigned long kGetXsave = _IOC(_IOC_READ, KVMIO, 0xa4, kXsaveStruct);
+constexpr unsigned long kSetXsave = _IOC(_IOC_WRITE, KVMIO, 0xa5, kXsaveStruct);
+constexpr unsigned long kGetXsave2 = _IOC(_IOC_READ, KVMIO, 0xcf, kXsaveStruct);
 constexpr size_t kFlexHeader = 8;
 
 Error ioctl_error(const char* what) {
@@ -32,7 +38,8 @@ Error ioctl_error(const char* what) {
 
 class LinuxVcpu final : public Vcpu {
  public:
-  LinuxVcpu(int fd, kvm_run* run, size_t run_size) : m_fd(fd), m_run(run), m_run_size(run_size) {}
+  LinuxVcpu(int fd, kvm_run* run, size_t run_size, bool xsave2)
+      : m_fd(fd), m_run(run), m_run_size(run_size), m_xsave2(xsave2) {}
   int fd() const override { return m_fd; }
   ~LinuxVcpu() override {
     munmap(m_run, m_run_size);
@@ -145,6 +152,66 @@ class LinuxVcpu final : public Vcpu {
     if (khz <= 0) return ioctl_error("KVM_GET_TSC_KHZ");
     return static_cast<uint64_t>(khz);
   }
+  Result<std::vector<std::pair<uint32_t, uint64_t>>> get_msrs(const std::vector<uint32_t>& indices) override {
+    std::vector<uint8_t> buf(kFlexHeader + indices.size() * sizeof(kvm_msr_entry));
+    uint32_t count = static_cast<uint32_t>(indices.size());
+    memcpy(buf.data(), &count, 4);
+    for (size_t i = 0; i < indices.size(); ++i) {
+      kvm_msr_entry e{indices[i], 0, 0};
+      // SAFETY: buf holds kFlexHeader + indices.size() entries.
+      memcpy(buf.data() + kFlexHeader + i * sizeof e, &e, sizeof e);
+    }
+    int n = ioctl(m_fd, kGetMsrs, buf.data());
+    if (n < 0) return ioctl_error("KVM_GET_MSRS");
+    if (static_cast<size_t>(n) != indices.size()) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "KVM_GET_MSRS: MSR 0x%x cannot be read", indices[static_cast<size_t>(n)]);
+      return make_error(msg);
+    }
+    std::vector<std::pair<uint32_t, uint64_t>> out;
+    for (size_t i = 0; i < indices.size(); ++i) {
+      kvm_msr_entry e;
+      memcpy(&e, buf.data() + kFlexHeader + i * sizeof e, sizeof e);
+      out.emplace_back(e.index, e.data);
+    }
+    return out;
+  }
+
+  Result<kvm_xcrs> get_xcrs() override {
+    kvm_xcrs xcrs{};
+    if (ioctl(m_fd, KVM_GET_XCRS, &xcrs) < 0) return ioctl_error("KVM_GET_XCRS");
+    return xcrs;
+  }
+
+  Result<void> set_xcrs(const kvm_xcrs& xcrs) override {
+    if (ioctl(m_fd, KVM_SET_XCRS, &xcrs) < 0) return ioctl_error("KVM_SET_XCRS");
+    return {};
+  }
+
+  // KVM copies the vCPU's whole XSAVE area, whose size follows the CPUID it
+  // was given (under kvm_pvm it may exceed struct kvm_xsave, and then
+  // KVM_GET_XSAVE refuses: EINVAL), so the buffer is one larger than any
+  // area (AMX's is ~11 KiB). Trailing zero bytes are dropped: components
+  // past XSTATE_BV read as their initial state.
+  static constexpr size_t kXsaveBuffer = 64 * 1024;
+
+  Result<std::vector<uint8_t>> get_xsave() override {
+    std::vector<uint8_t> area(kXsaveBuffer, 0);
+    if (ioctl(m_fd, m_xsave2 ? kGetXsave2 : kGetXsave, area.data()) < 0) return ioctl_error("KVM_GET_XSAVE");
+    size_t used = area.size();
+    while (used > kXsaveStruct && area[used - 1] == 0) --used;
+    area.resize((used + 63) & ~size_t{63});
+    return area;
+  }
+
+  Result<void> set_xsave(const std::vector<uint8_t>& area) override {
+    if (area.size() > kXsaveBuffer) return make_error("XSAVE area of " + std::to_string(area.size()) + " bytes");
+    std::vector<uint8_t> full(kXsaveBuffer, 0);
+    memcpy(full.data(), area.data(), area.size());
+    if (ioctl(m_fd, kSetXsave, full.data()) < 0) return ioctl_error("KVM_SET_XSAVE");
+    return {};
+  }
+
   void request_immediate_exit() override {
     // NOTE: called from the SIGALRM handler; one store to the shared page.
     __atomic_store_n(&m_run->immediate_exit, 1, __ATOMIC_SEQ_CST);
@@ -154,6 +221,7 @@ class LinuxVcpu final : public Vcpu {
   int m_fd;
   kvm_run* m_run;
   size_t m_run_size;
+  bool m_xsave2;  // KVM_GET_XSAVE2 offered (KVM_CAP_XSAVE2)
 };
 
 class LinuxVm final : public Vm {
@@ -194,7 +262,8 @@ class LinuxVm final : public Vm {
       close(fd);
       return ioctl_error("mmap of the vCPU run page");
     }
-    return std::unique_ptr<Vcpu>(new LinuxVcpu(fd, static_cast<kvm_run*>(run), static_cast<size_t>(size)));
+    bool xsave2 = ioctl(m_vm, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2) > 0;
+    return std::unique_ptr<Vcpu>(new LinuxVcpu(fd, static_cast<kvm_run*>(run), static_cast<size_t>(size), xsave2));
   }
 
   Result<std::vector<kvm_cpuid_entry2>> supported_cpuid() override {

@@ -19,6 +19,7 @@
 // usage errors (and --net for an image that does not declare the device).
 #include <limits.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 
 #include <shoal/abi/boot.h>
@@ -53,6 +55,9 @@
 #include "host_signals.hpp"
 #include "preempt.hpp"
 #include "timeout.hpp"
+#include "snapshot_resume.hpp"
+#include "snapshot_save.hpp"
+#include "snapshot_vcpu.hpp"
 
 namespace shoal::vmm {
 namespace {
@@ -150,12 +155,90 @@ Symbolizer make_symbolizer(const Options& o, const LoadedImage& image, uint64_t 
   return sym;
 }
 
+// With --snapshot-out: what the save needs from the boot (snapshot_save.hpp).
+void describe_for_snapshot(SnapshotOut& out, const LoadedImage& image, const CpuConfig& cpu,
+                           const std::vector<DeviceRegion>& regions, const std::vector<uint16_t>& kick_ports,
+                           uint64_t tsc_khz) {
+  auto& h = out.header;
+  snprintf(h.image_name, sizeof h.image_name, "%s", image.program_name().c_str());
+  h.tsc_khz = tsc_khz;
+  h.cpu_features = static_cast<uint32_t>(cpu.features);
+  h.cpu_strict = cpu.strict ? 1 : 0;
+  h.xcr0 = cpu.xcr0;
+  h.xsave_components = cpu.xsave_components;
+  h.xsave_size = cpu.xsave_size;
+  h.image_devices = image.header.devices;
+  h.kick_port_count = static_cast<uint32_t>(std::min<size_t>(kick_ports.size(), image::kSnapshotMaxKickPorts));
+  for (uint32_t i = 0; i < h.kick_port_count; ++i) h.kick_ports[i] = kick_ports[i];
+  for (const auto& r : regions) {
+    image::SnapshotDevice d{};
+    snprintf(d.name, sizeof d.name, "%s", r.name);
+    d.guest_addr = r.guest_addr;
+    d.size = r.size;
+    out.devices.push_back(d);
+  }
+  // The image's file-backed bytes: untouched pages still read through from
+  // the image, which a resume does not open.
+  for (const auto& s : image.sections) {
+    if (s.file_size > 0 && s.kind < static_cast<uint32_t>(SectionKind::kFirstUnloaded)) out.always.emplace_back(s.guest_addr, s.file_size);
+  }
+}
+
+// A snapshot fixes what the command line would otherwise choose.
+std::optional<std::string> refused_with_snapshot(const Options& o) {
+  if (o.memory) return "--memory";
+  if (!o.env.empty()) return "--env";
+  if (!o.args.empty()) return "program arguments";
+  if (!o.exe_path.empty()) return "--exe";
+  if (o.cpu_features_given) return "--cpu-features";
+  if (!o.snapshot_out.empty()) return "--snapshot-out";
+  return std::nullopt;
+}
+
+// Waits until fd is readable or closed (--start-on-fd): a warm monitor.
+Result<void> wait_for_start(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  for (;;) {
+    int n = ppoll(&p, 1, nullptr, nullptr);
+    if (n > 0) break;
+    if (n < 0 && errno != EINTR) return make_error(std::string("--start-on-fd: ") + strerror(errno));
+    if (timeout_expired()) return make_error("--start-on-fd: timed out before the start");
+  }
+  close(fd);
+  return {};
+}
+
 // devs is taken by value: the devices are destroyed when run() returns,
 // after the VM and the vCPU (locals here), on every path.
 Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timing& timing) {
-  auto image = TRY(open_image(o.image));
-  uint64_t memory_size = o.memory ? *o.memory : image.header.default_memory ? image.header.default_memory : kDefaultMemory;
-  TRY(check_image_fits(image.header, image.loaded, memory_size));
+  // A snapshot (by magic) resumes; anything else is an image to boot.
+  std::optional<ResumeFile> resume;
+  std::optional<LoadedImage> image;
+  uint64_t memory_size = 0;
+  uint32_t image_devices = 0;
+  std::string program;
+  if (is_snapshot_file(o.image)) {
+    if (auto refused = refused_with_snapshot(o)) {
+      fprintf(stderr, "shoal-vmm: %s: not with a snapshot (%s is fixed in it)\n", refused->c_str(), o.image.c_str());
+      return 2;
+    }
+    resume = TRY(open_snapshot(o.image));
+    memory_size = resume->snap.header.memory_size;
+    image_devices = resume->snap.header.image_devices;
+    program = image::fixed_string(resume->snap.header.image_name, sizeof resume->snap.header.image_name);
+  } else {
+    if (o.start_on_fd >= 0) {
+      fprintf(stderr, "shoal-vmm: --start-on-fd: only when resuming a snapshot\n");
+      return 2;
+    }
+    image.emplace(TRY(open_image(o.image)));
+    memory_size = o.memory ? *o.memory : image->header.default_memory ? image->header.default_memory : kDefaultMemory;
+    TRY(check_image_fits(image->header, image->loaded, memory_size));
+    image_devices = image->header.devices;
+    program = image->program_name();
+  }
+  std::optional<SnapshotOut> snapshot_out;
+  if (!o.snapshot_out.empty()) snapshot_out = TRY(prepare_snapshot_out(o.snapshot_out));
   // A guest's sleep is one block hypercall: a ppoll until its deadline.
   // Linux's default 50 us timer slack would make a 20 us sleep (Go's sysmon,
   // short timers) ~70 us; 1 ns keeps it to the deadline. Threads started
@@ -173,7 +256,7 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
 
   // Only the devices the image declares exist.
   for (const auto& d : devs) {
-    if (auto refused = d->check_image(image.header.devices, o.image)) {
+    if (auto refused = d->check_image(image_devices, o.image)) {
       fprintf(stderr, "shoal-vmm: %s\n", refused->c_str());
       return 2;
     }
@@ -188,13 +271,25 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     auto r = d->regions();
     regions.insert(regions.end(), r.begin(), r.end());
   }
+  std::vector<uint16_t> kick_ports;
+  for (const auto& d : devs) {
+    auto p = d->kick_ports();
+    kick_ports.insert(kick_ports.end(), p.begin(), p.end());
+  }
+  if (resume) TRY(check_snapshot_devices(*resume, regions, kick_ports));
 
   auto vm = TRY(open_kvm_vm());
-  // A variant this host cannot offer is a usage error (status 2), as a bad option is.
-  auto cpu_config = make_cpu_config(TRY(vm->supported_cpuid()), o.cpu_features);
-  if (!cpu_config) {
-    fprintf(stderr, "shoal-vmm: %s\n", cpu_config.error().message.c_str());
-    return 2;
+  std::optional<CpuConfig> cpu_config;
+  if (resume) {
+    cpu_config = TRY(snapshot_cpu_config(*resume, TRY(vm->supported_cpuid())));
+  } else {
+    // A variant this host cannot offer is a usage error (status 2), as a bad option is.
+    auto config = make_cpu_config(TRY(vm->supported_cpuid()), o.cpu_features);
+    if (!config) {
+      fprintf(stderr, "shoal-vmm: %s\n", config.error().message.c_str());
+      return 2;
+    }
+    cpu_config = std::move(config.value());
   }
   auto mem = TRY(GuestMemory::create(memory_size));
   // A device thread may read guest memory (the network device's gather
@@ -207,48 +302,67 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     }
   } devices_stop{devs};
   for (const auto& d : devs) d->use_guest_memory(mem);
-  TRY(map_sections(mem, image));
-  image.close_file();
-  auto plan = plan_address_space(memory_size, image.loaded);
-  auto tables = TRY(build_page_tables(mem, memory_size, plan, regions));
-  verbose(o, "%s: %s of guest memory, %zu sections, page tables %u pages (%u x 2 MiB, %u x 4 KiB)",
-          image.path.c_str(), describe_bytes(memory_size).c_str(), image.sections.size(), tables.table_pages,
-          tables.large_pages, tables.small_pages);
-  std::vector<uint16_t> kick_ports;
-  for (const auto& d : devs) {
-    auto p = d->kick_ports();
-    kick_ports.insert(kick_ports.end(), p.begin(), p.end());
+  uint64_t cr3 = 0;
+  if (resume) {
+    // The page tables, descriptor tables and BootInfo are in the saved pages.
+    TRY(map_snapshot(*resume, mem));
+    verbose(o, "%s: snapshot of %s, %s of guest memory, %lu pages saved in %zu ranges", o.image.c_str(),
+            program.c_str(), describe_bytes(memory_size).c_str(),
+            static_cast<unsigned long>(resume->snap.header.saved_pages), resume->snap.ranges.size());
+  } else {
+    TRY(map_sections(mem, *image));
+    image->close_file();
+    auto plan = plan_address_space(memory_size, image->loaded);
+    auto tables = TRY(build_page_tables(mem, memory_size, plan, regions));
+    cr3 = tables.cr3;
+    verbose(o, "%s: %s of guest memory, %zu sections, page tables %u pages (%u x 2 MiB, %u x 4 KiB)",
+            image->path.c_str(), describe_bytes(memory_size).c_str(), image->sections.size(), tables.table_pages,
+            tables.large_pages, tables.small_pages);
+    TRY(write_descriptor_tables(mem, static_cast<uint32_t>(image->header.libos_bounce_slot),
+                                static_cast<uint32_t>(image->header.libos_syscall_bounce), kick_ports));
   }
-  TRY(write_descriptor_tables(mem, static_cast<uint32_t>(image.header.libos_bounce_slot),
-                              static_cast<uint32_t>(image.header.libos_syscall_bounce), kick_ports));
   TRY(vm->set_memory(mem.host_base(), memory_size));
   for (const auto& d : devs) {
     std::string described = TRY(d->attach(*vm));
     if (!described.empty()) verbose(o, "%s", described.c_str());
   }
   auto vcpu = TRY(vm->create_vcpu());
-  TRY(setup_vcpu(*vcpu, *cpu_config, tables.cr3, image.header.libos_entry, kBootInfoAddr,
-                 kRing0CodeAddr + kLstarStubOffset));
-
-  auto boot = TRY(make_boot_params(o, image, memory_size, TRY(vcpu->tsc_khz())));
-  boot.xcr0 = cpu_config->xcr0;
-  boot.xsave_components = cpu_config->xsave_components;
-  boot.xsave_size = cpu_config->xsave_size;
-  boot.cpu_flags = cpu_config->strict ? static_cast<uint32_t>(kCpuVariantStrict) : 0u;
-  boot.host_signals_ignored = inherited_ignored_host_signals();
-  verbose(o, "cpu: %s, XCR0 %s, xsave area %u bytes", cpu_features_name(cpu_config->features),
-          hex(cpu_config->xcr0).c_str(), cpu_config->xsave_size);
-  boot.fill_devices = [&devs](BootInfo& info) {
+  uint64_t tsc_khz = TRY(vcpu->tsc_khz());
+  auto fill_devices = [&devs](BootInfo& info) {
     for (const auto& d : devs) d->fill_boot_info(info);
   };
-  TRY(write_boot_info(mem, boot));
+  if (resume) {
+    TRY(restore_vcpu(*vcpu, *cpu_config, resume->snap.vcpu));
+  } else {
+    TRY(setup_vcpu(*vcpu, *cpu_config, cr3, image->header.libos_entry, kBootInfoAddr,
+                   kRing0CodeAddr + kLstarStubOffset));
+    auto boot = TRY(make_boot_params(o, *image, memory_size, tsc_khz));
+    boot.xcr0 = cpu_config->xcr0;
+    boot.xsave_components = cpu_config->xsave_components;
+    boot.xsave_size = cpu_config->xsave_size;
+    boot.cpu_flags = cpu_config->strict ? static_cast<uint32_t>(kCpuVariantStrict) : 0u;
+    boot.host_signals_ignored = inherited_ignored_host_signals();
+    if (snapshot_out) {
+      boot.flags |= kBootSnapshot;
+      boot.snapshot_port = o.ready_port;
+      describe_for_snapshot(*snapshot_out, *image, *cpu_config, regions, kick_ports, tsc_khz);
+    }
+    boot.fill_devices = fill_devices;
+    TRY(write_boot_info(mem, boot));
+  }
+  verbose(o, "cpu: %s, XCR0 %s, xsave area %u bytes", cpu_features_name(cpu_config->features),
+          hex(cpu_config->xcr0).c_str(), cpu_config->xsave_size);
 
+  // Crash reports symbolize from the image; a resumed snapshot has none.
   image::SymbolTable symbols;
-  Symbolizer sym = make_symbolizer(o, image, memory_size, &symbols);
+  Symbolizer sym;
+  sym.stack_end = memory_size;
+  if (image) sym = make_symbolizer(o, *image, memory_size, &symbols);
 
   HypercallEnv env;
   env.mem = &mem;
-  env.image_end = image.image_end;
+  if (image) env.image_end = image->image_end;
+  if (resume) restore_hypercall_env(*resume, env);
   env.huge_pages = o.huge_pages;
   env.sleep = sleep_ns;
   if (setup.wake_fd >= 0) {
@@ -260,12 +374,24 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   env.timed_out = timeout_expired;
   env.realtime_ns = [] { return clock_ns(CLOCK_REALTIME); };
   env.on_first_write = [&timing] { timing.first_write_ns = clock_ns(CLOCK_MONOTONIC); };
+  env.snapshot_wanted = snapshot_out.has_value();
   // The hypercalls the devices serve (the console's console_read/write).
   for (const auto& d : devs) TRY(install_hypercalls(env, d->hypercalls()));
 
   MonitorConfig config;
-  config.program = image.program_name();
+  config.program = program;
   config.timeout_s = o.timeout_s;
+  if (snapshot_out) {
+    config.exit_after_save = o.snapshot_then_exit;
+    config.save_snapshot = [&](const HypercallEnv& now, uint64_t args, uint64_t port) -> Result<std::string> {
+      auto saved = TRY(save_snapshot(*snapshot_out, mem, *vcpu, now, args, port));
+      verbose(o, "snapshot %s: %lu pages in %lu ranges, %s, saved in %lu us (ready on port %lu)",
+              snapshot_out->path.c_str(), static_cast<unsigned long>(saved.pages),
+              static_cast<unsigned long>(saved.ranges), describe_bytes(saved.bytes).c_str(),
+              static_cast<unsigned long>(saved.micros), static_cast<unsigned long>(port));
+      return std::string();
+    };
+  }
   Monitor monitor(mem, *vcpu, std::move(sym), std::move(env), config);
 
   // A closed stdout must not kill the monitor: console_write gets -EPIPE.
@@ -289,6 +415,15 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   } host_signal_disarm;
   TRY(install_host_signal_handlers(vcpu.get()));
   if (o.timing) timing.status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  // A resumed instance's own entropy, drawn now (no getrandom under seccomp).
+  InstanceFields instance;
+  if (resume) {
+    if (getrandom(instance.random, sizeof instance.random, 0) != static_cast<ssize_t>(sizeof instance.random))
+      return make_error(std::string("getrandom: ") + strerror(errno));
+    instance.tsc_khz = tsc_khz;
+    instance.host_signals_ignored = inherited_ignored_host_signals();
+    instance.fill_devices = fill_devices;
+  }
   // Every privileged step is done (KVM, mappings, the devices' opens): give up
   // the rest while still single-threaded, so the devices' threads inherit the jail.
   auto jailed = TRY(enter_jail(jail));
@@ -316,8 +451,20 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     auto r = d->seccomp_rules(setup.wake_fd);
     device_rules.insert(device_rules.end(), r.begin(), r.end());
   }
-  TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd(), setup.wake_fd, device_rules));
-  TRY(set_boot_realtime(mem, clock_ns(CLOCK_REALTIME)));
+  SeccompSnapshotFds snapshot_fds;
+  if (snapshot_out) {
+    snapshot_fds.out_fd = snapshot_out->fd;
+    snapshot_fds.pagemap_fd = snapshot_out->pagemap_fd;
+  }
+  snapshot_fds.start_fd = o.start_on_fd;
+  TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd(), setup.wake_fd, device_rules, snapshot_fds));
+  if (resume) {
+    if (o.start_on_fd >= 0) TRY(wait_for_start(o.start_on_fd));
+    instance.realtime_ns = clock_ns(CLOCK_REALTIME);
+    TRY(write_instance_fields(mem, resume->snap.header, instance));
+  } else {
+    TRY(set_boot_realtime(mem, clock_ns(CLOCK_REALTIME)));
+  }
   timing.first_run_ns = clock_ns(CLOCK_MONOTONIC);
   int status = monitor.run();
   verbose(o, "%s", monitor.exit_summary().c_str());

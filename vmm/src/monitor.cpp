@@ -141,6 +141,7 @@ std::optional<int> Monitor::handle_io(const VcpuExit& exit) {
     sync_slice_timer(false);
     return std::nullopt;
   }
+  if (action->kind == HcAction::Kind::ready) return take_snapshot(action.value());
   return handle_action(action.value());
 }
 
@@ -292,9 +293,44 @@ bool Monitor::enter_fault_upcall(uint64_t ring0_rsp, const FaultFrame& f, uint64
   return m_mem.write(ring0_rsp, back).ok();
 }
 
+std::optional<int> Monitor::take_snapshot(const HcAction& action) {
+  // The `outl` is not finished until the next KVM_RUN: with immediate_exit
+  // set, KVM completes it (rip moves past the instruction) and returns at
+  // once, so the registers saved are those after the hypercall.
+  m_vcpu.request_immediate_exit();
+  auto completed = m_vcpu.run();
+  std::string failure;
+  if (!completed) failure = completed.error().message;
+  else if (completed->kind != VcpuExit::Kind::interrupted)
+    failure = std::string("completing the ready exit gave a ") + exit_kind_name(completed->kind) + " exit";
+  auto set_result = [&](uint32_t result) {
+    (void)m_mem.write<uint32_t>(action.args + offsetof(HcReady, result), result);
+    (void)m_mem.write<uint64_t>(action.args + offsetof(HcReady, realtime_ns),
+                                m_env.realtime_ns ? m_env.realtime_ns() : 0);
+  };
+  if (failure.empty() && m_config.save_snapshot) {
+    // What a resumed instance reads when `ready` returns: set in the copy saved.
+    set_result(kReadyResumed);
+    auto saved = m_config.save_snapshot(m_env, action.args, action.port);
+    if (!saved) failure = saved.error().message;
+  } else if (failure.empty()) {
+    failure = "no snapshot file";
+  }
+  set_result(failure.empty() ? kReadySaved : kReadyFailed);
+  if (!failure.empty()) {
+    std::string line = "shoal-vmm: snapshot not saved: " + failure + "\n";
+    write_fully(m_config.report_fd, reinterpret_cast<const uint8_t*>(line.data()), line.size());
+    if (m_config.exit_after_save) return status::kMonitorError;
+    return std::nullopt;
+  }
+  if (m_config.exit_after_save) return 0;
+  return std::nullopt;
+}
+
 int Monitor::handle_action(const HcAction& action) {
   switch (action.kind) {
     case HcAction::Kind::resume:
+    case HcAction::Kind::ready:
       break;
     case HcAction::Kind::exit:
       return action.status;

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,11 @@ struct MonitorConfig {
   std::string program;       // for reports
   double timeout_s = 0;      // 0: none
   int report_fd = 2;         // where crash reports go
+  // --snapshot-out: saves the snapshot at the `ready` hypercall (the exit
+  // completed, HcReady::result already kReadyResumed in guest memory);
+  // returns the --verbose line. exit_after_save: --snapshot-then exit.
+  std::function<Result<std::string>(const HypercallEnv& env, uint64_t args, uint64_t port)> save_snapshot;
+  bool exit_after_save = true;
 };
 
 class Monitor {
@@ -60,6 +66,8 @@ class Monitor {
   bool fault_goes_to_upcall(uint64_t vector, uint64_t cs, uint64_t rip) const;
   bool enter_fault_upcall(uint64_t ring0_rsp, const FaultFrame& f, uint64_t cr2, const abi::GuestRegs& regs);
   int handle_action(const HcAction& action);
+  // The `ready` hypercall with --snapshot-out: nullopt to go on, else the status.
+  std::optional<int> take_snapshot(const HcAction& action);
   int report_invalid_argument(const char* name, const Error& error);
   int report_timeout();
   // Prints the report and returns its status.

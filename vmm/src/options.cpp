@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -40,6 +41,7 @@ Result<uint64_t> parse_size(const std::string& text) {
 
 std::vector<int> ParsedOptions::inherited_fds() const {
   std::vector<int> fds;
+  if (options.start_on_fd >= 0) fds.push_back(options.start_on_fd);
   for (const auto& d : devices) {
     auto more = d->inherited_fds();
     fds.insert(fds.end(), more.begin(), more.end());
@@ -81,7 +83,15 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
                  "(default: nobody)");
   app.add_flag("--no-jail", o.no_jail,
                "debugging: keep the launcher's uid, capabilities and namespaces (seccomp still applies)");
-  app.add_option("image", o.image, "the .shoal image")->required();
+  std::string ready, snapshot_then;
+  app.add_option("--snapshot-out", o.snapshot_out,
+                 "boot the image and save a snapshot to FILE at its ready point (a listening socket)");
+  app.add_option("--ready", ready, "listen|port:N: the ready point for --snapshot-out (default listen: any port)");
+  app.add_option("--snapshot-then", snapshot_then,
+                 "exit|run: after the save, end (status 0; the default) or go on serving");
+  app.add_option("--start-on-fd", o.start_on_fd,
+                 "resuming a snapshot: set everything up, then wait until descriptor N is readable or closed");
+  app.add_option("image", o.image, "the .shoal image, or a snapshot (.snap) to resume")->required();
   app.add_option("args", o.args, "arguments for the program (after --)");
   try {
     app.parse(argc, argv);
@@ -100,6 +110,38 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
     o.memory = size.value();
   }
   if (cpu >= 0) o.cpu = cpu;
+  o.cpu_features_given = !cpu_features.empty();
+  if (!ready.empty()) {
+    char* end = nullptr;
+    unsigned long port = ready.rfind("port:", 0) == 0 ? strtoul(ready.c_str() + 5, &end, 10) : 0;
+    if (ready == "listen") {
+      o.ready_port = 0;
+    } else if (end != nullptr && *end == 0 && ready.size() > 5 && port >= 1 && port <= 65535) {
+      o.ready_port = static_cast<uint32_t>(port);
+    } else {
+      fprintf(stderr, "shoal-vmm: --ready %s: expected listen or port:N (1-65535)\n", ready.c_str());
+      out.exit_status = 2;
+      return out;
+    }
+  }
+  if (!snapshot_then.empty()) {
+    if (snapshot_then != "exit" && snapshot_then != "run") {
+      fprintf(stderr, "shoal-vmm: --snapshot-then %s: expected exit or run\n", snapshot_then.c_str());
+      out.exit_status = 2;
+      return out;
+    }
+    o.snapshot_then_exit = snapshot_then == "exit";
+  }
+  if (o.snapshot_out.empty() && (!ready.empty() || !snapshot_then.empty())) {
+    fprintf(stderr, "shoal-vmm: --ready and --snapshot-then need --snapshot-out\n");
+    out.exit_status = 2;
+    return out;
+  }
+  if (o.start_on_fd >= 0 && o.start_on_fd <= 2) {
+    fprintf(stderr, "shoal-vmm: --start-on-fd %d: not one of the standard descriptors\n", o.start_on_fd);
+    out.exit_status = 2;
+    return out;
+  }
   if (!huge_pages.empty()) {
     if (huge_pages != "auto" && huge_pages != "never") {
       fprintf(stderr, "shoal-vmm: --huge-pages %s: expected auto or never\n", huge_pages.c_str());

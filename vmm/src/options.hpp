@@ -33,6 +33,18 @@ struct Options {
   // namespaces and capabilities (debugging only; seccomp stays).
   std::string user;
   bool no_jail = false;
+  // Snapshots (docs/architecture.md, "Snapshots"). --snapshot-out FILE: boot
+  // with kBootSnapshot and save FILE at the guest's ready point; --ready
+  // listen|port:N (BootInfo::snapshot_port, 0 = listen); --snapshot-then
+  // exit|run: what the saving instance does after the save.
+  std::string snapshot_out;
+  uint32_t ready_port = 0;
+  bool snapshot_then_exit = true;
+  // --start-on-fd N (resuming a snapshot): everything set up, wait until fd N
+  // is readable or closed, then run (a warm monitor). -1: none.
+  int start_on_fd = -1;
+  // Which options were given (a snapshot fixes them: usage error).
+  bool cpu_features_given = false;
 };
 
 // "128M", "1G", "65536", "512K" → bytes. Rejects junk, zero and overflow.

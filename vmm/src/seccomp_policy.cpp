@@ -108,7 +108,37 @@ std::string describe_seccomp_rule(const SeccompRule& rule) {
   return out;
 }
 
-std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int wake_fd, const std::vector<SeccompRule>& device_rules) {
+namespace {
+
+// The snapshot's own calls, each pinned to its descriptor.
+std::vector<Rule> snapshot_rules(int vcpu_fd, const SeccompSnapshotFds& s) {
+  std::vector<Rule> rules;
+  auto fd_is = [](int fd) { return SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(fd)); };
+  if (s.out_fd >= 0 && s.pagemap_fd >= 0) {
+    rules.push_back({SCMP_SYS(pread64), {fd_is(s.pagemap_fd)}, "snapshot: which guest pages are touched (/proc/self/pagemap)"});
+    rules.push_back({SCMP_SYS(pwrite64), {fd_is(s.out_fd)}, "snapshot: write pages, tables and header to FILE"});
+    rules.push_back({SCMP_SYS(fsync), {fd_is(s.out_fd)}, "snapshot: pages and tables on disk before the header"});
+    // The vCPU state beyond registers: pinned to the vCPU like the other KVM ioctls.
+    for (auto [request, reason] : {std::pair<unsigned long, const char*>{_IOC(_IOC_READ, KVMIO, 0xa4, 4096), "snapshot: the XSAVE area (KVM_GET_XSAVE)"},
+                                   {_IOC(_IOC_READ, KVMIO, 0xcf, 4096), "snapshot: the XSAVE area (KVM_GET_XSAVE2)"},
+                                   {KVM_GET_XCRS, "snapshot: XCR0"},
+                                   {_IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x88, 8), "snapshot: the SYSCALL MSRs (KVM_GET_MSRS)"}}) {
+      Rule r{SCMP_SYS(ioctl), {SCMP_A1(SCMP_CMP_EQ, request)}, reason};
+      if (vcpu_fd >= 0) r.args.push_back(fd_is(vcpu_fd));
+      rules.push_back(r);
+    }
+  }
+  if (s.start_fd >= 0) {
+    rules.push_back({SCMP_SYS(ppoll), {}, "--start-on-fd: wait for the start (the descriptor is in memory seccomp cannot see)"});
+    rules.push_back({SCMP_SYS(close), {}, "--start-on-fd: close the start descriptor"});
+  }
+  return rules;
+}
+
+}  // namespace
+
+std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int wake_fd, const std::vector<SeccompRule>& device_rules,
+                                               const SeccompSnapshotFds& snapshot) {
   auto rules = policy();
   // Pin the KVM ioctls to the vCPU: after set-up no other fd (the VM, /dev/kvm)
   // needs one.
@@ -134,11 +164,14 @@ std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int 
     rules.push_back({SCMP_SYS(pread64), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(status_fd))},
                      "--timing: VmHWM from /proc/self/status (opened before the filter)"});
   }
+  auto snap = snapshot_rules(vcpu_fd, snapshot);
+  rules.insert(rules.end(), snap.begin(), snap.end());
   return rules;
 }
 
-Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const std::vector<SeccompRule>& device_rules) {
-  return apply_seccomp_rules(assemble_seccomp_rules(status_fd, vcpu_fd, wake_fd, device_rules));
+Result<void> apply_seccomp_policy(int status_fd, int vcpu_fd, int wake_fd, const std::vector<SeccompRule>& device_rules,
+                                  const SeccompSnapshotFds& snapshot) {
+  return apply_seccomp_rules(assemble_seccomp_rules(status_fd, vcpu_fd, wake_fd, device_rules, snapshot));
 }
 
 Result<void> apply_seccomp_rules(const std::vector<SeccompRule>& rules) {

@@ -23,6 +23,14 @@ struct SeccompRule {
 // reviews of the assembled list.
 std::string describe_seccomp_rule(const SeccompRule& rule);
 
+// Descriptors of the snapshot paths (-1: not used). out_fd/pagemap_fd: the
+// save at `ready` (--snapshot-out); start_fd: --start-on-fd.
+struct SeccompSnapshotFds {
+  int out_fd = -1;
+  int pagemap_fd = -1;
+  int start_fd = -1;
+};
+
 // status_fd >= 0: an open /proc/self/status that --timing may pread at exit.
 // vcpu_fd >= 0: the KVM ioctls are allowed on that file descriptor only.
 // wake_fd >= 0: the channel's TO_GUEST_FD, which `block` polls (ppoll) and
@@ -33,11 +41,13 @@ std::string describe_seccomp_rule(const SeccompRule& rule);
 // The filter is installed on every thread of the process (TSYNC), so a thread
 // started before it (the I/O thread) is confined too.
 Result<void> apply_seccomp_policy(int status_fd = -1, int vcpu_fd = -1, int wake_fd = -1,
-                                  const std::vector<SeccompRule>& device_rules = {});
+                                  const std::vector<SeccompRule>& device_rules = {},
+                                  const SeccompSnapshotFds& snapshot = {});
 
 // The list apply_seccomp_policy installs, for the same arguments. Pure.
 std::vector<SeccompRule> assemble_seccomp_rules(int status_fd, int vcpu_fd, int wake_fd,
-                                               const std::vector<SeccompRule>& device_rules);
+                                               const std::vector<SeccompRule>& device_rules,
+                                               const SeccompSnapshotFds& snapshot = {});
 
 // Installs exactly `rules` (every thread, TSYNC); anything else kills.
 Result<void> apply_seccomp_rules(const std::vector<SeccompRule>& rules);

@@ -63,6 +63,20 @@ void channel_init(const BootInfo& boot) {
   g_seen_host_events = channel_events(channel_header(&g_view), kSideHost);
 }
 
+void channel_rebind(const BootInfo& boot) {
+  if (!g_present) return;
+  // The monitor refuses a resume without the channel the snapshot has.
+  if (boot.channel_addr == 0) panic("a snapshot with a channel resumed without one");
+  if (boot.channel_addr != kChannelAddr ||
+      !channel_view_from_header(&g_view, reinterpret_cast<void*>(boot.channel_addr), boot.channel_size)) {
+    panic("the channel region is malformed (bad magic, version or geometry)");
+  }
+  g_service_count = 0;
+  copy_services(channel_header(&g_view));
+  g_seen_host_events = channel_events(channel_header(&g_view), kSideHost);
+  g_kick_due = false;
+}
+
 bool channel_present() { return g_present; }
 const ChannelView* channel_view() { return &g_view; }
 ChannelHeader* channel_header() { return shoal::abi::channel_header(&g_view); }

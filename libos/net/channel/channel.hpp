@@ -30,6 +30,10 @@ struct Service {
 // A region that fails validation stops the instance with a clear message.
 void channel_init(const shoal::abi::BootInfo& boot);
 bool channel_present();
+// A resumed snapshot: the region at kChannelAddr is this instance's new one
+// (shoald's, fresh): validated and read again (services, host events), the
+// pending kick dropped. The sockets' side is sockets_rebind().
+void channel_rebind(const shoal::abi::BootInfo& boot);
 const ChannelView* channel_view();
 ChannelHeader* channel_header();
 

@@ -103,6 +103,9 @@ class ChannelSocket final : public SocketFile {
   bool offer_local(const LocalConn& conn);
   // Copies the status flags and timeouts a data call obeys to m_local.
   void sync_local();
+  // A resumed snapshot: the slot belonged to the saved instance's channel;
+  // the connection ends with ECONNRESET, nothing written to the new region.
+  void lose_slot() { abort(ECONNRESET, false); }
  private:
   void abort(int err, bool tell_host);
   void release_listener();
@@ -115,5 +118,10 @@ class ChannelSocket final : public SocketFile {
 long socket_create(int flags, ChannelSocket** out);
 // Walks the slots after the host changed something (net/idle.cpp calls it).
 void socket_scan();
+// A resumed snapshot, after channel_rebind(): every slot of the old region
+// is let go (connections reset, unaccepted ones dropped from their
+// listener's queue), listeners publish their ports again, and the next
+// service round scans the new region.
+void sockets_rebind();
 
 }  // namespace libos::net

@@ -353,4 +353,21 @@ void socket_scan() {
   }
 }
 
+void sockets_rebind() {
+  for (uint32_t i = 0; i < kMaxChannelSlots; ++i) {
+    SlotUse use = g_use[i];
+    if (use.socket == nullptr) continue;
+    g_use[i] = SlotUse{nullptr, false};
+    if (use.queued) {
+      // Unaccepted: the listener's queue only holds slot numbers of the old region.
+      use.socket->m_qcount = 0;
+      use.socket->m_qhead = 0;
+    } else {
+      use.socket->lose_slot();
+    }
+  }
+  ports_publish_listeners();
+  g_rescan = true;
+}
+
 }  // namespace libos::net

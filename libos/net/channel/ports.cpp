@@ -1,6 +1,7 @@
 #include "net/channel/ports.hpp"
 
 #include "core/errno.hpp"
+#include "net/channel/channel.hpp"
 #include "net/channel/channel_socket.hpp"
 
 namespace libos::net {
@@ -80,6 +81,20 @@ bool port_has_listener(uint16_t port, const ChannelSocket* except) {
     if (b != except && b->m_local_port == port && b->m_state == SockState::listening) return true;
   }
   return false;
+}
+
+uint16_t port_listening(uint16_t want) {
+  for (ChannelSocket* b = g_bound; b != nullptr; b = b->m_bound_next) {
+    if (b->m_state == SockState::listening && (want == 0 || b->m_local_port == want)) return b->m_local_port;
+  }
+  return 0;
+}
+
+void ports_publish_listeners() {
+  for (ChannelSocket* b = g_bound; b != nullptr; b = b->m_bound_next) {
+    if (b->m_state == SockState::listening) channel_listen_add(channel_header(), b->m_local_port);
+  }
+  channel_changed();
 }
 
 }  // namespace libos::net

@@ -20,5 +20,10 @@ void port_unbind(ChannelSocket* s);
 ChannelSocket* port_listener(uint16_t port);
 // Whether a listener other than `except` listens on port.
 bool port_has_listener(uint16_t port, const ChannelSocket* except);
+// Snapshots: the port of a listener (want 0: any, else want), 0 for none;
+// and, on a resumed instance's new channel, every listener's port written
+// into its listen table again (what tells the pool the instance is ready).
+uint16_t port_listening(uint16_t want);
+void ports_publish_listeners();
 
 }  // namespace libos::net

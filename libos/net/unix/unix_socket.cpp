@@ -794,4 +794,11 @@ void UnixSocket::release() {
   unix_gc();  // this socket may have been what kept a cycle reachable
 }
 
+bool unix_listening() {
+  for (UnixSocket* s = g_live; s != nullptr; s = s->m_live_next) {
+    if (s->m_state == UnixSocket::State::listening) return true;
+  }
+  return false;
+}
+
 }  // namespace libos::net

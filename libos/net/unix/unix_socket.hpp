@@ -165,6 +165,8 @@ UnixCred unix_self_cred();
 // holding each other): Linux's unix_gc. Runs when an AF_UNIX socket is
 // created or released while some are in flight; cheap when none are.
 void unix_gc();
+// Whether an AF_UNIX socket listens (a snapshot's ready point, port 0).
+bool unix_listening();
 
 // ---- names (unix_addr.cpp) ----
 // Reads a user sockaddr_un: -EINVAL, -EFAULT. An address of only the family

@@ -8,6 +8,7 @@
 #include <sys/sysinfo.h>
 #include <sys/times.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <asm/prctl.h>
 
 #include "compat.h"
@@ -299,4 +300,66 @@ SHOAL_CASE(clone3_enosys)
 {
   // By design: glibc falls back to clone(2) for threads when clone3 fails.
   SHOW(syscall(SYS_clone3, NULL, 0));
+}
+
+// Reads a small /proc file whole; 0 on success.
+static int proc_text(const char* path, char* buf, size_t cap) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, cap - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  return 0;
+}
+
+CASE(proc_stat_start_time)
+// covers: read
+{
+  // The process's start time as programs compute it (ps, psutil, Go's
+  // process start): /proc/stat's btime + /proc/self/stat's starttime in
+  // clock ticks, which must be now (the case just started), and agree with
+  // /proc/uptime. A resumed snapshot re-bases the same numbers (tests/rebind).
+  char st[1024], sys[8192], up[128], exe[4096];
+  if (proc_text("/proc/self/stat", st, sizeof st) || proc_text("/proc/stat", sys, sizeof sys) ||
+      proc_text("/proc/uptime", up, sizeof up)) {
+    printf("cannot read /proc: %s\n", errname(errno));
+    return;
+  }
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  long hz = sysconf(_SC_CLK_TCK);
+  // pid (comm) state ...: comm is the executable's name, at most 15 bytes.
+  char* open_paren = strchr(st, '(');
+  char* close_paren = strrchr(st, ')');
+  long n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[n > 0 ? n : 0] = 0;
+  const char* base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+  printf("pid field is getpid %d\n", atoi(st) == getpid());
+  printf("comm is the executable's %d\n", open_paren && close_paren &&
+         (size_t)(close_paren - open_paren - 1) == (strlen(base) < 15 ? strlen(base) : 15) &&
+         strncmp(open_paren + 1, base, (size_t)(close_paren - open_paren - 1)) == 0);
+  // Fields after comm: count them (Linux has 52 since 3.5), take 3 and 22.
+  int fields = 2;
+  unsigned long long starttime = 0, threads = 0;
+  char state = 0;
+  for (char* p = close_paren + 2; *p != 0 && *p != '\n';) {
+    ++fields;
+    if (fields == 3) state = *p;
+    if (fields == 20) threads = strtoull(p, NULL, 10);
+    if (fields == 22) starttime = strtoull(p, NULL, 10);
+    while (*p != ' ' && *p != '\n' && *p != 0) ++p;
+    if (*p == ' ') ++p;
+  }
+  printf("stat fields >= 52 %d, state %c, threads %llu\n", fields >= 52, state, threads);
+  char* b = strstr(sys, "\nbtime ");
+  unsigned long long btime = b ? strtoull(b + 7, NULL, 10) : 0;
+  double uptime = strtod(up, NULL);
+  double start = (double)btime + (double)starttime / (double)hz;
+  double t = (double)now.tv_sec + now.tv_nsec / 1e9;
+  // btime is whole seconds: a second of slack, and 2 s for a loaded host.
+  printf("started within the last 3 s %d\n", start <= t + 1 && start >= t - 3);
+  printf("uptime covers the start %d\n", uptime + 0.02 >= (double)starttime / (double)hz);
+  printf("btime + uptime is now %d\n", (double)btime + uptime <= t + 0.1 && (double)btime + uptime >= t - 1.1);
+  printf("cpu line %d\n", strncmp(sys, "cpu ", 4) == 0);
 }
