@@ -11,6 +11,8 @@
 
 #include <memory>
 
+#include <shoal/image/snapshot.hpp>
+
 #include "shoal/base/private_dir.hpp"
 
 namespace shoal::pool {
@@ -47,6 +49,20 @@ bool is_file(const std::string& path) {
 }
 
 }  // namespace
+
+Result<void> check_snapshot_file(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_error(path);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return make_error(path + ": not a regular file");
+  }
+  auto snap = image::read_snapshot(fd, static_cast<uint64_t>(st.st_size));
+  close(fd);
+  if (!snap) return make_error(path + ": " + snap.error().message);
+  return {};
+}
 
 const char* to_string(StartKind kind) {
   switch (kind) {
@@ -128,27 +144,31 @@ std::string snapshot_key(const spec::Service& s, const std::string& image_digest
   return k.hex();
 }
 
-SnapshotCache::SnapshotCache(EventLoop& loop, std::string dir, std::string vmm_path, Notice notice)
+SnapshotCache::SnapshotCache(EventLoop& loop, std::string dir, std::string vmm_path, Notice notice, FileCheck check)
     : m_loop(loop), m_dir(dir.empty() ? default_snapshot_dir() : std::move(dir)), m_vmm_path(std::move(vmm_path)),
-      m_notice(std::move(notice)) {}
+      m_notice(std::move(notice)), m_check(check ? std::move(check) : FileCheck(check_snapshot_file)) {}
+
+bool SnapshotCache::complete(const std::string& path) const { return is_file(path) && m_check(path).ok(); }
 
 SnapshotCache::~SnapshotCache() {
   for (auto& [index, e] : m_entries)
     if (e.poll_timer) m_loop.cancel(e.poll_timer);
 }
 
-void SnapshotCache::add(uint32_t index, const spec::Service& s, std::string where, const ChannelConfig& channel) {
+Result<void> SnapshotCache::add(uint32_t index, const spec::Service& s, std::string where,
+                                const ChannelConfig& channel) {
   Entry& e = m_entries[index];
   e.where = std::move(where);
   if (s.start == spec::StartMode::boot) {
     e.state = State::failed;  // never used: plan() boots
-    return;
+    return {};
   }
   if (!s.snapshot_path.empty()) {
     e.from_spec = true;
     e.path = s.snapshot_path;
     e.state = State::ready;
-    return;
+    if (auto ok = m_check(e.path); !ok) return make_error(e.where + ".snapshot: " + ok.error().message);
+    return {};
   }
   // The cache directory and the monitor's digest are looked at once, by the
   // first service that needs them.
@@ -163,17 +183,27 @@ void SnapshotCache::add(uint32_t index, const spec::Service& s, std::string wher
   if (!m_dir_error.empty()) {
     m_notice(e.where + ": no snapshot cache (" + m_dir_error + "); its instances boot");
     e.state = State::failed;
-    return;
+    return {};
   }
   auto image = file_digest(s.image_path);
   if (!image) {
     m_notice(e.where + ": no snapshot (" + image.error().message + "); its instances boot");
     e.state = State::failed;
-    return;
+    return {};
   }
   e.key = snapshot_key(s, image.value(), m_vmm_digest, channel);
   e.path = m_dir + "/" + s.name + "-" + e.key + ".snap";
-  e.state = is_file(e.path) ? State::ready : State::none;
+  e.state = State::none;
+  if (!is_file(e.path)) return {};
+  if (auto ok = m_check(e.path); !ok) {
+    // Cut short by a crash or damaged on disk: made again by the first start.
+    m_notice(e.where + ": the cached snapshot is not valid (" + ok.error().message +
+             "); removing it, the first instance boots and makes a new one");
+    unlink(e.path.c_str());
+    return {};
+  }
+  e.state = State::ready;
+  return {};
 }
 
 SnapshotCache::Entry* SnapshotCache::find(uint32_t index) {
@@ -250,7 +280,7 @@ void SnapshotCache::poll(uint32_t index) {
   if (!e) return;
   e->poll_timer = 0;
   if (e->state != State::making) return;
-  if (is_file(e->path)) {
+  if (complete(e->path)) {
     set_state(index, *e, State::ready);
     return;
   }
@@ -281,7 +311,7 @@ void SnapshotCache::give_up_or_retry(uint32_t index, Entry& e, const std::string
 void SnapshotCache::instance_exited(uint32_t index, uint64_t instance_id, bool expected, const std::string& how) {
   Entry* e = find(index);
   if (!e || e->state != State::making || e->maker != instance_id) return;
-  if (is_file(e->path)) {  // saved just before it ended
+  if (complete(e->path)) {  // saved just before it ended
     set_state(index, *e, State::ready);
     return;
   }

@@ -62,11 +62,15 @@ class SnapshotCache {
   // starts stopped waiting for it): the supervisor reconciles and refills.
   using ChangeListener = std::function<void(uint32_t service)>;
   using Notice = std::function<void(const std::string& line)>;
+  // Whether a file is a complete, valid snapshot (its header and tables
+  // check out). The monitor writes the header last, so a file being written
+  // fails this until the save is done. Default: check_snapshot_file.
+  using FileCheck = std::function<Result<void>(const std::string& path)>;
 
   // `dir`: the cache directory (created 0700 if missing, refused if another
   // user could write it); "" = default_snapshot_dir(). `vmm_path`'s bytes
   // are part of every key.
-  SnapshotCache(EventLoop& loop, std::string dir, std::string vmm_path, Notice notice);
+  SnapshotCache(EventLoop& loop, std::string dir, std::string vmm_path, Notice notice, FileCheck check = {});
   ~SnapshotCache();
   SnapshotCache(const SnapshotCache&) = delete;
   SnapshotCache& operator=(const SnapshotCache&) = delete;
@@ -74,9 +78,10 @@ class SnapshotCache {
   void set_listener(ChangeListener listener) { m_listener = std::move(listener); }
 
   // Sets service `index` up. `where` names it in messages; `channel` is the
-  // channel every instance of it gets. Never fails: a service whose snapshot
-  // cannot be cached boots (and says why once).
-  void add(uint32_t index, const spec::Service& s, std::string where, const ChannelConfig& channel);
+  // channel every instance of it gets. A service whose snapshot cannot be
+  // cached boots (and says why once); an invalid cached file is removed (and
+  // made again). Errors: only the spec's own `snapshot` file being invalid.
+  Result<void> add(uint32_t index, const spec::Service& s, std::string where, const ChannelConfig& channel);
 
   Plan plan(uint32_t index) const;
   State state(uint32_t index) const;
@@ -113,6 +118,7 @@ class SnapshotCache {
     EventLoop::TimerId poll_timer = 0;
   };
 
+  bool complete(const std::string& path) const;
   Entry* find(uint32_t index);
   const Entry* find(uint32_t index) const;
   void poll(uint32_t index);
@@ -123,6 +129,7 @@ class SnapshotCache {
   std::string m_dir;
   std::string m_vmm_path;
   Notice m_notice;
+  FileCheck m_check;
   ChangeListener m_listener;
   std::string m_vmm_digest;  // computed once, for every key
   std::string m_dir_error;   // why the cache directory cannot be used ("" = fine)
@@ -134,6 +141,10 @@ class SnapshotCache {
 // that ends up fixed in the snapshot.
 std::string snapshot_key(const spec::Service& s, const std::string& image_digest, const std::string& vmm_digest,
                          const ChannelConfig& channel);
+
+// Reads and validates a snapshot's header and tables (image/snapshot.hpp):
+// the default FileCheck.
+Result<void> check_snapshot_file(const std::string& path);
 
 // XXH3-128 of a file's bytes, as 32 hex digits.
 Result<std::string> file_digest(const std::string& path);

@@ -46,7 +46,8 @@ Supervisor::Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig
     m_services.push_back(std::move(rt));
   }
   m_snapshots = std::make_unique<SnapshotCache>(m_loop, m_config.snapshot_dir, m_config.vmm_path,
-                                                [this](const std::string& line) { notice(line); });
+                                                [this](const std::string& line) { notice(line); },
+                                                m_config.snapshot_check);
   // The cache calls back from deferred work, which may run after we are gone.
   m_snapshots->set_listener([this, alive = std::weak_ptr<bool>(m_alive)](uint32_t service) {
     if (alive.expired() || !*alive.lock()) return;
@@ -91,7 +92,7 @@ Result<void> Supervisor::start() {
   m_started_ns = EventLoop::now_ns();
   m_last_sample_ns = m_started_ns;
   m_hub.start();
-  setup_snapshots();
+  TRY(setup_snapshots());
   for (auto& rt : m_services) reconcile(*rt);
   m_tick_timer = m_loop.after(m_config.tick, [this] { tick(); });
   return {};

@@ -78,6 +78,7 @@ struct SupervisorConfig {
   size_t report_lines = 40;                // stderr lines in a crash report
   bool verbose = false;                    // log instance events to stderr
   std::string snapshot_dir;                // "" = default_snapshot_dir()
+  SnapshotCache::FileCheck snapshot_check; // empty = check_snapshot_file (tests give their fake's)
 };
 inline constexpr Duration kDrainGrace = std::chrono::seconds(5);
 
@@ -194,7 +195,7 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   ChannelConfig channel_config(const ServiceRuntime& rt) const;
   MonitorLaunch boot_launch(const ServiceRuntime& rt, uint32_t index, const Channel& channel) const;
   MonitorLaunch resume_launch(const Channel& channel) const;
-  void setup_snapshots();
+  Result<void> setup_snapshots();
   void queue_warm_refill(ServiceRuntime& rt);
   void refill_warm(ServiceRuntime& rt);
   void on_snapshot_change(uint32_t service);

@@ -62,12 +62,13 @@ MonitorLaunch Supervisor::resume_launch(const Channel& channel) const {
   return launch;
 }
 
-void Supervisor::setup_snapshots() {
+Result<void> Supervisor::setup_snapshots() {
   for (auto& rt : m_services) {
-    m_snapshots->add(rt->service.index, rt->spec, rt->where, channel_config(*rt));
+    TRY(m_snapshots->add(rt->service.index, rt->spec, rt->where, channel_config(*rt)));
     if (m_snapshots->state(rt->service.index) == SnapshotCache::State::ready)
       log(rt->where + ": instances start from " + m_snapshots->path(rt->service.index));
   }
+  return {};
 }
 
 bool Supervisor::start_waits_for_snapshot(const ServiceRuntime& rt) const {

@@ -10,7 +10,7 @@
 // announced sleep, so notification suppression is exercised for real.
 //
 // Snapshots, as the contract of issue 13 has shoal-vmm do them, with a file
-// of its own format ("FAKESNAP1" and the environment, one K=V a line):
+// whose vCPU blob is its environment (one K=V a line):
 //   --snapshot-out FILE [--snapshot-then run] [--ready listen|port:N]
 //                  once listening (on N, when given), writes FILE.tmp and
 //                  renames it to FILE, and goes on serving;
@@ -42,11 +42,13 @@
 #include <unistd.h>
 
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <shoal/abi/channel.h>
 #include <shoal/abi/channel_ops.h>
+#include <shoal/image/snapshot.hpp>
 
 using namespace shoal::abi;
 
@@ -199,9 +201,9 @@ bool poll_slots() {
   return work;
 }
 
-constexpr char kSnapMagic[] = "FAKESNAP1\n";
-
-// Reads a fake snapshot's environment; false if the file is not one.
+// The snapshot is a real .snap (image/snapshot.hpp: header, tables, one
+// page of data), so that shoald's checks of it are the real ones; the vCPU
+// blob, opaque to everyone but the monitor, holds the environment.
 bool read_snapshot(const std::string& path, bool& is_snapshot) {
   FILE* f = fopen(path.c_str(), "rb");
   if (!f) return is_snapshot = false;
@@ -210,15 +212,24 @@ bool read_snapshot(const std::string& path, bool& is_snapshot) {
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
   fclose(f);
+  auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   // Like shoal-vmm, a snapshot is told from an image by its magic; a ".snap"
   // whose magic is damaged is a snapshot that does not load.
-  is_snapshot = text.rfind("FAKESNAP", 0) == 0 || (path.size() > 5 && path.substr(path.size() - 5) == ".snap");
+  is_snapshot = shoal::image::is_snapshot_magic(bytes) ||
+                (path.size() > 5 && path.substr(path.size() - 5) == ".snap");
   if (!is_snapshot) return false;
-  if (text.rfind(kSnapMagic, 0) != 0 || text.back() != '\n') return false;  // text is not empty here
-  size_t at = strlen(kSnapMagic);
-  while (at < text.size()) {
-    size_t nl = text.find('\n', at);
-    std::string kv = text.substr(at, nl - at);
+  auto snap = shoal::image::parse_snapshot(bytes);
+  if (!snap) return false;
+  // Stricter than the header check: bytes after the data are refused too
+  // (the tests' stand-in for what only the monitor can see: another build's
+  // vCPU layout, a CPU variant this host lacks).
+  if (text.size() != snap->header.data_offset + snap->header.data_size) return false;
+  std::string env(snap->vcpu.begin(), snap->vcpu.end());
+  size_t at = 0;
+  while (at < env.size()) {
+    size_t nl = env.find('\n', at);
+    if (nl == std::string::npos) return false;
+    std::string kv = env.substr(at, nl - at);
     size_t eq = kv.find('=');
     if (eq == std::string::npos) return false;
     g_env[kv.substr(0, eq)] = kv.substr(eq + 1);
@@ -228,14 +239,28 @@ bool read_snapshot(const std::string& path, bool& is_snapshot) {
 }
 
 bool write_snapshot(const std::string& path) {
-  std::string text = kSnapMagic;
-  for (const auto& [k, v] : g_env) text += k + "=" + v + "\n";
+  shoal::image::Snapshot snap;
+  auto& h = snap.header;
+  snprintf(h.build_id, sizeof h.build_id, "fake_vmm");
+  snprintf(h.image_name, sizeof h.image_name, "fake");
+  h.memory_size = 1 << 20;
+  h.cpu_features = 1;
+  h.image_end = 4096;
+  h.ready_args = 8;
+  snap.ranges.push_back({0, 4096, 0});
+  std::string env;
+  for (const auto& [k, v] : g_env) env += k + "=" + v + "\n";
+  snap.vcpu.assign(env.begin(), env.end());
+  if (snap.vcpu.empty()) snap.vcpu.push_back('\n');
+  std::vector<uint8_t> head = shoal::image::layout_snapshot(snap);
+  head.resize(head.size() + 4096);  // the page
+  // Like shoal-vmm: a new file at its name, the header written last.
   std::string tmp = path + ".tmp";
   FILE* f = fopen(tmp.c_str(), "wb");
-  if (!f) return false;
-  bool ok = fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = fclose(f) == 0 && ok;
-  return ok && rename(tmp.c_str(), path.c_str()) == 0;
+  if (!f || rename(tmp.c_str(), path.c_str()) != 0) return false;
+  bool ok = fseek(f, 4096, SEEK_SET) == 0 && fwrite(head.data() + 4096, 1, head.size() - 4096, f) == head.size() - 4096;
+  ok = ok && fflush(f) == 0 && fseek(f, 0, SEEK_SET) == 0 && fwrite(head.data(), 1, 4096, f) == 4096;
+  return fclose(f) == 0 && ok;
 }
 
 uint64_t next_deadline() {

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -62,7 +63,7 @@ TEST(SnapshotStart, FirstInstanceBootsAndSavesTheOthersResume) {
   EXPECT_EQ(snaps.state(index), SnapshotCache::State::ready);
   const std::string& file = snaps.path(index);
   EXPECT_EQ(file.rfind(h.snapshot_dir() + "/svc-", 0), 0u) << file;
-  EXPECT_EQ(read_file(file).rfind("FAKESNAP1\n", 0), 0u);
+  EXPECT_TRUE(check_snapshot_file(file).ok());
   EXPECT_TRUE(contains(read_file(file), "SHOAL_SERVICE=svc\n"));
   // Every one answers; a resumed one answers with the maker's environment.
   for (int k = 0; k < 6; ++k) {
@@ -136,15 +137,17 @@ TEST(SnapshotStart, ScaleFromZeroTakesAWarmMonitor) {
   EXPECT_EQ(kinds(h, "lazy")[StartKind::warm], 1);
 }
 
-TEST(SnapshotStart, ACorruptedCachedSnapshotFallsBackToBootWithALogLine) {
+// Makes the cached snapshot of a one-service pool in `dir`; its path.
+std::string make_cached_snapshot(const std::function<void(SupervisorConfig&)>& use_dir) {
+  PoolHarness h({snapshot_service("svc", 1, 0)}, use_dir);
+  EXPECT_TRUE(h.run_until([&] { return h.supervisor->snapshots().state(0) == SnapshotCache::State::ready; }));
+  return h.supervisor->snapshots().path(0);
+}
+
+TEST(SnapshotStart, ACachedSnapshotWithABadHeaderIsRemovedAndMadeAgain) {
   SharedDir dir;
   auto use_dir = [&](SupervisorConfig& sc) { sc.snapshot_dir = dir.path; };
-  std::string file;
-  {
-    PoolHarness h({snapshot_service("svc", 1, 0)}, use_dir);
-    ASSERT_TRUE(h.run_until([&] { return h.supervisor->snapshots().state(0) == SnapshotCache::State::ready; }));
-    file = h.supervisor->snapshots().path(0);
-  }
+  std::string file = make_cached_snapshot(use_dir);
   // Damage its magic, as a disk error or a partial copy would.
   std::ofstream(file, std::ios::binary | std::ios::in | std::ios::out).write("XX", 2);
   ::testing::internal::CaptureStderr();
@@ -152,15 +155,60 @@ TEST(SnapshotStart, ACorruptedCachedSnapshotFallsBackToBootWithALogLine) {
     PoolHarness h({snapshot_service("svc", 2, 1)}, use_dir);
     EXPECT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
     EXPECT_EQ(h.get("/svc/").status, 200);
+    EXPECT_EQ(kinds(h, "svc")[StartKind::boot], 1);
+    EXPECT_EQ(kinds(h, "svc")[StartKind::snapshot], 1);  // from the new file
+    EXPECT_TRUE(check_snapshot_file(file).ok());
+  }
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(contains(err, "services.svc: the cached snapshot is not valid (" + file +
+                            ": snapshot: bad magic (not a snapshot file)); "
+                            "removing it, the first instance boots and makes a new one"))
+      << err;
+}
+
+TEST(SnapshotStart, ASnapshotTheMonitorRefusesFallsBackToBootWithALogLine) {
+  SharedDir dir;
+  auto use_dir = [&](SupervisorConfig& sc) { sc.snapshot_dir = dir.path; };
+  std::string file = make_cached_snapshot(use_dir);
+  // A header that passes shoald's check, a body the monitor refuses (as a
+  // snapshot from an incompatible build or CPU would be refused).
+  std::ofstream(file, std::ios::app) << "garbage\n";
+  ::testing::internal::CaptureStderr();
+  {
+    PoolHarness h({snapshot_service("svc", 2, 1)}, use_dir);
+    EXPECT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+    EXPECT_EQ(h.get("/svc/").status, 200);
     // Booted, saved again, and the new file resumes.
     EXPECT_TRUE(h.run_until([&] { return h.supervisor->snapshots().state(0) == SnapshotCache::State::ready; }));
-    EXPECT_EQ(read_file(file).rfind("FAKESNAP1\n", 0), 0u);
+    EXPECT_EQ(read_file(file).find("garbage"), std::string::npos);
     EXPECT_GE(kinds(h, "svc")[StartKind::boot], 1);
   }
   std::string err = ::testing::internal::GetCapturedStderr();
-  EXPECT_TRUE(contains(err, "services.svc: cannot start from " + file + " (exit status 1")) << err;
+  EXPECT_TRUE(contains(err, "services.svc: cannot start from " + file + " (")) << err;
+  EXPECT_TRUE(contains(err, "exit status 1")) << err;
   EXPECT_TRUE(contains(err, "not a valid snapshot")) << err;
   EXPECT_TRUE(contains(err, "the next instance boots and makes a new snapshot")) << err;
+}
+
+TEST(SnapshotStart, AnInvalidSpecSnapshotIsAStartError) {
+  SharedDir dir;
+  std::string file = dir.path + "/given.snap";
+  std::ofstream(file) << "not a snapshot";
+  auto svc = snapshot_service("svc", 1, 0);
+  svc.snapshot_path = file;
+  auto loop_owner = EventLoop::create().value();  // outlives the supervisor
+  EventLoop& loop = *loop_owner;
+  auto metrics = PoolMetrics::create().value();
+  spec::Spec spec;
+  spec.file = "test.toml";
+  spec.services = {svc};
+  SupervisorConfig sc;
+  sc.vmm_path = FAKE_VMM_PATH;
+  Supervisor sup(loop, spec, sc, *metrics);
+  auto r = sup.start();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "test.toml: services.svc.snapshot: " + file + ": snapshot: truncated: 14 bytes, no header");
 }
 
 TEST(SnapshotStart, NoReadyPointMeansEveryInstanceBoots) {
