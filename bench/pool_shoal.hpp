@@ -22,6 +22,10 @@ struct HelloPool {
   // Scale to zero instead: min 0, max 1, initial 0, idle after `idle`.
   bool scale_to_zero = false;
   std::string idle = "1s";
+  // How instances start (docs/spec.md): "" = the spec's default (snapshot),
+  // "snapshot" or "boot"; warm monitors kept (-1 = the default).
+  std::string start;
+  int warm = -1;
 };
 
 // The TOML spec for `pool` (schema: docs/spec.md).

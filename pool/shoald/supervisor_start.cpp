@@ -65,8 +65,11 @@ MonitorLaunch Supervisor::resume_launch(const Channel& channel) const {
 Result<void> Supervisor::setup_snapshots() {
   for (auto& rt : m_services) {
     TRY(m_snapshots->add(rt->service.index, rt->spec, rt->where, channel_config(*rt)));
-    if (m_snapshots->state(rt->service.index) == SnapshotCache::State::ready)
-      log(rt->where + ": instances start from " + m_snapshots->path(rt->service.index));
+    if (m_snapshots->state(rt->service.index) != SnapshotCache::State::ready) continue;
+    // A snapshot from an earlier `shoal up` (or the spec's): warm monitors
+    // from the start, after the initial instances.
+    log(rt->where + ": instances start from " + m_snapshots->path(rt->service.index));
+    queue_warm_refill(*rt);
   }
   return {};
 }
@@ -78,8 +81,9 @@ bool Supervisor::start_waits_for_snapshot(const ServiceRuntime& rt) const {
 Result<Supervisor::StartedMonitor> Supervisor::start_monitor(ServiceRuntime& rt, uint32_t index) {
   uint32_t s = rt.service.index;
   StartedMonitor out;
+  // Whatever this start takes, the warm set is topped up after it.
+  queue_warm_refill(rt);
   while (auto warm = m_warm->take(s)) {
-    queue_warm_refill(rt);
     if (auto r = WarmPool::start(*warm); !r) {
       // It died while waiting and its exit was not seen yet: the next one.
       notice(rt.where + ": a warm monitor could not be started (" + r.error().message + ")");

@@ -98,11 +98,13 @@ TEST(SnapshotStart, ACachedSnapshotIsReusedByTheNextPool) {
     }));
     file = h.supervisor->snapshots().path(0);
   }
-  PoolHarness h({snapshot_service("svc", 2, 0)}, use_dir);
+  PoolHarness h({snapshot_service("svc", 2, 1)}, use_dir);
   ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
   EXPECT_EQ(h.supervisor->snapshots().path(0), file);
   EXPECT_EQ(kinds(h, "svc")[StartKind::snapshot], 2);  // nothing boots
   EXPECT_EQ(h.get("/svc/").status, 200);
+  // Its warm monitor is started from the beginning too.
+  EXPECT_TRUE(h.run_until([&] { return h.supervisor->warm_count(h.rt("svc")) == 1; }));
   // Another environment is another snapshot: the key covers it.
   auto other = snapshot_service("svc", 1, 0);
   other.env.emplace_back("MODE", "other");
