@@ -492,7 +492,8 @@ const Keys<Service>& service_keys() {
       custom_key<S>("env", "table of strings", "`{}`", "at most 256; names `[A-Za-z_][A-Za-z0-9_]*`",
                     "environment variables, on top of the default environment (`HOME=/`, `PATH`, "
                     "`LANG=C.UTF-8`: README \"Usage\") and `PORT`, `SHOAL_SERVICE`, `SHOAL_INSTANCE`; a value here "
-                    "replaces a default", read_env),
+                    "replaces a default. With `start = \"snapshot\"` the environment is the snapshot's: every "
+                    "instance sees the `SHOAL_INSTANCE` of the one that saved it", read_env),
       boolean_key<S>("retryable", [](S& s) -> auto& { return s.retryable; },
                      {.meaning = "accepted and kept in the model, but the gateway does not consult it today: only a "
                                  "route's `retryable` lets a failed non-idempotent request (POST, ...) be retried on "
