@@ -248,3 +248,39 @@ TEST(SnapshotStart, StartBootBootsEveryInstance) {
 
 }  // namespace
 }  // namespace shoal::pool
+
+namespace shoal::pool {
+namespace {
+
+TEST(SnapshotKey, CoversWhatASnapshotFixes) {
+  spec::Service s = snapshot_service("svc", 1, 1);
+  ChannelConfig cc;
+  cc.services = {{"svc", 0x0100004d}};
+  std::string base = snapshot_key(s, "image-a", "vmm-a", cc);
+  EXPECT_EQ(base.size(), 32u);
+  EXPECT_EQ(snapshot_key(s, "image-a", "vmm-a", cc), base);  // stable
+  EXPECT_NE(snapshot_key(s, "image-b", "vmm-a", cc), base);
+  EXPECT_NE(snapshot_key(s, "image-a", "vmm-b", cc), base);
+  auto changed = [&](auto edit) {
+    spec::Service t = s;
+    ChannelConfig c = cc;
+    edit(t, c);
+    return snapshot_key(t, "image-a", "vmm-a", c) != base;
+  };
+  EXPECT_TRUE(changed([](spec::Service& t, ChannelConfig&) { t.memory = 64 << 20; }));
+  EXPECT_TRUE(changed([](spec::Service& t, ChannelConfig&) { t.port = 9090; }));
+  EXPECT_TRUE(changed([](spec::Service& t, ChannelConfig&) { t.env.emplace_back("A", "1"); }));
+  EXPECT_TRUE(changed([](spec::Service& t, ChannelConfig&) { t.args.push_back("--x"); }));
+  EXPECT_TRUE(changed([](spec::Service& t, ChannelConfig&) { t.ready = "listen"; }));
+  EXPECT_TRUE(changed([](spec::Service& t, ChannelConfig&) { t.name = "other"; }));
+  EXPECT_TRUE(changed([](spec::Service&, ChannelConfig& c) { c.slot_count = c.slot_count == 64 ? 128 : 64; }));
+  EXPECT_TRUE(changed([](spec::Service&, ChannelConfig& c) { c.services.push_back({"b", 0x0200004d}); }));
+  // Fields separated: ("ab","c") and ("a","bc") differ.
+  EXPECT_NE(snapshot_key(s, "ab", "c", cc), snapshot_key(s, "a", "bc", cc));
+  // What a start does not fix in guest memory is not in it.
+  EXPECT_FALSE(changed([](spec::Service& t, ChannelConfig&) { t.warm = 5; }));
+  EXPECT_FALSE(changed([](spec::Service& t, ChannelConfig&) { t.initial_instances = 7; }));
+}
+
+}  // namespace
+}  // namespace shoal::pool
