@@ -61,6 +61,16 @@ Supervisor::Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig
 Supervisor::~Supervisor() {
   *m_alive = false;
   m_warm.reset();  // kills and reaps the waiting monitors
+  for (auto& [service, m] : m_makers) {
+    kill(m.process.pid, SIGKILL);
+    int status;
+    waitpid(m.process.pid, &status, 0);
+    for (int fd : {m.process.pidfd, m.process.out_fd, m.process.err_fd}) {
+      m_loop.remove(fd);
+      close(fd);
+    }
+    if (m.deadline) m_loop.cancel(m.deadline);
+  }
   // Whatever still runs is killed and reaped: shoald does not leave
   // instances behind (they would also die of PR_SET_PDEATHSIG).
   for (auto& rt : m_services) {
@@ -266,6 +276,7 @@ void Supervisor::shutdown(Duration timeout, std::function<void()> done) {
   m_stopping = true;
   m_hub.refuse_guest_connects();
   m_warm->clear_all();  // they never ran a guest: nothing to drain
+  for (auto& [service, m] : m_makers) kill(m.process.pid, SIGKILL);  // reaped through their pidfd
   m_shutdown_done = std::move(done);
   log("stopping: draining every instance");
   for (auto& rt : m_services) {

@@ -199,6 +199,10 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   void queue_warm_refill(ServiceRuntime& rt);
   void refill_warm(ServiceRuntime& rt);
   void on_snapshot_change(uint32_t service);
+  // A service that starts at zero gets its snapshot before its first request:
+  // a monitor boots, saves and exits (--snapshot-then exit); not an instance.
+  void make_snapshot_ahead(ServiceRuntime& rt);
+  void end_snapshot_maker(uint32_t service, bool timed_out);
   void on_warm_death(uint32_t service, const std::string& how);
   // An instance ended: what it means for its service's snapshot.
   void snapshot_exit(Instance& i, InstanceState was, bool expected, const std::string& how,
@@ -250,6 +254,13 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   ChannelHub m_hub;
   std::unique_ptr<SnapshotCache> m_snapshots;
   std::unique_ptr<WarmPool> m_warm;
+  struct SnapshotMaker {
+    MonitorProcess process;
+    std::unique_ptr<Channel> channel;
+    LogRing log;
+    EventLoop::TimerId deadline = 0;
+  };
+  std::map<uint32_t, SnapshotMaker> m_makers;  // by service index
   // Cleared by the destructor: callbacks scheduled earlier check it.
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };

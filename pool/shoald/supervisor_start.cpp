@@ -11,6 +11,8 @@
 
 #include <array>
 
+#include <sys/epoll.h>
+
 #include "pool/channel/channel.hpp"
 #include "supervisor.hpp"
 
@@ -65,6 +67,8 @@ MonitorLaunch Supervisor::resume_launch(const Channel& channel) const {
 Result<void> Supervisor::setup_snapshots() {
   for (auto& rt : m_services) {
     TRY(m_snapshots->add(rt->service.index, rt->spec, rt->where, channel_config(*rt)));
+    if (m_snapshots->state(rt->service.index) == SnapshotCache::State::none && rt->desired == 0)
+      make_snapshot_ahead(*rt);
     if (m_snapshots->state(rt->service.index) != SnapshotCache::State::ready) continue;
     // A snapshot from an earlier `shoal up` (or the spec's): warm monitors
     // from the start, after the initial instances.
@@ -132,6 +136,83 @@ Result<Supervisor::StartedMonitor> Supervisor::start_monitor(ServiceRuntime& rt,
   channel.drop_memfd();  // the monitor has its own copy
   out.channel = std::make_unique<Channel>(std::move(channel));
   return out;
+}
+
+void Supervisor::make_snapshot_ahead(ServiceRuntime& rt) {
+  uint32_t s = rt.service.index;
+  auto channel = Channel::create(channel_config(rt));
+  if (!channel) {
+    notice(rt.where + ": cannot make the snapshot ahead: " + channel.error().message);
+    return;
+  }
+  // The instance that saves has the channel every instance gets (its region
+  // is part of the snapshot) and index 0's environment, as a maker would.
+  MonitorLaunch launch = boot_launch(rt, 0, channel.value());
+  launch.argv.insert(launch.argv.end(), {"--snapshot-out", m_snapshots->path(s), "--snapshot-then", "exit", "--ready",
+                                         rt.spec.ready.empty() ? "port:" + std::to_string(rt.spec.port)
+                                                               : rt.spec.ready});
+  launch.argv.push_back(rt.spec.image_path);
+  if (!rt.spec.args.empty()) {
+    launch.argv.push_back("--");
+    launch.argv.insert(launch.argv.end(), rt.spec.args.begin(), rt.spec.args.end());
+  }
+  auto proc = spawn_monitor(launch);
+  if (!proc) {
+    notice(rt.where + ": cannot make the snapshot ahead: " + proc.error().message);
+    return;
+  }
+  channel.value().drop_memfd();
+  SnapshotMaker& m = m_makers[s];
+  m.process = proc.value();
+  m.channel = std::make_unique<Channel>(std::move(channel.value()));
+  // Starts that come meanwhile wait for it (Plan::wait), as for a maker
+  // instance that does not listen yet; id 0 is no instance's.
+  m_snapshots->making(s, 0);
+  auto drain = [this, s](LogStream stream) {
+    auto it = m_makers.find(s);
+    if (it == m_makers.end()) return;
+    int fd = stream == LogStream::out ? it->second.process.out_fd : it->second.process.err_fd;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+      it->second.log.append(stream, std::string_view(buf, static_cast<size_t>(n)), 0);
+  };
+  (void)m_loop.add(m.process.out_fd, EPOLLIN, [drain](uint32_t) { drain(LogStream::out); });
+  (void)m_loop.add(m.process.err_fd, EPOLLIN, [drain](uint32_t) { drain(LogStream::err); });
+  (void)m_loop.add(m.process.pidfd, EPOLLIN, [this, s, drain](uint32_t) {
+    drain(LogStream::out);
+    drain(LogStream::err);
+    end_snapshot_maker(s, false);
+  });
+  m.deadline = m_loop.after(m_config.start_timeout, [this, s] { end_snapshot_maker(s, true); });
+  log(rt.where + ": making its snapshot ahead of the first request (pid " + std::to_string(m.process.pid) + ")");
+}
+
+void Supervisor::end_snapshot_maker(uint32_t service, bool timed_out) {
+  auto it = m_makers.find(service);
+  if (it == m_makers.end()) return;
+  SnapshotMaker& m = it->second;
+  int status = 0;
+  if (timed_out) {
+    m.deadline = 0;
+    kill(m.process.pid, SIGKILL);
+    waitpid(m.process.pid, &status, 0);
+  } else if (waitpid(m.process.pid, &status, WNOHANG) == 0) {
+    return;  // not yet
+  }
+  if (m.deadline) m_loop.cancel(m.deadline);
+  for (int fd : {m.process.pidfd, m.process.out_fd, m.process.err_fd}) {
+    m_loop.remove(fd);
+    close(fd);
+  }
+  m.log.flush(0);
+  std::string how = timed_out ? "no ready point within the start timeout" : describe_exit(status);
+  auto tail = m.log.tail(LogStream::err, 1);
+  if (!tail.empty()) how += ": " + tail.back();
+  m_makers.erase(it);
+  // Exit status 0 with the file saved: ready; anything else: a failed try
+  // (unless shoald stopped it).
+  m_snapshots->instance_exited(service, 0, m_stopping, how);
 }
 
 void Supervisor::queue_warm_refill(ServiceRuntime& rt) {

@@ -11,9 +11,9 @@
 //
 // Snapshots, as the contract of issue 13 has shoal-vmm do them, with a file
 // whose vCPU blob is its environment (one K=V a line):
-//   --snapshot-out FILE [--snapshot-then run] [--ready listen|port:N]
-//                  once listening (on N, when given), writes FILE.tmp and
-//                  renames it to FILE, and goes on serving;
+//   --snapshot-out FILE [--snapshot-then run|exit] [--ready listen|port:N]
+//                  once listening (on N, when given), creates FILE, writes
+//                  its header last, and goes on serving (run) or exits 0;
 //   FILE           (a positional argument starting with the magic) resumes:
 //                  the environment from the file, listening at once; a file
 //                  with a damaged magic or body: "not a valid snapshot", exit 1;
@@ -273,7 +273,7 @@ uint64_t next_deadline() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string channel, snapshot_out, ready;
+  std::string channel, snapshot_out, ready, then = "exit";
   int start_fd = -1;
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
@@ -290,7 +290,9 @@ int main(int argc, char** argv) {
       ready = argv[++i];
     } else if (a == "--start-on-fd" && i + 1 < argc) {
       start_fd = atoi(argv[++i]);
-    } else if ((a == "--snapshot-then" || a == "--memory" || a == "--cpu" || a == "--timeout" || a == "--exe") && i + 1 < argc) {
+    } else if (a == "--snapshot-then" && i + 1 < argc) {
+      then = argv[++i];
+    } else if ((a == "--memory" || a == "--cpu" || a == "--timeout" || a == "--exe") && i + 1 < argc) {
       ++i;
     } else if (a == "--") {
       break;
@@ -360,6 +362,7 @@ int main(int argc, char** argv) {
         fprintf(stderr, "fake_vmm: %s: cannot save the snapshot\n", snapshot_out.c_str());
         return 1;
       }
+      if (save && then == "exit") return 0;
       work = true;
     }
     work = poll_slots() || work;

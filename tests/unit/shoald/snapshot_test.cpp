@@ -128,15 +128,21 @@ TEST(SnapshotStart, ScaleFromZeroTakesAWarmMonitor) {
   svc.min_instances = 0;
   svc.max_instances = 3;
   PoolHarness h({svc});
-  // The first request ever boots (and saves); back at zero, a warm monitor
-  // waits, and the next request from zero takes it.
-  EXPECT_EQ(h.get("/lazy/one").status, 200);
-  ASSERT_TRUE(h.run_until([&] { return h.rt("lazy").service.instances.empty(); }, 5000));
+  // A service at zero has its snapshot made ahead of its first request (a
+  // monitor that saves and exits), then a warm monitor waits on it.
   ASSERT_TRUE(h.run_until([&] { return h.supervisor->warm_count(h.rt("lazy")) == 1; }));
-  auto r = h.get("/lazy/two");
-  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(h.rt("lazy").service.instances.size(), 0u);
+  EXPECT_EQ(h.supervisor->snapshots().state(0), SnapshotCache::State::ready);
+  // Each request from zero takes the warm monitor, and it is refilled.
+  for (int round = 0; round < 2; ++round) {
+    auto r = h.get("/lazy/x");
+    EXPECT_EQ(r.status, 200) << r.raw;
+    EXPECT_EQ(kinds(h, "lazy")[StartKind::warm], 1);
+    EXPECT_EQ(kinds(h, "lazy")[StartKind::boot], 0);
+    ASSERT_TRUE(h.run_until([&] { return h.rt("lazy").service.instances.empty(); }, 5000));
+    ASSERT_TRUE(h.run_until([&] { return h.supervisor->warm_count(h.rt("lazy")) == 1; }));
+  }
   EXPECT_EQ(h.rt("lazy").series->activations->value(), 2u);
-  EXPECT_EQ(kinds(h, "lazy")[StartKind::warm], 1);
 }
 
 // Makes the cached snapshot of a one-service pool in `dir`; its path.
@@ -144,6 +150,24 @@ std::string make_cached_snapshot(const std::function<void(SupervisorConfig&)>& u
   PoolHarness h({snapshot_service("svc", 1, 0)}, use_dir);
   EXPECT_TRUE(h.run_until([&] { return h.supervisor->snapshots().state(0) == SnapshotCache::State::ready; }));
   return h.supervisor->snapshots().path(0);
+}
+
+TEST(SnapshotStart, ARequestDuringTheSnapshotMadeAheadWaitsForIt) {
+  auto svc = snapshot_service("lazy", 0, 0);
+  policy::AutoscaleConfig a;
+  a.min_instances = 0;
+  a.max_instances = 2;
+  a.initial_instances = 0;
+  svc.autoscale = a;
+  svc.min_instances = 0;
+  svc.max_instances = 2;
+  svc.env.emplace_back("FAKE_START_DELAY_MS", "300");  // the maker boots slowly
+  PoolHarness h({svc});
+  EXPECT_EQ(h.supervisor->snapshots().state(0), SnapshotCache::State::making);
+  auto r = h.get("/lazy/x");
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(kinds(h, "lazy")[StartKind::snapshot], 1);  // resumed once saved, not booted
+  EXPECT_EQ(kinds(h, "lazy")[StartKind::boot], 0);
 }
 
 TEST(SnapshotStart, ACachedSnapshotWithABadHeaderIsRemovedAndMadeAgain) {
