@@ -1,5 +1,5 @@
 // shoal inspect IMAGE: header, sections, rootfs (entries, writable directories),
-// symbols count and manifest.
+// symbols count and manifest. A snapshot: its header (cmd_snapshot.cpp).
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 
 #include <shoal/builder/rootfs.hpp>
 #include <shoal/image/format.hpp>
+#include <shoal/image/snapshot.hpp>
 
 #include "commands.hpp"
 
@@ -34,6 +35,11 @@ std::vector<uint8_t> read_range(int fd, uint64_t off, uint64_t size) {
 int run_inspect(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(path + ": cannot open: " + strerror(errno));
+  uint8_t magic[8] = {};
+  if (pread(fd, magic, sizeof magic, 0) == sizeof magic && image::is_snapshot_magic(magic)) {
+    close(fd);
+    return print_snapshot_summary(path) ? 0 : 1;
+  }
   struct stat st;
   fstat(fd, &st);
   auto img = image::read_image(fd, static_cast<uint64_t>(st.st_size));

@@ -1,5 +1,7 @@
-// shoal run IMAGE|PROGRAM [options] [-- ARGS...]
+// shoal run IMAGE|PROGRAM|SNAPSHOT [options] [-- ARGS...]
 //
+// A snapshot (shoal snapshot) is resumed by shoal-vmm with this instance's
+// devices, timeout and identity.
 // An image runs directly; a plain program is first built into the cache
 // (image_cache.hpp: $XDG_CACHE_HOME/shoal or ~/.cache/shoal, keyed by the
 // identity and the content of everything the image is made of, each image
@@ -19,6 +21,7 @@
 
 #include <shoal/abi/image.h>
 #include <shoal/image/format.hpp>
+#include <shoal/image/snapshot.hpp>
 
 #include "commands.hpp"
 #include "image_cache.hpp"
@@ -26,6 +29,15 @@
 namespace shoal::cli {
 
 namespace {
+
+bool is_snapshot(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  uint8_t magic[8] = {};
+  bool yes = read(fd, magic, sizeof magic) == sizeof magic && image::is_snapshot_magic(magic);
+  close(fd);
+  return yes;
+}
 
 bool is_image(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -36,6 +48,8 @@ bool is_image(const std::string& path) {
   return yes;
 }
 
+}  // namespace
+
 std::string vmm_path() {
   if (const char* env = getenv("SHOAL_VMM"); env && *env) return env;
   char exe[4096];
@@ -45,10 +59,42 @@ std::string vmm_path() {
   return dir.substr(0, dir.rfind('/')) + "/shoal-vmm";
 }
 
+namespace {
+
+// shoal run FILE.snap: the snapshot fixes memory, environment and arguments;
+// this instance chooses its devices, timeout, CPU pinning and identity.
+int run_snapshot(const RunCommand& c) {
+  if (!c.memory.empty() || !c.env.empty() || !c.args.empty() || !c.cpu_features.empty())
+    return fail(c.target + " is a snapshot: --memory, --env, --cpu-features and program arguments are fixed in it");
+  if (!c.root.empty() || !c.writable.empty() || !c.include.empty() || !c.libos.empty() || c.no_rewrite || c.allow_wx)
+    return fail(c.target + " is a snapshot: the build options apply to programs only");
+  std::string vmm = vmm_path();
+  std::vector<std::string> args{vmm};
+  if (c.cpu >= 0) args.insert(args.end(), {"--cpu", std::to_string(c.cpu)});
+  if (!c.timeout.empty()) args.insert(args.end(), {"--timeout", c.timeout});
+  if (c.verbose) args.push_back("--verbose");
+  if (c.timing) args.push_back("--timing");
+  if (!c.net.empty()) args.insert(args.end(), {"--net", c.net});
+  if (!c.ip.empty()) args.insert(args.end(), {"--ip", c.ip});
+  if (!c.gateway.empty()) args.insert(args.end(), {"--gateway", c.gateway});
+  if (!c.ip6.empty()) args.insert(args.end(), {"--ip6", c.ip6});
+  if (!c.mac.empty()) args.insert(args.end(), {"--mac", c.mac});
+  if (!c.net_impair.empty()) args.insert(args.end(), {"--net-impair", c.net_impair});
+  if (!c.user.empty()) args.insert(args.end(), {"--user", c.user});
+  if (c.no_jail) args.push_back("--no-jail");
+  args.push_back(c.target);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv(vmm.c_str(), argv.data());
+  return fail(vmm + ": cannot execute the monitor: " + strerror(errno));
+}
+
 }  // namespace
 
 int run_run(const RunCommand& c) {
   if (access(c.target.c_str(), R_OK) != 0) return fail(c.target + ": cannot open: " + strerror(errno));
+  if (is_snapshot(c.target)) return run_snapshot(c);
   std::string image = c.target;
   std::string exe;  // for a program built on the fly, the guest's /proc/self/exe is the program
   if (is_image(c.target)) {

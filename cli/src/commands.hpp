@@ -53,6 +53,23 @@ int run_run(const RunCommand& c);
 
 int run_inspect(const std::string& image);
 
+// shoal snapshot IMAGE -o FILE.snap: boots IMAGE and saves it at its ready point.
+struct SnapshotCommand {
+  std::string image;
+  std::string output;
+  std::string ready;         // listen | port:N (shoal-vmm --ready)
+  std::string memory, timeout, cpu_features, user;
+  std::vector<std::string> env;
+  bool verbose = false, no_jail = false;
+  std::vector<std::string> args;
+};
+int run_snapshot_command(const SnapshotCommand& c);
+// `shoal inspect FILE.snap`: the header summary; false (message printed) for a bad file.
+bool print_snapshot_summary(const std::string& path);
+
+// shoal-vmm next to this binary (or $SHOAL_VMM).
+std::string vmm_path();
+
 // Prints "shoal: <message>" to stderr and returns kExitUsage.
 int fail(const std::string& message);
 

@@ -1,4 +1,4 @@
-// shoal: the command line. Subcommands: build, run, inspect, and the pool
+// shoal: the command line. Subcommands: build, run, inspect, snapshot, and the pool
 // commands up, ps, logs, scale, down, top (pool_commands.hpp).
 #include <stdio.h>
 
@@ -64,8 +64,24 @@ int main(int argc, char** argv) {
                   "Test aid: loss=P,delay=MS,reorder=P[,seed=N] on frames to the guest (see shoal-vmm --help)");
 
   std::string inspect_path;
-  auto* inspect = app.add_subcommand("inspect", "Print an image's header, sections and manifest");
-  inspect->add_option("image", inspect_path, "Image file")->required();
+  auto* inspect = app.add_subcommand("inspect", "Print an image's header, sections and manifest, or a snapshot's header");
+  inspect->add_option("image", inspect_path, "Image or snapshot file")->required();
+
+  SnapshotCommand sn;
+  auto* snapshot = app.add_subcommand("snapshot", "Boot an image and save it at its ready point (resume: shoal run FILE.snap)");
+  snapshot->add_option("image", sn.image, "The .shoal image")->required();
+  snapshot->add_option("-o,--output", sn.output, "The snapshot file to write (FILE.snap)")->required();
+  snapshot->add_option("--ready", sn.ready,
+                       "listen|port:N: the ready point, the first time every thread waits with a listening socket "
+                       "(any port, or port N) (default listen)");
+  snapshot->add_option("--memory", sn.memory, "Guest memory (fixed in the snapshot)");
+  snapshot->add_option("--timeout", sn.timeout, "Give up if the ready point is not reached in SEC seconds");
+  snapshot->add_option("--cpu-features", sn.cpu_features, "baseline|avx|avx512|host (fixed in the snapshot)");
+  snapshot->add_option("--env", sn.env, "K=V for the program (fixed in the snapshot; repeatable)")->allow_extra_args(false);
+  snapshot->add_flag("--verbose", sn.verbose, "Describe the set-up and the save");
+  snapshot->add_option("--user", sn.user, "USER[:GROUP] the monitor becomes when run as root (default: nobody)");
+  snapshot->add_flag("--no-jail", sn.no_jail, "Debugging: the monitor keeps its uid, capabilities and namespaces");
+  snapshot->add_option("args", sn.args, "Arguments for the program (after --; fixed in the snapshot)");
 
   PoolCommands pool;
   add_pool_commands(app, pool);
@@ -83,6 +99,7 @@ int main(int argc, char** argv) {
   if (*build) return run_build(b);
   if (*run) return run_run(r);
   if (*inspect) return run_inspect(inspect_path);
+  if (*snapshot) return run_snapshot_command(sn);
   if (int rc = run_pool_command(pool); rc >= 0) return rc;
   return kExitUsage;
 }

@@ -79,6 +79,7 @@ uint32_t Ip6Peers::standin_of(const uint8_t addr[16], bool allocate) {
   p.ns_sent = kNever;
   m_last = victim;
   m_hint[h] = static_cast<uint16_t>(victim);
+  if (victim >= m_used_end) m_used_end = victim + 1;
   return p.standin;
 }
 

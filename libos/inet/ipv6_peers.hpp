@@ -105,6 +105,9 @@ class Ip6Peers {
   Group m_groups[kGroups] = {};
   Peer m_peers[kSlots];
   size_t m_last = 0;  // the slot of the last standin_of hit
+  // Slots at or past this were never given to a peer: rebind() stops there
+  // (each page of m_peers it would touch costs a host fault on a resume).
+  size_t m_used_end = kSlotStatic + 1;
   // The slot an address was last found in, by a hash of the address: the
   // usual lookup is one compare, the scan of every slot only on a miss.
   uint16_t m_hint[kSlots] = {};

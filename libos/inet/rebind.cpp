@@ -26,8 +26,9 @@ void Ip6Peers::rebind() {
     memset(p.addr, 0, sizeof p.addr);
     p.standin = 0;
   }
-  for (size_t i = kSlotStatic + 1; i < kSlots; ++i) {
+  for (size_t i = kSlotStatic + 1; i < m_used_end; ++i) {
     Peer& p = m_peers[i];
+    if (p.standin == 0) continue;
     PacketBuf::free_list(p.held);
     p.held = nullptr;
     p.mac_known = false;

@@ -28,15 +28,19 @@ T fresh(const T& field) {
 void rebind(const shoal::abi::BootInfo& boot, const shoal::abi::HcReady& ready, uint64_t monotonic_at_save) {
   uint64_t realtime = ready.realtime_ns != 0 ? ready.realtime_ns : fresh(boot.realtime_ns);
   clock_rebase(monotonic_at_save, fresh(boot.tsc_khz), realtime, fresh(boot.instance_start_realtime_ns));
+  uint64_t start = monotonic_ns();
   uint8_t seed[sizeof boot.resume_random];
   for (size_t i = 0; i < sizeof seed; ++i) seed[i] = fresh(boot.resume_random[i]);
   random_rekey(seed, cpu::rdtsc());
   memset(seed, 0, sizeof seed);
   g_io_hooks.rebind(boot);
   if (verbose()) {
+    uint64_t took_us = (monotonic_ns() - start) / 1000;
     kprint("shoal: resumed from a snapshot (instance ");
     kprint_u64(fresh(boot.resume_count));
-    kprint(")\n");
+    kprint("), re-bound in ");
+    kprint_u64(took_us);
+    kprint(" us\n");
   }
 }
 

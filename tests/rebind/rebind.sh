@@ -13,6 +13,10 @@
 #   - the same pid as the boot (/proc/self and getpid agree: 1);
 #   - a start time (/proc/stat btime + /proc/self/stat starttime) that is the
 #     resume's, not the boot's, and consistent with /proc/uptime.
+# Then timers pending in other threads (sleep, condition variable, epoll,
+# ITIMER_REAL) keep their remaining time; and the ready point's port: with --ready port:7777 a wait on an earlier
+# listener (port 7000) is not it; with --ready listen it is; an AF_UNIX
+# listener is one for --ready listen.
 TEST=rebind BUILD=${1:?usage: rebind.sh BUILD}
 source "$(dirname "$0")/lib.sh"
 TMP=$(mktemp -d /tmp/shoal-snap-rebind-XXXXXX)
@@ -88,6 +92,52 @@ for i in 1 2; do
     pass "instance $i: started at the resume ($((precise - start)) ms after the launch; btime + starttime agree)"
   else
     fail "instance $i: start $st ms (btime) / $precise ms (uptime), resume launched ${start}..${end} ms, boot ${t0}"
+  fi
+done
+
+# --ready port:N: a listener on another port first is not the ready point.
+timeout 60 "$VMM" --snapshot-out "$TMP/port.snap" --ready port:7777 "$TMP/probe.shoal" -- 7777 early 7000 \
+  >"$TMP/port-boot.out" 2>"$TMP/port-boot.err" || fail "the --ready port:7777 boot failed: $(cat "$TMP/port-boot.err")"
+timeout 60 "$VMM" "$TMP/port.snap" >"$TMP/port.out" 2>"$TMP/port.err" || fail "resuming port.snap failed: $(cat "$TMP/port.err")"
+if grep -q '^early_poll 0$' "$TMP/port-boot.out" && grep -q '^listening 7777$' "$TMP/port-boot.out" &&
+   ! grep -q '^listening' "$TMP/port.out" && grep -q '^poll 0$' "$TMP/port.out"; then
+  pass "--ready port:7777 skipped the wait on port 7000 and saved in the poll on 7777"
+else
+  fail "--ready port:7777: boot printed '$(tr '\n' ' ' <"$TMP/port-boot.out")', the resumed '$(head -3 "$TMP/port.out" | tr '\n' ' ')'"
+fi
+timeout 60 "$VMM" --snapshot-out "$TMP/any.snap" "$TMP/probe.shoal" -- 7777 early 7000 \
+  >"$TMP/any-boot.out" 2>"$TMP/any-boot.err" || fail "the --ready listen boot failed: $(cat "$TMP/any-boot.err")"
+timeout 60 "$VMM" "$TMP/any.snap" >"$TMP/any.out" 2>"$TMP/any.err" || fail "resuming any.snap failed: $(cat "$TMP/any.err")"
+if ! grep -q '^early_poll' "$TMP/any-boot.out" && grep -q '^early_poll 0$' "$TMP/any.out" && grep -q '^listening 7777$' "$TMP/any.out"; then
+  pass "--ready listen saved at the first listener's wait (port 7000)"
+else
+  fail "--ready listen: boot printed '$(tr '\n' ' ' <"$TMP/any-boot.out")', the resumed '$(head -3 "$TMP/any.out" | tr '\n' ' ')'"
+fi
+
+# An AF_UNIX listener is a ready point too (for --ready listen: it has no port).
+timeout 60 "$VMM" --snapshot-out "$TMP/unix.snap" "$TMP/probe.shoal" -- 0 \
+  >"$TMP/unix-boot.out" 2>"$TMP/unix-boot.err" || fail "the AF_UNIX boot failed: $(cat "$TMP/unix-boot.err")"
+timeout 60 "$VMM" "$TMP/unix.snap" >"$TMP/unix.out" 2>"$TMP/unix.err" || fail "resuming unix.snap failed: $(cat "$TMP/unix.err")"
+if ! grep -q '^poll' "$TMP/unix-boot.out" && grep -q '^poll 0$' "$TMP/unix.out"; then
+  pass "an AF_UNIX listener's wait is a ready point"
+else
+  fail "AF_UNIX: boot printed '$(tr '\n' ' ' <"$TMP/unix-boot.out")', the resumed '$(head -2 "$TMP/unix.out" | tr '\n' ' ')'"
+fi
+
+# Timers pending at the snapshot in other threads keep their remaining time:
+# a nanosleep, a condition variable's timed wait (CLOCK_MONOTONIC), an
+# epoll_wait timeout and an ITIMER_REAL, with 2 s between save and resume.
+timeout 60 "$VMM" --snapshot-out "$TMP/timers.snap" "$TMP/probe.shoal" -- 7777 timers \
+  >"$TMP/timers-boot.out" 2>"$TMP/timers-boot.err" || fail "the timers boot failed: $(cat "$TMP/timers-boot.err")"
+sleep 2
+timeout 60 "$VMM" "$TMP/timers.snap" >"$TMP/timers.out" 2>"$TMP/timers.err" || fail "resuming timers.snap failed: $(cat "$TMP/timers.err")"
+for t in sleep:500 condwait:400 epoll:350 itimer:600; do
+  name=${t%:*} want=${t#*:}
+  got=$(field "$TMP/timers.out" timer_${name}_ms)
+  if [ -n "$got" ] && ((got >= want && got < want + 1500)); then
+    pass "a pending $name of $want ms took $got ms across the snapshot"
+  else
+    fail "a pending $name of $want ms took '${got}' ms across the snapshot (stored 2 s)"
   fi
 done
 

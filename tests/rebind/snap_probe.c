@@ -9,20 +9,34 @@
 // /proc/uptime. Runs natively too (the same lines; the test checks the
 // natively-meaningful ones there).
 //
-// Usage: snap_probe PORT [serve]
+// Usage: snap_probe PORT [serve] [early PORT0] [timers]
+//   PORT 0: listen on an AF_UNIX socket (an abstract name) instead.
 //   serve: then accept connections forever, answering each with
 //   "instance <getrandom hex>\n" (tests reach two resumed instances apart).
+//   early PORT0: first listen on PORT0 and poll it for 50 ms (a ready point
+//   for `--ready listen`, not for `--ready port:PORT`).
+//   timers: before the poll, start waits that the snapshot catches pending
+//   (a 500 ms nanosleep and a 400 ms condition-variable wait on
+//   CLOCK_MONOTONIC in two threads, a 600 ms ITIMER_REAL, a 350 ms
+//   epoll_wait in a third thread) and print how long each took
+//   ("timer_NAME_ms N"): a resumed instance must keep their remaining time.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -80,25 +94,140 @@ static long long start_ms(void) {
   return (long long)btime * 1000 + (long long)(starttime * 1000 / (unsigned long long)hz);
 }
 
+// ---- timers mode ----
+static uint64_t g_t0;
+static volatile uint64_t g_alarm_at;
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cv;
+static uint64_t g_sleep_ms, g_cond_ms, g_epoll_ms;
+static int g_epoll_listener = -1;
+
+static void on_alarm(int sig) {
+  (void)sig;
+  g_alarm_at = clock_ns(CLOCK_MONOTONIC);
+}
+
+static void* sleeper(void* arg) {
+  (void)arg;
+  struct timespec ts = {0, 500000000};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+  g_sleep_ms = (clock_ns(CLOCK_MONOTONIC) - g_t0) / 1000000;
+  return NULL;
+}
+
+static void* cond_waiter(void* arg) {
+  (void)arg;
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_nsec += 400000000;
+  if (until.tv_nsec >= 1000000000) {
+    until.tv_sec += 1;
+    until.tv_nsec -= 1000000000;
+  }
+  pthread_mutex_lock(&g_mu);
+  int r = 0;
+  while (r == 0) r = pthread_cond_timedwait(&g_cv, &g_mu, &until);  // nobody signals
+  pthread_mutex_unlock(&g_mu);
+  g_cond_ms = (clock_ns(CLOCK_MONOTONIC) - g_t0) / 1000000;
+  return NULL;
+}
+
+static void* epoll_waiter(void* arg) {
+  (void)arg;
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.fd = g_epoll_listener};
+  epoll_ctl(ep, EPOLL_CTL_ADD, g_epoll_listener, &ev);
+  struct epoll_event out;
+  int r;
+  do {
+    r = epoll_wait(ep, &out, 1, 350);
+  } while (r < 0);
+  g_epoll_ms = (clock_ns(CLOCK_MONOTONIC) - g_t0) / 1000000;
+  close(ep);
+  return NULL;
+}
+
+static pthread_t g_threads[3];
+
+static void timers_start(int listener) {
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&g_cv, &ca);
+  struct sigaction sa = {0};
+  sa.sa_handler = on_alarm;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGALRM, &sa, NULL);
+  g_epoll_listener = listener;
+  g_t0 = clock_ns(CLOCK_MONOTONIC);
+  struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 600000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  pthread_create(&g_threads[0], NULL, sleeper, NULL);
+  pthread_create(&g_threads[1], NULL, cond_waiter, NULL);
+  pthread_create(&g_threads[2], NULL, epoll_waiter, NULL);
+}
+
+static void timers_report(void) {
+  for (int i = 0; i < 3; ++i) pthread_join(g_threads[i], NULL);
+  while (g_alarm_at == 0) pause();
+  printf("timer_sleep_ms %llu\n", (unsigned long long)g_sleep_ms);
+  printf("timer_condwait_ms %llu\n", (unsigned long long)g_cond_ms);
+  printf("timer_epoll_ms %llu\n", (unsigned long long)g_epoll_ms);
+  printf("timer_itimer_ms %llu\n", (unsigned long long)((g_alarm_at - g_t0) / 1000000));
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: snap_probe PORT [serve]\n");
     return 2;
   }
   int port = atoi(argv[1]);
-  int serve = argc > 2 && strcmp(argv[2], "serve") == 0;
-  int l = socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_ANY)};
-  if (l < 0 || bind(l, (struct sockaddr*)&a, sizeof a) != 0 || listen(l, 16) != 0) {
-    perror("listen");
-    return 1;
+  int serve = 0, early = 0, timers = 0;
+  for (int i = 2; i < argc; ++i) {
+    if (strcmp(argv[i], "serve") == 0) serve = 1;
+    if (strcmp(argv[i], "timers") == 0) timers = 1;
+    if (strcmp(argv[i], "early") == 0 && i + 1 < argc) early = atoi(argv[++i]);
+  }
+  if (early != 0) {
+    int e = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in ea = {.sin_family = AF_INET, .sin_port = htons((uint16_t)early), .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (e < 0 || bind(e, (struct sockaddr*)&ea, sizeof ea) != 0 || listen(e, 4) != 0) {
+      perror("early listen");
+      return 1;
+    }
+    struct pollfd ep = {.fd = e, .events = POLLIN};
+    printf("early_listening %d\n", early);
+    fflush(stdout);
+    int er = poll(&ep, 1, 50);
+    printf("early_poll %d\n", er);
+    fflush(stdout);
+  }
+  int l;
+  if (port == 0) {
+    // PORT 0: an AF_UNIX listener (an abstract name) instead of TCP.
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un u = {.sun_family = AF_UNIX};
+    memcpy(u.sun_path, "\0snap_probe", 11);
+    if (l < 0 || bind(l, (struct sockaddr*)&u, offsetof(struct sockaddr_un, sun_path) + 11) != 0 || listen(l, 16) != 0) {
+      perror("listen");
+      return 1;
+    }
+  } else {
+    l = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (l < 0 || bind(l, (struct sockaddr*)&a, sizeof a) != 0 || listen(l, 16) != 0) {
+      perror("listen");
+      return 1;
+    }
   }
   // Nothing buffered may cross the snapshot: each instance would print it.
   printf("listening %d\n", port);
   fflush(stdout);
 
+  if (timers) timers_start(l);
   struct pollfd pfd = {.fd = l, .events = POLLIN};
   uint64_t before = clock_ns(CLOCK_MONOTONIC);
   int r = poll(&pfd, 1, 300);  // the ready point is in here
@@ -122,6 +251,7 @@ int main(int argc, char** argv) {
     printf("boot_from_uptime_ms %llu\n",
            (unsigned long long)(clock_ns(CLOCK_REALTIME) / 1000000 - (uint64_t)(strtod(up, NULL) * 1000)));
   }
+  if (timers) timers_report();
   printf("done\n");
   fflush(stdout);
   if (!serve) return 0;

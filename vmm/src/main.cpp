@@ -219,7 +219,7 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   std::string program;
   if (is_snapshot_file(o.image)) {
     if (auto refused = refused_with_snapshot(o)) {
-      fprintf(stderr, "shoal-vmm: %s: not with a snapshot (%s is fixed in it)\n", refused->c_str(), o.image.c_str());
+      fprintf(stderr, "shoal-vmm: %s: not with a snapshot (the snapshot %s fixes it)\n", refused->c_str(), o.image.c_str());
       return 2;
     }
     resume = TRY(open_snapshot(o.image));
@@ -468,6 +468,12 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   timing.first_run_ns = clock_ns(CLOCK_MONOTONIC);
   int status = monitor.run();
   verbose(o, "%s", monitor.exit_summary().c_str());
+  if (snapshot_out && !monitor.ready_reached()) {
+    fprintf(stderr, "shoal-vmm: the program ended (status %d) before its ready point (every thread waiting with a "
+            "listening socket%s): no snapshot\n", status,
+            o.ready_port ? (" on port " + std::to_string(o.ready_port)).c_str() : "");
+    if (o.snapshot_then_exit) status = 1;  // a monitor error: no snapshot
+  }
   for (const auto& d : devs) {
     std::string summary = d->stop();
     if (!summary.empty()) verbose(o, "%s", summary.c_str());

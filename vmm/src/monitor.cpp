@@ -297,6 +297,7 @@ std::optional<int> Monitor::take_snapshot(const HcAction& action) {
   // The `outl` is not finished until the next KVM_RUN: with immediate_exit
   // set, KVM completes it (rip moves past the instruction) and returns at
   // once, so the registers saved are those after the hypercall.
+  m_ready_reached = true;
   m_vcpu.request_immediate_exit();
   auto completed = m_vcpu.run();
   std::string failure;

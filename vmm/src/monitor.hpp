@@ -43,6 +43,10 @@ class Monitor {
 
   HypercallEnv& env() { return m_env; }
 
+  // True once the guest made the `ready` hypercall that asked for a save
+  // (whether or not the save succeeded).
+  bool ready_reached() const { return m_ready_reached; }
+
   // "exits: N (hypercall name N, ..., slice N, fault N, other N)": where the
   // guest's exits went, for --verbose (each one is ~50 us on PVM).
   std::string exit_summary() const;
@@ -84,6 +88,7 @@ class Monitor {
   std::optional<CrashReport> m_upcall_fault;
   uint64_t m_upcall_faults = 0;
   bool m_slice_armed = false;
+  bool m_ready_reached = false;
   uint64_t m_preemptions = 0;
   // Exit counts by cause, for exit_summary().
   uint64_t m_hypercall_exits[abi::kHypercallCount] = {};

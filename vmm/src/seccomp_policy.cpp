@@ -130,7 +130,6 @@ std::vector<Rule> snapshot_rules(int vcpu_fd, const SeccompSnapshotFds& s) {
   }
   if (s.start_fd >= 0) {
     rules.push_back({SCMP_SYS(ppoll), {}, "--start-on-fd: wait for the start (the descriptor is in memory seccomp cannot see)"});
-    rules.push_back({SCMP_SYS(close), {}, "--start-on-fd: close the start descriptor"});
   }
   return rules;
 }

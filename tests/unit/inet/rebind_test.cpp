@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "inet/arp.hpp"
+#include "inet/ipv6.hpp"
+#include "inet/ipv6_peers.hpp"
 #include "tcp_test_util.hpp"
 
 namespace shoal::test {
@@ -91,6 +93,40 @@ TEST_F(RebindTest, KeepsConnectionsOverTheLoopback) {
   s->close();
   c->close();
   l->close();
+}
+
+TEST(RebindIpv6, LinkLocalFollowsTheMacAndTheStaticAddressTheConfig) {
+  WireEnd dev;
+  libos::inet::StackConfig old_config = config_of(kMacB, kIpB);
+  old_config.ipv6 = true;
+  const uint8_t slaac[16] = {0xfd, 0, 0, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+  libos::inet::Stack stack(old_config, dev, test_random32);
+  stack.ip6_configure(slaac, 64);  // as SLAAC would on the old link
+  using libos::inet::Ip6Peers;
+  Ip6Peers* peers = stack.ip6_peers();
+  ASSERT_NE(peers, nullptr);
+  ASSERT_NE(peers->ours(Ip6Peers::kSlotStatic), 0u);
+
+  libos::inet::StackConfig new_config = config_of(kMacC, kIpC);
+  new_config.ipv6 = true;
+  stack.rebind(new_config);
+  uint8_t want[16];
+  libos::inet::ip6_link_local(kMacC, want);
+  const Ip6Peers::Peer* ll = peers->find(peers->ours(Ip6Peers::kSlotLinkLocal));
+  ASSERT_NE(ll, nullptr);
+  EXPECT_EQ(0, memcmp(ll->addr, want, 16));
+  // The old link's SLAAC address is gone; the new link's routers give the next.
+  EXPECT_EQ(peers->ours(Ip6Peers::kSlotStatic), 0u);
+  EXPECT_EQ(stack.config().ip6_prefix, 0u);
+
+  // A static address for the new instance replaces it.
+  const uint8_t fixed[16] = {0xfd, 0, 0, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3};
+  memcpy(new_config.ip6, fixed, 16);
+  new_config.ip6_prefix = 64;
+  stack.rebind(new_config);
+  const Ip6Peers::Peer* st = peers->find(peers->ours(Ip6Peers::kSlotStatic));
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(0, memcmp(st->addr, fixed, 16));
 }
 
 }  // namespace

@@ -46,6 +46,13 @@ std::string render_core() {
            std::to_string(c.wake) + "\n";
     for (const auto& line : sorted_lines(assemble_seccomp_rules(c.status, c.vcpu, c.wake, {}))) out += line + "\n";
   }
+  // The snapshot paths: the save at `ready` (--snapshot-out) and a warm
+  // monitor's wait (--start-on-fd).
+  SeccompSnapshotFds save{12, 13, -1}, warm{-1, -1, 14};
+  out += "== vcpu 10, snapshot out 12, pagemap 13\n";
+  for (const auto& line : sorted_lines(assemble_seccomp_rules(-1, 10, -1, {}, save))) out += line + "\n";
+  out += "== vcpu 10, start on fd 14\n";
+  for (const auto& line : sorted_lines(assemble_seccomp_rules(-1, 10, -1, {}, warm))) out += line + "\n";
   return out;
 }
 
