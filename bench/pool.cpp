@@ -23,6 +23,8 @@
 //   snapshot         start = "snapshot", warm = 0: a new monitor resumes the
 //                    service's snapshot;
 //   snapshot + warm  warm = 1: a waiting monitor is told to run;
+//   + warm_up        warm_up = "/healthz": the waiting monitor was resumed and
+//                    sent one request before it is taken;
 // against the native hello's time from exec to its first response, N times in
 // the same run. The first request of each pool (which boots, and for the
 // snapshot pools saves the snapshot) is not timed: it is the first start
@@ -237,11 +239,13 @@ struct ColdMode {
   const char* start;
   int warm;
   const char* kind;  // shoal_cold_start_duration_seconds's label for it
+  const char* warm_up = "";
 };
 constexpr ColdMode kColdModes[] = {
     {"boot", "boot", -1, "boot"},
     {"snapshot", "snapshot", 0, "snapshot"},
     {"snapshot + warm", "snapshot", 1, "warm"},
+    {"snapshot + warm + warm_up", "snapshot", 1, "warm", "/healthz"},
 };
 
 double percentile(std::vector<double> v, double q) {
@@ -258,9 +262,9 @@ struct ColdResult {
 };
 
 Result<ColdResult> shoal_cold_start(const Paths& p, const Options& o, const ColdMode& mode) {
-  std::string dir = p.tmp + "/shoal-cold-" + mode.kind;
+  std::string dir = p.tmp + "/shoal-cold-" + mode.kind + (*mode.warm_up ? "-up" : "");
   std::filesystem::create_directories(dir);
-  HelloPool pool{dir, p.image, TRY(free_port()), TRY(free_port()), 0, true, "1s", mode.start, mode.warm};
+  HelloPool pool{dir, p.image, TRY(free_port()), TRY(free_port()), 0, true, "1s", mode.start, mode.warm, mode.warm_up};
   RunningPool running = TRY(RunningPool::up(p.shoal, pool, "hello-cold", 60000));
   ColdResult result;
   std::string kind = std::string("kind=\"") + mode.kind + "\"";
@@ -349,7 +353,7 @@ int main(int argc, char** argv) {
     }
     double n = shoal::bench::median(native);
     if (!native.empty())
-      std::printf("  %-40s median %9s  p99 %9s\n", "native hello: exec -> first response", fmt_us(n).c_str(),
+      std::printf("  %-46s median %9s  p99 %9s\n", "native hello: exec -> first response", fmt_us(n).c_str(),
                   fmt_us(percentile(native, 0.99)).c_str());
     for (const ColdMode& mode : kColdModes) {
       if (!o.shoal || interrupted()) break;
@@ -361,11 +365,11 @@ int main(int argc, char** argv) {
       if (cold->us.empty()) continue;
       double s = shoal::bench::median(cold->us), p99 = percentile(cold->us, 0.99);
       std::string label = std::string("shoal at zero -> response (") + mode.label + ")";
-      std::printf("  %-40s median %9s  p99 %9s  %.2fx native (median)%s\n", label.c_str(), fmt_us(s).c_str(),
+      std::printf("  %-46s median %9s  p99 %9s  %.2fx native (median)%s\n", label.c_str(), fmt_us(s).c_str(),
                   fmt_us(p99).c_str(), n > 0 ? s / n : 0,
                   cold->verified ? "" : "  (activations or start kinds not confirmed by metrics)");
       if (cold->spawn_to_ready_us >= 0)
-        std::printf("  %-40s mean   %9s\n", "    in shoald: start -> listening", fmt_us(cold->spawn_to_ready_us).c_str());
+        std::printf("  %-46s mean   %9s\n", "    in shoald: start -> listening", fmt_us(cold->spawn_to_ready_us).c_str());
     }
   }
   std::filesystem::remove_all(p.tmp);

@@ -34,6 +34,7 @@ std::string hello_spec(const HelloPool& p) {
   }
   if (!p.start.empty()) s += "start = \"" + p.start + "\"\n";
   if (p.warm >= 0) s += "warm = " + std::to_string(p.warm) + "\n";
+  if (!p.warm_up.empty()) s += "warm_up = \"" + p.warm_up + "\"\n";
   s += "\n[[routes]]\npath = \"/\"\nservice = \"hello\"\n";
   return s;
 }

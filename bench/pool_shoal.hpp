@@ -26,6 +26,7 @@ struct HelloPool {
   // "snapshot" or "boot"; warm monitors kept (-1 = the default).
   std::string start;
   int warm = -1;
+  std::string warm_up;  // warm_up path ("" = none)
 };
 
 // The TOML spec for `pool` (schema: docs/spec.md).

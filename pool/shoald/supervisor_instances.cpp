@@ -81,6 +81,8 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   if (r.makes_snapshot) m_snapshots->making(rt.service.index, i->id);
   log(instance_name(*i) + ": spawned (pid " + std::to_string(i->pid) + ", " + to_string(r.start_kind) +
       (r.makes_snapshot ? ", saving a snapshot" : "") + ")");
+  // A warm monitor that was warmed up listens already.
+  if (started.kind == StartKind::warm) check_ready(*i);
   return i;
 }
 

@@ -88,7 +88,7 @@ Result<Supervisor::StartedMonitor> Supervisor::start_monitor(ServiceRuntime& rt,
   // Whatever this start takes, the warm set is topped up after it.
   queue_warm_refill(rt);
   while (auto warm = m_warm->take(s)) {
-    if (auto r = WarmPool::start(*warm); !r) {
+    if (auto r = warm->started ? Result<void>{} : WarmPool::start(*warm); !r) {
       // It died while waiting and its exit was not seen yet: the next one.
       notice(rt.where + ": a warm monitor could not be started (" + r.error().message + ")");
       WarmMonitor dead = std::move(*warm);
@@ -240,7 +240,7 @@ void Supervisor::refill_warm(ServiceRuntime& rt) {
       notice(rt.where + ": cannot start a warm monitor: " + warm.error().message);
       return;
     }
-    m_warm->add(s, std::move(warm.value()));
+    m_warm->add(s, std::move(warm.value()), rt.spec.warm_up, rt.spec.port);
   }
 }
 

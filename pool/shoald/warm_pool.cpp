@@ -9,12 +9,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <span>
+#include <vector>
 
 #include "instance_runtime.hpp"
 
 namespace shoal::pool {
 
 namespace {
+
+constexpr uint64_t kWarmUpPollNs = 1'000'000;         // the warm-up request's progress
+constexpr uint64_t kWarmUpTimeoutNs = 5'000'000'000;  // then it is usable as it is
 
 uint64_t wall_ns() {
   timespec ts;
@@ -53,12 +58,71 @@ WarmPool::WarmPool(EventLoop& loop, DeathListener on_death) : m_loop(loop), m_on
 
 WarmPool::~WarmPool() { clear_all(); }
 
-void WarmPool::add(uint32_t service, WarmMonitor m) {
+void WarmPool::add(uint32_t service, WarmMonitor m, const std::string& warm_up, uint16_t port) {
   auto e = std::make_unique<Entry>();
   e->m = std::move(m);
   e->serial = m_next_serial++;
   watch(service, *e);
+  Entry* p = e.get();
   m_warm[service].push_back(std::move(e));
+  if (warm_up.empty()) return;
+  p->warm_up = warm_up;
+  p->port = port;
+  if (!start(p->m)) return;  // it died: its exit is reported
+  p->m.started = true;
+  p->deadline_ns = EventLoop::now_ns() + kWarmUpTimeoutNs;
+  p->timer = m_loop.after(kWarmUpPollNs, [this, p] { warm_up_step(*p); });
+}
+
+void WarmPool::warm_up_step(Entry& e) {
+  e.timer = 0;
+  Channel& ch = *e.m.channel;
+  std::vector<uint32_t> events;
+  ch.collect(events);  // settles released slots
+  if (EventLoop::now_ns() > e.deadline_ns) {
+    end_warm_up(e, false);
+    return;
+  }
+  if (e.slot == UINT32_MAX) {
+    if (ch.listening(e.port)) {
+      auto slot = ch.open(e.port, 0x0100007f, 1);  // from 127.0.0.1:1, as a probe
+      if (!slot) {
+        end_warm_up(e, false);
+        return;
+      }
+      e.slot = slot.value();
+      std::string req = "GET " + e.warm_up + " HTTP/1.1\r\nHost: warm-up\r\nConnection: close\r\n\r\n";
+      (void)ch.write(e.slot, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(req.data()), req.size()));
+      ch.flush();
+    }
+  } else {
+    uint8_t buf[4096];
+    for (;;) {
+      auto r = ch.read(e.slot, buf);
+      if (!r) {
+        end_warm_up(e, false);
+        return;
+      }
+      if (r->eof) {
+        end_warm_up(e, true);
+        return;
+      }
+      if (r->bytes == 0) break;
+    }
+    ch.flush();
+  }
+  e.timer = m_loop.after(kWarmUpPollNs, [this, p = &e] { warm_up_step(*p); });
+}
+
+void WarmPool::end_warm_up(Entry& e, bool ok) {
+  if (e.timer) m_loop.cancel(e.timer);
+  e.timer = 0;
+  if (e.slot != UINT32_MAX && e.m.channel) {
+    e.m.channel->close(e.slot);
+    e.m.channel->flush();
+  }
+  e.slot = UINT32_MAX;
+  e.m.warmed = ok;
 }
 
 void WarmPool::watch(uint32_t service, Entry& e) {
@@ -104,8 +168,13 @@ size_t WarmPool::total() const {
 std::optional<WarmMonitor> WarmPool::take(uint32_t service) {
   auto it = m_warm.find(service);
   if (it == m_warm.end() || it->second.empty()) return std::nullopt;
-  std::unique_ptr<Entry> e = std::move(it->second.front());
-  it->second.pop_front();
+  // A warmed-up one first; else the oldest (its warm-up, if any, is cut).
+  auto& list = it->second;
+  auto pick = std::find_if(list.begin(), list.end(), [](const auto& e) { return e->m.warmed; });
+  if (pick == list.end()) pick = list.begin();
+  std::unique_ptr<Entry> e = std::move(*pick);
+  list.erase(pick);
+  if (e->timer || e->slot != UINT32_MAX) end_warm_up(*e, false);
   unwatch(*e);
   return std::move(e->m);
 }
@@ -140,6 +209,7 @@ void WarmPool::on_exit(uint32_t service, uint64_t serial) {
   std::string how = got > 0 ? describe_exit(status) : "ended";
   auto tail = e->m.log.tail(LogStream::err, 1);
   if (!tail.empty()) how += ": " + tail.back();
+  if (e->timer) m_loop.cancel(e->timer);
   unwatch(*e);
   e->m.process.pid = -1;  // reaped
   destroy(e->m, false);
@@ -163,6 +233,7 @@ void WarmPool::clear(uint32_t service) {
   auto it = m_warm.find(service);
   if (it == m_warm.end()) return;
   for (auto& e : it->second) {
+    if (e->timer) m_loop.cancel(e->timer);
     unwatch(*e);
     destroy(e->m, true);
   }

@@ -35,6 +35,8 @@ struct WarmMonitor {
   int start_fd = -1;  // write end of the start pipe: a byte (or closing it) lets it run
   LogRing log;        // what it printed while waiting (handed to the instance)
   uint64_t spawned_ns = 0;
+  bool started = false;  // told to run already (warm-up): the guest is resumed
+  bool warmed = false;   // it answered its warm-up request
 
   WarmMonitor() = default;
   WarmMonitor(WarmMonitor&&) noexcept = default;
@@ -52,8 +54,11 @@ class WarmPool {
   WarmPool(const WarmPool&) = delete;
   WarmPool& operator=(const WarmPool&) = delete;
 
-  // Watches `m` (exit, output) until it is taken.
-  void add(uint32_t service, WarmMonitor m);
+  // Watches `m` (exit, output) until it is taken. With a `warm_up` path the
+  // monitor is told to run at once and, once its guest listens on `port`,
+  // sent `GET warm_up` over its channel (its answer read and dropped), so
+  // the pages of the request path are touched before a request comes.
+  void add(uint32_t service, WarmMonitor m, const std::string& warm_up = "", uint16_t port = 0);
   size_t count(uint32_t service) const;
   size_t total() const;
   // The oldest warm monitor of `service`, its start pipe still closed and
@@ -70,7 +75,16 @@ class WarmPool {
   struct Entry {
     WarmMonitor m;
     uint64_t serial = 0;
+    // The warm-up request, polled on a timer (the channel is not the hub's
+    // until the monitor is taken).
+    std::string warm_up;
+    uint16_t port = 0;
+    uint32_t slot = UINT32_MAX;
+    uint64_t deadline_ns = 0;
+    EventLoop::TimerId timer = 0;
   };
+  void warm_up_step(Entry& e);
+  void end_warm_up(Entry& e, bool ok);
   void watch(uint32_t service, Entry& e);
   void unwatch(Entry& e);
   void drain_output(Entry& e, LogStream stream);

@@ -439,6 +439,20 @@ const Keys<Service>& service_keys() {
                       else
                         s.warm = static_cast<uint32_t>(*warm);
                     }),
+      custom_key<S>("warm_up", "string", "none", "a path (starts with `/`); only with `start = \"snapshot\"`",
+                    "resume each warm monitor as soon as it is started and send it `GET warm_up` over its channel, "
+                    "so that its first touches of the request path are paid before a request needs it; the guest's "
+                    "re-binding (clocks, entropy) then happens then, not when it is taken",
+                    [](ReadContext&, TableReader& t, S& s) {
+                      auto path = t.string("warm_up", 1024);
+                      if (!path) return;
+                      if (s.start != StartMode::snapshot)
+                        t.error("warm_up", "only applies with start = \"snapshot\"");
+                      else if (!valid_path(*path))
+                        t.error("warm_up", "must be a path starting with '/' (visible ASCII, no spaces)");
+                      else
+                        s.warm_up = *path;
+                    }),
       custom_key<S>("ready", "string", "`\"port:<port>\"`", "`\"listen\"` or `\"port:N\"`; only with `start = \"snapshot\"`",
                     "where the snapshot is taken: when the program first blocks with a socket listening "
                     "(`listen`) or listening on port N", [](ReadContext&, TableReader& t, S& s) {

@@ -170,6 +170,20 @@ TEST(SnapshotStart, ARequestDuringTheSnapshotMadeAheadWaitsForIt) {
   EXPECT_EQ(kinds(h, "lazy")[StartKind::boot], 0);
 }
 
+TEST(SnapshotStart, AWarmedUpMonitorIsReadyTheMomentItIsTaken) {
+  auto svc = snapshot_service("svc", 1, 1);
+  svc.warm_up = "/healthz";
+  PoolHarness h({svc});
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }));
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->warm_count(h.rt("svc")) == 1; }));
+  h.run_for(100);  // its warm-up request: resumed, listening, answered
+  ASSERT_TRUE(h.supervisor->scale("svc", 2).ok());
+  // No loop iteration in between: it listened already.
+  EXPECT_EQ(h.count("svc", InstanceState::ready), 2u);
+  EXPECT_EQ(kinds(h, "svc")[StartKind::warm], 1);
+  for (int k = 0; k < 4; ++k) EXPECT_EQ(h.get("/svc/").status, 200);
+}
+
 TEST(SnapshotStart, ACachedSnapshotWithABadHeaderIsRemovedAndMadeAgain) {
   SharedDir dir;
   auto use_dir = [&](SupervisorConfig& sc) { sc.snapshot_dir = dir.path; };

@@ -44,6 +44,10 @@ TEST(SpecErrors, StartKeys) {
   EXPECT_EQ(errors(with_cart("snapshot = \"c.snap\"\nready = \"listen\"\n")),
             Errors{"shop.toml:4: services.cart.ready: does not apply with snapshot = (the file's ready point is fixed)"});
   EXPECT_EQ(errors(with_cart("snapshot = \"\"\n")), Errors{"shop.toml:3: services.cart.snapshot: must not be empty"});
+  EXPECT_EQ(errors(with_cart("warm_up = \"healthz\"\n")),
+            Errors{"shop.toml:3: services.cart.warm_up: must be a path starting with '/' (visible ASCII, no spaces)"});
+  EXPECT_EQ(errors(with_cart("start = \"boot\"\nwarm_up = \"/h\"\n")),
+            Errors{"shop.toml:4: services.cart.warm_up: only applies with start = \"snapshot\""});
 }
 
 TEST(SpecErrors, InitialOutsideBounds) {

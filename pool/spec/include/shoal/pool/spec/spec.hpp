@@ -133,6 +133,10 @@ struct Service {
   // Monitors kept started and waiting per service (start = "snapshot"
   // only), so that a start costs a write to a pipe. 0 with start = "boot".
   uint32_t warm = 1;
+  // A path each warm monitor is sent (GET, over its channel) before it is
+  // taken: the monitor resumes at once and its guest touches the request
+  // path's pages while it waits. Empty: warm monitors wait unresumed.
+  std::string warm_up;
   // The snapshot's ready point, as shoal-vmm's --ready takes it: "listen"
   // or "port:N". parse_spec sets it to "port:<port>" when not given.
   std::string ready;
