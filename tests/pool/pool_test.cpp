@@ -469,3 +469,21 @@ TEST_F(PoolSnapshot, StartBootBootsEveryInstance) {
   EXPECT_TRUE(snapshots().empty());
   down();
 }
+
+TEST_F(PoolSnapshot, AWarmedUpMonitorListensWhenTaken) {
+  up(write_spec(kHello + "warm_up = \"/healthz\"\ninitial = 1\nmin_instances = 1\nmax_instances = 3\n", "hello"));
+  ASSERT_TRUE(wait_status([](const json& st) { return st["services"][0]["warm"] == 1; }, 10000));
+  usleep(500000);  // its warm-up request (resume, listen, answer) has time to finish
+  CommandResult scale = run(cli("scale hello 2 --wait --timeout 30"));
+  ASSERT_EQ(scale.status, 0) << scale.output;
+  json s = status();
+  ASSERT_EQ(count_start(s, "warm"), 1) << s.dump();
+  for (const auto& i : s["instances"])
+    if (i["start"] == "warm") {
+      // Listening already when taken: ready in the same loop iteration.
+      EXPECT_LT(i.value("start_ms", 99.0), 1.0) << s.dump();
+      printf("pool: a warmed-up monitor taken: ready in %.3f ms\n", i.value("start_ms", 99.0));
+    }
+  for (int k = 0; k < 6; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+  down();
+}
