@@ -91,6 +91,29 @@ std::string default_snapshot_dir() {
   return user_tmp_dir() + "/shoal-cache-" + std::to_string(getuid()) + "/snapshots";
 }
 
+Result<void> check_channel_device(const std::string& path, const ChannelConfig& channel) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_error(path);
+  struct stat st;
+  auto snap = fstat(fd, &st) == 0 ? image::read_snapshot(fd, static_cast<uint64_t>(st.st_size))
+                                  : Result<image::Snapshot>(errno_error(path));
+  close(fd);
+  if (!snap) return make_error(path + ": " + snap.error().message);
+  // A pool instance's channel region is part of the saved guest (its page
+  // tables map it): the snapshot must have been made with one of this size.
+  auto region = Channel::create(channel);
+  if (!region) return region.error();
+  for (const auto& d : snap->devices)
+    if (image::fixed_string(d.name, sizeof d.name) == "channel") {
+      if (d.size == region->region_size()) return {};
+      return make_error(path + ": made with a channel of " + std::to_string(d.size >> 10) + " KiB, this pool's is " +
+                        std::to_string(region->region_size() >> 10) + " KiB (channel_slots and the services table "
+                        "must be the same)");
+    }
+  return make_error(path + ": made without the pool's channel (`shoal snapshot` makes one for `shoal run`): "
+                    "give a snapshot from shoald's cache, or remove the key to let shoald make one");
+}
+
 Result<std::string> file_digest(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_error(path);
@@ -168,6 +191,8 @@ Result<void> SnapshotCache::add(uint32_t index, const spec::Service& s, std::str
     e.path = s.snapshot_path;
     e.state = State::ready;
     if (auto ok = m_check(e.path); !ok) return make_error(e.where + ".snapshot: " + ok.error().message);
+    if (auto ok = check_channel_device(e.path, channel); !ok)
+      return make_error(e.where + ".snapshot: " + ok.error().message);
     return {};
   }
   // The cache directory and the monitor's digest are looked at once, by the

@@ -146,6 +146,9 @@ std::string snapshot_key(const spec::Service& s, const std::string& image_digest
 // the default FileCheck.
 Result<void> check_snapshot_file(const std::string& path);
 
+// A spec's snapshot must hold a channel device of the size `channel` makes.
+Result<void> check_channel_device(const std::string& path, const ChannelConfig& channel);
+
 // XXH3-128 of a file's bytes, as 32 hex digits.
 Result<std::string> file_digest(const std::string& path);
 

@@ -487,3 +487,29 @@ TEST_F(PoolSnapshot, AWarmedUpMonitorListensWhenTaken) {
   for (int k = 0; k < 6; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
   down();
 }
+
+TEST_F(PoolSnapshot, ASpecNamesItsSnapshotFile) {
+  // A snapshot from shoald's cache, shipped as a file the spec names: every
+  // instance resumes it, none boots.
+  std::string spec = write_spec(kHello + "initial = 1\nmin_instances = 1\nmax_instances = 3\n", "hello");
+  up(spec);
+  ASSERT_EQ(snapshots().size(), 1u);
+  down();
+  ASSERT_EQ(run("cp " + snapshots()[0] + " " + m_dir + "/shipped.snap").status, 0);
+  run("rm -rf " + snapshot_dir());
+  up(write_spec(kHello + "snapshot = \"shipped.snap\"\ninitial = 2\nmin_instances = 1\nmax_instances = 3\n", "hello"));
+  json s = status();
+  EXPECT_EQ(count_start(s, "snapshot"), 2) << s.dump();
+  EXPECT_EQ(s["services"][0]["snapshot_file"], m_dir + "/shipped.snap") << s.dump();
+  for (int k = 0; k < 4; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+  down();
+  // `shoal snapshot` makes one for `shoal run`, without a pool's channel: refused
+  // when the pool starts, naming the file, line and key.
+  CommandResult made = run(std::string(SHOAL_CLI_PATH) + " snapshot " HELLO_IMAGE " -o " + m_dir + "/plain.snap");
+  ASSERT_EQ(made.status, 0) << made.output;
+  std::string bad = write_spec(kHello + "snapshot = \"plain.snap\"\ninitial = 1\n", "hello");
+  CommandResult r = run(std::string(SHOAL_CLI_PATH) + " up -d " + bad + " --ready-timeout 30");
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "services.hello.snapshot: " + m_dir + "/plain.snap: made without the pool's channel"))
+      << r.output;
+}

@@ -413,8 +413,9 @@ const Keys<Service>& service_keys() {
                         t.error("start", "must be \"snapshot\" or \"boot\", not " + quote(*mode));
                     }),
       custom_key<S>("snapshot", "string", "none: shoald makes one", "an existing snapshot file",
-                    "a snapshot (`shoal snapshot IMAGE -o FILE.snap`) to start instances from instead of making "
-                    "one; relative to the spec file's directory. `shoal up` checks it exists and its header is valid",
+                    "a snapshot to start instances from instead of making one: one shoald made (from its cache: "
+                    "a pool's snapshot holds its channel); relative to the spec file's directory. `shoal up` checks it "
+                    "exists, its header is valid and it has this pool's channel",
                     [](ReadContext& ctx, TableReader& t, S& s) {
                       auto file = t.string("snapshot");
                       if (!file) return;
