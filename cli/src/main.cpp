@@ -33,8 +33,8 @@ int main(int argc, char** argv) {
                   "The program needs writable+executable segments (else refused); recorded in the manifest");
 
   RunCommand r;
-  auto* run = app.add_subcommand("run", "Run an image, or a program (built on the fly, cached)");
-  run->add_option("target", r.target, "Image or static program")->required();
+  auto* run = app.add_subcommand("run", "Run an image, or a program (built on the fly, cached), or resume a snapshot");
+  run->add_option("target", r.target, "Image, static program, or snapshot (.snap: resumed)")->required();
   run->add_option("args", r.args, "Arguments for the program (after --)");
   run->add_option("--memory", r.memory, "Guest memory (e.g. 512M)");
   run->add_option("--cpu", r.cpu, "Pin the vCPU thread to this host CPU");

@@ -8,6 +8,9 @@
 
 #include <algorithm>
 
+#include <shoal/abi/hypercall.h>
+#include <shoal/abi/layout.h>
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -51,10 +54,24 @@ Result<void> check_header(const SnapshotHeader& h, uint64_t file_size) {
   if (h.xsave_size % 64 != 0 || h.xsave_size > (1u << 20)) return bad("xsave size " + std::to_string(h.xsave_size) + " invalid");
   if (h.image_end == 0 || !aligned(h.image_end) || h.image_end > h.memory_size)
     return bad("image end " + hex(h.image_end) + " outside guest memory");
-  for (uint64_t a : {h.upcall_entry, h.upcall_record, h.preempt_area, h.ready_args}) {
-    if (a >= h.memory_size) return bad("guest address " + hex(a) + " outside guest memory");
+  // The monitor's own state obeys what the hypercalls that set it accept
+  // (vmm/src/hypercalls.cpp): the upcall and preempt area in the LibOS's
+  // range, 8-aligned records, a slice in [1 ms, 1 s]; the HcReady the resume
+  // answers above the monitor's pages; discard's floor above the LibOS.
+  auto in_libos = [](uint64_t a, uint64_t len) { return a >= abi::kLibosBase && a <= abi::kLibosLimit - len; };
+  if (h.image_end < abi::kLibosLimit) return bad("image end " + hex(h.image_end) + " below the application's range");
+  if (h.upcall_entry != 0 || h.upcall_record != 0) {
+    if (!in_libos(h.upcall_entry, 1) || !in_libos(h.upcall_record, sizeof(abi::FaultUpcall)) || h.upcall_record % 8)
+      return bad("fault upcall " + hex(h.upcall_entry) + "/" + hex(h.upcall_record) + " outside the LibOS");
   }
-  if (h.ready_args == 0) return bad("no ready argument address");
+  if (h.preempt_area != 0 || h.slice_ns != 0) {
+    if (h.upcall_entry == 0 || !in_libos(h.preempt_area, sizeof(abi::PreemptArea)) || h.preempt_area % 8 ||
+        h.slice_ns < 1000000 || h.slice_ns > 1000000000)
+      return bad("preempt area " + hex(h.preempt_area) + " or slice " + std::to_string(h.slice_ns) + " ns invalid");
+  }
+  if (h.ready_args < abi::kLibosBase || !inside(h.ready_args, sizeof(abi::HcReady), h.memory_size) ||
+      h.ready_args >= (1ull << 32))
+    return bad("ready argument address " + hex(h.ready_args) + " invalid");
   if (h.device_count > kSnapshotMaxDevices)
     return bad(std::to_string(h.device_count) + " devices (at most " + std::to_string(kSnapshotMaxDevices) + ")");
   if (h.kick_port_count > kSnapshotMaxKickPorts)

@@ -208,35 +208,65 @@ Result<void> wait_for_start(int fd) {
   return {};
 }
 
+// What the command line names: a snapshot to resume or an image to boot.
+struct Target {
+  std::optional<ResumeFile> resume;
+  std::optional<LoadedImage> image;
+  uint64_t memory_size = 0;
+  uint32_t image_devices = 0;  // ImageHeader::devices (saved in a snapshot)
+  std::string program;         // for reports
+};
+
+// Opens o.image as a Target; a usage error (status 2) as a message.
+Result<std::optional<std::string>> open_target(const Options& o, Target& t) {
+  if (is_snapshot_file(o.image)) {
+    if (auto refused = refused_with_snapshot(o))
+      return std::optional<std::string>(*refused + ": not with a snapshot (the snapshot " + o.image + " fixes it)");
+    t.resume = TRY(open_snapshot(o.image));
+    const auto& h = t.resume->snap.header;
+    t.memory_size = h.memory_size;
+    t.image_devices = h.image_devices;
+    t.program = image::fixed_string(h.image_name, sizeof h.image_name);
+    return std::optional<std::string>();
+  }
+  if (o.start_on_fd >= 0) return std::optional<std::string>("--start-on-fd: only when resuming a snapshot");
+  t.image.emplace(TRY(open_image(o.image)));
+  const auto& h = t.image->header;
+  t.memory_size = o.memory ? *o.memory : h.default_memory ? h.default_memory : kDefaultMemory;
+  TRY(check_image_fits(h, t.image->loaded, t.memory_size));
+  t.image_devices = h.devices;
+  t.program = t.image->program_name();
+  return std::optional<std::string>();
+}
+
+// Boot: the image's sections, the page tables and the descriptor tables in
+// guest memory. Returns CR3.
+Result<uint64_t> lay_out_boot_memory(const Options& o, const GuestMemory& mem, LoadedImage& image,
+                                     const std::vector<DeviceRegion>& regions, const std::vector<uint16_t>& kick_ports) {
+  TRY(map_sections(mem, image));
+  image.close_file();
+  auto plan = plan_address_space(mem.size(), image.loaded);
+  auto tables = TRY(build_page_tables(mem, mem.size(), plan, regions));
+  verbose(o, "%s: %s of guest memory, %zu sections, page tables %u pages (%u x 2 MiB, %u x 4 KiB)",
+          image.path.c_str(), describe_bytes(mem.size()).c_str(), image.sections.size(), tables.table_pages,
+          tables.large_pages, tables.small_pages);
+  TRY(write_descriptor_tables(mem, static_cast<uint32_t>(image.header.libos_bounce_slot),
+                              static_cast<uint32_t>(image.header.libos_syscall_bounce), kick_ports));
+  return tables.cr3;
+}
+
 // devs is taken by value: the devices are destroyed when run() returns,
 // after the VM and the vCPU (locals here), on every path.
 Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timing& timing) {
   // A snapshot (by magic) resumes; anything else is an image to boot.
-  std::optional<ResumeFile> resume;
-  std::optional<LoadedImage> image;
-  uint64_t memory_size = 0;
-  uint32_t image_devices = 0;
-  std::string program;
-  if (is_snapshot_file(o.image)) {
-    if (auto refused = refused_with_snapshot(o)) {
-      fprintf(stderr, "shoal-vmm: %s: not with a snapshot (the snapshot %s fixes it)\n", refused->c_str(), o.image.c_str());
-      return 2;
-    }
-    resume = TRY(open_snapshot(o.image));
-    memory_size = resume->snap.header.memory_size;
-    image_devices = resume->snap.header.image_devices;
-    program = image::fixed_string(resume->snap.header.image_name, sizeof resume->snap.header.image_name);
-  } else {
-    if (o.start_on_fd >= 0) {
-      fprintf(stderr, "shoal-vmm: --start-on-fd: only when resuming a snapshot\n");
-      return 2;
-    }
-    image.emplace(TRY(open_image(o.image)));
-    memory_size = o.memory ? *o.memory : image->header.default_memory ? image->header.default_memory : kDefaultMemory;
-    TRY(check_image_fits(image->header, image->loaded, memory_size));
-    image_devices = image->header.devices;
-    program = image->program_name();
+  Target target;
+  if (auto usage = TRY(open_target(o, target))) {
+    fprintf(stderr, "shoal-vmm: %s\n", usage->c_str());
+    return 2;
   }
+  std::optional<ResumeFile>& resume = target.resume;
+  std::optional<LoadedImage>& image = target.image;
+  uint64_t memory_size = target.memory_size;
   std::optional<SnapshotOut> snapshot_out;
   if (!o.snapshot_out.empty()) snapshot_out = TRY(prepare_snapshot_out(o.snapshot_out));
   // A guest's sleep is one block hypercall: a ppoll until its deadline.
@@ -256,7 +286,7 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
 
   // Only the devices the image declares exist.
   for (const auto& d : devs) {
-    if (auto refused = d->check_image(image_devices, o.image)) {
+    if (auto refused = d->check_image(target.image_devices, o.image)) {
       fprintf(stderr, "shoal-vmm: %s\n", refused->c_str());
       return 2;
     }
@@ -307,19 +337,10 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     // The page tables, descriptor tables and BootInfo are in the saved pages.
     TRY(map_snapshot(*resume, mem));
     verbose(o, "%s: snapshot of %s, %s of guest memory, %lu pages saved in %zu ranges", o.image.c_str(),
-            program.c_str(), describe_bytes(memory_size).c_str(),
+            target.program.c_str(), describe_bytes(memory_size).c_str(),
             static_cast<unsigned long>(resume->snap.header.saved_pages), resume->snap.ranges.size());
   } else {
-    TRY(map_sections(mem, *image));
-    image->close_file();
-    auto plan = plan_address_space(memory_size, image->loaded);
-    auto tables = TRY(build_page_tables(mem, memory_size, plan, regions));
-    cr3 = tables.cr3;
-    verbose(o, "%s: %s of guest memory, %zu sections, page tables %u pages (%u x 2 MiB, %u x 4 KiB)",
-            image->path.c_str(), describe_bytes(memory_size).c_str(), image->sections.size(), tables.table_pages,
-            tables.large_pages, tables.small_pages);
-    TRY(write_descriptor_tables(mem, static_cast<uint32_t>(image->header.libos_bounce_slot),
-                                static_cast<uint32_t>(image->header.libos_syscall_bounce), kick_ports));
+    cr3 = TRY(lay_out_boot_memory(o, mem, *image, regions, kick_ports));
   }
   TRY(vm->set_memory(mem.host_base(), memory_size));
   for (const auto& d : devs) {
@@ -379,7 +400,7 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   for (const auto& d : devs) TRY(install_hypercalls(env, d->hypercalls()));
 
   MonitorConfig config;
-  config.program = program;
+  config.program = target.program;
   config.timeout_s = o.timeout_s;
   if (snapshot_out) {
     config.exit_after_save = o.snapshot_then_exit;

@@ -136,6 +136,9 @@ Result<void> write_instance_fields(const GuestMemory& mem, const image::Snapshot
   info.net_prefix = 0;
   if (in.fill_devices) in.fill_devices(info);
   TRY(mem.write(kBootInfoAddr, info));
+  // This monitor's slice timer is not running (yet): say so, or the LibOS
+  // would not ask for it when a second thread becomes ready.
+  if (h.preempt_area != 0) TRY(mem.write<uint32_t>(h.preempt_area + offsetof(PreemptArea, armed), 0));
   TRY(mem.write<uint64_t>(h.ready_args + offsetof(HcReady, realtime_ns), in.realtime_ns));
   TRY(mem.write<uint32_t>(h.ready_args + offsetof(HcReady, result), kReadyResumed));
   return {};

@@ -476,3 +476,70 @@ TEST(DescribeFault, RefusedPortAccess) {
 }
 
 }  // namespace
+
+namespace {
+
+// The `ready` hypercall: a guest at its ready point with --snapshot-out.
+class ReadyTest : public MonitorTest {
+ protected:
+  static constexpr uint64_t kArgs = 0x300000;
+  VcpuExit interrupted() {
+    VcpuExit e;
+    e.kind = VcpuExit::Kind::interrupted;
+    return e;
+  }
+  sabi::HcReady ready_args() { return mem.read<sabi::HcReady>(kArgs).value(); }
+};
+
+TEST_F(ReadyTest, WithoutSnapshotOutTheGuestIsToldFailed) {
+  auto m = make();
+  vcpu.exits = {out(sabi::kHypercallPortBase + 10, kArgs), out(sabi::kHypercallPortBase + 4, 0x300040)};
+  EXPECT_EQ(m.run(), 0);
+  EXPECT_EQ(ready_args().result, sabi::kReadyFailed);
+  EXPECT_EQ(vcpu.immediate_exits, 0);
+}
+
+TEST_F(ReadyTest, SavesAfterCompletingTheExitWithResumedInTheSavedCopy) {
+  HypercallEnv env = make().env();
+  env.snapshot_wanted = true;
+  uint32_t result_at_save = 0;
+  int runs_at_save = 0;
+  MonitorConfig config{"prog", 0, fileno(report)};
+  config.exit_after_save = false;
+  config.save_snapshot = [&](const HypercallEnv&, uint64_t args, uint64_t) -> Result<std::string> {
+    EXPECT_EQ(args, kArgs);
+    result_at_save = ready_args().result;
+    runs_at_save = vcpu.runs;
+    return std::string();
+  };
+  Monitor saving(mem, vcpu, Symbolizer{}, std::move(env), config);
+  // ready; the completing KVM_RUN (interrupted); a second ready; exit.
+  vcpu.exits = {out(sabi::kHypercallPortBase + 10, kArgs), interrupted(), out(sabi::kHypercallPortBase + 10, kArgs),
+                out(sabi::kHypercallPortBase + 4, 0x300040)};
+  EXPECT_EQ(saving.run(), 0);
+  EXPECT_EQ(vcpu.immediate_exits, 1);
+  EXPECT_EQ(runs_at_save, 2);  // the save came after the exit was completed
+  EXPECT_EQ(result_at_save, sabi::kReadyResumed);
+  EXPECT_TRUE(saving.ready_reached());
+  // A second `ready` saves nothing: the guest is told failed.
+  EXPECT_EQ(ready_args().result, sabi::kReadyFailed);
+}
+
+TEST_F(ReadyTest, SnapshotThenExitEndsWithZeroAndAFailedSaveWithOne) {
+  for (bool ok : {true, false}) {
+    HypercallEnv env = make().env();
+    env.snapshot_wanted = true;
+    MonitorConfig config{"prog", 0, fileno(report)};
+    config.save_snapshot = [&](const HypercallEnv&, uint64_t, uint64_t) -> Result<std::string> {
+      if (!ok) return make_error("disk full");
+      return std::string();
+    };
+    Monitor m(mem, vcpu, Symbolizer{}, std::move(env), config);
+    vcpu.exits = {out(sabi::kHypercallPortBase + 10, kArgs), interrupted()};
+    EXPECT_EQ(m.run(), ok ? 0 : 1);
+    EXPECT_EQ(ready_args().result, ok ? sabi::kReadySaved : sabi::kReadyFailed);
+  }
+  EXPECT_NE(report_text().find("snapshot not saved: disk full"), std::string::npos);
+}
+
+}  // namespace

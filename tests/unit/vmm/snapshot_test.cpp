@@ -90,7 +90,31 @@ TEST(SnapshotFile, FieldsAreChecked) {
             std::string::npos);
   EXPECT_NE(error_of(with_header(bytes, [](SnapshotHeader& h) { h.data_offset += 0x1000; })).find("page data at"),
             std::string::npos);
-  EXPECT_NE(error_of(with_header(bytes, [](SnapshotHeader& h) { h.ready_args = 1ull << 40; })).find("outside guest memory"),
+  EXPECT_NE(error_of(with_header(bytes, [](SnapshotHeader& h) { h.ready_args = 1ull << 40; })).find("ready argument"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_header(bytes, [](SnapshotHeader& h) { h.ready_args = 0x10000; })).find("ready argument"),
+            std::string::npos);
+  // The monitor's state must be what its hypercalls would have accepted.
+  EXPECT_NE(error_of(with_header(bytes, [](SnapshotHeader& h) {
+              h.upcall_entry = 0x210000;
+              h.upcall_record = 0x10000;  // the page tables
+            })).find("fault upcall"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_header(bytes, [](SnapshotHeader& h) {
+              h.upcall_entry = 0x210000;
+              h.upcall_record = 0x220000;
+              h.preempt_area = 0x230000;
+              h.slice_ns = 5;
+            })).find("preempt area"),
+            std::string::npos);
+  EXPECT_EQ(error_of(with_header(bytes, [](SnapshotHeader& h) {
+              h.upcall_entry = 0x210000;
+              h.upcall_record = 0x220000;
+              h.preempt_area = 0x230000;
+              h.slice_ns = 10000000;
+            })),
+            "");
+  EXPECT_NE(error_of(with_header(bytes, [](SnapshotHeader& h) { h.image_end = 0x1000; })).find("image end"),
             std::string::npos);
   EXPECT_NE(error_of(with_header(bytes, [](SnapshotHeader& h) { h.cpu_features = 0; })).find("cpu variant"),
             std::string::npos);
