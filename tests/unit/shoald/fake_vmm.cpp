@@ -48,6 +48,7 @@
 
 #include <shoal/abi/channel.h>
 #include <shoal/abi/channel_ops.h>
+#include <shoal/abi/layout.h>
 #include <shoal/image/snapshot.hpp>
 
 using namespace shoal::abi;
@@ -243,10 +244,12 @@ bool write_snapshot(const std::string& path) {
   auto& h = snap.header;
   snprintf(h.build_id, sizeof h.build_id, "fake_vmm");
   snprintf(h.image_name, sizeof h.image_name, "fake");
-  h.memory_size = 1 << 20;
+  // Fields the reader checks as the monitor sets them (abi/layout.h): the
+  // application above the LibOS's range, the HcReady in the LibOS's.
+  h.memory_size = 16 << 20;
   h.cpu_features = 1;
-  h.image_end = 4096;
-  h.ready_args = 8;
+  h.image_end = shoal::abi::kLibosLimit;
+  h.ready_args = shoal::abi::kLibosBase;
   snap.ranges.push_back({0, 4096, 0});
   std::string env;
   for (const auto& [k, v] : g_env) env += k + "=" + v + "\n";
