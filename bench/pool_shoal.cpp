@@ -25,11 +25,16 @@ std::string hello_spec(const HelloPool& p) {
   s += "port = 8080\nmemory = \"32M\"\nbalance = \"round_robin\"\n";
   if (p.scale_to_zero) {
     s += "min_instances = 0\nmax_instances = 1\ninitial = 0\n";
-    s += "autoscale = { target = 100, scale_to_zero_after = \"" + p.idle + "\" }\n";
+    // A 1 s stable window: back at zero 1-2 s after the last request.
+    s += "autoscale = { target = 100, scale_to_zero_after = \"" + p.idle + "\", stable_window = \"1s\", "
+         "panic_window = \"500ms\" }\n";
   } else {
     std::string k = std::to_string(p.instances);
     s += "min_instances = " + k + "\nmax_instances = " + k + "\ninitial = " + k + "\n";
   }
+  if (!p.start.empty()) s += "start = \"" + p.start + "\"\n";
+  if (p.warm >= 0) s += "warm = " + std::to_string(p.warm) + "\n";
+  if (!p.warm_up.empty()) s += "warm_up = \"" + p.warm_up + "\"\n";
   s += "\n[[routes]]\npath = \"/\"\nservice = \"hello\"\n";
   return s;
 }

@@ -22,6 +22,11 @@ struct HelloPool {
   // Scale to zero instead: min 0, max 1, initial 0, idle after `idle`.
   bool scale_to_zero = false;
   std::string idle = "1s";
+  // How instances start (docs/spec.md): "" = the spec's default (snapshot),
+  // "snapshot" or "boot"; warm monitors kept (-1 = the default).
+  std::string start;
+  int warm = -1;
+  std::string warm_up;  // warm_up path ("" = none)
 };
 
 // The TOML spec for `pool` (schema: docs/spec.md).

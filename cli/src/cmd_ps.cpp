@@ -33,11 +33,11 @@ int run_ps(const std::string& control, bool json) {
     return 0;
   }
   printf("%s\n", status_line(s).c_str());
-  Table t({"INSTANCE", "STATE", "HEALTH", "PID", "UPTIME", "IN-FLIGHT", "REQUESTS", "RPS", "CPU", "RSS",
+  Table t({"INSTANCE", "STATE", "START", "HEALTH", "PID", "UPTIME", "IN-FLIGHT", "REQUESTS", "RPS", "CPU", "RSS",
            "RESTARTS"});
   if (s.contains("instances") && s["instances"].is_array()) {
     for (const auto& i : s["instances"]) {
-      t.add({json_str(i, "name"), json_str(i, "state"), health(i), json_str(i, "pid", "-"),
+      t.add({json_str(i, "name"), json_str(i, "state"), json_str(i, "start", "-"), health(i), json_str(i, "pid", "-"),
              format_duration(json_num(i, "uptime_s")), json_str(i, "in_flight", "0"),
              json_str(i, "requests", "0"), format_rate(json_num(i, "rps")),
              format_cpu(json_num(i, "cpu_seconds")), format_bytes(json_num(i, "rss_bytes")),

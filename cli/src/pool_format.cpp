@@ -93,13 +93,14 @@ double json_num(const nlohmann::json& j, const char* key, double fallback) {
 
 std::string status_line(const nlohmann::json& status) {
   const auto& pool = status.contains("pool") ? status["pool"] : nlohmann::json::object();
-  int services = 0, ready = 0, wanted = 0;
+  int services = 0, ready = 0, wanted = 0, warm = 0;
   double in_flight = 0, rps = 0;
   if (status.contains("services") && status["services"].is_array()) {
     for (const auto& s : status["services"]) {
       ++services;
       ready += static_cast<int>(json_num(s, "ready"));
       wanted += static_cast<int>(json_num(s, "desired"));
+      warm += static_cast<int>(json_num(s, "warm"));
       in_flight += json_num(s, "in_flight") + json_num(s, "waiting");
       rps += json_num(s, "rps");
     }
@@ -109,6 +110,8 @@ std::string status_line(const nlohmann::json& status) {
            json_str(pool, "name", "pool").c_str(), services, services == 1 ? "" : "s", ready, wanted,
            in_flight, format_rate(rps).c_str(), format_duration(json_num(pool, "uptime_s")).c_str());
   std::string line = buf;
+  // Warm monitors are not instances: they wait on a snapshot to be taken.
+  if (warm > 0) line += ", " + std::to_string(warm) + " warm";
   std::string state = json_str(pool, "state");
   if (!state.empty() && state != "running") line += " [" + state + "]";
   return line;

@@ -143,6 +143,8 @@ std::string ControlApi::status_text() const {
       append_uint(o, i->index);
       o += ",\"state\":";
       append_escaped(o, to_string(i->state));
+      o += ",\"start\":";
+      append_escaped(o, to_string(r.start_kind));
       o += ",\"healthy\":";
       o += i->state == InstanceState::ready ? (i->healthy ? "true" : "false") : "null";
       o += ",\"pid\":";
@@ -188,7 +190,14 @@ std::string ControlApi::status_text() const {
                 {"waiting", rt->waiting},
                 {"requests", rt->requests},
                 {"rps", rt->rps},
-                {"restarts", rt->restarts}};
+                {"restarts", rt->restarts},
+                {"start", std::string(spec::start_mode_name(rt->spec.start))},
+                {"warm", m_supervisor.warm_count(*rt)}};
+    if (rt->spec.start == spec::StartMode::snapshot) {
+      const SnapshotCache& snaps = m_supervisor.snapshots();
+      svc["snapshot"] = SnapshotCache::to_string(snaps.state(s.index));
+      if (!snaps.path(s.index).empty()) svc["snapshot_file"] = snaps.path(s.index);
+    }
     if (rt->autoscaler) {
       const auto& a = rt->autoscaler->status();
       svc["autoscaler"] = {{"stable_concurrency", a.stable_concurrency},

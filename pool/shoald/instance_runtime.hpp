@@ -17,6 +17,7 @@
 #include "model.hpp"
 #include "monitor_process.hpp"
 #include "proc_stats.hpp"
+#include "start_kind.hpp"
 
 namespace shoal::pool {
 
@@ -26,6 +27,8 @@ struct InstanceRuntime {
   MonitorProcess process;
   LogRing log;
   uint64_t spawned_wall_ns = 0;  // CLOCK_REALTIME, for people
+  StartKind start_kind = StartKind::boot;
+  bool makes_snapshot = false;    // booted with --snapshot-out (the service's snapshot maker)
 
   // Health: the instance is in the balancer iff ready, active_ok and passive_ok.
   std::optional<policy::ActiveHealth> active_health;

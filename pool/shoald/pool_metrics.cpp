@@ -22,8 +22,11 @@ Result<std::unique_ptr<PoolMetrics>> PoolMetrics::create() {
                                 {"service"}));
   m->m_cold_starts = TRY(r.counter("shoal_cold_starts_total", "Instances started (spawn to ready).", {"service"}));
   m->m_cold_start_duration = TRY(r.histogram("shoal_cold_start_duration_seconds",
-                                             "Time from spawning an instance to it listening on its port.",
-                                             {"service"}));
+                                             "Time from spawning an instance (or waking a warm monitor) to it "
+                                             "listening on its port, by how it started.",
+                                             {"service", "kind"}));
+  m->m_warm = TRY(r.gauge("shoal_warm_monitors", "Monitors started on the snapshot and waiting to be taken.",
+                          {"service"}));
   m->m_activations = TRY(r.counter("shoal_activations_total",
                                    "Starts of a service that had no instance while requests waited (scale from zero).",
                                    {"service"}));
@@ -46,7 +49,9 @@ PoolMetrics::ServiceSeries& PoolMetrics::service(const std::string& name) {
   s->desired = &m_desired->with({name});
   s->restarts = &m_restarts->with({name});
   s->cold_starts = &m_cold_starts->with({name});
-  s->cold_start_duration = &m_cold_start_duration->with({name});
+  for (size_t k = 0; k < kStartKinds; ++k)
+    s->cold_start_duration[k] = &m_cold_start_duration->with({name, to_string(static_cast<StartKind>(k))});
+  s->warm = &m_warm->with({name});
   s->activations = &m_activations->with({name});
   s->active_health_failures = &m_health_failures->with({name, "active"});
   s->passive_health_failures = &m_health_failures->with({name, "passive"});

@@ -8,7 +8,8 @@
 //   shoal_desired_instances{service}              gauge (the autoscaler's decision)
 //   shoal_restarts_total{service}                 counter (unexpected exits replaced)
 //   shoal_cold_starts_total{service}              counter (spawn -> ready)
-//   shoal_cold_start_duration_seconds{service}    histogram
+//   shoal_cold_start_duration_seconds{service,kind} histogram (kind = boot | snapshot | warm)
+//   shoal_warm_monitors{service}                  gauge (monitors waiting on the snapshot)
 //   shoal_activations_total{service}              counter (starts from zero)
 //   shoal_health_failures_total{service,kind}     counter (kind = active | passive)
 // Counters are bumped as things happen; gauges are set just before each
@@ -25,6 +26,7 @@
 #include <shoal/pool/metrics/metrics.hpp>
 
 #include "shoal/base/result.hpp"
+#include "start_kind.hpp"
 
 namespace shoal::pool {
 
@@ -44,7 +46,8 @@ class PoolMetrics {
     metrics::Gauge* desired = nullptr;
     metrics::Counter* restarts = nullptr;
     metrics::Counter* cold_starts = nullptr;
-    metrics::Histogram* cold_start_duration = nullptr;
+    std::array<metrics::Histogram*, kStartKinds> cold_start_duration{};  // by StartKind
+    metrics::Gauge* warm = nullptr;
     metrics::Counter* activations = nullptr;
     metrics::Counter* active_health_failures = nullptr;
     metrics::Counter* passive_health_failures = nullptr;
@@ -69,6 +72,7 @@ class PoolMetrics {
   metrics::Family<metrics::Counter>* m_restarts = nullptr;
   metrics::Family<metrics::Counter>* m_cold_starts = nullptr;
   metrics::Family<metrics::Histogram>* m_cold_start_duration = nullptr;
+  metrics::Family<metrics::Gauge>* m_warm = nullptr;
   metrics::Family<metrics::Counter>* m_activations = nullptr;
   metrics::Family<metrics::Counter>* m_health_failures = nullptr;
   std::unordered_map<std::string, std::unique_ptr<ServiceSeries>> m_services;

@@ -45,10 +45,32 @@ Supervisor::Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig
     rt->desired = c.initial_instances;
     m_services.push_back(std::move(rt));
   }
+  m_snapshots = std::make_unique<SnapshotCache>(m_loop, m_config.snapshot_dir, m_config.vmm_path,
+                                                [this](const std::string& line) { notice(line); },
+                                                m_config.snapshot_check);
+  // The cache calls back from deferred work, which may run after we are gone.
+  m_snapshots->set_listener([this, alive = std::weak_ptr<bool>(m_alive)](uint32_t service) {
+    if (alive.expired() || !*alive.lock()) return;
+    on_snapshot_change(service);
+  });
+  m_warm = std::make_unique<WarmPool>(m_loop, [this](uint32_t service, const std::string& how) {
+    on_warm_death(service, how);
+  });
 }
 
 Supervisor::~Supervisor() {
   *m_alive = false;
+  m_warm.reset();  // kills and reaps the waiting monitors
+  for (auto& [service, m] : m_makers) {
+    kill(m.process.pid, SIGKILL);
+    int status;
+    waitpid(m.process.pid, &status, 0);
+    for (int fd : {m.process.pidfd, m.process.out_fd, m.process.err_fd}) {
+      m_loop.remove(fd);
+      close(fd);
+    }
+    if (m.deadline) m_loop.cancel(m.deadline);
+  }
   // Whatever still runs is killed and reaped: shoald does not leave
   // instances behind (they would also die of PR_SET_PDEATHSIG).
   for (auto& rt : m_services) {
@@ -80,6 +102,7 @@ Result<void> Supervisor::start() {
   m_started_ns = EventLoop::now_ns();
   m_last_sample_ns = m_started_ns;
   m_hub.start();
+  TRY(setup_snapshots());
   for (auto& rt : m_services) reconcile(*rt);
   m_tick_timer = m_loop.after(m_config.tick, [this] { tick(); });
   return {};
@@ -277,6 +300,8 @@ void Supervisor::shutdown(Duration timeout, std::function<void()> done) {
   if (m_stopping) return;
   m_stopping = true;
   m_hub.refuse_guest_connects();
+  m_warm->clear_all();  // they never ran a guest: nothing to drain
+  for (auto& [service, m] : m_makers) kill(m.process.pid, SIGKILL);  // reaped through their pidfd
   m_shutdown_done = std::move(done);
   log("stopping: draining every instance");
   for (auto& rt : m_services) {
@@ -327,6 +352,7 @@ void Supervisor::update_gauges() {
     rt->series->in_flight->set(in_flight);
     rt->series->queue->set(rt->waiting);
     rt->series->desired->set(rt->desired);
+    rt->series->warm->set(static_cast<double>(m_warm->count(rt->service.index)));
   }
 }
 

@@ -61,6 +61,8 @@
 #include "model.hpp"
 #include "pool.hpp"
 #include "pool_metrics.hpp"
+#include "snapshot_cache.hpp"
+#include "warm_pool.hpp"
 
 namespace shoal::pool {
 
@@ -87,6 +89,8 @@ struct SupervisorConfig {
   size_t exits_kept = 16;                  // exit records per service
   size_t report_lines = 40;                // stderr lines in a crash report
   bool verbose = false;                    // log instance events to stderr
+  std::string snapshot_dir;                // "" = default_snapshot_dir()
+  SnapshotCache::FileCheck snapshot_check; // empty = check_snapshot_file (tests give their fake's)
 };
 inline constexpr Duration kDrainGrace = std::chrono::seconds(5);
 
@@ -165,6 +169,9 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   ServiceRuntime* runtime(std::string_view name);
   uint64_t started_ns() const { return m_started_ns; }
   const SupervisorConfig& config() const { return m_config; }
+  // Starting from snapshots (supervisor_start.cpp).
+  const SnapshotCache& snapshots() const { return *m_snapshots; }
+  size_t warm_count(const ServiceRuntime& rt) const { return m_warm->count(rt.service.index); }
   // Bounds the service is held to now (pinned, autoscaled or fixed).
   std::pair<uint32_t, uint32_t> bounds(const ServiceRuntime& rt) const;
 
@@ -202,6 +209,34 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   Result<Instance*> spawn(ServiceRuntime& rt, uint32_t index);
   void spawn_or_log(ServiceRuntime& rt, uint32_t index);
   void on_output(Instance& i, LogStream stream);
+
+  // Starting a monitor (supervisor_start.cpp): a warm one, a resume, a boot
+  // that makes the snapshot, or a plain boot, as the service's snapshot
+  // state says.
+  struct StartedMonitor {
+    StartKind kind = StartKind::boot;
+    bool makes_snapshot = false;
+    MonitorProcess process;
+    std::unique_ptr<Channel> channel;
+    LogRing log;
+  };
+  Result<StartedMonitor> start_monitor(ServiceRuntime& rt, uint32_t index);
+  bool start_waits_for_snapshot(const ServiceRuntime& rt) const;
+  ChannelConfig channel_config(const ServiceRuntime& rt) const;
+  MonitorLaunch boot_launch(const ServiceRuntime& rt, uint32_t index, const Channel& channel) const;
+  MonitorLaunch resume_launch(const ServiceRuntime& rt, const Channel& channel) const;
+  Result<void> setup_snapshots();
+  void queue_warm_refill(ServiceRuntime& rt);
+  void refill_warm(ServiceRuntime& rt);
+  void on_snapshot_change(uint32_t service);
+  // A service that starts at zero gets its snapshot before its first request:
+  // a monitor boots, saves and exits (--snapshot-then exit); not an instance.
+  void make_snapshot_ahead(ServiceRuntime& rt);
+  void end_snapshot_maker(uint32_t service, bool timed_out);
+  void on_warm_death(uint32_t service, const std::string& how);
+  // An instance ended: what it means for its service's snapshot.
+  void snapshot_exit(Instance& i, InstanceState was, bool expected, const std::string& how,
+                     const std::string& last_err);
   void on_exit(Instance& i);
   void check_ready(Instance& i);
   void mark_ready(Instance& i);
@@ -259,6 +294,15 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   std::function<void()> m_shutdown_done;
   EventLoop::TimerId m_shutdown_timer = 0;
   ChannelHub m_hub;
+  std::unique_ptr<SnapshotCache> m_snapshots;
+  std::unique_ptr<WarmPool> m_warm;
+  struct SnapshotMaker {
+    MonitorProcess process;
+    std::unique_ptr<Channel> channel;
+    LogRing log;
+    EventLoop::TimerId deadline = 0;
+  };
+  std::map<uint32_t, SnapshotMaker> m_makers;  // by service index
   // Cleared by the destructor: callbacks scheduled earlier check it.
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };

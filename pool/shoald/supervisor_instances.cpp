@@ -34,42 +34,13 @@ std::string ms_text(Duration d) {
   return buf;
 }
 
-bool has_env(const spec::Service& c, std::string_view key) {
-  for (const auto& [k, v] : c.env)
-    if (k == key) return true;
-  return false;
-}
-
 }  // namespace
 
 Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   const spec::Service& c = rt.spec;
-  ChannelConfig cc;
-  cc.slot_count = c.channel_slots;
-  cc.ring_size = m_config.ring_size;
-  for (const auto& other : m_services) cc.services.push_back({other->service.name(), other->service.ipv4});
-  Channel channel = TRY(Channel::create(cc));
-
-  MonitorLaunch launch;
-  launch.program = m_config.vmm_path;
-  auto& a = launch.argv;
-  a = {m_config.vmm_path, "--channel", channel.vmm_argument()};
-  if (c.memory) a.insert(a.end(), {"--memory", std::to_string(c.memory)});
-  if (c.ksm) a.push_back("--ksm");
-  // The port to listen on and who the instance is, unless the spec says
-  // otherwise; then the spec's environment.
-  if (!has_env(c, "PORT")) a.insert(a.end(), {"--env", "PORT=" + std::to_string(c.port)});
-  a.insert(a.end(), {"--env", "SHOAL_SERVICE=" + c.name, "--env", "SHOAL_INSTANCE=" + std::to_string(index)});
-  for (const auto& [k, v] : c.env) a.insert(a.end(), {"--env", k + "=" + v});
-  a.push_back(c.image_path);
-  if (!c.args.empty()) {
-    a.push_back("--");
-    a.insert(a.end(), c.args.begin(), c.args.end());
-  }
-  ChannelFdNumbers fds = channel.fds();
-  launch.inherit_fds = {fds.memfd, fds.to_host, fds.to_guest};
-  MonitorProcess proc = TRY(spawn_monitor(launch));
-  channel.drop_memfd();  // the monitor has its own copy
+  // A warm monitor, a resume, or a boot (supervisor_start.cpp).
+  StartedMonitor started = TRY(start_monitor(rt, index));
+  MonitorProcess proc = started.process;
 
   uint64_t now = EventLoop::now_ns();
   auto owned = std::make_unique<Instance>();
@@ -81,12 +52,15 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   ++rt.by_state[static_cast<size_t>(InstanceState::starting)];
   ++m_starting;
   i->pid = proc.pid;
-  i->channel = std::make_unique<Channel>(std::move(channel));
+  i->channel = std::move(started.channel);
   i->spawned_ns = now;
   i->runtime = std::make_unique<InstanceRuntime>(c.passive_health);
   InstanceRuntime& r = *i->runtime;
   r.process = proc;
   r.spawned_wall_ns = wall_ns();
+  r.start_kind = started.kind;
+  r.makes_snapshot = started.makes_snapshot;
+  r.log = std::move(started.log);
   rt.service.instances.push_back(std::move(owned));
   m_instances[i->id] = i;
 
@@ -107,12 +81,23 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
            ms_text(m_config.start_timeout) + "; killing it");
     kill_instance(*p, "");  // an unexpected end: it is restarted
   });
-  log(instance_name(*i) + ": spawned (pid " + std::to_string(i->pid) + ")");
+  if (r.makes_snapshot) m_snapshots->making(rt.service.index, i->id);
+  log(instance_name(*i) + ": spawned (pid " + std::to_string(i->pid) + ", " + to_string(r.start_kind) +
+      (r.makes_snapshot ? ", saving a snapshot" : "") + ")");
+  // A warm monitor that was warmed up listens already.
+  if (started.kind == StartKind::warm) check_ready(*i);
   return i;
 }
 
 void Supervisor::spawn_or_log(ServiceRuntime& rt, uint32_t index) {
   // The caller holds index once: a new instance takes that hold over.
+  // Its snapshot is being made: the start happens when it is (or when the
+  // maker listens without one), from the reconcile that follows, which
+  // takes the index again.
+  if (start_waits_for_snapshot(rt)) {
+    rt.indexes.release(index);
+    return;
+  }
   auto r = spawn(rt, index);
   if (r) return;
   notice(rt.where + ": cannot start an instance: " + r.error().message);
@@ -187,7 +172,9 @@ void Supervisor::mark_ready(Instance& i) {
     r.sample_ns = now;
   }
   rt.series->cold_starts->inc();
-  rt.series->cold_start_duration->observe(static_cast<double>(now - i.spawned_ns) / 1e9);
+  rt.series->cold_start_duration[static_cast<size_t>(r.start_kind)]->observe(static_cast<double>(now - i.spawned_ns) /
+                                                                            1e9);
+  if (r.makes_snapshot) m_snapshots->maker_ready(i.service->index, i.id);
   rt.backoff.try_emplace(i.index, rt.spec.restart).first->second.on_ready(time_point(now));
   log(instance_name(i) + ": ready in " + ms_text(Duration(now - i.spawned_ns)));
   if (m_stopping) {
@@ -325,6 +312,7 @@ void Supervisor::on_exit(Instance& i) {
   std::string how = got > 0 ? describe_exit(status) : "ended (status unknown)";
   e.status = e.expected ? "stopped: " + r.stop_reason + " (" + how + ")" : how;
   e.report = r.log.tail(LogStream::err, m_config.report_lines);
+  snapshot_exit(i, was, e.expected, how, e.report.empty() ? "" : e.report.back());
   e.log = std::move(r.log);
   r.log = LogRing();
   rt.exits.push_back(std::move(e));

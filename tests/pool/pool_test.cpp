@@ -3,10 +3,12 @@
 // tests/pool's crashy). Prints the numbers it measures (replacement after
 // kill -9, cold start from zero).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,6 +24,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <shoal/image/snapshot.hpp>
 
 #include "pool_client.hpp"
 
@@ -86,6 +90,7 @@ class Pool : public ::testing::Test {
     m_socket = m_dir + "/pool.sock";
     m_port = free_port();
     setenv("XDG_RUNTIME_DIR", m_dir.c_str(), 1);  // up -d's log goes there
+    setenv("XDG_CACHE_HOME", (m_dir + "/cache").c_str(), 1);  // and shoald's snapshots here
     unsetenv("SHOAL_VMM");
   }
 
@@ -112,6 +117,8 @@ class Pool : public ::testing::Test {
   void up(const std::string& spec) {
     CommandResult r = run(std::string(SHOAL_CLI_PATH) + " up -d " + spec + " --ready-timeout 30");
     ASSERT_EQ(r.status, 0) << r.output;
+    size_t log = r.output.find("  log     ");
+    if (log != std::string::npos) m_log = r.output.substr(log + 10, r.output.find('\n', log) - log - 10);
     size_t at = r.output.find("pid ");
     ASSERT_NE(at, std::string::npos) << r.output;
     m_pid = atoi(r.output.c_str() + at + 4 + strspn(r.output.c_str() + at + 4, " "));
@@ -145,7 +152,7 @@ class Pool : public ::testing::Test {
     EXPECT_FALSE(alive(m_pid)) << "shoald still running";
   }
 
-  std::string m_dir, m_socket;
+  std::string m_dir, m_socket, m_log;
   uint16_t m_port = 0;
   pid_t m_pid = -1;
 };
@@ -294,3 +301,215 @@ TEST_F(Pool, KillNineUnderLoadFailsNoRequest) {
 }
 
 }  // namespace
+
+// ---- Starting from snapshots (issue 13; label `snapshot`) -------------------
+
+class PoolSnapshot : public Pool {
+ protected:
+  std::string snapshot_dir() const { return m_dir + "/cache/shoal/snapshots"; }
+  std::vector<std::string> snapshots() const {
+    std::vector<std::string> out;
+    CommandResult r = run("ls " + snapshot_dir() + " 2>/dev/null");
+    size_t at = 0;
+    while (at < r.output.size()) {
+      size_t nl = r.output.find('\n', at);
+      if (nl == std::string::npos) nl = r.output.size();
+      std::string name = r.output.substr(at, nl - at);
+      if (name.size() > 5 && name.substr(name.size() - 5) == ".snap") out.push_back(snapshot_dir() + "/" + name);
+      at = nl + 1;
+    }
+    return out;
+  }
+  std::string log_text() const {
+    std::ifstream f(m_log);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  }
+  static int count_start(const json& s, const std::string& kind) {
+    int n = 0;
+    for (const auto& i : s["instances"]) n += i["start"] == kind && i["state"] == "ready";
+    return n;
+  }
+  const std::string kHello = "[services.hello]\nimage = \"" HELLO_IMAGE "\"\nmemory = \"32M\"\n";
+};
+
+TEST_F(PoolSnapshot, InstancesStartFromTheSnapshotAndAnswer) {
+  up(write_spec(kHello + "initial = 3\nmin_instances = 1\nmax_instances = 5\n", "hello"));
+  json s = status();
+  ASSERT_TRUE(s.is_object());
+  // The first boots and saves; the others resume its snapshot.
+  EXPECT_EQ(count_start(s, "boot"), 1) << s.dump();
+  EXPECT_EQ(count_start(s, "snapshot"), 2) << s.dump();
+  EXPECT_EQ(s["services"][0]["snapshot"], "ready") << s.dump();
+  ASSERT_EQ(snapshots().size(), 1u);
+  {
+    int fd = open(snapshots()[0].c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    ASSERT_EQ(fstat(fd, &st), 0);
+    auto snap = shoal::image::read_snapshot(fd, static_cast<uint64_t>(st.st_size));
+    close(fd);
+    ASSERT_TRUE(snap.ok()) << snap.error().message;
+    printf("pool: snapshot of hello: %llu pages saved (%lld bytes on disk)\n",
+           static_cast<unsigned long long>(snap->header.saved_pages), static_cast<long long>(st.st_size));
+  }
+  // Every instance answers (round robin over the three, twice).
+  for (int k = 0; k < 6; ++k) {
+    Answer a = http(m_port, "GET", "/");
+    EXPECT_EQ(a.status, 200);
+    EXPECT_EQ(a.body, "hello, world\n");
+  }
+  json after = status();
+  for (const auto& i : after["instances"]) EXPECT_GE(i["requests"].get<int>(), 2) << after.dump();
+  // A scale-up takes the warm monitor (warm = 1 by default).
+  ASSERT_TRUE(wait_status([](const json& st) { return st["services"][0]["warm"] == 1; }, 10000));
+  CommandResult scale = run(cli("scale hello 4 --wait --timeout 30"));
+  ASSERT_EQ(scale.status, 0) << scale.output;
+  s = status();
+  EXPECT_EQ(count_start(s, "warm"), 1) << s.dump();
+  CommandResult ps = run(cli("ps"));
+  EXPECT_TRUE(contains(ps.output, "START")) << ps.output;
+  EXPECT_TRUE(contains(ps.output, " warm ")) << ps.output;
+  for (int k = 0; k < 8; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+  for (const auto& i : s["instances"])
+    printf("pool: %s started by %s, ready in %.1f ms\n", i["name"].get<std::string>().c_str(),
+           i["start"].get<std::string>().c_str(), i.value("start_ms", 0.0));
+  down();
+}
+
+TEST_F(PoolSnapshot, ScaleFromZeroUsesTheSnapshot) {
+  for (int warm : {1, 0}) {
+    SCOPED_TRACE("warm = " + std::to_string(warm));
+    up(write_spec(kHello + "warm = " + std::to_string(warm) +
+                      "\ninitial = 0\nmin_instances = 0\nmax_instances = 2\n"
+                      "autoscale = { target = 10, scale_to_zero_after = \"1s\", stable_window = \"2s\" }\n",
+                  "hello"));
+    // The snapshot is made ahead of the first request (a monitor boots,
+    // saves and exits; cached for every later `shoal up` too): no request
+    // from zero waits for a boot.
+    for (int round = 0; round < 2; ++round) {
+      double t0 = now_ms();
+      Answer a = http(m_port, "GET", "/");
+      double ms = now_ms() - t0;
+      EXPECT_EQ(a.status, 200);
+      EXPECT_EQ(a.body, "hello, world\n");
+      json s = status();
+      std::string kind = s["instances"].empty() ? "?" : s["instances"][0]["start"].get<std::string>();
+      printf("pool: request to a service at zero (warm = %d) -> answer in %.1f ms (instance started by %s)\n", warm,
+             ms, kind.c_str());
+      EXPECT_NE(kind, "boot");
+      // The first request may come before the warm monitor does (it waits
+      // for the snapshot made ahead, then resumes it).
+      if (round == 1 || warm == 0) {
+        EXPECT_EQ(kind, warm ? "warm" : "snapshot");
+      }
+      ASSERT_TRUE(wait_status([](const json& st) { return st["instances"].empty(); }, 15000));
+      if (warm) {
+        ASSERT_TRUE(wait_status([](const json& st) { return st["services"][0]["warm"] == 1; }, 10000));
+      }
+    }
+    down();
+  }
+}
+
+// Rewrites a snapshot's build id and its checksum: a file whose header and
+// tables are valid (shoald's check passes) but that the monitor refuses, as
+// it refuses one from another build.
+void forge_build_id(const std::string& path) {
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  std::vector<uint8_t> head(4096);
+  f.read(reinterpret_cast<char*>(head.data()), 4096);
+  shoal::image::SnapshotHeader h;
+  memcpy(&h, head.data(), sizeof h);
+  std::vector<uint8_t> tables(h.vcpu_offset + h.vcpu_size - 4096);
+  f.read(reinterpret_cast<char*>(tables.data()), static_cast<std::streamsize>(tables.size()));
+  snprintf(h.build_id, sizeof h.build_id, "0123456789abcdef-not-this-build");
+  h.checksum = shoal::image::snapshot_checksum(h, tables);
+  f.seekp(0);
+  f.write(reinterpret_cast<const char*>(&h), sizeof h);
+}
+
+TEST_F(PoolSnapshot, ACorruptedOrForeignCachedSnapshotFallsBackToBoot) {
+  std::string spec = write_spec(kHello + "initial = 2\nmin_instances = 1\nmax_instances = 4\n", "hello");
+  up(spec);
+  ASSERT_EQ(snapshots().size(), 1u);
+  std::string file = snapshots()[0];
+  down();
+  {
+    // Cut short, as by a crash or a full disk: the header does not check out.
+    ASSERT_EQ(truncate(file.c_str(), 100), 0);
+    up(spec);
+    json s = status();
+    EXPECT_EQ(count_start(s, "boot"), 1) << s.dump();
+    EXPECT_EQ(count_start(s, "snapshot"), 1) << s.dump();  // from the new one
+    for (int k = 0; k < 4; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+    EXPECT_TRUE(contains(log_text(), "services.hello: the cached snapshot is not valid (" + file)) << log_text();
+    EXPECT_TRUE(contains(log_text(), "removing it, the first instance boots and makes a new one")) << log_text();
+    down();
+  }
+  {
+    // Valid, but from another monitor build: the monitor refuses it.
+    forge_build_id(file);
+    up(spec);
+    for (int k = 0; k < 4; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+    ASSERT_TRUE(wait_status([](const json& st) { return st["services"][0]["snapshot"] == "ready"; }, 10000));
+    EXPECT_TRUE(contains(log_text(), "services.hello: cannot start from " + file + " (exit status 1")) << log_text();
+    EXPECT_TRUE(contains(log_text(), "the next instance boots and makes a new snapshot")) << log_text();
+    json s = status();
+    EXPECT_GE(count_start(s, "boot"), 1) << s.dump();
+    down();
+  }
+}
+
+TEST_F(PoolSnapshot, StartBootBootsEveryInstance) {
+  up(write_spec(kHello + "start = \"boot\"\ninitial = 3\nmin_instances = 1\nmax_instances = 4\n", "hello"));
+  json s = status();
+  EXPECT_EQ(count_start(s, "boot"), 3) << s.dump();
+  EXPECT_EQ(s["services"][0]["warm"], 0) << s.dump();
+  EXPECT_FALSE(s["services"][0].contains("snapshot")) << s.dump();
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+  EXPECT_TRUE(snapshots().empty());
+  down();
+}
+
+TEST_F(PoolSnapshot, AWarmedUpMonitorListensWhenTaken) {
+  up(write_spec(kHello + "warm_up = \"/healthz\"\ninitial = 1\nmin_instances = 1\nmax_instances = 3\n", "hello"));
+  ASSERT_TRUE(wait_status([](const json& st) { return st["services"][0]["warm"] == 1; }, 10000));
+  usleep(500000);  // its warm-up request (resume, listen, answer) has time to finish
+  CommandResult scale = run(cli("scale hello 2 --wait --timeout 30"));
+  ASSERT_EQ(scale.status, 0) << scale.output;
+  json s = status();
+  ASSERT_EQ(count_start(s, "warm"), 1) << s.dump();
+  for (const auto& i : s["instances"])
+    if (i["start"] == "warm") {
+      // Listening already when taken: ready in the same loop iteration.
+      EXPECT_LT(i.value("start_ms", 99.0), 1.0) << s.dump();
+      printf("pool: a warmed-up monitor taken: ready in %.3f ms\n", i.value("start_ms", 99.0));
+    }
+  for (int k = 0; k < 6; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+  down();
+}
+
+TEST_F(PoolSnapshot, ASpecNamesItsSnapshotFile) {
+  // A snapshot from shoald's cache, shipped as a file the spec names: every
+  // instance resumes it, none boots.
+  std::string spec = write_spec(kHello + "initial = 1\nmin_instances = 1\nmax_instances = 3\n", "hello");
+  up(spec);
+  ASSERT_EQ(snapshots().size(), 1u);
+  down();
+  ASSERT_EQ(run("cp " + snapshots()[0] + " " + m_dir + "/shipped.snap").status, 0);
+  run("rm -rf " + snapshot_dir());
+  up(write_spec(kHello + "snapshot = \"shipped.snap\"\ninitial = 2\nmin_instances = 1\nmax_instances = 3\n", "hello"));
+  json s = status();
+  EXPECT_EQ(count_start(s, "snapshot"), 2) << s.dump();
+  EXPECT_EQ(s["services"][0]["snapshot_file"], m_dir + "/shipped.snap") << s.dump();
+  for (int k = 0; k < 4; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+  down();
+  // `shoal snapshot` makes one for `shoal run`, without a pool's channel: refused
+  // when the pool starts, naming the file, line and key.
+  CommandResult made = run(std::string(SHOAL_CLI_PATH) + " snapshot " HELLO_IMAGE " -o " + m_dir + "/plain.snap");
+  ASSERT_EQ(made.status, 0) << made.output;
+  std::string bad = write_spec(kHello + "snapshot = \"plain.snap\"\ninitial = 1\n", "hello");
+  CommandResult r = run(std::string(SHOAL_CLI_PATH) + " up -d " + bad + " --ready-timeout 30");
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "services.hello.snapshot: " + m_dir + "/plain.snap: made without the pool's channel"))
+      << r.output;
+}

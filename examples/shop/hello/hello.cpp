@@ -4,8 +4,14 @@
 //   body size: --size N or HELLO_BODY_SIZE (default 13: "hello, world\n");
 //   per request: ?size=N (at most 1 MiB).
 //   GET /healthz -> "ok"
-//   GET /whoami  -> the instance number shoald gave it (SHOAL_INSTANCE), or
-//                   "native": lets tests see which instance answered
+//   GET /whoami  -> the instance number shoald gave it (SHOAL_INSTANCE, or
+//                   "native") and a random tag drawn at the first /whoami:
+//                   lets tests see which instance answered. The tag tells
+//                   apart instances resumed from one snapshot, which all
+//                   carry the environment of the instance that saved it.
+#include <sys/random.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -23,6 +29,19 @@ std::string make_body(long size) {
   std::string body(size, 'x');
   if (size > 0) body.back() = '\n';
   return body;
+}
+
+// Drawn on first use, after any snapshot was taken (a snapshot is saved
+// before the first request), so each resumed instance draws its own.
+const std::string& instance_tag() {
+  static const std::string tag = [] {
+    unsigned char b[4] = {};
+    if (getrandom(b, sizeof b, 0) != static_cast<ssize_t>(sizeof b)) return std::string("????????");
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
+    return std::string(hex);
+  }();
+  return tag;
 }
 
 bool parse_size(const std::string& text, long& size) {
@@ -46,7 +65,7 @@ int main(int argc, char** argv) {
     if (r.path == "/healthz") return Response::text(200, "ok\n");
     if (r.path == "/whoami") {
       const char* who = std::getenv("SHOAL_INSTANCE");
-      return Response::text(200, std::string(who ? who : "native") + "\n");
+      return Response::text(200, std::string(who ? who : "native") + " " + instance_tag() + "\n");
     }
     std::string asked = r.query_param("size");
     if (asked.empty()) return fixed;

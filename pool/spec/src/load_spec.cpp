@@ -67,6 +67,16 @@ Result<Spec> load_spec(const std::string& path) {
     // `shoal ps`, whatever its working directory.
     else if (char buf[PATH_MAX]; realpath(s.image_path.c_str(), buf))
       s.image_path = buf;
+    if (s.snapshot_path.empty()) continue;
+    // The snapshot's header is checked by shoald (it knows the monitor's
+    // format); here only that the file is there.
+    key = "services." + s.name + ".snapshot";
+    if (stat(s.snapshot_path.c_str(), &st) != 0)
+      errors.push_back({spec.file, spec.line_of(key), 0, key, s.snapshot_path + ": " + strerror(errno)});
+    else if (!S_ISREG(st.st_mode))
+      errors.push_back({spec.file, spec.line_of(key), 0, key, s.snapshot_path + ": not a regular file"});
+    else if (char buf[PATH_MAX]; realpath(s.snapshot_path.c_str(), buf))
+      s.snapshot_path = buf;
   }
   if (!errors.empty()) return make_error(format_errors(errors));
   return std::move(spec);

@@ -402,6 +402,94 @@ const Keys<Service>& service_keys() {
                                  "MADV_MERGEABLE on guest memory). Idle instances of one image hold mostly identical "
                                  "pages; merging needs `/sys/kernel/mm/ksm/run` = 1 and costs ksmd's CPU (docs/"
                                  "benchmarks.md, \"Density\")"}),
+      // start, snapshot, warm and ready: how instances start (docs/spec.md
+      // "Starting from a snapshot"). The last three only mean something with
+      // start = "snapshot", so giving one with "boot" is an error.
+      custom_key<S>("start", "string", "`\"snapshot\"`", "`\"snapshot\"` or `\"boot\"`",
+                    "how instances start: `snapshot` boots the first one, saves it at its ready point and starts "
+                    "every other one from that snapshot; `boot` boots the image every time",
+                    [](ReadContext&, TableReader& t, S& s) {
+                      auto mode = t.string("start", 64);
+                      if (!mode) return;
+                      if (*mode == "snapshot")
+                        s.start = StartMode::snapshot;
+                      else if (*mode == "boot")
+                        s.start = StartMode::boot;
+                      else
+                        t.error("start", "must be \"snapshot\" or \"boot\", not " + quote(*mode));
+                    }),
+      custom_key<S>("snapshot", "string", "none: shoald makes one", "an existing snapshot file",
+                    "a snapshot to start instances from instead of making one: one shoald made (from its cache: "
+                    "a pool's snapshot holds its channel); relative to the spec file's directory. `shoal up` checks it "
+                    "exists, its header is valid and it has this pool's channel",
+                    [](ReadContext& ctx, TableReader& t, S& s) {
+                      auto file = t.string("snapshot");
+                      if (!file) return;
+                      if (file->empty())
+                        t.error("snapshot", "must not be empty");
+                      else if (s.start != StartMode::snapshot)
+                        t.error("snapshot", "only applies with start = \"snapshot\"");
+                      else {
+                        s.snapshot = *file;
+                        s.snapshot_path = resolve(ctx.base_dir, *file);
+                      }
+                    }),
+      custom_key<S>("warm", "integer", "`1` (`0` with `start = \"boot\"`)", "0 - 64; only with `start = \"snapshot\"`",
+                    "monitors kept started and waiting on the snapshot (VM, vCPU, memory mapped, jail): a start, "
+                    "including the one from zero, takes one and costs a write to a pipe; refilled after",
+                    [](ReadContext&, TableReader& t, S& s) {
+                      if (s.start == StartMode::boot) s.warm = 0;
+                      auto warm = t.integer("warm", 0, kMaxWarm);
+                      if (!warm) return;
+                      if (s.start != StartMode::snapshot && *warm != 0)
+                        t.error("warm", "only applies with start = \"snapshot\" (a warm monitor waits on a snapshot)");
+                      else
+                        s.warm = static_cast<uint32_t>(*warm);
+                    }),
+      custom_key<S>("warm_up", "string", "none", "a path (starts with `/`); only with `start = \"snapshot\"`",
+                    "resume each warm monitor as soon as it is started and send it `GET warm_up` over its channel, "
+                    "so that its first touches of the request path are paid before a request needs it; the guest's "
+                    "re-binding (clocks, entropy) then happens then, not when it is taken",
+                    [](ReadContext&, TableReader& t, S& s) {
+                      auto path = t.string("warm_up", 1024);
+                      if (!path) return;
+                      if (s.start != StartMode::snapshot)
+                        t.error("warm_up", "only applies with start = \"snapshot\"");
+                      else if (!valid_path(*path))
+                        t.error("warm_up", "must be a path starting with '/' (visible ASCII, no spaces)");
+                      else
+                        s.warm_up = *path;
+                    }),
+      custom_key<S>("ready", "string", "`\"port:<port>\"`", "`\"listen\"` or `\"port:N\"`; only with `start = \"snapshot\"`",
+                    "where the snapshot is taken: when the program first blocks with a socket listening "
+                    "(`listen`) or listening on port N", [](ReadContext&, TableReader& t, S& s) {
+                      s.ready = "port:" + std::to_string(s.port);
+                      auto ready = t.string("ready", 64);
+                      if (!ready) return;
+                      if (s.start != StartMode::snapshot) {
+                        t.error("ready", "only applies with start = \"snapshot\"");
+                        return;
+                      }
+                      if (!s.snapshot.empty()) {
+                        t.error("ready", "does not apply with snapshot = (the file's ready point is fixed)");
+                        return;
+                      }
+                      if (*ready == "listen") {
+                        s.ready = *ready;
+                        return;
+                      }
+                      int64_t port = 0;
+                      bool ok = ready->size() > 5 && ready->size() <= 10 && ready->rfind("port:", 0) == 0;
+                      for (size_t k = 5; ok && k < ready->size(); ++k) {
+                        char c = (*ready)[k];
+                        ok = c >= '0' && c <= '9';
+                        port = port * 10 + (c - '0');
+                      }
+                      if (!ok || port < 1 || port > 65535)
+                        t.error("ready", "must be \"listen\" or \"port:N\" (N 1 to 65535), not " + quote(*ready));
+                      else
+                        s.ready = *ready;
+                    }),
       custom_key<S>("health", "table", "none", "", "active HTTP health checks, see below",
                     [](ReadContext& ctx, TableReader& t, S& s) {
                       auto h = read_sub_table(ctx, t, "health", health_keys());
@@ -425,7 +513,8 @@ const Keys<Service>& service_keys() {
       custom_key<S>("env", "table of strings", "`{}`", "at most 256; names `[A-Za-z_][A-Za-z0-9_]*`",
                     "environment variables, on top of the default environment (`HOME=/`, `PATH`, "
                     "`LANG=C.UTF-8`: README \"Usage\") and `PORT`, `SHOAL_SERVICE`, `SHOAL_INSTANCE`; a value here "
-                    "replaces a default", read_env),
+                    "replaces a default. With `start = \"snapshot\"` the environment is the snapshot's: every "
+                    "instance sees the `SHOAL_INSTANCE` of the one that saved it", read_env),
       boolean_key<S>("retryable", [](S& s) -> auto& { return s.retryable; },
                      {.meaning = "accepted and kept in the model, but the gateway does not consult it today: only a "
                                  "route's `retryable` lets a failed non-idempotent request (POST, ...) be retried on "

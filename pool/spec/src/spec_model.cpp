@@ -25,6 +25,14 @@ std::string_view route_kind_name(RouteKind kind) {
   return "?";
 }
 
+std::string_view start_mode_name(StartMode mode) {
+  switch (mode) {
+    case StartMode::snapshot: return "snapshot";
+    case StartMode::boot: return "boot";
+  }
+  return "?";
+}
+
 const Service* Spec::find_service(std::string_view name) const {
   auto it = std::lower_bound(services.begin(), services.end(), name,
                              [](const Service& s, std::string_view n) { return s.name < n; });

@@ -70,6 +70,7 @@ class CliPool : public ::testing::Test {
                                         << "[[routes]]\npath = \"/\"\nservice = \"hello\"\n";
     setenv("SHOAL_VMM", FAKE_VMM_PATH, 1);
     setenv("XDG_RUNTIME_DIR", m_dir.c_str(), 1);  // up -d writes its log there
+    setenv("XDG_CACHE_HOME", (m_dir + "/cache").c_str(), 1);  // and shoald its snapshots here
   }
 
   void TearDown() override {
@@ -114,11 +115,23 @@ TEST_F(CliPool, UpPsScaleTopLogsDown) {
   EXPECT_TRUE(contains(ps.output, "clitest: 1 service, 2/2 ready")) << ps.output;
   EXPECT_TRUE(contains(ps.output, "hello/0")) << ps.output;
   EXPECT_TRUE(contains(ps.output, "hello/1")) << ps.output;
+  EXPECT_TRUE(contains(ps.output, "START")) << ps.output;
+  // start = "snapshot" (the default): hello/0 boots and saves, hello/1
+  // resumes the snapshot, and one warm monitor waits for the next start.
+  s = status();
+  EXPECT_EQ(s["instances"][0]["start"], "boot") << s.dump();
+  EXPECT_EQ(s["instances"][1]["start"], "snapshot") << s.dump();
+  EXPECT_EQ(s["services"][0]["snapshot"], "ready") << s.dump();
+  for (int k = 0; k < 100 && status()["services"][0]["warm"] != 1; ++k) usleep(20000);
+  EXPECT_EQ(status()["services"][0]["warm"], 1);
 
   CommandRun scale = run(cli("scale hello 3 --wait --timeout 20"));
   ASSERT_EQ(scale.status, 0) << scale.output;
   EXPECT_TRUE(contains(scale.output, "hello: 3 ready")) << scale.output;
   EXPECT_EQ(status()["services"][0]["ready"], 3);
+  EXPECT_EQ(status()["instances"][2]["start"], "warm");
+  CommandRun ps_warm = run(cli("ps"));
+  EXPECT_TRUE(contains(ps_warm.output, "3/3 ready")) << ps_warm.output;
 
   CommandRun top = run(cli("top --once"));
   ASSERT_EQ(top.status, 0) << top.output;
@@ -141,7 +154,7 @@ TEST_F(CliPool, UpPsScaleTopLogsDown) {
   EXPECT_TRUE(contains(logs.output, "hello/0 | fake guest listening on port 8080")) << logs.output;
   CommandRun one = run(cli("logs hello/2 -n 1"));
   EXPECT_EQ(one.status, 0) << one.output;
-  EXPECT_EQ(one.output, "hello/2 | fake guest listening on port 8080\n");
+  EXPECT_TRUE(contains(one.output, "hello/2 | fake guest hello/0 resumed from ")) << one.output;
   EXPECT_EQ(run(cli("logs nope")).status, 1);
 
   auto metrics = http_request(m_admin, "GET", "/metrics");

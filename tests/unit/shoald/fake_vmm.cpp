@@ -9,11 +9,22 @@
 // wait on TO_GUEST_FD) and kicks the host through TO_HOST_FD when the host
 // announced sleep, so notification suppression is exercised for real.
 //
+// Snapshots, as the contract of issue 13 has shoal-vmm do them, with a file
+// whose vCPU blob is its environment (one K=V a line):
+//   --snapshot-out FILE [--snapshot-then run|exit] [--ready listen|port:N]
+//                  once listening (on N, when given), creates FILE, writes
+//                  its header last, and goes on serving (run) or exits 0;
+//   FILE           (a positional argument starting with the magic) resumes:
+//                  the environment from the file, listening at once; a file
+//                  with a damaged magic or body: "not a valid snapshot", exit 1;
+//   --start-on-fd N  waits until N is readable or closed before it starts.
+//
 // Behaviour, from the --env variables (the spec's env):
 //   FAKE_START_DELAY_MS=N   wait before listening
 //   FAKE_NEVER_LISTEN=1     never listen (start timeout)
 //   FAKE_EXIT_AT_START=N    print a crash report to stderr, exit N at once
 //   FAKE_IGNORE_TERM=1      ignore SIGTERM (a guest that does not stop)
+//   FAKE_NO_SAVE=1          never reach the ready point (no snapshot saved)
 // and from request paths:
 //   /healthz       200 "ok", or 503 after /fail-health (until /heal)
 //   /crash         a "crash report" on stderr, then exit 139
@@ -31,11 +42,14 @@
 #include <unistd.h>
 
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <shoal/abi/channel.h>
 #include <shoal/abi/channel_ops.h>
+#include <shoal/abi/layout.h>
+#include <shoal/image/snapshot.hpp>
 
 using namespace shoal::abi;
 
@@ -188,6 +202,70 @@ bool poll_slots() {
   return work;
 }
 
+// The snapshot is a real .snap (image/snapshot.hpp: header, tables, one
+// page of data), so that shoald's checks of it are the real ones; the vCPU
+// blob, opaque to everyone but the monitor, holds the environment.
+bool read_snapshot(const std::string& path, bool& is_snapshot) {
+  FILE* f = fopen(path.c_str(), "rb");
+  if (!f) return is_snapshot = false;
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  fclose(f);
+  auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  // Like shoal-vmm, a snapshot is told from an image by its magic; a ".snap"
+  // whose magic is damaged is a snapshot that does not load.
+  is_snapshot = shoal::image::is_snapshot_magic(bytes) ||
+                (path.size() > 5 && path.substr(path.size() - 5) == ".snap");
+  if (!is_snapshot) return false;
+  auto snap = shoal::image::parse_snapshot(bytes);
+  if (!snap) return false;
+  // Stricter than the header check: bytes after the data are refused too
+  // (the tests' stand-in for what only the monitor can see: another build's
+  // vCPU layout, a CPU variant this host lacks).
+  if (text.size() != snap->header.data_offset + snap->header.data_size) return false;
+  std::string env(snap->vcpu.begin(), snap->vcpu.end());
+  size_t at = 0;
+  while (at < env.size()) {
+    size_t nl = env.find('\n', at);
+    if (nl == std::string::npos) return false;
+    std::string kv = env.substr(at, nl - at);
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) return false;
+    g_env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    at = nl + 1;
+  }
+  return true;
+}
+
+bool write_snapshot(const std::string& path) {
+  shoal::image::Snapshot snap;
+  auto& h = snap.header;
+  snprintf(h.build_id, sizeof h.build_id, "fake_vmm");
+  snprintf(h.image_name, sizeof h.image_name, "fake");
+  // Fields the reader checks as the monitor sets them (abi/layout.h): the
+  // application above the LibOS's range, the HcReady in the LibOS's.
+  h.memory_size = 16 << 20;
+  h.cpu_features = 1;
+  h.image_end = shoal::abi::kLibosLimit;
+  h.ready_args = shoal::abi::kLibosBase;
+  snap.ranges.push_back({0, 4096, 0});
+  std::string env;
+  for (const auto& [k, v] : g_env) env += k + "=" + v + "\n";
+  snap.vcpu.assign(env.begin(), env.end());
+  if (snap.vcpu.empty()) snap.vcpu.push_back('\n');
+  std::vector<uint8_t> head = shoal::image::layout_snapshot(snap);
+  head.resize(head.size() + 4096);  // the page
+  // Like shoal-vmm: a new file at its name, the header written last.
+  std::string tmp = path + ".tmp";
+  FILE* f = fopen(tmp.c_str(), "wb");
+  if (!f || rename(tmp.c_str(), path.c_str()) != 0) return false;
+  bool ok = fseek(f, 4096, SEEK_SET) == 0 && fwrite(head.data() + 4096, 1, head.size() - 4096, f) == head.size() - 4096;
+  ok = ok && fflush(f) == 0 && fseek(f, 0, SEEK_SET) == 0 && fwrite(head.data(), 1, 4096, f) == 4096;
+  return fclose(f) == 0 && ok;
+}
+
 uint64_t next_deadline() {
   uint64_t d = UINT64_MAX;
   for (auto& [slot, c] : g_conns)
@@ -198,7 +276,8 @@ uint64_t next_deadline() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string channel;
+  std::string channel, snapshot_out, ready, then = "exit";
+  int start_fd = -1;
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -208,6 +287,14 @@ int main(int argc, char** argv) {
       std::string kv = argv[++i];
       size_t eq = kv.find('=');
       if (eq != std::string::npos) g_env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else if (a == "--snapshot-out" && i + 1 < argc) {
+      snapshot_out = argv[++i];
+    } else if (a == "--ready" && i + 1 < argc) {
+      ready = argv[++i];
+    } else if (a == "--start-on-fd" && i + 1 < argc) {
+      start_fd = atoi(argv[++i]);
+    } else if (a == "--snapshot-then" && i + 1 < argc) {
+      then = argv[++i];
     } else if ((a == "--memory" || a == "--cpu" || a == "--timeout" || a == "--exe") && i + 1 < argc) {
       ++i;
     } else if (a == "--") {
@@ -221,9 +308,26 @@ int main(int argc, char** argv) {
     fprintf(stderr, "fake_vmm: --channel M,H,G required\n");
     return 2;
   }
+  bool resumed = false;
+  if (!positional.empty()) {
+    bool is_snapshot = false;
+    resumed = read_snapshot(positional[0], is_snapshot);
+    if (is_snapshot && !resumed) {
+      fprintf(stderr, "fake_vmm: %s: not a valid snapshot (bad magic or truncated)\n", positional[0].c_str());
+      return 1;
+    }
+  }
+  if (start_fd >= 0) {  // a warm monitor: everything is set up, wait for the word
+    pollfd p{start_fd, POLLIN, 0};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    close(start_fd);
+  }
   g_port = static_cast<uint32_t>(atoi(env("PORT", "8080").c_str()));
-  printf("fake guest %s/%s starting (image %s)\n", env("SHOAL_SERVICE").c_str(), env("SHOAL_INSTANCE").c_str(),
-         positional.empty() ? "?" : positional[0].c_str());
+  // A resumed guest does not start again: its start-up output is in the
+  // snapshot's past. This line only tells the tests it resumed.
+  printf("fake guest %s/%s %s %s\n", env("SHOAL_SERVICE").c_str(), env("SHOAL_INSTANCE").c_str(),
+         resumed ? "resumed from" : "starting (image", positional.empty() ? "?" : (positional[0] + (resumed ? "" : ")")).c_str());
   fflush(stdout);
   if (env("FAKE_IGNORE_TERM") == "1") signal(SIGTERM, SIG_IGN);
   if (!env("FAKE_EXIT_AT_START").empty()) {
@@ -243,7 +347,10 @@ int main(int argc, char** argv) {
   g_header = channel_header(&g_view);
   close(memfd);
 
-  uint64_t listen_at = now_ms() + strtoul(env("FAKE_START_DELAY_MS", "0").c_str(), nullptr, 10);
+  // A resumed guest is past its start: it listens at once.
+  uint64_t listen_at = now_ms() + (resumed ? 0 : strtoul(env("FAKE_START_DELAY_MS", "0").c_str(), nullptr, 10));
+  bool save = !snapshot_out.empty() && env("FAKE_NO_SAVE") != "1" &&
+              (ready.empty() || ready == "listen" || ready == "port:" + std::to_string(g_port));
   bool never = env("FAKE_NEVER_LISTEN") == "1";
   bool listening = false;
   for (;;) {
@@ -252,8 +359,13 @@ int main(int argc, char** argv) {
     if (!listening && !never && now >= listen_at) {
       channel_listen_add(g_header, g_port);
       listening = true;
-      printf("fake guest listening on port %u\n", g_port);
+      if (!resumed) printf("fake guest listening on port %u\n", g_port);
       fflush(stdout);
+      if (save && !write_snapshot(snapshot_out)) {
+        fprintf(stderr, "fake_vmm: %s: cannot save the snapshot\n", snapshot_out.c_str());
+        return 1;
+      }
+      if (save && then == "exit") return 0;
       work = true;
     }
     work = poll_slots() || work;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <memory>
@@ -34,6 +35,10 @@ inline spec::Service fake_service(const std::string& name, uint32_t instances) {
   c.port = 8080;
   c.initial_instances = c.min_instances = c.max_instances = instances;
   c.restart.initial = std::chrono::milliseconds(5);
+  // The lifecycle tests boot every instance (each with its own
+  // SHOAL_INSTANCE); snapshot_test.cpp covers start = "snapshot".
+  c.start = spec::StartMode::boot;
+  c.warm = 0;
   return c;
 }
 
@@ -44,6 +49,10 @@ class PoolHarness {
     m_metrics = PoolMetrics::create().value();
     SupervisorConfig sc;
     sc.vmm_path = FAKE_VMM_PATH;
+    // The snapshots fake_vmm makes go to a directory of this test's own.
+    char dir[] = "/tmp/shoald-test-snaps-XXXXXX";
+    if (mkdtemp(dir)) m_snapshot_dir = dir;
+    sc.snapshot_dir = m_snapshot_dir;
     sc.tick = std::chrono::milliseconds(20);
     sc.drain_timeout = std::chrono::seconds(5);
     if (tweak) tweak(sc);
@@ -79,7 +88,10 @@ class PoolHarness {
     // The gateway deletes its connections in deferred calls: let them run.
     run_until([] { return true; });
     supervisor.reset();
+    if (!m_snapshot_dir.empty()) std::filesystem::remove_all(m_snapshot_dir);
   }
+
+  const std::string& snapshot_dir() const { return m_snapshot_dir; }
 
   EventLoop& loop() { return *m_loop; }
   PoolMetrics& metrics() { return *m_metrics; }
@@ -139,6 +151,7 @@ class PoolHarness {
   spec::Spec m_spec;  // read by the supervisor and the gateway, which ~PoolHarness destroys first
   std::unique_ptr<EventLoop> m_loop;
   std::unique_ptr<PoolMetrics> m_metrics;
+  std::string m_snapshot_dir;
 };
 
 }  // namespace shoal::pool::testing

@@ -349,7 +349,7 @@ TEST(Supervisor, MetricsCountRequestsAndInstances) {
   EXPECT_TRUE(contains(text, "shoal_requests_total{service=\"svc\",code=\"200\"} 3")) << text;
   EXPECT_TRUE(contains(text, "shoal_instances{service=\"svc\",state=\"ready\"} 1")) << text;
   EXPECT_TRUE(contains(text, "shoal_cold_starts_total{service=\"svc\"} 1")) << text;
-  EXPECT_TRUE(contains(text, "shoal_cold_start_duration_seconds_count{service=\"svc\"} 1")) << text;
+  EXPECT_TRUE(contains(text, "shoal_cold_start_duration_seconds_count{service=\"svc\",kind=\"boot\"} 1")) << text;
   EXPECT_TRUE(contains(text, "shoal_request_duration_seconds_count{service=\"svc\"} 3")) << text;
 }
 

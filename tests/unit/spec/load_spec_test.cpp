@@ -92,3 +92,16 @@ TEST_F(LoadSpec, FileProblems) {
   ASSERT_FALSE(dir.ok());
   EXPECT_EQ(dir.error().message, m_dir + ": not a regular file");
 }
+
+TEST_F(LoadSpec, ChecksTheSnapshotFileExists) {
+  write("hello.shoal", "image");
+  std::string path = write("pool.toml", "[services.hello]\nimage = \"hello.shoal\"\nsnapshot = \"hello.snap\"\n");
+  auto missing = load_spec(path);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message,
+            path + ":3: services.hello.snapshot: " + m_dir + "/hello.snap: No such file or directory");
+  write("hello.snap", "snapshot");
+  auto spec = load_spec(path);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->services[0].snapshot_path, m_dir + "/hello.snap");
+}

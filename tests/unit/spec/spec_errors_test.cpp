@@ -28,6 +28,28 @@ max_instances = 1
             Errors{"shop.toml:7: services.cart.max_instances: must be >= min_instances (2)"});
 }
 
+TEST(SpecErrors, StartKeys) {
+  EXPECT_EQ(errors(with_cart("start = \"frozen\"\n")),
+            Errors{"shop.toml:3: services.cart.start: must be \"snapshot\" or \"boot\", not \"frozen\""});
+  EXPECT_EQ(errors(with_cart("start = \"boot\"\nwarm = 2\nready = \"listen\"\nsnapshot = \"x.snap\"\n")),
+            (Errors{"shop.toml:4: services.cart.warm: only applies with start = \"snapshot\" (a warm monitor waits on "
+                    "a snapshot)",
+                    "shop.toml:5: services.cart.ready: only applies with start = \"snapshot\"",
+                    "shop.toml:6: services.cart.snapshot: only applies with start = \"snapshot\""}));
+  EXPECT_EQ(errors(with_cart("warm = 65\n")), Errors{"shop.toml:3: services.cart.warm: must be between 0 and 64"});
+  for (const char* bad : {"port:", "port:0", "port:65536", "port:8x", "accept", "port:123456789"})
+    EXPECT_EQ(errors(with_cart("ready = \"" + std::string(bad) + "\"\n")),
+              Errors{"shop.toml:3: services.cart.ready: must be \"listen\" or \"port:N\" (N 1 to 65535), not \"" +
+                     std::string(bad) + "\""});
+  EXPECT_EQ(errors(with_cart("snapshot = \"c.snap\"\nready = \"listen\"\n")),
+            Errors{"shop.toml:4: services.cart.ready: does not apply with snapshot = (the file's ready point is fixed)"});
+  EXPECT_EQ(errors(with_cart("snapshot = \"\"\n")), Errors{"shop.toml:3: services.cart.snapshot: must not be empty"});
+  EXPECT_EQ(errors(with_cart("warm_up = \"healthz\"\n")),
+            Errors{"shop.toml:3: services.cart.warm_up: must be a path starting with '/' (visible ASCII, no spaces)"});
+  EXPECT_EQ(errors(with_cart("start = \"boot\"\nwarm_up = \"/h\"\n")),
+            Errors{"shop.toml:4: services.cart.warm_up: only applies with start = \"snapshot\""});
+}
+
 TEST(SpecErrors, InitialOutsideBounds) {
   EXPECT_EQ(errors(with_cart("min_instances = 2\nmax_instances = 4\ninitial = 5\n")),
             Errors{"shop.toml:5: services.cart.initial: must be between min_instances (2) and max_instances (4)"});

@@ -233,7 +233,37 @@ TEST(Spec, MinimalSpecTakesEveryDefault) {
   EXPECT_EQ(h.passive_health.cooldown, 10s);
   EXPECT_EQ(h.restart.initial, 10ms);
   EXPECT_EQ(h.restart.max, 10s);
+  EXPECT_EQ(h.start, StartMode::snapshot);
+  EXPECT_EQ(h.snapshot_path, "");
+  EXPECT_EQ(h.warm, 1u);
+  EXPECT_EQ(h.ready, "port:8080");
   EXPECT_TRUE(s.routes.empty());
+}
+
+TEST(Spec, StartKeys) {
+  Spec s = parse_ok(R"([services.a]
+image = "a.shoal"
+port = 9000
+warm = 4
+ready = "listen"
+[services.b]
+image = "b.shoal"
+start = "boot"
+[services.c]
+image = "c.shoal"
+port = 7000
+snapshot = "snaps/c.snap"
+warm = 0
+)");
+  ASSERT_EQ(s.services.size(), 3u);
+  EXPECT_EQ(s.services[0].start, StartMode::snapshot);
+  EXPECT_EQ(s.services[0].warm, 4u);
+  EXPECT_EQ(s.services[0].ready, "listen");
+  EXPECT_EQ(s.services[1].start, StartMode::boot);
+  EXPECT_EQ(s.services[1].warm, 0u);  // nothing to keep warm without a snapshot
+  EXPECT_EQ(s.services[2].snapshot_path, "/srv/shop/snaps/c.snap");
+  EXPECT_EQ(s.services[2].warm, 0u);
+  EXPECT_EQ(s.services[2].ready, "port:7000");
 }
 
 TEST(Spec, ConnectionLimitAndChannelSlots) {

@@ -85,6 +85,14 @@ struct HealthCheck {
   policy::ActiveHealthConfig config;
 };
 
+// How shoald starts a service's instances (docs/spec.md "Starting from a
+// snapshot"): from a snapshot of an instance saved at its ready point
+// (the default), or by booting the image every time.
+enum class StartMode : uint8_t { snapshot, boot };
+std::string_view start_mode_name(StartMode mode);
+
+inline constexpr uint32_t kMaxWarm = 64;
+
 struct Service {
   std::string name;
   std::string image;   // as written
@@ -118,6 +126,22 @@ struct Service {
   policy::RestartBackoffConfig restart;
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;  // sorted by name
+  StartMode start = StartMode::snapshot;
+  // A snapshot file to start from instead of making one (start = "snapshot"
+  // only): as written, and resolved like the image (load_spec makes it
+  // absolute and checks it exists). Empty: shoald makes and caches one.
+  std::string snapshot;
+  std::string snapshot_path;
+  // Monitors kept started and waiting per service (start = "snapshot"
+  // only), so that a start costs a write to a pipe. 0 with start = "boot".
+  uint32_t warm = 1;
+  // A path each warm monitor is sent (GET, over its channel) before it is
+  // taken: the monitor resumes at once and its guest touches the request
+  // path's pages while it waits. Empty: warm monitors wait unresumed.
+  std::string warm_up;
+  // The snapshot's ready point, as shoal-vmm's --ready takes it: "listen"
+  // or "port:N". parse_spec sets it to "port:<port>" when not given.
+  std::string ready;
   // Read and kept, but the gateway does not consult it: a route's own
   // `retryable` decides (docs/spec.md).
   bool retryable = false;
