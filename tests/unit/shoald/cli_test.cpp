@@ -117,10 +117,11 @@ TEST_F(CliPool, UpPsScaleTopLogsDown) {
   EXPECT_TRUE(contains(ps.output, "hello/1")) << ps.output;
   EXPECT_TRUE(contains(ps.output, "START")) << ps.output;
   // start = "snapshot" (the default): hello/0 boots and saves, hello/1
-  // resumes the snapshot, and one warm monitor waits for the next start.
+  // resumes the snapshot (from a warm monitor if the start queue reached it
+  // after one was ready), and one warm monitor waits for the next start.
   s = status();
   EXPECT_EQ(s["instances"][0]["start"], "boot") << s.dump();
-  EXPECT_EQ(s["instances"][1]["start"], "snapshot") << s.dump();
+  EXPECT_TRUE(s["instances"][1]["start"] == "snapshot" || s["instances"][1]["start"] == "warm") << s.dump();
   EXPECT_EQ(s["services"][0]["snapshot"], "ready") << s.dump();
   for (int k = 0; k < 100 && status()["services"][0]["warm"] != 1; ++k) usleep(20000);
   EXPECT_EQ(status()["services"][0]["warm"], 1);
