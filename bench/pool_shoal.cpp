@@ -22,7 +22,8 @@ std::string hello_spec(const HelloPool& p) {
   s += "hold_timeout = \"10s\"\n\n";
   s += "[services.hello]\n";
   s += "image = \"" + p.image + "\"\n";
-  s += "port = 8080\nmemory = \"32M\"\nbalance = \"round_robin\"\n";
+  s += "port = 8080\nmemory = \"" + p.memory + "\"\nbalance = \"" + p.balance + "\"\n";
+  if (p.warm_load > 0) s += "warm_load = " + std::to_string(p.warm_load) + "\n";
   if (p.scale_to_zero) {
     s += "min_instances = 0\nmax_instances = 1\ninitial = 0\n";
     s += "autoscale = { target = 100, scale_to_zero_after = \"" + p.idle + "\" }\n";
