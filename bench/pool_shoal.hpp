@@ -19,12 +19,12 @@ struct HelloPool {
   uint16_t listen = 0;  // gateway on 127.0.0.1
   uint16_t admin = 0;   // metrics on 127.0.0.1
   int instances = 4;    // fixed: min = max = initial
-  std::string memory = "32M";
-  std::string balance = "round_robin";
-  int warm_load = 0;    // `warm_load` key with balance = "warm_first"; 0: the default
   // Scale to zero instead: min 0, max 1, initial 0, idle after `idle`.
   bool scale_to_zero = false;
   std::string idle = "1s";
+  std::string memory = "32M";
+  std::string balance = "round_robin";
+  int warm_load = 0;  // `warm_load` key with balance = "warm_first"; 0: the default
 };
 
 // The TOML spec for `pool` (schema: docs/spec.md).

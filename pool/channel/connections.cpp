@@ -266,6 +266,7 @@ Result<ReadResult> Channel::read(uint32_t slot, std::span<uint8_t> buf) {
     return slot_error(slot, "read: connection reset by the guest", ECONNRESET);
   ReadResult r;
   if (!buf.empty()) {
+    int64_t before = ring_readable(e.rx, e.ring_size);
     int64_t n = ring_read(e.rx, e.rx_data, e.ring_size, buf.data(), buf.size());
     if (n < 0) {
       s.broken = true;
@@ -273,7 +274,13 @@ Result<ReadResult> Channel::read(uint32_t slot, std::span<uint8_t> buf) {
     }
     r.bytes = static_cast<size_t>(n);
     if (n > 0) {
-      mark_dirty();  // room freed: the guest may be waiting to write
+      // Room freed. A guest writer waits for room only when it found the
+      // ring full (as Linux wakes a TCP writer only after SOCK_NOSPACE), so
+      // only then is the consumption worth a kick; otherwise the guest sees
+      // it the next time it looks. Kicking for every response read woke
+      // every idle instance a second time per request.
+      if (before == static_cast<int64_t>(e.ring_size)) mark_dirty();
+      else channel_bump_events(m_header, kSideHost);
       return r;
     }
   } else {

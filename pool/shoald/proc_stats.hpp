@@ -1,5 +1,4 @@
-// CPU time and resident memory of a monitor process, from /proc/PID/stat and
-// /proc/PID/status (for `shoal ps`/`top` and the status call). The guest runs
+// CPU time and resident memory of a monitor process, from /proc/PID/stat (for `shoal ps`/`top` and the status call). The guest runs
 // inside its monitor's process, so these are the instance's totals.
 #pragma once
 
@@ -19,10 +18,12 @@ struct ProcStats {
 // nullopt when the process is gone (or /proc is unreadable).
 std::optional<ProcStats> read_proc_stats(pid_t pid);
 
-// The parsers, apart from the file reads so they can be tested.
-// `stat` is the text of /proc/PID/stat; returns utime+stime in clock ticks.
-std::optional<uint64_t> parse_stat_cpu_ticks(std::string_view stat);
-// `status` is the text of /proc/PID/status; returns VmRSS in bytes.
-std::optional<uint64_t> parse_status_rss(std::string_view status);
+// The parser, apart from the file read so it can be tested: `stat` is the
+// text of /proc/PID/stat.
+struct StatFields {
+  uint64_t cpu_ticks = 0;  // utime + stime, in clock ticks
+  uint64_t rss_pages = 0;  // resident pages (VmRSS / page size)
+};
+std::optional<StatFields> parse_stat(std::string_view stat);
 
 }  // namespace shoal::pool

@@ -150,6 +150,7 @@ void Supervisor::tick() {
     reconcile(*rt);
   }
   if (now - m_last_sample_ns >= 1'000'000'000ull) sample_rates(now);
+  sample_instances(now);
 }
 
 void Supervisor::sample_rates(uint64_t now) {
@@ -158,13 +159,38 @@ void Supervisor::sample_rates(uint64_t now) {
   for (auto& rt : m_services) {
     rt->rps = static_cast<double>(rt->requests - rt->sample_requests) / dt;
     rt->sample_requests = rt->requests;
-    for (auto& i : rt->service.instances) {
-      InstanceRuntime& r = *i->runtime;
-      if (i->state == InstanceState::exited) continue;
-      double idt = r.sample_ns ? static_cast<double>(now - r.sample_ns) / 1e9 : dt;
+  }
+}
+
+void Supervisor::sample_instances(uint64_t now) {
+  // Each tick samples the next kSampleBatch instances (each its own interval
+  // since its last sample), never all at once: a /proc read costs ~10 us and
+  // the loop serves requests meanwhile, so 10,000 instances read in one go
+  // would stall every request for 100 ms once a second. A pool of up to
+  // kSampleBatch x 10 instances is still sampled every second; a larger one
+  // every N / (kSampleBatch x 10) seconds.
+  constexpr size_t kSampleBatch = 64;
+  size_t total = 0;
+  for (auto& rt : m_services) total += rt->service.instances.size();
+  if (total == 0) return;
+  if (m_sample_cursor >= total) m_sample_cursor = 0;
+  size_t first = m_sample_cursor, count = std::min(total, kSampleBatch);
+  m_sample_cursor = (first + count) % total;
+  size_t at = 0;  // position in the services' instances, one after the other
+  for (auto& rt : m_services) {
+    auto& list = rt->service.instances;
+    for (size_t k = 0; k < list.size(); ++k, ++at) {
+      // The batch may wrap around the end of the list.
+      size_t offset = (at + total - first) % total;
+      if (offset >= count) continue;
+      Instance& i = *list[k];
+      InstanceRuntime& r = *i.runtime;
+      if (i.state == InstanceState::exited) continue;
+      if (r.sample_ns && now - r.sample_ns < 950'000'000ull) continue;  // a small pool: about once a second
+      double idt = r.sample_ns ? static_cast<double>(now - r.sample_ns) / 1e9 : 1.0;
       r.rps = static_cast<double>(r.requests - r.sample_requests) / idt;
       r.sample_requests = r.requests;
-      if (auto st = read_proc_stats(i->pid)) {
+      if (auto st = read_proc_stats(i.pid)) {
         if (r.sample_ns) r.cpu_percent = std::max(0.0, (st->cpu_seconds - r.sample_cpu_seconds) / idt * 100.0);
         r.sample_cpu_seconds = st->cpu_seconds;
         r.stats = *st;

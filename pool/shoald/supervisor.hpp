@@ -166,7 +166,8 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   uint32_t ready_count(const ServiceRuntime& rt) const;
   uint32_t free_index(const ServiceRuntime& rt) const;
   void activate(ServiceRuntime& rt);
-  void sample_rates(uint64_t now);
+  void sample_rates(uint64_t now);      // the services' request rates, once a second
+  void sample_instances(uint64_t now);  // a few instances' rates, CPU and memory, every tick
 
   // Instances (supervisor_instances.cpp).
   Result<Instance*> spawn(ServiceRuntime& rt, uint32_t index);
@@ -212,6 +213,7 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   uint64_t m_next_id = 1;
   uint64_t m_started_ns = 0;
   uint64_t m_last_sample_ns = 0;
+  size_t m_sample_cursor = 0;  // the next instance sample_instances() reads
   EventLoop::TimerId m_tick_timer = 0;
   bool m_stopping = false;
   std::function<void()> m_shutdown_done;

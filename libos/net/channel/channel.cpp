@@ -82,6 +82,11 @@ void channel_changed() {
   g_kick_due = true;
 }
 
+void channel_consumed(bool was_full) {
+  channel_bump_events(channel_header(), kSideGuest);
+  if (was_full) g_kick_due = true;
+}
+
 void kick_flush() {
   if (!g_kick_due) return;
   g_kick_due = false;

@@ -43,6 +43,11 @@ int service_by_ipv4(uint32_t ipv4);
 // marks a kick as due; the kick itself waits for kick_flush(), so a burst of
 // writes costs at most one exit.
 void channel_changed();
+// The guest consumed bytes of a to_guest ring: bumps guest_events; a kick is
+// due only if the ring was full before (`was_full`): the host waits for room
+// only after it found the ring full, and a kick for every read would cost
+// the host a wake-up per request.
+void channel_consumed(bool was_full);
 // Kicks the host if a change is pending and the host announced it sleeps.
 void kick_flush();
 
