@@ -8,11 +8,12 @@
 //
 // -d: shoald runs in its own session with its output in a log file (the
 // runtime directory's <spec stem>-<hash of the spec's path>.log); the CLI
-// waits until shoald reports readiness on a pipe (--ready-fd: one line
-// "ready {json}" once the gateway listens and the initial instances are
-// ready), prints the gateway URL and returns 0. If shoald exits first, or is
-// not ready within --ready-timeout (then it is stopped), the CLI prints what
-// shoald wrote and returns nonzero.
+// waits until shoald reports readiness on a pipe (--ready-fd: a line
+// "progress {json}" a second while instances start, then "ready {json}" once
+// the gateway listens and the initial instances are ready), showing the
+// progress on stderr, prints the gateway URL and returns 0. If shoald exits
+// first, or no instance becomes ready for --ready-timeout (then it is
+// stopped), the CLI prints what shoald wrote and returns nonzero.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 #include <limits.h>
+
+#include <optional>
 
 #include <xxhash.h>
 
@@ -94,11 +97,29 @@ bool drain(int fd, std::string& buf) {
   }
 }
 
-// The control socket named in the ready line.
-std::string ready_control(const std::string& line) {
-  if (line.compare(0, 6, "ready ") != 0) return "";
-  auto j = nlohmann::json::parse(line.substr(6), nullptr, false);
+// The control socket named in the ready line, among the lines in `buf`
+// (progress lines come first).
+std::string ready_control(const std::string& buf) {
+  size_t at = buf.compare(0, 6, "ready ") == 0 ? 0 : buf.find("\nready ");
+  if (at == std::string::npos) return "";
+  if (at > 0) ++at;
+  size_t end = buf.find('\n', at);
+  if (end == std::string::npos) return "";  // not complete yet
+  auto j = nlohmann::json::parse(buf.substr(at + 6, end - at - 6), nullptr, false);
   return j.is_discarded() ? "" : json_str(j, "control");
+}
+
+struct Progress {
+  uint32_t ready = 0, wanted = 0, starting = 0;
+};
+
+// shoald's "progress {json}" line (shoald/main.cpp), else nullopt.
+std::optional<Progress> parse_progress(const std::string& line) {
+  if (line.compare(0, 9, "progress ") != 0) return std::nullopt;
+  auto j = nlohmann::json::parse(line.substr(9), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  return Progress{static_cast<uint32_t>(json_num(j, "ready")), static_cast<uint32_t>(json_num(j, "wanted")),
+                  static_cast<uint32_t>(json_num(j, "starting"))};
 }
 
 std::string file_contents(const std::string& path) {
@@ -155,20 +176,49 @@ int run_detached(const UpCommand& c) {
   close(ready[1]);
   close(log_fd);
 
-  std::string line;
-  double deadline = mono_s() + c.ready_timeout;
-  bool eof = false;
-  while (line.find('\n') == std::string::npos && !eof) {
+  // shoald writes a progress line a second while instances start, then the
+  // ready line. The wait ends when the pool is ready, when shoald exits, or
+  // when no instance became ready for --ready-timeout: a pool of 10,000 may
+  // take longer than one of 10, and is given the time while it progresses.
+  std::string buf, line;
+  double started = mono_s();
+  double deadline = started + c.ready_timeout;
+  uint32_t last_ready = 0;
+  double last_print = 0;
+  bool eof = false, tty = isatty(2);
+  while (line.empty() && !eof) {
     double left = deadline - mono_s();
     if (left <= 0) break;
     pollfd p{ready[0], POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left * 1000) + 1) > 0) {
-      char buf[1024];
-      ssize_t n = read(ready[0], buf, sizeof buf);
-      if (n > 0) line.append(buf, static_cast<size_t>(n));
+      char tmp[1024];
+      ssize_t n = read(ready[0], tmp, sizeof tmp);
+      if (n > 0) buf.append(tmp, static_cast<size_t>(n));
       else if (n == 0 || errno != EINTR) eof = true;
     }
+    size_t nl;
+    while (line.empty() && (nl = buf.find('\n')) != std::string::npos) {
+      std::string one = buf.substr(0, nl + 1);
+      buf.erase(0, nl + 1);
+      auto progress = parse_progress(one);
+      if (!progress) {
+        line = one;  // the ready line (or something unexpected: reported below)
+        break;
+      }
+      if (progress->ready > last_ready) {
+        last_ready = progress->ready;
+        deadline = mono_s() + c.ready_timeout;
+      }
+      // One line a second at most; in place on a terminal.
+      if (mono_s() - last_print >= (tty ? 0.2 : 1.0)) {
+        last_print = mono_s();
+        fprintf(stderr, "%sstarting: %u/%u instances ready, %u starting, %.1f s%s", tty ? "\r\033[K" : "",
+                progress->ready, progress->wanted, progress->starting, mono_s() - started, tty ? "" : "\n");
+        fflush(stderr);
+      }
+    }
   }
+  if (tty && last_print > 0) fprintf(stderr, "\r\033[K");
   close(ready[0]);
   if (line.compare(0, 6, "ready ") == 0) {
     auto j = nlohmann::json::parse(line.substr(6), nullptr, false);
@@ -196,7 +246,12 @@ int run_detached(const UpCommand& c) {
   }
   std::string text = file_contents(log);
   fputs(text.c_str(), stderr);
-  if (!eof) return pool_error("the pool was not ready after " + format_duration(c.ready_timeout) + "; stopped it (log: " + log + ")");
+  if (!eof) {
+    std::string why = last_ready > 0 ? "no instance became ready for " + format_duration(c.ready_timeout) + " (" +
+                                           std::to_string(last_ready) + " were)"
+                                     : "the pool was not ready after " + format_duration(c.ready_timeout);
+    return pool_error(why + "; stopped it (log: " + log + ")");
+  }
   int code = exit_code(status);
   pool_error("shoald exited with status " + std::to_string(code) + " before the pool was ready (log: " + log + ")");
   return code != 0 ? code : 1;

@@ -13,7 +13,7 @@ void add_pool_commands(CLI::App& app, PoolCommands& p) {
   p.up_cmd->add_option("spec", p.up.spec, "Pool spec (TOML)")->required();
   p.up_cmd->add_flag("-d,--detach", p.up.detach, "Run in the background; return once the pool is ready");
   p.up_cmd->add_option("-c,--control", p.up.control, "Control socket path (default: from the spec)");
-  p.up_cmd->add_option("--ready-timeout", p.up.ready_timeout, "Seconds -d waits for readiness (default 60)");
+  p.up_cmd->add_option("--ready-timeout", p.up.ready_timeout, "-d gives up when no instance became ready for this many seconds (default 60)");
   p.up_cmd->add_flag("-v,--verbose", p.up.verbose, "shoald logs instance events");
 
   p.ps_cmd = app.add_subcommand("ps", "List the pool's instances");

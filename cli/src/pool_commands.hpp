@@ -16,7 +16,7 @@ struct UpCommand {
   std::string control;         // passed to shoald as --control
   bool detach = false;
   bool verbose = false;
-  double ready_timeout = 60;   // seconds -d waits for the pool to be ready
+  double ready_timeout = 60;   // -d gives up after this many seconds without progress
 };
 
 struct PoolCommands {

@@ -8,19 +8,32 @@
 
 namespace shoal::image {
 
+abi::SymbolEntry SymbolTable::entry(size_t index) const {
+  abi::SymbolEntry e;
+  // SAFETY: index < m_count, and parse_symbols checked that m_count entries
+  // lie inside the bytes; memcpy because they may be unaligned.
+  memcpy(&e, m_entries + index * sizeof e, sizeof e);
+  return e;
+}
+
 std::string_view SymbolTable::name_at(size_t index) const {
   // Validated by parse_symbols: the offset is inside and a NUL follows.
-  return std::string_view(m_strtab.c_str() + m_entries[index].name_offset);
+  return std::string_view(m_strtab + entry(index).name_offset);
 }
 
 std::optional<SymbolLookup> SymbolTable::lookup(uint64_t addr) const {
-  auto it = std::upper_bound(m_entries.begin(), m_entries.end(), addr,
-                             [](uint64_t a, const abi::SymbolEntry& e) { return a < e.addr; });
-  if (it == m_entries.begin()) return std::nullopt;
-  --it;
-  uint64_t offset = addr - it->addr;
-  if (it->size != 0 && offset >= it->size) return std::nullopt;
-  return SymbolLookup{name_at(static_cast<size_t>(it - m_entries.begin())), offset};
+  // The first entry above addr (entries are sorted by addr).
+  size_t lo = 0, hi = m_count;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (addr < entry(mid).addr) hi = mid;
+    else lo = mid + 1;
+  }
+  if (lo == 0) return std::nullopt;
+  abi::SymbolEntry e = entry(lo - 1);
+  uint64_t offset = addr - e.addr;
+  if (e.size != 0 && offset >= e.size) return std::nullopt;
+  return SymbolLookup{name_at(lo - 1), offset};
 }
 
 Result<SymbolTable> parse_symbols(std::span<const uint8_t> bytes) {
@@ -35,19 +48,21 @@ Result<SymbolTable> parse_symbols(std::span<const uint8_t> bytes) {
     return make_error(strf("symbols: {} entries and {} bytes of names need {:#x} bytes, section has {:#x}", h.count,
                            h.strtab_size, need, bytes.size()));
   SymbolTable t;
-  t.m_entries.resize(h.count);
-  if (entries_size) memcpy(t.m_entries.data(), bytes.data() + sizeof h, entries_size);
+  t.m_entries = bytes.data() + sizeof h;
+  t.m_count = h.count;
   // SAFETY: need <= bytes.size() was checked, so the names lie inside the span.
   const char* names = reinterpret_cast<const char*>(bytes.data() + sizeof h + entries_size);
-  t.m_strtab.assign(names, h.strtab_size);
+  t.m_strtab = names;
+  uint64_t previous = 0;
   for (uint32_t i = 0; i < h.count; ++i) {
-    const auto& e = t.m_entries[i];
-    if (i > 0 && e.addr < t.m_entries[i - 1].addr)
+    abi::SymbolEntry e = t.entry(i);
+    if (i > 0 && e.addr < previous)
       return make_error(strf("symbols: entry {} at {:#x} is below entry {} at {:#x} (not sorted)", i, e.addr, i - 1,
-                             t.m_entries[i - 1].addr));
+                             previous));
     if (e.name_offset >= h.strtab_size || memchr(names + e.name_offset, 0, h.strtab_size - e.name_offset) == nullptr)
       return make_error(strf("symbols: entry {} name offset {} is outside the {}-byte string table or unterminated", i,
                              e.name_offset, h.strtab_size));
+    previous = e.addr;
   }
   return t;
 }

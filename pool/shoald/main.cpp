@@ -24,6 +24,8 @@
 
 #include <limits.h>
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <shoal/pool/metrics/prometheus.hpp>
@@ -33,6 +35,7 @@
 #include "control_api.hpp"
 #include "event_loop.hpp"
 #include "gateway/gateway.hpp"
+#include "host_limits.hpp"
 #include "monitor_process.hpp"
 #include "pool_metrics.hpp"
 #include "supervisor.hpp"
@@ -61,13 +64,33 @@ std::string absolute(const std::string& path) {
   return realpath(path.c_str(), buf) ? std::string(buf) : path;
 }
 
-// Every client connection, instance and channel costs descriptors: a pool
-// with the default soft limit (1024) would run out long before its host
-// does. The hard limit is as far as an unprivileged process may go.
+// Every client connection, instance and channel costs descriptors (five per
+// instance: its pidfd, stdout and stderr pipes and the channel's two
+// eventfds): a pool with the default soft limit (1024) would run out long
+// before its host does. The soft limit goes up to the hard one; as root
+// (CAP_SYS_RESOURCE) the hard one goes up to kWantedFds first, within
+// fs.nr_open, so 10,000 instances and their clients fit.
+constexpr rlim_t kWantedFds = 1 << 20;
+
+rlim_t nr_open() {
+  FILE* f = fopen("/proc/sys/fs/nr_open", "re");
+  unsigned long long v = 0;
+  if (f) {
+    if (fscanf(f, "%llu", &v) != 1) v = 0;
+    fclose(f);
+  }
+  return v ? static_cast<rlim_t>(v) : 1024 * 1024;
+}
+
 void raise_fd_limit() {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
   rlim_t before = rl.rlim_cur;
+  rlim_t want = std::min(kWantedFds, nr_open());
+  if (rl.rlim_max < want) {
+    rlimit raised{want, want};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;  // else not privileged: the hard limit stays
+  }
   if (rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
@@ -114,6 +137,17 @@ int run(const Options& o) {
   }
   const spec::Spec& spec = loaded.value();
   raise_fd_limit();
+  // The host must allow what the initial instances need: a clear refusal
+  // now, naming the setting, rather than instances failing one by one.
+  uint64_t initial = 0;
+  for (const auto& s : spec.services) initial += s.initial_instances;
+  bool refused = false;
+  for (const auto& p : check_host_limits(read_host_limits(), initial)) {
+    fprintf(stderr, "shoald: %s: %s\n", p.fatal ? "error" : "warning", p.message.c_str());
+    refused = refused || p.fatal;
+  }
+  if (refused) return fail(kExitStart, "this host cannot run the pool's " + std::to_string(initial) +
+                                           " initial instances (see above; docs/architecture.md, \"Host limits\")");
   std::string vmm = !o.vmm.empty() ? o.vmm : own_exe_dir() + "/shoal-vmm";
   if (const char* env = getenv("SHOAL_VMM"); o.vmm.empty() && env && *env) vmm = env;
   std::string control = !o.control.empty() ? o.control : spec.gateway.control;
@@ -205,11 +239,24 @@ int run(const Options& o) {
 
   if (auto r = supervisor->start(); !r) return fail(kExitStart, r.error().message);
 
-  // The ready line, once every service has its initial instances.
+  // The ready line, once every service has its initial instances; until
+  // then a progress line a second, so that `shoal up -d` waits as long as
+  // instances keep coming up (10,000 take longer than 100) and can say so.
   uint64_t t0 = EventLoop::now_ns();
+  uint64_t last_progress = t0;
+  if (o.ready_fd >= 0) fcntl(o.ready_fd, F_SETFL, O_NONBLOCK);  // a reader gone slow never blocks the loop
   std::function<void()> check_ready = [&] {
     if (stopping) return;
     if (!supervisor->initial_ready()) {
+      uint64_t now = EventLoop::now_ns();
+      if (o.ready_fd >= 0 && now - last_progress >= 1'000'000'000ull) {
+        last_progress = now;
+        auto p = supervisor->initial_progress();
+        nlohmann::json j = {{"ready", p.ready}, {"wanted", p.wanted}, {"starting", p.starting},
+                            {"elapsed_s", static_cast<double>(now - t0) / 1e9}};
+        std::string line = "progress " + j.dump() + "\n";
+        (void)!write(o.ready_fd, line.data(), line.size());
+      }
       loop.after(2'000'000, check_ready);
       return;
     }

@@ -34,47 +34,45 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
 
 }  // namespace
 
-std::optional<StatFields> parse_stat(std::string_view stat) {
+std::optional<uint64_t> stat_field(std::string_view stat, int wanted) {
   // The command name (field 2) is in parentheses and may contain spaces or
   // ')': fields are counted after the LAST ')'.
   size_t close_paren = stat.rfind(')');
-  if (close_paren == std::string_view::npos) return std::nullopt;
+  if (close_paren == std::string_view::npos || wanted < 3) return std::nullopt;
   std::string_view rest = stat.substr(close_paren + 1);
-  // rest starts at field 3 (state); utime is field 14, stime field 15, rss
-  // (resident pages, the VmRSS of /proc/PID/status) field 24.
-  StatFields out;
-  int field = 3;
+  int field = 3;  // rest starts at field 3 (state)
   size_t pos = 0;
-  while (field <= 24) {
+  for (;;) {
     while (pos < rest.size() && rest[pos] == ' ') ++pos;
-    size_t end = rest.find(' ', pos);
+    size_t end = rest.find_first_of(" \n", pos);
     if (end == std::string_view::npos) end = rest.size();
     if (pos >= end) return std::nullopt;
-    if (field == 14 || field == 15 || field == 24) {
-      auto v = parse_u64(rest.substr(pos, end - pos));
-      if (!v) return std::nullopt;
-      if (field == 24) out.rss_pages = *v;
-      else out.cpu_ticks += *v;
-    }
+    if (field == wanted) return parse_u64(rest.substr(pos, end - pos));
     pos = end;
     ++field;
   }
-  return out;
 }
+
+std::optional<uint64_t> parse_stat_cpu_ticks(std::string_view stat) {
+  auto utime = stat_field(stat, 14), stime = stat_field(stat, 15);  // fields 14 and 15
+  if (!utime || !stime) return std::nullopt;
+  return *utime + *stime;
+}
+
+std::optional<uint64_t> parse_stat_rss_pages(std::string_view stat) { return stat_field(stat, 24); }
 
 std::optional<ProcStats> read_proc_stats(pid_t pid) {
   if (pid <= 0) return std::nullopt;
-  // One file: /proc/PID/status has the same VmRSS but costs several times
-  // more to render, and shoald samples every instance of a large pool.
+  // One file: shoald samples thousands of instances (stat's rss is VmRSS in pages).
   auto stat = read_small_file("/proc/" + std::to_string(pid) + "/stat");
   if (!stat) return std::nullopt;
-  auto fields = parse_stat(*stat);
-  if (!fields) return std::nullopt;
+  auto ticks = parse_stat_cpu_ticks(*stat);
+  if (!ticks) return std::nullopt;
   ProcStats out;
   static const long hz = sysconf(_SC_CLK_TCK);
   static const long page = sysconf(_SC_PAGESIZE);
-  out.cpu_seconds = static_cast<double>(fields->cpu_ticks) / static_cast<double>(hz > 0 ? hz : 100);
-  out.rss_bytes = fields->rss_pages * static_cast<uint64_t>(page > 0 ? page : 4096);  // 0 for a zombie
+  out.cpu_seconds = static_cast<double>(*ticks) / static_cast<double>(hz > 0 ? hz : 100);
+  out.rss_bytes = parse_stat_rss_pages(*stat).value_or(0) * static_cast<uint64_t>(page > 0 ? page : 4096);
   return out;
 }
 

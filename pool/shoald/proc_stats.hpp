@@ -18,12 +18,10 @@ struct ProcStats {
 // nullopt when the process is gone (or /proc is unreadable).
 std::optional<ProcStats> read_proc_stats(pid_t pid);
 
-// The parser, apart from the file read so it can be tested: `stat` is the
-// text of /proc/PID/stat.
-struct StatFields {
-  uint64_t cpu_ticks = 0;  // utime + stime, in clock ticks
-  uint64_t rss_pages = 0;  // resident pages (VmRSS / page size)
-};
-std::optional<StatFields> parse_stat(std::string_view stat);
+// The parsers, apart from the file reads so they can be tested.
+// `stat` is the text of /proc/PID/stat; returns utime+stime in clock ticks.
+std::optional<uint64_t> parse_stat_cpu_ticks(std::string_view stat);
+// Field 24 of `stat`: the resident set (VmRSS) in pages.
+std::optional<uint64_t> parse_stat_rss_pages(std::string_view stat);
 
 }  // namespace shoal::pool

@@ -68,8 +68,8 @@ Supervisor::~Supervisor() {
     }
     for (auto& [index, timer] : rt->pending_restarts) m_loop.cancel(timer);
   }
-  if (m_tick_timer) m_loop.cancel(m_tick_timer);
-  if (m_shutdown_timer) m_loop.cancel(m_shutdown_timer);
+  for (EventLoop::TimerId t : {m_tick_timer, m_shutdown_timer, m_start_timer, m_sweep_timer})
+    if (t) m_loop.cancel(t);
 }
 
 Result<void> Supervisor::start() {
@@ -94,6 +94,17 @@ bool Supervisor::initial_ready() const {
   return true;
 }
 
+Supervisor::Progress Supervisor::initial_progress() const {
+  Progress p;
+  for (const auto& rt : m_services) {
+    uint32_t want = rt->pinned.value_or(rt->spec.initial_instances);
+    p.wanted += want;
+    p.ready += std::min(want, ready_count(*rt));
+    p.starting += rt->by_state[static_cast<size_t>(InstanceState::starting)];
+  }
+  return p;
+}
+
 Supervisor::ServiceRuntime* Supervisor::runtime(std::string_view name) {
   for (auto& rt : m_services)
     if (rt->service.name() == name) return rt.get();
@@ -112,25 +123,12 @@ std::pair<uint32_t, uint32_t> Supervisor::bounds(const ServiceRuntime& rt) const
 }
 
 uint32_t Supervisor::ready_count(const ServiceRuntime& rt) const {
-  uint32_t n = 0;
-  for (const auto& i : rt.service.instances) n += i->state == InstanceState::ready;
-  return n;
+  return rt.by_state[static_cast<size_t>(InstanceState::ready)];
 }
 
 uint32_t Supervisor::live_count(const ServiceRuntime& rt) const {
-  uint32_t n = static_cast<uint32_t>(rt.pending_restarts.size());
-  for (const auto& i : rt.service.instances)
-    n += i->state == InstanceState::starting || i->state == InstanceState::ready;
-  return n;
-}
-
-uint32_t Supervisor::free_index(const ServiceRuntime& rt) const {
-  for (uint32_t index = 0;; ++index) {
-    bool used = rt.pending_restarts.count(index) > 0;
-    for (const auto& i : rt.service.instances)
-      used = used || (i->index == index && i->state != InstanceState::exited);
-    if (!used) return index;
-  }
+  return static_cast<uint32_t>(rt.pending_restarts.size()) + rt.queued +
+         rt.by_state[static_cast<size_t>(InstanceState::starting)] + ready_count(rt);
 }
 
 void Supervisor::tick() {
@@ -163,40 +161,36 @@ void Supervisor::sample_rates(uint64_t now) {
 }
 
 void Supervisor::sample_instances(uint64_t now) {
-  // Each tick samples the next kSampleBatch instances (each its own interval
-  // since its last sample), never all at once: a /proc read costs ~10 us and
-  // the loop serves requests meanwhile, so 10,000 instances read in one go
-  // would stall every request for 100 ms once a second. A pool of up to
-  // kSampleBatch x 10 instances is still sampled every second; a larger one
-  // every N / (kSampleBatch x 10) seconds.
-  constexpr size_t kSampleBatch = 64;
-  size_t total = 0;
-  for (auto& rt : m_services) total += rt->service.instances.size();
-  if (total == 0) return;
-  if (m_sample_cursor >= total) m_sample_cursor = 0;
-  size_t first = m_sample_cursor, count = std::min(total, kSampleBatch);
-  m_sample_cursor = (first + count) % total;
-  size_t at = 0;  // position in the services' instances, one after the other
-  for (auto& rt : m_services) {
-    auto& list = rt->service.instances;
-    for (size_t k = 0; k < list.size(); ++k, ++at) {
-      // The batch may wrap around the end of the list.
-      size_t offset = (at + total - first) % total;
-      if (offset >= count) continue;
-      Instance& i = *list[k];
-      InstanceRuntime& r = *i.runtime;
-      if (i.state == InstanceState::exited) continue;
-      if (r.sample_ns && now - r.sample_ns < 950'000'000ull) continue;  // a small pool: about once a second
-      double idt = r.sample_ns ? static_cast<double>(now - r.sample_ns) / 1e9 : 1.0;
-      r.rps = static_cast<double>(r.requests - r.sample_requests) / idt;
-      r.sample_requests = r.requests;
-      if (auto st = read_proc_stats(i.pid)) {
-        if (r.sample_ns) r.cpu_percent = std::max(0.0, (st->cpu_seconds - r.sample_cpu_seconds) / idt * 100.0);
-        r.sample_cpu_seconds = st->cpu_seconds;
-        r.stats = *st;
-      }
-      r.sample_ns = now;
+  // Per instance, CPU and memory come from /proc (~10 us a read): a few per
+  // tick, samples_per_second in all, so 10,000 instances cost shoald 1% of a
+  // CPU rather than all of it. Each is sampled every max(1 s, n /
+  // samples_per_second); its rates are over its own interval.
+  uint64_t tick_ns = static_cast<uint64_t>(std::max<int64_t>(m_config.tick.count(), 1));
+  size_t budget = std::max<size_t>(1, m_config.samples_per_second * tick_ns / 1'000'000'000ull);
+  for (size_t n = 0; n < budget; ++n) {
+    if (m_sample_cursor >= m_sample_order.size()) {
+      // A new pass, no sooner than a second after the last one began.
+      if (!m_sample_order.empty() && now - m_last_pass_ns < 1'000'000'000ull) return;
+      m_sample_order.clear();
+      m_sample_cursor = 0;
+      m_last_pass_ns = now;
+      for (const auto& [id, i] : m_instances)
+        if (i->state != InstanceState::exited) m_sample_order.push_back(id);
+      if (m_sample_order.empty()) return;
     }
+    Instance* i = find_instance(m_sample_order[m_sample_cursor++]);
+    if (!i || i->state == InstanceState::exited) continue;
+    InstanceRuntime& r = *i->runtime;
+    double idt = r.sample_ns ? static_cast<double>(now - r.sample_ns) / 1e9 : 1.0;
+    if (idt <= 0) continue;
+    r.rps = static_cast<double>(r.requests - r.sample_requests) / idt;
+    r.sample_requests = r.requests;
+    if (auto st = read_proc_stats(i->pid)) {
+      if (r.sample_ns) r.cpu_percent = std::max(0.0, (st->cpu_seconds - r.sample_cpu_seconds) / idt * 100.0);
+      r.sample_cpu_seconds = st->cpu_seconds;
+      r.stats = *st;
+    }
+    r.sample_ns = now;
   }
 }
 
@@ -204,19 +198,24 @@ void Supervisor::reconcile(ServiceRuntime& rt) {
   if (m_stopping) return;
   uint32_t live = live_count(rt);
   uint32_t want = rt.desired;
-  // Up: new instances at the lowest free indexes.
-  for (; live < want; ++live) spawn_or_log(rt, free_index(rt));
+  // Up: new instances at the lowest free indexes, through the start queue.
+  for (; live < want; ++live) queue_start(rt, rt.indexes.take_lowest());
   if (live <= want) return;
   uint32_t excess = live - want;
-  // Down: first restarts not done yet, then instances still starting (no
-  // request has reached them), then ready ones, least busy and newest index
-  // first.
+  // Down: first restarts not done yet, then starts still queued, then
+  // instances still starting (no request has reached them), then ready ones,
+  // least busy and newest index first.
   while (excess > 0 && !rt.pending_restarts.empty()) {
     auto last = std::prev(rt.pending_restarts.end());
     m_loop.cancel(last->second);
+    rt.indexes.release(last->first);
     rt.pending_restarts.erase(last);
     --excess;
   }
+  uint32_t unqueue = std::min(excess, rt.queued);
+  cancel_queued_starts(rt, unqueue);
+  excess -= unqueue;
+  if (excess == 0) return;
   std::vector<Instance*> candidates;
   for (auto& i : rt.service.instances)
     if (i->state == InstanceState::starting || i->state == InstanceState::ready) candidates.push_back(i.get());
@@ -282,8 +281,12 @@ void Supervisor::shutdown(Duration timeout, std::function<void()> done) {
   m_shutdown_done = std::move(done);
   log("stopping: draining every instance");
   for (auto& rt : m_services) {
-    for (auto& [index, timer] : rt->pending_restarts) m_loop.cancel(timer);
+    for (auto& [index, timer] : rt->pending_restarts) {
+      m_loop.cancel(timer);
+      rt->indexes.release(index);
+    }
     rt->pending_restarts.clear();
+    cancel_queued_starts(*rt, rt->queued);
     std::vector<Instance*> live;
     for (auto& i : rt->service.instances) live.push_back(i.get());
     for (Instance* i : live) drain(*i, "shutdown");

@@ -33,6 +33,7 @@
 
 #include <stdint.h>
 
+#include <array>
 #include <deque>
 #include <functional>
 #include <map>
@@ -52,6 +53,7 @@
 
 #include "channel_hub.hpp"
 #include "event_loop.hpp"
+#include "instance_indexes.hpp"
 #include "instance_runtime.hpp"
 #include "model.hpp"
 #include "pool.hpp"
@@ -67,7 +69,14 @@ struct SupervisorConfig {
   std::string vmm_path;  // shoal-vmm
   uint32_t ring_size = abi::kDefaultRingSize;
   Duration tick = std::chrono::milliseconds(100);       // autoscaling and sampling period
-  Duration ready_poll = std::chrono::milliseconds(2);   // readiness poll while starting
+  Duration ready_poll = std::chrono::milliseconds(2);   // readiness sweep while starting
+  // Mass start (issue 13): starts wait in one queue and are spawned a slice
+  // at a time, so the loop answers the control socket, the gateway and the
+  // channels between slices however many instances are wanted at once.
+  Duration start_slice = std::chrono::milliseconds(4);  // spawning per loop iteration, at most
+  uint32_t max_starting = 512;      // instances spawned and not yet ready, at most (all services)
+  uint32_t ready_sweep = 256;       // starting instances whose listen table one sweep reads
+  uint32_t samples_per_second = 1000;  // /proc reads for per-instance CPU and memory
   Duration start_timeout = std::chrono::seconds(30);
   // How long a graceful stop waits for requests in flight; shoald sets it to
   // gateway.request_timeout + kDrainGrace.
@@ -94,6 +103,11 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
     std::map<uint32_t, EventLoop::TimerId> pending_restarts;  // index -> restart timer
     std::map<uint32_t, uint32_t> restarts_by_index;
     std::optional<uint32_t> pinned;  // `shoal scale N`
+    InstanceIndexes indexes;         // held by queued starts, pending restarts, live instances
+    uint32_t queued = 0;             // starts waiting in the supervisor's start queue
+    // Instances by state (InstanceState's order), kept by set_state: the
+    // counts a start, a tick or a status asks for without a scan.
+    std::array<uint32_t, 4> by_state{};
     uint32_t waiting = 0;            // requests the gateway holds for it
     uint32_t desired = 0;
     uint64_t requests = 0;
@@ -125,6 +139,12 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   Result<void> start();
   // Every service has at least its initial count ready.
   bool initial_ready() const;
+  // Progress toward initial_ready(): instances ready (up to each service's
+  // initial count), wanted, and starting now.
+  struct Progress {
+    uint32_t ready = 0, wanted = 0, starting = 0;
+  };
+  Progress initial_progress() const;
   // Graceful stop: no new requests (pick rejects), every instance drains;
   // `done` runs once all have exited (leftovers are killed after `timeout`).
   void shutdown(Duration timeout, std::function<void()> done);
@@ -164,10 +184,16 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   void reconcile(ServiceRuntime& rt);
   uint32_t live_count(const ServiceRuntime& rt) const;  // starting + ready + pending restarts
   uint32_t ready_count(const ServiceRuntime& rt) const;
-  uint32_t free_index(const ServiceRuntime& rt) const;
+  // Starts (supervisor_starts.cpp): queued, spawned a slice at a time.
+  void queue_start(ServiceRuntime& rt, uint32_t index);  // takes over one hold of index
+  void cancel_queued_starts(ServiceRuntime& rt, uint32_t count);
+  void pump_starts();
+  void arm_start_pump();
+  void sweep_ready();
+  void set_state(Instance& i, InstanceState s);
   void activate(ServiceRuntime& rt);
-  void sample_rates(uint64_t now);      // the services' request rates, once a second
-  void sample_instances(uint64_t now);  // a few instances' rates, CPU and memory, every tick
+  void sample_rates(uint64_t now);
+  void sample_instances(uint64_t now);
 
   // Instances (supervisor_instances.cpp).
   Result<Instance*> spawn(ServiceRuntime& rt, uint32_t index);
@@ -175,7 +201,6 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   void on_output(Instance& i, LogStream stream);
   void on_exit(Instance& i);
   void check_ready(Instance& i);
-  void arm_ready_poll(Instance& i);
   void mark_ready(Instance& i);
   void drain(Instance& i, const char* reason);
   void maybe_finish_drain(Instance& i);
@@ -213,8 +238,20 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   uint64_t m_next_id = 1;
   uint64_t m_started_ns = 0;
   uint64_t m_last_sample_ns = 0;
-  size_t m_sample_cursor = 0;  // the next instance sample_instances() reads
   EventLoop::TimerId m_tick_timer = 0;
+  // The start queue (all services, first come first served) and its pump.
+  std::deque<std::pair<ServiceRuntime*, uint32_t>> m_start_queue;
+  EventLoop::TimerId m_start_timer = 0;
+  uint32_t m_starting = 0;  // all services
+  // Starting instances, swept for readiness a few at a time (a guest that
+  // never kicks is still seen); exited or ready ones are dropped lazily.
+  std::vector<uint64_t> m_starting_ids;
+  size_t m_sweep_cursor = 0;
+  EventLoop::TimerId m_sweep_timer = 0;
+  // Per-instance /proc sampling, a few per tick: this pass's order.
+  std::vector<uint64_t> m_sample_order;
+  size_t m_sample_cursor = 0;
+  uint64_t m_last_pass_ns = 0;
   bool m_stopping = false;
   std::function<void()> m_shutdown_done;
   EventLoop::TimerId m_shutdown_timer = 0;

@@ -76,7 +76,9 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   i->id = m_next_id++;
   i->service = &rt.service;
   i->index = index;
-  i->state = InstanceState::starting;
+  i->state = InstanceState::starting;  // counted here: set_state counts changes
+  ++rt.by_state[static_cast<size_t>(InstanceState::starting)];
+  ++m_starting;
   i->pid = proc.pid;
   i->channel = std::make_unique<Channel>(std::move(channel));
   i->spawned_ns = now;
@@ -92,9 +94,10 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   (void)m_loop.add(proc.out_fd, EPOLLIN, [this, i](uint32_t) { on_output(*i, LogStream::out); });
   (void)m_loop.add(proc.err_fd, EPOLLIN, [this, i](uint32_t) { on_output(*i, LogStream::err); });
   m_hub.add(*i);
-  // Readiness: the listen table is polled as well as checked on channel
-  // events, so a guest that never kicks is still seen within ready_poll.
-  arm_ready_poll(*i);
+  // Readiness: the listen table is swept as well as checked on channel
+  // events, so a guest that never kicks is still seen.
+  m_starting_ids.push_back(i->id);
+  if (!m_sweep_timer) m_sweep_timer = m_loop.after(m_config.ready_poll, [this] { sweep_ready(); });
   r.start_deadline = m_loop.after(m_config.start_timeout, [this, id] {
     Instance* p = find_instance(id);
     if (!p || p->state != InstanceState::starting) return;
@@ -107,18 +110,8 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   return i;
 }
 
-void Supervisor::arm_ready_poll(Instance& i) {
-  uint64_t id = i.id;
-  i.runtime->ready_timer = m_loop.after(m_config.ready_poll, [this, id] {
-    Instance* p = find_instance(id);
-    if (!p || p->state != InstanceState::starting) return;
-    p->runtime->ready_timer = 0;
-    check_ready(*p);
-    if (p->state == InstanceState::starting) arm_ready_poll(*p);
-  });
-}
-
 void Supervisor::spawn_or_log(ServiceRuntime& rt, uint32_t index) {
+  // The caller holds index once: a new instance takes that hold over.
   auto r = spawn(rt, index);
   if (r) return;
   notice(rt.where + ": cannot start an instance: " + r.error().message);
@@ -126,15 +119,20 @@ void Supervisor::spawn_or_log(ServiceRuntime& rt, uint32_t index) {
   auto& backoff = rt.backoff.try_emplace(index, rt.spec.restart).first->second;
   Duration delay = backoff.on_exit(time_point(EventLoop::now_ns()));
   schedule_restart(rt, index, delay);
+  rt.indexes.release(index);
 }
 
 void Supervisor::schedule_restart(ServiceRuntime& rt, uint32_t index, Duration delay) {
   if (m_stopping || rt.pending_restarts.count(index)) return;
   ServiceRuntime* p = &rt;
+  rt.indexes.hold(index);  // the pending restart's, until it is queued or cancelled
   rt.pending_restarts[index] = m_loop.after(delay, [this, p, index] {
     p->pending_restarts.erase(index);
-    if (m_stopping || live_count(*p) >= p->desired) return;
-    spawn_or_log(*p, index);
+    if (m_stopping || live_count(*p) >= p->desired) {
+      p->indexes.release(index);
+      return;
+    }
+    queue_start(*p, index);
   });
 }
 
@@ -176,11 +174,18 @@ void Supervisor::mark_ready(Instance& i) {
   ServiceRuntime& rt = rt_of(*i.service);
   InstanceRuntime& r = *i.runtime;
   uint64_t now = EventLoop::now_ns();
-  i.state = InstanceState::ready;
+  set_state(i, InstanceState::ready);
   i.ready_ns = now;
   if (r.ready_timer) m_loop.cancel(r.ready_timer);
   if (r.start_deadline) m_loop.cancel(r.start_deadline);
   r.ready_timer = r.start_deadline = 0;
+  // A first sample, so that `shoal ps` shows its memory at once; later ones
+  // come from the tick's bounded sweep.
+  if (auto st = read_proc_stats(i.pid)) {
+    r.stats = *st;
+    r.sample_cpu_seconds = st->cpu_seconds;
+    r.sample_ns = now;
+  }
   rt.series->cold_starts->inc();
   rt.series->cold_start_duration->observe(static_cast<double>(now - i.spawned_ns) / 1e9);
   rt.backoff.try_emplace(i.index, rt.spec.restart).first->second.on_ready(time_point(now));
@@ -209,7 +214,7 @@ void Supervisor::drain(Instance& i, const char* reason) {
     return;
   }
   ServiceRuntime& rt = rt_of(*i.service);
-  i.state = InstanceState::draining;
+  set_state(i, InstanceState::draining);
   rt.balancer->set_state(i.id, policy::BackendState::draining);
   if (r.probe_timer) m_loop.cancel(r.probe_timer);
   r.probe_timer = 0;
@@ -302,7 +307,7 @@ void Supervisor::on_exit(Instance& i) {
   on_output(i, LogStream::err);
   r.log.flush(wall_ns());
   InstanceState was = i.state;
-  i.state = InstanceState::exited;
+  set_state(i, InstanceState::exited);
   rt.balancer->remove(i.id);
   i.healthy = false;
   detach_handlers(i);
@@ -341,6 +346,8 @@ void Supervisor::on_exit(Instance& i) {
   } else {
     log(instance_name(i) + ": " + rt.exits.back().status);
   }
+  // After schedule_restart, which holds the index again for a restart.
+  rt.indexes.release(i.index);
   destroy_when_idle(i);
   check_shutdown_done();
 }

@@ -203,7 +203,8 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   {
     std::vector<image::SymbolInput> app_funcs;
     add_symbols(in.app, false, app_funcs);
-    auto app_table = image::parse_symbols(image::build_symbols(app_funcs));
+    auto app_bytes = image::build_symbols(app_funcs);
+    auto app_table = image::parse_symbols(app_bytes);  // a view of app_bytes
     for (const auto& st : rw.stubs) {
       std::string where = strf("{:#x}", st.site);
       if (app_table.ok())

@@ -2,6 +2,7 @@
 // serve, crash and restart, scale, drain, start timeout, scale from zero,
 // health, shutdown.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <set>
 #include <thread>
@@ -350,6 +351,55 @@ TEST(Supervisor, MetricsCountRequestsAndInstances) {
   EXPECT_TRUE(contains(text, "shoal_cold_starts_total{service=\"svc\"} 1")) << text;
   EXPECT_TRUE(contains(text, "shoal_cold_start_duration_seconds_count{service=\"svc\"} 1")) << text;
   EXPECT_TRUE(contains(text, "shoal_request_duration_seconds_count{service=\"svc\"} 3")) << text;
+}
+
+}  // namespace
+}  // namespace shoal::pool
+
+namespace shoal::pool {
+namespace {
+
+// Issue 13: starting many instances at once must not stop the loop. The
+// supervisor used to spawn every instance in one callback (and looked for
+// the lowest free index by scanning all of them for each candidate); a 1 ms
+// timer now stays on time while 300 start, and each of them answers.
+TEST(Supervisor, MassStartKeepsTheLoopAnswering) {
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = rl.rlim_max;  // 5 descriptors per instance
+  setrlimit(RLIMIT_NOFILE, &rl);
+  constexpr uint32_t kMany = 300;
+  // Declared before the harness, which runs the loop once more when destroyed.
+  uint64_t worst_gap = 0, last = 0;
+  bool watching = true;
+  std::function<void()> watch;
+  PoolHarness h({fake_service("many", kMany)}, [](SupervisorConfig& c) { c.start_timeout = std::chrono::seconds(120); });
+  last = EventLoop::now_ns();
+  watch = [&] {
+    uint64_t now = EventLoop::now_ns();
+    worst_gap = std::max(worst_gap, now - last);
+    last = now;
+    if (watching) h.loop().after(1'000'000, watch);
+  };
+  h.loop().after(1'000'000, watch);
+  ASSERT_TRUE(h.run_until([&] { return h.supervisor->initial_ready(); }, 120000));
+  watching = false;
+  EXPECT_EQ(h.count("many", InstanceState::ready), kMany);
+  // A slice of spawning is 4 ms; a loaded machine may add some, not the
+  // ~1 ms per spawn x 300 of one callback.
+  EXPECT_LT(worst_gap, 150'000'000u) << "the loop stalled " << worst_gap / 1000000 << " ms";
+  std::set<uint32_t> indexes;
+  for (const auto& i : h.rt("many").service.instances) indexes.insert(i->index);
+  EXPECT_EQ(indexes.size(), kMany);
+  EXPECT_EQ(*indexes.rbegin(), kMany - 1);  // 0..299, each once
+  // Round robin: each instance answers once in kMany requests.
+  std::set<std::string> answered;
+  for (uint32_t k = 0; k < kMany; ++k) {
+    auto a = h.get("/many/");
+    ASSERT_EQ(a.status, 200) << a.raw;
+    answered.insert(a.body.substr(0, a.body.find(' ', 11)));  // "hello from many/N"
+  }
+  EXPECT_EQ(answered.size(), kMany);
 }
 
 }  // namespace
