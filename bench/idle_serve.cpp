@@ -14,7 +14,9 @@
 // policies, it is not shoal's cost alone).
 //
 // The 10,000-instance run belongs here, not in `make test`: `--counts
-// 4,10000` (the host must allow it: docs/operations.md).
+// 4,10000`. shoald holds 5 descriptors per instance, so the host must let it
+// open ~51,000 (shoald raises its hard RLIMIT_NOFILE as root, which takes
+// CAP_SYS_RESOURCE); shoald refuses a spec it cannot start and says why.
 #include <unistd.h>
 
 #include <chrono>
