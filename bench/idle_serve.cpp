@@ -122,10 +122,13 @@ double busy_cpu_seconds() {
 
 // Per instance id, its "requests" counter, from `shoal ps --json`.
 std::map<uint64_t, double> instance_requests(const std::string& shoal, const std::string& control) {
-  Finished f = run_bounded({shoal, "ps", "--json", "-c", control}, 30000);
+  // Through a file: the status of thousands of instances is more than
+  // run_bounded() captures (1 MiB).
+  std::string path = control + ".ps.json";
+  Finished f = run_bounded({"/bin/sh", "-c", "exec \"$0\" ps --json -c \"$1\" >\"$2\"", shoal, control, path}, 30000);
   std::map<uint64_t, double> out;
   if (f.status != 0) return out;
-  auto doc = nlohmann::json::parse(f.out, nullptr, /*allow_exceptions=*/false);
+  auto doc = nlohmann::json::parse(read_file(path, 64 << 20), nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object() || !doc["instances"].is_array()) return out;
   for (const auto& i : doc["instances"])
     if (i.is_object() && i["id"].is_number() && i["requests"].is_number())
