@@ -47,7 +47,9 @@ std::vector<LimitProblem> check_host_limits(const HostLimits& have, uint64_t ins
     out.push_back({true, many + " need " + n(fds) + " descriptors in shoald (" + n(kFdsPerInstance) +
                              " each: pidfd, stdout and stderr pipes, two channel eventfds), and it may open " +
                              n(have.nofile) + ": " +
-                             (have.root ? "raise fs.nr_open (sysctl -w fs.nr_open=" + n(fds * 2) + ")"
+                             (have.root ? "raise fs.nr_open (sysctl -w fs.nr_open=" + n(fds * 2) +
+                                              ") or, without CAP_SYS_RESOURCE, the hard RLIMIT_NOFILE (ulimit -Hn " +
+                                              n(fds * 2) + ")"
                                         : "raise the hard RLIMIT_NOFILE (ulimit -Hn " + n(fds * 2) +
                                               ", or limits.conf), or run shoald as root")});
   if (have.root && have.mnt_namespaces && instances > have.mnt_namespaces)
@@ -77,7 +79,10 @@ HostLimits read_host_limits() {
   }
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) h.nofile = rl.rlim_max == RLIM_INFINITY ? 0 : rl.rlim_max;
-  if (h.root) h.nofile = std::max(h.nofile, read_number("/proc/sys/fs/nr_open"));
+  // shoald raised its hard limit before this (as far as fs.nr_open and
+  // CAP_SYS_RESOURCE let it): what getrlimit says now is what it can reach.
+  // Root alone is not enough: a root without CAP_SYS_RESOURCE (a container)
+  // cannot go past the hard limit it was given.
   uint64_t ns = read_number("/proc/sys/user/max_mnt_namespaces");
   for (const char* p : {"/proc/sys/user/max_ipc_namespaces", "/proc/sys/user/max_uts_namespaces"})
     if (uint64_t v = read_number(p)) ns = ns ? std::min(ns, v) : v;

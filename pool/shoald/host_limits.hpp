@@ -27,7 +27,7 @@ struct HostLimits {
   uint64_t threads_max = 0;       // kernel.threads-max
   uint64_t tasks_now = 0;         // tasks running on the host now (/proc/loadavg)
   uint64_t max_map_count = 0;     // vm.max_map_count (per process: shoald's)
-  uint64_t nofile = 0;            // RLIMIT_NOFILE shoald can reach (its hard limit, or fs.nr_open as root)
+  uint64_t nofile = 0;            // RLIMIT_NOFILE shoald can reach (its hard limit after raising it)
   uint64_t mnt_namespaces = 0;    // user.max_mnt_namespaces (ipc and uts: the least of the three)
   uint64_t mem_available_kib = 0; // MemAvailable
   bool root = false;              // monitors are jailed in namespaces
