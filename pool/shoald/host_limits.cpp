@@ -42,9 +42,12 @@ std::vector<LimitProblem> check_host_limits(const HostLimits& have, uint64_t ins
   if (have.max_map_count && maps > have.max_map_count)
     out.push_back({true, many + " need " + n(maps) + " mappings in shoald (one channel each), and vm.max_map_count is " +
                              n(have.max_map_count) + ": raise it (sysctl -w vm.max_map_count=" + n(maps * 2) + ")"});
+  // The instances' own descriptors past the limit: they cannot all start (an
+  // error). Only the 1,024 kept for clients and the control API past it:
+  // the gateway serves fewer connections at once (a warning).
   uint64_t fds = instances * kFdsPerInstance + 1024;
   if (have.nofile && fds > have.nofile)
-    out.push_back({true, many + " need " + n(fds) + " descriptors in shoald (" + n(kFdsPerInstance) +
+    out.push_back({instances * kFdsPerInstance > have.nofile, many + " need " + n(fds) + " descriptors in shoald (" + n(kFdsPerInstance) +
                              " each: pidfd, stdout and stderr pipes, two channel eventfds), and it may open " +
                              n(have.nofile) + ": " +
                              (have.root ? "raise fs.nr_open (sysctl -w fs.nr_open=" + n(fds * 2) +
