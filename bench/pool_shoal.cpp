@@ -22,7 +22,8 @@ std::string hello_spec(const HelloPool& p) {
   s += "hold_timeout = \"10s\"\n\n";
   s += "[services.hello]\n";
   s += "image = \"" + p.image + "\"\n";
-  s += "port = 8080\nmemory = \"32M\"\nbalance = \"round_robin\"\n";
+  s += "port = 8080\nmemory = \"" + p.memory + "\"\nbalance = \"" + p.balance + "\"\n";
+  if (p.warm_load > 0) s += "warm_load = " + std::to_string(p.warm_load) + "\n";
   if (p.scale_to_zero) {
     s += "min_instances = 0\nmax_instances = 1\ninitial = 0\n";
     // A 1 s stable window: back at zero 1-2 s after the last request.
@@ -51,8 +52,12 @@ Result<RunningPool> RunningPool::up(const std::string& shoal_bin, const HelloPoo
   int ready_s = timeout_ms / 1000;
   Finished f = run_bounded({shoal_bin, "up", spec, "-d", "-c", control, "--ready-timeout", std::to_string(ready_s)},
                            timeout_ms + 15000);
-  if (f.status != 0)
+  if (f.status != 0) {
+    // shoald runs detached: a start that timed out or was interrupted may
+    // have left it running with part of the pool.
+    (void)run_bounded({shoal_bin, "down", "-c", control, "--timeout", "20"}, 30000, {}, true);
     return make_error("`shoal up " + spec + " -d` failed (status " + std::to_string(f.status) + "):\n" + f.out + f.err);
+  }
   // "  pid     12345": shoald's, kept to stop it by id should `shoal down` fail.
   pid_t pid = -1;
   if (size_t at = f.out.find("pid "); at != std::string::npos) pid = std::atoi(f.out.c_str() + at + 4);

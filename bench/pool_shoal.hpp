@@ -27,6 +27,9 @@ struct HelloPool {
   std::string start;
   int warm = -1;
   std::string warm_up;  // warm_up path ("" = none)
+  std::string memory = "32M";
+  std::string balance = "round_robin";
+  int warm_load = 0;  // `warm_load` key with balance = "warm_first"; 0: the default
 };
 
 // The TOML spec for `pool` (schema: docs/spec.md).

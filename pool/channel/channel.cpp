@@ -113,6 +113,7 @@ Channel& Channel::operator=(Channel&& other) noexcept {
   m_service_count = other.m_service_count;
   m_dirty = other.m_dirty;
   m_kicks_sent = other.m_kicks_sent;
+  m_guest_kick_hook = std::move(other.m_guest_kick_hook);
   other.m_slots.clear();
   other.m_active.clear();
   return *this;

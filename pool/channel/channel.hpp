@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -190,6 +191,15 @@ class Channel {
   // After waking (or deciding not to sleep): withdraws the announcement and
   // drains to_host_fd.
   void finish_sleep();
+  // Withdraws the announcement without a system call: from now on the guest
+  // does not kick, so the caller must poll changed(). A kick the guest sent
+  // before is still pending on to_host_fd (finish_sleep() drains it).
+  void withdraw_sleep();
+  // Called by flush() after it kicked the guest, i.e. woke a guest that was
+  // asleep: an answer is likely soon, so the owner may rather poll this
+  // channel than be kicked for it. The hook must not call back into the
+  // channel (flush() may run inside prepare_sleep()); record and act later.
+  void set_guest_kick_hook(std::function<void()> hook) { m_guest_kick_hook = std::move(hook); }
 
   // Counters for tests and metrics.
   uint64_t kicks_sent() const { return m_kicks_sent; }
@@ -248,6 +258,7 @@ class Channel {
   uint32_t m_service_count = 0;  // as written at create(); the header's copy is the guest's
   bool m_dirty = false;
   uint64_t m_kicks_sent = 0;
+  std::function<void()> m_guest_kick_hook;
 };
 
 }  // namespace shoal::pool

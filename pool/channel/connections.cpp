@@ -266,6 +266,7 @@ Result<ReadResult> Channel::read(uint32_t slot, std::span<uint8_t> buf) {
     return slot_error(slot, "read: connection reset by the guest", ECONNRESET);
   ReadResult r;
   if (!buf.empty()) {
+    uint32_t tail_before = __atomic_load_n(&e.rx->tail, __ATOMIC_RELAXED);  // ours: we consume
     int64_t n = ring_read(e.rx, e.rx_data, e.ring_size, buf.data(), buf.size());
     if (n < 0) {
       s.broken = true;
@@ -273,7 +274,13 @@ Result<ReadResult> Channel::read(uint32_t slot, std::span<uint8_t> buf) {
     }
     r.bytes = static_cast<size_t>(n);
     if (n > 0) {
-      mark_dirty();  // room freed: the guest may be waiting to write
+      // Room freed. A guest writer waits for room only after it found the
+      // ring full (as Linux wakes a TCP writer only after SOCK_NOSPACE), so
+      // only then is the consumption worth a kick; otherwise the guest sees
+      // it the next time it looks. Kicking for every response read woke
+      // every idle instance a second time per request.
+      channel_bump_events(m_header, kSideHost);
+      if (ring_producer_may_wait(e.rx, tail_before, e.ring_size)) m_dirty = true;
       return r;
     }
   } else {

@@ -50,6 +50,7 @@ void Channel::flush() {
   // A full counter (EAGAIN) means kicks are already pending: nothing lost.
   (void)!::write(m_to_guest_fd, &one, sizeof one);
   ++m_kicks_sent;
+  if (m_guest_kick_hook) m_guest_kick_hook();
 }
 
 bool Channel::prepare_sleep() {
@@ -59,6 +60,8 @@ bool Channel::prepare_sleep() {
   // host_sleeping is visible here, and anything after will kick us.
   return channel_events(m_header, kSideGuest) != m_seen_guest_events;
 }
+
+void Channel::withdraw_sleep() { channel_clear_sleep(m_header, kSideHost); }
 
 void Channel::finish_sleep() {
   channel_clear_sleep(m_header, kSideHost);

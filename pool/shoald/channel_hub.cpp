@@ -12,8 +12,11 @@ ChannelHub::ChannelHub(EventLoop& loop, Owner& owner) : m_loop(loop), m_owner(ow
 
 ChannelHub::~ChannelHub() {
   *m_alive = false;
-  for (auto& [i, e] : m_entries)
-    if (i->channel) m_loop.remove(i->channel->to_host_fd());
+  for (auto& [i, e] : m_entries) {
+    if (!i->channel) continue;
+    i->channel->set_guest_kick_hook(nullptr);
+    m_loop.remove(i->channel->to_host_fd());
+  }
 }
 
 void ChannelHub::start() {
@@ -24,19 +27,60 @@ void ChannelHub::start() {
 
 void ChannelHub::add(Instance& i) {
   Instance* p = &i;
-  m_entries[p] = Entry{p, false};
+  Entry& e = m_entries[p];
+  e = Entry{.instance = p};
+  poll(e, EventLoop::now_ns());  // a new guest boots: polled until it goes quiet
+  // Recorded only: the hook runs inside Channel::flush(), which may run
+  // inside prepare_sleep() (see take_woken()).
+  i.channel->set_guest_kick_hook([this, p] { m_woken.push_back(p); });
   (void)m_loop.add(i.channel->to_host_fd(), EPOLLIN, [this, p](uint32_t) {
     auto it = m_entries.find(p);
     if (it == m_entries.end() || !p->channel) return;
     p->channel->finish_sleep();
     it->second.sleep_announced = false;
+    poll(it->second, EventLoop::now_ns());
     process(*p);
   });
 }
 
 void ChannelHub::remove(Instance& i) {
-  if (m_entries.erase(&i) == 0) return;
-  if (i.channel) m_loop.remove(i.channel->to_host_fd());
+  auto it = m_entries.find(&i);
+  if (it == m_entries.end()) return;
+  unpoll(it->second);
+  m_entries.erase(it);
+  if (i.channel) {
+    i.channel->set_guest_kick_hook(nullptr);
+    m_loop.remove(i.channel->to_host_fd());
+  }
+}
+
+void ChannelHub::poll(Entry& e, uint64_t now) {
+  e.news_ns = now;
+  if (e.sleep_announced) {
+    e.instance->channel->withdraw_sleep();
+    e.sleep_announced = false;
+  }
+  if (e.polled) return;
+  e.polled = true;
+  e.polled_index = static_cast<uint32_t>(m_polled.size());
+  m_polled.push_back(&e);
+}
+
+void ChannelHub::unpoll(Entry& e) {
+  if (!e.polled) return;
+  Entry* last = m_polled.back();
+  m_polled[e.polled_index] = last;
+  last->polled_index = e.polled_index;
+  m_polled.pop_back();
+  e.polled = false;
+}
+
+void ChannelHub::take_woken(uint64_t now) {
+  for (Instance* i : m_woken) {
+    auto it = m_entries.find(i);
+    if (it != m_entries.end() && i->channel) poll(it->second, now);
+  }
+  m_woken.clear();
 }
 
 void ChannelHub::detach_handlers(Instance& i) {
@@ -84,36 +128,74 @@ void ChannelHub::process_now(Instance& i) {
 }
 
 bool ChannelHub::poll_channels() {
+  uint64_t now = EventLoop::now_ns();
+  take_woken(now);
   bool busy = false;
-  for (auto& [i, e] : m_entries) {
-    if (!i->channel || e.sleep_announced) continue;
-    if (i->channel->changed()) {
-      // changed() consumed the news: process without asking again.
-      busy = true;
-      m_busy.push_back(i);
+  // Index loop: unpoll() moves the last entry into the current place.
+  for (size_t k = 0; k < m_polled.size();) {
+    Entry& e = *m_polled[k];
+    Channel* ch = e.instance->channel.get();
+    if (!ch) {
+      ++k;
+      continue;
     }
+    if (ch->changed()) {
+      // changed() consumed the news: process without asking again.
+      e.news_ns = now;
+      busy = true;
+      m_busy.push_back(e.instance);
+    } else if (now - e.news_ns >= kQuietNs) {
+      // Quiet for a while: let this guest kick us instead of looking at it
+      // on every iteration.
+      if (ch->prepare_sleep()) {
+        ch->finish_sleep();  // news arrived meanwhile: stay polled
+        e.news_ns = now;
+        busy = true;
+        m_recheck.push_back(e.instance);
+      } else {
+        e.sleep_announced = true;
+        unpoll(e);
+        continue;  // m_polled[k] is another entry now
+      }
+    }
+    ++k;
   }
   // Processed after the scan: handlers may add or remove instances.
-  std::vector<Instance*> list;
+  std::vector<Instance*> list, recheck;
   list.swap(m_busy);
+  recheck.swap(m_recheck);
   for (Instance* i : list)
     if (m_entries.count(i)) process_now(*i);
+  for (Instance* i : recheck)
+    if (m_entries.count(i)) process(*i);
   list.clear();
+  recheck.clear();
   if (m_busy.empty()) m_busy.swap(list);
+  if (m_recheck.empty()) m_recheck.swap(recheck);
   return busy;
 }
 
 bool ChannelHub::announce_sleep() {
+  // Kicks sent since the last poll: those guests answer soon, but the loop
+  // is about to sleep, so they are announced like the rest (and kick).
+  m_woken.clear();
   bool busy = false;
-  for (auto& [i, e] : m_entries) {
-    if (!i->channel || e.sleep_announced) continue;
-    if (i->channel->prepare_sleep()) {
+  for (size_t k = 0; k < m_polled.size();) {
+    Entry& e = *m_polled[k];
+    Channel* ch = e.instance->channel.get();
+    if (!ch) {
+      ++k;
+      continue;
+    }
+    if (ch->prepare_sleep()) {
       // Work arrived between the last poll and the announcement.
-      i->channel->finish_sleep();
+      ch->finish_sleep();
       busy = true;
-      m_busy.push_back(i);
+      m_busy.push_back(e.instance);
+      ++k;
     } else {
       e.sleep_announced = true;
+      unpoll(e);
     }
   }
   std::vector<Instance*> list;
@@ -122,6 +204,9 @@ bool ChannelHub::announce_sleep() {
     if (m_entries.count(i)) process(*i);
   list.clear();
   if (m_busy.empty()) m_busy.swap(list);
+  // prepare_sleep() flushes: a kick it sent recorded a woken guest, which
+  // is announced already (its answer kicks us).
+  m_woken.clear();
   return busy;
 }
 

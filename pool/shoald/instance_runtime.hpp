@@ -45,7 +45,8 @@ struct InstanceRuntime {
   EventLoop::TimerId stop_deadline = 0;   // still running stop_timeout after it: SIGKILL
   std::string stop_reason;                // set when shoald ends it ("scale-down", ...)
 
-  // Counters and the last one-second sample (status, top).
+  // Counters and the last sample (status, top): about once a second, every
+  // N / 640 seconds in a pool of N > 640 instances (Supervisor::sample_instances).
   uint64_t requests = 0;
   uint64_t errors = 0;
   uint64_t sample_requests = 0;

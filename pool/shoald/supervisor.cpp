@@ -35,6 +35,7 @@ Supervisor::Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig
     policy::BalancerOptions balancer;
     balancer.kind = c.balance;
     balancer.hash_key = c.hash_key;
+    balancer.warm_load = c.warm_load;
     balancer.max_concurrency = c.max_concurrency;
     uint32_t slot_cap = c.channel_slots / 2;
     if (balancer.max_concurrency == 0 || balancer.max_concurrency > slot_cap) balancer.max_concurrency = slot_cap;

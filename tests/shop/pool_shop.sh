@@ -4,6 +4,7 @@
 #                                 by name, pipeline, fanout, scatter; bad input
 #   pool_shop.sh BUILD policies   each balancing policy's property, observed on
 #                                 real hello instances (GET /whoami)
+#   pool_shop.sh BUILD many       200 instances with warm_first under wrk -c32
 # Every process is stopped on every path; every request has a time limit.
 set -uo pipefail
 build=$1 mode=$2
@@ -110,7 +111,61 @@ SPEC
         fail "hash: $(sort -u "$tmp/pairs" | tr '\n' ' ')" ;;
     p2c|least_time)  # everyone gets work
       [ "$distinct" = 3 ] && pass "$kind uses every instance" || fail "$kind: $counts" ;;
+    warm_first)  # one request at a time: the instance that served last, never the others
+      [ "$distinct" = 1 ] && pass "warm_first keeps sequential requests on one instance" || fail "warm_first: $counts" ;;
   esac
+}
+
+# requests_by_instance: "ID REQUESTS" per instance, from shoal ps --json.
+requests_by_instance() {
+  "$shoal" ps -c "$ctl" --json | python3 -c '
+import json, sys
+for i in json.load(sys.stdin)["instances"]:
+    print(i["id"], i["requests"])' | sort -k1,1
+}
+
+# A pool of 200 hello instances with warm_first under wrk -c32 (issue 13):
+# every request answered, and the load stays on the few instances it needs
+# (32 connections / warm_load 8 = 4; up to 8 allowed for the ramp), where
+# round robin would wake all 200 in turn. Then one client's sequential
+# requests all go to one instance.
+many() {
+  port=$(free_port)
+  cat >"$tmp/many.toml" <<SPEC
+[gateway]
+listen = "127.0.0.1:$port"
+[services.hello]
+image = "$shop/hello.shoal"
+port = 8080
+memory = "64M"
+min_instances = 200
+max_instances = 200
+initial = 200
+balance = "warm_first"
+[[routes]]
+path = "/"
+service = "hello"
+SPEC
+  up "$tmp/many.toml"
+  ready=$("$shoal" ps -c "$ctl" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["services"][0]["ready"])')
+  [ "$ready" = 200 ] && pass "200 instances ready" || fail "ready instances: $ready"
+  requests_by_instance >"$tmp/before"
+  timeout 30 wrk -t1 -c32 -d3s --latency "http://127.0.0.1:$port/" >"$tmp/wrk.txt" 2>&1
+  grep -E "requests in|Requests/sec|99%" "$tmp/wrk.txt"
+  if ! grep -q "requests in" "$tmp/wrk.txt"; then fail "wrk did not run: $(cat "$tmp/wrk.txt")"
+  elif grep -qE "Non-2xx or 3xx responses|Socket errors" "$tmp/wrk.txt"; then fail "failed requests: $(cat "$tmp/wrk.txt")"
+  else pass "wrk -c32 over 200 instances: every response 2xx"; fi
+  requests_by_instance >"$tmp/after"
+  served=$(join "$tmp/before" "$tmp/after" | awk '$3 > $2' | wc -l)
+  echo "warm_first, 200 instances, 32 connections: $served instances served"
+  [ "$served" -ge 1 ] && [ "$served" -le 8 ] && pass "warm_first woke $served of 200 instances" ||
+    fail "warm_first spread 32 connections over $served instances"
+  requests_by_instance >"$tmp/before"
+  for _ in $(seq 20); do curl -sS --max-time 5 -o /dev/null "http://127.0.0.1:$port/"; done
+  requests_by_instance >"$tmp/after"
+  served=$(join "$tmp/before" "$tmp/after" | awk '$3 > $2 {n += $3 - $2; k++} END {print k + 0, n + 0}')
+  [ "$served" = "1 20" ] && pass "20 sequential requests on one instance" || fail "sequential requests: instances, requests = $served"
+  down
 }
 
 # Autoscaling under load: a target of 1 request in flight per instance and a
@@ -155,11 +210,12 @@ SPEC
 case $mode in
   routes) routes ;;
   autoscale) autoscale ;;
+  many) many ;;
   policies)
-    for k in round_robin weighted least_conn ip_hash p2c least_time; do policy "$k"; done
+    for k in round_robin weighted least_conn ip_hash p2c least_time warm_first; do policy "$k"; done
     policy hash 'hash_key = "header:X-User"'
     ;;
-  *) echo "usage: $0 BUILD routes|policies|autoscale"; exit 2 ;;
+  *) echo "usage: $0 BUILD routes|policies|autoscale|many"; exit 2 ;;
 esac
 [ "$FAILURES" = 0 ] && echo PASS || echo "$FAILURES failure(s)"
 exit $((FAILURES > 0))

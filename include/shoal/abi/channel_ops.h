@@ -242,6 +242,22 @@ inline int64_t ring_read(ChannelRing* r, const uint8_t* data, uint32_t size, voi
   return ring_consume(r, size, static_cast<uint32_t>(n));
 }
 
+// Consumer, after it consumed bytes (tail moved on from tail_before) and
+// bumped its events counter: may the producer be waiting for room? A
+// producer waits only after it found the ring full, i.e. after it published
+// head = (the tail it saw) + size. Full fence, then head - tail_before >= size.
+// Sound with the sleep protocol: if the producer's re-check after announcing
+// its sleep missed this side's events bump, this fenced load sees the head it
+// published before announcing (both sides fence between store and load), so
+// the kick is not skipped; if the re-check saw the bump, it does not sleep.
+// The caller kicks (channel_take_kick) only when this returns true: reading
+// what an idle peer sent never wakes it a second time.
+inline bool ring_producer_may_wait(const ChannelRing* r, uint32_t tail_before, uint32_t size) {
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+  return head - tail_before >= size;
+}
+
 // Zero-copy access: the contiguous readable bytes at the tail (stops at the
 // ring's end; call again after consuming). *out points into shared memory the
 // peer can still scribble on: copy before parsing anything security-relevant.

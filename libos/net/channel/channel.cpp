@@ -96,6 +96,11 @@ void channel_changed() {
   g_kick_due = true;
 }
 
+void channel_consumed(const ChannelRing* rx, uint32_t tail_before, uint32_t ring_size) {
+  channel_bump_events(channel_header(), kSideGuest);
+  if (ring_producer_may_wait(rx, tail_before, ring_size)) g_kick_due = true;
+}
+
 void kick_flush() {
   if (!g_kick_due) return;
   g_kick_due = false;

@@ -47,6 +47,11 @@ int service_by_ipv4(uint32_t ipv4);
 // marks a kick as due; the kick itself waits for kick_flush(), so a burst of
 // writes costs at most one exit.
 void channel_changed();
+// The guest consumed bytes of a to_guest ring (its tail was tail_before):
+// bumps guest_events; a kick is due only if the host may wait for room
+// (ring_producer_may_wait: it found the ring full). A kick for every read
+// would cost the host a wake-up per request.
+void channel_consumed(const shoal::abi::ChannelRing* rx, uint32_t tail_before, uint32_t ring_size);
 // Kicks the host if a change is pending and the host announced it sleeps.
 void kick_flush();
 

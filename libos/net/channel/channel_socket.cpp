@@ -186,6 +186,7 @@ long ChannelSocket::recv(void* buf, size_t len, int flags) {
       // are visible once its flag is (release/acquire).
       uint32_t peer = slot_flags(end.slot, kSideHost);
       uint32_t released = slot_released(end.slot);
+      uint32_t tail_before = __atomic_load_n(&end.rx->tail, __ATOMIC_RELAXED);  // ours: we consume
       int64_t n = peek ? ring_peek(end.rx, end.rx_data, end.ring_size, out + done, len - done)
                        : ring_read(end.rx, end.rx_data, end.ring_size, out + done, len - done);
       if (n == kRingCorrupt) {
@@ -193,7 +194,9 @@ long ChannelSocket::recv(void* buf, size_t len, int flags) {
         continue;
       }
       if (n > 0) {
-        if (!peek) channel_changed();  // the host may wait for room
+        // Room freed: the host waits for it (and needs a kick) only if it
+        // found the ring full (channel_consumed).
+        if (!peek) channel_consumed(end.rx, tail_before, end.ring_size);
         done += static_cast<size_t>(n);
         if (!waitall || done == len) return static_cast<long>(done);
         continue;

@@ -10,7 +10,7 @@ struct KindName {
   std::string_view name;
 };
 
-constexpr std::array<KindName, 7> kKinds{{
+constexpr std::array<KindName, 8> kKinds{{
     {BalanceKind::round_robin, "round_robin"},
     {BalanceKind::weighted, "weighted"},
     {BalanceKind::least_conn, "least_conn"},
@@ -18,6 +18,7 @@ constexpr std::array<KindName, 7> kKinds{{
     {BalanceKind::hash, "hash"},
     {BalanceKind::p2c, "p2c"},
     {BalanceKind::least_time, "least_time"},
+    {BalanceKind::warm_first, "warm_first"},
 }};
 
 // RFC 9110 token characters: what a header name may contain.
@@ -41,7 +42,7 @@ std::string_view balance_kind_name(BalanceKind kind) {
 }
 
 std::string_view balance_kind_names() {
-  return "round_robin, weighted, least_conn, ip_hash, hash, p2c, least_time";
+  return "round_robin, weighted, least_conn, ip_hash, hash, p2c, least_time, warm_first";
 }
 
 std::optional<HashKey> parse_hash_key(std::string_view text) {

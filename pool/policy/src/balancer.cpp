@@ -15,6 +15,7 @@ void Balancer::add(BackendId id, uint32_t weight) {
   } else {
     m_backends.push_back(Backend{.id = id, .weight = weight});
     m_index[id] = m_backends.size() - 1;
+    backend_added(id);
   }
   membership_changed();
 }
@@ -24,6 +25,7 @@ bool Balancer::remove(BackendId id) {
   if (it == m_index.end()) return false;
   m_backends.erase(m_backends.begin() + static_cast<ptrdiff_t>(it->second));
   reindex();
+  backend_removed(id);
   membership_changed();
   return true;
 }
@@ -99,6 +101,7 @@ std::unique_ptr<Balancer> make_balancer(const BalancerOptions& options) {
     case BalanceKind::hash: return std::make_unique<KetamaBalancer>(options);
     case BalanceKind::p2c: return std::make_unique<P2cBalancer>(options);
     case BalanceKind::least_time: return std::make_unique<LeastTimeBalancer>(options);
+    case BalanceKind::warm_first: return std::make_unique<WarmFirstBalancer>(options);
   }
   return std::make_unique<RoundRobinBalancer>(options);
 }

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -96,6 +97,39 @@ class LeastTimeBalancer final : public Balancer {
   Random m_random;
   size_t m_next = 0;
   std::vector<size_t> m_eligible;
+};
+
+// The most recently picked backend that has fewer than warm_load x weight
+// requests in flight; only when every one is at that load, the least loaded
+// (most recent first among equals). Backends are kept in most-recently-used
+// order: a pick moves its backend to the front, new backends join at the back.
+// So a service's load stays on as few instances as it needs (concurrency /
+// warm_load of them), whose vCPU threads are awake and whose pages are in the
+// host's caches; the rest sleep in their `block` hypercall and are not woken.
+// A pick looks at the loaded backends at the front and the first one below
+// its load: O(1) with many idle backends, O(N) only when all are loaded.
+class WarmFirstBalancer final : public Balancer {
+ public:
+  using Balancer::Balancer;
+
+ private:
+  static constexpr uint32_t kNil = UINT32_MAX;
+  struct Node {
+    BackendId id = 0;
+    uint32_t prev = kNil, next = kNil;
+  };
+
+  std::optional<size_t> choose(const RequestKey& key) override;
+  void backend_added(BackendId id) override;
+  void backend_removed(BackendId id) override;
+  void unlink(uint32_t n);
+  void push_front(uint32_t n);
+  void push_back(uint32_t n);
+
+  std::vector<Node> m_nodes;                       // the list's nodes, reused through m_free
+  std::vector<uint32_t> m_free;                    // unused entries of m_nodes
+  std::unordered_map<BackendId, uint32_t> m_node;  // backend -> its node
+  uint32_t m_head = kNil, m_tail = kNil;           // most / least recently picked
 };
 
 }  // namespace shoal::pool::policy

@@ -368,9 +368,18 @@ const Keys<Service>& service_keys() {
                         t.error("hash_key", "must be \"url\" or \"header:NAME\", not " + quote(*key));
                       }
                     }),
+      custom_key<S>("warm_load", "integer", "`8`", "1 - 128; only with `balance = \"warm_first\"`",
+                    "requests in flight on an instance (x `weight`) before `warm_first` sends to the next one",
+                    [](ReadContext&, TableReader& t, S& s) {
+                      auto load = t.integer("warm_load", 1, 128);
+                      if (!load) return;
+                      s.warm_load = static_cast<uint32_t>(*load);
+                      if (s.balance != policy::BalanceKind::warm_first)
+                        t.error("warm_load", "only applies with balance = \"warm_first\"");
+                    }),
       integer_key<S>("weight", [](S& s) -> auto& { return s.weight; }, 1, 100,
                      {.meaning = "every instance's weight (for `weighted`, and scales shares in `least_conn`, "
-                                 "`ip_hash`, `hash`, `p2c`, `least_time`)"}),
+                                 "`ip_hash`, `hash`, `p2c`, `least_time`, `warm_first`)"}),
       integer_key<S>("max_concurrency", [](S& s) -> auto& { return s.max_concurrency; }, 0, 1000000,
                      {.meaning = "requests in flight per instance; never more than `channel_slots / 2`",
                       .default_text = "`0` (no cap but the channel's)"}),

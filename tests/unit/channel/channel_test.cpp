@@ -441,6 +441,68 @@ TEST(ChannelEvents, ChangedCollectAndKicks) {
   EXPECT_GT(sabi::channel_events(g.header(), sabi::kSideHost), 4u);
 }
 
+// Reading what the guest sent frees room in its ring. A sleeping guest is
+// kicked for that only if the ring was full (its writer waits for room only
+// then): a response read from an idle instance must not wake it again.
+TEST(ChannelEvents, ConsumingKicksOnlyAFullRing) {
+  Channel ch = make();
+  GuestSim g(ch);
+  uint32_t s = open_accepted(ch, g);
+  ch.flush();  // the open: the guest is awake, no kick
+  int to_guest = ch.fds().to_guest;
+  auto kicked = [&] {
+    pollfd p{to_guest, POLLIN, 0};
+    bool r = poll(&p, 1, 0) == 1;
+    uint64_t v;
+    if (r) (void)!::read(to_guest, &v, sizeof v);
+    return r;
+  };
+  EXPECT_EQ(g.write(s, "HTTP/1.1 200 OK\r\n\r\n"), 19);
+  sabi::channel_announce_sleep(g.header(), sabi::kSideGuest);
+  uint32_t events = sabi::channel_events(g.header(), sabi::kSideHost);
+  uint8_t buf[64];
+  EXPECT_EQ(ch.read(s, buf)->bytes, 19u);
+  ch.flush();
+  EXPECT_FALSE(kicked());
+  EXPECT_EQ(ch.kicks_sent(), 0u);
+  // Still news for the guest when it looks (host_events moved).
+  EXPECT_NE(sabi::channel_events(g.header(), sabi::kSideHost), events);
+  // A full ring: the guest's writer may wait for room, so it is kicked.
+  std::string big(10000, 'x');
+  EXPECT_EQ(g.write(s, big), 4096);
+  EXPECT_EQ(g.write(s, big), 0);
+  EXPECT_EQ(ch.read(s, buf)->bytes, 64u);
+  ch.flush();
+  EXPECT_TRUE(kicked());
+  EXPECT_EQ(ch.kicks_sent(), 1u);
+}
+
+// The hook that tells the owner a sleeping guest was kicked, and the
+// announcement withdrawn without a system call.
+TEST(ChannelEvents, GuestKickHookAndWithdraw) {
+  Channel ch = make();
+  GuestSim g(ch);
+  uint32_t s = open_accepted(ch, g);
+  int hooked = 0;
+  ch.set_guest_kick_hook([&] { ++hooked; });
+  ASSERT_TRUE(ch.write(s, bytes_of("a")).ok());
+  ch.flush();
+  EXPECT_EQ(hooked, 0);  // the guest is awake: no kick, no hook
+  sabi::channel_announce_sleep(g.header(), sabi::kSideGuest);
+  ASSERT_TRUE(ch.write(s, bytes_of("b")).ok());
+  ch.flush();
+  EXPECT_EQ(hooked, 1);
+  (void)ch.changed();  // the guest's accept, seen
+  EXPECT_FALSE(ch.prepare_sleep());
+  EXPECT_EQ(g.header()->host_sleeping, 1u);
+  ch.withdraw_sleep();
+  EXPECT_EQ(g.header()->host_sleeping, 0u);
+  // The guest then publishes without kicking; the host sees it by polling.
+  g.bump();
+  EXPECT_FALSE(sabi::channel_take_kick(g.header(), sabi::kSideHost));
+  EXPECT_TRUE(ch.changed());
+}
+
 TEST(ChannelEvents, SleepAnnouncement) {
   Channel ch = make();
   GuestSim g(ch);

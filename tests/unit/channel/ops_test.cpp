@@ -127,6 +127,24 @@ TEST(ChannelOps, SlotStateMachine) {
   EXPECT_EQ(sabi::slot_state(s), uint32_t{sabi::kSlotFree});
 }
 
+// A consumer kicks for freed room only if the producer may wait for it: the
+// producer published head = (the tail it saw) + size, i.e. found the ring
+// full, before or after this consumption (indices wrap modulo 2^32).
+TEST(ChannelOps, ProducerMayWaitOnlyAfterAFullRing) {
+  sabi::ChannelRing r{};
+  constexpr uint32_t kSize = 4096;
+  for (uint32_t tail_before : {0u, 1000u, 0xfffff000u}) {
+    r.head = tail_before + 19;  // a response, the ring far from full
+    EXPECT_FALSE(sabi::ring_producer_may_wait(&r, tail_before, kSize));
+    r.head = tail_before + kSize - 1;
+    EXPECT_FALSE(sabi::ring_producer_may_wait(&r, tail_before, kSize));
+    r.head = tail_before + kSize;  // full, as the producer saw it before this consumption
+    EXPECT_TRUE(sabi::ring_producer_may_wait(&r, tail_before, kSize));
+    r.head = tail_before + kSize + 64;  // it saw this consumption and filled the ring again
+    EXPECT_TRUE(sabi::ring_producer_may_wait(&r, tail_before, kSize));
+  }
+}
+
 TEST(ChannelOps, KickOnlyWhenThePeerAnnouncedSleep) {
   Region r(2, 4096);
   auto* h = r.header();

@@ -38,7 +38,7 @@ std::string sequence(Balancer& b, int n) {
 }  // namespace
 
 TEST(BalanceKind, ParsesEveryNameAndRejectsOthers) {
-  for (auto name : {"round_robin", "weighted", "least_conn", "ip_hash", "hash", "p2c", "least_time"}) {
+  for (auto name : {"round_robin", "weighted", "least_conn", "ip_hash", "hash", "p2c", "least_time", "warm_first"}) {
     auto kind = parse_balance_kind(name);
     ASSERT_TRUE(kind.has_value()) << name;
     EXPECT_EQ(balance_kind_name(*kind), name);

@@ -181,11 +181,16 @@ TEST(SpecErrors, ServiceRequirements) {
 TEST(SpecErrors, Balancing) {
   EXPECT_EQ(errors(with_cart("balance = \"fastest\"\n")),
             Errors{"shop.toml:3: services.cart.balance: unknown policy \"fastest\" (use one of round_robin, weighted, "
-                   "least_conn, ip_hash, hash, p2c, least_time)"});
+                   "least_conn, ip_hash, hash, p2c, least_time, warm_first)"});
   EXPECT_EQ(errors(with_cart("hash_key = \"url\"\n")),
             Errors{"shop.toml:3: services.cart.hash_key: only applies with balance = \"hash\""});
   EXPECT_EQ(errors(with_cart("balance = \"hash\"\nhash_key = \"cookie:id\"\n")),
             Errors{"shop.toml:4: services.cart.hash_key: must be \"url\" or \"header:NAME\", not \"cookie:id\""});
+  EXPECT_EQ(errors(with_cart("warm_load = 4\n")),
+            Errors{"shop.toml:3: services.cart.warm_load: only applies with balance = \"warm_first\""});
+  EXPECT_EQ(errors(with_cart("balance = \"warm_first\"\nwarm_load = 0\n")).size(), 1u);
+  EXPECT_EQ(errors(with_cart("balance = \"warm_first\"\nwarm_load = 129\n")).size(), 1u);
+  EXPECT_TRUE(errors(with_cart("balance = \"warm_first\"\nwarm_load = 128\n")).empty());
 }
 
 TEST(SpecErrors, EnvAndArgs) {

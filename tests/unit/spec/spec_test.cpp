@@ -206,6 +206,13 @@ TEST(Spec, KeepsLinesForLaterErrors) {
             "/srv/shop/shop.toml:" + std::to_string(line_of(kShop, "bin/render.shoal")) + ": services.render.image");
 }
 
+TEST(Spec, WarmFirstWithItsLoad) {
+  Spec s = parse_ok("[services.hello]\nimage = \"/images/hello.shoal\"\nbalance = \"warm_first\"\nwarm_load = 3\n",
+                    "hello.toml");
+  EXPECT_EQ(s.services[0].balance, BalanceKind::warm_first);
+  EXPECT_EQ(s.services[0].warm_load, 3u);
+}
+
 TEST(Spec, MinimalSpecTakesEveryDefault) {
   Spec s = parse_ok("[services.hello]\nimage = \"/images/hello.shoal\"\n", "hello.toml");
   EXPECT_EQ(s.name, "hello");  // from the file name
@@ -224,6 +231,7 @@ TEST(Spec, MinimalSpecTakesEveryDefault) {
   EXPECT_EQ(h.max_instances, 10u);
   EXPECT_EQ(h.initial_instances, 1u);
   EXPECT_EQ(h.balance, BalanceKind::round_robin);
+  EXPECT_EQ(h.warm_load, 8u);
   EXPECT_EQ(h.weight, 1u);
   EXPECT_EQ(h.max_concurrency, 0u);
   EXPECT_EQ(h.queue, 128u);

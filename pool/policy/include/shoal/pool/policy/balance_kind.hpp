@@ -18,6 +18,7 @@ enum class BalanceKind : uint8_t {
   hash,         // consistent hashing (ketama ring) of the URL or a header
   p2c,          // two random choices, the one with fewer requests in flight
   least_time,   // lowest EWMA response time x (in flight + 1)
+  warm_first,   // the most recently used instance below warm_load in flight
 };
 
 // "round_robin", "weighted", ... as written in a spec; nullopt for anything else.

@@ -32,6 +32,7 @@ struct BalancerOptions {
   Duration failure_penalty = std::chrono::seconds(1);  // a failed response counts as at least this slow
   double explore = 0.05;            // `least_time`: share of picks sent to a random backend (probes)
   uint32_t ketama_points = 160;     // `hash`: ring points per unit of weight
+  uint32_t warm_load = 8;           // `warm_first`: requests in flight (x weight) before the next instance is woken
   uint64_t seed = 0x5eed5eed5eed5eedull;  // random choices (p2c, least_time probes) and hash seed
 };
 
@@ -81,6 +82,17 @@ class Balancer {
   virtual std::optional<size_t> choose(const RequestKey& key) = 0;
   // m_backends gained, lost or reweighted a backend (indexes may have moved).
   virtual void membership_changed() {}
+  // One backend joined (already in m_backends) or left (already gone); called
+  // before membership_changed(), so a policy that keeps its own order of
+  // backends need not rebuild it from scratch (10,000 instances join one by one).
+  virtual void backend_added(BackendId) {}
+  virtual void backend_removed(BackendId) {}
+  // The index in m_backends of a backend, or nullopt.
+  std::optional<size_t> index_of(BackendId id) const {
+    auto it = m_index.find(id);
+    if (it == m_index.end()) return std::nullopt;
+    return it->second;
+  }
 
   BalancerOptions m_options;
   std::vector<Backend> m_backends;  // in order of addition

@@ -104,6 +104,9 @@ struct Service {
   uint32_t initial_instances = 1;
   policy::BalanceKind balance = policy::BalanceKind::round_robin;
   policy::HashKey hash_key;
+  // `warm_first`: requests in flight on an instance (x weight) before the next
+  // instance is woken.
+  uint32_t warm_load = 8;
   uint32_t weight = 1;
   uint32_t max_concurrency = 0;  // per instance; 0 = unlimited
   uint32_t queue = 128;          // requests queued at most when every instance is at max_concurrency
