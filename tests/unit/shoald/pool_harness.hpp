@@ -3,6 +3,8 @@
 // threads while the test's thread runs the loop until a condition holds.
 #pragma once
 
+#include <signal.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -45,6 +47,10 @@ inline spec::Service fake_service(const std::string& name, uint32_t instances) {
 class PoolHarness {
  public:
   explicit PoolHarness(std::vector<spec::Service> services, std::function<void(SupervisorConfig&)> tweak = {}) {
+    // As shoald's main does: a write to a monitor that has just died (a warm
+    // monitor's start pipe, a closed log pipe) is EPIPE, not the end of the
+    // process.
+    signal(SIGPIPE, SIG_IGN);
     m_loop = EventLoop::create().value();
     m_metrics = PoolMetrics::create().value();
     SupervisorConfig sc;
