@@ -61,15 +61,9 @@ std::string vmm_path() {
 
 namespace {
 
-// shoal run FILE.snap: the snapshot fixes memory, environment and arguments;
-// this instance chooses its devices, timeout, CPU pinning and identity.
-int run_snapshot(const RunCommand& c) {
-  if (!c.memory.empty() || !c.env.empty() || !c.args.empty() || !c.cpu_features.empty())
-    return fail(c.target + " is a snapshot: --memory, --env, --cpu-features and program arguments are fixed in it");
-  if (!c.root.empty() || !c.writable.empty() || !c.include.empty() || !c.libos.empty() || c.no_rewrite || c.allow_wx)
-    return fail(c.target + " is a snapshot: the build options apply to programs only");
-  std::string vmm = vmm_path();
-  std::vector<std::string> args{vmm};
+// What an instance chooses whether it boots or resumes: pinning, timeout,
+// reporting, its network device and identity.
+void add_instance_options(std::vector<std::string>& args, const RunCommand& c) {
   if (c.cpu >= 0) args.insert(args.end(), {"--cpu", std::to_string(c.cpu)});
   if (!c.timeout.empty()) args.insert(args.end(), {"--timeout", c.timeout});
   if (c.verbose) args.push_back("--verbose");
@@ -82,12 +76,29 @@ int run_snapshot(const RunCommand& c) {
   if (!c.net_impair.empty()) args.insert(args.end(), {"--net-impair", c.net_impair});
   if (!c.user.empty()) args.insert(args.end(), {"--user", c.user});
   if (c.no_jail) args.push_back("--no-jail");
-  args.push_back(c.target);
+}
+
+// Replaces this process with the monitor; returns only on failure.
+int exec_monitor(const std::string& vmm, std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   execv(vmm.c_str(), argv.data());
   return fail(vmm + ": cannot execute the monitor: " + strerror(errno));
+}
+
+// shoal run FILE.snap: the snapshot fixes memory, environment and arguments;
+// this instance chooses its devices, timeout, CPU pinning and identity.
+int run_snapshot(const RunCommand& c) {
+  if (!c.memory.empty() || !c.env.empty() || !c.args.empty() || !c.cpu_features.empty())
+    return fail(c.target + " is a snapshot: --memory, --env, --cpu-features and program arguments are fixed in it");
+  if (!c.root.empty() || !c.writable.empty() || !c.include.empty() || !c.libos.empty() || c.no_rewrite || c.allow_wx)
+    return fail(c.target + " is a snapshot: the build options apply to programs only");
+  std::string vmm = vmm_path();
+  std::vector<std::string> args{vmm};
+  add_instance_options(args, c);
+  args.push_back(c.target);
+  return exec_monitor(vmm, args);
 }
 
 }  // namespace
@@ -123,31 +134,16 @@ int run_run(const RunCommand& c) {
   std::string vmm = vmm_path();
   std::vector<std::string> args{vmm};
   if (!c.memory.empty()) args.insert(args.end(), {"--memory", c.memory});
-  if (c.cpu >= 0) args.insert(args.end(), {"--cpu", std::to_string(c.cpu)});
-  if (!c.timeout.empty()) args.insert(args.end(), {"--timeout", c.timeout});
   if (!c.cpu_features.empty()) args.insert(args.end(), {"--cpu-features", c.cpu_features});
   for (const auto& e : c.env) args.insert(args.end(), {"--env", e});
-  if (c.verbose) args.push_back("--verbose");
-  if (c.timing) args.push_back("--timing");
-  if (!c.net.empty()) args.insert(args.end(), {"--net", c.net});
-  if (!c.ip.empty()) args.insert(args.end(), {"--ip", c.ip});
-  if (!c.gateway.empty()) args.insert(args.end(), {"--gateway", c.gateway});
-  if (!c.ip6.empty()) args.insert(args.end(), {"--ip6", c.ip6});
-  if (!c.mac.empty()) args.insert(args.end(), {"--mac", c.mac});
-  if (!c.net_impair.empty()) args.insert(args.end(), {"--net-impair", c.net_impair});
   if (!exe.empty()) args.insert(args.end(), {"--exe", exe});
-  if (!c.user.empty()) args.insert(args.end(), {"--user", c.user});
-  if (c.no_jail) args.push_back("--no-jail");
+  add_instance_options(args, c);
   args.push_back(image);
   if (!c.args.empty()) {
     args.push_back("--");
     args.insert(args.end(), c.args.begin(), c.args.end());
   }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  execv(vmm.c_str(), argv.data());
-  return fail(vmm + ": cannot execute the monitor: " + strerror(errno));
+  return exec_monitor(vmm, args);
 }
 
 }  // namespace shoal::cli
