@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "pool/channel/channel.hpp"
+#include "../lib/harness_check.hpp"
 
 using namespace shoal;
 using namespace shoal::pool;
@@ -29,23 +30,6 @@ using namespace shoal::pool;
 namespace {
 
 constexpr uint16_t kPort = 7777;
-
-double now_s() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-int g_failures = 0;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-      ++g_failures;                                                   \
-    }                                                                 \
-  } while (0)
 
 Result<Channel> make_channel() {
   ChannelConfig config;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "pool/channel/channel.hpp"
+#include "../../lib/harness_check.hpp"
 
 using namespace shoal;
 using namespace shoal::pool;
@@ -32,23 +33,6 @@ namespace {
 constexpr uint16_t kPort = 7000;
 constexpr uint16_t kClosedPort = 7001;
 constexpr uint16_t kServicePort = 9000;
-
-double now_s() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-int g_failures = 0;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-      ++g_failures;                                                   \
-    }                                                                 \
-  } while (0)
 
 char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
 
