@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/syscalls.hpp"
+#include "exec/syscalls.hpp"
 #include "fs/syscalls.hpp"
 #include "mm/syscalls.hpp"
 #include "net/syscalls.hpp"
@@ -196,6 +197,7 @@
   X(renameat2, 316, sys_renameat2)                        \
   X(getrandom, 318, sys_getrandom)                        \
   X(memfd_create, 319, sys_memfd_create)                  \
+  X(execveat, 322, sys_execveat)                          \
   X(membarrier, 324, sys_membarrier)                      \
   X(copy_file_range, 326, sys_copy_file_range)            \
   X(preadv2, 327, sys_preadv2)                            \

@@ -1,0 +1,210 @@
+// The ELF loader (exec/elf_load.hpp). The file comes from the image's root
+// filesystem, which the builder wrote but a user may have edited, or from
+// /tmp, which the program wrote: every header field is checked before use.
+#include "exec/elf_load.hpp"
+
+#include <shoal/abi/layout.h>
+
+#include "core/boot_flags.hpp"
+#include "core/errno.hpp"
+#include "core/klib.hpp"
+#include "fs/syscalls.hpp"
+#include "mm/heap_protect.hpp"
+#include "mm/kmalloc.hpp"
+#include "mm/syscalls.hpp"
+#include "uapi/limits.hpp"
+#include "uapi/mman.hpp"
+
+namespace libos::exec {
+
+namespace {
+
+using namespace uapi;
+
+constexpr uint64_t kPage = shoal::abi::kPageSize;
+constexpr uint64_t kMaxSpan = 1ull << 30;  // larger than any real program
+
+uint64_t page_down(uint64_t v) { return v & ~(kPage - 1); }
+uint64_t page_up(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
+
+int prot_of(uint32_t flags) {
+  return ((flags & PF_R) ? PROT_READ : 0) | ((flags & PF_W) ? PROT_WRITE : 0) | ((flags & PF_X) ? PROT_EXEC : 0);
+}
+
+// pread into LibOS memory: kmalloc'd buffers lie in the heap area, which the
+// file system's user-pointer checks accept (the boot stack would not be).
+long read_exact(int fd, void* buf, uint64_t len, uint64_t off) {
+  long got = sys_pread64(fd, buf, len, static_cast<long>(off));
+  if (got < 0) return got;
+  return static_cast<uint64_t>(got) == len ? 0 : -EIO;
+}
+
+// Where the program headers are in memory: PT_PHDR's address, else inside
+// the PT_LOAD that holds them in the file (as binfmt_elf computes AT_PHDR).
+uint64_t phdr_address(const ElfFile& f, uint64_t bias) {
+  for (uint16_t i = 0; i < f.eh.e_phnum; ++i)
+    if (f.ph[i].p_type == PT_PHDR) return f.ph[i].p_vaddr + bias;
+  for (uint16_t i = 0; i < f.eh.e_phnum; ++i) {
+    const Elf64Phdr& p = f.ph[i];
+    if (p.p_type == PT_LOAD && f.eh.e_phoff >= p.p_offset && f.eh.e_phoff - p.p_offset < p.p_filesz)
+      return p.p_vaddr + (f.eh.e_phoff - p.p_offset) + bias;
+  }
+  return 0;
+}
+
+// ET_DYN: one reservation for the whole span in the window, so the
+// segments keep their distances, then each segment MAP_FIXED from the file.
+long map_anywhere(const ElfFile& f, Loaded* out) {
+  long base = sys_mmap(0, f.hi - f.lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base < 0) return base;
+  uint64_t bias = static_cast<uint64_t>(base) - f.lo;
+  for (uint16_t i = 0; i < f.eh.e_phnum; ++i) {
+    const Elf64Phdr& p = f.ph[i];
+    if (p.p_type != PT_LOAD || p.p_memsz == 0) continue;
+    int prot = prot_of(p.p_flags);
+    uint64_t start = page_down(bias + p.p_vaddr);
+    uint64_t file_end = bias + p.p_vaddr + p.p_filesz;
+    uint64_t mem_end = page_up(bias + p.p_vaddr + p.p_memsz);
+    if (p.p_filesz != 0) {
+      // Writable first when a partial page of bss must be cleared in it.
+      bool pad = p.p_memsz > p.p_filesz && (file_end & (kPage - 1)) != 0;
+      long r = sys_mmap(start, page_up(file_end) - start, pad ? (prot | PROT_WRITE) : prot, MAP_PRIVATE | MAP_FIXED,
+                        f.fd, page_down(p.p_offset));
+      if (r < 0) return r;
+      if (pad) {
+        // The rest of the last file page is the start of .bss, not file bytes.
+        memset(reinterpret_cast<void*>(file_end), 0, page_up(file_end) - file_end);
+        if (!(prot & PROT_WRITE)) (void)sys_mprotect(start, page_up(file_end) - start, prot);
+      }
+    }
+    uint64_t anon = p.p_filesz == 0 ? start : page_up(file_end);
+    if (mem_end > anon) {
+      long r = sys_mmap(anon, mem_end - anon, prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+      if (r < 0) return r;
+    }
+  }
+  out->bias = bias;
+  out->base = static_cast<uint64_t>(base);
+  return 0;
+}
+
+// ET_EXEC: at its link addresses in the image area. The caller (execve) made
+// the old program's pages there absent; each segment's pages become
+// read-write-execute, get the file's bytes (whole pages, as a mapping would)
+// and zeroed bss, then the segment's rights. A page two segments share gets
+// the rights of both.
+long map_at_link(const ElfFile& f, Loaded* out) {
+  uint64_t prev_end = 0;
+  int prev_prot = 0;
+  for (uint16_t i = 0; i < f.eh.e_phnum; ++i) {
+    const Elf64Phdr& p = f.ph[i];
+    if (p.p_type != PT_LOAD || p.p_memsz == 0) continue;
+    uint64_t start = page_down(p.p_vaddr);
+    uint64_t file_end = p.p_vaddr + p.p_filesz;
+    uint64_t mem_end = page_up(p.p_vaddr + p.p_memsz);
+    long r = mm::heap_protect::protect(start, mem_end - start, PROT_READ | PROT_WRITE | PROT_EXEC);
+    if (r < 0) return r;
+    uint64_t copy_end = p.p_filesz == 0 ? start : page_up(file_end);
+    if (copy_end > start) {
+      // The file's whole pages; past the file's end a page reads as zero.
+      long got = sys_pread64(f.fd, reinterpret_cast<void*>(start), copy_end - start,
+                             static_cast<long>(page_down(p.p_offset)));
+      if (got < 0) return got;
+      uint64_t got_end = start + static_cast<uint64_t>(got);
+      if (got_end < file_end) return -EIO;
+      if (got_end < copy_end) memset(reinterpret_cast<void*>(got_end), 0, copy_end - got_end);
+    }
+    // bss: the rest of the last file page, and whole pages after it.
+    if (mem_end > file_end && p.p_filesz != 0)
+      memset(reinterpret_cast<void*>(file_end), 0, (copy_end > file_end ? copy_end : file_end) - file_end);
+    if (mem_end > copy_end) memset(reinterpret_cast<void*>(copy_end), 0, mem_end - copy_end);
+    int prot = prot_of(p.p_flags);
+    r = mm::heap_protect::protect(start, mem_end - start, prot);
+    if (r < 0) return r;
+    if (prev_end > start) {
+      r = mm::heap_protect::protect(start, prev_end - start, prot | prev_prot);
+      if (r < 0) return r;
+    }
+    prev_end = mem_end;
+    prev_prot = prot;
+  }
+  out->bias = 0;
+  out->base = f.lo;
+  return 0;
+}
+
+}  // namespace
+
+uint64_t image_area_end() {
+  const auto& boot = boot_info();
+  return boot.rootfs_addr != 0 ? page_down(boot.rootfs_addr) : page_up(boot.image_end);
+}
+
+long elf_read(int fd, ElfFile* out) {
+  out->fd = fd;
+  auto* buf = static_cast<uint8_t*>(kmalloc(kMaxPhnum * sizeof(Elf64Phdr)));
+  if (buf == nullptr) return -ENOMEM;
+  long r = read_exact(fd, buf, sizeof(Elf64Ehdr), 0);
+  if (r < 0) {
+    kfree(buf);
+    return r == -EIO ? -ENOEXEC : r;
+  }
+  Elf64Ehdr& eh = out->eh;
+  memcpy(&eh, buf, sizeof eh);
+  r = 0;
+  if (memcmp(eh.e_ident, ELFMAG, sizeof ELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+      eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64 ||
+      (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) || eh.e_phentsize != sizeof(Elf64Phdr) || eh.e_phnum == 0 ||
+      eh.e_phnum > kMaxPhnum || eh.e_phoff > kMaxSpan) {
+    r = -ENOEXEC;
+  } else {
+    r = read_exact(fd, buf, eh.e_phnum * sizeof(Elf64Phdr), eh.e_phoff);
+    if (r == -EIO) r = -ENOEXEC;
+    if (r == 0) memcpy(out->ph, buf, eh.e_phnum * sizeof(Elf64Phdr));
+  }
+  kfree(buf);
+  if (r < 0) return r;
+
+  // The span of the PT_LOAD segments, each checked.
+  uint64_t lo = ~uint64_t{0}, hi = 0;
+  out->interp_len = 0;
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    const Elf64Phdr& p = out->ph[i];
+    if (p.p_type == PT_INTERP) {
+      if (p.p_filesz < 2 || p.p_filesz > uapi::kPathMax || p.p_offset > kMaxSpan) return -ENOEXEC;
+      out->interp_off = p.p_offset;
+      out->interp_len = p.p_filesz;
+    }
+    if (p.p_type != PT_LOAD || p.p_memsz == 0) continue;
+    if (p.p_filesz > p.p_memsz || p.p_memsz > kMaxSpan || p.p_vaddr > kMaxSpan << 2 || p.p_offset > kMaxSpan ||
+        (p.p_vaddr & (kPage - 1)) != (p.p_offset & (kPage - 1)))
+      return -ENOEXEC;
+    if (page_down(p.p_vaddr) < lo) lo = page_down(p.p_vaddr);
+    if (page_up(p.p_vaddr + p.p_memsz) > hi) hi = page_up(p.p_vaddr + p.p_memsz);
+  }
+  if (hi == 0 || hi - lo > kMaxSpan) return -ENOEXEC;
+  out->lo = lo;
+  out->hi = hi;
+  uint64_t entry_link = eh.e_entry;
+  if (entry_link < lo || entry_link >= hi) return -ENOEXEC;
+  if (eh.e_type == ET_EXEC && (lo < shoal::abi::kAppMinAddr || hi > image_area_end())) return -ENOMEM;
+  return 0;
+}
+
+long elf_interp_path(const ElfFile& f, char* buf, uint64_t cap) {
+  if (f.interp_len == 0 || f.interp_len > cap) return -ENOEXEC;
+  long r = read_exact(f.fd, buf, f.interp_len, f.interp_off);
+  if (r < 0) return -ENOEXEC;
+  if (buf[f.interp_len - 1] != '\0' || buf[0] != '/' || strlen(buf) != f.interp_len - 1) return -ENOEXEC;
+  return 0;
+}
+
+long elf_map(const ElfFile& f, Loaded* out) {
+  long r = f.eh.e_type == ET_EXEC ? map_at_link(f, out) : map_anywhere(f, out);
+  if (r < 0) return r;
+  out->entry = f.eh.e_entry + out->bias;
+  out->phdr = phdr_address(f, out->bias);
+  return 0;
+}
+
+}  // namespace libos::exec
