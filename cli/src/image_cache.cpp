@@ -242,7 +242,7 @@ Result<std::string> cached_image(const RunCommand& c) {
     }
   }
 
-  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices, c.allow_wx, c.include};
+  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices, c.allow_wx, c.include, c.add, c.busybox_links};
   auto in = TRY(gather_inputs(o));
   CacheKey key;
   key.add_u64(kCacheFormat);

@@ -192,6 +192,7 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
     add(abi::SectionKind::trampolines, t, "trampolines");
   }
   if (in.rootfs) {
+    next = std::max(next, page_up(in.rootfs_floor));
     LoadSection r{next, abi::kSectionRead, in.rootfs->bytes, page_up(in.rootfs->bytes.size())};
     add(abi::SectionKind::rootfs, r, "rootfs");
   }
