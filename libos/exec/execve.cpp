@@ -28,6 +28,7 @@
 #include "exec/script.hpp"
 #include "exec/syscalls.hpp"
 #include "exec/user_stack.hpp"
+#include "fs/proc_cmdline.hpp"
 #include "fs/procfs.hpp"
 #include "fs/syscalls.hpp"
 #include "mm/heap_protect.hpp"
@@ -285,6 +286,7 @@ void reset_thread(sched::Thread* t, const char* filename) {
   reset_signals(t);
   reset_thread(t, st.filename);
   fs::procfs_exec(st.exe, st.filename);
+  fs::proc_cmdline_set(st.args.strings(), st.args.lengths(), st.args.count());
 
   // The new stack: the main thread's, whichever thread called execve.
   const auto& boot = boot_info();
@@ -322,9 +324,12 @@ void reset_thread(sched::Thread* t, const char* filename) {
 }
 
 long do_execve(int dirfd, const char* upath, char* const* argv, char* const* envp, int flags) {
-  if ((flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) != 0) return -EINVAL;
+  // Linux's order: the path (EFAULT, ENAMETOOLONG, ENOENT when empty
+  // without AT_EMPTY_PATH), the flags, the file, then the strings.
   long plen = user_strnlen(upath, kPathMax);
   if (plen < 0) return plen;
+  if (plen == 0 && (flags & AT_EMPTY_PATH) == 0) return -ENOENT;
+  if ((flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) != 0) return -EINVAL;
   // The state lives on the LibOS heap: start_new_program never returns, and
   // the boot stack is small.
   void* mem = kzalloc(sizeof(ExecState));
@@ -358,6 +363,12 @@ long do_execve(int dirfd, const char* upath, char* const* argv, char* const* env
     st->path = st->filename == nullptr ? nullptr : dup(upath, static_cast<size_t>(plen));
   }
   if (r == 0 && (st->filename == nullptr || st->path == nullptr)) r = -ENOMEM;
+  if (r == 0) {
+    // The file's errors come before the strings' (Linux opens it first).
+    long fd = open_exec(dirfd, st->path, flags);
+    if (fd < 0) r = fd;
+    else sys_close(static_cast<int>(fd));
+  }
   if (r == 0) r = st->args.copy_from_user(argv);
   if (r == 0) r = st->env.copy_from_user(envp);
   // Linux gives a program run with an empty argv an argv[0] of "".

@@ -5,6 +5,7 @@
 #include "vfs/alloc.hpp"
 #include "vfs/fdtable.hpp"
 #include "vfs/path.hpp"
+#include "fs/proc_cmdline.hpp"
 #include "fs/proc_stat.hpp"
 #include "fs/static_dir.hpp"
 #include "uapi/limits.hpp"
@@ -186,6 +187,8 @@ Vnode* procfs_create(Vnode* parent, const char* exe_path) {
   self->add("exe", g_exe_link);
   proc_self_stat_init(exe_path);
   self->add("stat", ProcText::create(&proc_self_stat_text, 10));
+  self->add("comm", ProcText::create(&proc_comm_text, 13));
+  self->add("cmdline", proc_cmdline_create(14));
   proc->add("uptime", ProcText::create(&proc_uptime_text, 11));
   proc->add("stat", ProcText::create(&proc_stat_text, 12));
   CwdLink* cwd = make<CwdLink>();
