@@ -65,6 +65,8 @@ Interp load_interpreter(uint64_t phdr, uint64_t phent, uint64_t phnum) {
   if (fd < 0) fail(path, "cannot open", fd);
   static exec::ElfFile file;  // 3.6 KiB: not on the boot stack
   long r = exec::elf_read(static_cast<int>(fd), &file);
+  // elf_read copied the header before it checked it.
+  if (r < 0 && memcmp(file.eh.e_ident, ELFMAG, sizeof ELFMAG) != 0) fail(path, "not an ELF file (invalid ELF header)", 0);
   if (r < 0) fail(path, "not a loadable 64-bit x86-64 ELF file (bad header, program headers or segments)", r);
   // Linux maps an ET_EXEC interpreter at its link address; shoal's window
   // places it, so it must be position-independent (every real one is).

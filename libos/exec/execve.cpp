@@ -56,12 +56,6 @@ using namespace uapi;
 // levels beyond the first file, BINPRM_MAX_RECURSION, then ELOOP).
 constexpr int kMaxDepth = 5;
 
-#define EXEC_TRY(expr)        \
-  do {                        \
-    long r_ = (expr);         \
-    if (r_ < 0) return r_;    \
-  } while (0)
-
 // A kmalloc'd copy of s[0, len), NUL-terminated; nullptr when out of memory.
 char* dup(const char* s, size_t len) {
   auto* c = static_cast<char*>(kmalloc(len + 1));
@@ -169,18 +163,18 @@ long find_program(ExecState& st, int dirfd, int flags) {
   }
   st.file = static_cast<ElfFile*>(kzalloc(sizeof(ElfFile)));
   if (st.file == nullptr) return -ENOMEM;
-  EXEC_TRY(elf_read(st.fd, st.file));
+  if (long r = elf_read(st.fd, st.file); r < 0) return r;
   if (st.file->interp_len != 0) {
     st.interp = static_cast<char*>(kmalloc(kPathMax));
     if (st.interp == nullptr) return -ENOMEM;
-    EXEC_TRY(elf_interp_path(*st.file, st.interp, kPathMax));
+    if (long r = elf_interp_path(*st.file, st.interp, kPathMax); r < 0) return r;
     long ifd = open_exec(AT_FDCWD, st.interp, 0);
     // Linux's error for a missing interpreter is the open's (ENOENT).
     if (ifd < 0) return ifd;
     st.interp_fd = static_cast<int>(ifd);
     st.interp_file = static_cast<ElfFile*>(kzalloc(sizeof(ElfFile)));
     if (st.interp_file == nullptr) return -ENOMEM;
-    EXEC_TRY(elf_read(st.interp_fd, st.interp_file));
+    if (long r = elf_read(st.interp_fd, st.interp_file); r < 0) return r;
     // shoal places the interpreter (boot/interp.cpp): it must be ET_DYN.
     if (st.interp_file->eh.e_type != ET_DYN) return -ENOEXEC;
   }
