@@ -117,7 +117,8 @@ Result<std::vector<std::string>> busybox_applets(const std::string& busybox) {
   while (fgets(line, sizeof line, f) != nullptr) {
     std::string l(line);
     while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.pop_back();
-    if (l.empty() || l.find("..") != std::string::npos) continue;
+    // A link at the root ("linuxrc": busybox as init) is not a command.
+    if (l.empty() || l.find("..") != std::string::npos || l.find('/') == std::string::npos) continue;
     out.push_back(l[0] == '/' ? l : "/" + l);
   }
   if (pclose(f) != 0 || out.empty())

@@ -14,6 +14,7 @@
 #include "mm/syscalls.hpp"
 #include "uapi/limits.hpp"
 #include "uapi/mman.hpp"
+#include "uapi/stat.hpp"
 
 namespace libos::exec {
 
@@ -183,6 +184,20 @@ long elf_read(int fd, ElfFile* out) {
     if (page_up(p.p_vaddr + p.p_memsz) > hi) hi = page_up(p.p_vaddr + p.p_memsz);
   }
   if (hi == 0 || hi - lo > kMaxSpan) return -ENOEXEC;
+  // Every segment's bytes must be in the file: Linux would map past the end
+  // and fault at the first touch (SIGBUS); shoal copies an ET_EXEC program
+  // after its point of no return, so it refuses such a file while the caller
+  // can still be told.
+  auto* st = static_cast<Stat*>(kmalloc(sizeof(Stat)));
+  if (st == nullptr) return -ENOMEM;
+  long sr = sys_fstat(fd, st);
+  uint64_t size = static_cast<uint64_t>(st->size);
+  kfree(st);
+  if (sr < 0) return sr;
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    const Elf64Phdr& p = out->ph[i];
+    if (p.p_type == PT_LOAD && p.p_memsz != 0 && p.p_offset + p.p_filesz > size) return -ENOEXEC;
+  }
   out->lo = lo;
   out->hi = hi;
   uint64_t entry_link = eh.e_entry;

@@ -314,6 +314,7 @@ void reset_thread(sched::Thread* t, const char* filename) {
   kfree(strs);
   kfree(lens);
   st.~ExecState();
+  kfree(&st);  // do_execve's kzalloc
   shoal_enter_app(entry, rsp);
 }
 
