@@ -146,7 +146,8 @@ Result<void> gather_packed(const InputOptions& o, builder::BuildInputs& in) {
     files.push_back(program);
     if (!o.program.empty() && o.program[0] == '/' && o.program != program) files.push_back(o.program);
   }
-  if (dynamic) in.exec_path = main_path;
+  // The program's path in the image: the exec section, /proc/self/exe.
+  in.exec_path = main_path;
   std::vector<std::string> trees, optional;
   for (const auto& t : o.include) {
     if (t.empty() || t[0] != '/') return make_error("--include " + t + ": not an absolute path");

@@ -225,6 +225,12 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   if (!in.app.interp.empty()) {
     mi.exec_path = in.exec_path;
     mi.interp = in.app.interp;
+  }
+  // The program's path in the rootfs (the guest's /proc/self/exe): a dynamic
+  // program's, or a static one's packed with others for execve.
+  if (!in.exec_path.empty() && in.rootfs) {
+    if (in.exec_path[0] != '/' || in.exec_path.size() >= abi::kMaxExecPath)
+      return make_error("the program's path in the root filesystem is not absolute or too long");
     std::string p = in.exec_path;
     w.add_unloaded(abi::SectionKind::exec, std::vector<uint8_t>(p.c_str(), p.c_str() + p.size() + 1));
   }
