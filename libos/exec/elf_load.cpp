@@ -89,36 +89,107 @@ long map_anywhere(const ElfFile& f, Loaded* out) {
   return 0;
 }
 
-// ET_EXEC: at its link addresses in the image area. The caller (execve) made
-// the old program's pages there absent; each segment's pages become
-// read-write-execute, get the file's bytes (whole pages, as a mapping would)
-// and zeroed bss, then the segment's rights. A page two segments share gets
-// the rights of both.
+// The rights of a page as heap_protect::prot_at reports them.
+int normal(int prot) { return prot == 0 ? 0 : PROT_READ | (prot & (PROT_WRITE | PROT_EXEC)); }
+
+// The rights page p gets from the segments of f (several share a page: all).
+int target_prot(const ElfFile& f, uint64_t p) {
+  int prot = 0;
+  for (uint16_t i = 0; i < f.eh.e_phnum; ++i) {
+    const Elf64Phdr& s = f.ph[i];
+    if (s.p_type == PT_LOAD && s.p_memsz != 0 && p + kPage > s.p_vaddr && p < s.p_vaddr + s.p_memsz)
+      prot |= prot_of(s.p_flags);
+  }
+  return normal(prot);
+}
+
+// Writes segment p's bytes: the file's whole pages (as a mapping would; past
+// the file's end a page reads as zero), then zeroed bss. The pages are
+// writable. 0 or -errno.
+long fill_segment(const ElfFile& f, const Elf64Phdr& p) {
+  uint64_t start = page_down(p.p_vaddr);
+  uint64_t file_end = p.p_vaddr + p.p_filesz;
+  uint64_t mem_end = page_up(p.p_vaddr + p.p_memsz);
+  uint64_t copy_end = p.p_filesz == 0 ? start : page_up(file_end);
+  if (copy_end > start) {
+    long got = sys_pread64(f.fd, reinterpret_cast<void*>(start), copy_end - start,
+                           static_cast<long>(page_down(p.p_offset)));
+    if (got < 0) return got;
+    uint64_t got_end = start + static_cast<uint64_t>(got);
+    if (got_end < file_end) return -EIO;
+    if (got_end < copy_end) memset(reinterpret_cast<void*>(got_end), 0, copy_end - got_end);
+  }
+  // bss: the rest of the last file page, and whole pages after it.
+  if (mem_end > file_end && p.p_filesz != 0)
+    memset(reinterpret_cast<void*>(file_end), 0, (copy_end > file_end ? copy_end : file_end) - file_end);
+  if (mem_end > copy_end) memset(reinterpret_cast<void*>(copy_end), 0, mem_end - copy_end);
+  return 0;
+}
+
+// Whether page p (read-only in f) already holds what f would put there.
+bool page_matches(const ElfFile& f, uint64_t p, uint8_t* buf) {
+  memset(buf, 0, kPage);
+  for (uint16_t i = 0; i < f.eh.e_phnum; ++i) {
+    const Elf64Phdr& s = f.ph[i];
+    if (s.p_type != PT_LOAD || s.p_memsz == 0 || s.p_filesz == 0) continue;
+    uint64_t lo = page_down(s.p_vaddr), hi = page_up(s.p_vaddr + s.p_filesz);
+    if (p < lo || p >= hi) continue;
+    long got = sys_pread64(f.fd, buf, kPage, static_cast<long>(page_down(s.p_offset) + (p - lo)));
+    if (got < 0) return false;
+    // Past the file's end or the segment's file bytes the page is zero.
+    uint64_t keep = s.p_vaddr + s.p_filesz > p + kPage ? kPage : s.p_vaddr + s.p_filesz - p;
+    if (static_cast<uint64_t>(got) < keep) return false;
+    if (keep < kPage) memset(buf + keep, 0, kPage - keep);
+  }
+  return memcmp(buf, reinterpret_cast<const void*>(p), kPage) == 0;
+}
+
+// The same program again (busybox running an applet, a shell re-executing
+// itself): when every page of the image area already has the rights f
+// gives it and every read-only page holds f's bytes, only the writable
+// segments are written, and no page table changes. That matters here: a
+// new table makes the shadow MMU fault every page of its 2 MiB region again
+// (~20 us each under kvm_pvm, PLATFORM.md). False (nothing written) when
+// the general path is needed.
+bool load_in_place(const ElfFile& f) {
+  uint64_t area_hi = image_area_end();
+  auto* buf = static_cast<uint8_t*>(kmalloc(kPage));
+  if (buf == nullptr) return false;
+  bool same = true;
+  for (uint64_t p = shoal::abi::kAppMinAddr; p < area_hi && same; p += kPage) {
+    int want = target_prot(f, p);
+    if (mm::heap_protect::prot_at(p) != want) same = false;
+    else if (want != 0 && !(want & PROT_WRITE)) same = page_matches(f, p, buf);
+  }
+  kfree(buf);
+  if (!same) return false;
+  for (uint16_t i = 0; i < f.eh.e_phnum; ++i) {
+    const Elf64Phdr& p = f.ph[i];
+    if (p.p_type == PT_LOAD && p.p_memsz != 0 && (p.p_flags & PF_W) && fill_segment(f, p) < 0) return false;
+  }
+  return true;
+}
+
+// ET_EXEC: at its link addresses in the image area, in place when it can
+// (load_in_place). Otherwise the area's pages become absent, then each
+// segment's pages read-write, get the file's bytes and zeroed bss, then the
+// segment's rights; a page two segments share gets the rights of both.
 long map_at_link(const ElfFile& f, Loaded* out) {
+  out->bias = 0;
+  out->base = f.lo;
+  if (load_in_place(f)) return 0;
+  clear_image_area();
   uint64_t prev_end = 0;
   int prev_prot = 0;
   for (uint16_t i = 0; i < f.eh.e_phnum; ++i) {
     const Elf64Phdr& p = f.ph[i];
     if (p.p_type != PT_LOAD || p.p_memsz == 0) continue;
     uint64_t start = page_down(p.p_vaddr);
-    uint64_t file_end = p.p_vaddr + p.p_filesz;
     uint64_t mem_end = page_up(p.p_vaddr + p.p_memsz);
     long r = mm::heap_protect::protect(start, mem_end - start, PROT_READ | PROT_WRITE | PROT_EXEC);
     if (r < 0) return r;
-    uint64_t copy_end = p.p_filesz == 0 ? start : page_up(file_end);
-    if (copy_end > start) {
-      // The file's whole pages; past the file's end a page reads as zero.
-      long got = sys_pread64(f.fd, reinterpret_cast<void*>(start), copy_end - start,
-                             static_cast<long>(page_down(p.p_offset)));
-      if (got < 0) return got;
-      uint64_t got_end = start + static_cast<uint64_t>(got);
-      if (got_end < file_end) return -EIO;
-      if (got_end < copy_end) memset(reinterpret_cast<void*>(got_end), 0, copy_end - got_end);
-    }
-    // bss: the rest of the last file page, and whole pages after it.
-    if (mem_end > file_end && p.p_filesz != 0)
-      memset(reinterpret_cast<void*>(file_end), 0, (copy_end > file_end ? copy_end : file_end) - file_end);
-    if (mem_end > copy_end) memset(reinterpret_cast<void*>(copy_end), 0, mem_end - copy_end);
+    r = fill_segment(f, p);
+    if (r < 0) return r;
     int prot = prot_of(p.p_flags);
     r = mm::heap_protect::protect(start, mem_end - start, prot);
     if (r < 0) return r;
@@ -129,12 +200,15 @@ long map_at_link(const ElfFile& f, Loaded* out) {
     prev_end = mem_end;
     prev_prot = prot;
   }
-  out->bias = 0;
-  out->base = f.lo;
   return 0;
 }
 
 }  // namespace
+
+void clear_image_area() {
+  uint64_t lo = shoal::abi::kAppMinAddr, hi = image_area_end();
+  if (hi > lo) (void)mm::heap_protect::protect(lo, hi - lo, PROT_NONE);
+}
 
 uint64_t image_area_end() {
   const auto& boot = boot_info();

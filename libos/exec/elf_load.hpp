@@ -57,5 +57,9 @@ long elf_map(const ElfFile& f, Loaded* out);
 
 // The image area's end: ET_EXEC programs must lie in [kAppMinAddr, this).
 uint64_t image_area_end();
+// Makes the image area's pages absent: the old program's, when execve loads
+// an ET_DYN program (an ET_EXEC one's elf_map does it, unless it can reuse
+// what is there).
+void clear_image_area();
 
 }  // namespace libos::exec

@@ -195,19 +195,14 @@ long find_program(ExecState& st, int dirfd, int flags) {
   signal_die(SIGKILL, nullptr);
 }
 
-// The old program's memory goes; the LibOS's (its heap, the fd table,
-// /tmp) stays.
+// The old program's mappings and break go; the LibOS's memory (its heap,
+// the fd table, /tmp) stays.
 void release_program_memory() {
   mm::window::unmap_all();
   uint64_t base = mm::brk_base();
   uint64_t end = mm::page_up(mm::brk_current());
   if (end > base) mm::release(base, end - base);
   mm::set_brk_current(base);
-  // The image area (the first program's sections, or an ET_EXEC program an
-  // earlier execve loaded): absent until the new program's segments fill
-  // what they need of it.
-  uint64_t lo = shoal::abi::kAppMinAddr, hi = image_area_end();
-  if (hi > lo) (void)mm::heap_protect::protect(lo, hi - lo, PROT_NONE);
 }
 
 // Signals as Linux leaves them across execve: handlers back to the default,
@@ -263,6 +258,10 @@ void reset_thread(sched::Thread* t, const char* filename) {
   sched::Thread* t = sched::current();
   sched::end_other_threads();
   release_program_memory();
+  // The image area (the first program's sections, or an ET_EXEC program an
+  // earlier execve loaded) goes too; an ET_EXEC program's load decides how
+  // (elf_load.hpp: in place when it is the same program).
+  if (st.file->eh.e_type != ET_EXEC) clear_image_area();
 
   Loaded prog, interp;
   long r = elf_map(*st.file, &prog);
