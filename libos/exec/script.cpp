@@ -14,7 +14,9 @@ long parse_script(const char* buf, size_t len, ScriptLine* out) {
   const char* end = buf + len;
   const char* nl = buf + 2;
   while (nl < end && *nl != '\n') ++nl;
-  bool cut = nl == end;  // no end of line within the head
+  // No end of line within a full head: the line may go on past it. (A
+  // shorter file ends within the head: Linux's buffer is zero past it.)
+  bool cut = nl == end && len >= kScriptHeadBytes;
   const char* p = buf + 2;
   while (p < nl && blank(*p)) ++p;
   // A NUL ends the line too.
