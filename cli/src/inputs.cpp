@@ -236,7 +236,17 @@ Result<builder::BuildInputs> gather_inputs(const InputOptions& o) {
   builder::BuildInputs in;
   in.app = TRY(builder::load_elf(o.program, builder::ElfRole::app));
   in.libos = TRY(builder::load_libos(builder::default_libos_path(o.libos)));
-  if (!in.app.interp.empty() || !o.add.empty() || o.busybox_links) {
+  // A static program whose --include trees hold ELF files may exec them:
+  // they are packed as --add programs are (rewritten, the rootfs above the
+  // ET_EXEC ones), with the program itself at its path.
+  bool elf_in_trees = false;
+  for (const auto& t : o.include) {
+    std::vector<std::string> found;
+    struct stat st;
+    if (stat(t.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) find_elf_files(t, found);
+    elf_in_trees = elf_in_trees || !found.empty();
+  }
+  if (!in.app.interp.empty() || !o.add.empty() || o.busybox_links || elf_in_trees) {
     TRY(gather_packed(o, in));
   } else if (!o.root.empty() || !o.writable.empty() || !o.include.empty()) {
     builder::RootfsExtras extras;
