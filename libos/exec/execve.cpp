@@ -110,19 +110,26 @@ long open_exec(int dirfd, const char* path, int flags) {
   return fd;
 }
 
-// The absolute path of an open file, as /proc/self/fd/N names it.
-char* path_of(int fd) {
-  char link[32] = "/proc/self/fd/";
-  size_t n = strlen(link);
+// prefix followed by fd's number, kmalloc'd; nullptr when out of memory.
+char* fd_name(const char* prefix, int fd) {
   char digits[12];
   size_t d = 0;
   for (unsigned v = static_cast<unsigned>(fd); d == 0 || v != 0; v /= 10) digits[d++] = static_cast<char>('0' + v % 10);
-  while (d > 0) link[n++] = digits[--d];
-  link[n] = '\0';
-  auto* lk = dup(link, n);  // the path walk reads it as program memory
+  size_t n = strlen(prefix);
+  auto* out = static_cast<char*>(kmalloc(n + d + 1));
+  if (out == nullptr) return nullptr;
+  memcpy(out, prefix, n);
+  while (d > 0) out[n++] = digits[--d];
+  out[n] = '\0';
+  return out;
+}
+
+// The absolute path of an open file, as /proc/self/fd/N names it.
+char* path_of(int fd) {
+  char* link = fd_name("/proc/self/fd/", fd);  // the path walk reads it as program memory
   auto* buf = static_cast<char*>(kmalloc(kPathMax));
-  long len = (lk == nullptr || buf == nullptr) ? -ENOMEM : sys_readlink(lk, buf, kPathMax - 1);
-  kfree(lk);
+  long len = (link == nullptr || buf == nullptr) ? -ENOMEM : sys_readlink(link, buf, kPathMax - 1);
+  kfree(link);
   if (len <= 0) {
     kfree(buf);
     return nullptr;
@@ -331,24 +338,10 @@ long do_execve(int dirfd, const char* upath, char* const* argv, char* const* env
   auto* st = new (mem) ExecState();
   long r = 0;
   if (plen == 0 && (flags & AT_EMPTY_PATH) != 0 && dirfd >= 0) {
-    // execveat(fd, "", ..., AT_EMPTY_PATH): the file fd names, as /dev/fd/N.
-    char name[32] = "/dev/fd/";
-    size_t n = strlen(name);
-    char digits[12];
-    size_t d = 0;
-    for (unsigned v = static_cast<unsigned>(dirfd); d == 0 || v != 0; v /= 10) digits[d++] = static_cast<char>('0' + v % 10);
-    while (d > 0) name[n++] = digits[--d];
-    st->filename = dup(name, n);
-    st->path = st->filename == nullptr ? nullptr : dup("/proc/self/fd/", 14);
-    if (st->path != nullptr) {
-      char* full = static_cast<char*>(kmalloc(n + 16));
-      if (full != nullptr) {
-        memcpy(full, "/proc/self/fd/", 14);
-        memcpy(full + 14, name + 8, n - 8 + 1);
-      }
-      kfree(st->path);
-      st->path = full;
-    }
+    // execveat(fd, "", ..., AT_EMPTY_PATH): the file fd names, called
+    // /dev/fd/N as Linux calls it, opened through /proc/self/fd/N.
+    st->filename = fd_name("/dev/fd/", dirfd);
+    st->path = fd_name("/proc/self/fd/", dirfd);
     dirfd = AT_FDCWD;
   } else if (plen == 0) {
     r = -ENOENT;
