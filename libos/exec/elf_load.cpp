@@ -162,6 +162,14 @@ bool load_in_place(const ElfFile& f) {
     else if (want != 0 && !(want & PROT_WRITE)) same = page_matches(f, p, buf);
   }
   kfree(buf);
+  // A read-only segment sharing a page with a writable one: that page may
+  // hold the old program's writes over the read-only part (general path).
+  for (uint16_t i = 0; i < f.eh.e_phnum && same; ++i) {
+    const Elf64Phdr& p = f.ph[i];
+    if (p.p_type != PT_LOAD || p.p_memsz == 0 || (p.p_flags & PF_W)) continue;
+    uint64_t last = page_down(p.p_vaddr + p.p_memsz - 1);
+    same = !(target_prot(f, page_down(p.p_vaddr)) & PROT_WRITE) && !(target_prot(f, last) & PROT_WRITE);
+  }
   if (!same) return false;
   for (uint16_t i = 0; i < f.eh.e_phnum; ++i) {
     const Elf64Phdr& p = f.ph[i];

@@ -242,6 +242,13 @@ static void* waiter(void* arg) {
   return NULL;
 }
 
+static volatile int g_spin;
+static void* spinner(void* arg) {
+  (void)arg;
+  for (;;) g_spin++;  // never enters the kernel: ends at a preemption
+  return NULL;
+}
+
 static void* execer(void* arg) {
   (void)arg;
   char* argv[] = {"from-thread", "child_args", NULL};
@@ -257,6 +264,7 @@ CASE(execve_threads)
   pthread_t t;
   pthread_create(&t, NULL, sleeper, NULL);
   pthread_create(&t, NULL, waiter, NULL);
+  pthread_create(&t, NULL, spinner, NULL);
   struct timespec ts = {0, 20000000};
   nanosleep(&ts, NULL);
   // The exec comes from a second thread; the main one waits in join.
