@@ -97,8 +97,9 @@ struct ExecState {
 long open_exec(int dirfd, const char* path, int flags) {
   int oflags = O_RDONLY | O_CLOEXEC;
   if (flags & AT_SYMLINK_NOFOLLOW) oflags |= O_NOFOLLOW;
+  // O_NOFOLLOW on a symlink: ELOOP, as execveat's AT_SYMLINK_NOFOLLOW gives.
   long fd = sys_openat(dirfd, path, oflags, 0);
-  if (fd < 0) return fd == -ELOOP && (flags & AT_SYMLINK_NOFOLLOW) ? -ELOOP : fd;
+  if (fd < 0) return fd;
   auto* st = static_cast<Stat*>(kmalloc(sizeof(Stat)));
   long r = st == nullptr ? -ENOMEM : sys_fstat(static_cast<int>(fd), st);
   if (r == 0 && (!s_isreg(st->mode) || (st->mode & 0111) == 0)) r = -EACCES;
