@@ -126,6 +126,8 @@
   X(utime, 132, sys_utime)                                \
   X(statfs, 137, sys_statfs)                              \
   X(fstatfs, 138, sys_fstatfs)                            \
+  X(getpriority, 140, sys_getpriority)                    \
+  X(setpriority, 141, sys_setpriority)                    \
   X(sched_setparam, 142, sys_sched_setparam)              \
   X(sched_getparam, 143, sys_sched_getparam)              \
   X(sched_setscheduler, 144, sys_sched_setscheduler)      \
