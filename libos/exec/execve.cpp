@@ -46,6 +46,15 @@
 
 extern "C" [[noreturn]] void shoal_enter_app(uint64_t entry, uint64_t user_rsp);
 
+namespace libos::sched {
+// A vfork child's exec lets its parent go on, as Linux's exec releases the
+// vfork'd parent once the old memory is gone. The process model (fork as a
+// VM clone, sched/process.cpp on its branch) defines it; until it is there,
+// this weak stand-in (there is no vfork) does nothing, and the strong
+// definition replaces it at link time without a change here.
+__attribute__((weak)) void vfork_done() {}
+}  // namespace libos::sched
+
 namespace libos::exec {
 
 namespace {
@@ -266,6 +275,7 @@ void reset_thread(sched::Thread* t, const char* filename) {
   sched::Thread* t = sched::current();
   sched::end_other_threads();
   release_program_memory();
+  sched::vfork_done();
   // The image area (the first program's sections, or an ET_EXEC program an
   // earlier execve loaded) goes too; an ET_EXEC program's load decides how
   // (elf_load.hpp: in place when it is the same program).
