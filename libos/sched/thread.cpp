@@ -273,6 +273,23 @@ void init(const shoal::abi::BootInfo& boot) {
 
 Thread* current() { return g_current; }
 
+void reset_threads_after_fork(int tid) {
+  Thread* keep = g_current;
+  Thread* t = keep->next;
+  while (t != keep) {
+    Thread* next = t->next;
+    if (t->state != ThreadState::dead) {
+      t->next = g_zombies;
+      g_zombies = t;
+    }
+    t = next;
+  }
+  keep->next = keep;
+  keep->tid = tid;
+  g_live = 1;
+  reap();
+}
+
 Thread* find(int tid) {
   Thread* t = g_current;
   do {
