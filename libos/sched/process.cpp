@@ -12,6 +12,7 @@ namespace {
 
 int g_pid = 1;
 int g_ppid = 0;
+bool g_in_family = false;
 
 long no_prepare() { return 0; }
 constinit ForkHooks g_fork_hooks{no_prepare};
@@ -35,6 +36,7 @@ void become_child(int pid, int ppid) {
 
 int self_pid() { return g_pid; }
 int parent_pid() { return g_ppid; }
+bool in_family() { return g_in_family; }
 
 void set_fork_hooks(const ForkHooks& hooks) { g_fork_hooks = hooks; }
 
@@ -49,6 +51,8 @@ long process_call(uint32_t op, int32_t pid, int32_t sig, uint32_t flags, int32_t
   return static_cast<long>(args.result);
 }
 
+void vfork_done() { (void)process_call(shoal::abi::kProcessVforkDone, 0, 0, 0); }
+
 long process_fork(SyscallFrame& frame, bool wait_child, uint64_t child_stack, int* child_tid) {
   if (child_stack != 0 && (child_stack < 136 || !user_writable(reinterpret_cast<void*>(child_stack - 136), 136)))
     return -EINVAL;
@@ -59,7 +63,9 @@ long process_fork(SyscallFrame& frame, bool wait_child, uint64_t child_stack, in
   // The child resumes right after this `outl`, in a copy of this memory,
   // with result 0: from here on the two processes part.
   hypercall(shoal::abi::Hypercall::process, &args);
+  if (args.result > 0) g_in_family = true;
   if (args.result != 0) return static_cast<long>(args.result);
+  g_in_family = true;
   become_child(args.self_pid, args.parent_pid);
   if (child_tid != nullptr && user_writable(child_tid, sizeof(int))) *child_tid = args.self_pid;
   if (child_stack != 0) {

@@ -13,6 +13,9 @@ namespace libos::sched {
 
 int self_pid();
 int parent_pid();
+// True once this process has forked, or when it is a forked child: other
+// processes can then signal it.
+bool in_family();
 
 // What the layers above the scheduler do at a fork, registered at start-up
 // (as io_hooks): prepare() runs in the parent before the VM is cloned (the
@@ -29,6 +32,10 @@ void set_fork_hooks(const ForkHooks& hooks);
 // (clone's). child_tid: CLONE_CHILD_SETTID's word, or nullptr. Returns the
 // child's pid in the parent, 0 in the child, or -errno.
 long process_fork(SyscallFrame& frame, bool wait_child, uint64_t child_stack, int* child_tid);
+
+// For execve (in a vfork child): the parent, waiting since the vfork, goes
+// on. Harmless in any other process.
+void vfork_done();
 
 // The `process` hypercall (abi HcProcess) with op, pid, sig and flags; the
 // result, and the status field in *status when status is not null.

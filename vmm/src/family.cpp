@@ -6,7 +6,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <new>
 #include <string>
 
 namespace shoal::vmm {
@@ -17,9 +16,11 @@ Result<Family> Family::create(uint32_t max_processes) {
                       std::to_string(kFamilyMaxEntries) + "]");
   void* p = mmap(nullptr, sizeof(FamilyTable), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return make_error(std::string("mmap of the family table: ") + strerror(errno));
-  // SAFETY: a fresh zeroed mapping of the table's size; the atomics are
-  // constructed in place (all zero: every entry free).
-  auto* t = new (p) FamilyTable();
+  // SAFETY: a fresh mapping of the table's size, zero-filled by the kernel:
+  // every lock-free atomic in it holds 0 (every entry free). Not constructed
+  // with new: that would write (and make resident) all 20 KiB; only the
+  // pages a fork touches become resident.
+  auto* t = static_cast<FamilyTable*>(p);
   t->next_pid.store(2);
   t->max_processes = max_processes;
   t->used.store(1);

@@ -1,6 +1,8 @@
 #include "fork_vm.hpp"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -19,6 +21,10 @@ namespace shoal::vmm {
 namespace {
 
 using namespace shoal::abi;
+
+// A vfork child's end of the pipe its parent waits on (-1: none): closed by
+// kProcessVforkDone (the child's exec) or by the child's end.
+int g_vfork_release_fd = -1;
 
 Result<void> write_fork_fields(HypercallEnv& env, GuestAddr a, int64_t result, int32_t self, int32_t parent) {
   TRY(write_field(env, a, offsetof(HcProcess, self_pid), self));
@@ -61,6 +67,10 @@ Result<ForkOutcome> become_child(ForkContext& ctx, HypercallEnv& env, GuestAddr 
 
 Result<ForkOutcome> fork_instance(ForkContext& ctx, HypercallEnv& env, GuestAddr a) {
   auto args = TRY(read_args<HcProcess>(env, a));
+  if (ctx.family == nullptr) {
+    TRY(write_fork_fields(env, a, -ENOSYS, 1, 0));
+    return ForkOutcome{};
+  }
   Family& fam = *ctx.family;
   int32_t self = fam.self_pid();
   FamilyEntry* self_entry = fam.self();
@@ -79,28 +89,47 @@ Result<ForkOutcome> fork_instance(ForkContext& ctx, HypercallEnv& env, GuestAddr
     fam.remove(entry);
     return capture.error();
   }
+  // vfork: the parent goes on once the child has exec'd or ended, which
+  // closes the child's end of this pipe. A child that follows the vfork
+  // rules only execs or _exits, so a copy behaves as shared memory would.
+  int release[2] = {-1, -1};
+  bool vfork = (args.flags & kForkWaitChild) != 0;
+  if (vfork && pipe2(release, O_CLOEXEC) < 0) release[0] = release[1] = -1;
   pid_t parent_host = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
     fam.remove(entry);
+    if (release[0] >= 0) {
+      close(release[0]);
+      close(release[1]);
+    }
     TRY(write_fork_fields(env, a, e == ENOMEM ? -ENOMEM : -EAGAIN, self, parent));
     return ForkOutcome{};
   }
-  if (pid == 0) return become_child(ctx, env, a, capture.value(), entry, self, parent_host);
+  if (pid == 0) {
+    if (release[0] >= 0) close(release[0]);
+    g_vfork_release_fd = release[1];
+    return become_child(ctx, env, a, capture.value(), entry, self, parent_host);
+  }
   entry->host_pid.store(pid);
   int32_t child = entry->guest_pid.load();
-  if (args.flags & kForkWaitChild) {
-    // vfork: the parent goes on once the child has ended (WNOWAIT: its
-    // status stays for the parent's wait). A child that follows the vfork
-    // rules only execs or _exits, so a copy behaves as the shared memory would.
-    siginfo_t info{};
-    while (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+  if (release[0] >= 0) {
+    close(release[1]);
+    pollfd p{release[0], POLLIN, 0};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
       if (env.timed_out && env.timed_out()) break;
     }
+    close(release[0]);
   }
   TRY(write_fork_fields(env, a, child, self, parent));
   return ForkOutcome{};
+}
+
+void vfork_release() {
+  if (g_vfork_release_fd < 0) return;
+  close(g_vfork_release_fd);
+  g_vfork_release_fd = -1;
 }
 
 }  // namespace shoal::vmm

@@ -416,20 +416,25 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   for (const auto& d : devs) TRY(install_hypercalls(env, d->hypercalls()));
   // The process model (process_hypercalls.hpp): this monitor is the family's
   // first process; the monitors its guest forks inherit the table.
-  Family family = TRY(Family::create(o.max_processes));
-  env.family = &family;
   TRY(install_hypercalls(env, process_hypercalls()));
   ForkContext fork_ctx;
   fork_ctx.vm = vm.get();
   fork_ctx.vcpu = &vcpu;
   fork_ctx.cpu = &*cpu_config;
-  fork_ctx.family = &family;
   // A device's region or event source would be one for two guests (the
-  // channel's rings, the TAP): such an instance does not fork.
+  // channel's rings, the TAP): such an instance does not fork, and has no
+  // family table (the `process` hypercall then answers ENOSYS, and the
+  // LibOS acts as the one process it is).
   if (!regions.empty() || setup.wake_fd >= 0) fork_ctx.refused = "the instance has a channel or network device";
   if (snapshot_out) fork_ctx.refused = "the instance saves a snapshot";
-  // Orphans of the family are re-parented to this monitor (pid 1), as to init.
-  if (fork_ctx.refused.empty()) (void)prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+  std::optional<Family> family;
+  if (fork_ctx.refused.empty()) {
+    family.emplace(TRY(Family::create(o.max_processes)));
+    env.family = &*family;
+    fork_ctx.family = &*family;
+    // Orphans of the family are re-parented to this monitor (pid 1), as to init.
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+  }
 
   MonitorConfig config;
   config.program = target.program;
@@ -529,14 +534,14 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   timing.first_run_ns = clock_ns(CLOCK_MONOTONIC);
   int status = monitor.run();
   verbose(o, "%s", monitor.exit_summary().c_str());
-  if (family.self_pid() == 1) {
+  if (family && family->self_pid() == 1) {
     // The first process ends the family, as Linux's pid 1 would.
-    family.kill_all_others();
-  } else {
+    family->kill_all_others();
+  } else if (family) {
     // Its children are re-parented to pid 1 (this monitor's host children
     // go to the subreaper, the first monitor).
-    for (auto& e : family.table().entries)
-      if (e.guest_pid.load() > 0 && e.parent.load() == family.self_pid()) e.parent.store(1);
+    for (auto& e : family->table().entries)
+      if (e.guest_pid.load() > 0 && e.parent.load() == family->self_pid()) e.parent.store(1);
     // A guest ended by a fatal signal (status 128 + n, not its own exit):
     // the monitor ends by that signal too.
     if (!monitor.exited() && status > 128 && status < 128 + 32) g_reraise_signal = status - 128;

@@ -11,6 +11,7 @@
 #include <shoal/abi/boot.h>
 
 #include "family.hpp"
+#include "fork_vm.hpp"
 #include "host_signals.hpp"
 
 namespace shoal::vmm {
@@ -116,6 +117,9 @@ Result<HcAction> hc_process(HypercallEnv& env, GuestAddr a) {
       return action;
     }
     case kProcessWait: return do_wait(env, a, args);
+    case kProcessVforkDone:
+      vfork_release();
+      return finish(env, a, 0);
     case kProcessKill: return do_kill(env, a, args);
     case kProcessGetpgid:
     case kProcessGetsid: {
@@ -201,6 +205,9 @@ Result<int> wait_ready(HypercallEnv& env, int fd, short events) {
 
 Result<HcAction> hc_host_fd(HypercallEnv& env, GuestAddr a) {
   auto args = TRY(read_args<HcHostFd>(env, a));
+  // Only a monitor that can fork shares pipes (and its seccomp filter
+  // allows the calls): elsewhere the LibOS's fork fails here first.
+  if (env.family == nullptr) return host_fd_result(env, a, -ENOSYS);
   switch (args.op) {
     case kHostFdPipe: {
       int fds[2];

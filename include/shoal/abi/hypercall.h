@@ -264,7 +264,7 @@ static_assert(sizeof(HcReady) == 24);
 //     cannot share (the channel, the network device). OUT self_pid,
 //     parent_pid: the caller's pid and parent's pid after the call (the
 //     child's are new). flags: kForkWaitChild (vfork) makes the parent
-//     return only once the child has ended.
+//     return only once the child has exec'd (kProcessVforkDone) or ended.
 //   kProcessWait: wait4/waitid for a child. IN pid: > 0 that child, -1 (or
 //     0, or < -1: as -1) any child; flags: kWaitNoHang, kWaitNoWait. OUT
 //     result: the child's pid, 0 (kWaitNoHang and no child has ended) or
@@ -281,6 +281,8 @@ static_assert(sizeof(HcReady) == 24);
 //   kProcessSetpgid: IN pid (0: the caller), sig = pgid (0: pid). OUT result.
 //   kProcessGetpgid / kProcessGetsid: IN pid (0: the caller). OUT result.
 //   kProcessSetsid: OUT result: the new session id or -EPERM.
+//   kProcessVforkDone: a vfork child execs: its parent (waiting since the
+//     kForkWaitChild fork) goes on. Nothing for other processes. OUT result 0.
 // Cost: one exit; fork also a host fork, a VM and a vCPU (~2-5 ms here).
 inline constexpr uint32_t kProcessFork = 1;
 inline constexpr uint32_t kProcessWait = 2;
@@ -289,6 +291,7 @@ inline constexpr uint32_t kProcessSetpgid = 4;
 inline constexpr uint32_t kProcessGetpgid = 5;
 inline constexpr uint32_t kProcessGetsid = 6;
 inline constexpr uint32_t kProcessSetsid = 7;
+inline constexpr uint32_t kProcessVforkDone = 8;
 inline constexpr uint32_t kForkWaitChild = 1;
 inline constexpr uint32_t kWaitNoHang = 1;
 inline constexpr uint32_t kWaitNoWait = 2;
@@ -318,7 +321,8 @@ static_assert(sizeof(HcProcess) == 40);
 //   kHostFdPoll: IN fd, len = poll events (POLLIN/POLLOUT). OUT result: the
 //     revents now (no wait).
 // Only descriptors made by kHostFdPipe are reachable (a table in the
-// monitor): anything else is -EBADF. Cost: one exit each.
+// monitor): anything else is -EBADF. A monitor that cannot fork (a channel,
+// a network device) answers -ENOSYS to every op. Cost: one exit each.
 inline constexpr uint32_t kHostFdPipe = 1;
 inline constexpr uint32_t kHostFdRead = 2;
 inline constexpr uint32_t kHostFdWrite = 3;

@@ -306,6 +306,36 @@ CASE(fork_process_groups)
   SHOW(setpgid(pid, pid));  // reaped
 }
 
+static long g_data[1 << 16];
+
+CASE(fork_copy_on_write_snapshot)
+// covers: fork pipe read write
+{
+  // Redis's BGSAVE: the child saves the memory as it was at the fork while
+  // the parent keeps changing it; each side's writes stay its own.
+  long* heap = malloc(sizeof(long) << 16);
+  for (int i = 0; i < (1 << 16); ++i) g_data[i] = heap[i] = i;
+  int p[2];
+  pipe(p);
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    nap_ms(30);  // the parent changes its copy meanwhile
+    long sum = 0;
+    for (int i = 0; i < (1 << 16); ++i) sum += g_data[i] + heap[i];
+    write(p[1], &sum, sizeof sum);
+    g_data[0] = heap[0] = -1;  // the child's own change
+    _exit(0);
+  }
+  for (int i = 0; i < (1 << 16); ++i) g_data[i] = heap[i] = 7;
+  long sum = 0;
+  read(p[0], &sum, sizeof sum);
+  waitpid(pid, NULL, 0);
+  printf("child saw the memory of the fork: %d\n", sum == 2L * ((1L << 16) * ((1L << 16) - 1) / 2));
+  printf("parent's change kept, child's not seen: %d %d\n", g_data[0] == 7 && heap[0] == 7, g_data[5] == 7);
+  free(heap);
+}
+
 SHOAL_CASE(fork_limit_eagain)
 // covers: fork
 {
