@@ -28,6 +28,12 @@ using namespace shoal::bench;
 
 namespace {
 
+// "Key:   123 kB" in /proc/PID/smaps_rollup; 0 if absent.
+long smaps_kb(const std::string& text, const std::string& key) {
+  auto pos = text.find(key);
+  return pos == std::string::npos ? 0 : atol(text.c_str() + pos + key.size());
+}
+
 // Private memory (kB) of every process whose parent is `parent`.
 std::vector<long> children_private_kb(pid_t parent) {
   std::vector<long> out;
@@ -48,7 +54,7 @@ std::vector<long> children_private_kb(pid_t parent) {
     if (ppid != parent) continue;
     std::ifstream sm("/proc/" + std::string(e->d_name) + "/smaps_rollup");
     std::string text((std::istreambuf_iterator<char>(sm)), std::istreambuf_iterator<char>());
-    out.push_back(static_cast<long>(field(text, "Private_Dirty:") + field(text, "Private_Clean:")));
+    out.push_back(smaps_kb(text, "Private_Dirty:") + smaps_kb(text, "Private_Clean:"));
   }
   closedir(d);
   return out;
