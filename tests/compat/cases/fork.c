@@ -149,17 +149,26 @@ CASE(fork_pids)
   fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) {
-    pid_t ids[3] = {getpid(), getppid(), (pid_t)syscall(SYS_gettid)};
+    // /proc/self/stat's pid and ppid fields, as getpid and getppid.
+    char st[512] = {0};
+    int fd = open("/proc/self/stat", O_RDONLY);
+    read(fd, st, sizeof st - 1);
+    close(fd);
+    int stat_pid = atoi(st), stat_ppid = 0;
+    char* after = strrchr(st, ')');
+    if (after) stat_ppid = atoi(after + 4);
+    pid_t ids[5] = {getpid(), getppid(), (pid_t)syscall(SYS_gettid), stat_pid, stat_ppid};
     write(p[1], ids, sizeof ids);
     _exit(0);
   }
-  pid_t ids[3];
+  pid_t ids[5];
   read(p[0], ids, sizeof ids);
   waitpid(pid, NULL, 0);
   printf("child's getpid is fork's result: %d\n", ids[0] == pid);
   printf("child's getppid is the parent: %d\n", ids[1] == parent);
   printf("child's gettid is its pid: %d\n", ids[2] == pid);
   printf("distinct: %d\n", pid != parent && pid > 0);
+  printf("child's /proc/self/stat agrees: %d %d\n", ids[3] == pid, ids[4] == parent);
   printf("parent unchanged: %d\n", getpid() == parent);
 }
 
