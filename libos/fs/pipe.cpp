@@ -60,6 +60,20 @@ class PipeEnd final : public File {
   bool m_write_end = false;
 
   bool nonblocking() const { return (m_flags & uapi::O_NONBLOCK) != 0; }
+  bool host_backed() override { return m_pipe->host; }
+
+  // A blocking host call waits in the monitor, which stops every thread of
+  // this process: with other threads, the wait is here instead, a
+  // non-blocking try every kHostPollNs (the other threads run meanwhile).
+  long host_io(uint32_t op, int fd, void* buf, size_t len) {
+    bool poll_here = !nonblocking() && sched::thread_count() > 1;
+    for (;;) {
+      long r = host_fd_call(op, fd, buf, len,
+                            nonblocking() || poll_here ? shoal::abi::kHostFdNonBlock : 0);
+      if (r != -EAGAIN || !poll_here) return r;
+      if (fs_wait_interruptible(fs_deadline_after(kHostPollNs)) < 0) return -EINTR;
+    }
+  }
 
   long read(void* buf, size_t len) override {
     PipeBuf& p = *m_pipe;
@@ -67,8 +81,7 @@ class PipeEnd final : public File {
     if (p.host) {
       // Blocks in the monitor (a poll there), not on the scheduler: the
       // writer is another process.
-      return host_fd_call(shoal::abi::kHostFdRead, p.host_fd[0], buf, len < kHostChunk ? len : kHostChunk,
-                          nonblocking() ? shoal::abi::kHostFdNonBlock : 0);
+      return host_io(shoal::abi::kHostFdRead, p.host_fd[0], buf, len < kHostChunk ? len : kHostChunk);
     }
     while (p.used == 0) {
       if (p.writers == 0) return 0;
@@ -125,8 +138,7 @@ class PipeEnd final : public File {
     size_t done = 0;
     while (done < len) {
       size_t n = len - done < kHostChunk ? len - done : kHostChunk;
-      long r = host_fd_call(shoal::abi::kHostFdWrite, p.host_fd[1], const_cast<char*>(in + done), n,
-                            nonblocking() ? shoal::abi::kHostFdNonBlock : 0);
+      long r = host_io(shoal::abi::kHostFdWrite, p.host_fd[1], const_cast<char*>(in + done), n);
       if (r == -EPIPE) {
         signal_post(uapi::SIGPIPE, uapi::SI_USER, sched::current());
         return done > 0 ? static_cast<long>(done) : -EPIPE;

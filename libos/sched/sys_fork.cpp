@@ -7,6 +7,9 @@
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
 #include "sched/process.hpp"
+#include "sched/signal_state.hpp"
+#include "sched/thread.hpp"
+#include "time/clock.hpp"
 #include "sched/syscalls.hpp"
 #include "uapi/sched.hpp"
 #include "uapi/signal.hpp"
@@ -25,13 +28,26 @@ struct Waited {
   int32_t status;  // Linux's wait status
 };
 
+// How often a multi-threaded process looks for an ended child.
+constexpr uint64_t kWaitPollNs = 2'000'000;
+
 Waited wait_child(int pid, bool nohang, bool nowait) {
-  uint32_t flags = (nohang ? shoal::abi::kWaitNoHang : 0) | (nowait ? shoal::abi::kWaitNoWait : 0);
-  int32_t status = 0;
-  long r = sched::process_call(shoal::abi::kProcessWait, pid, 0, flags, &status);
-  // A monitor without the process model (tests): no children.
-  if (r == -ENOSYS) r = -ECHILD;
-  return Waited{r, status};
+  // A blocking wait in the monitor stops every thread of this process: with
+  // other threads (Go's runtime, a thread reading the child's pipe), this
+  // thread looks every kWaitPollNs instead, and the others run meanwhile.
+  bool poll_here = !nohang && sched::thread_count() > 1;
+  uint32_t flags = (nohang || poll_here ? shoal::abi::kWaitNoHang : 0) | (nowait ? shoal::abi::kWaitNoWait : 0);
+  for (;;) {
+    int32_t status = 0;
+    long r = sched::process_call(shoal::abi::kProcessWait, pid, 0, flags, &status);
+    // A monitor without the process model (tests): no children.
+    if (r == -ENOSYS) r = -ECHILD;
+    if (r != 0 || !poll_here) return Waited{r, status};
+    sched::Thread* t = sched::current();
+    if (sig_deliverable(t) != 0) return Waited{-EINTR, 0};
+    (void)sched::block(monotonic_ns() + kWaitPollNs);
+    if (sig_deliverable(t) != 0) return Waited{-EINTR, 0};
+  }
 }
 
 }  // namespace

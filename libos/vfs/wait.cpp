@@ -19,6 +19,7 @@ int g_host_files = 0;
 }  // namespace
 
 void fs_host_files(int delta) { g_host_files += delta; }
+bool fs_host_files_open() { return g_host_files > 0; }
 
 bool fs_wait(uint64_t deadline) {
   Waiter self{sched::current(), g_waiters};

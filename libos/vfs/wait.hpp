@@ -30,5 +30,6 @@ uint64_t fs_monotonic_ns();
 // least every kHostPollNs. delta: opened (+) or closed (-).
 inline constexpr uint64_t kHostPollNs = 2'000'000;
 void fs_host_files(int delta);
+bool fs_host_files_open();
 
 }  // namespace libos::fs

@@ -13,6 +13,7 @@
 #include <shoal/abi/hypercall.h>
 
 #include "host_signals.hpp"
+#include "process_hypercalls.hpp"
 #include "preempt.hpp"
 #include "timeout.hpp"
 #include "vm_clone.hpp"
@@ -21,10 +22,6 @@ namespace shoal::vmm {
 namespace {
 
 using namespace shoal::abi;
-
-// A vfork child's end of the pipe its parent waits on (-1: none): closed by
-// kProcessVforkDone (the child's exec) or by the child's end.
-int g_vfork_release_fd = -1;
 
 Result<void> write_fork_fields(HypercallEnv& env, GuestAddr a, int64_t result, int32_t self, int32_t parent) {
   TRY(write_field(env, a, offsetof(HcProcess, self_pid), self));
@@ -109,7 +106,7 @@ Result<ForkOutcome> fork_instance(ForkContext& ctx, HypercallEnv& env, GuestAddr
   }
   if (pid == 0) {
     if (release[0] >= 0) close(release[0]);
-    g_vfork_release_fd = release[1];
+    set_vfork_release_fd(release[1]);
     return become_child(ctx, env, a, capture.value(), entry, self, parent_host);
   }
   entry->host_pid.store(pid);
@@ -124,12 +121,6 @@ Result<ForkOutcome> fork_instance(ForkContext& ctx, HypercallEnv& env, GuestAddr
   }
   TRY(write_fork_fields(env, a, child, self, parent));
   return ForkOutcome{};
-}
-
-void vfork_release() {
-  if (g_vfork_release_fd < 0) return;
-  close(g_vfork_release_fd);
-  g_vfork_release_fd = -1;
 }
 
 }  // namespace shoal::vmm

@@ -36,8 +36,4 @@ struct ForkOutcome {
 // the child ends it (status 1, as a monitor error).
 Result<ForkOutcome> fork_instance(ForkContext& ctx, HypercallEnv& env, GuestAddr args);
 
-// In a vfork child: lets the parent go on (its exec; its end does it too).
-// Nothing in any other process.
-void vfork_release();
-
 }  // namespace shoal::vmm

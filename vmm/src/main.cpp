@@ -95,11 +95,24 @@ bool sleep_ns(uint64_t ns) {
   deadline.tv_sec += static_cast<time_t>(secs + total / 1000000000ull);
   deadline.tv_nsec = static_cast<long>(total % 1000000000ull);
   for (;;) {
-    int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr);
-    if (rc == 0) return true;
-    if (rc != EINTR) return true;
-    if (timeout_expired()) return false;
+    // NOTE: a forwarded signal whose handler ran after the run loop's last
+    // look but before the sleep below began interrupts nothing (the classic
+    // lost wake-up; another process's kill makes it likely): the sleep goes
+    // in slices of at most 100 ms, each after a look.
     if (host_signals_pending()) return true;  // the guest takes it now
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    timespec slice = now;
+    slice.tv_nsec += 100000000;
+    if (slice.tv_nsec >= 1000000000) {
+      slice.tv_sec += 1;
+      slice.tv_nsec -= 1000000000;
+    }
+    bool last = slice.tv_sec > deadline.tv_sec || (slice.tv_sec == deadline.tv_sec && slice.tv_nsec >= deadline.tv_nsec);
+    int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, last ? &deadline : &slice, nullptr);
+    if (rc == 0 && last) return true;
+    if (rc != 0 && rc != EINTR) return true;
+    if (timeout_expired()) return false;
   }
 }
 

@@ -11,7 +11,6 @@
 #include <shoal/abi/boot.h>
 
 #include "family.hpp"
-#include "fork_vm.hpp"
 #include "host_signals.hpp"
 
 namespace shoal::vmm {
@@ -20,6 +19,14 @@ namespace {
 using namespace shoal::abi;
 
 inline constexpr uint64_t kMaxHostFdTransfer = 1 << 20;
+
+int g_vfork_release_fd = -1;
+
+void vfork_release() {
+  if (g_vfork_release_fd < 0) return;
+  close(g_vfork_release_fd);
+  g_vfork_release_fd = -1;
+}
 
 Result<HcAction> finish(HypercallEnv& env, GuestAddr a, int64_t result, int32_t status = 0) {
   TRY(write_field(env, a, offsetof(HcProcess, status), status));
@@ -42,21 +49,27 @@ Result<HcAction> do_wait(HypercallEnv& env, GuestAddr a, const HcProcess& args) 
     host = e ? e->host_pid.load() : 0;
     if (host <= 0) return finish(env, a, -ECHILD);
   }
-  int options = WEXITED;
-  if (args.flags & kWaitNoHang) options |= WNOHANG;
+  // Always WNOHANG on the host: a blocking wait is a look, then a sleep that
+  // SIGCHLD (a child's end) or a signal for the guest interrupts, in slices
+  // of 100 ms (a signal that came between the look and the sleep would
+  // otherwise wait for the next child's end: a lost wake-up).
+  int options = WEXITED | WNOHANG;
+  bool blocking = (args.flags & kWaitNoHang) == 0;
   if (args.flags & kWaitNoWait) options |= WNOWAIT;
   for (;;) {
     siginfo_t info{};
     int rc = waitid(host > 0 ? P_PID : P_ALL, host > 0 ? static_cast<id_t>(host) : 0, &info, options);
     if (rc < 0) {
-      if (errno == EINTR) {
-        if (env.timed_out && env.timed_out()) return HcAction{HcAction::Kind::timeout};
-        if (host_signals_pending_except_child()) return finish(env, a, -EINTR);
-        continue;
-      }
+      if (errno == EINTR) continue;
       return finish(env, a, -errno);
     }
-    if (info.si_pid == 0) return finish(env, a, 0);  // WNOHANG: none ended
+    if (info.si_pid == 0) {
+      if (!blocking) return finish(env, a, 0);  // WNOHANG: none ended
+      if (env.timed_out && env.timed_out()) return HcAction{HcAction::Kind::timeout};
+      if (host_signals_pending_except_child()) return finish(env, a, -EINTR);
+      (void)poll(nullptr, 0, 100);
+      continue;
+    }
     FamilyEntry* e = fam.find_host(info.si_pid);
     int32_t pid = e ? e->guest_pid.load() : 0;
     int status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8
@@ -194,12 +207,14 @@ Result<HcAction> host_fd_result(HypercallEnv& env, GuestAddr a, int64_t result) 
 // than SIGCHLD, 1 when ready, or the timeout action.
 Result<int> wait_ready(HypercallEnv& env, int fd, short events) {
   for (;;) {
-    pollfd p{fd, events, 0};
-    int n = poll(&p, 1, -1);
-    if (n > 0) return 1;
-    if (n < 0 && errno != EINTR) return -errno;
+    // Looked at before each slice of at most 100 ms: a signal that came
+    // just before the poll began does not wait for the descriptor.
     if (env.timed_out && env.timed_out()) return 0;
     if (host_signals_pending_except_child()) return -EINTR;
+    pollfd p{fd, events, 0};
+    int n = poll(&p, 1, 100);
+    if (n > 0) return 1;
+    if (n < 0 && errno != EINTR) return -errno;
   }
 }
 
@@ -256,6 +271,8 @@ Result<HcAction> hc_host_fd(HypercallEnv& env, GuestAddr a) {
 }
 
 }  // namespace
+
+void set_vfork_release_fd(int fd) { g_vfork_release_fd = fd; }
 
 std::vector<HypercallRoute> process_hypercalls() {
   return {{Hypercall::process, hc_process}, {Hypercall::host_fd, hc_host_fd}};

@@ -17,4 +17,8 @@ namespace shoal::vmm {
 // The core's routes for `process` and `host_fd` (installed by main.cpp).
 std::vector<HypercallRoute> process_hypercalls();
 
+// A vfork child's end of the pipe its parent waits on (fork_vm.cpp), closed
+// by kProcessVforkDone (the child's exec) or by the child's end.
+void set_vfork_release_fd(int fd);
+
 }  // namespace shoal::vmm

@@ -6,6 +6,7 @@
 // each fork), so it is the same natively and under shoal.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -343,6 +344,79 @@ CASE(fork_copy_on_write_snapshot)
   printf("child saw the memory of the fork: %d\n", sum == 2L * ((1L << 16) * ((1L << 16) - 1) / 2));
   printf("parent's change kept, child's not seen: %d %d\n", g_data[0] == 7 && heap[0] == 7, g_data[5] == 7);
   free(heap);
+}
+
+struct reader_arg {
+  int fd;
+  long total;
+};
+static void* drain(void* p) {
+  struct reader_arg* a = p;
+  char buf[4096];
+  long n;
+  while ((n = read(a->fd, buf, sizeof buf)) > 0) a->total += n;
+  return NULL;
+}
+
+CASE(fork_threaded_parent_reads_while_waiting)
+// covers: fork wait4 read pipe
+{
+  // As Go's os/exec: one thread waits for the child while another drains
+  // its output, more than a pipe holds (the child blocks until it is read).
+  int p[2];
+  pipe(p);
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    static char block[65536];
+    memset(block, 'x', sizeof block);
+    for (int i = 0; i < 4; ++i) write(p[1], block, sizeof block);
+    _exit(9);
+  }
+  close(p[1]);
+  struct reader_arg a = {p[0], 0};
+  pthread_t t;
+  pthread_create(&t, NULL, drain, &a);
+  int st;
+  pid_t got = waitpid(pid, &st, 0);
+  pthread_join(t, NULL);
+  printf("waited: %d\n", got == pid);
+  describe_status(st);
+  printf("read %ld bytes\n", a.total);
+}
+
+CASE(fork_epoll_sees_the_childs_write)
+// covers: fork epoll_wait epoll_ctl
+{
+  int p[2], done[2];
+  pipe(p);
+  pipe(done);
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 7};
+  epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(done[1]);
+    nap_ms(20);
+    write(p[1], "late", 4);
+    char c;
+    read(done[0], &c, 1);  // stays until the parent has read (its end is then still open)
+    _exit(0);
+  }
+  close(p[1]);
+  close(done[0]);
+  struct epoll_event out;
+  SHOW(epoll_wait(ep, &out, 1, 5000));
+  printf("events %#x data %u\n", out.events, out.data.u32);
+  char buf[8];
+  long n = SHOW(read(p[0], buf, sizeof buf));
+  print_buf("read", buf, n);
+  close(done[1]);
+  waitpid(pid, NULL, 0);
+  SHOW(epoll_wait(ep, &out, 1, 5000));  // the writer gone: EPOLLHUP
+  printf("events %#x\n", out.events);
 }
 
 SHOAL_CASE(fork_limit_eagain)
