@@ -33,6 +33,7 @@ struct RunCommand {
   std::string memory;
   int cpu = -1;
   std::string timeout;
+  std::string max_processes;  // passed through to shoal-vmm (fork's bound)
   std::string cpu_features;  // passed through to shoal-vmm
   std::vector<std::string> env;
   std::string root;

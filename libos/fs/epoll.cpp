@@ -4,6 +4,7 @@
 #include "mm/kmalloc.hpp"
 #include "vfs/alloc.hpp"
 #include "vfs/fdtable.hpp"
+#include "vfs/wait.hpp"
 #include "vfs/wait_queue.hpp"
 #include "sched/io_hooks.hpp"
 #include "uapi/epoll.hpp"
@@ -297,21 +298,51 @@ long epoll_ctl(File* file, int op, int fd, File* target, const EpollEvent* event
   }
 }
 
+namespace {
+
+// Items whose file another process changes (host_backed: a family's pipes)
+// hear no notify(): their readiness is asked here, before each look.
+void check_host_items(EpollFile* ep) {
+  if (!fs_host_files_open() || ep->m_items == 0) return;
+  for (int b = 0; b < kMaxFds; ++b) {
+    for (EpollItem* it = ep->m_by_fd[b]; it != nullptr; it = it->m_fd_next) {
+      if (it->m_where != Where::none || !it->m_file->host_backed()) continue;
+      uint32_t want = it->m_events & ~kPrivateBits;
+      uint32_t ready = static_cast<uint16_t>(it->m_file->poll(static_cast<int16_t>(want)));
+      if ((ready & (want | uapi::EPOLLERR | uapi::EPOLLHUP)) != 0) it->changed(ready);
+    }
+  }
+}
+
+}  // namespace
+
 long epoll_wait(File* file, EpollEvent* events, int maxevents, uint64_t deadline) {
   auto* ep = static_cast<EpollFile*>(file);
   for (;;) {
     // Connections the host opened and bytes it sent since the last look
     // reach the items' callbacks here (cheap when nothing changed).
     sched::service_io();
+    check_host_items(ep);
     if (!ep->m_ready.empty()) {
       int n = ep->send_events(events, maxevents);
       if (n > 0) return n;
     }
     if (deadline != kNoDeadline && fs_monotonic_ns() >= deadline) return 0;
-    long woken = ep->m_waiters.wait(deadline);
+    // With host-backed items, a look every kHostPollNs.
+    uint64_t until = deadline;
+    bool capped = false;
+    if (fs_host_files_open()) {
+      uint64_t soon = fs_deadline_after(kHostPollNs);
+      if (soon < until) {
+        until = soon;
+        capped = true;
+      }
+    }
+    long woken = ep->m_waiters.wait(until);
     if (woken < 0) return woken;
-    if (woken == 0) {
+    if (woken == 0 && !capped) {
       sched::service_io();
+      check_host_items(ep);
       return ep->m_ready.empty() ? 0 : ep->send_events(events, maxevents);
     }
   }

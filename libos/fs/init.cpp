@@ -6,7 +6,9 @@
 #include "vfs/fdtable.hpp"
 #include "vfs/path.hpp"
 #include "fs/proc_cmdline.hpp"
+#include "fs/pipe.hpp"
 #include "fs/procfs.hpp"
+#include "sched/process.hpp"
 #include "fs/rootfs.hpp"
 #include "fs/syscalls.hpp"
 #include "fs/tmpfs.hpp"
@@ -89,6 +91,8 @@ void fs_init(const shoal::abi::BootInfo& boot) {
   g_stdio[0] = in;
   g_stdio[1] = out;
   g_stdio[2] = err;
+  // At a fork, pipes move to the host so that both processes reach them.
+  sched::set_fork_hooks({&fs::pipes_move_to_host});
 }
 
 void fs_open_stdio() {

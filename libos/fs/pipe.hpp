@@ -14,4 +14,11 @@ namespace libos::fs {
 // Creates both ends with status flags (O_NONBLOCK, O_DIRECT); -ENOMEM.
 long pipe_create(int flags, File** read_end, File** write_end);
 
+// At a fork (sched/process.hpp ForkHooks): every pipe of this process moves
+// to a host pipe of the monitor, which the forked monitor inherits, so that
+// parent and child reach the same bytes (docs/architecture.md, "Processes").
+// A read or write of a moved pipe is a hypercall that waits in the monitor,
+// blocking the whole instance. 0 or -errno.
+long pipes_move_to_host();
+
 }  // namespace libos::fs

@@ -2,6 +2,7 @@
 
 #include "core/klib.hpp"
 #include "fs/clock.hpp"
+#include "sched/process.hpp"
 #include "sched/thread.hpp"
 #include "time/clock.hpp"
 #include "uapi/stat.hpp"
@@ -115,10 +116,14 @@ size_t proc_self_stat_text(char* out, size_t cap) {
   Text t{out, cap};
   uint64_t ticks = monotonic_ns() / kNsPerTick;
   // Fields 1-13: pid (comm) state ppid pgrp session tty_nr tpgid flags
-  // minflt cminflt majflt cmajflt; pid 1 in every instance, as getpid().
-  t.put("1 (");
+  // minflt cminflt majflt cmajflt; pid and ppid as getpid() and getppid()
+  // (sched/process.hpp); the group and session as before a fork.
+  t.put_u64(static_cast<uint64_t>(sched::self_pid()));
+  t.put(" (");
   t.put(g_comm);
-  t.put(") R 0 1 1 0 -1 4194304 0 0 0 0 ");
+  t.put(") R ");
+  t.put_u64(static_cast<uint64_t>(sched::parent_pid()));
+  t.put(" 1 1 0 -1 4194304 0 0 0 0 ");
   // 14-22: utime stime cutime cstime priority nice num_threads itrealvalue starttime.
   t.put_u64(ticks);
   t.put(" 0 0 0 20 0 ");

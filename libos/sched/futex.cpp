@@ -297,6 +297,8 @@ long unlock_pi(uint32_t* addr) {
 
 uint64_t cpu_fs_base() { return cpu::rdfsbase(); }
 
+void futex_reset_after_fork() { g_head = g_tail = nullptr; }
+
 int futex_wake(uint32_t* addr, int n, uint32_t bitset) {
   int woken = 0;
   Thread* t = g_head;

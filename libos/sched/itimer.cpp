@@ -128,6 +128,11 @@ uint64_t signal_timers_run(uint64_t now) {
 
 using namespace libos;
 
+void libos::timers_reset_after_fork() {
+  for (Timer& t : g_timers) t = Timer{};
+  recompute();
+}
+
 long sys_getitimer(int which, uapi::Itimerval* value) {
   if (which < 0 || which >= kItimers) return -EINVAL;
   if (!user_writable(value, sizeof(*value))) return -EFAULT;

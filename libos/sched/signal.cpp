@@ -9,6 +9,7 @@
 #include "core/uaccess.hpp"
 #include "sched/thread.hpp"
 #include "sched/syscalls.hpp"
+#include "sched/process.hpp"
 #include "sched/signal_state.hpp"
 #include "time/clock.hpp"
 #include "uapi/signal.hpp"
@@ -175,9 +176,23 @@ long sys_sigaltstack(SyscallFrame& f) {
   return 0;
 }
 
+// Another process of the family is reached through the monitor (the
+// `process` hypercall: a host signal to its monitor, which forwards it to
+// its guest); this one directly.
 long sys_kill(int pid, int sig) {
-  if (pid != 0 && pid != 1 && pid != -1) return -ESRCH;
-  return send(sig, uapi::SI_USER, nullptr);
+  if (sig < 0 || sig > kSignals) return -EINVAL;
+  if (pid == sched::self_pid()) return send(sig, uapi::SI_USER, nullptr);
+  int32_t to_self = 0;
+  long r = sched::process_call(shoal::abi::kProcessKill, pid, sig, 0, &to_self);
+  if (r == -ENOSYS || (r == -ESRCH && (pid == 0 || pid == -1))) {
+    // One process (or a monitor without the process model): the caller's
+    // group and "every process" are the caller, as before any fork.
+    if (pid != 0 && pid != -1) return -ESRCH;
+    return send(sig, uapi::SI_USER, nullptr);
+  }
+  if (r < 0) return r;
+  if (to_self != 0) return send(sig, uapi::SI_USER, nullptr);
+  return 0;
 }
 
 long sys_tkill(int tid, int sig) {
@@ -190,7 +205,7 @@ long sys_tkill(int tid, int sig) {
 long sys_tgkill(int tgid, int tid, int sig) {
   if (tgid <= 0 || tid <= 0) return -EINVAL;
   sched::Thread* t = sched::find(tid);
-  if (tgid != 1 || t == nullptr) return -ESRCH;
+  if (tgid != sched::self_pid() || t == nullptr) return -ESRCH;
   return send(sig, uapi::SI_TKILL, t);
 }
 
@@ -260,7 +275,7 @@ long sys_rt_sigtimedwait(const uint64_t* set, uapi::Siginfo* info, const uapi::T
 // sigqueue(): a signal with a value, to ourselves (pid) or one thread.
 long sys_rt_sigqueueinfo(int pid, int sig, const uapi::Siginfo* info) {
   if (!user_readable(info, sizeof(*info))) return -EFAULT;
-  if (pid != 1) return -ESRCH;
+  if (pid != sched::self_pid()) return -ESRCH;
   if (sig < 0 || sig > kSignals) return -EINVAL;
   if (sig == 0) return 0;
   int64_t value;
@@ -274,7 +289,7 @@ long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const uapi::Siginfo* info
   if (!user_readable(info, sizeof(*info))) return -EFAULT;
   if (tgid <= 0 || tid <= 0) return -EINVAL;
   sched::Thread* t = sched::find(tid);
-  if (tgid != 1 || t == nullptr) return -ESRCH;
+  if (tgid != sched::self_pid() || t == nullptr) return -ESRCH;
   if (sig < 0 || sig > kSignals) return -EINVAL;
   if (sig == 0) return 0;
   int64_t value;

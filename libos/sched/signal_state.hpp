@@ -51,6 +51,9 @@ int signal_info_code(int sig);
 // Called by the scheduler with the time: fires due timers (signal_post) and
 // returns the next timer deadline (kNoDeadline: none armed).
 uint64_t signal_timers_run(uint64_t now);
+// In a forked child: interval timers, alarm() and POSIX timers are not
+// inherited (Linux's fork), so none is armed.
+void timers_reset_after_fork();
 
 // True when the dispatcher must call signal_deliver before returning.
 inline bool signal_attention() {

@@ -1,6 +1,6 @@
 // clone for threads (the flags glibc's and musl's pthread_create pass), exit
-// and exit_group. There is one process: fork, vfork, execve and clone without
-// CLONE_VM return -ENOSYS; clone3 too, so glibc falls back to clone.
+// and exit_group. clone without CLONE_THREAD makes a process (sys_fork.cpp);
+// clone3 returns -ENOSYS, so glibc falls back to clone.
 #include "core/errno.hpp"
 #include "core/hypercall.hpp"
 #include "core/uaccess.hpp"
@@ -30,11 +30,10 @@ long sys_clone(SyscallFrame& frame) {
   auto* child_tid = reinterpret_cast<int*>(frame.r10);
   uint64_t tls = frame.r8;
 
-  if ((flags & CLONE_VM) == 0 || (flags & CLONE_VFORK) != 0) return -ENOSYS;  // no processes
+  if ((flags & CLONE_THREAD) == 0) return clone_process(frame);  // a process (sys_fork.cpp)
   if ((flags & ~kAllowed) != 0) return -EINVAL;
   if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return -EINVAL;
   if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return -EINVAL;
-  if ((flags & CLONE_THREAD) == 0) return -ENOSYS;  // a second process sharing memory
   if (stack == 0 || stack < 136 || !user_writable(reinterpret_cast<void*>(stack - 136), 136)) {
     return -EINVAL;
   }
@@ -70,9 +69,6 @@ long sys_clone(SyscallFrame& frame) {
 }
 
 long sys_clone3(void*, size_t) { return -ENOSYS; }
-long sys_fork() { return -ENOSYS; }
-long sys_vfork() { return -ENOSYS; }
-long sys_wait4(int, int*, int, void*) { return -ECHILD; }
 
 long sys_exit(int status) {
   sched::Thread* t = sched::current();

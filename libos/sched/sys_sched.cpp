@@ -2,6 +2,7 @@
 #include "core/errno.hpp"
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
+#include "sched/process.hpp"
 #include "sched/thread.hpp"
 #include "sched/syscalls.hpp"
 #include "uapi/membarrier.hpp"
@@ -10,9 +11,8 @@
 using namespace libos;
 
 namespace {
-// pid 0 means the caller; this instance's only process is pid 1 and its
-// threads' tids.
-bool is_self(int pid) { return pid == 0 || pid == 1 || sched::find(pid) != nullptr; }
+// pid 0 means the caller: this process (sched/process.hpp) and its threads' tids.
+bool is_self(int pid) { return pid == 0 || pid == sched::self_pid() || sched::find(pid) != nullptr; }
 }  // namespace
 
 long sys_sched_yield() {
@@ -21,8 +21,8 @@ long sys_sched_yield() {
 }
 
 long sys_gettid() { return sched::current()->tid; }
-long sys_getpid() { return 1; }
-long sys_getppid() { return 0; }
+long sys_getpid() { return sched::self_pid(); }
+long sys_getppid() { return sched::parent_pid(); }
 
 long sys_sched_getaffinity(int pid, size_t len, uint8_t* mask) {
   if (!is_self(pid)) return -ESRCH;

@@ -17,8 +17,10 @@ namespace uapi = libos::uapi;
 
 long sys_clone(SyscallFrame& frame);
 long sys_clone3(void* args, size_t size);
-long sys_fork();
-long sys_vfork();
+long sys_fork_frame(SyscallFrame& frame);
+long sys_vfork_frame(SyscallFrame& frame);
+long clone_process(SyscallFrame& frame);
+long sys_waitid(int idtype, int id, uapi::Siginfo* info, int options, void* rusage);
 long sys_wait4(int pid, int* status, int options, void* rusage);
 long sys_exit(int status);
 long sys_exit_group(int status);

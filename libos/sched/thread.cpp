@@ -8,6 +8,7 @@
 #include "core/panic.hpp"
 #include "sched/io_hooks.hpp"
 #include "sched/preempt.hpp"
+#include "sched/process.hpp"
 #include "sched/snapshot.hpp"
 #include "time/clock.hpp"
 #include "sched/signal_state.hpp"
@@ -161,7 +162,10 @@ Thread* pick_next(Thread* start) {
     // server accepting with no way in yet is what a snapshot saves.
     if (g_ready_armed && ready_point()) continue;
     // A signal from outside can end the wait too, when the program handles one.
-    bool host_signals = host_signals_can_wake();
+    // In a family (sched/process.hpp) another process may end or signal
+    // this one (kill from a sibling, SIGKILL from its parent): a wait
+    // without deadline is a wait there, as on Linux, not a deadlock.
+    bool host_signals = host_signals_can_wake() || in_family();
     if (earliest == kNoDeadline && !g_io_hooks.host_can_wake() && !host_signals) report_deadlock();
     // A deadline nearer than a block's round trip is cheaper to wait for
     // here: the exit alone would overshoot it (Go's sysmon sleeps 20 us at a
@@ -272,6 +276,23 @@ void init(const shoal::abi::BootInfo& boot) {
 }
 
 Thread* current() { return g_current; }
+
+void reset_threads_after_fork(int tid) {
+  Thread* keep = g_current;
+  Thread* t = keep->next;
+  while (t != keep) {
+    Thread* next = t->next;
+    if (t->state != ThreadState::dead) {
+      t->next = g_zombies;
+      g_zombies = t;
+    }
+    t = next;
+  }
+  keep->next = keep;
+  keep->tid = tid;
+  g_live = 1;
+  reap();
+}
 
 Thread* find(int tid) {
   Thread* t = g_current;

@@ -99,6 +99,11 @@ Thread* first();
 // status.
 [[noreturn]] void exit_current(int status);
 
+// In a forked child (sched/process.cpp): the calling thread is the only one
+// left, its tid the new pid; the others' stacks are freed (none of them runs
+// in this process).
+void reset_threads_after_fork(int tid);
+
 // Size in bytes of an xsave area, and the XCR0 mask, fixed at init.
 size_t xsave_size();
 uint64_t xsave_mask();

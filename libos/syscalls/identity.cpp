@@ -1,7 +1,8 @@
-// Who and where the program runs: one root process (pid 1) on "Linux".
+// Who and where the program runs: root processes on "Linux".
 #include "core/errno.hpp"
 #include "core/klib.hpp"
 #include "core/uaccess.hpp"
+#include "sched/process.hpp"
 #include "syscalls/handlers.hpp"
 #include "uapi/utsname.hpp"
 
@@ -40,12 +41,30 @@ long sys_getresgid(unsigned* r, unsigned* e, unsigned* s) { return sys_getresuid
 
 long sys_getgroups(int size, unsigned*) { return size < 0 ? -EINVAL : 0; }
 
-long sys_getpgrp() { return 1; }
-long sys_getpgid(int pid) { return pid == 0 || pid == 1 ? 1 : -ESRCH; }
+// Process groups and sessions live in the family's table, in the monitor
+// (abi HcProcess): a shell's setpgid for its jobs is seen by every process.
+// Without the process model (a monitor that has none): one process, pid 1,
+// leading its group and session.
+namespace {
+long pgid_call(uint32_t op, int pid, int pgid, long alone) {
+  long r = sched::process_call(op, pid, pgid, 0);
+  return r == -ENOSYS ? alone : r;
+}
+bool is_self(int pid) { return pid == 0 || pid == sched::self_pid(); }
+}  // namespace
+
+long sys_getpgrp() { return pgid_call(shoal::abi::kProcessGetpgid, 0, 0, 1); }
+long sys_getpgid(int pid) {
+  if (pid < 0) return -ESRCH;
+  return pgid_call(shoal::abi::kProcessGetpgid, pid, 0, is_self(pid) ? 1 : -ESRCH);
+}
 long sys_setpgid(int pid, int pgid) {
   if (pid < 0 || pgid < 0) return -EINVAL;
-  return pid == 0 || pid == 1 ? 0 : -ESRCH;
+  return pgid_call(shoal::abi::kProcessSetpgid, pid, pgid, is_self(pid) ? 0 : -ESRCH);
 }
-long sys_getsid(int pid) { return pid == 0 || pid == 1 ? 1 : -ESRCH; }
-// The one process (pid 1) already leads its process group: Linux refuses.
-long sys_setsid() { return -EPERM; }
+long sys_getsid(int pid) {
+  if (pid < 0) return -ESRCH;
+  return pgid_call(shoal::abi::kProcessGetsid, pid, 0, is_self(pid) ? 1 : -ESRCH);
+}
+// pid 1 already leads its process group: Linux refuses.
+long sys_setsid() { return pgid_call(shoal::abi::kProcessSetsid, 0, 0, -EPERM); }

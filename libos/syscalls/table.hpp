@@ -68,8 +68,8 @@
   X(setsockopt, 54, sys_setsockopt)                       \
   X(getsockopt, 55, sys_getsockopt)                       \
   X(clone, 56, sys_clone)                                 \
-  X(fork, 57, sys_fork)                                   \
-  X(vfork, 58, sys_vfork)                                 \
+  X(fork, 57, sys_fork_frame)                             \
+  X(vfork, 58, sys_vfork_frame)                           \
   X(execve, 59, sys_execve)                               \
   X(exit, 60, sys_exit)                                   \
   X(wait4, 61, sys_wait4)                                 \
@@ -165,6 +165,7 @@
   X(epoll_ctl, 233, sys_epoll_ctl)                        \
   X(tgkill, 234, sys_tgkill)                              \
   X(utimes, 235, sys_utimes)                              \
+  X(waitid, 247, sys_waitid)                              \
   X(openat, 257, sys_openat)                              \
   X(mkdirat, 258, sys_mkdirat)                            \
   X(fchownat, 260, sys_fchownat)                          \

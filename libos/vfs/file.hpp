@@ -83,6 +83,9 @@ class File {
   // Whether epoll may watch this file (Linux: the file has a poll method;
   // regular files and directories do not, and epoll_ctl says EPERM).
   virtual bool pollable() { return true; }
+  // Whether another process changes this file's readiness (a family's host
+  // pipe, fs/pipe.hpp): no notify() comes for that, so epoll re-checks it.
+  virtual bool host_backed() { return false; }
 
   void get() { ++m_refs; }
   void put() {

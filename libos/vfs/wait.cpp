@@ -14,13 +14,26 @@ struct Waiter {
   Waiter* next;
 };
 Waiter* g_waiters = nullptr;
+int g_host_files = 0;
 
 }  // namespace
+
+void fs_host_files(int delta) { g_host_files += delta; }
+bool fs_host_files_open() { return g_host_files > 0; }
 
 bool fs_wait(uint64_t deadline) {
   Waiter self{sched::current(), g_waiters};
   g_waiters = &self;
-  bool woken = sched::block(deadline);
+  bool capped = false;
+  if (g_host_files > 0) {
+    uint64_t soon = fs_deadline_after(kHostPollNs);
+    if (soon < deadline) {
+      deadline = soon;
+      capped = true;
+    }
+  }
+  // A capped wait's end is a re-check, not the caller's timeout.
+  bool woken = sched::block(deadline) || capped;
   // After a timeout this waiter is still queued: unlink it.
   for (Waiter** p = &g_waiters; *p != nullptr; p = &(*p)->next) {
     if (*p == &self) {

@@ -25,5 +25,11 @@ void fs_notify();
 // A deadline timeout_ns from now (saturating).
 uint64_t fs_deadline_after(uint64_t timeout_ns);
 uint64_t fs_monotonic_ns();
+// Files whose readiness changes in another process (a family's host pipes,
+// fs/pipe.hpp) send no fs_notify(): while any is open, a wait re-checks at
+// least every kHostPollNs. delta: opened (+) or closed (-).
+inline constexpr uint64_t kHostPollNs = 2'000'000;
+void fs_host_files(int delta);
+bool fs_host_files_open();
 
 }  // namespace libos::fs

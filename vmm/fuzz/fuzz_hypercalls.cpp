@@ -28,6 +28,7 @@
 #include <shoal/image/symbols.hpp>
 
 #include "devices/console/console_hypercalls.hpp"
+#include "process_hypercalls.hpp"
 #include "fuzz_input.hpp"
 #include "monitor.hpp"
 #include "testing/fake_vcpu.hpp"
@@ -134,8 +135,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   env.realtime_ns = [] { return uint64_t{1700000000} * 1000000000; };
   int first_writes = 0;
   env.on_first_write = [&first_writes] { ++first_writes; };
-  // The console module's hypercalls, as main.cpp installs them.
+  // The console module's hypercalls, as main.cpp installs them; the process
+  // model's, as for a monitor that cannot fork (no family: its argument
+  // structs are read and checked, every op answers ENOSYS; a family here
+  // would let the input fork and block the fuzzer).
   if (!install_hypercalls(env, console_hypercalls())) abort();
+  if (!install_hypercalls(env, process_hypercalls())) abort();
 
   MonitorConfig config;
   config.program = "fuzz";

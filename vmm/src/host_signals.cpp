@@ -67,6 +67,13 @@ void block_host_signals(bool blocked) {
 
 bool host_signals_pending() { return g_any.load() != 0; }
 
+bool host_signals_pending_except_child() {
+  if (g_any.load() == 0) return false;
+  for (int sig = 1; sig < 32; ++sig)
+    if (sig != SIGCHLD && g_counts[sig].load() != 0) return true;
+  return false;
+}
+
 std::array<uint32_t, 32> take_host_signals() {
   g_any.store(0);
   std::array<uint32_t, 32> out{};

@@ -29,6 +29,10 @@ Result<void> install_host_signal_handlers(Vcpu* vcpu);
 void block_host_signals(bool blocked);
 // True if a forwarded signal arrived since the last take_host_signals().
 bool host_signals_pending();
+// True if a forwarded signal other than SIGCHLD is pending: a wait of the
+// `process` or `host_fd` hypercalls returns -EINTR for those (SIGCHLD alone,
+// which the guest ignores by default, must not interrupt a read or a wait).
+bool host_signals_pending_except_child();
 // The signals that arrived since the last call, per signal number.
 std::array<uint32_t, 32> take_host_signals();
 // Stops the handler from touching the vCPU: call before it is destroyed.

@@ -42,7 +42,9 @@ inline constexpr uint64_t kMaxReportMessage = 4096;
 struct HcAction {
   // ready: the guest reached its ready point and a snapshot is wanted; the
   // run loop completes the exit and saves (Monitor::take_snapshot).
-  enum class Kind { resume, exit, report, deadlock, timeout, ready };
+  // fork: the `process` hypercall's kProcessFork; the run loop completes the
+  // exit and forks (Monitor::do_fork).
+  enum class Kind { resume, exit, report, deadlock, timeout, ready, fork };
   Kind kind = Kind::resume;
   int status = 0;                     // exit, report
   abi::ReportKind report_kind{};      // report
@@ -53,6 +55,7 @@ struct HcAction {
 };
 
 struct HypercallEnv;
+class Family;
 using HcHandler = Result<HcAction> (*)(HypercallEnv& env, GuestAddr args);
 using HcHandlers = std::array<HcHandler, abi::kHypercallCount>;
 
@@ -99,6 +102,16 @@ struct HypercallEnv {
   // `discard` maps anonymous memory over the range (MADV_DONTNEED would bring
   // the snapshot's bytes back, not zeros).
   bool file_backed_memory = false;
+  // The processes of this instance's family (family.hpp), for the `process`
+  // hypercall; nullptr: a monitor without one (tests), every call -ENOSYS.
+  Family* family = nullptr;
+  // Descriptors the `host_fd` hypercall made (pipes shared by a family's
+  // processes); only these are reachable. -1: free.
+  std::array<int, 256> host_fds = [] {
+    std::array<int, 256> a{};
+    a.fill(-1);
+    return a;
+  }();
 };
 
 struct HypercallInfo {

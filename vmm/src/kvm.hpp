@@ -72,6 +72,14 @@ class Vcpu {
   // The vCPU's file descriptor, so the seccomp policy can pin its ioctls to
   // it; -1 for fakes that have none.
   virtual int fd() const { return -1; }
+  // Moves the vCPU to descriptor number `target` (dup3, then the old number
+  // is closed): a vCPU made again after a fork (vm_clone.hpp) keeps the
+  // number the seccomp filter pinned. The caller has closed `target`'s old
+  // owner.
+  virtual Result<void> move_fd(int target) {
+    (void)target;
+    return make_error("move_fd: not supported");
+  }
 };
 
 class Vm {
@@ -89,6 +97,18 @@ class Vm {
   virtual Result<void> add_pio_eventfd(uint16_t port, uint32_t len, int fd) = 0;
   virtual Result<std::unique_ptr<Vcpu>> create_vcpu() = 0;
   virtual Result<std::vector<kvm_cpuid_entry2>> supported_cpuid() = 0;
+  // In a process forked from the one that made this VM: KVM ties a VM to the
+  // address space (mm) that created it, so the child cannot run it. Replaces
+  // it with a new VM made from the same /dev/kvm descriptor, at the same
+  // descriptor number (the seccomp filter pins it), with every memory slot
+  // and ioeventfd installed again over the same host addresses, which the
+  // fork inherited (private memory copy-on-write, MAP_SHARED regions still
+  // shared). Every vCPU of the old VM must be destroyed first.
+  virtual Result<void> recreate_after_fork() { return make_error("recreate_after_fork: not supported"); }
+  // The descriptors of /dev/kvm and of the VM (-1 for fakes): the seccomp
+  // policy pins the calls a fork's child makes to them.
+  virtual int kvm_fd() const { return -1; }
+  virtual int vm_fd() const { return -1; }
 };
 
 // Opens /dev/kvm and creates a VM.

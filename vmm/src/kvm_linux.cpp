@@ -212,6 +212,14 @@ class LinuxVcpu final : public Vcpu {
     return {};
   }
 
+  Result<void> move_fd(int target) override {
+    if (target == m_fd) return {};
+    if (dup3(m_fd, target, O_CLOEXEC) < 0) return ioctl_error("dup3 of the vCPU descriptor");
+    close(m_fd);
+    m_fd = target;
+    return {};
+  }
+
   void request_immediate_exit() override {
     // NOTE: called from the SIGALRM handler; one store to the shared page.
     __atomic_store_n(&m_run->immediate_exit, 1, __ATOMIC_SEQ_CST);
@@ -240,14 +248,32 @@ class LinuxVm final : public Vm {
   }
 
   Result<void> add_pio_eventfd(uint16_t port, uint32_t len, int fd) override {
-    kvm_ioeventfd io{};
-    io.addr = port;
-    io.len = len;
-    io.fd = fd;
-    io.flags = KVM_IOEVENTFD_FLAG_PIO;  // no datamatch: any value kicks
-    if (ioctl(m_vm, KVM_IOEVENTFD, &io) < 0) return ioctl_error("KVM_IOEVENTFD");
+    TRY(add_ioeventfd(port, len, fd));
+    m_ioeventfds.push_back({port, len, fd});
     return {};
   }
+
+  Result<void> recreate_after_fork() override {
+    int old = m_vm;
+    int vm = -1;
+    do {
+      vm = ioctl(m_kvm, KVM_CREATE_VM, 0);
+    } while (vm < 0 && errno == EINTR);
+    if (vm < 0) return ioctl_error("KVM_CREATE_VM (after fork)");
+    // The parent's VM is unusable here: its number goes to the new one.
+    if (dup3(vm, old, O_CLOEXEC) < 0) {
+      Error e = ioctl_error("dup3 of the VM descriptor");
+      close(vm);
+      return e;
+    }
+    close(vm);
+    for (const auto& r : m_slots) TRY(install_region(r));
+    for (const auto& e : m_ioeventfds) TRY(add_ioeventfd(e.port, e.len, e.fd));
+    return {};
+  }
+
+  int kvm_fd() const override { return m_kvm; }
+  int vm_fd() const override { return m_vm; }
 
   Result<std::unique_ptr<Vcpu>> create_vcpu() override {
     int fd = ioctl(m_vm, KVM_CREATE_VCPU, 0);
@@ -281,18 +307,49 @@ class LinuxVm final : public Vm {
   }
 
  private:
+  struct IoEventFd {
+    uint16_t port;
+    uint32_t len;
+    int fd;
+  };
+
   Result<void> set_region(uint32_t slot, uint64_t guest_addr, void* host, uint64_t size) {
     kvm_userspace_memory_region region{};
     region.slot = slot;
     region.guest_phys_addr = guest_addr;
     region.memory_size = size;
     region.userspace_addr = reinterpret_cast<uint64_t>(host);
+    TRY(install_region(region));
+    // Remembered for recreate_after_fork (a slot set again replaces its entry).
+    for (auto& r : m_slots) {
+      if (r.slot == slot) {
+        r = region;
+        return {};
+      }
+    }
+    m_slots.push_back(region);
+    return {};
+  }
+
+  Result<void> install_region(const kvm_userspace_memory_region& region) {
     if (ioctl(m_vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) return ioctl_error("KVM_SET_USER_MEMORY_REGION");
+    return {};
+  }
+
+  Result<void> add_ioeventfd(uint16_t port, uint32_t len, int fd) {
+    kvm_ioeventfd io{};
+    io.addr = port;
+    io.len = len;
+    io.fd = fd;
+    io.flags = KVM_IOEVENTFD_FLAG_PIO;  // no datamatch: any value kicks
+    if (ioctl(m_vm, KVM_IOEVENTFD, &io) < 0) return ioctl_error("KVM_IOEVENTFD");
     return {};
   }
 
   int m_kvm;
   int m_vm;
+  std::vector<kvm_userspace_memory_region> m_slots;
+  std::vector<IoEventFd> m_ioeventfds;
 };
 
 }  // namespace

@@ -59,11 +59,18 @@
 #include "snapshot_resume.hpp"
 #include "snapshot_save.hpp"
 #include "snapshot_vcpu.hpp"
+#include "family.hpp"
+#include "fork_vm.hpp"
+#include "process_hypercalls.hpp"
 
 namespace shoal::vmm {
 namespace {
 
 using namespace shoal::abi;
+
+// Set in a forked child's monitor whose guest ended by a fatal signal: main()
+// re-raises it, so that the parent's wait sees WIFSIGNALED (0: none).
+int g_reraise_signal = 0;
 
 uint64_t clock_ns(clockid_t clock) {
   timespec ts;
@@ -88,11 +95,24 @@ bool sleep_ns(uint64_t ns) {
   deadline.tv_sec += static_cast<time_t>(secs + total / 1000000000ull);
   deadline.tv_nsec = static_cast<long>(total % 1000000000ull);
   for (;;) {
-    int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr);
-    if (rc == 0) return true;
-    if (rc != EINTR) return true;
-    if (timeout_expired()) return false;
+    // NOTE: a forwarded signal whose handler ran after the run loop's last
+    // look but before the sleep below began interrupts nothing (the classic
+    // lost wake-up; another process's kill makes it likely): the sleep goes
+    // in slices of at most 100 ms, each after a look.
     if (host_signals_pending()) return true;  // the guest takes it now
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    timespec slice = now;
+    slice.tv_nsec += 100000000;
+    if (slice.tv_nsec >= 1000000000) {
+      slice.tv_sec += 1;
+      slice.tv_nsec -= 1000000000;
+    }
+    bool last = slice.tv_sec > deadline.tv_sec || (slice.tv_sec == deadline.tv_sec && slice.tv_nsec >= deadline.tv_nsec);
+    int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, last ? &deadline : &slice, nullptr);
+    if (rc == 0 && last) return true;
+    if (rc != 0 && rc != EINTR) return true;
+    if (timeout_expired()) return false;
   }
 }
 
@@ -407,6 +427,27 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   env.snapshot_wanted = snapshot_out.has_value();
   // The hypercalls the devices serve (the console's console_read/write).
   for (const auto& d : devs) TRY(install_hypercalls(env, d->hypercalls()));
+  // The process model (process_hypercalls.hpp): this monitor is the family's
+  // first process; the monitors its guest forks inherit the table.
+  TRY(install_hypercalls(env, process_hypercalls()));
+  ForkContext fork_ctx;
+  fork_ctx.vm = vm.get();
+  fork_ctx.vcpu = &vcpu;
+  fork_ctx.cpu = &*cpu_config;
+  // A device's region or event source would be one for two guests (the
+  // channel's rings, the TAP): such an instance does not fork, and has no
+  // family table (the `process` hypercall then answers ENOSYS, and the
+  // LibOS acts as the one process it is).
+  if (!regions.empty() || setup.wake_fd >= 0) fork_ctx.refused = "the instance has a channel or network device";
+  if (snapshot_out) fork_ctx.refused = "the instance saves a snapshot";
+  std::optional<Family> family;
+  if (fork_ctx.refused.empty()) {
+    family.emplace(TRY(Family::create(o.max_processes)));
+    env.family = &*family;
+    fork_ctx.family = &*family;
+    // Orphans of the family are re-parented to this monitor (pid 1), as to init.
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+  }
 
   MonitorConfig config;
   config.program = target.program;
@@ -422,6 +463,10 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
       return std::string();
     };
   }
+  config.fork = [&](HypercallEnv& now, uint64_t args) -> Result<Vcpu*> {
+    auto out = TRY(fork_instance(fork_ctx, now, args));
+    return out.vcpu;
+  };
   Monitor monitor(mem, *vcpu, std::move(sym), std::move(env), config);
 
   // A closed stdout must not kill the monitor: console_write gets -EPIPE.
@@ -487,6 +532,10 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     snapshot_fds.pagemap_fd = snapshot_out->pagemap_fd;
   }
   snapshot_fds.start_fd = o.start_on_fd;
+  if (fork_ctx.refused.empty()) {
+    snapshot_fds.fork_kvm_fd = vm->kvm_fd();
+    snapshot_fds.fork_vm_fd = vm->vm_fd();
+  }
   TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd(), setup.wake_fd, device_rules, snapshot_fds));
   if (resume) {
     if (o.start_on_fd >= 0) TRY(wait_for_start(o.start_on_fd));
@@ -498,6 +547,18 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   timing.first_run_ns = clock_ns(CLOCK_MONOTONIC);
   int status = monitor.run();
   verbose(o, "%s", monitor.exit_summary().c_str());
+  if (family && family->self_pid() == 1) {
+    // The first process ends the family, as Linux's pid 1 would.
+    family->kill_all_others();
+  } else if (family) {
+    // Its children are re-parented to pid 1 (this monitor's host children
+    // go to the subreaper, the first monitor).
+    for (auto& e : family->table().entries)
+      if (e.guest_pid.load() > 0 && e.parent.load() == family->self_pid()) e.parent.store(1);
+    // A guest ended by a fatal signal (status 128 + n, not its own exit):
+    // the monitor ends by that signal too.
+    if (!monitor.exited() && status > 128 && status < 128 + 32) g_reraise_signal = status - 128;
+  }
   if (snapshot_out && !monitor.ready_reached()) {
     fprintf(stderr, "shoal-vmm: the program ended (status %d) before its ready point (every thread waiting with a "
             "listening socket%s): no snapshot\n", status,
@@ -508,6 +569,16 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     std::string summary = d->stop();
     if (!summary.empty()) verbose(o, "%s", summary.c_str());
   }
+  // The VM goes before guest memory is unmapped: unmapping a range a live
+  // VM maps makes KVM invalidate its shadow pages over the whole range
+  // (milliseconds under kvm_pvm, paid by every forked child's exit and its
+  // parent's wait). Nothing uses the vCPU from here: the handlers let go
+  // of it first.
+  disarm_timeout();
+  disarm_slice_handler();
+  disarm_host_signals();
+  vcpu.reset();
+  vm.reset();
   return status;
 }
 
@@ -582,5 +653,14 @@ int main(int argc, char** argv) {
   }
   if (parsed.options.timing) print_timing(timing);
   fflush(stderr);
+  if (g_reraise_signal != 0) {
+    (void)prctl(PR_SET_DUMPABLE, 0UL, 0UL, 0UL, 0UL);
+    signal(g_reraise_signal, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, g_reraise_signal);
+    sigprocmask(SIG_UNBLOCK, &set, nullptr);
+    kill(getpid(), g_reraise_signal);
+  }
   _exit(code);
 }

@@ -46,7 +46,7 @@ int Monitor::run() {
   for (;;) {
     if (m_env.timed_out && m_env.timed_out()) return report_timeout();
     if (host_signals_pending()) forward_host_signals();
-    auto exit = m_vcpu.run();
+    auto exit = m_vcpu->run();
     if (!exit) {
       CrashReport r{m_config.program, "monitor error: " + exit.error().message, status::kMonitorError};
       return finish(std::move(r));
@@ -142,6 +142,7 @@ std::optional<int> Monitor::handle_io(const VcpuExit& exit) {
     return std::nullopt;
   }
   if (action->kind == HcAction::Kind::ready) return take_snapshot(action.value());
+  if (action->kind == HcAction::Kind::fork) return do_fork(action.value());
   return handle_action(action.value());
 }
 
@@ -199,7 +200,7 @@ void Monitor::forward_host_signals() {
 }
 
 bool Monitor::enter_preempt_upcall() {
-  auto regs = m_vcpu.get_regs();
+  auto regs = m_vcpu->get_regs();
   if (!regs || regs->rip < kLibosLimit) return false;
   FaultUpcall rec{};
   rec.regs = to_guest_regs(regs.value(), 0);
@@ -209,12 +210,12 @@ bool Monitor::enter_preempt_upcall() {
   kvm_regs r = regs.value();
   r.rip = m_env.upcall_entry;
   r.rflags = cpu::kEntryRflags;
-  return m_vcpu.set_regs(r).ok();
+  return m_vcpu->set_regs(r).ok();
 }
 
 std::optional<int> Monitor::handle_fault_port() {
-  auto sregs = m_vcpu.get_sregs();
-  auto regs = m_vcpu.get_regs();
+  auto sregs = m_vcpu->get_sregs();
+  auto regs = m_vcpu->get_regs();
   if (!sregs || !regs) return finish({m_config.program, "cannot read the vCPU state after a fault", status::kMonitorError});
   if ((sregs->cs.selector & 3) != 0) {
     return finish({m_config.program, "guest wrote to the fault port " + hex(kFaultPort) + " from ring 3",
@@ -298,8 +299,8 @@ std::optional<int> Monitor::take_snapshot(const HcAction& action) {
   // set, KVM completes it (rip moves past the instruction) and returns at
   // once, so the registers saved are those after the hypercall.
   m_ready_reached = true;
-  m_vcpu.request_immediate_exit();
-  auto completed = m_vcpu.run();
+  m_vcpu->request_immediate_exit();
+  auto completed = m_vcpu->run();
   std::string failure;
   if (!completed) failure = completed.error().message;
   else if (completed->kind != VcpuExit::Kind::interrupted)
@@ -328,13 +329,43 @@ std::optional<int> Monitor::take_snapshot(const HcAction& action) {
   return std::nullopt;
 }
 
+std::optional<int> Monitor::do_fork(const HcAction& action) {
+  // As for a snapshot: the `outl` completes on the next KVM_RUN, so the
+  // state captured (and the child's) resumes after it.
+  m_vcpu->request_immediate_exit();
+  auto completed = m_vcpu->run();
+  std::string failure;
+  if (!completed) failure = completed.error().message;
+  else if (completed->kind != VcpuExit::Kind::interrupted)
+    failure = std::string("completing the fork exit gave a ") + exit_kind_name(completed->kind) + " exit";
+  if (failure.empty() && !m_config.fork) failure = "this monitor cannot fork";
+  if (failure.empty()) {
+    auto forked = m_config.fork(m_env, action.args);
+    if (!forked) {
+      failure = forked.error().message;
+    } else if (forked.value() != nullptr) {
+      // The child: its own vCPU, no slice timer running yet, no fault in flight.
+      m_vcpu = forked.value();
+      m_slice_armed = false;
+      m_upcall_fault.reset();
+      return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return finish({m_config.program, "fork failed: " + failure, status::kMonitorError, vcpu_regs()});
+}
+
 int Monitor::handle_action(const HcAction& action) {
   switch (action.kind) {
     case HcAction::Kind::resume:
     case HcAction::Kind::ready:
       break;
     case HcAction::Kind::exit:
+      m_exited = true;
       return action.status;
+    case HcAction::Kind::fork:
+      break;
     case HcAction::Kind::timeout:
       return report_timeout();
     case HcAction::Kind::deadlock:
@@ -387,9 +418,9 @@ int Monitor::report_timeout() {
 }
 
 std::optional<GuestRegs> Monitor::vcpu_regs() {
-  auto regs = m_vcpu.get_regs();
+  auto regs = m_vcpu->get_regs();
   if (!regs) return std::nullopt;
-  auto sregs = m_vcpu.get_sregs();
+  auto sregs = m_vcpu->get_sregs();
   return to_guest_regs(regs.value(), sregs ? sregs->fs.base : 0);
 }
 

@@ -28,12 +28,16 @@ struct MonitorConfig {
   // returns the --verbose line. exit_after_save: --snapshot-then exit.
   std::function<Result<std::string>(const HypercallEnv& env, uint64_t args, uint64_t port)> save_snapshot;
   bool exit_after_save = true;
+  // The `process` hypercall's fork (fork_vm.hpp), the exit completed: in
+  // the child returns the new vCPU the loop runs from then on; in the
+  // parent nullptr. Unset: the guest's fork gets -ENOSYS.
+  std::function<Result<Vcpu*>(HypercallEnv& env, uint64_t args)> fork;
 };
 
 class Monitor {
  public:
   Monitor(const GuestMemory& mem, Vcpu& vcpu, Symbolizer sym, HypercallEnv env, MonitorConfig config)
-      : m_mem(mem), m_vcpu(vcpu), m_sym(std::move(sym)), m_env(std::move(env)), m_config(std::move(config)) {}
+      : m_mem(mem), m_vcpu(&vcpu), m_sym(std::move(sym)), m_env(std::move(env)), m_config(std::move(config)) {}
 
   // Runs the guest to its end; returns the instance's exit status.
   int run();
@@ -46,6 +50,11 @@ class Monitor {
   // True once the guest made the `ready` hypercall that asked for a save
   // (whether or not the save succeeded).
   bool ready_reached() const { return m_ready_reached; }
+
+  // True when the guest ended through the `exit` hypercall (not a report,
+  // a fault, a timeout): a forked child's monitor re-raises the guest's
+  // fatal signal otherwise, so its parent's wait sees WIFSIGNALED.
+  bool exited() const { return m_exited; }
 
   // "exits: N (hypercall name N, ..., slice N, fault N, other N)": where the
   // guest's exits went, for --verbose (each one is ~50 us on PVM).
@@ -70,6 +79,8 @@ class Monitor {
   bool fault_goes_to_upcall(uint64_t vector, uint64_t cs, uint64_t rip) const;
   bool enter_fault_upcall(uint64_t ring0_rsp, const FaultFrame& f, uint64_t cr2, const abi::GuestRegs& regs);
   int handle_action(const HcAction& action);
+  // The `process` hypercall's fork: completes the exit, then MonitorConfig::fork.
+  std::optional<int> do_fork(const HcAction& action);
   // The `ready` hypercall with --snapshot-out: nullopt to go on, else the status.
   std::optional<int> take_snapshot(const HcAction& action);
   int report_invalid_argument(const char* name, const Error& error);
@@ -79,7 +90,7 @@ class Monitor {
   std::optional<abi::GuestRegs> vcpu_regs();
 
   const GuestMemory& m_mem;
-  Vcpu& m_vcpu;
+  Vcpu* m_vcpu;  // replaced in a forked child (do_fork)
   Symbolizer m_sym;
   HypercallEnv m_env;
   MonitorConfig m_config;
@@ -89,6 +100,7 @@ class Monitor {
   uint64_t m_upcall_faults = 0;
   bool m_slice_armed = false;
   bool m_ready_reached = false;
+  bool m_exited = false;
   uint64_t m_preemptions = 0;
   // Exit counts by cause, for exit_summary().
   uint64_t m_hypercall_exits[abi::kHypercallCount] = {};

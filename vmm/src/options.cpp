@@ -94,6 +94,10 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
                  "exit|run: after the save, end (status 0; the default) or go on serving");
   app.add_option("--start-on-fd", o.start_on_fd,
                  "resuming a snapshot: set everything up, then wait until descriptor N is readable or closed");
+  app.add_option("--max-processes", o.max_processes,
+                 "the processes a guest's fork may make, the first included (default 64, at most 1024); past it "
+                 "fork fails with EAGAIN")
+      ->check(CLI::Range(1, 1024));
   app.add_option("image", o.image, "the .shoal image, or a snapshot (.snap) to resume")->required();
   app.add_option("args", o.args, "arguments for the program (after --)");
   try {

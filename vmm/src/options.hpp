@@ -46,6 +46,9 @@ struct Options {
   // --start-on-fd N (resuming a snapshot): everything set up, wait until fd N
   // is readable or closed, then run (a warm monitor). -1: none.
   int start_on_fd = -1;
+  // --max-processes N: the processes a family may hold at once (the first
+  // included; zombies count until reaped); a fork past it gets EAGAIN.
+  uint32_t max_processes = 64;
   // Which options were given (a snapshot fixes them: usage error).
   bool cpu_features_given = false;
 };

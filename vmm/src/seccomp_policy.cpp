@@ -21,7 +21,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
+#include <sched.h>
 
 #include <string>
 #include <vector>
@@ -127,6 +129,58 @@ std::vector<Rule> snapshot_rules(int vcpu_fd, const SeccompSnapshotFds& s) {
       if (vcpu_fd >= 0) r.args.push_back(fd_is(vcpu_fd));
       rules.push_back(r);
     }
+  }
+  if (s.fork_kvm_fd >= 0 && s.fork_vm_fd >= 0) {
+    auto on = [](int fd) { return SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(fd)); };
+    auto req = [](unsigned long r) { return SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(r)); };
+    // glibc's fork: clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD), nothing else.
+    rules.push_back({SCMP_SYS(clone), {SCMP_A0(SCMP_CMP_EQ, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)},
+                     "fork: the monitor of a forked guest process (a copy-on-write clone of this one)"});
+    rules.push_back({SCMP_SYS(set_robust_list), {}, "fork: glibc's child resets its robust-mutex list"});
+    rules.push_back({SCMP_SYS(getpid), {}, "fork: the child's host pid for the family table"});
+    rules.push_back({SCMP_SYS(getppid), {}, "fork: the child checks its parent is still there after PR_SET_PDEATHSIG"});
+    rules.push_back({SCMP_SYS(prctl), {SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG)}, "fork: a child of pid 1 dies with it"});
+    rules.push_back({SCMP_SYS(prctl), {SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE)},
+                     "fork: no core file when a child's monitor re-raises its guest's fatal signal"});
+    rules.push_back({SCMP_SYS(rt_sigaction), {}, "fork: the child points the signal handlers at its vCPU; SIG_DFL before re-raising"});
+    rules.push_back({SCMP_SYS(rt_sigprocmask), {}, "fork: unblock the re-raised signal"});
+    rules.push_back({SCMP_SYS(kill), {}, "kill between the processes of a family (pids from the family table); re-raise"});
+    rules.push_back({SCMP_SYS(tgkill), {}, "fork: raise() of the guest's fatal signal in a child's monitor"});
+    rules.push_back({SCMP_SYS(gettid), {}, "fork: raise()"});
+    rules.push_back({SCMP_SYS(waitid), {}, "wait: a child's monitor's exit status (host children only)"});
+    rules.push_back({SCMP_SYS(wait4), {}, "wait: a child's monitor's exit status (host children only)"});
+    rules.push_back({SCMP_SYS(ioctl), {on(s.fork_kvm_fd), req(KVM_CREATE_VM)}, "fork: the child's own VM"});
+    rules.push_back({SCMP_SYS(ioctl), {on(s.fork_kvm_fd), req(KVM_GET_VCPU_MMAP_SIZE)}, "fork: the child's vCPU run page"});
+    for (auto [request, reason] : {std::pair<unsigned long, const char*>{KVM_CHECK_EXTENSION, "fork: XSAVE2 offered?"},
+                                   {KVM_SET_USER_MEMORY_REGION, "fork: the child's VM over the inherited memory"},
+                                   {KVM_IOEVENTFD, "fork: the devices' kick ports again"},
+                                   {KVM_CREATE_VCPU, "fork: the child's vCPU"}})
+      rules.push_back({SCMP_SYS(ioctl), {on(s.fork_vm_fd), req(request)}, reason});
+    for (auto [request, reason] : {std::pair<unsigned long, const char*>{_IOC(_IOC_READ, KVMIO, 0xa4, 4096), "fork: capture the XSAVE area (KVM_GET_XSAVE)"},
+                                   {_IOC(_IOC_READ, KVMIO, 0xcf, 4096), "fork: capture the XSAVE area (KVM_GET_XSAVE2)"},
+                                   {_IOC(_IOC_WRITE, KVMIO, 0xa5, 4096), "fork: restore the XSAVE area (KVM_SET_XSAVE)"},
+                                   {KVM_GET_XCRS, "fork: capture XCR0"},
+                                   {KVM_SET_XCRS, "fork: restore XCR0"},
+                                   {_IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x88, 8), "fork: capture the MSRs and the TSC (KVM_GET_MSRS)"},
+                                   {_IOC(_IOC_WRITE, KVMIO, 0x89, 8), "fork: restore the MSRs and the TSC (KVM_SET_MSRS)"},
+                                   {_IOC(_IOC_WRITE, KVMIO, 0x90, 8), "fork: the child's vCPU CPUID (KVM_SET_CPUID2)"},
+                                   {KVM_SET_SREGS, "fork: restore the special registers"}}) {
+      Rule r{SCMP_SYS(ioctl), {req(request)}, reason};
+      if (vcpu_fd >= 0) r.args.push_back(on(vcpu_fd));
+      rules.push_back(r);
+    }
+    if (vcpu_fd >= 0)
+      rules.push_back({SCMP_SYS(dup3), {SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(vcpu_fd))},
+                       "fork: the child's vCPU at the number the filter pins"});
+    rules.push_back({SCMP_SYS(dup3), {SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(s.fork_vm_fd))},
+                     "fork: the child's VM at the number the filter pins"});
+    rules.push_back({SCMP_SYS(mmap),
+                     {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0), SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_ANONYMOUS, MAP_SHARED)},
+                     "fork: the child's vCPU run page (shared, never executable; before it moves to the pinned number)"});
+    rules.push_back({SCMP_SYS(pipe2), {}, "host_fd: a pipe the processes of a family share"});
+    rules.push_back({SCMP_SYS(read), {}, "host_fd: read a family pipe (descriptors the monitor made, checked against its table)"});
+    rules.push_back({SCMP_SYS(write), {}, "host_fd: write a family pipe (descriptors the monitor made, checked against its table)"});
+    rules.push_back({SCMP_SYS(poll), {}, "host_fd: wait for a family pipe"});
   }
   if (s.start_fd >= 0) {
     rules.push_back({SCMP_SYS(ppoll), {}, "--start-on-fd: wait for the start (the descriptor is in memory seccomp cannot see)"});

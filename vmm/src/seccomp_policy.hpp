@@ -29,6 +29,11 @@ struct SeccompSnapshotFds {
   int out_fd = -1;
   int pagemap_fd = -1;
   int start_fd = -1;
+  // fork (the `process` hypercall, fork_vm.hpp): the /dev/kvm and VM
+  // descriptors the child makes its VM again from; -1: this instance
+  // cannot fork (no rule is added).
+  int fork_kvm_fd = -1;
+  int fork_vm_fd = -1;
 };
 
 // status_fd >= 0: an open /proc/self/status that --timing may pread at exit.

@@ -132,6 +132,9 @@ static_assert(sizeof(BootInfo) == 448);
 
 // The signals the monitor forwards: SIGHUP, SIGINT, SIGQUIT, SIGUSR1,
 // SIGUSR2, SIGTERM (Linux's numbers), as a mask of 1 << sig.
-inline constexpr uint32_t kHostSignals = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 10) | (1u << 12) | (1u << 15);
+// SIGCHLD (17): a child monitor's end (a process of the family) reaches its
+// parent's guest as SIGCHLD.
+inline constexpr uint32_t kHostSignals =
+    (1u << 1) | (1u << 2) | (1u << 3) | (1u << 10) | (1u << 12) | (1u << 15) | (1u << 17);
 
 }  // namespace shoal::abi

@@ -38,14 +38,16 @@ inline constexpr uint16_t kFaultPort = 0x4ff;
   X(advise, 7, HcAdvise)                         \
   X(upcall, 8, HcUpcall)                         \
   X(preempt, 9, HcPreempt)                       \
-  X(ready, 10, HcReady)
+  X(ready, 10, HcReady)                          \
+  X(process, 11, HcProcess)                      \
+  X(host_fd, 12, HcHostFd)
 
 enum class Hypercall : uint16_t {
 #define SHOAL_HC_ENUM(name, nr, type) name = nr,
   SHOAL_HYPERCALLS(SHOAL_HC_ENUM)
 #undef SHOAL_HC_ENUM
 };
-inline constexpr uint16_t kHypercallCount = 11;  // numbers are < kHypercallCount
+inline constexpr uint16_t kHypercallCount = 13;  // numbers are < kHypercallCount
 
 // console_write: write len bytes at buf to the instance's stdout (fd 1) or
 // stderr (fd 2). Errors: result = -EBADF for another fd. Cost: one exit.
@@ -246,5 +248,96 @@ struct HcReady {
   uint32_t _pad;
 };
 static_assert(sizeof(HcReady) == 24);
+
+// process: the process model (docs/architecture.md, "Processes"). A process
+// is an instance; the processes a fork makes are its family, numbered by the
+// monitors (the first process is pid 1, children get 2, 3, ... from a counter
+// the family's monitors share). `op` picks the call:
+//
+//   kProcessFork: clone the instance (fork, vfork, clone without CLONE_VM).
+//     The monitor completes the exit, captures the vCPU, forks its own
+//     process; the child monitor makes its own VM and vCPU over the inherited
+//     guest memory (copy-on-write) and resumes the guest after this `outl`.
+//     OUT result: the child's pid in the parent, 0 in the child, or -errno
+//     in the parent: -EAGAIN past the family's process limit (shoal-vmm
+//     --max-processes), -ENOSYS when the instance has a device two processes
+//     cannot share (the channel, the network device). OUT self_pid,
+//     parent_pid: the caller's pid and parent's pid after the call (the
+//     child's are new). flags: kForkWaitChild (vfork) makes the parent
+//     return only once the child has exec'd (kProcessVforkDone) or ended.
+//   kProcessWait: wait4/waitid for a child. IN pid: > 0 that child, -1 (or
+//     0, or < -1: as -1) any child; flags: kWaitNoHang, kWaitNoWait. OUT
+//     result: the child's pid, 0 (kWaitNoHang and no child has ended) or
+//     -ECHILD, -EINTR (a forwarded host signal other than SIGCHLD arrived
+//     while waiting: the guest takes it and restarts). OUT status: Linux's
+//     wait status (exit code << 8, or the signal that ended it). Blocks the
+//     instance until a child ends unless kWaitNoHang.
+//   kProcessKill: kill(pid, sig) for another process of the family. IN pid
+//     (> 0 one process, -pgid a group, -1 every process but the caller and
+//     pid 1, 0 the caller's group), sig (0, SIGKILL, SIGSTOP, SIGCONT, or a
+//     forwarded signal, kHostSignals in boot.h). OUT result: 0, -ESRCH,
+//     -EINVAL (another signal); OUT status: 1 when the caller itself is in
+//     the target set (the LibOS posts the signal to itself).
+//   kProcessSetpgid: IN pid (0: the caller), sig = pgid (0: pid). OUT result.
+//   kProcessGetpgid / kProcessGetsid: IN pid (0: the caller). OUT result.
+//   kProcessSetsid: OUT result: the new session id or -EPERM.
+//   kProcessVforkDone: a vfork child execs: its parent (waiting since the
+//     kForkWaitChild fork) goes on. Nothing for other processes. OUT result 0.
+// Cost: one exit; fork also a host fork, a VM and a vCPU (~2-5 ms here).
+inline constexpr uint32_t kProcessFork = 1;
+inline constexpr uint32_t kProcessWait = 2;
+inline constexpr uint32_t kProcessKill = 3;
+inline constexpr uint32_t kProcessSetpgid = 4;
+inline constexpr uint32_t kProcessGetpgid = 5;
+inline constexpr uint32_t kProcessGetsid = 6;
+inline constexpr uint32_t kProcessSetsid = 7;
+inline constexpr uint32_t kProcessVforkDone = 8;
+inline constexpr uint32_t kForkWaitChild = 1;
+inline constexpr uint32_t kWaitNoHang = 1;
+inline constexpr uint32_t kWaitNoWait = 2;
+struct HcProcess {
+  uint32_t op;          // IN: kProcess*
+  uint32_t flags;       // IN
+  int32_t pid;          // IN
+  int32_t sig;          // IN
+  int32_t status;       // OUT
+  int32_t self_pid;     // OUT (fork)
+  int32_t parent_pid;   // OUT (fork)
+  uint32_t _pad;
+  int64_t result;       // OUT
+};
+static_assert(sizeof(HcProcess) == 40);
+
+// host_fd: a descriptor of the monitor shared by the processes of a family
+// (a pipe the LibOS moved out of guest memory at a fork, so that both
+// processes reach the same bytes). `op` picks the call:
+//   kHostFdPipe: OUT fd, fd2 (read and write end, monitor numbers).
+//   kHostFdRead / kHostFdWrite: IN fd, buf, len (at most 1 MiB), flags
+//     (kHostFdNonBlock: -EAGAIN instead of waiting). OUT result: bytes or
+//     -errno (-EPIPE for a write without reader). A blocking read or write
+//     waits in the monitor (poll), returning -EINTR if a forwarded host
+//     signal arrives.
+//   kHostFdClose: IN fd.
+//   kHostFdPoll: IN fd, len = poll events (POLLIN/POLLOUT). OUT result: the
+//     revents now (no wait).
+// Only descriptors made by kHostFdPipe are reachable (a table in the
+// monitor): anything else is -EBADF. A monitor that cannot fork (a channel,
+// a network device) answers -ENOSYS to every op. Cost: one exit each.
+inline constexpr uint32_t kHostFdPipe = 1;
+inline constexpr uint32_t kHostFdRead = 2;
+inline constexpr uint32_t kHostFdWrite = 3;
+inline constexpr uint32_t kHostFdClose = 4;
+inline constexpr uint32_t kHostFdPoll = 5;
+inline constexpr uint32_t kHostFdNonBlock = 1;
+struct HcHostFd {
+  uint32_t op;          // IN
+  uint32_t flags;       // IN
+  int32_t fd;           // IN (OUT for kHostFdPipe)
+  int32_t fd2;          // OUT (kHostFdPipe)
+  uint64_t buf;         // IN: guest address
+  uint64_t len;         // IN
+  int64_t result;       // OUT
+};
+static_assert(sizeof(HcHostFd) == 40);
 
 }  // namespace shoal::abi

@@ -278,15 +278,6 @@ CASE(wait4_no_children)
   SHOW(syscall(SYS_wait4, -1, &st, WNOHANG, NULL));
 }
 
-SHOAL_CASE(fork_enosys)
-// covers: fork vfork clone
-{
-  SHOW(syscall(SYS_fork));
-  SHOW(syscall(SYS_vfork));
-  SHOW(fork());
-  SHOW(syscall(SYS_clone, 17 /* SIGCHLD: a new process */, 0, 0, 0, 0));
-}
-
 SHOAL_CASE(execve_enosys)
 // covers: clone
 {

@@ -100,10 +100,15 @@ TEST(Tss, StacksAndIoBitmap) {
     for (unsigned b = 0; b < 4; ++b) EXPECT_FALSE(denied(sabi::kHypercallPortBase + nr + b)) << nr;
   }
   for (unsigned b = 0; b < 4; ++b) EXPECT_FALSE(denied(sabi::kChannelKickPort + b)) << "kick port +" << b;
-  EXPECT_TRUE(denied(sabi::kChannelKickPort - 1));
   for (unsigned b = 0; b < 4; ++b) EXPECT_FALSE(denied(sabi::kNetKickPort + b)) << "net kick port +" << b;
   EXPECT_TRUE(denied(sabi::kNetKickPort + 4));
-  EXPECT_TRUE(denied(sabi::kHypercallPortBase + sabi::kHypercallCount + 3));
+  // The hypercalls' range ends at or before the first kick port (with 13
+  // hypercalls they abut: 0x500 + 13 + 3 = 0x510); a gap between is closed.
+  static_assert(sabi::kHypercallPortBase + sabi::kHypercallCount + 3 <= sabi::kChannelKickPort);
+  if (sabi::kHypercallPortBase + sabi::kHypercallCount + 3 < sabi::kChannelKickPort) {
+    EXPECT_TRUE(denied(sabi::kChannelKickPort - 1));
+    EXPECT_TRUE(denied(sabi::kHypercallPortBase + sabi::kHypercallCount + 3));
+  }
   EXPECT_TRUE(denied(sabi::kFaultPort));
   EXPECT_TRUE(denied(0x80));
   EXPECT_TRUE(denied(0x3f8));

@@ -53,6 +53,13 @@ std::string render_core() {
   for (const auto& line : sorted_lines(assemble_seccomp_rules(-1, 10, -1, {}, save))) out += line + "\n";
   out += "== vcpu 10, start on fd 14\n";
   for (const auto& line : sorted_lines(assemble_seccomp_rules(-1, 10, -1, {}, warm))) out += line + "\n";
+  // A monitor whose guest may fork (no channel, no TAP): the fork's and the
+  // family pipes' calls, pinned to /dev/kvm 15, the VM 16 and the vCPU 10.
+  SeccompSnapshotFds fork;
+  fork.fork_kvm_fd = 15;
+  fork.fork_vm_fd = 16;
+  out += "== vcpu 10, fork with /dev/kvm 15, VM 16\n";
+  for (const auto& line : sorted_lines(assemble_seccomp_rules(-1, 10, -1, {}, fork))) out += line + "\n";
   return out;
 }
 
