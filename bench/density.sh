@@ -135,6 +135,7 @@ SPEC
 sync
 before_kib=$(mem_available_kib)
 cp /proc/meminfo "$tmp/meminfo.before"
+cat /proc/slabinfo >"$tmp/slabinfo.before" 2>/dev/null
 t0=$(now_ms)
 "$shoal" up "$tmp/density.toml" -d -c "$ctl" >"$tmp/up.out" 2>&1 &
 up_pid=$!
@@ -179,6 +180,7 @@ monitors=$(pgrep -P "$SHOALD" | tr '\n' ' ')
 measure_memory() {
   after_kib=$(mem_available_kib)
   cp /proc/meminfo "$tmp/meminfo.after"
+  cat /proc/slabinfo >"$tmp/slabinfo.after" 2>/dev/null
   python3 - "$N" "$before_kib" "$after_kib" "$SHOALD" "$tmp" $monitors <<'PY'
 import os, sys
 n, before, after, shoald, tmp = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -218,6 +220,28 @@ accounted = pss + sd.get("Pss", 0) + kernel
 print(f"accounted: {accounted/max(n,1):.0f} KiB per instance (monitor PSS {pss/max(n,1):.0f} + shoald {sd.get('Pss',0)/max(n,1):.0f} "
       f"+ kernel {kernel/max(n,1):.0f}: slab, vmalloc, page tables, shadow page tables, shmem)")
 print(f"shoald: {fds} descriptors = {fds/max(n,1):.1f} per instance; {len(mons)} monitors")
+# Where the kernel's part goes: the slab caches that grew most (objects x
+# size, per instance), and the tasks per monitor (each has a kernel stack).
+def slabs(path):
+    out = {}
+    try:
+        for line in open(path):
+            f = line.split()
+            if len(f) > 5 and f[1].isdigit(): out[f[0]] = int(f[2]) * int(f[3])  # num_objs * objsize
+    except OSError:
+        pass
+    return out
+sb, sa = slabs(tmp + "/slabinfo.before"), slabs(tmp + "/slabinfo.after")
+grow = sorted(((sa[c] - sb.get(c, 0)) / 1024 / max(n, 1), c) for c in sa)
+if grow:
+    print("slab growth per instance (KiB): " + ", ".join(f"{c} {g:.1f}" for g, c in reversed(grow[-10:])))
+threads = 0
+for p in mons:
+    try:
+        threads += len(os.listdir(f"/proc/{p}/task"))
+    except OSError:
+        pass
+print(f"tasks per monitor: {threads/k:.2f} (its threads; KVM's kvm-nx-lpage-recovery task is counted if it is in the group)")
 PY
 }
 
@@ -233,6 +257,11 @@ echo "shoal ps with $N instances running: $(printf '%s ' "${ps_idle[@]}")ms; GET
 # Memory, once the instances idle (and, with --ksm, once ksmd has been over them twice).
 sleep 3
 measure_memory
+# shoald's CPU while the pool idles: the channels' notification must not spin.
+c0=$(awk '{print $14 + $15}' "/proc/$SHOALD/stat") ta=$(now_ms)
+sleep 5
+c1=$(awk '{print $14 + $15}' "/proc/$SHOALD/stat") tb=$(now_ms)
+echo "shoald CPU while $N instances idle: $(( (c1 - c0) * 10 )) ms in $(( tb - ta )) ms"
 if [ "$KSM" = true ]; then
   k=/sys/kernel/mm/ksm
   if [ "$(cat $k/run)" != 1 ] && [ "$START_KSMD" = 1 ]; then

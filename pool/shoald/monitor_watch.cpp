@@ -27,6 +27,7 @@ constexpr int kReadsPerEvent = 64;
 // Bounds the last reads before a reap (a monitor that has exited writes
 // nothing more; others may, and must not keep the reap waiting forever).
 constexpr int kReadsBeforeReap = 4096;
+constexpr uint64_t kBackstopNs = 1'000'000'000;
 
 void close_pair(int (&fds)[2]) {
   for (int& fd : fds) {
@@ -72,6 +73,7 @@ pid_t parent_of(pid_t pid) {
 }  // namespace
 
 MonitorWatch::~MonitorWatch() {
+  if (m_backstop) m_loop.cancel(m_backstop);
   for (int fd : {m_sigfd, m_out[0], m_err[0]})
     if (fd >= 0) m_loop.remove(fd);
   if (m_sigfd >= 0) close(m_sigfd);
@@ -97,9 +99,19 @@ Result<void> MonitorWatch::open() {
     }
     reap();
   }));
+  arm_backstop();
   TRY(m_loop.add(m_out[0], EPOLLIN, [this](uint32_t) { drain(m_out[0], LogStream::out, kReadsPerEvent); }));
   TRY(m_loop.add(m_err[0], EPOLLIN, [this](uint32_t) { drain(m_err[0], LogStream::err, kReadsPerEvent); }));
   return {};
+}
+
+void MonitorWatch::arm_backstop() {
+  // A SIGCHLD is lost if it goes to a thread that does not block it (one
+  // created before open(), in a test): a look every second bounds that.
+  m_backstop = m_loop.after(kBackstopNs, [this] {
+    reap();
+    arm_backstop();
+  });
 }
 
 void MonitorWatch::watch(pid_t pid, OutputFn on_output, ExitFn on_exit) {

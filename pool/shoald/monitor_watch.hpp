@@ -83,8 +83,10 @@ class MonitorWatch {
   // the monitor (a process the monitor forked writes on the same socket).
   Child* writer(pid_t pid);
   void reap();
+  void arm_backstop();
 
   EventLoop& m_loop;
+  EventLoop::TimerId m_backstop = 0;
   int m_sigfd = -1;
   int m_out[2] = {-1, -1};  // [0] shoald reads, [1] monitors write
   int m_err[2] = {-1, -1};
