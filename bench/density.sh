@@ -176,6 +176,13 @@ if [ "$CHECK" = 1 ] && [ "$ps_fail" != 0 ]; then
 fi
 
 monitors=$(pgrep -P "$SHOALD" | tr '\n' ' ')
+# Each monitor's start time, so that the check after `shoal down` is not
+# fooled by a new process given a reaped monitor's number (10,000 monitors
+# and their KVM tasks go round a pid_max of 32,768 quickly).
+# Field 22 of /proc/PID/stat; fields from 3 on follow the last ") ".
+start_time() { local l; read -r l 2>/dev/null <"/proc/$1/stat" || return 0; l=${l##*) }; set -- $l; echo "${20}"; }
+declare -A started_at
+for p in $monitors; do started_at[$p]=$(start_time "$p"); done
 # measure_memory: the drop in MemAvailable and what the instances are known to hold.
 measure_memory() {
   after_kib=$(mem_available_kib)
@@ -324,7 +331,7 @@ echo "shoal down: $(( $(now_ms) - t2 )) ms"
 # shoal down returns once shoald has been told; give it the time to reap.
 for _ in $(seq 600); do alive "$SHOALD" || break; sleep 0.1; done
 left=0
-for p in $monitors; do alive "$p" && left=$((left + 1)); done
+for p in $monitors; do alive "$p" && [ "$(start_time "$p")" = "${started_at[$p]}" ] && left=$((left + 1)); done
 if [ "$left" != 0 ] || alive "$SHOALD"; then
   echo "FAIL: shoald or $left monitors left after shoal down"; STATUS=1
 else
