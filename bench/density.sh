@@ -24,7 +24,8 @@
 # processes, their start rate and MemAvailable drop per process.
 #
 # Exit status 0 only if the pool came up, every instance answered and no
-# monitor was left (with --check, also only if `shoal ps` always answered
+# monitor was left (with --check, also only if shoald held at most 1.2
+# descriptors per instance and `shoal ps` always answered
 # while they started); the figures are printed either way. bench/density is not
 # in `make test` at full size: tests/pool runs it with 200 instances.
 set -uo pipefail
@@ -227,6 +228,9 @@ accounted = pss + sd.get("Pss", 0) + kernel
 print(f"accounted: {accounted/max(n,1):.0f} KiB per instance (monitor PSS {pss/max(n,1):.0f} + shoald {sd.get('Pss',0)/max(n,1):.0f} "
       f"+ kernel {kernel/max(n,1):.0f}: slab, vmalloc, page tables, shadow page tables, shmem)")
 print(f"shoald: {fds} descriptors = {fds/max(n,1):.1f} per instance; {len(mons)} monitors")
+# One per instance (the channel's to_guest eventfd) plus a constant few:
+# the script's --check fails past 1.2 per instance (10,000 must fit 20,000).
+open(tmp + "/fds_per_instance", "w").write(f"{fds/max(n,1):.3f}\n")
 # Where the kernel's part goes: the slab caches that grew most (objects x
 # size, per instance), and the tasks per monitor (each has a kernel stack).
 def slabs(path):
@@ -264,6 +268,9 @@ echo "shoal ps with $N instances running: $(printf '%s ' "${ps_idle[@]}")ms; GET
 # Memory, once the instances idle (and, with --ksm, once ksmd has been over them twice).
 sleep 3
 measure_memory
+if [ "$CHECK" = 1 ] && ! awk '{exit !($1 <= 1.2)}' "$tmp/fds_per_instance"; then
+  echo "FAIL: shoald holds $(cat "$tmp/fds_per_instance") descriptors per instance (at most 1.2 expected)"; STATUS=1
+fi
 # shoald's CPU while the pool idles: the channels' notification must not spin.
 c0=$(awk '{print $14 + $15}' "/proc/$SHOALD/stat") ta=$(now_ms)
 sleep 5
