@@ -24,7 +24,8 @@
 # processes, their start rate and MemAvailable drop per process.
 #
 # Exit status 0 only if the pool came up, every instance answered and no
-# monitor was left (with --check, also only if `shoal ps` always answered
+# monitor was left (with --check, also only if shoald held at most 1.2
+# descriptors per instance and `shoal ps` always answered
 # while they started); the figures are printed either way. bench/density is not
 # in `make test` at full size: tests/pool runs it with 200 instances.
 set -uo pipefail
@@ -135,6 +136,7 @@ SPEC
 sync
 before_kib=$(mem_available_kib)
 cp /proc/meminfo "$tmp/meminfo.before"
+cat /proc/slabinfo >"$tmp/slabinfo.before" 2>/dev/null
 t0=$(now_ms)
 "$shoal" up "$tmp/density.toml" -d -c "$ctl" >"$tmp/up.out" 2>&1 &
 up_pid=$!
@@ -175,10 +177,18 @@ if [ "$CHECK" = 1 ] && [ "$ps_fail" != 0 ]; then
 fi
 
 monitors=$(pgrep -P "$SHOALD" | tr '\n' ' ')
+# Each monitor's start time, so that the check after `shoal down` is not
+# fooled by a new process given a reaped monitor's number (10,000 monitors
+# and their KVM tasks go round a pid_max of 32,768 quickly).
+# Field 22 of /proc/PID/stat; fields from 3 on follow the last ") ".
+start_time() { local l; read -r l 2>/dev/null <"/proc/$1/stat" || return 0; l=${l##*) }; set -- $l; echo "${20}"; }
+declare -A started_at
+for p in $monitors; do started_at[$p]=$(start_time "$p"); done
 # measure_memory: the drop in MemAvailable and what the instances are known to hold.
 measure_memory() {
   after_kib=$(mem_available_kib)
   cp /proc/meminfo "$tmp/meminfo.after"
+  cat /proc/slabinfo >"$tmp/slabinfo.after" 2>/dev/null
   python3 - "$N" "$before_kib" "$after_kib" "$SHOALD" "$tmp" $monitors <<'PY'
 import os, sys
 n, before, after, shoald, tmp = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -218,6 +228,31 @@ accounted = pss + sd.get("Pss", 0) + kernel
 print(f"accounted: {accounted/max(n,1):.0f} KiB per instance (monitor PSS {pss/max(n,1):.0f} + shoald {sd.get('Pss',0)/max(n,1):.0f} "
       f"+ kernel {kernel/max(n,1):.0f}: slab, vmalloc, page tables, shadow page tables, shmem)")
 print(f"shoald: {fds} descriptors = {fds/max(n,1):.1f} per instance; {len(mons)} monitors")
+# One per instance (the channel's to_guest eventfd) plus a constant few:
+# the script's --check fails past 1.2 per instance (10,000 must fit 20,000).
+open(tmp + "/fds_per_instance", "w").write(f"{fds/max(n,1):.3f}\n")
+# Where the kernel's part goes: the slab caches that grew most (objects x
+# size, per instance), and the tasks per monitor (each has a kernel stack).
+def slabs(path):
+    out = {}
+    try:
+        for line in open(path):
+            f = line.split()
+            if len(f) > 5 and f[1].isdigit(): out[f[0]] = int(f[2]) * int(f[3])  # num_objs * objsize
+    except OSError:
+        pass
+    return out
+sb, sa = slabs(tmp + "/slabinfo.before"), slabs(tmp + "/slabinfo.after")
+grow = sorted(((sa[c] - sb.get(c, 0)) / 1024 / max(n, 1), c) for c in sa)
+if grow:
+    print("slab growth per instance (KiB): " + ", ".join(f"{c} {g:.1f}" for g, c in reversed(grow[-10:])))
+threads = 0
+for p in mons:
+    try:
+        threads += len(os.listdir(f"/proc/{p}/task"))
+    except OSError:
+        pass
+print(f"tasks per monitor: {threads/k:.2f} (its threads; KVM's kvm-nx-lpage-recovery task is counted if it is in the group)")
 PY
 }
 
@@ -233,6 +268,14 @@ echo "shoal ps with $N instances running: $(printf '%s ' "${ps_idle[@]}")ms; GET
 # Memory, once the instances idle (and, with --ksm, once ksmd has been over them twice).
 sleep 3
 measure_memory
+if [ "$CHECK" = 1 ] && ! awk '{exit !($1 <= 1.2)}' "$tmp/fds_per_instance"; then
+  echo "FAIL: shoald holds $(cat "$tmp/fds_per_instance") descriptors per instance (at most 1.2 expected)"; STATUS=1
+fi
+# shoald's CPU while the pool idles: the channels' notification must not spin.
+c0=$(awk '{print $14 + $15}' "/proc/$SHOALD/stat") ta=$(now_ms)
+sleep 5
+c1=$(awk '{print $14 + $15}' "/proc/$SHOALD/stat") tb=$(now_ms)
+echo "shoald CPU while $N instances idle: $(( (c1 - c0) * 10 )) ms in $(( tb - ta )) ms"
 if [ "$KSM" = true ]; then
   k=/sys/kernel/mm/ksm
   if [ "$(cat $k/run)" != 1 ] && [ "$START_KSMD" = 1 ]; then
@@ -295,7 +338,7 @@ echo "shoal down: $(( $(now_ms) - t2 )) ms"
 # shoal down returns once shoald has been told; give it the time to reap.
 for _ in $(seq 600); do alive "$SHOALD" || break; sleep 0.1; done
 left=0
-for p in $monitors; do alive "$p" && left=$((left + 1)); done
+for p in $monitors; do alive "$p" && [ "$(start_time "$p")" = "${started_at[$p]}" ] && left=$((left + 1)); done
 if [ "$left" != 0 ] || alive "$SHOALD"; then
   echo "FAIL: shoald or $left monitors left after shoal down"; STATUS=1
 else

@@ -144,6 +144,11 @@ bool Channel::clear_cloexec() const {
   return ok;
 }
 
+void Channel::drop_to_host_fd() {
+  if (m_to_host_fd >= 0) ::close(m_to_host_fd);
+  m_to_host_fd = -1;
+}
+
 void Channel::drop_memfd() {
   if (m_memfd >= 0) ::close(m_memfd);
   m_memfd = -1;

@@ -122,6 +122,12 @@ class Channel {
 
   // The descriptor to watch (EPOLLIN): the guest's kicks (KVM ioeventfd).
   int to_host_fd() const { return m_to_host_fd; }
+  // Once the owner watches the kicks without the descriptor (an
+  // edge-triggered epoll entry on the file the monitor still holds,
+  // EventLoop::add_detached), it is closed here: one descriptor less per
+  // instance. finish_sleep() no longer drains it (nothing needs draining
+  // with an edge-triggered watch); to_host_fd() is -1 from then on.
+  void drop_to_host_fd();
 
   // The region's geometry.
   uint32_t slot_count() const { return m_view.slot_count; }

@@ -65,6 +65,7 @@ void Channel::withdraw_sleep() { channel_clear_sleep(m_header, kSideHost); }
 
 void Channel::finish_sleep() {
   channel_clear_sleep(m_header, kSideHost);
+  if (m_to_host_fd < 0) return;  // watched edge-triggered (drop_to_host_fd)
   uint64_t value;
   (void)!::read(m_to_host_fd, &value, sizeof value);
 }

@@ -13,9 +13,8 @@ ChannelHub::ChannelHub(EventLoop& loop, Owner& owner) : m_loop(loop), m_owner(ow
 ChannelHub::~ChannelHub() {
   *m_alive = false;
   for (auto& [i, e] : m_entries) {
-    if (!i->channel) continue;
-    i->channel->set_guest_kick_hook(nullptr);
-    m_loop.remove(i->channel->to_host_fd());
+    unwatch_kick(e);
+    if (i->channel) i->channel->set_guest_kick_hook(nullptr);
   }
 }
 
@@ -33,25 +32,38 @@ void ChannelHub::add(Instance& i) {
   // Recorded only: the hook runs inside Channel::flush(), which may run
   // inside prepare_sleep() (see take_woken()).
   i.channel->set_guest_kick_hook([this, p] { m_woken.push_back(p); });
-  (void)m_loop.add(i.channel->to_host_fd(), EPOLLIN, [this, p](uint32_t) {
+  auto on_kick = [this, p](uint32_t) {
     auto it = m_entries.find(p);
     if (it == m_entries.end() || !p->channel) return;
     p->channel->finish_sleep();
     it->second.sleep_announced = false;
     poll(it->second, EventLoop::now_ns());
     process(*p);
-  });
+  };
+  int fd = i.channel->to_host_fd();
+  if (fd < 0) return;
+  if (auto token = m_loop.add_detached(fd, EPOLLIN, on_kick)) {
+    e.kick_token = token.value();
+    i.channel->drop_to_host_fd();
+  } else if (m_loop.add(fd, EPOLLIN, on_kick)) {
+    e.kick_fd = fd;
+  }
+}
+
+void ChannelHub::unwatch_kick(Entry& e) {
+  if (e.kick_token) m_loop.remove_detached(e.kick_token);
+  if (e.kick_fd >= 0) m_loop.remove(e.kick_fd);
+  e.kick_token = 0;
+  e.kick_fd = -1;
 }
 
 void ChannelHub::remove(Instance& i) {
   auto it = m_entries.find(&i);
   if (it == m_entries.end()) return;
   unpoll(it->second);
+  unwatch_kick(it->second);
   m_entries.erase(it);
-  if (i.channel) {
-    i.channel->set_guest_kick_hook(nullptr);
-    m_loop.remove(i.channel->to_host_fd());
-  }
+  if (i.channel) i.channel->set_guest_kick_hook(nullptr);
 }
 
 void ChannelHub::poll(Entry& e, uint64_t now) {

@@ -15,7 +15,10 @@
 //   announced — the host said it will sleep on this channel (prepare_sleep);
 //               the guest kicks to_host_fd after its next change, and the
 //               kick's handler withdraws the announcement (finish_sleep),
-//               polls the channel again and processes it.
+//               polls the channel again and processes it. The kick
+//               eventfd is watched edge-triggered on the file and closed
+//               here (EventLoop::add_detached): only the monitor holds it,
+//               so a channel costs shoald one descriptor (to_guest).
 // A pool has thousands of instances and few busy ones, so only polled
 // channels cost anything per iteration (they are kept in a list of their
 // own), and a channel leaves that list on its own once it has been quiet
@@ -87,7 +90,12 @@ class ChannelHub {
     bool polled = false;           // in m_polled (then sleep_announced is false)
     uint32_t polled_index = 0;     // its place in m_polled
     uint64_t news_ns = 0;          // the last time the channel had news (or was woken)
+    // The kick's watch: detached (the hub closed the eventfd; the monitor's
+    // copy keeps the file open), or by descriptor if that failed.
+    EventLoop::Token kick_token = 0;
+    int kick_fd = -1;
   };
+  void unwatch_kick(Entry& e);
 
   void process(Instance& i);      // if the guest changed something
   void process_now(Instance& i);  // the caller saw changed() already

@@ -23,7 +23,8 @@ uint64_t EventLoop::now_ns() {
 }
 
 Result<void> EventLoop::add(int fd, uint32_t events, FdCallback cb) {
-  uint32_t gen = ++m_generation;
+  m_generation = (m_generation + 1) & 0x7fffffff;  // bit 31 marks detached watches
+  uint32_t gen = m_generation;
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = (uint64_t{gen} << 32) | uint32_t(fd);
@@ -45,6 +46,18 @@ Result<void> EventLoop::modify(int fd, uint32_t events) {
 void EventLoop::remove(int fd) {
   if (m_watches.erase(fd) != 0) epoll_ctl(m_epfd, EPOLL_CTL_DEL, fd, nullptr);
 }
+
+Result<EventLoop::Token> EventLoop::add_detached(int fd, uint32_t events, FdCallback cb) {
+  Token token = m_next_token++;
+  epoll_event ev{};
+  ev.events = events | EPOLLET;
+  ev.data.u64 = kDetached | token;
+  if (epoll_ctl(m_epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return errno_error("epoll_ctl add");
+  m_detached[token] = std::make_shared<FdCallback>(std::move(cb));
+  return token;
+}
+
+void EventLoop::remove_detached(Token token) { m_detached.erase(token); }
 
 EventLoop::TimerId EventLoop::at(uint64_t deadline_ns, Callback cb) {
   TimerId id = m_next_timer++;
@@ -100,6 +113,13 @@ void EventLoop::run() {
     int n = epoll_wait(m_epfd, events, 128, timeout);
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
+      if (events[i].data.u64 & kDetached) {
+        auto it = m_detached.find(events[i].data.u64 & ~kDetached);
+        if (it == m_detached.end()) continue;  // removed: its file is still open somewhere
+        auto cb = it->second;                  // alive if it removes itself
+        (*cb)(events[i].events);
+        continue;
+      }
       int fd = int(uint32_t(events[i].data.u64));
       uint32_t gen = uint32_t(events[i].data.u64 >> 32);
       auto it = m_watches.find(fd);

@@ -43,6 +43,17 @@ class EventLoop {
   Result<void> modify(int fd, uint32_t events);
   void remove(int fd);  // does not close fd
 
+  // Watches the file behind fd under a token and lets the caller close fd
+  // right after: epoll keeps watching an open file while any process holds
+  // it, so a descriptor shared with a monitor (its channel's kick eventfd)
+  // costs shoald no descriptor. Always edge-triggered (EPOLLET is added):
+  // nobody can drain a descriptor no longer held. remove_detached() drops
+  // the callback; the kernel's entry goes when the last holder closes the
+  // file (the monitor exits), and events until then are ignored.
+  using Token = uint64_t;
+  Result<Token> add_detached(int fd, uint32_t events, FdCallback cb);
+  void remove_detached(Token token);
+
   TimerId at(uint64_t deadline_ns, Callback cb);
   TimerId after(uint64_t delay_ns, Callback cb) { return at(now_ns() + delay_ns, std::move(cb)); }
   // Delays from configuration (the spec's durations, never negative).
@@ -78,6 +89,11 @@ class EventLoop {
   uint64_t m_iterations = 0;
   uint64_t m_next_timer = 1;
   std::unordered_map<int, std::shared_ptr<Watch>> m_watches;
+  // Detached watches: epoll data is kDetached | token (a normal watch has
+  // a generation below 2^31 in the high half).
+  static constexpr uint64_t kDetached = uint64_t{1} << 63;
+  Token m_next_token = 1;
+  std::unordered_map<Token, std::shared_ptr<FdCallback>> m_detached;
   std::map<std::pair<uint64_t, TimerId>, Callback> m_timers;
   std::unordered_map<TimerId, uint64_t> m_timer_deadlines;
   std::vector<Callback> m_deferred;

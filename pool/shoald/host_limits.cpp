@@ -48,7 +48,7 @@ std::vector<LimitProblem> check_host_limits(const HostLimits& have, uint64_t ins
   uint64_t fds = instances * kFdsPerInstance + 64;
   if (have.nofile && fds > have.nofile)
     out.push_back({instances * kFdsPerInstance > have.nofile, many + " need " + n(fds) + " descriptors in shoald (" + n(kFdsPerInstance) +
-                             " each: pidfd, stdout and stderr pipes, two channel eventfds), and it may open " +
+                             " each: the channel's to_guest eventfd), and it may open " +
                              n(have.nofile) + " (its hard RLIMIT_NOFILE, which shoald raises itself only with "
                              "CAP_SYS_RESOURCE, up to fs.nr_open): raise it where shoald is started (ulimit -Hn " +
                              n(fds * 2) + ", limits.conf, the container's nofile limit)"});

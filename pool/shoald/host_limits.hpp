@@ -16,7 +16,9 @@
 namespace shoal::pool {
 
 inline constexpr uint64_t kTasksPerInstance = 2;
-inline constexpr uint64_t kFdsPerInstance = 5;
+// The channel's to_guest eventfd; exits, console output and the guest's
+// kicks cost none per instance (MonitorWatch, EventLoop::add_detached).
+inline constexpr uint64_t kFdsPerInstance = 1;
 inline constexpr uint64_t kMapsPerInstance = 1;
 // Host memory per idle `hello` instance, for the warning only (measured:
 // docs/benchmarks.md, bench/density).

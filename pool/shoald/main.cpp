@@ -65,9 +65,8 @@ std::string absolute(const std::string& path) {
   return realpath(path.c_str(), buf) ? std::string(buf) : path;
 }
 
-// Every client connection, instance and channel costs descriptors (five per
-// instance: its pidfd, stdout and stderr pipes and the channel's two
-// eventfds): a pool with the default soft limit (1024) would run out long
+// Every client connection and instance costs descriptors (one per
+// instance: its channel's to_guest eventfd, host_limits.hpp): a pool with the default soft limit (1024) would run out long
 // before its host does. The soft limit goes up to the hard one; as root
 // (CAP_SYS_RESOURCE) the hard one goes up to kWantedFds first, within
 // fs.nr_open, so 10,000 instances and their clients fit.

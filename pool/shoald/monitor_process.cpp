@@ -12,18 +12,6 @@ extern char** environ;
 
 namespace shoal::pool {
 
-namespace {
-
-struct Pipe {
-  int rd = -1, wr = -1;
-  ~Pipe() {
-    if (rd >= 0) close(rd);
-    if (wr >= 0) close(wr);
-  }
-};
-
-}  // namespace
-
 std::string own_exe_dir() {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -33,12 +21,8 @@ std::string own_exe_dir() {
 }
 
 Result<MonitorProcess> spawn_monitor(const MonitorLaunch& launch) {
-  Pipe out, err;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return errno_error("pipe2");
-  out.rd = fds[0], out.wr = fds[1];
-  if (pipe2(fds, O_CLOEXEC) != 0) return errno_error("pipe2");
-  err.rd = fds[0], err.wr = fds[1];
+  if (launch.stdout_fd < 0 || launch.stderr_fd < 0) return make_error("spawn_monitor: no stdout/stderr given");
+  int out_fd = launch.stdout_fd, err_fd = launch.stderr_fd;
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (devnull < 0) return errno_error("/dev/null");
 
@@ -72,7 +56,7 @@ Result<MonitorProcess> spawn_monitor(const MonitorLaunch& launch) {
     sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig = 1; sig < NSIG; ++sig)
       if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
-    if (dup2(devnull, 0) < 0 || dup2(out.wr, 1) < 0 || dup2(err.wr, 2) < 0) {
+    if (dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) {
       child_errno = errno;
       _exit(127);
     }
@@ -103,19 +87,6 @@ Result<MonitorProcess> spawn_monitor(const MonitorLaunch& launch) {
   }
   MonitorProcess p;
   p.pid = pid;
-  p.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (p.pidfd < 0) {
-    Error e = errno_error("pidfd_open");
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    return e;
-  }
-  fcntl(p.pidfd, F_SETFD, FD_CLOEXEC);
-  fcntl(out.rd, F_SETFL, O_NONBLOCK);
-  fcntl(err.rd, F_SETFL, O_NONBLOCK);
-  p.out_fd = out.rd;
-  p.err_fd = err.rd;
-  out.rd = err.rd = -1;  // ownership passes to the caller
   return p;
 }
 

@@ -1,7 +1,9 @@
-// Starting one shoal-vmm process: the child end of the stdout/stderr pipes,
-// the channel's descriptors inherited under their own numbers, a pidfd to
-// watch its exit from the event loop, and a parent-death signal so that a
-// shoald killed with SIGKILL does not leave instances running.
+// Starting one shoal-vmm process: the stdout and stderr it is given (the
+// console sockets every monitor shares, MonitorWatch), the channel's
+// descriptors inherited under their own numbers, and a parent-death signal
+// so that a shoald killed with SIGKILL does not leave instances running.
+// Its exit is watched by pid (MonitorWatch): shoald keeps no descriptor of
+// its own per monitor.
 #pragma once
 
 #include <sys/types.h>
@@ -14,16 +16,15 @@
 namespace shoal::pool {
 
 struct MonitorProcess {
-  pid_t pid = -1;
-  int pidfd = -1;   // readable when the process has exited (CLOEXEC)
-  int out_fd = -1;  // read end of its stdout pipe (non-blocking, CLOEXEC)
-  int err_fd = -1;  // read end of its stderr pipe (non-blocking, CLOEXEC)
+  pid_t pid = -1;  // a child of shoald until MonitorWatch reaps it
 };
 
 struct MonitorLaunch {
   std::string program;            // absolute path of shoal-vmm
   std::vector<std::string> argv;  // argv[0] included
   std::vector<int> inherit_fds;   // kept open in the child under the same numbers
+  int stdout_fd = -1;             // dup2'ed to the child's 1 and 2 (MonitorWatch's)
+  int stderr_fd = -1;
 };
 
 // Spawns the monitor. The child's stdin is /dev/null; its environment is

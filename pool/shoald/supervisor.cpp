@@ -17,7 +17,7 @@
 namespace shoal::pool {
 
 Supervisor::Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig config, PoolMetrics& metrics)
-    : m_loop(loop), m_spec(spec), m_config(std::move(config)), m_metrics(metrics), m_hub(loop, *this) {
+    : m_loop(loop), m_spec(spec), m_config(std::move(config)), m_metrics(metrics), m_watch(loop), m_hub(loop, *this) {
   uint64_t now = EventLoop::now_ns();
   for (size_t i = 0; i < m_spec.services.size(); ++i) {
     auto rt = std::make_unique<ServiceRuntime>(m_spec, m_spec.services[i]);
@@ -54,7 +54,7 @@ Supervisor::Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig
     if (alive.expired() || !*alive.lock()) return;
     on_snapshot_change(service);
   });
-  m_warm = std::make_unique<WarmPool>(m_loop, [this](uint32_t service, const std::string& how) {
+  m_warm = std::make_unique<WarmPool>(m_loop, m_watch, [this](uint32_t service, const std::string& how) {
     on_warm_death(service, how);
   });
 }
@@ -63,13 +63,7 @@ Supervisor::~Supervisor() {
   *m_alive = false;
   m_warm.reset();  // kills and reaps the waiting monitors
   for (auto& [service, m] : m_makers) {
-    kill(m.process.pid, SIGKILL);
-    int status;
-    waitpid(m.process.pid, &status, 0);
-    for (int fd : {m.process.pidfd, m.process.out_fd, m.process.err_fd}) {
-      m_loop.remove(fd);
-      close(fd);
-    }
+    m_watch.kill_and_reap(m.process.pid);
     if (m.deadline) m_loop.cancel(m.deadline);
   }
   // Whatever still runs is killed and reaped: shoald does not leave
@@ -81,11 +75,7 @@ Supervisor::~Supervisor() {
       // may be gone, so they are forgotten, not called. The probe is ours.
       if (i->runtime) i->runtime->probe.reset();
       i->slot_handlers.fill(nullptr);
-      if (i->runtime && i->runtime->process.pidfd >= 0) {
-        kill(i->pid, SIGKILL);
-        int status;
-        waitpid(i->pid, &status, 0);
-      }
+      if (i->runtime) m_watch.kill_and_reap(i->pid);
       release_instance_resources(*i);
     }
     for (auto& [index, timer] : rt->pending_restarts) m_loop.cancel(timer);
@@ -102,6 +92,7 @@ Result<void> Supervisor::start() {
       return errno_error(rt->where + ": " + rt->spec.image_path);
   m_started_ns = EventLoop::now_ns();
   m_last_sample_ns = m_started_ns;
+  TRY(m_watch.open());
   m_hub.start();
   TRY(setup_snapshots());
   for (auto& rt : m_services) reconcile(*rt);
@@ -302,7 +293,7 @@ void Supervisor::shutdown(Duration timeout, std::function<void()> done) {
   m_stopping = true;
   m_hub.refuse_guest_connects();
   m_warm->clear_all();  // they never ran a guest: nothing to drain
-  for (auto& [service, m] : m_makers) kill(m.process.pid, SIGKILL);  // reaped through their pidfd
+  for (auto& [service, m] : m_makers) m_watch.signal(m.process.pid, SIGKILL);  // reaped by the watch
   m_shutdown_done = std::move(done);
   log("stopping: draining every instance");
   for (auto& rt : m_services) {

@@ -5,8 +5,8 @@
 //   queue: every start waits in one start queue, spawned a slice at a time
 //          (supervisor_starts.cpp), its index already held;
 //   spawn: a Channel (with the pool's services table), then shoal-vmm with
-//          --channel, its stdout/stderr piped into a LogRing, its exit watched
-//          through a pidfd;                                        -> starting
+//          --channel, its stdout/stderr read into a LogRing and its exit
+//          watched by pid (MonitorWatch: no descriptor per monitor)  -> starting
 //   ready: the service port appears in the channel's listen table (checked
 //          on channel events and by a sweep of a few starting instances
 //          every ready_poll); it joins the balancer,
@@ -59,6 +59,7 @@
 #include "instance_indexes.hpp"
 #include "instance_runtime.hpp"
 #include "model.hpp"
+#include "monitor_watch.hpp"
 #include "pool.hpp"
 #include "pool_metrics.hpp"
 #include "snapshot_cache.hpp"
@@ -208,7 +209,7 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   // Instances (supervisor_instances.cpp).
   Result<Instance*> spawn(ServiceRuntime& rt, uint32_t index);
   void spawn_or_log(ServiceRuntime& rt, uint32_t index);
-  void on_output(Instance& i, LogStream stream);
+  void on_output(Instance& i, LogStream stream, std::string_view bytes);
 
   // Starting a monitor (supervisor_start.cpp): a warm one, a resume, a boot
   // that makes the snapshot, or a plain boot, as the service's snapshot
@@ -232,18 +233,19 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   // A service that starts at zero gets its snapshot before its first request:
   // a monitor boots, saves and exits (--snapshot-then exit); not an instance.
   void make_snapshot_ahead(ServiceRuntime& rt);
-  void end_snapshot_maker(uint32_t service, bool timed_out);
+  // status: the maker's wait status, or -1 when it timed out (then it is killed).
+  void end_snapshot_maker(uint32_t service, int status);
   void on_warm_death(uint32_t service, const std::string& how);
   // An instance ended: what it means for its service's snapshot.
   void snapshot_exit(Instance& i, InstanceState was, bool expected, const std::string& how,
                      const std::string& last_err);
-  void on_exit(Instance& i);
+  void on_exit(Instance& i, int wait_status);
   void check_ready(Instance& i);
   void mark_ready(Instance& i);
   void drain(Instance& i, const char* reason);
   void maybe_finish_drain(Instance& i);
   void kill_instance(Instance& i, const char* reason);
-  // Sends sig to the instance's monitor (through its pidfd).
+  // Sends sig to the instance's monitor (a child not reaped yet: MonitorWatch).
   void send_signal(Instance& i, int sig);
   void detach_handlers(Instance& i);  // the hub's, then the health probe
   void release_instance_resources(Instance& i);
@@ -293,6 +295,9 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   bool m_stopping = false;
   std::function<void()> m_shutdown_done;
   EventLoop::TimerId m_shutdown_timer = 0;
+  // Exits and console output of every monitor (declared before the warm
+  // pool, which uses it, so that it outlives it).
+  MonitorWatch m_watch;
   ChannelHub m_hub;
   std::unique_ptr<SnapshotCache> m_snapshots;
   std::unique_ptr<WarmPool> m_warm;

@@ -65,9 +65,10 @@ Result<Instance*> Supervisor::spawn(ServiceRuntime& rt, uint32_t index) {
   m_instances[i->id] = i;
 
   uint64_t id = i->id;
-  (void)m_loop.add(proc.pidfd, EPOLLIN, [this, i](uint32_t) { on_exit(*i); });
-  (void)m_loop.add(proc.out_fd, EPOLLIN, [this, i](uint32_t) { on_output(*i, LogStream::out); });
-  (void)m_loop.add(proc.err_fd, EPOLLIN, [this, i](uint32_t) { on_output(*i, LogStream::err); });
+  // The instance outlives its monitor's watch: on_exit is the watch's last call.
+  m_watch.watch(
+      proc.pid, [this, i](LogStream stream, std::string_view bytes) { on_output(*i, stream, bytes); },
+      [this, i](int status) { on_exit(*i, status); });
   m_hub.add(*i);
   // Readiness: the listen table is swept as well as checked on channel
   // events, so a guest that never kicks is still seen.
@@ -122,32 +123,16 @@ void Supervisor::schedule_restart(ServiceRuntime& rt, uint32_t index, Duration d
   });
 }
 
-void Supervisor::on_output(Instance& i, LogStream stream) {
+void Supervisor::on_output(Instance& i, LogStream stream, std::string_view bytes) {
+  if (!i.runtime) return;
   InstanceRuntime& r = *i.runtime;
-  int& fd = stream == LogStream::out ? r.process.out_fd : r.process.err_fd;
-  if (fd < 0) return;
-  char buf[8192];
-  // Bounded per event, so one chatty guest cannot starve the loop.
-  for (int round = 0; round < 8; ++round) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) {
-      uint64_t before = r.log.next_seq();
-      r.log.append(stream, std::string_view(buf, static_cast<size_t>(n)), wall_ns());
-      if (m_config.verbose) {
-        const auto& lines = r.log.lines();
-        uint64_t first = r.log.first_seq();
-        for (uint64_t s = std::max(before, first); s < r.log.next_seq(); ++s)
-          fprintf(stderr, "%s | %s\n", instance_name(i).c_str(), lines[s - first].text.c_str());
-      }
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
-    // End of file (the monitor exited) or an error: stop watching.
-    m_loop.remove(fd);
-    close(fd);
-    fd = -1;
-    return;
+  uint64_t before = r.log.next_seq();
+  r.log.append(stream, bytes, wall_ns());
+  if (m_config.verbose) {
+    const auto& lines = r.log.lines();
+    uint64_t first = r.log.first_seq();
+    for (uint64_t s = std::max(before, first); s < r.log.next_seq(); ++s)
+      fprintf(stderr, "%s | %s\n", instance_name(i).c_str(), lines[s - first].text.c_str());
   }
 }
 
@@ -246,8 +231,9 @@ void Supervisor::kill_instance(Instance& i, const char* reason) {
 }
 
 void Supervisor::send_signal(Instance& i, int sig) {
-  // Through the pidfd: a pid number could have been reused, a pidfd cannot.
-  if (syscall(SYS_pidfd_send_signal, i.runtime->process.pidfd, sig, nullptr, 0) != 0) kill(i.pid, sig);
+  // Only while the watch has not reaped it: until then the number is still
+  // this monitor's (a reaped one's exit is being handled already).
+  m_watch.signal(i.pid, sig);
 }
 
 void Supervisor::on_slots_released(Instance& i) {
@@ -270,28 +256,18 @@ void Supervisor::release_instance_resources(Instance& i) {
     if (*t) m_loop.cancel(*t);
     *t = 0;
   }
-  for (int* fd : {&r.process.out_fd, &r.process.err_fd, &r.process.pidfd}) {
-    if (*fd < 0) continue;
-    m_loop.remove(*fd);
-    close(*fd);
-    *fd = -1;
-  }
   if (i.channel) {
     m_hub.remove(i);
     i.channel.reset();
   }
 }
 
-void Supervisor::on_exit(Instance& i) {
-  int status = 0;
-  pid_t got = waitpid(i.pid, &status, WNOHANG);
-  if (got == 0) return;  // not yet (a spurious wake-up)
+void Supervisor::on_exit(Instance& i, int status) {
+  // Reaped by the watch, which read the monitor's last output first.
+  pid_t got = i.pid;
   ServiceRuntime& rt = rt_of(*i.service);
   InstanceRuntime& r = *i.runtime;
   uint64_t now = EventLoop::now_ns();
-  // Whatever the pipes still hold belongs in the log before it is closed.
-  on_output(i, LogStream::out);
-  on_output(i, LogStream::err);
   r.log.flush(wall_ns());
   InstanceState was = i.state;
   set_state(i, InstanceState::exited);

@@ -51,6 +51,8 @@ MonitorLaunch Supervisor::boot_launch(const ServiceRuntime& rt, uint32_t index, 
   for (const auto& [k, v] : c.env) a.insert(a.end(), {"--env", k + "=" + v});
   ChannelFdNumbers fds = channel.fds();
   launch.inherit_fds = {fds.memfd, fds.to_host, fds.to_guest};
+  launch.stdout_fd = m_watch.stdout_fd();
+  launch.stderr_fd = m_watch.stderr_fd();
   return launch;
 }
 
@@ -63,6 +65,8 @@ MonitorLaunch Supervisor::resume_launch(const ServiceRuntime& rt, const Channel&
   if (rt.spec.ksm) launch.argv.push_back("--ksm");
   ChannelFdNumbers fds = channel.fds();
   launch.inherit_fds = {fds.memfd, fds.to_host, fds.to_guest};
+  launch.stdout_fd = m_watch.stdout_fd();
+  launch.stderr_fd = m_watch.stderr_fd();
   return launch;
 }
 
@@ -94,14 +98,8 @@ Result<Supervisor::StartedMonitor> Supervisor::start_monitor(ServiceRuntime& rt,
       // It died while waiting and its exit was not seen yet: the next one.
       notice(rt.where + ": a warm monitor could not be started (" + r.error().message + ")");
       WarmMonitor dead = std::move(*warm);
-      kill(dead.process.pid, SIGKILL);
-      m_loop.defer([pid = dead.process.pid, fds = std::array<int, 3>{dead.process.pidfd, dead.process.out_fd,
-                                                                           dead.process.err_fd}] {
-        int status;
-        waitpid(pid, &status, 0);
-        for (int fd : fds)
-          if (fd >= 0) close(fd);
-      });
+      m_watch.signal(dead.process.pid, SIGKILL);
+      m_watch.forget(dead.process.pid);  // reaped silently when it is gone
       continue;
     }
     out.kind = StartKind::warm;
@@ -170,43 +168,26 @@ void Supervisor::make_snapshot_ahead(ServiceRuntime& rt) {
   // Starts that come meanwhile wait for it (Plan::wait), as for a maker
   // instance that does not listen yet; id 0 is no instance's.
   m_snapshots->making(s, 0);
-  auto drain = [this, s](LogStream stream) {
-    auto it = m_makers.find(s);
-    if (it == m_makers.end()) return;
-    int fd = stream == LogStream::out ? it->second.process.out_fd : it->second.process.err_fd;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-      it->second.log.append(stream, std::string_view(buf, static_cast<size_t>(n)), 0);
-  };
-  (void)m_loop.add(m.process.out_fd, EPOLLIN, [drain](uint32_t) { drain(LogStream::out); });
-  (void)m_loop.add(m.process.err_fd, EPOLLIN, [drain](uint32_t) { drain(LogStream::err); });
-  (void)m_loop.add(m.process.pidfd, EPOLLIN, [this, s, drain](uint32_t) {
-    drain(LogStream::out);
-    drain(LogStream::err);
-    end_snapshot_maker(s, false);
-  });
-  m.deadline = m_loop.after(m_config.start_timeout, [this, s] { end_snapshot_maker(s, true); });
+  m_watch.watch(
+      m.process.pid,
+      [this, s](LogStream stream, std::string_view bytes) {
+        if (auto it = m_makers.find(s); it != m_makers.end()) it->second.log.append(stream, bytes, 0);
+      },
+      [this, s](int status) { end_snapshot_maker(s, status); });
+  m.deadline = m_loop.after(m_config.start_timeout, [this, s] { end_snapshot_maker(s, -1); });
   log(rt.where + ": making its snapshot ahead of the first request (pid " + std::to_string(m.process.pid) + ")");
 }
 
-void Supervisor::end_snapshot_maker(uint32_t service, bool timed_out) {
+void Supervisor::end_snapshot_maker(uint32_t service, int status) {
   auto it = m_makers.find(service);
   if (it == m_makers.end()) return;
   SnapshotMaker& m = it->second;
-  int status = 0;
+  bool timed_out = status == -1;
   if (timed_out) {
     m.deadline = 0;
-    kill(m.process.pid, SIGKILL);
-    waitpid(m.process.pid, &status, 0);
-  } else if (waitpid(m.process.pid, &status, WNOHANG) == 0) {
-    return;  // not yet
+    m_watch.kill_and_reap(m.process.pid);
   }
   if (m.deadline) m_loop.cancel(m.deadline);
-  for (int fd : {m.process.pidfd, m.process.out_fd, m.process.err_fd}) {
-    m_loop.remove(fd);
-    close(fd);
-  }
   m.log.flush(0);
   std::string how = timed_out ? "no ready point within the start timeout" : describe_exit(status);
   auto tail = m.log.tail(LogStream::err, 1);

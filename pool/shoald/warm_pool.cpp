@@ -54,7 +54,8 @@ Result<WarmMonitor> spawn_warm_monitor(MonitorLaunch launch, const std::string& 
   return m;
 }
 
-WarmPool::WarmPool(EventLoop& loop, DeathListener on_death) : m_loop(loop), m_on_death(std::move(on_death)) {}
+WarmPool::WarmPool(EventLoop& loop, MonitorWatch& watch, DeathListener on_death)
+    : m_loop(loop), m_watch(watch), m_on_death(std::move(on_death)) {}
 
 WarmPool::~WarmPool() { clear_all(); }
 
@@ -128,31 +129,13 @@ void WarmPool::end_warm_up(Entry& e, bool ok) {
 void WarmPool::watch(uint32_t service, Entry& e) {
   uint64_t serial = e.serial;
   Entry* p = &e;
-  (void)m_loop.add(e.m.process.pidfd, EPOLLIN, [this, service, serial](uint32_t) { on_exit(service, serial); });
-  (void)m_loop.add(e.m.process.out_fd, EPOLLIN, [this, p](uint32_t) { drain_output(*p, LogStream::out); });
-  (void)m_loop.add(e.m.process.err_fd, EPOLLIN, [this, p](uint32_t) { drain_output(*p, LogStream::err); });
+  // The entry lives until on_exit or unwatch, whichever comes first.
+  m_watch.watch(
+      e.m.process.pid, [p](LogStream stream, std::string_view bytes) { p->m.log.append(stream, bytes, wall_ns()); },
+      [this, service, serial](int status) { on_exit(service, serial, status); });
 }
 
-void WarmPool::unwatch(Entry& e) {
-  for (int fd : {e.m.process.pidfd, e.m.process.out_fd, e.m.process.err_fd})
-    if (fd >= 0) m_loop.remove(fd);
-}
-
-void WarmPool::drain_output(Entry& e, LogStream stream) {
-  int& fd = stream == LogStream::out ? e.m.process.out_fd : e.m.process.err_fd;
-  char buf[4096];
-  for (int round = 0; round < 8 && fd >= 0; ++round) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) {
-      e.m.log.append(stream, std::string_view(buf, static_cast<size_t>(n)), wall_ns());
-      continue;
-    }
-    if (n < 0 && (errno == EINTR)) continue;
-    if (n < 0 && errno == EAGAIN) return;
-    m_loop.remove(fd);
-    close_fd(fd);
-  }
-}
+void WarmPool::unwatch(Entry& e) { m_watch.forget(e.m.process.pid); }
 
 size_t WarmPool::count(uint32_t service) const {
   auto it = m_warm.find(service);
@@ -189,7 +172,7 @@ Result<void> WarmPool::start(WarmMonitor& m) {
   return r;
 }
 
-void WarmPool::on_exit(uint32_t service, uint64_t serial) {
+void WarmPool::on_exit(uint32_t service, uint64_t serial, int status) {
   auto it = m_warm.find(service);
   if (it == m_warm.end()) return;
   auto& list = it->second;
@@ -197,35 +180,20 @@ void WarmPool::on_exit(uint32_t service, uint64_t serial) {
   if (pos == list.end()) return;
   std::unique_ptr<Entry> e = std::move(*pos);
   list.erase(pos);
-  int status = 0;
-  pid_t got = waitpid(e->m.process.pid, &status, WNOHANG);
-  if (got == 0) {  // a spurious wake-up: keep waiting for it
-    list.push_back(std::move(e));
-    return;
-  }
-  drain_output(*e, LogStream::out);
-  drain_output(*e, LogStream::err);
+  // Reaped by the watch, which read its last output first.
   e->m.log.flush(wall_ns());
-  std::string how = got > 0 ? describe_exit(status) : "ended";
+  std::string how = describe_exit(status);
   auto tail = e->m.log.tail(LogStream::err, 1);
   if (!tail.empty()) how += ": " + tail.back();
   if (e->timer) m_loop.cancel(e->timer);
-  unwatch(*e);
   e->m.process.pid = -1;  // reaped
   destroy(e->m, false);
   if (m_on_death) m_on_death(service, how);
 }
 
 void WarmPool::destroy(WarmMonitor& m, bool kill_it) {
-  if (kill_it && m.process.pid > 0) {
-    kill(m.process.pid, SIGKILL);
-    int status;
-    waitpid(m.process.pid, &status, 0);
-  }
+  if (kill_it && m.process.pid > 0) m_watch.kill_and_reap(m.process.pid);
   close_fd(m.start_fd);
-  close_fd(m.process.pidfd);
-  close_fd(m.process.out_fd);
-  close_fd(m.process.err_fd);
   m.channel.reset();
 }
 
@@ -234,7 +202,6 @@ void WarmPool::clear(uint32_t service) {
   if (it == m_warm.end()) return;
   for (auto& e : it->second) {
     if (e->timer) m_loop.cancel(e->timer);
-    unwatch(*e);
     destroy(e->m, true);
   }
   it->second.clear();

@@ -25,6 +25,7 @@
 #include "event_loop.hpp"
 #include "log_ring.hpp"
 #include "monitor_process.hpp"
+#include "monitor_watch.hpp"
 #include "pool/channel/channel.hpp"
 
 namespace shoal::pool {
@@ -49,7 +50,7 @@ class WarmPool {
   // status and the last line of its stderr.
   using DeathListener = std::function<void(uint32_t service, const std::string& how)>;
 
-  WarmPool(EventLoop& loop, DeathListener on_death);
+  WarmPool(EventLoop& loop, MonitorWatch& watch, DeathListener on_death);
   ~WarmPool();  // kills and reaps every waiting monitor
   WarmPool(const WarmPool&) = delete;
   WarmPool& operator=(const WarmPool&) = delete;
@@ -62,7 +63,7 @@ class WarmPool {
   size_t count(uint32_t service) const;
   size_t total() const;
   // The oldest warm monitor of `service`, its start pipe still closed and
-  // its descriptors no longer watched (the caller watches them now).
+  // forgotten by the watch (the caller watches its pid now).
   std::optional<WarmMonitor> take(uint32_t service);
   // Tells a taken monitor to run. Errors: the pipe write failed (it died).
   static Result<void> start(WarmMonitor& m);
@@ -87,11 +88,11 @@ class WarmPool {
   void end_warm_up(Entry& e, bool ok);
   void watch(uint32_t service, Entry& e);
   void unwatch(Entry& e);
-  void drain_output(Entry& e, LogStream stream);
-  void on_exit(uint32_t service, uint64_t serial);
-  static void destroy(WarmMonitor& m, bool kill_it);
+  void on_exit(uint32_t service, uint64_t serial, int status);
+  void destroy(WarmMonitor& m, bool kill_it);
 
   EventLoop& m_loop;
+  MonitorWatch& m_watch;
   DeathListener m_on_death;
   uint64_t m_next_serial = 1;
   std::map<uint32_t, std::deque<std::unique_ptr<Entry>>> m_warm;

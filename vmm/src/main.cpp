@@ -18,6 +18,7 @@
 // monitor errors (bad image, KVM unavailable, TAP device unavailable); 2 for
 // usage errors (and --net for an image that does not declare the device).
 #include <limits.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -537,6 +538,12 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     snapshot_fds.fork_vm_fd = vm->vm_fd();
   }
   TRY(apply_seccomp_policy(timing.status_fd, vcpu->fd(), setup.wake_fd, device_rules, snapshot_fds));
+  // Set-up is over: what it freed on the heap (libseccomp's filter database,
+  // option strings, the image's and the snapshot's tables) goes back to the
+  // kernel instead of staying dirty for the life of an idle instance (issue
+  // 13: 120 KiB of heap per monitor before). malloc_trim only calls brk and
+  // madvise(MADV_DONTNEED), which the policy allows.
+  malloc_trim(0);
   if (resume) {
     if (o.start_on_fd >= 0) TRY(wait_for_start(o.start_on_fd));
     instance.realtime_ns = clock_ns(CLOCK_REALTIME);

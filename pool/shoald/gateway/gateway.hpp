@@ -28,8 +28,8 @@
 namespace shoal::pool {
 
 // Descriptors kept for everything but client connections when
-// gateway.max_connections is derived (0): instances (a pidfd, two eventfds
-// and two log pipes each), upstream helpers, the control and admin sockets.
+// gateway.max_connections is derived (0): instances (one eventfd each,
+// host_limits.hpp), upstream helpers, the control and admin sockets.
 inline constexpr uint32_t kFdReserve = 1024;
 // How long a new connection that has sent nothing is spared when the gateway
 // makes room at its connection limit (keep-alive connections between

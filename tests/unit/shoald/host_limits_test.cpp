@@ -64,7 +64,17 @@ TEST(HostLimits, AFewInstancesFitASmallDescriptorLimit) {
   h.nofile = 256;
   EXPECT_TRUE(check_host_limits(h, 1).empty());
   EXPECT_TRUE(check_host_limits(h, 30).empty());
-  EXPECT_FALSE(check_host_limits(h, 100).empty());
+  EXPECT_TRUE(check_host_limits(h, 150).empty());  // one descriptor each (the to_guest eventfd)
+  EXPECT_FALSE(check_host_limits(h, 250).empty());
+}
+
+// Issue 13: this machine's shoald may hold 20,000 descriptors (root without
+// CAP_SYS_RESOURCE); 10,000 instances fit under it, 25,000 do not.
+TEST(HostLimits, TenThousandFitTwentyThousandDescriptors) {
+  HostLimits h = roomy();
+  h.nofile = 20000;
+  EXPECT_TRUE(check_host_limits(h, 10000).empty());
+  EXPECT_TRUE(mentions(check_host_limits(h, 25000), "may open 20000 (its hard RLIMIT_NOFILE", true));
 }
 
 TEST(HostLimits, UnreadableValuesAreNotChecked) {

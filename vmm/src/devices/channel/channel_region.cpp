@@ -117,10 +117,13 @@ ChannelRegion::~ChannelRegion() {
 Result<void> ChannelRegion::attach(Vm& vm) {
   TRY(vm.map_region(kChannelMemorySlot, kChannelAddr, m_base, m_size));
   TRY(vm.add_pio_eventfd(kChannelKickPort, 4, m_fds.to_host));
-  // KVM keeps its own references to the pages and the eventfd.
+  // KVM keeps its own references to the pages and the eventfd's counter.
+  // The to_host descriptor stays open all the same: KVM holds the eventfd's
+  // context, not its file, and shoald watches the file in epoll after
+  // closing its own copy (one descriptor less per instance there), so the
+  // file must live as long as this monitor does.
   ::close(m_fds.memfd);
-  ::close(m_fds.to_host);
-  m_fds.memfd = m_fds.to_host = -1;
+  m_fds.memfd = -1;
   return {};
 }
 

@@ -37,7 +37,7 @@ class ChannelRegion {
 
   // Installs the region in the VM (memory slot kChannelMemorySlot at
   // kChannelAddr) and registers the kick port's ioeventfd on to_host. Then
-  // closes the memfd and to_host: KVM holds what it needs.
+  // closes the memfd (KVM holds the pages); to_host stays open for shoald (see attach()).
   Result<void> attach(Vm& vm);
 
   uint64_t size() const { return m_size; }
