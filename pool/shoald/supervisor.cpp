@@ -57,11 +57,15 @@ Supervisor::Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig
   m_warm = std::make_unique<WarmPool>(m_loop, [this](uint32_t service, const std::string& how) {
     on_warm_death(service, how);
   });
+  m_zygotes = std::make_unique<ZygotePool>(m_loop, [this](uint32_t service, const std::string& how) {
+    on_zygote_death(service, how);
+  });
 }
 
 Supervisor::~Supervisor() {
   *m_alive = false;
   m_warm.reset();  // kills and reaps the waiting monitors
+  m_zygotes.reset();  // the templates: their instances are ours and handled below
   for (auto& [service, m] : m_makers) {
     kill(m.process.pid, SIGKILL);
     int status;
@@ -302,6 +306,7 @@ void Supervisor::shutdown(Duration timeout, std::function<void()> done) {
   m_stopping = true;
   m_hub.refuse_guest_connects();
   m_warm->clear_all();  // they never ran a guest: nothing to drain
+  m_zygotes->clear_all();
   for (auto& [service, m] : m_makers) kill(m.process.pid, SIGKILL);  // reaped through their pidfd
   m_shutdown_done = std::move(done);
   log("stopping: draining every instance");

@@ -42,6 +42,7 @@ Result<uint64_t> parse_size(const std::string& text) {
 std::vector<int> ParsedOptions::inherited_fds() const {
   std::vector<int> fds;
   if (options.start_on_fd >= 0) fds.push_back(options.start_on_fd);
+  if (options.zygote_fd >= 0) fds.push_back(options.zygote_fd);
   for (const auto& d : devices) {
     auto more = d->inherited_fds();
     fds.insert(fds.end(), more.begin(), more.end());
@@ -94,6 +95,9 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
                  "exit|run: after the save, end (status 0; the default) or go on serving");
   app.add_option("--start-on-fd", o.start_on_fd,
                  "resuming a snapshot: set everything up, then wait until descriptor N is readable or closed");
+  app.add_option("--zygote-fd", o.zygote_fd,
+                 "with a snapshot: prepare it once, then start one monitor per request on the socket N "
+                 "(shoald's template monitors)");
   app.add_option("image", o.image, "the .shoal image, or a snapshot (.snap) to resume")->required();
   app.add_option("args", o.args, "arguments for the program (after --)");
   try {
@@ -142,6 +146,12 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
   }
   if (o.start_on_fd >= 0 && o.start_on_fd <= 2) {
     fprintf(stderr, "shoal-vmm: --start-on-fd %d: not one of the standard descriptors\n", o.start_on_fd);
+    out.exit_status = 2;
+    return out;
+  }
+  if (o.zygote_fd >= 0 && (o.zygote_fd <= 2 || o.start_on_fd >= 0)) {
+    fprintf(stderr, "shoal-vmm: --zygote-fd %d: not a standard descriptor, and not with --start-on-fd\n",
+            o.zygote_fd);
     out.exit_status = 2;
     return out;
   }

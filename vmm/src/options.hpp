@@ -46,6 +46,10 @@ struct Options {
   // --start-on-fd N (resuming a snapshot): everything set up, wait until fd N
   // is readable or closed, then run (a warm monitor). -1: none.
   int start_on_fd = -1;
+  // --zygote-fd N (with a snapshot): be a template monitor (zygote.hpp):
+  // prepare the snapshot once, then fork one monitor per request read from
+  // the SOCK_SEQPACKET socket N. -1: none.
+  int zygote_fd = -1;
   // Which options were given (a snapshot fixes them: usage error).
   bool cpu_features_given = false;
 };

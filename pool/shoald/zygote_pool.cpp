@@ -1,0 +1,242 @@
+#include "zygote_pool.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <shoal/vmm/zygote_wire.hpp>
+
+#include "instance_runtime.hpp"
+
+namespace shoal::pool {
+
+namespace {
+
+// A template answers after one clone; a busy machine may delay it, a hung
+// template must not hold the loop.
+constexpr int kReplyTimeoutMs = 2000;
+
+uint64_t wall_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+
+struct Pipe {
+  int rd = -1, wr = -1;
+  ~Pipe() {
+    close_fd(rd);
+    close_fd(wr);
+  }
+};
+
+Result<void> send_request(int sock, uint32_t flags, const int* fds, int nfds) {
+  zygote::Request req;
+  req.flags = flags;
+  iovec iov{&req, sizeof req};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * zygote::kMaxRequestFds)] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * static_cast<size_t>(nfds));
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * static_cast<size_t>(nfds));
+  memcpy(CMSG_DATA(c), fds, sizeof(int) * static_cast<size_t>(nfds));
+  ssize_t n;
+  do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof req)) return errno_error("template monitor: sendmsg");
+  return {};
+}
+
+// The reply and its pidfd (-1 if none came).
+Result<zygote::Reply> receive_reply(int sock, int* pidfd) {
+  *pidfd = -1;
+  pollfd p{sock, POLLIN, 0};
+  int ready;
+  do ready = poll(&p, 1, kReplyTimeoutMs);
+  while (ready < 0 && errno == EINTR);
+  if (ready == 0) return make_error("template monitor: no answer within " + std::to_string(kReplyTimeoutMs) + " ms");
+  if (ready < 0) return errno_error("template monitor: poll");
+  zygote::Reply r;
+  iovec iov{&r, sizeof r};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return errno_error("template monitor: recvmsg");
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+      memcpy(pidfd, CMSG_DATA(c), sizeof(int));
+  }
+  if (n == 0) return make_error("template monitor: it closed its socket");
+  if (n != static_cast<ssize_t>(sizeof r) || r.magic != zygote::kReplyMagic ||
+      (r.pid > 0) != (*pidfd >= 0) || r.pid < 0) {
+    close_fd(*pidfd);
+    return make_error("template monitor: a malformed reply");
+  }
+  return r;
+}
+
+}  // namespace
+
+ZygotePool::ZygotePool(EventLoop& loop, DeathListener on_death) : m_loop(loop), m_on_death(std::move(on_death)) {}
+
+ZygotePool::~ZygotePool() { clear_all(); }
+
+pid_t ZygotePool::pid(uint32_t service) const {
+  auto it = m_templates.find(service);
+  return it == m_templates.end() ? -1 : it->second.process.pid;
+}
+
+Result<void> ZygotePool::spawn(uint32_t service, const std::string& vmm, const std::string& snapshot) {
+  clear(service);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return errno_error("socketpair");
+  MonitorLaunch launch;
+  launch.program = vmm;
+  launch.argv = {vmm, "--zygote-fd", std::to_string(sv[1]), snapshot};
+  launch.inherit_fds = {sv[1]};
+  auto proc = spawn_monitor(launch);
+  close(sv[1]);  // the template has its copy
+  if (!proc) {
+    close(sv[0]);
+    return proc.error();
+  }
+  Template& t = m_templates[service];
+  t.process = proc.value();
+  t.sock = sv[0];
+  pid_t pid = t.process.pid;
+  (void)m_loop.add(t.process.pidfd, EPOLLIN, [this, service, pid](uint32_t) { on_exit(service, pid); });
+  (void)m_loop.add(t.process.out_fd, EPOLLIN, [this, service](uint32_t) {
+    if (auto it = m_templates.find(service); it != m_templates.end()) drain(it->second, LogStream::out);
+  });
+  (void)m_loop.add(t.process.err_fd, EPOLLIN, [this, service](uint32_t) {
+    if (auto it = m_templates.find(service); it != m_templates.end()) drain(it->second, LogStream::err);
+  });
+  return {};
+}
+
+Result<MonitorProcess> ZygotePool::start(uint32_t service, const Channel& channel, uint32_t flags, int start_fd) {
+  auto it = m_templates.find(service);
+  if (it == m_templates.end()) return make_error("no template monitor");
+  Template& t = it->second;
+  Pipe out, err;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return errno_error("pipe2");
+  out.rd = p[0], out.wr = p[1];
+  if (pipe2(p, O_CLOEXEC) != 0) return errno_error("pipe2");
+  err.rd = p[0], err.wr = p[1];
+  ChannelFdNumbers ch = channel.fds();
+  int fds[zygote::kMaxRequestFds] = {out.wr, err.wr, ch.memfd, ch.to_host, ch.to_guest, start_fd};
+  int nfds = zygote::kRequestFds;
+  if (start_fd >= 0) {
+    flags |= zygote::kFlagStartOnFd;
+    ++nfds;
+  }
+  auto fail = [&](Error e) -> Result<MonitorProcess> {
+    // A template that does not answer properly is not trusted again.
+    kill(t.process.pid, SIGKILL);
+    return e;
+  };
+  if (auto sent = send_request(t.sock, flags, fds, nfds); !sent) return fail(sent.error());
+  int pidfd = -1;
+  auto reply = receive_reply(t.sock, &pidfd);
+  if (!reply) return fail(reply.error());
+  if (reply->pid == 0) {
+    errno = reply->error;
+    return errno_error("template monitor: clone");
+  }
+  MonitorProcess m;
+  m.pid = reply->pid;
+  m.pidfd = pidfd;
+  fcntl(out.rd, F_SETFL, O_NONBLOCK);
+  fcntl(err.rd, F_SETFL, O_NONBLOCK);
+  m.out_fd = out.rd;
+  m.err_fd = err.rd;
+  out.rd = err.rd = -1;  // the caller's now
+  return m;
+}
+
+void ZygotePool::drain(Template& t, LogStream stream) {
+  int& fd = stream == LogStream::out ? t.process.out_fd : t.process.err_fd;
+  char buf[4096];
+  for (int round = 0; round < 8 && fd >= 0; ++round) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      t.log.append(stream, std::string_view(buf, static_cast<size_t>(n)), wall_ns());
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    m_loop.remove(fd);
+    close_fd(fd);
+  }
+}
+
+void ZygotePool::on_exit(uint32_t service, pid_t pid) {
+  auto it = m_templates.find(service);
+  if (it == m_templates.end() || it->second.process.pid != pid) return;
+  Template& t = it->second;
+  int status = 0;
+  pid_t got = waitpid(pid, &status, WNOHANG);
+  if (got == 0) return;  // not yet
+  drain(t, LogStream::out);
+  drain(t, LogStream::err);
+  t.log.flush(wall_ns());
+  std::string how = got > 0 ? describe_exit(status) : "ended";
+  auto tail = t.log.tail(LogStream::err, 1);
+  if (!tail.empty()) how += ": " + tail.back();
+  t.process.pid = -1;  // reaped
+  destroy(t, false);
+  m_templates.erase(it);
+  if (m_on_death) m_on_death(service, how);
+}
+
+void ZygotePool::destroy(Template& t, bool kill_it) {
+  for (int fd : {t.process.pidfd, t.process.out_fd, t.process.err_fd})
+    if (fd >= 0) m_loop.remove(fd);
+  if (kill_it && t.process.pid > 0) {
+    kill(t.process.pid, SIGKILL);
+    int status;
+    waitpid(t.process.pid, &status, 0);
+  }
+  close_fd(t.sock);
+  close_fd(t.process.pidfd);
+  close_fd(t.process.out_fd);
+  close_fd(t.process.err_fd);
+}
+
+void ZygotePool::clear(uint32_t service) {
+  auto it = m_templates.find(service);
+  if (it == m_templates.end()) return;
+  destroy(it->second, true);
+  m_templates.erase(it);
+}
+
+void ZygotePool::clear_all() {
+  for (auto& [service, t] : m_templates) destroy(t, true);
+  m_templates.clear();
+}
+
+}  // namespace shoal::pool
