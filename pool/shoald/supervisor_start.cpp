@@ -350,7 +350,7 @@ void Supervisor::on_zygote_death(uint32_t service, const std::string& how) {
   // A template ends by itself only when it could not prepare the snapshot
   // (format, build, CPU): as for a warm monitor, the snapshot is at fault.
   if (how.rfind("exit status", 0) == 0) {
-    m_snapshots->resume_failed(service, "the template monitor: " + how);
+    m_snapshots->resume_failed(service, how);
     return;
   }
   uint32_t failures = ++m_zygote_failures[service];
