@@ -109,13 +109,16 @@ pid_t ZygotePool::pid(uint32_t service) const {
   return it == m_templates.end() ? -1 : it->second.process.pid;
 }
 
-Result<void> ZygotePool::spawn(uint32_t service, const std::string& vmm, const std::string& snapshot) {
+Result<void> ZygotePool::spawn(uint32_t service, const std::string& vmm, const std::string& snapshot,
+                               const std::vector<std::string>& options) {
   clear(service);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return errno_error("socketpair");
   MonitorLaunch launch;
   launch.program = vmm;
-  launch.argv = {vmm, "--zygote-fd", std::to_string(sv[1]), snapshot};
+  launch.argv = {vmm, "--zygote-fd", std::to_string(sv[1])};
+  launch.argv.insert(launch.argv.end(), options.begin(), options.end());
+  launch.argv.push_back(snapshot);
   launch.inherit_fds = {sv[1]};
   auto proc = spawn_monitor(launch);
   close(sv[1]);  // the template has its copy

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "event_loop.hpp"
 #include "log_ring.hpp"
@@ -41,8 +42,9 @@ class ZygotePool {
   ZygotePool& operator=(const ZygotePool&) = delete;
 
   // Starts the template of `service` for `snapshot` (replacing one it had).
-  // `vmm` is shoal-vmm's path.
-  Result<void> spawn(uint32_t service, const std::string& vmm, const std::string& snapshot);
+  // `vmm` is shoal-vmm's path; `options` go to the template's command line.
+  Result<void> spawn(uint32_t service, const std::string& vmm, const std::string& snapshot,
+                     const std::vector<std::string>& options = {});
   bool has(uint32_t service) const { return m_templates.count(service) != 0; }
   size_t count() const { return m_templates.size(); }
   pid_t pid(uint32_t service) const;
