@@ -347,8 +347,15 @@ Result<MonitorProcess> Supervisor::start_from_zygote(const ServiceRuntime& rt, c
 void Supervisor::on_zygote_death(uint32_t service, const std::string& how) {
   if (service >= m_services.size() || m_stopping) return;
   ServiceRuntime& rt = *m_services[service];
-  // A template ends by itself only when it could not prepare the snapshot
-  // (format, build, CPU): as for a warm monitor, the snapshot is at fault.
+  // A usage error: this monitor takes no --zygote-fd (another build, a
+  // test's fake): templates are not tried again, starts spawn.
+  if (how.rfind("exit status 2 (", 0) == 0) {
+    m_zygote_failures[service] = kZygoteFailuresBeforeGivingUp;
+    notice(rt.where + ": the monitor cannot be a template (" + how + "): instances start by spawning it");
+    return;
+  }
+  // Otherwise a template ends by itself only when it could not prepare the
+  // snapshot (format, build, CPU): as for a warm monitor, the snapshot is at fault.
   if (how.rfind("exit status", 0) == 0) {
     m_snapshots->resume_failed(service, how);
     return;
