@@ -35,6 +35,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <seccomp.h>
+
 #include <shoal/abi/boot.h>
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
@@ -568,6 +570,9 @@ Result<int> run_template(const Options& o, const JailConfig& jail, Timing& timin
   TRY(enter_jail(jail));
   // The jail's change of identity cleared the parent-death signal.
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != launcher) return 1;
+  // libseccomp probes the kernel's seccomp API once per process and keeps the
+  // answer: probed here, every child inherits it instead of probing again.
+  (void)seccomp_api_get();
   verbose(o, "template for %s: %s of guest memory mapped, serving descriptor %d", o.image.c_str(),
           describe_bytes(p.target.memory_size).c_str(), o.zygote_fd);
   auto request = TRY(serve_zygote(o.zygote_fd, launcher));
