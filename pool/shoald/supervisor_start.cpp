@@ -135,6 +135,7 @@ Result<Supervisor::StartedMonitor> Supervisor::start_monitor(ServiceRuntime& rt,
     }
     notice(rt.where + ": the template monitor could not start an instance (" + forked.error().message +
            "); spawning shoal-vmm");
+    channel = TRY(Channel::create(channel_config(rt)));  // the first may have reached a child
   }
   if (plan == SnapshotCache::Plan::resume) {
     launch = resume_launch(rt, channel);
@@ -277,6 +278,7 @@ void Supervisor::refill_warm(ServiceRuntime& rt) {
         close(fds[1]);
         notice(rt.where + ": the template monitor could not start a warm monitor (" + forked.error().message +
                "); spawning shoal-vmm");
+        continue;  // with a new channel: this one may have reached a child
       }
     }
     MonitorLaunch launch = resume_launch(rt, channel.value());

@@ -19,9 +19,9 @@ namespace shoal::pool {
 
 namespace {
 
-// A template answers after one clone; a busy machine may delay it, a hung
-// template must not hold the loop.
-constexpr int kReplyTimeoutMs = 2000;
+// A template answers after one clone; a busy machine may delay it (load 100+
+// here: milliseconds), a hung template must not hold the loop for ever.
+constexpr int kReplyTimeoutMs = 10000;
 
 uint64_t wall_ns() {
   timespec ts;
@@ -158,8 +158,25 @@ Result<MonitorProcess> ZygotePool::start(uint32_t service, const Channel& channe
     ++nfds;
   }
   auto fail = [&](Error e) -> Result<MonitorProcess> {
-    // A template that does not answer properly is not trusted again.
-    kill(t.process.pid, SIGKILL);
+    // A template that does not answer properly is not trusted again. Once it
+    // is dead, a reply it sent late is in the socket: the instance it forked
+    // would be nobody's (its channel is given up), so it is killed too. Its
+    // own exit is then reported by on_exit (already reaped: "ended").
+    kill(t.process.pid, SIGKILL);  // not reaped yet: still this template
+    int status = 0;
+    pid_t got = waitpid(t.process.pid, &status, 0);
+    int late_pidfd = -1;
+    pollfd none{t.sock, POLLIN, 0};
+    if (poll(&none, 1, 0) == 1) {
+      if (auto late = receive_reply(t.sock, &late_pidfd); late && late->pid > 0) {
+        kill(late->pid, SIGKILL);
+        waitpid(late->pid, nullptr, 0);
+      }
+      close_fd(late_pidfd);
+    }
+    // Reaped here: reported now (its exit status says why it did not
+    // answer), and gone before the caller's next start.
+    ended(it, got == t.process.pid ? describe_exit(status) : "ended");
     return e;
   };
   if (auto sent = send_request(t.sock, flags, fds, nfds); !sent) return fail(sent.error());
@@ -200,14 +217,18 @@ void ZygotePool::drain(Template& t, LogStream stream) {
 void ZygotePool::on_exit(uint32_t service, pid_t pid) {
   auto it = m_templates.find(service);
   if (it == m_templates.end() || it->second.process.pid != pid) return;
-  Template& t = it->second;
   int status = 0;
   pid_t got = waitpid(pid, &status, WNOHANG);
   if (got == 0) return;  // not yet
+  ended(it, got > 0 ? describe_exit(status) : "ended");
+}
+
+void ZygotePool::ended(std::map<uint32_t, Template>::iterator it, std::string how) {
+  uint32_t service = it->first;
+  Template& t = it->second;
   drain(t, LogStream::out);
   drain(t, LogStream::err);
   t.log.flush(wall_ns());
-  std::string how = got > 0 ? describe_exit(status) : "ended";
   auto tail = t.log.tail(LogStream::err, 1);
   if (!tail.empty()) how += ": " + tail.back();
   t.process.pid = -1;  // reaped

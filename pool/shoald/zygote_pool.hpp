@@ -53,7 +53,9 @@ class ZygotePool {
   // descriptors are sent; the caller keeps its own), with the request's
   // flags (zygote_wire.hpp); start_fd >= 0 (with kFlagStartOnFd) is a warm
   // monitor's start pipe. Errors: no template, or it did not answer (then it
-  // is killed and reported): the caller falls back to spawn_monitor.
+  // is killed and reported, and an instance it forked late is killed): the
+  // caller falls back to spawn_monitor, with a new channel (this one may
+  // have been handed to a child).
   Result<MonitorProcess> start(uint32_t service, const Channel& channel, uint32_t flags, int start_fd = -1);
 
   // Kills and reaps the template of `service` (its snapshot changed).
@@ -67,6 +69,8 @@ class ZygotePool {
     LogRing log;
   };
   void on_exit(uint32_t service, pid_t pid);
+  // The template is reaped: forgotten, and reported with `how`.
+  void ended(std::map<uint32_t, Template>::iterator it, std::string how);
   void drain(Template& t, LogStream stream);
   void destroy(Template& t, bool kill_it);
 
