@@ -1,6 +1,6 @@
 // shoal build PROGRAM [-o IMAGE] [--root DIR] [--writable PATH]... [--name NAME]
 //                     [--memory SIZE] [--no-rewrite] [--libos PATH] [--net] [--allow-wx]
-//                     [--include DIR]...
+//                     [--include DIR]... [--add PROGRAM]... [--busybox-links]
 #include <stdio.h>
 
 #include <shoal/abi/image.h>
@@ -31,7 +31,7 @@ int run_build(const BuildCommand& c) {
   auto memory = parse_memory(c.memory);
   if (!memory) return fail(memory.error().message);
   InputOptions o{c.program, c.root, c.writable, c.name, c.libos, memory.value(), !c.no_rewrite,
-                 c.net ? static_cast<uint32_t>(abi::kDeviceNet) : 0u, c.allow_wx, c.include};
+                 c.net ? static_cast<uint32_t>(abi::kDeviceNet) : 0u, c.allow_wx, c.include, c.add, c.busybox_links};
   auto in = gather_inputs(o);
   if (!in) return fail(in.error().message);
   print_warnings(in.value());

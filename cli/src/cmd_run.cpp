@@ -92,7 +92,8 @@ int exec_monitor(const std::string& vmm, std::vector<std::string>& args) {
 int run_snapshot(const RunCommand& c) {
   if (!c.memory.empty() || !c.env.empty() || !c.args.empty() || !c.cpu_features.empty())
     return fail(c.target + " is a snapshot: --memory, --env, --cpu-features and program arguments are fixed in it");
-  if (!c.root.empty() || !c.writable.empty() || !c.include.empty() || !c.libos.empty() || c.no_rewrite || c.allow_wx)
+  if (!c.root.empty() || !c.writable.empty() || !c.include.empty() || !c.add.empty() || c.busybox_links ||
+      !c.libos.empty() || c.no_rewrite || c.allow_wx)
     return fail(c.target + " is a snapshot: the build options apply to programs only");
   std::string vmm = vmm_path();
   std::vector<std::string> args{vmm};

@@ -23,6 +23,8 @@ struct BuildCommand {
   bool net = false;  // declare the network device (abi::kDeviceNet)
   bool allow_wx = false;  // writable+executable segments allowed (abi::kImageAllowWriteExec)
   std::vector<std::string> include;  // host directories packed at their own paths
+  std::vector<std::string> add;      // further programs packed at their paths, for execve
+  bool busybox_links = false;        // a packed busybox's applets as symlinks to it
 };
 int run_build(const BuildCommand& c);
 
@@ -45,6 +47,8 @@ struct RunCommand {
   std::string ip6;
   bool allow_wx = false;  // programs only: build with --allow-wx
   std::vector<std::string> include;  // programs only: host directories packed at their own paths
+  std::vector<std::string> add;      // programs only: further programs packed for execve
+  bool busybox_links = false;        // programs only: busybox applet symlinks
   std::string user;       // passed to shoal-vmm --user
   bool no_jail = false;   // passed to shoal-vmm --no-jail
   std::vector<std::string> args;

@@ -29,8 +29,9 @@ namespace {
 // Bump when the builder's output changes for the same inputs, so stale cache
 // entries are not reused.
 // 2: image version 2 (writable directories); 3: devices; 4: XXH3 keys, digest records;
-// 5: dynamic programs (closure and --include identities in the key).
-constexpr uint32_t kCacheFormat = 5;
+// 5: dynamic programs (closure and --include identities in the key); 6: --add programs and
+// --busybox-links, the rootfs placed above packed ET_EXEC programs.
+constexpr uint32_t kCacheFormat = 6;
 constexpr const char* kRecordTag = "shoal-cache 1";
 
 std::string hex(XXH128_hash_t h) {
@@ -190,14 +191,27 @@ Result<void> add_dynamic_identity(CacheKey& key, const RunCommand& c, bool dynam
       TRY(add_identity(key, inc));
     }
   }
-  if (!dynamic) return {};
-  char resolved[PATH_MAX];
-  if (realpath(c.target.c_str(), resolved) == nullptr) return errno_error(c.target);
-  auto closure = TRY(builder::resolve_closure(resolved, resolved, "", optional));
-  TRY(add_identity(key, closure.interp));
-  for (const auto& lib : closure.libraries) TRY(add_identity(key, lib));
+  // The programs packed for execve (--add), each with its closure; the
+  // busybox applets are read from the binary, whose identity is in the key.
+  std::vector<std::string> programs;
+  if (dynamic) programs.push_back(c.target);
+  for (const auto& a : c.add) {
+    key.add("add " + a);
+    TRY(add_identity(key, a));
+    if (is_dynamic(a)) programs.push_back(a);
+  }
+  if (c.busybox_links) key.add(std::string("busybox-links"));
+  bool first = true;
+  for (const auto& p : programs) {
+    char resolved[PATH_MAX];
+    if (realpath(p.c_str(), resolved) == nullptr) return errno_error(p);
+    auto closure = TRY(builder::resolve_closure(resolved, resolved, "", first ? optional : std::vector<std::string>{}));
+    first = false;
+    TRY(add_identity(key, closure.interp));
+    for (const auto& lib : closure.libraries) TRY(add_identity(key, lib));
+  }
   struct stat st;
-  if (stat("/etc/ld.so.cache", &st) == 0) TRY(add_identity(key, "/etc/ld.so.cache"));
+  if (!programs.empty() && stat("/etc/ld.so.cache", &st) == 0) TRY(add_identity(key, "/etc/ld.so.cache"));
   return {};
 }
 
@@ -227,7 +241,8 @@ Result<std::string> cached_image(const RunCommand& c) {
     TRY(add_identity(id, libos));
     TRY(add_identity(id, "/proc/self/exe"));  // the builder is part of this binary
     bool dynamic = is_dynamic(c.target);
-    if (dynamic || !c.include.empty()) TRY(add_dynamic_identity(id, c, dynamic));
+    if (dynamic || !c.include.empty() || !c.add.empty() || c.busybox_links)
+      TRY(add_dynamic_identity(id, c, dynamic));
     id.add(base_name(c.target));
     for (const auto& w : c.writable) id.add("writable " + w);
     id.add(std::string(c.no_rewrite ? "no-rewrite" : "rewrite"));
@@ -242,7 +257,7 @@ Result<std::string> cached_image(const RunCommand& c) {
     }
   }
 
-  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices, c.allow_wx, c.include};
+  InputOptions o{c.target, c.root, c.writable, "", c.libos, 0, !c.no_rewrite, devices, c.allow_wx, c.include, c.add, c.busybox_links};
   auto in = TRY(gather_inputs(o));
   CacheKey key;
   key.add_u64(kCacheFormat);

@@ -21,6 +21,8 @@ struct InputOptions {
   uint32_t devices = 0;  // abi::Devices to declare
   bool allow_wx = false;  // --allow-wx
   std::vector<std::string> include;  // --include directories
+  std::vector<std::string> add;      // --add programs
+  bool busybox_links = false;        // --busybox-links
 };
 
 Result<builder::BuildInputs> gather_inputs(const InputOptions& o);

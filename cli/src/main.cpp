@@ -29,6 +29,13 @@ int main(int argc, char** argv) {
                     "Host directory (or file) packed at its own path, e.g. /usr/lib/python3.11; its ELF files' "
                     "libraries are packed too (repeatable)")
       ->allow_extra_args(false);
+  build->add_option("--add", b.add,
+                    "Another program packed at its own path (with its libraries, its syscall sites rewritten) "
+                    "for the first one to execve (repeatable)")
+      ->allow_extra_args(false);
+  build->add_flag("--busybox-links", b.busybox_links,
+                  "Pack a symlink to the packed busybox for each of its applets (busybox --list-full), so that "
+                  "its shell finds them by PATH");
   build->add_flag("--allow-wx", b.allow_wx,
                   "The program needs writable+executable segments (else refused); recorded in the manifest");
 
@@ -49,6 +56,9 @@ int main(int argc, char** argv) {
   run->add_option("--libos", r.libos, "LibOS ELF (programs only)");
   run->add_option("--include", r.include, "Host directory or file packed at its own path, as for build (programs only)")
       ->allow_extra_args(false);
+  run->add_option("--add", r.add, "Another program packed for execve, as for build (programs only)")
+      ->allow_extra_args(false);
+  run->add_flag("--busybox-links", r.busybox_links, "busybox applet symlinks, as for build (programs only)");
   run->add_flag("--no-rewrite", r.no_rewrite, "Build without syscall rewriting (programs only)");
   run->add_flag("--verbose", r.verbose, "Name unimplemented system calls, print build details");
   run->add_flag("--timing", r.timing, "Print start-up timing");

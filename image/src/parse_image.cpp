@@ -184,12 +184,15 @@ Result<void> validate(const Image& img, uint64_t file_size) {
                                   img.header.image_end, highest));
   TRY(check_header_addresses(img));
   // A dynamic program's interpreter and libraries live in the rootfs, and its
-  // path there is the exec section; neither belongs in a static image.
+  // path there is the exec section. A static program packed with others for
+  // execve (shoal build --add) has its path there too; without a rootfs an
+  // exec section names nothing.
   bool dynamic = (img.header.flags & abi::kImageDynamic) != 0;
   bool has_exec = find_section(img, SectionKind::exec) != nullptr;
-  if (dynamic && (!has_exec || find_section(img, SectionKind::rootfs) == nullptr))
+  bool has_rootfs = find_section(img, SectionKind::rootfs) != nullptr;
+  if (dynamic && (!has_exec || !has_rootfs))
     return make_error("image: flagged dynamic (kImageDynamic) but has no exec or no rootfs section");
-  if (!dynamic && has_exec) return make_error("image: an exec section in an image not flagged dynamic");
+  if (has_exec && !has_rootfs) return make_error("image: an exec section in an image without a rootfs section");
   return {};
 }
 

@@ -8,6 +8,7 @@
 
 #include "boot/interp.hpp"
 #include "core/boot_flags.hpp"
+#include "exec/user_stack.hpp"
 #include "core/klib.hpp"
 #include "mm/kmalloc.hpp"
 #include "core/panic.hpp"
@@ -18,7 +19,6 @@
 #include "sched/signal_state.hpp"
 #include "sched/thread.hpp"
 #include "time/clock.hpp"
-#include "uapi/auxvec.hpp"
 
 extern "C" {
 extern uint64_t shoal_boot_tsc;
@@ -34,19 +34,11 @@ namespace libos {
 
 namespace {
 
-using namespace uapi::auxv;
-
-// Copies s (with its NUL) below *sp and returns its new address.
-uint64_t push_string(uint64_t* sp, const char* s, size_t len) {
-  *sp -= len + 1;
-  memcpy(reinterpret_cast<void*>(*sp), s, len + 1);
-  return *sp;
-}
-
-// Builds argc, argv, envp, auxv and the strings at the top of the main stack
-// exactly as Linux does; returns the entry rsp. interp_base: AT_BASE, where a
-// dynamic program's interpreter is mapped (0 for a static program).
-uint64_t build_user_stack(const shoal::abi::BootInfo& boot, uint64_t interp_base) {
+// The argument strings the monitor packed (argv, envp, then the program's
+// path), on the initial stack as Linux lays it out (exec/user_stack.hpp).
+// interp_base: AT_BASE, where a dynamic program's interpreter is mapped (0
+// for a static program).
+uint64_t build_boot_stack(const shoal::abi::BootInfo& boot, uint64_t interp_base) {
   const uint32_t argc = boot.argc, envc = boot.envc;
   const char* strings = reinterpret_cast<const char*>(boot.args_addr);
   const char* strings_end = strings + boot.args_size;
@@ -66,43 +58,22 @@ uint64_t build_user_stack(const shoal::abi::BootInfo& boot, uint64_t interp_base
     lens[i] = static_cast<size_t>(q - p);
     p = q + 1;
   }
-
-  uint64_t sp = boot.stack_top;
-  // Strings: the exe path (AT_EXECFN) first, so it is highest, as on Linux.
-  uint64_t execfn = push_string(&sp, src[argc + envc], lens[argc + envc]);
-  uint64_t* addrs = static_cast<uint64_t*>(kmalloc((argc + envc) * sizeof(uint64_t) + 8));
-  LIBOS_ASSERT(addrs != nullptr);
-  for (uint32_t i = argc + envc; i-- > 0;) addrs[i] = push_string(&sp, src[i], lens[i]);
-  uint64_t platform = push_string(&sp, "x86_64", 6);
-  sp &= ~uint64_t{15};
-  sp -= 16;
-  uint64_t random = sp;
-  memcpy(reinterpret_cast<void*>(random), boot.random, 16);
-
-  const uint64_t auxv[][2] = {
-      {AT_PHDR, boot.app_phdr},   {AT_PHENT, boot.app_phent}, {AT_PHNUM, boot.app_phnum},
-      {AT_PAGESZ, 4096},          {AT_BASE, interp_base},     {AT_FLAGS, 0},
-      {AT_ENTRY, boot.app_entry}, {AT_UID, 0},                {AT_EUID, 0},
-      {AT_GID, 0},                {AT_EGID, 0},               {AT_SECURE, 0},
-      {AT_RANDOM, random},        {AT_HWCAP, boot.hwcap},     {AT_HWCAP2, boot.hwcap2},
-      {AT_CLKTCK, 100},           {AT_PLATFORM, platform},    {AT_EXECFN, execfn},
-      {AT_MINSIGSTKSZ, signal_frame_bytes()},                 {AT_NULL, 0},
-  };
-  constexpr size_t kAuxWords = sizeof(auxv) / sizeof(uint64_t);
-  size_t words = 1 + (argc + 1) + (envc + 1) + kAuxWords;
-  sp -= words * 8;
-  sp &= ~uint64_t{15};  // rsp is 16-byte aligned at entry
-
-  auto* out = reinterpret_cast<uint64_t*>(sp);
-  size_t w = 0;
-  out[w++] = argc;
-  for (uint32_t i = 0; i < argc; ++i) out[w++] = addrs[i];
-  out[w++] = 0;
-  for (uint32_t i = 0; i < envc; ++i) out[w++] = addrs[argc + i];
-  out[w++] = 0;
-  memcpy(&out[w], auxv, sizeof(auxv));
-
-  kfree(addrs);
+  exec::StackImage img;
+  img.strings = src;
+  img.lengths = lens;
+  img.argc = argc;
+  img.envc = envc;
+  img.execfn = src[argc + envc];
+  img.execfn_len = lens[argc + envc];
+  img.phdr = boot.app_phdr;
+  img.phent = boot.app_phent;
+  img.phnum = boot.app_phnum;
+  img.entry = boot.app_entry;
+  img.interp_base = interp_base;
+  img.random = boot.random;
+  img.hwcap = boot.hwcap;
+  img.hwcap2 = boot.hwcap2;
+  uint64_t sp = exec::build_user_stack(boot.stack_top, img);
   kfree(lens);
   kfree(src);
   return sp;
@@ -137,7 +108,7 @@ extern "C" [[noreturn]] void libos_main(const shoal::abi::BootInfo* boot) {
   // A dynamically linked program starts in its interpreter (PT_INTERP),
   // mapped from the root filesystem now that the files are up.
   Interp interp = load_interpreter(boot->app_phdr, boot->app_phent, boot->app_phnum);
-  uint64_t user_rsp = build_user_stack(*boot, interp.base);
+  uint64_t user_rsp = build_boot_stack(*boot, interp.base);
   shoal_app_entry_tsc = __builtin_ia32_rdtsc();
   shoal_enter_app(interp.entry != 0 ? interp.entry : boot->app_entry, user_rsp);
 }

@@ -5,6 +5,7 @@
 #include "fs/devfs.hpp"
 #include "vfs/fdtable.hpp"
 #include "vfs/path.hpp"
+#include "fs/proc_cmdline.hpp"
 #include "fs/procfs.hpp"
 #include "fs/rootfs.hpp"
 #include "fs/syscalls.hpp"
@@ -14,6 +15,26 @@
 
 namespace libos {
 namespace {
+
+// /proc/self/cmdline: the argc strings at the start of the args block.
+void set_boot_cmdline(const shoal::abi::BootInfo& boot) {
+  constexpr uint32_t kMax = 4096;
+  if (boot.args_addr == 0 || boot.argc > kMax) return;
+  static const char* strs[kMax];
+  static size_t lens[kMax];
+  // SAFETY: as exe_path below: every step stays inside args_size.
+  const char* p = reinterpret_cast<const char*>(boot.args_addr);
+  const char* end = p + boot.args_size;
+  for (uint32_t i = 0; i < boot.argc; ++i) {
+    const char* q = p;
+    while (q < end && *q != '\0') ++q;
+    if (q >= end) return;
+    strs[i] = p;
+    lens[i] = static_cast<size_t>(q - p);
+    p = q + 1;
+  }
+  fs::proc_cmdline_set(strs, lens, boot.argc);
+}
 
 // The program's path: the string after argc argv and envc environment
 // strings in the args block (abi/boot.h). "" if the block is malformed.
@@ -60,6 +81,7 @@ void fs_init(const shoal::abi::BootInfo& boot) {
   fs::Vnode* tmp = fs::tmpfs_create(root, "tmp");
   fs::Vnode* dev = fs::devfs_create(root, out);
   fs::Vnode* proc = fs::procfs_create(root, exe_path(boot));
+  set_boot_cmdline(boot);
   if (tmp == nullptr || dev == nullptr || proc == nullptr) panic("out of memory mounting /tmp, /dev, /proc");
   fs::mount("tmp", tmp);
   fs::mount("dev", dev);

@@ -104,6 +104,13 @@ void proc_self_stat_init(const char* exe_path) {
   g_comm[n] = '\0';
 }
 
+size_t proc_comm_text(char* out, size_t cap) {
+  Text t{out, cap};
+  t.put(g_comm);
+  t.put("\n");
+  return t.len;
+}
+
 size_t proc_self_stat_text(char* out, size_t cap) {
   Text t{out, cap};
   uint64_t ticks = monotonic_ns() / kNsPerTick;

@@ -29,5 +29,7 @@ size_t proc_stat_text(char* out, size_t cap);
 // the executed file's name (at most 15 bytes).
 void proc_self_stat_init(const char* exe_path);
 size_t proc_self_stat_text(char* out, size_t cap);
+// /proc/self/comm: the name proc_self_stat_init set, and a newline.
+size_t proc_comm_text(char* out, size_t cap);
 
 }  // namespace libos::fs

@@ -1,9 +1,11 @@
 #include "fs/procfs.hpp"
 
 #include "core/klib.hpp"
+#include "mm/kmalloc.hpp"
 #include "vfs/alloc.hpp"
 #include "vfs/fdtable.hpp"
 #include "vfs/path.hpp"
+#include "fs/proc_cmdline.hpp"
 #include "fs/proc_stat.hpp"
 #include "fs/static_dir.hpp"
 #include "uapi/limits.hpp"
@@ -145,6 +147,24 @@ constexpr const char* kMounts =
 // mmap(PROT_NONE, MAP_FIXED), and commits it again with another.
 constexpr const char* kOvercommit = "0\n";
 
+namespace {
+StaticLink* g_exe_link = nullptr;
+char* g_exe_copy = nullptr;  // the link's target after an execve (kmalloc'd)
+}  // namespace
+
+void procfs_exec(const char* exe_path, const char* filename) {
+  proc_self_stat_init(filename);
+  if (g_exe_link == nullptr) return;
+  size_t len = strlen(exe_path);
+  auto* copy = static_cast<char*>(kmalloc(len + 1));
+  if (copy == nullptr) return;
+  memcpy(copy, exe_path, len + 1);
+  g_exe_link->m_target = copy;
+  g_exe_link->m_len = len;
+  kfree(g_exe_copy);
+  g_exe_copy = copy;
+}
+
 Vnode* procfs_create(Vnode* parent, const char* exe_path) {
   StaticDir* proc = StaticDir::create(FsId::proc, parent, "proc", 1);
   if (proc == nullptr) return nullptr;
@@ -163,9 +183,12 @@ Vnode* procfs_create(Vnode* parent, const char* exe_path) {
       vm->add("overcommit_memory", StaticFile::create(FsId::proc, kOvercommit, 9));
     }
   }
-  self->add("exe", StaticLink::create(FsId::proc, exe_path, 3));
+  g_exe_link = StaticLink::create(FsId::proc, exe_path, 3);
+  self->add("exe", g_exe_link);
   proc_self_stat_init(exe_path);
   self->add("stat", ProcText::create(&proc_self_stat_text, 10));
+  self->add("comm", ProcText::create(&proc_comm_text, 13));
+  self->add("cmdline", proc_cmdline_create(14));
   proc->add("uptime", ProcText::create(&proc_uptime_text, 11));
   proc->add("stat", ProcText::create(&proc_stat_text, 12));
   CwdLink* cwd = make<CwdLink>();

@@ -104,6 +104,14 @@ void reset(uint64_t addr, uint64_t len) {
   if (any(addr, len)) (void)protect_bits(addr, len, kUserRwx);
 }
 
+int prot_at(uint64_t addr) {
+  using namespace uapi;
+  uint64_t c = addr & ~(kRegion - 1);
+  uint64_t r = page_rights(*pde_slot(c), (addr - c) / kPage);
+  if (!(r & kPresent)) return PROT_NONE;
+  return PROT_READ | ((r & kWrite) ? PROT_WRITE : 0) | ((r & kNoExec) ? 0 : PROT_EXEC);
+}
+
 bool any(uint64_t addr, uint64_t len) {
   if (g_own_tables == 0 || len == 0) return false;
   uint64_t end = addr + len;

@@ -20,6 +20,9 @@ long protect(uint64_t addr, uint64_t len, int prot);
 // never fails: it needs a new table only for a region that stays split, and
 // then takes one, or leaves that region's pages as they are when none is left.
 void reset(uint64_t addr, uint64_t len);
+// The rights the page at addr has now, as PROT_* bits (PROT_READ whenever it
+// is present: the page tables cannot tell read from execute-only).
+int prot_at(uint64_t addr);
 // True if some page of [addr, addr+len) has rights other than the heap's.
 bool any(uint64_t addr, uint64_t len);
 

@@ -434,6 +434,14 @@ void unmap(uint64_t addr, uint64_t len) {
   }
 }
 
+void unmap_all() {
+  // Removing a whole range never splits one, so each round removes one.
+  for (size_t left = g_ranges.count(); left != 0 && g_ranges.count() == left; --left) {
+    auto r = g_ranges[0];
+    unmap(r.start, r.end - r.start);
+  }
+}
+
 uint64_t committed_bytes() { return g_committed; }
 
 void note_written(uint64_t addr, uint64_t len) {

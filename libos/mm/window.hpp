@@ -46,6 +46,8 @@ void zero(uint64_t addr, uint64_t len);
 // Forgets the reservation of [addr, addr+len); chunks left without any
 // reservation are decommitted, the rest of the range is zeroed.
 void unmap(uint64_t addr, uint64_t len);
+// Forgets every reservation (execve: the old program's mappings go).
+void unmap_all();
 // Marks [addr, addr+len) (accessible, writable) as written, for a buffer the
 // monitor wrote through its own mapping: a frame given up later is zeroed
 // where it was written (window.cpp, scrub).

@@ -23,6 +23,7 @@
 #include "core/uaccess.hpp"
 #include "sched/thread.hpp"
 #include "sched/syscalls.hpp"
+#include "sched/exec_threads.hpp"
 #include "sched/signal_state.hpp"
 #include "time/clock.hpp"
 #include "uapi/signal.hpp"
@@ -258,6 +259,7 @@ long signal_deliver_fault(int sig, SyscallFrame& f, FaultContext& fault) {
 
 void signal_deliver_async(SyscallFrame& f, FaultContext& ctx) {
   sched::Thread* t = sched::current();
+  if (__builtin_expect(t->exec_doomed, 0)) sched::exit_doomed();
   if (g_timer_deadline != sched::kNoDeadline) signal_timers_run(monotonic_ns());
   host_signals_take();
   while (uint64_t ready = sig_deliverable(t)) {
@@ -287,6 +289,7 @@ long signal_deliver(SyscallFrame& f, long result, bool* restart) {
     sched::yield();
     t = sched::current();
   }
+  if (__builtin_expect(t->exec_doomed, 0)) sched::exit_doomed();
   if (g_timer_deadline != sched::kNoDeadline) signal_timers_run(monotonic_ns());
   host_signals_take();
   *restart = false;

@@ -72,7 +72,6 @@ long sys_clone(SyscallFrame& frame) {
 long sys_clone3(void*, size_t) { return -ENOSYS; }
 long sys_fork() { return -ENOSYS; }
 long sys_vfork() { return -ENOSYS; }
-long sys_execve(const char*, char* const*, char* const*) { return -ENOSYS; }
 long sys_wait4(int, int*, int, void*) { return -ECHILD; }
 
 long sys_exit(int status) {

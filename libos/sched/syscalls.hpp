@@ -19,7 +19,6 @@ long sys_clone(SyscallFrame& frame);
 long sys_clone3(void* args, size_t size);
 long sys_fork();
 long sys_vfork();
-long sys_execve(const char* path, char* const* argv, char* const* envp);
 long sys_wait4(int pid, int* status, int options, void* rusage);
 long sys_exit(int status);
 long sys_exit_group(int status);

@@ -63,6 +63,10 @@ struct Thread {
   // call exit: the call's return address is on that stack).
   uint64_t exit_unmap_addr;
   uint64_t exit_unmap_len;
+  // Another thread is in execve: this one ends at its next way out of the
+  // LibOS (signal_deliver, signal_deliver_async), as Linux's de_thread kills
+  // the others (sched/exec_threads.hpp).
+  bool exec_doomed;
 };
 
 // Sets up the main thread (tid 1) on the boot stack and sizes xsave areas

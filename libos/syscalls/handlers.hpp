@@ -37,6 +37,8 @@ long sys_getrlimit(int resource, uapi::Rlimit* limit);
 long sys_setrlimit(int resource, const uapi::Rlimit* limit);
 long sys_sysinfo(uapi::Sysinfo* info);
 long sys_getrusage(int who, uapi::Rusage* usage);
+long sys_getpriority(int which, int who);
+long sys_setpriority(int which, int who, int nice);
 long sys_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 long sys_arch_prctl(int code, uint64_t addr);
 

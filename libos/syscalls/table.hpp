@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/syscalls.hpp"
+#include "exec/syscalls.hpp"
 #include "fs/syscalls.hpp"
 #include "mm/syscalls.hpp"
 #include "net/syscalls.hpp"
@@ -125,6 +126,8 @@
   X(utime, 132, sys_utime)                                \
   X(statfs, 137, sys_statfs)                              \
   X(fstatfs, 138, sys_fstatfs)                            \
+  X(getpriority, 140, sys_getpriority)                    \
+  X(setpriority, 141, sys_setpriority)                    \
   X(sched_setparam, 142, sys_sched_setparam)              \
   X(sched_getparam, 143, sys_sched_getparam)              \
   X(sched_setscheduler, 144, sys_sched_setscheduler)      \
@@ -196,6 +199,7 @@
   X(renameat2, 316, sys_renameat2)                        \
   X(getrandom, 318, sys_getrandom)                        \
   X(memfd_create, 319, sys_memfd_create)                  \
+  X(execveat, 322, sys_execveat)                          \
   X(membarrier, 324, sys_membarrier)                      \
   X(copy_file_range, 326, sys_copy_file_range)            \
   X(preadv2, 327, sys_preadv2)                            \

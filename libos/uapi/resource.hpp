@@ -26,4 +26,8 @@ inline constexpr uint64_t RLIM_INFINITY = ~uint64_t{0};
 // getrusage(2) who.
 inline constexpr int RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
 
+// getpriority/setpriority's `which`, and the range of nice values.
+inline constexpr int PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
+inline constexpr int MIN_NICE = -20, MAX_NICE = 19;
+
 }  // namespace libos::uapi

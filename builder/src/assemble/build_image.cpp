@@ -192,6 +192,7 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
     add(abi::SectionKind::trampolines, t, "trampolines");
   }
   if (in.rootfs) {
+    next = std::max(next, page_up(in.rootfs_floor));
     LoadSection r{next, abi::kSectionRead, in.rootfs->bytes, page_up(in.rootfs->bytes.size())};
     add(abi::SectionKind::rootfs, r, "rootfs");
   }
@@ -219,10 +220,17 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   ManifestInfo mi{in.name, in.source_path, in.memory, rw.sites, rw.rewritten, in.rewrite,
                   in.rootfs ? in.rootfs->entries : 0, in.rootfs ? in.rootfs->writable : std::vector<std::string>{},
                   in.devices, in.allow_wx};
+  if (in.rootfs)
+    for (const auto& o : in.rootfs->elf_objects) mi.elf_objects.push_back({o.path, o.size, o.sites, o.rewritten});
   if (!in.app.interp.empty()) {
     mi.exec_path = in.exec_path;
     mi.interp = in.app.interp;
-    for (const auto& o : in.rootfs->elf_objects) mi.elf_objects.push_back({o.path, o.size, o.sites, o.rewritten});
+  }
+  // The program's path in the rootfs (the guest's /proc/self/exe): a dynamic
+  // program's, or a static one's packed with others for execve.
+  if (!in.exec_path.empty() && in.rootfs) {
+    if (in.exec_path[0] != '/' || in.exec_path.size() >= abi::kMaxExecPath)
+      return make_error("the program's path in the root filesystem is not absolute or too long");
     std::string p = in.exec_path;
     w.add_unloaded(abi::SectionKind::exec, std::vector<uint8_t>(p.c_str(), p.c_str() + p.size() + 1));
   }
@@ -232,15 +240,19 @@ Result<BuildSummary> assemble_image(const BuildInputs& in, const std::string& ou
   sum.image_size = bytes.size();
   TRY(write_file_atomic(output, bytes));
   sum.lines.insert(sum.lines.begin(), strf("{}: {} ({})", output, in.name, size_text(bytes.size())));
-  if (!in.app.interp.empty()) {
+  if (in.rootfs && !in.rootfs->elf_objects.empty()) {
     uint64_t bytes_total = 0, sites = 0, rewritten = 0;
     for (const auto& o : in.rootfs->elf_objects) {
       bytes_total += o.size;
       sites += o.sites;
       rewritten += o.rewritten;
     }
-    sum.lines.push_back(strf("  dynamic      {} (interpreter {}), {} ELF objects in the rootfs ({})", in.exec_path,
-                             in.app.interp, in.rootfs->elf_objects.size(), size_text(bytes_total)));
+    if (!in.app.interp.empty())
+      sum.lines.push_back(strf("  dynamic      {} (interpreter {}), {} ELF objects in the rootfs ({})", in.exec_path,
+                               in.app.interp, in.rootfs->elf_objects.size(), size_text(bytes_total)));
+    else
+      sum.lines.push_back(strf("  packed       {} ELF objects in the rootfs for execve ({})",
+                               in.rootfs->elf_objects.size(), size_text(bytes_total)));
     sum.lines.push_back(strf("  object syscall sites: {}, rewritten {}, left to the ring-0 fallback {}", sites,
                              in.rewrite ? rewritten : 0, sites - (in.rewrite ? rewritten : 0)));
   }

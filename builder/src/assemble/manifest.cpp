@@ -39,10 +39,15 @@ std::vector<uint8_t> render_manifest(const ManifestInfo& m) {
   t += "writable = [";
   for (size_t i = 0; i < m.writable.size(); ++i) t += (i ? ", " : "") + quoted(m.writable[i]);
   t += "]\n";
-  if (!m.exec_path.empty()) {
-    t += "\n[dynamic]\n";
-    t += "program = " + quoted(m.exec_path) + "\n";
-    t += "interpreter = " + quoted(m.interp) + "\n";
+  if (!m.exec_path.empty() || !m.elf_objects.empty()) {
+    if (!m.exec_path.empty()) {
+      t += "\n[dynamic]\n";
+      t += "program = " + quoted(m.exec_path) + "\n";
+      t += "interpreter = " + quoted(m.interp) + "\n";
+    } else {
+      // A static program with others packed for execve (--add).
+      t += "\n[packed]\n";
+    }
     t += "# every ELF object in the rootfs: path, bytes, syscall sites, of which rewritten into calls\n";
     t += "# (the rest take the ring-0 bounce)\n";
     t += "objects = [\n";

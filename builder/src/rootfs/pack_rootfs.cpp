@@ -3,6 +3,8 @@
 //   names (NUL-terminated) | data
 // File data is 16-byte aligned; the LibOS reads everything in place.
 #include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -103,6 +105,7 @@ class Packer {
     m_merging = true;
     for (const auto& f : extras.files) TRY(add_host_path(f, false, 0));
     for (const auto& t : extras.trees) TRY(add_host_path(t, true, 0));
+    for (const auto& [path, target] : extras.links) TRY(add_link(path, target));
     TRY(add_writable(writable));
     if (extras.elf_objects) {
       auto as_is = [](const std::string&, std::vector<uint8_t> bytes) -> Result<PackedElf> {
@@ -197,6 +200,32 @@ class Packer {
     }
     // The path named "/" itself.
     if (tree && !m_expanded.count(0)) TRY(add_dir_children("/", 0));
+    return {};
+  }
+
+  // A symlink at `path` (absolute) to `target`, unless the image has the path.
+  Result<void> add_link(const std::string& path, const std::string& target) {
+    size_t slash = path.rfind('/');
+    if (path.empty() || path[0] != '/' || slash == path.size() - 1 || target.empty())
+      return make_error(strf("{}: not an absolute path to a file", path));
+    std::string name = path.substr(slash + 1);
+    if (name.size() > kNameMax || name == "." || name == "..") return make_error(strf("{}: bad name", path));
+    std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+    // The directory as the host has it (a symlink such as /bin -> usr/bin
+    // packed as one), then its real path in the image.
+    struct stat st;
+    std::string real = dir;
+    if (stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      TRY(add_host_path(dir, false, 0));
+      char resolved[PATH_MAX];
+      if (realpath(dir.c_str(), resolved) != nullptr) real = resolved;
+    }
+    uint32_t parent = TRY(ensure_dir(real));
+    if (child_of(parent, name) != 0) return {};
+    m_nodes.push_back({"", name, parent, S_IFLNK | 0777, 0, std::vector<uint8_t>(target.begin(), target.end())});
+    m_total += target.size() + name.size() + 1 + sizeof(abi::RootfsEntry) + 16;
+    if (m_nodes.size() > m_limits.max_entries)
+      return make_error(strf("{}: more than {} files in the root filesystem", path, m_limits.max_entries));
     return {};
   }
 

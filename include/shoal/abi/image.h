@@ -33,7 +33,8 @@ enum class SectionKind : uint32_t {
   kFirstUnloaded = 16,
   symbols = 16,     // SymbolTable for crash reports (not loaded)
   manifest = 17,    // human-readable TOML manifest (not loaded)
-  exec = 18,        // dynamic images: the program's path in the rootfs, NUL-terminated (not loaded)
+  exec = 18,        // the program's path in the rootfs, NUL-terminated (not loaded): dynamic
+                    // images, and static ones packing programs for execve (shoal build --add)
 };
 
 enum SectionFlags : uint32_t {

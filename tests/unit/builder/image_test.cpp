@@ -142,8 +142,9 @@ TEST(Image, AcceptsWriteExecSectionsWhenDeclared) {
 }
 
 // A dynamic program's image: the flag, a rootfs and the exec section naming
-// the program's path; an exec section without the flag is refused, and so is
-// one of absurd size.
+// the program's path; an exec section without a rootfs is refused, and so is
+// one of absurd size. A static program with others packed for execve has an
+// exec section and a rootfs without the flag.
 std::vector<uint8_t> dynamic_image(std::vector<uint8_t> exec, uint32_t flags) {
   image::ImageWriter w;
   auto& h = w.header();
@@ -182,9 +183,18 @@ TEST(Image, RefusesInconsistentDynamicImages) {
   auto no_flag = good;
   header(no_flag)->flags = 0;
   auto r = image::parse_image(no_flag);
+  EXPECT_TRUE(r.ok()) << "a static program packed for execve: " << r.error().message;
+  // The rootfs section (index 4) made an app section: the exec section names nothing.
+  auto no_rootfs = no_flag;
+  section(no_rootfs, 4)->kind = static_cast<uint32_t>(SectionKind::app);
+  r = image::parse_image(no_rootfs);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("exec section in an image not flagged dynamic"), std::string::npos)
+  EXPECT_NE(r.error().message.find("exec section in an image without a rootfs section"), std::string::npos)
       << r.error().message;
+  auto dynamic_no_rootfs = good;
+  section(dynamic_no_rootfs, 4)->kind = static_cast<uint32_t>(SectionKind::app);
+  r = image::parse_image(dynamic_no_rootfs);
+  ASSERT_FALSE(r.ok());
   auto empty = good;
   section(empty, 5)->file_size = 1;
   r = image::parse_image(empty);

@@ -41,6 +41,10 @@ struct BuildInputs {
   // which then holds the program, its interpreter and its libraries. The
   // image is flagged abi::kImageDynamic and gets an exec section.
   std::string exec_path;
+  // The end of the highest ET_EXEC program the rootfs packs (--add): execve
+  // loads such a program at its link addresses below the rootfs, so the
+  // rootfs section starts at or above this (0: right after the program).
+  uint64_t rootfs_floor = 0;
 };
 
 // Refuses W+X loads of `p` unless allowed (see BuildInputs::allow_wx): a

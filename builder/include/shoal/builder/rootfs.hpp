@@ -9,6 +9,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <shoal/base/result.hpp>
@@ -58,6 +59,10 @@ struct RootfsExtras {
   // knows the LibOS (its syscall entry) sets pack_elf_object (dynamic.hpp),
   // which rewrites the object's syscall sites.
   std::function<Result<PackedElf>(const std::string& path, std::vector<uint8_t> bytes)> elf_hook;
+  // Symlinks made for the image (path, target), e.g. busybox's applets: the
+  // directories on the way are packed as the host has them (a missing one is
+  // created), and a path the image already holds is left as it is.
+  std::vector<std::pair<std::string, std::string>> links;
 };
 
 // Checks a --writable path: absolute, normalized (no "//", ".", "..", no
