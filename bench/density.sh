@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/density (issue 13, "Density"): N idle `hello` instances in one pool.
 #
-#   density BUILD [--instances N] [--memory SIZE] [--slots S] [--native M] [--check] [--ksm]
+#   density BUILD [--instances N] [--memory SIZE] [--slots S] [--native M] [--check] [--ksm] [--no-zygote]
 #
 # Starts a pool whose one service has min_instances = N (`shoal up -d`) and
 # measures:
@@ -15,6 +15,8 @@
 #   - that every instance answers: GET /whoami through the gateway (round
 #     robin) until N distinct instances have answered (told apart by their random tag);
 # then stops the pool (`shoal down`) and checks no monitor is left.
+# --no-zygote: shoald spawns shoal-vmm for every snapshot start instead of
+# forking its template monitor (the start path before it, for comparison).
 # --ksm: the service has `ksm = true`; once all are ready the script waits for
 # two full KSM scans (the host must run ksmd: /sys/kernel/mm/ksm/run = 1; the
 # script does not change it unless given --start-ksmd, which runs it for the
@@ -31,7 +33,7 @@
 set -uo pipefail
 build=$(cd "${1:?usage: density BUILD [--instances N] [--memory SIZE] [--slots S] [--native M]}" && pwd)
 shift
-N=1000 MEMORY=32M SLOTS=8 NATIVE= CHECK=0 KSM=false START_KSMD=0
+N=1000 MEMORY=32M SLOTS=8 NATIVE= CHECK=0 KSM=false START_KSMD=0 UP_FLAGS=
 while [ $# -gt 0 ]; do
   case $1 in
     --instances) N=$2; shift 2 ;;
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
     --check) CHECK=1; shift ;;
     --ksm) KSM=true; shift ;;
     --start-ksmd) KSM=true START_KSMD=1; shift ;;
+    --no-zygote) UP_FLAGS=--no-zygote; shift ;;
     *) echo "density: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -138,7 +141,7 @@ before_kib=$(mem_available_kib)
 cp /proc/meminfo "$tmp/meminfo.before"
 cat /proc/slabinfo >"$tmp/slabinfo.before" 2>/dev/null
 t0=$(now_ms)
-"$shoal" up "$tmp/density.toml" -d -c "$ctl" >"$tmp/up.out" 2>&1 &
+"$shoal" up "$tmp/density.toml" -d -c "$ctl" $UP_FLAGS >"$tmp/up.out" 2>&1 &
 up_pid=$!
 # `shoal ps` while they start: its latency, and how often it got no answer.
 ps_ms=() ps_fail=0

@@ -64,6 +64,7 @@ std::vector<std::string> shoald_args(const UpCommand& c, int ready_fd) {
   std::vector<std::string> args{shoald_path(), c.spec};
   if (!c.control.empty()) args.insert(args.end(), {"--control", c.control});
   if (c.verbose) args.push_back("-v");
+  if (c.no_zygote) args.push_back("--no-zygote");
   if (ready_fd >= 0) args.insert(args.end(), {"--ready-fd", std::to_string(ready_fd)});
   return args;
 }

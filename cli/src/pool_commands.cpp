@@ -15,6 +15,9 @@ void add_pool_commands(CLI::App& app, PoolCommands& p) {
   p.up_cmd->add_option("-c,--control", p.up.control, "Control socket path (default: from the spec)");
   p.up_cmd->add_option("--ready-timeout", p.up.ready_timeout, "-d gives up when no instance became ready for this many seconds (default 60)");
   p.up_cmd->add_flag("-v,--verbose", p.up.verbose, "shoald logs instance events");
+  p.up_cmd->add_flag("--no-zygote", p.up.no_zygote,
+                     "start snapshot instances by spawning shoal-vmm rather than forking a template monitor "
+                     "(for comparison)");
 
   p.ps_cmd = app.add_subcommand("ps", "List the pool's instances");
   control(p.ps_cmd);

@@ -16,6 +16,7 @@ struct UpCommand {
   std::string control;         // passed to shoald as --control
   bool detach = false;
   bool verbose = false;
+  bool no_zygote = false;      // shoald --no-zygote: snapshot starts spawn shoal-vmm (for comparison)
   double ready_timeout = 60;   // -d gives up after this many seconds without progress
 };
 

@@ -53,6 +53,7 @@ struct Options {
   int ready_fd = -1;
   uint32_t max_starting = 0;  // 0: SupervisorConfig's default
   bool verbose = false;
+  bool no_zygote = false;
 };
 
 int fail(int status, const std::string& message) {
@@ -177,6 +178,7 @@ int run(const Options& o) {
   sc.vmm_path = vmm;
   sc.verbose = o.verbose;
   if (o.max_starting) sc.max_starting = o.max_starting;
+  sc.zygotes = !o.no_zygote;
   // A request may take request_timeout; draining waits that long, then a little.
   sc.drain_timeout = spec.gateway.request_timeout + kDrainGrace;
   auto supervisor = std::make_unique<Supervisor>(loop, spec, std::move(sc), metrics);
@@ -305,6 +307,9 @@ int main(int argc, char** argv) {
   app.add_option("--vmm", o.vmm, "shoal-vmm to run instances with (default: next to shoald, or $SHOAL_VMM)");
   app.add_option("--ready-fd", o.ready_fd, "Write one line \"ready {json}\" to this descriptor when ready");
   app.add_flag("-v,--verbose", o.verbose, "Log instance events and instance output");
+  app.add_flag("--no-zygote", o.no_zygote,
+               "Start every snapshot instance by spawning shoal-vmm, not by forking a template monitor (for "
+               "comparison)");
   app.add_option("--max-starting", o.max_starting,
                  "Instances starting at once at most, all services (default 512; a guard on the host's run queue "
                  "while guests boot)")

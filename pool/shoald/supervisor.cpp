@@ -57,11 +57,15 @@ Supervisor::Supervisor(EventLoop& loop, const spec::Spec& spec, SupervisorConfig
   m_warm = std::make_unique<WarmPool>(m_loop, m_watch, [this](uint32_t service, const std::string& how) {
     on_warm_death(service, how);
   });
+  m_zygotes = std::make_unique<ZygotePool>(m_loop, m_watch, [this](uint32_t service, const std::string& how) {
+    on_zygote_death(service, how);
+  });
 }
 
 Supervisor::~Supervisor() {
   *m_alive = false;
   m_warm.reset();  // kills and reaps the waiting monitors
+  m_zygotes.reset();  // the templates: their instances are ours and handled below
   for (auto& [service, m] : m_makers) {
     m_watch.kill_and_reap(m.process.pid);
     if (m.deadline) m_loop.cancel(m.deadline);
@@ -293,6 +297,7 @@ void Supervisor::shutdown(Duration timeout, std::function<void()> done) {
   m_stopping = true;
   m_hub.refuse_guest_connects();
   m_warm->clear_all();  // they never ran a guest: nothing to drain
+  m_zygotes->clear_all();
   for (auto& [service, m] : m_makers) m_watch.signal(m.process.pid, SIGKILL);  // reaped by the watch
   m_shutdown_done = std::move(done);
   log("stopping: draining every instance");

@@ -64,6 +64,7 @@
 #include "pool_metrics.hpp"
 #include "snapshot_cache.hpp"
 #include "warm_pool.hpp"
+#include "zygote_pool.hpp"
 
 namespace shoal::pool {
 
@@ -92,6 +93,9 @@ struct SupervisorConfig {
   bool verbose = false;                    // log instance events to stderr
   std::string snapshot_dir;                // "" = default_snapshot_dir()
   SnapshotCache::FileCheck snapshot_check; // empty = check_snapshot_file (tests give their fake's)
+  // Snapshot starts fork from a template monitor per service (zygote_pool.hpp)
+  // instead of spawning shoal-vmm; false (shoald --no-zygote): always spawn.
+  bool zygotes = true;
 };
 inline constexpr Duration kDrainGrace = std::chrono::seconds(5);
 
@@ -236,6 +240,10 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   // status: the maker's wait status, or -1 when it timed out (then it is killed).
   void end_snapshot_maker(uint32_t service, int status);
   void on_warm_death(uint32_t service, const std::string& how);
+  // Template monitors (zygote_pool.hpp): one per service with a ready snapshot.
+  void spawn_zygote(ServiceRuntime& rt);
+  void on_zygote_death(uint32_t service, const std::string& how);
+  Result<MonitorProcess> start_from_zygote(const ServiceRuntime& rt, const Channel& channel, int start_fd = -1);
   // An instance ended: what it means for its service's snapshot.
   void snapshot_exit(Instance& i, InstanceState was, bool expected, const std::string& how,
                      const std::string& last_err);
@@ -301,6 +309,8 @@ class Supervisor final : public Pool, private ChannelHub::Owner {
   ChannelHub m_hub;
   std::unique_ptr<SnapshotCache> m_snapshots;
   std::unique_ptr<WarmPool> m_warm;
+  std::unique_ptr<ZygotePool> m_zygotes;
+  std::map<uint32_t, uint32_t> m_zygote_failures;  // by service: deaths in a row without a start
   struct SnapshotMaker {
     MonitorProcess process;
     std::unique_ptr<Channel> channel;

@@ -1,9 +1,12 @@
 // Supervisor: how an instance's monitor starts (issue 13). With start =
 // "snapshot" (the default) the first instance of a service boots with
 // --snapshot-out and goes on serving; every later start takes a warm monitor
-// (a byte to its pipe) or resumes the snapshot with a new monitor; a service
-// whose snapshot cannot be made or resumed boots (SnapshotCache says which).
-// The warm set is refilled off the request's path, after the start.
+// (a byte to its pipe) or resumes the snapshot with a new monitor, forked by
+// the service's template monitor (zygote_pool.hpp) or, without one, spawned;
+// a service whose snapshot cannot be made or resumed boots (SnapshotCache
+// says which). The warm set is refilled off the request's path, after the
+// start, from the template too.
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -13,12 +16,18 @@
 
 #include <sys/epoll.h>
 
+#include <shoal/vmm/zygote_wire.hpp>
+
 #include "pool/channel/channel.hpp"
 #include "supervisor.hpp"
 
 namespace shoal::pool {
 
 namespace {
+
+// A template that dies this many times in a row before it started an
+// instance (it cannot resume the snapshot, say) is not started again.
+constexpr uint32_t kZygoteFailuresBeforeGivingUp = 3;
 
 bool has_env(const spec::Service& c, std::string_view key) {
   for (const auto& [k, v] : c.env)
@@ -79,6 +88,7 @@ Result<void> Supervisor::setup_snapshots() {
     // A snapshot from an earlier `shoal up` (or the spec's): warm monitors
     // from the start, after the initial instances.
     log(rt->where + ": instances start from " + m_snapshots->path(rt->service.index));
+    spawn_zygote(*rt);
     queue_warm_refill(*rt);
   }
   return {};
@@ -112,6 +122,19 @@ Result<Supervisor::StartedMonitor> Supervisor::start_monitor(ServiceRuntime& rt,
   Channel channel = TRY(Channel::create(channel_config(rt)));
   SnapshotCache::Plan plan = m_snapshots->plan(s);
   MonitorLaunch launch;
+  if (plan == SnapshotCache::Plan::resume && m_zygotes->has(s)) {
+    auto forked = start_from_zygote(rt, channel);
+    if (forked) {
+      out.kind = StartKind::snapshot;
+      out.process = forked.value();
+      channel.drop_memfd();
+      out.channel = std::make_unique<Channel>(std::move(channel));
+      return out;
+    }
+    notice(rt.where + ": the template monitor could not start an instance (" + forked.error().message +
+           "); spawning shoal-vmm");
+    channel = TRY(Channel::create(channel_config(rt)));  // the first may have reached a child
+  }
   if (plan == SnapshotCache::Plan::resume) {
     launch = resume_launch(rt, channel);
     launch.argv.push_back(m_snapshots->path(s));
@@ -217,6 +240,28 @@ void Supervisor::refill_warm(ServiceRuntime& rt) {
       notice(rt.where + ": cannot start a warm monitor: " + channel.error().message);
       return;
     }
+    if (m_zygotes->has(s)) {
+      // Forked from the template: the same warm monitor, without the exec.
+      int fds[2];
+      if (pipe2(fds, O_CLOEXEC) == 0) {
+        auto forked = start_from_zygote(rt, channel.value(), fds[0]);
+        close(fds[0]);
+        if (forked) {
+          WarmMonitor m;
+          m.process = forked.value();
+          channel.value().drop_memfd();
+          m.channel = std::make_unique<Channel>(std::move(channel.value()));
+          m.start_fd = fds[1];
+          m.spawned_ns = EventLoop::now_ns();
+          m_warm->add(s, std::move(m), rt.spec.warm_up, rt.spec.port);
+          continue;
+        }
+        close(fds[1]);
+        notice(rt.where + ": the template monitor could not start a warm monitor (" + forked.error().message +
+               "); spawning shoal-vmm");
+        continue;  // with a new channel: this one may have reached a child
+      }
+    }
     MonitorLaunch launch = resume_launch(rt, channel.value());
     auto warm = spawn_warm_monitor(std::move(launch), m_snapshots->path(s), std::move(channel.value()));
     if (!warm) {
@@ -231,12 +276,16 @@ void Supervisor::on_snapshot_change(uint32_t service) {
   if (service >= m_services.size() || m_stopping) return;
   ServiceRuntime& rt = *m_services[service];
   SnapshotCache::State state = m_snapshots->state(service);
-  if (state != SnapshotCache::State::ready) m_warm->clear(service);  // they wait on a file no longer used
+  if (state != SnapshotCache::State::ready) {  // they wait on, or hold, a file no longer used
+    m_warm->clear(service);
+    m_zygotes->clear(service);
+  }
   // Starts that waited for the snapshot go now (resume, or boot), then the
   // warm set fills for the starts to come.
   reconcile(rt);
   if (state == SnapshotCache::State::ready) {
     log(rt.where + ": snapshot ready: " + m_snapshots->path(service));
+    spawn_zygote(rt);
     refill_warm(rt);
   }
 }
@@ -257,6 +306,55 @@ void Supervisor::on_warm_death(uint32_t service, const std::string& how) {
   m_loop.after(std::chrono::milliseconds(100), [this, alive, p] {
     if (alive.expired() || !*alive.lock()) return;
     refill_warm(*p);
+  });
+}
+
+void Supervisor::spawn_zygote(ServiceRuntime& rt) {
+  uint32_t s = rt.service.index;
+  if (!m_config.zygotes || m_stopping || m_snapshots->state(s) != SnapshotCache::State::ready) return;
+  if (m_zygote_failures[s] >= kZygoteFailuresBeforeGivingUp) return;
+  if (auto r = m_zygotes->spawn(s, m_config.vmm_path, m_snapshots->path(s)); !r) {
+    notice(rt.where + ": cannot start a template monitor: " + r.error().message);
+    return;
+  }
+  log(rt.where + ": template monitor pid " + std::to_string(m_zygotes->pid(s)) + " for " + m_snapshots->path(s));
+}
+
+Result<MonitorProcess> Supervisor::start_from_zygote(const ServiceRuntime& rt, const Channel& channel, int start_fd) {
+  uint32_t flags = rt.spec.ksm ? static_cast<uint32_t>(zygote::kFlagKsm) : 0u;
+  auto m = m_zygotes->start(rt.service.index, channel, flags, start_fd);
+  if (m) m_zygote_failures[rt.service.index] = 0;
+  return m;
+}
+
+void Supervisor::on_zygote_death(uint32_t service, const std::string& how) {
+  if (service >= m_services.size() || m_stopping) return;
+  ServiceRuntime& rt = *m_services[service];
+  // A usage error: this monitor takes no --zygote-fd (another build, a
+  // test's fake): templates are not tried again, starts spawn.
+  if (how.rfind("exit status 2 (", 0) == 0) {
+    m_zygote_failures[service] = kZygoteFailuresBeforeGivingUp;
+    notice(rt.where + ": the monitor cannot be a template (" + how + "): instances start by spawning it");
+    return;
+  }
+  // Otherwise a template ends by itself only when it could not prepare the
+  // snapshot (format, build, CPU): as for a warm monitor, the snapshot is at fault.
+  if (how.rfind("exit status", 0) == 0) {
+    m_snapshots->resume_failed(service, how);
+    return;
+  }
+  uint32_t failures = ++m_zygote_failures[service];
+  if (failures >= kZygoteFailuresBeforeGivingUp) {
+    notice(rt.where + ": the template monitor ended (" + how + "), " + std::to_string(failures) +
+           " times without starting an instance: instances start by spawning shoal-vmm from now on");
+    return;
+  }
+  notice(rt.where + ": the template monitor ended (" + how + "); instances spawn shoal-vmm until a new one is up");
+  ServiceRuntime* p = &rt;
+  std::weak_ptr<bool> alive = m_alive;
+  m_loop.after(std::chrono::milliseconds(100 * failures), [this, alive, p] {
+    if (alive.expired() || !*alive.lock()) return;
+    if (!m_zygotes->has(p->service.index)) spawn_zygote(*p);
   });
 }
 

@@ -518,3 +518,106 @@ TEST_F(PoolSnapshot, ASpecNamesItsSnapshotFile) {
   EXPECT_TRUE(contains(r.output, "services.hello.snapshot: " + m_dir + "/plain.snap: made without the pool's channel"))
       << r.output;
 }
+
+namespace {
+
+// /proc/PID/stat's ppid, or -1.
+pid_t parent_of(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  char state = 0;
+  int ppid = -1;
+  if (sscanf(stat.c_str() + paren + 1, " %c %d", &state, &ppid) != 2) return -1;
+  return ppid;
+}
+
+std::string cmdline_of(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::replace(s.begin(), s.end(), '\0', ' ');
+  return s;
+}
+
+// shoald's children that are template monitors (shoal-vmm --zygote-fd).
+std::vector<pid_t> templates_of(pid_t shoald) {
+  std::vector<pid_t> out;
+  CommandResult r = run("pgrep -P " + std::to_string(shoald));
+  size_t at = 0;
+  while (at < r.output.size()) {
+    pid_t pid = atoi(r.output.c_str() + at);
+    size_t nl = r.output.find('\n', at);
+    at = nl == std::string::npos ? r.output.size() : nl + 1;
+    // A template's children never exec, so their cmdline is the template's
+    // too: the template is the one without a vCPU (it creates no VM).
+    if (pid <= 0 || !contains(cmdline_of(pid), "--zygote-fd")) continue;
+    CommandResult fds = run("ls -l /proc/" + std::to_string(pid) + "/fd 2>/dev/null");
+    if (!contains(fds.output, "kvm-vcpu")) out.push_back(pid);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_F(PoolSnapshot, ATemplateForksDistinctInstancesAndItsDeathFallsBackToSpawning) {
+  up(write_spec(kHello + "warm = 0\ninitial = 3\nmin_instances = 1\nmax_instances = 6\n", "hello"));
+  json s = status();
+  ASSERT_EQ(count_resumed(s), 2) << s.dump();
+  ASSERT_TRUE(wait_status([&](const json&) { return templates_of(m_pid).size() == 1; }, 10000));
+  pid_t zygote = templates_of(m_pid)[0];
+  // The resumed instances came from the template: separate processes, each
+  // shoald's child (CLONE_PARENT), each with its own VM.
+  std::vector<pid_t> pids;
+  for (const auto& i : s["instances"]) {
+    pid_t pid = i["pid"].get<pid_t>();
+    pids.push_back(pid);
+    EXPECT_EQ(parent_of(pid), m_pid) << i.dump();
+    if (i["start"] == "snapshot") {
+      EXPECT_TRUE(contains(cmdline_of(pid), "--zygote-fd")) << "not forked from the template: " << cmdline_of(pid);
+      EXPECT_TRUE(contains(run("ls -l /proc/" + std::to_string(pid) + "/fd").output, "kvm-vm")) << pid;
+    }
+  }
+  std::sort(pids.begin(), pids.end());
+  EXPECT_EQ(std::unique(pids.begin(), pids.end()), pids.end());
+  EXPECT_EQ(std::find(pids.begin(), pids.end(), zygote), pids.end());
+  // Their own entropy: hello draws a random tag at its first /whoami, after
+  // the resume; three instances, three tags (round robin, twice around).
+  std::vector<std::string> tags;
+  for (int k = 0; k < 6; ++k) {
+    Answer a = http(m_port, "GET", "/whoami");
+    ASSERT_EQ(a.status, 200);
+    tags.push_back(a.body.substr(a.body.find(' ') + 1));
+  }
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  EXPECT_EQ(tags.size(), 3u);
+  // One instance killed is that instance only: the others and the template live on.
+  pid_t victim = pids[0] == zygote ? pids[1] : pids[0];
+  kill(victim, SIGKILL);
+  ASSERT_TRUE(wait_status([&](const json& st) {
+    int ready = 0;
+    for (const auto& i : st["instances"]) ready += i["state"] == "ready" && i["pid"].get<pid_t>() != victim;
+    return ready == 3;
+  }, 15000));
+  EXPECT_TRUE(alive(zygote));
+  // The template killed: starts fall back to spawning shoal-vmm at once, and a
+  // new template comes up.
+  kill(zygote, SIGKILL);
+  CommandResult scale = run(cli("scale hello 5 --wait --timeout 30"));
+  ASSERT_EQ(scale.status, 0) << scale.output;
+  for (int k = 0; k < 10; ++k) EXPECT_EQ(http(m_port, "GET", "/").status, 200);
+  ASSERT_TRUE(wait_status([&](const json&) {
+    auto t = templates_of(m_pid);
+    return t.size() == 1 && t[0] != zygote;
+  }, 10000));
+  EXPECT_TRUE(contains(log_text(), "services.hello: the template monitor ended (killed by SIGKILL")) << log_text();
+  CommandResult more = run(cli("scale hello 6 --wait --timeout 30"));
+  ASSERT_EQ(more.status, 0) << more.output;
+  json after = status();
+  int forked = 0;
+  for (const auto& i : after["instances"])
+    forked += i["state"] == "ready" && contains(cmdline_of(i["pid"].get<pid_t>()), "--zygote-fd");
+  EXPECT_GE(forked, 1) << after.dump();
+  down();
+}

@@ -114,4 +114,12 @@ class Vm {
 // Opens /dev/kvm and creates a VM.
 Result<std::unique_ptr<Vm>> open_kvm_vm();
 
+// The same in two steps, for a template monitor (zygote.hpp): /dev/kvm is
+// opened (and the supported CPUID read) once, each forked child creates its
+// own VM on its inherited copy. create_kvm_vm owns kvm_fd from then on
+// (closed with the VM, or on failure).
+Result<int> open_kvm_device();
+Result<std::vector<kvm_cpuid_entry2>> kvm_supported_cpuid(int kvm_fd);
+Result<std::unique_ptr<Vm>> create_kvm_vm(int kvm_fd);
+
 }  // namespace shoal::vmm

@@ -292,19 +292,7 @@ class LinuxVm final : public Vm {
     return std::unique_ptr<Vcpu>(new LinuxVcpu(fd, static_cast<kvm_run*>(run), static_cast<size_t>(size), xsave2));
   }
 
-  Result<std::vector<kvm_cpuid_entry2>> supported_cpuid() override {
-    constexpr uint32_t kMaxEntries = 256;
-    std::vector<uint8_t> buf(kFlexHeader + kMaxEntries * sizeof(kvm_cpuid_entry2));
-    uint32_t count = kMaxEntries;
-    memcpy(buf.data(), &count, 4);
-    if (ioctl(m_kvm, kGetSupportedCpuid, buf.data()) < 0) return ioctl_error("KVM_GET_SUPPORTED_CPUID");
-    memcpy(&count, buf.data(), 4);
-    if (count > kMaxEntries) return make_error("KVM_GET_SUPPORTED_CPUID returned too many entries");
-    std::vector<kvm_cpuid_entry2> entries(count);
-    // SAFETY: KVM wrote count <= kMaxEntries entries after the header.
-    memcpy(entries.data(), buf.data() + kFlexHeader, count * sizeof(kvm_cpuid_entry2));
-    return entries;
-  }
+  Result<std::vector<kvm_cpuid_entry2>> supported_cpuid() override { return kvm_supported_cpuid(m_kvm); }
 
  private:
   struct IoEventFd {
@@ -354,9 +342,29 @@ class LinuxVm final : public Vm {
 
 }  // namespace
 
-Result<std::unique_ptr<Vm>> open_kvm_vm() {
+Result<std::vector<kvm_cpuid_entry2>> kvm_supported_cpuid(int kvm_fd) {
+  constexpr uint32_t kMaxEntries = 256;
+  std::vector<uint8_t> buf(kFlexHeader + kMaxEntries * sizeof(kvm_cpuid_entry2));
+  uint32_t count = kMaxEntries;
+  memcpy(buf.data(), &count, 4);
+  if (ioctl(kvm_fd, kGetSupportedCpuid, buf.data()) < 0) return ioctl_error("KVM_GET_SUPPORTED_CPUID");
+  memcpy(&count, buf.data(), 4);
+  if (count > kMaxEntries) return make_error("KVM_GET_SUPPORTED_CPUID returned too many entries");
+  std::vector<kvm_cpuid_entry2> entries(count);
+  // SAFETY: KVM wrote count <= kMaxEntries entries after the header.
+  memcpy(entries.data(), buf.data() + kFlexHeader, count * sizeof(kvm_cpuid_entry2));
+  return entries;
+}
+
+Result<int> open_kvm_device() {
   int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
   if (kvm < 0) return ioctl_error("open /dev/kvm");
+  return kvm;
+}
+
+Result<std::unique_ptr<Vm>> open_kvm_vm() { return create_kvm_vm(TRY(open_kvm_device())); }
+
+Result<std::unique_ptr<Vm>> create_kvm_vm(int kvm) {
   int vm = -1;
   do {
     vm = ioctl(kvm, KVM_CREATE_VM, 0);

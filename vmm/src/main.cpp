@@ -36,6 +36,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <seccomp.h>
+
 #include <shoal/abi/boot.h>
 #include <shoal/abi/image.h>
 #include <shoal/abi/layout.h>
@@ -63,6 +65,7 @@
 #include "family.hpp"
 #include "fork_vm.hpp"
 #include "process_hypercalls.hpp"
+#include "zygote.hpp"
 
 namespace shoal::vmm {
 namespace {
@@ -239,6 +242,16 @@ struct Target {
   std::string program;         // for reports
 };
 
+// What a template monitor did before forking (zygote.hpp): the snapshot
+// opened, validated and mapped, /dev/kvm opened and the CPU configuration
+// chosen. A forked child goes on from here.
+struct Prepared {
+  Target target;
+  CpuConfig cpu;
+  std::optional<GuestMemory> mem;
+  int kvm_fd = -1;  // owned: the child's VM takes it
+};
+
 // Opens o.image as a Target; a usage error (status 2) as a message.
 Result<std::optional<std::string>> open_target(const Options& o, Target& t) {
   if (is_snapshot_file(o.image)) {
@@ -279,10 +292,19 @@ Result<uint64_t> lay_out_boot_memory(const Options& o, const GuestMemory& mem, L
 
 // devs is taken by value: the devices are destroyed when run() returns,
 // after the VM and the vCPU (locals here), on every path.
-Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timing& timing) {
+// With `prepared` (a template's child), the snapshot, /dev/kvm, the CPU
+// configuration and guest memory come from the template, and the jail was
+// entered there.
+Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timing& timing,
+                Prepared* prepared = nullptr) {
   // A snapshot (by magic) resumes; anything else is an image to boot.
   Target target;
-  if (auto usage = TRY(open_target(o, target))) {
+  if (prepared) {  // a snapshot: the template refuses anything else
+    target.resume = std::move(prepared->target.resume);
+    target.memory_size = prepared->target.memory_size;
+    target.image_devices = prepared->target.image_devices;
+    target.program = prepared->target.program;
+  } else if (auto usage = TRY(open_target(o, target))) {
     fprintf(stderr, "shoal-vmm: %s\n", usage->c_str());
     return 2;
   }
@@ -330,9 +352,17 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   }
   if (resume) TRY(check_snapshot_devices(*resume, regions, kick_ports));
 
-  auto vm = TRY(open_kvm_vm());
+  std::unique_ptr<Vm> vm;
+  if (prepared) {
+    vm = TRY(create_kvm_vm(prepared->kvm_fd));
+    prepared->kvm_fd = -1;
+  } else {
+    vm = TRY(open_kvm_vm());
+  }
   std::optional<CpuConfig> cpu_config;
-  if (resume) {
+  if (prepared) {
+    cpu_config = prepared->cpu;
+  } else if (resume) {
     cpu_config = TRY(snapshot_cpu_config(*resume, TRY(vm->supported_cpuid())));
   } else {
     // A variant this host cannot offer is a usage error (status 2), as a bad option is.
@@ -343,7 +373,7 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
     }
     cpu_config = std::move(config.value());
   }
-  auto mem = TRY(GuestMemory::create(memory_size));
+  auto mem = prepared ? std::move(*prepared->mem) : TRY(GuestMemory::create(memory_size));
   // A device thread may read guest memory (the network device's gather
   // frames): every device stops before mem is unmapped, on every return
   // path (stop() is idempotent; the normal path stops them below first).
@@ -356,8 +386,9 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   for (const auto& d : devs) d->use_guest_memory(mem);
   uint64_t cr3 = 0;
   if (resume) {
-    // The page tables, descriptor tables and BootInfo are in the saved pages.
-    TRY(map_snapshot(*resume, mem));
+    // The page tables, descriptor tables and BootInfo are in the saved pages
+    // (mapped by the template already, with `prepared`).
+    if (!prepared) TRY(map_snapshot(*resume, mem));
     verbose(o, "%s: snapshot of %s, %s of guest memory, %lu pages saved in %zu ranges", o.image.c_str(),
             target.program.c_str(), describe_bytes(memory_size).c_str(),
             static_cast<unsigned long>(resume->snap.header.saved_pages), resume->snap.ranges.size());
@@ -589,6 +620,68 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   return status;
 }
 
+void print_timing(const Timing& t);
+
+// --zygote-fd: a template monitor (zygote.hpp). Prepares the snapshot once,
+// enters the jail, then serves requests; returns 0 in the template when
+// shoald closes the socket, and in each forked child the status of the
+// instance it ran.
+Result<int> run_template(const Options& o, const JailConfig& jail, Timing& timing) {
+  pid_t launcher = getppid();
+  Prepared p;
+  if (auto usage = TRY(open_target(o, p.target))) {
+    fprintf(stderr, "shoal-vmm: %s\n", usage->c_str());
+    return 2;
+  }
+  if (!p.target.resume) {
+    fprintf(stderr, "shoal-vmm: --zygote-fd: %s is not a snapshot\n", o.image.c_str());
+    return 2;
+  }
+  p.kvm_fd = TRY(open_kvm_device());
+  p.cpu = TRY(snapshot_cpu_config(*p.target.resume, TRY(kvm_supported_cpuid(p.kvm_fd))));
+  p.mem.emplace(TRY(GuestMemory::create(p.target.memory_size)));
+  // NOTE: mapped from the file, as a spawned monitor maps it. Copying the
+  // pages into MADV_HUGEPAGE memory here, for children to inherit in 2 MiB
+  // pages, was measured slower (docs/benchmarks.md, bench/starts): 119
+  // against 249 starts/s, first response 9.2 against 7.3 ms.
+  TRY(map_snapshot(*p.target.resume, *p.mem));
+  TRY(enter_jail(jail));
+  // The jail's change of identity cleared the parent-death signal.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != launcher) return 1;
+  // libseccomp probes the kernel's seccomp API once per process and keeps the
+  // answer: probed here, every child inherits it instead of probing again.
+  (void)seccomp_api_get();
+  verbose(o, "template for %s: %s of guest memory mapped, serving descriptor %d", o.image.c_str(),
+          describe_bytes(p.target.memory_size).c_str(), o.zygote_fd);
+  auto request = TRY(serve_zygote(o.zygote_fd, launcher));
+  if (!request) return 0;
+  // The forked child: the options a separately started monitor of this
+  // instance would have been given.
+  timing.main_ns = clock_ns(CLOCK_MONOTONIC);
+  std::vector<std::string> words = {"shoal-vmm"};
+  if (request->flags & zygote::kFlagKsm) words.push_back("--ksm");
+  if (request->flags & zygote::kFlagTiming) words.push_back("--timing");
+  if (request->flags & zygote::kFlagVerbose) words.push_back("--verbose");
+  words.insert(words.end(), {"--channel", std::to_string(request->channel[0]) + "," +
+                                              std::to_string(request->channel[1]) + "," +
+                                              std::to_string(request->channel[2])});
+  if (request->start_fd >= 0) words.insert(words.end(), {"--start-on-fd", std::to_string(request->start_fd)});
+  words.push_back(o.image);
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  auto parsed = parse_options(static_cast<int>(words.size()), argv.data(), all_devices());
+  if (parsed.exit_status) return *parsed.exit_status;
+  auto kept = parsed.inherited_fds();
+  kept.push_back(p.kvm_fd);
+  TRY(close_inherited_fds(kept));
+  JailConfig entered;  // in the template already
+  entered.enabled = false;
+  int status = TRY(run(parsed.options, std::move(parsed.devices), entered, timing, &p));
+  if (parsed.options.timing) print_timing(timing);
+  return status;
+}
+
 void print_timing(const Timing& t) {
   uint64_t end = clock_ns(CLOCK_MONOTONIC);
   char exec_part[64] = "";
@@ -650,7 +743,8 @@ int main(int argc, char** argv) {
             parsed.options.user.c_str());
     return 2;
   }
-  auto status = run(parsed.options, std::move(parsed.devices), jail, timing);
+  auto status = parsed.options.zygote_fd >= 0 ? run_template(parsed.options, jail, timing)
+                                              : run(parsed.options, std::move(parsed.devices), jail, timing);
   int code;
   if (!status) {
     fprintf(stderr, "shoal-vmm: %s\n", status.error().message.c_str());

@@ -42,6 +42,7 @@ Result<uint64_t> parse_size(const std::string& text) {
 std::vector<int> ParsedOptions::inherited_fds() const {
   std::vector<int> fds;
   if (options.start_on_fd >= 0) fds.push_back(options.start_on_fd);
+  if (options.zygote_fd >= 0) fds.push_back(options.zygote_fd);
   for (const auto& d : devices) {
     auto more = d->inherited_fds();
     fds.insert(fds.end(), more.begin(), more.end());
@@ -98,6 +99,9 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
                  "the processes a guest's fork may make, the first included (default 64, at most 1024); past it "
                  "fork fails with EAGAIN")
       ->check(CLI::Range(1, 1024));
+  app.add_option("--zygote-fd", o.zygote_fd,
+                 "with a snapshot: prepare it once, then start one monitor per request on the socket N "
+                 "(shoald's template monitors)");
   app.add_option("image", o.image, "the .shoal image, or a snapshot (.snap) to resume")->required();
   app.add_option("args", o.args, "arguments for the program (after --)");
   try {
@@ -146,6 +150,12 @@ ParsedOptions parse_options(int argc, char** argv, DeviceList devices) {
   }
   if (o.start_on_fd >= 0 && o.start_on_fd <= 2) {
     fprintf(stderr, "shoal-vmm: --start-on-fd %d: not one of the standard descriptors\n", o.start_on_fd);
+    out.exit_status = 2;
+    return out;
+  }
+  if (o.zygote_fd >= 0 && (o.zygote_fd <= 2 || o.start_on_fd >= 0)) {
+    fprintf(stderr, "shoal-vmm: --zygote-fd %d: not a standard descriptor, and not with --start-on-fd\n",
+            o.zygote_fd);
     out.exit_status = 2;
     return out;
   }

@@ -49,6 +49,10 @@ struct Options {
   // --max-processes N: the processes a family may hold at once (the first
   // included; zombies count until reaped); a fork past it gets EAGAIN.
   uint32_t max_processes = 64;
+  // --zygote-fd N (with a snapshot): be a template monitor (zygote.hpp):
+  // prepare the snapshot once, then fork one monitor per request read from
+  // the SOCK_SEQPACKET socket N. -1: none.
+  int zygote_fd = -1;
   // Which options were given (a snapshot fixes them: usage error).
   bool cpu_features_given = false;
 };
