@@ -297,6 +297,8 @@ long unlock_pi(uint32_t* addr) {
 
 uint64_t cpu_fs_base() { return cpu::rdfsbase(); }
 
+long futex_wait_on(uint32_t* addr, uint32_t val, uint64_t deadline) { return wait(addr, val, deadline, ~0u); }
+
 int futex_wake(uint32_t* addr, int n, uint32_t bitset) {
   int woken = 0;
   Thread* t = g_head;

@@ -89,6 +89,9 @@ class Vm {
   virtual Result<void> add_pio_eventfd(uint16_t port, uint32_t len, int fd) = 0;
   virtual Result<std::unique_ptr<Vcpu>> create_vcpu() = 0;
   virtual Result<std::vector<kvm_cpuid_entry2>> supported_cpuid() = 0;
+  // The VM's file descriptor, so the seccomp policy can pin a memory-slot
+  // ioctl made at run time (the family region's) to it; -1 for fakes.
+  virtual int fd() const { return -1; }
 };
 
 // Opens /dev/kvm and creates a VM.
