@@ -75,6 +75,30 @@ struct MsgQueue {
 // A /dev/shm file's contents (fs/shmfs.cpp): pages in the region, so that
 // every process of the family maps the same bytes.
 inline constexpr int kMaxShmFiles = 256;
+inline constexpr size_t kShmNameMax = 255;
+
+struct ShmFile {
+  uint32_t used;        // the slot holds a file (named, or unlinked but open)
+  uint32_t linked;      // names it has in /dev/shm (ShmName entries)
+  uint32_t opens;       // processes holding it open (each counts once)
+  uint32_t mapped;      // mapped MAP_SHARED once: its pages are never reused
+  uint32_t gen;         // bumped when the slot is reused: a node names (slot, gen)
+  uint32_t mode;        // S_IFREG | permission bits
+  uint32_t uid, gid;
+  uint64_t size;        // bytes
+  uint64_t capacity;    // bytes of region pages at offset
+  uint64_t offset;      // 0: no pages yet
+  int64_t atime_ns, mtime_ns, ctime_ns;
+};
+
+// A name in /dev/shm (link() gives a file a second one: sem_open links its
+// prepared file under the semaphore's name).
+struct ShmName {
+  uint32_t used;
+  int32_t slot;         // the file (ShmFile index)
+  uint32_t len;
+  char name[kShmNameMax + 1];
+};
 
 struct Header {
   uint64_t magic;
@@ -87,6 +111,8 @@ struct Header {
   ShmSeg shm[kMaxShm];
   SemSet sem[kMaxSem];
   MsgQueue msg[kMaxMsg];
+  ShmFile files[kMaxShmFiles];
+  ShmName names[kMaxShmFiles];
 };
 
 // The attached region's header, or nullptr (no region: the IPC calls give

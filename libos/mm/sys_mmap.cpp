@@ -29,6 +29,8 @@ namespace {
 long no_files(int, void*, size_t, uint64_t, bool) { return -EBADF; }
 // Constant-initialized; fs/init.cpp registers fs_mmap_file.
 constinit mm::FileReader g_file_reader = no_files;
+long no_sharing(int, size_t, uint64_t, bool) { return -ENODEV; }
+constinit mm::FileSharer g_file_sharer = no_sharing;
 
 constexpr int kProtMask = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP;
 
@@ -94,6 +96,13 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
   bool anonymous = (flags & MAP_ANONYMOUS) != 0;
   bool fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
   if (fixed && !aligned(addr)) return -EINVAL;
+  // A file whose memory is shared as it is (/dev/shm in the family region):
+  // the mapping is that memory, at its one address, not a copy. A fixed
+  // address cannot be honoured there: such a mapping stays a copy.
+  if (!anonymous && type != MAP_PRIVATE && !fixed) {
+    long r = g_file_sharer(fd, size, off, shared_write(prot, flags));
+    if (r != -ENODEV) return r;
+  }
   if (window::contains(addr, size) && (fixed || aligned(addr))) return window_mmap(addr, size, prot, flags, fd, off);
   // Every mapping the program places itself goes to the window, where its
   // pages have the rights it asks for (mprotect included). Only MAP_FIXED
@@ -345,3 +354,4 @@ long sys_mlockall(int flags) {
 long sys_munlockall() { return 0; }
 
 void libos::mm::set_file_reader(FileReader reader) { g_file_reader = reader; }
+void libos::mm::set_file_sharer(FileSharer sharer) { g_file_sharer = sharer; }
