@@ -66,6 +66,7 @@ namespace {
 void add_instance_options(std::vector<std::string>& args, const RunCommand& c) {
   if (c.cpu >= 0) args.insert(args.end(), {"--cpu", std::to_string(c.cpu)});
   if (!c.timeout.empty()) args.insert(args.end(), {"--timeout", c.timeout});
+  if (!c.shm_size.empty()) args.insert(args.end(), {"--shm-size", c.shm_size});
   if (c.verbose) args.push_back("--verbose");
   if (c.timing) args.push_back("--timing");
   if (!c.net.empty()) args.insert(args.end(), {"--net", c.net});

@@ -31,6 +31,7 @@ struct RunCommand {
   std::string memory;
   int cpu = -1;
   std::string timeout;
+  std::string shm_size;  // --shm-size: the family region (System V IPC, /dev/shm)
   std::string cpu_features;  // passed through to shoal-vmm
   std::vector<std::string> env;
   std::string root;

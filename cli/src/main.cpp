@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   run->add_option("--memory", r.memory, "Guest memory (e.g. 512M)");
   run->add_option("--cpu", r.cpu, "Pin the vCPU thread to this host CPU");
   run->add_option("--timeout", r.timeout, "Kill the instance after SEC seconds");
+  run->add_option("--shm-size", r.shm_size,
+                  "Memory the process family shares for System V IPC and /dev/shm (default 64M, 0: none)");
   run->add_option("--cpu-features", r.cpu_features, "baseline|avx|avx512|host: the guest's XCR0 and CPUID");
   run->add_option("--env", r.env,
                   "K=V sets a variable for the program, K alone removes one (repeatable); the default "

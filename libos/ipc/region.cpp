@@ -134,6 +134,9 @@ void fork_child() {
   sem_fork_child();
 }
 
-void init() { sched::set_exit_hook(on_exit); }
+void init() {
+  sched::set_exit_hook(on_exit);
+  sched::set_fork_child_hook(fork_child);
+}
 
 }  // namespace libos::ipc

@@ -6,6 +6,7 @@ namespace {
 void nothing() {}
 constinit ExitHook g_hook = nothing;
 constinit bool g_ran = false;
+constinit ExitHook g_fork_child = nothing;
 }  // namespace
 
 void set_exit_hook(ExitHook hook) { g_hook = hook; }
@@ -15,5 +16,8 @@ void run_exit_hook() {
   g_ran = true;
   g_hook();
 }
+
+void set_fork_child_hook(ExitHook hook) { g_fork_child = hook; }
+void run_fork_child_hook() { g_fork_child(); }
 
 }  // namespace libos::sched

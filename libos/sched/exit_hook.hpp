@@ -11,4 +11,10 @@ using ExitHook = void (*)();
 void set_exit_hook(ExitHook hook);
 void run_exit_hook();
 
+// In a forked child, before it returns to the program (the fork path, issue
+// 14): System V IPC counts the inherited shared memory attachments again
+// (shm_nattch) and drops the inherited SEM_UNDO adjustments, as Linux's fork.
+void set_fork_child_hook(ExitHook hook);
+void run_fork_child_hook();
+
 }  // namespace libos::sched

@@ -91,7 +91,7 @@ class Vm {
   virtual Result<std::vector<kvm_cpuid_entry2>> supported_cpuid() = 0;
   // The VM's file descriptor, so the seccomp policy can pin a memory-slot
   // ioctl made at run time (the family region's) to it; -1 for fakes.
-  virtual int fd() const { return -1; }
+  virtual int vm_fd() const { return -1; }
 };
 
 // Opens /dev/kvm and creates a VM.

@@ -233,7 +233,7 @@ class LinuxVm final : public Vm {
   }
 
   Result<void> set_memory(void* host, uint64_t size) override { return set_region(0, 0, host, size); }
-  int fd() const override { return m_vm; }
+  int vm_fd() const override { return m_vm; }
 
   Result<void> map_region(uint32_t slot, uint64_t guest_addr, void* host, uint64_t size) override {
     if (slot == 0) return make_error("memory slot 0 is the guest's main memory");

@@ -39,14 +39,14 @@ inline constexpr uint16_t kFaultPort = 0x4ff;
   X(upcall, 8, HcUpcall)                         \
   X(preempt, 9, HcPreempt)                       \
   X(ready, 10, HcReady)                          \
-  X(family, 11, HcFamily)
+  X(family, 13, HcFamily)
 
 enum class Hypercall : uint16_t {
 #define SHOAL_HC_ENUM(name, nr, type) name = nr,
   SHOAL_HYPERCALLS(SHOAL_HC_ENUM)
 #undef SHOAL_HC_ENUM
 };
-inline constexpr uint16_t kHypercallCount = 12;  // numbers are < kHypercallCount
+inline constexpr uint16_t kHypercallCount = 14;  // numbers are < kHypercallCount; the devices' kick ports start at 0x530
 
 // console_write: write len bytes at buf to the instance's stdout (fd 1) or
 // stderr (fd 2). Errors: result = -EBADF for another fd. Cost: one exit.

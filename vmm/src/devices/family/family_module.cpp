@@ -100,7 +100,7 @@ std::vector<DeviceRegion> FamilyModule::regions() const {
 Result<std::string> FamilyModule::attach(Vm& vm) {
   if (m_size == 0) return std::string();
   m_vm = &vm;
-  m_vm_fd = vm.fd();
+  m_vm_fd = vm.vm_fd();
   return "family: " + describe_bytes(m_size) + " at " + hex(kFamilyAddr) + " (slot on first use)";
 }
 
@@ -113,13 +113,6 @@ int64_t FamilyModule::install() {
   if (!r) return -ENOMEM;
   m_installed = true;
   return 0;
-}
-
-Result<void> FamilyModule::reinstall(Vm& vm) {
-  m_vm = &vm;
-  m_vm_fd = vm.fd();
-  if (!m_installed) return {};
-  return vm.map_region(kFamilyMemorySlot, kFamilyAddr, m_base, m_size);
 }
 
 std::vector<HypercallRoute> FamilyModule::hypercalls() const { return {{Hypercall::family, handle_family}}; }

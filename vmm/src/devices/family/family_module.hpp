@@ -9,8 +9,11 @@
 // (regions()), but its KVM memory slot is installed only on the guest's
 // first `family` hypercall: an instance that never uses IPC pays no slot.
 // A forked monitor inherits the MAP_SHARED mapping, so parent and child see
-// the same pages; the child's new VM needs the slot again
-// (reinstall_family_region, below). The monitor never reads the contents.
+// the same pages; the child's new VM needs the slot again, which the fork
+// path's Vm::recreate_after_fork gives it (it re-installs every slot
+// map_region installed, this one included once the guest asked for it, at
+// the same VM descriptor number this module's seccomp rule names). The
+// monitor never reads the contents.
 #pragma once
 
 #include <memory>
@@ -40,10 +43,6 @@ class FamilyModule final : public DeviceModule {
 
   // The `family` hypercall's work: installs the slot once. 0 or -errno.
   int64_t install();
-  // After a fork of the monitor (issue 14): the child's new VM gets the slot
-  // again if the parent had installed it, over the same shared pages. vm is
-  // the child's VM; the mapping itself is inherited as it is.
-  Result<void> reinstall(Vm& vm);
 
   uint64_t size() const { return m_size; }
   bool installed() const { return m_installed; }
