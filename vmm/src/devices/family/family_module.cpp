@@ -94,7 +94,7 @@ Result<void> FamilyModule::open(DeviceSetup& setup) {
 
 std::vector<DeviceRegion> FamilyModule::regions() const {
   if (m_size == 0) return {};
-  return {{"family", kFamilyAddr, m_size, kMaxFamilySize, false}};
+  return {{"family", kFamilyAddr, m_size, kMaxFamilySize, false, true}};
 }
 
 Result<std::string> FamilyModule::attach(Vm& vm) {
