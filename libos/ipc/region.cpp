@@ -1,5 +1,6 @@
 #include "ipc/region.hpp"
 
+#include "ipc/shm_files.hpp"
 #include "ipc/syscalls.hpp"
 
 #include "core/errno.hpp"
@@ -125,6 +126,7 @@ void on_exit() {
   if (g_header == nullptr) return;
   sem_exit();
   shm_exit();
+  shm_files_exit();
 }
 }  // namespace
 
@@ -132,6 +134,7 @@ void fork_child() {
   if (g_header == nullptr) return;
   shm_fork_child();
   sem_fork_child();
+  shm_files_fork_child();
 }
 
 void init() {

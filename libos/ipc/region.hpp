@@ -81,7 +81,7 @@ struct ShmFile {
   uint32_t used;        // the slot holds a file (named, or unlinked but open)
   uint32_t linked;      // names it has in /dev/shm (ShmName entries)
   uint32_t opens;       // processes holding it open (each counts once)
-  uint32_t mapped;      // mapped MAP_SHARED once: its pages are never reused
+  uint32_t maps;        // MAP_SHARED mappings of it alive in the family's processes
   uint32_t gen;         // bumped when the slot is reused: a node names (slot, gen)
   uint32_t mode;        // S_IFREG | permission bits
   uint32_t uid, gid;

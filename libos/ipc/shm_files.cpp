@@ -20,8 +20,18 @@ ShmFile* get(Header* h, ShmFileRef f) {
   return e->used && e->gen == f.gen ? e : nullptr;
 }
 
+// This process's MAP_SHARED mappings of /dev/shm files (process memory: a
+// forked child inherits them, and they count once more for it).
+struct Mapping {
+  uint64_t addr;  // 0: free entry
+  uint64_t len;
+  ShmFileRef file;
+};
+constexpr int kMaxMappings = 256;
+constinit Mapping g_maps[kMaxMappings] = {};
+
 void release(Header* h, ShmFile* e) {
-  if (e->offset != 0 && !e->mapped) free(h, e->offset, e->capacity);
+  if (e->offset != 0) free(h, e->offset, e->capacity);
   uint32_t gen = e->gen + 1;
   memset(e, 0, sizeof *e);
   e->gen = gen;
@@ -32,7 +42,7 @@ void release(Header* h, ShmFile* e) {
 bool reserve(Header* h, ShmFile* e, uint64_t bytes) {
   uint64_t want = (bytes + kPage - 1) & ~(kPage - 1);
   if (want <= e->capacity) return true;
-  if (e->mapped && e->offset != 0) return false;
+  if (e->maps > 0 && e->offset != 0) return false;
   uint64_t fresh = alloc(h, want);
   if (fresh == 0) return false;
   if (e->offset != 0) {
@@ -78,7 +88,7 @@ void drop_name(Header* h, ShmName* n) {
   memset(n, 0, sizeof *n);
   if (e->linked > 0) --e->linked;
   e->ctime_ns = now();
-  if (e->linked == 0 && e->opens == 0) release(h, e);
+  if (e->linked == 0 && e->opens == 0 && e->maps == 0) release(h, e);
 }
 
 }  // namespace
@@ -232,7 +242,7 @@ long shm_file_truncate(ShmFileRef f, uint64_t len) {
   Locked l(h);
   ShmFile* e = get(h, f);
   if (e == nullptr) return -ENOENT;
-  if (len > e->size && !reserve(h, e, len)) return e->mapped ? -ENOMEM : -ENOSPC;
+  if (len > e->size && !reserve(h, e, len)) return e->maps > 0 ? -ENOMEM : -ENOSPC;
   // Bytes cut off read as zero if the file grows again (and in mappings).
   if (len < e->size) memset(base() + e->offset + len, 0, e->size - len);
   e->size = len;
@@ -255,12 +265,53 @@ long shm_file_map(ShmFileRef f, uint64_t len, uint64_t off) {
   Header* h = header();
   if (h == nullptr) return -ENOSYS;
   if (off + len < off) return -EOVERFLOW;
+  Mapping* slot = nullptr;
+  for (int i = 0; i < kMaxMappings && slot == nullptr; ++i)
+    if (g_maps[i].addr == 0) slot = &g_maps[i];
+  if (slot == nullptr) return -ENOMEM;  // as Linux past vm.max_map_count
   Locked l(h);
   ShmFile* e = get(h, f);
   if (e == nullptr) return -ENXIO;
   if (!reserve(h, e, off + len)) return -ENOMEM;
-  e->mapped = 1;
-  return static_cast<long>(reinterpret_cast<uint64_t>(base()) + e->offset + off);
+  ++e->maps;
+  uint64_t addr = reinterpret_cast<uint64_t>(base()) + e->offset + off;
+  *slot = {addr, len, f};
+  return static_cast<long>(addr);
+}
+
+void shm_file_unmapped(uint64_t addr, uint64_t len) {
+  Header* h = header();
+  if (h == nullptr) return;
+  Locked l(h);
+  for (int i = 0; i < kMaxMappings; ++i) {
+    Mapping& m = g_maps[i];
+    // A mapping the range covers entirely is gone; one it cuts into stays
+    // counted (its file keeps its pages until the rest goes too).
+    if (m.addr == 0 || m.addr < addr || m.addr + m.len > addr + len) continue;
+    ShmFile* e = get(h, m.file);
+    m = {};
+    if (e == nullptr) continue;
+    if (e->maps > 0) --e->maps;
+    if (e->maps == 0 && e->linked == 0 && e->opens == 0) release(h, e);
+  }
+}
+
+void shm_files_exit() {
+  Header* h = header();
+  if (h == nullptr) return;
+  for (int i = 0; i < kMaxMappings; ++i)
+    if (g_maps[i].addr != 0) shm_file_unmapped(g_maps[i].addr, g_maps[i].len);
+}
+
+void shm_files_fork_child() {
+  Header* h = header();
+  if (h == nullptr) return;
+  Locked l(h);
+  for (int i = 0; i < kMaxMappings; ++i) {
+    if (g_maps[i].addr == 0) continue;
+    ShmFile* e = get(h, g_maps[i].file);
+    if (e != nullptr) ++e->maps;
+  }
 }
 
 void shm_file_open(ShmFileRef f) {
@@ -278,7 +329,7 @@ void shm_file_close(ShmFileRef f) {
   ShmFile* e = get(h, f);
   if (e == nullptr) return;
   if (e->opens > 0) --e->opens;
-  if (e->opens == 0 && !e->linked) release(h, e);
+  if (e->opens == 0 && !e->linked && e->maps == 0) release(h, e);
 }
 
 void shm_file_usage(uint64_t* pages, uint64_t* used) {

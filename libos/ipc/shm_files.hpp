@@ -4,9 +4,9 @@
 // directory and file nodes over them. Each call takes the region's lock.
 // Contents are one run of region pages per file, so mmap(MAP_SHARED) maps
 // them in place: a file that must grow past its pages moves to new ones,
-// which only a never-mapped file may (mappings are not tracked: once
-// mapped, a file keeps its pages, and they are not reused even after the
-// file is gone; docs/compatibility.md).
+// which only a file no process maps may. The mappings are counted (each
+// process keeps a table of its own, munmap and exit drop them), so a file
+// removed while mapped keeps its pages until the last mapping goes.
 #pragma once
 
 #include <stddef.h>
@@ -53,6 +53,12 @@ long shm_file_chmod(ShmFileRef f, uint32_t mode);
 // The address of [off, off+len) of the file's pages for a shared mapping
 // (its pages grown to cover it, zero past the end): >0, or -ENOMEM, -ENXIO.
 long shm_file_map(ShmFileRef f, uint64_t len, uint64_t off);
+// munmap of [addr, addr+len) in the region: the mappings it covers entirely
+// are gone (mm/file_map.hpp's SharedUnmap hook, registered by fs).
+void shm_file_unmapped(uint64_t addr, uint64_t len);
+// The process's exit and a forked child's start (ipc::init's hooks).
+void shm_files_exit();
+void shm_files_fork_child();
 // This process opens / closes its last reference: the last close of an
 // unlinked file frees it.
 void shm_file_open(ShmFileRef f);

@@ -23,4 +23,10 @@ using FileSharer = long (*)(int fd, size_t len, uint64_t offset, bool shared_wri
 
 void set_file_sharer(FileSharer sharer);
 
+// munmap of a range in the family region (where FileSharer's mappings are):
+// the file layer drops the mappings it covers.
+using SharedUnmap = void (*)(uint64_t addr, uint64_t len);
+
+void set_shared_unmap(SharedUnmap hook);
+
 }  // namespace libos::mm

@@ -12,6 +12,7 @@
 // monitor's 2 MiB entries into 4 KiB ones (mm/heap_protect.hpp). Elsewhere
 // (the image, the main stack) mprotect validates its arguments and returns 0.
 #include "core/errno.hpp"
+#include "core/family.hpp"
 #include "core/klib.hpp"
 #include "mm/file_map.hpp"
 #include "mm/heap_protect.hpp"
@@ -31,6 +32,8 @@ long no_files(int, void*, size_t, uint64_t, bool) { return -EBADF; }
 constinit mm::FileReader g_file_reader = no_files;
 long no_sharing(int, size_t, uint64_t, bool) { return -ENODEV; }
 constinit mm::FileSharer g_file_sharer = no_sharing;
+void no_shared_unmap(uint64_t, uint64_t) {}
+constinit mm::SharedUnmap g_shared_unmap = no_shared_unmap;
 
 constexpr int kProtMask = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP;
 
@@ -159,6 +162,11 @@ long sys_munmap(uint64_t addr, uint64_t len) {
   if (size == 0 || addr + size < addr) return -EINVAL;
   if (window::contains(addr, size)) {
     mm::window::unmap(addr, size);
+    return 0;
+  }
+  // The family region: /dev/shm mappings end (their memory stays the file's).
+  if (family::contains(addr, size)) {
+    g_shared_unmap(addr, size);
     return 0;
   }
   // Only the heap area is the allocator's; unmapping elsewhere (the image)
@@ -355,3 +363,4 @@ long sys_munlockall() { return 0; }
 
 void libos::mm::set_file_reader(FileReader reader) { g_file_reader = reader; }
 void libos::mm::set_file_sharer(FileSharer sharer) { g_file_sharer = sharer; }
+void libos::mm::set_shared_unmap(SharedUnmap hook) { g_shared_unmap = hook; }
