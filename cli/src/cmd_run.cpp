@@ -88,11 +88,13 @@ int exec_monitor(const std::string& vmm, std::vector<std::string>& args) {
   return fail(vmm + ": cannot execute the monitor: " + strerror(errno));
 }
 
-// shoal run FILE.snap: the snapshot fixes memory, environment and arguments;
+// shoal run FILE.snap: the snapshot fixes memory, environment and arguments
+// (and the family region's size: its page tables map the region);
 // this instance chooses its devices, timeout, CPU pinning and identity.
 int run_snapshot(const RunCommand& c) {
-  if (!c.memory.empty() || !c.env.empty() || !c.args.empty() || !c.cpu_features.empty())
-    return fail(c.target + " is a snapshot: --memory, --env, --cpu-features and program arguments are fixed in it");
+  if (!c.memory.empty() || !c.env.empty() || !c.args.empty() || !c.cpu_features.empty() || !c.shm_size.empty())
+    return fail(c.target +
+                " is a snapshot: --memory, --shm-size, --env, --cpu-features and program arguments are fixed in it");
   if (!c.root.empty() || !c.writable.empty() || !c.include.empty() || !c.add.empty() || c.busybox_links ||
       !c.libos.empty() || c.no_rewrite || c.allow_wx)
     return fail(c.target + " is a snapshot: the build options apply to programs only");
@@ -136,6 +138,7 @@ int run_run(const RunCommand& c) {
   std::string vmm = vmm_path();
   std::vector<std::string> args{vmm};
   if (!c.memory.empty()) args.insert(args.end(), {"--memory", c.memory});
+  if (!c.shm_size.empty()) args.insert(args.end(), {"--shm-size", c.shm_size});
   if (!c.cpu_features.empty()) args.insert(args.end(), {"--cpu-features", c.cpu_features});
   for (const auto& e : c.env) args.insert(args.end(), {"--env", e});
   if (!exe.empty()) args.insert(args.end(), {"--exe", exe});

@@ -34,6 +34,7 @@ struct RunCommand {
   int cpu = -1;
   std::string timeout;
   std::string max_processes;  // passed through to shoal-vmm (fork's bound)
+  std::string shm_size;  // --shm-size: the family region (System V IPC, /dev/shm)
   std::string cpu_features;  // passed through to shoal-vmm
   std::vector<std::string> env;
   std::string root;

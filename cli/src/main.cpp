@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   run->add_option("--max-processes", r.max_processes,
                   "The processes the program's forks may make, the first included (default 64, at most 1024; past "
                   "it fork fails with EAGAIN)");
+  run->add_option("--shm-size", r.shm_size,
+                  "Memory the process family shares for System V IPC and /dev/shm (default 64M, 0: none)");
   run->add_option("--cpu-features", r.cpu_features, "baseline|avx|avx512|host: the guest's XCR0 and CPUID");
   run->add_option("--env", r.env,
                   "K=V sets a variable for the program, K alone removes one (repeatable); the default "

@@ -14,6 +14,7 @@
 #include "core/panic.hpp"
 #include "core/random.hpp"
 #include "fs/init.hpp"
+#include "ipc/region.hpp"
 #include "net/init.hpp"
 #include "mm/page_alloc.hpp"
 #include "sched/signal_state.hpp"
@@ -98,6 +99,7 @@ extern "C" [[noreturn]] void libos_main(const shoal::abi::BootInfo* boot) {
   mm::init(boot->image_end, boot->stack_top - boot->stack_size - shoal::abi::kStackGuardSize);
   random_init(boot->random, shoal_boot_tsc);
   sched::init(*boot);
+  ipc::init();
   fs_init(*boot);
   // The network after the mounts (it may add /etc files), before the
   // console descriptors, as it always started; it registers its idle hooks

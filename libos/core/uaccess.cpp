@@ -6,6 +6,7 @@
 #include <shoal/abi/layout.h>
 
 #include "core/errno.hpp"
+#include "core/family.hpp"
 #include "core/identity_map.hpp"
 #include "core/boot_flags.hpp"
 #include "core/window.hpp"
@@ -17,6 +18,9 @@ bool in_range(uint64_t p, uint64_t len, uint64_t lo) {
   // The reservation window: only what the LibOS committed there is memory,
   // with the rights its pages were given.
   if (window::contains(p, len)) return window::accessible(p, len, lo == shoal::abi::kLibosLimit);
+  // The family region (shared memory segments, /dev/shm mappings): all of it
+  // read-write once attached (core/family.hpp).
+  if (family::contains(p, len)) return true;
   const auto& boot = boot_info();
   if (p < lo || p + len < p || p + len > boot.memory_size) return false;
   uint64_t guard_hi = boot.stack_top - boot.stack_size;

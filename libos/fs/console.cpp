@@ -2,6 +2,7 @@
 
 #include <shoal/abi/hypercall.h>
 
+#include "core/family.hpp"
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
 #include "core/window.hpp"
@@ -28,8 +29,29 @@ constexpr size_t kGatherSize = 64u << 10;
 HcConsoleWrite g_write_args;
 HcConsoleRead g_read_args;
 char* g_gather = nullptr;
+// The monitor reaches guest memory and the window, not the family region
+// (shared memory segments): bytes there go through this buffer.
+constexpr size_t kBounceSize = 4096;
+char g_bounce[kBounceSize];
+
+long console_write(uint32_t fd, const void* buf, size_t len);
+
+long console_write_bounced(uint32_t fd, const char* buf, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    size_t chunk = len - done < kBounceSize ? len - done : kBounceSize;
+    memcpy(g_bounce, buf + done, chunk);
+    long n = console_write(fd, g_bounce, chunk);
+    if (n < 0) return done > 0 ? static_cast<long>(done) : n;
+    done += static_cast<size_t>(n);
+    if (static_cast<size_t>(n) < chunk) break;
+  }
+  return static_cast<long>(done);
+}
 
 long console_write(uint32_t fd, const void* buf, size_t len) {
+  if (family::contains(reinterpret_cast<uint64_t>(buf), len))
+    return console_write_bounced(fd, static_cast<const char*>(buf), len);
   size_t done = 0;
   while (done < len) {
     size_t chunk = len - done < kMaxTransfer ? len - done : kMaxTransfer;
@@ -62,6 +84,12 @@ class ConsoleNode final : public Vnode {
     if (len > kMaxTransfer) len = kMaxTransfer;
     if (len == 0) return 0;
     uint64_t at = reinterpret_cast<uint64_t>(buf);
+    if (family::contains(at, len)) {
+      if (len > kBounceSize) len = kBounceSize;
+      long n = read_at(g_bounce, len, 0);
+      if (n > 0) memcpy(buf, g_bounce, static_cast<size_t>(n));
+      return n;
+    }
     if (window::contains(at, len) && len > window::kChunk - (at & (window::kChunk - 1)))
       len = window::kChunk - (at & (window::kChunk - 1));
     g_read_args = HcConsoleRead{0, 0, reinterpret_cast<uint64_t>(buf), len, 0};

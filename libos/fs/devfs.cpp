@@ -4,6 +4,7 @@
 #include "vfs/alloc.hpp"
 #include "fs/clock.hpp"
 #include "fs/static_dir.hpp"
+#include "fs/shmfs.hpp"
 #include "fs/tmpfs.hpp"
 #include "uapi/stat.hpp"
 
@@ -82,7 +83,10 @@ Vnode* devfs_create(Vnode* parent, Vnode* console) {
   dev->add("stdout", StaticLink::create(FsId::dev, "/proc/self/fd/1", 10));
   dev->add("stderr", StaticLink::create(FsId::dev, "/proc/self/fd/2", 11));
   dev->add("fd", StaticLink::create(FsId::dev, "/proc/self/fd", 12));
-  dev->add("shm", tmpfs_create(dev, "shm"));
+  // /dev/shm in the family region when the monitor offers one (shared by
+  // the process family, mapped in place), else a tmpfs.
+  Vnode* shm = shmfs_create(dev);
+  dev->add("shm", shm != nullptr ? shm : tmpfs_create(dev, "shm"));
   return dev;
 }
 

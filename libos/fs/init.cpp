@@ -1,5 +1,7 @@
 #include "fs/init.hpp"
 
+#include "ipc/shm_files.hpp"
+
 #include "core/panic.hpp"
 #include "fs/console.hpp"
 #include "fs/devfs.hpp"
@@ -71,6 +73,8 @@ void open_console(fs::Vnode* node, int fd, int flags) {
 
 void fs_init(const shoal::abi::BootInfo& boot) {
   mm::set_file_reader(&fs_mmap_file);  // mmap of a file reads it through the fd table
+  mm::set_file_sharer(&fs_mmap_shared);  // MAP_SHARED of a /dev/shm file maps it in place
+  mm::set_shared_unmap(&ipc::shm_file_unmapped);  // and munmap ends such a mapping
   fs::Vnode* root = fs::rootfs_init(boot.rootfs_addr, boot.rootfs_size);
   fs::set_root(root);
   fs::rootfs_mount_writable();

@@ -6,6 +6,8 @@
 #include "vfs/path.hpp"
 #include "fs/rootfs.hpp"
 #include "fs/tmpfs.hpp"
+#include "ipc/region.hpp"
+#include "ipc/shm_files.hpp"
 #include "core/boot_flags.hpp"
 #include "fs/syscalls.hpp"
 #include "uapi/fcntl.hpp"
@@ -61,6 +63,18 @@ void fill_statfs(Vnode* node, uapi::Statfs* out) {
       out->bfree = out->bavail = out->blocks > used_blocks ? out->blocks - used_blocks : 0;
       out->files = pages / 2;
       out->ffree = out->files > used.nodes ? out->files - used.nodes : 0;
+      out->flags = uapi::ST_VALID;
+      break;
+    }
+    case FsId::shm: {
+      // A tmpfs as large as the family region (shoal-vmm --shm-size).
+      out->type = uapi::TMPFS_MAGIC;
+      uint64_t pages = 0, used = 0;
+      ipc::shm_file_usage(&pages, &used);
+      out->blocks = pages;
+      out->bfree = out->bavail = pages - used;
+      out->files = ipc::kMaxShmFiles;
+      out->ffree = ipc::kMaxShmFiles;
       out->flags = uapi::ST_VALID;
       break;
     }
@@ -184,6 +198,18 @@ long fs_mmap_file(int fd, void* dst, size_t len, uint64_t offset, bool shared_wr
   // open for writing.
   if (shared_write && !file->writable()) return -EACCES;
   return file->map_copy(dst, len, offset);
+}
+
+long fs_mmap_shared(int fd, size_t len, uint64_t offset, bool shared_write) {
+  File* file = fd_get(fd);
+  if (file == nullptr) return -EBADF;
+  Vnode* node = file->vnode();
+  if (node == nullptr) return -ENODEV;
+  long r = node->map_shared(len, offset);
+  if (r == -ENODEV) return r;
+  if ((file->m_flags & uapi::O_PATH) != 0) return -EBADF;
+  if (!file->readable() || (shared_write && !file->writable())) return -EACCES;
+  return r;
 }
 
 }  // namespace libos

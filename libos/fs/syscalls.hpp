@@ -123,6 +123,8 @@ namespace libos {
 // zero. Returns 0 or -errno as mmap would: -EBADF (no such fd), -EACCES (not
 // opened for reading), -ENODEV (the file cannot be mapped: console, pipe, dir).
 long fs_mmap_file(int fd, void* dst, size_t len, uint64_t offset, bool shared_write);
+// mm's FileSharer (mm/file_map.hpp): a /dev/shm file's own memory.
+long fs_mmap_shared(int fd, size_t len, uint64_t offset, bool shared_write);
 
 // faccessat2: faccessat with flags (AT_EACCESS, AT_SYMLINK_NOFOLLOW,
 // AT_EMPTY_PATH; others -EINVAL). sys_faccessat2 (syscalls/process.cpp)

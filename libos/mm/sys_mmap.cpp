@@ -12,6 +12,7 @@
 // monitor's 2 MiB entries into 4 KiB ones (mm/heap_protect.hpp). Elsewhere
 // (the image, the main stack) mprotect validates its arguments and returns 0.
 #include "core/errno.hpp"
+#include "core/family.hpp"
 #include "core/klib.hpp"
 #include "mm/file_map.hpp"
 #include "mm/heap_protect.hpp"
@@ -29,6 +30,10 @@ namespace {
 long no_files(int, void*, size_t, uint64_t, bool) { return -EBADF; }
 // Constant-initialized; fs/init.cpp registers fs_mmap_file.
 constinit mm::FileReader g_file_reader = no_files;
+long no_sharing(int, size_t, uint64_t, bool) { return -ENODEV; }
+constinit mm::FileSharer g_file_sharer = no_sharing;
+void no_shared_unmap(uint64_t, uint64_t) {}
+constinit mm::SharedUnmap g_shared_unmap = no_shared_unmap;
 
 constexpr int kProtMask = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP;
 
@@ -94,6 +99,13 @@ long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
   bool anonymous = (flags & MAP_ANONYMOUS) != 0;
   bool fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
   if (fixed && !aligned(addr)) return -EINVAL;
+  // A file whose memory is shared as it is (/dev/shm in the family region):
+  // the mapping is that memory, at its one address, not a copy. A fixed
+  // address cannot be honoured there: such a mapping stays a copy.
+  if (!anonymous && type != MAP_PRIVATE && !fixed) {
+    long r = g_file_sharer(fd, size, off, shared_write(prot, flags));
+    if (r != -ENODEV) return r;
+  }
   if (window::contains(addr, size) && (fixed || aligned(addr))) return window_mmap(addr, size, prot, flags, fd, off);
   // Every mapping the program places itself goes to the window, where its
   // pages have the rights it asks for (mprotect included). Only MAP_FIXED
@@ -150,6 +162,11 @@ long sys_munmap(uint64_t addr, uint64_t len) {
   if (size == 0 || addr + size < addr) return -EINVAL;
   if (window::contains(addr, size)) {
     mm::window::unmap(addr, size);
+    return 0;
+  }
+  // The family region: /dev/shm mappings end (their memory stays the file's).
+  if (family::contains(addr, size)) {
+    g_shared_unmap(addr, size);
     return 0;
   }
   // Only the heap area is the allocator's; unmapping elsewhere (the image)
@@ -345,3 +362,5 @@ long sys_mlockall(int flags) {
 long sys_munlockall() { return 0; }
 
 void libos::mm::set_file_reader(FileReader reader) { g_file_reader = reader; }
+void libos::mm::set_file_sharer(FileSharer sharer) { g_file_sharer = sharer; }
+void libos::mm::set_shared_unmap(SharedUnmap hook) { g_shared_unmap = hook; }

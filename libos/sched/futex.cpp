@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "core/errno.hpp"
+#include "core/family.hpp"
 #include "core/uaccess.hpp"
 #include "sched/thread.hpp"
 #include "sched/syscalls.hpp"
@@ -69,21 +70,40 @@ long deadline_for(const uapi::Timespec* ts, bool absolute, bool realtime, uint64
   return 0;
 }
 
+// A futex word in the family region (core/family.hpp: a /dev/shm mapping, a
+// System V segment) may be changed and woken by another process of the
+// family, whose FUTEX_WAKE cannot reach this process's queue: a waiter there
+// looks at the word again every kSharedPollNs and returns 0 once it changed
+// (a spurious wake-up, which FUTEX_WAIT's callers allow).
+constexpr uint64_t kSharedPollNs = 2'000'000;
+
 long wait(uint32_t* addr, uint32_t val, uint64_t deadline, uint32_t bitset) {
   if (bitset == 0) return -EINVAL;
   if (__atomic_load_n(addr, __ATOMIC_SEQ_CST) != val) return -EAGAIN;
+  bool shared = family::contains(reinterpret_cast<uint64_t>(addr), sizeof *addr);
   Thread* t = sched::current();
-  enqueue(t, addr, bitset);
-  bool woken = sched::block(deadline);
-  if (!woken) {
-    if (t->futex_addr != nullptr) dequeue(t);
-    return -ETIMEDOUT;
+  for (;;) {
+    uint64_t until = deadline;
+    if (shared) {
+      uint64_t poll = monotonic_ns() + kSharedPollNs;
+      if (poll < until) until = poll;
+    }
+    enqueue(t, addr, bitset);
+    bool woken = sched::block(until);
+    if (!woken) {
+      if (t->futex_addr != nullptr) dequeue(t);
+      if (until != deadline) {
+        if (__atomic_load_n(addr, __ATOMIC_SEQ_CST) != val) return 0;
+        continue;
+      }
+      return -ETIMEDOUT;
+    }
+    if (t->futex_addr != nullptr) {
+      dequeue(t);  // woken by a signal, not by futex_wake
+      return -EINTR;
+    }
+    return 0;
   }
-  if (t->futex_addr != nullptr) {
-    dequeue(t);  // woken by a signal, not by futex_wake
-    return -EINTR;
-  }
-  return 0;
 }
 
 long wake_op(uint32_t* addr1, int n1, uint32_t* addr2, int n2, uint32_t encoded) {
@@ -298,6 +318,7 @@ long unlock_pi(uint32_t* addr) {
 uint64_t cpu_fs_base() { return cpu::rdfsbase(); }
 
 void futex_reset_after_fork() { g_head = g_tail = nullptr; }
+long futex_wait_on(uint32_t* addr, uint32_t val, uint64_t deadline) { return wait(addr, val, deadline, ~0u); }
 
 int futex_wake(uint32_t* addr, int n, uint32_t bitset) {
   int woken = 0;

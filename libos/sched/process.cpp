@@ -3,6 +3,7 @@
 #include "core/errno.hpp"
 #include "core/hypercall.hpp"
 #include "core/uaccess.hpp"
+#include "sched/exit_hook.hpp"
 #include "sched/futex.hpp"
 #include "sched/signal_state.hpp"
 #include "sched/thread.hpp"
@@ -30,6 +31,8 @@ void become_child(int pid, int ppid) {
   g_sig_pending = 0;
   current()->sigpending = 0;
   shoal_preempt_area.pending = 0;
+  // System V IPC: inherited attachments count again, no SEM_UNDO inherited.
+  run_fork_child_hook();
 }
 
 }  // namespace

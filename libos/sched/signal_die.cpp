@@ -3,6 +3,7 @@
 // call during which it was taken.
 #include "arch/x86_64/cpu.hpp"
 #include "core/hypercall.hpp"
+#include "sched/exit_hook.hpp"
 #include "core/klib.hpp"
 #include "sched/signal_state.hpp"
 
@@ -42,6 +43,7 @@ SignalName signal_name(int sig) {
 }  // namespace
 
 [[noreturn]] void signal_die(int sig, const SyscallFrame* frame) {
+  sched::run_exit_hook();
   SignalName n = signal_name(sig);
   static char msg[64];
   size_t len = 0;

@@ -1,6 +1,9 @@
 #include "sched/snapshot.hpp"
 
+#include <shoal/abi/layout.h>
+
 #include "arch/x86_64/cpu.hpp"
+#include "core/family.hpp"
 #include "core/boot_flags.hpp"
 #include "core/hypercall.hpp"
 #include "core/klib.hpp"
@@ -56,6 +59,14 @@ bool ready_point() {
   if (port == 0) return false;
   // Once per boot: a resumed instance finds this false in the saved memory.
   g_ready_armed = false;
+  // The family region (System V IPC, /dev/shm) is not part of a snapshot,
+  // and a resumed instance would not have its memory slot: no snapshot of
+  // an instance that has used it.
+  if (family::contains(shoal::abi::kFamilyAddr, 1)) {
+    kprint("shoal: no snapshot at the ready point: the program uses shared memory (System V IPC or /dev/shm), "
+           "which a snapshot does not hold\n");
+    return false;
+  }
   // Above 0xffff: an AF_UNIX listener (net/service.hpp), which has no port.
   uint32_t shown = port > 0xffff ? 0 : port;
   if (verbose()) {

@@ -5,6 +5,7 @@
 #include "core/hypercall.hpp"
 #include "core/uaccess.hpp"
 #include "sched/io_hooks.hpp"
+#include "sched/exit_hook.hpp"
 #include "sched/futex.hpp"
 #include "sched/robust.hpp"
 #include "sched/preempt.hpp"
@@ -86,6 +87,7 @@ long sys_exit(int status) {
 }
 
 long sys_exit_group(int status) {
+  sched::run_exit_hook();
   sched::g_io_hooks.drain_before_exit();
   shoal::abi::HcExit args{status & 0xff, 0};
   hypercall(shoal::abi::Hypercall::exit, &args);

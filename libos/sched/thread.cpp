@@ -1,4 +1,5 @@
 #include "sched/thread.hpp"
+#include "sched/exit_hook.hpp"
 #include "sched/host_signal.hpp"
 
 #include "arch/x86_64/cpu.hpp"
@@ -375,6 +376,7 @@ void wake(Thread* t) {
   Thread* t = g_current;
   --g_live;
   if (g_live == 0) {
+    run_exit_hook();
     g_io_hooks.drain_before_exit();
     shoal::abi::HcExit args{status & 0xff, 0};
     hypercall(shoal::abi::Hypercall::exit, &args);

@@ -6,6 +6,7 @@
 #include "core/syscalls.hpp"
 #include "exec/syscalls.hpp"
 #include "fs/syscalls.hpp"
+#include "ipc/syscalls.hpp"
 #include "mm/syscalls.hpp"
 #include "net/syscalls.hpp"
 #include "sched/syscalls.hpp"
@@ -43,6 +44,9 @@
   X(msync, 26, sys_msync)                                 \
   X(mincore, 27, sys_mincore)                             \
   X(madvise, 28, sys_madvise)                             \
+  X(shmget, 29, sys_shmget)                               \
+  X(shmat, 30, sys_shmat)                                 \
+  X(shmctl, 31, sys_shmctl)                               \
   X(dup, 32, sys_dup)                                     \
   X(dup2, 33, sys_dup2)                                   \
   X(pause, 34, sys_pause)                                 \
@@ -75,6 +79,14 @@
   X(wait4, 61, sys_wait4)                                 \
   X(kill, 62, sys_kill)                                   \
   X(uname, 63, sys_uname)                                 \
+  X(semget, 64, sys_semget)                               \
+  X(semop, 65, sys_semop)                                 \
+  X(semctl, 66, sys_semctl)                               \
+  X(shmdt, 67, sys_shmdt)                                 \
+  X(msgget, 68, sys_msgget)                               \
+  X(msgsnd, 69, sys_msgsnd)                               \
+  X(msgrcv, 70, sys_msgrcv)                               \
+  X(msgctl, 71, sys_msgctl)                               \
   X(fcntl, 72, sys_fcntl)                                 \
   X(flock, 73, sys_flock)                                 \
   X(fsync, 74, sys_fsync)                                 \
@@ -151,6 +163,7 @@
   X(epoll_create, 213, sys_epoll_create)                  \
   X(getdents64, 217, sys_getdents64)                      \
   X(set_tid_address, 218, sys_set_tid_address)            \
+  X(semtimedop, 220, sys_semtimedop)                      \
   X(fadvise64, 221, sys_fadvise64)                        \
   X(timer_create, 222, sys_timer_create)                  \
   X(timer_settime, 223, sys_timer_settime)                \

@@ -18,7 +18,7 @@ namespace libos::fs {
 class File;
 
 // File system identities: st_dev, statfs, and EXDEV for rename.
-enum class FsId : uint32_t { root = 1, tmp = 2, dev = 3, proc = 4, pipe = 5, console = 6 };
+enum class FsId : uint32_t { root = 1, tmp = 2, dev = 3, proc = 4, pipe = 5, console = 6, shm = 7 };
 
 // One directory entry, as readdir reports it. `next` is the cookie of the
 // entry after this one (d_off).
@@ -103,6 +103,11 @@ class Vnode {
   virtual long ioctl(unsigned long request, unsigned long arg) { (void)request, (void)arg; return -ENOTTY; }
   // Copies [off, off+len) into dst for a private mmap (zero past the end).
   virtual long map_copy(void* dst, size_t len, uint64_t off);
+  // For mmap(MAP_SHARED): the address of memory that is the file's
+  // [off, off+len) itself, shared with every other mapping of it (/dev/shm
+  // files, fs/shmfs.cpp), or -ENODEV: the file has none, and the mapping is a
+  // copy (map_copy).
+  virtual long map_shared(size_t len, uint64_t off) { (void)len, (void)off; return -ENODEV; }
 
  protected:
   Vnode() = default;

@@ -46,7 +46,7 @@ inline constexpr uint64_t kTssIoBitmapOffset = 104;
 // port must lie below kIoBitmapPorts (write_descriptor_tables checks).
 // The kick ports are open even without the device: an `outl` to it then exits to
 // the monitor, which reports "not a hypercall".
-inline constexpr uint64_t kIoBitmapPorts = 0x518;
+inline constexpr uint64_t kIoBitmapPorts = 0x538;
 inline constexpr uint64_t kTssSize = kTssIoBitmapOffset + kIoBitmapPorts / 8 + 1;  // + the 0xff terminator
 
 // Offsets of the pieces of ring-0 code inside the page at kRing0CodeAddr.

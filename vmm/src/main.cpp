@@ -470,7 +470,9 @@ Result<int> run(const Options& o, DeviceList devs, const JailConfig& jail, Timin
   // channel's rings, the TAP): such an instance does not fork, and has no
   // family table (the `process` hypercall then answers ENOSYS, and the
   // LibOS acts as the one process it is).
-  if (!regions.empty() || setup.wake_fd >= 0) fork_ctx.refused = "the instance has a channel or network device";
+  bool unshareable = setup.wake_fd >= 0;
+  for (const auto& r : regions) unshareable |= !r.shared_by_family;  // the family region is meant to be shared
+  if (unshareable) fork_ctx.refused = "the instance has a channel or network device";
   if (snapshot_out) fork_ctx.refused = "the instance saves a snapshot";
   std::optional<Family> family;
   if (fork_ctx.refused.empty()) {

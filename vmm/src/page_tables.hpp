@@ -69,6 +69,10 @@ struct DeviceRegion {
   uint64_t size = 0;
   uint64_t max_size = 0;
   bool exact = false;
+  // The region is meant to be shared by the processes of a family (the
+  // family region: MAP_SHARED memory a forked monitor keeps): unlike the
+  // channel's or the network device's, it is no reason to refuse a fork.
+  bool shared_by_family = false;
 };
 
 struct PageTableStats {

@@ -126,7 +126,11 @@ struct BootInfo {
   // CLOCK_REALTIME when this instance started (its boot, or its resume):
   // /proc/self/stat's start time and the like.
   uint64_t instance_start_realtime_ns;
-  uint64_t _reserved3[2];
+  // The family region (layout.h kFamilyAddr): its size in bytes, a multiple
+  // of 2 MiB; 0 when the monitor offers none. Mapped by the page tables from
+  // the start but backed only after the `family` hypercall.
+  uint64_t family_size;
+  uint64_t _reserved3;
 };
 static_assert(sizeof(BootInfo) == 448);
 

@@ -55,7 +55,7 @@ namespace shoal::abi {
 inline constexpr uint64_t kChannelAddr = 0x1000000000ull;  // 64 GiB: above any guest memory
 inline constexpr uint64_t kChannelMagic = 0x314e4843414f4853ull;  // "SHOALCH1"
 inline constexpr uint32_t kChannelVersion = 1;
-inline constexpr uint16_t kChannelKickPort = 0x510;  // guest -> host ioeventfd (outl, any value)
+inline constexpr uint16_t kChannelKickPort = 0x530;  // guest -> host ioeventfd (outl, any value); above the hypercall ports
 
 inline constexpr uint32_t kMaxChannelSlots = 256;
 inline constexpr uint32_t kDefaultChannelSlots = 64;

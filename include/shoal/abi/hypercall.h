@@ -40,14 +40,15 @@ inline constexpr uint16_t kFaultPort = 0x4ff;
   X(preempt, 9, HcPreempt)                       \
   X(ready, 10, HcReady)                          \
   X(process, 11, HcProcess)                      \
-  X(host_fd, 12, HcHostFd)
+  X(host_fd, 12, HcHostFd)                       \
+  X(family, 13, HcFamily)
 
 enum class Hypercall : uint16_t {
 #define SHOAL_HC_ENUM(name, nr, type) name = nr,
   SHOAL_HYPERCALLS(SHOAL_HC_ENUM)
 #undef SHOAL_HC_ENUM
 };
-inline constexpr uint16_t kHypercallCount = 13;  // numbers are < kHypercallCount
+inline constexpr uint16_t kHypercallCount = 14;  // numbers are < kHypercallCount; the devices' kick ports start at 0x530
 
 // console_write: write len bytes at buf to the instance's stdout (fd 1) or
 // stderr (fd 2). Errors: result = -EBADF for another fd. Cost: one exit.
@@ -339,5 +340,19 @@ struct HcHostFd {
   int64_t result;       // OUT
 };
 static_assert(sizeof(HcHostFd) == 40);
+
+// family: back the family region (layout.h kFamilyAddr, BootInfo::family_size)
+// with memory: the monitor installs its KVM memory slot, once; a second call
+// returns 0 at once. Until it returns 0 the guest must not touch the region
+// (the access would reach no memory and end the instance). Every process of
+// a family (the monitors a fork makes) maps the same host pages, so what one
+// writes there the others read; the monitor never reads the contents.
+// Errors: result = -ENOSYS when the instance has no region (--shm-size 0),
+// -ENOMEM when KVM refuses the slot. Cost: one exit and, the first time, one
+// KVM_SET_USER_MEMORY_REGION (1-10 ms under kvm_pvm).
+struct HcFamily {
+  int64_t result;       // OUT: 0 or -errno
+};
+static_assert(sizeof(HcFamily) == 8);
 
 }  // namespace shoal::abi

@@ -77,6 +77,22 @@ inline constexpr uint64_t kWindowSize = 512ull << 30;
 inline constexpr uint64_t kWindowPdptAddr = 0xff000;  // last page of the page-table area
 inline constexpr uint64_t kWindowChunk = kLargePageSize;
 
+// ---- The family region ------------------------------------------------------
+// Memory every process of an instance family shares (System V shared memory,
+// semaphores and message queues, POSIX shared memory under /dev/shm;
+// docs/architecture.md, "Memory a process family shares"). The monitor backs
+// it with a memfd mapped MAP_SHARED, so a forked monitor keeps the same
+// pages; the page tables map it user read-write, never executable, at
+// kFamilyAddr (a 1 GiB entry of its own above guest memory, the channel and
+// the network device), but the KVM memory slot behind it is installed only
+// when the guest first asks (the `family` hypercall): an instance that never
+// uses IPC pays neither the slot (1-10 ms at run time under kvm_pvm) nor its
+// host kernel memory. Its size is BootInfo::family_size (shoal-vmm
+// --shm-size; 0: no region, the IPC calls fail with ENOSYS).
+inline constexpr uint64_t kFamilyAddr = 0x2000000000ull;  // 128 GiB
+inline constexpr uint64_t kDefaultFamilySize = 64ull << 20;
+inline constexpr uint64_t kMaxFamilySize = 1ull << 30;
+
 // ---- Segment selectors (GDT built by the monitor) ----------------------------
 // The order is fixed by SYSCALL/SYSRET: STAR[47:32] = kernel CS, kernel SS = +8;
 // STAR[63:48] = 0x10, user SS = 0x10 + 8, user CS = 0x10 + 16.

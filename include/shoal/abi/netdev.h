@@ -67,7 +67,7 @@ namespace shoal::abi {
 inline constexpr uint64_t kNetAddr = 0x1800000000ull;  // 96 GiB: above guest memory and the channel
 inline constexpr uint64_t kNetMagic = 0x3154454e414f4853ull;  // "SHOALNE1"
 inline constexpr uint32_t kNetVersion = 2;
-inline constexpr uint16_t kNetKickPort = 0x511;  // guest -> monitor ioeventfd (outl, any value)
+inline constexpr uint16_t kNetKickPort = 0x531;  // guest -> monitor ioeventfd (outl, any value)
 
 inline constexpr uint32_t kNetSlots = 512;       // per ring, a power of two
 inline constexpr uint32_t kNetSlotSize = 2048;

@@ -220,7 +220,7 @@ TEST(ChannelBoot, KickWithoutAChannelIsReported) {
   vm.start(g, {});
   vm.wait();
   EXPECT_EQ(vm.status, 139) << vm.err;
-  EXPECT_NE(vm.err.find("0x510"), std::string::npos) << vm.err;
+  EXPECT_NE(vm.err.find("0x530"), std::string::npos) << vm.err;
 }
 
 TEST(ChannelBoot, BlockForeverWithoutAChannelIsStillADeadlock) {
