@@ -1,6 +1,7 @@
 #!/bin/bash-static
 # Debian's bash-static: functions, arrays, traps, here-documents, read from
-# a pipe, pipelines of external (busybox) commands, $(...), subshells, jobs.
+# a pipe, process substitution (/dev/fd/N), pipelines of external (busybox)
+# commands, $(...), subshells, jobs.
 # $T is a writable directory (/tmp under shoal).
 set -u
 cleanup() { echo "trap EXIT ran, status $?"; }
@@ -25,6 +26,9 @@ literal $x
 END
 tr a-z A-Z <<< "here-string"
 echo "l1 l2 l3" | while read -r a b c; do echo "read: $c $b $a"; done
+read -r first rest < <(echo "p1 p2 p3"); echo "process substitution: $first|$rest"
+mapfile -t got < <(seq 3); echo "mapfile ${got[*]}"
+cat <(echo left) <(echo right)
 printf '1\n2\n3\n' | { sum=0; while read -r v; do sum=$((sum + v)); done; echo "pipe sum $sum"; }
 sleep 0.1 & p=$!; wait $p; echo "wait status $?"
 (exit 5) & wait $!; echo "bg exit $?"

@@ -71,6 +71,7 @@ case "$scenario" in
         /bin/bash-static -- "$work/files/script.sh" :: /bin/bash-static "$work/files/script.sh"
     expect bash_script "function in a pipeline: 12"
     expect bash_script "read: l3 l2 l1"
+    expect bash_script "process substitution: p1|p2 p3"
     expect bash_script "trap EXIT ran, status 7" ;;
   go_exec)
     prog=$3
