@@ -43,17 +43,59 @@ long describe(Vnode* node, const char** target, size_t* len) {
   return 0;
 }
 
+// What /proc/self/fd/N leads to when the file has no node: a pipe (bash's
+// process substitution opens /dev/fd/63, `cat /dev/stdin` reads a pipe).
+// Linux opens the pipe again, a new description; here the open shares the
+// descriptor's description, as dup does (O_NONBLOCK is therefore shared),
+// and only in a direction the descriptor has. Other node-less files (sockets,
+// eventfd, epoll) cannot be opened, ENXIO as Linux.
+class ReopenNode final : public Vnode {
+ public:
+  File* m_file = nullptr;  // the descriptor's file; valid while it stays open
+  FsId fs() const override { return FsId::pipe; }
+  bool read_only() const override { return false; }
+  long open(int flags, File** out) override {
+    if ((m_mode & uapi::S_IFMT) != uapi::S_IFIFO || (flags & uapi::O_PATH) != 0) return -ENXIO;
+    int acc = flags & uapi::O_ACCMODE;
+    bool want_read = acc == uapi::O_RDONLY || acc == uapi::O_RDWR;
+    bool want_write = acc == uapi::O_WRONLY || acc == uapi::O_RDWR;
+    if ((want_read && !m_file->readable()) || (want_write && !m_file->writable())) return -EACCES;
+    m_file->get();
+    *out = m_file;
+    return 0;
+  }
+};
+
 class FdLink final : public Vnode {
  public:
   int m_fd = 0;
+  ReopenNode m_reopen;
   FsId fs() const override { return FsId::proc; }
   Vnode* magic_target() override {
     File* file = fd_get(m_fd);
-    return file != nullptr ? file->vnode() : nullptr;
+    if (file == nullptr) return nullptr;
+    if (Vnode* node = file->vnode()) return node;
+    uapi::Stat st;
+    if (file->fstat(&st) < 0) return nullptr;
+    m_reopen.m_file = file;
+    m_reopen.m_mode = st.mode;
+    m_reopen.m_ino = st.ino;
+    return &m_reopen;
   }
   long readlink(const char** target, size_t* len) override {
     File* file = fd_get(m_fd);
     if (file == nullptr) return -ENOENT;
+    uapi::Stat st;
+    if (file->vnode() == nullptr && file->fstat(&st) == 0 && (st.mode & uapi::S_IFMT) == uapi::S_IFIFO) {
+      // pipe:[ino], as Linux names a pipe.
+      memcpy(g_link_text, "pipe:[", 6);
+      size_t n = 6 + format_u64(g_link_text + 6, st.ino);
+      g_link_text[n++] = ']';
+      g_link_text[n] = '\0';
+      *target = g_link_text;
+      *len = n;
+      return 0;
+    }
     return describe(file->vnode(), target, len);
   }
 };

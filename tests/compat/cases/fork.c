@@ -451,3 +451,35 @@ SHOAL_CASE(fork_limit_eagain)
   printf("fork again after reaping: %d\n", again > 0);
   waitpid(again, NULL, 0);
 }
+
+CASE(fork_dev_fd_pipe)
+// covers: fork open wait4
+{
+  // bash's `read x < <(cmd)`: a child writes the pipe, the parent opens the
+  // read end again through /dev/fd/N.
+  int p[2];
+  pipe(p);
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    write(p[1], "from the child\n", 15);
+    _exit(0);
+  }
+  close(p[1]);
+  char path[32];
+  snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+  int r = open(path, O_RDONLY);
+  printf("open %d\n", r >= 0);
+  char buf[32] = {0};
+  size_t got = 0;
+  for (;;) {
+    ssize_t n = read(r, buf + got, sizeof(buf) - 1 - got);
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  printf("read '%s'", buf);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  describe_status(st);
+}

@@ -259,3 +259,38 @@ CASE(eventfd_poll)
   SHOW(poll(fds, 1, 0));
   printf("revents %x\n", fds[0].revents);
 }
+
+CASE(pipe_reopen_proc_fd)
+// covers: open readlink pipe2
+{
+  // /dev/fd/N and /proc/self/fd/N of a pipe open the pipe (cat /dev/stdin,
+  // bash's process substitution); readlink names it pipe:[ino].
+  int p[2];
+  OK(pipe(p));
+  char path[64], link[64];
+  snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+  ssize_t n = readlink(path, link, sizeof(link) - 1);
+  link[n > 0 ? n : 0] = '\0';
+  printf("readlink starts pipe:[ %d ends ] %d\n", strncmp(link, "pipe:[", 6) == 0, n > 0 && link[n - 1] == ']');
+  snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+  int w = open(path, O_WRONLY);
+  printf("open write end %d\n", w >= 0);
+  SHOW(write(w, "through the link", 16));
+  snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+  int r = open(path, O_RDONLY);
+  printf("open read end %d\n", r >= 0);
+  char buf[32] = {0};
+  SHOW(read(r, buf, sizeof(buf) - 1));
+  printf("got '%s'\n", buf);
+  struct stat st;
+  OK(stat(path, &st));
+  printf("stat is fifo %d\n", S_ISFIFO(st.st_mode));
+  close(w);
+  close(p[1]);
+  SHOW(read(r, buf, sizeof(buf)));  // every writer closed: end of file
+  close(r);
+  close(p[0]);
+  int e = eventfd(0, 0);
+  snprintf(path, sizeof(path), "/proc/self/fd/%d", e);
+  SHOW(open(path, O_RDONLY));  // an anonymous inode: ENXIO
+}
