@@ -131,9 +131,7 @@ long msg_get(int32_t key, int flags) {
   }
   MsgQueue* q = &h->msg[slot];
   q->used = 1;
-  q->perm = {};
-  q->perm.key = key;
-  q->perm.mode = static_cast<uint32_t>(flags) & 0777;
+  q->perm = new_perm(key, flags);
   q->offset = offset;
   q->used_bytes = q->cbytes = q->qnum = 0;
   q->qbytes = MSGMNB;
@@ -291,9 +289,7 @@ long msg_ctl(int id, int cmd, void* buf) {
         break;
       }
       q->qbytes = ds.msg_qbytes;
-      q->perm.uid = ds.msg_perm.uid;
-      q->perm.gid = ds.msg_perm.gid;
-      q->perm.mode = (q->perm.mode & ~0777u) | (ds.msg_perm.mode & 0777u);
+      set_perm(q->perm, ds.msg_perm);
       q->ctime = now_s();
       notify(&q->changes);  // a larger queue may let a sender in
       break;

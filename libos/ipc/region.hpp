@@ -132,6 +132,22 @@ inline int make_id(int slot, uint16_t seq) { return slot + static_cast<int>(seq)
 inline int id_slot(int id) { return id < 0 ? -1 : id % uapi::IPCMNI; }
 inline uint16_t id_seq(int id) { return static_cast<uint16_t>(id / uapi::IPCMNI); }
 
+// A new object's ipc_perm as Linux fills it at *get: its key, the
+// permission bits of the flags; owner ids 0 (one user).
+inline uapi::Ipc64Perm new_perm(int32_t key, int flags) {
+  uapi::Ipc64Perm p{};
+  p.key = key;
+  p.mode = static_cast<uint32_t>(flags) & 0777;
+  return p;
+}
+// IPC_SET: the owner and the permission bits change; the other mode bits
+// (SHM_DEST, SHM_LOCKED) stay.
+inline void set_perm(uapi::Ipc64Perm& p, const uapi::Ipc64Perm& from) {
+  p.uid = from.uid;
+  p.gid = from.gid;
+  p.mode = (p.mode & ~0777u) | (from.mode & 0777u);
+}
+
 // Seconds of CLOCK_REALTIME, for the *time fields.
 int64_t now_s();
 int pid();

@@ -164,9 +164,7 @@ long sem_get(int32_t key, int nsems, int flags) {
   }
   SemSet* s = &h->sem[slot];
   s->used = 1;
-  s->perm = {};
-  s->perm.key = key;
-  s->perm.mode = static_cast<uint32_t>(flags) & 0777;
+  s->perm = new_perm(key, flags);
   s->nsems = static_cast<uint32_t>(nsems);
   s->offset = offset;
   s->otime = 0;
@@ -307,9 +305,7 @@ long sem_ctl(int id, int num, int cmd, uint64_t arg) {
       if (cmd != IPC_STAT) result = make_id(id, s->seq);
       break;
     case IPC_SET:
-      s->perm.uid = ds.sem_perm.uid;
-      s->perm.gid = ds.sem_perm.gid;
-      s->perm.mode = (s->perm.mode & ~0777u) | (ds.sem_perm.mode & 0777u);
+      set_perm(s->perm, ds.sem_perm);
       s->ctime = now_s();
       break;
     case IPC_RMID:

@@ -113,9 +113,7 @@ long shm_get(int32_t key, uint64_t size, int flags) {
   }
   ShmSeg* s = &h->shm[slot];
   s->used = 1;
-  s->perm = {};
-  s->perm.key = key;
-  s->perm.mode = static_cast<uint32_t>(flags) & 0777;
+  s->perm = new_perm(key, flags);
   s->size = size;
   s->offset = offset;
   s->atime = s->dtime = 0;
@@ -238,9 +236,7 @@ long shm_ctl(int id, int cmd, void* buf) {
       if (cmd != IPC_STAT) result = make_id(id, s->seq);
       break;
     case IPC_SET:
-      s->perm.uid = ds.shm_perm.uid;
-      s->perm.gid = ds.shm_perm.gid;
-      s->perm.mode = (s->perm.mode & ~0777u) | (ds.shm_perm.mode & 0777u);
+      set_perm(s->perm, ds.shm_perm);
       s->ctime = now_s();
       break;
     case IPC_RMID:

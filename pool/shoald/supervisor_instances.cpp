@@ -20,12 +20,6 @@ namespace shoal::pool {
 
 namespace {
 
-uint64_t wall_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 std::string instance_name(const Instance& i) { return i.service->name() + "/" + std::to_string(i.index); }
 
 std::string ms_text(Duration d) {

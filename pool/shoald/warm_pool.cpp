@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "instance_runtime.hpp"
+#include "time_points.hpp"
 
 namespace shoal::pool {
 
@@ -20,12 +21,6 @@ namespace {
 
 constexpr uint64_t kWarmUpPollNs = 1'000'000;         // the warm-up request's progress
 constexpr uint64_t kWarmUpTimeoutNs = 5'000'000'000;  // then it is usable as it is
-
-uint64_t wall_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 void close_fd(int& fd) {
   if (fd >= 0) close(fd);

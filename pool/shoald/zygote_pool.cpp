@@ -14,6 +14,7 @@
 #include <shoal/vmm/zygote_wire.hpp>
 
 #include "instance_runtime.hpp"
+#include "time_points.hpp"
 
 namespace shoal::pool {
 
@@ -22,12 +23,6 @@ namespace {
 // A template answers after one clone; a busy machine may delay it (load 100+
 // here: milliseconds), a hung template must not hold the loop for ever.
 constexpr int kReplyTimeoutMs = 10000;
-
-uint64_t wall_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 void close_fd(int& fd) {
   if (fd >= 0) close(fd);
