@@ -246,7 +246,11 @@ SnapshotCache::Plan SnapshotCache::plan(uint32_t index) const {
   if (!e) return Plan::boot;
   switch (e->state) {
     case State::none: return Plan::make;
-    case State::making: return e->maker_ready_ns ? Plan::boot : Plan::wait;
+    // The maker listens before it saves (the ready point is the first block
+    // in accept after listen), so a start that comes between the two waits
+    // for the file; poll() gives up kSaveGraceNs after the listen, and the
+    // waiting starts then boot.
+    case State::making: return Plan::wait;
     case State::ready: return Plan::resume;
     case State::failed: return Plan::boot;
   }
@@ -296,8 +300,7 @@ void SnapshotCache::making(uint32_t index, uint64_t instance_id) {
 void SnapshotCache::maker_ready(uint32_t index, uint64_t instance_id) {
   Entry* e = find(index);
   if (!e || e->state != State::making || e->maker != instance_id) return;
-  e->maker_ready_ns = EventLoop::now_ns();
-  // Starts that waited for the snapshot may boot from now on, if it is late.
+  e->maker_ready_ns = EventLoop::now_ns();  // from now on poll() counts kSaveGraceNs
 }
 
 void SnapshotCache::poll(uint32_t index) {
