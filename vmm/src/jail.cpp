@@ -114,6 +114,12 @@ Result<void> enter_empty_root() {
 }
 
 Result<void> switch_identity(const JailIdentity& id) {
+  // A credential change clears the parent-death signal (prctl(2)); shoald
+  // sets one so that its instances die with it. Kept across the change, and
+  // if the parent ended meanwhile the signal would never come: give up.
+  int pdeath = 0;
+  if (prctl(PR_GET_PDEATHSIG, &pdeath) != 0) pdeath = 0;
+  pid_t parent = getppid();
   if (setgroups(0, nullptr) != 0) return errno_error("setgroups (dropping supplementary groups)");
   if (setresgid(id.gid, id.gid, id.gid) != 0) return errno_error("setresgid " + std::to_string(id.gid));
   // The uid change from 0 clears the permitted and effective capabilities
@@ -125,6 +131,8 @@ Result<void> switch_identity(const JailIdentity& id) {
       getresgid(&rg, &eg, &sg) != 0 || rg != id.gid || eg != id.gid || sg != id.gid ||
       getgroups(0, nullptr) != 0)
     return make_error("the uid/gid switch did not take effect");
+  if (pdeath != 0 && (prctl(PR_SET_PDEATHSIG, pdeath) != 0 || getppid() != parent))
+    return make_error("its parent ended while it entered the jail");
   return {};
 }
 
